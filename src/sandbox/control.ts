@@ -1,0 +1,52 @@
+// The inspection and control endpoint (IAP_AUTH0_SANDBOX_URL). Not part of any real service:
+// tests use it to see every resource, count requests, move the clock, change faults and mint
+// restricted tokens. It needs no token but listens on loopback only.
+//   GET  /world                 every resource, secrets removed
+//   GET  /requests[?since=SEQ]  the request log (api, method, path, status, mutating)
+//   POST /clock   {"advance":"31d"}
+//   POST /faults  {"spec":"all=0.3","seed":7}
+//   POST /tokens  {"deny":["iam.workforcePools.create"]} -> {"token":"…"}
+//   POST /iam-policy {"resource":"run:projects/N/locations/R/services/S","policy":{…}}  (another client's edit)
+import type http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { readBody, send, parseBody } from './core/http.js';
+import { parseDuration } from './core/clock.js';
+import { FaultInjector, parseFaultSpec } from './core/faults.js';
+import type { World } from './world.js';
+
+export function controlHandler(world: World): http.RequestListener {
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    try {
+      const body = parseBody(await readBody(req), req.headers['content-type']);
+      const key = `${req.method} ${url.pathname}`;
+      if (key === 'GET /world') return send(res, { json: world.snapshot() });
+      if (key === 'GET /requests') {
+        const since = Number(url.searchParams.get('since') ?? 0);
+        return send(res, { json: { requests: world.requests.filter((r) => r.seq > since) } });
+      }
+      if (key === 'POST /clock') {
+        world.clock.advance(parseDuration(String(body.advance ?? '0ms')));
+        return send(res, { json: { now: world.clock.iso() } });
+      }
+      if (key === 'POST /faults') {
+        const next = new FaultInjector(parseFaultSpec(String(body.spec ?? '')), Number(body.seed ?? 1));
+        Object.assign(world.faults, next);
+        return send(res, { json: { faults: world.faults.spec } });
+      }
+      if (key === 'POST /tokens') {
+        const token = 'ya29.sandbox-' + randomBytes(18).toString('base64url');
+        world.googleTokens.set(token, { principal: String(body.principal ?? 'user:restricted@sandbox.example'), deniedPermissions: new Set(body.deny ?? []) });
+        return send(res, { json: { token } });
+      }
+      if (key === 'POST /iam-policy') {
+        const current = world.policies.get(String(body.resource));
+        const policy = world.policies.set(String(body.resource), { ...body.policy, etag: body.policy?.etag ?? current.etag });
+        return send(res, { json: policy });
+      }
+      send(res, { status: 404, json: { error: `unknown control endpoint ${key}` } });
+    } catch (err) {
+      send(res, { status: 400, json: { error: (err as Error).message } });
+    }
+  };
+}

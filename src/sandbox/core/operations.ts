@@ -1,0 +1,77 @@
+// Long-running operations (google.longrunning.Operation). An operation stays done:false for the
+// profile's duration; then its completion runs exactly once (on a timer, so the world changes on
+// schedule whether or not anyone polls) and the result is kept for later polls.
+import { GoogleError } from './errors.js';
+import type { Clock } from './clock.js';
+
+export interface OperationResult { response?: Record<string, unknown>; }
+
+export interface StoredOperation {
+  name: string;
+  /** Which API serves the operation (its operations.get lives there). */
+  api: 'serviceusage' | 'iam' | 'run';
+  metadata?: Record<string, unknown>;
+  doneAt: number;
+  done: boolean;
+  response?: Record<string, unknown>;
+  error?: ReturnType<GoogleError['toOperationError']>;
+}
+
+export class Operations {
+  private readonly ops = new Map<string, StoredOperation>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  constructor(private readonly clock: Clock) {}
+
+  /**
+   * Starts an operation. `complete` runs when the duration has passed; it mutates the world and
+   * returns the response, or throws a GoogleError that becomes the operation's `error`.
+   */
+  start(opts: { name: string; api: StoredOperation['api']; durationMs: number; metadata?: Record<string, unknown>;
+    complete: () => OperationResult | void }): StoredOperation {
+    const op: StoredOperation = { name: opts.name, api: opts.api, metadata: opts.metadata, doneAt: this.clock.now() + opts.durationMs, done: false };
+    this.ops.set(op.name, op);
+    const finish = () => {
+      if (op.done) return;
+      try {
+        const result = opts.complete();
+        if (result?.response) op.response = result.response;
+      } catch (err) {
+        if (err instanceof GoogleError) op.error = err.toOperationError();
+        else op.error = { code: 13, message: `internal error: ${(err as Error).message}`, details: [] };
+      }
+      op.done = true;
+    };
+    if (opts.durationMs <= 0) finish();
+    else {
+      const t = setTimeout(() => { this.timers.delete(t); finish(); }, opts.durationMs);
+      t.unref();
+      this.timers.add(t);
+    }
+    return op;
+  }
+
+  /** An operation that is already finished (e.g. serviceusage's noop.DONE_OPERATION). */
+  done(name: string, api: StoredOperation['api'], response?: Record<string, unknown>, metadata?: Record<string, unknown>): StoredOperation {
+    const op: StoredOperation = { name, api, metadata, doneAt: this.clock.now(), done: true, response };
+    this.ops.set(name, op);
+    return op;
+  }
+
+  get(name: string): StoredOperation | undefined { return this.ops.get(name); }
+
+  list(): StoredOperation[] { return [...this.ops.values()]; }
+
+  /** The wire form of an operation: `done` and exactly one of response/error once finished. */
+  static toJSON(op: StoredOperation): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: op.name };
+    if (op.metadata) out.metadata = op.metadata;
+    if (op.done) {
+      out.done = true;
+      if (op.error) out.error = op.error;
+      else if (op.response) out.response = op.response;
+    }
+    return out;
+  }
+
+  stop(): void { for (const t of this.timers) clearTimeout(t); this.timers.clear(); }
+}

@@ -1,0 +1,51 @@
+// Timing profiles. `fast` keeps every test quick; `realistic` scales the real services' figures
+// (../shared/reference/gcp-api.md section 11) down by about 20x so benchmarks see the same shape:
+// Cloud Run deploys dominate, pool/provider operations take seconds, IAM changes propagate late.
+
+export type OperationKind =
+  | 'serviceEnable' | 'serviceIdentity' | 'runCreate' | 'runUpdate' | 'runDelete'
+  | 'poolCreate' | 'poolUpdate' | 'poolDelete' | 'poolUndelete'
+  | 'providerCreate' | 'providerUpdate' | 'providerDelete' | 'providerUndelete';
+
+export interface Profile {
+  name: 'fast' | 'realistic';
+  /** Added to every API answer, per API family, in milliseconds. */
+  latencyMs: { google: number; auth0: number; browser: number };
+  /** How long each kind of long-running operation stays done:false. */
+  operationMs: Record<OperationKind, number>;
+  /** IAM allow-policy changes reach the sign-in path only after this long. */
+  iamPropagationMs: number;
+  /** An API keeps answering SERVICE_DISABLED this long after it was enabled. */
+  enablePropagationMs: number;
+}
+
+export const PROFILES: Record<Profile['name'], Profile> = {
+  fast: {
+    name: 'fast',
+    latencyMs: { google: 0, auth0: 0, browser: 0 },
+    operationMs: {
+      serviceEnable: 20, serviceIdentity: 10, runCreate: 40, runUpdate: 30, runDelete: 20,
+      poolCreate: 20, poolUpdate: 10, poolDelete: 10, poolUndelete: 10,
+      providerCreate: 20, providerUpdate: 10, providerDelete: 10, providerUndelete: 10,
+    },
+    iamPropagationMs: 60,
+    enablePropagationMs: 0,
+  },
+  realistic: {
+    name: 'realistic',
+    latencyMs: { google: 60, auth0: 80, browser: 30 },
+    operationMs: {
+      serviceEnable: 1500, serviceIdentity: 500, runCreate: 3000, runUpdate: 2000, runDelete: 1000,
+      poolCreate: 1000, poolUpdate: 500, poolDelete: 500, poolUndelete: 500,
+      providerCreate: 1000, providerUpdate: 500, providerDelete: 500, providerUndelete: 500,
+    },
+    iamPropagationMs: 6000,
+    enablePropagationMs: 1000,
+  },
+};
+
+export function profileByName(name: string): Profile {
+  const p = PROFILES[name as Profile['name']];
+  if (!p) throw new Error(`unknown profile "${name}": use fast or realistic`);
+  return p;
+}

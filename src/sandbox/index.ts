@@ -1,0 +1,120 @@
+// The sandbox: a local Google Cloud (Service Usage, Resource Manager, IAM, Cloud Run, IAP), an
+// Auth0 tenant and the browser sign-in chain (front doors, workforce sign-in origin, IAP's
+// redirect handler), all on loopback with free ports. Usable in-process (tests, demo) and as the
+// `iap-auth0 sandbox` command.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { World } from './world.js';
+import { googleApiHandler, listen, type Listener } from './core/http.js';
+import { parseFaultSpec } from './core/faults.js';
+import { profileByName } from './core/profile.js';
+import { createTls } from './core/tls.js';
+import { serviceUsageRouter } from './google/serviceusage.js';
+import { crmRouter } from './google/crm.js';
+import { iamRouter } from './google/iam.js';
+import { runRouter } from './google/run.js';
+import { iapRouter } from './google/iap.js';
+import { startAuth0 } from './auth0/server.js';
+import { startBrowserChain } from './frontdoor/index.js';
+import { controlHandler } from './control.js';
+
+export interface SandboxOptions {
+  profile?: 'fast' | 'realistic';
+  /** Fault SPEC, see core/faults.ts. */
+  faults?: string;
+  seed?: number;
+  /** Folder for the CA file; a temporary folder (removed on stop) by default. */
+  dir?: string;
+  /** Folder holding a CA to reuse (created there when missing); see core/tls.ts. */
+  caDir?: string;
+}
+
+export interface Sandbox {
+  world: World;
+  /** The KEY=VALUE environment a client needs to use this sandbox. */
+  env: Record<string, string>;
+  /** Base URL of the inspection/control endpoint. */
+  controlUrl: string;
+  stop(): Promise<void>;
+}
+
+export const ENV_KEYS = [
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_IAP',
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_SERVICEUSAGE',
+  'CLOUDSDK_AUTH_ACCESS_TOKEN', 'GOOGLE_CLOUD_PROJECT', 'AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET',
+  'NODE_EXTRA_CA_CERTS', 'IAP_AUTH0_SIGNIN_ORIGIN', 'IAP_AUTH0_TEST_USER_EMAIL', 'IAP_AUTH0_TEST_USER_PASSWORD',
+  'IAP_AUTH0_IAP_JWKS_URL', 'IAP_AUTH0_SANDBOX_URL',
+] as const;
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const profile = profileByName(opts.profile ?? 'fast');
+  const faults = parseFaultSpec(opts.faults);
+  const seed = opts.seed ?? 1;
+  const ownDir = !opts.dir;
+  const dir = opts.dir ?? await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-sandbox-'));
+  const world = new World({ seed, profile, faults });
+  const listeners: Listener[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    const tls = await createTls(dir, opts.caDir);
+    const api = async (name: Parameters<typeof googleApiHandler>[1], router: Parameters<typeof googleApiHandler>[2]) => {
+      const l = await listen(googleApiHandler(world, name, router));
+      listeners.push(l);
+      world.origins[name] = l.origin;
+      return l.origin + '/';
+    };
+    const serviceusage = await api('serviceusage', serviceUsageRouter(world));
+    const crm = await api('cloudresourcemanager', crmRouter(world));
+    const iam = await api('iam', iamRouter(world));
+    const run = await api('run', runRouter(world));
+    const iap = await api('iap', iapRouter(world));
+    const auth0 = await startAuth0(world, tls);
+    closers.push(auth0.close);
+    world.origins.auth0 = auth0.origin;
+    const chain = await startBrowserChain(world, tls);
+    closers.push(chain.close);
+    const control = await listen(controlHandler(world));
+    listeners.push(control);
+    world.origins.control = control.origin;
+    const env: Record<string, string> = {
+      CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM: iam,
+      CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: run,
+      CLOUDSDK_API_ENDPOINT_OVERRIDES_IAP: iap,
+      CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER: crm,
+      CLOUDSDK_API_ENDPOINT_OVERRIDES_SERVICEUSAGE: serviceusage,
+      CLOUDSDK_AUTH_ACCESS_TOKEN: world.accessToken,
+      GOOGLE_CLOUD_PROJECT: world.mainProject.projectId,
+      AUTH0_DOMAIN: auth0.domain,
+      AUTH0_CLIENT_ID: world.auth0M2M.client_id,
+      AUTH0_CLIENT_SECRET: world.auth0M2M.client_secret,
+      NODE_EXTRA_CA_CERTS: tls.caFile,
+      IAP_AUTH0_SIGNIN_ORIGIN: chain.signinOrigin,
+      IAP_AUTH0_TEST_USER_EMAIL: world.testUser.email,
+      IAP_AUTH0_TEST_USER_PASSWORD: world.testUser.password,
+      IAP_AUTH0_IAP_JWKS_URL: chain.jwksUrl,
+      IAP_AUTH0_SANDBOX_URL: control.origin,
+    };
+    let stopped = false;
+    return {
+      world, env, controlUrl: control.origin,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        world.operations.stop();
+        await Promise.all([...listeners.map((l) => l.close()), ...closers.map((c) => c())]);
+        if (ownDir) await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    world.operations.stop();
+    await Promise.allSettled([...listeners.map((l) => l.close()), ...closers.map((c) => c())]);
+    if (ownDir) await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** KEY=VALUE lines, in a stable order; values never need quoting (no spaces or newlines). */
+export function formatEnv(env: Record<string, string>): string {
+  return ENV_KEYS.filter((k) => env[k] !== undefined).map((k) => `${k}=${env[k]}`).join('\n') + '\n';
+}

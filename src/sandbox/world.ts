@@ -1,0 +1,231 @@
+// Everything the sandbox knows: the seeded organization and projects, and every resource the
+// emulated APIs create. One World per sandbox; the HTTP layers in google/, auth0/ and frontdoor/
+// read and change it. Secrets that the real services keep (provider client secret, IAP OAuth
+// secret, credential secret, Auth0 client secrets, user passwords) live here because the sandbox
+// has to check them, but `snapshot()` never includes them.
+import { randomBytes, randomUUID, createHash } from 'node:crypto';
+import { Clock } from './core/clock.js';
+import { Operations } from './core/operations.js';
+import { PolicyStore } from './core/policies.js';
+import { FaultInjector, type ApiName, type FaultSpec } from './core/faults.js';
+import type { Profile } from './core/profile.js';
+
+export interface Project {
+  projectId: string; projectNumber: string; name: string;
+  parent?: { type: 'organization' | 'folder'; id: string };
+  createTime: string;
+}
+export interface Folder { id: string; parent: string /* organizations/N or folders/N */ }
+
+export interface EnabledService { state: 'ENABLED' | 'DISABLED'; enabledAt: number }
+
+export interface ServiceAccount {
+  projectId: string; accountId: string; email: string; uniqueId: string; displayName?: string; description?: string;
+  disabled: boolean; etag: string; oauth2ClientId: string; createdAt: number;
+}
+
+export interface WorkforcePool {
+  poolId: string; parent: string; displayName?: string; description?: string; sessionDuration: string;
+  disabled: boolean; state: 'ACTIVE' | 'DELETED'; expireTime?: string; deletedAt?: number;
+  accessRestrictions?: unknown; createdAt: number;
+}
+
+export interface WorkforceProvider {
+  poolId: string; providerId: string; displayName?: string; description?: string; disabled: boolean;
+  state: 'ACTIVE' | 'DELETED'; expireTime?: string; deletedAt?: number;
+  attributeMapping: Record<string, string>; attributeCondition?: string;
+  oidc: {
+    issuerUri: string; clientId: string;
+    /** Plaintext kept only so the sign-in emulation can use it; the API returns the thumbprint. */
+    clientSecretPlain?: string; clientSecretThumbprint?: string;
+    webSsoConfig?: { responseType?: string; assertionClaimsBehavior?: string; additionalScopes?: string[] };
+  };
+  createdAt: number;
+}
+
+export interface OauthClient {
+  projectNumber: string; projectRef: string /* id used in the name */; oauthClientId: string; clientId: string;
+  clientType: string; allowedGrantTypes: string[]; allowedScopes: string[]; allowedRedirectUris: string[];
+  displayName?: string; description?: string; disabled: boolean; state: 'ACTIVE' | 'DELETED';
+  expireTime?: string; deletedAt?: number; createdAt: number;
+}
+
+export interface OauthCredential {
+  clientKey: string /* projectNumber/oauthClientId */; credentialId: string; projectRef: string; oauthClientId: string;
+  clientSecret: string; displayName?: string; disabled: boolean; createdAt: number;
+}
+
+/** A Cloud Run v2 service in wire form plus bookkeeping. */
+export interface RunService {
+  key: string /* projectNumber/region/serviceId */; projectNumber: string; projectRef: string; region: string; serviceId: string;
+  resource: Record<string, unknown>; /* the GoogleCloudRunV2Service JSON as GET returns it */
+  deleting?: boolean;
+}
+
+export interface IapSettingsRecord {
+  name: string;
+  /** IapSettings JSON as stored; oauth2.clientSecret is removed and clientSecretSha256 kept. */
+  settings: Record<string, unknown>;
+  /** The plaintext secret last written, kept so the sign-in emulation can compare it. */
+  oauth2SecretPlain?: string;
+}
+
+export interface Auth0Client {
+  client_id: string; client_secret: string; name: string; description?: string; app_type?: string;
+  is_first_party: boolean; oidc_conformant: boolean; token_endpoint_auth_method: string;
+  grant_types: string[]; callbacks: string[]; web_origins: string[]; allowed_origins: string[]; allowed_logout_urls: string[];
+  initiate_login_uri?: string; jwt_configuration: { alg: string; lifetime_in_seconds?: number; secret_encoded?: boolean };
+  client_metadata: Record<string, string>; [extra: string]: unknown;
+}
+export interface Auth0User { user_id: string; email: string; password: string; name: string; email_verified: boolean; groups?: string[] }
+export interface Auth0Connection { id: string; name: string; strategy: string; enabled_clients: string[] }
+
+export interface RequestRecord {
+  seq: number; at: number; api: ApiName | 'signin' | 'frontdoor'; method: string; path: string; status: number; mutating: boolean;
+}
+
+export interface FrontDoorHost {
+  /** Opens (or reuses) the listener that serves the service's uri; returns the uri. */
+  open(serviceKey: string): Promise<string>;
+  close(serviceKey: string): Promise<void>;
+}
+
+export interface WorldSeed { seed: number; profile: Profile; faults: FaultSpec }
+
+export const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');
+export const randomDigits = (n: number) => Array.from(randomBytes(n), (b) => String(b % 10)).join('').replace(/^0/, '1');
+
+export class World {
+  readonly clock = new Clock();
+  readonly operations: Operations;
+  readonly policies: PolicyStore;
+  readonly faults: FaultInjector;
+  profile: Profile;
+
+  // --- seeded identity -----------------------------------------------------------------
+  readonly organization = { id: '123456789012', displayName: 'sandbox.example' };
+  readonly folders = new Map<string, Folder>();
+  readonly projects = new Map<string, Project>(); // by projectId
+  /** Bearer tokens the Google APIs accept; value = the principal they act as. */
+  readonly googleTokens = new Map<string, { principal: string; deniedPermissions: Set<string> }>();
+  readonly accessToken = 'ya29.sandbox-' + randomBytes(18).toString('base64url');
+
+  // --- Google resources --------------------------------------------------------------------
+  readonly services = new Map<string, Map<string, EnabledService>>(); // projectNumber -> service -> state
+  readonly serviceIdentities = new Map<string, { email: string; uniqueId: string }>(); // `${number}/${service}`
+  readonly serviceAccounts = new Map<string, ServiceAccount>(); // by email
+  readonly pools = new Map<string, WorkforcePool>(); // by poolId (global)
+  readonly providers = new Map<string, WorkforceProvider>(); // `${pool}/${provider}`
+  readonly oauthClients = new Map<string, OauthClient>(); // `${projectNumber}/${oauthClientId}`
+  readonly credentials = new Map<string, OauthCredential>(); // `${clientKey}/${credentialId}`
+  readonly runServices = new Map<string, RunService>(); // `${projectNumber}/${region}/${serviceId}`
+  readonly iapSettings = new Map<string, IapSettingsRecord>(); // by IAP resource name (numbers)
+
+  // --- Auth0 ---------------------------------------------------------------------------------
+  readonly auth0Clients = new Map<string, Auth0Client>();
+  readonly auth0Users: Auth0User[] = [];
+  readonly auth0Connections: Auth0Connection[] = [];
+  /** The machine-to-machine app the CLI uses; its grants decide which Management API calls pass. */
+  readonly auth0M2M = { client_id: randomBytes(16).toString('base64url'), client_secret: randomBytes(32).toString('base64url'),
+    scopes: new Set(['read:clients', 'create:clients', 'update:clients', 'delete:clients', 'read:client_keys', 'read:connections']) };
+
+  // --- runtime -----------------------------------------------------------------------------------
+  readonly requests: RequestRecord[] = [];
+  private seq = 0;
+  frontDoors?: FrontDoorHost;
+  /** Set by the sandbox once listening: public origins of each part. */
+  readonly origins: Record<string, string> = {};
+
+  constructor(opts: WorldSeed) {
+    this.profile = opts.profile;
+    this.operations = new Operations(this.clock);
+    this.policies = new PolicyStore(this.clock);
+    this.faults = new FaultInjector(opts.faults, opts.seed);
+    this.seed();
+  }
+
+  private seed(): void {
+    const now = this.clock.iso();
+    this.folders.set('345678901234', { id: '345678901234', parent: `organizations/${this.organization.id}` });
+    const add = (p: Project) => { this.projects.set(p.projectId, p); this.services.set(p.projectNumber, new Map()); };
+    // The project the sandbox hands out: directly under the organization.
+    add({ projectId: 'sandbox-project', projectNumber: '415104041262', name: 'Sandbox project', parent: { type: 'organization', id: this.organization.id }, createTime: now });
+    // One under a folder (organization found through getAncestry) and one with no organization at all.
+    add({ projectId: 'sandbox-folder-project', projectNumber: '628205712753', name: 'Project in a folder', parent: { type: 'folder', id: '345678901234' }, createTime: now });
+    add({ projectId: 'sandbox-no-org', projectNumber: '985566250549', name: 'Project without organization', createTime: now });
+    // A new project has Service Usage and Resource Manager on; IAM, Run and IAP must be enabled.
+    for (const p of this.projects.values()) {
+      for (const s of ['serviceusage.googleapis.com', 'cloudresourcemanager.googleapis.com']) {
+        this.services.get(p.projectNumber)!.set(s, { state: 'ENABLED', enabledAt: 0 });
+      }
+    }
+    this.googleTokens.set(this.accessToken, { principal: 'user:developer@sandbox.example', deniedPermissions: new Set() });
+    // The developer owns every project, as a person running the wizard on their own project would.
+    for (const p of this.projects.values()) {
+      this.policies.set(`crm:projects/${p.projectNumber}`, { bindings: [{ role: 'roles/owner', members: ['user:developer@sandbox.example'] }] });
+    }
+    // Auth0: one database connection and the test users.
+    this.auth0Connections.push({ id: 'con_' + randomBytes(8).toString('hex'), name: 'Username-Password-Authentication', strategy: 'auth0', enabled_clients: [] });
+    this.auth0Users.push(
+      { user_id: 'auth0|' + randomBytes(12).toString('hex'), email: 'alice@sandbox.example', password: 'Sandbox-' + randomBytes(6).toString('base64url'), name: 'Alice Example', email_verified: true, groups: ['iap-users'] },
+      { user_id: 'auth0|' + randomBytes(12).toString('hex'), email: 'bob@sandbox.example', password: 'Sandbox-' + randomBytes(6).toString('base64url'), name: 'Bob Example', email_verified: true, groups: [] },
+    );
+  }
+
+  get testUser(): Auth0User { return this.auth0Users[0]; }
+  get mainProject(): Project { return this.projects.get('sandbox-project')!; }
+
+  /** Finds a project by id or number. */
+  project(ref: string): Project | undefined {
+    const byId = this.projects.get(ref);
+    if (byId) return byId;
+    for (const p of this.projects.values()) if (p.projectNumber === ref) return p;
+    return undefined;
+  }
+
+  /** The organization that contains a project (walking folders), if any. */
+  organizationOf(p: Project): string | undefined {
+    if (!p.parent) return undefined;
+    if (p.parent.type === 'organization') return p.parent.id;
+    let parent = this.folders.get(p.parent.id)?.parent;
+    while (parent?.startsWith('folders/')) parent = this.folders.get(parent.slice(8))?.parent;
+    return parent?.startsWith('organizations/') ? parent.slice(14) : undefined;
+  }
+
+  /** True when the API is enabled and the enablement has propagated. */
+  serviceEnabled(projectNumber: string, service: string): boolean {
+    const s = this.services.get(projectNumber)?.get(service);
+    return !!s && s.state === 'ENABLED' && this.clock.now() >= s.enabledAt + this.profile.enablePropagationMs;
+  }
+
+  newUniqueId(): string { return randomDigits(21); }
+  newUuid(): string { return randomUUID(); }
+
+  record(r: Omit<RequestRecord, 'seq' | 'at'>): RequestRecord {
+    const rec = { ...r, seq: ++this.seq, at: this.clock.now() };
+    this.requests.push(rec);
+    return rec;
+  }
+
+  /** All resources, without secrets: the inspection endpoint's answer. */
+  snapshot(): Record<string, unknown> {
+    const strip = <T extends object>(o: T, keys: string[]) => Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+    return {
+      organization: this.organization,
+      projects: [...this.projects.values()],
+      services: Object.fromEntries([...this.services].map(([n, m]) => [n, Object.fromEntries([...m].map(([s, v]) => [s, v.state]))])),
+      serviceIdentities: Object.fromEntries(this.serviceIdentities),
+      serviceAccounts: [...this.serviceAccounts.values()],
+      workforcePools: [...this.pools.values()],
+      workforceProviders: [...this.providers.values()].map((p) => ({ ...p, oidc: strip(p.oidc, ['clientSecretPlain']) })),
+      oauthClients: [...this.oauthClients.values()],
+      oauthCredentials: [...this.credentials.values()].map((c) => ({ ...strip(c, ['clientSecret']), clientSecretSha256: sha256Hex(c.clientSecret) })),
+      runServices: [...this.runServices.values()].map((s) => s.resource),
+      iapSettings: [...this.iapSettings.values()].map((s) => s.settings),
+      iamPolicies: Object.fromEntries(this.policies.resources().map((r) => [r, this.policies.get(r)])),
+      auth0Clients: [...this.auth0Clients.values()].map((c) => strip(c, ['client_secret'])),
+      auth0Connections: this.auth0Connections,
+      operations: this.operations.list().map((o) => ({ name: o.name, api: o.api, done: o.done, error: o.error })),
+    };
+  }
+}
