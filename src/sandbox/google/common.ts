@@ -86,3 +86,25 @@ export function copyPath(target: Record<string, any>, source: Record<string, any
   if (s && s[last] !== undefined) t[last] = structuredClone(s[last]);
   else delete t[last];
 }
+
+/**
+ * IAM refuses a policy naming a Google-managed or project service account that does not exist:
+ * "Service account X does not exist." This is what a grant to an IAP service agent that was never
+ * generated runs into.
+ */
+export function requireMembersExist(world: World, bindings: { members?: string[] }[] | undefined): void {
+  const known = new Set<string>([...world.serviceAccounts.keys(), ...[...world.serviceIdentities.values()].map((s) => s.email)]);
+  for (const b of bindings ?? []) {
+    for (const m of b.members ?? []) {
+      const email = /^serviceAccount:(.+)$/.exec(m)?.[1];
+      if (!email) continue;
+      const managed = /@gcp-sa-[a-z0-9-]+\.iam\.gserviceaccount\.com$/.test(email);
+      const sandboxSa = /@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/.exec(email);
+      const ours = managed || (sandboxSa && world.projects.has(sandboxSa[1]));
+      if (ours && !known.has(email)) {
+        throw new GoogleError('INVALID_ARGUMENT', `Service account ${email} does not exist.`,
+          [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'policy.bindings.members', description: `Service account ${email} does not exist.` }] }]);
+      }
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// `iap-auth0 sandbox`: starts the sandbox, prints its environment (stdout and --env-file) once
+// every listener is ready, and runs until SIGINT/SIGTERM, then exits 0.
+import { writeFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { parseFaultSpec } from '../../sandbox/core/faults.js';
+import { EXIT, UserError } from '../exit-codes.js';
+
+export interface SandboxCommandOptions { envFile?: string; profile: 'fast' | 'realistic'; faults?: string; seed: number }
+
+export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void> {
+  // Judge every input before starting anything.
+  try { parseFaultSpec(opts.faults); } catch (e) { throw new UserError(`--faults: ${(e as Error).message}`); }
+  const { startSandbox, formatEnv } = await import('../../sandbox/index.js');
+  const sb = await startSandbox({ profile: opts.profile, faults: opts.faults, seed: opts.seed });
+  const text = formatEnv(sb.env);
+  if (opts.envFile) {
+    // The file holds the sandbox's own (throwaway) token and M2M secret: private, written atomically.
+    const file = path.resolve(opts.envFile);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      await writeFile(tmp, text, { mode: 0o600 });
+      await rename(tmp, file);
+    } catch (e) {
+      await sb.stop();
+      throw new UserError(`--env-file: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Choose a writable path.`);
+    }
+  }
+  process.stdout.write(text);
+  process.stderr.write([
+    `iap-auth0 sandbox is ready (profile ${opts.profile}${opts.faults ? `, faults ${opts.faults}` : ''}).`,
+    opts.envFile ? `Load it in another shell with:  set -a; . ${opts.envFile}; set +a` : 'Tip: --env-file PATH writes these lines to a file you can source.',
+    `Sign in as ${sb.env.IAP_AUTH0_TEST_USER_EMAIL} (password in IAP_AUTH0_TEST_USER_PASSWORD). Inspect everything at ${sb.controlUrl}/world`,
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n'));
+  await new Promise<void>((resolve) => {
+    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await sb.stop();
+  process.exitCode = EXIT.OK;
+}

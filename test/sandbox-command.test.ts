@@ -1,0 +1,72 @@
+// `iap-auth0 sandbox` as a user runs it: a child process that prints its environment once ready,
+// writes the env file, serves on loopback ports, can run twice side by side, and exits 0 on SIGTERM.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ENV_KEYS } from '../src/sandbox/index.js';
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/iap-auth0.js');
+
+function startCli(args: string[]): Promise<{ child: ChildProcess; env: Record<string, string> }> {
+  const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
+  const child = spawn(process.execPath, [bin, 'sandbox', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const lines = out.split('\n').filter((l) => l.includes('='));
+      if (lines.some((l) => l.startsWith('IAP_AUTH0_SANDBOX_URL='))) {
+        resolve({ child, env: Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])) });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`sandbox exited early with ${code}`)));
+  });
+}
+const exitCode = (c: ChildProcess) => new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
+
+test('prints every variable, writes the env file 0600, serves, exits 0 on SIGTERM', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-cmd-'));
+  const envFile = path.join(dir, 'sandbox.env');
+  const a = await startCli(['--env-file', envFile]);
+  const b = await startCli([]);
+  try {
+    for (const k of ENV_KEYS) assert.ok(a.env[k], `missing ${k}`);
+    assert.equal(a.env.GOOGLE_CLOUD_PROJECT, 'sandbox-project');
+    assert.match(a.env.AUTH0_DOMAIN, /^127\.0\.0\.1:\d+$/);
+    assert.match(a.env.IAP_AUTH0_SIGNIN_ORIGIN, /^https:\/\/127\.0\.0\.1:\d+$/);
+    // Every API has its own origin, and two sandboxes never share a port.
+    const origins = ['IAM', 'RUN', 'IAP', 'CLOUDRESOURCEMANAGER', 'SERVICEUSAGE'].map((k) => a.env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${k}`]);
+    assert.equal(new Set(origins).size, 5);
+    for (const o of origins) assert.match(o, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.notEqual(a.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM, b.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM);
+    const file = await readFile(envFile, 'utf8');
+    assert.match(file, new RegExp(`^CLOUDSDK_AUTH_ACCESS_TOKEN=${a.env.CLOUDSDK_AUTH_ACCESS_TOKEN}$`, 'm'));
+    assert.equal((await stat(envFile)).mode & 0o777, 0o600);
+    // The listed project answers through Resource Manager with the printed token.
+    const r = await fetch(`${a.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER}v3/projects/sandbox-project`, { headers: { authorization: `Bearer ${a.env.CLOUDSDK_AUTH_ACCESS_TOKEN}` } });
+    assert.equal(r.status, 200);
+    assert.equal(((await r.json()) as any).name, 'projects/415104041262');
+  } finally {
+    const ea = exitCode(a.child), eb = exitCode(b.child);
+    a.child.kill('SIGTERM');
+    b.child.kill('SIGINT');
+    assert.equal(await ea, 0);
+    assert.equal(await eb, 0);
+  }
+});
+
+test('bad flags exit 2 with the flag named and start nothing', async () => {
+  for (const [args, re] of [[['--profile', 'slow'], /--profile/], [['--faults', 'iam=2'], /--faults/], [['--seed', 'x'], /--seed/]] as const) {
+    const child = spawn(process.execPath, [bin, 'sandbox', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '', out = '';
+    child.stderr!.on('data', (d) => (err += d));
+    child.stdout!.on('data', (d) => (out += d));
+    assert.equal(await exitCode(child), 2);
+    assert.match(err, re);
+    assert.equal(out, '');
+  }
+});
