@@ -1,0 +1,41 @@
+// Input validation shared by flags, env, state and prompts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as s from '../src/inputs/schema.js';
+import * as ids from '../src/lib/ids.js';
+
+const err = (r: { success: boolean; error?: { issues: { message: string }[] } }) => (r.success ? '' : r.error!.issues[0].message);
+
+test('Auth0 domains: URLs pasted from the dashboard are reduced to the host; paths are refused', () => {
+  assert.equal(s.auth0DomainSchema.parse('https://dev-abc.us.auth0.com/'), 'dev-abc.us.auth0.com');
+  assert.equal(s.auth0DomainSchema.parse('127.0.0.1:8443'), '127.0.0.1:8443');
+  assert.match(err(s.auth0DomainSchema.safeParse('https://dev-abc.us.auth0.com/api/v2')), /no path/);
+  assert.match(err(s.auth0DomainSchema.safeParse('localhost')), /Auth0 domain/);
+  assert.match(err(s.auth0DomainSchema.safeParse('dev..auth0.com')), /Auth0 domain/);
+});
+
+test('ids, images, members, organizations', () => {
+  assert.match(err(s.poolSchema.safeParse('gcp-pool-123')), /reserved/);
+  assert.match(err(s.serviceSchema.safeParse('My_App')), /service name/);
+  assert.equal(s.imageSchema.safeParse('us-docker.pkg.dev/cloudrun/container/hello').success, true);
+  assert.equal(s.imageSchema.safeParse('europe-west1-docker.pkg.dev/p/repo/app:v1.2@sha256:' + 'a'.repeat(64)).success, true);
+  assert.equal(s.imageSchema.safeParse('Not An Image').success, false);
+  assert.equal(s.organizationSchema.parse('organizations/123456789012'), '123456789012');
+  assert.equal(s.organizationSchema.safeParse('example.com').success, false);
+  assert.equal(s.allowSchema.safeParse('user:auth0|64f1').success, true);
+  assert.equal(s.allowSchema.safeParse('alice@example.com').success, false);
+  assert.equal(s.allowMember('pool', 'p-123456'), 'principalSet://iam.googleapis.com/locations/global/workforcePools/p-123456/*');
+  assert.equal(s.allowMember('user:auth0|x', 'p-123456'), 'principal://iam.googleapis.com/locations/global/workforcePools/p-123456/subject/auth0|x');
+  assert.equal(s.allowMember('group:admins', 'p-123456'), 'principalSet://iam.googleapis.com/locations/global/workforcePools/p-123456/group/admins');
+});
+
+test('derived ids always satisfy the real rules, even for the longest names', () => {
+  for (const [project, service] of [['sandbox-project', 'hello'], ['a'.repeat(30), 'b'.repeat(49)], ['my-proj-1', 'x'], ['p23456', 'svc-with-hyphen-at-cut-point-aaaaaaaaaaaaaa-b']]) {
+    const d = s.derivedIds(project, service);
+    assert.equal(ids.workforcePoolId(d.pool), undefined, d.pool);
+    assert.equal(ids.workforceProviderId(d.provider), undefined);
+    assert.equal(ids.oauthClientId(d.oauthClient), undefined, d.oauthClient);
+    assert.equal(ids.serviceAccountId(d.serviceAccount), undefined, d.serviceAccount);
+    assert.deepEqual(s.derivedIds(project, service), d, 'deterministic');
+  }
+});
