@@ -13,7 +13,7 @@ const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bi
 
 function startCli(args: string[]): Promise<{ child: ChildProcess; env: Record<string, string> }> {
   const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
-  const child = spawn(process.execPath, [bin, 'sandbox', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--', bin, 'sandbox', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -61,7 +61,7 @@ test('prints every variable, writes the env file 0600, serves, exits 0 on SIGTER
 
 test('bad flags exit 2 with the flag named and start nothing', async () => {
   for (const [args, re] of [[['--profile', 'slow'], /--profile/], [['--faults', 'iam=2'], /--faults/], [['--seed', 'x'], /--seed/]] as const) {
-    const child = spawn(process.execPath, [bin, 'sandbox', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--', bin, 'sandbox', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '', out = '';
     child.stderr!.on('data', (d) => (err += d));
     child.stdout!.on('data', (d) => (out += d));

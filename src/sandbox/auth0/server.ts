@@ -1,7 +1,167 @@
-// STUB: replaced by the Auth0 emulation.
+// The Auth0 tenant: one HTTPS listener on 127.0.0.1 serving, like a real tenant domain,
+//   /api/v2/*                       Management API (management.ts)
+//   POST /oauth/token               client_credentials (token.ts); other grants → oidc-provider
+//   /u/login, /u/consent            Universal Login (login.ts, pages.ts)
+//   everything else                 oidc-provider (oidc.ts): /authorize, /userinfo, JWKS, discovery…
+// domain = 127.0.0.1:PORT, issuer = https://127.0.0.1:PORT/ (trailing slash, as Auth0).
+// Latency and fault injection apply to the Management API and the client-credentials token only
+// (the browser endpoints are not rate-limited here). Every request is recorded as api 'auth0'.
+import http from 'node:http';
 import type { World } from '../world.js';
 import type { TlsMaterial } from '../core/tls.js';
-export interface Auth0Server { origin: string; domain: string; close(): Promise<void> }
+import { listen, sleep } from '../core/http.js';
+import { createTenantKey } from './keys.js';
+import { seedTenant } from './clients.js';
+import { handleManagement } from './management.js';
+import { clientCredentialsGrant, type Tenant } from './token.js';
+import { createOidcProvider, oidcRequest } from './oidc.js';
+import { handleUniversalLogin } from './login.js';
+import { ManagementError, OAuthError, rateLimitHeaders, serviceUnavailable, tooManyRequests } from './errors.js';
+
+export interface Auth0Server {
+  origin: string;
+  /** 127.0.0.1:PORT — what AUTH0_DOMAIN holds. */
+  domain: string;
+  /** https://127.0.0.1:PORT/ */
+  issuer: string;
+  close(): Promise<void>;
+}
+
+const BODY_LIMIT = 1 << 20;
+
+async function readRaw(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > BODY_LIMIT) throw new ManagementError(413, 'Payload content length greater than maximum allowed: 1048576');
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(res: http.ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}): void {
+  const body = json === undefined ? '' : JSON.stringify(json);
+  res.writeHead(status, { ...(body ? { 'content-type': 'application/json; charset=utf-8' } : {}), 'cache-control': 'no-store', ...headers });
+  res.end(body);
+}
+
+/**
+ * oidc-provider reads the request body itself; the token route has already read it (to pick out
+ * client_credentials), so it gets a fresh request object carrying the same headers and socket
+ * with the body replayed, always form-encoded (Auth0 also takes JSON bodies; oidc-provider does not).
+ */
+function replayRequest(req: http.IncomingMessage, form: string): http.IncomingMessage {
+  const r = new http.IncomingMessage(req.socket);
+  r.method = req.method;
+  r.url = req.url;
+  r.httpVersionMajor = req.httpVersionMajor;
+  r.httpVersionMinor = req.httpVersionMinor;
+  r.httpVersion = req.httpVersion;
+  r.headers = { ...req.headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(form)) };
+  delete r.headers['transfer-encoding'];
+  r.push(form);
+  r.push(null);
+  r.complete = true;
+  return r;
+}
+
+/** The token endpoint's parameters, from a form or JSON body. */
+function tokenParams(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if (!raw.trim()) return {};
+  if (contentType?.includes('application/json')) {
+    const v = JSON.parse(raw);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new SyntaxError('not an object');
+    return v;
+  }
+  return Object.fromEntries(new URLSearchParams(raw));
+}
+
 export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0Server> {
-  void world; void tls; return { origin: 'https://127.0.0.1:1', domain: '127.0.0.1:1', close: async () => {} };
+  // The port (and so the domain, issuer and certificate subject) is known only once listening.
+  let dispatch: http.RequestListener = (_req, res) => { res.writeHead(503); res.end(); };
+  const listener = await listen((req, res) => dispatch(req, res), { key: tls.key, cert: tls.cert });
+  const domain = `127.0.0.1:${listener.port}`;
+  const issuer = `https://${domain}/`;
+  const key = await createTenantKey(domain);
+  const tenant: Tenant = { world, domain, issuer, managementAudience: `${issuer}api/v2/`, key };
+  seedTenant(world, key);
+  const provider = createOidcProvider(tenant);
+  const oidc = provider.callback();
+
+  /** Latency and injected faults for the Management API and the M2M token (not the browser flow). */
+  async function apiGate(): Promise<429 | 503 | undefined> {
+    if (world.profile.latencyMs.auth0) await sleep(world.profile.latencyMs.auth0);
+    return world.faults.draw('auth0');
+  }
+
+  async function management(req: http.IncomingMessage, res: http.ServerResponse, url: URL, path: string): Promise<void> {
+    try {
+      const rawBody = await readRaw(req);
+      const fault = await apiGate();
+      if (fault === 429) throw tooManyRequests();
+      if (fault === 503) throw serviceUnavailable();
+      const r = await handleManagement(tenant, { method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, rawBody });
+      sendJson(res, r.status, r.json, rateLimitHeaders(49, Math.floor(Date.now() / 1000) + 1));
+    } catch (e) {
+      if (e instanceof ManagementError) return sendJson(res, e.statusCode, e.toJSON(), e.headers);
+      sendJson(res, 500, new ManagementError(500, 'Internal Server Error').toJSON());
+    }
+  }
+
+  async function token(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let params: Record<string, unknown>;
+    try {
+      params = tokenParams(await readRaw(req), req.headers['content-type']);
+    } catch {
+      return sendJson(res, 400, { error: 'invalid_request', error_description: 'Invalid request payload JSON format' });
+    }
+    if (params.grant_type === 'client_credentials') {
+      try {
+        const fault = await apiGate();
+        if (fault === 429) {
+          throw new OAuthError(429, 'too_many_requests', 'Global limit has been reached', rateLimitHeaders(0, Math.floor(Date.now() / 1000) + 1));
+        }
+        if (fault === 503) throw new OAuthError(503, 'temporarily_unavailable', 'The service is temporarily unavailable, please try again later');
+        return sendJson(res, 200, await clientCredentialsGrant(tenant, params, req.headers.authorization));
+      } catch (e) {
+        if (e instanceof OAuthError) return sendJson(res, e.status, e.toJSON(), e.headers);
+        return sendJson(res, 500, { error: 'server_error', error_description: 'Internal Server Error' });
+      }
+    }
+    // authorization_code, refresh_token…: oidc-provider, with the same latency as the other token calls.
+    if (world.profile.latencyMs.auth0) await sleep(world.profile.latencyMs.auth0);
+    const form = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
+    const secretPresented = typeof params.client_secret === 'string' || /^Basic\s/i.test(req.headers.authorization ?? '');
+    await oidcRequest.run({ secretPresented }, () => oidc(replayRequest(req, form), res));
+  }
+
+  async function universalLogin(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const raw = req.method === 'POST' ? await readRaw(req) : '';
+    const send = (status: number, html: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { ...(html ? { 'content-type': 'text/html; charset=utf-8' } : {}), 'cache-control': 'no-store', ...headers });
+      res.end(html);
+    };
+    await handleUniversalLogin(tenant, provider, req, res, url, new URLSearchParams(raw), send);
+  }
+
+  dispatch = async (req, res) => {
+    const url = new URL(req.url ?? '/', issuer);
+    const method = req.method ?? 'GET';
+    let path = url.pathname;
+    try { path = decodeURIComponent(path); } catch { /* keep the raw path */ }
+    const isApi = path === '/api/v2' || path.startsWith('/api/v2/');
+    res.on('finish', () => world.record({ api: 'auth0', method, path, status: res.statusCode, mutating: isApi && method !== 'GET' && method !== 'HEAD' }));
+    try {
+      if (isApi) return await management(req, res, url, path);
+      if (path === '/oauth/token' && method === 'POST') return await token(req, res);
+      if (path === '/u/login' || path === '/u/consent') return await universalLogin(req, res, url);
+      await oidcRequest.run({ secretPresented: false }, () => oidc(req, res));
+    } catch {
+      if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'Internal Server Error' });
+      else res.end();
+    }
+  };
+
+  return { origin: listener.origin, domain, issuer, close: listener.close };
 }
