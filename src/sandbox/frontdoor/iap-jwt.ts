@@ -1,0 +1,53 @@
+// IAP's signed header, x-goog-iap-jwt-assertion (gcp-api.md 10.3): ES256 with a `kid`, keys
+// published as EC P-256 JWKs (the real set lives at https://www.gstatic.com/iap/verify/public_key-jwk).
+// A fresh key pair per sandbox; the set also carries a second, unused key, as Google's does, so
+// verifiers have to pick the key by `kid`.
+import { randomBytes } from 'node:crypto';
+import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
+
+export const IAP_ISSUER = 'https://cloud.google.com/iap';
+/** "IAP assertions are valid for 10 minutes" (DOC-TOKENS). */
+export const IAP_JWT_LIFETIME_S = 600;
+
+export interface WorkforceAssertion {
+  aud: string; email?: string; sub: string;
+  iamPrincipal: string; poolName: string;
+  /** Issue time in seconds (sandbox clock). */
+  iat: number;
+}
+
+export class IapSigner {
+  private constructor(private readonly key: CryptoKey, readonly kid: string, private readonly publicJwks: JWK[]) {}
+
+  static async create(): Promise<IapSigner> {
+    const kid = () => randomBytes(4).toString('base64url').slice(0, 6);
+    const jwks: JWK[] = [];
+    let signing: CryptoKey | undefined;
+    let signingKid = '';
+    for (let i = 0; i < 2; i++) {
+      const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+      const jwk = await exportJWK(publicKey);
+      const id = kid();
+      jwks.push({ alg: 'ES256', crv: jwk.crv, kid: id, kty: 'EC', use: 'sig', x: jwk.x, y: jwk.y });
+      if (i === 0) { signing = privateKey; signingKid = id; }
+    }
+    return new IapSigner(signing!, signingKid, jwks);
+  }
+
+  /** The JWK Set document, as served at /iap/verify/public_key-jwk. */
+  jwks(): { keys: JWK[] } { return { keys: structuredClone(this.publicJwks) }; }
+
+  /** Signs the Workforce Identity Federation form of the assertion. */
+  sign(a: WorkforceAssertion): Promise<string> {
+    const payload: Record<string, unknown> = {
+      aud: a.aud, azp: a.aud,
+      ...(a.email !== undefined ? { email: a.email } : {}),
+      exp: a.iat + IAP_JWT_LIFETIME_S, iat: a.iat,
+      identity_source: 'WORKFORCE_IDENTITY',
+      iss: IAP_ISSUER,
+      sub: a.sub,
+      workforce_identity: { iam_principal: a.iamPrincipal, workforce_pool_name: a.poolName },
+    };
+    return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: this.kid }).sign(this.key);
+  }
+}

@@ -1,0 +1,224 @@
+// The workforce sign-in origin: the sandbox's stand-in for https://auth.cloud.google (gcp-api.md
+// 7.5, 10.2). It is the authorization endpoint of the WIF OAuth server that IAP's OAuth client
+// lives in, and Google's relying party towards the IdP:
+//   GET  /authorize?client_id&redirect_uri&response_type=code&scope&state&provider_name
+//        → checks the IAM OAuth client and the pool/provider, reads the IdP's discovery document,
+//          302 to the IdP's authorization_endpoint.
+//   GET  /signin-callback/locations/global/workforcePools/{POOL}/providers/{PROVIDER}?code&state
+//        (POST with id_token for the ID_TOKEN response type) → code exchange (client_secret_basic),
+//          ID token verification, userinfo merge, attribute mapping and condition (STS's part),
+//          then 302 to IAP's redirect handler with a one-time code.
+import { randomBytes } from 'node:crypto';
+import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { ApiResult } from '../core/http.js';
+import type { OauthClient, World, WorkforceProvider } from '../world.js';
+import { PROVIDER_RESOURCE, SIGNIN_CALLBACK_PATH } from '../../lib/ids.js';
+import { chainHandler, redirect, type ChainContext, type ChainRequest, type SigninTxn } from './chain.js';
+import { oauthErrorPage, signinErrorPage } from './pages.js';
+import { usablePool, usableProvider } from './access.js';
+import { checkCondition, mapAttributes } from './attribute-mapping.js';
+
+const ISSUER_ERROR = "Error connecting to the given credential's issuer.";
+const CALLBACK_RE = /^\/signin-callback\/locations\/global\/workforcePools\/([^/]+)\/providers\/([^/]+)$/;
+const PROVIDER_NAME_RE = /^locations\/global\/workforcePools\/([^/]+)\/providers\/([^/]+)$/;
+
+export function signinHandler(ctx: ChainContext) {
+  return chainHandler(ctx.world, 'signin', async (req) => {
+    if (req.method === 'GET' && req.path === '/authorize') return authorize(ctx, req);
+    const cb = CALLBACK_RE.exec(req.path);
+    if (cb && (req.method === 'GET' || req.method === 'POST')) return callback(ctx, req, cb[1], cb[2]);
+    return { status: 404, html: '<!DOCTYPE html><title>Error 404 (Not Found)</title><p><b>404.</b> That\'s an error.<p>The requested URL was not found on this server.' };
+  });
+}
+
+function findOauthClient(world: World, clientId: string): OauthClient | undefined {
+  for (const c of world.oauthClients.values()) if (c.clientId === clientId) return c;
+  return undefined;
+}
+
+/** https://auth.cloud.google/authorize */
+async function authorize(ctx: ChainContext, req: ChainRequest): Promise<ApiResult> {
+  const { world } = ctx;
+  const q = req.query;
+  const clientId = q.get('client_id') ?? '';
+  const redirectUri = q.get('redirect_uri') ?? undefined;
+  const details = { client_id: clientId || undefined, redirect_uri: redirectUri, response_type: q.get('response_type') ?? undefined, scope: q.get('scope') ?? undefined };
+
+  // 1. The IAM OAuth client (gcp-api.md 8): exists, ACTIVE, enabled, code grant, exact redirect URI.
+  const client = clientId ? findOauthClient(world, clientId) : undefined;
+  if (!client) return oauthErrorPage(401, 'invalid_client', 'The OAuth client was not found.', details);
+  if (client.state !== 'ACTIVE') return oauthErrorPage(401, 'invalid_client', 'The OAuth client was deleted.', details);
+  if (client.disabled) return oauthErrorPage(401, 'invalid_client', 'The OAuth client was disabled.', details);
+  if (!client.allowedGrantTypes.includes('AUTHORIZATION_CODE_GRANT')) {
+    return oauthErrorPage(400, 'unauthorized_client', 'The OAuth client is not allowed to use the authorization code grant.', details);
+  }
+  if (!redirectUri || !client.allowedRedirectUris.includes(redirectUri)) {
+    return oauthErrorPage(400, 'redirect_uri_mismatch',
+      `You can't sign in to this app because it doesn't comply with Google's OAuth 2.0 policy. If you're the app developer, register the redirect URI in the OAuth client's allowedRedirectUris.`, details);
+  }
+  if (q.get('response_type') !== 'code') {
+    return oauthErrorPage(400, 'unsupported_response_type', `Unsupported response_type: ${q.get('response_type') ?? '(missing)'}.`, details);
+  }
+  // The client's allowedScopes are not compared with IAP's `openid email`: clients holding only
+  // cloud-platform work live (gcp-api.md 8.1).
+
+  // 2. The pool and provider IAP named, and the organization rule (gcp-api.md 8).
+  const pn = PROVIDER_NAME_RE.exec(q.get('provider_name') ?? '');
+  if (!pn) return signinErrorPage(400, 'invalid_request', 'The workforce pool has no identity provider to sign in with (provider_name is missing or malformed).');
+  const [, poolId, providerId] = pn;
+  const pool = world.pools.get(poolId);
+  const provider = world.providers.get(`${poolId}/${providerId}`);
+  if (!pool || pool.state !== 'ACTIVE') return signinErrorPage(400, 'invalid_request', `The workforce pool locations/global/workforcePools/${poolId} does not exist or was deleted.`);
+  if (!usablePool(pool)) return signinErrorPage(403, 'access_denied', `The workforce pool locations/global/workforcePools/${poolId} is disabled.`);
+  if (!provider || provider.state !== 'ACTIVE') return signinErrorPage(400, 'invalid_request', `The workforce pool provider ${PROVIDER_RESOURCE(poolId, providerId)} does not exist or was deleted.`);
+  if (!usableProvider(provider)) return signinErrorPage(403, 'access_denied', `The workforce pool provider ${PROVIDER_RESOURCE(poolId, providerId)} is disabled.`);
+  const project = world.project(client.projectNumber);
+  const org = project ? world.organizationOf(project) : undefined;
+  if (!org || pool.parent !== `organizations/${org}`) {
+    // Assumption: the wording; the rule itself is documented (DOC-IAPWIF).
+    return signinErrorPage(400, 'invalid_request', `The OAuth client's project (${client.projectNumber}) must be in the same organization as the workforce pool (${pool.parent}).`);
+  }
+
+  // 3. The IdP's discovery document; its issuer must equal the provider's issuerUri byte for byte.
+  const issuer = provider.oidc.issuerUri;
+  let discovery: SigninTxn['discovery'];
+  try {
+    discovery = await ctx.https.getJson(issuer.replace(/\/+$/, '') + '/.well-known/openid-configuration');
+  } catch {
+    return signinErrorPage(400, 'invalid_grant', ISSUER_ERROR);
+  }
+  if (!discovery || discovery.issuer !== issuer || typeof discovery.authorization_endpoint !== 'string' || typeof discovery.token_endpoint !== 'string' || typeof discovery.jwks_uri !== 'string') {
+    return signinErrorPage(400, 'invalid_grant', ISSUER_ERROR);
+  }
+
+  const web = provider.oidc.webSsoConfig ?? {};
+  const idTokenFlow = web.responseType === 'ID_TOKEN';
+  const nonce = randomBytes(16).toString('base64url');
+  const state = ctx.signinTxns.put({
+    iapState: q.get('state') ?? '', clientId, redirectUri, pool: poolId, provider: providerId, nonce,
+    discovery: { issuer: discovery.issuer, authorization_endpoint: discovery.authorization_endpoint, token_endpoint: discovery.token_endpoint, userinfo_endpoint: discovery.userinfo_endpoint, jwks_uri: discovery.jwks_uri },
+  });
+  const to = new URL(discovery.authorization_endpoint);
+  to.searchParams.set('response_type', idTokenFlow ? 'id_token' : 'code');
+  if (idTokenFlow) to.searchParams.set('response_mode', 'form_post');
+  to.searchParams.set('client_id', provider.oidc.clientId);
+  to.searchParams.set('redirect_uri', ctx.signinOrigin + SIGNIN_CALLBACK_PATH(poolId, providerId));
+  to.searchParams.set('scope', scopesFor(provider, (discovery as any).scopes_supported));
+  to.searchParams.set('state', state);
+  to.searchParams.set('nonce', nonce);
+  return redirect(to.toString());
+}
+
+/** openid, plus profile and email when the IdP supports them, plus webSsoConfig.additionalScopes. */
+function scopesFor(provider: WorkforceProvider, supported: unknown): string {
+  const has = (s: string) => !Array.isArray(supported) || supported.includes(s);
+  const scopes = ['openid', ...['profile', 'email'].filter(has), ...(provider.oidc.webSsoConfig?.additionalScopes ?? [])];
+  return [...new Set(scopes)].join(' ');
+}
+
+/** https://auth.cloud.google/signin-callback/locations/global/workforcePools/{POOL}/providers/{PROVIDER} */
+async function callback(ctx: ChainContext, req: ChainRequest, poolId: string, providerId: string): Promise<ApiResult> {
+  const { world } = ctx;
+  const params = req.method === 'POST' ? req.form : req.query;
+  const txn = ctx.signinTxns.take(params.get('state'));
+  if (!txn || txn.pool !== poolId || txn.provider !== providerId) {
+    return signinErrorPage(400, 'invalid_request', 'The sign-in request is invalid or has expired. Go back to the application and sign in again.');
+  }
+  const idpError = params.get('error');
+  if (idpError) return signinErrorPage(400, idpError, params.get('error_description') ?? 'The identity provider returned an error.');
+
+  const pool = world.pools.get(poolId);
+  const provider = world.providers.get(`${poolId}/${providerId}`);
+  if (!usablePool(pool) || !usableProvider(provider)) return signinErrorPage(403, 'access_denied', `The workforce pool provider ${PROVIDER_RESOURCE(poolId, providerId)} is not active.`);
+  const oidc = provider.oidc;
+  const idTokenFlow = oidc.webSsoConfig?.responseType === 'ID_TOKEN';
+
+  // Code flow: exchange the code with client_secret_basic (RFC 6749 2.3.1: both parts form-encoded).
+  let idToken: string | undefined;
+  let accessToken: string | undefined;
+  if (idTokenFlow) {
+    idToken = params.get('id_token') ?? undefined;
+    if (!idToken) return signinErrorPage(400, 'invalid_request', 'The identity provider did not return an ID token.');
+  } else {
+    const code = params.get('code');
+    if (!code) return signinErrorPage(400, 'invalid_request', 'The identity provider did not return an authorization code.');
+    if (!oidc.clientSecretPlain) return signinErrorPage(400, 'invalid_client', `Provider ${PROVIDER_RESOURCE(poolId, providerId)} has no client secret, which the CODE response type requires.`);
+    const basic = Buffer.from(`${encodeURIComponent(oidc.clientId)}:${encodeURIComponent(oidc.clientSecretPlain)}`).toString('base64');
+    let tokenRes;
+    try {
+      tokenRes = await ctx.https.request(txn.discovery.token_endpoint, {
+        method: 'POST',
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: ctx.signinOrigin + SIGNIN_CALLBACK_PATH(poolId, providerId) }).toString(),
+      });
+    } catch {
+      return signinErrorPage(400, 'invalid_grant', ISSUER_ERROR);
+    }
+    let body: any = {};
+    try { body = JSON.parse(tokenRes.text); } catch { /* not JSON: handled below */ }
+    if (tokenRes.status !== 200) {
+      const err = typeof body.error === 'string' ? body.error : 'invalid_grant';
+      const desc = typeof body.error_description === 'string' ? body.error_description : `The identity provider's token endpoint answered ${tokenRes.status}.`;
+      if (err === 'invalid_client') {
+        return signinErrorPage(401, 'invalid_client', `The identity provider rejected the client credentials of ${PROVIDER_RESOURCE(poolId, providerId)} (oidc.clientId ${oidc.clientId}): ${desc}`);
+      }
+      return signinErrorPage(400, err, desc);
+    }
+    idToken = typeof body.id_token === 'string' ? body.id_token : undefined;
+    accessToken = typeof body.access_token === 'string' ? body.access_token : undefined;
+    if (!idToken) return signinErrorPage(400, 'invalid_grant', 'The identity provider did not return an ID token.');
+  }
+
+  // The ID token: signature from the IdP's JWKS, iss = issuerUri, aud = oidc.clientId, nonce.
+  let claims: JWTPayload;
+  try {
+    const jwks = createLocalJWKSet(await ctx.https.getJson(txn.discovery.jwks_uri));
+    ({ payload: claims } = await jwtVerify(idToken, jwks, {
+      issuer: oidc.issuerUri, audience: oidc.clientId, requiredClaims: ['exp', 'sub'],
+      // Google accepts RSA and EC signatures, never HS256 (auth0.md 2.2). Times are checked against
+      // real time, not the sandbox clock: the IdP is another system and stamps its tokens with its own.
+      algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'],
+    }));
+  } catch (err) {
+    return signinErrorPage(400, 'invalid_grant', `The ID token from the identity provider is invalid: ${(err as Error).message}`);
+  }
+  if (claims.nonce !== txn.nonce) return signinErrorPage(400, 'invalid_grant', 'The ID token from the identity provider is invalid: the nonce does not match.');
+
+  let assertion: Record<string, unknown> = { ...claims };
+  if (!idTokenFlow && oidc.webSsoConfig?.assertionClaimsBehavior === 'MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS' && txn.discovery.userinfo_endpoint) {
+    let info: any;
+    try {
+      if (!accessToken) throw new Error('no access token');
+      info = await ctx.https.getJson(txn.discovery.userinfo_endpoint, { authorization: `Bearer ${accessToken}` });
+    } catch (err) {
+      return signinErrorPage(400, 'invalid_grant', `Error fetching user info from the identity provider: ${(err as Error).message}`);
+    }
+    // OIDC Core 5.3.2: the userinfo sub must be the ID token's.
+    if (info?.sub !== claims.sub) return signinErrorPage(400, 'invalid_grant', 'The userinfo response does not belong to the ID token subject.');
+    assertion = { ...assertion, ...info };
+  }
+
+  // STS: attribute mapping, then the attribute condition.
+  const mapped = mapAttributes(provider.attributeMapping ?? {}, assertion);
+  if (!mapped.ok) return signinErrorPage(400, mapped.error, mapped.description);
+  const cond = checkCondition(provider.attributeCondition, assertion, mapped.identity);
+  if (!cond.ok) return signinErrorPage(403, cond.error, cond.description);
+
+  const identity = { ...mapped.identity, pool: poolId, provider: providerId, stsSub: ctx.stsSub(poolId, mapped.identity.subject) };
+  const code = ctx.codes.put({ identity, clientId: txn.clientId, redirectUri: txn.redirectUri });
+  const to = new URL(browserUrlForRedirect(ctx, txn.redirectUri));
+  to.searchParams.set('code', code);
+  to.searchParams.set('state', txn.iapState);
+  return redirect(to.toString());
+}
+
+/**
+ * The registered redirect URI is IAP's real handler, https://iap.googleapis.com/v1/oauth/clientIds/
+ * {clientId}:handleRedirect, which a browser on this machine cannot reach. This is the one place
+ * the sandbox substitutes a host: the same path is served by the sandbox's IAP origin
+ * (iap-redirect.ts). Any other registered URI is used as is.
+ */
+export function browserUrlForRedirect(ctx: ChainContext, registered: string): string {
+  const prefix = 'https://iap.googleapis.com/';
+  return registered.startsWith(prefix) ? ctx.iapOrigin + '/' + registered.slice(prefix.length) : registered;
+}
