@@ -1,0 +1,37 @@
+// What every stage gets: inputs, clients, the state, progress events, cancellation, and shared
+// memoized facts (APIs enabled, the Auth0 issuer, secrets held in memory only).
+import type { GoogleClients } from '../google/clients.js';
+import type { ManagementClient } from 'auth0';
+import type { StateHandle } from './state-handle.js';
+import type { EventSink } from './events.js';
+import type { StageId, StateInputs } from '../state/schema.js';
+
+export interface ResolvedInputs extends StateInputs {
+  projectNumber: string;
+  organization: string;
+  /** Take over resources with our ids that iap-auth0 did not create. */
+  adopt: boolean;
+}
+
+export interface CoreContext {
+  env: NodeJS.ProcessEnv;
+  inputs: ResolvedInputs;
+  google: GoogleClients;
+  auth0(): Promise<ManagementClient>;
+  state: StateHandle;
+  emit: EventSink;
+  signal: AbortSignal;
+  /** https://auth.cloud.google unless IAP_AUTH0_SIGNIN_ORIGIN says otherwise. */
+  signinOrigin: string;
+  /** Resolves when stage `id` has applied (rejects if it failed). Set by the runner. */
+  after(id: StageId): Promise<void>;
+  /** Memoized: the needed APIs are enabled and usable. */
+  apisReady(): Promise<void>;
+  /** Memoized: the Auth0 discovery document's issuer, verbatim (trailing slash included). */
+  auth0Issuer(): Promise<string>;
+  /**
+   * Secrets live only here, in memory, for this run: the Auth0 app's client secret and the OAuth
+   * credential's secret. A resumed run re-reads them from their source.
+   */
+  secrets: Map<'auth0ClientSecret' | 'oauthCredentialSecret', string>;
+}

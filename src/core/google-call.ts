@@ -1,0 +1,24 @@
+// Every Google call goes through here: bounded retries on rate limits, server errors and network
+// hiccups, and on SERVICE_DISABLED for about two minutes after an API was enabled (propagation).
+// Creates are safe to retry because every id is deterministic: a create that did succeed answers
+// 409 on the retry, and the stage then reads the resource by id.
+import { withRetry } from './retry.js';
+import { googleFailure, isServiceDisabled, isTransient } from './google-errors.js';
+import type { CoreContext } from './context.js';
+import type { StageId } from '../state/schema.js';
+
+export function gcall<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: () => Promise<T>, stage?: StageId): Promise<T> {
+  return withRetry(fn, {
+    signal: ctx.signal, attempts: 14, baseMs: 250, maxMs: 10_000,
+    retryable: (e) => isTransient(e) || isServiceDisabled(e),
+    onRetry: (e, attempt, delay) => {
+      const f = googleFailure(e);
+      ctx.emit({ type: 'retry', stage, text: `${f?.reason === 'SERVICE_DISABLED' ? 'API still being enabled' : `${f?.httpStatus ?? 'network'} ${f?.status ?? ''}`.trim()}; retry ${attempt} in ${delay} ms` });
+    },
+  });
+}
+
+/** The data of a generated-client call (they answer {data}). */
+export async function gdata<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: () => Promise<{ data: T }>, stage?: StageId): Promise<T> {
+  return (await gcall(ctx, fn, stage)).data;
+}

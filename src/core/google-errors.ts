@@ -1,0 +1,86 @@
+// Reading Google API errors (GaxiosError from the generated clients) into facts the core can act
+// on, and into messages a user can act on: a 403 names the missing permission, the role that grants
+// it and the gcloud command; SERVICE_DISABLED says which API; 401 says how to sign in.
+
+export interface GoogleFailure {
+  httpStatus?: number;
+  status?: string; // INVALID_ARGUMENT, PERMISSION_DENIED, ...
+  message: string;
+  reason?: string; // ErrorInfo.reason, e.g. SERVICE_DISABLED
+  metadata: Record<string, string>;
+  retryAfterMs?: number;
+}
+
+export function googleFailure(err: unknown): GoogleFailure | undefined {
+  const e = err as { response?: { status?: number; data?: any; headers?: any }; status?: number; code?: string | number; message?: string };
+  if (!e || typeof e !== 'object' || !('response' in e || 'status' in e)) return undefined;
+  const data = e.response?.data;
+  const body = typeof data === 'string' ? safeJson(data) : data;
+  const error = body?.error;
+  const info = (error?.details ?? []).find((d: any) => d?.['@type']?.endsWith('google.rpc.ErrorInfo'));
+  const ra = headerValue(e.response?.headers, 'retry-after');
+  return {
+    httpStatus: e.response?.status ?? (typeof e.status === 'number' ? e.status : undefined),
+    status: error?.status,
+    message: error?.message ?? e.message ?? String(err),
+    reason: info?.reason,
+    metadata: info?.metadata ?? {},
+    retryAfterMs: ra && /^\d+$/.test(ra) ? Number(ra) * 1000 : undefined,
+  };
+}
+
+function safeJson(s: string) { try { return JSON.parse(s); } catch { return undefined; } }
+function headerValue(h: any, name: string): string | undefined {
+  if (!h) return undefined;
+  if (typeof h.get === 'function') return h.get(name) ?? undefined;
+  return h[name] ?? h[name.toLowerCase()];
+}
+
+export const isNotFound = (err: unknown) => googleFailure(err)?.httpStatus === 404;
+export const isConflict = (err: unknown) => googleFailure(err)?.httpStatus === 409 && googleFailure(err)?.status !== 'ABORTED';
+export const isAborted = (err: unknown) => { const f = googleFailure(err); return f?.httpStatus === 409 && f.status === 'ABORTED' || f?.httpStatus === 412; };
+export const isServiceDisabled = (err: unknown) => googleFailure(err)?.reason === 'SERVICE_DISABLED';
+/** Worth retrying unchanged: rate limits and server trouble. */
+export const isTransient = (err: unknown) => {
+  const f = googleFailure(err);
+  if (!f) return isNetworkError(err);
+  return f.httpStatus === 429 || (f.httpStatus !== undefined && f.httpStatus >= 500);
+};
+export function isNetworkError(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? (err as { cause?: { code?: string } })?.cause?.code;
+  return typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET'].includes(code);
+}
+
+/** Roles that grant the permissions iap-auth0 needs, for the hint of a 403. */
+const ROLE_OF: [RegExp, string][] = [
+  [/^iam\.workforcePool/, 'roles/iam.workforcePoolAdmin (on the organization)'],
+  [/^iam\.oauthClient/, 'roles/iam.oauthClientAdmin'],
+  [/^iam\.serviceAccounts\.actAs$/, 'roles/iam.serviceAccountUser'],
+  [/^iam\.serviceAccounts/, 'roles/iam.serviceAccountAdmin'],
+  [/^run\./, 'roles/run.admin'],
+  [/^iap\./, 'roles/iap.admin'],
+  [/^serviceusage\./, 'roles/serviceusage.serviceUsageAdmin'],
+  [/^resourcemanager\./, 'roles/resourcemanager.projectIamAdmin'],
+];
+
+/** A sentence and a hint for the user; never includes request bodies (which may hold secrets). */
+export function describeGoogleFailure(f: GoogleFailure, project?: string): { message: string; hint: string } {
+  if (f.httpStatus === 401) {
+    return { message: `Google rejected the credentials (401 ${f.status ?? ''}).`.replace(' )', ')'),
+      hint: 'sign in with `gcloud auth application-default login`, or set CLOUDSDK_AUTH_ACCESS_TOKEN to a fresh `gcloud auth print-access-token`' };
+  }
+  if (f.reason === 'SERVICE_DISABLED') {
+    const api = f.metadata.service ?? 'the API';
+    return { message: `${api} is not enabled in project ${f.metadata.consumer?.replace('projects/', '') ?? project ?? ''}.`,
+      hint: `iap-auth0 enables it itself; if you just enabled it, wait a minute and re-run. Manually: gcloud services enable ${api}${project ? ` --project ${project}` : ''}` };
+  }
+  const perm = /Permission '([^']+)' denied on resource '([^']+)'/.exec(f.message);
+  if (f.httpStatus === 403 && perm) {
+    const role = ROLE_OF.find(([re]) => re.test(perm[1]))?.[1] ?? 'a role that includes it';
+    const onOrg = perm[2].startsWith('organizations/');
+    return { message: `missing permission ${perm[1]} on ${perm[2]}.`,
+      hint: `grant yourself ${role}: gcloud ${onOrg ? `organizations add-iam-policy-binding ${perm[2].split('/')[1]}` : `projects add-iam-policy-binding ${project ?? 'PROJECT'}`} --member=user:YOU@EXAMPLE.COM --role=${role.split(' ')[0]}` };
+  }
+  if (f.httpStatus === 429) return { message: `Google rate limit or quota exceeded: ${f.message}`, hint: 'wait a minute and re-run; iap-auth0 resumes where it stopped' };
+  return { message: `${f.httpStatus ?? ''} ${f.status ?? ''}: ${f.message}`.trim(), hint: 're-run to resume; if it persists, run with --debug and report it' };
+}

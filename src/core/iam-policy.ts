@@ -1,0 +1,50 @@
+// IAM read-modify-write: read the policy, change only our members, write it back with the etag we
+// read. Another client's concurrent edit makes the write fail with 409 ABORTED; then the whole
+// read-modify-write is repeated, so no member anyone else added is ever dropped.
+import { withRetry } from './retry.js';
+import { isAborted, isTransient } from './google-errors.js';
+
+export interface Policy { version?: number | null; etag?: string | null; bindings?: { role?: string | null; members?: string[] | null; condition?: unknown }[] | null }
+
+export interface PolicyAccess {
+  get(): Promise<Policy>;
+  set(policy: Policy): Promise<Policy>;
+}
+
+/** Members of `role` (unconditional bindings only). */
+export const membersOf = (p: Policy, role: string) => (p.bindings ?? []).filter((b) => b.role === role && !b.condition).flatMap((b) => b.members ?? []);
+
+/** Adds `members` to `role`; returns the members that were actually added (empty = no write made). */
+export async function addMembers(access: PolicyAccess, role: string, members: string[], signal?: AbortSignal): Promise<string[]> {
+  return change(access, signal, (p) => {
+    const have = new Set(membersOf(p, role));
+    const add = members.filter((m) => !have.has(m));
+    if (!add.length) return { changed: [] };
+    const bindings = [...(p.bindings ?? [])];
+    const i = bindings.findIndex((b) => b.role === role && !b.condition);
+    if (i >= 0) bindings[i] = { ...bindings[i], members: [...(bindings[i].members ?? []), ...add] };
+    else bindings.push({ role, members: add });
+    return { changed: add, policy: { ...p, bindings } };
+  });
+}
+
+/** Removes `members` from `role`, leaving every other member alone; returns what was removed. */
+export async function removeMembers(access: PolicyAccess, role: string, members: string[], signal?: AbortSignal): Promise<string[]> {
+  return change(access, signal, (p) => {
+    const drop = new Set(members.filter((m) => membersOf(p, role).includes(m)));
+    if (!drop.size) return { changed: [] };
+    const bindings = (p.bindings ?? []).map((b) => (b.role === role && !b.condition ? { ...b, members: (b.members ?? []).filter((m) => !drop.has(m)) } : b))
+      .filter((b) => (b.members ?? []).length > 0);
+    return { changed: [...drop], policy: { ...p, bindings } };
+  });
+}
+
+async function change(access: PolicyAccess, signal: AbortSignal | undefined, mutate: (p: Policy) => { changed: string[]; policy?: Policy }): Promise<string[]> {
+  return withRetry(async () => {
+    const current = await withRetry(() => access.get(), { signal });
+    const { changed, policy } = mutate(current);
+    if (!policy) return changed;
+    await access.set({ ...policy, etag: current.etag }); // stale etag → 409 ABORTED → retried whole
+    return changed;
+  }, { signal, attempts: 8, baseMs: 250, retryable: (e) => isAborted(e) || isTransient(e) });
+}

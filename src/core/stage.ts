@@ -1,0 +1,66 @@
+// One stage = plan (read-only) + apply (idempotent). The runner starts every stage at once; a
+// stage awaits ctx.after(dep) right where it needs another stage's result, so independent work
+// (Cloud Run deploy, Auth0 app, pool, OAuth client) overlaps and the run takes about as long as
+// its critical path.
+import type { CoreContext } from './context.js';
+import type { StageId } from '../state/schema.js';
+
+export type PlanAction = 'create' | 'adopt' | 'update' | 'undelete' | 'none';
+export interface PlanItem { stage: StageId; action: PlanAction; resource: string; detail?: string }
+
+export interface Stage {
+  id: StageId;
+  title: string;
+  /** Reads only: what apply would do. */
+  plan(ctx: CoreContext): Promise<PlanItem[]>;
+  /** Makes it so; safe to repeat; returns a one-line summary. */
+  apply(ctx: CoreContext): Promise<string>;
+}
+
+export class DependencyFailed extends Error {
+  constructor(readonly stage: StageId, readonly dependency: StageId) { super(`${stage} did not run because ${dependency} failed`); }
+}
+
+export interface StageResult { id: StageId; ok: boolean; summary?: string; error?: unknown }
+
+/** Applies all stages concurrently, honouring their awaits; never rejects, reports per stage. */
+export async function runStages(stages: Stage[], ctx: Omit<CoreContext, 'after'>): Promise<StageResult[]> {
+  const done = new Map<StageId, Promise<void>>();
+  const resolvers = new Map<StageId, { resolve: () => void; reject: (e: unknown) => void }>();
+  for (const s of stages) {
+    done.set(s.id, new Promise<void>((resolve, reject) => resolvers.set(s.id, { resolve, reject })));
+    done.get(s.id)!.catch(() => undefined); // observed through after(); avoid unhandled rejections
+  }
+  const full = (id: StageId): CoreContext => ({
+    ...ctx,
+    after: (dep) => {
+      const p = done.get(dep);
+      if (!p) return Promise.resolve(); // not part of this run: already done earlier
+      return p.catch(() => { throw new DependencyFailed(id, dep); });
+    },
+  });
+  return Promise.all(stages.map(async (s): Promise<StageResult> => {
+    const c = full(s.id);
+    try {
+      if (c.state.stage(s.id).status !== 'done') {
+        await c.state.updateStage(s.id, (st) => { st.status = 'in-progress'; st.startedAt ??= new Date().toISOString(); delete st.error; });
+      }
+      c.emit({ type: 'stage-start', stage: s.id });
+      const summary = await s.apply(c);
+      await c.state.updateStage(s.id, (st) => { st.status = 'done'; st.finishedAt = new Date().toISOString(); });
+      c.emit({ type: 'stage-done', stage: s.id, summary });
+      resolvers.get(s.id)!.resolve();
+      return { id: s.id, ok: true, summary };
+    } catch (error) {
+      resolvers.get(s.id)!.reject(error);
+      const aborted = c.signal.aborted;
+      if (!(error instanceof DependencyFailed)) {
+        await c.state.updateStage(s.id, (st) => { st.status = aborted ? 'in-progress' : 'failed'; st.error = aborted ? 'interrupted' : describe(error); }).catch(() => undefined);
+      }
+      c.emit({ type: 'stage-failed', stage: s.id, error: describe(error) });
+      return { id: s.id, ok: false, error };
+    }
+  }));
+}
+
+const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300);
