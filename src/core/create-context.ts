@@ -14,7 +14,7 @@ export function createContext(opts: {
   const { env, inputs } = opts;
   const once = <T>(f: () => Promise<T>) => { let p: Promise<T> | undefined; return () => (p ??= f()); };
   const google = googleClients(env, { quotaProject: inputs.project });
-  const base = { env, inputs, google, state: opts.state, emit: opts.emit, signal: opts.signal, signinOrigin: signinOrigin(env), secrets: new Map() } as const;
+  const base = { env, inputs, google, state: opts.state, emit: opts.emit, signal: opts.signal, signinOrigin: signinOrigin(env) } as const;
   return {
     ...base,
     secrets: new Map(),
