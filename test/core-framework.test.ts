@@ -1,0 +1,92 @@
+// The core's machinery: retries (bounded, jittered, honouring server hints, never on
+// non-retryable errors), the stage runner (concurrency and dependency failure), and IAM
+// read-modify-write against the sandbox's real etag behaviour.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withRetry, serverDelayMs } from '../src/core/retry.js';
+import { runStages, DependencyFailed, type Stage } from '../src/core/stage.js';
+import { StateHandle } from '../src/core/state-handle.js';
+import { addMembers, removeMembers, membersOf } from '../src/core/iam-policy.js';
+import { STATE_VERSION } from '../src/state/schema.js';
+import { useSandbox, clientsFor, control } from './helpers/sandbox.js';
+
+const gErr = (status: number, gstatus: string, headers: Record<string, string> = {}) =>
+  Object.assign(new Error(gstatus), { response: { status, data: { error: { code: status, status: gstatus, message: gstatus } }, headers } });
+
+test('withRetry: retries transient errors up to the bound, not others', async () => {
+  let calls = 0;
+  const delays: number[] = [];
+  await assert.rejects(withRetry(async () => { calls++; throw gErr(503, 'UNAVAILABLE'); }, { attempts: 4, baseMs: 1, onRetry: (_e, _a, d) => delays.push(d) }), /UNAVAILABLE/);
+  assert.equal(calls, 4);
+  assert.equal(delays.length, 3);
+  calls = 0;
+  await assert.rejects(withRetry(async () => { calls++; throw gErr(400, 'INVALID_ARGUMENT'); }, { attempts: 4, baseMs: 1 }), /INVALID_ARGUMENT/);
+  assert.equal(calls, 1, 'a 400 is not retried');
+  calls = 0;
+  assert.equal(await withRetry(async () => { if (++calls < 3) throw gErr(429, 'RESOURCE_EXHAUSTED'); return 'ok'; }, { baseMs: 1 }), 'ok');
+});
+
+test('server hints: Retry-After seconds, x-ratelimit-reset epoch, capped at 60 s', () => {
+  assert.equal(serverDelayMs(gErr(429, 'RESOURCE_EXHAUSTED', { 'retry-after': '2' })), 2000);
+  const now = 1_700_000_000_000;
+  const auth0 = { rawResponse: { headers: new Headers({ 'x-ratelimit-reset': String(now / 1000 + 3) }) } };
+  assert.equal(serverDelayMs(auth0, now), 3000);
+  assert.equal(serverDelayMs({ rawResponse: { headers: new Headers({ 'retry-after': '3600' }) } }), 60_000);
+  assert.equal(serverDelayMs(new Error('x')), undefined);
+});
+
+const memoryState = () => new StateHandle('/nonexistent/state.json', {
+  version: STATE_VERSION, tool: 'iap-auth0', createdAt: '', updatedAt: '', stages: {},
+  inputs: { project: 'p', region: 'r', service: 's', image: 'i', auth0Domain: 'd', pool: 'p', provider: 'p', oauthClient: 'o', allow: [], scope: 'service' },
+}, false);
+
+test('runStages: independent stages overlap; a failed dependency stops only its dependants', async () => {
+  const log: string[] = [];
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const stage = (id: Stage['id'], body: (ctx: any) => Promise<string>): Stage => ({ id, title: id, plan: async () => [], apply: body });
+  const ctx: any = { state: memoryState(), emit: () => undefined, signal: new AbortController().signal };
+  const started = Date.now();
+  const results = await runStages([
+    stage('deploy', async () => { log.push('deploy-start'); await wait(60); log.push('deploy-end'); return 'd'; }),
+    stage('auth0-app', async () => { log.push('auth0-start'); await wait(60); throw new Error('auth0 down'); }),
+    stage('workforce-pool', async (c) => { await c.after('auth0-app'); return 'never'; }),
+    stage('oauth-client', async (c) => { await c.after('deploy'); log.push('oauth-after-deploy'); return 'o'; }),
+  ], ctx);
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed < 115, `deploy and auth0-app ran concurrently (${elapsed} ms)`);
+  assert.deepEqual(log.slice(0, 2).sort(), ['auth0-start', 'deploy-start']);
+  assert.ok(log.indexOf('oauth-after-deploy') > log.indexOf('deploy-end'));
+  const by = Object.fromEntries(results.map((r) => [r.id, r]));
+  assert.equal(by.deploy.ok, true);
+  assert.equal(by['auth0-app'].ok, false);
+  assert.ok(by['workforce-pool'].error instanceof DependencyFailed);
+  assert.equal(by['oauth-client'].ok, true);
+  assert.equal(ctx.state.stage('auth0-app').status, 'failed');
+  assert.equal(ctx.state.stage('deploy').status, 'done');
+});
+
+test('IAM read-modify-write keeps other members and survives a concurrent edit', async () => {
+  const sb = await useSandbox();
+  const c = clientsFor(sb);
+  const resource = 'projects/415104041262/iap_web';
+  const { data: op } = await c.serviceusage.services.enable({ name: 'projects/sandbox-project/services/iap.googleapis.com' });
+  while (!(await c.serviceusage.operations.get({ name: op.name! })).data.done) await new Promise((r) => setTimeout(r, 10));
+  await control(sb, '/iam-policy', { resource: `iap:${resource}`, policy: { bindings: [{ role: 'roles/iap.httpsResourceAccessor', members: ['user:other@sandbox.example'] }] } });
+  const pool = 'principalSet://iam.googleapis.com/locations/global/workforcePools/iap-hello-pool/*';
+  let sets = 0;
+  const access = {
+    get: async () => (await c.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } })).data,
+    set: async (policy: any) => {
+      // The first write races another client's edit: its etag is then stale.
+      if (sets++ === 0) await control(sb, '/iam-policy', { resource: `iap:${resource}`, policy: { bindings: [{ role: 'roles/iap.httpsResourceAccessor', members: ['user:other@sandbox.example', 'user:racer@sandbox.example'] }] } });
+      return (await c.iap.setIamPolicy({ resource, requestBody: { policy } })).data;
+    },
+  };
+  assert.deepEqual(await addMembers(access, 'roles/iap.httpsResourceAccessor', [pool]), [pool]);
+  assert.equal(sets, 2, 'the stale write was retried as a whole');
+  const members = membersOf(await access.get(), 'roles/iap.httpsResourceAccessor').sort();
+  assert.deepEqual(members, [pool, 'user:other@sandbox.example', 'user:racer@sandbox.example'].sort());
+  assert.deepEqual(await addMembers(access, 'roles/iap.httpsResourceAccessor', [pool]), [], 'already there: no write');
+  assert.deepEqual(await removeMembers(access, 'roles/iap.httpsResourceAccessor', [pool]), [pool]);
+  assert.deepEqual(membersOf(await access.get(), 'roles/iap.httpsResourceAccessor').sort(), ['user:other@sandbox.example', 'user:racer@sandbox.example']);
+});
