@@ -9,7 +9,7 @@
 import http from 'node:http';
 import type { World } from '../world.js';
 import type { TlsMaterial } from '../core/tls.js';
-import { listen, sleep } from '../core/http.js';
+import { listen, readBody, sleep } from '../core/http.js';
 import { createTenantKey } from './keys.js';
 import { seedTenant } from './clients.js';
 import { handleManagement } from './management.js';
@@ -29,16 +29,8 @@ export interface Auth0Server {
 
 const BODY_LIMIT = 1 << 20;
 
-async function readRaw(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > BODY_LIMIT) throw new ManagementError(413, 'Payload content length greater than maximum allowed: 1048576');
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+const readRaw = (req: http.IncomingMessage) =>
+  readBody(req, BODY_LIMIT, () => new ManagementError(413, `Payload content length greater than maximum allowed: ${BODY_LIMIT}`));
 
 function sendJson(res: http.ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}): void {
   const body = json === undefined ? '' : JSON.stringify(json);

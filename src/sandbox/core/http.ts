@@ -52,12 +52,14 @@ export class Router {
   }
 }
 
-export async function readBody(req: http.IncomingMessage, limit = 1 << 20): Promise<string> {
+/** Reads a request body up to `limit` bytes; past it, throws `tooLarge()` (each API's own error shape). */
+export async function readBody(req: http.IncomingMessage, limit = 1 << 20,
+  tooLarge: () => Error = () => new GoogleError('INVALID_ARGUMENT', 'Request payload size exceeds the limit.')): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > limit) throw new GoogleError('INVALID_ARGUMENT', 'Request payload size exceeds the limit.');
+    if (size > limit) throw tooLarge();
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
