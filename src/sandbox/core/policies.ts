@@ -2,7 +2,7 @@
 // projects). setIamPolicy replaces the whole policy and checks the etag; every version is kept
 // with its time so the sign-in path can read the policy "as of" one propagation delay ago.
 import { randomBytes } from 'node:crypto';
-import { GoogleError, invalid, staleEtag } from './errors.js';
+import { invalid, staleEtag } from './errors.js';
 import type { Clock } from './clock.js';
 
 export interface Binding { role: string; members: string[]; condition?: { title?: string; description?: string; expression: string } }
@@ -100,4 +100,3 @@ export class PolicyStore {
   }
 }
 
-export { GoogleError };
