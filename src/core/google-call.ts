@@ -22,3 +22,17 @@ export function gcall<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: () => Pr
 export async function gdata<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: () => Promise<{ data: T }>, stage?: StageId): Promise<T> {
   return (await gcall(ctx, fn, stage)).data;
 }
+
+/**
+ * A read for plan(): absent (undefined) when the resource does not exist or its API is not
+ * enabled yet (a fresh project: nothing can exist there). Retries only transient errors, so a
+ * dry run never waits out an enablement window.
+ */
+export async function planRead<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: () => Promise<{ data: T }>): Promise<T | undefined> {
+  try {
+    return (await withRetry(fn, { signal: ctx.signal, attempts: 5, baseMs: 250 })).data;
+  } catch (e) {
+    if (googleFailure(e)?.httpStatus === 404 || isServiceDisabled(e)) return undefined;
+    throw e;
+  }
+}
