@@ -1,0 +1,63 @@
+// Stage 5: point the service's IAP resource at the workforce pool with the OAuth client.
+// The resource name uses the project NUMBER and `cloud_run-` with an underscore (peers P9): a
+// project id or `cloud-run-` is accepted by the API and silently never read. The update carries a
+// mask, so IAP settings iap-auth0 does not own (reauth, access-denied page, …) survive; nothing is
+// written when the pool, client id and secret hash already match (peers P12).
+import { createHash } from 'node:crypto';
+import { IAP_RUN_RESOURCE, POOL_RESOURCE } from '../../lib/ids.js';
+import { gdata, planRead } from '../google-call.js';
+import { oauthCredentialSecret } from './oauth-client.js';
+import type { CoreContext } from '../context.js';
+import type { IapSettings } from '../../google/iap-client.js';
+import type { Stage } from '../stage.js';
+
+export const IAP_SETTINGS_MASK = ['iapSettings.accessSettings.identitySources', 'iapSettings.accessSettings.workforceIdentitySettings'];
+
+export function iapSettingsResource(ctx: Pick<CoreContext, 'inputs'>): string {
+  const i = ctx.inputs;
+  return i.scope === 'project' ? `projects/${i.projectNumber}` : IAP_RUN_RESOURCE(i.projectNumber, i.region, i.service);
+}
+
+/** True when the stored settings already say what we would write. */
+export function settingsMatch(s: IapSettings | undefined, pool: string, clientId: string, secretSha256?: string): boolean {
+  const a = s?.accessSettings;
+  const w = a?.workforceIdentitySettings;
+  return JSON.stringify(a?.identitySources ?? []) === JSON.stringify(['WORKFORCE_IDENTITY_FEDERATION'])
+    && JSON.stringify(w?.workforcePools ?? []) === JSON.stringify([POOL_RESOURCE(pool)])
+    && w?.oauth2?.clientId === clientId
+    && (secretSha256 === undefined || w?.oauth2?.clientSecretSha256 === secretSha256);
+}
+
+export const iapSettingsStage: Stage = {
+  id: 'iap-settings',
+  title: 'IAP settings',
+
+  async plan(ctx) {
+    const name = iapSettingsResource(ctx);
+    const current = await planRead(ctx, () => ctx.google.iap.getIapSettings({ name }));
+    const clientId = ctx.state.stage('oauth-client').resources.clientId;
+    const ok = clientId !== undefined && settingsMatch(current, ctx.inputs.pool, clientId);
+    return [{ stage: 'iap-settings', action: ok ? 'none' : current?.accessSettings ? 'update' : 'create', resource: name, detail: 'workforce pool and OAuth client' }];
+  },
+
+  async apply(ctx) {
+    await Promise.all([ctx.after('deploy'), ctx.after('workforce-pool'), ctx.after('oauth-client')]);
+    await ctx.apisReady();
+    const name = iapSettingsResource(ctx);
+    const clientId = ctx.state.stage('oauth-client').resources.clientId;
+    if (!clientId) throw new Error('the OAuth client id is not recorded; run iap-auth0 init again to create the OAuth client first');
+    const secret = await oauthCredentialSecret(ctx);
+    const sha = createHash('sha256').update(secret).digest('hex');
+    const current = await gdata(ctx, () => ctx.google.iap.getIapSettings({ name }), 'iap-settings');
+    if (!settingsMatch(current, ctx.inputs.pool, clientId, sha)) {
+      ctx.emit({ type: 'step', stage: 'iap-settings', text: `pointing ${name} at pool ${ctx.inputs.pool}` });
+      await gdata(ctx, () => ctx.google.iap.updateIapSettings({
+        name, updateMask: IAP_SETTINGS_MASK.join(','),
+        requestBody: { name, accessSettings: { identitySources: ['WORKFORCE_IDENTITY_FEDERATION'],
+          workforceIdentitySettings: { workforcePools: [POOL_RESOURCE(ctx.inputs.pool)], oauth2: { clientId, clientSecret: secret } } } },
+      }), 'iap-settings');
+    }
+    await ctx.state.updateStage('iap-settings', (st) => { st.resources.iapResource = name; st.added = IAP_SETTINGS_MASK; });
+    return `${name} uses pool ${ctx.inputs.pool}`;
+  },
+};
