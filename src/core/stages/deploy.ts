@@ -1,0 +1,171 @@
+// Stage 1: the Cloud Run service with native IAP. Enables the APIs, generates the IAP service
+// agent (enabling IAP does not create it: "The IAP service account is not provisioned", peers
+// P4), creates the runtime service account, creates or updates the service (iapEnabled, ingress
+// all, our label), and lets the IAP agent invoke it (P3). A public invoker is removed: it would
+// let *.run.app bypass IAP (P11). The service operation is recorded before it is polled, so a
+// resumed run polls it instead of creating again (P20).
+import { IAP_AGENT_EMAIL, serviceAccountId } from '../../lib/ids.js';
+import { derivedIds } from '../../inputs/schema.js';
+import { gdata, planRead } from '../google-call.js';
+import { isConflict, isNotFound } from '../google-errors.js';
+import { pollOperation } from '../poll.js';
+import { addMembers, removeMembers, membersOf, type PolicyAccess } from '../iam-policy.js';
+import type { CoreContext } from '../context.js';
+import type { PlanItem, Stage } from '../stage.js';
+import type { run_v2 } from '@googleapis/run';
+
+const LABEL = { 'managed-by': 'iap-auth0' };
+const SA_MARKER = 'Managed by iap-auth0';
+export const INVOKER = 'roles/run.invoker';
+
+type Service = run_v2.Schema$GoogleCloudRunV2Service;
+
+const names = (ctx: Pick<CoreContext, 'inputs'>) => {
+  const i = ctx.inputs;
+  const accountId = derivedIds(i.project, i.service).serviceAccount;
+  return {
+    parent: `projects/${i.project}/locations/${i.region}`,
+    service: `projects/${i.project}/locations/${i.region}/services/${i.service}`,
+    accountId, saEmail: `${accountId}@${i.project}.iam.gserviceaccount.com`,
+    agent: IAP_AGENT_EMAIL(i.projectNumber),
+  };
+};
+
+async function maybe<T>(f: () => Promise<T>): Promise<T | undefined> {
+  try { return await f(); } catch (e) { if (isNotFound(e)) return undefined; throw e; }
+}
+
+/** The fields iap-auth0 owns on the service, and whether `s` already has them. */
+function serviceDiff(ctx: CoreContext, s: Service, saEmail: string): { mask: string[]; body: Service } {
+  const mask: string[] = [];
+  if (s.iapEnabled !== true) mask.push('iapEnabled');
+  if (s.ingress !== 'INGRESS_TRAFFIC_ALL') mask.push('ingress');
+  if (s.invokerIamDisabled) mask.push('invokerIamDisabled');
+  const t = s.template ?? {};
+  if (t.serviceAccount !== saEmail || t.containers?.[0]?.image !== ctx.inputs.image) mask.push('template');
+  if (s.labels?.['managed-by'] !== 'iap-auth0') mask.push('labels');
+  const body: Service = {
+    iapEnabled: true, ingress: 'INGRESS_TRAFFIC_ALL', invokerIamDisabled: false, launchStage: 'BETA',
+    labels: { ...(s.labels ?? {}), ...LABEL },
+    template: { ...t, serviceAccount: saEmail, containers: [{ ...(t.containers?.[0] ?? {}), image: ctx.inputs.image }, ...(t.containers?.slice(1) ?? [])] },
+  };
+  return { mask, body };
+}
+
+const isReady = (s: Service) => !s.reconciling && s.terminalCondition?.type === 'Ready' && s.terminalCondition?.state === 'CONDITION_SUCCEEDED';
+
+export const deployStage: Stage = {
+  id: 'deploy',
+  title: 'Deploy to Cloud Run',
+
+  async plan(ctx) {
+    const n = names(ctx);
+    const items: PlanItem[] = [];
+    const sa = await planRead(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: `projects/${ctx.inputs.project}/serviceAccounts/${n.saEmail}` }));
+    items.push({ stage: 'deploy', action: sa ? 'none' : 'create', resource: `service account ${n.saEmail}` });
+    const s = await planRead(ctx, () => ctx.google.run.projects.locations.services.get({ name: n.service }));
+    if (!s) items.push({ stage: 'deploy', action: 'create', resource: n.service, detail: `image ${ctx.inputs.image}, IAP on` });
+    else {
+      const ours = s.labels?.['managed-by'] === 'iap-auth0' || ctx.state.stage('deploy').resources.service === n.service;
+      const { mask } = serviceDiff(ctx as CoreContext, s, n.saEmail);
+      items.push({ stage: 'deploy', action: !ours ? 'adopt' : mask.length ? 'update' : 'none', resource: n.service, detail: mask.length ? `change ${mask.join(', ')}` : undefined });
+    }
+    items.push({ stage: 'deploy', action: 'none', resource: `IAP service agent ${n.agent} may invoke the service`, detail: 'granted if missing' });
+    return items;
+  },
+
+  async apply(ctx) {
+    const n = names(ctx);
+    const step = (text: string) => ctx.emit({ type: 'step', stage: 'deploy', text });
+    await ctx.apisReady();
+
+    // The IAP service agent: idempotent, no read endpoint; the email may be absent in the answer.
+    if (!ctx.state.stage('deploy').resources.iapAgent) {
+      step('generating the IAP service agent');
+      const su = ctx.google.serviceusageBeta;
+      const op = await gdata(ctx, () => su.services.generateServiceIdentity({ parent: `projects/${ctx.inputs.projectNumber}/services/iap.googleapis.com` }), 'deploy');
+      const done = await pollOperation((name) => su.operations.get({ name }), op, { signal: ctx.signal });
+      await ctx.state.recordResource('deploy', 'iapAgent', (done.response as { email?: string } | undefined)?.email ?? n.agent);
+    }
+
+    // Runtime service account.
+    const saName = `projects/${ctx.inputs.project}/serviceAccounts/${n.saEmail}`;
+    const sas = ctx.google.iam.projects.serviceAccounts;
+    let sa = await maybe(() => gdata(ctx, () => sas.get({ name: saName }), 'deploy'));
+    if (!sa) {
+      if (serviceAccountId(n.accountId)) throw new Error(serviceAccountId(n.accountId));
+      step(`creating service account ${n.saEmail}`);
+      try {
+        sa = await gdata(ctx, () => sas.create({ name: `projects/${ctx.inputs.project}`, requestBody: { accountId: n.accountId,
+          serviceAccount: { displayName: `${ctx.inputs.service} (iap-auth0)`.slice(0, 100), description: `${SA_MARKER}: runtime identity of Cloud Run service ${ctx.inputs.service}` } } }), 'deploy');
+      } catch (e) {
+        if (!isConflict(e)) throw e;
+        sa = await gdata(ctx, () => sas.get({ name: saName }), 'deploy');
+      }
+    } else if (!sa.description?.startsWith(SA_MARKER) && ctx.state.stage('deploy').resources.serviceAccount !== n.saEmail && !ctx.inputs.adopt) {
+      throw new Error(`the service account ${n.saEmail} exists but was not created by iap-auth0; pass --adopt to use it`);
+    }
+    await ctx.state.recordResource('deploy', 'serviceAccount', n.saEmail);
+
+    // The service: resume a recorded operation, else create or update.
+    const services = ctx.google.run.projects.locations.services;
+    const ops = ctx.google.run.projects.locations.operations;
+    const pollRun = async (opName: string) => {
+      await pollOperation((name) => ops.get({ name }), { name: opName }, { signal: ctx.signal, onPoll: (ms) => ctx.emit({ type: 'waiting', stage: 'deploy', text: 'Cloud Run is deploying', elapsedMs: ms }) });
+      await ctx.state.recordOperation('deploy', 'service', undefined);
+    };
+    const recorded = ctx.state.stage('deploy').operations.service;
+    if (recorded) {
+      step('waiting for the deployment a previous run started');
+      await maybe(() => pollRun(recorded)); // an operation that is gone finished long ago
+    }
+    let s = await maybe(() => gdata(ctx, () => services.get({ name: n.service }), 'deploy'));
+    if (!s) {
+      step(`deploying ${ctx.inputs.service} (${ctx.inputs.image}) with IAP on`);
+      const { body } = serviceDiff(ctx, {}, n.saEmail);
+      let op;
+      try {
+        op = await gdata(ctx, () => services.create({ parent: n.parent, serviceId: ctx.inputs.service, requestBody: body }), 'deploy');
+      } catch (e) {
+        if (!isConflict(e)) throw e; // created by a retried request, or by a run killed before recording
+      }
+      if (op?.name) { await ctx.state.recordOperation('deploy', 'service', op.name); await pollRun(op.name); }
+    } else {
+      const ours = s.labels?.['managed-by'] === 'iap-auth0' || ctx.state.stage('deploy').resources.service === n.service;
+      if (!ours && !ctx.inputs.adopt) throw new Error(`the Cloud Run service ${n.service} exists but was not created by iap-auth0; pass --adopt to turn IAP on for it`);
+      const { mask, body } = serviceDiff(ctx, s, n.saEmail);
+      if (mask.length) {
+        step(`updating ${ctx.inputs.service}: ${mask.join(', ')}`);
+        const op = await gdata(ctx, () => services.patch({ name: n.service, updateMask: mask.join(','), requestBody: body }), 'deploy');
+        if (op.name) { await ctx.state.recordOperation('deploy', 'service', op.name); await pollRun(op.name); }
+      }
+    }
+    await ctx.state.recordResource('deploy', 'service', n.service);
+    // Ready means the operation finished and the service reconciled (gcp-api.md 5.3).
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+      s = await gdata(ctx, () => services.get({ name: n.service }), 'deploy');
+      if (isReady(s)) break;
+      if (s.terminalCondition?.state === 'CONDITION_FAILED') throw new Error(`Cloud Run could not deploy ${ctx.inputs.service}: ${s.terminalCondition.message ?? s.terminalCondition.reason}`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+    if (s.uri) await ctx.state.recordResource('deploy', 'uri', s.uri);
+
+    // Who may invoke: the IAP agent yes, the public no.
+    const policy: PolicyAccess = {
+      get: () => gdata(ctx, () => services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 }), 'deploy'),
+      set: (p) => gdata(ctx, () => services.setIamPolicy({ resource: n.service, requestBody: { policy: p as never } }), 'deploy'),
+    };
+    const agent = `serviceAccount:${ctx.state.stage('deploy').resources.iapAgent ?? n.agent}`;
+    const added = await addMembers(policy, INVOKER, [agent], ctx.signal);
+    if (added.length) step(`granted ${INVOKER} to the IAP service agent`);
+    const current = await policy.get();
+    const publicMembers = membersOf(current, INVOKER).filter((m) => m === 'allUsers' || m === 'allAuthenticatedUsers');
+    if (publicMembers.length) {
+      await removeMembers(policy, INVOKER, publicMembers, ctx.signal);
+      step(`removed ${publicMembers.join(', ')} from ${INVOKER}: it would let anyone bypass IAP`);
+    }
+    await ctx.state.updateStage('deploy', (st) => { st.added = [...new Set([...(st.added ?? []), ...added])]; });
+    return `${ctx.inputs.service} on Cloud Run with IAP on: ${s.uri ?? '(no URL)'}`;
+  },
+};
+

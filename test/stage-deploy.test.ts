@@ -1,0 +1,76 @@
+// The deploy stage against the sandbox: APIs, IAP agent, runtime account, service with IAP on,
+// invoker for the agent; zero writes on re-run; resume from a recorded operation; --adopt; and
+// removal of a public invoker.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useSandbox, clientsFor, requestLog, inspect } from './helpers/sandbox.js';
+import { makeContext, runOk } from './helpers/core-context.js';
+import { deployStage } from '../src/core/stages/deploy.js';
+import { runStages } from '../src/core/stage.js';
+
+test('deploy stage', async (t) => {
+  const sb = await useSandbox();
+  const c = clientsFor(sb);
+  const svc = (id: string) => `projects/sandbox-project/locations/europe-west1/services/${id}`;
+  const agent = 'serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com';
+  const invokers = async (id: string) => ((await c.run.projects.locations.services.getIamPolicy({ resource: svc(id) })).data.bindings ?? []).find((b) => b.role === 'roles/run.invoker')?.members ?? [];
+
+  await t.test('fresh: service Ready with IAP on, label, runtime account, agent generated and allowed to invoke', async () => {
+    const tc = await makeContext(sb);
+    assert.deepEqual((await deployStage.plan(tc.ctx as any)).map((i) => i.action).slice(0, 2), ['create', 'create'], 'plan works on a fresh project');
+    await runOk(tc, [deployStage]);
+    const s = (await c.run.projects.locations.services.get({ name: svc('hello') })).data;
+    assert.equal(s.iapEnabled, true);
+    assert.equal(s.ingress, 'INGRESS_TRAFFIC_ALL');
+    assert.equal(s.labels?.['managed-by'], 'iap-auth0');
+    assert.equal(s.template?.serviceAccount, 'iap-run-hello@sandbox-project.iam.gserviceaccount.com');
+    assert.equal(s.terminalCondition?.state, 'CONDITION_SUCCEEDED');
+    assert.deepEqual(await invokers('hello'), [agent]);
+    assert.equal(tc.state.stage('deploy').resources.uri, s.uri);
+    assert.deepEqual(tc.state.stage('deploy').added, [agent]);
+    assert.deepEqual(tc.state.stage('deploy').operations, {}, 'finished operations are forgotten');
+    // The front door: IAP on, agent provisioned, no workforce settings yet, so Google sign-in.
+    const r = await fetch(s.uri!, { redirect: 'manual' });
+    assert.equal(r.status, 302);
+    assert.equal(r.headers.get('x-goog-iap-generated-response'), 'true');
+
+    const since = (await requestLog(sb)).at(-1).seq;
+    const again = await makeContext(sb, {}, tc.stateFile);
+    await again.state.update((st) => { st.stages = structuredClone(tc.state.current.stages); });
+    await runOk(again, [deployStage]);
+    assert.deepEqual((await requestLog(sb, since)).filter((r) => r.mutating), [], 're-run makes no change');
+  });
+
+  await t.test('resume: a recorded operation is polled, not created again', async () => {
+    const tc = await makeContext(sb, { service: 'resumed' });
+    await tc.ctx.apisReady();
+    const { data: sa } = await c.iam.projects.serviceAccounts.create({ name: 'projects/sandbox-project', requestBody: { accountId: 'iap-run-resumed', serviceAccount: { description: 'Managed by iap-auth0: runtime identity of Cloud Run service resumed' } } });
+    const { data: op } = await c.run.projects.locations.services.create({ parent: 'projects/sandbox-project/locations/europe-west1', serviceId: 'resumed',
+      requestBody: { iapEnabled: true, ingress: 'INGRESS_TRAFFIC_ALL', labels: { 'managed-by': 'iap-auth0' }, template: { serviceAccount: sa.email!, containers: [{ image: 'us-docker.pkg.dev/cloudrun/container/hello' }] } } });
+    await tc.state.recordOperation('deploy', 'service', op.name!); // the run was killed right after this
+    const since = (await requestLog(sb)).at(-1).seq;
+    await runOk(tc, [deployStage]);
+    const log = await requestLog(sb, since);
+    assert.ok(log.some((r) => r.path.endsWith(op.name!.split('/').pop()!)), 'the recorded operation was polled');
+    assert.equal(log.filter((r) => r.method === 'POST' && r.path.endsWith('/services')).length, 0, 'no second create');
+  });
+
+  await t.test('an existing service iap-auth0 did not create is refused; --adopt turns IAP on and removes allUsers', async () => {
+    await c.run.projects.locations.services.create({ parent: 'projects/sandbox-project/locations/europe-west1', serviceId: 'legacy',
+      requestBody: { template: { containers: [{ image: 'us-docker.pkg.dev/cloudrun/container/hello' }] } } });
+    for (let i = 0; i < 50 && !(await c.run.projects.locations.services.get({ name: svc('legacy') })).data.uri; i++) await new Promise((r) => setTimeout(r, 20));
+    const p = (await c.run.projects.locations.services.getIamPolicy({ resource: svc('legacy') })).data;
+    await c.run.projects.locations.services.setIamPolicy({ resource: svc('legacy'), requestBody: { policy: { ...p, bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] } } });
+    const tc = await makeContext(sb, { service: 'legacy' });
+    const [r] = await runStages([deployStage], tc.ctx);
+    assert.equal(r.ok, false);
+    assert.match((r.error as Error).message, /not created by iap-auth0; pass --adopt/);
+    assert.equal((await c.run.projects.locations.services.get({ name: svc('legacy') })).data.iapEnabled, undefined, 'untouched');
+    const adopt = await makeContext(sb, { service: 'legacy', adopt: true });
+    await runOk(adopt, [deployStage]);
+    assert.equal((await c.run.projects.locations.services.get({ name: svc('legacy') })).data.iapEnabled, true);
+    assert.deepEqual(await invokers('legacy'), [agent], 'allUsers removed, agent added');
+    assert.ok(adopt.events.some((e) => e.type === 'step' && /bypass IAP/.test(e.text)));
+    assert.equal((await inspect(sb)).runServices.length, 3);
+  });
+});
