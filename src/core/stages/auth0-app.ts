@@ -1,0 +1,117 @@
+// Stage 2: the Auth0 application Google's workforce provider signs users in with. A confidential
+// regular_web app (code flow only, RS256), found by its tag in client_metadata (names are not
+// unique and an untagged app with our name is someone else's), created without automatic retry
+// (a retried create could duplicate it; after any failure we look it up by tag again), and
+// merged, never replaced: callbacks and web origins others added stay.
+import type { ManagementClient } from 'auth0';
+import { PROVIDER_RESOURCE, SIGNIN_CALLBACK_PATH } from '../../lib/ids.js';
+import { withRetry } from '../retry.js';
+import { describeAuth0Error } from '../auth0-errors.js';
+import type { CoreContext } from '../context.js';
+import type { Stage } from '../stage.js';
+
+type Client = { client_id?: string; name?: string; app_type?: string; callbacks?: string[]; web_origins?: string[]; grant_types?: string[];
+  initiate_login_uri?: string; client_metadata?: Record<string, unknown>; jwt_configuration?: { alg?: string }; client_secret?: string };
+
+export const TAG = 'iap-auth0';
+export const callbackUrl = (ctx: Pick<CoreContext, 'inputs' | 'signinOrigin'>) => `${ctx.signinOrigin}${SIGNIN_CALLBACK_PATH(ctx.inputs.pool, ctx.inputs.provider)}`;
+
+/** Every app tagged as ours for this provider (all pages). */
+async function findTagged(mgmt: ManagementClient, provider: string): Promise<Client[]> {
+  const found: Client[] = [];
+  let page = await mgmt.clients.list({ per_page: 100, fields: 'client_id,name,client_metadata,callbacks,app_type', include_fields: true });
+  for (;;) {
+    for (const c of page.data as Client[]) if (c.client_metadata?.managed_by === TAG && c.client_metadata?.iap_auth0_provider === provider) found.push(c);
+    if (!page.hasNextPage()) break;
+    page = await page.getNextPage();
+  }
+  return found;
+}
+
+async function findOurs(ctx: CoreContext, mgmt: ManagementClient): Promise<Client | undefined> {
+  const recorded = ctx.state.stage('auth0-app').resources.clientId;
+  if (recorded) {
+    try { return (await mgmt.clients.get(recorded)) as Client; } catch (e) { if ((e as { statusCode?: number }).statusCode !== 404) throw e; }
+  }
+  const tagged = await findTagged(mgmt, PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider));
+  if (tagged.length > 1) throw new Error(`several Auth0 apps are tagged for this provider (${tagged.map((c) => c.client_id).join(', ')}); delete the extra ones in the Auth0 dashboard and re-run`);
+  return tagged[0] && ((await mgmt.clients.get(tagged[0].client_id!)) as Client);
+}
+
+/** An Application Login URI Auth0 accepts: https, not a loopback host (the sandbox's URLs are). */
+export function loginUriFor(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const u = new URL(url);
+  return u.protocol === 'https:' && !/^(localhost|127\.|\[::1\])/.test(u.hostname) ? u.origin : undefined;
+}
+
+export const auth0AppStage: Stage = {
+  id: 'auth0-app',
+  title: 'Auth0 application',
+
+  async plan(ctx) {
+    const app = await findOurs(ctx, await ctx.auth0()).catch((e) => { throw describeAuth0Error(e); });
+    const cb = callbackUrl(ctx);
+    if (!app) return [{ stage: 'auth0-app', action: 'create', resource: `Auth0 app "IAP ${ctx.inputs.service} (iap-auth0)"`, detail: `callback ${cb}` }];
+    return [{ stage: 'auth0-app', action: app.callbacks?.includes(cb) ? 'none' : 'update', resource: `Auth0 app ${app.client_id}` }];
+  },
+
+  async apply(ctx) {
+    const mgmt = await ctx.auth0();
+    const step = (text: string) => ctx.emit({ type: 'step', stage: 'auth0-app', text });
+    const cb = callbackUrl(ctx);
+    const provider = PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider);
+    try {
+      let app = await withRetry(() => findOurs(ctx, mgmt), { signal: ctx.signal, retryable: (e) => [429, 500, 502, 503].includes((e as { statusCode?: number }).statusCode ?? 0) });
+      if (!app) {
+        step('creating the Auth0 application');
+        const body = {
+          name: `IAP ${ctx.inputs.service} (iap-auth0)`, description: 'Managed by iap-auth0: Google Workforce Identity Federation for Cloud Run IAP',
+          app_type: 'regular_web', is_first_party: true, oidc_conformant: true, token_endpoint_auth_method: 'client_secret_basic',
+          grant_types: ['authorization_code'], jwt_configuration: { alg: 'RS256' }, callbacks: [cb],
+          client_metadata: { managed_by: TAG, iap_auth0_provider: provider, iap_auth0_project: ctx.inputs.project },
+        };
+        try {
+          app = (await mgmt.clients.create(body as never, { maxRetries: 0 })) as Client;
+        } catch (e) {
+          // It may have been stored before the failure: look again by tag before anything else.
+          app = await findOurs(ctx, mgmt);
+          if (!app) throw e;
+        }
+      }
+      await ctx.state.recordResource('auth0-app', 'clientId', app.client_id!);
+      if (app.client_secret) ctx.secrets.set('auth0ClientSecret', app.client_secret);
+
+      const patch: Record<string, unknown> = {};
+      if (!app.callbacks?.includes(cb)) patch.callbacks = [...(app.callbacks ?? []), cb];
+      if (!app.grant_types?.includes('authorization_code')) patch.grant_types = [...(app.grant_types ?? []), 'authorization_code'];
+      if (app.jwt_configuration?.alg !== 'RS256') patch.jwt_configuration = { alg: 'RS256' };
+      if (Object.keys(patch).length) { step('adding the workforce sign-in callback'); app = { ...app, ...(await mgmt.clients.update(app.client_id!, patch)) as Client }; }
+
+      // The service URL as Application Login URI and web origin, once the deploy knows it.
+      await ctx.after('deploy');
+      const origin = loginUriFor(ctx.state.stage('deploy').resources.uri);
+      const urls: Record<string, unknown> = {};
+      if (origin && app.initiate_login_uri !== origin) urls.initiate_login_uri = origin;
+      if (origin && !app.web_origins?.includes(origin)) urls.web_origins = [...(app.web_origins ?? []), origin];
+      if (!origin && ctx.state.stage('deploy').resources.uri) step('not setting the Application Login URI: Auth0 accepts only public https URLs');
+      if (Object.keys(urls).length) await mgmt.clients.update(app.client_id!, urls);
+      return `Auth0 app ${app.client_id} (regular web, code flow)`;
+    } catch (e) {
+      throw describeAuth0Error(e);
+    }
+  },
+};
+
+/** The Auth0 app's secret: from memory, or re-read (needs read:client_keys) on a resumed run. */
+export async function auth0ClientSecret(ctx: CoreContext): Promise<string> {
+  const held = ctx.secrets.get('auth0ClientSecret');
+  if (held) return held;
+  const id = ctx.state.stage('auth0-app').resources.clientId;
+  if (!id) throw new Error('the Auth0 app is not recorded yet; run iap-auth0 init again');
+  let app: Client;
+  try { app = (await (await ctx.auth0()).clients.get(id)) as Client; } catch (e) { throw describeAuth0Error(e); }
+  if (!app.client_secret) throw new Error('Auth0 did not return the app\'s client secret: give the M2M app the read:client_keys scope (Applications > APIs > Auth0 Management API), then re-run');
+  ctx.secrets.set('auth0ClientSecret', app.client_secret);
+  return app.client_secret;
+}
