@@ -15,6 +15,26 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .exitOverride();
 
+  program.command('init')
+    .description('set up (or resume setting up) a Cloud Run service behind IAP with Auth0 sign-in')
+    .option('--project <id>', 'Google Cloud project id (env GOOGLE_CLOUD_PROJECT, CLOUDSDK_CORE_PROJECT)')
+    .option('--region <region>', 'Cloud Run region (env CLOUDSDK_RUN_REGION; default us-central1)')
+    .option('--service <name>', 'Cloud Run service name')
+    .option('--image <ref>', 'container image (default us-docker.pkg.dev/cloudrun/container/hello)')
+    .option('--organization <id>', 'organization for the workforce pool, only when the project has none')
+    .option('--auth0-domain <domain>', 'Auth0 tenant domain (env AUTH0_DOMAIN)')
+    .option('--pool <id>', 'workforce pool id (default derived from service and project)')
+    .option('--provider <id>', 'workforce provider id (default auth0)')
+    .option('--oauth-client <id>', 'IAM OAuth client id (default iap-auth0-SERVICE)')
+    .option('--allow <member>', 'who may sign in: pool (default), user:<auth0 user id>, group:<name>; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--scope <scope>', 'IAP settings and access on the service (default) or the whole project', choice(['service', 'project']))
+    .option('--state <path>', 'state file (default .iap-auth0/state.json)')
+    .option('-y, --yes', 'do not ask: take defaults, fail on missing input')
+    .option('--json', 'print one JSON document on stdout (implies --yes)')
+    .option('--dry-run', 'show the plan and change nothing')
+    .option('--adopt', 'take over resources with our ids that iap-auth0 did not create')
+    .action(async (opts) => (await import('./commands/init.js')).initCommand(opts));
+
   program.command('sandbox')
     .description('run a local emulation of Google Cloud (IAM, Cloud Run, IAP, Resource Manager, Service Usage), an Auth0 tenant and the browser sign-in chain; prints the environment that points iap-auth0 at it')
     .option('--env-file <path>', 'also write the KEY=VALUE lines to this file (mode 0600)')

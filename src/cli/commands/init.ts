@@ -1,0 +1,67 @@
+// `iap-auth0 init`: thin over core/init.ts. Decides interactivity, wires prompts (stderr), Ctrl-C,
+// rendering and the --json document.
+import { EXIT, UserError } from '../exit-codes.js';
+import { createRenderer } from '../render.js';
+import type { InitResult } from '../../core/init.js';
+import type { Prompt } from '../../inputs/resolve.js';
+
+export interface InitCommandOptions {
+  project?: string; region?: string; service?: string; image?: string; organization?: string; auth0Domain?: string;
+  pool?: string; provider?: string; oauthClient?: string; allow?: string[]; scope?: string; state?: string;
+  yes?: boolean; json?: boolean; dryRun?: boolean; adopt?: boolean;
+}
+
+export async function initCommand(opts: InitCommandOptions): Promise<void> {
+  const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY && !process.env.CI && !opts.yes && !opts.json;
+  const ui = await createRenderer({ quiet: !!opts.json });
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(EXIT.INTERRUPTED); // a second Ctrl-C: leave now
+    interrupted = true;
+    controller.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSigint);
+  const prompt: Prompt | undefined = interactive ? async (q) => {
+    const { input } = await import('@inquirer/prompts');
+    try {
+      return await input({ message: q.message, default: q.default, validate: q.validate }, { output: process.stderr, signal: controller.signal });
+    } catch (e) {
+      if ((e as Error).name === 'ExitPromptError' || (e as Error).name === 'AbortPromptError') { interrupted = true; throw new UserError('interrupted; nothing was changed. Run iap-auth0 init again when ready.', EXIT.INTERRUPTED); }
+      throw e;
+    }
+  } : undefined;
+
+  const { runInit } = await import('../../core/init.js');
+  let result: InitResult;
+  try {
+    result = await runInit({ env: process.env, flags: opts, statePath: opts.state, interactive, dryRun: !!opts.dryRun, emit: (e) => ui.event(e), signal: controller.signal, prompt });
+  } catch (e) {
+    ui.stop();
+    if (opts.json && e instanceof UserError) {
+      process.stdout.write(JSON.stringify({ ok: false, error: { code: e.exitCode === EXIT.USAGE ? 'usage' : 'failure', message: e.message, hint: e.hint } }, null, 2) + '\n');
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  ui.stop();
+
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  } else if (result.dryRun) {
+    ui.line('Plan (nothing was changed):');
+    for (const p of result.plan) ui.line(`  ${p.action.padEnd(8)} ${p.resource}${p.detail ? ` (${p.detail})` : ''}`);
+  } else if (result.ok) {
+    const c = ui.color;
+    ui.line('');
+    ui.line(c.bold('Done.') + ` Your app: ${result.serviceUrl ?? '(URL not known yet)'}`);
+    ui.line(`Who can sign in: ${result.signIn.map((a) => (a === 'pool' ? 'everyone in your Auth0 tenant' : a)).join(', ')}`);
+    ui.line(`Audience your app should expect in x-goog-iap-jwt-assertion: ${result.audience}`);
+    ui.line('IAM changes take 2 to 7 minutes to reach IAP. Next: iap-auth0 verify');
+  } else {
+    for (const s of result.stages.filter((x) => !x.ok)) ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
+    ui.line(interrupted ? 'Interrupted. Run iap-auth0 init again to resume where it stopped.' : 'Some stages failed. Fix the cause above and run iap-auth0 init again: it resumes where it stopped.');
+  }
+  process.exitCode = interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.FAILURE;
+}

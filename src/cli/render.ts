@@ -1,0 +1,48 @@
+// Rendering core events for people: a spinner on a terminal, plain lines otherwise (CI logs,
+// pipes). Always on stderr, so stdout stays free for --json. NO_COLOR is honoured here because
+// chalk ignores it.
+import { Chalk } from 'chalk';
+import type { CoreEvent } from '../core/events.js';
+
+export interface Renderer { event(e: CoreEvent): void; line(text: string): void; stop(): void; color: InstanceType<typeof Chalk> }
+
+const TITLES: Record<string, string> = {
+  deploy: 'Cloud Run service', 'auth0-app': 'Auth0 application', 'workforce-pool': 'Workforce pool', 'oauth-client': 'IAP OAuth client', 'iap-settings': 'IAP settings', access: 'Access',
+};
+
+export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv }): Promise<Renderer> {
+  const stream = opts.stream ?? process.stderr;
+  const env = opts.env ?? process.env;
+  const tty = !!stream.isTTY && !env.CI;
+  const color = new Chalk({ level: tty && !env.NO_COLOR ? 1 : 0 });
+  if (opts.quiet) return { event: () => undefined, line: () => undefined, stop: () => undefined, color };
+  const write = (s: string) => stream.write(s + '\n');
+  const ok = color.green('✓'), bad = color.red('✗');
+  if (!tty) {
+    return {
+      color, stop: () => undefined, line: write,
+      event: (e) => {
+        if (e.type === 'step') write(`  ${TITLES[e.stage]}: ${e.text}`);
+        else if (e.type === 'stage-done') write(`${ok} ${TITLES[e.stage]}: ${e.summary}`);
+        else if (e.type === 'stage-failed') write(`${bad} ${TITLES[e.stage]}: ${e.error}`);
+        else if (e.type === 'retry') write(`  ${color.dim(`retrying: ${e.text}`)}`);
+      },
+    };
+  }
+  const { default: ora } = await import('ora');
+  const spinner = ora({ stream, text: 'starting' }).start();
+  const running = new Map<string, string>();
+  const refresh = () => { spinner.text = [...running].map(([s, t]) => `${TITLES[s]}: ${t}`).join('  |  ') || 'finishing'; };
+  const persist = (text: string) => { spinner.clear(); write(text); spinner.render(); };
+  return {
+    color, line: persist, stop: () => spinner.stop(),
+    event: (e) => {
+      if (e.type === 'stage-start') running.set(e.stage, 'checking');
+      else if (e.type === 'step') running.set(e.stage, e.text);
+      else if (e.type === 'waiting') running.set(e.stage, `${e.text} (${Math.round(e.elapsedMs / 1000)} s)`);
+      else if (e.type === 'stage-done') { running.delete(e.stage); persist(`${ok} ${TITLES[e.stage]}: ${e.summary}`); }
+      else if (e.type === 'stage-failed') { running.delete(e.stage); persist(`${bad} ${TITLES[e.stage]}: ${e.error}`); }
+      refresh();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+// `init` without a terminal: resolve inputs, check what can be checked locally, take the lock,
+// learn the project's number and organization, plan every stage, and (unless --dry-run) apply
+// them concurrently. Everything the user sees comes back as events and the result; nothing here
+// prints. Nothing is written before the inputs are valid and the plan was made.
+import { readState, acquireLock, StateError, DEFAULT_STATE_PATH } from '../state/store.js';
+import { STATE_VERSION, type State } from '../state/schema.js';
+import { resolveInputs, type InitFlags, type Prompt } from '../inputs/resolve.js';
+import { organizationSchema } from '../inputs/schema.js';
+import { apiRoots, EndpointError } from '../google/endpoints.js';
+import { googleClients } from '../google/clients.js';
+import { IAP_AUDIENCE } from '../lib/ids.js';
+import { UserError, EXIT } from '../cli/exit-codes.js';
+import { StateHandle } from './state-handle.js';
+import { createContext } from './create-context.js';
+import { projectFacts } from './preflight.js';
+import { auth0Discovery, DiscoveryError } from './auth0-client.js';
+import { googleFailure, describeGoogleFailure } from './google-errors.js';
+import { runStages, DependencyFailed, type PlanItem } from './stage.js';
+import { ALL_STAGES } from './stages/index.js';
+import type { EventSink } from './events.js';
+import type { ResolvedInputs } from './context.js';
+
+export interface InitOptions {
+  env: NodeJS.ProcessEnv; flags: InitFlags & { organization?: string }; statePath?: string;
+  interactive: boolean; dryRun: boolean; emit: EventSink; signal: AbortSignal; prompt?: Prompt;
+}
+
+export interface InitResult {
+  ok: boolean; dryRun: boolean; stateFile: string; plan: PlanItem[];
+  stages: { id: string; title: string; ok: boolean; summary?: string; error?: string; hint?: string }[];
+  serviceUrl?: string; audience?: string; signIn: string[]; next: string;
+}
+
+/** A stage error as one user-facing line plus a hint (Google errors get their specific advice). */
+export function explain(err: unknown, project?: string): { error: string; hint?: string } {
+  if (err instanceof DependencyFailed) return { error: `not run: ${err.dependency} failed` };
+  const f = googleFailure(err);
+  if (f) { const d = describeGoogleFailure(f, project); return { error: d.message, hint: d.hint }; }
+  return { error: (err instanceof Error ? err.message : String(err)).split('\n')[0] };
+}
+
+export async function runInit(o: InitOptions): Promise<InitResult> {
+  const statePath = o.statePath ?? DEFAULT_STATE_PATH;
+  // Local checks first: none of these needs the network.
+  try { apiRoots(o.env); } catch (e) { if (e instanceof EndpointError) throw new UserError(e.message); throw e; }
+  if (!o.env.AUTH0_CLIENT_ID?.trim() || !o.env.AUTH0_CLIENT_SECRET?.trim()) {
+    throw new UserError('AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set: the credentials of an Auth0 machine-to-machine app allowed read/create/update/delete:clients (and read:client_keys) on the Management API',
+      EXIT.USAGE, 'Auth0 dashboard > Applications > Create Application > Machine to Machine > authorize "Auth0 Management API" with those scopes');
+  }
+  let recorded: State | undefined;
+  try { recorded = await readState(statePath); } catch (e) { if (e instanceof StateError) throw new UserError(e.message, EXIT.USAGE, e.hint); throw e; }
+  const inputs = await resolveInputs({ flags: o.flags, env: o.env, recorded: recorded?.inputs, interactive: o.interactive, prompt: o.prompt });
+  let organizationFlag: string | undefined;
+  if (o.flags.organization !== undefined) {
+    const r = organizationSchema.safeParse(o.flags.organization);
+    if (!r.success) throw new UserError(`--organization: ${r.error.issues[0].message}`);
+    organizationFlag = r.data;
+  }
+
+  const release = o.dryRun ? async () => undefined : await acquireLock(statePath, 'init').catch((e) => {
+    if (e instanceof StateError) throw new UserError(e.message, EXIT.USAGE, e.hint);
+    throw e;
+  });
+  try {
+    // The project's number (IAP names and the audience use it) and organization (pools live there).
+    const bare = { signal: o.signal, emit: o.emit, google: googleClients(o.env) };
+    let facts: { projectNumber: string; organization?: string };
+    try { facts = await projectFacts(bare, inputs.project); } catch (e) {
+      const f = googleFailure(e);
+      if (f?.httpStatus === 403 || f?.httpStatus === 404) throw new UserError(`project ${inputs.project} was not found or you may not read it`, EXIT.USAGE, 'check --project / GOOGLE_CLOUD_PROJECT, and that you are signed in as an account with access (gcloud auth application-default login)');
+      if (f) { const d = describeGoogleFailure(f, inputs.project); throw new UserError(d.message, f.httpStatus === 401 ? EXIT.USAGE : EXIT.FAILURE, d.hint); }
+      throw e;
+    }
+    const organization = facts.organization ?? organizationFlag ?? inputs.organization;
+    if (!organization) {
+      throw new UserError(`project ${inputs.project} is not in an organization, and workforce pools live in one`, EXIT.USAGE,
+        'move the project into your organization, or pass --organization ORG_ID if you can create workforce pools there (gcloud organizations list)');
+    }
+    if (facts.organization && organizationFlag && facts.organization !== organizationFlag) {
+      throw new UserError(`--organization ${organizationFlag} differs from the project's organization ${facts.organization}; the pool must be in the project's organization`);
+    }
+    // Auth0 must answer before anything is created for it.
+    try { await auth0Discovery(inputs.auth0Domain, o.signal); } catch (e) {
+      if (e instanceof DiscoveryError) throw new UserError(e.message, EXIT.USAGE, 'check --auth0-domain / AUTH0_DOMAIN (your tenant, e.g. dev-abc123.us.auth0.com)');
+      throw e;
+    }
+
+    const resolved: ResolvedInputs = { ...inputs, projectNumber: facts.projectNumber, organization, adopt: !!o.flags.adopt };
+    const now = new Date().toISOString();
+    const { adopt: _a, ...toRecord } = resolved;
+    const state: State = recorded
+      ? { ...recorded, inputs: { ...recorded.inputs, ...toRecord } }
+      : { version: STATE_VERSION, tool: 'iap-auth0', createdAt: now, updatedAt: now, inputs: toRecord, stages: {} };
+    const handle = new StateHandle(statePath, state, !o.dryRun);
+    const ctx = createContext({ env: o.env, inputs: resolved, state: handle, emit: o.emit, signal: o.signal });
+    const plan = (await Promise.all(ALL_STAGES.map((s) => s.plan(ctx as never).catch((e) => [{ stage: s.id, action: 'create' as const, resource: s.title, detail: `cannot read yet: ${explain(e, inputs.project).error}` }])))).flat();
+    const base = {
+      stateFile: statePath, plan, audience: IAP_AUDIENCE(facts.projectNumber, inputs.region, inputs.service),
+      signIn: inputs.allow, next: 'iap-auth0 verify',
+    };
+    if (o.dryRun) return { ok: true, dryRun: true, stages: [], ...base };
+
+    await handle.update(() => undefined); // the inputs are on disk before the first change
+    const results = await runStages(ALL_STAGES, ctx);
+    await handle.flush();
+    return {
+      ok: results.every((r) => r.ok), dryRun: false, ...base,
+      serviceUrl: handle.stage('deploy').resources.uri,
+      stages: results.map((r) => ({ id: r.id, title: ALL_STAGES.find((s) => s.id === r.id)!.title, ok: r.ok, summary: r.summary, ...(r.ok ? {} : explain(r.error, inputs.project)) })),
+    };
+  } finally {
+    await release();
+  }
+}

@@ -1,0 +1,79 @@
+// Resolving init's inputs: flag, then environment (gcloud's and Auth0's own variables), then the
+// recorded state, then a prompt (interactive only), then a default. Every value goes through the
+// same zod schema wherever it came from. Non-interactive, a missing required input is an error
+// naming the flag, raised before any API call.
+import type { z } from 'zod';
+import * as s from './schema.js';
+import { UserError } from '../cli/exit-codes.js';
+import type { StateInputs } from '../state/schema.js';
+
+export interface InitFlags {
+  project?: string; region?: string; service?: string; image?: string; organization?: string; auth0Domain?: string;
+  pool?: string; provider?: string; oauthClient?: string; allow?: string[]; scope?: string; adopt?: boolean;
+}
+
+export type Prompt = (q: { name: string; message: string; default?: string; validate: (v: string) => true | string }) => Promise<string>;
+
+export const DEFAULT_IMAGE = 'us-docker.pkg.dev/cloudrun/container/hello';
+export const DEFAULT_REGION = 'us-central1';
+
+interface Spec { key: keyof StateInputs & keyof InitFlags; flag: string; env?: string[]; schema: z.ZodType<string>; message: string; fallback?: (r: Partial<StateInputs>) => string | undefined; required: boolean }
+
+const SPECS: Spec[] = [
+  { key: 'project', flag: '--project', env: ['GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'], schema: s.projectSchema, message: 'Google Cloud project id', required: true },
+  { key: 'service', flag: '--service', schema: s.serviceSchema, message: 'Cloud Run service name', required: true },
+  { key: 'region', flag: '--region', env: ['CLOUDSDK_RUN_REGION'], schema: s.regionSchema, message: 'Cloud Run region', fallback: () => DEFAULT_REGION, required: true },
+  { key: 'image', flag: '--image', schema: s.imageSchema, message: 'Container image', fallback: () => DEFAULT_IMAGE, required: true },
+  { key: 'auth0Domain', flag: '--auth0-domain', env: ['AUTH0_DOMAIN'], schema: s.auth0DomainSchema as unknown as z.ZodType<string>, message: 'Auth0 domain (e.g. dev-abc123.us.auth0.com)', required: true },
+  { key: 'pool', flag: '--pool', schema: s.poolSchema, message: 'Workforce pool id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).pool : undefined, required: true },
+  { key: 'provider', flag: '--provider', schema: s.providerSchema, message: 'Workforce provider id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).provider : undefined, required: true },
+  { key: 'oauthClient', flag: '--oauth-client', schema: s.oauthClientSchema, message: 'IAM OAuth client id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).oauthClient : undefined, required: true },
+];
+
+function check<T>(schema: z.ZodType<T>, value: string, from: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new UserError(`${from}: ${r.error.issues[0].message}`);
+  return r.data;
+}
+
+/**
+ * Resolves every input. `recorded` is the state's inputs from an earlier run: a flag or variable
+ * that disagrees with it is refused (the state describes resources that already exist).
+ */
+export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.ProcessEnv; recorded?: StateInputs; interactive: boolean; prompt?: Prompt }): Promise<StateInputs> {
+  const { flags, env, recorded } = opts;
+  const out: Partial<StateInputs> = {};
+  for (const spec of SPECS) {
+    const fromFlag = flags[spec.key] as string | undefined;
+    const envName = spec.env?.find((n) => env[n]?.trim());
+    let value: string | undefined;
+    let from = '';
+    if (fromFlag !== undefined) { value = check(spec.schema, fromFlag, spec.flag); from = spec.flag; }
+    else if (envName && !(recorded && spec.key === 'project')) { value = check(spec.schema, env[envName]!.trim(), envName); from = envName; }
+    const rec = recorded?.[spec.key] as string | undefined;
+    if (rec !== undefined) {
+      if (value !== undefined && value !== rec && fromFlag !== undefined) {
+        throw new UserError(`${from} is "${value}" but this state file was set up with "${rec}"; use another --state for a second setup, or run iap-auth0 destroy first`);
+      }
+      value = rec; // the recorded setup wins over ambient variables
+    }
+    if (value === undefined) {
+      const fallback = spec.fallback?.(out);
+      if (opts.interactive && opts.prompt) {
+        value = check(spec.schema, await opts.prompt({ name: spec.key, message: spec.message, default: fallback,
+          validate: (v) => { const r = spec.schema.safeParse(v); return r.success ? true : r.error.issues[0].message; } }), spec.flag);
+      } else value = fallback;
+    }
+    if (value === undefined && spec.required) {
+      throw new UserError(`missing ${spec.flag}${spec.env ? ` (or set ${spec.env.join(' or ')})` : ''}: ${spec.message.toLowerCase()} is required when iap-auth0 cannot ask (no terminal, CI, --yes or --json)`);
+    }
+    (out as Record<string, string>)[spec.key] = value!;
+  }
+  const allow = flags.allow?.length ? flags.allow : recorded?.allow ?? ['pool'];
+  for (const a of allow) check(s.allowSchema, a, '--allow');
+  // A different --allow on a re-run is legitimate: the access stage adds the new members.
+  const scope = flags.scope ?? recorded?.scope ?? 'service';
+  const sc = check(s.scopeSchema, scope, '--scope');
+  if (recorded && flags.scope && flags.scope !== recorded.scope) throw new UserError(`--scope is "${flags.scope}" but this state file was set up with "${recorded.scope}"; run iap-auth0 destroy first to change it`);
+  return { ...(out as StateInputs), allow, scope: sc, ...(recorded?.projectNumber ? { projectNumber: recorded.projectNumber } : {}), ...(recorded?.organization ? { organization: recorded.organization } : {}) };
+}

@@ -1,0 +1,114 @@
+// `iap-auth0 init` as a user runs it: a child process fed only the sandbox's variables. Bad or
+// missing input exits 2 before any request; --dry-run changes nothing; a full run ends at a
+// working sign-in; a re-run changes nothing; no secret appears anywhere the tool writes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ManagementClient } from 'auth0';
+import { useSandbox, clientsFor, requestLog } from './helpers/sandbox.js';
+import { Browserless } from './helpers/browserless.js';
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/iap-auth0.js');
+
+function cli(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--', bin, 'init', ...args], { cwd, env: { PATH: process.env.PATH!, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((r) => child.on('exit', (code) => r({ code, stdout, stderr })));
+}
+
+test('init CLI', async (t) => {
+  const sb = await useSandbox();
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-init-'));
+  const lastSeq = async () => (await requestLog(sb)).at(-1)?.seq ?? 0;
+
+  await t.test('missing and bad input: exit 2 naming the flag, zero requests, nothing written', async () => {
+    const since = await lastSeq();
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [['--yes'], sb.env, /missing --service/],
+      [['--yes', '--service', 'Bad_Name'], sb.env, /--service: service name "Bad_Name" is invalid/],
+      [['--yes', '--service', 'hello', '--pool', 'gcp-reserved'], sb.env, /--pool: .*reserved/],
+      [['--yes', '--service', 'hello', '--auth0-domain', 'https://tenant.auth0.com/api/v2'], sb.env, /--auth0-domain: .*no path/],
+      [['--yes', '--service', 'hello', '--allow', 'alice@example.com'], sb.env, /--allow/],
+      [['--yes', '--service', 'hello'], { ...sb.env, AUTH0_CLIENT_SECRET: '' }, /AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set/],
+      [['--yes', '--service', 'hello'], { ...sb.env, CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM: 'http://127.0.0.1:1/iam/' }, /CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM/],
+    ];
+    for (const [args, env, re] of cases) {
+      const r = await cli(args, env, cwd);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, re);
+    }
+    assert.deepEqual(await requestLog(sb, since), [], 'no request reached any API');
+    assert.deepEqual(await readdir(cwd), [], 'nothing written');
+  });
+
+  await t.test('--dry-run prints the plan and changes nothing', async () => {
+    const since = await lastSeq();
+    const r = await cli(['--yes', '--dry-run', '--service', 'hello', '--region', 'europe-west1'], sb.env, cwd);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Plan \(nothing was changed\)/);
+    assert.match(r.stderr, /create\s+projects\/sandbox-project\/locations\/europe-west1\/services\/hello/);
+    assert.deepEqual((await requestLog(sb, since)).filter((x) => x.mutating), []);
+    assert.deepEqual(await readdir(cwd), [], 'no state file');
+  });
+
+  await t.test('a corrupt state file is refused and left byte for byte', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-corrupt-'));
+    const file = path.join(dir, 'state.json');
+    await writeFile(file, '{"tool":"iap-auth0","version":1,');
+    const r = await cli(['--yes', '--service', 'hello', '--state', file], sb.env, dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /not valid JSON/);
+    assert.equal(await readFile(file, 'utf8'), '{"tool":"iap-auth0","version":1,');
+  });
+
+  await t.test('full run, --json, sign-in works, re-run changes nothing, no secret anywhere', async () => {
+    const r = await cli(['--json', '--service', 'hello', '--region', 'europe-west1'], sb.env, cwd);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.ok, true);
+    assert.deepEqual(doc.stages.map((s: any) => [s.id, s.ok]), [['deploy', true], ['auth0-app', true], ['workforce-pool', true], ['oauth-client', true], ['iap-settings', true], ['access', true]]);
+    assert.equal(doc.audience, '/projects/415104041262/locations/europe-west1/services/hello');
+    assert.equal(doc.next, 'iap-auth0 verify');
+    assert.match(doc.serviceUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(r.stderr, '', '--json keeps stderr quiet when all goes well');
+
+    const stateDir = path.join(cwd, '.iap-auth0');
+    assert.equal((await stat(stateDir)).mode & 0o777, 0o700);
+    assert.equal((await stat(path.join(stateDir, 'state.json'))).mode & 0o777, 0o600);
+
+    // Sign in as the test user once the binding has propagated.
+    await new Promise((res) => setTimeout(res, sb.world.profile.iamPropagationMs + 20));
+    const page = await new Browserless().signIn(`${doc.serviceUrl}/`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /IAP assertion verified/);
+
+    // Re-run: zero mutating requests.
+    const since = await lastSeq();
+    const again = await cli(['--yes'], sb.env, cwd);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual((await requestLog(sb, since)).filter((x) => x.mutating).map((x) => `${x.method} ${x.path}`), []);
+
+    // No secret in anything the tool printed or wrote.
+    const mgmt = new ManagementClient({ domain: sb.env.AUTH0_DOMAIN, clientId: sb.env.AUTH0_CLIENT_ID, clientSecret: sb.env.AUTH0_CLIENT_SECRET });
+    const state = JSON.parse(await readFile(path.join(stateDir, 'state.json'), 'utf8'));
+    const app = await mgmt.clients.get(state.stages['auth0-app'].resources.clientId);
+    const cred = (await clientsFor(sb).iam.projects.locations.oauthClients.credentials.get({ name: state.stages['oauth-client'].resources.credential })).data;
+    const written = [r.stdout, r.stderr, again.stdout, again.stderr, ...await Promise.all((await readdir(stateDir)).map((f) => readFile(path.join(stateDir, f), 'utf8')))].join('\n');
+    for (const secret of [app.client_secret!, cred.clientSecret!, sb.env.AUTH0_CLIENT_SECRET, sb.env.CLOUDSDK_AUTH_ACCESS_TOKEN]) {
+      assert.ok(secret.length > 8);
+      assert.ok(!written.includes(secret), 'a secret leaked');
+    }
+  });
+
+  await t.test('a second init on the same state file with another service is refused', async () => {
+    const r = await cli(['--yes', '--service', 'other'], sb.env, cwd);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--service is "other" but this state file was set up with "hello"/);
+  });
+});
