@@ -13,7 +13,9 @@ const TITLES: Record<string, string> = {
 export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv }): Promise<Renderer> {
   const stream = opts.stream ?? process.stderr;
   const env = opts.env ?? process.env;
-  const tty = !!stream.isTTY && !env.CI;
+  // A spinner needs a real terminal with a width: a pty without a size (script(1), some CI
+  // runners) reports 0 columns, and redrawing there never ends.
+  const tty = !!stream.isTTY && !env.CI && (stream.columns ?? 0) > 0;
   const color = new Chalk({ level: tty && !env.NO_COLOR ? 1 : 0 });
   if (opts.quiet) return { event: () => undefined, line: () => undefined, stop: () => undefined, color };
   const write = (s: string) => stream.write(s + '\n');
@@ -30,13 +32,16 @@ export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.Wri
     };
   }
   const { default: ora } = await import('ora');
-  const spinner = ora({ stream, text: 'starting' }).start();
+  // Started at the first event, after any prompts: a spinner repainting over a prompt garbles both.
+  const spinner = ora({ stream, text: 'starting' });
+  const start = () => { if (!spinner.isSpinning) spinner.start(); };
   const running = new Map<string, string>();
   const refresh = () => { spinner.text = [...running].map(([s, t]) => `${TITLES[s]}: ${t}`).join('  |  ') || 'finishing'; };
-  const persist = (text: string) => { spinner.clear(); write(text); spinner.render(); };
+  const persist = (text: string) => { if (!spinner.isSpinning) return write(text); spinner.clear(); write(text); spinner.render(); };
   return {
     color, line: persist, stop: () => spinner.stop(),
     event: (e) => {
+      start();
       if (e.type === 'stage-start') running.set(e.stage, 'checking');
       else if (e.type === 'step') running.set(e.stage, e.text);
       else if (e.type === 'waiting') running.set(e.stage, `${e.text} (${Math.round(e.elapsedMs / 1000)} s)`);

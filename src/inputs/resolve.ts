@@ -17,17 +17,19 @@ export type Prompt = (q: { name: string; message: string; default?: string; vali
 export const DEFAULT_IMAGE = 'us-docker.pkg.dev/cloudrun/container/hello';
 export const DEFAULT_REGION = 'us-central1';
 
-interface Spec { key: keyof StateInputs & keyof InitFlags; flag: string; env?: string[]; schema: z.ZodType<string>; message: string; fallback?: (r: Partial<StateInputs>) => string | undefined; required: boolean }
+interface Spec { key: keyof StateInputs & keyof InitFlags; flag: string; env?: string[]; schema: z.ZodType<string>; message: string; fallback?: (r: Partial<StateInputs>) => string | undefined; required: boolean;
+  /** Asked in interactive mode; the derived ids are not (they have flags and good defaults). */
+  ask: boolean }
 
 const SPECS: Spec[] = [
-  { key: 'project', flag: '--project', env: ['GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'], schema: s.projectSchema, message: 'Google Cloud project id', required: true },
-  { key: 'service', flag: '--service', schema: s.serviceSchema, message: 'Cloud Run service name', required: true },
-  { key: 'region', flag: '--region', env: ['CLOUDSDK_RUN_REGION'], schema: s.regionSchema, message: 'Cloud Run region', fallback: () => DEFAULT_REGION, required: true },
-  { key: 'image', flag: '--image', schema: s.imageSchema, message: 'Container image', fallback: () => DEFAULT_IMAGE, required: true },
-  { key: 'auth0Domain', flag: '--auth0-domain', env: ['AUTH0_DOMAIN'], schema: s.auth0DomainSchema as unknown as z.ZodType<string>, message: 'Auth0 domain (e.g. dev-abc123.us.auth0.com)', required: true },
-  { key: 'pool', flag: '--pool', schema: s.poolSchema, message: 'Workforce pool id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).pool : undefined, required: true },
-  { key: 'provider', flag: '--provider', schema: s.providerSchema, message: 'Workforce provider id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).provider : undefined, required: true },
-  { key: 'oauthClient', flag: '--oauth-client', schema: s.oauthClientSchema, message: 'IAM OAuth client id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).oauthClient : undefined, required: true },
+  { key: 'project', flag: '--project', env: ['GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'], schema: s.projectSchema, message: 'Google Cloud project id', required: true, ask: true },
+  { key: 'service', flag: '--service', schema: s.serviceSchema, message: 'Cloud Run service name', required: true, ask: true },
+  { key: 'region', flag: '--region', env: ['CLOUDSDK_RUN_REGION'], schema: s.regionSchema, message: 'Cloud Run region', fallback: () => DEFAULT_REGION, required: true, ask: true },
+  { key: 'image', flag: '--image', schema: s.imageSchema, message: 'Container image', fallback: () => DEFAULT_IMAGE, required: true, ask: true },
+  { key: 'auth0Domain', flag: '--auth0-domain', env: ['AUTH0_DOMAIN'], schema: s.auth0DomainSchema as unknown as z.ZodType<string>, message: 'Auth0 domain (e.g. dev-abc123.us.auth0.com)', required: true, ask: true },
+  { key: 'pool', flag: '--pool', schema: s.poolSchema, message: 'Workforce pool id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).pool : undefined, required: true, ask: false },
+  { key: 'provider', flag: '--provider', schema: s.providerSchema, message: 'Workforce provider id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).provider : undefined, required: true, ask: false },
+  { key: 'oauthClient', flag: '--oauth-client', schema: s.oauthClientSchema, message: 'IAM OAuth client id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).oauthClient : undefined, required: true, ask: false },
 ];
 
 function check<T>(schema: z.ZodType<T>, value: string, from: string): T {
@@ -59,7 +61,7 @@ export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.Proces
     }
     if (value === undefined) {
       const fallback = spec.fallback?.(out);
-      if (opts.interactive && opts.prompt) {
+      if (opts.interactive && opts.prompt && spec.ask) {
         value = check(spec.schema, await opts.prompt({ name: spec.key, message: spec.message, default: fallback,
           validate: (v) => { const r = spec.schema.safeParse(v); return r.success ? true : r.error.issues[0].message; } }), spec.flag);
       } else value = fallback;

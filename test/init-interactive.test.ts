@@ -1,0 +1,60 @@
+// The interactive path through a real pseudo-terminal (util-linux `script`): prompts appear on the
+// terminal, an invalid answer is refused inline by the same schema as the flag, Enter takes the
+// default, and Ctrl-C at a prompt stops cleanly with nothing written.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useSandbox, requestLog } from './helpers/sandbox.js';
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/iap-auth0.js');
+
+/** Runs init in a pty; `script` answers with `[waitFor, send]` pairs once each text appears. */
+function pty(args: string, env: Record<string, string>, cwd: string, answers: [RegExp, string][]): Promise<{ code: number | null; out: string }> {
+  const { CI: _ci, ...rest } = env;
+  const child = spawn('script', ['-q', '-e', '-c', `${process.execPath} -- ${bin} init ${args}`, '/dev/null'], {
+    cwd, env: { ...rest, PATH: process.env.PATH!, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS!, TERM: 'xterm', COLUMNS: '200' }, stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let next = 0;
+  const onData = (d: Buffer) => {
+    out += d;
+    // eslint-disable-next-line no-control-regex
+    const plain = out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    while (next < answers.length && answers[next][0].test(plain)) { child.stdin.write(answers[next][1]); next++; }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((r) => child.on('exit', (code) => { clearTimeout(timer); r({ code, out: out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') }); }));
+}
+
+test('init on a terminal', { skip: existsSync('/usr/bin/script') ? false : 'util-linux script is not installed' }, async (t) => {
+  const sb = await useSandbox();
+
+  await t.test('prompts for what is missing, refuses a bad answer inline, takes defaults, then runs', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-'));
+    const r = await pty('--region europe-west1', sb.env, cwd, [
+      [/Cloud Run service name/, 'Bad_Name\r'],
+      [/service name "Bad_Name" is invalid/, '\x15hello\r'], // Ctrl-U clears the line, then a good name
+      [/Container image/, '\r'],
+    ]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /Done\. Your app: https:\/\/127\.0\.0\.1:\d+/);
+    assert.ok((await readdir(path.join(cwd, '.iap-auth0'))).includes('state.json'));
+  });
+
+  await t.test('Ctrl-C at a prompt: exit 130, nothing sent, nothing written', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-'));
+    const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
+    const r = await pty('', sb.env, cwd, [[/Cloud Run service name/, '\x03']]);
+    assert.equal(r.code, 130, r.out);
+    assert.match(r.out, /interrupted; nothing was changed/);
+    assert.deepEqual(await requestLog(sb, since), []);
+    assert.deepEqual(await readdir(cwd), []);
+  });
+});
