@@ -7,6 +7,8 @@
 //   POST /faults  {"spec":"all=0.3","seed":7}
 //   POST /tokens  {"deny":["iam.workforcePools.create"]} -> {"token":"…"}
 //   POST /iam-policy {"resource":"run:projects/N/locations/R/services/S","policy":{…}}  (another client's edit)
+//   POST /kill-after {"count":3,"pid":1234}  SIGKILL that process right after the 3rd successful
+//                                            mutating request from now (crash testing)
 import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { readBody, send, parseBody } from './core/http.js';
@@ -43,6 +45,11 @@ export function controlHandler(world: World): http.RequestListener {
         const current = world.policies.get(String(body.resource));
         const policy = world.policies.set(String(body.resource), { ...body.policy, etag: body.policy?.etag ?? current.etag });
         return send(res, { json: policy });
+      }
+      if (key === 'POST /kill-after') {
+        if (!Number.isInteger(body.count) || body.count < 1 || !Number.isInteger(body.pid)) throw new Error('give {"count": N >= 1, "pid": PID}');
+        world.killAfter = { count: body.count, pid: body.pid, seen: 0 };
+        return send(res, { json: { armed: true } });
       }
       send(res, { status: 404, json: { error: `unknown control endpoint ${key}` } });
     } catch (err) {

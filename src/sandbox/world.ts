@@ -201,9 +201,18 @@ export class World {
   newUniqueId(): string { return randomDigits(21); }
   newUuid(): string { return randomUUID(); }
 
+  /** Crash testing: SIGKILL `pid` right after the `count`-th mutating request from now. */
+  killAfter?: { count: number; pid: number; seen: number };
+
   record(r: Omit<RequestRecord, 'seq' | 'at'>): RequestRecord {
     const rec = { ...r, seq: ++this.seq, at: this.clock.now() };
     this.requests.push(rec);
+    const k = this.killAfter;
+    if (k && rec.mutating && rec.status < 400 && ++k.seen === k.count) {
+      this.killAfter = undefined;
+      // After the change was made and its answer handed to the socket, as a crash would be.
+      setImmediate(() => { try { process.kill(k.pid, 'SIGKILL'); } catch { /* already gone */ } });
+    }
     return rec;
   }
 
