@@ -64,23 +64,23 @@ const ROLE_OF: [RegExp, string][] = [
 ];
 
 /** A sentence and a hint for the user; never includes request bodies (which may hold secrets). */
-export function describeGoogleFailure(f: GoogleFailure, project?: string): { message: string; hint: string } {
+export function describeGoogleFailure(f: GoogleFailure, project?: string): { code: string; message: string; hint: string } {
   if (f.httpStatus === 401) {
-    return { message: `Google rejected the credentials (401 ${f.status ?? ''}).`.replace(' )', ')'),
+    return { code: 'GOOGLE_UNAUTHENTICATED', message: `Google rejected the credentials (401 ${f.status ?? ''}).`.replace(' )', ')'),
       hint: 'sign in with `gcloud auth application-default login`, or set CLOUDSDK_AUTH_ACCESS_TOKEN to a fresh `gcloud auth print-access-token`' };
   }
   if (f.reason === 'SERVICE_DISABLED') {
     const api = f.metadata.service ?? 'the API';
-    return { message: `${api} is not enabled in project ${f.metadata.consumer?.replace('projects/', '') ?? project ?? ''}.`,
+    return { code: 'GOOGLE_API_DISABLED', message: `${api} is not enabled in project ${f.metadata.consumer?.replace('projects/', '') ?? project ?? ''}.`,
       hint: `iap-auth0 enables it itself; if you just enabled it, wait a minute and re-run. Manually: gcloud services enable ${api}${project ? ` --project ${project}` : ''}` };
   }
   const perm = /Permission '([^']+)' denied on resource '([^']+)'/.exec(f.message);
   if (f.httpStatus === 403 && perm) {
     const role = ROLE_OF.find(([re]) => re.test(perm[1]))?.[1] ?? 'a role that includes it';
     const onOrg = perm[2].startsWith('organizations/');
-    return { message: `missing permission ${perm[1]} on ${perm[2]}.`,
+    return { code: 'GOOGLE_PERMISSION_DENIED', message: `missing permission ${perm[1]} on ${perm[2]}.`,
       hint: `grant yourself ${role}: gcloud ${onOrg ? `organizations add-iam-policy-binding ${perm[2].split('/')[1]}` : `projects add-iam-policy-binding ${project ?? 'PROJECT'}`} --member=user:YOU@EXAMPLE.COM --role=${role.split(' ')[0]}` };
   }
-  if (f.httpStatus === 429) return { message: `Google rate limit or quota exceeded: ${f.message}`, hint: 'wait a minute and re-run; iap-auth0 resumes where it stopped' };
-  return { message: `${f.httpStatus ?? ''} ${f.status ?? ''}: ${f.message}`.trim(), hint: 're-run to resume; if it persists, run with --debug and report it' };
+  if (f.httpStatus === 429) return { code: 'GOOGLE_QUOTA', message: `Google rate limit or quota exceeded: ${f.message}`, hint: 'wait a minute and re-run; iap-auth0 resumes where it stopped' };
+  return { code: 'GOOGLE_API_ERROR', message: `${f.httpStatus ?? ''} ${f.status ?? ''}: ${f.message}`.trim(), hint: 're-run to resume; if it persists, run with --debug and report it' };
 }

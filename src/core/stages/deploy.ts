@@ -10,6 +10,7 @@ import { gdata, planRead } from '../google-call.js';
 import { isConflict, isNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
 import { addMembers, removeMembers, membersOf, type PolicyAccess } from '../iam-policy.js';
+import { notOurs } from '../coded-error.js';
 import type { CoreContext } from '../context.js';
 import type { PlanItem, Stage } from '../stage.js';
 import type { run_v2 } from '@googleapis/run';
@@ -103,7 +104,7 @@ export const deployStage: Stage = {
         sa = await gdata(ctx, () => sas.get({ name: saName }), 'deploy');
       }
     } else if (!sa.description?.startsWith(SA_MARKER) && ctx.state.stage('deploy').resources.serviceAccount !== n.saEmail && !ctx.inputs.adopt) {
-      throw new Error(`the service account ${n.saEmail} exists but was not created by iap-auth0; pass --adopt to use it`);
+      throw notOurs(`the service account ${n.saEmail}`, '--service');
     }
     await ctx.state.recordResource('deploy', 'serviceAccount', n.saEmail);
 
@@ -132,7 +133,7 @@ export const deployStage: Stage = {
       if (op?.name) { await ctx.state.recordOperation('deploy', 'service', op.name); await pollRun(op.name); }
     } else {
       const ours = s.labels?.['managed-by'] === 'iap-auth0' || ctx.state.stage('deploy').resources.service === n.service;
-      if (!ours && !ctx.inputs.adopt) throw new Error(`the Cloud Run service ${n.service} exists but was not created by iap-auth0; pass --adopt to turn IAP on for it`);
+      if (!ours && !ctx.inputs.adopt) throw notOurs(`the Cloud Run service ${n.service}`, '--service');
       const { mask, body } = serviceDiff(ctx, s, n.saEmail);
       if (mask.length) {
         step(`updating ${ctx.inputs.service}: ${mask.join(', ')}`);

@@ -6,6 +6,7 @@
 import { IAP_REDIRECT_URI } from '../../lib/ids.js';
 import { gcall, gdata, planRead } from '../google-call.js';
 import { isConflict, isNotFound } from '../google-errors.js';
+import { notOurs } from '../coded-error.js';
 import type { CoreContext } from '../context.js';
 import type { PlanItem, Stage } from '../stage.js';
 
@@ -28,7 +29,7 @@ async function getOrUndefined<T>(f: () => Promise<{ data: T }>): Promise<T | und
 function ensureOurs(ctx: CoreContext, c: OauthClient, name: string): void {
   const recorded = ctx.state.stage('oauth-client').resources.oauthClient === name;
   if (recorded || c.description?.startsWith(MARKER) || ctx.inputs.adopt) return;
-  throw new Error(`the OAuth client ${name} exists but was not created by iap-auth0; pass --adopt to take it over, or --oauth-client with another id`);
+  throw notOurs(`the OAuth client ${name}`, '--oauth-client');
 }
 
 export const oauthClientStage: Stage = {

@@ -8,6 +8,7 @@ import { gdata, planRead } from '../google-call.js';
 import { googleFailure, isConflict, isNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
 import { auth0ClientSecret } from './auth0-app.js';
+import { notOurs } from '../coded-error.js';
 import type { CoreContext } from '../context.js';
 import type { PlanItem, Stage } from '../stage.js';
 import type { iam_v1 } from '@googleapis/iam';
@@ -79,7 +80,7 @@ export const workforcePoolStage: Stage = {
       } catch (e) { if (!isConflict(e)) throw e; }
       pool = await gdata(ctx, () => pools.get({ name: poolName }), 'workforce-pool');
     } else if (!pool.description?.startsWith(MARKER) && st().resources.pool !== poolName && !ctx.inputs.adopt) {
-      throw new Error(`the workforce pool ${ctx.inputs.pool} exists but was not created by iap-auth0; pass --adopt to use it, or --pool with another id`);
+      throw notOurs(`the workforce pool ${ctx.inputs.pool}`, '--pool');
     }
     if (pool.state === 'DELETED') {
       step(`undeleting workforce pool ${ctx.inputs.pool} (a deleted pool id stays reserved for 30 days)`);
@@ -107,7 +108,7 @@ export const workforcePoolStage: Stage = {
       } catch (e) { if (!isConflict(e)) throw e; }
       prov = await gdata(ctx, () => pools.providers.get({ name: provName }), 'workforce-pool');
     } else if (!prov.description?.startsWith(MARKER) && st().resources.provider !== provName && !ctx.inputs.adopt) {
-      throw new Error(`the provider ${provName} exists but was not created by iap-auth0; pass --adopt to use it, or --provider with another id`);
+      throw notOurs(`the provider ${provName}`, '--provider');
     }
     if (prov.state === 'DELETED') {
       step(`undeleting provider ${ctx.inputs.provider}`);

@@ -1,0 +1,64 @@
+// What init says when the cloud refuses: a missing Google permission names the permission, the
+// role and the gcloud command; a missing Auth0 scope names the scope; each has a stable code in
+// --json; other stages still finish, and a re-run once fixed resumes and completes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useSandbox, control } from './helpers/sandbox.js';
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/iap-auth0.js');
+function init(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--', bin, 'init', ...args], { cwd, env: { ...env, PATH: process.env.PATH!, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS! }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((r) => child.on('exit', (code) => r({ code, stdout, stderr })));
+}
+
+test('init reports refusals with codes and hints, and resumes once fixed', async (t) => {
+  const sb = await useSandbox();
+
+  await t.test('missing Google permission on the organization', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-err-'));
+    const { token } = await control(sb, '/tokens', { deny: ['iam.workforcePools.create'] });
+    const r = await init(['--json', '--service', 'perm'], { ...sb.env, CLOUDSDK_AUTH_ACCESS_TOKEN: token }, cwd);
+    assert.equal(r.code, 1);
+    const doc = JSON.parse(r.stdout);
+    const pool = doc.stages.find((s: any) => s.id === 'workforce-pool');
+    assert.equal(pool.ok, false);
+    assert.equal(pool.code, 'GOOGLE_PERMISSION_DENIED');
+    assert.match(pool.error, /missing permission iam\.workforcePools\.create on organizations\/123456789012/);
+    assert.match(pool.hint, /roles\/iam\.workforcePoolAdmin/);
+    assert.match(pool.hint, /gcloud organizations add-iam-policy-binding 123456789012/);
+    assert.equal(doc.stages.find((s: any) => s.id === 'deploy').ok, true, 'independent stages still finish');
+    assert.equal(doc.stages.find((s: any) => s.id === 'iap-settings').code, 'DEPENDENCY_FAILED');
+    const plain = await init(['--yes'], { ...sb.env, CLOUDSDK_AUTH_ACCESS_TOKEN: token }, cwd);
+    assert.equal(plain.code, 1);
+    assert.match(plain.stderr, /hint: grant yourself roles\/iam\.workforcePoolAdmin/);
+    // With the permission (the full token) the same state resumes and completes.
+    const fixed = await init(['--yes'], sb.env, cwd);
+    assert.equal(fixed.code, 0, fixed.stderr);
+  });
+
+  await t.test('missing Auth0 scope', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-err-'));
+    sb.world.auth0M2M.scopes.delete('create:clients');
+    try {
+      const r = await init(['--json', '--service', 'scope'], sb.env, cwd);
+      assert.equal(r.code, 1);
+      const app = JSON.parse(r.stdout).stages.find((s: any) => s.id === 'auth0-app');
+      assert.equal(app.code, 'AUTH0_MISSING_SCOPE');
+      assert.match(app.error, /create:clients/);
+      assert.match(app.hint, /Auth0 Management API/);
+      assert.ok(!r.stdout.includes(sb.env.AUTH0_CLIENT_SECRET));
+    } finally {
+      sb.world.auth0M2M.scopes.add('create:clients');
+    }
+    const fixed = await init(['--yes'], sb.env, cwd);
+    assert.equal(fixed.code, 0, fixed.stderr);
+  });
+});
