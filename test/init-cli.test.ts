@@ -47,6 +47,20 @@ test('init CLI', async (t) => {
     assert.deepEqual(await readdir(cwd), [], 'nothing written');
   });
 
+  await t.test('a project without an organization: exit 2 naming --organization; a project in a folder finds its organization', async () => {
+    const since = await lastSeq();
+    const r = await cli(['--yes', '--dry-run', '--service', 'hello', '--project', 'sandbox-no-org'], sb.env, cwd);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /project sandbox-no-org is not in an organization/);
+    assert.match(r.stderr, /--organization/);
+    const log = await requestLog(sb, since);
+    assert.ok(log.length > 0 && log.every((x) => x.api === 'cloudresourcemanager' && !x.mutating), 'only Resource Manager reads');
+    const folder = await cli(['--yes', '--dry-run', '--service', 'hello', '--project', 'sandbox-folder-project'], sb.env, cwd);
+    assert.equal(folder.code, 0, folder.stderr);
+    assert.match(folder.stderr, /in organizations\/123456789012/);
+    assert.deepEqual(await readdir(cwd), [], 'dry runs write nothing');
+  });
+
   await t.test('--dry-run prints the plan and changes nothing', async () => {
     const since = await lastSeq();
     const r = await cli(['--yes', '--dry-run', '--service', 'hello', '--region', 'europe-west1'], sb.env, cwd);

@@ -74,7 +74,12 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
       if (f) { const d = describeGoogleFailure(f, inputs.project); throw new UserError(d.message, f.httpStatus === 401 ? EXIT.USAGE : EXIT.FAILURE, d.hint); }
       throw e;
     }
-    const organization = facts.organization ?? organizationFlag ?? inputs.organization;
+    let organization = facts.organization ?? organizationFlag ?? inputs.organization;
+    if (!organization && o.interactive && o.prompt) {
+      // Asked only when Resource Manager cannot tell (a project outside any organization).
+      organization = organizationSchema.parse(await o.prompt({ name: 'organization', message: `Project ${inputs.project} has no organization. Organization id for the workforce pool`,
+        validate: (v) => { const r = organizationSchema.safeParse(v); return r.success ? true : r.error.issues[0].message; } }));
+    }
     if (!organization) {
       throw new UserError(`project ${inputs.project} is not in an organization, and workforce pools live in one`, EXIT.USAGE,
         'move the project into your organization, or pass --organization ORG_ID if you can create workforce pools there (gcloud organizations list)');
