@@ -3,24 +3,16 @@
 // working sign-in; a re-run changes nothing; no secret appears anywhere the tool writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ManagementClient } from 'auth0';
 import { useSandbox, clientsFor, requestLog } from './helpers/sandbox.js';
 import { Browserless } from './helpers/browserless.js';
+import { runCli } from './helpers/cli.js';
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/iap-auth0.js');
-
-function cli(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--', bin, 'init', ...args], { cwd, env: { PATH: process.env.PATH!, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((r) => child.on('exit', (code) => r({ code, stdout, stderr })));
-}
+// The child gets only the sandbox's variables (plus PATH and the test CA), as a user's shell would.
+const cli = (args: string[], env: Record<string, string>, cwd: string) => runCli(['init', ...args], env, cwd);
 
 test('init CLI', async (t) => {
   const sb = await useSandbox();

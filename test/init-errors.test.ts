@@ -3,21 +3,13 @@
 // --json; other stages still finish, and a re-run once fixed resumes and completes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { useSandbox, control } from './helpers/sandbox.js';
+import { runCli } from './helpers/cli.js';
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/iap-auth0.js');
-function init(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--', bin, 'init', ...args], { cwd, env: { ...env, PATH: process.env.PATH!, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS! }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((r) => child.on('exit', (code) => r({ code, stdout, stderr })));
-}
+const init = (args: string[], env: Record<string, string>, cwd: string) => runCli(['init', ...args], env, cwd);
 
 test('init reports refusals with codes and hints, and resumes once fixed', async (t) => {
   const sb = await useSandbox();
