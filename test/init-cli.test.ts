@@ -57,7 +57,8 @@ test('init CLI', async (t) => {
     const since = await lastSeq();
     const r = await cli(['--yes', '--dry-run', '--service', 'hello', '--region', 'europe-west1'], sb.env, cwd);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /Plan \(nothing was changed\)/);
+    assert.match(r.stderr, /^Plan:$/m);
+    assert.match(r.stderr, /Nothing was changed \(--dry-run\)/);
     assert.match(r.stderr, /create\s+projects\/sandbox-project\/locations\/europe-west1\/services\/hello/);
     assert.deepEqual((await requestLog(sb, since)).filter((x) => x.mutating), []);
     assert.deepEqual(await readdir(cwd), [], 'no state file');

@@ -42,7 +42,12 @@ test('init on a terminal', { skip: existsSync('/usr/bin/script') ? false : 'util
       [/Cloud Run service name/, 'Bad_Name\r'],
       [/service name "Bad_Name" is invalid/, '\x15hello\r'], // Ctrl-U clears the line, then a good name
       [/Container image/, '\r'],
+      [/Workforce pool id/, '\r'], // derived defaults: Enter accepts each
+      [/Workforce provider id/, '\r'],
+      [/IAM OAuth client id/, '\r'],
     ]);
+    assert.match(r.out, /Workforce pool id \(iap-hello-sandbox-project\)/, 'the derived default is offered');
+    assert.match(r.out, /^Plan:$/m);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /Done\. Your app: https:\/\/127\.0\.0\.1:\d+/);
     assert.ok((await readdir(path.join(cwd, '.iap-auth0'))).includes('state.json'));

@@ -3,12 +3,18 @@
 // chalk ignores it.
 import { Chalk } from 'chalk';
 import type { CoreEvent } from '../core/events.js';
+import type { PlanItem } from '../core/stage.js';
 
 export interface Renderer { event(e: CoreEvent): void; line(text: string): void; stop(): void; color: InstanceType<typeof Chalk> }
 
 const TITLES: Record<string, string> = {
   deploy: 'Cloud Run service', 'auth0-app': 'Auth0 application', 'workforce-pool': 'Workforce pool', 'oauth-client': 'IAP OAuth client', 'iap-settings': 'IAP settings', access: 'Access',
 };
+
+/** The plan as lines: one per resource, what will happen to it. */
+export function planLines(items: PlanItem[]): string[] {
+  return ['Plan:', ...items.map((p) => `  ${p.action.padEnd(8)} ${p.resource}${p.detail ? ` (${p.detail})` : ''}`)];
+}
 
 export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv }): Promise<Renderer> {
   const stream = opts.stream ?? process.stderr;
@@ -24,7 +30,8 @@ export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.Wri
     return {
       color, stop: () => undefined, line: write,
       event: (e) => {
-        if (e.type === 'step') write(`  ${TITLES[e.stage]}: ${e.text}`);
+        if (e.type === 'plan') planLines(e.items).forEach(write);
+        else if (e.type === 'step') write(`  ${TITLES[e.stage]}: ${e.text}`);
         else if (e.type === 'stage-done') write(`${ok} ${TITLES[e.stage]}: ${e.summary}`);
         else if (e.type === 'stage-failed') write(`${bad} ${TITLES[e.stage]}: ${e.error}`);
         else if (e.type === 'retry') write(`  ${color.dim(`retrying: ${e.text}`)}`);
@@ -41,6 +48,7 @@ export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.Wri
   return {
     color, line: persist, stop: () => spinner.stop(),
     event: (e) => {
+      if (e.type === 'plan') { planLines(e.items).forEach(write); return; }
       start();
       if (e.type === 'stage-start') running.set(e.stage, 'checking');
       else if (e.type === 'step') running.set(e.stage, e.text);

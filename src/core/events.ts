@@ -1,8 +1,10 @@
 // Progress events from the core. The core never prints: commands render these (spinners on a TTY,
 // plain lines otherwise, nothing but the final document with --json).
 import type { StageId } from '../state/schema.js';
+import type { PlanItem } from './stage.js';
 
 export type CoreEvent =
+  | { type: 'plan'; items: PlanItem[] }
   | { type: 'stage-start'; stage: StageId }
   | { type: 'step'; stage: StageId; text: string }
   | { type: 'stage-done'; stage: StageId; summary: string }

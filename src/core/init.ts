@@ -108,6 +108,7 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
     };
     if (o.dryRun) return { ok: true, dryRun: true, stages: [], ...base };
 
+    o.emit({ type: 'plan', items: plan });
     await handle.update(() => undefined); // the inputs are on disk before the first change
     const results = await runStages(ALL_STAGES, ctx);
     await handle.flush();

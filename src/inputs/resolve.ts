@@ -18,7 +18,7 @@ export const DEFAULT_IMAGE = 'us-docker.pkg.dev/cloudrun/container/hello';
 export const DEFAULT_REGION = 'us-central1';
 
 interface Spec { key: keyof StateInputs & keyof InitFlags; flag: string; env?: string[]; schema: z.ZodType<string>; message: string; fallback?: (r: Partial<StateInputs>) => string | undefined; required: boolean;
-  /** Asked in interactive mode; the derived ids are not (they have flags and good defaults). */
+  /** Asked in interactive mode (with its default, so Enter accepts it). */
   ask: boolean }
 
 const SPECS: Spec[] = [
@@ -27,9 +27,9 @@ const SPECS: Spec[] = [
   { key: 'region', flag: '--region', env: ['CLOUDSDK_RUN_REGION'], schema: s.regionSchema, message: 'Cloud Run region', fallback: () => DEFAULT_REGION, required: true, ask: true },
   { key: 'image', flag: '--image', schema: s.imageSchema, message: 'Container image', fallback: () => DEFAULT_IMAGE, required: true, ask: true },
   { key: 'auth0Domain', flag: '--auth0-domain', env: ['AUTH0_DOMAIN'], schema: s.auth0DomainSchema as unknown as z.ZodType<string>, message: 'Auth0 domain (e.g. dev-abc123.us.auth0.com)', required: true, ask: true },
-  { key: 'pool', flag: '--pool', schema: s.poolSchema, message: 'Workforce pool id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).pool : undefined, required: true, ask: false },
-  { key: 'provider', flag: '--provider', schema: s.providerSchema, message: 'Workforce provider id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).provider : undefined, required: true, ask: false },
-  { key: 'oauthClient', flag: '--oauth-client', schema: s.oauthClientSchema, message: 'IAM OAuth client id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).oauthClient : undefined, required: true, ask: false },
+  { key: 'pool', flag: '--pool', schema: s.poolSchema, message: 'Workforce pool id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).pool : undefined, required: true, ask: true },
+  { key: 'provider', flag: '--provider', schema: s.providerSchema, message: 'Workforce provider id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).provider : undefined, required: true, ask: true },
+  { key: 'oauthClient', flag: '--oauth-client', schema: s.oauthClientSchema, message: 'IAM OAuth client id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).oauthClient : undefined, required: true, ask: true },
 ];
 
 function check<T>(schema: z.ZodType<T>, value: string, from: string): T {

@@ -1,7 +1,7 @@
 // `iap-auth0 init`: thin over core/init.ts. Decides interactivity, wires prompts (stderr), Ctrl-C,
 // rendering and the --json document.
 import { EXIT, UserError } from '../exit-codes.js';
-import { createRenderer } from '../render.js';
+import { createRenderer, planLines } from '../render.js';
 import type { InitResult } from '../../core/init.js';
 import type { Prompt } from '../../inputs/resolve.js';
 
@@ -50,8 +50,8 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
   if (opts.json) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } else if (result.dryRun) {
-    ui.line('Plan (nothing was changed):');
-    for (const p of result.plan) ui.line(`  ${p.action.padEnd(8)} ${p.resource}${p.detail ? ` (${p.detail})` : ''}`);
+    for (const l of planLines(result.plan)) ui.line(l);
+    ui.line('Nothing was changed (--dry-run).');
   } else if (result.ok) {
     const c = ui.color;
     ui.line('');
