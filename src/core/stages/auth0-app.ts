@@ -16,6 +16,12 @@ type Client = { client_id?: string; name?: string; app_type?: string; callbacks?
 export const TAG = 'iap-auth0';
 export const callbackUrl = (ctx: Pick<CoreContext, 'inputs' | 'signinOrigin'>) => `${ctx.signinOrigin}${SIGNIN_CALLBACK_PATH(ctx.inputs.pool, ctx.inputs.provider)}`;
 
+/** Auth0 answers worth retrying: rate limits, server errors and network failures (no status). */
+const isTransientAuth0 = (e: unknown) => {
+  const status = (e as { statusCode?: number }).statusCode;
+  return status === undefined ? (e as Error)?.name !== 'AbortError' : status === 429 || status >= 500;
+};
+
 /** Every app tagged as ours for this provider (all pages). */
 async function findTagged(mgmt: ManagementClient, provider: string): Promise<Client[]> {
   const found: Client[] = [];
@@ -62,23 +68,21 @@ export const auth0AppStage: Stage = {
     const cb = callbackUrl(ctx);
     const provider = PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider);
     try {
-      let app = await withRetry(() => findOurs(ctx, mgmt), { signal: ctx.signal, retryable: (e) => [429, 500, 502, 503].includes((e as { statusCode?: number }).statusCode ?? 0) });
-      if (!app) {
+      // Each attempt looks for our tagged app first and creates only when there is none, so a
+      // create that failed after Auth0 stored it is found, never duplicated; the create itself
+      // runs without the SDK's retries.
+      const retry = { signal: ctx.signal, attempts: 8, baseMs: 300, retryable: isTransientAuth0 };
+      let app = await withRetry(async () => {
+        const found = await findOurs(ctx, mgmt);
+        if (found) return found;
         step('creating the Auth0 application');
-        const body = {
+        return (await mgmt.clients.create({
           name: `IAP ${ctx.inputs.service} (iap-auth0)`, description: 'Managed by iap-auth0: Google Workforce Identity Federation for Cloud Run IAP',
           app_type: 'regular_web', is_first_party: true, oidc_conformant: true, token_endpoint_auth_method: 'client_secret_basic',
           grant_types: ['authorization_code'], jwt_configuration: { alg: 'RS256' }, callbacks: [cb],
           client_metadata: { managed_by: TAG, iap_auth0_provider: provider, iap_auth0_project: ctx.inputs.project },
-        };
-        try {
-          app = (await mgmt.clients.create(body as never, { maxRetries: 0 })) as Client;
-        } catch (e) {
-          // It may have been stored before the failure: look again by tag before anything else.
-          app = await findOurs(ctx, mgmt);
-          if (!app) throw e;
-        }
-      }
+        } as never, { maxRetries: 0 })) as Client;
+      }, retry);
       await ctx.state.recordResource('auth0-app', 'clientId', app.client_id!);
       if (app.client_secret) ctx.secrets.set('auth0ClientSecret', app.client_secret);
 
@@ -86,7 +90,11 @@ export const auth0AppStage: Stage = {
       if (!app.callbacks?.includes(cb)) patch.callbacks = [...(app.callbacks ?? []), cb];
       if (!app.grant_types?.includes('authorization_code')) patch.grant_types = [...(app.grant_types ?? []), 'authorization_code'];
       if (app.jwt_configuration?.alg !== 'RS256') patch.jwt_configuration = { alg: 'RS256' };
-      if (Object.keys(patch).length) { step('adding the workforce sign-in callback'); app = { ...app, ...(await mgmt.clients.update(app.client_id!, patch)) as Client }; }
+      if (Object.keys(patch).length) {
+        step('adding the workforce sign-in callback');
+        const id = app.client_id!;
+        app = { ...app, ...(await withRetry(() => mgmt.clients.update(id, patch), retry)) as Client };
+      }
 
       // The service URL as Application Login URI and web origin, once the deploy knows it.
       await ctx.after('deploy');
@@ -95,7 +103,7 @@ export const auth0AppStage: Stage = {
       if (origin && app.initiate_login_uri !== origin) urls.initiate_login_uri = origin;
       if (origin && !app.web_origins?.includes(origin)) urls.web_origins = [...(app.web_origins ?? []), origin];
       if (!origin && ctx.state.stage('deploy').resources.uri) step('not setting the Application Login URI: Auth0 accepts only public https URLs');
-      if (Object.keys(urls).length) await mgmt.clients.update(app.client_id!, urls);
+      if (Object.keys(urls).length) { const id = app.client_id!; await withRetry(() => mgmt.clients.update(id, urls), retry); }
       return `Auth0 app ${app.client_id} (regular web, code flow)`;
     } catch (e) {
       throw describeAuth0Error(e);
