@@ -40,6 +40,8 @@ export interface WorkforceProvider {
     clientSecretPlain?: string; clientSecretThumbprint?: string;
     webSsoConfig?: { responseType?: string; assertionClaimsBehavior?: string; additionalScopes?: string[] };
   };
+  /** Set instead of a usable `oidc` for SAML providers (stored and returned, not used for sign-in). */
+  saml?: { idpMetadataXml: string };
   createdAt: number;
 }
 

@@ -67,11 +67,11 @@ export function addOauthRoutes(r: Router, world: World): void {
         ? `OAuth client ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. Undelete it instead.`
         : 'Requested entity already exists', `projects/${p.projectId}/locations/global/oauthClients/${id}`);
     }
-    const uuid = randomUUID().replace(/-/g, '');
     const c: OauthClient = {
       projectNumber: p.projectNumber, projectRef: p.projectId, oauthClientId: id,
-      // Opaque and UUID-like, first group 9 characters, as seen in the wild (gcp-api.md 8.1).
-      clientId: `${uuid.slice(0, 9)}-${uuid.slice(9, 13)}-${uuid.slice(13, 17)}-${uuid.slice(17, 21)}-${uuid.slice(21)}${randomBytes(1).toString('hex').slice(0, 1)}`,
+      // Opaque and UUID-like with a 9-character first group starting with "a", as seen in the wild
+      // (gcp-api.md 8.1: abebf9c59-d6b6-…, ae1b3ac35…).
+      clientId: `a${randomBytes(4).toString('hex')}-${randomUUID().split('-').slice(1).join('-')}`,
       clientType: b.clientType, allowedGrantTypes: b.allowedGrantTypes, allowedScopes: b.allowedScopes, allowedRedirectUris: b.allowedRedirectUris,
       displayName: b.displayName, description: b.description, disabled: !!b.disabled, state: 'ACTIVE', createdAt: world.clock.now(),
     };
@@ -80,13 +80,18 @@ export function addOauthRoutes(r: Router, world: World): void {
   });
   r.get(new RegExp(`^${BASE}$`), (req) => {
     const p = project(req);
+    requirePermission(req, 'iam.oauthClients.list', `projects/${p.projectId}`);
     purge();
     const showDeleted = req.query.get('showDeleted') === 'true';
     const all = [...world.oauthClients.values()].filter((c) => c.projectNumber === p.projectNumber && (showDeleted || c.state === 'ACTIVE')).map(view);
     const { items, nextPageToken } = page(all, req);
     return { json: { ...(items.length ? { oauthClients: items } : {}), ...(nextPageToken ? { nextPageToken } : {}) } };
   });
-  r.get(new RegExp(`^${BASE}/(?<id>[^/:]+)$`), (req) => ({ json: view(getClient(req, project(req))) }));
+  r.get(new RegExp(`^${BASE}/(?<id>[^/:]+)$`), (req) => {
+    const c = getClient(req, project(req));
+    requirePermission(req, 'iam.oauthClients.get', clientName(c));
+    return { json: view(c) };
+  });
   r.patch(new RegExp(`^${BASE}/(?<id>[^/:]+)$`), (req) => {
     const p = project(req);
     const c = getClient(req, p);
@@ -109,6 +114,7 @@ export function addOauthRoutes(r: Router, world: World): void {
   r.post(new RegExp(`^${BASE}/(?<id>[^/:]+):undelete$`), (req) => {
     const p = project(req);
     const c = getClient(req, p);
+    requirePermission(req, 'iam.oauthClients.undelete', clientName(c));
     if (c.state !== 'DELETED') throw failedPrecondition(`OAuth client ${c.oauthClientId} is not deleted.`);
     markActive(c);
     return { json: view(c) };
@@ -145,16 +151,25 @@ export function addOauthRoutes(r: Router, world: World): void {
   });
   r.get(new RegExp(`^${BASE}/(?<id>[^/:]+)/credentials$`), (req) => {
     const c = activeClient(req);
+    requirePermission(req, 'iam.oauthClientCredentials.list', clientName(c));
     const list = [...world.credentials.values()].filter((k) => k.clientKey === `${c.projectNumber}/${c.oauthClientId}`).map(credView);
     // proto3 JSON leaves empty repeated fields out: no credentials answers {}.
     return { json: list.length ? { oauthClientCredentials: list } : {} };
   });
-  r.get(new RegExp(`^${BASE}/(?<id>[^/:]+)/credentials/(?<cred>[^/:]+)$`), (req) => ({ json: credView(getCred(req, activeClient(req))) }));
+  r.get(new RegExp(`^${BASE}/(?<id>[^/:]+)/credentials/(?<cred>[^/:]+)$`), (req) => {
+    const c = activeClient(req);
+    requirePermission(req, 'iam.oauthClientCredentials.get', clientName(c));
+    return { json: credView(getCred(req, c)) };
+  });
   r.patch(new RegExp(`^${BASE}/(?<id>[^/:]+)/credentials/(?<cred>[^/:]+)$`), (req) => {
     const c = activeClient(req);
     const k = getCred(req, c);
+    requirePermission(req, 'iam.oauthClientCredentials.update', clientName(c));
     const mask = requiredMask(req, ['disabled', 'displayName']);
     const b = req.body ?? {};
+    if (mask.includes('displayName') && b.displayName !== undefined && String(b.displayName).length > 32) {
+      throw invalid('displayName must be at most 32 characters.', 'oauth_client_credential.display_name');
+    }
     for (const f of mask) (k as any)[f] = f === 'disabled' ? !!b.disabled : b[f];
     return { json: credView(k) };
   });

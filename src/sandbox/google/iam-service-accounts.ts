@@ -1,7 +1,7 @@
 // IAM service accounts (gcp-api.md section 4): synchronous create/get/list/delete. An account id
 // is reusable right after delete (unlike pools); with `projects/-` a missing account is 403.
 import { randomBytes } from 'node:crypto';
-import { GoogleError, invalid, notFound, resourceInfo } from '../core/errors.js';
+import { GoogleError, errorInfo, invalid, notFound, resourceInfo } from '../core/errors.js';
 import { Router, requirePermission, type ApiRequest } from '../core/http.js';
 import { serviceAccountId } from '../../lib/ids.js';
 import { projectOr403, requireEnabled } from './common.js';
@@ -11,7 +11,7 @@ export function addServiceAccountRoutes(r: Router, world: World): void {
   const view = (sa: ServiceAccount) => ({
     name: `projects/${sa.projectId}/serviceAccounts/${sa.email}`, projectId: sa.projectId, uniqueId: sa.uniqueId, email: sa.email,
     ...(sa.displayName ? { displayName: sa.displayName } : {}), ...(sa.description ? { description: sa.description } : {}),
-    etag: sa.etag, oauth2ClientId: sa.oauth2ClientId, ...(sa.disabled ? { disabled: true } : {}),
+    etag: sa.etag, oauth2ClientId: sa.oauth2ClientId, disabled: sa.disabled,
   });
   const project = (req: ApiRequest) => {
     const p = projectOr403(world, req.params.p, 'iam.serviceAccounts.list');
@@ -24,9 +24,15 @@ export function addServiceAccountRoutes(r: Router, world: World): void {
     const p = wildcard ? undefined : project(req);
     const sa = [...world.serviceAccounts.values()].find((s) => (s.email === ref || s.uniqueId === ref) && (!p || s.projectId === p.projectId));
     if (!sa) {
-      if (wildcard) throw new GoogleError('PERMISSION_DENIED', `Permission 'iam.serviceAccounts.get' denied on resource (or it may not exist).`);
+      if (wildcard) {
+        const permission = req.method === 'DELETE' ? 'iam.serviceAccounts.delete' : 'iam.serviceAccounts.get';
+        throw new GoogleError('PERMISSION_DENIED', `Permission '${permission}' denied on resource (or it may not exist).`,
+          [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission })]);
+      }
       throw notFound(`Unknown service account`, `projects/${req.params.p}/serviceAccounts/${ref}`);
     }
+    // With projects/- the account's own project is the consumer whose IAM API must be on.
+    if (wildcard) requireEnabled(world, world.project(sa.projectId)!, 'iam.googleapis.com');
     return sa;
   };
 

@@ -7,48 +7,82 @@
 // create of the same id during that time is 409, as it would be for real.
 import { createHash, randomBytes } from 'node:crypto';
 import { parse as parseCel } from '@marcbachmann/cel-js';
-import { GoogleError, alreadyExists, failedPrecondition, invalid, notFound, permissionDenied } from '../core/errors.js';
+import { GoogleError, alreadyExists, errorInfo, failedPrecondition, invalid, notFound, permissionDenied } from '../core/errors.js';
 import { Operations } from '../core/operations.js';
 import { Router, requirePermission, type ApiRequest } from '../core/http.js';
-import { workforcePoolId, workforceProviderId } from '../../lib/ids.js';
-import { page, quotaProject, requireEnabled, requiredMask } from './common.js';
+import { POOL_RESOURCE, PROVIDER_RESOURCE, workforcePoolId, workforceProviderId } from '../../lib/ids.js';
+import { copyPath, page, requireEnabled, requiredMask } from './common.js';
 import { markActive, markDeleted, purgeExpired, softDeleteView } from './iam-soft-delete.js';
 import type { WorkforcePool, WorkforceProvider, World } from '../world.js';
 import type { OperationKind } from '../core/profile.js';
 
 const POOLS = '/v1/locations/global/workforcePools';
+const POOL_FIELDS = ['displayName', 'description', 'sessionDuration', 'disabled', 'accessRestrictions'];
+const PROVIDER_FIELDS = ['displayName', 'description', 'disabled', 'attributeMapping', 'attributeCondition', 'oidc', 'saml'];
+const MAPPING_KEY = /^(google\.(subject|groups|display_name|profile_photo|posix_username|email)|attribute\.[a-z0-9_]{1,100})$/;
+const CLAIMS_BEHAVIORS = ['MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS', 'ONLY_ID_TOKEN_CLAIMS'];
+
+/** IAM operation ids look like `bigar6mzulbamefi4653maqqae000000` (gcp-api.md 1.3): base32, zero-padded. */
+const operationId = () => Array.from(randomBytes(26), (b) => 'abcdefghijklmnopqrstuvwxyz234567'[b % 32]).join('') + '000000';
+
+/**
+ * Google answers with a thumbprint of the secret, never the secret. Here: base64url SHA-256 of the
+ * secret plus a per-write salt, so that, as for real (gcp-api.md 7.3), it changes on every write,
+ * even of the same secret, and cannot be used to test guesses.
+ */
+const thumbprint = (secret: string) => createHash('sha256').update(secret).update(randomBytes(16)).digest('base64url');
 
 export function addWorkforceRoutes(r: Router, world: World): void {
+  /** Purges what is past its 30 days. A purged pool takes its providers along, so a pool created
+   *  again under the same id starts without the old ones. */
   const purge = () => {
-    purgeExpired(world, world.pools);
+    purgeExpired(world, world.pools, (poolId) => {
+      for (const [k, v] of world.providers) if (v.poolId === poolId) world.providers.delete(k);
+    });
     purgeExpired(world, world.providers);
   };
-  /** Org-level calls bill the X-Goog-User-Project project when one is named: it must have IAM on. */
+
+  /**
+   * Org-level calls bill the X-Goog-User-Project project when one is named (gcp-api.md 1.2): it must
+   * exist, the caller must be allowed to use it, and it must have the IAM API on. Without the
+   * header there is no consumer project to check.
+   */
   const consumer = (req: ApiRequest) => {
-    const p = quotaProject(world, req);
-    if (p) requireEnabled(world, p, 'iam.googleapis.com');
+    const h = req.headers['x-goog-user-project'];
+    const ref = (Array.isArray(h) ? h[0] : h)?.trim();
+    if (!ref) return;
+    const p = world.project(ref);
+    if (!p || req.principal?.deniedPermissions.has('serviceusage.services.use')) {
+      throw new GoogleError('PERMISSION_DENIED',
+        `Caller does not have required permission to use project ${ref}. Grant the caller the roles/serviceusage.serviceUsageConsumer role, or a custom role with the serviceusage.services.use permission, by visiting https://console.developers.google.com/iam-admin/iam/admin?project=${ref} and then retry. Propagation of the new permission may take a few minutes.`,
+        [errorInfo('USER_PROJECT_DENIED', 'googleapis.com', { consumer: `projects/${ref}`, service: 'iam.googleapis.com' })]);
+    }
+    requireEnabled(world, p, 'iam.googleapis.com');
   };
   const orgResource = () => `organizations/${world.organization.id}`;
+
   const poolView = (p: WorkforcePool) => ({
-    name: `locations/global/workforcePools/${p.poolId}`, parent: p.parent,
+    name: POOL_RESOURCE(p.poolId), parent: p.parent,
     ...(p.displayName ? { displayName: p.displayName } : {}), ...(p.description ? { description: p.description } : {}),
     ...softDeleteView(p), disabled: p.disabled, sessionDuration: p.sessionDuration,
     ...(p.accessRestrictions ? { accessRestrictions: p.accessRestrictions } : {}),
   });
   const providerView = (v: WorkforceProvider) => ({
-    name: `locations/global/workforcePools/${v.poolId}/providers/${v.providerId}`,
+    name: PROVIDER_RESOURCE(v.poolId, v.providerId),
     ...(v.displayName ? { displayName: v.displayName } : {}), ...(v.description ? { description: v.description } : {}),
     ...softDeleteView(v), disabled: v.disabled, attributeMapping: v.attributeMapping,
     ...(v.attributeCondition ? { attributeCondition: v.attributeCondition } : {}),
-    oidc: {
-      issuerUri: v.oidc.issuerUri, clientId: v.oidc.clientId,
-      // The plaintext is input-only; Google answers with a thumbprint that changes on every write.
-      ...(v.oidc.clientSecretThumbprint ? { clientSecret: { value: { thumbprint: v.oidc.clientSecretThumbprint } } } : {}),
-      ...(v.oidc.webSsoConfig ? { webSsoConfig: v.oidc.webSsoConfig } : {}),
-    },
+    ...(v.saml ? { saml: { idpMetadataXml: v.saml.idpMetadataXml } } : {
+      oidc: {
+        issuerUri: v.oidc.issuerUri, clientId: v.oidc.clientId,
+        // The plaintext is input-only (gcp-api.md 7.1).
+        ...(v.oidc.clientSecretThumbprint ? { clientSecret: { value: { thumbprint: v.oidc.clientSecretThumbprint } } } : {}),
+        ...(v.oidc.webSsoConfig ? { webSsoConfig: v.oidc.webSsoConfig } : {}),
+      },
+    }),
   });
   const operation = (resourceName: string, kind: OperationKind, complete: () => void) => Operations.toJSON(world.operations.start({
-    name: `${resourceName}/operations/${randomBytes(16).toString('hex')}`, api: 'iam', durationMs: world.profile.operationMs[kind],
+    name: `${resourceName}/operations/${operationId()}`, api: 'iam', durationMs: world.profile.operationMs[kind],
     // IAM operations carry no response: callers GET the resource afterwards (gcp-api.md 1.3).
     complete: () => { complete(); return {}; },
   }));
@@ -56,12 +90,15 @@ export function addWorkforceRoutes(r: Router, world: World): void {
   const getPool = (id: string): WorkforcePool => {
     purge();
     const p = world.pools.get(id);
-    if (!p) throw notFound(`Requested entity was not found.`, `locations/global/workforcePools/${id}`);
+    if (!p) throw notFound('Requested entity was not found.', POOL_RESOURCE(id));
     return p;
   };
+  const checkText = (b: any, what: string) => {
+    if (b.displayName !== undefined && String(b.displayName).length > 32) throw invalid('displayName must be at most 32 characters.', `${what}.display_name`);
+    if (b.description !== undefined && String(b.description).length > 256) throw invalid('description must be at most 256 characters.', `${what}.description`);
+  };
   const checkPoolFields = (b: any) => {
-    if (b.displayName !== undefined && String(b.displayName).length > 32) throw invalid('displayName must be at most 32 characters.', 'workforce_pool.display_name');
-    if (b.description !== undefined && String(b.description).length > 256) throw invalid('description must be at most 256 characters.', 'workforce_pool.description');
+    checkText(b, 'workforce_pool');
     if (b.sessionDuration !== undefined) {
       const m = /^(\d+)(?:\.\d+)?s$/.exec(String(b.sessionDuration));
       const secs = m ? Number(m[1]) : NaN;
@@ -77,23 +114,25 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     const b = req.body ?? {};
     const parent = String(b.parent ?? '');
     if (!/^organizations\/\d+$/.test(parent)) throw invalid('parent must be organizations/{ORGANIZATION_ID}.', 'workforce_pool.parent');
+    // Another organization, or one that does not exist: the caller has no permission there.
     if (parent !== orgResource()) throw permissionDenied('iam.workforcePools.create', parent);
     requirePermission(req, 'iam.workforcePools.create', parent);
     checkPoolFields(b);
     purge();
     const existing = world.pools.get(id);
     if (existing) {
-      // Pool ids are global, and a deleted one stays reserved until it is purged.
+      // Pool ids are global, and a deleted one stays reserved until it is purged. The wording for a
+      // burned id is an assumption (gcp-api.md 15).
       throw alreadyExists(existing.state === 'DELETED'
         ? `Workforce pool ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. Undelete it instead.`
-        : `Requested entity already exists`, `locations/global/workforcePools/${id}`);
+        : 'Requested entity already exists', POOL_RESOURCE(id));
     }
     const pool: WorkforcePool = {
       poolId: id, parent, displayName: b.displayName, description: b.description, sessionDuration: b.sessionDuration ?? '3600s',
       disabled: !!b.disabled, state: 'ACTIVE', accessRestrictions: b.accessRestrictions, createdAt: world.clock.now(),
     };
     world.pools.set(id, pool);
-    return { json: operation(`locations/global/workforcePools/${id}`, 'poolCreate', () => undefined) };
+    return { json: operation(POOL_RESOURCE(id), 'poolCreate', () => undefined) };
   });
   r.get(new RegExp(`^${POOLS}$`), (req) => {
     consumer(req);
@@ -118,166 +157,202 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     consumer(req);
     const p = getPool(req.params.pool);
     requirePermission(req, 'iam.workforcePools.update', p.parent);
-    const mask = requiredMask(req, ['displayName', 'description', 'sessionDuration', 'disabled', 'accessRestrictions']);
+    const mask = requiredMask(req, POOL_FIELDS);
     if (p.state === 'DELETED') throw failedPrecondition('You cannot update deleted pools.');
-    checkPoolFields(req.body ?? {});
     const b = req.body ?? {};
-    return { json: operation(`locations/global/workforcePools/${p.poolId}`, 'poolUpdate', () => {
-      for (const f of mask) (p as any)[f] = f === 'disabled' ? !!b.disabled : b[f];
+    checkPoolFields(b);
+    return { json: operation(POOL_RESOURCE(p.poolId), 'poolUpdate', () => {
+      for (const f of mask) {
+        if (f === 'disabled') p.disabled = !!b.disabled;
+        else if (f === 'sessionDuration') p.sessionDuration = b.sessionDuration ?? '3600s'; // cleared = back to the default
+        else copyPath(p as any, b, f);
+      }
     }) };
   });
   r.delete(new RegExp(`^${POOLS}/(?<pool>[^/:]+)$`), (req) => {
     consumer(req);
     const p = getPool(req.params.pool);
     requirePermission(req, 'iam.workforcePools.delete', p.parent);
-    if (p.state === 'DELETED') throw notFound(`Requested entity was not found.`, `locations/global/workforcePools/${p.poolId}`);
-    return { json: operation(`locations/global/workforcePools/${p.poolId}`, 'poolDelete', () => markDeleted(world, p)) };
+    // Assumption: deleting a pool that is already soft-deleted is NOT_FOUND (there is nothing to delete).
+    if (p.state === 'DELETED') throw notFound('Requested entity was not found.', POOL_RESOURCE(p.poolId));
+    return { json: operation(POOL_RESOURCE(p.poolId), 'poolDelete', () => markDeleted(world, p)) };
   });
   r.post(new RegExp(`^${POOLS}/(?<pool>[^/:]+):undelete$`), (req) => {
     consumer(req);
     const p = getPool(req.params.pool);
     requirePermission(req, 'iam.workforcePools.undelete', p.parent);
     if (p.state !== 'DELETED') throw failedPrecondition(`Workforce pool ${p.poolId} is not deleted.`);
-    return { json: operation(`locations/global/workforcePools/${p.poolId}`, 'poolUndelete', () => markActive(p)) };
+    return { json: operation(POOL_RESOURCE(p.poolId), 'poolUndelete', () => markActive(p)) };
   });
 
   // --- providers ------------------------------------------------------------------------------
+  // Deleting a pool leaves its providers' own state alone (undeleting the pool brings them back);
+  // while the pool is deleted they can still be read, but not created or changed (assumption).
   const providerKey = (pool: string, prov: string) => `${pool}/${prov}`;
-  const getProvider = (req: ApiRequest): WorkforceProvider => {
+  const poolForWrite = (req: ApiRequest, permission: string): WorkforcePool => {
     const pool = getPool(req.params.pool);
-    requirePermission(req, 'iam.workforcePoolProviders.get', pool.parent);
-    const v = world.providers.get(providerKey(pool.poolId, req.params.prov));
-    if (!v) throw notFound('Requested entity was not found.', `locations/global/workforcePools/${pool.poolId}/providers/${req.params.prov}`);
+    requirePermission(req, permission, pool.parent);
+    if (pool.state === 'DELETED') throw failedPrecondition(`Workforce pool ${pool.poolId} is deleted; undelete it before changing its providers.`);
+    return pool;
+  };
+  const findProvider = (pool: WorkforcePool, id: string): WorkforceProvider => {
+    const v = world.providers.get(providerKey(pool.poolId, id));
+    if (!v) throw notFound('Requested entity was not found.', PROVIDER_RESOURCE(pool.poolId, id));
     return v;
   };
-  const thumbprint = (secret: string) => createHash('sha256').update(secret + randomBytes(8).toString('hex')).digest('base64url');
-  /** Validates provider fields that were sent; `full` = a create, where the required ones must be there. */
-  const checkProvider = (b: any, full: boolean, paths?: string[]) => {
-    const has = (f: string) => full || !!paths?.some((p) => p === f || p.startsWith(f + '.') || f.startsWith(p + '.'));
-    if (b.displayName !== undefined && String(b.displayName).length > 32) throw invalid('displayName must be at most 32 characters.', 'workforce_pool_provider.display_name');
-    if (b.description !== undefined && String(b.description).length > 256) throw invalid('description must be at most 256 characters.', 'workforce_pool_provider.description');
-    if (full && !!b.oidc === !!b.saml) throw invalid('Exactly one of oidc or saml must be set.', 'workforce_pool_provider');
-    if (has('attributeMapping')) {
-      const m = b.attributeMapping;
-      if (!m || typeof m !== 'object' || !m['google.subject']) throw invalid('attributeMapping must contain a mapping for google.subject.', 'workforce_pool_provider.attribute_mapping');
-      for (const [k, v] of Object.entries(m)) {
-        if (!/^(google\.(subject|groups|display_name|profile_photo|posix_username|email)|attribute\.[a-z0-9_]{1,100})$/.test(k)) {
-          throw invalid(`Invalid attribute mapping key "${k}": use google.subject, google.groups, google.display_name, google.profile_photo, google.posix_username, google.email or attribute.NAME.`, 'workforce_pool_provider.attribute_mapping');
-        }
-        celOrThrow(String(v), `attributeMapping["${k}"]`, 2048);
+
+  const checkMapping = (m: unknown) => {
+    const field = 'workforce_pool_provider.attribute_mapping';
+    if (!m || typeof m !== 'object' || !(m as Record<string, unknown>)['google.subject']) throw invalid('attributeMapping must contain a mapping for google.subject.', field);
+    const entries = Object.entries(m as Record<string, unknown>);
+    if (entries.filter(([k]) => k.startsWith('attribute.')).length > 50) throw invalid('At most 50 custom attributes can be mapped.', field);
+    for (const [k, v] of entries) {
+      if (!MAPPING_KEY.test(k)) {
+        throw invalid(`Invalid attribute mapping key "${k}": use google.subject, google.groups, google.display_name, google.profile_photo, google.posix_username, google.email or attribute.NAME.`, field);
       }
-    }
-    if (has('attributeCondition') && b.attributeCondition) celOrThrow(String(b.attributeCondition), 'attributeCondition', 4096);
-    if (b.oidc && has('oidc')) {
-      const o = b.oidc;
-      if (has('oidc.issuerUri')) {
-        let url: URL | undefined;
-        try { url = new URL(String(o.issuerUri)); } catch { /* handled below */ }
-        if (!url || url.protocol !== 'https:') throw invalid('oidc.issuerUri must be a valid https URL.', 'workforce_pool_provider.oidc.issuer_uri');
-      }
-      if (has('oidc.clientId') && !o.clientId) throw invalid('oidc.clientId is required.', 'workforce_pool_provider.oidc.client_id');
-      const sso = o.webSsoConfig;
-      if (full && !sso) throw invalid('oidc.webSsoConfig is required.', 'workforce_pool_provider.oidc.web_sso_config');
-      if (sso) {
-        if (!['CODE', 'ID_TOKEN'].includes(sso.responseType)) throw invalid('webSsoConfig.responseType must be CODE or ID_TOKEN.', 'workforce_pool_provider.oidc.web_sso_config.response_type');
-        if (!['MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS', 'ONLY_ID_TOKEN_CLAIMS'].includes(sso.assertionClaimsBehavior)) {
-          throw invalid('webSsoConfig.assertionClaimsBehavior must be MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS or ONLY_ID_TOKEN_CLAIMS.', 'workforce_pool_provider.oidc.web_sso_config.assertion_claims_behavior');
-        }
-        if (sso.responseType === 'ID_TOKEN' && sso.assertionClaimsBehavior === 'MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS') {
-          throw invalid('MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS requires responseType CODE.', 'workforce_pool_provider.oidc.web_sso_config');
-        }
-        if ((sso.additionalScopes ?? []).length > 10) throw invalid('At most 10 additionalScopes are allowed.', 'workforce_pool_provider.oidc.web_sso_config.additional_scopes');
-      }
+      celOrThrow(String(v), `attributeMapping["${k}"]`, 2048);
     }
   };
-  const applyOidc = (v: WorkforceProvider, o: any, keepSecret: boolean) => {
-    const secret = o?.clientSecret?.value?.plainText;
-    v.oidc = {
-      issuerUri: o.issuerUri, clientId: o.clientId, webSsoConfig: o.webSsoConfig,
-      // Assumption: patching oidc without a new plaintext keeps the stored secret.
-      ...(secret ? { clientSecretPlain: String(secret), clientSecretThumbprint: thumbprint(String(secret)) }
-        : keepSecret ? { clientSecretPlain: v.oidc.clientSecretPlain, clientSecretThumbprint: v.oidc.clientSecretThumbprint } : {}),
-    };
-  };
-  const requireCodeSecret = (v: WorkforceProvider) => {
-    if (v.oidc.webSsoConfig?.responseType === 'CODE' && !v.oidc.clientSecretPlain) {
-      throw invalid('oidc.clientSecret is required when webSsoConfig.responseType is CODE.', 'workforce_pool_provider.oidc.client_secret');
+  /** The oidc block as it will be stored (create, or the result of a patch). */
+  const checkOidc = (o: WorkforceProvider['oidc']) => {
+    const f = 'workforce_pool_provider.oidc';
+    let url: URL | undefined;
+    try { url = new URL(String(o.issuerUri ?? '')); } catch { /* reported below */ }
+    if (!url || url.protocol !== 'https:') throw invalid('oidc.issuerUri must be a valid https URL.', `${f}.issuer_uri`);
+    if (!o.clientId) throw invalid('oidc.clientId is required.', `${f}.client_id`);
+    const sso = o.webSsoConfig;
+    if (!sso) throw invalid('oidc.webSsoConfig is required.', `${f}.web_sso_config`);
+    if (!['CODE', 'ID_TOKEN'].includes(String(sso.responseType))) throw invalid('webSsoConfig.responseType must be CODE or ID_TOKEN.', `${f}.web_sso_config.response_type`);
+    if (!CLAIMS_BEHAVIORS.includes(String(sso.assertionClaimsBehavior))) {
+      throw invalid(`webSsoConfig.assertionClaimsBehavior must be ${CLAIMS_BEHAVIORS.join(' or ')}.`, `${f}.web_sso_config.assertion_claims_behavior`);
     }
+    if (sso.responseType === 'ID_TOKEN' && sso.assertionClaimsBehavior === 'MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS') {
+      throw invalid('MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS requires responseType CODE.', `${f}.web_sso_config`);
+    }
+    const scopes = sso.additionalScopes ?? [];
+    if (!Array.isArray(scopes) || scopes.length > 10) throw invalid('At most 10 additionalScopes are allowed.', `${f}.web_sso_config.additional_scopes`);
+    if (scopes.some((s) => String(s).length > 256)) throw invalid('Each additional scope must be at most 256 characters.', `${f}.web_sso_config.additional_scopes`);
+    if (sso.responseType === 'CODE' && !o.clientSecretPlain) {
+      throw invalid('oidc.clientSecret is required when webSsoConfig.responseType is CODE.', `${f}.client_secret`);
+    }
+  };
+  const secretFields = (plain: unknown) => (plain ? { clientSecretPlain: String(plain), clientSecretThumbprint: thumbprint(String(plain)) } : {});
+  const oidcFromBody = (o: any): WorkforceProvider['oidc'] => ({
+    issuerUri: o?.issuerUri, clientId: o?.clientId, webSsoConfig: o?.webSsoConfig ? structuredClone(o.webSsoConfig) : undefined,
+    ...secretFields(o?.clientSecret?.value?.plainText),
+  });
+  const checkSaml = (s: any) => {
+    if (!s || typeof s.idpMetadataXml !== 'string' || !s.idpMetadataXml.trim()) throw invalid('saml.idpMetadataXml is required.', 'workforce_pool_provider.saml.idp_metadata_xml');
   };
 
   r.post(new RegExp(`^${POOLS}/(?<pool>[^/:]+)/providers$`), (req) => {
     consumer(req);
-    const pool = getPool(req.params.pool);
-    requirePermission(req, 'iam.workforcePoolProviders.create', pool.parent);
-    if (pool.state === 'DELETED') throw failedPrecondition(`Workforce pool ${pool.poolId} is deleted; undelete it before adding providers.`);
+    const pool = poolForWrite(req, 'iam.workforcePoolProviders.create');
     const id = req.query.get('workforcePoolProviderId') ?? '';
     const problem = workforceProviderId(id);
     if (problem) throw invalid(`${problem}.`, 'workforce_pool_provider_id');
     const b = req.body ?? {};
-    checkProvider(b, true);
-    const key = providerKey(pool.poolId, id);
+    checkText(b, 'workforce_pool_provider');
+    if (!!b.oidc === !!b.saml) throw invalid('Exactly one of oidc or saml must be set.', 'workforce_pool_provider');
+    checkMapping(b.attributeMapping);
+    if (b.attributeCondition) celOrThrow(String(b.attributeCondition), 'attributeCondition', 4096);
+    const v: WorkforceProvider = {
+      poolId: pool.poolId, providerId: id, displayName: b.displayName, description: b.description, disabled: !!b.disabled, state: 'ACTIVE',
+      attributeMapping: { ...b.attributeMapping }, attributeCondition: b.attributeCondition || undefined,
+      // SAML is stored and returned only; the sign-in emulation speaks OIDC.
+      oidc: b.oidc ? oidcFromBody(b.oidc) : { issuerUri: '', clientId: '' }, createdAt: world.clock.now(),
+      ...(b.saml ? { saml: { idpMetadataXml: String(b.saml.idpMetadataXml ?? '') } } : {}),
+    };
+    if (b.saml) checkSaml(b.saml); else checkOidc(v.oidc);
     purge();
+    const key = providerKey(pool.poolId, id);
     const existing = world.providers.get(key);
     if (existing) {
       throw alreadyExists(existing.state === 'DELETED'
         ? `Workforce pool provider ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. Undelete it instead.`
-        : 'Requested entity already exists', `locations/global/workforcePools/${pool.poolId}/providers/${id}`);
+        : 'Requested entity already exists', PROVIDER_RESOURCE(pool.poolId, id));
     }
-    const v: WorkforceProvider = {
-      poolId: pool.poolId, providerId: id, displayName: b.displayName, description: b.description, disabled: !!b.disabled, state: 'ACTIVE',
-      attributeMapping: { ...b.attributeMapping }, attributeCondition: b.attributeCondition || undefined,
-      oidc: { issuerUri: '', clientId: '' }, createdAt: world.clock.now(),
-    };
-    if (b.oidc) applyOidc(v, b.oidc, false);
-    requireCodeSecret(v);
     world.providers.set(key, v);
-    return { json: operation(`locations/global/workforcePools/${pool.poolId}/providers/${id}`, 'providerCreate', () => undefined) };
+    return { json: operation(PROVIDER_RESOURCE(pool.poolId, id), 'providerCreate', () => undefined) };
   });
   r.get(new RegExp(`^${POOLS}/(?<pool>[^/:]+)/providers$`), (req) => {
     consumer(req);
     const pool = getPool(req.params.pool);
     requirePermission(req, 'iam.workforcePoolProviders.list', pool.parent);
     const showDeleted = req.query.get('showDeleted') === 'true';
-    const all = [...world.providers.values()].filter((v) => v.poolId === pool.poolId && (showDeleted || v.state === 'ACTIVE')).map(providerView);
+    const all = [...world.providers.values()].filter((v) => v.poolId === pool.poolId && (showDeleted || v.state === 'ACTIVE'))
+      .sort((a, b) => a.providerId.localeCompare(b.providerId)).map(providerView);
     const { items, nextPageToken } = page(all, req);
     return { json: { ...(items.length ? { workforcePoolProviders: items } : {}), ...(nextPageToken ? { nextPageToken } : {}) } };
   });
-  r.get(new RegExp(`^${POOLS}/(?<pool>[^/:]+)/providers/(?<prov>[^/:]+)$`), (req) => { consumer(req); return { json: providerView(getProvider(req)) }; });
+  r.get(new RegExp(`^${POOLS}/(?<pool>[^/:]+)/providers/(?<prov>[^/:]+)$`), (req) => {
+    consumer(req);
+    const pool = getPool(req.params.pool);
+    requirePermission(req, 'iam.workforcePoolProviders.get', pool.parent);
+    return { json: providerView(findProvider(pool, req.params.prov)) };
+  });
   r.patch(new RegExp(`^${POOLS}/(?<pool>[^/:]+)/providers/(?<prov>[^/:]+)$`), (req) => {
     consumer(req);
-    const v = getProvider(req);
-    const mask = requiredMask(req, ['displayName', 'description', 'disabled', 'attributeMapping', 'attributeCondition', 'oidc', 'detailedAuditLogging']);
+    const pool = poolForWrite(req, 'iam.workforcePoolProviders.update');
+    const v = findProvider(pool, req.params.prov);
+    const mask = requiredMask(req, PROVIDER_FIELDS);
     if (v.state === 'DELETED') throw failedPrecondition('You cannot update deleted providers.');
     const b = req.body ?? {};
-    checkProvider(b, false, mask);
-    // Validate the would-be result before answering, so a bad patch fails at once, not in the operation.
+    const sent = b.oidc ?? {};
+    // Build and check the would-be result now, so a bad patch fails at once rather than in the operation.
     const next: WorkforceProvider = structuredClone(v);
+    let oidcTouched = false;
     for (const f of mask) {
-      const top = f.split('.')[0];
-      if (top === 'oidc') {
-        const merged = { ...v.oidc, ...b.oidc, webSsoConfig: b.oidc?.webSsoConfig ?? v.oidc.webSsoConfig };
-        applyOidc(next, merged, true);
-      } else if (top === 'disabled') next.disabled = !!b.disabled;
-      else (next as any)[top] = b[top];
+      if (f === 'oidc') {
+        oidcTouched = true;
+        // Assumption (gcp-api.md 7.4 [L]): an oidc patch without a new plaintext keeps the stored
+        // secret, and one without webSsoConfig keeps the stored webSsoConfig.
+        next.oidc = {
+          issuerUri: sent.issuerUri, clientId: sent.clientId,
+          webSsoConfig: sent.webSsoConfig ? structuredClone(sent.webSsoConfig) : v.oidc.webSsoConfig,
+          ...(sent.clientSecret?.value?.plainText ? secretFields(sent.clientSecret.value.plainText)
+            : { clientSecretPlain: v.oidc.clientSecretPlain, clientSecretThumbprint: v.oidc.clientSecretThumbprint }),
+        };
+      } else if (f.startsWith('oidc.clientSecret')) {
+        oidcTouched = true;
+        // Naming the secret path explicitly replaces it; sent without a plaintext, it clears it.
+        delete next.oidc.clientSecretPlain;
+        delete next.oidc.clientSecretThumbprint;
+        Object.assign(next.oidc, secretFields(sent.clientSecret?.value?.plainText));
+      } else if (f.startsWith('oidc.')) {
+        oidcTouched = true;
+        copyPath(next.oidc as Record<string, any>, sent, f.slice('oidc.'.length));
+      } else if (f === 'disabled') next.disabled = !!b.disabled;
+      else copyPath(next as unknown as Record<string, any>, b, f);
     }
-    requireCodeSecret(next);
-    return { json: operation(`locations/global/workforcePools/${v.poolId}/providers/${v.providerId}`, 'providerUpdate', () => { Object.assign(v, next); }) };
+    if (mask.some((f) => f === 'displayName' || f === 'description')) checkText(b, 'workforce_pool_provider');
+    if (mask.includes('attributeMapping')) checkMapping(next.attributeMapping);
+    if (mask.includes('attributeCondition') && next.attributeCondition) celOrThrow(String(next.attributeCondition), 'attributeCondition', 4096);
+    if (oidcTouched && v.saml) throw invalid('This provider is a SAML provider; oidc cannot be set on it.', 'workforce_pool_provider.oidc');
+    if (mask.some((f) => f === 'saml' || f.startsWith('saml.'))) {
+      if (!v.saml) throw invalid('This provider is an OIDC provider; saml cannot be set on it.', 'workforce_pool_provider.saml');
+      checkSaml(next.saml);
+    }
+    if (oidcTouched) checkOidc(next.oidc);
+    return { json: operation(PROVIDER_RESOURCE(v.poolId, v.providerId), 'providerUpdate', () => { Object.assign(v, next); }) };
   });
   r.delete(new RegExp(`^${POOLS}/(?<pool>[^/:]+)/providers/(?<prov>[^/:]+)$`), (req) => {
     consumer(req);
-    const v = getProvider(req);
-    if (v.state === 'DELETED') throw notFound('Requested entity was not found.', `locations/global/workforcePools/${v.poolId}/providers/${v.providerId}`);
-    return { json: operation(`locations/global/workforcePools/${v.poolId}/providers/${v.providerId}`, 'providerDelete', () => markDeleted(world, v)) };
+    const v = findProvider(poolForWrite(req, 'iam.workforcePoolProviders.delete'), req.params.prov);
+    // Assumption, as for pools: deleting a soft-deleted provider is NOT_FOUND.
+    if (v.state === 'DELETED') throw notFound('Requested entity was not found.', PROVIDER_RESOURCE(v.poolId, v.providerId));
+    return { json: operation(PROVIDER_RESOURCE(v.poolId, v.providerId), 'providerDelete', () => markDeleted(world, v)) };
   });
   r.post(new RegExp(`^${POOLS}/(?<pool>[^/:]+)/providers/(?<prov>[^/:]+):undelete$`), (req) => {
     consumer(req);
-    const v = getProvider(req);
+    const v = findProvider(poolForWrite(req, 'iam.workforcePoolProviders.undelete'), req.params.prov);
     if (v.state !== 'DELETED') throw failedPrecondition(`Workforce pool provider ${v.providerId} is not deleted.`);
-    return { json: operation(`locations/global/workforcePools/${v.poolId}/providers/${v.providerId}`, 'providerUndelete', () => markActive(v)) };
+    return { json: operation(PROVIDER_RESOURCE(v.poolId, v.providerId), 'providerUndelete', () => markActive(v)) };
   });
 
   // Operations of pools and providers live under the resource they belong to.
   r.get(new RegExp(`^${POOLS}/(?<rest>[^:]+/operations/[^/:]+)$`), (req) => {
+    consumer(req);
     const name = `locations/global/workforcePools/${req.params.rest}`;
     const op = world.operations.get(name);
     if (!op || op.api !== 'iam') throw notFound(`Operation ${name} was not found.`);

@@ -15,8 +15,14 @@ const KNOWN: Record<string, string> = {
   'serviceusage.googleapis.com': 'Service Usage API', 'artifactregistry.googleapis.com': 'Artifact Registry API',
   'compute.googleapis.com': 'Compute Engine API', 'logging.googleapis.com': 'Cloud Logging API', 'monitoring.googleapis.com': 'Cloud Monitoring API',
 };
-/** Short names Google uses in service-agent addresses (service-N@gcp-sa-<short>.iam.gserviceaccount.com). */
-const AGENT_SHORT: Record<string, string> = { 'iap.googleapis.com': 'iap', 'run.googleapis.com': 'serverless-robot-prod' };
+/**
+ * Service-agent domains. Most are gcp-sa-<short>.iam.gserviceaccount.com (IAP: gcp-sa-iap); Cloud
+ * Run's agent predates that scheme and lives at serverless-robot-prod.iam.gserviceaccount.com.
+ */
+const AGENT_DOMAIN: Record<string, string> = {
+  'iap.googleapis.com': 'gcp-sa-iap.iam.gserviceaccount.com', 'run.googleapis.com': 'serverless-robot-prod.iam.gserviceaccount.com',
+};
+const agentEmail = (number: string, s: string) => `service-${number}@${AGENT_DOMAIN[s] ?? `gcp-sa-${s.split('.')[0]}.iam.gserviceaccount.com`}`;
 
 const NOOP = 'operations/noop.DONE_OPERATION';
 
@@ -84,9 +90,11 @@ export function serviceUsageRouter(world: World): Router {
   });
   r.get(/^\/v1\/projects\/(?<p>[^/]+)\/services:batchGet$/, (req) => {
     const p = project(req);
-    const names = req.query.getAll('names');
+    const names = req.query.getAll('names').map((n) => n.split('/').pop()!);
     if (names.length > 30) throw invalid('At most 30 services can be read at once.', 'names');
-    return { json: { services: names.map((n) => view(p, n.split('/').pop()!)) } };
+    const bad = names.filter((n) => !KNOWN[n]);
+    if (bad.length) throw unknown(bad);
+    return { json: { services: names.map((n) => view(p, n)) } };
   });
   r.get(/^\/v1\/projects\/(?<p>[^/]+)\/services$/, (req) => {
     const p = project(req);
@@ -113,7 +121,7 @@ export function serviceUsageRouter(world: World): Router {
     // Assumption: Google creates an agent only for a service the project has enabled.
     if (!world.serviceEnabled(p.projectNumber, s)) throw failedPrecondition(`Service ${s} is not enabled for consumer projects/${p.projectNumber}; enable it before generating its service identity.`);
     const key = `${p.projectNumber}/${s}`;
-    const identity = () => world.serviceIdentities.get(key) ?? { email: `service-${p.projectNumber}@gcp-sa-${AGENT_SHORT[s] ?? s.split('.')[0]}.iam.gserviceaccount.com`, uniqueId: world.newUniqueId() };
+    const identity = () => world.serviceIdentities.get(key) ?? { email: agentEmail(p.projectNumber, s), uniqueId: world.newUniqueId() };
     const op = world.operations.start({
       name: `operations/finsi.${randomUUID()}`, api: 'serviceusage', durationMs: world.profile.operationMs.serviceIdentity,
       complete: () => {
