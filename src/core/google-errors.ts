@@ -84,3 +84,8 @@ export function describeGoogleFailure(f: GoogleFailure, project?: string): { cod
   if (f.httpStatus === 429) return { code: 'GOOGLE_QUOTA', message: `Google rate limit or quota exceeded: ${f.message}`, hint: 'wait a minute and re-run; iap-auth0 resumes where it stopped' };
   return { code: 'GOOGLE_API_ERROR', message: `${f.httpStatus ?? ''} ${f.status ?? ''}: ${f.message}`.trim(), hint: 're-run to resume; if it persists, run with --debug and report it' };
 }
+
+/** The call's result, or undefined when Google answers 404 (the resource does not exist). */
+export async function unlessNotFound<T>(f: () => Promise<T>): Promise<T | undefined> {
+  try { return await f(); } catch (e) { if (isNotFound(e)) return undefined; throw e; }
+}

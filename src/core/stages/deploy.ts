@@ -7,7 +7,7 @@
 import { IAP_AGENT_EMAIL, serviceAccountId } from '../../lib/ids.js';
 import { derivedIds } from '../../inputs/schema.js';
 import { gdata, planRead } from '../google-call.js';
-import { isConflict, isNotFound } from '../google-errors.js';
+import { isConflict, unlessNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
 import { addMembers, removeMembers, membersOf, type PolicyAccess } from '../iam-policy.js';
 import { notOurs } from '../coded-error.js';
@@ -32,9 +32,6 @@ const names = (ctx: Pick<CoreContext, 'inputs'>) => {
   };
 };
 
-async function maybe<T>(f: () => Promise<T>): Promise<T | undefined> {
-  try { return await f(); } catch (e) { if (isNotFound(e)) return undefined; throw e; }
-}
 
 /** The fields iap-auth0 owns on the service, and whether `s` already has them. */
 function serviceDiff(ctx: CoreContext, s: Service, saEmail: string): { mask: string[]; body: Service } {
@@ -92,7 +89,7 @@ export const deployStage: Stage = {
     // Runtime service account.
     const saName = `projects/${ctx.inputs.project}/serviceAccounts/${n.saEmail}`;
     const sas = ctx.google.iam.projects.serviceAccounts;
-    let sa = await maybe(() => gdata(ctx, () => sas.get({ name: saName }), 'deploy'));
+    let sa = await unlessNotFound(() => gdata(ctx, () => sas.get({ name: saName }), 'deploy'));
     if (!sa) {
       if (serviceAccountId(n.accountId)) throw new Error(serviceAccountId(n.accountId));
       step(`creating service account ${n.saEmail}`);
@@ -118,9 +115,9 @@ export const deployStage: Stage = {
     const recorded = ctx.state.stage('deploy').operations.service;
     if (recorded) {
       step('waiting for the deployment a previous run started');
-      await maybe(() => pollRun(recorded)); // an operation that is gone finished long ago
+      await unlessNotFound(() => pollRun(recorded)); // an operation that is gone finished long ago
     }
-    let s = await maybe(() => gdata(ctx, () => services.get({ name: n.service }), 'deploy'));
+    let s = await unlessNotFound(() => gdata(ctx, () => services.get({ name: n.service }), 'deploy'));
     if (!s) {
       step(`deploying ${ctx.inputs.service} (${ctx.inputs.image}) with IAP on`);
       const { body } = serviceDiff(ctx, {}, n.saEmail);

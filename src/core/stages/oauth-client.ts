@@ -4,8 +4,8 @@
 // killed here resumes by re-patching), and the real redirect URI is patched in the same run.
 // The credential's secret is read from the API (create and get return it) into memory only.
 import { IAP_REDIRECT_URI } from '../../lib/ids.js';
-import { gcall, gdata, planRead } from '../google-call.js';
-import { isConflict, isNotFound } from '../google-errors.js';
+import { gdata, planRead } from '../google-call.js';
+import { isConflict, unlessNotFound } from '../google-errors.js';
 import { notOurs } from '../coded-error.js';
 import type { CoreContext } from '../context.js';
 import type { PlanItem, Stage } from '../stage.js';
@@ -21,9 +21,6 @@ const names = (ctx: Pick<CoreContext, 'inputs'>) => {
 
 type OauthClient = { clientId?: string | null; state?: string | null; description?: string | null; allowedRedirectUris?: string[] | null };
 
-async function getOrUndefined<T>(f: () => Promise<{ data: T }>): Promise<T | undefined> {
-  try { return (await f()).data; } catch (e) { if (isNotFound(e)) return undefined; throw e; }
-}
 
 /** Ours = recorded in this state, or carrying our marker; anything else needs --adopt. */
 function ensureOurs(ctx: CoreContext, c: OauthClient, name: string): void {
@@ -56,7 +53,7 @@ export const oauthClientStage: Stage = {
     const oc = ctx.google.iam.projects.locations.oauthClients;
     const step = (text: string) => ctx.emit({ type: 'step', stage: 'oauth-client', text });
 
-    let client = await getOrUndefined(() => gcall(ctx, () => oc.get({ name: n.client }), 'oauth-client'));
+    let client = await unlessNotFound(() => gdata(ctx, () => oc.get({ name: n.client }), 'oauth-client'));
     if (!client) {
       step(`creating OAuth client ${ctx.inputs.oauthClient}`);
       try {
@@ -90,7 +87,7 @@ export const oauthClientStage: Stage = {
       await gdata(ctx, () => oc.patch({ name: n.client, updateMask: 'allowedRedirectUris', requestBody: { allowedRedirectUris: next } }), 'oauth-client');
     }
 
-    let cred = await getOrUndefined(() => gcall(ctx, () => oc.credentials.get({ name: n.credential }), 'oauth-client'));
+    let cred = await unlessNotFound(() => gdata(ctx, () => oc.credentials.get({ name: n.credential }), 'oauth-client'));
     if (!cred) {
       step('creating the client credential');
       try {

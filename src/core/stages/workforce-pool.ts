@@ -5,7 +5,7 @@
 // recorded before they are polled, so a resumed run polls instead of creating again.
 import { POOL_RESOURCE, PROVIDER_RESOURCE } from '../../lib/ids.js';
 import { gdata, planRead } from '../google-call.js';
-import { googleFailure, isConflict, isNotFound } from '../google-errors.js';
+import { googleFailure, isConflict, unlessNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
 import { auth0ClientSecret } from './auth0-app.js';
 import { notOurs } from '../coded-error.js';
@@ -27,9 +27,6 @@ export function desiredMapping(allow: string[]): Record<string, string> {
 }
 const WEB_SSO = { responseType: 'CODE', assertionClaimsBehavior: 'MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS', additionalScopes: ['email', 'profile'] };
 
-async function maybe<T>(f: () => Promise<T>): Promise<T | undefined> {
-  try { return await f(); } catch (e) { if (isNotFound(e)) return undefined; throw e; }
-}
 
 export const workforcePoolStage: Stage = {
   id: 'workforce-pool',
@@ -56,7 +53,7 @@ export const workforcePoolStage: Stage = {
     const wait = async (key: string, opName: string | null | undefined, getOp: (name: string) => Promise<{ data: iam_v1.Schema$Operation }>) => {
       if (!opName) return;
       await ctx.state.recordOperation('workforce-pool', key, opName);
-      await maybe(() => pollOperation(getOp, { name: opName }, { signal: ctx.signal }));
+      await unlessNotFound(() => pollOperation(getOp, { name: opName }, { signal: ctx.signal }));
       await ctx.state.recordOperation('workforce-pool', key, undefined);
     };
     const poolOp = (name: string) => pools.operations.get({ name });
@@ -66,7 +63,7 @@ export const workforcePoolStage: Stage = {
     for (const [key, op] of Object.entries(st().operations)) await wait(key, op, key.startsWith('provider') ? provOp : poolOp);
 
     // The pool.
-    let pool = await maybe(() => gdata(ctx, () => pools.get({ name: poolName }), 'workforce-pool')).catch((e) => {
+    let pool = await unlessNotFound(() => gdata(ctx, () => pools.get({ name: poolName }), 'workforce-pool')).catch((e) => {
       if (googleFailure(e)?.httpStatus === 403) throw new Error(`cannot read workforce pool ${ctx.inputs.pool}: pool ids are global across all organizations, so another organization may own it; choose another with --pool`);
       throw e;
     });
@@ -95,7 +92,7 @@ export const workforcePoolStage: Stage = {
     if (!clientId) throw new Error('the Auth0 app is not recorded; run iap-auth0 init again');
     const issuer = await ctx.auth0Issuer();
     const mapping = desiredMapping(ctx.inputs.allow);
-    let prov = await maybe(() => gdata(ctx, () => pools.providers.get({ name: provName }), 'workforce-pool'));
+    let prov = await unlessNotFound(() => gdata(ctx, () => pools.providers.get({ name: provName }), 'workforce-pool'));
     if (!prov) {
       step(`creating provider ${ctx.inputs.provider} for ${issuer}`);
       const secret = await auth0ClientSecret(ctx);
