@@ -43,7 +43,7 @@ const memoryState = () => new StateHandle('/nonexistent/state.json', {
 test('runStages: independent stages overlap; a failed dependency stops only its dependants', async () => {
   const log: string[] = [];
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const stage = (id: Stage['id'], body: (ctx: any) => Promise<string>): Stage => ({ id, title: id, plan: async () => [], apply: body });
+  const stage = (id: Stage['id'], body: (ctx: any) => Promise<string>): Stage => ({ id, title: id, plan: async () => [], apply: body, verify: async () => [], owned: () => [], destroy: async () => '' });
   const ctx: any = { state: memoryState(), emit: () => undefined, signal: new AbortController().signal };
   const started = Date.now();
   const results = await runStages([

@@ -4,6 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT, UserError } from './exit-codes.js';
+import { parseDuration } from '../lib/duration.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -35,12 +36,20 @@ export function buildProgram(): Command {
     .option('--adopt', 'take over resources with our ids that iap-auth0 did not create')
     .action(async (opts) => (await import('./commands/init.js')).initCommand(opts));
 
+  program.command('verify')
+    .description('check, live, that everything init built is there and unchanged, and probe the sign-in chain (exit 3 if something does not hold)')
+    .option('--wait [duration]', 'keep re-checking what may still be propagating, up to DURATION (default 10m when given without a value)', duration)
+    .option('--json', 'print one JSON document on stdout')
+    .option('--state <path>', 'state file (default .iap-auth0/state.json)')
+    .action(async (opts) => (await import('./commands/verify.js')).verifyCommand(opts));
+
   program.command('sandbox')
     .description('run a local emulation of Google Cloud (IAM, Cloud Run, IAP, Resource Manager, Service Usage), an Auth0 tenant and the browser sign-in chain; prints the environment that points iap-auth0 at it')
     .option('--env-file <path>', 'also write the KEY=VALUE lines to this file (mode 0600)')
     .option('--profile <name>', 'timing profile: fast (tests) or realistic (benchmarks)', choice(['fast', 'realistic']), 'fast')
     .option('--faults <spec>', 'answer a share of API calls with 429/503, e.g. all=0.3 or iam=0.5:503,auth0=0.2:429')
     .option('--seed <n>', 'seed for fault injection and generated values', integer, 1)
+    .option('--propagation <duration>', 'how long IAM and IAP changes take to reach the sign-in path (default: the profile\'s, 60ms fast, 6s realistic)', duration)
     .action(async (opts) => (await import('./commands/sandbox.js')).sandboxCommand(opts));
 
   return program;
@@ -51,6 +60,9 @@ function choice(allowed: string[]) {
     if (!allowed.includes(value)) throw new InvalidArgumentError(`use one of: ${allowed.join(', ')}.`);
     return value;
   };
+}
+function duration(value: string) {
+  try { return parseDuration(value); } catch (e) { throw new InvalidArgumentError((e as Error).message.replace(/^invalid duration "[^"]*": /, '') + '.'); }
 }
 function integer(value: string) {
   if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('use a whole number.');

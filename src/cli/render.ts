@@ -4,6 +4,7 @@
 import { Chalk } from 'chalk';
 import type { CoreEvent } from '../core/events.js';
 import type { PlanItem } from '../core/stage.js';
+import type { CheckResult } from '../core/check.js';
 
 export interface Renderer { event(e: CoreEvent): void; line(text: string): void; stop(): void; color: InstanceType<typeof Chalk> }
 
@@ -14,6 +15,16 @@ const TITLES: Record<string, string> = {
 /** The plan as lines: one per resource, what will happen to it. */
 export function planLines(items: PlanItem[]): string[] {
   return ['Plan:', ...items.map((p) => `  ${p.action.padEnd(8)} ${p.resource}${p.detail ? ` (${p.detail})` : ''}`)];
+}
+
+/** verify's results: one line per check, its hint under each one that did not pass. */
+export function checkLines(checks: CheckResult[], color: InstanceType<typeof Chalk>): string[] {
+  const mark = { ok: color.green('✓'), failed: color.red('✗'), propagating: color.yellow('…') };
+  const width = Math.max(...checks.map((c) => c.title.length));
+  return checks.flatMap((c) => [
+    `${mark[c.status]} ${c.title.padEnd(width)}  ${c.status === 'propagating' ? 'still propagating: ' : ''}${c.detail}`,
+    ...(c.status !== 'ok' && c.hint ? [`  ${' '.repeat(width)}  ${color.dim(`hint: ${c.hint}`)}`] : []),
+  ]);
 }
 
 export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv }): Promise<Renderer> {

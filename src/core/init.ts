@@ -15,8 +15,8 @@ import { createContext } from './create-context.js';
 import { projectFacts } from './preflight.js';
 import { auth0Discovery, DiscoveryError } from './auth0-client.js';
 import { googleFailure, describeGoogleFailure } from './google-errors.js';
-import { CodedError } from './coded-error.js';
-import { runStages, DependencyFailed, type PlanItem } from './stage.js';
+import { explain } from './explain.js';
+import { runStages, type PlanItem } from './stage.js';
 import { ALL_STAGES } from './stages/index.js';
 import type { EventSink } from './events.js';
 import type { ResolvedInputs } from './context.js';
@@ -30,16 +30,6 @@ export interface InitResult {
   ok: boolean; dryRun: boolean; stateFile: string; plan: PlanItem[];
   stages: { id: string; title: string; ok: boolean; summary?: string; code?: string; error?: string; hint?: string }[];
   serviceUrl?: string; audience?: string; signIn: string[]; next: string;
-}
-
-/** A stage error as one user-facing line plus a hint (Google errors get their specific advice). */
-export function explain(err: unknown, project?: string): { code: string; error: string; hint?: string } {
-  if (err instanceof DependencyFailed) return { code: 'DEPENDENCY_FAILED', error: `not run: ${err.dependency} failed` };
-  const f = googleFailure(err);
-  if (f) { const d = describeGoogleFailure(f, project); return { code: d.code, error: d.message, hint: d.hint }; }
-  if (err instanceof CodedError) return { code: err.code, error: err.message, ...(err.hint ? { hint: err.hint } : {}) };
-  if ((err as Error)?.name === 'AbortError' || String((err as Error)?.message) === 'interrupted') return { code: 'INTERRUPTED', error: 'interrupted' };
-  return { code: 'ERROR', error: (err instanceof Error ? err.message : String(err)).split('\n')[0] };
 }
 
 export async function runInit(o: InitOptions): Promise<InitResult> {

@@ -4,6 +4,7 @@
 // its critical path.
 import type { CoreContext } from './context.js';
 import type { StageId } from '../state/schema.js';
+import type { CheckResult } from './check.js';
 
 export type PlanAction = 'create' | 'adopt' | 'update' | 'undelete' | 'none';
 export interface PlanItem { stage: StageId; action: PlanAction; resource: string; detail?: string }
@@ -15,6 +16,12 @@ export interface Stage {
   plan(ctx: CoreContext): Promise<PlanItem[]>;
   /** Makes it so; safe to repeat; returns a one-line summary. */
   apply(ctx: CoreContext): Promise<string>;
+  /** Reads only: is what apply made still there and as recorded? Never throws. */
+  verify(ctx: CoreContext): Promise<CheckResult[]>;
+  /** What destroy would remove, from the state file alone (no network). */
+  owned(ctx: Pick<CoreContext, 'inputs' | 'state'>): string[];
+  /** Removes what this stage created or added, as recorded; not-found counts as done; safe to repeat. */
+  destroy(ctx: CoreContext): Promise<string>;
 }
 
 export class DependencyFailed extends Error {

@@ -28,6 +28,8 @@ export interface SandboxOptions {
   dir?: string;
   /** Folder holding a CA to reuse (created there when missing); see core/tls.ts. */
   caDir?: string;
+  /** Overrides the profile's IAM/IAP propagation delay (to rehearse `verify --wait`). */
+  propagationMs?: number;
 }
 
 export interface Sandbox {
@@ -48,7 +50,8 @@ export const ENV_KEYS = [
 ] as const;
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const profile = profileByName(opts.profile ?? 'fast');
+  const base = profileByName(opts.profile ?? 'fast');
+  const profile = opts.propagationMs === undefined ? base : { ...base, iamPropagationMs: opts.propagationMs };
   const faults = parseFaultSpec(opts.faults);
   const seed = opts.seed ?? 1;
   const ownDir = !opts.dir;

@@ -122,6 +122,8 @@ export class World {
   readonly credentials = new Map<string, OauthCredential>(); // `${clientKey}/${credentialId}`
   readonly runServices = new Map<string, RunService>(); // `${projectNumber}/${region}/${serviceId}`
   readonly iapSettings = new Map<string, IapSettingsRecord>(); // by IAP resource name (numbers)
+  /** Every write of each IAP resource's settings with its time, for the propagation delay. */
+  private readonly iapSettingsHistory = new Map<string, { at: number; record?: IapSettingsRecord }[]>();
 
   // --- Auth0 ---------------------------------------------------------------------------------
   readonly auth0Clients = new Map<string, Auth0Client>();
@@ -219,6 +221,28 @@ export class World {
   }
 
   /** All resources, without secrets: the inspection endpoint's answer. */
+  /** Stores (or, with undefined, clears) an IAP resource's settings, remembering when. */
+  setIapSettings(name: string, record: IapSettingsRecord | undefined): void {
+    if (record) this.iapSettings.set(name, record); else this.iapSettings.delete(name);
+    const h = this.iapSettingsHistory.get(name) ?? [];
+    h.push({ at: this.clock.now(), record: record && structuredClone(record) });
+    this.iapSettingsHistory.set(name, h);
+  }
+
+  /**
+   * The settings the data path sees: the last write at least `delayMs` old (assumption: IAP
+   * settings reach the proxy on the same schedule as IAM changes, "a minute or two" after an
+   * update, gcp-api.md 11). Settings placed in the map directly count as long propagated.
+   */
+  iapSettingsAsOf(name: string, delayMs: number): IapSettingsRecord | undefined {
+    const h = this.iapSettingsHistory.get(name);
+    if (!h) return this.iapSettings.get(name);
+    const cutoff = this.clock.now() - delayMs;
+    let seen: IapSettingsRecord | undefined;
+    for (const v of h) { if (v.at > cutoff) break; seen = v.record; }
+    return seen;
+  }
+
   snapshot(): Record<string, unknown> {
     const strip = <T extends object>(o: T, keys: string[]) => Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
     return {

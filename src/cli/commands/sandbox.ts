@@ -5,13 +5,13 @@ import path from 'node:path';
 import { parseFaultSpec } from '../../sandbox/core/faults.js';
 import { EXIT, UserError } from '../exit-codes.js';
 
-export interface SandboxCommandOptions { envFile?: string; profile: 'fast' | 'realistic'; faults?: string; seed: number }
+export interface SandboxCommandOptions { envFile?: string; profile: 'fast' | 'realistic'; faults?: string; seed: number; propagation?: number }
 
 export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void> {
   // Judge every input before starting anything.
   try { parseFaultSpec(opts.faults); } catch (e) { throw new UserError(`--faults: ${(e as Error).message}`); }
   const { startSandbox, formatEnv } = await import('../../sandbox/index.js');
-  const sb = await startSandbox({ profile: opts.profile, faults: opts.faults, seed: opts.seed });
+  const sb = await startSandbox({ profile: opts.profile, faults: opts.faults, seed: opts.seed, propagationMs: opts.propagation });
   const text = formatEnv(sb.env);
   if (opts.envFile) {
     // The file holds the sandbox's own (throwaway) token and M2M secret: private, written atomically.

@@ -5,7 +5,9 @@
 import { IAP_RUN_RESOURCE } from '../../lib/ids.js';
 import { allowMember } from '../../inputs/schema.js';
 import { gdata, planRead } from '../google-call.js';
-import { addMembers, membersOf, type PolicyAccess } from '../iam-policy.js';
+import { addMembers, removeMembers, membersOf, type PolicyAccess } from '../iam-policy.js';
+import { unlessNotFound } from '../google-errors.js';
+import { runCheck, ok, failed, type CheckResult } from '../check.js';
 import type { CoreContext } from '../context.js';
 import type { Stage } from '../stage.js';
 
@@ -28,6 +30,12 @@ export function accessPolicy(ctx: CoreContext, resource: string): PolicyAccess {
 export const accessStage: Stage = {
   id: 'access',
   title: 'Grant access',
+  verify: verifyAccess,
+  owned: (ctx) => {
+    const st = ctx.state.stage('access');
+    return st.added?.length ? [`${ACCESSOR_ROLE} for ${st.added.join(', ')} on ${st.resources.iapResource} (other members kept)`] : [];
+  },
+  destroy: destroyAccess,
 
   async plan(ctx) {
     const resource = accessResource(ctx);
@@ -51,3 +59,25 @@ export const accessStage: Stage = {
     return `${members.length === 1 && members[0].endsWith('/*') ? 'everyone in the pool' : members.join(', ')} may sign in`;
   },
 };
+
+/** Every member iap-auth0 was asked to admit still holds the accessor role. */
+async function verifyAccess(ctx: CoreContext): Promise<CheckResult[]> {
+  const resource = accessResource(ctx);
+  return [await runCheck('access', 'access-binding', 'Access binding', async () => {
+    const have = new Set(membersOf(await accessPolicy(ctx, resource).get(), ACCESSOR_ROLE));
+    const missing = wantedMembers(ctx).filter((m) => !have.has(m));
+    return missing.length ? failed(`${missing.join(', ')} no longer ${missing.length > 1 ? 'hold' : 'holds'} ${ACCESSOR_ROLE} on ${resource}: IAP shows "You don't have access"`, 'run iap-auth0 init (grants it again)')
+      : ok(`${wantedMembers(ctx).join(', ')} may pass IAP`);
+  }, ctx.inputs.project)];
+}
+
+/** Removes only the members iap-auth0 added; everyone else in the binding stays. */
+async function destroyAccess(ctx: CoreContext): Promise<string> {
+  const st = ctx.state.stage('access');
+  const resource = st.resources.iapResource;
+  if (!resource || !st.added?.length) return 'nothing to remove';
+  ctx.emit({ type: 'step', stage: 'access', text: `removing ${st.added.join(', ')} from ${ACCESSOR_ROLE}` });
+  // A resource that is gone took its policy with it.
+  const removed = await unlessNotFound(() => removeMembers(accessPolicy(ctx, resource), ACCESSOR_ROLE, st.added!, ctx.signal));
+  return removed?.length ? `removed ${removed.join(', ')} from ${ACCESSOR_ROLE}` : 'the members iap-auth0 added were already gone';
+}

@@ -7,6 +7,8 @@ import type { ManagementClient } from 'auth0';
 import { PROVIDER_RESOURCE, SIGNIN_CALLBACK_PATH } from '../../lib/ids.js';
 import { withRetry } from '../retry.js';
 import { describeAuth0Error } from '../auth0-errors.js';
+import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
+import { auth0Discovery } from '../auth0-client.js';
 import type { CoreContext } from '../context.js';
 import type { Stage } from '../stage.js';
 
@@ -54,6 +56,12 @@ export function loginUriFor(url: string | undefined): string | undefined {
 export const auth0AppStage: Stage = {
   id: 'auth0-app',
   title: 'Auth0 application',
+  verify: verifyAuth0App,
+  owned: (ctx) => {
+    const id = ctx.state.stage('auth0-app').resources.clientId;
+    return id ? [`Auth0 application ${id} (only if still tagged as iap-auth0's)`] : [];
+  },
+  destroy: destroyAuth0App,
 
   async plan(ctx) {
     const app = await findOurs(ctx, await ctx.auth0()).catch((e) => { throw describeAuth0Error(e); });
@@ -122,4 +130,62 @@ export async function auth0ClientSecret(ctx: CoreContext): Promise<string> {
   if (!app.client_secret) throw new Error('Auth0 did not return the app\'s client secret: give the M2M app the read:client_keys scope (Applications > APIs > Auth0 Management API), then re-run');
   ctx.secrets.set('auth0ClientSecret', app.client_secret);
   return app.client_secret;
+}
+
+const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode;
+
+/** Discovery answers; the app is ours, a regular web app with the code grant and our callback, and has a connection. */
+async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
+  const id = ctx.state.stage('auth0-app').resources.clientId;
+  const cb = callbackUrl(ctx);
+  const discovery = runCheck('auth0-app', 'auth0-discovery', 'Auth0 discovery', async () => {
+    const d = await auth0Discovery(ctx.inputs.auth0Domain, ctx.signal);
+    const has = (list: unknown, v: string) => !Array.isArray(list) || list.includes(v);
+    return firstFailure([
+      [!has(d.response_types_supported, 'code'), failed('the tenant does not offer the code response type', 'Google signs in with the authorization code flow; check the tenant\'s settings')],
+      [!has(d.id_token_signing_alg_values_supported, 'RS256'), failed('the tenant does not sign ID tokens with RS256', 'Google verifies RS256 ID tokens')],
+    ], `issuer ${d.issuer}`);
+  });
+  const mgmt = ctx.auth0();
+  mgmt.catch(() => undefined);
+  const app = (async () => (id ? (await (await mgmt).clients.get(id)) as Client : undefined))();
+  app.catch(() => undefined);
+  const appCheck = runCheck('auth0-app', 'auth0-app', 'Auth0 application', async () => {
+    if (!id) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
+    const a = await app.catch((e) => { if (statusOf(e) === 404) return undefined; throw e; });
+    if (!a) return failed(`the Auth0 app ${id} no longer exists`, 'run iap-auth0 init: it creates a new one and points the provider at it');
+    return firstFailure([
+      [a.app_type !== 'regular_web', failed(`the app is a ${a.app_type ?? 'typeless'} app, not a regular web app`, 'set Application Type to Regular Web Application in the Auth0 dashboard')],
+      [!a.grant_types?.includes('authorization_code'), failed('the app may not use the authorization code grant', 'run iap-auth0 init (adds it), or tick Authorization Code under Advanced Settings > Grant Types')],
+      [!a.callbacks?.includes(cb), failed(`the callback ${cb} is not in the app's Allowed Callback URLs: Auth0 stops sign-in with "Callback URL mismatch"`, 'run iap-auth0 init (adds it back), or paste it into Allowed Callback URLs')],
+      [a.client_metadata?.managed_by !== TAG, failed('the app no longer carries the iap-auth0 tag in its metadata', 'run iap-auth0 init to tag it again')],
+    ], `${id}: regular web app, code flow, callback registered`);
+  });
+  const connections = runCheck('auth0-app', 'auth0-connections', 'Auth0 connections', async () => {
+    if (!id) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
+    if (!(await app.catch(() => undefined))) return failed('the app does not exist', 'run iap-auth0 init');
+    const page = await (await mgmt).clients.connections.get(id);
+    const names = (page.data as { name?: string }[]).map((c) => c.name).filter(Boolean);
+    return names.length ? ok(`enabled: ${names.join(', ')}`)
+      : failed('no connection is enabled for the app: nobody can sign in at Auth0', 'enable a connection (e.g. Username-Password-Authentication) under the app\'s Connections tab');
+  });
+  return Promise.all([discovery, appCheck, connections]);
+}
+
+/** Deletes the recorded app, only while it still carries our tag. */
+async function destroyAuth0App(ctx: CoreContext): Promise<string> {
+  const id = ctx.state.stage('auth0-app').resources.clientId;
+  if (!id) return 'nothing to delete';
+  const mgmt = await ctx.auth0();
+  const retry = { signal: ctx.signal, attempts: 8, baseMs: 300, retryable: isTransientAuth0 };
+  try {
+    const app = await withRetry(() => mgmt.clients.get(id), retry).catch((e) => { if (statusOf(e) === 404) return undefined; throw e; }) as Client | undefined;
+    if (!app) return `Auth0 app ${id} was already gone`;
+    if (app.client_metadata?.managed_by !== TAG) return `kept Auth0 app ${id}: it is not tagged as created by iap-auth0`;
+    ctx.emit({ type: 'step', stage: 'auth0-app', text: `deleting Auth0 app ${id}` });
+    await withRetry(() => mgmt.clients.delete(id), retry).catch((e) => { if (statusOf(e) !== 404) throw e; });
+    return `deleted Auth0 app ${id}`;
+  } catch (e) {
+    throw describeAuth0Error(e);
+  }
 }

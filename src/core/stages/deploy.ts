@@ -7,10 +7,12 @@
 import { IAP_AGENT_EMAIL, serviceAccountId } from '../../lib/ids.js';
 import { derivedIds } from '../../inputs/schema.js';
 import { gdata, planRead } from '../google-call.js';
-import { isConflict, unlessNotFound } from '../google-errors.js';
+import { googleFailure, isConflict, unlessNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
 import { addMembers, removeMembers, membersOf, type PolicyAccess } from '../iam-policy.js';
 import { notOurs } from '../coded-error.js';
+import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
+import { sleep } from '../retry.js';
 import type { CoreContext } from '../context.js';
 import type { PlanItem, Stage } from '../stage.js';
 import type { run_v2 } from '@googleapis/run';
@@ -55,6 +57,12 @@ const isReady = (s: Service) => !s.reconciling && s.terminalCondition?.type === 
 export const deployStage: Stage = {
   id: 'deploy',
   title: 'Deploy to Cloud Run',
+  verify: verifyDeploy,
+  owned: (ctx) => {
+    const r = ctx.state.stage('deploy').resources;
+    return [r.service && `Cloud Run service ${r.service}`, r.serviceAccount && `service account ${r.serviceAccount}`].filter((x): x is string => !!x);
+  },
+  destroy: destroyDeploy,
 
   async plan(ctx) {
     const n = names(ctx);
@@ -167,3 +175,71 @@ export const deployStage: Stage = {
   },
 };
 
+
+/** The service is there, Ready, with IAP on, at the recorded URL; the IAP agent may invoke it; the public may not. */
+async function verifyDeploy(ctx: CoreContext): Promise<CheckResult[]> {
+  const n = names(ctx);
+  const r = ctx.state.stage('deploy').resources;
+  const services = ctx.google.run.projects.locations.services;
+  const service = runCheck('deploy', 'run-service', 'Cloud Run service', async () => {
+    const s = await unlessNotFound(() => gdata(ctx, () => services.get({ name: n.service })));
+    if (!s) return failed(`${n.service} no longer exists`, 'run iap-auth0 init to deploy it again');
+    return firstFailure([
+      [s.iapEnabled !== true, failed(`IAP is switched off on ${ctx.inputs.service} (iapEnabled is false)`, 'run iap-auth0 init: it switches IAP back on')],
+      [(s.ingress ?? 'INGRESS_TRAFFIC_ALL') !== 'INGRESS_TRAFFIC_ALL', failed(`ingress is ${s.ingress}: browsers on the internet cannot reach it`, 'run iap-auth0 init (sets ingress back to all)')],
+      [s.invokerIamDisabled === true, failed('the invoker check is disabled (invokerIamDisabled): requests need no IAM permission', 'run iap-auth0 init (turns the invoker check back on)')],
+      [s.terminalCondition?.state === 'CONDITION_FAILED', failed(`the service is not ready: ${s.terminalCondition?.message ?? s.terminalCondition?.reason ?? 'revision failed'}`, 'check the revision logs in the Cloud console; a bad image or a crash at start-up is the usual cause')],
+      [!!r.uri && !!s.uri && s.uri !== r.uri, failed(`its URL is now ${s.uri}, not the recorded ${r.uri}`, 'run iap-auth0 init to record the new URL')],
+    ], `${s.uri ?? n.service}, IAP on`);
+  }, ctx.inputs.project);
+  const account = runCheck('deploy', 'service-account', 'Runtime service account', async () => {
+    const sa = await unlessNotFound(() => gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: `projects/${ctx.inputs.project}/serviceAccounts/${n.saEmail}` })));
+    if (!sa) return failed(`${n.saEmail} no longer exists: new revisions cannot deploy`, 'run iap-auth0 init to create it again');
+    return sa.disabled ? failed(`${n.saEmail} is disabled`, `enable it: gcloud iam service-accounts enable ${n.saEmail}`) : ok(n.saEmail);
+  }, ctx.inputs.project);
+  const policy = unlessNotFound(() => gdata(ctx, () => services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 })));
+  policy.catch(() => undefined);
+  const agent = r.iapAgent ?? n.agent;
+  const invoker = runCheck('deploy', 'iap-agent-invoker', 'IAP service agent may invoke', async () => {
+    const p = await policy;
+    if (!p) return failed('the service does not exist, so neither does its policy', 'run iap-auth0 init');
+    return membersOf(p, INVOKER).includes(`serviceAccount:${agent}`) ? ok(`${agent} holds ${INVOKER}`)
+      : failed(`${agent} lost ${INVOKER}: signed-in users would get Cloud Run's 403`, 'run iap-auth0 init (grants it again)');
+  }, ctx.inputs.project);
+  const notPublic = runCheck('deploy', 'no-public-invoker', 'No public invoker', async () => {
+    const p = await policy;
+    const open = p ? membersOf(p, INVOKER).filter((m) => m === 'allUsers' || m === 'allAuthenticatedUsers') : [];
+    return open.length ? failed(`${open.join(' and ')} may invoke the service: its run.app URL can be reached around IAP`, 'run iap-auth0 init (removes them), or gcloud run services remove-iam-policy-binding')
+      : ok('neither allUsers nor allAuthenticatedUsers may invoke');
+  }, ctx.inputs.project);
+  return Promise.all([service, account, invoker, notPublic]);
+}
+
+/** Deletes the service (waiting until it is gone) and the runtime service account. */
+async function destroyDeploy(ctx: CoreContext): Promise<string> {
+  const r = ctx.state.stage('deploy').resources;
+  const done: string[] = [];
+  const services = ctx.google.run.projects.locations.services;
+  if (r.service) {
+    let s = await unlessNotFound(() => gdata(ctx, () => services.get({ name: r.service }), 'deploy'));
+    if (s && !s.deleteTime) {
+      ctx.emit({ type: 'step', stage: 'deploy', text: `deleting ${r.service}` });
+      // A delete already under way (a run killed mid-way) answers 400 FAILED_PRECONDITION; the
+      // wait below covers both.
+      await unlessNotFound(() => gdata(ctx, () => services.delete({ name: r.service }), 'deploy')).catch((e) => {
+        if (googleFailure(e)?.status !== 'FAILED_PRECONDITION') throw e;
+      });
+    }
+    for (let delay = 100, start = Date.now(); s; delay = Math.min(delay * 2, 2000)) {
+      await sleep(delay, ctx.signal);
+      s = await unlessNotFound(() => gdata(ctx, () => services.get({ name: r.service }), 'deploy'));
+      if (s) ctx.emit({ type: 'waiting', stage: 'deploy', text: 'Cloud Run is deleting the service', elapsedMs: Date.now() - start });
+    }
+    done.push(`service ${ctx.inputs.service}`);
+  }
+  if (r.serviceAccount) {
+    await unlessNotFound(() => gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.delete({ name: `projects/${ctx.inputs.project}/serviceAccounts/${r.serviceAccount}` }), 'deploy'));
+    done.push(`service account ${r.serviceAccount}`);
+  }
+  return done.length ? `deleted ${done.join(' and ')}` : 'nothing to delete';
+}

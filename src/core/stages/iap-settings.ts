@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import { IAP_RUN_RESOURCE, POOL_RESOURCE } from '../../lib/ids.js';
 import { gdata, planRead } from '../google-call.js';
 import { oauthCredentialSecret } from './oauth-client.js';
+import { runCheck, ok, failed, type CheckResult } from '../check.js';
+import { unlessNotFound } from '../google-errors.js';
 import type { CoreContext } from '../context.js';
 import type { IapSettings } from '../../google/iap-client.js';
 import type { Stage } from '../stage.js';
@@ -31,6 +33,12 @@ export function settingsMatch(s: IapSettings | undefined, pool: string, clientId
 export const iapSettingsStage: Stage = {
   id: 'iap-settings',
   title: 'IAP settings',
+  verify: verifyIapSettings,
+  owned: (ctx) => {
+    const r = ctx.state.stage('iap-settings').resources;
+    return r.iapResource ? [`IAP settings on ${r.iapResource}: ${(ctx.state.stage('iap-settings').added ?? IAP_SETTINGS_MASK).map((f) => f.split('.').pop()).join(', ')} (other settings kept)`] : [];
+  },
+  destroy: destroyIapSettings,
 
   async plan(ctx) {
     const name = iapSettingsResource(ctx);
@@ -61,3 +69,41 @@ export const iapSettingsStage: Stage = {
     return `${name} uses pool ${ctx.inputs.pool}`;
   },
 };
+
+/** The settings name our pool and OAuth client, and the stored secret hash is our credential's. */
+async function verifyIapSettings(ctx: CoreContext): Promise<CheckResult[]> {
+  const name = iapSettingsResource(ctx);
+  return [await runCheck('iap-settings', 'iap-settings', 'IAP settings', async () => {
+    const clientId = ctx.state.stage('oauth-client').resources.clientId;
+    const current = await gdata(ctx, () => ctx.google.iap.getIapSettings({ name }));
+    const a = current.accessSettings;
+    const w = a?.workforceIdentitySettings;
+    if (!a?.identitySources?.includes('WORKFORCE_IDENTITY_FEDERATION')) return failed(`${name} does not use workforce identity (identitySources is ${JSON.stringify(a?.identitySources ?? [])}): IAP sends people to Google sign-in`, 'run iap-auth0 init (sets it back)');
+    if (!w?.workforcePools?.includes(POOL_RESOURCE(ctx.inputs.pool))) return failed(`${name} names pool ${w?.workforcePools?.join(', ') || '(none)'}, not ${POOL_RESOURCE(ctx.inputs.pool)}`, 'run iap-auth0 init (sets it back)');
+    if (!clientId || w.oauth2?.clientId !== clientId) return failed(`${name} names OAuth client ${w.oauth2?.clientId ?? '(none)'}, not ${clientId ?? '(none recorded)'}`, 'run iap-auth0 init (sets it back)');
+    const secret = await unlessNotFound(() => oauthCredentialSecret(ctx));
+    if (secret === undefined) return failed('the OAuth client credential is gone, so IAP holds a secret that no longer exists', 'run iap-auth0 init (new credential, settings updated)');
+    const sha = createHash('sha256').update(secret).digest('hex');
+    // Hex or base64 is not documented (gcp-api.md 13): either is accepted.
+    const b64 = createHash('sha256').update(secret).digest('base64');
+    if (w.oauth2?.clientSecretSha256 !== sha && w.oauth2?.clientSecretSha256 !== b64) return failed('the client secret IAP holds is not the credential\'s (clientSecretSha256 differs): IAP cannot redeem sign-in codes', 'run iap-auth0 init (sends the current secret)');
+    return ok(`pool ${ctx.inputs.pool}, OAuth client ${clientId}, secret hash matches`);
+  }, ctx.inputs.project)];
+}
+
+/** Clears the fields iap-auth0 set (the update mask leaves every other setting alone), if they are still ours. */
+async function destroyIapSettings(ctx: CoreContext): Promise<string> {
+  const st = ctx.state.stage('iap-settings');
+  const name = st.resources.iapResource;
+  if (!name) return 'nothing to clear';
+  const current = await unlessNotFound(() => gdata(ctx, () => ctx.google.iap.getIapSettings({ name }), 'iap-settings'));
+  const w = current?.accessSettings?.workforceIdentitySettings;
+  const clientId = ctx.state.stage('oauth-client').resources.clientId;
+  if (!w || (!w.workforcePools?.includes(POOL_RESOURCE(ctx.inputs.pool)) && (!clientId || w.oauth2?.clientId !== clientId))) {
+    return `nothing of iap-auth0's left in ${name}`;
+  }
+  ctx.emit({ type: 'step', stage: 'iap-settings', text: `clearing the workforce settings of ${name}` });
+  const mask = st.added?.length ? st.added : IAP_SETTINGS_MASK;
+  await unlessNotFound(() => gdata(ctx, () => ctx.google.iap.updateIapSettings({ name, updateMask: mask.join(','), requestBody: { name, accessSettings: {} } }), 'iap-settings'));
+  return `cleared ${mask.map((f) => f.split('.').pop()).join(' and ')} on ${name}`;
+}

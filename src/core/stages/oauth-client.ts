@@ -7,6 +7,7 @@ import { IAP_REDIRECT_URI } from '../../lib/ids.js';
 import { gdata, planRead } from '../google-call.js';
 import { isConflict, unlessNotFound } from '../google-errors.js';
 import { notOurs } from '../coded-error.js';
+import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
 import type { CoreContext } from '../context.js';
 import type { PlanItem, Stage } from '../stage.js';
 
@@ -32,6 +33,12 @@ function ensureOurs(ctx: CoreContext, c: OauthClient, name: string): void {
 export const oauthClientStage: Stage = {
   id: 'oauth-client',
   title: 'IAP OAuth client',
+  verify: verifyOauthClient,
+  owned: (ctx) => {
+    const r = ctx.state.stage('oauth-client').resources;
+    return [r.credential && `OAuth client credential ${r.credential} (disabled, then deleted)`, r.oauthClient && `OAuth client ${r.oauthClient}`].filter((x): x is string => !!x);
+  },
+  destroy: destroyOauthClient,
 
   async plan(ctx) {
     const n = names(ctx);
@@ -115,4 +122,51 @@ export async function oauthCredentialSecret(ctx: CoreContext): Promise<string> {
   if (!cred.clientSecret) throw new Error(`the credential ${names(ctx).credential} returned no secret`);
   ctx.secrets.set('oauthCredentialSecret', cred.clientSecret);
   return cred.clientSecret;
+}
+
+/** The client is active with the recorded generated id and IAP's redirect URI; its credential is enabled. */
+async function verifyOauthClient(ctx: CoreContext): Promise<CheckResult[]> {
+  const n = names(ctx);
+  const oc = ctx.google.iam.projects.locations.oauthClients;
+  const recordedId = ctx.state.stage('oauth-client').resources.clientId;
+  const client = runCheck('oauth-client', 'oauth-client', 'IAP OAuth client', async () => {
+    const c = await unlessNotFound(() => gdata(ctx, () => oc.get({ name: n.client })));
+    if (!c) return failed(`${n.client} no longer exists`, 'run iap-auth0 init to create it again');
+    const redirect = IAP_REDIRECT_URI(c.clientId ?? '');
+    return firstFailure([
+      [c.state === 'DELETED', failed(`${n.client} was deleted`, 'run iap-auth0 init: it undeletes the client')],
+      [c.disabled === true, failed(`${n.client} is disabled: IAP cannot sign anyone in`, 'run iap-auth0 init, or enable it with gcloud iam oauth-clients update --no-disabled')],
+      [!!recordedId && c.clientId !== recordedId, failed(`its generated client id is ${c.clientId}, not the recorded ${recordedId}`, 'run iap-auth0 init to point IAP at the current client')],
+      [!c.allowedRedirectUris?.includes(redirect), failed(`its allowed redirect URIs (${(c.allowedRedirectUris ?? []).join(', ') || 'none'}) lack IAP's handler ${redirect}: Google answers "redirect_uri_mismatch"`, 'run iap-auth0 init (puts it back)')],
+    ], `client id ${c.clientId}, redirect URI set`);
+  }, ctx.inputs.project);
+  const credential = runCheck('oauth-client', 'oauth-credential', 'OAuth client credential', async () => {
+    const k = await unlessNotFound(() => gdata(ctx, () => oc.credentials.get({ name: n.credential })));
+    if (!k) return failed(`${n.credential} no longer exists: IAP cannot redeem sign-in codes`, 'run iap-auth0 init (creates a new credential and updates the IAP settings)');
+    return k.disabled ? failed(`${n.credential} is disabled: IAP cannot redeem sign-in codes ("invalid_client")`, 'run iap-auth0 init (enables it again)') : ok(`${CREDENTIAL_ID}, enabled`);
+  }, ctx.inputs.project);
+  return Promise.all([client, credential]);
+}
+
+/** Disables then deletes the credential (Google refuses to delete an enabled one), then deletes the client. */
+async function destroyOauthClient(ctx: CoreContext): Promise<string> {
+  const r = ctx.state.stage('oauth-client').resources;
+  const oc = ctx.google.iam.projects.locations.oauthClients;
+  const step = (text: string) => ctx.emit({ type: 'step', stage: 'oauth-client', text });
+  const done: string[] = [];
+  if (r.credential) {
+    const k = await unlessNotFound(() => gdata(ctx, () => oc.credentials.get({ name: r.credential }), 'oauth-client'));
+    if (k) {
+      if (!k.disabled) { step('disabling the client credential'); await unlessNotFound(() => gdata(ctx, () => oc.credentials.patch({ name: r.credential, updateMask: 'disabled', requestBody: { disabled: true } }), 'oauth-client')); }
+      step('deleting the client credential');
+      await unlessNotFound(() => gdata(ctx, () => oc.credentials.delete({ name: r.credential }), 'oauth-client'));
+    }
+    done.push('its credential');
+  }
+  if (r.oauthClient) {
+    const c = await unlessNotFound(() => gdata(ctx, () => oc.get({ name: r.oauthClient }), 'oauth-client'));
+    if (c && c.state !== 'DELETED') { step(`deleting OAuth client ${r.oauthClient}`); await unlessNotFound(() => gdata(ctx, () => oc.delete({ name: r.oauthClient }), 'oauth-client')); }
+    done.unshift(`OAuth client ${ctx.inputs.oauthClient}`);
+  }
+  return done.length ? `deleted ${done.join(' and ')}` : 'nothing to delete';
 }

@@ -9,6 +9,7 @@ import { googleFailure, isConflict, unlessNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
 import { auth0ClientSecret } from './auth0-app.js';
 import { notOurs } from '../coded-error.js';
+import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
 import type { CoreContext } from '../context.js';
 import type { PlanItem, Stage } from '../stage.js';
 import type { iam_v1 } from '@googleapis/iam';
@@ -31,6 +32,12 @@ const WEB_SSO = { responseType: 'CODE', assertionClaimsBehavior: 'MERGE_USER_INF
 export const workforcePoolStage: Stage = {
   id: 'workforce-pool',
   title: 'Workforce pool and provider',
+  verify: verifyPool,
+  owned: (ctx) => {
+    const r = ctx.state.stage('workforce-pool').resources;
+    return [r.provider && `workforce provider ${r.provider}`, r.pool && `workforce pool ${r.pool} (Google keeps its id for 30 days; a later init undeletes it)`].filter((x): x is string => !!x);
+  },
+  destroy: destroyPool,
 
   async plan(ctx) {
     const pools = ctx.google.iam.locations.workforcePools;
@@ -137,3 +144,55 @@ export const workforcePoolStage: Stage = {
     return `pool ${ctx.inputs.pool} with provider ${ctx.inputs.provider} (issuer ${issuer})`;
   },
 };
+
+/** The pool is active in our organization; the provider is active, points at Auth0's issuer byte for byte, with our app and the code flow. */
+async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
+  const pools = ctx.google.iam.locations.workforcePools;
+  const poolName = POOL_RESOURCE(ctx.inputs.pool);
+  const provName = PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider);
+  const pool = runCheck('workforce-pool', 'workforce-pool', 'Workforce pool', async () => {
+    const p = await unlessNotFound(() => gdata(ctx, () => pools.get({ name: poolName })));
+    if (!p) return failed(`${poolName} no longer exists`, 'run iap-auth0 init to create it again');
+    return firstFailure([
+      [p.state === 'DELETED', failed(`${poolName} was deleted`, 'run iap-auth0 init: it undeletes the pool')],
+      [p.disabled === true, failed(`${poolName} is disabled: nobody in it can sign in`, `enable it: gcloud iam workforce-pools update ${ctx.inputs.pool} --location=global --no-disabled`)],
+      [p.parent !== `organizations/${ctx.inputs.organization}`, failed(`${poolName} belongs to ${p.parent}, not organizations/${ctx.inputs.organization}`, 'the pool must be in the project\'s organization; choose another --pool and run init')],
+    ], `${poolName}, active`);
+  }, ctx.inputs.project);
+  const provider = runCheck('workforce-pool', 'workforce-provider', 'Workforce provider', async () => {
+    const p = await unlessNotFound(() => gdata(ctx, () => pools.providers.get({ name: provName })));
+    if (!p) return failed(`${provName} no longer exists`, 'run iap-auth0 init to create it again');
+    const issuer = await ctx.auth0Issuer();
+    const clientId = ctx.state.stage('auth0-app').resources.clientId;
+    const o = p.oidc ?? {};
+    return firstFailure([
+      [p.state === 'DELETED', failed(`${provName} was deleted`, 'run iap-auth0 init: it undeletes the provider')],
+      [p.disabled === true, failed(`${provName} is disabled`, `enable it: gcloud iam workforce-pools providers update-oidc ${ctx.inputs.provider} --workforce-pool=${ctx.inputs.pool} --location=global --no-disabled`)],
+      [o.issuerUri !== issuer, failed(`the provider's issuer is ${o.issuerUri ?? '(none)'} but Auth0's discovery says ${issuer}; they must match byte for byte (trailing slash included) or Google answers "Error connecting to the given credential's issuer"`, 'run iap-auth0 init (sets the issuer from discovery)')],
+      [!!clientId && o.clientId !== clientId, failed(`the provider signs in with Auth0 client ${o.clientId}, not the recorded app ${clientId}`, 'run iap-auth0 init (points it back at the app and re-sends its secret)')],
+      [o.webSsoConfig?.responseType !== 'CODE', failed(`the provider uses the ${o.webSsoConfig?.responseType ?? 'unset'} response type, not CODE`, 'run iap-auth0 init (sets the code flow)')],
+      [!p.attributeMapping?.['google.email'], failed('google.email is not mapped: IAP\'s JWT would carry no email', 'run iap-auth0 init (adds google.email = assertion.email)')],
+    ], `issuer ${issuer}, Auth0 client ${o.clientId}`);
+  }, ctx.inputs.project);
+  return Promise.all([pool, provider]);
+}
+
+/** Deletes the provider then the pool, waiting for each; a soft-deleted one counts as done. */
+async function destroyPool(ctx: CoreContext): Promise<string> {
+  const r = ctx.state.stage('workforce-pool').resources;
+  const pools = ctx.google.iam.locations.workforcePools;
+  const done: string[] = [];
+  const remove = async (name: string, get: () => Promise<{ data: iam_v1.Schema$WorkforcePool | iam_v1.Schema$WorkforcePoolProvider }>,
+    del: () => Promise<{ data: iam_v1.Schema$Operation }>, getOp: (n: string) => Promise<{ data: iam_v1.Schema$Operation }>) => {
+    const x = await unlessNotFound(() => gdata(ctx, get, 'workforce-pool'));
+    if (x && x.state !== 'DELETED') {
+      ctx.emit({ type: 'step', stage: 'workforce-pool', text: `deleting ${name}` });
+      const op = await unlessNotFound(() => gdata(ctx, del, 'workforce-pool'));
+      if (op?.name && !op.done) await unlessNotFound(() => pollOperation(getOp, op, { signal: ctx.signal }));
+    }
+    done.push(name);
+  };
+  if (r.provider) await remove(r.provider, () => pools.providers.get({ name: r.provider }), () => pools.providers.delete({ name: r.provider }), (name) => pools.providers.operations.get({ name }));
+  if (r.pool) await remove(r.pool, () => pools.get({ name: r.pool }), () => pools.delete({ name: r.pool }), (name) => pools.operations.get({ name }));
+  return done.length ? `deleted ${done.join(' and ')} (Google keeps deleted ids for 30 days; running init again undeletes them)` : 'nothing to delete';
+}

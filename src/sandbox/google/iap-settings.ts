@@ -189,7 +189,7 @@ export interface EffectiveIapSettings {
  *
  * Only names built with the project NUMBER and `cloud_run-` are read: settings written under a
  * project ID or under `cloud-run-` are ignored, as real IAP ignores them (gcp-api.md 12.2-12.3).
- * Pure: reads world.iapSettings, changes nothing. Signature is stable (used by frontdoor/).
+ * Reads the settings as of one propagation delay ago (world.iapSettingsAsOf), changes nothing. Signature is stable (used by frontdoor/).
  */
 export function effectiveIapSettings(world: World, projectNumber: string, region: string, service: string): EffectiveIapSettings {
   const levels = [
@@ -208,7 +208,7 @@ export function effectiveIapSettings(world: World, projectNumber: string, region
   }
   const out: EffectiveIapSettings = { accessSettings: {}, applicationSettings: {}, sources: {} };
   for (const level of levels) {
-    const record = world.iapSettings.get(level);
+    const record = world.iapSettingsAsOf(level, world.profile.iamPropagationMs);
     if (!record) continue;
     for (const part of ['accessSettings', 'applicationSettings'] as const) {
       const values = record.settings[part];

@@ -23,8 +23,7 @@ export function iapRouter(world: World): Router {
   router.patch(/^\/v1\/(?<name>.+):iapSettings$/, (req) => {
     const res = iapResource(world, req, req.params.name, 'updateSettings');
     const next = applySettingsUpdate(world, res, world.iapSettings.get(res.name), req.body, updateMask(req));
-    if (next) world.iapSettings.set(res.name, next);
-    else world.iapSettings.delete(res.name);
+    world.setIapSettings(res.name, next ?? undefined);
     return { json: settingsView(next, res.name) };
   });
 

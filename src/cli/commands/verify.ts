@@ -1,0 +1,48 @@
+// `iap-auth0 verify`: thin over core/verify.ts. One line per check, a hint under each failure,
+// progress while waiting for propagation; --json prints only the document.
+import { EXIT, UserError } from '../exit-codes.js';
+import { createRenderer, checkLines } from '../render.js';
+import { formatDuration } from '../../lib/duration.js';
+import type { VerifyResult } from '../../core/verify.js';
+
+export interface VerifyCommandOptions { wait?: number | true; json?: boolean; state?: string }
+export const DEFAULT_WAIT_MS = 10 * 60_000;
+
+export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
+  const ui = await createRenderer({ quiet: !!opts.json });
+  const waitMs = opts.wait === true ? DEFAULT_WAIT_MS : opts.wait ?? 0;
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSigint);
+  const { runVerify } = await import('../../core/verify.js');
+  let result: VerifyResult;
+  try {
+    result = await runVerify({
+      env: process.env, statePath: opts.state, waitMs, signal: controller.signal,
+      emit: (e) => {
+        if (e.type === 'waiting') ui.line(ui.color.yellow(`… still propagating after ${formatDuration(e.elapsedMs)}: ${e.pending.map((c) => c.title).join(', ')}; checking again in ${formatDuration(e.nextInMs)}`));
+      },
+    });
+  } catch (e) {
+    if (controller.signal.aborted) throw new UserError('interrupted; nothing was changed (verify only reads).', EXIT.INTERRUPTED);
+    if (opts.json && e instanceof UserError) process.stdout.write(JSON.stringify({ ok: false, error: { message: e.message, hint: e.hint } }, null, 2) + '\n');
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ ok: result.ok, serviceUrl: result.serviceUrl, elapsedMs: result.elapsedMs, waitedMs: result.waitedMs,
+      checks: result.checks.map(({ id, stage, ok, status, detail, hint }) => ({ id, stage, ok, status, detail, ...(hint ? { hint } : {}) })) }, null, 2) + '\n');
+  } else {
+    for (const l of checkLines(result.checks, ui.color)) ui.line(l);
+    const failed = result.checks.filter((c) => c.status === 'failed').length;
+    const pending = result.checks.filter((c) => c.status === 'propagating').length;
+    const waited = result.waitedMs > 0 ? ` (waited ${formatDuration(result.waitedMs)} for propagation)` : '';
+    if (result.ok) ui.line(ui.color.green(`All ${result.checks.length} checks passed${waited}.`) + (result.serviceUrl ? ` Open ${result.serviceUrl} and sign in.` : ''));
+    else {
+      ui.line([failed && `${failed} of ${result.checks.length} checks failed`, pending && `${pending} of ${result.checks.length} still propagating`].filter(Boolean).join(', ') + `${waited}.`);
+      if (pending && !failed) ui.line(waitMs > 0 ? `Still not applied after ${formatDuration(waitMs)}: wait a few more minutes and run iap-auth0 verify --wait again.` : 'Changes take 2 to 7 minutes to apply: run iap-auth0 verify --wait to keep checking.');
+    }
+  }
+  process.exitCode = result.ok ? EXIT.OK : EXIT.VERIFY_FAILED;
+}

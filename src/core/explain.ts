@@ -1,0 +1,18 @@
+// Any error as one user-facing line, a stable code and a hint: Google errors get their specific
+// advice, coded errors keep theirs. Used for stage failures (init, destroy) and failed checks.
+import { googleFailure, describeGoogleFailure } from './google-errors.js';
+import { CodedError } from './coded-error.js';
+import { DependencyFailed } from './stage.js';
+import { describeAuth0Error } from './auth0-errors.js';
+
+/** A stage error as one user-facing line plus a hint (Google errors get their specific advice). */
+export function explain(err: unknown, project?: string): { code: string; error: string; hint?: string } {
+  if (err instanceof DependencyFailed) return { code: 'DEPENDENCY_FAILED', error: `not run: ${err.dependency} failed` };
+  const f = googleFailure(err);
+  if (f) { const d = describeGoogleFailure(f, project); return { code: d.code, error: d.message, hint: d.hint }; }
+  err = describeAuth0Error(err);
+  if (err instanceof CodedError) return { code: err.code, error: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+  if ((err as Error)?.name === 'AbortError' || String((err as Error)?.message) === 'interrupted') return { code: 'INTERRUPTED', error: 'interrupted' };
+  return { code: 'ERROR', error: (err instanceof Error ? err.message : String(err)).split('\n')[0] };
+}
+

@@ -1,0 +1,103 @@
+// `verify` without a terminal: every check of every stage plus the sign-in probe, concurrently,
+// read-only (no lock: it changes nothing). With a wait budget, checks that may still be
+// propagating are re-run with backoff until they pass or the budget is spent.
+import { DEFAULT_STATE_PATH } from '../state/store.js';
+import { STAGES, type StageId } from '../state/schema.js';
+import { ALL_STAGES } from './stages/index.js';
+import { callbackUrl } from './stages/auth0-app.js';
+import { probeSignin } from './verify/signin-probe.js';
+import { readRecorded, checkCredentials, contextFromState } from './recorded-setup.js';
+import { sleep } from './retry.js';
+import type { CheckResult } from './check.js';
+import type { CoreContext } from './context.js';
+import type { FetchLike } from '../lib/browserless.js';
+
+export type VerifyEvent =
+  | { type: 'checked'; results: CheckResult[] }
+  | { type: 'waiting'; pending: CheckResult[]; elapsedMs: number; nextInMs: number };
+
+export interface VerifyOptions {
+  env: NodeJS.ProcessEnv; statePath?: string;
+  /** How long to keep re-checking what may still be propagating; 0 = check once. */
+  waitMs: number;
+  emit: (e: VerifyEvent) => void; signal: AbortSignal;
+  /** For an in-process sandbox whose CA this process does not trust (the demo). */
+  fetch?: FetchLike;
+}
+
+export interface VerifyResult {
+  ok: boolean; stateFile: string; serviceUrl?: string;
+  /** Wall time of the whole run, and of the part spent waiting for propagation. */
+  elapsedMs: number; waitedMs: number;
+  checks: (CheckResult & { ok: boolean })[];
+}
+
+/** Check groups: each stage's checks, and the probe; a group is re-run as a whole. */
+interface Group { id: StageId | 'signin'; run(): Promise<CheckResult[]> }
+
+function groups(ctx: CoreContext, fetch?: FetchLike): Group[] {
+  const out: Group[] = ALL_STAGES.map((stage) => ({
+    id: stage.id,
+    run: async () => {
+      const status = ctx.state.stage(stage.id).status;
+      if (status !== 'done') {
+        return [{ id: stage.id, stage: stage.id, title: stage.title, status: 'failed', detail: `not set up (stage is ${status})`, hint: 'run iap-auth0 init to finish it' }];
+      }
+      return stage.verify(ctx);
+    },
+  }));
+  const r = (id: StageId) => ctx.state.stage(id).resources;
+  out.push({
+    id: 'signin',
+    run: async () => {
+      const [serviceUrl, oauthClientId, auth0ClientId] = [r('deploy').uri, r('oauth-client').clientId, r('auth0-app').clientId];
+      if (!serviceUrl || !oauthClientId || !auth0ClientId) {
+        return [{ id: 'signin-probe', stage: 'signin', title: 'Sign-in probe', status: 'failed', detail: 'cannot probe: the service URL, OAuth client or Auth0 app is not recorded yet', hint: 'run iap-auth0 init to finish' }];
+      }
+      return [await probeSignin({ serviceUrl, signinOrigin: ctx.signinOrigin, oauthClientId, auth0Domain: ctx.inputs.auth0Domain, auth0ClientId, callback: callbackUrl(ctx) }, { signal: ctx.signal, fetch })];
+    },
+  });
+  return out;
+}
+
+/**
+ * A probe that looks like "not applied yet" is only that while every configuration check passes;
+ * when one failed, the probe's symptom is its consequence, not propagation.
+ */
+export function settle(results: CheckResult[]): CheckResult[] {
+  const broken = results.some((c) => c.stage !== 'signin' && c.status === 'failed');
+  return results.map((c) => (broken && c.status === 'propagating'
+    ? { ...c, status: 'failed', detail: `${c.detail} (a consequence of the failed checks above)`, hint: 'fix the failed checks above first: run iap-auth0 init' }
+    : c));
+}
+
+export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
+  const started = Date.now();
+  const statePath = o.statePath ?? DEFAULT_STATE_PATH;
+  const state = await readRecorded(statePath, 'verify');
+  checkCredentials(o.env);
+  const ctx = contextFromState({ env: o.env, state, statePath, emit: () => undefined, signal: o.signal, persist: false });
+  const all = groups(ctx, o.fetch);
+  const byGroup = new Map<string, CheckResult[]>(await Promise.all(all.map(async (g) => [g.id, await g.run()] as const)));
+  const current = () => settle(all.flatMap((g) => byGroup.get(g.id)!));
+  o.emit({ type: 'checked', results: current() });
+
+  // Propagation: re-check with backoff (1 s, growing to 15 s) until it passes or time is up.
+  let waitedMs = 0;
+  const waitStart = Date.now();
+  for (let delay = 1000; ; delay = Math.min(Math.round(delay * 1.5), 15_000)) {
+    const pending = current().filter((c) => c.status === 'propagating');
+    const left = o.waitMs - (Date.now() - waitStart);
+    if (!pending.length || left <= 0) break;
+    const nextInMs = Math.min(delay, left);
+    o.emit({ type: 'waiting', pending, elapsedMs: Date.now() - waitStart, nextInMs });
+    await sleep(nextInMs, o.signal);
+    const again = all.filter((g) => byGroup.get(g.id)!.some((c) => c.status === 'propagating'));
+    await Promise.all(again.map(async (g) => byGroup.set(g.id, await g.run())));
+    waitedMs = Date.now() - waitStart;
+  }
+  const checks = current().map((c) => ({ ...c, ok: c.status === 'ok' }));
+  const order = (s: CheckResult['stage']) => (s === 'signin' ? STAGES.length : STAGES.indexOf(s));
+  checks.sort((a, b) => order(a.stage) - order(b.stage));
+  return { ok: checks.every((c) => c.ok), stateFile: statePath, serviceUrl: ctx.state.stage('deploy').resources.uri, elapsedMs: Date.now() - started, waitedMs, checks };
+}
