@@ -43,6 +43,20 @@ export function buildProgram(): Command {
     .option('--state <path>', 'state file (default .iap-auth0/state.json)')
     .action(async (opts) => (await import('./commands/verify.js')).verifyCommand(opts));
 
+  program.command('destroy')
+    .description('delete, in reverse order, exactly what iap-auth0 created (as recorded in the state file)')
+    .option('--force', 'do not ask for confirmation (required when not in a terminal)')
+    .option('--keep <stages>', 'leave these stages\' resources alone, comma-separated: deploy, auth0-app, workforce-pool, oauth-client, iap-settings, access')
+    .option('--json', 'print one JSON document on stdout (needs --force)')
+    .option('--state <path>', 'state file (default .iap-auth0/state.json)')
+    .action(async (opts) => (await import('./commands/destroy.js')).destroyCommand(opts));
+
+  program.command('status')
+    .description('show, from the state file alone (no network), what is set up and what to run next')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--state <path>', 'state file (default .iap-auth0/state.json)')
+    .action(async (opts) => (await import('./commands/status.js')).statusCommand(opts));
+
   program.command('sandbox')
     .description('run a local emulation of Google Cloud (IAM, Cloud Run, IAP, Resource Manager, Service Usage), an Auth0 tenant and the browser sign-in chain; prints the environment that points iap-auth0 at it')
     .option('--env-file <path>', 'also write the KEY=VALUE lines to this file (mode 0600)')

@@ -27,6 +27,11 @@ export function checkLines(checks: CheckResult[], color: InstanceType<typeof Cha
   ]);
 }
 
+/** Colours for `stream`: only on a terminal, never with NO_COLOR (chalk ignores it) or in CI. */
+export function colorsFor(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): InstanceType<typeof Chalk> {
+  return new Chalk({ level: stream.isTTY && !env.CI && !env.NO_COLOR ? 1 : 0 });
+}
+
 export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv }): Promise<Renderer> {
   const stream = opts.stream ?? process.stderr;
   const env = opts.env ?? process.env;

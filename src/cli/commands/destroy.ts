@@ -1,0 +1,59 @@
+// `iap-auth0 destroy`: thin over core/destroy.ts. Shows what will be removed, asks on a terminal,
+// refuses without --force elsewhere (exit 2, nothing touched), renders progress like init.
+import { EXIT, UserError } from '../exit-codes.js';
+import { createRenderer } from '../render.js';
+import type { DestroyPlanItem, DestroyResult } from '../../core/destroy.js';
+
+export interface DestroyCommandOptions { force?: boolean; keep?: string; json?: boolean; state?: string }
+
+export function destroyPlanLines(plan: DestroyPlanItem[]): string[] {
+  return ['iap-auth0 will delete, in this order:', ...plan.flatMap((p) => p.items.map((i) => `  ${p.kept ? 'keep    ' : 'delete  '}${i}`)),
+    'APIs and the IAP service agent stay enabled.'];
+}
+
+export async function destroyCommand(opts: DestroyCommandOptions): Promise<void> {
+  const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY && !process.env.CI && !opts.json;
+  const ui = await createRenderer({ quiet: !!opts.json });
+  const { runDestroy, parseKeep } = await import('../../core/destroy.js');
+  const keep = parseKeep(opts.keep);
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSigint = () => { if (interrupted) process.exit(EXIT.INTERRUPTED); interrupted = true; controller.abort(new Error('interrupted')); };
+  process.on('SIGINT', onSigint);
+  let result: DestroyResult;
+  try {
+    result = await runDestroy({
+      env: process.env, statePath: opts.state, keep, emit: (e) => ui.event(e), signal: controller.signal,
+      confirm: async (plan) => {
+        for (const l of destroyPlanLines(plan)) ui.line(l);
+        if (opts.force) return true;
+        if (!interactive) throw new UserError('destroy deletes cloud resources and needs confirmation: nothing was deleted', EXIT.USAGE, 'run it in a terminal to confirm, or pass --force');
+        const { confirm } = await import('@inquirer/prompts');
+        try {
+          return await confirm({ message: 'Delete all of this?', default: false }, { output: process.stderr, signal: controller.signal });
+        } catch (e) {
+          if ((e as Error).name === 'ExitPromptError' || (e as Error).name === 'AbortPromptError') return false;
+          throw e;
+        }
+      },
+    });
+  } catch (e) {
+    ui.stop();
+    if (opts.json && e instanceof UserError) process.stdout.write(JSON.stringify({ ok: false, error: { message: e.message, hint: e.hint } }, null, 2) + '\n');
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  ui.stop();
+  if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else if (result.nothingToDo) ui.line(`Nothing to destroy: ${result.stateFile} records nothing iap-auth0 still owns.`);
+  else if (result.ok) {
+    const pool = result.stages.find((s) => s.id === 'workforce-pool' && !s.kept);
+    ui.line(ui.color.bold('Done.') + ' Everything iap-auth0 created is gone' + (result.stages.some((s) => s.kept) ? ', except what you kept.' : '.'));
+    if (pool) ui.line('Google keeps deleted workforce pool and provider ids for 30 days; running init again with the same ids undeletes them.');
+  } else {
+    for (const s of result.stages.filter((x) => !x.ok)) ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
+    ui.line(interrupted ? 'Interrupted. Run iap-auth0 destroy again to resume where it stopped.' : 'Destroy stopped. Fix the cause above and run iap-auth0 destroy again: it resumes where it stopped.');
+  }
+  process.exitCode = interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.FAILURE;
+}
