@@ -36,6 +36,10 @@ export function buildProgram(): Command {
     .option('--adopt', 'take over resources with our ids that iap-auth0 did not create')
     .action(async (opts) => (await import('./commands/init.js')).initCommand(opts));
 
+  program.command('demo')
+    .description('run the whole story on the embedded sandbox in seconds: init, verify, a real sign-in, status, destroy')
+    .action(async () => (await import('./commands/demo.js')).demoCommand());
+
   program.command('verify')
     .description('check, live, that everything init built is there and unchanged, and probe the sign-in chain (exit 3 if something does not hold)')
     .option('--wait [duration]', 'keep re-checking what may still be propagating, up to DURATION (default 10m when given without a value)', duration)
