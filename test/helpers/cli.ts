@@ -1,15 +1,22 @@
 // Runs the real CLI as a user's shell would: a child process through the launcher, with only the
 // given environment (plus PATH and the test CA), collecting its output and exit code.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/iap-auth0.js');
 
-export function runCli(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export interface CliResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Starts the CLI and returns the child at once (to signal or kill it) and its result. */
+export function startCli(args: string[], env: Record<string, string>, cwd: string): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, ['--', BIN, ...args], { cwd, env: { ...env, PATH: process.env.PATH!, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS! }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '', stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((r) => child.on('exit', (code) => r({ code, stdout, stderr })));
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  return { child, done: new Promise((r) => child.on('close', (code, signal) => r({ code, signal, stdout, stderr }))) };
+}
+
+export function runCli(args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> {
+  return startCli(args, env, cwd).done;
 }
