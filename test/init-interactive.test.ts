@@ -36,7 +36,7 @@ function pty(args: string, env: Record<string, string>, cwd: string, answers: [R
 test('init on a terminal', { skip: existsSync('/usr/bin/script') ? false : 'util-linux script is not installed' }, async (t) => {
   const sb = await useSandbox();
 
-  await t.test('prompts for what is missing, refuses a bad answer inline, takes defaults, then runs', async () => {
+  await t.test('prompts for what is missing, refuses a bad answer inline, takes defaults, runs, then verifies', async () => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-'));
     const r = await pty('--region europe-west1', sb.env, cwd, [
       [/Cloud Run service name/, 'Bad_Name\r'],
@@ -45,11 +45,13 @@ test('init on a terminal', { skip: existsSync('/usr/bin/script') ? false : 'util
       [/Workforce pool id/, '\r'], // derived defaults: Enter accepts each
       [/Workforce provider id/, '\r'],
       [/IAM OAuth client id/, '\r'],
+      [/Verify now, waiting for them/, 'y\r'], // init offers verify --wait at the end
     ]);
     assert.match(r.out, /Workforce pool id \(iap-hello-sandbox-project\)/, 'the derived default is offered');
     assert.match(r.out, /^Plan:$/m);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /Done\. Your app: https:\/\/127\.0\.0\.1:\d+/);
+    assert.match(r.out, /All \d+ checks passed/, 'verify ran after init and passed');
     assert.ok((await readdir(path.join(cwd, '.iap-auth0'))).includes('state.json'));
   });
 

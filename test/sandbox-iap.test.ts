@@ -10,7 +10,9 @@ import type { Sandbox } from '../src/sandbox/index.js';
 import { effectiveIapSettings } from '../src/sandbox/google/iap.js';
 import { IAP_AGENT_EMAIL, IAP_RUN_RESOURCE } from '../src/lib/ids.js';
 
-const sb = await useSandbox();
+// No propagation delay here: these tests read the data path's view right after each write. The
+// delay itself has its own test below.
+const sb = await useSandbox({ propagationMs: 0 });
 const g = clientsFor(sb);
 const iap = g.iap;
 const NUMBER = '415104041262';
@@ -190,6 +192,21 @@ test('IAP v1 settings and IAM', async (t) => {
     assert.equal(sb.world.iapSettings.has(SVC), false);
     // Now the service falls back to the project's settings.
     assert.equal(effectiveIapSettings(sb.world, NUMBER, REGION, SERVICE).oauth2ClientSecret, 'project-secret');
+  });
+
+  await t.test('the data path sees a settings change only after the propagation delay', async () => {
+    const slow = await useSandbox({ propagationMs: 60_000 });
+    await enableApis(slow, NUMBER, ['iap.googleapis.com']);
+    slow.world.pools.set('auth0-pool', { poolId: 'auth0-pool', parent: 'organizations/123456789012', sessionDuration: '3600s', disabled: false, state: 'ACTIVE', createdAt: slow.world.clock.now() });
+    const name = `projects/${NUMBER}`;
+    await clientsFor(slow).iap.updateIapSettings({ name, requestBody: { accessSettings: wif([POOL], 'first') } });
+    assert.deepEqual(effectiveIapSettings(slow.world, NUMBER, REGION, SERVICE).accessSettings, {}, 'not applied yet');
+    slow.world.clock.advance(61_000);
+    assert.equal(effectiveIapSettings(slow.world, NUMBER, REGION, SERVICE).oauth2ClientSecret, 'first');
+    await clientsFor(slow).iap.updateIapSettings({ name, requestBody: { accessSettings: wif([POOL], 'second') } });
+    assert.equal(effectiveIapSettings(slow.world, NUMBER, REGION, SERVICE).oauth2ClientSecret, 'first', 'the old settings stay in force meanwhile');
+    slow.world.clock.advance(61_000);
+    assert.equal(effectiveIapSettings(slow.world, NUMBER, REGION, SERVICE).oauth2ClientSecret, 'second');
   });
 
   await t.test('IAM: ACAB, set with etag, stale 409, unknown agent 400, literal name keys', async () => {

@@ -34,6 +34,7 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON document on stdout (implies --yes)')
     .option('--dry-run', 'show the plan and change nothing')
     .option('--adopt', 'take over resources with our ids that iap-auth0 did not create')
+    .option('--verify [duration]', 'when done, run verify --wait DURATION (default 10m); asked on a terminal', duration)
     .action(async (opts) => (await import('./commands/init.js')).initCommand(opts));
 
   program.command('demo')

@@ -8,7 +8,7 @@ import type { Prompt } from '../../inputs/resolve.js';
 export interface InitCommandOptions {
   project?: string; region?: string; service?: string; image?: string; organization?: string; auth0Domain?: string;
   pool?: string; provider?: string; oauthClient?: string; allow?: string[]; scope?: string; state?: string;
-  yes?: boolean; json?: boolean; dryRun?: boolean; adopt?: boolean;
+  yes?: boolean; json?: boolean; dryRun?: boolean; adopt?: boolean; verify?: number | true;
 }
 
 export async function initCommand(opts: InitCommandOptions): Promise<void> {
@@ -58,7 +58,19 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
     ui.line(c.bold('Done.') + ` Your app: ${result.serviceUrl ?? '(URL not known yet)'}`);
     ui.line(`Who can sign in: ${result.signIn.map((a) => (a === 'pool' ? 'everyone in your Auth0 tenant' : a)).join(', ')}`);
     ui.line(`Audience your app should expect in x-goog-iap-jwt-assertion: ${result.audience}`);
-    ui.line('IAM changes take 2 to 7 minutes to reach IAP. Next: iap-auth0 verify');
+    let check = opts.verify;
+    if (check === undefined && interactive) {
+      const { confirm } = await import('@inquirer/prompts');
+      const yes = await confirm({ message: 'IAM changes take 2 to 7 minutes to reach IAP. Verify now, waiting for them (up to 10 minutes)?', default: true }, { output: process.stderr }).catch(() => false);
+      if (yes) check = true;
+    }
+    if (check !== undefined) {
+      ui.line('');
+      const { verifyCommand } = await import('./verify.js');
+      await verifyCommand({ wait: check, state: opts.state });
+      return;
+    }
+    ui.line('IAM changes take 2 to 7 minutes to reach IAP. Next: iap-auth0 verify --wait');
   } else {
     for (const s of result.stages.filter((x) => !x.ok)) ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
     ui.line(interrupted ? 'Interrupted. Run iap-auth0 init again to resume where it stopped.' : 'Some stages failed. Fix the cause above and run iap-auth0 init again: it resumes where it stopped.');
