@@ -14,7 +14,9 @@ export function buildProgram(): Command {
     .version(pkg.version, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .exitOverride();
+    .option('--debug', 'trace every API call and retry on stderr (secrets redacted), and show stack traces')
+    .exitOverride()
+    .hook('preAction', (cmd) => { if (cmd.opts().debug) process.env.IAP_AUTH0_DEBUG = '1'; });
 
   program.command('init')
     .description('set up (or resume setting up) a Cloud Run service behind IAP with Auth0 sign-in')
@@ -103,7 +105,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    process.stderr.write(`iap-auth0: unexpected error: ${(err as Error)?.stack ?? err}\n`);
+    const { redact } = await import('../lib/debug.js');
+    process.stderr.write(redact(`iap-auth0: unexpected error: ${(err as Error)?.stack ?? err}\n`));
     process.exitCode = EXIT.FAILURE;
   }
 }

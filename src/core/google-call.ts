@@ -6,9 +6,28 @@ import { withRetry } from './retry.js';
 import { googleFailure, isServiceDisabled, isTransient } from './google-errors.js';
 import type { CoreContext } from './context.js';
 import type { StageId } from '../state/schema.js';
+import { debug, debugEnabled } from '../lib/debug.js';
+
+/** One line per Google call under --debug: method, URL, status and time. */
+function traced<T>(fn: () => Promise<T>): () => Promise<T> {
+  if (!debugEnabled()) return fn;
+  return async () => {
+    const start = Date.now();
+    try {
+      const r = await fn();
+      const c = (r as { config?: { method?: string; url?: string }; status?: number });
+      debug(`${c.config?.method ?? 'GET'} ${String(c.config?.url ?? '?')} → ${c.status ?? '?'} in ${Date.now() - start} ms`);
+      return r;
+    } catch (e) {
+      const x = e as { config?: { method?: string; url?: string }; response?: { status?: number }; message?: string };
+      debug(`${x.config?.method ?? '?'} ${String(x.config?.url ?? '?')} → ${x.response?.status ?? 'network error'} in ${Date.now() - start} ms: ${String(x.message).split('\n')[0]}`);
+      throw e;
+    }
+  };
+}
 
 export function gcall<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: () => Promise<T>, stage?: StageId): Promise<T> {
-  return withRetry(fn, {
+  return withRetry(traced(fn), {
     signal: ctx.signal, attempts: 14, baseMs: 250, maxMs: 10_000,
     retryable: (e) => isTransient(e) || isServiceDisabled(e),
     onRetry: (e, attempt, delay) => {

@@ -39,7 +39,12 @@ function headerValue(h: any, name: string): string | undefined {
 export const isNotFound = (err: unknown) => googleFailure(err)?.httpStatus === 404;
 export const isConflict = (err: unknown) => googleFailure(err)?.httpStatus === 409 && googleFailure(err)?.status !== 'ABORTED';
 export const isAborted = (err: unknown) => { const f = googleFailure(err); return f?.httpStatus === 409 && f.status === 'ABORTED' || f?.httpStatus === 412; };
-export const isServiceDisabled = (err: unknown) => googleFailure(err)?.reason === 'SERVICE_DISABLED';
+export const isServiceDisabled = (err: unknown) => {
+  const f = googleFailure(err);
+  // SERVICE_DISABLED, or a call that needs another API enabled (generateServiceIdentity answers
+  // FAILED_PRECONDITION "... is not enabled ..." until the enablement has propagated).
+  return f?.reason === 'SERVICE_DISABLED' || (f?.status === 'FAILED_PRECONDITION' && /is not enabled/.test(f.message));
+};
 /** Worth retrying unchanged: rate limits and server trouble. */
 export const isTransient = (err: unknown) => {
   const f = googleFailure(err);

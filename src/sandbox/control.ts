@@ -7,6 +7,9 @@
 //   POST /faults  {"spec":"all=0.3","seed":7}
 //   POST /tokens  {"deny":["iam.workforcePools.create"]} -> {"token":"…"}
 //   POST /iam-policy {"resource":"run:projects/N/locations/R/services/S","policy":{…}}  (another client's edit)
+//   POST /race {"resource":"iap:projects/N/iap_web/…","role":"roles/…","member":"user:…"}  another
+//                                            admin's edit landing right after the next read of that
+//                                            policy, so the reader's write meets a stale etag
 //   POST /kill-after {"count":3,"pid":1234}  SIGKILL that process right after the 3rd successful
 //                                            mutating request from now (crash testing)
 import type http from 'node:http';
@@ -38,6 +41,7 @@ export function controlHandler(world: World): http.RequestListener {
       }
       if (key === 'POST /tokens') {
         const token = 'ya29.sandbox-' + randomBytes(18).toString('base64url');
+        world.issuedSecrets.add(token);
         world.googleTokens.set(token, { principal: String(body.principal ?? 'user:restricted@sandbox.example'), deniedPermissions: new Set(body.deny ?? []) });
         return send(res, { json: { token } });
       }
@@ -45,6 +49,14 @@ export function controlHandler(world: World): http.RequestListener {
         const current = world.policies.get(String(body.resource));
         const policy = world.policies.set(String(body.resource), { ...body.policy, etag: body.policy?.etag ?? current.etag });
         return send(res, { json: policy });
+      }
+      if (key === 'POST /race') {
+        const resource = String(body.resource ?? '');
+        if (!/^(run|iap|crm):/.test(resource) || typeof body.role !== 'string' || typeof body.member !== 'string') throw new Error('give {"resource": "run:…|iap:…|crm:…", "role": "roles/…", "member": "user:…"}');
+        const q = world.policyRaces.get(resource) ?? [];
+        q.push({ role: body.role, member: body.member });
+        world.policyRaces.set(resource, q);
+        return send(res, { json: { queued: q.length } });
       }
       if (key === 'POST /kill-after') {
         if (!Number.isInteger(body.count) || body.count < 1 || !Number.isInteger(body.pid)) throw new Error('give {"count": N >= 1, "pid": PID}');

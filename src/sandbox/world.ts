@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import { Clock } from './core/clock.js';
 import { Operations } from './core/operations.js';
-import { PolicyStore } from './core/policies.js';
+import { PolicyStore, type Policy } from './core/policies.js';
 import { FaultInjector, type ApiName, type FaultSpec } from './core/faults.js';
 import type { Profile } from './core/profile.js';
 
@@ -84,6 +84,8 @@ export interface Auth0Connection { id: string; name: string; strategy: string; e
 
 export interface RequestRecord {
   seq: number; at: number; api: ApiName | 'signin' | 'frontdoor'; method: string; path: string; status: number; mutating: boolean;
+  /** The change was made but its answer was replaced by 503 (fault `lost`). */
+  lost?: boolean;
 }
 
 export interface FrontDoorHost {
@@ -134,6 +136,11 @@ export class World {
     scopes: new Set(['read:clients', 'create:clients', 'update:clients', 'delete:clients', 'read:client_keys', 'read:connections']) };
 
   // --- runtime -----------------------------------------------------------------------------------
+  /**
+   * Every secret and bearer token the sandbox ever handed out (client secrets, credential secrets,
+   * access tokens), kept after the thing is deleted, so tests can prove none leaked anywhere.
+   */
+  readonly issuedSecrets = new Set<string>();
   readonly requests: RequestRecord[] = [];
   private seq = 0;
   frontDoors?: FrontDoorHost;
@@ -145,6 +152,7 @@ export class World {
     this.operations = new Operations(this.clock);
     this.policies = new PolicyStore(this.clock);
     this.faults = new FaultInjector(opts.faults, opts.seed);
+    this.issuedSecrets.add(this.accessToken).add(this.auth0M2M.client_secret);
     this.seed();
   }
 
@@ -221,6 +229,25 @@ export class World {
   }
 
   /** All resources, without secrets: the inspection endpoint's answer. */
+  /** Other admins' edits that land right after the next read of a policy (control POST /race). */
+  readonly policyRaces = new Map<string, { role: string; member: string }[]>();
+
+  /**
+   * A policy as getIamPolicy answers it. A queued race edit is applied right after the read, so
+   * the reader's etag is stale by the time it writes (409 ABORTED): the concurrent-edit case.
+   */
+  readPolicy(key: string): Policy {
+    const read = this.policies.get(key);
+    const edit = this.policyRaces.get(key)?.shift();
+    if (edit) {
+      const bindings = [...(read.bindings ?? [])].map((b) => ({ ...b, members: [...b.members] }));
+      const b = bindings.find((x) => x.role === edit.role && !x.condition);
+      if (b) b.members.push(edit.member); else bindings.push({ role: edit.role, members: [edit.member] });
+      this.policies.set(key, { ...read, bindings });
+    }
+    return read;
+  }
+
   /** Stores (or, with undefined, clears) an IAP resource's settings, remembering when. */
   setIapSettings(name: string, record: IapSettingsRecord | undefined): void {
     if (record) this.iapSettings.set(name, record); else this.iapSettings.delete(name);

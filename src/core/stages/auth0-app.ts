@@ -148,7 +148,9 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
   });
   const mgmt = ctx.auth0();
   mgmt.catch(() => undefined);
-  const app = (async () => (id ? (await (await mgmt).clients.get(id)) as Client : undefined))();
+  // Reads, so retrying rate limits and server errors is always safe.
+  const retry = { signal: ctx.signal, attempts: 8, baseMs: 300, retryable: isTransientAuth0 };
+  const app = (async () => (id ? (await withRetry(async () => (await mgmt).clients.get(id), retry)) as Client : undefined))();
   app.catch(() => undefined);
   const appCheck = runCheck('auth0-app', 'auth0-app', 'Auth0 application', async () => {
     if (!id) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
@@ -164,7 +166,7 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
   const connections = runCheck('auth0-app', 'auth0-connections', 'Auth0 connections', async () => {
     if (!id) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
     if (!(await app.catch(() => undefined))) return failed('the app does not exist', 'run iap-auth0 init');
-    const page = await (await mgmt).clients.connections.get(id);
+    const page = await withRetry(async () => (await mgmt).clients.connections.get(id), retry);
     const names = (page.data as { name?: string }[]).map((c) => c.name).filter(Boolean);
     return names.length ? ok(`enabled: ${names.join(', ')}`)
       : failed('no connection is enabled for the app: nobody can sign in at Auth0', 'enable a connection (e.g. Username-Password-Authentication) under the app\'s Connections tab');

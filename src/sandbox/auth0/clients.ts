@@ -194,6 +194,7 @@ export function createClient(world: World, key: TenantKey, body: Record<string, 
     if (k === 'jwt_configuration' || k === 'refresh_token') client[k] = { ...(client[k] as object), ...v };
     else if (k !== 'app_type') client[k] = structuredClone(v);
   }
+  world.issuedSecrets.add(client.client_secret);
   return client;
 }
 

@@ -129,6 +129,7 @@ function updateClient(c: Ctx): MgmtResult {
   if (b.client_secret !== undefined) need(c, ['update:client_keys']);
   const client = findClient(c);
   const next = applyPatch(c.t.world, client, b);
+  c.t.world.issuedSecrets.add(next.client_secret);
   c.t.world.auth0Clients.set(next.client_id, next);
   // Assumption: the PATCH answer shows the secret to callers allowed to read or set keys.
   const extra = c.scopes.has('update:client_keys') ? ['read:client_keys'] : [];
@@ -147,6 +148,7 @@ function rotateSecret(c: Ctx): MgmtResult {
   need(c, ['update:client_keys']);
   const client = findClient(c);
   const next = { ...client, client_secret: newClientSecret(), updated_at: c.t.world.clock.iso() };
+  c.t.world.issuedSecrets.add(next.client_secret);
   c.t.world.auth0Clients.set(next.client_id, next);
   return { status: 200, json: viewClient(next, visibleScopes(c, ['read:client_keys'])) };
 }

@@ -9,6 +9,7 @@
 import http from 'node:http';
 import type { World } from '../world.js';
 import type { TlsMaterial } from '../core/tls.js';
+import type { FaultKind } from '../core/faults.js';
 import { listen, readBody, sleep } from '../core/http.js';
 import { createTenantKey } from './keys.js';
 import { seedTenant } from './clients.js';
@@ -81,8 +82,11 @@ export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0S
   const provider = createOidcProvider(tenant);
   const oidc = provider.callback();
 
+  /** Responses whose change was made but whose answer was replaced by 503 (fault `lost`). */
+  const lostAnswers = new WeakSet<http.ServerResponse>();
+
   /** Latency and injected faults for the Management API and the M2M token (not the browser flow). */
-  async function apiGate(): Promise<429 | 503 | undefined> {
+  async function apiGate(): Promise<FaultKind | undefined> {
     if (world.profile.latencyMs.auth0) await sleep(world.profile.latencyMs.auth0);
     return world.faults.draw('auth0');
   }
@@ -94,6 +98,8 @@ export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0S
       if (fault === 429) throw tooManyRequests();
       if (fault === 503) throw serviceUnavailable();
       const r = await handleManagement(tenant, { method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, rawBody });
+      // A lost answer: the change was made, the caller sees 503.
+      if (fault === 'lost' && req.method !== 'GET' && r.status < 400) { lostAnswers.add(res); throw serviceUnavailable(); }
       sendJson(res, r.status, r.json, rateLimitHeaders(49, Math.floor(Date.now() / 1000) + 1));
     } catch (e) {
       if (e instanceof ManagementError) return sendJson(res, e.statusCode, e.toJSON(), e.headers);
@@ -114,7 +120,7 @@ export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0S
         if (fault === 429) {
           throw new OAuthError(429, 'too_many_requests', 'Global limit has been reached', rateLimitHeaders(0, Math.floor(Date.now() / 1000) + 1));
         }
-        if (fault === 503) throw new OAuthError(503, 'temporarily_unavailable', 'The service is temporarily unavailable, please try again later');
+        if (fault === 503 || fault === 'lost') throw new OAuthError(503, 'temporarily_unavailable', 'The service is temporarily unavailable, please try again later');
         return sendJson(res, 200, await clientCredentialsGrant(tenant, params, req.headers.authorization));
       } catch (e) {
         if (e instanceof OAuthError) return sendJson(res, e.status, e.toJSON(), e.headers);
@@ -143,7 +149,7 @@ export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0S
     let path = url.pathname;
     try { path = decodeURIComponent(path); } catch { /* keep the raw path */ }
     const isApi = path === '/api/v2' || path.startsWith('/api/v2/');
-    res.on('finish', () => world.record({ api: 'auth0', method, path, status: res.statusCode, mutating: isApi && method !== 'GET' && method !== 'HEAD' }));
+    res.on('finish', () => world.record({ api: 'auth0', method, path, status: lostAnswers.has(res) ? 200 : res.statusCode, mutating: isApi && method !== 'GET' && method !== 'HEAD', ...(lostAnswers.has(res) ? { lost: true } : {}) }));
     try {
       if (isApi) return await management(req, res, url, path);
       if (path === '/oauth/token' && method === 'POST') return await token(req, res);

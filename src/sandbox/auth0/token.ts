@@ -59,6 +59,7 @@ export async function clientCredentialsGrant(t: Tenant, params: Record<string, u
     .setIssuer(t.issuer).setSubject(`${app.client_id}@clients`).setAudience(audience)
     .setIssuedAt(now).setExpirationTime(now + MANAGEMENT_TOKEN_TTL)
     .sign(t.key.privateKey);
+  t.world.issuedSecrets.add(access_token);
   return { access_token, scope, expires_in: MANAGEMENT_TOKEN_TTL, token_type: 'Bearer' };
 }
 

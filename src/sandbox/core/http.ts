@@ -144,6 +144,12 @@ export function googleApiHandler(world: World, api: ApiName, router: Router): ht
       if (m === 'method') return fail(new GoogleError('INVALID_ARGUMENT', `Method ${method} is not supported for ${path}.`));
       const body = parseBody(raw, req.headers['content-type']);
       const result = await m.handler({ method, path, query: url.searchParams, headers: req.headers, body, params: m.params, principal });
+      // A lost answer: the change was made, the caller sees 503 and cannot know it.
+      if (fault === 'lost' && isMutating(method, path) && (result.status ?? 200) < 400) {
+        // Logged with the status of the change that was made (kill-after counts it), marked lost.
+        world.record({ api, method, path, status: result.status ?? 200, mutating: true, lost: true });
+        return send(res, { status: 503, json: new GoogleError('UNAVAILABLE', 'The service is currently unavailable.').toJSON() });
+      }
       finish(result);
     } catch (err) {
       if (err instanceof GoogleError) return fail(err);

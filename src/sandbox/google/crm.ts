@@ -51,7 +51,7 @@ export function crmRouter(world: World): Router {
     r.post(new RegExp(`^/${v}/projects/(?<p>[^/:]+):getIamPolicy$`), (req) => {
       const p = get(req);
       requirePermission(req, 'resourcemanager.projects.getIamPolicy', `projects/${p.projectId}`);
-      return { json: world.policies.get(key(p)) };
+      return { json: world.readPolicy(key(p)) };
     });
     r.post(new RegExp(`^/${v}/projects/(?<p>[^/:]+):setIamPolicy$`), (req) => {
       const p = get(req);

@@ -147,6 +147,7 @@ export function addOauthRoutes(r: Router, world: World): void {
       clientSecret: 'GOCSPX-' + randomBytes(21).toString('base64url'), displayName: b.displayName, disabled: !!b.disabled, createdAt: world.clock.now(),
     };
     world.credentials.set(key, k);
+    world.issuedSecrets.add(k.clientSecret);
     return { json: credView(k) };
   });
   r.get(new RegExp(`^${BASE}/(?<id>[^/:]+)/credentials$`), (req) => {

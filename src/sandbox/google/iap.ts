@@ -30,7 +30,7 @@ export function iapRouter(world: World): Router {
   router.post(/^\/v1\/(?<name>.+):getIamPolicy$/, (req) => {
     const res = iapResource(world, req, req.params.name, 'getIamPolicy');
     checkPolicyVersion(req.body?.options?.requestedPolicyVersion);
-    return { json: world.policies.get(`iap:${res.name}`) };
+    return { json: world.readPolicy(`iap:${res.name}`) };
   });
 
   router.post(/^\/v1\/(?<name>.+):setIamPolicy$/, (req) => {

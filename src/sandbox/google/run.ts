@@ -243,7 +243,7 @@ export function runRouter(world: World): Router {
     const p = projectFor(world, req, 'run.services.getIamPolicy', serviceName(req.params.project, req.params.region, req.params.service));
     serviceOr404(world, p, req);
     checkPolicyVersion(req.query.get('options.requestedPolicyVersion') ?? req.query.get('options.requested_policy_version'));
-    return { json: world.policies.get(policyKey(p.projectNumber, req.params.region, req.params.service)) };
+    return { json: world.readPolicy(policyKey(p.projectNumber, req.params.region, req.params.service)) };
   });
 
   router.post(new RegExp(`${SVC}/(?<service>[^/:]+):setIamPolicy$`), (req) => {
