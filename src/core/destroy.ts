@@ -3,7 +3,7 @@
 // the OAuth client and pool before the Auth0 app the provider points at, the service last). Each
 // stage is marked `destroying` before it starts and `destroyed` (its records cleared) when done,
 // so a killed run resumes, and a second run finds nothing to do and sends no request.
-import { DEFAULT_STATE_PATH, acquireLock, StateError } from '../state/store.js';
+import { DEFAULT_STATE_PATH, acquireLock, assertWritable, StateError } from '../state/store.js';
 import { STAGES, type StageId, type State } from '../state/schema.js';
 import { UserError, EXIT } from '../cli/exit-codes.js';
 import { ALL_STAGES } from './stages/index.js';
@@ -51,6 +51,7 @@ export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
   const base = { stateFile: statePath, plan };
   if (!plan.some((p) => !p.kept)) return { ok: true, nothingToDo: true, stages: [], ...base };
   checkCredentials(o.env);
+  await assertWritable(statePath).catch((e) => { throw e instanceof StateError ? new UserError(e.message, EXIT.USAGE, e.hint) : e; });
   if (o.confirm && !(await o.confirm(plan))) throw new UserError('destroy cancelled; nothing was deleted.', EXIT.FAILURE);
 
   const release = await acquireLock(statePath, 'destroy').catch((e) => {

@@ -2,7 +2,7 @@
 // learn the project's number and organization, plan every stage, and (unless --dry-run) apply
 // them concurrently. Everything the user sees comes back as events and the result; nothing here
 // prints. Nothing is written before the inputs are valid and the plan was made.
-import { readState, acquireLock, StateError, DEFAULT_STATE_PATH } from '../state/store.js';
+import { readState, acquireLock, assertWritable, StateError, DEFAULT_STATE_PATH } from '../state/store.js';
 import { STATE_VERSION, type State } from '../state/schema.js';
 import { resolveInputs, type InitFlags, type Prompt } from '../inputs/resolve.js';
 import { organizationSchema } from '../inputs/schema.js';
@@ -50,6 +50,7 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
     organizationFlag = r.data;
   }
 
+  if (!o.dryRun) await assertWritable(statePath).catch((e) => { throw e instanceof StateError ? new UserError(e.message, EXIT.USAGE, e.hint) : e; });
   const release = o.dryRun ? async () => undefined : await acquireLock(statePath, 'init').catch((e) => {
     if (e instanceof StateError) throw new UserError(e.message, EXIT.USAGE, e.hint);
     throw e;

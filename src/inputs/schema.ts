@@ -26,8 +26,9 @@ export const organizationSchema = z.string().trim().transform((v) => v.replace(/
  */
 export const auth0DomainSchema = z.string().trim().transform((v, ctx) => {
   const bare = v.replace(/^https?:\/\//i, '').replace(/\/+$/, '');
-  if (!/^[a-z0-9.-]+(:\d{1,5})?$/i.test(bare) || !bare.includes('.') || /\.\./.test(bare)) {
-    ctx.addIssue({ code: 'custom', message: `Auth0 domain "${v}" is invalid: use the tenant's host, e.g. dev-abc123.us.auth0.com (no path)` });
+  const port = /:(\d+)$/.exec(bare)?.[1];
+  if (!/^[a-z0-9.-]+(:\d{1,5})?$/i.test(bare) || !bare.includes('.') || /\.\./.test(bare) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
+    ctx.addIssue({ code: 'custom', message: `Auth0 domain "${v}" is invalid: use the tenant's host, e.g. dev-abc123.us.auth0.com (no path; a port, if any, from 1 to 65535)` });
     return z.NEVER;
   }
   return bare.toLowerCase();

@@ -1,7 +1,7 @@
 // Reading and writing the state file safely: validated on read (a corrupt, foreign or newer file
 // is reported and left alone), written atomically (temp file + rename) with mode 0600 in a 0700
 // folder that carries its own .gitignore, and guarded by a lock so two runs cannot interleave.
-import { chmod, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { STATE_VERSION, StateFile, type State } from './schema.js';
@@ -42,6 +42,24 @@ export async function readState(file: string): Promise<State | undefined> {
       'restore it from a backup, or move it away to start over', 'corrupt');
   }
   return parsed.data;
+}
+
+/**
+ * Refuses, before anything is changed anywhere, a state file that could not be updated: a file
+ * someone made read-only (the atomic rename would silently replace it) or an unwritable folder.
+ */
+export async function assertWritable(file: string): Promise<void> {
+  const existing = await stat(file).catch(() => undefined);
+  let dir = path.dirname(path.resolve(file));
+  // The nearest folder that exists is the one the state folder would be created in.
+  while (!(await stat(dir).catch(() => undefined))) dir = path.dirname(dir);
+  try {
+    if (existing) await access(file, constants.W_OK);
+    await access(dir, constants.W_OK);
+  } catch (e) {
+    throw new StateError(`the state file ${file} cannot be updated (${(e as NodeJS.ErrnoException).code} on ${existing ? file : dir}); nothing was changed.`,
+      existing ? `make it writable (chmod u+w ${file}) or pass --state with a writable path` : 'pass --state with a path in a writable folder', 'unwritable');
+  }
 }
 
 /** Creates the state folder (0700) with a .gitignore so the state is never committed by accident. */
