@@ -52,7 +52,12 @@ export async function destroyCommand(opts: DestroyCommandOptions): Promise<void>
     ui.line(ui.color.bold('Done.') + ' Everything iap-auth0 created is gone' + (result.stages.some((s) => s.kept) ? ', except what you kept.' : '.'));
     if (pool) ui.line('Google keeps deleted workforce pool and provider ids for 30 days; running init again with the same ids undeletes them.');
   } else {
-    for (const s of result.stages.filter((x) => !x.ok)) ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
+    if (interrupted) {
+      const done = result.stages.filter((x) => x.ok && !x.kept).map((x) => x.title);
+      ui.line(`Removed before the interruption: ${done.length ? done.join(', ') : 'nothing yet'}. Not finished: ${result.plan.filter((p) => !p.kept && !done.includes(p.title)).map((p) => p.title).join(', ')}.`);
+    } else {
+      for (const s of result.stages.filter((x) => !x.ok)) ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
+    }
     ui.line(interrupted ? 'Interrupted. Run iap-auth0 destroy again to resume where it stopped.' : 'Destroy stopped. Fix the cause above and run iap-auth0 destroy again: it resumes where it stopped.');
   }
   process.exitCode = interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.FAILURE;

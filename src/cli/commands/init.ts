@@ -72,7 +72,12 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
     }
     ui.line('IAM changes take 2 to 7 minutes to reach IAP. Next: iap-auth0 verify --wait');
   } else {
-    for (const s of result.stages.filter((x) => !x.ok)) ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
+    if (interrupted) {
+      const done = result.stages.filter((x) => x.ok).map((x) => x.title);
+      ui.line(`Done before the interruption: ${done.length ? done.join(', ') : 'nothing'}. Not finished: ${result.stages.filter((x) => !x.ok).map((x) => x.title).join(', ')}.`);
+    } else {
+      for (const s of result.stages.filter((x) => !x.ok)) ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
+    }
     ui.line(interrupted ? 'Interrupted. Run iap-auth0 init again to resume where it stopped.' : 'Some stages failed. Fix the cause above and run iap-auth0 init again: it resumes where it stopped.');
   }
   process.exitCode = interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.FAILURE;

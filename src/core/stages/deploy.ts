@@ -152,7 +152,7 @@ export const deployStage: Stage = {
       s = await gdata(ctx, () => services.get({ name: n.service }), 'deploy');
       if (isReady(s)) break;
       if (s.terminalCondition?.state === 'CONDITION_FAILED') throw new Error(`Cloud Run could not deploy ${ctx.inputs.service}: ${s.terminalCondition.message ?? s.terminalCondition.reason}`);
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay, ctx.signal);
     }
     if (s.uri) await ctx.state.recordResource('deploy', 'uri', s.uri);
 
