@@ -43,6 +43,14 @@ export async function gdata<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: ()
 }
 
 /**
+ * One attempt, no retry: for writes whose caller retries a larger unit itself (an IAM
+ * read-modify-write must re-read after a failed write, never resend a policy with a stale etag).
+ */
+export async function gonce<T>(fn: () => Promise<{ data: T }>): Promise<T> {
+  return (await traced(fn)()).data;
+}
+
+/**
  * A read for plan(): absent (undefined) when the resource does not exist or its API is not
  * enabled yet (a fresh project: nothing can exist there). Retries only transient errors, so a
  * dry run never waits out an enablement window.

@@ -14,18 +14,24 @@ export interface PolicyAccess {
 /** Members of `role` (unconditional bindings only). */
 export const membersOf = (p: Policy, role: string) => (p.bindings ?? []).filter((b) => b.role === role && !b.condition).flatMap((b) => b.members ?? []);
 
-/** Adds `members` to `role`; returns the members that were actually added (empty = no write made). */
+/**
+ * Adds `members` to `role`; returns the members this call added (empty = no write made). A write
+ * whose answer never came (timeout, lost response) may still have landed: members it carried that
+ * the retry then finds present count as added by us, so destroy removes them later.
+ */
 export async function addMembers(access: PolicyAccess, role: string, members: string[], signal?: AbortSignal): Promise<string[]> {
+  const maybe = new Set<string>();
   return change(access, signal, (p) => {
     const have = new Set(membersOf(p, role));
     const add = members.filter((m) => !have.has(m));
-    if (!add.length) return { changed: [] };
+    const landed = [...maybe].filter((m) => have.has(m));
+    if (!add.length) return { changed: landed };
     const bindings = [...(p.bindings ?? [])];
     const i = bindings.findIndex((b) => b.role === role && !b.condition);
     if (i >= 0) bindings[i] = { ...bindings[i], members: [...(bindings[i].members ?? []), ...add] };
     else bindings.push({ role, members: add });
-    return { changed: add, policy: { ...p, bindings } };
-  });
+    return { changed: [...landed, ...add], policy: { ...p, bindings } };
+  }, (attempted) => attempted.forEach((m) => maybe.add(m)));
 }
 
 /** Removes `members` from `role`, leaving every other member alone; returns what was removed. */
@@ -39,12 +45,19 @@ export async function removeMembers(access: PolicyAccess, role: string, members:
   });
 }
 
-async function change(access: PolicyAccess, signal: AbortSignal | undefined, mutate: (p: Policy) => { changed: string[]; policy?: Policy }): Promise<string[]> {
+async function change(access: PolicyAccess, signal: AbortSignal | undefined, mutate: (p: Policy) => { changed: string[]; policy?: Policy },
+  onUncertainWrite?: (attempted: string[]) => void): Promise<string[]> {
   return withRetry(async () => {
     const current = await withRetry(() => access.get(), { signal });
     const { changed, policy } = mutate(current);
     if (!policy) return changed;
-    await access.set({ ...policy, etag: current.etag }); // stale etag → 409 ABORTED → retried whole
+    try {
+      await access.set({ ...policy, etag: current.etag }); // stale etag → 409 ABORTED → retried whole
+    } catch (e) {
+      // A refused write (409, 4xx) changed nothing; anything else may have landed.
+      if (!isAborted(e) && isTransient(e)) onUncertainWrite?.(changed);
+      throw e;
+    }
     return changed;
-  }, { signal, attempts: 8, baseMs: 250, retryable: (e) => isAborted(e) || isTransient(e) });
+  }, { signal, attempts: 10, baseMs: 250, retryable: (e) => isAborted(e) || isTransient(e) });
 }

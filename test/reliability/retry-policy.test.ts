@@ -40,3 +40,21 @@ test('not transient: no retry (a 400, a 409 conflict, a 403)', async () => {
     assert.equal(calls, 1, `HTTP ${status} is not retried`);
   }
 });
+
+test('an IAM write whose answer was lost: the retry finds the member and still counts it as ours', async () => {
+  const { addMembers } = await import('../../src/core/iam-policy.js');
+  let policy = { etag: 'e1', bindings: [{ role: 'roles/x', members: ['user:theirs@example.com'] }] as { role: string; members: string[] }[] };
+  let lose = true;
+  const access = {
+    get: async () => structuredClone(policy),
+    set: async (p: typeof policy) => {
+      if (p.etag !== policy.etag) throw gErr(409);
+      policy = { ...structuredClone(p), etag: `${policy.etag}+` };
+      if (lose) { lose = false; throw gErr(503); } // landed, but the answer never came
+      return policy;
+    },
+  };
+  const added = await addMembers(access as never, 'roles/x', ['user:theirs@example.com', 'user:ours@example.com']);
+  assert.deepEqual(added, ['user:ours@example.com'], 'ours counts as added (so destroy removes it); theirs does not');
+  assert.deepEqual(policy.bindings[0].members, ['user:theirs@example.com', 'user:ours@example.com'], 'written once');
+});

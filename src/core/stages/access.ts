@@ -4,7 +4,7 @@
 // dropped, and the members iap-auth0 added are recorded so destroy removes only those.
 import { IAP_RUN_RESOURCE } from '../../lib/ids.js';
 import { allowMember } from '../../inputs/schema.js';
-import { gdata, planRead } from '../google-call.js';
+import { gdata, gonce, planRead } from '../google-call.js';
 import { addMembers, removeMembers, membersOf, type PolicyAccess } from '../iam-policy.js';
 import { unlessNotFound } from '../google-errors.js';
 import { runCheck, ok, failed, type CheckResult } from '../check.js';
@@ -23,7 +23,8 @@ export const wantedMembers = (ctx: Pick<CoreContext, 'inputs'>) => (ctx.inputs.a
 export function accessPolicy(ctx: CoreContext, resource: string): PolicyAccess {
   return {
     get: () => gdata(ctx, () => ctx.google.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } }), 'access'),
-    set: (policy) => gdata(ctx, () => ctx.google.iap.setIamPolicy({ resource, requestBody: { policy: policy as never } }), 'access'),
+    // One attempt: addMembers/removeMembers retry the whole read-modify-write.
+    set: (policy) => gonce(() => ctx.google.iap.setIamPolicy({ resource, requestBody: { policy: policy as never } })),
   };
 }
 

@@ -6,7 +6,7 @@
 // resumed run polls it instead of creating again (P20).
 import { IAP_AGENT_EMAIL, serviceAccountId } from '../../lib/ids.js';
 import { derivedIds } from '../../inputs/schema.js';
-import { gdata, planRead } from '../google-call.js';
+import { gdata, gonce, planRead } from '../google-call.js';
 import { googleFailure, isConflict, unlessNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
 import { addMembers, removeMembers, membersOf, type PolicyAccess } from '../iam-policy.js';
@@ -159,7 +159,8 @@ export const deployStage: Stage = {
     // Who may invoke: the IAP agent yes, the public no.
     const policy: PolicyAccess = {
       get: () => gdata(ctx, () => services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 }), 'deploy'),
-      set: (p) => gdata(ctx, () => services.setIamPolicy({ resource: n.service, requestBody: { policy: p as never } }), 'deploy'),
+      // One attempt: addMembers/removeMembers retry the whole read-modify-write.
+      set: (p) => gonce(() => services.setIamPolicy({ resource: n.service, requestBody: { policy: p as never } })),
     };
     const agent = `serviceAccount:${ctx.state.stage('deploy').resources.iapAgent ?? n.agent}`;
     const added = await addMembers(policy, INVOKER, [agent], ctx.signal);
