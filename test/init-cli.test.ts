@@ -81,6 +81,8 @@ test('init CLI', async (t) => {
     assert.equal(doc.ok, true);
     assert.deepEqual(doc.stages.map((s: any) => [s.id, s.ok]), [['deploy', true], ['auth0-app', true], ['workforce-pool', true], ['oauth-client', true], ['iap-settings', true], ['access', true]]);
     assert.equal(doc.audience, '/projects/415104041262/locations/europe-west1/services/hello');
+    const svc = (await clientsFor(sb).run.projects.locations.services.get({ name: 'projects/sandbox-project/locations/europe-west1/services/hello' })).data;
+    assert.deepEqual(svc.template?.containers?.[0].env, [{ name: 'IAP_AUDIENCE', value: doc.audience }], 'the app can read its audience from IAP_AUDIENCE');
     assert.equal(doc.next, 'iap-auth0 verify');
     assert.match(doc.serviceUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(r.stderr, '', '--json keeps stderr quiet when all goes well');

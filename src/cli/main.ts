@@ -36,8 +36,10 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON document on stdout (implies --yes)')
     .option('--dry-run', 'show the plan and change nothing')
     .option('--adopt', 'take over resources with our ids that iap-auth0 did not create')
+    .option('--no-audience-env', 'do not set IAP_AUDIENCE (the audience your app checks) on the service')
     .option('--verify [duration]', 'when done, run verify --wait DURATION (default 10m); asked on a terminal', duration)
-    .action(async (opts) => (await import('./commands/init.js')).initCommand(opts));
+    // --no-audience-env defaults to true; only an explicit flag may override the recorded choice.
+    .action(async (opts, cmd: Command) => (await import('./commands/init.js')).initCommand({ ...opts, audienceEnv: cmd.getOptionValueSource('audienceEnv') === 'default' ? undefined : opts.audienceEnv }));
 
   program.command('demo')
     .description('run the whole story on the embedded sandbox in seconds: init, verify, a real sign-in, status, destroy')

@@ -10,6 +10,8 @@ import type { StateInputs } from '../state/schema.js';
 export interface InitFlags {
   project?: string; region?: string; service?: string; image?: string; organization?: string; auth0Domain?: string;
   pool?: string; provider?: string; oauthClient?: string; allow?: string[]; scope?: string; adopt?: boolean;
+  /** false: do not set IAP_AUDIENCE on the service (--no-audience-env). */
+  audienceEnv?: boolean;
 }
 
 export type Prompt = (q: { name: string; message: string; default?: string; validate: (v: string) => true | string }) => Promise<string>;
@@ -77,5 +79,6 @@ export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.Proces
   const scope = flags.scope ?? recorded?.scope ?? 'service';
   const sc = check(s.scopeSchema, scope, '--scope');
   if (recorded && flags.scope && flags.scope !== recorded.scope) throw new UserError(`--scope is "${flags.scope}" but this state file was set up with "${recorded.scope}"; run iap-auth0 destroy first to change it`);
-  return { ...(out as StateInputs), allow, scope: sc, ...(recorded?.projectNumber ? { projectNumber: recorded.projectNumber } : {}), ...(recorded?.organization ? { organization: recorded.organization } : {}) };
+  const audienceEnv = flags.audienceEnv ?? recorded?.audienceEnv ?? true;
+  return { ...(out as StateInputs), allow, scope: sc, audienceEnv, ...(recorded?.projectNumber ? { projectNumber: recorded.projectNumber } : {}), ...(recorded?.organization ? { organization: recorded.organization } : {}) };
 }

@@ -1,7 +1,8 @@
 // IAP's signed header, x-goog-iap-jwt-assertion (gcp-api.md 10.3): ES256 with a `kid`, keys
 // published as EC P-256 JWKs (the real set lives at https://www.gstatic.com/iap/verify/public_key-jwk).
-// A fresh key pair per sandbox; the set also carries a second, unused key, as Google's does, so
-// verifiers have to pick the key by `kid`.
+// A fresh key pair per instance; the set also carries a second, unused key, as Google's does, so
+// verifiers have to pick the key by `kid`. The sandbox's IAP and `iap-auth0 dev` both sign with it,
+// so the app sees the same claims shape from both.
 import { randomBytes } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 
@@ -16,11 +17,23 @@ export interface WorkforceAssertion {
   iat: number;
 }
 
+const newKid = () => randomBytes(4).toString('base64url').slice(0, 6);
+
 export class IapSigner {
-  private constructor(private readonly key: CryptoKey, readonly kid: string, private readonly publicJwks: JWK[]) {}
+  private constructor(private key: CryptoKey, public kid: string, private readonly publicJwks: JWK[]) {}
+
+  /** Key rotation as Google does it: a new key joins the set and signs from now on. */
+  async rotate(): Promise<void> {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = await exportJWK(publicKey);
+    const id = newKid();
+    this.publicJwks.unshift({ alg: 'ES256', crv: jwk.crv, kid: id, kty: 'EC', use: 'sig', x: jwk.x, y: jwk.y });
+    this.key = privateKey;
+    this.kid = id;
+  }
 
   static async create(): Promise<IapSigner> {
-    const kid = () => randomBytes(4).toString('base64url').slice(0, 6);
+    const kid = newKid;
     const jwks: JWK[] = [];
     let signing: CryptoKey | undefined;
     let signingKid = '';

@@ -36,6 +36,8 @@ export const Inputs = z.object({
   oauthClient: z.string(),
   allow: z.array(z.string()),
   scope: z.enum(['service', 'project']),
+  /** Set IAP_AUDIENCE on the service's container (default true). */
+  audienceEnv: z.boolean().optional(),
 }).strict();
 
 export const StateFile = z.object({

@@ -4,7 +4,7 @@
 // all, our label), and lets the IAP agent invoke it (P3). A public invoker is removed: it would
 // let *.run.app bypass IAP (P11). The service operation is recorded before it is polled, so a
 // resumed run polls it instead of creating again (P20).
-import { IAP_AGENT_EMAIL, serviceAccountId } from '../../lib/ids.js';
+import { IAP_AGENT_EMAIL, IAP_AUDIENCE, serviceAccountId } from '../../lib/ids.js';
 import { derivedIds } from '../../inputs/schema.js';
 import { gdata, gonce, planRead } from '../google-call.js';
 import { googleFailure, isConflict, unlessNotFound } from '../google-errors.js';
@@ -42,12 +42,20 @@ function serviceDiff(ctx: CoreContext, s: Service, saEmail: string): { mask: str
   if (s.ingress !== 'INGRESS_TRAFFIC_ALL') mask.push('ingress');
   if (s.invokerIamDisabled) mask.push('invokerIamDisabled');
   const t = s.template ?? {};
-  if (t.serviceAccount !== saEmail || t.containers?.[0]?.image !== ctx.inputs.image) mask.push('template');
+  // IAP_AUDIENCE lets the app verify x-goog-iap-jwt-assertion without hard-coding the audience.
+  const c0 = t.containers?.[0] ?? {};
+  const audience = IAP_AUDIENCE(ctx.inputs.projectNumber, ctx.inputs.region, ctx.inputs.service);
+  const wantEnv = ctx.inputs.audienceEnv !== false;
+  const envOk = !wantEnv || (c0.env ?? []).some((e) => e.name === 'IAP_AUDIENCE' && e.value === audience);
+  if (t.serviceAccount !== saEmail || c0.image !== ctx.inputs.image || !envOk) mask.push('template');
   if (s.labels?.['managed-by'] !== 'iap-auth0') mask.push('labels');
   const body: Service = {
     iapEnabled: true, ingress: 'INGRESS_TRAFFIC_ALL', invokerIamDisabled: false, launchStage: 'BETA',
     labels: { ...(s.labels ?? {}), ...LABEL },
-    template: { ...t, serviceAccount: saEmail, containers: [{ ...(t.containers?.[0] ?? {}), image: ctx.inputs.image }, ...(t.containers?.slice(1) ?? [])] },
+    template: { ...t, serviceAccount: saEmail, containers: [{
+      ...c0, image: ctx.inputs.image,
+      ...(wantEnv ? { env: [...(c0.env ?? []).filter((e) => e.name !== 'IAP_AUDIENCE'), { name: 'IAP_AUDIENCE', value: audience }] } : {}),
+    }, ...(t.containers?.slice(1) ?? [])] },
   };
   return { mask, body };
 }
@@ -70,7 +78,8 @@ export const deployStage: Stage = {
     const sa = await planRead(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: `projects/${ctx.inputs.project}/serviceAccounts/${n.saEmail}` }));
     items.push({ stage: 'deploy', action: sa ? 'none' : 'create', resource: `service account ${n.saEmail}` });
     const s = await planRead(ctx, () => ctx.google.run.projects.locations.services.get({ name: n.service }));
-    if (!s) items.push({ stage: 'deploy', action: 'create', resource: n.service, detail: `image ${ctx.inputs.image}, IAP on` });
+    const audienceEnv = ctx.inputs.audienceEnv !== false ? `, env IAP_AUDIENCE=${IAP_AUDIENCE(ctx.inputs.projectNumber, ctx.inputs.region, ctx.inputs.service)} (--no-audience-env to skip)` : '';
+    if (!s) items.push({ stage: 'deploy', action: 'create', resource: n.service, detail: `image ${ctx.inputs.image}, IAP on${audienceEnv}` });
     else {
       const ours = s.labels?.['managed-by'] === 'iap-auth0' || ctx.state.stage('deploy').resources.service === n.service;
       const { mask } = serviceDiff(ctx as CoreContext, s, n.saEmail);

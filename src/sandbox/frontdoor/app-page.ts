@@ -11,7 +11,7 @@ import type { ApiResult } from '../core/http.js';
 import type { World } from '../world.js';
 import { IAP_AUDIENCE } from '../../lib/ids.js';
 import type { HttpsClient } from './https-client.js';
-import { IAP_ISSUER } from './iap-jwt.js';
+import { IAP_ISSUER } from '../../lib/iap-signer.js';
 import { esc } from './pages.js';
 import type { ServiceRef } from './access.js';
 
