@@ -66,6 +66,16 @@ export function buildProgram(): Command {
     .option('--state <path>', 'state file (default .iap-auth0/state.json)')
     .action(async (opts) => (await import('./commands/status.js')).statusCommand(opts));
 
+  program.command('dev')
+    .description('run a local front door in front of your app: sign in through Auth0 (or the sandbox) and get the same signed IAP header as in production')
+    .option('--route <prefix=url>', 'send paths starting with PREFIX to the server at URL, e.g. /api/=http://localhost:5000; repeatable, longest prefix wins', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--port <n>', 'port of the front door on localhost (0 = any free one)', integer, 8080)
+    .option('--sandbox', 'sign in through the embedded sandbox\'s Auth0 tenant instead of your own')
+    .option('--allow <member>', 'who may pass (default: what init granted; with --sandbox, everyone); repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--audience <aud>', 'audience of the assertions (default: your service\'s, from the state file)')
+    .option('--state <path>', 'state file (default .iap-auth0/state.json)')
+    .action(async (opts) => (await import('./commands/dev.js')).devCommand(opts));
+
   program.command('sandbox')
     .description('run a local emulation of Google Cloud (IAM, Cloud Run, IAP, Resource Manager, Service Usage), an Auth0 tenant and the browser sign-in chain; prints the environment that points iap-auth0 at it')
     .option('--env-file <path>', 'also write the KEY=VALUE lines to this file (mode 0600)')

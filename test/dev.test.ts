@@ -1,0 +1,158 @@
+// `iap-auth0 dev --sandbox` in front of two tiny local servers (an API and a UI): headless
+// Chromium signs in as the sandbox's test user, the UI is served, the API receives an assertion
+// that iap-auth0/identity verifies (opted in to the dev key set) with the test user's email, and an
+// unauthenticated fetch to the API gets 401 rather than a redirect.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startCli } from './helpers/cli.js';
+import { verifyIapAssertion } from '../src/identity/index.js';
+import { parseRoute, routeTable, pickRoute } from '../src/dev/routes.js';
+import { allowed } from '../src/dev/access.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+async function serve(handler: http.RequestListener): Promise<{ url: string; close(): void }> {
+  const s = http.createServer(handler);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return { url: `http://localhost:${(s.address() as { port: number }).port}`, close: () => { s.close(); s.closeAllConnections(); } };
+}
+
+test('routes and access rules', () => {
+  const table = routeTable(['/=http://localhost:5173', '/api/=http://localhost:5000']);
+  assert.equal(pickRoute(table, '/api/items')?.target.port, '5000');
+  assert.equal(pickRoute(table, '/api')?.target.port, '5000');
+  assert.equal(pickRoute(table, '/apix')?.target.port, '5173');
+  assert.throws(() => parseRoute('api=http://localhost:1'), /must start with \//);
+  assert.throws(() => parseRoute('/api/=localhost:5000'), /only http and https|not a URL/);
+  assert.throws(() => routeTable(['/=http://a:1', '/=http://b:2']), /given twice/);
+  const alice = { sub: 'auth0|alice', email: 'alice@x', groups: ['admins'] };
+  assert.equal(allowed(['pool'], 'p', alice), true);
+  assert.equal(allowed(['user:auth0|bob'], 'p', alice), false);
+  assert.equal(allowed(['user:auth0|alice'], 'p', alice), true);
+  assert.equal(allowed(['group:admins'], 'p', alice), true);
+});
+
+test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifiable assertion; unauthenticated fetch is 401', { timeout: 120_000 }, async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    if (process.env.IAP_AUTH0_SKIP_BROWSER === '1') { t.skip('Chromium is missing'); return; }
+    assert.fail('Chromium is missing: run npm run test:setup');
+  }
+  let devEnv: Record<string, string> = {};
+  const seen: { email?: string; error?: string; unsignedEmail?: string }[] = [];
+  const api = await serve(async (req, res) => {
+    // The API verifies as production code would, opted in to the dev key set.
+    try {
+      const id = await verifyIapAssertion(req.headers['x-goog-iap-jwt-assertion'], { env: { IAP_AUDIENCE: devEnv.IAP_AUDIENCE, IAP_AUTH0_DEV_JWKS_URL: devEnv.IAP_AUTH0_DEV_JWKS_URL } });
+      seen.push({ email: id.email, unsignedEmail: String(req.headers['x-goog-authenticated-user-email']) });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ path: req.url, email: id.email, principal: id.principal }));
+    } catch (e) {
+      seen.push({ error: (e as Error).message });
+      res.writeHead(401); res.end();
+    }
+  });
+  const ui = await serve((req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end(`<!DOCTYPE html><title>UI</title><h1 id="ui">Hello UI at ${req.url}</h1>`); });
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-dev-'));
+  const dev = startCli(['dev', '--sandbox', '--port', '0', '--route', `/api/=${api.url}`, '--route', `/=${ui.url}`], {}, cwd);
+  let out = '';
+  dev.child.stdout!.on('data', (d) => (out += d));
+  const deadline = Date.now() + 30_000;
+  while (!/IAP_AUTH0_SANDBOX_URL=/.test(out)) {
+    if (Date.now() > deadline || dev.child.exitCode !== null) assert.fail(`dev did not start: ${out} ${(await Promise.race([dev.done, Promise.resolve(undefined)]))?.stderr ?? ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  devEnv = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const origin = devEnv.IAP_AUTH0_DEV_URL;
+  assert.match(origin, /^http:\/\/localhost:\d+$/);
+  assert.equal(devEnv.IAP_AUTH0_DEV_JWKS_URL, `${origin}/__iap-auth0/jwks`);
+
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  try {
+    // Unauthenticated: the API answers 401 to fetch (no redirect a script could not follow).
+    const anon = await fetch(`${origin}/api/items`);
+    assert.equal(anon.status, 401);
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(`${origin}/dashboard?login=true`);
+    await page.waitForSelector('input[name="username"]', { timeout: 15_000 });
+    await page.fill('input[name="username"]', devEnv.IAP_AUTH0_TEST_USER_EMAIL);
+    await page.fill('input[name="password"]', devEnv.IAP_AUTH0_TEST_USER_PASSWORD);
+    await Promise.all([page.waitForURL(`${origin}/dashboard`, { timeout: 15_000 }), page.click('button[type="submit"]')]);
+    assert.equal(await page.textContent('#ui'), 'Hello UI at /dashboard');
+    // The page's own fetch to the API carries the session; the API verified the assertion.
+    const body = await page.evaluate(async () => (await fetch('/api/items?x=1')).json());
+    assert.deepEqual({ path: body.path, email: body.email }, { path: '/api/items?x=1', email: devEnv.IAP_AUTH0_TEST_USER_EMAIL });
+    assert.match(body.principal, /^principal:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/iap-auth0-dev\/subject\/auth0\|/);
+    assert.deepEqual(seen.at(-1), { email: devEnv.IAP_AUTH0_TEST_USER_EMAIL, unsignedEmail: `sts.google.com:${devEnv.IAP_AUTH0_TEST_USER_EMAIL}` });
+    // The session cookie is HttpOnly on localhost.
+    const cookie = (await context.cookies(origin)).find((c) => c.name === 'IAP_AUTH0_DEV_SESSION');
+    assert.equal(cookie?.httpOnly, true);
+    // Signing out as on IAP; the API is 401 again for scripts.
+    await page.goto(`${origin}/?gcp-iap-mode=CLEAR_LOGIN_COOKIE`);
+    assert.equal(await page.evaluate(async () => (await fetch('/api/items')).status), 401);
+  } finally {
+    await browser.close();
+    dev.child.kill('SIGTERM');
+    const r = await dev.done;
+    api.close(); ui.close();
+    assert.equal(r.code, 0, r.stderr);
+  }
+});
+
+test('dev with the state file: the real Auth0 app gets a localhost callback while dev runs (merged, then removed); the production audience; access binding enforced', { timeout: 120_000 }, async () => {
+  const { useSandbox } = await import('./helpers/sandbox.js');
+  const { runCli } = await import('./helpers/cli.js');
+  const { Browserless } = await import('./helpers/browserless.js');
+  const { ManagementClient } = await import('auth0');
+  const sb = await useSandbox();
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-dev-state-'));
+  const init = await runCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
+  assert.equal(init.code, 0, init.stderr);
+  const mgmt = new ManagementClient({ domain: sb.env.AUTH0_DOMAIN, clientId: sb.env.AUTH0_CLIENT_ID, clientSecret: sb.env.AUTH0_CLIENT_SECRET });
+  const { readFile } = await import('node:fs/promises');
+  const appId = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8')).stages['auth0-app'].resources.clientId;
+  const callbacks = async () => ((await mgmt.clients.get(appId)) as { callbacks: string[] }).callbacks;
+  const before = await callbacks();
+  let audience = '';
+  const app = await serve(async (req, res) => {
+    try {
+      const id = await verifyIapAssertion(req.headers['x-goog-iap-jwt-assertion'], { audience, env: { IAP_AUTH0_DEV_JWKS_URL: `${origin}/__iap-auth0/jwks` } });
+      res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ email: id.email }));
+    } catch (e) { res.writeHead(401); res.end((e as Error).message); }
+  });
+  let origin = '';
+  const start = async (extra: string[] = []) => {
+    const dev = startCli(['dev', '--port', '0', '--route', `/=${app.url}`, ...extra], sb.env, cwd);
+    let out = '';
+    dev.child.stdout!.on('data', (d) => (out += d));
+    while (!/IAP_AUTH0_DEV_JWKS_URL=/.test(out)) { if (dev.child.exitCode !== null) assert.fail((await dev.done).stderr); await new Promise((r) => setTimeout(r, 50)); }
+    const env = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    origin = env.IAP_AUTH0_DEV_URL; audience = env.IAP_AUDIENCE;
+    return dev;
+  };
+  const dev = await start();
+  assert.equal(audience, '/projects/415104041262/locations/us-central1/services/hello', 'the production audience');
+  const added = `${origin}/__iap-auth0/callback`;
+  assert.deepEqual(await callbacks(), [...before, added], 'merged into the existing callbacks');
+  const page = await new Browserless().signIn(`${origin}/whoami`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
+  assert.equal(page.status, 200, page.text);
+  assert.deepEqual(JSON.parse(page.text), { email: sb.env.IAP_AUTH0_TEST_USER_EMAIL });
+  dev.child.kill('SIGTERM');
+  assert.equal((await dev.done).code, 0);
+  assert.deepEqual(await callbacks(), before, 'removed on exit, the others kept');
+
+  // Someone not in the access binding meets IAP's "You don't have access".
+  const strict = await start(['--allow', 'user:auth0|somebody-else']);
+  const denied = await new Browserless().signIn(`${origin}/whoami`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
+  assert.equal(denied.status, 403);
+  assert.match(denied.text, /You don't have access/);
+  strict.child.kill('SIGTERM');
+  await strict.done;
+  app.close();
+});
