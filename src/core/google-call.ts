@@ -2,7 +2,7 @@
 // hiccups, and on SERVICE_DISABLED for about two minutes after an API was enabled (propagation).
 // Creates are safe to retry because every id is deterministic: a create that did succeed answers
 // 409 on the retry, and the stage then reads the resource by id.
-import { withRetry } from './retry.js';
+import { withRetry, sleep } from './retry.js';
 import { googleFailure, isServiceDisabled, isTransient } from './google-errors.js';
 import type { CoreContext } from './context.js';
 import type { StageId } from '../state/schema.js';
@@ -26,15 +26,27 @@ function traced<T>(fn: () => Promise<T>): () => Promise<T> {
   };
 }
 
-export function gcall<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: () => Promise<T>, stage?: StageId): Promise<T> {
-  return withRetry(traced(fn), {
-    signal: ctx.signal, attempts: 14, baseMs: 250, maxMs: 10_000,
-    retryable: (e) => isTransient(e) || isServiceDisabled(e),
-    onRetry: (e, attempt, delay) => {
-      const f = googleFailure(e);
-      ctx.emit({ type: 'retry', stage, text: `${f?.reason === 'SERVICE_DISABLED' ? 'API still being enabled' : `${f?.httpStatus ?? 'network'} ${f?.status ?? ''}`.trim()}; retry ${attempt} in ${delay} ms` });
-    },
-  });
+export async function gcall<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: () => Promise<T>, stage?: StageId): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withRetry(traced(fn), {
+        signal: ctx.signal, attempts: 14, baseMs: 250, maxMs: 10_000, retryable: isTransient,
+        onRetry: (e, n, delay) => {
+          const f = googleFailure(e);
+          ctx.emit({ type: 'retry', stage, text: `${`${f?.httpStatus ?? 'network'} ${f?.status ?? ''}`.trim()}; retry ${n} in ${delay} ms` });
+        },
+      });
+    } catch (e) {
+      // An API just enabled answers SERVICE_DISABLED until the enablement has propagated (about a
+      // minute at most): ask again every 250-400 ms for up to two minutes rather than backing off
+      // exponentially, so the call goes through soon after the API is ready.
+      if (!isServiceDisabled(e) || Date.now() - started > 120_000) throw e;
+      const delay = 250 + Math.round(Math.random() * 150);
+      ctx.emit({ type: 'retry', stage, text: `API still being enabled; retry ${attempt} in ${delay} ms` });
+      await sleep(delay, ctx.signal);
+    }
+  }
 }
 
 /** The data of a generated-client call (they answer {data}). */

@@ -1,6 +1,6 @@
 // Polls a long-running operation through its API's own operations.get, with backoff that starts
-// small (100 ms) so fast operations are seen promptly, and grows (x1.5, capped at 2 s) so slow ones
-// are not busy-waited. Transient errors while polling are retried. A finished operation with an
+// small (100 ms) so fast operations are seen promptly, and grows (x1.5, capped at 1 s) so slow ones
+// are not busy-waited yet are seen done within a second. Transient errors while polling are retried. A finished operation with an
 // error throws it as an OperationError carrying google.rpc.Code.
 import { withRetry, sleep } from './retry.js';
 
@@ -22,7 +22,7 @@ export async function pollOperation<T extends OperationLike>(
       throw new OperationError(op.name ?? '', undefined, `operation ${op.name} did not finish within ${Math.round(opts.timeoutMs / 1000)} s; re-run to keep waiting for it`);
     }
     await sleep(delay, opts.signal);
-    delay = Math.min(Math.round(delay * 1.5), opts.maxDelayMs ?? 2000);
+    delay = Math.min(Math.round(delay * 1.5), opts.maxDelayMs ?? 1000);
     current = (await withRetry(() => get(op.name!), { signal: opts.signal })).data;
     opts.onPoll?.(Date.now() - start);
   }

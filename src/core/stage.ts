@@ -46,7 +46,7 @@ export async function runStages(stages: Stage[], ctx: Omit<CoreContext, 'after'>
       return p.catch(() => { throw new DependencyFailed(id, dep); });
     },
   });
-  return Promise.all(stages.map(async (s): Promise<StageResult> => {
+  const one = async (s: Stage): Promise<StageResult> => {
     const c = full(s.id);
     try {
       if (c.state.stage(s.id).status !== 'done') {
@@ -67,7 +67,14 @@ export async function runStages(stages: Stage[], ctx: Omit<CoreContext, 'after'>
       c.emit({ type: 'stage-failed', stage: s.id, error: describe(error) });
       return { id: s.id, ok: false, error };
     }
-  }));
+  };
+  // IAP_AUTH0_SEQUENTIAL=1 runs one stage after the other (the benchmark's contrast run).
+  if (ctx.env.IAP_AUTH0_SEQUENTIAL === '1') {
+    const out: StageResult[] = [];
+    for (const s of stages) out.push(await one(s));
+    return out;
+  }
+  return Promise.all(stages.map(one));
 }
 
 const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300);

@@ -29,6 +29,8 @@ export interface VerifyResult {
   ok: boolean; stateFile: string; serviceUrl?: string;
   /** Wall time of the whole run, and of the part spent waiting for propagation. */
   elapsedMs: number; waitedMs: number;
+  /** Wall time of each group of checks (a stage's, the probe's) in its last round. */
+  timings: Record<string, number>;
   checks: (CheckResult & { ok: boolean })[];
 }
 
@@ -78,7 +80,9 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   checkCredentials(o.env);
   const ctx = contextFromState({ env: o.env, state, statePath, emit: () => undefined, signal: o.signal, persist: false });
   const all = groups(ctx, o.fetch);
-  const byGroup = new Map<string, CheckResult[]>(await Promise.all(all.map(async (g) => [g.id, await g.run()] as const)));
+  const timings: Record<string, number> = {};
+  const timed = async (g: Group) => { const t0 = Date.now(); const r = await g.run(); timings[g.id] = Date.now() - t0; return r; };
+  const byGroup = new Map<string, CheckResult[]>(await Promise.all(all.map(async (g) => [g.id, await timed(g)] as const)));
   const current = () => settle(all.flatMap((g) => byGroup.get(g.id)!));
   o.emit({ type: 'checked', results: current() });
 
@@ -93,11 +97,11 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
     o.emit({ type: 'waiting', pending, elapsedMs: Date.now() - waitStart, nextInMs });
     await sleep(nextInMs, o.signal);
     const again = all.filter((g) => byGroup.get(g.id)!.some((c) => c.status === 'propagating'));
-    await Promise.all(again.map(async (g) => byGroup.set(g.id, await g.run())));
+    await Promise.all(again.map(async (g) => byGroup.set(g.id, await timed(g))));
     waitedMs = Date.now() - waitStart;
   }
   const checks = current().map((c) => ({ ...c, ok: c.status === 'ok' }));
   const order = (s: CheckResult['stage']) => (s === 'signin' ? STAGES.length : STAGES.indexOf(s));
   checks.sort((a, b) => order(a.stage) - order(b.stage));
-  return { ok: checks.every((c) => c.ok), stateFile: statePath, serviceUrl: ctx.state.stage('deploy').resources.uri, elapsedMs: Date.now() - started, waitedMs, checks };
+  return { ok: checks.every((c) => c.ok), stateFile: statePath, serviceUrl: ctx.state.stage('deploy').resources.uri, elapsedMs: Date.now() - started, waitedMs, timings, checks };
 }

@@ -95,13 +95,15 @@ export const deployStage: Stage = {
     await ctx.apisReady();
 
     // The IAP service agent: idempotent, no read endpoint; the email may be absent in the answer.
-    if (!ctx.state.stage('deploy').resources.iapAgent) {
+    // Nothing but the invoker grant needs it, so it is generated while the service deploys.
+    const agentReady = ctx.state.stage('deploy').resources.iapAgent ? Promise.resolve() : (async () => {
       step('generating the IAP service agent');
       const su = ctx.google.serviceusageBeta;
       const op = await gdata(ctx, () => su.services.generateServiceIdentity({ parent: `projects/${ctx.inputs.projectNumber}/services/iap.googleapis.com` }), 'deploy');
       const done = await pollOperation((name) => su.operations.get({ name }), op, { signal: ctx.signal });
       await ctx.state.recordResource('deploy', 'iapAgent', (done.response as { email?: string } | undefined)?.email ?? n.agent);
-    }
+    })();
+    agentReady.catch(() => undefined); // awaited below; a failure surfaces there
 
     // Runtime service account.
     const saName = `projects/${ctx.inputs.project}/serviceAccounts/${n.saEmail}`;
@@ -166,6 +168,7 @@ export const deployStage: Stage = {
     if (s.uri) await ctx.state.recordResource('deploy', 'uri', s.uri);
 
     // Who may invoke: the IAP agent yes, the public no.
+    await agentReady;
     const policy: PolicyAccess = {
       get: () => gdata(ctx, () => services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 }), 'deploy'),
       // One attempt: addMembers/removeMembers retry the whole read-modify-write.
