@@ -5,8 +5,8 @@ import { z } from 'zod';
 
 export const STATE_VERSION = 1;
 
-export const STAGES = ['deploy', 'auth0-app', 'workforce-pool', 'oauth-client', 'iap-settings', 'access'] as const;
-export type StageId = (typeof STAGES)[number];
+import { STAGES, type StageId } from './stages.js';
+export { STAGES, type StageId };
 
 export const StageStatus = z.enum(['pending', 'in-progress', 'done', 'failed', 'destroying', 'destroyed']);
 

@@ -1,18 +1,25 @@
 // `iap-auth0 status`: what the state file says, and what to run next. Reads one local file.
 import { EXIT, UserError } from '../exit-codes.js';
-import { readState, StateError, DEFAULT_STATE_PATH } from '../../state/store.js';
+import { readStateQuick } from '../../state/read-quick.js';
 import { statusReport } from '../../core/status.js';
-import { colorsFor } from '../render.js';
+import { paint } from '../ansi.js';
+
+// Not imported from state/store.js: it loads the schema library, and status must start at once.
+const DEFAULT_STATE_PATH = '.iap-auth0/state.json';
 
 export interface StatusCommandOptions { json?: boolean; state?: string }
 
 export async function statusCommand(opts: StatusCommandOptions): Promise<void> {
   const file = opts.state ?? DEFAULT_STATE_PATH;
   let state;
-  try { state = await readState(file); } catch (e) { if (e instanceof StateError) throw new UserError(e.message, EXIT.USAGE, e.hint); throw e; }
+  try { state = await readStateQuick(file); } catch (e) {
+    const { StateError } = await import('../../state/store.js');
+    if (e instanceof StateError) throw new UserError(e.message, EXIT.USAGE, e.hint);
+    throw e;
+  }
   const r = statusReport(file, state);
   if (opts.json) { process.stdout.write(JSON.stringify(r, null, 2) + '\n'); process.exitCode = EXIT.OK; return; }
-  const c = colorsFor(process.stdout);
+  const c = paint(process.stdout);
   const ui = { line: (t: string) => process.stdout.write(t + '\n') };
   if (!r.exists) {
     ui.line(`No state file at ${file}: nothing set up yet.`);

@@ -1,0 +1,102 @@
+// The command line: every command, flag and help text (commander). Loaded by main.ts only when a
+// fast path does not apply, because commander alone takes about 12 ms to load.
+import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { parseDuration } from '../lib/duration.js';
+
+export const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('iap-auth0')
+    .description('Put a Cloud Run app behind Identity-Aware Proxy, signing in with your Auth0 tenant.')
+    .version(pkg.version, '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .option('--debug', 'trace every API call and retry on stderr (secrets redacted), and show stack traces')
+    .exitOverride()
+    .hook('preAction', (cmd) => { if (cmd.opts().debug) process.env.IAP_AUTH0_DEBUG = '1'; });
+
+  program.command('init')
+    .description('set up (or resume setting up) a Cloud Run service behind IAP with Auth0 sign-in')
+    .option('--project <id>', 'Google Cloud project id (env GOOGLE_CLOUD_PROJECT, CLOUDSDK_CORE_PROJECT)')
+    .option('--region <region>', 'Cloud Run region (env CLOUDSDK_RUN_REGION; default us-central1)')
+    .option('--service <name>', 'Cloud Run service name')
+    .option('--image <ref>', 'container image (default us-docker.pkg.dev/cloudrun/container/hello)')
+    .option('--organization <id>', 'organization for the workforce pool, only when the project has none')
+    .option('--auth0-domain <domain>', 'Auth0 tenant domain (env AUTH0_DOMAIN)')
+    .option('--pool <id>', 'workforce pool id (default derived from service and project)')
+    .option('--provider <id>', 'workforce provider id (default auth0)')
+    .option('--oauth-client <id>', 'IAM OAuth client id (default iap-auth0-SERVICE)')
+    .option('--allow <member>', 'who may sign in: pool (default), user:<auth0 user id>, group:<name>; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--scope <scope>', 'IAP settings and access on the service (default) or the whole project', choice(['service', 'project']))
+    .option('--state <path>', 'state file (default .iap-auth0/state.json)')
+    .option('-y, --yes', 'do not ask: take defaults, fail on missing input')
+    .option('--json', 'print one JSON document on stdout (implies --yes)')
+    .option('--dry-run', 'show the plan and change nothing')
+    .option('--adopt', 'take over resources with our ids that iap-auth0 did not create')
+    .option('--no-audience-env', 'do not set IAP_AUDIENCE (the audience your app checks) on the service')
+    .option('--verify [duration]', 'when done, run verify --wait DURATION (default 10m); asked on a terminal', duration)
+    // --no-audience-env defaults to true; only an explicit flag may override the recorded choice.
+    .action(async (opts, cmd: Command) => (await import('./commands/init.js')).initCommand({ ...opts, audienceEnv: cmd.getOptionValueSource('audienceEnv') === 'default' ? undefined : opts.audienceEnv }));
+
+  program.command('demo')
+    .description('run the whole story on the embedded sandbox in seconds: init, verify, a real sign-in, status, destroy')
+    .action(async () => (await import('./commands/demo.js')).demoCommand());
+
+  program.command('verify')
+    .description('check, live, that everything init built is there and unchanged, and probe the sign-in chain (exit 3 if something does not hold)')
+    .option('--wait [duration]', 'keep re-checking what may still be propagating, up to DURATION (default 10m when given without a value)', duration)
+    .option('--json', 'print one JSON document on stdout')
+    .option('--state <path>', 'state file (default .iap-auth0/state.json)')
+    .action(async (opts) => (await import('./commands/verify.js')).verifyCommand(opts));
+
+  program.command('destroy')
+    .description('delete, in reverse order, exactly what iap-auth0 created (as recorded in the state file)')
+    .option('--force', 'do not ask for confirmation (required when not in a terminal)')
+    .option('--keep <stages>', 'leave these stages\' resources alone, comma-separated: deploy, auth0-app, workforce-pool, oauth-client, iap-settings, access')
+    .option('--json', 'print one JSON document on stdout (needs --force)')
+    .option('--state <path>', 'state file (default .iap-auth0/state.json)')
+    .action(async (opts) => (await import('./commands/destroy.js')).destroyCommand(opts));
+
+  program.command('status')
+    .description('show, from the state file alone (no network), what is set up and what to run next')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--state <path>', 'state file (default .iap-auth0/state.json)')
+    .action(async (opts) => (await import('./commands/status.js')).statusCommand(opts));
+
+  program.command('dev')
+    .description('run a local front door in front of your app: sign in through Auth0 (or the sandbox) and get the same signed IAP header as in production')
+    .option('--route <prefix=url>', 'send paths starting with PREFIX to the server at URL, e.g. /api/=http://localhost:5000; repeatable, longest prefix wins', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--port <n>', 'port of the front door on localhost (0 = any free one)', integer, 8080)
+    .option('--sandbox', 'sign in through the embedded sandbox\'s Auth0 tenant instead of your own')
+    .option('--allow <member>', 'who may pass (default: what init granted; with --sandbox, everyone); repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--audience <aud>', 'audience of the assertions (default: your service\'s, from the state file)')
+    .option('--state <path>', 'state file (default .iap-auth0/state.json)')
+    .action(async (opts) => (await import('./commands/dev.js')).devCommand(opts));
+
+  program.command('sandbox')
+    .description('run a local emulation of Google Cloud (IAM, Cloud Run, IAP, Resource Manager, Service Usage), an Auth0 tenant and the browser sign-in chain; prints the environment that points iap-auth0 at it')
+    .option('--env-file <path>', 'also write the KEY=VALUE lines to this file (mode 0600)')
+    .option('--profile <name>', 'timing profile: fast (tests) or realistic (benchmarks)', choice(['fast', 'realistic']), 'fast')
+    .option('--faults <spec>', 'answer a share of API calls with 429/503, e.g. all=0.3 or iam=0.5:503,auth0=0.2:429')
+    .option('--seed <n>', 'seed for fault injection and generated values', integer, 1)
+    .option('--propagation <duration>', 'how long IAM and IAP changes take to reach the sign-in path (default: the profile\'s, 60ms fast, 6s realistic)', duration)
+    .action(async (opts) => (await import('./commands/sandbox.js')).sandboxCommand(opts));
+
+  return program;
+}
+
+function choice(allowed: string[]) {
+  return (value: string) => {
+    if (!allowed.includes(value)) throw new InvalidArgumentError(`use one of: ${allowed.join(', ')}.`);
+    return value;
+  };
+}
+function duration(value: string) {
+  try { return parseDuration(value); } catch (e) { throw new InvalidArgumentError((e as Error).message.replace(/^invalid duration "[^"]*": /, '') + '.'); }
+}
+function integer(value: string) {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('use a whole number.');
+  return Number(value);
+}
+
