@@ -25,6 +25,13 @@ export interface CoreContext {
   signinOrigin: string;
   /** Resolves when stage `id` has applied (rejects if it failed). Set by the runner. */
   after(id: StageId): Promise<void>;
+  /**
+   * Resolves when another stage reached a named point (`stage:point`), or finished, so a stage can
+   * start on what it needs before that stage is entirely done (rejects if it failed first).
+   */
+  until(milestone: `${StageId}:${string}`): Promise<void>;
+  /** Marks a named point of the calling stage as reached. */
+  reach(point: string): void;
   /** Memoized: the needed APIs are enabled and usable. */
   apisReady(): Promise<void>;
   /** Memoized: the Auth0 discovery document's issuer, verbatim (trailing slash included). */

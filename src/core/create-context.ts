@@ -10,7 +10,7 @@ import type { EventSink } from './events.js';
 
 export function createContext(opts: {
   env: NodeJS.ProcessEnv; inputs: ResolvedInputs; state: StateHandle; emit: EventSink; signal: AbortSignal;
-}): Omit<CoreContext, 'after'> {
+}): Omit<CoreContext, 'after' | 'until' | 'reach'> {
   const { env, inputs } = opts;
   const once = <T>(f: () => Promise<T>) => { let p: Promise<T> | undefined; return () => (p ??= f()); };
   const google = googleClients(env, { quotaProject: inputs.project });

@@ -39,10 +39,12 @@ export async function gcall<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: ()
       });
     } catch (e) {
       // An API just enabled answers SERVICE_DISABLED until the enablement has propagated (about a
-      // minute at most): ask again every 250-400 ms for up to two minutes rather than backing off
-      // exponentially, so the call goes through soon after the API is ready.
-      if (!isServiceDisabled(e) || Date.now() - started > 120_000) throw e;
-      const delay = 250 + Math.round(Math.random() * 150);
+      // minute at most): ask again on a fixed, short cadence for up to two minutes rather than
+      // backing off exponentially, so the call goes through soon after the API is ready.
+      const waited = Date.now() - started;
+      if (!isServiceDisabled(e) || waited > 120_000) throw e;
+      // Often enough to notice within a fraction of a second at first, gently after that.
+      const delay = (waited < 5_000 ? 150 : waited < 30_000 ? 1_000 : 2_000) + Math.round(Math.random() * 100);
       ctx.emit({ type: 'retry', stage, text: `API still being enabled; retry ${attempt} in ${delay} ms` });
       await sleep(delay, ctx.signal);
     }

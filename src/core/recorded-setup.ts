@@ -37,5 +37,5 @@ export function contextFromState(o: { env: NodeJS.ProcessEnv; state: State; stat
   }
   const inputs: ResolvedInputs = { ...i, projectNumber: i.projectNumber, organization: i.organization, adopt: false };
   const handle = new StateHandle(o.statePath, o.state, o.persist);
-  return { ...createContext({ env: o.env, inputs, state: handle, emit: o.emit, signal: o.signal }), after: async () => undefined };
+  return { ...createContext({ env: o.env, inputs, state: handle, emit: o.emit, signal: o.signal }), after: async () => undefined, until: async () => undefined, reach: () => undefined };
 }

@@ -31,13 +31,19 @@ export class DependencyFailed extends Error {
 export interface StageResult { id: StageId; ok: boolean; summary?: string; error?: unknown }
 
 /** Applies all stages concurrently, honouring their awaits; never rejects, reports per stage. */
-export async function runStages(stages: Stage[], ctx: Omit<CoreContext, 'after'>): Promise<StageResult[]> {
+export async function runStages(stages: Stage[], ctx: Omit<CoreContext, 'after' | 'until' | 'reach'>): Promise<StageResult[]> {
   const done = new Map<StageId, Promise<void>>();
   const resolvers = new Map<StageId, { resolve: () => void; reject: (e: unknown) => void }>();
   for (const s of stages) {
     done.set(s.id, new Promise<void>((resolve, reject) => resolvers.set(s.id, { resolve, reject })));
     done.get(s.id)!.catch(() => undefined); // observed through after(); avoid unhandled rejections
   }
+  const marks = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  const mark = (name: string) => {
+    let m = marks.get(name);
+    if (!m) { let resolve!: () => void; const promise = new Promise<void>((r) => (resolve = r)); marks.set(name, (m = { promise, resolve })); }
+    return m;
+  };
   const full = (id: StageId): CoreContext => ({
     ...ctx,
     after: (dep) => {
@@ -45,6 +51,13 @@ export async function runStages(stages: Stage[], ctx: Omit<CoreContext, 'after'>
       if (!p) return Promise.resolve(); // not part of this run: already done earlier
       return p.catch(() => { throw new DependencyFailed(id, dep); });
     },
+    until: (milestone) => {
+      const dep = milestone.split(':')[0] as StageId;
+      const p = done.get(dep);
+      if (!p) return Promise.resolve();
+      return Promise.race([mark(milestone).promise, p]).catch(() => { throw new DependencyFailed(id, dep); });
+    },
+    reach: (point) => mark(`${id}:${point}`).resolve(),
   });
   const one = async (s: Stage): Promise<StageResult> => {
     const c = full(s.id);

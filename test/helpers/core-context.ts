@@ -12,7 +12,7 @@ import type { CoreEvent } from '../../src/core/events.js';
 import { derivedIds } from '../../src/inputs/schema.js';
 import { STATE_VERSION } from '../../src/state/schema.js';
 
-export interface TestContext { ctx: Omit<CoreContext, 'after'>; events: CoreEvent[]; state: StateHandle; stateFile: string }
+export interface TestContext { ctx: Omit<CoreContext, 'after' | 'until' | 'reach'>; events: CoreEvent[]; state: StateHandle; stateFile: string }
 
 export async function makeContext(sb: Sandbox, overrides: Partial<ResolvedInputs> = {}, stateFile?: string): Promise<TestContext> {
   const service = overrides.service ?? 'hello';

@@ -103,6 +103,9 @@ export const auth0AppStage: Stage = {
         const id = app.client_id!;
         app = { ...app, ...(await withRetry(() => mgmt.clients.update(id, patch), retry)) as Client };
       }
+      // The provider needs only this much: the app, its callback and grant. The login URI below
+      // waits for the deploy; the pool stage need not wait with it.
+      ctx.reach('client');
 
       // The service URL as Application Login URI and web origin, once the deploy knows it.
       await ctx.after('deploy');

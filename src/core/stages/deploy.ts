@@ -8,7 +8,7 @@ import { IAP_AGENT_EMAIL, IAP_AUDIENCE, serviceAccountId } from '../../lib/ids.j
 import { derivedIds } from '../../inputs/schema.js';
 import { gdata, gonce, planRead } from '../google-call.js';
 import { googleFailure, isConflict, unlessNotFound } from '../google-errors.js';
-import { pollOperation } from '../poll.js';
+import { pollOperation, OperationError } from '../poll.js';
 import { addMembers, removeMembers, membersOf, type PolicyAccess } from '../iam-policy.js';
 import { notOurs } from '../coded-error.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
@@ -127,8 +127,18 @@ export const deployStage: Stage = {
     // The service: resume a recorded operation, else create or update.
     const services = ctx.google.run.projects.locations.services;
     const ops = ctx.google.run.projects.locations.operations;
+    // Cloud Run operations have a long-poll :wait, so the deploy is seen done the moment it is,
+    // without polling; each wait is capped at 10 s to report progress, and aborts on Ctrl-C.
     const pollRun = async (opName: string) => {
-      await pollOperation((name) => ops.get({ name }), { name: opName }, { signal: ctx.signal, onPoll: (ms) => ctx.emit({ type: 'waiting', stage: 'deploy', text: 'Cloud Run is deploying', elapsedMs: ms }) });
+      const start = Date.now();
+      for (;;) {
+        const op = await gdata(ctx, () => ops.wait({ name: opName, requestBody: { timeout: '10s' } }, { signal: ctx.signal }), 'deploy');
+        if (op.done) {
+          if (op.error) throw new OperationError(opName, op.error.code ?? undefined, op.error.message ?? 'Cloud Run operation failed');
+          break;
+        }
+        ctx.emit({ type: 'waiting', stage: 'deploy', text: 'Cloud Run is deploying', elapsedMs: Date.now() - start });
+      }
       await ctx.state.recordOperation('deploy', 'service', undefined);
     };
     const recorded = ctx.state.stage('deploy').operations.service;

@@ -94,7 +94,7 @@ export const workforcePoolStage: Stage = {
     await ctx.state.recordResource('workforce-pool', 'pool', poolName);
 
     // The provider needs the Auth0 app (client id and secret) and the issuer.
-    await ctx.after('auth0-app');
+    await ctx.until('auth0-app:client');
     const clientId = ctx.state.stage('auth0-app').resources.clientId;
     if (!clientId) throw new Error('the Auth0 app is not recorded; run iap-auth0 init again');
     const issuer = await ctx.auth0Issuer();
