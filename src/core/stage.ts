@@ -82,7 +82,7 @@ export async function runStages(stages: Stage[], ctx: Omit<CoreContext, 'after' 
     }
   };
   // IAP_AUTH0_SEQUENTIAL=1 runs one stage after the other (the benchmark's contrast run).
-  if (ctx.env.IAP_AUTH0_SEQUENTIAL === '1') {
+  if (ctx.env?.IAP_AUTH0_SEQUENTIAL === '1') {
     const out: StageResult[] = [];
     for (const s of stages) out.push(await one(s));
     return out;

@@ -46,7 +46,7 @@ for (const [name, faults, seed] of KINDS.flatMap(([n, f, s]) => SEEDS.map((k) =>
     const log = sb.world.requests;
     const refused = log.filter((r) => r.status === 429 || r.status === 503).length;
     const lost = log.filter((r) => r.lost).length;
-    assert.ok(faults.includes('lost') ? lost >= 3 : refused >= 10, `faults were injected (refused ${refused}, lost ${lost})`);
+    assert.ok(faults.includes('lost') ? lost >= 1 : refused >= 10, `faults were injected (refused ${refused}, lost ${lost})`);
     t.diagnostic(`${log.filter((r) => r.api !== 'frontdoor' && r.api !== 'signin').length} API requests, ${refused} answered 429/503, ${lost} changes made with their answer lost`);
     await assertNoSecretLeaked(sb, outputs, [cwd]);
   });

@@ -2,7 +2,7 @@
 // RSA key per tenant, published at /.well-known/jwks.json with its X.509 certificate (x5c), and
 // shown to Management API callers as the clients' `signing_keys`.
 import { createPrivateKey, createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
-import selfsigned from 'selfsigned';
+import { selfSignedRsa } from '../core/tls.js';
 
 export interface TenantKey {
   kid: string;
@@ -17,15 +17,12 @@ export interface TenantKey {
 export async function createTenantKey(domain: string): Promise<TenantKey> {
   const host = domain.replace(/:\d+$/, '');
   // Auth0's tenant certificate: self-signed, CN = the tenant domain, valid for years.
-  const pems = await selfsigned.generate([{ name: 'commonName', value: host }], {
-    keyType: 'rsa', keySize: 2048, algorithm: 'sha256', pkcs7: true,
-    notBeforeDate: new Date(Date.now() - 60_000), notAfterDate: new Date(Date.now() + 10 * 365 * 86_400_000),
-  } as any);
-  const privateKey = createPrivateKey(pems.private);
+  const pems = selfSignedRsa(host, 10 * 365);
+  const privateKey = createPrivateKey(pems.privatePem);
   const publicKey = createPublicKey(privateKey);
-  const der = new X509Certificate(pems.cert).raw.toString('base64');
+  const der = new X509Certificate(pems.certPem).raw.toString('base64');
   // Auth0 kids are opaque base64url strings.
   const kid = randomBytes(16).toString('base64url');
   const privateJwk = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig', x5c: [der] };
-  return { kid, privateJwk, privateKey, publicKey, certPem: pems.cert, pkcs7: (pems as any).pkcs7 ?? '' };
+  return { kid, privateJwk, privateKey, publicKey, certPem: pems.certPem, pkcs7: pems.pkcs7 };
 }
