@@ -28,7 +28,7 @@ export async function destroyCommand(opts: DestroyCommandOptions): Promise<void>
         for (const l of destroyPlanLines(plan)) ui.line(l);
         if (opts.force) return true;
         if (!interactive) throw new UserError('destroy deletes cloud resources and needs confirmation: nothing was deleted', EXIT.USAGE, 'run it in a terminal to confirm, or pass --force');
-        const { confirm } = await import('@inquirer/prompts');
+        const { default: confirm } = await import('@inquirer/confirm');
         try {
           return await confirm({ message: 'Delete all of this?', default: false }, { output: process.stderr, signal: controller.signal });
         } catch (e) {

@@ -23,7 +23,7 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
   };
   process.on('SIGINT', onSigint);
   const prompt: Prompt | undefined = interactive ? async (q) => {
-    const { input } = await import('@inquirer/prompts');
+    const { default: input } = await import('@inquirer/input');
     try {
       return await input({ message: q.message, default: q.default, validate: q.validate }, { output: process.stderr, signal: controller.signal });
     } catch (e) {
@@ -60,7 +60,7 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
     ui.line(`Audience your app should expect in x-goog-iap-jwt-assertion: ${result.audience}`);
     let check = opts.verify;
     if (check === undefined && interactive) {
-      const { confirm } = await import('@inquirer/prompts');
+      const { default: confirm } = await import('@inquirer/confirm');
       const yes = await confirm({ message: 'IAM changes take 2 to 7 minutes to reach IAP. Verify now, waiting for them (up to 10 minutes)?', default: true }, { output: process.stderr }).catch(() => false);
       if (yes) check = true;
     }
