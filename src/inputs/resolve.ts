@@ -1,8 +1,8 @@
 // Resolving init's inputs: flag, then environment (gcloud's and Auth0's own variables), then the
 // recorded state, then a prompt (interactive only), then a default. Every value goes through the
-// same zod schema wherever it came from. Non-interactive, a missing required input is an error
+// same schema wherever it came from. Non-interactive, a missing required input is an error
 // naming the flag, raised before any API call.
-import type { z } from 'zod';
+import type { Checked } from '../lib/validate.js';
 import * as s from './schema.js';
 import { UserError } from '../cli/exit-codes.js';
 import type { StateInputs } from '../state/schema.js';
@@ -19,7 +19,7 @@ export type Prompt = (q: { name: string; message: string; default?: string; vali
 export const DEFAULT_IMAGE = 'us-docker.pkg.dev/cloudrun/container/hello';
 export const DEFAULT_REGION = 'us-central1';
 
-interface Spec { key: keyof StateInputs & keyof InitFlags; flag: string; env?: string[]; schema: z.ZodType<string>; message: string; fallback?: (r: Partial<StateInputs>) => string | undefined; required: boolean;
+interface Spec { key: keyof StateInputs & keyof InitFlags; flag: string; env?: string[]; schema: Checked<string>; message: string; fallback?: (r: Partial<StateInputs>) => string | undefined; required: boolean;
   /** Asked in interactive mode (with its default, so Enter accepts it). */
   ask: boolean }
 
@@ -28,13 +28,13 @@ const SPECS: Spec[] = [
   { key: 'service', flag: '--service', schema: s.serviceSchema, message: 'Cloud Run service name', required: true, ask: true },
   { key: 'region', flag: '--region', env: ['CLOUDSDK_RUN_REGION'], schema: s.regionSchema, message: 'Cloud Run region', fallback: () => DEFAULT_REGION, required: true, ask: true },
   { key: 'image', flag: '--image', schema: s.imageSchema, message: 'Container image', fallback: () => DEFAULT_IMAGE, required: true, ask: true },
-  { key: 'auth0Domain', flag: '--auth0-domain', env: ['AUTH0_DOMAIN'], schema: s.auth0DomainSchema as unknown as z.ZodType<string>, message: 'Auth0 domain (e.g. dev-abc123.us.auth0.com)', required: true, ask: true },
+  { key: 'auth0Domain', flag: '--auth0-domain', env: ['AUTH0_DOMAIN'], schema: s.auth0DomainSchema, message: 'Auth0 domain (e.g. dev-abc123.us.auth0.com)', required: true, ask: true },
   { key: 'pool', flag: '--pool', schema: s.poolSchema, message: 'Workforce pool id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).pool : undefined, required: true, ask: true },
   { key: 'provider', flag: '--provider', schema: s.providerSchema, message: 'Workforce provider id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).provider : undefined, required: true, ask: true },
   { key: 'oauthClient', flag: '--oauth-client', schema: s.oauthClientSchema, message: 'IAM OAuth client id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).oauthClient : undefined, required: true, ask: true },
 ];
 
-function check<T>(schema: z.ZodType<T>, value: string, from: string): T {
+function check<T>(schema: Checked<T>, value: string, from: string): T {
   const r = schema.safeParse(value);
   if (!r.success) throw new UserError(`${from}: ${r.error.issues[0].message}`);
   return r.data;

@@ -1,13 +1,11 @@
-// Input schemas: one zod schema per input, built on the real id rules (src/lib/ids.ts). The same
+// Input schemas: one schema (valibot) per input, built on the real id rules (src/lib/ids.ts). The same
 // schema validates flags, environment values, recorded state and prompt answers, so a value is
 // judged the same way wherever it came from.
-import { z } from 'zod';
+import * as v from 'valibot';
 import * as ids from '../lib/ids.js';
+import { checked } from '../lib/validate.js';
 
-const fromRule = (rule: ids.IdRule) => z.string().trim().superRefine((v, ctx) => {
-  const problem = rule(v);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const fromRule = (rule: ids.IdRule) => checked(v.pipe(v.string(), v.trim(), v.check((x) => !rule(x), (issue) => rule(String(issue.input)) ?? 'invalid')));
 
 export const projectSchema = fromRule(ids.projectId);
 export const regionSchema = fromRule(ids.region);
@@ -17,37 +15,37 @@ export const providerSchema = fromRule(ids.workforceProviderId);
 export const oauthClientSchema = fromRule(ids.oauthClientId);
 
 /** An organization id: digits only, as Resource Manager prints it (organizations/ prefix accepted). */
-export const organizationSchema = z.string().trim().transform((v) => v.replace(/^organizations\//, '')).pipe(
-  z.string().regex(/^\d{6,20}$/, 'organization "…" is invalid: use the numeric organization id, e.g. 123456789012 (gcloud organizations list)'));
+export const organizationSchema = checked(v.pipe(v.string(), v.trim(), v.transform((x) => x.replace(/^organizations\//, '')),
+  v.regex(/^\d{6,20}$/, 'organization "…" is invalid: use the numeric organization id, e.g. 123456789012 (gcloud organizations list)')));
 
 /**
  * An Auth0 domain as the Management API wants it: a bare host (optionally :port). People paste
  * URLs, so a scheme and trailing slash are removed; a path, query or user info is refused.
  */
-export const auth0DomainSchema = z.string().trim().transform((v, ctx) => {
-  const bare = v.replace(/^https?:\/\//i, '').replace(/\/+$/, '');
+const bareDomain = (x: string) => x.replace(/^https?:\/\//i, '').replace(/\/+$/, '');
+function domainOk(x: string): boolean {
+  const bare = bareDomain(x);
   const port = /:(\d+)$/.exec(bare)?.[1];
-  if (!/^[a-z0-9.-]+(:\d{1,5})?$/i.test(bare) || !bare.includes('.') || /\.\./.test(bare) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
-    ctx.addIssue({ code: 'custom', message: `Auth0 domain "${v}" is invalid: use the tenant's host, e.g. dev-abc123.us.auth0.com (no path; a port, if any, from 1 to 65535)` });
-    return z.NEVER;
-  }
-  return bare.toLowerCase();
-});
+  return /^[a-z0-9.-]+(:\d{1,5})?$/i.test(bare) && bare.includes('.') && !/\.\./.test(bare) && (port === undefined || (Number(port) >= 1 && Number(port) <= 65535));
+}
+export const auth0DomainSchema = checked(v.pipe(v.string(), v.trim(),
+  v.check(domainOk, (issue) => `Auth0 domain "${String(issue.input)}" is invalid: use the tenant's host, e.g. dev-abc123.us.auth0.com (no path; a port, if any, from 1 to 65535)`),
+  v.transform((x) => bareDomain(x).toLowerCase())));
 
 /** Container image references: [host[:port]/]path[:tag][@sha256:digest]. */
-export const imageSchema = z.string().trim().regex(
+export const imageSchema = checked(v.pipe(v.string(), v.trim(), v.regex(
   /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
-  'image reference is invalid: use e.g. us-docker.pkg.dev/cloudrun/container/hello or REGION-docker.pkg.dev/PROJECT/REPO/IMAGE:TAG');
+  'image reference is invalid: use e.g. us-docker.pkg.dev/cloudrun/container/hello or REGION-docker.pkg.dev/PROJECT/REPO/IMAGE:TAG')));
 
 /**
  * --allow members: `pool` (everyone in the pool, the default), `user:<auth0 sub>`,
  * `group:<name>` (needs a google.groups mapping), or a full principal:// / principalSet:// member.
  */
-export const allowSchema = z.string().trim().refine(
-  (v) => v === 'pool' || /^user:\S+$/.test(v) || /^group:\S+$/.test(v) || /^principal(Set)?:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/\S+$/.test(v),
-  { message: '--allow member is invalid: use pool, user:<auth0 user id such as auth0|64f…>, group:<group name> or a principal:// member' });
+export const allowSchema = checked(v.pipe(v.string(), v.trim(), v.check(
+  (x) => x === 'pool' || /^user:\S+$/.test(x) || /^group:\S+$/.test(x) || /^principal(Set)?:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/\S+$/.test(x),
+  '--allow member is invalid: use pool, user:<auth0 user id such as auth0|64f…>, group:<group name> or a principal:// member')));
 
-export const scopeSchema = z.enum(['service', 'project']);
+export const scopeSchema = checked(v.picklist(['service', 'project']));
 
 /** The IAM member an --allow value grants, given the pool. */
 export function allowMember(value: string, pool: string): string {

@@ -1,6 +1,6 @@
 // Reading the state file for `status`, which must answer at once: a plain JSON read and a
-// structural check by hand. Only a file that fails it is handed to the full schema (zod, ~50 ms to
-// load), so a damaged file still gets the precise message.
+// structural check by hand. Only a file that fails it is handed to the full schema and its library,
+// so a damaged file still gets the precise message.
 import { readFile } from 'node:fs/promises';
 import { STAGES } from './stages.js';
 import type { State } from './schema.js';

@@ -1,54 +1,55 @@
 // The state file's schema. Versioned: a file from a newer iap-auth0 is refused, never rewritten.
 // It holds inputs, resource names, generated ids, operation names and stage progress, and no
 // secret: secrets are re-read from their source (Auth0 client get, credential get) when needed.
-import { z } from 'zod';
+import * as v from 'valibot';
+import { STAGES, type StageId } from './stages.js';
+import { checked } from '../lib/validate.js';
+export { STAGES, type StageId };
 
 export const STATE_VERSION = 1;
 
-import { STAGES, type StageId } from './stages.js';
-export { STAGES, type StageId };
+export const STAGE_STATUSES = ['pending', 'in-progress', 'done', 'failed', 'destroying', 'destroyed'] as const;
 
-export const StageStatus = z.enum(['pending', 'in-progress', 'done', 'failed', 'destroying', 'destroyed']);
-
-const StageRecord = z.object({
-  status: StageStatus,
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
+const StageRecord = v.strictObject({
+  status: v.picklist(STAGE_STATUSES),
+  startedAt: v.optional(v.string()),
+  finishedAt: v.optional(v.string()),
   /** Long-running operations in flight, so a resumed run polls them instead of re-creating. */
-  operations: z.record(z.string(), z.string()).default({}),
+  operations: v.optional(v.record(v.string(), v.string()), () => ({})),
   /** What this stage created or adopted (resource names, generated ids). Never secrets. */
-  resources: z.record(z.string(), z.string()).default({}),
+  resources: v.optional(v.record(v.string(), v.string()), () => ({})),
   /** Members/fields this stage added to shared things, so destroy removes only those. */
-  added: z.array(z.string()).optional(),
-  error: z.string().optional(),
-}).strict();
+  added: v.optional(v.array(v.string())),
+  error: v.optional(v.string()),
+});
 
-export const Inputs = z.object({
-  project: z.string(),
-  projectNumber: z.string().optional(),
-  organization: z.string().optional(),
-  region: z.string(),
-  service: z.string(),
-  image: z.string(),
-  auth0Domain: z.string(),
-  pool: z.string(),
-  provider: z.string(),
-  oauthClient: z.string(),
-  allow: z.array(z.string()),
-  scope: z.enum(['service', 'project']),
+const InputsSchema = v.strictObject({
+  project: v.string(),
+  projectNumber: v.optional(v.string()),
+  organization: v.optional(v.string()),
+  region: v.string(),
+  service: v.string(),
+  image: v.string(),
+  auth0Domain: v.string(),
+  pool: v.string(),
+  provider: v.string(),
+  oauthClient: v.string(),
+  allow: v.array(v.string()),
+  scope: v.picklist(['service', 'project']),
   /** Set IAP_AUDIENCE on the service's container (default true). */
-  audienceEnv: z.boolean().optional(),
-}).strict();
+  audienceEnv: v.optional(v.boolean()),
+});
 
-export const StateFile = z.object({
-  version: z.literal(STATE_VERSION),
-  tool: z.literal('iap-auth0'),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  inputs: Inputs,
-  stages: z.partialRecord(z.enum(STAGES), StageRecord).default({}),
-}).strict();
+const StateSchema = v.strictObject({
+  version: v.literal(STATE_VERSION),
+  tool: v.literal('iap-auth0'),
+  createdAt: v.string(),
+  updatedAt: v.string(),
+  inputs: InputsSchema,
+  stages: v.optional(v.record(v.picklist(STAGES), StageRecord), () => ({})),
+});
 
-export type State = z.infer<typeof StateFile>;
-export type StageState = z.infer<typeof StageRecord>;
-export type StateInputs = z.infer<typeof Inputs>;
+export type StageState = v.InferOutput<typeof StageRecord>;
+export type StateInputs = v.InferOutput<typeof InputsSchema>;
+export type State = Omit<v.InferOutput<typeof StateSchema>, 'stages'> & { stages: Partial<Record<StageId, StageState>> };
+export const StateFile = checked(StateSchema) as unknown as import('../lib/validate.js').Checked<State>;
