@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UserError } from '../exit-codes.js';
+import { untilStopped } from '../until-stopped.js';
 import { routeTable, type Route } from '../../dev/routes.js';
 import { allowSchema } from '../../inputs/schema.js';
 import { DEFAULT_STATE_PATH } from '../../state/store.js';
@@ -52,11 +53,7 @@ export async function devCommand(opts: DevCommandOptions): Promise<void> {
       `Give your app IAP_AUDIENCE and IAP_AUTH0_DEV_JWKS_URL (above) so iap-auth0/identity accepts the local key. Ctrl-C stops.`,
       '',
     ].join('\n'));
-    await new Promise<void>((resolve) => {
-      const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilStopped();
   } finally {
     for (const s of servers) { s.close(); s.closeAllConnections(); }
     for (const c of cleanups.reverse()) await c().catch((e) => log(`cleanup: ${(e as Error).message}`));

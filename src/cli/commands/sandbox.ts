@@ -4,6 +4,7 @@ import { writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { parseFaultSpec } from '../../sandbox/core/faults.js';
 import { EXIT, UserError } from '../exit-codes.js';
+import { untilStopped } from '../until-stopped.js';
 
 export interface SandboxCommandOptions { envFile?: string; profile: 'fast' | 'realistic'; faults?: string; seed: number; propagation?: number }
 
@@ -33,11 +34,7 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void>
     'Press Ctrl-C to stop.',
     '',
   ].join('\n'));
-  await new Promise<void>((resolve) => {
-    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped();
   await sb.stop();
   process.exitCode = EXIT.OK;
 }
