@@ -9,8 +9,9 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
+import Fastify from 'fastify';
 import { SignJWT, exportJWK, generateKeyPair, base64url, type JWK } from 'jose';
-import { verifyIapAssertion, iapAudience, iapMiddleware, IapAssertionError, type IapAssertionErrorCode } from '../src/identity/index.js';
+import { verifyIapAssertion, iapAudience, iapMiddleware, iapFastifyHook, IapAssertionError, type IapAssertionErrorCode } from '../src/identity/index.js';
 import { IapSigner } from '../src/lib/iap-signer.js';
 import { useSandbox } from './helpers/sandbox.js';
 import { runCli } from './helpers/cli.js';
@@ -161,6 +162,28 @@ test('middleware: plain http and Express attach the identity or answer 401 JSON;
     await new Promise((r) => { server.close(r); server.closeAllConnections(); });
   }
   await ks.close();
+});
+
+test('Fastify hook: the identity on the request, or 401 JSON before the handler runs', async () => {
+  const f = await forger();
+  const ks = await keyServer(() => ({ keys: [f.jwk] }));
+  const app = Fastify();
+  let handled = 0;
+  app.addHook('onRequest', iapFastifyHook({ audience: AUD, jwksUrl: ks.url }));
+  app.get('/', async (request) => { handled++; return { email: (request as any).iapIdentity.email }; });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const ok = await fetch(url, { headers: { 'x-goog-iap-jwt-assertion': await f.sign() } });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { email: 'alice@example.com' });
+    const bad = await fetch(url, { headers: { 'x-goog-iap-jwt-assertion': await f.sign({ aud: '/projects/1/locations/x/services/y' }) } });
+    assert.equal(bad.status, 401);
+    assert.equal((await bad.json() as { code: string }).code, 'wrong_audience');
+    assert.equal(handled, 1, 'the handler ran only for the verified request');
+  } finally {
+    await app.close();
+    await ks.close();
+  }
 });
 
 test('iapAudience uses the project number', () => {

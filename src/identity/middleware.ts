@@ -44,12 +44,15 @@ export function iapMiddleware(opts: VerifyOptions = {}) {
 
 /** Fastify: fastify.addHook('onRequest', iapFastifyHook({ audience })); then request.iapIdentity. */
 export function iapFastifyHook(opts: VerifyOptions = {}) {
-  return async (request: { headers: IncomingMessage['headers']; iapIdentity?: IapIdentity }, reply: { code(n: number): { send(body: unknown): unknown } }): Promise<void> => {
+  return async <R extends { code(n: number): { send(body: unknown): R } }>(request: { headers: IncomingMessage['headers']; iapIdentity?: IapIdentity }, reply: R): Promise<R | undefined> => {
     try {
       request.iapIdentity = await identify(request, opts);
+      return undefined;
     } catch (e) {
       const err = e instanceof IapAssertionError ? e : new IapAssertionError('malformed', String(e));
-      await reply.code(err.code === 'misconfigured' ? 500 : err.code === 'keys_unavailable' ? 503 : 401).send({ error: 'unauthorized', code: err.code, message: err.message });
+      const status = err.code === 'misconfigured' ? 500 : err.code === 'keys_unavailable' ? 503 : 401;
+      // Returning the reply tells Fastify the request is answered; the handler does not run.
+      return reply.code(status).send({ error: status === 401 ? 'unauthorized' : 'iap_verification_unavailable', code: err.code, message: err.message });
     }
   };
 }
