@@ -16,10 +16,10 @@ import { allowed } from '../src/dev/access.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-async function serve(handler: http.RequestListener): Promise<{ url: string; close(): void }> {
+async function serve(handler: http.RequestListener): Promise<{ url: string; server: http.Server; close(): void }> {
   const s = http.createServer(handler);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return { url: `http://localhost:${(s.address() as { port: number }).port}`, close: () => { s.close(); s.closeAllConnections(); } };
+  return { url: `http://localhost:${(s.address() as { port: number }).port}`, server: s, close: () => { s.close(); s.closeAllConnections(); } };
 }
 
 test('routes and access rules', () => {
@@ -126,6 +126,14 @@ test('dev with the state file: the real Auth0 app gets a localhost callback whil
       res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ email: id.email }));
     } catch (e) { res.writeHead(401); res.end((e as Error).message); }
   });
+  // The same server speaks "WebSocket" on upgrade: it answers 101, then greets the verified caller.
+  app.server.on('upgrade', async (req: http.IncomingMessage, socket: import('node:stream').Duplex) => {
+    try {
+      const id = await verifyIapAssertion(req.headers['x-goog-iap-jwt-assertion'], { audience, env: { IAP_AUTH0_DEV_JWKS_URL: `${origin}/__iap-auth0/jwks` } });
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      socket.write(`hello ${id.email}`);
+    } catch { socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n'); }
+  });
   let origin = '';
   const start = async (extra: string[] = []) => {
     const dev = startCli(['dev', '--port', '0', '--route', `/=${app.url}`, ...extra], sb.env, cwd);
@@ -143,6 +151,24 @@ test('dev with the state file: the real Auth0 app gets a localhost callback whil
   const page = await new Browserless().signIn(`${origin}/whoami`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
   assert.equal(page.status, 200, page.text);
   assert.deepEqual(JSON.parse(page.text), { email: sb.env.IAP_AUTH0_TEST_USER_EMAIL });
+  // A WebSocket upgrade goes through with the session and the identity; without it, 401.
+  const upgrade = (cookie?: string) => new Promise<{ status: number; greeting?: string }>((resolve, reject) => {
+    const r = http.request(`${origin}/ws`, { headers: { connection: 'Upgrade', upgrade: 'websocket', ...(cookie ? { cookie } : {}) } });
+    r.on('upgrade', (res, socket, head) => {
+      // The greeting may arrive with the 101 (in `head`) or right after it.
+      const done = (d: Buffer) => { resolve({ status: res.statusCode!, greeting: d.toString() }); socket.destroy(); };
+      if (head.length) done(head); else socket.once('data', done);
+    });
+    r.on('response', (res) => { res.resume(); resolve({ status: res.statusCode! }); });
+    r.on('error', reject);
+    r.end();
+  });
+  const jar = new Browserless();
+  await jar.signIn(`${origin}/whoami`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
+  assert.equal((await upgrade()).status, 401);
+  const ws = await upgrade(jar.jar.header(new URL(origin)));
+  assert.equal(ws.status, 101);
+  assert.equal(ws.greeting, `hello ${sb.env.IAP_AUTH0_TEST_USER_EMAIL}`, 'the upstream verified the assertion on the upgrade request');
   dev.child.kill('SIGTERM');
   assert.equal((await dev.done).code, 0);
   assert.deepEqual(await callbacks(), before, 'removed on exit, the others kept');

@@ -4,11 +4,15 @@
 //   ?gcp-iap-mode=CLEAR_LOGIN_COOKIE   signs out, as on IAP
 //   anything else, no session:  XHR / fetch → 401 (as IAP answers XHR); a page → Auth0 sign-in
 //   signed in, not allowed:     IAP's "You don't have access" page (403)
+//   WebSocket upgrades:         the same checks (401 without a session), then a tunnel
 //   signed in and allowed:      proxied to the route's server with x-goog-iap-jwt-assertion
 //                               (ES256, IAP's claims, the production audience) and the
 //                               x-goog-authenticated-user-* headers; any sent by the client are dropped.
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { pickRoute, type Route } from './routes.js';
 import { allowed, type DevIdentity } from './access.js';
@@ -27,7 +31,13 @@ export interface FrontDoorOptions {
 
 interface Session { identity: DevIdentity; expiresAt: number }
 
-export function devFrontDoor(o: FrontDoorOptions): http.RequestListener {
+export interface DevFrontDoor {
+  request: http.RequestListener;
+  /** WebSocket (and other Upgrade) requests: the same session and access checks, then a tunnel. */
+  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+export function devFrontDoor(o: FrontDoorOptions): DevFrontDoor {
   const sessions = new Map<string, Session>();
   const pending = new Map<string, { nonce: string; returnTo: string; at: number }>();
   const redirectUri = `${o.origin}${DEV_PATH}/callback`;
@@ -37,7 +47,7 @@ export function devFrontDoor(o: FrontDoorOptions): http.RequestListener {
     res.end(body);
   };
 
-  return async (req, res) => {
+  const request: http.RequestListener = async (req, res) => {
     const url = new URL(req.url ?? '/', o.origin);
     try {
       if (url.pathname === `${DEV_PATH}/jwks`) {
@@ -89,6 +99,45 @@ export function devFrontDoor(o: FrontDoorOptions): http.RequestListener {
       else res.destroy();
     }
   };
+
+  const upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const refuse = (status: number, text: string) => { socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${text}`); };
+    const url = new URL(req.url ?? '/', o.origin);
+    const sid = cookies(req)[COOKIE];
+    const session = sid ? sessions.get(sid) : undefined;
+    // A WebSocket cannot follow a sign-in redirect: no session is 401, as IAP answers XHR.
+    if (!session || session.expiresAt < Date.now()) return refuse(401, iapXhrUnauthorized().text!);
+    if (!allowed(o.allow, o.pool, session.identity)) return refuse(403, 'You don\'t have access\n');
+    const route = pickRoute(o.routes, url.pathname);
+    if (!route) return refuse(404, `No --route matches ${url.pathname}.\n`);
+    assertionHeaders(o, session.identity).then((identity) => tunnel(req, socket, head, route, url, identity), (e) => refuse(502, String(e)));
+  };
+  return { request, upgrade };
+}
+
+/** Open WebSocket tunnels: an HTTP server's closeAllConnections() does not see upgraded sockets. */
+const tunnels = new Set<Duplex>();
+export function closeTunnels(): void { for (const t of tunnels) t.destroy(); }
+
+/** Replays the upgrade request to the route's server with the identity headers, then pipes both ways. */
+function tunnel(req: http.IncomingMessage, socket: Duplex, head: Buffer, route: Route, url: URL, identity: Record<string, string>): void {
+  const port = Number(route.target.port || (route.target.protocol === 'https:' ? 443 : 80));
+  const up = route.target.protocol === 'https:' ? tls.connect({ host: route.target.hostname, port, servername: route.target.hostname }) : net.connect({ host: route.target.hostname, port });
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || k === 'host' || k.startsWith('x-goog-iap-') || k.startsWith('x-goog-authenticated-user-')) continue;
+    headers[k] = v;
+  }
+  Object.assign(headers, identity, { host: route.target.host });
+  const lines = [`${req.method} ${url.pathname}${url.search} HTTP/1.1`, ...Object.entries(headers).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k}: ${x}`)), '', ''];
+  up.once(route.target.protocol === 'https:' ? 'secureConnect' : 'connect', () => { up.write(lines.join('\r\n')); if (head.length) up.write(head); up.pipe(socket); socket.pipe(up); });
+  const close = () => { up.destroy(); socket.destroy(); };
+  up.on('error', () => socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n'));
+  socket.on('error', close);
+  socket.on('close', close);
+  up.on('close', () => socket.destroy());
+  tunnels.add(socket);
+  socket.on('close', () => tunnels.delete(socket));
 }
 
 async function assertionHeaders(o: FrontDoorOptions, id: DevIdentity): Promise<Record<string, string>> {

@@ -32,11 +32,13 @@ export async function devCommand(opts: DevCommandOptions): Promise<void> {
   const signer = await IapSigner.create();
   const log = (line: string) => process.stderr.write(`iap-auth0 dev: ${line}\n`);
   let handler: http.RequestListener = (_req, res) => { res.writeHead(503); res.end('starting\n'); };
-  const servers = [http.createServer((q, s) => handler(q, s))];
+  let upgrade: (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => void = (_q, socket) => socket.destroy();
+  const serve = () => http.createServer((q, s) => handler(q, s)).on('upgrade', (q, socket, head) => upgrade(q, socket, head));
+  const servers = [serve()];
   await listen(servers[0], opts.port, '127.0.0.1');
   const port = (servers[0].address() as { port: number }).port;
   // localhost may resolve to ::1 first (browsers): answer there too when the machine has IPv6.
-  const v6 = http.createServer((q, s) => handler(q, s));
+  const v6 = serve();
   if (await listen(v6, port, '::1').then(() => true, () => false)) servers.push(v6);
   const origin = `http://localhost:${port}`;
   const callback = `${origin}${DEV_PATH}/callback`;
@@ -45,7 +47,9 @@ export async function devCommand(opts: DevCommandOptions): Promise<void> {
     const setup = opts.sandbox ? await sandboxSetup(callback, cleanups) : await stateSetup(opts.state ?? DEFAULT_STATE_PATH, callback, cleanups, log);
     const audience = opts.audience ?? setup.audience;
     const allow = opts.allow?.length ? opts.allow : setup.allow;
-    handler = devFrontDoor({ origin, routes, app: setup.app, signer, audience, pool: setup.pool, allow, log });
+    const door = devFrontDoor({ origin, routes, app: setup.app, signer, audience, pool: setup.pool, allow, log });
+    handler = door.request;
+    upgrade = door.upgrade;
     process.stdout.write([`IAP_AUTH0_DEV_URL=${origin}`, `IAP_AUDIENCE=${audience}`, `IAP_AUTH0_DEV_JWKS_URL=${origin}${DEV_PATH}/jwks`, ...setup.extra, ''].join('\n'));
     process.stderr.write([
       `iap-auth0 dev is ready at ${origin} (${opts.sandbox ? 'the sandbox\'s Auth0 tenant' : `Auth0 ${setup.app.domain}`}):`,
@@ -56,6 +60,7 @@ export async function devCommand(opts: DevCommandOptions): Promise<void> {
     await untilStopped();
   } finally {
     for (const s of servers) { s.close(); s.closeAllConnections(); }
+    (await import('../../dev/front-door.js')).closeTunnels();
     for (const c of cleanups.reverse()) await c().catch((e) => log(`cleanup: ${(e as Error).message}`));
   }
   process.exitCode = EXIT.OK;
