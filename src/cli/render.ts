@@ -5,12 +5,10 @@ import { Chalk } from 'chalk';
 import type { CoreEvent } from '../core/events.js';
 import type { PlanItem } from '../core/stage.js';
 import type { CheckResult } from '../core/check.js';
+import { STAGE_TITLES, type StageId } from '../state/names.js';
 
 export interface Renderer { event(e: CoreEvent): void; line(text: string): void; stop(): void; color: InstanceType<typeof Chalk> }
 
-const TITLES: Record<string, string> = {
-  deploy: 'Cloud Run service', 'auth0-app': 'Auth0 application', 'workforce-pool': 'Workforce pool', 'oauth-client': 'IAP OAuth client', 'iap-settings': 'IAP settings', access: 'Access',
-};
 
 /** The plan as lines: one per resource, what will happen to it. */
 export function planLines(items: PlanItem[]): string[] {
@@ -47,9 +45,9 @@ export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.Wri
       color, stop: () => undefined, line: write,
       event: (e) => {
         if (e.type === 'plan') planLines(e.items).forEach(write);
-        else if (e.type === 'step') write(`  ${TITLES[e.stage]}: ${e.text}`);
-        else if (e.type === 'stage-done') write(`${ok} ${TITLES[e.stage]}: ${e.summary}`);
-        else if (e.type === 'stage-failed') write(`${bad} ${TITLES[e.stage]}: ${e.error}`);
+        else if (e.type === 'step') write(`  ${STAGE_TITLES[e.stage]}: ${e.text}`);
+        else if (e.type === 'stage-done') write(`${ok} ${STAGE_TITLES[e.stage]}: ${e.summary}`);
+        else if (e.type === 'stage-failed') write(`${bad} ${STAGE_TITLES[e.stage]}: ${e.error}`);
         else if (e.type === 'retry') write(`  ${color.dim(`retrying: ${e.text}`)}`);
       },
     };
@@ -58,8 +56,8 @@ export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.Wri
   // Started at the first event, after any prompts: a spinner repainting over a prompt garbles both.
   const spinner = ora({ stream, text: 'starting' });
   const start = () => { if (!spinner.isSpinning) spinner.start(); };
-  const running = new Map<string, string>();
-  const refresh = () => { spinner.text = [...running].map(([s, t]) => `${TITLES[s]}: ${t}`).join('  |  ') || 'finishing'; };
+  const running = new Map<StageId, string>();
+  const refresh = () => { spinner.text = [...running].map(([s, t]) => `${STAGE_TITLES[s]}: ${t}`).join('  |  ') || 'finishing'; };
   const persist = (text: string) => { if (!spinner.isSpinning) return write(text); spinner.clear(); write(text); spinner.render(); };
   return {
     color, line: persist, stop: () => spinner.stop(),
@@ -69,8 +67,8 @@ export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.Wri
       if (e.type === 'stage-start') running.set(e.stage, 'checking');
       else if (e.type === 'step') running.set(e.stage, e.text);
       else if (e.type === 'waiting') running.set(e.stage, `${e.text} (${Math.round(e.elapsedMs / 1000)} s)`);
-      else if (e.type === 'stage-done') { running.delete(e.stage); persist(`${ok} ${TITLES[e.stage]}: ${e.summary}`); }
-      else if (e.type === 'stage-failed') { running.delete(e.stage); persist(`${bad} ${TITLES[e.stage]}: ${e.error}`); }
+      else if (e.type === 'stage-done') { running.delete(e.stage); persist(`${ok} ${STAGE_TITLES[e.stage]}: ${e.summary}`); }
+      else if (e.type === 'stage-failed') { running.delete(e.stage); persist(`${bad} ${STAGE_TITLES[e.stage]}: ${e.error}`); }
       refresh();
     },
   };

@@ -3,11 +3,12 @@
 // the OAuth client and pool before the Auth0 app the provider points at, the service last). Each
 // stage is marked `destroying` before it starts and `destroyed` (its records cleared) when done,
 // so a killed run resumes, and a second run finds nothing to do and sends no request.
-import { DEFAULT_STATE_PATH, acquireLock, assertWritable, StateError } from '../state/store.js';
+import { DEFAULT_STATE_PATH, acquireLock, assertWritable } from '../state/store.js';
 import { STAGES, type StageId, type State } from '../state/schema.js';
 import { UserError, EXIT } from '../cli/exit-codes.js';
 import { ALL_STAGES } from './stages/index.js';
-import { readRecorded, checkCredentials, contextFromState } from './recorded-setup.js';
+import { readRecorded, contextFromState } from './recorded-setup.js';
+import { checkCredentials, asUsageError } from './local-checks.js';
 import { explain } from './explain.js';
 import type { EventSink } from './events.js';
 
@@ -51,13 +52,10 @@ export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
   const base = { stateFile: statePath, plan };
   if (!plan.some((p) => !p.kept)) return { ok: true, nothingToDo: true, stages: [], ...base };
   checkCredentials(o.env);
-  await assertWritable(statePath).catch((e) => { throw e instanceof StateError ? new UserError(e.message, EXIT.USAGE, e.hint) : e; });
+  await assertWritable(statePath).catch((e) => { throw asUsageError(e); });
   if (o.confirm && !(await o.confirm(plan))) throw new UserError('destroy cancelled; nothing was deleted.', EXIT.FAILURE);
 
-  const release = await acquireLock(statePath, 'destroy').catch((e) => {
-    if (e instanceof StateError) throw new UserError(e.message, EXIT.USAGE, e.hint);
-    throw e;
-  });
+  const release = await acquireLock(statePath, 'destroy').catch((e) => { throw asUsageError(e); });
   try {
     const ctx = contextFromState({ env: o.env, state, statePath, emit: o.emit, signal: o.signal, persist: true });
     const results: DestroyResult['stages'] = [];

@@ -2,11 +2,10 @@
 // learn the project's number and organization, plan every stage, and (unless --dry-run) apply
 // them concurrently. Everything the user sees comes back as events and the result; nothing here
 // prints. Nothing is written before the inputs are valid and the plan was made.
-import { readState, acquireLock, assertWritable, StateError, DEFAULT_STATE_PATH } from '../state/store.js';
+import { readState, acquireLock, assertWritable, DEFAULT_STATE_PATH } from '../state/store.js';
 import { STATE_VERSION, type State } from '../state/schema.js';
 import { resolveInputs, type InitFlags, type Prompt } from '../inputs/resolve.js';
 import { organizationSchema } from '../inputs/schema.js';
-import { apiRoots, EndpointError } from '../google/endpoints.js';
 import { googleClients } from '../google/clients.js';
 import { IAP_AUDIENCE } from '../lib/ids.js';
 import { UserError, EXIT } from '../cli/exit-codes.js';
@@ -16,6 +15,7 @@ import { projectFacts } from './preflight.js';
 import { auth0Discovery, DiscoveryError } from './auth0-client.js';
 import { googleFailure, describeGoogleFailure } from './google-errors.js';
 import { explain } from './explain.js';
+import { checkCredentials, asUsageError } from './local-checks.js';
 import { runStages, type PlanItem } from './stage.js';
 import { ALL_STAGES } from './stages/index.js';
 import type { EventSink } from './events.js';
@@ -35,13 +35,12 @@ export interface InitResult {
 export async function runInit(o: InitOptions): Promise<InitResult> {
   const statePath = o.statePath ?? DEFAULT_STATE_PATH;
   // Local checks first: none of these needs the network.
-  try { apiRoots(o.env); } catch (e) { if (e instanceof EndpointError) throw new UserError(e.message); throw e; }
-  if (!o.env.AUTH0_CLIENT_ID?.trim() || !o.env.AUTH0_CLIENT_SECRET?.trim()) {
-    throw new UserError('AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set: the credentials of an Auth0 machine-to-machine app allowed read/create/update/delete:clients (and read:client_keys) on the Management API',
-      EXIT.USAGE, 'Auth0 dashboard > Applications > Create Application > Machine to Machine > authorize "Auth0 Management API" with those scopes');
-  }
+  checkCredentials(o.env, {
+    purpose: 'the credentials of an Auth0 machine-to-machine app allowed read/create/update/delete:clients (and read:client_keys) on the Management API',
+    hint: 'Auth0 dashboard > Applications > Create Application > Machine to Machine > authorize "Auth0 Management API" with those scopes',
+  });
   let recorded: State | undefined;
-  try { recorded = await readState(statePath); } catch (e) { if (e instanceof StateError) throw new UserError(e.message, EXIT.USAGE, e.hint); throw e; }
+  try { recorded = await readState(statePath); } catch (e) { throw asUsageError(e); }
   const inputs = await resolveInputs({ flags: o.flags, env: o.env, recorded: recorded?.inputs, interactive: o.interactive, prompt: o.prompt });
   let organizationFlag: string | undefined;
   if (o.flags.organization !== undefined) {
@@ -50,11 +49,8 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
     organizationFlag = r.data;
   }
 
-  if (!o.dryRun) await assertWritable(statePath).catch((e) => { throw e instanceof StateError ? new UserError(e.message, EXIT.USAGE, e.hint) : e; });
-  const release = o.dryRun ? async () => undefined : await acquireLock(statePath, 'init').catch((e) => {
-    if (e instanceof StateError) throw new UserError(e.message, EXIT.USAGE, e.hint);
-    throw e;
-  });
+  if (!o.dryRun) await assertWritable(statePath).catch((e) => { throw asUsageError(e); });
+  const release = o.dryRun ? async () => undefined : await acquireLock(statePath, 'init').catch((e) => { throw asUsageError(e); });
   try {
     // The project's number (IAP names and the audience use it) and organization (pools live there).
     const bare = { signal: o.signal, emit: o.emit, google: googleClients(o.env) };

@@ -1,9 +1,9 @@
 // verify, destroy and status start from what init recorded: the state file names the project,
 // the ids and every resource, so they never prompt and never need the flags init took.
-import { readState, StateError, DEFAULT_STATE_PATH } from '../state/store.js';
+import { readState, DEFAULT_STATE_PATH } from '../state/store.js';
 import type { State } from '../state/schema.js';
-import { apiRoots, EndpointError } from '../google/endpoints.js';
 import { UserError, EXIT } from '../cli/exit-codes.js';
+import { asUsageError } from './local-checks.js';
 import { StateHandle } from './state-handle.js';
 import { createContext } from './create-context.js';
 import type { CoreContext, ResolvedInputs } from './context.js';
@@ -12,21 +12,12 @@ import type { EventSink } from './events.js';
 /** The state file, or a usage error saying how to get one. */
 export async function readRecorded(statePath = DEFAULT_STATE_PATH, command: string): Promise<State> {
   let state: State | undefined;
-  try { state = await readState(statePath); } catch (e) { if (e instanceof StateError) throw new UserError(e.message, EXIT.USAGE, e.hint); throw e; }
+  try { state = await readState(statePath); } catch (e) { throw asUsageError(e); }
   if (!state) {
     throw new UserError(`no state file at ${statePath}: there is nothing for ${command} to work on`, EXIT.USAGE,
       'run iap-auth0 init first, or pass --state PATH if your state file lives elsewhere');
   }
   return state;
-}
-
-/** What talking to Google and Auth0 needs, judged locally before any request. */
-export function checkCredentials(env: NodeJS.ProcessEnv): void {
-  try { apiRoots(env); } catch (e) { if (e instanceof EndpointError) throw new UserError(e.message); throw e; }
-  if (!env.AUTH0_CLIENT_ID?.trim() || !env.AUTH0_CLIENT_SECRET?.trim()) {
-    throw new UserError('AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set: the credentials of the Auth0 machine-to-machine app iap-auth0 init used',
-      EXIT.USAGE, 'set them as for init (Auth0 dashboard > Applications > your M2M app > Settings)');
-  }
 }
 
 /** A stage context built from the state file alone; `persist` writes state changes through. */

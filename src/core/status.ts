@@ -1,11 +1,7 @@
 // `status` from the state file alone: no network, no heavy imports (no API clients), so it answers
 // at once. Pure over the State; the command reads the file and prints.
-import { STAGES, type StageId } from '../state/stages.js';
+import { STAGES, STAGE_TITLES, type StageId } from '../state/names.js';
 import type { State } from '../state/schema.js';
-
-export const STAGE_TITLES: Record<StageId, string> = {
-  deploy: 'Cloud Run service', 'auth0-app': 'Auth0 application', 'workforce-pool': 'Workforce pool', 'oauth-client': 'IAP OAuth client', 'iap-settings': 'IAP settings', access: 'Access',
-};
 
 export interface StatusReport {
   stateFile: string; exists: boolean;

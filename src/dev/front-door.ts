@@ -15,6 +15,7 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { pickRoute, type Route } from './routes.js';
+import { parseCookies } from '../lib/cookies.js';
 import { allowed, type DevIdentity } from './access.js';
 import { authorizeUrl, redeem, type Auth0App } from './login.js';
 import type { IapSigner } from '../lib/iap-signer.js';
@@ -41,7 +42,7 @@ export function devFrontDoor(o: FrontDoorOptions): DevFrontDoor {
   const sessions = new Map<string, Session>();
   const pending = new Map<string, { nonce: string; returnTo: string; at: number }>();
   const redirectUri = `${o.origin}${DEV_PATH}/callback`;
-  const cookies = (req: http.IncomingMessage) => Object.fromEntries((req.headers.cookie ?? '').split(';').map((c) => c.trim().split('=')).filter((p) => p.length >= 2).map(([k, ...v]) => [k, v.join('=')]));
+  const cookies = (req: http.IncomingMessage) => parseCookies(req.headers.cookie);
   const send = (res: http.ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}) => {
     res.writeHead(status, { 'content-type': body.startsWith('<') ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
     res.end(body);

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { DevIdentity } from './access.js';
-import { GROUPS_CLAIM } from '../core/stages/workforce-pool.js';
+import { GROUPS_CLAIM } from '../lib/ids.js';
 
 export interface Auth0App { domain: string; clientId: string; clientSecret: string; issuer: string; authorizationEndpoint: string; tokenEndpoint: string; userinfoEndpoint?: string }
 

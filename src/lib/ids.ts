@@ -47,6 +47,12 @@ export const oauthCredentialId = rule('OAuth client credential id', /^[a-z0-9-]{
 /** Cloud Run regions look like europe-west1, us-central1, northamerica-northeast2. */
 export const region = rule('region', /^[a-z]+-[a-z]+[0-9]+$/, 'use a Cloud Run region such as us-central1 or europe-west1');
 
+/**
+ * The namespaced claim carrying a user's groups: added by a post-login Action on a real tenant
+ * (the sandbox's tenant adds it itself), mapped to google.groups for group:NAME access.
+ */
+export const GROUPS_CLAIM = 'https://iap-auth0.dev/groups';
+
 export const POOL_RESOURCE = (pool: string) => `locations/global/workforcePools/${pool}`;
 export const PROVIDER_RESOURCE = (pool: string, provider: string) => `${POOL_RESOURCE(pool)}/providers/${provider}`;
 export const IAP_REDIRECT_URI = (clientId: string) => `https://iap.googleapis.com/v1/oauth/clientIds/${clientId}:handleRedirect`;

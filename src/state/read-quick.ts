@@ -2,10 +2,10 @@
 // structural check by hand. Only a file that fails it is handed to the full schema and its library,
 // so a damaged file still gets the precise message.
 import { readFile } from 'node:fs/promises';
-import { STAGES } from './stages.js';
+import { STAGES, STAGE_STATUSES } from './names.js';
 import type { State } from './schema.js';
 
-const STATUSES = new Set(['pending', 'in-progress', 'done', 'failed', 'destroying', 'destroyed']);
+const STATUSES = new Set<string>(STAGE_STATUSES);
 const isStr = (v: unknown) => typeof v === 'string';
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const strMap = (v: unknown) => v === undefined || (isObj(v) && Object.values(v).every(isStr));

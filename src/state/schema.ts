@@ -2,13 +2,12 @@
 // It holds inputs, resource names, generated ids, operation names and stage progress, and no
 // secret: secrets are re-read from their source (Auth0 client get, credential get) when needed.
 import * as v from 'valibot';
-import { STAGES, type StageId } from './stages.js';
+import { STAGES, STAGE_STATUSES, type StageId } from './names.js';
 import { checked } from '../lib/validate.js';
 export { STAGES, type StageId };
 
 export const STATE_VERSION = 1;
 
-export const STAGE_STATUSES = ['pending', 'in-progress', 'done', 'failed', 'destroying', 'destroyed'] as const;
 
 const StageRecord = v.strictObject({
   status: v.picklist(STAGE_STATUSES),

@@ -12,7 +12,7 @@ export class StateError extends Error {
   }
 }
 
-export const DEFAULT_STATE_PATH = path.join('.iap-auth0', 'state.json');
+export { DEFAULT_STATE_PATH } from './names.js';
 
 /** Reads and validates the state file; undefined when there is none yet. */
 export async function readState(file: string): Promise<State | undefined> {

@@ -13,7 +13,6 @@ import { formatDuration } from '../../lib/duration.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/iap-auth0.js');
 
-
 export async function demoCommand(): Promise<void> {
   const c = colorsFor(process.stdout);
   const out = (t = '') => process.stdout.write(t + '\n');
@@ -28,7 +27,6 @@ export async function demoCommand(): Promise<void> {
   // IAP changes take 1.5 s to apply here (minutes on Google), so verify --wait has something to wait for.
   const sb = await startSandbox({ dir: path.join(dir, 'sandbox'), propagationMs: 1500 });
   const env = { ...process.env, ...sb.env, NO_COLOR: process.env.NO_COLOR ?? '' };
-  let failedStep: string | undefined;
   const run = (args: string[]) => new Promise<number>((resolve) => {
     out(c.dim(`  $ iap-auth0 ${args.join(' ')}`));
     const child = spawn(process.execPath, ['--', BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -37,17 +35,17 @@ export async function demoCommand(): Promise<void> {
     child.stderr.on('data', indent);
     child.on('exit', (code) => resolve(code ?? 1));
   });
-  const step = async (name: string, args: string[]) => { const code = await run(args); if (code !== 0 && !failedStep) failedStep = `${name} exited ${code}`; return code === 0; };
+  const step = async (args: string[]) => { const code = await run(args); if (code !== 0) throw new Error(`iap-auth0 ${args[0]} exited ${code}`); };
   try {
     say('1. iap-auth0 init',
       'Deploys a Cloud Run service with IAP on, creates the Auth0 app, the workforce pool and provider, IAP\'s OAuth client,',
       'points IAP at the pool and lets everyone in it in. Progress goes to a state file, so an interrupted init resumes.');
-    if (!await step('init', ['init', '--yes', '--service', 'hello', '--region', 'europe-west1'])) throw new Error(failedStep);
+    await step(['init', '--yes', '--service', 'hello', '--region', 'europe-west1']);
 
     say('2. iap-auth0 verify --wait 2m',
       'Checks every piece live and probes the sign-in chain without a browser. Right after init, IAP changes take a while',
       'to apply (2 to 7 minutes on Google; 1.5 s here): --wait keeps re-checking until they do.');
-    if (!await step('verify', ['verify', '--wait', '2m'])) throw new Error(failedStep);
+    await step(['verify', '--wait', '2m']);
 
     say('3. A real sign-in',
       `As the sandbox's test user ${sb.env.IAP_AUTH0_TEST_USER_EMAIL}, through the front door: IAP → Google's workforce sign-in →`,
@@ -60,10 +58,10 @@ export async function demoCommand(): Promise<void> {
     out('  verified claims   ' + JSON.stringify(identity.claims, null, 2).replace(/\n/g, '\n                    '));
 
     say('4. iap-auth0 status', 'What the state file records, and what to run next. No network needed.');
-    if (!await step('status', ['status'])) throw new Error(failedStep);
+    await step(['status']);
 
     say('5. iap-auth0 destroy --force', 'Removes exactly what iap-auth0 created, in reverse order. Members and settings others added stay.');
-    if (!await step('destroy', ['destroy', '--force'])) throw new Error(failedStep);
+    await step(['destroy', '--force']);
 
     say('6. Nothing left', 'Looking through the sandbox\'s inspection endpoint for anything of iap-auth0\'s.');
     const left = leftovers(sb.world.snapshot());

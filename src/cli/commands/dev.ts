@@ -78,6 +78,7 @@ interface Setup { app: import('../../dev/login.js').Auth0App; audience: string; 
 /** The Auth0 app and facts init recorded; our callback added for as long as dev runs. */
 async function stateSetup(statePath: string, callback: string, cleanups: (() => Promise<void>)[], log: (l: string) => void): Promise<Setup> {
   const { readRecorded } = await import('../../core/recorded-setup.js');
+  const { checkCredentials } = await import('../../core/local-checks.js');
   const { auth0Management } = await import('../../core/auth0-client.js');
   const { appFor, addCallback, removeCallback } = await import('../../dev/auth0-side.js');
   const { IAP_AUDIENCE } = await import('../../lib/ids.js');
@@ -86,8 +87,8 @@ async function stateSetup(statePath: string, callback: string, cleanups: (() => 
   const i = state.inputs;
   if (!clientId || !i.projectNumber) throw new UserError(`${statePath} records no Auth0 app yet`, EXIT.USAGE, 'run iap-auth0 init first (or use --sandbox)');
   const env = process.env;
-  if (!env.AUTH0_CLIENT_ID?.trim() || !env.AUTH0_CLIENT_SECRET?.trim()) throw new UserError('AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set (the M2M app init used)', EXIT.USAGE, 'or run iap-auth0 dev --sandbox');
-  const mgmt = await auth0Management({ domain: i.auth0Domain, clientId: env.AUTH0_CLIENT_ID, clientSecret: env.AUTH0_CLIENT_SECRET });
+  checkCredentials(env, { purpose: 'the credentials of the Auth0 machine-to-machine app init used', hint: 'set them as for init, or run iap-auth0 dev --sandbox' });
+  const mgmt = await auth0Management({ domain: i.auth0Domain, clientId: env.AUTH0_CLIENT_ID!, clientSecret: env.AUTH0_CLIENT_SECRET! });
   if (await addCallback(mgmt, clientId, callback)) {
     log(`added ${callback} to the Auth0 app's callbacks (removed when dev stops)`);
     cleanups.push(async () => { await removeCallback(mgmt, clientId, callback); log(`removed ${callback} from the Auth0 app's callbacks`); });

@@ -3,9 +3,8 @@ import { EXIT, UserError } from '../exit-codes.js';
 import { readStateQuick } from '../../state/read-quick.js';
 import { statusReport } from '../../core/status.js';
 import { paint } from '../ansi.js';
-
-// Not imported from state/store.js: it loads the schema library, and status must start at once.
-const DEFAULT_STATE_PATH = '.iap-auth0/state.json';
+// Not from state/store.js: it loads the schema library, and status must start at once.
+import { DEFAULT_STATE_PATH } from '../../state/names.js';
 
 export interface StatusCommandOptions { json?: boolean; state?: string }
 

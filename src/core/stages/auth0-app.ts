@@ -24,6 +24,11 @@ const isTransientAuth0 = (e: unknown) => {
   return status === undefined ? (e as Error)?.name !== 'AbortError' : status === 429 || status >= 500;
 };
 
+const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode;
+
+/** Bounded retries of Auth0 rate limits and server errors (a create only behind a fresh look for our tagged app). */
+const auth0Retry = (ctx: Pick<CoreContext, 'signal'>) => ({ signal: ctx.signal, attempts: 8, baseMs: 300, retryable: isTransientAuth0 });
+
 /** Every app tagged as ours for this provider (all pages). */
 async function findTagged(mgmt: ManagementClient, provider: string): Promise<Client[]> {
   const found: Client[] = [];
@@ -39,7 +44,7 @@ async function findTagged(mgmt: ManagementClient, provider: string): Promise<Cli
 async function findOurs(ctx: CoreContext, mgmt: ManagementClient): Promise<Client | undefined> {
   const recorded = ctx.state.stage('auth0-app').resources.clientId;
   if (recorded) {
-    try { return (await mgmt.clients.get(recorded)) as Client; } catch (e) { if ((e as { statusCode?: number }).statusCode !== 404) throw e; }
+    try { return (await mgmt.clients.get(recorded)) as Client; } catch (e) { if (statusOf(e) !== 404) throw e; }
   }
   const tagged = await findTagged(mgmt, PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider));
   if (tagged.length > 1) throw new Error(`several Auth0 apps are tagged for this provider (${tagged.map((c) => c.client_id).join(', ')}); delete the extra ones in the Auth0 dashboard and re-run`);
@@ -79,7 +84,7 @@ export const auth0AppStage: Stage = {
       // Each attempt looks for our tagged app first and creates only when there is none, so a
       // create that failed after Auth0 stored it is found, never duplicated; the create itself
       // runs without the SDK's retries.
-      const retry = { signal: ctx.signal, attempts: 8, baseMs: 300, retryable: isTransientAuth0 };
+      const retry = auth0Retry(ctx);
       let app = await withRetry(async () => {
         const found = await findOurs(ctx, mgmt);
         if (found) return found;
@@ -135,7 +140,6 @@ export async function auth0ClientSecret(ctx: CoreContext): Promise<string> {
   return app.client_secret;
 }
 
-const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode;
 
 /** Discovery answers; the app is ours, a regular web app with the code grant and our callback, and has a connection. */
 async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
@@ -151,8 +155,7 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
   });
   const mgmt = ctx.auth0();
   mgmt.catch(() => undefined);
-  // Reads, so retrying rate limits and server errors is always safe.
-  const retry = { signal: ctx.signal, attempts: 8, baseMs: 300, retryable: isTransientAuth0 };
+  const retry = auth0Retry(ctx);
   const app = (async () => (id ? (await withRetry(async () => (await mgmt).clients.get(id), retry)) as Client : undefined))();
   app.catch(() => undefined);
   const appCheck = runCheck('auth0-app', 'auth0-app', 'Auth0 application', async () => {
@@ -182,7 +185,7 @@ async function destroyAuth0App(ctx: CoreContext): Promise<string> {
   const id = ctx.state.stage('auth0-app').resources.clientId;
   if (!id) return 'nothing to delete';
   const mgmt = await ctx.auth0();
-  const retry = { signal: ctx.signal, attempts: 8, baseMs: 300, retryable: isTransientAuth0 };
+  const retry = auth0Retry(ctx);
   try {
     const app = await withRetry(() => mgmt.clients.get(id), retry).catch((e) => { if (statusOf(e) === 404) return undefined; throw e; }) as Client | undefined;
     if (!app) return `Auth0 app ${id} was already gone`;

@@ -3,7 +3,7 @@
 // mapping includes google.email so IAP's JWT carries the email (P8). A pool or provider with our id
 // that was deleted is undeleted rather than fought (ids stay reserved 30 days, P5). Operations are
 // recorded before they are polled, so a resumed run polls instead of creating again.
-import { POOL_RESOURCE, PROVIDER_RESOURCE } from '../../lib/ids.js';
+import { GROUPS_CLAIM, POOL_RESOURCE, PROVIDER_RESOURCE } from '../../lib/ids.js';
 import { gdata, planRead } from '../google-call.js';
 import { googleFailure, isConflict, unlessNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
@@ -15,8 +15,6 @@ import type { PlanItem, Stage } from '../stage.js';
 import type { iam_v1 } from '@googleapis/iam';
 
 const MARKER = 'Managed by iap-auth0';
-/** The namespaced claim the sandbox's stand-in post-login Action adds; a real tenant needs that Action. */
-export const GROUPS_CLAIM = 'https://iap-auth0.dev/groups';
 
 type Pool = iam_v1.Schema$WorkforcePool;
 type Provider = iam_v1.Schema$WorkforcePoolProvider;

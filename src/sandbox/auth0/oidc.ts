@@ -15,14 +15,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Provider, errors, type KoaContext, type Next } from './oidc-provider-quiet.js';
 import type { Auth0Client, Auth0User, World } from '../world.js';
 import { errorPage } from './pages.js';
+import { GROUPS_CLAIM } from '../../lib/ids.js';
 import type { Tenant } from './token.js';
 
-/**
- * The sandbox's stand-in for a post-login Action that adds the user's groups as a namespaced
- * custom claim (auth0.md section 5). It is released with the `openid` scope, so it is in every ID
- * token and /userinfo answer, for every app.
- */
-export const GROUPS_CLAIM = 'https://iap-auth0.dev/groups';
+// GROUPS_CLAIM: the sandbox's stand-in for a post-login Action adds the user's groups as this
+// namespaced custom claim (auth0.md section 5). It is released with the `openid` scope, so it is in
+// every ID token and /userinfo answer, for every app.
 
 /** Per-request facts the client adapter needs (oidc-provider looks clients up without the request). */
 export const oidcRequest = new AsyncLocalStorage<{ secretPresented: boolean }>();

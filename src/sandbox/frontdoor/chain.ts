@@ -10,6 +10,7 @@ import { readBody, send, sleep, type ApiResult } from '../core/http.js';
 import type { HttpsClient } from './https-client.js';
 import type { IapSigner } from '../../lib/iap-signer.js';
 import type { MappedIdentity } from './attribute-mapping.js';
+import { parseCookies } from '../../lib/cookies.js';
 
 export class TtlStore<T> {
   private readonly items = new Map<string, { value: T; expiresAt: number }>();
@@ -99,17 +100,6 @@ export interface ChainRequest {
   headers: http.IncomingHttpHeaders;
   cookies: Record<string, string>;
   form: URLSearchParams;
-}
-
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i <= 0) continue;
-    const k = part.slice(0, i).trim();
-    if (!(k in out)) out[k] = part.slice(i + 1).trim();
-  }
-  return out;
 }
 
 /**

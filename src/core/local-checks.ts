@@ -1,0 +1,21 @@
+// What every command judges on this machine before its first request: the endpoint variables,
+// the Auth0 M2M credentials, and state-file problems, all usage errors (exit 2) naming the fix.
+import { StateError } from '../state/store.js';
+import { apiRoots, EndpointError } from '../google/endpoints.js';
+import { UserError, EXIT } from '../cli/exit-codes.js';
+
+/** A state-file problem is the user's to fix: a usage error with the store's own hint. */
+export const asUsageError = (e: unknown): unknown => (e instanceof StateError ? new UserError(e.message, EXIT.USAGE, e.hint) : e);
+
+const RECORDED = {
+  purpose: 'the credentials of the Auth0 machine-to-machine app iap-auth0 init used',
+  hint: 'set them as for init (Auth0 dashboard > Applications > your M2M app > Settings)',
+};
+
+/** The endpoint overrides are usable and the Auth0 M2M credentials are set. */
+export function checkCredentials(env: NodeJS.ProcessEnv, why: { purpose: string; hint: string } = RECORDED): void {
+  try { apiRoots(env); } catch (e) { if (e instanceof EndpointError) throw new UserError(e.message); throw e; }
+  if (!env.AUTH0_CLIENT_ID?.trim() || !env.AUTH0_CLIENT_SECRET?.trim()) {
+    throw new UserError(`AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set: ${why.purpose}`, EXIT.USAGE, why.hint);
+  }
+}
