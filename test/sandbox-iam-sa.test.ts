@@ -1,6 +1,7 @@
 // IAM service accounts through Google's generated client: SERVICE_DISABLED until the IAM API is on,
 // create with the real id rules, 409 with a ResourceInfo, get by email or unique id, 404 vs the 403
-// of `projects/-`, list, delete and immediate reuse of the account id.
+// of `projects/-`, list, delete and immediate reuse of the account id, and patch (mask in the body,
+// only the masked fields answered, the real missing-mask 400, limits, permission).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useSandbox, clientsFor, waitOperation, googleError, control } from './helpers/sandbox.js';
@@ -107,5 +108,106 @@ test('IAM service accounts', async (t) => {
     assert.equal(e.code, 403);
     assert.match(e.message, /Permission 'iam\.serviceAccounts\.create' denied on resource 'projects\/sandbox-project'/);
     assert.equal(sb.world.serviceAccounts.has('denied-account@sandbox-project.iam.gserviceaccount.com'), false);
+  });
+
+  // From here the account `again` exists (created by the reuse test above).
+  const NAME = `projects/sandbox-project/serviceAccounts/${EMAIL}`;
+  const stored = () => {
+    const sa = sb.world.serviceAccounts.get(EMAIL)!;
+    return { displayName: sa.displayName, description: sa.description };
+  };
+
+  await t.test('every account reports the constant etag real IAM reports', async () => {
+    assert.equal((await sas.get({ name: NAME })).data.etag, 'MDEwMjE5MjA=');
+  });
+
+  await t.test('patch: mask in the body, both fields round-trip, the answer holds only the masked fields', async () => {
+    const { data, status } = await sas.patch({ name: NAME, requestBody: {
+      serviceAccount: { displayName: 'handed over', description: 'iap-auth0:owner=setup-b' }, updateMask: 'description,displayName' } });
+    assert.equal(status, 200);
+    assert.deepEqual(data, { name: NAME, displayName: 'handed over', description: 'iap-auth0:owner=setup-b' });
+    const { data: got } = await sas.get({ name: NAME });
+    assert.equal(got.displayName, 'handed over');
+    assert.equal(got.description, 'iap-auth0:owner=setup-b');
+    assert.equal(got.email, EMAIL);
+    assert.match(got.uniqueId!, /^\d{21}$/);
+    // A body copied from GET (output-only fields, a made-up etag) is accepted; those are ignored.
+    const { data: one } = await sas.patch({ name: `projects/sandbox-project/serviceAccounts/${got.uniqueId}`, requestBody: {
+      serviceAccount: { ...got, etag: 'not-the-etag', displayName: 'ignored, not in the mask', description: 'put back' }, updateMask: 'description' } });
+    assert.deepEqual(one, { name: NAME, description: 'put back' });
+    assert.deepEqual(stored(), { displayName: 'handed over', description: 'put back' });
+    // Terraform sends proto (snake_case) paths: display_name.
+    await sas.patch({ name: NAME, requestBody: { serviceAccount: { displayName: 'hello runtime' }, updateMask: 'display_name' } });
+    assert.deepEqual(stored(), { displayName: 'hello runtime', description: 'put back' });
+    // projects/- works for an existing account too.
+    await sas.patch({ name: `projects/-/serviceAccounts/${EMAIL}`, requestBody: { serviceAccount: { description: 'Runs the hello service' }, updateMask: 'description' } });
+    assert.deepEqual(stored(), { displayName: 'hello runtime', description: 'Runs the hello service' });
+  });
+
+  await t.test('patch: a masked field left unset is cleared', async () => {
+    const { data } = await sas.patch({ name: NAME, requestBody: { serviceAccount: {}, updateMask: 'description' } });
+    assert.deepEqual(data, { name: NAME });
+    assert.equal((await sas.get({ name: NAME })).data.description, undefined);
+    await sas.patch({ name: NAME, requestBody: { serviceAccount: { description: 'Runs the hello service' }, updateMask: 'description' } });
+  });
+
+  await t.test('patch: no mask, an empty mask, or a mask only in the query is the real 400; nothing changes', async () => {
+    const before = stored();
+    for (const requestBody of [{ serviceAccount: { description: 'x' } }, { serviceAccount: { description: 'x' }, updateMask: '' }, { serviceAccount: { description: 'x' }, updateMask: ' , ' }]) {
+      const err = await errorBody(sas.patch({ name: NAME, requestBody }));
+      assert.equal(err.code, 400);
+      assert.equal(err.status, 'INVALID_ARGUMENT');
+      assert.equal(err.message, 'Invalid field mask for ServiceAccount. Field mask paths cannot be empty.');
+    }
+    // The request message is the body: a mask in the query string is not the request's mask.
+    const { token } = await control(sb, '/tokens', {});
+    const res = await fetch(`${sb.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM}v1/${NAME}?updateMask=description`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ serviceAccount: { description: 'x' } }) });
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as any).error.message, 'Invalid field mask for ServiceAccount. Field mask paths cannot be empty.');
+    for (const updateMask of ['email', 'disabled', 'description,etag', 'displayName.first']) {
+      const e = await googleError(sas.patch({ name: NAME, requestBody: { serviceAccount: { description: 'x', email: 'y' }, updateMask } }));
+      assert.deepEqual([e.code, e.status], [400, 'INVALID_ARGUMENT'], updateMask);
+    }
+    const unknown = await googleError(sas.patch({ name: NAME, requestBody: { serviceAccount: { descripton: 'typo' }, updateMask: 'description' } as any }));
+    assert.deepEqual([unknown.code, unknown.status], [400, 'INVALID_ARGUMENT']);
+    assert.deepEqual(stored(), before);
+  });
+
+  await t.test('patch: the create limits (UTF-8 bytes) hold; a refused patch changes neither field', async () => {
+    const before = stored();
+    // 86 three-byte characters are 258 bytes (> 256) though only 86 characters.
+    for (const serviceAccount of [{ description: 'x'.repeat(257), displayName: 'fine' }, { description: '€'.repeat(86), displayName: 'fine' }, { displayName: 'é'.repeat(51), description: 'fine' }]) {
+      const e = await googleError(sas.patch({ name: NAME, requestBody: { serviceAccount, updateMask: 'displayName,description' } }));
+      assert.deepEqual([e.code, e.status], [400, 'INVALID_ARGUMENT']);
+    }
+    assert.deepEqual(stored(), before);
+    assert.deepEqual((await sas.get({ name: NAME })).data.description, before.description);
+    // Exactly at the limits is fine.
+    await sas.patch({ name: NAME, requestBody: { serviceAccount: { description: 'x'.repeat(256), displayName: 'é'.repeat(50) }, updateMask: 'displayName,description' } });
+    assert.deepEqual(stored(), { description: 'x'.repeat(256), displayName: 'é'.repeat(50) });
+    await sas.patch({ name: NAME, requestBody: { serviceAccount: before, updateMask: 'displayName,description' } });
+  });
+
+  await t.test('patch of a missing account: 404 in a named project, 403 through projects/-', async () => {
+    const ghost = 'nobody@sandbox-project.iam.gserviceaccount.com';
+    const e = await googleError(sas.patch({ name: `projects/sandbox-project/serviceAccounts/${ghost}`, requestBody: { serviceAccount: { description: 'x' }, updateMask: 'description' } }));
+    assert.deepEqual([e.code, e.status], [404, 'NOT_FOUND']);
+    const hidden = await googleError(sas.patch({ name: `projects/-/serviceAccounts/${ghost}`, requestBody: { serviceAccount: { description: 'x' }, updateMask: 'description' } }));
+    assert.deepEqual([hidden.code, hidden.status], [403, 'PERMISSION_DENIED']);
+    assert.match(hidden.message, /iam\.serviceAccounts\.update/);
+    assert.equal(sb.world.serviceAccounts.has(ghost), false);
+  });
+
+  await t.test('patch without iam.serviceAccounts.update: 403 naming it, nothing changes', async () => {
+    const before = stored();
+    const { token } = await control(sb, '/tokens', { deny: ['iam.serviceAccounts.update'] });
+    const limited = clientsFor({ ...sb, env: { ...sb.env, CLOUDSDK_AUTH_ACCESS_TOKEN: token } }).iam.projects.serviceAccounts;
+    const e = await googleError(limited.patch({ name: NAME, requestBody: { serviceAccount: { description: 'stolen' }, updateMask: 'description' } }));
+    assert.deepEqual([e.code, e.status], [403, 'PERMISSION_DENIED']);
+    assert.match(e.message, /Permission 'iam\.serviceAccounts\.update' denied on resource/);
+    assert.deepEqual(stored(), before);
+    // The same token may still read.
+    assert.equal((await limited.get({ name: NAME })).data.description, before.description);
   });
 });

@@ -153,6 +153,89 @@ test('Cloud Run v2 services', async (t) => {
     assert.match(unknown.message, /Unknown name "iapEnable"/);
   });
 
+  await t.test('labels and description as Google validates them: each violation is 400 and creates nothing', async () => {
+    const count = sb.world.runServices.size;
+    const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, `v${i}`]));
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['uppercase key', { labels: { Owner: 'team' } }, /^labels: At least one label does not conform to GCP naming style\. Label key 'Owner' violates format constraints\. The key must start with a lowercase character/],
+      ['key starting with a digit', { labels: { '1st': 'x' } }, /Label key '1st' violates format constraints/],
+      ['key with a dot', { labels: { 'app.kubernetes.io': 'x' } }, /Label key 'app\.kubernetes\.io' violates/],
+      ['empty key', { labels: { '': 'x' } }, /Label key '' violates/],
+      ['64-character key', { labels: { ['k'.repeat(64)]: 'x' } }, /Label key 'k{64}' violates/],
+      ['64-character value', { labels: { owner: 'v'.repeat(64) } }, /^labels: At least one label does not conform to GCP naming style\. Label value 'v{64}' violates format constraints\. The value can only contain lowercase letters, numeric characters, underscores and dashes\. The value can be at most 63 characters long\. International characters are allowed\.$/],
+      ['value with a dot (datadog-ci#1955)', { labels: { dd_sls_ci: 'v4.1.2' } }, /Label value 'v4\.1\.2' violates/],
+      ['uppercase value', { labels: { owner: 'Team' } }, /Label value 'Team' violates/],
+      ['65 labels', { labels: many(65) }, /^labels: .*64 labels/],
+      ['bad template label', { template: { serviceAccount: SA, labels: { Env: 'prod' }, containers: [{ image: IMAGE }] } }, /^template\.labels: At least one label does not conform/],
+      ['513-character description', { description: 'd'.repeat(513) }, /description/],
+      ['513-character description of multi-byte characters', { description: 'é'.repeat(513) }, /description/],
+    ];
+    for (const [what, extra, message] of cases) {
+      const e = await errorBody(run.services.create({ parent, serviceId: 'labelled', requestBody: body(extra) }));
+      assert.deepEqual([e.code, e.status], [400, 'INVALID_ARGUMENT'], what);
+      assert.match(e.message, message, what);
+      assert.equal(e.details?.[0]?.['@type'], 'type.googleapis.com/google.rpc.BadRequest', what);
+    }
+    assert.equal(sb.world.runServices.size, count);
+    assert.equal((await googleError(run.services.get({ name: `${parent}/services/labelled` }))).code, 404);
+  });
+
+  await t.test('valid labels and description are stored and returned exactly; updateMask=labels replaces the map', async () => {
+    const name = `${parent}/services/labelled`;
+    const labels = {
+      'managed-by': 'iap-auth0', env: '', ['k'.repeat(63)]: 'v'.repeat(63), under_score: 'a-b_c', 'ключ': 'значение', '鍵': '値', d1: '2024-01-01',
+    };
+    const templateLabels = { 'cost-center': 'team_7' };
+    const description = 'é'.repeat(500) + 'x'.repeat(12); // 512 characters, 1012 bytes
+    const done = await createAndWait('labelled', { labels, description, template: { serviceAccount: SA, labels: templateLabels, containers: [{ image: IMAGE }] } });
+    assert.equal(done.error, undefined);
+    const { data: got } = await run.services.get({ name });
+    assert.deepEqual(got.labels, labels);
+    assert.deepEqual(got.template?.labels, templateLabels);
+    assert.equal(got.description, description);
+    // 64 labels is the limit, not past it.
+    const { data: max } = await run.services.create({ parent, serviceId: 'max-labels', validateOnly: true,
+      requestBody: body({ labels: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, `v${i}`])) }) });
+    assert.equal(Object.keys((max.metadata as any).labels).length, 64);
+
+    // A masked patch of labels replaces the whole map: keys left out are gone, the rest untouched.
+    const { data: op } = await run.services.patch({ name, updateMask: 'labels', requestBody: { labels: { 'managed-by': 'someone-else', owner: 'b' }, description: 'not in the mask' } });
+    await wait(op.name!);
+    const { data: after } = await run.services.get({ name });
+    assert.deepEqual(after.labels, { 'managed-by': 'someone-else', owner: 'b' });
+    assert.equal(after.description, description);
+    assert.deepEqual(after.template?.labels, templateLabels);
+    // A mask naming labels with no labels in the body clears them.
+    const { data: op2 } = await run.services.patch({ name, updateMask: 'labels', requestBody: {} });
+    await wait(op2.name!);
+    assert.equal((await run.services.get({ name })).data.labels, undefined);
+    const { data: op3 } = await run.services.patch({ name, updateMask: 'labels,description', requestBody: { labels: { 'managed-by': 'iap-auth0' }, description: 'short' } });
+    await wait(op3.name!);
+    const { data: back } = await run.services.get({ name });
+    assert.deepEqual(back.labels, { 'managed-by': 'iap-auth0' });
+    assert.equal(back.description, 'short');
+  });
+
+  await t.test('a patch that breaks the label or description rules is 400 and changes nothing', async () => {
+    const name = `${parent}/services/labelled`;
+    const { data: before } = await run.services.get({ name });
+    for (const [mask, requestBody] of [
+      ['labels', { labels: { 'Managed-By': 'iap-auth0' } }],
+      ['labels', { labels: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, ''])) }],
+      ['labels', { labels: { owner: 'x'.repeat(64) } }],
+      ['description', { description: 'd'.repeat(513) }],
+      ['template.labels', { template: { labels: { '9lives': 'x' } } }],
+    ] as const) {
+      const e = await googleError(run.services.patch({ name, updateMask: mask, requestBody: requestBody as any }));
+      assert.deepEqual([e.code, e.status], [400, 'INVALID_ARGUMENT'], mask);
+    }
+    // Without a mask (the whole desired state) the same rules apply.
+    const e = await googleError(run.services.patch({ name, requestBody: { ...before, labels: { ...before.labels, BAD: 'x' } } }));
+    assert.deepEqual([e.code, e.status], [400, 'INVALID_ARGUMENT']);
+    const { data: after } = await run.services.get({ name });
+    assert.deepEqual(after, before);
+  });
+
   await t.test('unknown runtime service account: 403 actAs', async () => {
     const ghost = `ghost-sa@${PROJECT}.iam.gserviceaccount.com`;
     const e = await googleError(run.services.create({ parent, serviceId: 'ghost', requestBody: body({ template: { serviceAccount: ghost, containers: [{ image: IMAGE }] } }) }));

@@ -89,6 +89,49 @@ function checkMap(where: string, map: unknown): void {
 }
 
 /**
+ * Google Cloud's label rules, which Cloud Run applies ("Only valid Google Cloud labels can be used
+ * on Cloud Run"): at most 64 labels; keys 1-63 characters, starting with a lowercase letter or an
+ * international character; keys and values only lowercase letters, digits, `_` and `-`
+ * (international characters allowed); values 0-63 characters. "International character" is read as
+ * Bigtable's published form of the same rule: Unicode lowercase letters (Ll) and letters without
+ * case (Lo) stand for letters, Unicode digits (N) for digits. Lengths count characters (code
+ * points). Sources and confidence: docs/SANDBOX.md ("Cloud Run labels").
+ */
+export const MAX_LABELS = 64;
+const LABEL_KEY = /^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u;
+const LABEL_VALUE = /^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u;
+/** Cloud Run's documented limit on Service.description ("currently has a 512-character limit"). */
+export const MAX_DESCRIPTION = 512;
+
+/** Rejects labels that break the rules above, with Cloud Run's own wording where it is on record. */
+function checkLabels(where: string, map: Json | undefined): void {
+  if (map === undefined) return;
+  const field = where.replace(/^service\./, '');
+  const entries = Object.entries(map);
+  if (entries.length > MAX_LABELS) {
+    // Assumption: the 64-label limit is Google's; the wording of this refusal is not on record.
+    throw invalid(`${field}: A resource can have at most ${MAX_LABELS} labels; ${entries.length} were given.`, where);
+  }
+  const conform = `${field}: At least one label does not conform to GCP naming style.`;
+  for (const [k, v] of entries) {
+    if (!LABEL_KEY.test(k)) {
+      throw invalid(`${conform} Label key '${k}' violates format constraints. The key must start with a lowercase character, can only contain lowercase letters, numeric characters, underscores and dashes. The key can be at most 63 characters long. International characters are allowed.`, where);
+    }
+    if (!LABEL_VALUE.test(v as string)) {
+      throw invalid(`${conform} Label value '${v}' violates format constraints. The value can only contain lowercase letters, numeric characters, underscores and dashes. The value can be at most 63 characters long. International characters are allowed.`, where);
+    }
+  }
+}
+
+function checkDescription(description: unknown): void {
+  if (description === undefined) return;
+  if (typeof description !== 'string') throw invalid(`Invalid value at 'service.description' (TYPE_STRING), ${JSON.stringify(description)}`, 'service.description');
+  const length = [...description].length;
+  // Assumption: the limit is documented; the wording of this refusal is not on record.
+  if (length > MAX_DESCRIPTION) throw invalid(`description: must be at most ${MAX_DESCRIPTION} characters long; it has ${length}.`, 'service.description');
+}
+
+/**
  * Every check Cloud Run makes on the desired state before it accepts create or patch. Fills the
  * defaults Cloud Run fills (ingress, runtime service account, 100% traffic to latest).
  */
@@ -102,11 +145,15 @@ export function validateSpec(world: World, req: ApiRequest, project: Project, se
   for (const f of ['iapEnabled', 'invokerIamDisabled', 'defaultUriDisabled'] as const) {
     if (spec[f] !== undefined && typeof spec[f] !== 'boolean') throw invalid(`Invalid value at 'service.${f}' (TYPE_BOOL), "${spec[f]}"`, `service.${f}`);
   }
+  checkDescription(spec.description);
   checkMap('service.labels', spec.labels);
+  checkLabels('service.labels', spec.labels);
   checkMap('service.annotations', spec.annotations);
   const t = spec.template;
   if (!t || typeof t !== 'object') throw invalid('service.template: required field is not set.', 'service.template');
   checkMap('service.template.labels', t.labels);
+  // Assumption: revision-template labels follow the same rules (they are the labels billing reads).
+  checkLabels('service.template.labels', t.labels);
   checkMap('service.template.annotations', t.annotations);
   if (!Array.isArray(t.containers) || t.containers.length === 0) {
     throw invalid('service.template.containers: at least one container must be specified.', 'service.template.containers');
