@@ -97,15 +97,21 @@ test('destroy and status', async (t) => {
     assert.equal(v.code, 0, v.stderr);
   });
 
-  await t.test('an app no longer tagged as ours is kept; --keep keeps a stage', async () => {
+  await t.test('an app someone else now claims stops destroy before any deletion; --keep leaves it and a stage alone', async () => {
     const b = await setUp('keepme');
     const appId = b.state.stages['auth0-app'].resources.clientId;
     await mgmt.clients.update(appId, { client_metadata: { managed_by: 'someone-else' } });
-    const r = await runCli(['destroy', '--force', '--keep', 'deploy', '--json'], sb.env, b.cwd);
+    const before = leftovers(await inspect(sb));
+    const stopped = await runCli(['destroy', '--force'], sb.env, b.cwd);
+    assert.equal(stopped.code, 2, stopped.stderr);
+    assert.match(stopped.stderr, new RegExp(`nothing was deleted: the state file \\.iap-auth0/state\\.json does not match the cloud\\n\\s+- stages\\.auth0-app\\.resources\\.clientId names ${appId}`));
+    assert.match(stopped.stderr, /hint: .*--keep auth0-app/);
+    assert.deepEqual(leftovers(await inspect(sb)), before, 'nothing was deleted');
+    const r = await runCli(['destroy', '--force', '--keep', 'deploy,auth0-app', '--json'], sb.env, b.cwd);
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
     assert.equal(doc.ok, true);
-    assert.match(doc.stages.find((s: any) => s.id === 'auth0-app').summary, /kept Auth0 app .*not tagged as created by iap-auth0/);
+    assert.equal(doc.stages.find((s: any) => s.id === 'auth0-app').kept, true);
     assert.equal(doc.stages.find((s: any) => s.id === 'deploy').kept, true);
     const world = await inspect(sb);
     assert.ok(world.auth0Clients.some((c: any) => c.client_id === appId));
@@ -113,8 +119,8 @@ test('destroy and status', async (t) => {
     assert.deepEqual(leftovers(world).filter((l) => !/keepme/.test(l)), [], 'everything else of this setup is gone');
     const st = JSON.parse((await runCli(['status', '--json'], {}, b.cwd)).stdout);
     assert.equal(st.stages.find((s: any) => s.id === 'deploy').status, 'done');
-    // Clean up the kept service for the next test's leftovers check.
-    const again = await runCli(['destroy', '--force'], sb.env, b.cwd);
+    // Clean up the kept service for the next test's leftovers check (the claimed app stays someone else's).
+    const again = await runCli(['destroy', '--force', '--keep', 'auth0-app'], sb.env, b.cwd);
     assert.equal(again.code, 0, again.stderr);
   });
 

@@ -60,8 +60,8 @@ test('a real assertion, minted by the sandbox\'s IAP after a sign-in, verifies',
   const id = await verifyIapAssertion(assertion, { audience: AUD, jwksUrl: sb.env.IAP_AUTH0_IAP_JWKS_URL });
   assert.equal(id.email, sb.env.IAP_AUTH0_TEST_USER_EMAIL);
   assert.match(id.subject, /^sts\.google\.com:/);
-  assert.match(id.principal!, /^principal:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/iap-hello-sandbox-project\/subject\//);
-  assert.equal(id.workforcePool, 'locations/global/workforcePools/iap-hello-sandbox-project');
+  assert.match(id.principal!, /^principal:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/iap-hello-europe-west1-sandbox-project\/subject\//);
+  assert.equal(id.workforcePool, 'locations/global/workforcePools/iap-hello-europe-west1-sandbox-project');
   assert.equal(id.identitySource, 'WORKFORCE_IDENTITY');
   assert.ok(id.expiresAt > id.issuedAt);
   // The audience read from IAP_AUDIENCE, as init sets it on the service.

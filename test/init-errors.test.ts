@@ -1,6 +1,7 @@
 // What init says when the cloud refuses: a missing Google permission names the permission, the
 // role and the gcloud command; a missing Auth0 scope names the scope; each has a stable code in
-// --json; other stages still finish, and a re-run once fixed resumes and completes.
+// --json; a run that cannot claim its workforce pool creates nothing else, and a re-run once fixed
+// resumes and completes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -26,8 +27,10 @@ test('init reports refusals with codes and hints, and resumes once fixed', async
     assert.match(pool.error, /missing permission iam\.workforcePools\.create on organizations\/123456789012/);
     assert.match(pool.hint, /roles\/iam\.workforcePoolAdmin/);
     assert.match(pool.hint, /gcloud organizations add-iam-policy-binding 123456789012/);
-    assert.equal(doc.stages.find((s: any) => s.id === 'deploy').ok, true, 'independent stages still finish');
-    assert.equal(doc.stages.find((s: any) => s.id === 'iap-settings').code, 'DEPENDENCY_FAILED');
+    // The pool is the setup's claim: without it nothing else is created (no half-built setup).
+    for (const id of ['deploy', 'auth0-app', 'oauth-client', 'iap-settings', 'access']) assert.equal(doc.stages.find((s: any) => s.id === id).code, 'DEPENDENCY_FAILED', id);
+    assert.deepEqual((sb.world.snapshot() as any).runServices.filter((s: any) => s.name.endsWith('/perm')), [], 'no service was deployed');
+    assert.equal([...sb.world.auth0Clients.values()].filter((c) => c.name.includes('perm')).length, 0, 'no Auth0 app was created');
     const plain = await init(['--yes'], { ...sb.env, CLOUDSDK_AUTH_ACCESS_TOKEN: token }, cwd);
     assert.equal(plain.code, 1);
     assert.match(plain.stderr, /hint: grant yourself roles\/iam\.workforcePoolAdmin/);

@@ -47,7 +47,7 @@ test('init on a terminal', { skip: existsSync('/usr/bin/script') ? false : 'util
       [/IAM OAuth client id/, '\r'],
       [/Verify now, waiting for them/, 'y\r'], // init offers verify --wait at the end
     ]);
-    assert.match(r.out, /Workforce pool id \(iap-hello-sandbox-project\)/, 'the derived default is offered');
+    assert.match(r.out, /Workforce pool id \(iap-hello-europe-west1-sandbox-project\)/, 'the derived default is offered');
     assert.match(r.out, /^Plan:$/m);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /Done\. Your app: https:\/\/127\.0\.0\.1:\d+/);

@@ -31,11 +31,11 @@ test('ids, images, members, organizations', () => {
 
 test('derived ids always satisfy the real rules, even for the longest names', () => {
   for (const [project, service] of [['sandbox-project', 'hello'], ['a'.repeat(30), 'b'.repeat(49)], ['my-proj-1', 'x'], ['p23456', 'svc-with-hyphen-at-cut-point-aaaaaaaaaaaaaa-b']]) {
-    const d = s.derivedIds(project, service);
+    const d = s.derivedIds(project, 'northamerica-northeast2', service);
     assert.equal(ids.workforcePoolId(d.pool), undefined, d.pool);
     assert.equal(ids.workforceProviderId(d.provider), undefined);
     assert.equal(ids.oauthClientId(d.oauthClient), undefined, d.oauthClient);
     assert.equal(ids.serviceAccountId(d.serviceAccount), undefined, d.serviceAccount);
-    assert.deepEqual(s.derivedIds(project, service), d, 'deterministic');
+    assert.deepEqual(s.derivedIds(project, 'northamerica-northeast2', service), d, 'deterministic');
   }
 });

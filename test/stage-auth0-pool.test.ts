@@ -22,7 +22,7 @@ test('auth0-app and workforce-pool stages', async (t) => {
     const id = tc.state.stage('auth0-app').resources.clientId!;
     const before = await mgmt.clients.get(id);
     await mgmt.clients.update(id, { callbacks: [...before.callbacks!, 'http://localhost:5173/callback'] });
-    const again = await makeContext(sb, { service: 'keep' }, tc.stateFile);
+    const again = await makeContext(sb, { service: 'keep', setupId: tc.ctx.inputs.setupId }, tc.stateFile);
     await again.state.update((s) => { s.stages = structuredClone(tc.state.current.stages); });
     await runOk(again, [auth0AppStage]);
     assert.deepEqual((await mgmt.clients.get(id)).callbacks, [...before.callbacks!, 'http://localhost:5173/callback']);
@@ -30,7 +30,7 @@ test('auth0-app and workforce-pool stages', async (t) => {
     // Without read:client_keys the re-read cannot work, and the error says which scope to add.
     sb.world.auth0M2M.scopes.delete('read:client_keys');
     try {
-      const fresh = await makeContext(sb, { service: 'keep' }, tc.stateFile);
+      const fresh = await makeContext(sb, { service: 'keep', setupId: tc.ctx.inputs.setupId }, tc.stateFile);
       await fresh.state.update((s) => { s.stages = structuredClone(tc.state.current.stages); });
       await assert.rejects(auth0ClientSecret(fresh.ctx as any), /read:client_keys/);
     } finally {
@@ -46,8 +46,11 @@ test('auth0-app and workforce-pool stages', async (t) => {
     const results = await runStages([auth0AppStage, workforcePoolStage], tc.ctx);
     const pool = results.find((r) => r.id === 'workforce-pool')!;
     assert.equal(pool.ok, false);
-    assert.match((pool.error as Error).message, /was not created by iap-auth0; pass --adopt/);
+    assert.match((pool.error as Error).message, /the workforce pool hand-made-pool exists but was not created by iap-auth0/);
+    assert.match((pool.error as { hint?: string }).hint ?? '', /pass --adopt/);
     assert.equal(sb.world.providers.size, 0, 'no provider was added to it');
+    assert.match(String((results.find((r) => r.id === 'auth0-app')!.error as Error).message), /auth0-app did not run because workforce-pool failed/);
+    assert.equal([...sb.world.auth0Clients.values()].filter((a) => a.client_metadata?.iap_auth0_provider?.includes('hand-made-pool')).length, 0, 'no Auth0 app was created for it');
     const adopt = await makeContext(sb, { service: 'foreign', pool: 'hand-made-pool', adopt: true });
     await runOk(adopt, [auth0AppStage, workforcePoolStage]);
     assert.equal((await c.iam.locations.workforcePools.providers.get({ name: 'locations/global/workforcePools/hand-made-pool/providers/auth0' })).data.state, 'ACTIVE');

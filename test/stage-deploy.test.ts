@@ -23,7 +23,9 @@ test('deploy stage', async (t) => {
     assert.equal(s.iapEnabled, true);
     assert.equal(s.ingress, 'INGRESS_TRAFFIC_ALL');
     assert.equal(s.labels?.['managed-by'], 'iap-auth0');
-    assert.equal(s.template?.serviceAccount, 'iap-run-hello@sandbox-project.iam.gserviceaccount.com');
+    assert.equal(s.labels?.['iap-auth0-setup'], tc.ctx.inputs.setupId, 'the marker names this setup');
+    assert.equal(s.description, `Managed by iap-auth0 (setup ${tc.ctx.inputs.setupId}): Cloud Run service hello behind IAP with Auth0 sign-in`);
+    assert.equal(s.template?.serviceAccount, 'iap-hello-europe-west1@sandbox-project.iam.gserviceaccount.com');
     assert.equal(s.terminalCondition?.state, 'CONDITION_SUCCEEDED');
     assert.deepEqual(await invokers('hello'), [agent]);
     assert.equal(tc.state.stage('deploy').resources.uri, s.uri);
@@ -35,7 +37,7 @@ test('deploy stage', async (t) => {
     assert.equal(r.headers.get('x-goog-iap-generated-response'), 'true');
 
     const since = (await requestLog(sb)).at(-1).seq;
-    const again = await makeContext(sb, {}, tc.stateFile);
+    const again = await makeContext(sb, { setupId: tc.ctx.inputs.setupId }, tc.stateFile);
     await again.state.update((st) => { st.stages = structuredClone(tc.state.current.stages); });
     await runOk(again, [deployStage]);
     assert.deepEqual((await requestLog(sb, since)).filter((r) => r.mutating), [], 're-run makes no change');
@@ -44,10 +46,12 @@ test('deploy stage', async (t) => {
   await t.test('resume: a recorded operation is polled, not created again', async () => {
     const tc = await makeContext(sb, { service: 'resumed' });
     await tc.ctx.apisReady();
-    const { data: sa } = await c.iam.projects.serviceAccounts.create({ name: 'projects/sandbox-project', requestBody: { accountId: 'iap-run-resumed', serviceAccount: { description: 'Managed by iap-auth0: runtime identity of Cloud Run service resumed' } } });
+    const me = tc.ctx.inputs.setupId;
+    const { data: sa } = await c.iam.projects.serviceAccounts.create({ name: 'projects/sandbox-project', requestBody: { accountId: 'iap-resumed-europe-west1', serviceAccount: { description: `Managed by iap-auth0 (setup ${me}): runtime identity` } } });
     const { data: op } = await c.run.projects.locations.services.create({ parent: 'projects/sandbox-project/locations/europe-west1', serviceId: 'resumed',
-      requestBody: { iapEnabled: true, ingress: 'INGRESS_TRAFFIC_ALL', labels: { 'managed-by': 'iap-auth0' }, template: { serviceAccount: sa.email!, containers: [{ image: 'us-docker.pkg.dev/cloudrun/container/hello' }] } } });
+      requestBody: { iapEnabled: true, ingress: 'INGRESS_TRAFFIC_ALL', labels: { 'managed-by': 'iap-auth0', 'iap-auth0-setup': me }, template: { serviceAccount: sa.email!, containers: [{ image: 'us-docker.pkg.dev/cloudrun/container/hello' }] } } });
     await tc.state.recordOperation('deploy', 'service', op.name!); // the run was killed right after this
+    await tc.state.recordResource('deploy', 'serviceAccount', sa.email!);
     const since = (await requestLog(sb)).at(-1).seq;
     await runOk(tc, [deployStage]);
     const log = await requestLog(sb, since);
@@ -55,20 +59,28 @@ test('deploy stage', async (t) => {
     assert.equal(log.filter((r) => r.method === 'POST' && r.path.endsWith('/services')).length, 0, 'no second create');
   });
 
-  await t.test('an existing service iap-auth0 did not create is refused; --adopt turns IAP on and removes allUsers', async () => {
+  await t.test('an existing service iap-auth0 did not create is refused; --adopt turns IAP on, removes allUsers, keeps the app', async () => {
+    const app = { image: 'europe-west1-docker.pkg.dev/sandbox-project/apps/budget:v7', env: [{ name: 'DB_URL', value: 'postgres://db/budget' }] };
     await c.run.projects.locations.services.create({ parent: 'projects/sandbox-project/locations/europe-west1', serviceId: 'legacy',
-      requestBody: { template: { containers: [{ image: 'us-docker.pkg.dev/cloudrun/container/hello' }] } } });
+      requestBody: { labels: { team: 'finance' }, template: { containers: [app] } } });
     for (let i = 0; i < 50 && !(await c.run.projects.locations.services.get({ name: svc('legacy') })).data.uri; i++) await new Promise((r) => setTimeout(r, 20));
     const p = (await c.run.projects.locations.services.getIamPolicy({ resource: svc('legacy') })).data;
     await c.run.projects.locations.services.setIamPolicy({ resource: svc('legacy'), requestBody: { policy: { ...p, bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] } } });
     const tc = await makeContext(sb, { service: 'legacy' });
     const [r] = await runStages([deployStage], tc.ctx);
     assert.equal(r.ok, false);
-    assert.match((r.error as Error).message, /not created by iap-auth0; pass --adopt/);
+    assert.match((r.error as Error).message, /services\/legacy exists but was not created by iap-auth0/);
+    assert.match((r.error as { hint?: string }).hint ?? '', /pass --adopt to use it \(iap-auth0 changes only what IAP needs/);
     assert.equal((await c.run.projects.locations.services.get({ name: svc('legacy') })).data.iapEnabled, undefined, 'untouched');
     const adopt = await makeContext(sb, { service: 'legacy', adopt: true });
     await runOk(adopt, [deployStage]);
-    assert.equal((await c.run.projects.locations.services.get({ name: svc('legacy') })).data.iapEnabled, true);
+    const after = (await c.run.projects.locations.services.get({ name: svc('legacy') })).data;
+    assert.equal(after.iapEnabled, true);
+    assert.deepEqual(after.template?.containers?.map((x) => ({ image: x.image, env: x.env })), [app], 'the image and env are the app\'s');
+    assert.equal(after.template?.serviceAccount, '415104041262-compute@developer.gserviceaccount.com', 'it runs as the account it ran as');
+    assert.deepEqual(after.labels, { team: 'finance', 'iap-auth0-shared': adopt.ctx.inputs.setupId }, 'only the adoption label added');
+    assert.equal(adopt.state.stage('deploy').resources.serviceAccount, undefined, 'no runtime account created for it');
+    assert.deepEqual(adopt.state.stage('deploy').adopted, ['service']);
     assert.deepEqual(await invokers('legacy'), [agent], 'allUsers removed, agent added');
     assert.ok(adopt.events.some((e) => e.type === 'step' && /bypass IAP/.test(e.text)));
     assert.equal((await inspect(sb)).runServices.length, 3);

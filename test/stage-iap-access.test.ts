@@ -16,7 +16,7 @@ test('iap-settings and access stages', async (t) => {
   const resource = 'projects/415104041262/iap_web/cloud_run-europe-west1/services/hello';
   // The pool the settings point at (the workforce-pool stage's job; made directly here).
   await base.ctx.apisReady();
-  const { data: op } = await c.iam.locations.workforcePools.create({ location: 'locations/global', workforcePoolId: base.ctx.inputs.pool, requestBody: { parent: 'organizations/123456789012' } });
+  const { data: op } = await c.iam.locations.workforcePools.create({ location: 'locations/global', workforcePoolId: base.ctx.inputs.pool, requestBody: { parent: 'organizations/123456789012', description: `Managed by iap-auth0 (setup ${base.ctx.inputs.setupId}): pool` } });
   await waitOperation(() => c.iam.locations.workforcePools.operations.get({ name: op.name! }));
 
   await t.test('settings: pool + client + secret set with a mask; an unrelated setting survives; re-run writes nothing', async () => {

@@ -32,7 +32,7 @@ test('oauth-client write-ahead and credential re-enable; iap-settings mask and s
     assert.equal(JSON.parse(text).stages['oauth-client'].resources.clientId, client.clientId, 'clientId on disk before the patch');
     assert.equal(JSON.parse(text).stages['oauth-client'].resources.oauthClient, name('iap-auth0-wal'));
 
-    const resumed = await makeContext(sb, { oauthClient: 'iap-auth0-wal' }, tc.stateFile);
+    const resumed = await makeContext(sb, { oauthClient: 'iap-auth0-wal', setupId: tc.ctx.inputs.setupId }, tc.stateFile);
     await resumed.state.update((s) => { s.stages = structuredClone(tc.state.current.stages); });
     assert.ok((await oauthClientStage.plan(resumed.ctx as any)).some((i) => i.action === 'update'));
     const since = (await requestLog(sb)).at(-1).seq;
@@ -43,12 +43,12 @@ test('oauth-client write-ahead and credential re-enable; iap-settings mask and s
   });
 
   await t.test('a disabled credential of ours is re-enabled and its secret held in memory only', async () => {
-    const tc = await makeContext(sb, { oauthClient: 'iap-auth0-disabled' });
+    const tc = await makeContext(sb, { service: 'disabled', oauthClient: 'iap-auth0-disabled' });
     await runOk(tc, [oauthClientStage]);
     const cred = `${name('iap-auth0-disabled')}/credentials/iap-auth0`;
     await oc.credentials.patch({ name: cred, updateMask: 'disabled', requestBody: { disabled: true } });
     assert.equal((await oc.credentials.get({ name: cred })).data.disabled, true);
-    const again = await makeContext(sb, { oauthClient: 'iap-auth0-disabled' });
+    const again = await makeContext(sb, { service: 'disabled', oauthClient: 'iap-auth0-disabled', setupId: tc.ctx.inputs.setupId });
     assert.ok((await oauthClientStage.plan(again.ctx as any)).some((i) => i.action === 'update' && i.resource === cred));
     await runOk(again, [oauthClientStage]);
     const k = (await oc.credentials.get({ name: cred })).data;
@@ -62,7 +62,8 @@ test('oauth-client write-ahead and credential re-enable; iap-settings mask and s
     const tc = await makeContext(sb, { service: 'cookie' });
     const resource = 'projects/415104041262/iap_web/cloud_run-europe-west1/services/cookie';
     await tc.ctx.apisReady();
-    const { data: op } = await c.iam.locations.workforcePools.create({ location: 'locations/global', workforcePoolId: tc.ctx.inputs.pool, requestBody: { parent: 'organizations/123456789012' } });
+    const { data: op } = await c.iam.locations.workforcePools.create({ location: 'locations/global', workforcePoolId: tc.ctx.inputs.pool,
+      requestBody: { parent: 'organizations/123456789012', description: `Managed by iap-auth0 (setup ${tc.ctx.inputs.setupId}): pool` } });
     await waitOperation(() => c.iam.locations.workforcePools.operations.get({ name: op.name! }));
     await c.iap.updateIapSettings({ name: resource, updateMask: 'iapSettings.applicationSettings.cookieDomain',
       requestBody: { name: resource, applicationSettings: { cookieDomain: 'example.com' } } as any });

@@ -33,7 +33,7 @@ test('oauth-client stage', async (t) => {
 
     // Re-run on the same state: nothing to do, no mutating request.
     const since = (await requestLog(sb)).at(-1).seq;
-    const again = await makeContext(sb, {}, tc.stateFile);
+    const again = await makeContext(sb, { setupId: tc.ctx.inputs.setupId }, tc.stateFile);
     await again.state.update((s) => { s.stages = structuredClone(tc.state.current.stages); });
     assert.deepEqual((await oauthClientStage.plan(again.ctx as any)).map((i) => i.action), ['none', 'none']);
     await runOk(again, [oauthClientStage]);
@@ -47,7 +47,7 @@ test('oauth-client stage', async (t) => {
     const tc = await makeContext(sb, { oauthClient: 'iap-auth0-resume' });
     await oc.create({ parent: 'projects/sandbox-project/locations/global', oauthClientId: 'iap-auth0-resume', requestBody: {
       clientType: 'CONFIDENTIAL_CLIENT', allowedGrantTypes: ['AUTHORIZATION_CODE_GRANT'], allowedScopes: ['https://www.googleapis.com/auth/cloud-platform'],
-      allowedRedirectUris: ['https://placeholder.invalid/iap-auth0-pending'], description: 'Managed by iap-auth0 for Cloud Run service hello' } });
+      allowedRedirectUris: ['https://placeholder.invalid/iap-auth0-pending'], description: `Managed by iap-auth0 (setup ${tc.ctx.inputs.setupId}): IAP sign-in client` } });
     const since = (await requestLog(sb)).at(-1).seq;
     await runOk(tc, [oauthClientStage]);
     const posts = (await requestLog(sb, since)).filter((r) => r.method === 'POST' && r.path.endsWith('/oauthClients'));
@@ -57,11 +57,11 @@ test('oauth-client stage', async (t) => {
   });
 
   await t.test('a soft-deleted client with our id is undeleted', async () => {
-    const tc = await makeContext(sb, { oauthClient: 'iap-auth0-undel' });
+    const tc = await makeContext(sb, { service: 'undel', oauthClient: 'iap-auth0-undel' });
     await runOk(tc, [oauthClientStage]);
     await oc.delete({ name: name('iap-auth0-undel') });
     assert.equal((await oc.get({ name: name('iap-auth0-undel') })).data.state, 'DELETED');
-    const again = await makeContext(sb, { oauthClient: 'iap-auth0-undel' });
+    const again = await makeContext(sb, { service: 'undel', oauthClient: 'iap-auth0-undel', setupId: tc.ctx.inputs.setupId });
     assert.ok((await oauthClientStage.plan(again.ctx as any)).some((i) => i.action === 'undelete'));
     await runOk(again, [oauthClientStage]);
     assert.equal((await oc.get({ name: name('iap-auth0-undel') })).data.state, 'ACTIVE');
@@ -73,7 +73,8 @@ test('oauth-client stage', async (t) => {
     const tc = await makeContext(sb, { oauthClient: 'someone-elses' });
     const [r] = await runStages([oauthClientStage], tc.ctx);
     assert.equal(r.ok, false);
-    assert.match((r.error as Error).message, /not created by iap-auth0; pass --adopt/);
+    assert.match((r.error as Error).message, /oauthClients\/someone-elses exists but was not created by iap-auth0/);
+    assert.match((r.error as { hint?: string }).hint ?? '', /pass --adopt/);
     assert.deepEqual((await oc.get({ name: name('someone-elses') })).data.allowedRedirectUris, ['https://app.example/cb'], 'untouched');
     const adopt = await makeContext(sb, { oauthClient: 'someone-elses', adopt: true });
     await runOk(adopt, [oauthClientStage]);

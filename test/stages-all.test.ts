@@ -27,11 +27,11 @@ test('all stages: from nothing to a signed-in user', async () => {
 
   // Someone else's app with our name (no tag) must be left alone.
   const foreign = await mgmt.clients.create({ name: 'IAP hello (iap-auth0)', app_type: 'spa', callbacks: ['https://elsewhere.example/cb'] } as never);
-  // A pool with our id, soft-deleted by an earlier destroy: undeleted, not fought.
+  // A pool with our id and this setup's marker, soft-deleted by an earlier destroy: undeleted, not fought.
   await tc.ctx.apisReady();
   const pools = c.iam.locations.workforcePools;
   const created = (await pools.create({ location: 'locations/global', workforcePoolId: pool,
-    requestBody: { parent: 'organizations/123456789012', description: 'Managed by iap-auth0 for Cloud Run service hello in sandbox-project' } })).data;
+    requestBody: { parent: 'organizations/123456789012', description: `Managed by iap-auth0 (setup ${tc.ctx.inputs.setupId}): workforce pool for Cloud Run service hello` } })).data;
   await waitOperation(() => pools.operations.get({ name: created.name! }));
   const deleted = (await pools.delete({ name: `locations/global/workforcePools/${pool}` })).data;
   await waitOperation(() => pools.operations.get({ name: deleted.name! }));
@@ -68,7 +68,7 @@ test('all stages: from nothing to a signed-in user', async () => {
 
   // A second run on the same state changes nothing, even with every secret forgotten.
   const since = (await requestLog(sb)).at(-1).seq;
-  const again = await makeContext(sb, {}, tc.stateFile);
+  const again = await makeContext(sb, { setupId: tc.ctx.inputs.setupId }, tc.stateFile);
   await again.state.update((s) => { s.stages = structuredClone(tc.state.current.stages); });
   await runOk(again, ALL);
   assert.deepEqual((await requestLog(sb, since)).filter((r) => r.mutating).map((r) => `${r.api} ${r.method} ${r.path}`), []);

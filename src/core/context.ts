@@ -11,6 +11,10 @@ export interface ResolvedInputs extends StateInputs {
   organization: string;
   /** Take over resources with our ids that iap-auth0 did not create. */
   adopt: boolean;
+  /** This setup's id, written into every marker ('' for a state file of 0.1.0, whose markers had none). */
+  setupId: string;
+  /** The image to deploy on this run: only --image replaces an existing service's image. */
+  deployImage?: string;
 }
 
 export interface CoreContext {
@@ -34,6 +38,12 @@ export interface CoreContext {
   reach(point: string): void;
   /** Memoized: the needed APIs are enabled and usable. */
   apisReady(): Promise<void>;
+  /**
+   * Memoized: this setup's claim on its workforce pool (created now, or found to be this setup's or
+   * adopted). Stages create nothing before it: two setups racing for one id stop here, one of them
+   * having created nothing.
+   */
+  claim(): Promise<'created' | 'adopted'>;
   /** Memoized: the Auth0 discovery document's issuer, verbatim (trailing slash included). */
   auth0Issuer(): Promise<string>;
   /**

@@ -4,6 +4,7 @@ import { googleClients } from '../google/clients.js';
 import { signinOrigin } from '../google/endpoints.js';
 import { enableApis } from './apis.js';
 import { auth0Discovery, auth0Management } from './auth0-client.js';
+import { claimPool } from './stages/workforce-pool.js';
 import type { CoreContext, ResolvedInputs } from './context.js';
 import type { StateHandle } from './state-handle.js';
 import type { EventSink } from './events.js';
@@ -15,11 +16,13 @@ export function createContext(opts: {
   const once = <T>(f: () => Promise<T>) => { let p: Promise<T> | undefined; return () => (p ??= f()); };
   const google = googleClients(env, { quotaProject: inputs.project });
   const base = { env, inputs, google, state: opts.state, emit: opts.emit, signal: opts.signal, signinOrigin: signinOrigin(env) } as const;
-  return {
+  const ctx: Omit<CoreContext, 'after' | 'until' | 'reach'> = {
     ...base,
     secrets: new Map(),
     apisReady: once(() => enableApis(base)),
+    claim: once(() => claimPool(ctx as CoreContext)),
     auth0Issuer: once(async () => (await auth0Discovery(inputs.auth0Domain, opts.signal)).issuer),
     auth0: once(() => auth0Management({ domain: inputs.auth0Domain, clientId: env.AUTH0_CLIENT_ID ?? '', clientSecret: env.AUTH0_CLIENT_SECRET ?? '' })),
   };
+  return ctx;
 }

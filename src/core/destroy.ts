@@ -10,6 +10,13 @@ import { ALL_STAGES } from './stages/index.js';
 import { readRecorded, contextFromState } from './recorded-setup.js';
 import { checkCredentials, asUsageError } from './local-checks.js';
 import { explain } from './explain.js';
+import { serviceFate } from './stages/deploy.js';
+import { auth0AppFate } from './stages/auth0-app.js';
+import { poolFates } from './stages/workforce-pool.js';
+import { oauthClientFate } from './stages/oauth-client.js';
+import { fieldOf } from './records.js';
+import type { Fate } from './ownership.js';
+import type { CoreContext } from './context.js';
 import type { EventSink } from './events.js';
 
 export const DESTROY_ORDER: StageId[] = ['access', 'iap-settings', 'oauth-client', 'workforce-pool', 'auth0-app', 'deploy'];
@@ -25,6 +32,8 @@ export interface DestroyOptions {
 export interface DestroyResult {
   ok: boolean; stateFile: string; plan: DestroyPlanItem[]; nothingToDo: boolean;
   stages: { id: StageId; title: string; ok: boolean; kept?: boolean; summary?: string; code?: string; error?: string; hint?: string }[];
+  /** What was deleted, and what was kept (with why), by name: read from the stages' summaries. */
+  deleted: string[]; kept: string[];
 }
 
 /** Every stage with something recorded to remove, from the state alone (no network). */
@@ -50,7 +59,7 @@ export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
   const state = await readRecorded(statePath, 'destroy');
   const plan = destroyPlan(state, o.keep);
   const base = { stateFile: statePath, plan };
-  if (!plan.some((p) => !p.kept)) return { ok: true, nothingToDo: true, stages: [], ...base };
+  if (!plan.some((p) => !p.kept)) return { ok: true, nothingToDo: true, stages: [], deleted: [], kept: [], ...base };
   checkCredentials(o.env);
   await assertWritable(statePath).catch((e) => { throw asUsageError(e); });
   if (o.confirm && !(await o.confirm(plan))) throw new UserError('destroy cancelled; nothing was deleted.', EXIT.FAILURE);
@@ -58,10 +67,11 @@ export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
   const release = await acquireLock(statePath, 'destroy').catch((e) => { throw asUsageError(e); });
   try {
     const ctx = contextFromState({ env: o.env, state, statePath, emit: o.emit, signal: o.signal, persist: true });
+    await checkMarkers(ctx, plan.filter((p) => !p.kept).map((p) => p.stage));
     const results: DestroyResult['stages'] = [];
     for (const p of plan) {
       const stage = ALL_STAGES.find((s) => s.id === p.stage)!;
-      if (p.kept) { results.push({ id: p.stage, title: p.title, ok: true, kept: true, summary: 'kept (--keep)' }); continue; }
+      if (p.kept) { results.push({ id: p.stage, title: p.title, ok: true, kept: true, summary: `kept ${p.items.join(', ')} (--keep)` }); continue; }
       o.emit({ type: 'stage-start', stage: p.stage });
       await ctx.state.updateStage(p.stage, (st) => { st.status = 'destroying'; delete st.error; });
       try {
@@ -92,8 +102,41 @@ export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
       });
     }
     await ctx.state.flush();
-    return { ok, nothingToDo: false, stages: results, ...base };
+    return { ok, nothingToDo: false, stages: results, ...summarize(results.map((r) => r.summary)), ...base };
   } finally {
     await release();
   }
+}
+
+/**
+ * The cloud is the truth: before anything is deleted, every resource the state file records as
+ * created by this setup must still carry this setup's marker. A state file edited to name someone
+ * else's service, app, pool or OAuth client stops destroy here, with nothing deleted.
+ */
+async function checkMarkers(ctx: CoreContext, stages: StageId[]): Promise<void> {
+  const r = (id: StageId) => ctx.state.stage(id).resources;
+  const checks: [StageId, string, () => Promise<Fate | undefined>][] = [
+    ['deploy', 'service', async () => (await serviceFate(ctx))?.fate],
+    ['auth0-app', 'clientId', async () => (await auth0AppFate(ctx))?.fate],
+    ['workforce-pool', 'pool', async () => (await poolFates(ctx)).pool],
+    ['workforce-pool', 'provider', async () => (await poolFates(ctx)).provider],
+    ['oauth-client', 'oauthClient', () => oauthClientFate(ctx)],
+  ];
+  const problems = (await Promise.all(checks.filter(([id]) => stages.includes(id)).map(async ([id, key, fate]) =>
+    ((await fate())?.fate === 'mismatch' ? { id, text: `${fieldOf(id, key)} names ${r(id)[key]}, which does not carry the iap-auth0 marker of setup ${ctx.inputs.setupId || '(none)'}` } : undefined))))
+    .filter((x): x is { id: StageId; text: string } => !!x);
+  if (problems.length) {
+    const keep = [...new Set(problems.map((p) => p.id))].join(',');
+    throw new UserError(`nothing was deleted: the state file ${ctx.state.file} does not match the cloud\n${problems.map((p) => `  - ${p.text}`).join('\n')}`, EXIT.USAGE,
+      `iap-auth0 deletes only what carries its marker: if the state file was edited, restore it; to leave ${problems.length > 1 ? 'those' : 'that'} alone and remove the rest, pass --keep ${keep}`);
+  }
+}
+
+/** Deleted and kept, by name, from the stages' summaries ("deleted X; kept Y: why; …"). */
+export function summarize(summaries: (string | undefined)[]): { deleted: string[]; kept: string[] } {
+  const parts = summaries.flatMap((s) => (s ?? '').split('; ')).filter(Boolean);
+  return {
+    deleted: parts.filter((p) => /^(deleted|removed|cleared) /.test(p)).map((p) => p.replace(/^(deleted|removed|cleared) /, '')),
+    kept: parts.filter((p) => /^kept /.test(p)).map((p) => p.replace(/^kept /, '')),
+  };
 }

@@ -17,12 +17,13 @@ import { googleFailure, describeGoogleFailure } from './google-errors.js';
 import { explain } from './explain.js';
 import { checkCredentials, asUsageError } from './local-checks.js';
 import { runStages, type PlanItem } from './stage.js';
+import { newSetupId, SETUP_ID } from './ownership.js';
 import { ALL_STAGES } from './stages/index.js';
 import type { EventSink } from './events.js';
 import type { ResolvedInputs } from './context.js';
 
 export interface InitOptions {
-  env: NodeJS.ProcessEnv; flags: InitFlags & { organization?: string }; statePath?: string;
+  env: NodeJS.ProcessEnv; flags: InitFlags & { organization?: string; setup?: string }; statePath?: string;
   interactive: boolean; dryRun: boolean; emit: EventSink; signal: AbortSignal; prompt?: Prompt;
 }
 
@@ -30,6 +31,8 @@ export interface InitResult {
   ok: boolean; dryRun: boolean; stateFile: string; plan: PlanItem[];
   stages: { id: string; title: string; ok: boolean; summary?: string; code?: string; error?: string; hint?: string }[];
   serviceUrl?: string; audience?: string; signIn: string[]; next: string;
+  /** This setup's id, in the marker of everything it created. */
+  setupId: string;
 }
 
 export async function runInit(o: InitOptions): Promise<InitResult> {
@@ -48,6 +51,7 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
     if (!r.success) throw new UserError(`--organization: ${r.error.issues[0].message}`);
     organizationFlag = r.data;
   }
+  const setupId = chooseSetupId(o.flags.setup, recorded, statePath);
 
   if (!o.dryRun) await assertWritable(statePath).catch((e) => { throw asUsageError(e); });
   const release = o.dryRun ? async () => undefined : await acquireLock(statePath, 'init').catch((e) => { throw asUsageError(e); });
@@ -80,18 +84,19 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
       throw e;
     }
 
-    const resolved: ResolvedInputs = { ...inputs, projectNumber: facts.projectNumber, organization, adopt: !!o.flags.adopt };
+    const resolved: ResolvedInputs = { ...inputs, projectNumber: facts.projectNumber, organization, adopt: !!o.flags.adopt, setupId };
     const now = new Date().toISOString();
-    const { adopt: _a, ...toRecord } = resolved;
+    const { adopt: _a, setupId: _s, deployImage: _d, ...toRecord } = resolved;
     const state: State = recorded
-      ? { ...recorded, inputs: { ...recorded.inputs, ...toRecord } }
-      : { version: STATE_VERSION, tool: 'iap-auth0', createdAt: now, updatedAt: now, inputs: toRecord, stages: {} };
+      ? { ...recorded, setupId, inputs: { ...recorded.inputs, ...toRecord } }
+      : { version: STATE_VERSION, tool: 'iap-auth0', createdAt: now, updatedAt: now, setupId, inputs: toRecord, stages: {} };
     const handle = new StateHandle(statePath, state, !o.dryRun);
     const ctx = createContext({ env: o.env, inputs: resolved, state: handle, emit: o.emit, signal: o.signal });
     const plan = (await Promise.all(ALL_STAGES.map((s) => s.plan(ctx as never).catch((e) => [{ stage: s.id, action: 'create' as const, resource: s.title, detail: `cannot read yet: ${explain(e, inputs.project).error}` }])))).flat();
+    refuseForeign(plan);
     const base = {
       stateFile: statePath, plan, audience: IAP_AUDIENCE(facts.projectNumber, inputs.region, inputs.service),
-      signIn: inputs.allow, next: 'iap-auth0 verify',
+      signIn: inputs.allow, next: 'iap-auth0 verify', setupId,
     };
     if (o.dryRun) return { ok: true, dryRun: true, stages: [], ...base };
 
@@ -107,4 +112,27 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
   } finally {
     await release();
   }
+}
+
+/**
+ * This setup's id: the state file's; else --setup (taking back a setup whose state file was lost:
+ * its resources carry that id); else a new one. A state file is one setup: another id is refused.
+ */
+function chooseSetupId(flag: string | undefined, recorded: State | undefined, statePath: string): string {
+  if (flag !== undefined && !SETUP_ID.test(flag)) {
+    throw new UserError(`--setup: "${flag}" is not a setup id`, EXIT.USAGE, 'use the 8-character id iap-auth0 printed, e.g. --setup k3vq7xa2 (it is in the markers of the resources, after "iap-auth0 setup")');
+  }
+  if (recorded?.setupId && flag && flag !== recorded.setupId) {
+    throw new UserError(`--setup is ${flag} but ${statePath} is setup ${recorded.setupId}`, EXIT.USAGE, 'one state file holds one setup: pass another --state to take back setup ' + flag);
+  }
+  return recorded?.setupId ?? flag ?? newSetupId();
+}
+
+/** Stops before any change when the plan meets resources that are someone else's and nothing gave consent. */
+function refuseForeign(plan: PlanItem[]): void {
+  const refused = plan.filter((p) => p.action === 'refuse');
+  if (!refused.length) return;
+  const hints = [...new Set(refused.map((p) => p.hint).filter(Boolean))];
+  throw new UserError(`nothing was changed: ${refused.length === 1 ? 'a resource' : `${refused.length} resources`} this setup would use ${refused.length === 1 ? 'is' : 'are'} not its own\n`
+    + refused.map((p) => `  - ${p.detail ?? p.resource}`).join('\n'), EXIT.USAGE, hints.join('\n  hint: '));
 }

@@ -26,7 +26,8 @@ export function contextFromState(o: { env: NodeJS.ProcessEnv; state: State; stat
   if (!i.projectNumber || !i.organization) {
     throw new UserError(`the state file ${o.statePath} does not record the project number and organization yet`, EXIT.USAGE, 'run iap-auth0 init to finish setting up first');
   }
-  const inputs: ResolvedInputs = { ...i, projectNumber: i.projectNumber, organization: i.organization, adopt: false };
+  // A state file of 0.1.0 has no setup id; its resources' markers have none either ('' matches them).
+  const inputs: ResolvedInputs = { ...i, projectNumber: i.projectNumber, organization: i.organization, adopt: false, setupId: o.state.setupId ?? '' };
   const handle = new StateHandle(o.statePath, o.state, o.persist);
   return { ...createContext({ env: o.env, inputs, state: handle, emit: o.emit, signal: o.signal }), after: async () => undefined, until: async () => undefined, reach: () => undefined };
 }

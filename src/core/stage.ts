@@ -6,8 +6,9 @@ import type { CoreContext } from './context.js';
 import type { StageId } from '../state/schema.js';
 import type { CheckResult } from './check.js';
 
-export type PlanAction = 'create' | 'adopt' | 'update' | 'undelete' | 'none';
-export interface PlanItem { stage: StageId; action: PlanAction; resource: string; detail?: string }
+/** refuse: the resource is someone else's and nothing gave consent (init stops before any change). */
+export type PlanAction = 'create' | 'adopt' | 'update' | 'undelete' | 'remove' | 'none' | 'refuse';
+export interface PlanItem { stage: StageId; action: PlanAction; resource: string; detail?: string; hint?: string; code?: string }
 
 export interface Stage {
   id: StageId;
@@ -25,7 +26,7 @@ export interface Stage {
 }
 
 export class DependencyFailed extends Error {
-  constructor(readonly stage: StageId, readonly dependency: StageId) { super(`${stage} did not run because ${dependency} failed`); }
+  constructor(readonly stage: StageId, readonly dependency: StageId, override readonly cause?: unknown) { super(`${stage} did not run because ${dependency} failed`); }
 }
 
 export interface StageResult { id: StageId; ok: boolean; summary?: string; error?: unknown }

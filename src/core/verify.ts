@@ -5,6 +5,7 @@ import { DEFAULT_STATE_PATH } from '../state/store.js';
 import { STAGES, type StageId } from '../state/schema.js';
 import { ALL_STAGES } from './stages/index.js';
 import { callbackUrl } from './stages/auth0-app.js';
+import { whoHasAccess, type AccessEntry } from './stages/access.js';
 import { probeSignin } from './verify/signin-probe.js';
 import { readRecorded, contextFromState } from './recorded-setup.js';
 import { checkCredentials } from './local-checks.js';
@@ -33,6 +34,8 @@ export interface VerifyResult {
   /** Wall time of each group of checks (a stage's, the probe's) in its last round. */
   timings: Record<string, number>;
   checks: (CheckResult & { ok: boolean })[];
+  /** Everyone who may pass IAP to the service (iap-auth0's grants and others'); undefined when the policies could not be read. */
+  access?: AccessEntry[];
 }
 
 /** Check groups: each stage's checks, and the probe; a group is re-run as a whole. */
@@ -102,7 +105,8 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
     waitedMs = Date.now() - waitStart;
   }
   const checks = current().map((c) => ({ ...c, ok: c.status === 'ok' }));
+  const access = await whoHasAccess(ctx).catch(() => undefined);
   const order = (s: CheckResult['stage']) => (s === 'signin' ? STAGES.length : STAGES.indexOf(s));
   checks.sort((a, b) => order(a.stage) - order(b.stage));
-  return { ok: checks.every((c) => c.ok), stateFile: statePath, serviceUrl: ctx.state.stage('deploy').resources.uri, elapsedMs: Date.now() - started, waitedMs, timings, checks };
+  return { ok: checks.every((c) => c.ok), stateFile: statePath, serviceUrl: ctx.state.stage('deploy').resources.uri, elapsedMs: Date.now() - started, waitedMs, timings, checks, access };
 }

@@ -21,17 +21,23 @@ export const DEFAULT_REGION = 'us-central1';
 
 interface Spec { key: keyof StateInputs & keyof InitFlags; flag: string; env?: string[]; schema: Checked<string>; message: string; fallback?: (r: Partial<StateInputs>) => string | undefined; required: boolean;
   /** Asked in interactive mode (with its default, so Enter accepts it). */
-  ask: boolean }
+  ask: boolean;
+  /** A flag may change it on a re-run (the image: a new deployment, not another setup). */
+  changeable?: boolean }
+
+const derived = (r: Partial<StateInputs>) => (r.project && r.region && r.service ? s.derivedIds(r.project, r.region, r.service) : undefined);
 
 const SPECS: Spec[] = [
   { key: 'project', flag: '--project', env: ['GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'], schema: s.projectSchema, message: 'Google Cloud project id', required: true, ask: true },
   { key: 'service', flag: '--service', schema: s.serviceSchema, message: 'Cloud Run service name', required: true, ask: true },
   { key: 'region', flag: '--region', env: ['CLOUDSDK_RUN_REGION'], schema: s.regionSchema, message: 'Cloud Run region', fallback: () => DEFAULT_REGION, required: true, ask: true },
-  { key: 'image', flag: '--image', schema: s.imageSchema, message: 'Container image', fallback: () => DEFAULT_IMAGE, required: true, ask: true },
+  // Asked and recorded as the image for a NEW service only; an existing service keeps its image
+  // unless --image is given on that run (see deployImage).
+  { key: 'image', flag: '--image', schema: s.imageSchema, message: 'Container image for a new service (an existing one keeps its image)', fallback: () => DEFAULT_IMAGE, required: true, ask: true, changeable: true },
   { key: 'auth0Domain', flag: '--auth0-domain', env: ['AUTH0_DOMAIN'], schema: s.auth0DomainSchema, message: 'Auth0 domain (e.g. dev-abc123.us.auth0.com)', required: true, ask: true },
-  { key: 'pool', flag: '--pool', schema: s.poolSchema, message: 'Workforce pool id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).pool : undefined, required: true, ask: true },
-  { key: 'provider', flag: '--provider', schema: s.providerSchema, message: 'Workforce provider id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).provider : undefined, required: true, ask: true },
-  { key: 'oauthClient', flag: '--oauth-client', schema: s.oauthClientSchema, message: 'IAM OAuth client id', fallback: (r) => r.project && r.service ? s.derivedIds(r.project, r.service).oauthClient : undefined, required: true, ask: true },
+  { key: 'pool', flag: '--pool', schema: s.poolSchema, message: 'Workforce pool id', fallback: (r) => derived(r)?.pool, required: true, ask: true },
+  { key: 'provider', flag: '--provider', schema: s.providerSchema, message: 'Workforce provider id', fallback: (r) => derived(r)?.provider, required: true, ask: true },
+  { key: 'oauthClient', flag: '--oauth-client', schema: s.oauthClientSchema, message: 'IAM OAuth client id', fallback: (r) => derived(r)?.oauthClient, required: true, ask: true },
 ];
 
 function check<T>(schema: Checked<T>, value: string, from: string): T {
@@ -44,7 +50,7 @@ function check<T>(schema: Checked<T>, value: string, from: string): T {
  * Resolves every input. `recorded` is the state's inputs from an earlier run: a flag or variable
  * that disagrees with it is refused (the state describes resources that already exist).
  */
-export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.ProcessEnv; recorded?: StateInputs; interactive: boolean; prompt?: Prompt }): Promise<StateInputs> {
+export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.ProcessEnv; recorded?: StateInputs; interactive: boolean; prompt?: Prompt }): Promise<StateInputs & { deployImage?: string }> {
   const { flags, env, recorded } = opts;
   const out: Partial<StateInputs> = {};
   for (const spec of SPECS) {
@@ -56,10 +62,10 @@ export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.Proces
     else if (envName && !(recorded && spec.key === 'project')) { value = check(spec.schema, env[envName]!.trim(), envName); from = envName; }
     const rec = recorded?.[spec.key] as string | undefined;
     if (rec !== undefined) {
-      if (value !== undefined && value !== rec && fromFlag !== undefined) {
+      if (value !== undefined && value !== rec && fromFlag !== undefined && !spec.changeable) {
         throw new UserError(`${from} is "${value}" but this state file was set up with "${rec}"; use another --state for a second setup, or run iap-auth0 destroy first`);
       }
-      value = rec; // the recorded setup wins over ambient variables
+      if (!(spec.changeable && fromFlag !== undefined)) value = rec; // the recorded setup wins over ambient variables
     }
     if (value === undefined) {
       const fallback = spec.fallback?.(out);
@@ -80,5 +86,7 @@ export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.Proces
   const sc = check(s.scopeSchema, scope, '--scope');
   if (recorded && flags.scope && flags.scope !== recorded.scope) throw new UserError(`--scope is "${flags.scope}" but this state file was set up with "${recorded.scope}"; run iap-auth0 destroy first to change it`);
   const audienceEnv = flags.audienceEnv ?? recorded?.audienceEnv ?? true;
-  return { ...(out as StateInputs), allow, scope: sc, audienceEnv, ...(recorded?.projectNumber ? { projectNumber: recorded.projectNumber } : {}), ...(recorded?.organization ? { organization: recorded.organization } : {}) };
+  // Only an --image given on this run replaces the image of a service that already exists.
+  const deployImage = flags.image !== undefined ? out.image : undefined;
+  return { ...(out as StateInputs), allow, scope: sc, audienceEnv, ...(deployImage ? { deployImage } : {}), ...(recorded?.projectNumber ? { projectNumber: recorded.projectNumber } : {}), ...(recorded?.organization ? { organization: recorded.organization } : {}) };
 }

@@ -1,6 +1,7 @@
 // Input schemas: one schema (valibot) per input, built on the real id rules (src/lib/ids.ts). The same
 // schema validates flags, environment values, recorded state and prompt answers, so a value is
 // judged the same way wherever it came from.
+import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import * as ids from '../lib/ids.js';
 import { checked } from '../lib/validate.js';
@@ -38,12 +39,18 @@ export const imageSchema = checked(v.pipe(v.string(), v.trim(), v.regex(
   'image reference is invalid: use e.g. us-docker.pkg.dev/cloudrun/container/hello or REGION-docker.pkg.dev/PROJECT/REPO/IMAGE:TAG')));
 
 /**
- * --allow members: `pool` (everyone in the pool, the default), `user:<auth0 sub>`,
+ * --allow members: `pool` (everyone in the pool, the default), `user:<auth0 user id>`,
  * `group:<name>` (needs a google.groups mapping), or a full principal:// / principalSet:// member.
+ * An Auth0 user id is `provider|id` (auth0|64f…, google-oauth2|1046…, samlp|okta|alice@…); the
+ * subject Google sees is that id, so an email address given to user: would admit nobody.
  */
-export const allowSchema = checked(v.pipe(v.string(), v.trim(), v.check(
-  (x) => x === 'pool' || /^user:\S+$/.test(x) || /^group:\S+$/.test(x) || /^principal(Set)?:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/\S+$/.test(x),
-  '--allow member is invalid: use pool, user:<auth0 user id such as auth0|64f…>, group:<group name> or a principal:// member')));
+const AUTH0_USER_ID = /^user:[a-z0-9-]+\|\S+$/i;
+export const allowSchema = checked(v.pipe(v.string(), v.trim(),
+  v.check((x) => !/^user:/.test(x) || AUTH0_USER_ID.test(x), (issue) => `${String(issue.input)} is not an Auth0 user id: user: takes provider|id (such as auth0|64f1c0ffee), `
+    + 'not an email address or a name, because Google sees the Auth0 user id as the subject. Find it in the Auth0 dashboard under User Management > Users (user_id)'),
+  v.check(
+    (x) => x === 'pool' || AUTH0_USER_ID.test(x) || /^group:\S+$/.test(x) || /^principal(Set)?:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/\S+$/.test(x),
+    '--allow member is invalid: use pool, user:<auth0 user id such as auth0|64f…>, group:<group name> or a principal:// member')));
 
 export const scopeSchema = checked(v.picklist(['service', 'project']));
 
@@ -57,16 +64,27 @@ export function allowMember(value: string, pool: string): string {
 }
 
 /**
- * Deterministic ids derived from the service name, so a run that died between "create" and
- * "record" finds its resource again. Pool ids are global across all organizations, hence the
- * project in the pool id; everything is cut to the id's length limit without a trailing hyphen.
+ * Deterministic ids derived from project, region and service, so a run that died between "create"
+ * and "record" finds its resource again. They are unique per project, region and service: the
+ * readable form names all three (a region always looks like `word-word9`, so two different
+ * triples never print the same id in one project), and where an id's length limit bites, the
+ * readable part is cut and a short hash of all three is appended (a plain cut made
+ * customer-portal-frontend-eu and -us share one service account). Pool ids are global across all
+ * organizations, hence the project in the pool id.
  */
-export function derivedIds(project: string, service: string): { pool: string; provider: string; oauthClient: string; serviceAccount: string } {
-  const cut = (s: string, n: number) => s.slice(0, n).replace(/-+$/, '');
+export function derivedIds(project: string, region: string, service: string): { pool: string; provider: string; oauthClient: string; serviceAccount: string } {
+  const hash = shortHash(`${project}/${region}/${service}`);
+  const fit = (id: string, max: number) => (id.length <= max ? id : `${id.slice(0, max - hash.length - 1).replace(/-+$/, '')}-${hash}`);
   return {
-    pool: cut(`iap-${service}-${project}`, 63),
+    pool: fit(`iap-${service}-${region}-${project}`, 63),
     provider: 'auth0',
-    oauthClient: cut(`iap-auth0-${service}`, 63),
-    serviceAccount: cut(`iap-run-${service}`, 30),
+    oauthClient: fit(`iap-auth0-${service}-${region}`, 63),
+    serviceAccount: fit(`iap-${service}-${region}`, 30),
   };
+}
+
+/** Six characters of lowercase base32 from SHA-256: valid in every id, 30 bits against collisions. */
+function shortHash(text: string): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  return Array.from(createHash('sha256').update(text).digest().subarray(0, 6), (b) => alphabet[b % 32]).join('');
 }

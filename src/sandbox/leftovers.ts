@@ -1,6 +1,7 @@
 // What of iap-auth0's is still alive in a sandbox world, read from its inspection snapshot
 // (GET /world): anything carrying iap-auth0's marks (label, description, Auth0 tag) that is not
-// deleted, and any IAP setting or IAM binding that names one of its pools. Empty after a complete
+// deleted (an adopted service's iap-auth0-shared label included), and any IAP setting or IAM
+// binding that names one of its pools. Empty after a complete
 // destroy: the demo's last check and the destroy tests use it.
 const MARK = 'Managed by iap-auth0';
 
@@ -9,7 +10,10 @@ type Snapshot = Record<string, any>;
 export function leftovers(w: Snapshot): string[] {
   const out: string[] = [];
   const ours = (x: { description?: string }) => typeof x.description === 'string' && x.description.startsWith(MARK);
-  for (const s of w.runServices ?? []) if (s.labels?.['managed-by'] === 'iap-auth0') out.push(`Cloud Run service ${s.name}`);
+  for (const s of w.runServices ?? []) {
+    if (s.labels?.['managed-by'] === 'iap-auth0') out.push(`Cloud Run service ${s.name}`);
+    else if (s.labels?.['iap-auth0-shared']) out.push(`iap-auth0-shared label on Cloud Run service ${s.name}`);
+  }
   for (const a of w.serviceAccounts ?? []) if (ours(a)) out.push(`service account ${a.email}`);
   const ourPools = new Set<string>((w.workforcePools ?? []).filter(ours).map((p: any) => p.poolId));
   for (const p of w.workforcePools ?? []) if (ours(p) && p.state === 'ACTIVE') out.push(`workforce pool ${p.poolId}`);

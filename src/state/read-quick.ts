@@ -12,13 +12,15 @@ const strMap = (v: unknown) => v === undefined || (isObj(v) && Object.values(v).
 
 function looksValid(j: unknown): j is State {
   if (!isObj(j) || j.tool !== 'iap-auth0' || j.version !== 1 || !isStr(j.createdAt) || !isStr(j.updatedAt)) return false;
+  if (j.setupId !== undefined && !(isStr(j.setupId) && /^[a-z2-7]{8}$/.test(j.setupId))) return false;
   const i = j.inputs;
   if (!isObj(i) || !['project', 'region', 'service', 'image', 'auth0Domain', 'pool', 'provider', 'oauthClient'].every((k) => isStr(i[k]))) return false;
   if (!Array.isArray(i.allow) || !i.allow.every(isStr) || (i.scope !== 'service' && i.scope !== 'project')) return false;
   if (!isObj(j.stages ?? {})) return false;
   for (const [id, st] of Object.entries((j.stages ?? {}) as Record<string, unknown>)) {
     if (!(STAGES as readonly string[]).includes(id) || !isObj(st) || !STATUSES.has(String(st.status))) return false;
-    if (!strMap(st.resources) || !strMap(st.operations) || (st.added !== undefined && !(Array.isArray(st.added) && st.added.every(isStr)))) return false;
+    const strList = (v: unknown) => v === undefined || (Array.isArray(v) && v.every(isStr));
+    if (!strMap(st.resources) || !strMap(st.operations) || !strMap(st.previous) || !strList(st.added) || !strList(st.adopted)) return false;
   }
   return true;
 }

@@ -19,6 +19,10 @@ const StageRecord = v.strictObject({
   resources: v.optional(v.record(v.string(), v.string()), () => ({})),
   /** Members/fields this stage added to shared things, so destroy removes only those. */
   added: v.optional(v.array(v.string())),
+  /** Keys of `resources` this setup adopted (someone else's, used by consent) rather than created. */
+  adopted: v.optional(v.array(v.string())),
+  /** Values an adopted resource had before iap-auth0 changed them, so destroy can put them back. */
+  previous: v.optional(v.record(v.string(), v.string())),
   error: v.optional(v.string()),
 });
 
@@ -44,6 +48,8 @@ const StateSchema = v.strictObject({
   tool: v.literal('iap-auth0'),
   createdAt: v.string(),
   updatedAt: v.string(),
+  /** This setup's id, written into the marker of everything it creates (absent in files of 0.1.0). */
+  setupId: v.optional(v.pipe(v.string(), v.regex(/^[a-z2-7]{8}$/))),
   inputs: InputsSchema,
   stages: v.optional(v.record(v.picklist(STAGES), StageRecord), () => ({})),
 });

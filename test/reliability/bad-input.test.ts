@@ -63,7 +63,8 @@ const CASES: Case[] = [
   // --allow members
   { name: '--allow with a bare email', args: init(...svc, '--allow', 'alice@example.com'), message: /--allow: --allow member is invalid: use pool, user:/ },
   { name: '--allow group: with no name', args: init(...svc, '--allow', 'group:'), message: /--allow: --allow member is invalid/ },
-  { name: '--allow user: with no id', args: init(...svc, '--allow', 'user:'), message: /--allow: --allow member is invalid/ },
+  { name: '--allow user: with no id', args: init(...svc, '--allow', 'user:'), message: /--allow: user: is not an Auth0 user id/ },
+  { name: '--allow user: with an email address', args: init(...svc, '--allow', 'user:alice@example.com'), message: /--allow: user:alice@example\.com is not an Auth0 user id: user: takes provider\|id .*User Management > Users/ },
   // Other flags
   { name: '--scope with an unknown value', args: init(...svc, '--scope', 'everything'), message: /option '--scope <scope>' argument 'everything' is invalid\. use one of: service, project/ },
   { name: '--organization that is not a number', args: init(...svc, '--organization', 'acme'), message: /--organization: organization "…" is invalid: use the numeric organization id/ },

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { useSandbox, control } from '../helpers/sandbox.js';
@@ -52,7 +52,7 @@ test('concurrent IAM edits during init: every member survives', async (t) => {
   const has = (res: string, role: string, member: string) => (sb.world.policies.get(res).bindings ?? []).some((b) => b.role === role && b.members.includes(member));
   for (const [res, role, member] of theirs) assert.ok(has(res, role, member), `${member} (${role}) on ${res} survived`);
   assert.ok(has(RUN, 'roles/run.invoker', 'serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com'), 'ours is there too');
-  assert.ok(has(IAP, 'roles/iap.httpsResourceAccessor', 'principalSet://iam.googleapis.com/locations/global/workforcePools/iap-hello-sandbox-project/*'));
+  assert.ok(has(IAP, 'roles/iap.httpsResourceAccessor', 'principalSet://iam.googleapis.com/locations/global/workforcePools/iap-hello-us-central1-sandbox-project/*'));
   const aborted = sb.world.requests.filter((x) => x.path.endsWith(':setIamPolicy') && x.status === 409).length;
   assert.ok(aborted >= 4, `init met the raced edits as 409 ABORTED and retried (${aborted})`);
   t.diagnostic(`${theirs.length} members added by another admin during init, ${aborted} of init's writes refused with 409 ABORTED and redone; all survived`);
@@ -64,8 +64,11 @@ test('two runs on one state file: the second stops at once naming the lock and t
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-lock-'));
   const first = startCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
   const lock = path.join(cwd, '.iap-auth0', 'state.json.lock');
-  // Once the first run holds the lock and has written its state file, it is mid-way.
-  while (!existsSync(lock) || !existsSync(path.join(cwd, '.iap-auth0', 'state.json'))) await new Promise((r) => setTimeout(r, 20));
+  // Once the first run holds the lock and its state file records a resource, it is mid-way (and a
+  // destroy would have something to do).
+  const recordsSomething = async () => existsSync(lock) && Object.values(JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8').catch(() => '{}')).stages ?? {})
+    .some((st: any) => Object.keys(st.resources ?? {}).length > 0);
+  while (!(await recordsSomething())) await new Promise((r) => setTimeout(r, 20));
   const started = Date.now();
   const second = await runCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
   const took = Date.now() - started;

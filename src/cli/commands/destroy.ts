@@ -48,9 +48,13 @@ export async function destroyCommand(opts: DestroyCommandOptions): Promise<void>
   if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else if (result.nothingToDo) ui.line(`Nothing to destroy: ${result.stateFile} records nothing iap-auth0 still owns.`);
   else if (result.ok) {
-    const pool = result.stages.find((s) => s.id === 'workforce-pool' && !s.kept);
-    ui.line(ui.color.bold('Done.') + ' Everything iap-auth0 created is gone' + (result.stages.some((s) => s.kept) ? ', except what you kept.' : '.'));
-    if (pool) ui.line('Google keeps deleted workforce pool and provider ids for 30 days; running init again with the same ids undeletes them.');
+    const poolDeleted = result.deleted.some((d) => d.startsWith('locations/global/workforcePools/'));
+    if (!result.kept.length) ui.line(ui.color.bold('Done.') + ' Everything iap-auth0 created is gone.');
+    else {
+      ui.line(ui.color.bold('Done.') + ` Deleted ${result.deleted.length ? 'what this setup created' : 'nothing'}; kept:`);
+      for (const k of result.kept) ui.line(`  ${k}`);
+    }
+    if (poolDeleted) ui.line('Google keeps deleted workforce pool and provider ids for 30 days; running init again with the same ids undeletes them.');
   } else {
     if (interrupted) {
       const done = result.stages.filter((x) => x.ok && !x.kept).map((x) => x.title);

@@ -8,7 +8,7 @@ import type { Prompt } from '../../inputs/resolve.js';
 export interface InitCommandOptions {
   project?: string; region?: string; service?: string; image?: string; organization?: string; auth0Domain?: string;
   pool?: string; provider?: string; oauthClient?: string; allow?: string[]; scope?: string; state?: string;
-  yes?: boolean; json?: boolean; dryRun?: boolean; adopt?: boolean; verify?: number | true; audienceEnv?: boolean;
+  yes?: boolean; json?: boolean; dryRun?: boolean; adopt?: boolean; verify?: number | true; audienceEnv?: boolean; setup?: string;
 }
 
 export async function initCommand(opts: InitCommandOptions): Promise<void> {

@@ -32,9 +32,14 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
   }
   if (opts.json) {
     process.stdout.write(JSON.stringify({ ok: result.ok, serviceUrl: result.serviceUrl, elapsedMs: result.elapsedMs, waitedMs: result.waitedMs,
-      checks: result.checks.map(({ id, stage, ok, status, detail, hint }) => ({ id, stage, ok, status, detail, ...(hint ? { hint } : {}) })) }, null, 2) + '\n');
+      checks: result.checks.map(({ id, stage, ok, status, detail, hint }) => ({ id, stage, ok, status, detail, ...(hint ? { hint } : {}) })),
+      ...(result.access ? { access: result.access } : {}) }, null, 2) + '\n');
   } else {
     for (const l of checkLines(result.checks, ui.color)) ui.line(l);
+    if (result.access) {
+      ui.line(`Who may pass IAP to this service (${result.access.length}):`);
+      for (const a of result.access) ui.line(`  ${a.member}  ${ui.color.dim(`on ${a.on}${a.ours ? ', granted by iap-auth0' : ', granted by someone else'}`)}`);
+    }
     const failed = result.checks.filter((c) => c.status === 'failed').length;
     const pending = result.checks.filter((c) => c.status === 'propagating').length;
     const waited = result.waitedMs > 0 ? ` (waited ${formatDuration(result.waitedMs)} for propagation)` : '';

@@ -1,12 +1,17 @@
 // Stage 6: who may pass IAP. roles/iap.httpsResourceAccessor on the same IAP resource (or on
 // projects/N/iap_web with --scope project) for the whole pool by default, or for listed Auth0
 // users or a group. Read-modify-write with the etag, retried on conflict; other members are never
-// dropped, and the members iap-auth0 added are recorded so destroy removes only those.
-import { IAP_RUN_RESOURCE } from '../../lib/ids.js';
+// dropped. Access is the list you gave, every time: the members iap-auth0 granted (recorded in
+// `added`) that are no longer wanted are removed on a re-run, after the new ones were granted, so
+// narrowing --allow narrows access; members others added stay.
+import { IAP_RUN_RESOURCE, POOL_RESOURCE } from '../../lib/ids.js';
 import { allowMember } from '../../inputs/schema.js';
 import { gdata, gonce, planRead } from '../google-call.js';
-import { addMembers, removeMembers, membersOf, type PolicyAccess } from '../iam-policy.js';
+import { addMembers, removeMembers, membersOf, type Policy, type PolicyAccess } from '../iam-policy.js';
 import { unlessNotFound } from '../google-errors.js';
+import { poolFates } from './workforce-pool.js';
+import { serviceFate } from './deploy.js';
+import { recordedAs } from '../records.js';
 import { runCheck, ok, failed, type CheckResult } from '../check.js';
 import type { CoreContext } from '../context.js';
 import type { Stage } from '../stage.js';
@@ -20,12 +25,27 @@ export function accessResource(ctx: Pick<CoreContext, 'inputs'>): string {
 
 export const wantedMembers = (ctx: Pick<CoreContext, 'inputs'>) => (ctx.inputs.allow.length ? ctx.inputs.allow : ['pool']).map((a) => allowMember(a, ctx.inputs.pool));
 
+/** A member that names workforce pool `pool` (principal://…/workforcePools/POOL/… or principalSet://…). */
+export const namesPool = (member: string, pool: string) => member.includes(`iam.googleapis.com/${POOL_RESOURCE(pool)}/`);
+
 export function accessPolicy(ctx: CoreContext, resource: string): PolicyAccess {
   return {
     get: () => gdata(ctx, () => ctx.google.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } }), 'access'),
     // One attempt: addMembers/removeMembers retry the whole read-modify-write.
     set: (policy) => gonce(() => ctx.google.iap.setIamPolicy({ resource, requestBody: { policy: policy as never } })),
   };
+}
+
+/**
+ * The members this setup granted: those it recorded, plus (when the state was started over) the
+ * wanted members already present that name the pool this setup created: nobody else's setup
+ * signs in through that pool, so a fresh state finds its members again by the pool's marker.
+ */
+function ownMembers(ctx: CoreContext, have: string[]): string[] {
+  const st = ctx.state.stage('access');
+  const poolIsOurs = recordedAs(ctx.state.stage('workforce-pool'), 'pool', POOL_RESOURCE(ctx.inputs.pool)) === 'created';
+  const refound = poolIsOurs ? wantedMembers(ctx).filter((m) => have.includes(m) && namesPool(m, ctx.inputs.pool)) : [];
+  return [...new Set([...(st.added ?? []), ...refound])];
 }
 
 export const accessStage: Stage = {
@@ -41,9 +61,14 @@ export const accessStage: Stage = {
   async plan(ctx) {
     const resource = accessResource(ctx);
     const policy = await planRead(ctx, () => ctx.google.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } }));
-    const have = new Set(policy ? membersOf(policy, ACCESSOR_ROLE) : []);
-    const missing = wantedMembers(ctx).filter((m) => !have.has(m));
-    return [{ stage: 'access', action: missing.length ? 'update' : 'none', resource, detail: missing.length ? `grant ${ACCESSOR_ROLE} to ${missing.join(', ')}` : undefined }];
+    const have = policy ? membersOf(policy, ACCESSOR_ROLE) : [];
+    const wanted = wantedMembers(ctx);
+    const missing = wanted.filter((m) => !have.includes(m));
+    const unwanted = (ctx.state.stage('access').added ?? []).filter((m) => have.includes(m) && !wanted.includes(m));
+    return [
+      { stage: 'access', action: missing.length ? 'update' : 'none', resource, detail: missing.length ? `grant ${ACCESSOR_ROLE} to ${missing.join(', ')}` : `${wanted.join(', ')} already may pass` },
+      ...(unwanted.length ? [{ stage: 'access' as const, action: 'remove' as const, resource, detail: `revoke ${ACCESSOR_ROLE} from ${unwanted.join(', ')}: iap-auth0 granted it and --allow no longer lists it` }] : []),
+    ];
   },
 
   async apply(ctx) {
@@ -51,17 +76,43 @@ export const accessStage: Stage = {
     await ctx.apisReady();
     const resource = accessResource(ctx);
     const members = wantedMembers(ctx);
-    const added = await addMembers(accessPolicy(ctx, resource), ACCESSOR_ROLE, members, ctx.signal);
-    if (added.length) ctx.emit({ type: 'step', stage: 'access', text: `granted ${ACCESSOR_ROLE} to ${added.join(', ')}` });
+    const access = accessPolicy(ctx, resource);
+    const step = (text: string) => ctx.emit({ type: 'step', stage: 'access', text });
+    const added = await addMembers(access, ACCESSOR_ROLE, members, ctx.signal);
+    if (added.length) step(`granted ${ACCESSOR_ROLE} to ${added.join(', ')}`);
+    const own = ownMembers(ctx, membersOf(await access.get(), ACCESSOR_ROLE));
+    // Granted first, revoked second: narrowing never leaves a moment where nobody may pass.
+    const stale = own.filter((m) => !members.includes(m));
+    const removed = stale.length ? await removeMembers(access, ACCESSOR_ROLE, stale, ctx.signal) : [];
+    if (removed.length) step(`revoked ${ACCESSOR_ROLE} from ${removed.join(', ')}: no longer in --allow`);
     await ctx.state.updateStage('access', (st) => {
       st.resources.iapResource = resource;
-      st.added = [...new Set([...(st.added ?? []), ...added])];
+      st.added = [...new Set([...own, ...added])].filter((m) => !stale.includes(m));
     });
-    return `${members.length === 1 && members[0].endsWith('/*') ? 'everyone in the pool' : members.join(', ')} may sign in`;
+    const who = members.length === 1 && members[0].endsWith('/*') ? 'everyone in the pool' : members.join(', ');
+    return `${who} may sign in${removed.length ? ` (revoked ${removed.length} no longer listed)` : ''}`;
   },
 };
 
-/** Every member iap-auth0 was asked to admit still holds the accessor role. */
+/** One member that may reach the app through IAP, where the grant is, and whether iap-auth0 made it. */
+export interface AccessEntry { member: string; on: string; ours: boolean }
+
+/**
+ * Everyone who may pass IAP to this service: the accessor role on the service's IAP resource, on
+ * the project's IAP web resource, and on the project itself (IAM inherits down that hierarchy).
+ */
+export async function whoHasAccess(ctx: CoreContext): Promise<AccessEntry[]> {
+  const ours = new Set([...(ctx.state.stage('access').added ?? []), ...wantedMembers(ctx)]);
+  const where = [...new Set([accessResource(ctx), `projects/${ctx.inputs.projectNumber}/iap_web`])];
+  const read = async (on: string, get: () => Promise<Policy | undefined>) => (membersOf((await get()) ?? {}, ACCESSOR_ROLE)).map((member) => ({ member, on, ours: ours.has(member) && on === accessResource(ctx) }));
+  const lists = await Promise.all([
+    ...where.map((on) => read(on, () => unlessNotFound(() => accessPolicy(ctx, on).get()))),
+    read(`projects/${ctx.inputs.project}`, () => gdata(ctx, () => ctx.google.crmV1.projects.getIamPolicy({ resource: ctx.inputs.project, requestBody: { options: { requestedPolicyVersion: 3 } } })) as Promise<Policy>),
+  ]);
+  return lists.flat();
+}
+
+/** Every member iap-auth0 was asked to admit still holds the accessor role; everyone else who may pass is listed. */
 async function verifyAccess(ctx: CoreContext): Promise<CheckResult[]> {
   const resource = accessResource(ctx);
   return [await runCheck('access', 'access-binding', 'Access binding', async () => {
@@ -72,13 +123,30 @@ async function verifyAccess(ctx: CoreContext): Promise<CheckResult[]> {
   }, ctx.inputs.project)];
 }
 
-/** Removes only the members iap-auth0 added; everyone else in the binding stays. */
+/**
+ * Removes the members this setup granted, and every member naming a pool this destroy deletes (a
+ * grant to a deleted pool id would admit whoever creates a pool with that id once Google releases
+ * it). Members naming a pool handed over to another setup stay where that setup uses them (the
+ * project's IAP resource with --scope project, or a service it shares); others' members stay.
+ */
 async function destroyAccess(ctx: CoreContext): Promise<string> {
   const st = ctx.state.stage('access');
   const resource = st.resources.iapResource;
-  if (!resource || !st.added?.length) return 'nothing to remove';
-  ctx.emit({ type: 'step', stage: 'access', text: `removing ${st.added.join(', ')} from ${ACCESSOR_ROLE}` });
+  if (!resource) return 'nothing to remove';
+  const pool = ctx.inputs.pool;
+  const [fates, service] = await Promise.all([poolFates(ctx), ctx.inputs.scope === 'service' ? serviceFate(ctx) : undefined]);
+  const poolDeleted = fates.pool?.fate === 'delete';
+  const poolContinues = fates.pool?.fate === 'hand-over' || fates.pool?.fate === 'unshare' || fates.pool?.fate === 'not-ours' || fates.pool?.fate === 'release';
+  const resourceShared = ctx.inputs.scope === 'project' || service?.fate.fate === 'hand-over' || service?.fate.fate === 'unshare';
+  const access = accessPolicy(ctx, resource);
   // A resource that is gone took its policy with it.
-  const removed = await unlessNotFound(() => removeMembers(accessPolicy(ctx, resource), ACCESSOR_ROLE, st.added!, ctx.signal));
-  return removed?.length ? `removed ${removed.join(', ')} from ${ACCESSOR_ROLE}` : 'the members iap-auth0 added were already gone';
+  const have = membersOf((await unlessNotFound(() => access.get())) ?? {}, ACCESSOR_ROLE);
+  const candidates = [...new Set([...(st.added ?? []), ...(poolDeleted ? have.filter((m) => namesPool(m, pool)) : [])])];
+  const keep = candidates.filter((m) => poolContinues && resourceShared && namesPool(m, pool));
+  const drop = candidates.filter((m) => !keep.includes(m));
+  if (!drop.length) return keep.length ? `kept ${keep.join(', ')}: the pool they name is still used by another setup` : 'nothing to remove';
+  ctx.emit({ type: 'step', stage: 'access', text: `removing ${drop.join(', ')} from ${ACCESSOR_ROLE}` });
+  const removed = await unlessNotFound(() => removeMembers(access, ACCESSOR_ROLE, drop, ctx.signal));
+  const kept = keep.length ? `; kept ${keep.join(', ')}: the pool they name is still used by another setup` : '';
+  return (removed?.length ? `removed ${removed.join(', ')} from ${ACCESSOR_ROLE} on ${resource}` : 'the members iap-auth0 added were already gone') + kept;
 }

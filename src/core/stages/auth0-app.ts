@@ -1,22 +1,42 @@
 // Stage 2: the Auth0 application Google's workforce provider signs users in with. A confidential
-// regular_web app (code flow only, RS256), found by its tag in client_metadata (names are not
-// unique and an untagged app with our name is someone else's), created without automatic retry
-// (a retried create could duplicate it; after any failure we look it up by tag again), and
-// merged, never replaced: callbacks and web origins others added stay.
+// regular_web app (code flow only, RS256), owned through two markers: client_metadata
+// (managed_by, iap_auth0_setup, iap_auth0_shared, iap_auth0_provider) and the description, so one
+// edited away is put back from the other. Names are not unique and an app nobody tagged is someone
+// else's: it is never taken over, even with --adopt. Creates run without automatic retry (a retried
+// create could duplicate the app); a create waits for the setup's claim on its pool, so two setups
+// racing for one provider never both create, and after creating, extra apps of this setup (a lost
+// answer, a race) are deleted so exactly one remains. Lists are merged, never replaced: callbacks
+// and web origins others added stay.
 import type { ManagementClient } from 'auth0';
 import { PROVIDER_RESOURCE, SIGNIN_CALLBACK_PATH } from '../../lib/ids.js';
 import { withRetry } from '../retry.js';
 import { describeAuth0Error } from '../auth0-errors.js';
+import { refusal } from '../coded-error.js';
+import { decideFate, decideUse, either, markedDescription, markerMetadata, parseDescription, parseMetadata, sameMarker, TOOL, type Fate, type Marker, type UseDecision } from '../ownership.js';
+import { fieldOf, recordedAs, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
 import { auth0Discovery } from '../auth0-client.js';
+import { DependencyFailed, type Stage } from '../stage.js';
 import type { CoreContext } from '../context.js';
-import type { Stage } from '../stage.js';
 
-type Client = { client_id?: string; name?: string; app_type?: string; callbacks?: string[]; web_origins?: string[]; grant_types?: string[];
+type Client = { client_id?: string; name?: string; description?: string; app_type?: string; callbacks?: string[]; web_origins?: string[]; grant_types?: string[];
   initiate_login_uri?: string; client_metadata?: Record<string, unknown>; jwt_configuration?: { alg?: string }; client_secret?: string };
 
-export const TAG = 'iap-auth0';
+export const TAG = TOOL;
 export const callbackUrl = (ctx: Pick<CoreContext, 'inputs' | 'signinOrigin'>) => `${ctx.signinOrigin}${SIGNIN_CALLBACK_PATH(ctx.inputs.pool, ctx.inputs.provider)}`;
+const purpose = (ctx: Pick<CoreContext, 'inputs'>) => `workforce sign-in for Cloud Run service ${ctx.inputs.service}`;
+// Auth0 descriptions hold 140 characters: the owner only; the shared list lives in the metadata.
+const describeApp = (ctx: Pick<CoreContext, 'inputs'>, m: Marker) => markedDescription({ owner: m.owner, shared: [] }, purpose(ctx), 140);
+
+/**
+ * Both carriers read together: the metadata first, the description where the metadata lost its
+ * tag. A metadata tag naming another manager is a claim, not a loss: the app is not ours then.
+ */
+const markerOf = (c: Client): Marker | undefined => {
+  const by = c.client_metadata?.managed_by;
+  if (typeof by === 'string' && by !== TAG) return undefined;
+  return either(parseMetadata(c.client_metadata), parseDescription(c.description));
+};
 
 /** Auth0 answers worth retrying: rate limits, server errors and network failures (no status). */
 const isTransientAuth0 = (e: unknown) => {
@@ -29,10 +49,10 @@ const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode;
 /** Bounded retries of Auth0 rate limits and server errors (a create only behind a fresh look for our tagged app). */
 const auth0Retry = (ctx: Pick<CoreContext, 'signal'>) => ({ signal: ctx.signal, attempts: 8, baseMs: 300, retryable: isTransientAuth0 });
 
-/** Every app tagged as ours for this provider (all pages). */
+/** Every app tagged by iap-auth0 for this provider, whichever setup made it (all pages). */
 async function findTagged(mgmt: ManagementClient, provider: string): Promise<Client[]> {
   const found: Client[] = [];
-  let page = await mgmt.clients.list({ per_page: 100, fields: 'client_id,name,client_metadata,callbacks,app_type', include_fields: true });
+  let page = await mgmt.clients.list({ per_page: 100, fields: 'client_id,name,description,client_metadata,callbacks,app_type', include_fields: true });
   for (;;) {
     for (const c of page.data as Client[]) if (c.client_metadata?.managed_by === TAG && c.client_metadata?.iap_auth0_provider === provider) found.push(c);
     if (!page.hasNextPage()) break;
@@ -41,15 +61,31 @@ async function findTagged(mgmt: ManagementClient, provider: string): Promise<Cli
   return found;
 }
 
-async function findOurs(ctx: CoreContext, mgmt: ManagementClient): Promise<Client | undefined> {
-  const recorded = ctx.state.stage('auth0-app').resources.clientId;
+interface Found { app: Client; decision: UseDecision; extras: Client[] }
+
+/**
+ * The app this setup uses, read only: the recorded one (its marker checked: an edited state must
+ * not point iap-auth0 at someone's app), else one tagged for this provider: this setup's own
+ * (`extras` are duplicates to delete), one shared with it, or another setup's (adopt or refuse).
+ */
+async function findApp(ctx: CoreContext, mgmt: ManagementClient): Promise<Found | undefined> {
+  const me = ctx.inputs.setupId;
+  const st = ctx.state.stage('auth0-app');
+  const recorded = st.resources.clientId;
   if (recorded) {
-    try { return (await mgmt.clients.get(recorded)) as Client; } catch (e) { if (statusOf(e) !== 404) throw e; }
+    const app = await withRetry(() => mgmt.clients.get(recorded), auth0Retry(ctx)).catch((e) => { if (statusOf(e) === 404) return undefined; throw e; }) as Client | undefined;
+    if (app) return { app, decision: decideUse(markerOf(app), me, recordedAs(st, 'clientId', recorded), ctx.inputs.adopt, false), extras: [] };
   }
-  const tagged = await findTagged(mgmt, PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider));
-  if (tagged.length > 1) throw new Error(`several Auth0 apps are tagged for this provider (${tagged.map((c) => c.client_id).join(', ')}); delete the extra ones in the Auth0 dashboard and re-run`);
-  return tagged[0] && ((await mgmt.clients.get(tagged[0].client_id!)) as Client);
+  const tagged = (await findTagged(mgmt, PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider))).sort((a, b) => a.client_id!.localeCompare(b.client_id!));
+  const mine = tagged.filter((c) => parseMetadata(c.client_metadata)?.owner === me);
+  const pick = mine[0] ?? tagged.find((c) => parseMetadata(c.client_metadata)?.shared.includes(me)) ?? tagged[0];
+  if (!pick) return undefined;
+  const app = (await withRetry(() => mgmt.clients.get(pick.client_id!), auth0Retry(ctx))) as Client;
+  return { app, decision: decideUse(markerOf(app), me, undefined, ctx.inputs.adopt, false), extras: mine.slice(1) };
 }
+
+const refuseApp = (ctx: CoreContext, f: Found) => refusal(f.decision as Extract<UseDecision, { refuse: unknown }>, `the Auth0 app ${f.app.client_id} ("${f.app.name}")`,
+  { flag: '--provider (the app belongs to the workforce provider it signs in for)', stateFile: ctx.state.file, field: fieldOf('auth0-app', 'clientId'), me: ctx.inputs.setupId, adoptable: 'refuse' in f.decision && f.decision.refuse === 'other-setup' });
 
 /** An Application Login URI Auth0 accepts: https, not a loopback host (the sandbox's URLs are). */
 export function loginUriFor(url: string | undefined): string | undefined {
@@ -63,16 +99,21 @@ export const auth0AppStage: Stage = {
   title: 'Auth0 application',
   verify: verifyAuth0App,
   owned: (ctx) => {
-    const id = ctx.state.stage('auth0-app').resources.clientId;
-    return id ? [`Auth0 application ${id} (only if still tagged as iap-auth0's)`] : [];
+    const st = ctx.state.stage('auth0-app');
+    const id = st.resources.clientId;
+    return id ? [`Auth0 application ${id} (${st.adopted?.includes('clientId') ? 'shared with another setup: kept' : 'only if it still carries this setup\'s tag'})`] : [];
   },
   destroy: destroyAuth0App,
 
   async plan(ctx) {
-    const app = await findOurs(ctx, await ctx.auth0()).catch((e) => { throw describeAuth0Error(e); });
+    const found = await findApp(ctx, await ctx.auth0()).catch((e) => { throw describeAuth0Error(e); });
     const cb = callbackUrl(ctx);
-    if (!app) return [{ stage: 'auth0-app', action: 'create', resource: `Auth0 app "IAP ${ctx.inputs.service} (iap-auth0)"`, detail: `callback ${cb}` }];
-    return [{ stage: 'auth0-app', action: app.callbacks?.includes(cb) ? 'none' : 'update', resource: `Auth0 app ${app.client_id}` }];
+    if (!found) return [{ stage: 'auth0-app', action: 'create', resource: `Auth0 app "IAP ${ctx.inputs.service} (iap-auth0)"`, detail: `callback ${cb}` }];
+    const resource = `Auth0 app ${found.app.client_id}`;
+    if ('refuse' in found.decision) { const e = refuseApp(ctx, found); return [{ stage: 'auth0-app', action: 'refuse', resource, detail: e.message, hint: e.hint, code: e.code }]; }
+    const adopting = found.decision.use === 'adopted' && !ctx.state.stage('auth0-app').adopted?.includes('clientId');
+    return [{ stage: 'auth0-app', action: adopting ? 'adopt' : found.app.callbacks?.includes(cb) ? 'none' : 'update', resource,
+      ...(found.decision.use === 'adopted' ? { detail: 'another setup\'s: shared, never deleted by this one' } : {}) }];
   },
 
   async apply(ctx) {
@@ -80,37 +121,60 @@ export const auth0AppStage: Stage = {
     const step = (text: string) => ctx.emit({ type: 'step', stage: 'auth0-app', text });
     const cb = callbackUrl(ctx);
     const provider = PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider);
+    const me = ctx.inputs.setupId;
+    const retry = auth0Retry(ctx);
     try {
-      // Each attempt looks for our tagged app first and creates only when there is none, so a
-      // create that failed after Auth0 stored it is found, never duplicated; the create itself
-      // runs without the SDK's retries.
-      const retry = auth0Retry(ctx);
-      let app = await withRetry(async () => {
-        const found = await findOurs(ctx, mgmt);
-        if (found) return found;
+      // Each attempt looks for the app first and creates only when there is none, so a create that
+      // failed after Auth0 stored it is found, never duplicated; the create itself runs without
+      // the SDK's retries.
+      const found = await withRetry(async () => {
+        const existing = await findApp(ctx, mgmt);
+        if (existing) return existing;
+        await ctx.claim().catch((e) => { throw new DependencyFailed('auth0-app', 'workforce-pool', e); });
         step('creating the Auth0 application');
-        return (await mgmt.clients.create({
-          name: `IAP ${ctx.inputs.service} (iap-auth0)`, description: 'Managed by iap-auth0: Google Workforce Identity Federation for Cloud Run IAP',
+        const marker = { owner: me, shared: [] };
+        const app = (await mgmt.clients.create({
+          name: `IAP ${ctx.inputs.service} (iap-auth0)`, description: describeApp(ctx, marker),
           app_type: 'regular_web', is_first_party: true, oidc_conformant: true, token_endpoint_auth_method: 'client_secret_basic',
           grant_types: ['authorization_code'], jwt_configuration: { alg: 'RS256' }, callbacks: [cb],
-          client_metadata: { managed_by: TAG, iap_auth0_provider: provider, iap_auth0_project: ctx.inputs.project },
+          client_metadata: { managed_by: TAG, iap_auth0_setup: me, iap_auth0_provider: provider, iap_auth0_project: ctx.inputs.project },
         } as never, { maxRetries: 0 })) as Client;
-      }, retry);
-      await ctx.state.recordResource('auth0-app', 'clientId', app.client_id!);
+        // Another run of this setup may have created one at the same moment (or a lost answer made
+        // this a second): look again, keep the first by id, delete the rest.
+        const again = await findApp(ctx, mgmt);
+        return again ?? { app, decision: { use: 'created', marker } as UseDecision, extras: [] };
+      }, { ...retry, retryable: (e) => !(e instanceof DependencyFailed) && isTransientAuth0(e) });
+      if ('refuse' in found.decision) throw refuseApp(ctx, found);
+      for (const extra of found.extras) {
+        step(`deleting the duplicate Auth0 app ${extra.client_id} of this setup`);
+        await withRetry(() => mgmt.clients.delete(extra.client_id!), retry).catch((e) => { if (statusOf(e) !== 404) throw e; });
+      }
+      let app = found.app;
+      const use = found.decision.use;
+      await recordUse(ctx, 'auth0-app', 'clientId', app.client_id!, use);
       if (app.client_secret) ctx.secrets.set('auth0ClientSecret', app.client_secret);
 
       const patch: Record<string, unknown> = {};
       if (!app.callbacks?.includes(cb)) patch.callbacks = [...(app.callbacks ?? []), cb];
       if (!app.grant_types?.includes('authorization_code')) patch.grant_types = [...(app.grant_types ?? []), 'authorization_code'];
       if (app.jwt_configuration?.alg !== 'RS256') patch.jwt_configuration = { alg: 'RS256' };
+      // The markers: both put back for this setup's app (one may have been edited away), this
+      // setup added to the "shared" list of another setup's.
+      const marker = found.decision.marker;
+      if (marker && !sameMarker(parseMetadata(app.client_metadata), marker)) {
+        patch.client_metadata = { ...markerMetadata(marker), iap_auth0_provider: provider };
+        if (use === 'created') step('restoring the iap-auth0 tag of the Auth0 app');
+      }
+      if (use === 'created' && parseDescription(app.description)?.owner !== me) patch.description = describeApp(ctx, marker!);
       if (Object.keys(patch).length) {
-        step('adding the workforce sign-in callback');
+        if (patch.callbacks) step('adding the workforce sign-in callback');
         const id = app.client_id!;
         app = { ...app, ...(await withRetry(() => mgmt.clients.update(id, patch), retry)) as Client };
       }
       // The provider needs only this much: the app, its callback and grant. The login URI below
       // waits for the deploy; the pool stage need not wait with it.
       ctx.reach('client');
+      if (use === 'adopted') return `Auth0 app ${app.client_id} of ${parseMetadata(app.client_metadata)?.owner ? `setup ${parseMetadata(app.client_metadata)?.owner}` : 'another setup'} (shared, never deleted by this one)`;
 
       // The service URL as Application Login URI and web origin, once the deploy knows it.
       await ctx.after('deploy');
@@ -143,7 +207,8 @@ export async function auth0ClientSecret(ctx: CoreContext): Promise<string> {
 
 /** Discovery answers; the app is ours, a regular web app with the code grant and our callback, and has a connection. */
 async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
-  const id = ctx.state.stage('auth0-app').resources.clientId;
+  const st = ctx.state.stage('auth0-app');
+  const id = st.resources.clientId;
   const cb = callbackUrl(ctx);
   const discovery = runCheck('auth0-app', 'auth0-discovery', 'Auth0 discovery', async () => {
     const d = await auth0Discovery(ctx.inputs.auth0Domain, ctx.signal);
@@ -162,11 +227,14 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
     if (!id) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
     const a = await app.catch((e) => { if (statusOf(e) === 404) return undefined; throw e; });
     if (!a) return failed(`the Auth0 app ${id} no longer exists`, 'run iap-auth0 init: it creates a new one and points the provider at it');
+    const tag = decideUse(markerOf(a), ctx.inputs.setupId, recordedAs(st, 'clientId', id), false, false);
+    const tagComplete = !('use' in tag && tag.use === 'created') || (parseMetadata(a.client_metadata)?.owner === ctx.inputs.setupId && parseDescription(a.description)?.owner === ctx.inputs.setupId);
     return firstFailure([
       [a.app_type !== 'regular_web', failed(`the app is a ${a.app_type ?? 'typeless'} app, not a regular web app`, 'set Application Type to Regular Web Application in the Auth0 dashboard')],
       [!a.grant_types?.includes('authorization_code'), failed('the app may not use the authorization code grant', 'run iap-auth0 init (adds it), or tick Authorization Code under Advanced Settings > Grant Types')],
       [!a.callbacks?.includes(cb), failed(`the callback ${cb} is not in the app's Allowed Callback URLs: Auth0 stops sign-in with "Callback URL mismatch"`, 'run iap-auth0 init (adds it back), or paste it into Allowed Callback URLs')],
-      [a.client_metadata?.managed_by !== TAG, failed('the app no longer carries the iap-auth0 tag in its metadata', 'run iap-auth0 init to tag it again')],
+      ['refuse' in tag, failed('the app carries no iap-auth0 tag of this setup (client_metadata and description)', 'the state file may have been edited: restore it; iap-auth0 init will not use an app it cannot prove is this setup\'s')],
+      [!tagComplete, failed('the app no longer carries this setup\'s iap-auth0 tag in its metadata or description', 'run iap-auth0 init to tag it again')],
     ], `${id}: regular web app, code flow, callback registered`);
   });
   const connections = runCheck('auth0-app', 'auth0-connections', 'Auth0 connections', async () => {
@@ -180,19 +248,43 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
   return Promise.all([discovery, appCheck, connections]);
 }
 
-/** Deletes the recorded app, only while it still carries our tag. */
+/** What destroy will do with the recorded app, from its live markers (undefined: already gone). */
+export async function auth0AppFate(ctx: CoreContext): Promise<{ app: Client; fate: Fate } | undefined> {
+  const st = ctx.state.stage('auth0-app');
+  const id = st.resources.clientId;
+  if (!id) return undefined;
+  const mgmt = await ctx.auth0();
+  const app = await withRetry(() => mgmt.clients.get(id), auth0Retry(ctx)).catch((e) => { if (statusOf(e) === 404) return undefined; throw describeAuth0Error(e); }) as Client | undefined;
+  return app && { app, fate: decideFate(markerOf(app), ctx.inputs.setupId, recordedAs(st, 'clientId', id)) };
+}
+
+/** Deletes the recorded app while it carries this setup's tag; hands it over or unshares it when others use it. */
 async function destroyAuth0App(ctx: CoreContext): Promise<string> {
   const id = ctx.state.stage('auth0-app').resources.clientId;
   if (!id) return 'nothing to delete';
   const mgmt = await ctx.auth0();
   const retry = auth0Retry(ctx);
   try {
-    const app = await withRetry(() => mgmt.clients.get(id), retry).catch((e) => { if (statusOf(e) === 404) return undefined; throw e; }) as Client | undefined;
-    if (!app) return `Auth0 app ${id} was already gone`;
-    if (app.client_metadata?.managed_by !== TAG) return `kept Auth0 app ${id}: it is not tagged as created by iap-auth0`;
-    ctx.emit({ type: 'step', stage: 'auth0-app', text: `deleting Auth0 app ${id}` });
-    await withRetry(() => mgmt.clients.delete(id), retry).catch((e) => { if (statusOf(e) !== 404) throw e; });
-    return `deleted Auth0 app ${id}`;
+    const found = await auth0AppFate(ctx);
+    if (!found) return `Auth0 app ${id} was already gone`;
+    const { app, fate } = found;
+    const label = `Auth0 app ${id} ("${app.name}")`;
+    switch (fate.fate) {
+      case 'delete':
+        ctx.emit({ type: 'step', stage: 'auth0-app', text: `deleting Auth0 app ${id}` });
+        await withRetry(() => mgmt.clients.delete(id), retry).catch((e) => { if (statusOf(e) !== 404) throw e; });
+        return `deleted ${label}`;
+      case 'hand-over':
+      case 'unshare': {
+        const md = { ...markerMetadata(fate.marker), iap_auth0_provider: app.client_metadata?.iap_auth0_provider as string ?? null };
+        await withRetry(() => mgmt.clients.update(id, { client_metadata: md, ...(fate.fate === 'hand-over' ? { description: describeApp(ctx, fate.marker) } : {}) }), retry);
+        return fate.fate === 'hand-over' ? `kept ${label}: handed over to iap-auth0 setup ${fate.to}, which still uses it` : `kept ${label}: another setup's, no longer shared with this one`;
+      }
+      case 'mismatch':
+      case 'not-ours':
+      case 'release':
+        return `kept ${label}: it does not carry this setup's iap-auth0 tag`;
+    }
   } catch (e) {
     throw describeAuth0Error(e);
   }

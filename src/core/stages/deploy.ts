@@ -1,63 +1,114 @@
 // Stage 1: the Cloud Run service with native IAP. Enables the APIs, generates the IAP service
 // agent (enabling IAP does not create it: "The IAP service account is not provisioned", peers
-// P4), creates the runtime service account, creates or updates the service (iapEnabled, ingress
-// all, our label), and lets the IAP agent invoke it (P3). A public invoker is removed: it would
-// let *.run.app bypass IAP (P11). The service operation is recorded before it is polled, so a
-// resumed run polls it instead of creating again (P20).
+// P4), lets the IAP agent invoke the service (P3), and removes a public invoker: it would let
+// *.run.app bypass IAP (P11). The service operation is recorded before it is polled, so a resumed
+// run polls it instead of creating again (P20).
+//
+// Your app stays your app: on a service that exists, init changes only what IAP needs (IAP on,
+// ingress all, the invoker check on), never the image, the runtime service account, the env or
+// other containers; the image changes only when --image is given on that run. A new service gets
+// a runtime service account of its own and the IAP_AUDIENCE variable. Ownership is read from the
+// service's labels (managed-by, iap-auth0-setup, iap-auth0-shared) and description; a service
+// someone else made is adopted only with --adopt, and then carries only an iap-auth0-shared label.
 import { IAP_AGENT_EMAIL, IAP_AUDIENCE, serviceAccountId } from '../../lib/ids.js';
 import { derivedIds } from '../../inputs/schema.js';
+import { DEFAULT_IMAGE } from '../../inputs/resolve.js';
 import { gdata, gonce, planRead } from '../google-call.js';
 import { googleFailure, isConflict, unlessNotFound } from '../google-errors.js';
 import { pollOperation, OperationError } from '../poll.js';
 import { addMembers, removeMembers, membersOf, type PolicyAccess } from '../iam-policy.js';
-import { notOurs } from '../coded-error.js';
+import { refusal } from '../coded-error.js';
+import {
+  decideFate, decideUse, either, LABEL_MANAGED, markedDescription, markedLabels, parseDescription, parseLabels, purposeOf, sameMarker, setupName,
+  TOOL, type Fate, type Marker, type UseDecision,
+} from '../ownership.js';
+import { fieldOf, recordedAs, recordPrevious, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
 import { sleep } from '../retry.js';
+import { DependencyFailed, type PlanItem, type Stage } from '../stage.js';
 import type { CoreContext } from '../context.js';
-import type { PlanItem, Stage } from '../stage.js';
 import type { run_v2 } from '@googleapis/run';
+import type { iam_v1 } from '@googleapis/iam';
 
-const LABEL = { 'managed-by': 'iap-auth0' };
-const SA_MARKER = 'Managed by iap-auth0';
 export const INVOKER = 'roles/run.invoker';
+const PUBLIC = ['allUsers', 'allAuthenticatedUsers'];
 
 type Service = run_v2.Schema$GoogleCloudRunV2Service;
+type Ctx = Pick<CoreContext, 'inputs' | 'state' | 'google' | 'signal' | 'emit'>;
 
-const names = (ctx: Pick<CoreContext, 'inputs'>) => {
+const st = (ctx: Pick<CoreContext, 'state'>) => ctx.state.stage('deploy');
+const names = (ctx: Pick<CoreContext, 'inputs' | 'state'>) => {
   const i = ctx.inputs;
-  const accountId = derivedIds(i.project, i.service).serviceAccount;
+  const saEmail = st(ctx).resources.serviceAccount ?? `${derivedIds(i.project, i.region, i.service).serviceAccount}@${i.project}.iam.gserviceaccount.com`;
   return {
     parent: `projects/${i.project}/locations/${i.region}`,
     service: `projects/${i.project}/locations/${i.region}/services/${i.service}`,
-    accountId, saEmail: `${accountId}@${i.project}.iam.gserviceaccount.com`,
+    accountId: saEmail.split('@')[0], saEmail, saName: `projects/${i.project}/serviceAccounts/${saEmail}`,
     agent: IAP_AGENT_EMAIL(i.projectNumber),
   };
 };
+const servicePurpose = (ctx: Ctx) => `Cloud Run service ${ctx.inputs.service} behind IAP with Auth0 sign-in`;
+const saPurpose = (ctx: Ctx) => `runtime identity of Cloud Run service ${ctx.inputs.service} in ${ctx.inputs.region}`;
 
+/**
+ * The service's marker: its labels, or its description where the labels were edited away. A
+ * managed-by label naming another tool is a claim, not a loss: the service is not ours then.
+ */
+export const serviceMarker = (s: Service): Marker | undefined => {
+  const by = s.labels?.[LABEL_MANAGED];
+  return by !== undefined && by !== TOOL ? parseLabels(s.labels) : either(parseLabels(s.labels), parseDescription(s.description));
+};
+const serviceDecision = (ctx: Ctx, s: Service): UseDecision =>
+  decideUse(serviceMarker(s), ctx.inputs.setupId, recordedAs(st(ctx), 'service', names(ctx).service), ctx.inputs.adopt);
+const saDecision = (ctx: Ctx, sa: iam_v1.Schema$ServiceAccount): UseDecision =>
+  decideUse(parseDescription(sa.description), ctx.inputs.setupId, recordedAs(st(ctx), 'serviceAccount', names(ctx).saEmail), ctx.inputs.adopt);
+const refuseService = (ctx: Ctx, d: UseDecision) => refusal(d as Extract<UseDecision, { refuse: unknown }>, `the Cloud Run service ${names(ctx).service}`,
+  { flag: '--service', stateFile: ctx.state.file, field: fieldOf('deploy', 'service'), me: ctx.inputs.setupId });
 
-/** The fields iap-auth0 owns on the service, and whether `s` already has them. */
-function serviceDiff(ctx: CoreContext, s: Service, saEmail: string): { mask: string[]; body: Service } {
+/** The service fields IAP needs, and which of them `s` lacks. */
+function iapFields(s: Service): { mask: string[]; body: Service; previous: Record<string, string> } {
   const mask: string[] = [];
   if (s.iapEnabled !== true) mask.push('iapEnabled');
-  if (s.ingress !== 'INGRESS_TRAFFIC_ALL') mask.push('ingress');
+  if ((s.ingress ?? 'INGRESS_TRAFFIC_ALL') !== 'INGRESS_TRAFFIC_ALL') mask.push('ingress');
   if (s.invokerIamDisabled) mask.push('invokerIamDisabled');
-  const t = s.template ?? {};
-  // IAP_AUDIENCE lets the app verify x-goog-iap-jwt-assertion without hard-coding the audience.
-  const c0 = t.containers?.[0] ?? {};
+  const previous = Object.fromEntries(mask.map((f) => [f, String((s as Record<string, unknown>)[f] ?? '')]));
+  return { mask, body: { iapEnabled: true, ingress: 'INGRESS_TRAFFIC_ALL', invokerIamDisabled: false }, previous };
+}
+
+/** A new service: IAP on, the runtime account, the image, IAP_AUDIENCE, this setup's marker. */
+function newService(ctx: CoreContext, saEmail: string): Service {
   const audience = IAP_AUDIENCE(ctx.inputs.projectNumber, ctx.inputs.region, ctx.inputs.service);
-  const wantEnv = ctx.inputs.audienceEnv !== false;
-  const envOk = !wantEnv || (c0.env ?? []).some((e) => e.name === 'IAP_AUDIENCE' && e.value === audience);
-  if (t.serviceAccount !== saEmail || c0.image !== ctx.inputs.image || !envOk) mask.push('template');
-  if (s.labels?.['managed-by'] !== 'iap-auth0') mask.push('labels');
-  const body: Service = {
+  const marker = { owner: ctx.inputs.setupId, shared: [] };
+  return {
     iapEnabled: true, ingress: 'INGRESS_TRAFFIC_ALL', invokerIamDisabled: false, launchStage: 'BETA',
-    labels: { ...(s.labels ?? {}), ...LABEL },
-    template: { ...t, serviceAccount: saEmail, containers: [{
-      ...c0, image: ctx.inputs.image,
-      ...(wantEnv ? { env: [...(c0.env ?? []).filter((e) => e.name !== 'IAP_AUDIENCE'), { name: 'IAP_AUDIENCE', value: audience }] } : {}),
-    }, ...(t.containers?.slice(1) ?? [])] },
+    labels: markedLabels({}, marker), description: markedDescription(marker, servicePurpose(ctx), 512),
+    template: { serviceAccount: saEmail, containers: [{
+      image: ctx.inputs.deployImage ?? ctx.inputs.image ?? DEFAULT_IMAGE,
+      // IAP_AUDIENCE lets the app verify x-goog-iap-jwt-assertion without hard-coding the audience.
+      ...(ctx.inputs.audienceEnv !== false ? { env: [{ name: 'IAP_AUDIENCE', value: audience }] } : {}),
+    }] },
   };
-  return { mask, body };
+}
+
+/** What init changes on an existing service: IAP's fields, the marker, and the image only if asked for. */
+function serviceChanges(ctx: Ctx, s: Service, d: Extract<UseDecision, { use: unknown }>): { mask: string[]; body: Service; previous: Record<string, string>; imageFrom?: string } {
+  const { mask, body, previous } = iapFields(s);
+  const labels = markedLabels(s.labels, d.marker ?? serviceMarker(s));
+  if (JSON.stringify(labels) !== JSON.stringify(s.labels ?? {})) { mask.push('labels'); body.labels = labels; }
+  if (d.use === 'created' && parseDescription(s.description)?.owner !== ctx.inputs.setupId) {
+    mask.push('description');
+    body.description = markedDescription({ owner: ctx.inputs.setupId, shared: [] }, purposeOf(s.description) || servicePurpose(ctx), 512);
+  }
+  const c0 = s.template?.containers?.[0];
+  const want = ctx.inputs.deployImage;
+  if (want && c0 && c0.image !== want) {
+    // Only the image of the first container: its env, the other containers, the runtime account
+    // and every other template field are sent back as they are.
+    mask.push('template');
+    body.template = { ...s.template, containers: [{ ...c0, image: want }, ...(s.template?.containers?.slice(1) ?? [])] };
+    return { mask, body, previous, imageFrom: c0.image ?? undefined };
+  }
+  return { mask, body, previous };
 }
 
 const isReady = (s: Service) => !s.reconciling && s.terminalCondition?.type === 'Ready' && s.terminalCondition?.state === 'CONDITION_SUCCEEDED';
@@ -67,25 +118,47 @@ export const deployStage: Stage = {
   title: 'Deploy to Cloud Run',
   verify: verifyDeploy,
   owned: (ctx) => {
-    const r = ctx.state.stage('deploy').resources;
-    return [r.service && `Cloud Run service ${r.service}`, r.serviceAccount && `service account ${r.serviceAccount}`].filter((x): x is string => !!x);
+    const s = ctx.state.stage('deploy');
+    const r = s.resources;
+    const adopted = s.adopted?.includes('service');
+    return [r.service && (adopted ? `nothing of Cloud Run service ${r.service} (adopted): IAP settings it changed are put back, the service stays` : `Cloud Run service ${r.service}`),
+      r.serviceAccount && !s.adopted?.includes('serviceAccount') && `service account ${r.serviceAccount}`].filter((x): x is string => !!x);
   },
   destroy: destroyDeploy,
 
   async plan(ctx) {
     const n = names(ctx);
     const items: PlanItem[] = [];
-    const sa = await planRead(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: `projects/${ctx.inputs.project}/serviceAccounts/${n.saEmail}` }));
-    items.push({ stage: 'deploy', action: sa ? 'none' : 'create', resource: `service account ${n.saEmail}` });
     const s = await planRead(ctx, () => ctx.google.run.projects.locations.services.get({ name: n.service }));
-    const audienceEnv = ctx.inputs.audienceEnv !== false ? `, env IAP_AUDIENCE=${IAP_AUDIENCE(ctx.inputs.projectNumber, ctx.inputs.region, ctx.inputs.service)} (--no-audience-env to skip)` : '';
-    if (!s) items.push({ stage: 'deploy', action: 'create', resource: n.service, detail: `image ${ctx.inputs.image}, IAP on${audienceEnv}` });
-    else {
-      const ours = s.labels?.['managed-by'] === 'iap-auth0' || ctx.state.stage('deploy').resources.service === n.service;
-      const { mask } = serviceDiff(ctx as CoreContext, s, n.saEmail);
-      items.push({ stage: 'deploy', action: !ours ? 'adopt' : mask.length ? 'update' : 'none', resource: n.service, detail: mask.length ? `change ${mask.join(', ')}` : undefined });
+    if (!s) {
+      const sa = await planRead(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: n.saName }));
+      const saD = sa && saDecision(ctx, sa);
+      if (saD && 'refuse' in saD) {
+        const e = refusal(saD, `the service account ${n.saEmail}`, { flag: '--service', stateFile: ctx.state.file, field: fieldOf('deploy', 'serviceAccount'), me: ctx.inputs.setupId });
+        items.push({ stage: 'deploy', action: 'refuse', resource: `service account ${n.saEmail}`, detail: e.message, hint: e.hint, code: e.code });
+      } else items.push({ stage: 'deploy', action: sa ? 'none' : 'create', resource: `service account ${n.saEmail}`, detail: 'the new service\'s runtime identity' });
+      const env = ctx.inputs.audienceEnv !== false ? `, env IAP_AUDIENCE=${IAP_AUDIENCE(ctx.inputs.projectNumber, ctx.inputs.region, ctx.inputs.service)} (--no-audience-env to skip)` : '';
+      items.push({ stage: 'deploy', action: 'create', resource: n.service, detail: `image ${ctx.inputs.deployImage ?? ctx.inputs.image}, runs as ${n.saEmail}, IAP on${env}` });
+    } else {
+      const d = serviceDecision(ctx, s);
+      if ('refuse' in d) {
+        const e = refuseService(ctx, d);
+        items.push({ stage: 'deploy', action: 'refuse', resource: n.service, detail: e.message, hint: e.hint, code: e.code });
+      } else {
+        const c = serviceChanges(ctx, s, d);
+        const image = c.imageFrom ? `image ${c.imageFrom} → ${ctx.inputs.deployImage} (--image)` : `keeps image ${s.template?.containers?.[0]?.image}`;
+        const iap = c.mask.filter((f) => ['iapEnabled', 'ingress', 'invokerIamDisabled'].includes(f));
+        const detail = [image, `keeps service account ${s.template?.serviceAccount ?? '(default)'}`, iap.length ? `sets ${iap.join(', ')}` : ''].filter(Boolean).join('; ');
+        const adopting = d.use === 'adopted' && !recordedAs(st(ctx), 'service', n.service);
+        items.push({ stage: 'deploy', action: adopting ? 'adopt' : c.mask.length ? 'update' : 'none', resource: n.service, detail });
+      }
     }
-    items.push({ stage: 'deploy', action: 'none', resource: `IAP service agent ${n.agent} may invoke the service`, detail: 'granted if missing' });
+    const policy = s && await planRead(ctx, () => ctx.google.run.projects.locations.services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 }));
+    const invokers = policy ? membersOf(policy, INVOKER) : [];
+    const agentThere = invokers.includes(`serviceAccount:${n.agent}`);
+    items.push({ stage: 'deploy', action: agentThere ? 'none' : 'update', resource: `${INVOKER} on the service`, detail: agentThere ? 'the IAP service agent may invoke it' : `grant it to the IAP service agent ${n.agent}` });
+    const open = invokers.filter((m) => PUBLIC.includes(m));
+    if (open.length) items.push({ stage: 'deploy', action: 'remove', resource: `${INVOKER} for ${open.join(', ')}`, detail: 'a public invoker would let anyone reach the service around IAP' });
     return items;
   },
 
@@ -96,7 +169,7 @@ export const deployStage: Stage = {
 
     // The IAP service agent: idempotent, no read endpoint; the email may be absent in the answer.
     // Nothing but the invoker grant needs it, so it is generated while the service deploys.
-    const agentReady = ctx.state.stage('deploy').resources.iapAgent ? Promise.resolve() : (async () => {
+    const agentReady = st(ctx).resources.iapAgent ? Promise.resolve() : (async () => {
       step('generating the IAP service agent');
       const su = ctx.google.serviceusageBeta;
       const op = await gdata(ctx, () => su.services.generateServiceIdentity({ parent: `projects/${ctx.inputs.projectNumber}/services/iap.googleapis.com` }), 'deploy');
@@ -105,26 +178,6 @@ export const deployStage: Stage = {
     })();
     agentReady.catch(() => undefined); // awaited below; a failure surfaces there
 
-    // Runtime service account.
-    const saName = `projects/${ctx.inputs.project}/serviceAccounts/${n.saEmail}`;
-    const sas = ctx.google.iam.projects.serviceAccounts;
-    let sa = await unlessNotFound(() => gdata(ctx, () => sas.get({ name: saName }), 'deploy'));
-    if (!sa) {
-      if (serviceAccountId(n.accountId)) throw new Error(serviceAccountId(n.accountId));
-      step(`creating service account ${n.saEmail}`);
-      try {
-        sa = await gdata(ctx, () => sas.create({ name: `projects/${ctx.inputs.project}`, requestBody: { accountId: n.accountId,
-          serviceAccount: { displayName: `${ctx.inputs.service} (iap-auth0)`.slice(0, 100), description: `${SA_MARKER}: runtime identity of Cloud Run service ${ctx.inputs.service}` } } }), 'deploy');
-      } catch (e) {
-        if (!isConflict(e)) throw e;
-        sa = await gdata(ctx, () => sas.get({ name: saName }), 'deploy');
-      }
-    } else if (!sa.description?.startsWith(SA_MARKER) && ctx.state.stage('deploy').resources.serviceAccount !== n.saEmail && !ctx.inputs.adopt) {
-      throw notOurs(`the service account ${n.saEmail}`, '--service');
-    }
-    await ctx.state.recordResource('deploy', 'serviceAccount', n.saEmail);
-
-    // The service: resume a recorded operation, else create or update.
     const services = ctx.google.run.projects.locations.services;
     const ops = ctx.google.run.projects.locations.operations;
     // Cloud Run operations have a long-poll :wait, so the deploy is seen done the moment it is,
@@ -141,33 +194,38 @@ export const deployStage: Stage = {
       }
       await ctx.state.recordOperation('deploy', 'service', undefined);
     };
-    const recorded = ctx.state.stage('deploy').operations.service;
+    const recorded = st(ctx).operations.service;
     if (recorded) {
       step('waiting for the deployment a previous run started');
       await unlessNotFound(() => pollRun(recorded)); // an operation that is gone finished long ago
     }
     let s = await unlessNotFound(() => gdata(ctx, () => services.get({ name: n.service }), 'deploy'));
+    let use: 'created' | 'adopted' = 'created';
     if (!s) {
-      step(`deploying ${ctx.inputs.service} (${ctx.inputs.image}) with IAP on`);
-      const { body } = serviceDiff(ctx, {}, n.saEmail);
+      await ctx.claim().catch((e) => { throw new DependencyFailed('deploy', 'workforce-pool', e); });
+      await ensureServiceAccount(ctx);
+      step(`deploying ${ctx.inputs.service} (${ctx.inputs.deployImage ?? ctx.inputs.image}) with IAP on`);
       let op;
       try {
-        op = await gdata(ctx, () => services.create({ parent: n.parent, serviceId: ctx.inputs.service, requestBody: body }), 'deploy');
+        op = await gdata(ctx, () => services.create({ parent: n.parent, serviceId: ctx.inputs.service, requestBody: newService(ctx, n.saEmail) }), 'deploy');
+        await recordUse(ctx, 'deploy', 'service', n.service, 'created');
       } catch (e) {
-        if (!isConflict(e)) throw e; // created by a retried request, or by a run killed before recording
+        if (!isConflict(e)) throw e; // created by a retried request, or by another run: checked below
       }
       if (op?.name) { await ctx.state.recordOperation('deploy', 'service', op.name); await pollRun(op.name); }
-    } else {
-      const ours = s.labels?.['managed-by'] === 'iap-auth0' || ctx.state.stage('deploy').resources.service === n.service;
-      if (!ours && !ctx.inputs.adopt) throw notOurs(`the Cloud Run service ${n.service}`, '--service');
-      const { mask, body } = serviceDiff(ctx, s, n.saEmail);
-      if (mask.length) {
-        step(`updating ${ctx.inputs.service}: ${mask.join(', ')}`);
-        const op = await gdata(ctx, () => services.patch({ name: n.service, updateMask: mask.join(','), requestBody: body }), 'deploy');
-        if (op.name) { await ctx.state.recordOperation('deploy', 'service', op.name); await pollRun(op.name); }
-      }
+      s = await gdata(ctx, () => services.get({ name: n.service }), 'deploy');
     }
-    await ctx.state.recordResource('deploy', 'service', n.service);
+    const d = serviceDecision(ctx, s);
+    if ('refuse' in d) throw refuseService(ctx, d);
+    use = d.use;
+    const c = serviceChanges(ctx, s, d);
+    if (use === 'adopted') await recordPrevious(ctx, 'deploy', { ...c.previous, of: n.service });
+    await recordUse(ctx, 'deploy', 'service', n.service, use);
+    if (c.mask.length) {
+      step(`updating ${ctx.inputs.service}: ${c.mask.join(', ')}${c.imageFrom ? ` (image ${c.imageFrom} → ${ctx.inputs.deployImage})` : ''}`);
+      const op = await gdata(ctx, () => services.patch({ name: n.service, updateMask: c.mask.join(','), requestBody: c.body }), 'deploy');
+      if (op.name) { await ctx.state.recordOperation('deploy', 'service', op.name); await pollRun(op.name); }
+    }
     // Ready means the operation finished and the service reconciled (gcp-api.md 5.3).
     for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
       s = await gdata(ctx, () => services.get({ name: n.service }), 'deploy');
@@ -184,39 +242,69 @@ export const deployStage: Stage = {
       // One attempt: addMembers/removeMembers retry the whole read-modify-write.
       set: (p) => gonce(() => services.setIamPolicy({ resource: n.service, requestBody: { policy: p as never } })),
     };
-    const agent = `serviceAccount:${ctx.state.stage('deploy').resources.iapAgent ?? n.agent}`;
+    const agent = `serviceAccount:${st(ctx).resources.iapAgent ?? n.agent}`;
     const added = await addMembers(policy, INVOKER, [agent], ctx.signal);
     if (added.length) step(`granted ${INVOKER} to the IAP service agent`);
-    const current = await policy.get();
-    const publicMembers = membersOf(current, INVOKER).filter((m) => m === 'allUsers' || m === 'allAuthenticatedUsers');
+    const publicMembers = membersOf(await policy.get(), INVOKER).filter((m) => PUBLIC.includes(m));
     if (publicMembers.length) {
       await removeMembers(policy, INVOKER, publicMembers, ctx.signal);
       step(`removed ${publicMembers.join(', ')} from ${INVOKER}: it would let anyone bypass IAP`);
     }
-    await ctx.state.updateStage('deploy', (st) => { st.added = [...new Set([...(st.added ?? []), ...added])]; });
-    return `${ctx.inputs.service} on Cloud Run with IAP on: ${s.uri ?? '(no URL)'}`;
+    await ctx.state.updateStage('deploy', (x) => { x.added = [...new Set([...(x.added ?? []), ...added])]; });
+    const kept = use === 'adopted' ? `; kept its image ${s.template?.containers?.[0]?.image} and service account ${s.template?.serviceAccount}` : '';
+    return `${ctx.inputs.service} on Cloud Run with IAP on: ${s.uri ?? '(no URL)'}${kept}`;
   },
 };
 
+/** The runtime service account of a service iap-auth0 creates: this setup's own, or (with --adopt) one that exists. */
+async function ensureServiceAccount(ctx: CoreContext): Promise<void> {
+  const n = names(ctx);
+  const sas = ctx.google.iam.projects.serviceAccounts;
+  let sa = await unlessNotFound(() => gdata(ctx, () => sas.get({ name: n.saName }), 'deploy'));
+  if (!sa) {
+    const bad = serviceAccountId(n.accountId);
+    if (bad) throw new Error(bad);
+    ctx.emit({ type: 'step', stage: 'deploy', text: `creating service account ${n.saEmail}` });
+    try {
+      sa = await gdata(ctx, () => sas.create({ name: `projects/${ctx.inputs.project}`, requestBody: { accountId: n.accountId,
+        serviceAccount: { displayName: `${ctx.inputs.service} (iap-auth0)`.slice(0, 100), description: markedDescription({ owner: ctx.inputs.setupId, shared: [] }, saPurpose(ctx), 256) } } }), 'deploy');
+      await recordUse(ctx, 'deploy', 'serviceAccount', n.saEmail, 'created');
+      return;
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      sa = await gdata(ctx, () => sas.get({ name: n.saName }), 'deploy');
+    }
+  }
+  const d = saDecision(ctx, sa);
+  if ('refuse' in d) throw refusal(d, `the service account ${n.saEmail}`, { flag: '--service', stateFile: ctx.state.file, field: fieldOf('deploy', 'serviceAccount'), me: ctx.inputs.setupId });
+  if (d.use === 'created' && d.marker && !sameMarker(d.marker, parseDescription(sa.description))) {
+    await gdata(ctx, () => sas.patch({ name: n.saName, requestBody: { serviceAccount: { description: markedDescription(d.marker as Marker, purposeOf(sa!.description) || saPurpose(ctx), 256) }, updateMask: 'description' } }), 'deploy');
+  }
+  await recordUse(ctx, 'deploy', 'serviceAccount', n.saEmail, d.use);
+}
 
-/** The service is there, Ready, with IAP on, at the recorded URL; the IAP agent may invoke it; the public may not. */
+/** The service is there, Ready, with IAP on, at the recorded URL, and this setup's; the IAP agent may invoke it; the public may not. */
 async function verifyDeploy(ctx: CoreContext): Promise<CheckResult[]> {
   const n = names(ctx);
-  const r = ctx.state.stage('deploy').resources;
+  const r = st(ctx).resources;
   const services = ctx.google.run.projects.locations.services;
   const service = runCheck('deploy', 'run-service', 'Cloud Run service', async () => {
     const s = await unlessNotFound(() => gdata(ctx, () => services.get({ name: n.service })));
     if (!s) return failed(`${n.service} no longer exists`, 'run iap-auth0 init to deploy it again');
+    const d = serviceDecision(ctx, s);
+    const labelled = 'use' in d && (d.use === 'adopted' ? parseLabels(s.labels)?.shared.includes(ctx.inputs.setupId) : parseLabels(s.labels)?.owner === ctx.inputs.setupId);
     return firstFailure([
       [s.iapEnabled !== true, failed(`IAP is switched off on ${ctx.inputs.service} (iapEnabled is false)`, 'run iap-auth0 init: it switches IAP back on')],
       [(s.ingress ?? 'INGRESS_TRAFFIC_ALL') !== 'INGRESS_TRAFFIC_ALL', failed(`ingress is ${s.ingress}: browsers on the internet cannot reach it`, 'run iap-auth0 init (sets ingress back to all)')],
       [s.invokerIamDisabled === true, failed('the invoker check is disabled (invokerIamDisabled): requests need no IAM permission', 'run iap-auth0 init (turns the invoker check back on)')],
       [s.terminalCondition?.state === 'CONDITION_FAILED', failed(`the service is not ready: ${s.terminalCondition?.message ?? s.terminalCondition?.reason ?? 'revision failed'}`, 'check the revision logs in the Cloud console; a bad image or a crash at start-up is the usual cause')],
       [!!r.uri && !!s.uri && s.uri !== r.uri, failed(`its URL is now ${s.uri}, not the recorded ${r.uri}`, 'run iap-auth0 init to record the new URL')],
+      ['refuse' in d, failed(`the service carries no iap-auth0 marker of this setup (labels or description): ${'refuse' in d && d.owner ? `it belongs to ${setupName(d.owner)}` : 'it is not recorded as adopted either'}`, 'the state file may have been edited: restore it')],
+      [!labelled, failed(`the service no longer carries this setup's iap-auth0 labels (${d && 'use' in d && d.use === 'adopted' ? 'iap-auth0-shared' : 'managed-by, iap-auth0-setup'})`, 'run iap-auth0 init to put them back')],
     ], `${s.uri ?? n.service}, IAP on`);
   }, ctx.inputs.project);
-  const account = runCheck('deploy', 'service-account', 'Runtime service account', async () => {
-    const sa = await unlessNotFound(() => gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: `projects/${ctx.inputs.project}/serviceAccounts/${n.saEmail}` })));
+  const account = !r.serviceAccount ? undefined : runCheck('deploy', 'service-account', 'Runtime service account', async () => {
+    const sa = await unlessNotFound(() => gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: n.saName })));
     if (!sa) return failed(`${n.saEmail} no longer exists: new revisions cannot deploy`, 'run iap-auth0 init to create it again');
     return sa.disabled ? failed(`${n.saEmail} is disabled`, `enable it: gcloud iam service-accounts enable ${n.saEmail}`) : ok(n.saEmail);
   }, ctx.inputs.project);
@@ -231,38 +319,118 @@ async function verifyDeploy(ctx: CoreContext): Promise<CheckResult[]> {
   }, ctx.inputs.project);
   const notPublic = runCheck('deploy', 'no-public-invoker', 'No public invoker', async () => {
     const p = await policy;
-    const open = p ? membersOf(p, INVOKER).filter((m) => m === 'allUsers' || m === 'allAuthenticatedUsers') : [];
+    const open = p ? membersOf(p, INVOKER).filter((m) => PUBLIC.includes(m)) : [];
     return open.length ? failed(`${open.join(' and ')} may invoke the service: its run.app URL can be reached around IAP`, 'run iap-auth0 init (removes them), or gcloud run services remove-iam-policy-binding')
       : ok('neither allUsers nor allAuthenticatedUsers may invoke');
   }, ctx.inputs.project);
-  return Promise.all([service, account, invoker, notPublic]);
+  return Promise.all([service, ...(account ? [account] : []), invoker, notPublic]);
 }
 
-/** Deletes the service (waiting until it is gone) and the runtime service account. */
+/** What destroy will do with the recorded service, from its live marker (undefined: already gone). */
+export async function serviceFate(ctx: CoreContext): Promise<{ service: Service; fate: Fate } | undefined> {
+  const name = st(ctx).resources.service;
+  if (!name) return undefined;
+  const s = await unlessNotFound(() => gdata(ctx, () => ctx.google.run.projects.locations.services.get({ name }), 'deploy'));
+  if (!s || s.deleteTime) return undefined;
+  const fate = decideFate(serviceMarker(s), ctx.inputs.setupId, recordedAs(st(ctx), 'service', name));
+  // An adopted service's record must name the service whose previous values it holds.
+  if (fate.fate === 'release' && st(ctx).previous?.of && st(ctx).previous?.of !== name) return { service: s, fate: { fate: 'mismatch' } };
+  return { service: s, fate };
+}
+
+/**
+ * This setup's service: deleted (waiting until it is gone), with its runtime account. One that
+ * another setup shares: handed over with its account. One this setup adopted: IAP's fields put
+ * back as they were, except that a service is never made public again.
+ */
 async function destroyDeploy(ctx: CoreContext): Promise<string> {
-  const r = ctx.state.stage('deploy').resources;
-  const done: string[] = [];
+  const r = st(ctx).resources;
+  const n = names(ctx);
   const services = ctx.google.run.projects.locations.services;
-  if (r.service) {
-    let s = await unlessNotFound(() => gdata(ctx, () => services.get({ name: r.service }), 'deploy'));
-    if (s && !s.deleteTime) {
-      ctx.emit({ type: 'step', stage: 'deploy', text: `deleting ${r.service}` });
-      // A delete already under way (a run killed mid-way) answers 400 FAILED_PRECONDITION; the
-      // wait below covers both.
-      await unlessNotFound(() => gdata(ctx, () => services.delete({ name: r.service }), 'deploy')).catch((e) => {
-        if (googleFailure(e)?.status !== 'FAILED_PRECONDITION') throw e;
-      });
-    }
-    for (let delay = 100, start = Date.now(); s; delay = Math.min(delay * 2, 2000)) {
-      await sleep(delay, ctx.signal);
-      s = await unlessNotFound(() => gdata(ctx, () => services.get({ name: r.service }), 'deploy'));
-      if (s) ctx.emit({ type: 'waiting', stage: 'deploy', text: 'Cloud Run is deleting the service', elapsedMs: Date.now() - start });
-    }
-    done.push(`service ${ctx.inputs.service}`);
+  const step = (text: string) => ctx.emit({ type: 'step', stage: 'deploy', text });
+  const done: string[] = [];
+  const found = await serviceFate(ctx);
+  const fate = found?.fate;
+  if (r.service && !found) {
+    // Gone, or a delete already under way (a run killed mid-way): wait for it to finish.
+    await waitGone(ctx, r.service);
+    done.push(`Cloud Run service ${r.service} was already gone`);
+  } else if (fate?.fate === 'delete') {
+    step(`deleting ${r.service}`);
+    // A delete already under way answers 400 FAILED_PRECONDITION; the wait below covers both.
+    await unlessNotFound(() => gdata(ctx, () => services.delete({ name: r.service }), 'deploy')).catch((e) => {
+      if (googleFailure(e)?.status !== 'FAILED_PRECONDITION') throw e;
+    });
+    await waitGone(ctx, r.service);
+    done.push(`deleted Cloud Run service ${r.service}`);
+  } else if (fate?.fate === 'hand-over' || fate?.fate === 'unshare') {
+    const s = found!.service;
+    const body: Service = { labels: markedLabels(s.labels, fate.marker) };
+    const mask = ['labels'];
+    if (fate.fate === 'hand-over') { mask.push('description'); body.description = markedDescription({ owner: fate.marker.owner, shared: [] }, purposeOf(s.description) || servicePurpose(ctx), 512); }
+    await patchAndWait(ctx, r.service, mask, body);
+    done.push(fate.fate === 'hand-over' ? `kept Cloud Run service ${r.service}: handed over to iap-auth0 setup ${fate.to}, which still uses it` : `kept Cloud Run service ${r.service}: another setup's, no longer shared with this one`);
+  } else if (fate?.fate === 'release') {
+    done.push(await releaseService(ctx, found!.service));
+  } else if (fate) {
+    throw new Error(`the Cloud Run service ${r.service} no longer carries this setup's iap-auth0 marker: kept`);
   }
-  if (r.serviceAccount) {
-    await unlessNotFound(() => gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.delete({ name: `projects/${ctx.inputs.project}/serviceAccounts/${r.serviceAccount}` }), 'deploy'));
-    done.push(`service account ${r.serviceAccount}`);
+  if (r.serviceAccount && !st(ctx).adopted?.includes('serviceAccount')) {
+    const sa = await unlessNotFound(() => gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: n.saName }), 'deploy'));
+    const saFate = sa && decideFate(parseDescription(sa.description), ctx.inputs.setupId, recordedAs(st(ctx), 'serviceAccount', r.serviceAccount));
+    if (saFate?.fate === 'delete' && fate?.fate === 'hand-over') {
+      // The service keeps running as this account: it goes with the service to its new owner.
+      await gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.patch({ name: n.saName, requestBody: { serviceAccount: {
+        description: markedDescription({ owner: fate.to, shared: [] }, purposeOf(sa!.description) || saPurpose(ctx), 256) }, updateMask: 'description' } }), 'deploy');
+      done.push(`kept service account ${r.serviceAccount}: handed over with the service`);
+    } else if (saFate?.fate === 'delete') {
+      await unlessNotFound(() => gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.delete({ name: n.saName }), 'deploy'));
+      done.push(`deleted service account ${r.serviceAccount}`);
+    } else if (sa) {
+      done.push(`kept service account ${r.serviceAccount}: it does not carry this setup's marker`);
+    }
   }
-  return done.length ? `deleted ${done.join(' and ')}` : 'nothing to delete';
+  return done.length ? done.join('; ') : 'nothing to delete';
+}
+
+/** An adopted service: IAP's fields and the invoker grant put back as they were; never public again. */
+async function releaseService(ctx: CoreContext, s: Service): Promise<string> {
+  const name = st(ctx).resources.service;
+  const prev = st(ctx).previous ?? {};
+  const mask: string[] = [];
+  const body: Service = {};
+  if (prev.iapEnabled !== undefined && s.iapEnabled === true && prev.iapEnabled !== 'true') { mask.push('iapEnabled'); body.iapEnabled = false; }
+  if (prev.ingress && s.ingress === 'INGRESS_TRAFFIC_ALL' && prev.ingress !== 'INGRESS_TRAFFIC_ALL') { mask.push('ingress'); body.ingress = prev.ingress; }
+  const labels = markedLabels(s.labels, (() => { const m = serviceMarker(s); return m && { ...m, shared: m.shared.filter((x) => x !== ctx.inputs.setupId) }; })());
+  if (JSON.stringify(labels) !== JSON.stringify(s.labels ?? {})) { mask.push('labels'); body.labels = labels; }
+  if (mask.length) {
+    ctx.emit({ type: 'step', stage: 'deploy', text: `putting back what iap-auth0 changed on ${name}: ${mask.join(', ')}` });
+    await patchAndWait(ctx, name, mask, body);
+  }
+  const agentGrants = (st(ctx).added ?? []).filter((m) => m.startsWith('serviceAccount:'));
+  if (agentGrants.length && body.iapEnabled === false) {
+    const services = ctx.google.run.projects.locations.services;
+    await removeMembers({
+      get: () => gdata(ctx, () => services.getIamPolicy({ resource: name, 'options.requestedPolicyVersion': 3 }), 'deploy'),
+      set: (p) => gonce(() => services.setIamPolicy({ resource: name, requestBody: { policy: p as never } })),
+    }, INVOKER, agentGrants, ctx.signal);
+  }
+  const publicBefore = prev.invokerIamDisabled === 'true';
+  return `kept Cloud Run service ${name} (adopted, not created by iap-auth0): ${mask.filter((f) => f !== 'labels').length ? `put back ${mask.filter((f) => f !== 'labels').join(' and ')}` : 'nothing of IAP\'s to put back'}`
+    + (body.iapEnabled === false ? '; it stays private: iap-auth0 never makes a service public again' + (publicBefore ? ' (its invoker check was off before)' : '') : '');
+}
+
+async function patchAndWait(ctx: CoreContext, name: string, mask: string[], body: Service): Promise<void> {
+  const op = await gdata(ctx, () => ctx.google.run.projects.locations.services.patch({ name, updateMask: mask.join(','), requestBody: body }), 'deploy');
+  if (op.name && !op.done) await pollOperation((n) => ctx.google.run.projects.locations.operations.get({ name: n }), op, { signal: ctx.signal });
+}
+
+async function waitGone(ctx: CoreContext, name: string): Promise<void> {
+  const services = ctx.google.run.projects.locations.services;
+  let s = await unlessNotFound(() => gdata(ctx, () => services.get({ name }), 'deploy'));
+  for (let delay = 100, start = Date.now(); s; delay = Math.min(delay * 2, 2000)) {
+    await sleep(delay, ctx.signal);
+    s = await unlessNotFound(() => gdata(ctx, () => services.get({ name }), 'deploy'));
+    if (s) ctx.emit({ type: 'waiting', stage: 'deploy', text: 'Cloud Run is deleting the service', elapsedMs: Date.now() - start });
+  }
 }

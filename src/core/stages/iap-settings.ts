@@ -3,10 +3,17 @@
 // project id or `cloud-run-` is accepted by the API and silently never read. The update carries a
 // mask, so IAP settings iap-auth0 does not own (reauth, access-denied page, …) survive; nothing is
 // written when the pool, client id and secret hash already match (peers P12).
+// IAP settings carry no marker of their own: they are this setup's when they name its pool (or
+// nothing yet). Settings that name another pool belong to someone else (with --scope project, to
+// the setup whose pool every service of the project signs in with) and are never repointed.
 import { createHash } from 'node:crypto';
 import { IAP_RUN_RESOURCE, POOL_RESOURCE } from '../../lib/ids.js';
 import { gdata, planRead } from '../google-call.js';
-import { oauthCredentialSecret } from './oauth-client.js';
+import { oauthClientFate, oauthCredentialSecret } from './oauth-client.js';
+import { poolFates } from './workforce-pool.js';
+import { serviceFate } from './deploy.js';
+import { CodedError } from '../coded-error.js';
+import { parseDescription, setupName } from '../ownership.js';
 import { runCheck, ok, failed, type CheckResult } from '../check.js';
 import { unlessNotFound } from '../google-errors.js';
 import type { CoreContext } from '../context.js';
@@ -30,19 +37,42 @@ export function settingsMatch(s: IapSettings | undefined, pool: string, clientId
     && (secretSha256 === undefined || w?.oauth2?.clientSecretSha256 === secretSha256);
 }
 
+/** The pool the settings name when it is not this setup's (they are someone else's then). */
+const otherPool = (ctx: Pick<CoreContext, 'inputs'>, s: IapSettings | undefined) =>
+  (s?.accessSettings?.workforceIdentitySettings?.workforcePools ?? []).find((p) => p !== POOL_RESOURCE(ctx.inputs.pool));
+
+/** Refuses settings that point at another pool, naming whose they are and how to share them. */
+async function foreignSettings(ctx: CoreContext, name: string, s: IapSettings | undefined): Promise<CodedError | undefined> {
+  const pool = otherPool(ctx, s);
+  if (!pool) return undefined;
+  const live = await unlessNotFound(() => gdata(ctx, () => ctx.google.iam.locations.workforcePools.get({ name: pool }))).catch(() => undefined);
+  const owner = parseDescription(live?.description)?.owner;
+  const clientId = s?.accessSettings?.workforceIdentitySettings?.oauth2?.clientId;
+  const list = await gdata(ctx, () => ctx.google.iam.projects.locations.oauthClients.list({ parent: `projects/${ctx.inputs.project}/locations/global` })).catch(() => undefined);
+  const client = list?.oauthClients?.find((c) => c.clientId === clientId)?.name?.split('/').pop();
+  const id = pool.split('/').pop();
+  return new CodedError('IAP_SETTINGS_IN_USE', `the IAP settings of ${name} already sign people in with workforce pool ${id}${owner !== undefined ? ` of ${setupName(owner)}` : ''}`
+    + `${clientId ? ` and OAuth client ${client ?? clientId}` : ''}; iap-auth0 does not repoint settings another setup relies on`,
+    ctx.inputs.scope === 'project'
+      ? `with --scope project every IAP app of the project shares one pool and OAuth client: pass --pool ${id}${client ? ` --oauth-client ${client}` : ''} --adopt to share them, or use --scope service`
+      : `clear them first if they are stale (gcloud iap settings set with an empty workforce configuration), or pass --pool ${id}${client ? ` --oauth-client ${client}` : ''} --adopt to share them`);
+}
+
 export const iapSettingsStage: Stage = {
   id: 'iap-settings',
   title: 'IAP settings',
   verify: verifyIapSettings,
   owned: (ctx) => {
     const r = ctx.state.stage('iap-settings').resources;
-    return r.iapResource ? [`IAP settings on ${r.iapResource}: ${(ctx.state.stage('iap-settings').added ?? IAP_SETTINGS_MASK).map((f) => f.split('.').pop()).join(', ')} (other settings kept)`] : [];
+    return r.iapResource ? [`IAP settings on ${r.iapResource}: ${(ctx.state.stage('iap-settings').added ?? IAP_SETTINGS_MASK).map((f) => f.split('.').pop()).join(', ')} (other settings kept; kept while another setup uses them)`] : [];
   },
   destroy: destroyIapSettings,
 
   async plan(ctx) {
     const name = iapSettingsResource(ctx);
     const current = await planRead(ctx, () => ctx.google.iap.getIapSettings({ name }));
+    const foreign = await foreignSettings(ctx as CoreContext, name, current);
+    if (foreign) return [{ stage: 'iap-settings', action: 'refuse', resource: name, detail: foreign.message, hint: foreign.hint, code: foreign.code }];
     const clientId = ctx.state.stage('oauth-client').resources.clientId;
     const ok = clientId !== undefined && settingsMatch(current, ctx.inputs.pool, clientId);
     return [{ stage: 'iap-settings', action: ok ? 'none' : current?.accessSettings ? 'update' : 'create', resource: name, detail: 'workforce pool and OAuth client' }];
@@ -57,6 +87,8 @@ export const iapSettingsStage: Stage = {
     const secret = await oauthCredentialSecret(ctx);
     const sha = createHash('sha256').update(secret).digest('hex');
     const current = await gdata(ctx, () => ctx.google.iap.getIapSettings({ name }), 'iap-settings');
+    const foreign = await foreignSettings(ctx, name, current);
+    if (foreign) throw foreign;
     if (!settingsMatch(current, ctx.inputs.pool, clientId, sha)) {
       ctx.emit({ type: 'step', stage: 'iap-settings', text: `pointing ${name} at pool ${ctx.inputs.pool}` });
       await gdata(ctx, () => ctx.google.iap.updateIapSettings({
@@ -79,7 +111,10 @@ async function verifyIapSettings(ctx: CoreContext): Promise<CheckResult[]> {
     const a = current.accessSettings;
     const w = a?.workforceIdentitySettings;
     if (!a?.identitySources?.includes('WORKFORCE_IDENTITY_FEDERATION')) return failed(`${name} does not use workforce identity (identitySources is ${JSON.stringify(a?.identitySources ?? [])}): IAP sends people to Google sign-in`, 'run iap-auth0 init (sets it back)');
-    if (!w?.workforcePools?.includes(POOL_RESOURCE(ctx.inputs.pool))) return failed(`${name} names pool ${w?.workforcePools?.join(', ') || '(none)'}, not ${POOL_RESOURCE(ctx.inputs.pool)}`, 'run iap-auth0 init (sets it back)');
+    if (!w?.workforcePools?.includes(POOL_RESOURCE(ctx.inputs.pool))) {
+      return failed(`${name} names pool ${w?.workforcePools?.join(', ') || '(none)'}, not ${POOL_RESOURCE(ctx.inputs.pool)}`,
+        w?.workforcePools?.length ? 'someone pointed them at another pool; iap-auth0 does not repoint settings that name another pool: clear them, then run iap-auth0 init' : 'run iap-auth0 init (sets it back)');
+    }
     if (!clientId || w.oauth2?.clientId !== clientId) return failed(`${name} names OAuth client ${w.oauth2?.clientId ?? '(none)'}, not ${clientId ?? '(none recorded)'}`, 'run iap-auth0 init (sets it back)');
     const secret = await unlessNotFound(() => oauthCredentialSecret(ctx));
     if (secret === undefined) return failed('the OAuth client credential is gone, so IAP holds a secret that no longer exists', 'run iap-auth0 init (new credential, settings updated)');
@@ -91,7 +126,23 @@ async function verifyIapSettings(ctx: CoreContext): Promise<CheckResult[]> {
   }, ctx.inputs.project)];
 }
 
-/** Clears the fields iap-auth0 set (the update mask leaves every other setting alone), if they are still ours. */
+/**
+ * Whether another setup still relies on these settings after this destroy: with --scope project,
+ * every setup that shares the pool or OAuth client; on a service, a setup the service is handed
+ * over to or shared with.
+ */
+async function stillUsed(ctx: CoreContext): Promise<string | undefined> {
+  const continuing = (f: { fate: string; to?: string } | undefined) => (f && (f.fate === 'hand-over' || f.fate === 'unshare') ? f : undefined);
+  if (ctx.inputs.scope === 'project') {
+    const [pools, client] = await Promise.all([poolFates(ctx), oauthClientFate(ctx)]);
+    const f = continuing(pools.pool) ?? continuing(client);
+    return f && (f.to ? `iap-auth0 setup ${f.to}` : 'the setup whose pool and OAuth client they name');
+  }
+  const f = continuing((await serviceFate(ctx))?.fate);
+  return f && (f.to ? `iap-auth0 setup ${f.to}` : 'the setup that owns the service');
+}
+
+/** Clears the fields iap-auth0 set (the update mask leaves every other setting alone), if they are still ours and no other setup relies on them. */
 async function destroyIapSettings(ctx: CoreContext): Promise<string> {
   const st = ctx.state.stage('iap-settings');
   const name = st.resources.iapResource;
@@ -102,6 +153,8 @@ async function destroyIapSettings(ctx: CoreContext): Promise<string> {
   if (!w || (!w.workforcePools?.includes(POOL_RESOURCE(ctx.inputs.pool)) && (!clientId || w.oauth2?.clientId !== clientId))) {
     return `nothing of iap-auth0's left in ${name}`;
   }
+  const user = await stillUsed(ctx);
+  if (user) return `kept the IAP settings of ${name}: ${user} still signs people in with them`;
   ctx.emit({ type: 'step', stage: 'iap-settings', text: `clearing the workforce settings of ${name}` });
   const mask = st.added?.length ? st.added : IAP_SETTINGS_MASK;
   await unlessNotFound(() => gdata(ctx, () => ctx.google.iap.updateIapSettings({ name, updateMask: mask.join(','), requestBody: { name, accessSettings: {} } }), 'iap-settings'));
