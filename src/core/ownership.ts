@@ -160,6 +160,9 @@ export function decideFate(m: Marker | undefined, me: string, recorded: Recorded
     const others = m!.shared.filter((x) => x !== me);
     return others.length ? { fate: 'hand-over', to: others[0], marker: { owner: others[0], shared: others.slice(1) } } : { fate: 'delete' };
   }
+  // Another setup's: this setup leaves its list. Nobody's (a resource someone made by hand that
+  // carries only the "shared" label): this setup adopted it, and puts back what it changed.
+  if (s.kind === 'shared' && m!.owner === undefined && recorded === 'adopted') return { fate: 'release' };
   if (s.kind === 'shared') return { fate: 'unshare', marker: { ...(m!.owner !== undefined ? { owner: m!.owner } : {}), shared: m!.shared.filter((x) => x !== me) } };
   if (s.kind === 'unmarked' && recorded === 'adopted') return { fate: 'release' };
   return recorded === 'created' ? { fate: 'mismatch' } : { fate: 'not-ours' };

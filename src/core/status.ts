@@ -6,7 +6,9 @@ import type { State } from '../state/schema.js';
 export interface StatusReport {
   stateFile: string; exists: boolean;
   project?: string; service?: string; region?: string; serviceUrl?: string;
-  stages: { id: StageId; title: string; status: string; resources: Record<string, string>; added?: string[]; error?: string }[];
+  stages: { id: StageId; title: string; status: string; resources: Record<string, string>; added?: string[]; adopted?: string[]; error?: string }[];
+  /** The setup's id, in the marker of everything it created (absent in files of 0.1.0). */
+  setupId?: string;
   next: string; summary: string;
 }
 
@@ -14,7 +16,8 @@ export function statusReport(stateFile: string, state: State | undefined): Statu
   if (!state) return { stateFile, exists: false, stages: [], summary: 'nothing set up yet', next: 'iap-auth0 init' };
   const stages = STAGES.map((id) => {
     const st = state.stages[id];
-    return { id, title: STAGE_TITLES[id], status: st?.status ?? 'pending', resources: st?.resources ?? {}, ...(st?.added?.length ? { added: st.added } : {}), ...(st?.error ? { error: st.error } : {}) };
+    return { id, title: STAGE_TITLES[id], status: st?.status ?? 'pending', resources: st?.resources ?? {}, ...(st?.added?.length ? { added: st.added } : {}),
+      ...(st?.adopted?.length ? { adopted: st.adopted } : {}), ...(st?.error ? { error: st.error } : {}) };
   });
   const all = (s: string) => stages.every((x) => x.status === s);
   const some = (s: string) => stages.some((x) => x.status === s);
@@ -25,5 +28,5 @@ export function statusReport(stateFile: string, state: State | undefined): Statu
           : some('failed') ? ['init stopped on an error', 'iap-auth0 init (resumes where it stopped)']
             : ['init has not finished', 'iap-auth0 init (resumes where it stopped)'];
   const i = state.inputs;
-  return { stateFile, exists: true, project: i.project, service: i.service, region: i.region, serviceUrl: state.stages.deploy?.resources.uri, stages, summary, next };
+  return { stateFile, exists: true, ...(state.setupId ? { setupId: state.setupId } : {}), project: i.project, service: i.service, region: i.region, serviceUrl: state.stages.deploy?.resources.uri, stages, summary, next };
 }

@@ -54,7 +54,10 @@ export const accessStage: Stage = {
   verify: verifyAccess,
   owned: (ctx) => {
     const st = ctx.state.stage('access');
-    return st.added?.length ? [`${ACCESSOR_ROLE} for ${st.added.join(', ')} on ${st.resources.iapResource} (other members kept)`] : [];
+    if (!st.resources.iapResource) return [];
+    // Even with nothing granted by this setup, members naming a pool it deletes must go.
+    return [st.added?.length ? `${ACCESSOR_ROLE} for ${st.added.join(', ')} on ${st.resources.iapResource} (other members kept)`
+      : `${ACCESSOR_ROLE} on ${st.resources.iapResource} for members naming this setup's pool, if destroy deletes the pool (other members kept)`];
   },
   destroy: destroyAccess,
 

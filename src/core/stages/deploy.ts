@@ -168,8 +168,10 @@ export const deployStage: Stage = {
     await ctx.apisReady();
 
     // The IAP service agent: idempotent, no read endpoint; the email may be absent in the answer.
-    // Nothing but the invoker grant needs it, so it is generated while the service deploys.
+    // Nothing but the invoker grant needs it, so it is generated while the service deploys (once
+    // the setup's claim holds: a run that loses it changes nothing in the project).
     const agentReady = st(ctx).resources.iapAgent ? Promise.resolve() : (async () => {
+      await ctx.claim().catch((e) => { throw new DependencyFailed('deploy', 'workforce-pool', e); });
       step('generating the IAP service agent');
       const su = ctx.google.serviceusageBeta;
       const op = await gdata(ctx, () => su.services.generateServiceIdentity({ parent: `projects/${ctx.inputs.projectNumber}/services/iap.googleapis.com` }), 'deploy');
@@ -345,7 +347,6 @@ export async function serviceFate(ctx: CoreContext): Promise<{ service: Service;
  */
 async function destroyDeploy(ctx: CoreContext): Promise<string> {
   const r = st(ctx).resources;
-  const n = names(ctx);
   const services = ctx.google.run.projects.locations.services;
   const step = (text: string) => ctx.emit({ type: 'step', stage: 'deploy', text });
   const done: string[] = [];
@@ -372,25 +373,37 @@ async function destroyDeploy(ctx: CoreContext): Promise<string> {
     done.push(fate.fate === 'hand-over' ? `kept Cloud Run service ${r.service}: handed over to iap-auth0 setup ${fate.to}, which still uses it` : `kept Cloud Run service ${r.service}: another setup's, no longer shared with this one`);
   } else if (fate?.fate === 'release') {
     done.push(await releaseService(ctx, found!.service));
+  } else if (fate?.fate === 'not-ours') {
+    done.push(`kept Cloud Run service ${r.service}: another setup's, which no longer lists this one`);
   } else if (fate) {
     throw new Error(`the Cloud Run service ${r.service} no longer carries this setup's iap-auth0 marker: kept`);
   }
-  if (r.serviceAccount && !st(ctx).adopted?.includes('serviceAccount')) {
-    const sa = await unlessNotFound(() => gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: n.saName }), 'deploy'));
-    const saFate = sa && decideFate(parseDescription(sa.description), ctx.inputs.setupId, recordedAs(st(ctx), 'serviceAccount', r.serviceAccount));
-    if (saFate?.fate === 'delete' && fate?.fate === 'hand-over') {
-      // The service keeps running as this account: it goes with the service to its new owner.
-      await gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.patch({ name: n.saName, requestBody: { serviceAccount: {
-        description: markedDescription({ owner: fate.to, shared: [] }, purposeOf(sa!.description) || saPurpose(ctx), 256) }, updateMask: 'description' } }), 'deploy');
-      done.push(`kept service account ${r.serviceAccount}: handed over with the service`);
-    } else if (saFate?.fate === 'delete') {
-      await unlessNotFound(() => gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.delete({ name: n.saName }), 'deploy'));
-      done.push(`deleted service account ${r.serviceAccount}`);
-    } else if (sa) {
-      done.push(`kept service account ${r.serviceAccount}: it does not carry this setup's marker`);
-    }
+  // The runtime accounts: the one this setup recorded, and the one the service runs as (a service
+  // handed over by another setup brings its account along), each only while it carries our marker.
+  const accounts = new Set([...(r.serviceAccount && !st(ctx).adopted?.includes('serviceAccount') ? [r.serviceAccount] : []),
+    ...(fate?.fate === 'delete' || fate?.fate === 'hand-over' ? [found!.service.template?.serviceAccount].filter((x): x is string => !!x) : [])]);
+  for (const email of accounts) done.push(await destroyAccount(ctx, email, fate));
+  return done.filter(Boolean).length ? done.filter(Boolean).join('; ') : 'nothing to delete';
+}
+
+/** Deletes a runtime account this setup owns, or hands it over with the service that runs as it. */
+async function destroyAccount(ctx: CoreContext, email: string, serviceFate: Fate | undefined): Promise<string> {
+  const sas = ctx.google.iam.projects.serviceAccounts;
+  const name = `projects/${ctx.inputs.project}/serviceAccounts/${email}`;
+  const sa = await unlessNotFound(() => gdata(ctx, () => sas.get({ name }), 'deploy'));
+  if (!sa) return '';
+  const fate = decideFate(parseDescription(sa.description), ctx.inputs.setupId, recordedAs(st(ctx), 'serviceAccount', email));
+  if (fate.fate === 'delete' && serviceFate?.fate === 'hand-over') {
+    // The service keeps running as this account: it goes with the service to its new owner.
+    await gdata(ctx, () => sas.patch({ name, requestBody: { serviceAccount: {
+      description: markedDescription({ owner: serviceFate.to, shared: [] }, purposeOf(sa.description) || saPurpose(ctx), 256) }, updateMask: 'description' } }), 'deploy');
+    return `kept service account ${email}: handed over with the service`;
   }
-  return done.length ? done.join('; ') : 'nothing to delete';
+  if (fate.fate === 'delete') {
+    await unlessNotFound(() => gdata(ctx, () => sas.delete({ name }), 'deploy'));
+    return `deleted service account ${email}`;
+  }
+  return recordedAs(st(ctx), 'serviceAccount', email) ? `kept service account ${email}: it does not carry this setup's marker` : '';
 }
 
 /** An adopted service: IAP's fields and the invoker grant put back as they were; never public again. */
