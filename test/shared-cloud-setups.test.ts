@@ -51,7 +51,7 @@ test('setups side by side, and the state file as a cache', { timeout: 400_000 },
     await ok(a, 'init', '--yes', '--service', 'shared');
     const setupA = (await stateOf(a)).setupId;
     const r = await refusedBy(b, setupA, ['--service', 'shared'], /the Cloud Run service projects\/sandbox-project\/locations\/us-central1\/services\/shared belongs to iap-auth0 setup/);
-    assert.match(r.stderr, new RegExp(`hint: if that setup is yours and its state file is lost, run iap-auth0 init --setup ${setupA}; to let this setup use it without ever deleting it, pass --adopt`));
+    assert.match(r.stderr, new RegExp(`hint: if that setup is yours and its state file is lost, run iap-auth0 init --setup ${setupA}; to let this setup use them without ever deleting them, pass --adopt; or choose other ids with --service, --provider, --pool, --oauth-client`));
     await ok(b, 'init', '--yes', '--service', 'shared', '--adopt');
     const setupB = (await stateOf(b)).setupId;
     await green(a, 'A'); await green(b, 'B');
@@ -158,6 +158,40 @@ test('setups side by side, and the state file as a cache', { timeout: 400_000 },
     assert.equal((await g.run.projects.locations.services.get({ name: victim })).data.name, victim);
     const del = (await g.run.projects.locations.services.delete({ name: victim })).data;
     await waitOperation(() => g.run.projects.locations.operations.get({ name: del.name! }));
+    assert.deepEqual(leftovers(await inspect(sb)), []);
+  });
+
+  await t.test('a state file of 0.1.0 (no setup id, markers without one) is taken over by init, its markers upgraded', async () => {
+    const a = await folder();
+    await ok(a, 'init', '--yes', '--service', 'legacy');
+    const st = await stateOf(a);
+    // Turn the world and the file back into what 0.1.0 wrote: markers without a setup id.
+    const legacy = 'Managed by iap-auth0 for Cloud Run service legacy in sandbox-project';
+    const svc = st.stages.deploy.resources.service;
+    const sop = (await g.run.projects.locations.services.patch({ name: svc, updateMask: 'labels,description', requestBody: { labels: { 'managed-by': 'iap-auth0' }, description: '' } })).data;
+    await waitOperation(() => g.run.projects.locations.operations.get({ name: sop.name! }));
+    await g.iam.projects.serviceAccounts.patch({ name: `projects/sandbox-project/serviceAccounts/${st.stages.deploy.resources.serviceAccount}`, requestBody: { serviceAccount: { description: legacy }, updateMask: 'description' } });
+    const pool = `locations/global/workforcePools/${st.inputs.pool}`;
+    const pop = (await g.iam.locations.workforcePools.patch({ name: pool, updateMask: 'description', requestBody: { description: legacy } })).data;
+    await waitOperation(() => g.iam.locations.workforcePools.operations.get({ name: pop.name! }));
+    const vop = (await g.iam.locations.workforcePools.providers.patch({ name: `${pool}/providers/auth0`, updateMask: 'description', requestBody: { description: 'Managed by iap-auth0: Auth0' } })).data;
+    await waitOperation(() => g.iam.locations.workforcePools.providers.operations.get({ name: vop.name! }));
+    await g.iam.projects.locations.oauthClients.patch({ name: st.stages['oauth-client'].resources.oauthClient, updateMask: 'description', requestBody: { description: legacy } });
+    await mgmt.clients.update(st.stages['auth0-app'].resources.clientId, { description: 'Managed by iap-auth0: Google Workforce Identity Federation', client_metadata: { iap_auth0_setup: null } } as never);
+    const { setupId: _gone, ...old } = st;
+    await writeFile(file(a), JSON.stringify(old));
+
+    const r = await ok(a, 'init', '--yes');
+    const now = await stateOf(a);
+    assert.match(now.setupId, /^[a-z2-7]{8}$/, 'a setup id is given');
+    assert.notEqual(now.setupId, st.setupId);
+    assert.match(r.stderr, /restoring the iap-auth0 marker of pool/);
+    const s = (await g.run.projects.locations.services.get({ name: svc })).data;
+    assert.equal(s.labels?.['iap-auth0-setup'], now.setupId);
+    assert.match((await g.iam.locations.workforcePools.get({ name: pool })).data.description!, new RegExp(`^Managed by iap-auth0 \\(setup ${now.setupId}\\): for Cloud Run service legacy`));
+    assert.equal((await mgmt.clients.get(st.stages['auth0-app'].resources.clientId)).client_metadata?.iap_auth0_setup, now.setupId);
+    await green(a, 'the upgraded setup');
+    await destroy(a);
     assert.deepEqual(leftovers(await inspect(sb)), []);
   });
 

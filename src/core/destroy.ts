@@ -115,11 +115,12 @@ export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
  */
 async function checkMarkers(ctx: CoreContext, stages: StageId[]): Promise<void> {
   const r = (id: StageId) => ctx.state.stage(id).resources;
+  let pools: ReturnType<typeof poolFates> | undefined; // one read of the pool and provider for both checks
   const checks: [StageId, string, () => Promise<Fate | undefined>][] = [
     ['deploy', 'service', async () => (await serviceFate(ctx))?.fate],
     ['auth0-app', 'clientId', async () => (await auth0AppFate(ctx))?.fate],
-    ['workforce-pool', 'pool', async () => (await poolFates(ctx)).pool],
-    ['workforce-pool', 'provider', async () => (await poolFates(ctx)).provider],
+    ['workforce-pool', 'pool', async () => (await (pools ??= poolFates(ctx))).pool],
+    ['workforce-pool', 'provider', async () => (await (pools ??= poolFates(ctx))).provider],
     ['oauth-client', 'oauthClient', () => oauthClientFate(ctx)],
   ];
   const problems = (await Promise.all(checks.filter(([id]) => stages.includes(id)).map(async ([id, key, fate]) =>

@@ -19,12 +19,15 @@ export const membersOf = (p: Policy, role: string) => (p.bindings ?? []).filter(
  * whose answer never came (timeout, lost response) may still have landed: members it carried that
  * the retry then finds present count as added by us, so destroy removes them later.
  */
-export async function addMembers(access: PolicyAccess, role: string, members: string[], signal?: AbortSignal): Promise<string[]> {
+export async function addMembers(access: PolicyAccess, role: string, members: string[], signal?: AbortSignal,
+  /** Told every member of `role` once the call is done (so a caller needs no second read). */
+  seen?: (all: string[]) => void): Promise<string[]> {
   const maybe = new Set<string>();
   return change(access, signal, (p) => {
     const have = new Set(membersOf(p, role));
     const add = members.filter((m) => !have.has(m));
     const landed = [...maybe].filter((m) => have.has(m));
+    seen?.([...have, ...add]);
     if (!add.length) return { changed: landed };
     const bindings = [...(p.bindings ?? [])];
     const i = bindings.findIndex((b) => b.role === role && !b.condition);

@@ -18,6 +18,7 @@ import { explain } from './explain.js';
 import { checkCredentials, asUsageError } from './local-checks.js';
 import { runStages, type PlanItem } from './stage.js';
 import { newSetupId, SETUP_ID } from './ownership.js';
+import { refusalHint } from './coded-error.js';
 import { ALL_STAGES } from './stages/index.js';
 import type { EventSink } from './events.js';
 import type { ResolvedInputs } from './context.js';
@@ -132,7 +133,16 @@ function chooseSetupId(flag: string | undefined, recorded: State | undefined, st
 function refuseForeign(plan: PlanItem[]): void {
   const refused = plan.filter((p) => p.action === 'refuse');
   if (!refused.length) return;
-  const hints = [...new Set(refused.map((p) => p.hint).filter(Boolean))];
+  // One hint per owner: "setup X: --setup X, --adopt, or other ids with --service, --pool", not one per resource.
+  const groups = new Map<string, NonNullable<PlanItem['refusal']> & { flags: string[] }>();
+  for (const r of refused.map((p) => p.refusal).filter((x): x is NonNullable<PlanItem['refusal']> => !!x)) {
+    const key = `${r.kind}/${r.owner ?? ''}/${r.adoptable}`;
+    const g = groups.get(key) ?? { ...r, flags: [] };
+    if (!g.flags.includes(r.flag)) g.flags.push(r.flag);
+    groups.set(key, g);
+  }
+  const hints = [...new Set([...[...groups.values()].map((g) => refusalHint(g.kind, g.owner, g.flags, g.adoptable)),
+    ...refused.filter((p) => !p.refusal).map((p) => p.hint).filter((h): h is string => !!h)])];
   throw new UserError(`nothing was changed: ${refused.length === 1 ? 'a resource' : `${refused.length} resources`} this setup would use ${refused.length === 1 ? 'is' : 'are'} not its own\n`
     + refused.map((p) => `  - ${p.detail ?? p.resource}`).join('\n'), EXIT.USAGE, hints.join('\n  hint: '));
 }

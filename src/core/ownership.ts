@@ -85,6 +85,12 @@ export function markedLabels(labels: Record<string, string> | null | undefined, 
   return out;
 }
 
+/** Same labels whatever their order (a map read back from an API need not keep the order it was written in). */
+export const sameLabels = (a: Record<string, string> | null | undefined, b: Record<string, string> | null | undefined) => {
+  const ka = Object.keys(a ?? {}), kb = Object.keys(b ?? {});
+  return ka.length === kb.length && ka.every((k) => (b ?? {})[k] === (a ?? {})[k]);
+};
+
 // --- Auth0 client_metadata: managed_by, iap_auth0_setup, iap_auth0_shared (10 keys, 255 chars each) ---
 
 export type Metadata = Record<string, unknown> | null | undefined;
@@ -167,6 +173,9 @@ export function decideFate(m: Marker | undefined, me: string, recorded: Recorded
   if (s.kind === 'unmarked' && recorded === 'adopted') return { fate: 'release' };
   return recorded === 'created' ? { fate: 'mismatch' } : { fate: 'not-ours' };
 }
+
+/** Whose an adopted resource is, for plans: "setup X's: shared…" or "someone else's: …". */
+export const adoptedNote = (m: Marker | undefined) => (m?.owner ? `iap-auth0 setup ${m.owner}'s: shared, never deleted by this setup` : 'someone else\'s: used, never deleted by this setup');
 
 /** "setup abcd2345" or "an earlier iap-auth0 setup" for messages. */
 export const setupName = (owner: string | undefined) => (owner ? `iap-auth0 setup ${owner}` : 'an iap-auth0 setup without a setup id (made by an earlier version)');

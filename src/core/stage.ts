@@ -5,10 +5,21 @@
 import type { CoreContext } from './context.js';
 import type { StageId } from '../state/schema.js';
 import type { CheckResult } from './check.js';
+import { Refusal, type CodedError } from './coded-error.js';
 
 /** refuse: the resource is someone else's and nothing gave consent (init stops before any change). */
 export type PlanAction = 'create' | 'adopt' | 'update' | 'undelete' | 'remove' | 'none' | 'refuse';
-export interface PlanItem { stage: StageId; action: PlanAction; resource: string; detail?: string; hint?: string; code?: string }
+export interface PlanItem {
+  stage: StageId; action: PlanAction; resource: string; detail?: string; hint?: string; code?: string;
+  /** For a refusal: what its hint is made of, so init can say it once for all of one owner's resources. */
+  refusal?: { kind: Refusal['kind']; owner?: string; flag: string; adoptable: boolean };
+}
+
+/** A plan item for a resource init will not use. */
+export const refusedItem = (stage: StageId, resource: string, e: CodedError): PlanItem => ({
+  stage, action: 'refuse', resource, detail: e.message, hint: e.hint, code: e.code,
+  ...(e instanceof Refusal ? { refusal: { kind: e.kind, owner: e.owner, flag: e.flag, adoptable: e.adoptable } } : {}),
+});
 
 export interface Stage {
   id: StageId;

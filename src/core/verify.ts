@@ -83,6 +83,8 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const state = await readRecorded(statePath, 'verify');
   checkCredentials(o.env);
   const ctx = contextFromState({ env: o.env, state, statePath, emit: () => undefined, signal: o.signal, persist: false });
+  // Who may pass IAP: read alongside the checks, reported once at the end.
+  const access = whoHasAccess(ctx).catch(() => undefined);
   const all = groups(ctx, o.fetch);
   const timings: Record<string, number> = {};
   const timed = async (g: Group) => { const t0 = Date.now(); const r = await g.run(); timings[g.id] = Date.now() - t0; return r; };
@@ -105,8 +107,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
     waitedMs = Date.now() - waitStart;
   }
   const checks = current().map((c) => ({ ...c, ok: c.status === 'ok' }));
-  const access = await whoHasAccess(ctx).catch(() => undefined);
   const order = (s: CheckResult['stage']) => (s === 'signin' ? STAGES.length : STAGES.indexOf(s));
   checks.sort((a, b) => order(a.stage) - order(b.stage));
-  return { ok: checks.every((c) => c.ok), stateFile: statePath, serviceUrl: ctx.state.stage('deploy').resources.uri, elapsedMs: Date.now() - started, waitedMs, timings, checks, access };
+  return { ok: checks.every((c) => c.ok), stateFile: statePath, serviceUrl: ctx.state.stage('deploy').resources.uri, elapsedMs: Date.now() - started, waitedMs, timings, checks, access: await access };
 }

@@ -81,9 +81,10 @@ export const accessStage: Stage = {
     const members = wantedMembers(ctx);
     const access = accessPolicy(ctx, resource);
     const step = (text: string) => ctx.emit({ type: 'step', stage: 'access', text });
-    const added = await addMembers(access, ACCESSOR_ROLE, members, ctx.signal);
+    let present: string[] = [];
+    const added = await addMembers(access, ACCESSOR_ROLE, members, ctx.signal, (all) => { present = all; });
     if (added.length) step(`granted ${ACCESSOR_ROLE} to ${added.join(', ')}`);
-    const own = ownMembers(ctx, membersOf(await access.get(), ACCESSOR_ROLE));
+    const own = ownMembers(ctx, present);
     // Granted first, revoked second: narrowing never leaves a moment where nobody may pass.
     const stale = own.filter((m) => !members.includes(m));
     const removed = stale.length ? await removeMembers(access, ACCESSOR_ROLE, stale, ctx.signal) : [];

@@ -12,11 +12,11 @@ import { PROVIDER_RESOURCE, SIGNIN_CALLBACK_PATH } from '../../lib/ids.js';
 import { withRetry } from '../retry.js';
 import { describeAuth0Error } from '../auth0-errors.js';
 import { refusal } from '../coded-error.js';
-import { decideFate, decideUse, either, markedDescription, markerMetadata, parseDescription, parseMetadata, sameMarker, TOOL, type Fate, type Marker, type UseDecision } from '../ownership.js';
+import { adoptedNote, decideFate, decideUse, either, markedDescription, markerMetadata, parseDescription, parseMetadata, sameMarker, TOOL, type Fate, type Marker, type UseDecision } from '../ownership.js';
 import { fieldOf, recordedAs, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
 import { auth0Discovery } from '../auth0-client.js';
-import { DependencyFailed, type Stage } from '../stage.js';
+import { DependencyFailed, refusedItem, type Stage } from '../stage.js';
 import type { CoreContext } from '../context.js';
 
 type Client = { client_id?: string; name?: string; description?: string; app_type?: string; callbacks?: string[]; web_origins?: string[]; grant_types?: string[];
@@ -85,7 +85,7 @@ async function findApp(ctx: CoreContext, mgmt: ManagementClient): Promise<Found 
 }
 
 const refuseApp = (ctx: CoreContext, f: Found) => refusal(f.decision as Extract<UseDecision, { refuse: unknown }>, `the Auth0 app ${f.app.client_id} ("${f.app.name}")`,
-  { flag: '--provider (the app belongs to the workforce provider it signs in for)', stateFile: ctx.state.file, field: fieldOf('auth0-app', 'clientId'), me: ctx.inputs.setupId, adoptable: 'refuse' in f.decision && f.decision.refuse === 'other-setup' });
+  { flag: '--provider', stateFile: ctx.state.file, field: fieldOf('auth0-app', 'clientId'), me: ctx.inputs.setupId, adoptable: 'refuse' in f.decision && f.decision.refuse === 'other-setup' });
 
 /** An Application Login URI Auth0 accepts: https, not a loopback host (the sandbox's URLs are). */
 export function loginUriFor(url: string | undefined): string | undefined {
@@ -110,10 +110,10 @@ export const auth0AppStage: Stage = {
     const cb = callbackUrl(ctx);
     if (!found) return [{ stage: 'auth0-app', action: 'create', resource: `Auth0 app "IAP ${ctx.inputs.service} (iap-auth0)"`, detail: `callback ${cb}` }];
     const resource = `Auth0 app ${found.app.client_id}`;
-    if ('refuse' in found.decision) { const e = refuseApp(ctx, found); return [{ stage: 'auth0-app', action: 'refuse', resource, detail: e.message, hint: e.hint, code: e.code }]; }
+    if ('refuse' in found.decision) return [refusedItem('auth0-app', resource, refuseApp(ctx, found))];
     const adopting = found.decision.use === 'adopted' && !ctx.state.stage('auth0-app').adopted?.includes('clientId');
     return [{ stage: 'auth0-app', action: adopting ? 'adopt' : found.app.callbacks?.includes(cb) ? 'none' : 'update', resource,
-      ...(found.decision.use === 'adopted' ? { detail: 'another setup\'s: shared, never deleted by this one' } : {}) }];
+      ...(found.decision.use === 'adopted' ? { detail: adoptedNote(found.decision.marker) } : {}) }];
   },
 
   async apply(ctx) {

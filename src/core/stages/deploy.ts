@@ -19,13 +19,13 @@ import { pollOperation, OperationError } from '../poll.js';
 import { addMembers, removeMembers, membersOf, type PolicyAccess } from '../iam-policy.js';
 import { refusal } from '../coded-error.js';
 import {
-  decideFate, decideUse, either, LABEL_MANAGED, markedDescription, markedLabels, parseDescription, parseLabels, purposeOf, sameMarker, setupName,
+  decideFate, decideUse, either, LABEL_MANAGED, markedDescription, markedLabels, parseDescription, parseLabels, purposeOf, sameLabels, sameMarker, setupName,
   TOOL, type Fate, type Marker, type UseDecision,
 } from '../ownership.js';
 import { fieldOf, recordedAs, recordPrevious, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
 import { sleep } from '../retry.js';
-import { DependencyFailed, type PlanItem, type Stage } from '../stage.js';
+import { DependencyFailed, refusedItem, type PlanItem, type Stage } from '../stage.js';
 import type { CoreContext } from '../context.js';
 import type { run_v2 } from '@googleapis/run';
 import type { iam_v1 } from '@googleapis/iam';
@@ -94,7 +94,7 @@ function newService(ctx: CoreContext, saEmail: string): Service {
 function serviceChanges(ctx: Ctx, s: Service, d: Extract<UseDecision, { use: unknown }>): { mask: string[]; body: Service; previous: Record<string, string>; imageFrom?: string } {
   const { mask, body, previous } = iapFields(s);
   const labels = markedLabels(s.labels, d.marker ?? serviceMarker(s));
-  if (JSON.stringify(labels) !== JSON.stringify(s.labels ?? {})) { mask.push('labels'); body.labels = labels; }
+  if (!sameLabels(labels, s.labels)) { mask.push('labels'); body.labels = labels; }
   if (d.use === 'created' && parseDescription(s.description)?.owner !== ctx.inputs.setupId) {
     mask.push('description');
     body.description = markedDescription({ owner: ctx.inputs.setupId, shared: [] }, purposeOf(s.description) || servicePurpose(ctx), 512);
@@ -134,16 +134,15 @@ export const deployStage: Stage = {
       const sa = await planRead(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: n.saName }));
       const saD = sa && saDecision(ctx, sa);
       if (saD && 'refuse' in saD) {
-        const e = refusal(saD, `the service account ${n.saEmail}`, { flag: '--service', stateFile: ctx.state.file, field: fieldOf('deploy', 'serviceAccount'), me: ctx.inputs.setupId });
-        items.push({ stage: 'deploy', action: 'refuse', resource: `service account ${n.saEmail}`, detail: e.message, hint: e.hint, code: e.code });
+        items.push(refusedItem('deploy', `service account ${n.saEmail}`, refusal(saD, `the service account ${n.saEmail}`,
+          { flag: '--service', stateFile: ctx.state.file, field: fieldOf('deploy', 'serviceAccount'), me: ctx.inputs.setupId })));
       } else items.push({ stage: 'deploy', action: sa ? 'none' : 'create', resource: `service account ${n.saEmail}`, detail: 'the new service\'s runtime identity' });
       const env = ctx.inputs.audienceEnv !== false ? `, env IAP_AUDIENCE=${IAP_AUDIENCE(ctx.inputs.projectNumber, ctx.inputs.region, ctx.inputs.service)} (--no-audience-env to skip)` : '';
       items.push({ stage: 'deploy', action: 'create', resource: n.service, detail: `image ${ctx.inputs.deployImage ?? ctx.inputs.image}, runs as ${n.saEmail}, IAP on${env}` });
     } else {
       const d = serviceDecision(ctx, s);
       if ('refuse' in d) {
-        const e = refuseService(ctx, d);
-        items.push({ stage: 'deploy', action: 'refuse', resource: n.service, detail: e.message, hint: e.hint, code: e.code });
+        items.push(refusedItem('deploy', n.service, refuseService(ctx, d)));
       } else {
         const c = serviceChanges(ctx, s, d);
         const image = c.imageFrom ? `image ${c.imageFrom} → ${ctx.inputs.deployImage} (--image)` : `keeps image ${s.template?.containers?.[0]?.image}`;
@@ -166,12 +165,16 @@ export const deployStage: Stage = {
     const n = names(ctx);
     const step = (text: string) => ctx.emit({ type: 'step', stage: 'deploy', text });
     await ctx.apisReady();
+    // The setup's claim on its pool runs alongside the reads below; nothing is created before it
+    // holds, so a run that loses the claim changes nothing in the project.
+    const claimed = ctx.claim().then(() => undefined, (e) => { throw new DependencyFailed('deploy', 'workforce-pool', e); });
+    claimed.catch(() => undefined); // awaited before each create
 
     // The IAP service agent: idempotent, no read endpoint; the email may be absent in the answer.
     // Nothing but the invoker grant needs it, so it is generated while the service deploys (once
     // the setup's claim holds: a run that loses it changes nothing in the project).
     const agentReady = st(ctx).resources.iapAgent ? Promise.resolve() : (async () => {
-      await ctx.claim().catch((e) => { throw new DependencyFailed('deploy', 'workforce-pool', e); });
+      await claimed;
       step('generating the IAP service agent');
       const su = ctx.google.serviceusageBeta;
       const op = await gdata(ctx, () => su.services.generateServiceIdentity({ parent: `projects/${ctx.inputs.projectNumber}/services/iap.googleapis.com` }), 'deploy');
@@ -203,30 +206,34 @@ export const deployStage: Stage = {
     }
     let s = await unlessNotFound(() => gdata(ctx, () => services.get({ name: n.service }), 'deploy'));
     let use: 'created' | 'adopted' = 'created';
+    let createdNow = false; // then it carries our marker and IAP's fields already: nothing to check or patch
     if (!s) {
-      await ctx.claim().catch((e) => { throw new DependencyFailed('deploy', 'workforce-pool', e); });
-      await ensureServiceAccount(ctx);
+      await ensureServiceAccount(ctx, claimed);
+      await claimed;
       step(`deploying ${ctx.inputs.service} (${ctx.inputs.deployImage ?? ctx.inputs.image}) with IAP on`);
       let op;
       try {
         op = await gdata(ctx, () => services.create({ parent: n.parent, serviceId: ctx.inputs.service, requestBody: newService(ctx, n.saEmail) }), 'deploy');
+        createdNow = true;
         await recordUse(ctx, 'deploy', 'service', n.service, 'created');
       } catch (e) {
         if (!isConflict(e)) throw e; // created by a retried request, or by another run: checked below
       }
       if (op?.name) { await ctx.state.recordOperation('deploy', 'service', op.name); await pollRun(op.name); }
-      s = await gdata(ctx, () => services.get({ name: n.service }), 'deploy');
+      if (!createdNow) s = await gdata(ctx, () => services.get({ name: n.service }), 'deploy');
     }
-    const d = serviceDecision(ctx, s);
-    if ('refuse' in d) throw refuseService(ctx, d);
-    use = d.use;
-    const c = serviceChanges(ctx, s, d);
-    if (use === 'adopted') await recordPrevious(ctx, 'deploy', { ...c.previous, of: n.service });
-    await recordUse(ctx, 'deploy', 'service', n.service, use);
-    if (c.mask.length) {
-      step(`updating ${ctx.inputs.service}: ${c.mask.join(', ')}${c.imageFrom ? ` (image ${c.imageFrom} → ${ctx.inputs.deployImage})` : ''}`);
-      const op = await gdata(ctx, () => services.patch({ name: n.service, updateMask: c.mask.join(','), requestBody: c.body }), 'deploy');
-      if (op.name) { await ctx.state.recordOperation('deploy', 'service', op.name); await pollRun(op.name); }
+    if (s) {
+      const d = serviceDecision(ctx, s);
+      if ('refuse' in d) throw refuseService(ctx, d);
+      use = d.use;
+      const c = serviceChanges(ctx, s, d);
+      if (use === 'adopted') await recordPrevious(ctx, 'deploy', { ...c.previous, of: n.service });
+      await recordUse(ctx, 'deploy', 'service', n.service, use);
+      if (c.mask.length) {
+        step(`updating ${ctx.inputs.service}: ${c.mask.join(', ')}${c.imageFrom ? ` (image ${c.imageFrom} → ${ctx.inputs.deployImage})` : ''}`);
+        const op = await gdata(ctx, () => services.patch({ name: n.service, updateMask: c.mask.join(','), requestBody: c.body }), 'deploy');
+        if (op.name) { await ctx.state.recordOperation('deploy', 'service', op.name); await pollRun(op.name); }
+      }
     }
     // Ready means the operation finished and the service reconciled (gcp-api.md 5.3).
     for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
@@ -259,11 +266,12 @@ export const deployStage: Stage = {
 };
 
 /** The runtime service account of a service iap-auth0 creates: this setup's own, or (with --adopt) one that exists. */
-async function ensureServiceAccount(ctx: CoreContext): Promise<void> {
+async function ensureServiceAccount(ctx: CoreContext, claimed: Promise<void>): Promise<void> {
   const n = names(ctx);
   const sas = ctx.google.iam.projects.serviceAccounts;
   let sa = await unlessNotFound(() => gdata(ctx, () => sas.get({ name: n.saName }), 'deploy'));
   if (!sa) {
+    await claimed;
     const bad = serviceAccountId(n.accountId);
     if (bad) throw new Error(bad);
     ctx.emit({ type: 'step', stage: 'deploy', text: `creating service account ${n.saEmail}` });
@@ -415,7 +423,7 @@ async function releaseService(ctx: CoreContext, s: Service): Promise<string> {
   if (prev.iapEnabled !== undefined && s.iapEnabled === true && prev.iapEnabled !== 'true') { mask.push('iapEnabled'); body.iapEnabled = false; }
   if (prev.ingress && s.ingress === 'INGRESS_TRAFFIC_ALL' && prev.ingress !== 'INGRESS_TRAFFIC_ALL') { mask.push('ingress'); body.ingress = prev.ingress; }
   const labels = markedLabels(s.labels, (() => { const m = serviceMarker(s); return m && { ...m, shared: m.shared.filter((x) => x !== ctx.inputs.setupId) }; })());
-  if (JSON.stringify(labels) !== JSON.stringify(s.labels ?? {})) { mask.push('labels'); body.labels = labels; }
+  if (!sameLabels(labels, s.labels)) { mask.push('labels'); body.labels = labels; }
   if (mask.length) {
     ctx.emit({ type: 'step', stage: 'deploy', text: `putting back what iap-auth0 changed on ${name}: ${mask.join(', ')}` });
     await patchAndWait(ctx, name, mask, body);

@@ -18,7 +18,7 @@ import { runCheck, ok, failed, type CheckResult } from '../check.js';
 import { unlessNotFound } from '../google-errors.js';
 import type { CoreContext } from '../context.js';
 import type { IapSettings } from '../../google/iap-client.js';
-import type { Stage } from '../stage.js';
+import { refusedItem, type Stage } from '../stage.js';
 
 export const IAP_SETTINGS_MASK = ['iapSettings.accessSettings.identitySources', 'iapSettings.accessSettings.workforceIdentitySettings'];
 
@@ -72,7 +72,7 @@ export const iapSettingsStage: Stage = {
     const name = iapSettingsResource(ctx);
     const current = await planRead(ctx, () => ctx.google.iap.getIapSettings({ name }));
     const foreign = await foreignSettings(ctx as CoreContext, name, current);
-    if (foreign) return [{ stage: 'iap-settings', action: 'refuse', resource: name, detail: foreign.message, hint: foreign.hint, code: foreign.code }];
+    if (foreign) return [refusedItem('iap-settings', name, foreign)];
     const clientId = ctx.state.stage('oauth-client').resources.clientId;
     const ok = clientId !== undefined && settingsMatch(current, ctx.inputs.pool, clientId);
     return [{ stage: 'iap-settings', action: ok ? 'none' : current?.accessSettings ? 'update' : 'create', resource: name, detail: 'workforce pool and OAuth client' }];

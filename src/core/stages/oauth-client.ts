@@ -10,10 +10,10 @@ import { IAP_REDIRECT_URI } from '../../lib/ids.js';
 import { gdata, planRead } from '../google-call.js';
 import { isConflict, unlessNotFound } from '../google-errors.js';
 import { refusal } from '../coded-error.js';
-import { decideFate, decideUse, markedDescription, parseDescription, purposeOf, sameMarker, type Fate, type UseDecision } from '../ownership.js';
+import { adoptedNote, decideFate, decideUse, markedDescription, parseDescription, purposeOf, sameMarker, type Fate, type UseDecision } from '../ownership.js';
 import { fieldOf, recordedAs, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
-import { DependencyFailed, type PlanItem, type Stage } from '../stage.js';
+import { DependencyFailed, refusedItem, type PlanItem, type Stage } from '../stage.js';
 import type { CoreContext } from '../context.js';
 import type { iam_v1 } from '@googleapis/iam';
 
@@ -55,10 +55,10 @@ export const oauthClientStage: Stage = {
     const c = await planRead(ctx, () => oc.get({ name: n.client }));
     if (!c) return [{ stage: 'oauth-client', action: 'create', resource: n.client, detail: 'then set its redirect URI' }, { stage: 'oauth-client', action: 'create', resource: n.credential }];
     const d = clientDecision(ctx, c);
-    if ('refuse' in d) { const e = refuseClient(ctx, d); return [{ stage: 'oauth-client', action: 'refuse', resource: n.client, detail: e.message, hint: e.hint, code: e.code }]; }
+    if ('refuse' in d) return [refusedItem('oauth-client', n.client, refuseClient(ctx, d))];
     const redirectMissing = !c.allowedRedirectUris?.includes(IAP_REDIRECT_URI(c.clientId ?? ''));
     if (c.state === 'DELETED') items.push({ stage: 'oauth-client', action: 'undelete', resource: n.client });
-    else if (d.use === 'adopted' && !recordedAs(st(ctx), 'oauthClient', n.client)) items.push({ stage: 'oauth-client', action: 'adopt', resource: n.client, detail: `someone else's: used, never deleted${redirectMissing ? '; IAP\'s redirect URI added' : ''}` });
+    else if (d.use === 'adopted' && !recordedAs(st(ctx), 'oauthClient', n.client)) items.push({ stage: 'oauth-client', action: 'adopt', resource: n.client, detail: `${adoptedNote(d.marker)}${redirectMissing ? '; IAP\'s redirect URI added' : ''}` });
     else items.push({ stage: 'oauth-client', action: redirectMissing ? 'update' : 'none', resource: n.client, ...(redirectMissing ? { detail: 'redirect URI' } : {}) });
     const k = await planRead(ctx, () => oc.credentials.get({ name: n.credential }));
     items.push({ stage: 'oauth-client', action: !k ? 'create' : k.disabled ? 'update' : 'none', resource: n.credential });

@@ -14,11 +14,11 @@ import { googleFailure, isConflict, unlessNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
 import { auth0ClientSecret } from './auth0-app.js';
 import { refusal } from '../coded-error.js';
-import { decideFate, decideUse, markedDescription, parseDescription, purposeOf, sameMarker, type Fate, type Marker, type UseDecision } from '../ownership.js';
+import { adoptedNote, decideFate, decideUse, markedDescription, parseDescription, purposeOf, sameMarker, type Fate, type Marker, type UseDecision } from '../ownership.js';
 import { fieldOf, recordedAs, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
 import type { CoreContext } from '../context.js';
-import type { PlanItem, Stage } from '../stage.js';
+import { refusedItem, type PlanItem, type Stage } from '../stage.js';
 import type { iam_v1 } from '@googleapis/iam';
 
 type Pool = iam_v1.Schema$WorkforcePool;
@@ -132,10 +132,10 @@ export const workforcePoolStage: Stage = {
     const prov = pool && await planRead(ctx, () => pools.providers.get({ name: n.provider }));
     const item = (resource: string, r: Pool | Provider | undefined, d: UseDecision | undefined, what: string, key: 'pool' | 'provider', detail: string): PlanItem => {
       if (!r || !d) return { stage: 'workforce-pool', action: 'create', resource, detail };
-      if ('refuse' in d) { const e = refusal(d, what, ownerOpts(ctx, key)); return { stage: 'workforce-pool', action: 'refuse', resource, detail: e.message, hint: e.hint, code: e.code }; }
+      if ('refuse' in d) return refusedItem('workforce-pool', resource, refusal(d, what, ownerOpts(ctx, key)));
       if (r.state === 'DELETED') return { stage: 'workforce-pool', action: 'undelete', resource };
       return { stage: 'workforce-pool', action: d.use === 'adopted' && !recordedAs(st(ctx), key, resource) ? 'adopt' : 'none', resource,
-        detail: d.use === 'adopted' ? 'someone else\'s: used, never deleted' : undefined };
+        detail: d.use === 'adopted' ? adoptedNote(d.marker) : undefined };
     };
     return [
       item(n.pool, pool, pool && poolDecision(ctx, pool), `the workforce pool ${ctx.inputs.pool}`, 'pool', `in organizations/${ctx.inputs.organization}`),
