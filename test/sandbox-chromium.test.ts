@@ -10,7 +10,7 @@ import { useSandbox } from './helpers/sandbox.js';
 import { SigninWorld } from './helpers/signin-world.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const MISSING = `Chromium is missing: ${CHROMIUM} does not exist. .ci/run installs it (npm run test:setup, i.e. scripts/install-chromium.sh); `
+const MISSING = `Chromium is missing: ${CHROMIUM} does not exist. .ci/run installs it (npm run test:setup, i.e. scripts/install-test-tools.sh); `
   + 'set IAP_AUTH0_SKIP_BROWSER=1 to skip this test instead.';
 const here = path.dirname(fileURLToPath(import.meta.url));
 // dist/test/… → the repository root.

@@ -54,7 +54,9 @@ export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.Wri
   }
   const { default: ora } = await import('ora');
   // Started at the first event, after any prompts: a spinner repainting over a prompt garbles both.
-  const spinner = ora({ stream, text: 'starting' });
+  // discardStdin off: ora's default puts the terminal in raw mode to swallow keystrokes, and
+  // Ctrl-C then never becomes SIGINT: init and destroy could not be stopped while they ran.
+  const spinner = ora({ stream, text: 'starting', discardStdin: false });
   const start = () => { if (!spinner.isSpinning) spinner.start(); };
   const running = new Map<StageId, string>();
   const refresh = () => { spinner.text = [...running].map(([s, t]) => `${STAGE_TITLES[s]}: ${t}`).join('  |  ') || 'finishing'; };

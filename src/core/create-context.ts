@@ -14,7 +14,7 @@ export function createContext(opts: {
 }): Omit<CoreContext, 'after' | 'until' | 'reach'> {
   const { env, inputs } = opts;
   const once = <T>(f: () => Promise<T>) => { let p: Promise<T> | undefined; return () => (p ??= f()); };
-  const google = googleClients(env, { quotaProject: inputs.project });
+  const google = googleClients(env, { quotaProject: inputs.project, signal: opts.signal });
   const base = { env, inputs, google, state: opts.state, emit: opts.emit, signal: opts.signal, signinOrigin: signinOrigin(env) } as const;
   const ctx: Omit<CoreContext, 'after' | 'until' | 'reach'> = {
     ...base,
@@ -22,7 +22,7 @@ export function createContext(opts: {
     apisReady: once(() => enableApis(base)),
     claim: once(() => claimPool(ctx as CoreContext)),
     auth0Issuer: once(async () => (await auth0Discovery(inputs.auth0Domain, opts.signal)).issuer),
-    auth0: once(() => auth0Management({ domain: inputs.auth0Domain, clientId: env.AUTH0_CLIENT_ID ?? '', clientSecret: env.AUTH0_CLIENT_SECRET ?? '' })),
+    auth0: once(() => auth0Management({ domain: inputs.auth0Domain, clientId: env.AUTH0_CLIENT_ID ?? '', clientSecret: env.AUTH0_CLIENT_SECRET ?? '' }, opts.signal)),
   };
   return ctx;
 }

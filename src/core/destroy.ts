@@ -83,7 +83,7 @@ export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
         o.emit({ type: 'stage-done', stage: p.stage, summary });
         results.push({ id: p.stage, title: p.title, ok: true, summary });
       } catch (e) {
-        const x = explain(o.signal.aborted ? new Error('interrupted') : e, state.inputs.project);
+        const x = explain(e, state.inputs.project, o.signal);
         await ctx.state.updateStage(p.stage, (st) => { st.error = x.error; }).catch(() => undefined);
         o.emit({ type: 'stage-failed', stage: p.stage, error: x.error });
         results.push({ id: p.stage, title: p.title, ok: false, ...x });

@@ -7,6 +7,7 @@ import { googleFailure, isServiceDisabled, isTransient } from './google-errors.j
 import type { CoreContext } from './context.js';
 import type { StageId } from '../state/schema.js';
 import { debug, debugEnabled } from '../lib/debug.js';
+import { requestTimeoutMs, settleNetworkError } from '../lib/net.js';
 
 /** One line per Google call under --debug: method, URL, status and time. */
 function traced<T>(fn: () => Promise<T>): () => Promise<T> {
@@ -26,11 +27,18 @@ function traced<T>(fn: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/** The call, its failures read against the network breakers (a given-up endpoint fails at once). */
+function settled<T>(fn: () => Promise<T>, signal: AbortSignal): () => Promise<T> {
+  return async () => {
+    try { return await fn(); } catch (e) { throw settleNetworkError(e, signal, requestTimeoutMs()); }
+  };
+}
+
 export async function gcall<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: () => Promise<T>, stage?: StageId): Promise<T> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await withRetry(traced(fn), {
+      return await withRetry(settled(traced(fn), ctx.signal), {
         signal: ctx.signal, attempts: 14, baseMs: 250, maxMs: 10_000, retryable: isTransient,
         onRetry: (e, n, delay) => {
           const f = googleFailure(e);
@@ -60,8 +68,8 @@ export async function gdata<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: ()
  * One attempt, no retry: for writes whose caller retries a larger unit itself (an IAM
  * read-modify-write must re-read after a failed write, never resend a policy with a stale etag).
  */
-export async function gonce<T>(fn: () => Promise<{ data: T }>): Promise<T> {
-  return (await traced(fn)()).data;
+export async function gonce<T>(fn: () => Promise<{ data: T }>, signal?: AbortSignal): Promise<T> {
+  return (await settled(traced(fn), signal ?? new AbortController().signal)()).data;
 }
 
 /**
@@ -71,7 +79,7 @@ export async function gonce<T>(fn: () => Promise<{ data: T }>): Promise<T> {
  */
 export async function planRead<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: () => Promise<{ data: T }>): Promise<T | undefined> {
   try {
-    return (await withRetry(fn, { signal: ctx.signal, attempts: 5, baseMs: 250 })).data;
+    return (await withRetry(settled(traced(fn), ctx.signal), { signal: ctx.signal, attempts: 5, baseMs: 250 })).data;
   } catch (e) {
     if (googleFailure(e)?.httpStatus === 404 || isServiceDisabled(e)) return undefined;
     throw e;

@@ -1,6 +1,7 @@
 // Reading Google API errors (GaxiosError from the generated clients) into facts the core can act
 // on, and into messages a user can act on: a 403 names the missing permission, the role that grants
 // it and the gcloud command; SERVICE_DISABLED says which API; 401 says how to sign in.
+import { netFailure, Unreachable } from '../lib/net.js';
 
 export interface GoogleFailure {
   httpStatus?: number;
@@ -14,6 +15,9 @@ export interface GoogleFailure {
 export function googleFailure(err: unknown): GoogleFailure | undefined {
   const e = err as { response?: { status?: number; data?: any; headers?: any }; status?: number; code?: string | number; message?: string };
   if (!e || typeof e !== 'object' || !('response' in e || 'status' in e)) return undefined;
+  // gaxios errors carry a `response` key even when no answer came (a reset, a timeout): those are
+  // network failures, not Google answers.
+  if (e.response === undefined && typeof e.status !== 'number') return undefined;
   const data = e.response?.data;
   const body = typeof data === 'string' ? safeJson(data) : data;
   const error = body?.error;
@@ -45,16 +49,18 @@ export const isServiceDisabled = (err: unknown) => {
   // FAILED_PRECONDITION "... is not enabled ..." until the enablement has propagated).
   return f?.reason === 'SERVICE_DISABLED' || (f?.status === 'FAILED_PRECONDITION' && /is not enabled/.test(f.message));
 };
-/** Worth retrying unchanged: rate limits and server trouble. */
+/**
+ * Worth retrying unchanged: rate limits, server trouble, and a network failure (a reset, a refused
+ * connection, a request that timed out) unless its endpoint has been given up for this run.
+ */
 export const isTransient = (err: unknown) => {
+  if (err instanceof Unreachable) return false;
+  if (isNetworkError(err)) return true;
   const f = googleFailure(err);
-  if (!f) return isNetworkError(err);
-  return f.httpStatus === 429 || (f.httpStatus !== undefined && f.httpStatus >= 500);
+  return !!f && (f.httpStatus === 429 || (f.httpStatus !== undefined && f.httpStatus >= 500));
 };
-export function isNetworkError(err: unknown): boolean {
-  const code = (err as { code?: string })?.code ?? (err as { cause?: { code?: string } })?.cause?.code;
-  return typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET'].includes(code);
-}
+/** A failure of the network itself (no HTTP answer), whatever the client library calls it. */
+export const isNetworkError = (err: unknown): boolean => netFailure(err) !== undefined && !(err instanceof Unreachable);
 
 /** Roles that grant the permissions iap-auth0 needs, for the hint of a 403. */
 const ROLE_OF: [RegExp, string][] = [

@@ -18,6 +18,7 @@ import { explain } from './explain.js';
 import { checkCredentials, asUsageError } from './local-checks.js';
 import { runStages, type PlanItem } from './stage.js';
 import { newSetupId, SETUP_ID } from './ownership.js';
+import { Unreachable } from '../lib/net.js';
 import { refusalHint } from './coded-error.js';
 import { ALL_STAGES } from './stages/index.js';
 import type { EventSink } from './events.js';
@@ -58,7 +59,7 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
   const release = o.dryRun ? async () => undefined : await acquireLock(statePath, 'init').catch((e) => { throw asUsageError(e); });
   try {
     // The project's number (IAP names and the audience use it) and organization (pools live there).
-    const bare = { signal: o.signal, emit: o.emit, google: googleClients(o.env) };
+    const bare = { signal: o.signal, emit: o.emit, google: googleClients(o.env, { signal: o.signal }) };
     let facts: { projectNumber: string; organization?: string };
     try { facts = await projectFacts(bare, inputs.project); } catch (e) {
       const f = googleFailure(e);
@@ -93,7 +94,8 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
       : { version: STATE_VERSION, tool: 'iap-auth0', createdAt: now, updatedAt: now, setupId, inputs: toRecord, stages: {} };
     const handle = new StateHandle(statePath, state, !o.dryRun);
     const ctx = createContext({ env: o.env, inputs: resolved, state: handle, emit: o.emit, signal: o.signal });
-    const plan = (await Promise.all(ALL_STAGES.map((s) => s.plan(ctx as never).catch((e) => [{ stage: s.id, action: 'create' as const, resource: s.title, detail: `cannot read yet: ${explain(e, inputs.project).error}` }])))).flat();
+    const plan = (await Promise.all(ALL_STAGES.map((s) => s.plan(ctx as never).catch((e) => [{ stage: s.id, action: 'create' as const, resource: s.title, detail: `cannot read yet: ${explain(e, inputs.project, o.signal).error}`, ...(e instanceof Unreachable ? { code: 'UNREACHABLE' } : {}) }])))).flat();
+    unreachable(plan);
     refuseForeign(plan);
     const base = {
       stateFile: statePath, plan, audience: IAP_AUDIENCE(facts.projectNumber, inputs.region, inputs.service),
@@ -108,7 +110,7 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
     return {
       ok: results.every((r) => r.ok), dryRun: false, ...base,
       serviceUrl: handle.stage('deploy').resources.uri,
-      stages: results.map((r) => ({ id: r.id, title: ALL_STAGES.find((s) => s.id === r.id)!.title, ok: r.ok, summary: r.summary, ...(r.ok ? {} : explain(r.error, inputs.project)) })),
+      stages: results.map((r) => ({ id: r.id, title: ALL_STAGES.find((s) => s.id === r.id)!.title, ok: r.ok, summary: r.summary, ...(r.ok ? {} : explain(r.error, inputs.project, o.signal)) })),
     };
   } finally {
     await release();
@@ -145,4 +147,13 @@ function refuseForeign(plan: PlanItem[]): void {
     ...refused.filter((p) => !p.refusal).map((p) => p.hint).filter((h): h is string => !!h)])];
   throw new UserError(`nothing was changed: ${refused.length === 1 ? 'a resource' : `${refused.length} resources`} this setup would use ${refused.length === 1 ? 'is' : 'are'} not its own\n`
     + refused.map((p) => `  - ${p.detail ?? p.resource}`).join('\n'), EXIT.USAGE, hints.join('\n  hint: '));
+}
+
+/** A plan read that met an endpoint given up for this run: nothing can be done there; stop now, having changed nothing. */
+function unreachable(plan: PlanItem[]): void {
+  const dead = plan.filter((p) => p.code === 'UNREACHABLE');
+  if (dead.length) {
+    throw new UserError(`nothing was changed: ${dead[0].detail!.replace(/^cannot read yet: /, '')}`, EXIT.FAILURE,
+      'check your network, proxy or firewall (or that the sandbox runs, for an endpoint override), then run iap-auth0 init again');
+  }
 }

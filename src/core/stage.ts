@@ -89,7 +89,8 @@ export async function runStages(stages: Stage[], ctx: Omit<CoreContext, 'after' 
       if (!(error instanceof DependencyFailed)) {
         await c.state.updateStage(s.id, (st) => { st.status = aborted ? 'in-progress' : 'failed'; st.error = aborted ? 'interrupted' : describe(error); }).catch(() => undefined);
       }
-      c.emit({ type: 'stage-failed', stage: s.id, error: describe(error) });
+      // After Ctrl-C every unfinished stage was interrupted, whatever it was waiting for.
+      c.emit({ type: 'stage-failed', stage: s.id, error: aborted ? 'interrupted' : describe(error) });
       return { id: s.id, ok: false, error };
     }
   };

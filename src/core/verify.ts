@@ -10,6 +10,8 @@ import { probeSignin } from './verify/signin-probe.js';
 import { readRecorded, contextFromState } from './recorded-setup.js';
 import { checkCredentials } from './local-checks.js';
 import { sleep } from './retry.js';
+import { Deadline } from '../lib/net.js';
+import { formatDuration } from '../lib/duration.js';
 import type { CheckResult } from './check.js';
 import type { CoreContext } from './context.js';
 import type { FetchLike } from '../lib/browserless.js';
@@ -82,7 +84,13 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const statePath = o.statePath ?? DEFAULT_STATE_PATH;
   const state = await readRecorded(statePath, 'verify');
   checkCredentials(o.env);
-  const ctx = contextFromState({ env: o.env, state, statePath, emit: () => undefined, signal: o.signal, persist: false });
+  // --wait is a deadline: requests still in flight when it passes are abandoned (a black-holed
+  // endpoint must not keep verify past it), their checks saying so.
+  const deadline = new AbortController();
+  const timer = o.waitMs > 0 ? setTimeout(() => deadline.abort(new Deadline(`no answer before the --wait deadline (${formatDuration(o.waitMs)})`)), o.waitMs + 1000) : undefined;
+  timer?.unref();
+  const signal = AbortSignal.any([o.signal, deadline.signal]);
+  const ctx = contextFromState({ env: o.env, state, statePath, emit: () => undefined, signal, persist: false });
   // Who may pass IAP: read alongside the checks, reported once at the end.
   const access = whoHasAccess(ctx).catch(() => undefined);
   const all = groups(ctx, o.fetch);
@@ -92,10 +100,11 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const current = () => settle(all.flatMap((g) => byGroup.get(g.id)!));
   o.emit({ type: 'checked', results: current() });
 
-  // Propagation: re-check with backoff (1 s, growing to 15 s) until it passes or time is up.
+  // Propagation: re-check every 0.5 s growing to 2 s until it passes or time is up, so a change
+  // that has just propagated is noticed within about 2 s (these are a few reads per round).
   let waitedMs = 0;
   const waitStart = Date.now();
-  for (let delay = 1000; ; delay = Math.min(Math.round(delay * 1.5), 15_000)) {
+  for (let delay = 500; ; delay = Math.min(Math.round(delay * 1.5), 2_000)) {
     const pending = current().filter((c) => c.status === 'propagating');
     const left = o.waitMs - (Date.now() - waitStart);
     if (!pending.length || left <= 0) break;
@@ -109,5 +118,6 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const checks = current().map((c) => ({ ...c, ok: c.status === 'ok' }));
   const order = (s: CheckResult['stage']) => (s === 'signin' ? STAGES.length : STAGES.indexOf(s));
   checks.sort((a, b) => order(a.stage) - order(b.stage));
+  if (timer) clearTimeout(timer);
   return { ok: checks.every((c) => c.ok), stateFile: statePath, serviceUrl: ctx.state.stage('deploy').resources.uri, elapsedMs: Date.now() - started, waitedMs, timings, checks, access: await access };
 }

@@ -5,6 +5,8 @@
 // sign-in and the tests use it. Global fetch by default; `caFetch` when the CA is only known after
 // start-up (Node reads NODE_EXTRA_CA_CERTS once).
 
+import { netFetch } from './net.js';
+
 export interface Hop { method: string; url: string; status: number; location?: string }
 export interface Page { url: string; status: number; headers: Headers; text: string; hops: Hop[] }
 
@@ -70,8 +72,9 @@ export class Browserless {
     const headers: Record<string, string> = { 'user-agent': 'iap-auth0-browserless/1', accept: 'text/html,application/json;q=0.9,*/*;q=0.8', ...init.headers };
     const cookie = this.jar.header(u);
     if (cookie) headers.cookie = cookie;
-    const f: FetchLike = this.opts.fetch ?? ((url, i) => fetch(url, i));
-    const res = await f(u, { method: init.method ?? 'GET', headers, body: init.body, redirect: 'manual', signal: this.opts.signal });
+    // A timeout and the host's breaker on every hop: a page that never answers must not hang verify.
+    const f = netFetch({ fetch: (this.opts.fetch as typeof fetch | undefined) ?? fetch, signal: this.opts.signal }) as unknown as FetchLike;
+    const res = await f(u, { method: init.method ?? 'GET', headers, body: init.body, redirect: 'manual' });
     this.jar.store(u, res.headers.getSetCookie());
     return res;
   }

@@ -84,8 +84,10 @@ export interface Auth0Connection { id: string; name: string; strategy: string; e
 
 export interface RequestRecord {
   seq: number; at: number; api: ApiName | 'signin' | 'frontdoor'; method: string; path: string; status: number; mutating: boolean;
-  /** The change was made but its answer was replaced by 503 (fault `lost`). */
+  /** The change was made but its answer was replaced by 503 (fault `lost`) or a reset connection. */
   lost?: boolean;
+  /** A network fault: the connection was reset, or the request was never answered (status 0). */
+  fault?: 'reset' | 'hang';
 }
 
 export interface FrontDoorHost {

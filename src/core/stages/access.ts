@@ -32,7 +32,7 @@ export function accessPolicy(ctx: CoreContext, resource: string): PolicyAccess {
   return {
     get: () => gdata(ctx, () => ctx.google.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } }), 'access'),
     // One attempt: addMembers/removeMembers retry the whole read-modify-write.
-    set: (policy) => gonce(() => ctx.google.iap.setIamPolicy({ resource, requestBody: { policy: policy as never } })),
+    set: (policy) => gonce(() => ctx.google.iap.setIamPolicy({ resource, requestBody: { policy: policy as never } }), ctx.signal),
   };
 }
 
@@ -124,7 +124,7 @@ async function verifyAccess(ctx: CoreContext): Promise<CheckResult[]> {
     const missing = wantedMembers(ctx).filter((m) => !have.has(m));
     return missing.length ? failed(`${missing.join(', ')} no longer ${missing.length > 1 ? 'hold' : 'holds'} ${ACCESSOR_ROLE} on ${resource}: IAP shows "You don't have access"`, 'run iap-auth0 init (grants it again)')
       : ok(`${wantedMembers(ctx).join(', ')} may pass IAP`);
-  }, ctx.inputs.project)];
+  }, ctx.inputs.project, ctx.signal)];
 }
 
 /**

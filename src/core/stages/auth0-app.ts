@@ -217,7 +217,7 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
       [!has(d.response_types_supported, 'code'), failed('the tenant does not offer the code response type', 'Google signs in with the authorization code flow; check the tenant\'s settings')],
       [!has(d.id_token_signing_alg_values_supported, 'RS256'), failed('the tenant does not sign ID tokens with RS256', 'Google verifies RS256 ID tokens')],
     ], `issuer ${d.issuer}`);
-  });
+  }, undefined, ctx.signal);
   const mgmt = ctx.auth0();
   mgmt.catch(() => undefined);
   const retry = auth0Retry(ctx);
@@ -236,7 +236,7 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
       ['refuse' in tag, failed('the app carries no iap-auth0 tag of this setup (client_metadata and description)', 'the state file may have been edited: restore it; iap-auth0 init will not use an app it cannot prove is this setup\'s')],
       [!tagComplete, failed('the app no longer carries this setup\'s iap-auth0 tag in its metadata or description', 'run iap-auth0 init to tag it again')],
     ], `${id}: regular web app, code flow, callback registered`);
-  });
+  }, undefined, ctx.signal);
   const connections = runCheck('auth0-app', 'auth0-connections', 'Auth0 connections', async () => {
     if (!id) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
     if (!(await app.catch(() => undefined))) return failed('the app does not exist', 'run iap-auth0 init');
@@ -244,7 +244,7 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
     const names = (page.data as { name?: string }[]).map((c) => c.name).filter(Boolean);
     return names.length ? ok(`enabled: ${names.join(', ')}`)
       : failed('no connection is enabled for the app: nobody can sign in at Auth0', 'enable a connection (e.g. Username-Password-Authentication) under the app\'s Connections tab');
-  });
+  }, undefined, ctx.signal);
   return Promise.all([discovery, appCheck, connections]);
 }
 

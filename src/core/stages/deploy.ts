@@ -249,7 +249,7 @@ export const deployStage: Stage = {
     const policy: PolicyAccess = {
       get: () => gdata(ctx, () => services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 }), 'deploy'),
       // One attempt: addMembers/removeMembers retry the whole read-modify-write.
-      set: (p) => gonce(() => services.setIamPolicy({ resource: n.service, requestBody: { policy: p as never } })),
+      set: (p) => gonce(() => services.setIamPolicy({ resource: n.service, requestBody: { policy: p as never } }), ctx.signal),
     };
     const agent = `serviceAccount:${st(ctx).resources.iapAgent ?? n.agent}`;
     const added = await addMembers(policy, INVOKER, [agent], ctx.signal);
@@ -312,12 +312,12 @@ async function verifyDeploy(ctx: CoreContext): Promise<CheckResult[]> {
       ['refuse' in d, failed(`the service carries no iap-auth0 marker of this setup (labels or description): ${'refuse' in d && d.owner ? `it belongs to ${setupName(d.owner)}` : 'it is not recorded as adopted either'}`, 'the state file may have been edited: restore it')],
       [!labelled, failed(`the service no longer carries this setup's iap-auth0 labels (${d && 'use' in d && d.use === 'adopted' ? 'iap-auth0-shared' : 'managed-by, iap-auth0-setup'})`, 'run iap-auth0 init to put them back')],
     ], `${s.uri ?? n.service}, IAP on`);
-  }, ctx.inputs.project);
+  }, ctx.inputs.project, ctx.signal);
   const account = !r.serviceAccount ? undefined : runCheck('deploy', 'service-account', 'Runtime service account', async () => {
     const sa = await unlessNotFound(() => gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: n.saName })));
     if (!sa) return failed(`${n.saEmail} no longer exists: new revisions cannot deploy`, 'run iap-auth0 init to create it again');
     return sa.disabled ? failed(`${n.saEmail} is disabled`, `enable it: gcloud iam service-accounts enable ${n.saEmail}`) : ok(n.saEmail);
-  }, ctx.inputs.project);
+  }, ctx.inputs.project, ctx.signal);
   const policy = unlessNotFound(() => gdata(ctx, () => services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 })));
   policy.catch(() => undefined);
   const agent = r.iapAgent ?? n.agent;
@@ -326,13 +326,13 @@ async function verifyDeploy(ctx: CoreContext): Promise<CheckResult[]> {
     if (!p) return failed('the service does not exist, so neither does its policy', 'run iap-auth0 init');
     return membersOf(p, INVOKER).includes(`serviceAccount:${agent}`) ? ok(`${agent} holds ${INVOKER}`)
       : failed(`${agent} lost ${INVOKER}: signed-in users would get Cloud Run's 403`, 'run iap-auth0 init (grants it again)');
-  }, ctx.inputs.project);
+  }, ctx.inputs.project, ctx.signal);
   const notPublic = runCheck('deploy', 'no-public-invoker', 'No public invoker', async () => {
     const p = await policy;
     const open = p ? membersOf(p, INVOKER).filter((m) => PUBLIC.includes(m)) : [];
     return open.length ? failed(`${open.join(' and ')} may invoke the service: its run.app URL can be reached around IAP`, 'run iap-auth0 init (removes them), or gcloud run services remove-iam-policy-binding')
       : ok('neither allUsers nor allAuthenticatedUsers may invoke');
-  }, ctx.inputs.project);
+  }, ctx.inputs.project, ctx.signal);
   return Promise.all([service, ...(account ? [account] : []), invoker, notPublic]);
 }
 
@@ -433,7 +433,7 @@ async function releaseService(ctx: CoreContext, s: Service): Promise<string> {
     const services = ctx.google.run.projects.locations.services;
     await removeMembers({
       get: () => gdata(ctx, () => services.getIamPolicy({ resource: name, 'options.requestedPolicyVersion': 3 }), 'deploy'),
-      set: (p) => gonce(() => services.setIamPolicy({ resource: name, requestBody: { policy: p as never } })),
+      set: (p) => gonce(() => services.setIamPolicy({ resource: name, requestBody: { policy: p as never } }), ctx.signal),
     }, INVOKER, agentGrants, ctx.signal);
   }
   const publicBefore = prev.invokerIamDisabled === 'true';

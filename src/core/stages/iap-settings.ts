@@ -123,7 +123,7 @@ async function verifyIapSettings(ctx: CoreContext): Promise<CheckResult[]> {
     const b64 = createHash('sha256').update(secret).digest('base64');
     if (w.oauth2?.clientSecretSha256 !== sha && w.oauth2?.clientSecretSha256 !== b64) return failed('the client secret IAP holds is not the credential\'s (clientSecretSha256 differs): IAP cannot redeem sign-in codes', 'run iap-auth0 init (sends the current secret)');
     return ok(`pool ${ctx.inputs.pool}, OAuth client ${clientId}, secret hash matches`);
-  }, ctx.inputs.project)];
+  }, ctx.inputs.project, ctx.signal)];
 }
 
 /**

@@ -169,12 +169,12 @@ async function verifyOauthClient(ctx: CoreContext): Promise<CheckResult[]> {
       [!c.allowedRedirectUris?.includes(redirect), failed(`its allowed redirect URIs (${(c.allowedRedirectUris ?? []).join(', ') || 'none'}) lack IAP's handler ${redirect}: Google answers "redirect_uri_mismatch"`, 'run iap-auth0 init (puts it back)')],
       ['refuse' in marker, failed(`${n.client} no longer carries this setup's iap-auth0 marker in its description`, `put it back: its description must start with "Managed by iap-auth0 (setup ${ctx.inputs.setupId})"`)],
     ], `client id ${c.clientId}, redirect URI set`);
-  }, ctx.inputs.project);
+  }, ctx.inputs.project, ctx.signal);
   const credential = runCheck('oauth-client', 'oauth-credential', 'OAuth client credential', async () => {
     const k = await unlessNotFound(() => gdata(ctx, () => oc.credentials.get({ name: n.credential })));
     if (!k) return failed(`${n.credential} no longer exists: IAP cannot redeem sign-in codes`, 'run iap-auth0 init (creates a new credential and updates the IAP settings)');
     return k.disabled ? failed(`${n.credential} is disabled: IAP cannot redeem sign-in codes ("invalid_client")`, 'run iap-auth0 init (enables it again)') : ok(`${CREDENTIAL_ID}, enabled`);
-  }, ctx.inputs.project);
+  }, ctx.inputs.project, ctx.signal);
   return Promise.all([client, credential]);
 }
 

@@ -254,7 +254,7 @@ async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
       [p.parent !== `organizations/${ctx.inputs.organization}`, failed(`${n.pool} belongs to ${p.parent}, not organizations/${ctx.inputs.organization}`, 'the pool must be in the project\'s organization; choose another --pool and run init')],
       [!!marker, marker!],
     ], `${n.pool}, active`);
-  }, ctx.inputs.project);
+  }, ctx.inputs.project, ctx.signal);
   const provider = runCheck('workforce-pool', 'workforce-provider', 'Workforce provider', async () => {
     const p = await unlessNotFound(() => gdata(ctx, () => pools.providers.get({ name: n.provider })));
     if (!p) return failed(`${n.provider} no longer exists`, 'run iap-auth0 init to create it again');
@@ -271,7 +271,7 @@ async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
       [!p.attributeMapping?.['google.email'], failed('google.email is not mapped: IAP\'s JWT would carry no email', 'run iap-auth0 init (adds google.email = assertion.email)')],
       [!!marker, marker!],
     ], `issuer ${issuer}, Auth0 client ${o.clientId}`);
-  }, ctx.inputs.project);
+  }, ctx.inputs.project, ctx.signal);
   return Promise.all([pool, provider]);
 }
 

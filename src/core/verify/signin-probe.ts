@@ -13,7 +13,7 @@ export interface ProbeTarget {
 }
 
 export function probeSignin(t: ProbeTarget, opts: { signal?: AbortSignal; fetch?: FetchLike } = {}): Promise<CheckResult> {
-  return runCheck('signin', 'signin-probe', 'Sign-in probe', () => probe(t, opts));
+  return runCheck('signin', 'signin-probe', 'Sign-in probe', () => probe(t, opts), undefined, opts.signal);
 }
 
 async function probe(t: ProbeTarget, opts: { signal?: AbortSignal; fetch?: FetchLike }): Promise<Outcome> {

@@ -82,8 +82,15 @@ export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0S
   const provider = createOidcProvider(tenant);
   const oidc = provider.callback();
 
-  /** Responses whose change was made but whose answer was replaced by 503 (fault `lost`). */
+  /** Responses whose change was made but whose answer was replaced by 503 (fault `lost`) or a reset. */
   const lostAnswers = new WeakSet<http.ServerResponse>();
+  /** The network's faults: a reset connection, or a request never answered (recorded with status 0). */
+  const networkFaults = new WeakMap<http.ServerResponse, 'reset' | 'hang'>();
+  function networkFault(req: http.IncomingMessage, res: http.ServerResponse, fault: 'reset' | 'hang'): void {
+    networkFaults.set(res, fault);
+    res.emit('finish'); // recorded now: a hung or reset request never finishes by itself
+    if (fault === 'reset') req.socket.destroy();
+  }
 
   /** Latency and injected faults for the Management API and the M2M token (not the browser flow). */
   async function apiGate(): Promise<FaultKind | undefined> {
@@ -97,7 +104,10 @@ export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0S
       const fault = await apiGate();
       if (fault === 429) throw tooManyRequests();
       if (fault === 503) throw serviceUnavailable();
+      const changes = req.method !== 'GET';
+      if (fault === 'hang' || (fault === 'reset' && !(changes && world.faults.coin()))) return networkFault(req, res, fault);
       const r = await handleManagement(tenant, { method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, rawBody });
+      if (fault === 'reset') { lostAnswers.add(res); return networkFault(req, res, fault); } // the change was made, the answer never came
       // A lost answer: the change was made, the caller sees 503.
       if (fault === 'lost' && req.method !== 'GET' && r.status < 400) { lostAnswers.add(res); throw serviceUnavailable(); }
       sendJson(res, r.status, r.json, rateLimitHeaders(49, Math.floor(Date.now() / 1000) + 1));
@@ -121,6 +131,7 @@ export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0S
           throw new OAuthError(429, 'too_many_requests', 'Global limit has been reached', rateLimitHeaders(0, Math.floor(Date.now() / 1000) + 1));
         }
         if (fault === 503 || fault === 'lost') throw new OAuthError(503, 'temporarily_unavailable', 'The service is temporarily unavailable, please try again later');
+        if (fault === 'hang' || fault === 'reset') return networkFault(req, res, fault);
         return sendJson(res, 200, await clientCredentialsGrant(tenant, params, req.headers.authorization));
       } catch (e) {
         if (e instanceof OAuthError) return sendJson(res, e.status, e.toJSON(), e.headers);
@@ -149,7 +160,9 @@ export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0S
     let path = url.pathname;
     try { path = decodeURIComponent(path); } catch { /* keep the raw path */ }
     const isApi = path === '/api/v2' || path.startsWith('/api/v2/');
-    res.on('finish', () => world.record({ api: 'auth0', method, path, status: lostAnswers.has(res) ? 200 : res.statusCode, mutating: isApi && method !== 'GET' && method !== 'HEAD', ...(lostAnswers.has(res) ? { lost: true } : {}) }));
+    res.once('finish', () => world.record({ api: 'auth0', method, path, status: lostAnswers.has(res) ? 200 : networkFaults.has(res) ? 0 : res.statusCode,
+      mutating: isApi && method !== 'GET' && method !== 'HEAD' && (!networkFaults.has(res) || lostAnswers.has(res)),
+      ...(lostAnswers.has(res) ? { lost: true } : {}), ...(networkFaults.has(res) ? { fault: networkFaults.get(res) } : {}) }));
     try {
       if (isApi) return await management(req, res, url, path);
       if (path === '/oauth/token' && method === 'POST') return await token(req, res);

@@ -130,6 +130,12 @@ export function googleApiHandler(world: World, api: ApiName, router: Router): ht
           [errorInfo('RATE_LIMIT_EXCEEDED', 'googleapis.com', { service: `${api}.googleapis.com` })], { 'retry-after': '1' }));
       }
       if (fault === 503) return fail(new GoogleError('UNAVAILABLE', 'The service is currently unavailable.'));
+      if (fault === 'hang') { world.record({ api, method, path, status: 0, mutating: false, fault }); return; } // never answered
+      // A reset before the request was handled: nothing was done, the caller sees ECONNRESET.
+      if (fault === 'reset' && !(isMutating(method, path) && world.faults.coin())) {
+        world.record({ api, method, path, status: 0, mutating: false, fault });
+        return void req.socket.destroy();
+      }
       const auth = req.headers.authorization ?? '';
       const token = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
       const principal = token ? world.googleTokens.get(token) : undefined;
@@ -144,6 +150,11 @@ export function googleApiHandler(world: World, api: ApiName, router: Router): ht
       if (m === 'method') return fail(new GoogleError('INVALID_ARGUMENT', `Method ${method} is not supported for ${path}.`));
       const body = parseBody(raw, req.headers['content-type']);
       const result = await m.handler({ method, path, query: url.searchParams, headers: req.headers, body, params: m.params, principal });
+      // A reset after the change was made: the caller sees ECONNRESET and cannot know it was done.
+      if (fault === 'reset') {
+        world.record({ api, method, path, status: result.status ?? 200, mutating: isMutating(method, path), fault, lost: true });
+        return void req.socket.destroy();
+      }
       // A lost answer: the change was made, the caller sees 503 and cannot know it.
       if (fault === 'lost' && isMutating(method, path) && (result.status ?? 200) < 400) {
         // Logged with the status of the change that was made (kill-after counts it), marked lost.

@@ -1,0 +1,84 @@
+// Ctrl-C in a real terminal (issue 12). In a pipe, SIGINT always reaches the process; in a
+// terminal, the progress spinner used to put stdin in raw mode, so Ctrl-C became a byte the
+// spinner swallowed and `init --yes` / `destroy --force` could not be stopped. Here the commands
+// run in a tmux pane on the realistic profile, Ctrl-C is typed (send-keys C-c) while the spinner
+// is on screen, and the command must stop, say what was done and how to resume, and exit 130.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { useSandbox } from '../helpers/sandbox.js';
+import { runCli, BIN } from '../helpers/cli.js';
+import { leftovers } from '../../src/sandbox/leftovers.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+/** A tmux session running `command` in a shell; the pane's text on demand. */
+function pane(name: string, command: string) {
+  execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', '200', '-y', '50', 'bash', '--norc', '--noprofile']);
+  execFileSync('tmux', ['send-keys', '-t', name, command, 'Enter']);
+  const text = () => execFileSync('tmux', ['capture-pane', '-p', '-J', '-S', '-200', '-t', name]).toString();
+  return {
+    text,
+    async until(re: RegExp, what: string): Promise<string> {
+      for (let i = 0; i < 1200; i++) {
+        const t = text();
+        if (re.test(t)) return t;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for ${what}; the pane shows:\n${text()}`);
+    },
+    ctrlC: () => execFileSync('tmux', ['send-keys', '-t', name, 'C-c']),
+    kill: () => spawnSync('tmux', ['kill-session', '-t', name]),
+  };
+}
+
+async function envFile(sb: Sandbox, dir: string): Promise<string> {
+  const file = path.join(dir, 'sandbox.env');
+  const env = { ...sb.env, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS!, TERM: 'xterm-256color' };
+  await writeFile(file, Object.entries(env).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n');
+  return file;
+}
+
+test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy --force stop and exit 130', { skip: hasTmux ? false : 'tmux is not installed (npm run test:setup installs it)', timeout: 180_000 }, async (t) => {
+  const sb = await useSandbox({ profile: 'realistic' });
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-cc-'));
+  const env = await envFile(sb, cwd);
+  const run = (name: string, args: string) => pane(name, `cd ${cwd} && set -a && . ${env} && set +a && ${process.execPath} -- ${BIN} ${args}; echo "EXIT=$?"`);
+
+  await t.test('init --yes: Ctrl-C during the deploy stops it; the re-run finishes', async () => {
+    const p = run(`cc-init-${process.pid}`, 'init --yes --service hello');
+    try {
+      // The spinner is on screen and Cloud Run is deploying (a 3 s operation on this profile).
+      await p.until(/Cloud Run service: deploying hello/, 'the spinner');
+      while (!sb.world.operations.list().some((o) => o.api === 'run' && !o.done)) await new Promise((r) => setTimeout(r, 20));
+      p.ctrlC();
+      const out = await p.until(/EXIT=\d+/, 'init to exit');
+      assert.match(out, /EXIT=130/);
+      assert.match(out, /Done before the interruption: .*\. Not finished: .*Deploy to Cloud Run/);
+      assert.match(out, /Interrupted\. Run iap-auth0 init again to resume where it stopped\./);
+      assert.doesNotMatch(out, /did not run because/, 'stages that were waiting are reported as interrupted');
+      assert.equal(sb.world.operations.list().filter((o) => o.api === 'run' && !o.done).length, 1, 'it stopped while the deploy was still running');
+    } finally { p.kill(); }
+    const again = await runCli(['init', '--yes'], sb.env, cwd);
+    assert.equal(again.code, 0, again.stderr);
+  });
+
+  await t.test('destroy --force: Ctrl-C while the service is being deleted stops it; the re-run finishes', async () => {
+    const p = run(`cc-destroy-${process.pid}`, 'destroy --force');
+    try {
+      await p.until(/Cloud Run service: (deleting|Cloud Run is deleting)/, 'the deletion');
+      p.ctrlC();
+      const out = await p.until(/EXIT=\d+/, 'destroy to exit');
+      assert.match(out, /EXIT=130/);
+      assert.match(out, /Removed before the interruption: .*\. Not finished: .*Deploy to Cloud Run/);
+      assert.match(out, /Interrupted\. Run iap-auth0 destroy again to resume where it stopped\./);
+    } finally { p.kill(); }
+    const again = await runCli(['destroy', '--force'], sb.env, cwd);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(leftovers(sb.world.snapshot()), []);
+  });
+});
