@@ -54,7 +54,9 @@ test('verify', async (t) => {
 
   await t.test('--wait keeps checking until propagation completes, then passes and reports the time it waited', async () => {
     const run = startCli(['verify', '--wait', '60s'], sb.env, cwd);
-    await new Promise((r) => setTimeout(r, 1800));
+    // Once verify says it is waiting (not after a guessed sleep), propagation completes.
+    let seen = '';
+    await new Promise<void>((resolve) => run.child.stderr!.on('data', (d) => { seen += d; if (/still propagating after/.test(seen)) resolve(); }));
     await control(sb, '/clock', { advance: '61s' });
     const r = await run.done;
     assert.equal(r.code, 0, r.stderr);

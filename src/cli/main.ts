@@ -31,6 +31,17 @@ function fastPath(args: string[]): (() => Promise<void>) | undefined {
 
 export async function main(argv: string[]): Promise<void> {
   try {
+    await run(argv);
+  } finally {
+    // The command is over. A request abandoned on Ctrl-C or a timeout may still hold a library's
+    // timer (the Auth0 SDK keeps a 60 s one per request): it must not keep the process alive. The
+    // timer is unref'd, so a process with nothing left to do exits at once, as usual.
+    setTimeout(() => process.exit(), 500).unref();
+  }
+}
+
+async function run(argv: string[]): Promise<void> {
+  try {
     const fast = fastPath(argv.slice(2));
     if (fast) { await fast(); return; }
     const { buildProgram } = await import('./program.js');
@@ -44,6 +55,15 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof UserError) {
       process.stderr.write(`iap-auth0: ${err.message}\n${err.hint ? `  hint: ${err.hint}\n` : ''}`);
       process.exitCode = err.exitCode;
+      return;
+    }
+    // A network failure that escaped a stage (a preflight read, destroy's marker checks) is the
+    // network's, not a bug: said plainly, with the endpoint and what to try.
+    const { describeNetworkFailure } = await import('../core/net-errors.js');
+    const net = describeNetworkFailure(err);
+    if (net) {
+      process.stderr.write(`iap-auth0: ${net.message}\n  hint: ${net.hint}\n`);
+      process.exitCode = EXIT.FAILURE;
       return;
     }
     const { redact } = await import('../lib/debug.js');

@@ -8,7 +8,8 @@ export interface Auth0Env { domain: string; clientId: string; clientSecret: stri
 /** `signal` (the run's Ctrl-C) aborts requests in flight; each request has a timeout and the domain's breaker (lib/net.ts). */
 export async function auth0Management(a: Auth0Env, signal?: AbortSignal): Promise<ManagementClient> {
   const { ManagementClient } = await import('auth0');
-  return new ManagementClient({ domain: a.domain, clientId: a.clientId, clientSecret: a.clientSecret, telemetry: false, fetch: netFetch({ signal }) });
+  return new ManagementClient({ domain: a.domain, clientId: a.clientId, clientSecret: a.clientSecret, telemetry: false, fetch: netFetch({ signal }),
+    timeoutInSeconds: Math.ceil(requestTimeoutMs() / 1000) + 5 }); // ours fires first and says which endpoint
 }
 
 export interface Discovery { issuer: string; authorization_endpoint: string; token_endpoint: string; jwks_uri: string; userinfo_endpoint?: string; [k: string]: unknown }

@@ -18,7 +18,7 @@ import { explain } from './explain.js';
 import { checkCredentials, asUsageError } from './local-checks.js';
 import { runStages, type PlanItem } from './stage.js';
 import { newSetupId, SETUP_ID } from './ownership.js';
-import { Unreachable } from '../lib/net.js';
+import { netFailure } from '../lib/net.js';
 import { refusalHint } from './coded-error.js';
 import { ALL_STAGES } from './stages/index.js';
 import type { EventSink } from './events.js';
@@ -94,7 +94,7 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
       : { version: STATE_VERSION, tool: 'iap-auth0', createdAt: now, updatedAt: now, setupId, inputs: toRecord, stages: {} };
     const handle = new StateHandle(statePath, state, !o.dryRun);
     const ctx = createContext({ env: o.env, inputs: resolved, state: handle, emit: o.emit, signal: o.signal });
-    const plan = (await Promise.all(ALL_STAGES.map((s) => s.plan(ctx as never).catch((e) => [{ stage: s.id, action: 'create' as const, resource: s.title, detail: `cannot read yet: ${explain(e, inputs.project, o.signal).error}`, ...(e instanceof Unreachable ? { code: 'UNREACHABLE' } : {}) }])))).flat();
+    const plan = (await Promise.all(ALL_STAGES.map((s) => s.plan(ctx as never).catch((e) => [{ stage: s.id, action: 'create' as const, resource: s.title, detail: `cannot read yet: ${explain(e, inputs.project, o.signal).error}`, ...(netFailure(e, o.signal) ? { code: 'UNREACHABLE' } : {}) }])))).flat();
     unreachable(plan);
     refuseForeign(plan);
     const base = {
@@ -149,7 +149,7 @@ function refuseForeign(plan: PlanItem[]): void {
     + refused.map((p) => `  - ${p.detail ?? p.resource}`).join('\n'), EXIT.USAGE, hints.join('\n  hint: '));
 }
 
-/** A plan read that met an endpoint given up for this run: nothing can be done there; stop now, having changed nothing. */
+/** A plan read that failed on the network (after its retries): nothing can be done there; stop now, having changed nothing. */
 function unreachable(plan: PlanItem[]): void {
   const dead = plan.filter((p) => p.code === 'UNREACHABLE');
   if (dead.length) {

@@ -31,9 +31,9 @@ export function describeNetworkFailure(err: unknown, env: NodeJS.ProcessEnv = pr
   const { what, variable } = whose(origin, env);
   const at = variable ? `${what} at ${variable}` : `${what} at ${origin}`;
   const seconds = Math.round((err instanceof Unreachable ? err.timeoutMs : requestTimeoutMs(env)) / 1000);
-  const tries = err instanceof Unreachable ? `, ${err.tries} tries` : '';
+  const tries = err instanceof Unreachable ? ` (${err.tries} tries)` : '';
   if (failure === 'refused') {
-    return { code: 'NETWORK_REFUSED', message: `nothing listens at ${variable ?? origin} (connection refused${tries}): ${what} cannot be reached`,
+    return { code: 'NETWORK_REFUSED', message: `nothing listens at ${variable ?? origin} (connection refused${err instanceof Unreachable ? `, ${err.tries} tries` : ''}): ${what} cannot be reached`,
       hint: variable ? 'is the sandbox running? Start it (iap-auth0 sandbox --env-file sandbox.env) and load its variables again (set -a; . ./sandbox.env; set +a), or unset the variable to use the real service'
         : 'check your network, and a proxy (HTTPS_PROXY) if you use one' };
   }

@@ -130,7 +130,14 @@ export function netFetch(opts: { signal?: AbortSignal; timeoutMs?: number; fetch
     try {
       return await base(input, { ...init, signal: AbortSignal.any(signals) });
     } catch (e) {
-      const err = Object.assign(e instanceof Error ? e : new Error(String(e)), { url });
+      if (e instanceof Unreachable) throw e;
+      // A timeout becomes a plain ETIMEDOUT error: SDKs turn an AbortError into an HTTP-looking 408
+      // that no longer says it was the network.
+      // A caller's own timeout signal (the Auth0 SDK gives its token request 10 s) counts as a timeout too.
+      const callerAborted = !!init?.signal?.aborted && (init.signal.reason as Error | undefined)?.name !== 'TimeoutError';
+      const timedOut = !opts.signal?.aborted && !callerAborted && netFailure(e) === 'timeout';
+      const err = timedOut ? Object.assign(new Error(`no answer from ${origin} within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT', url })
+        : Object.assign(e instanceof Error ? e : new Error(String(e)), { url });
       throw settleNetworkError(err, opts.signal ?? undefined, timeoutMs);
     }
   };

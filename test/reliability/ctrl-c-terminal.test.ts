@@ -56,7 +56,9 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
       await p.until(/Cloud Run service: deploying hello/, 'the spinner');
       while (!sb.world.operations.list().some((o) => o.api === 'run' && !o.done)) await new Promise((r) => setTimeout(r, 20));
       p.ctrlC();
+      const sent = Date.now();
       const out = await p.until(/EXIT=\d+/, 'init to exit');
+      t.diagnostic(`init exited ${Date.now() - sent} ms after Ctrl-C`);
       assert.match(out, /EXIT=130/);
       assert.match(out, /Done before the interruption: .*\. Not finished: .*Deploy to Cloud Run/);
       assert.match(out, /Interrupted\. Run iap-auth0 init again to resume where it stopped\./);
@@ -72,7 +74,9 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
     try {
       await p.until(/Cloud Run service: (deleting|Cloud Run is deleting)/, 'the deletion');
       p.ctrlC();
+      const sent = Date.now();
       const out = await p.until(/EXIT=\d+/, 'destroy to exit');
+      t.diagnostic(`destroy exited ${Date.now() - sent} ms after Ctrl-C`);
       assert.match(out, /EXIT=130/);
       assert.match(out, /Removed before the interruption: .*\. Not finished: .*Deploy to Cloud Run/);
       assert.match(out, /Interrupted\. Run iap-auth0 destroy again to resume where it stopped\./);

@@ -1,5 +1,6 @@
 // Flaky APIs (issue 5, part 2). With 30 % of every API's answers replaced by 429 (Google's with
-// Retry-After, Auth0's with x-ratelimit-reset) or 503, init, verify and destroy still succeed. With
+// Retry-After, Auth0's with x-ratelimit-reset) or 503, or 30 % of connections reset (issue 12),
+// init, verify and destroy still succeed. With
 // answers *lost* after the change was made (the response never arrives), nothing is created twice:
 // the Auth0 app is looked up by its tag before any re-create, Google creates are resolved by id.
 import { test } from 'node:test';
@@ -26,7 +27,8 @@ const ONE = { taggedApps: 1, services: 1, pools: 1, providers: 1, oauthClients: 
 
 // npm test: one seed per kind; test:reliability: six seeds each (other fault sequences).
 const SEEDS = process.env.IAP_AUTH0_RELIABILITY === 'full' ? [1, 2, 3, 4, 5, 6] : [0];
-const KINDS = [['30 % 429/503 on every API', 'all=0.3', 11], ['25 % of changes made but their answers lost', 'all=0.25:lost', 5]] as const;
+const KINDS = [['30 % 429/503 on every API', 'all=0.3', 11], ['25 % of changes made but their answers lost', 'all=0.25:lost', 5],
+  ['30 % of connections reset (a change half the time made first)', 'all=0.3:reset', 23]] as const;
 for (const [name, faults, seed] of KINDS.flatMap(([n, f, s]) => SEEDS.map((k) => [n, f, s + k] as const))) {
   test(`flaky APIs: ${name} (seed ${seed}): init, verify and destroy succeed, nothing duplicated`, { timeout: 300_000 }, async (t) => {
     const sb = await useSandbox({ faults, seed });
@@ -46,8 +48,9 @@ for (const [name, faults, seed] of KINDS.flatMap(([n, f, s]) => SEEDS.map((k) =>
     const log = sb.world.requests;
     const refused = log.filter((r) => r.status === 429 || r.status === 503).length;
     const lost = log.filter((r) => r.lost).length;
-    assert.ok(faults.includes('lost') ? lost >= 1 : refused >= 10, `faults were injected (refused ${refused}, lost ${lost})`);
-    t.diagnostic(`${log.filter((r) => r.api !== 'frontdoor' && r.api !== 'signin').length} API requests, ${refused} answered 429/503, ${lost} changes made with their answer lost`);
+    const resets = log.filter((r) => r.fault === 'reset').length;
+    assert.ok(faults.includes('lost') ? lost >= 1 : faults.includes('reset') ? resets >= 10 && lost >= 1 : refused >= 10, `faults were injected (refused ${refused}, lost ${lost}, reset ${resets})`);
+    t.diagnostic(`${log.filter((r) => r.api !== 'frontdoor' && r.api !== 'signin').length} API requests, ${refused} answered 429/503, ${resets} connections reset, ${lost} changes made with their answer lost`);
     await assertNoSecretLeaked(sb, outputs, [cwd]);
   });
 }

@@ -10,6 +10,7 @@
 import type { ManagementClient } from 'auth0';
 import { PROVIDER_RESOURCE, SIGNIN_CALLBACK_PATH } from '../../lib/ids.js';
 import { withRetry } from '../retry.js';
+import { Unreachable } from '../../lib/net.js';
 import { describeAuth0Error } from '../auth0-errors.js';
 import { refusal } from '../coded-error.js';
 import { adoptedNote, decideFate, decideUse, either, markedDescription, markerMetadata, parseDescription, parseMetadata, sameMarker, TOOL, type Fate, type Marker, type UseDecision } from '../ownership.js';
@@ -40,6 +41,7 @@ const markerOf = (c: Client): Marker | undefined => {
 
 /** Auth0 answers worth retrying: rate limits, server errors and network failures (no status). */
 const isTransientAuth0 = (e: unknown) => {
+  if (e instanceof Unreachable) return false; // its endpoint was given up for this run
   const status = (e as { statusCode?: number }).statusCode;
   return status === undefined ? (e as Error)?.name !== 'AbortError' : status === 429 || status >= 500;
 };
@@ -106,7 +108,8 @@ export const auth0AppStage: Stage = {
   destroy: destroyAuth0App,
 
   async plan(ctx) {
-    const found = await findApp(ctx, await ctx.auth0()).catch((e) => { throw describeAuth0Error(e); });
+    const mgmt = await ctx.auth0();
+    const found = await withRetry(() => findApp(ctx, mgmt), auth0Retry(ctx)).catch((e) => { throw describeAuth0Error(e); });
     const cb = callbackUrl(ctx);
     if (!found) return [{ stage: 'auth0-app', action: 'create', resource: `Auth0 app "IAP ${ctx.inputs.service} (iap-auth0)"`, detail: `callback ${cb}` }];
     const resource = `Auth0 app ${found.app.client_id}`;

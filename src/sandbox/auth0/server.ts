@@ -88,9 +88,12 @@ export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0S
   const networkFaults = new WeakMap<http.ServerResponse, 'reset' | 'hang'>();
   function networkFault(req: http.IncomingMessage, res: http.ServerResponse, fault: 'reset' | 'hang'): void {
     networkFaults.set(res, fault);
-    res.emit('finish'); // recorded now: a hung or reset request never finishes by itself
+    // Recorded now: a hung or reset request never finishes by itself. (Emitting 'finish' instead
+    // would make the server treat the response as sent and close the idle socket 5 s later.)
+    recordOf.get(res)?.();
     if (fault === 'reset') req.socket.destroy();
   }
+  const recordOf = new WeakMap<http.ServerResponse, () => void>();
 
   /** Latency and injected faults for the Management API and the M2M token (not the browser flow). */
   async function apiGate(): Promise<FaultKind | undefined> {
@@ -160,9 +163,16 @@ export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0S
     let path = url.pathname;
     try { path = decodeURIComponent(path); } catch { /* keep the raw path */ }
     const isApi = path === '/api/v2' || path.startsWith('/api/v2/');
-    res.once('finish', () => world.record({ api: 'auth0', method, path, status: lostAnswers.has(res) ? 200 : networkFaults.has(res) ? 0 : res.statusCode,
-      mutating: isApi && method !== 'GET' && method !== 'HEAD' && (!networkFaults.has(res) || lostAnswers.has(res)),
-      ...(lostAnswers.has(res) ? { lost: true } : {}), ...(networkFaults.has(res) ? { fault: networkFaults.get(res) } : {}) }));
+    let recorded = false;
+    const record = () => {
+      if (recorded) return;
+      recorded = true;
+      world.record({ api: 'auth0', method, path, status: lostAnswers.has(res) ? 200 : networkFaults.has(res) ? 0 : res.statusCode,
+        mutating: isApi && method !== 'GET' && method !== 'HEAD' && (!networkFaults.has(res) || lostAnswers.has(res)),
+        ...(lostAnswers.has(res) ? { lost: true } : {}), ...(networkFaults.has(res) ? { fault: networkFaults.get(res) } : {}) });
+    };
+    recordOf.set(res, record);
+    res.once('finish', record);
     try {
       if (isApi) return await management(req, res, url, path);
       if (path === '/oauth/token' && method === 'POST') return await token(req, res);
