@@ -7,7 +7,9 @@
 // (reads pass untouched). `lost` is what makes a blindly repeated create duplicate something.
 // Example: `all=0.3`, `iam=0.5:503,auth0=0.2:429`, `all=0.2:lost`.
 
-export const FAULT_APIS = ['serviceusage', 'cloudresourcemanager', 'iam', 'run', 'iap', 'auth0'] as const;
+export const FAULT_APIS = ['serviceusage', 'cloudresourcemanager', 'iam', 'run', 'iap', 'auth0',
+  'orgpolicy', // the Org Policy API v2 (src/sandbox/google/orgpolicy.ts); iap-auth0 itself never calls it
+] as const;
 export type ApiName = (typeof FAULT_APIS)[number];
 
 export type FaultKind = 429 | 503 | 'lost';
