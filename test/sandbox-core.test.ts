@@ -10,7 +10,7 @@ import { GoogleError, invalid } from '../src/sandbox/core/errors.js';
 test('fault specs: all, per API, codes, and clear errors', () => {
   assert.deepEqual(parseFaultSpec('iam=0.5:503').iam, { rate: 0.5, code: 503 });
   const all = parseFaultSpec('all=0.3');
-  assert.equal(Object.keys(all).length, 6);
+  assert.equal(Object.keys(all).length, 7); // the six the CLI calls and the Org Policy API
   assert.equal(all.auth0?.rate, 0.3);
   assert.throws(() => parseFaultSpec('iam=1.5'), /fraction/);
   assert.throws(() => parseFaultSpec('dns=0.1'), /unknown API "dns"/);

@@ -82,6 +82,8 @@ export function buildProgram(): Command {
     .option('--faults <spec>', 'answer a share of API calls with 429/503, e.g. all=0.3 or iam=0.5:503,auth0=0.2:429')
     .option('--seed <n>', 'seed for fault injection and generated values', integer, 1)
     .option('--propagation <duration>', 'how long IAM and IAP changes take to reach the sign-in path (default: the profile\'s, 60ms fast, 6s realistic)', duration)
+    .option('--consistency-delay <duration>', 'how long a new service account, OAuth client or credential, or IAP service agent stays unusable after its create (default: the profile\'s, none fast, 250ms to 3s realistic)', duration)
+    .option('--org-policy <constraint>', 'the organization enforces this policy: iam.allowedPolicyMemberDomains (domain-restricted sharing, on by default in organizations created since May 2024)', choice(['iam.allowedPolicyMemberDomains']))
     .action(async (opts) => (await import('./commands/sandbox.js')).sandboxCommand(opts));
 
   return program;

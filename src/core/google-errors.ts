@@ -2,6 +2,7 @@
 // on, and into messages a user can act on: a 403 names the missing permission, the role that grants
 // it and the gcloud command; SERVICE_DISABLED says which API; 401 says how to sign in.
 import { netFailure, Unreachable } from '../lib/net.js';
+import { describeDomainRestricted, isDomainRestricted } from './org-policy.js';
 
 export interface GoogleFailure {
   httpStatus?: number;
@@ -85,6 +86,10 @@ export function describeGoogleFailure(f: GoogleFailure, project?: string): { cod
     return { code: 'GOOGLE_API_DISABLED', message: `${api} is not enabled in project ${f.metadata.consumer?.replace('projects/', '') ?? project ?? ''}.`,
       hint: `iap-auth0 enables it itself; if you just enabled it, wait a minute and re-run. Manually: gcloud services enable ${api}${project ? ` --project ${project}` : ''}` };
   }
+  const drs = describeOrgPolicyFailure(f, project);
+  if (drs) return drs;
+  const actAs = describeActAsFailure(f, project);
+  if (actAs) return actAs;
   const perm = /Permission '([^']+)' denied on resource '([^']+)'/.exec(f.message);
   if (f.httpStatus === 403 && perm) {
     const role = ROLE_OF.find(([re]) => re.test(perm[1]))?.[1] ?? 'a role that includes it';
@@ -94,6 +99,25 @@ export function describeGoogleFailure(f: GoogleFailure, project?: string): { cod
   }
   if (f.httpStatus === 429) return { code: 'GOOGLE_QUOTA', message: `Google rate limit or quota exceeded: ${f.message}`, hint: 'wait a minute and re-run; iap-auth0 resumes where it stopped' };
   return { code: 'GOOGLE_API_ERROR', message: `${f.httpStatus ?? ''} ${f.status ?? ''}: ${f.message}`.trim(), hint: 're-run to resume; if it persists, run with --debug and report it' };
+}
+
+/** Domain-restricted sharing refused a grant (org-policy.ts); the stages name the member themselves. */
+function describeOrgPolicyFailure(f: GoogleFailure, project?: string) {
+  return isDomainRestricted(f) ? describeDomainRestricted(f, project) : undefined;
+}
+
+/**
+ * Cloud Run may not run as the service account: "Permission 'iam.serviceaccounts.actAs' denied on
+ * service account X (or it may not exist)." Reported at once, unless it follows this run's own
+ * create of X (settle.ts waits for that one).
+ */
+function describeActAsFailure(f: GoogleFailure, project?: string) {
+  const m = /Permission 'iam\.serviceaccounts\.actAs' denied on service account (\S+?)[.,]? \(or it may not exist\)/i.exec(f.message);
+  if (f.httpStatus !== 403 || !m) return undefined;
+  return { code: 'GOOGLE_PERMISSION_DENIED', message: `missing permission iam.serviceAccounts.actAs on service account ${m[1]}, or the account does not exist.`,
+    hint: `let yourself run services as it: gcloud iam service-accounts add-iam-policy-binding ${m[1]}${project ? ` --project ${project}` : ''} `
+      + `--member=user:YOU@EXAMPLE.COM --role=roles/iam.serviceAccountUser; if it was deleted, re-create it or run iap-auth0 init with another --service; `
+      + 'if you created it by hand moments ago, wait a minute and re-run' };
 }
 
 /** The call's result, or undefined when Google answers 404 (the resource does not exist). */

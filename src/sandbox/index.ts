@@ -8,13 +8,15 @@ import path from 'node:path';
 import { World } from './world.js';
 import { googleApiHandler, listen, type Listener } from './core/http.js';
 import { parseFaultSpec } from './core/faults.js';
-import { profileByName } from './core/profile.js';
+import { profileByName, withConsistency, type ConsistencyKind } from './core/profile.js';
 import { createTls } from './core/tls.js';
 import { serviceUsageRouter } from './google/serviceusage.js';
 import { crmRouter } from './google/crm.js';
 import { iamRouter } from './google/iam.js';
 import { runRouter } from './google/run.js';
 import { iapRouter } from './google/iap.js';
+import { orgPolicyRouter } from './google/orgpolicy.js';
+import { seedDomainRestriction } from './google/org-policies.js';
 import { startAuth0 } from './auth0/server.js';
 import { startBrowserChain } from './frontdoor/index.js';
 import { controlHandler } from './control.js';
@@ -30,7 +32,18 @@ export interface SandboxOptions {
   caDir?: string;
   /** Overrides the profile's IAM/IAP propagation delay (to rehearse `verify --wait`). */
   propagationMs?: number;
+  /**
+   * Overrides the profile's eventual-consistency windows after a create (all of them, or some by
+   * kind): how long a new service account, OAuth client or credential, or service agent stays unusable.
+   */
+  consistencyMs?: number | Partial<Record<ConsistencyKind, number>>;
+  /** Organization policies the organization enforces from the start (only iam.allowedPolicyMemberDomains is known). */
+  orgPolicies?: OrgConstraint[];
 }
+
+/** The organization policy constraints the sandbox can enforce. */
+export const ORG_CONSTRAINTS = ['iam.allowedPolicyMemberDomains'] as const;
+export type OrgConstraint = (typeof ORG_CONSTRAINTS)[number];
 
 export interface Sandbox {
   world: World;
@@ -43,7 +56,7 @@ export interface Sandbox {
 
 export const ENV_KEYS = [
   'CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_IAP',
-  'CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_SERVICEUSAGE',
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_SERVICEUSAGE', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_ORGPOLICY',
   'CLOUDSDK_AUTH_ACCESS_TOKEN', 'GOOGLE_CLOUD_PROJECT', 'AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET',
   'NODE_EXTRA_CA_CERTS', 'IAP_AUTH0_SIGNIN_ORIGIN', 'IAP_AUTH0_TEST_USER_EMAIL', 'IAP_AUTH0_TEST_USER_PASSWORD',
   'IAP_AUTH0_IAP_JWKS_URL', 'IAP_AUTH0_SANDBOX_URL',
@@ -51,12 +64,17 @@ export const ENV_KEYS = [
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const base = profileByName(opts.profile ?? 'fast');
-  const profile = opts.propagationMs === undefined ? base : { ...base, iamPropagationMs: opts.propagationMs };
+  const propagated = opts.propagationMs === undefined ? base : { ...base, iamPropagationMs: opts.propagationMs };
+  const profile = opts.consistencyMs === undefined ? propagated : withConsistency(propagated, opts.consistencyMs);
   const faults = parseFaultSpec(opts.faults);
   const seed = opts.seed ?? 1;
   const ownDir = !opts.dir;
   const dir = opts.dir ?? await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-sandbox-'));
   const world = new World({ seed, profile, faults });
+  for (const c of opts.orgPolicies ?? []) {
+    if (!(ORG_CONSTRAINTS as readonly string[]).includes(c)) throw new Error(`unknown organization policy "${c}": use ${ORG_CONSTRAINTS.join(' or ')}`);
+    seedDomainRestriction(world);
+  }
   const listeners: Listener[] = [];
   const closers: (() => Promise<void>)[] = [];
   try {
@@ -72,6 +90,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const iam = await api('iam', iamRouter(world));
     const run = await api('run', runRouter(world));
     const iap = await api('iap', iapRouter(world));
+    const orgpolicy = await api('orgpolicy', orgPolicyRouter(world));
     const auth0 = await startAuth0(world, tls);
     closers.push(auth0.close);
     world.origins.auth0 = auth0.origin;
@@ -86,6 +105,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       CLOUDSDK_API_ENDPOINT_OVERRIDES_IAP: iap,
       CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER: crm,
       CLOUDSDK_API_ENDPOINT_OVERRIDES_SERVICEUSAGE: serviceusage,
+      CLOUDSDK_API_ENDPOINT_OVERRIDES_ORGPOLICY: orgpolicy,
       CLOUDSDK_AUTH_ACCESS_TOKEN: world.accessToken,
       GOOGLE_CLOUD_PROJECT: world.mainProject.projectId,
       AUTH0_DOMAIN: auth0.domain,

@@ -72,6 +72,13 @@ export interface IapSettingsRecord {
   oauth2SecretPlain?: string;
 }
 
+/** An organization policy as the Org Policy API v2 stores it (rules kept as sent). */
+export interface OrgPolicyRecord {
+  name: string;
+  spec?: { rules?: Record<string, any>[]; inheritFromParent?: boolean; reset?: boolean; etag: string; updateTime: string };
+  etag: string;
+}
+
 export interface Auth0Client {
   client_id: string; client_secret: string; name: string; description?: string; app_type?: string;
   is_first_party: boolean; oidc_conformant: boolean; token_endpoint_auth_method: string;
@@ -109,7 +116,8 @@ export class World {
   profile: Profile;
 
   // --- seeded identity -----------------------------------------------------------------
-  readonly organization = { id: '123456789012', displayName: 'sandbox.example' };
+  /** The organization, its domain and its directory (Cloud Identity) customer id. */
+  readonly organization = { id: '123456789012', displayName: 'sandbox.example', directoryCustomerId: 'C0sandbox' };
   readonly folders = new Map<string, Folder>();
   readonly projects = new Map<string, Project>(); // by projectId
   /** Bearer tokens the Google APIs accept; value = the principal they act as. */
@@ -119,6 +127,8 @@ export class World {
   // --- Google resources --------------------------------------------------------------------
   readonly services = new Map<string, Map<string, EnabledService>>(); // projectNumber -> service -> state
   readonly serviceIdentities = new Map<string, { email: string; uniqueId: string }>(); // `${number}/${service}`
+  /** When each service identity was first generated (its consistency window starts there). */
+  readonly serviceIdentityTimes = new Map<string, number>(); // same keys as serviceIdentities
   readonly serviceAccounts = new Map<string, ServiceAccount>(); // by email
   readonly pools = new Map<string, WorkforcePool>(); // by poolId (global)
   readonly providers = new Map<string, WorkforceProvider>(); // `${pool}/${provider}`
@@ -126,6 +136,13 @@ export class World {
   readonly credentials = new Map<string, OauthCredential>(); // `${clientKey}/${credentialId}`
   readonly runServices = new Map<string, RunService>(); // `${projectNumber}/${region}/${serviceId}`
   readonly iapSettings = new Map<string, IapSettingsRecord>(); // by IAP resource name (numbers)
+  /** Organization policies (Org Policy API v2) by name, projects always by number: `projects/N/policies/C`. */
+  readonly orgPolicies = new Map<string, OrgPolicyRecord>();
+  /**
+   * Whether domain-restricted sharing refuses workforce pool principals. Open question (L): the
+   * record does not say; refusing them is the harsher answer and the default.
+   */
+  drsBlocksWorkforce = true;
   /** Every write of each IAP resource's settings with its time, for the propagation delay. */
   private readonly iapSettingsHistory = new Map<string, { at: number; record?: IapSettingsRecord }[]>();
 
@@ -286,6 +303,7 @@ export class World {
       oauthCredentials: [...this.credentials.values()].map((c) => ({ ...strip(c, ['clientSecret']), clientSecretSha256: sha256Hex(c.clientSecret) })),
       runServices: [...this.runServices.values()].map((s) => s.resource),
       iapSettings: [...this.iapSettings.values()].map((s) => s.settings),
+      orgPolicies: [...this.orgPolicies.values()],
       iamPolicies: Object.fromEntries(this.policies.resources().map((r) => [r, this.policies.get(r)])),
       auth0Clients: [...this.auth0Clients.values()].map((c) => strip(c, ['client_secret'])),
       auth0Connections: this.auth0Connections,

@@ -8,7 +8,8 @@ import { IAP_RUN_RESOURCE, POOL_RESOURCE } from '../../lib/ids.js';
 import { allowMember } from '../../inputs/schema.js';
 import { gdata, gonce, planRead } from '../google-call.js';
 import { addMembers, removeMembers, membersOf, type Policy, type PolicyAccess } from '../iam-policy.js';
-import { unlessNotFound } from '../google-errors.js';
+import { googleFailure, unlessNotFound } from '../google-errors.js';
+import { domainRestricted } from '../org-policy.js';
 import { poolFates } from './workforce-pool.js';
 import { serviceFate } from './deploy.js';
 import { recordedAs } from '../records.js';
@@ -82,7 +83,9 @@ export const accessStage: Stage = {
     const access = accessPolicy(ctx, resource);
     const step = (text: string) => ctx.emit({ type: 'step', stage: 'access', text });
     let present: string[] = [];
-    const added = await addMembers(access, ACCESSOR_ROLE, members, ctx.signal, (all) => { present = all; });
+    // Domain-restricted sharing may refuse workforce pool members too (not on record): same fix.
+    const added = await addMembers(access, ACCESSOR_ROLE, members, ctx.signal, (all) => { present = all; })
+      .catch((e) => { throw domainRestricted(googleFailure(e), ctx.inputs.project, members, `${ACCESSOR_ROLE} on ${resource}`) ?? e; });
     if (added.length) step(`granted ${ACCESSOR_ROLE} to ${added.join(', ')}`);
     const own = ownMembers(ctx, present);
     // Granted first, revoked second: narrowing never leaves a moment where nobody may pass.

@@ -25,6 +25,8 @@ import {
 import { fieldOf, recordedAs, recordPrevious, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
 import { sleep } from '../retry.js';
+import { accountUnsettled, agentUnsettled, readAfterConflict, untilSettled } from '../settle.js';
+import { domainRestricted } from '../org-policy.js';
 import { DependencyFailed, refusedItem, type PlanItem, type Stage } from '../stage.js';
 import type { CoreContext } from '../context.js';
 import type { run_v2 } from '@googleapis/run';
@@ -173,12 +175,14 @@ export const deployStage: Stage = {
     // The IAP service agent: idempotent, no read endpoint; the email may be absent in the answer.
     // Nothing but the invoker grant needs it, so it is generated while the service deploys (once
     // the setup's claim holds: a run that loses it changes nothing in the project).
+    let agentGeneratedAt: number | undefined; // set when this run generates the agent: its grant may wait for it
     const agentReady = st(ctx).resources.iapAgent ? Promise.resolve() : (async () => {
       await claimed;
       step('generating the IAP service agent');
       const su = ctx.google.serviceusageBeta;
       const op = await gdata(ctx, () => su.services.generateServiceIdentity({ parent: `projects/${ctx.inputs.projectNumber}/services/iap.googleapis.com` }), 'deploy');
       const done = await pollOperation((name) => su.operations.get({ name }), op, { signal: ctx.signal });
+      agentGeneratedAt = Date.now();
       await ctx.state.recordResource('deploy', 'iapAgent', (done.response as { email?: string } | undefined)?.email ?? n.agent);
     })();
     agentReady.catch(() => undefined); // awaited below; a failure surfaces there
@@ -208,12 +212,14 @@ export const deployStage: Stage = {
     let use: 'created' | 'adopted' = 'created';
     let createdNow = false; // then it carries our marker and IAP's fields already: nothing to check or patch
     if (!s) {
-      await ensureServiceAccount(ctx, claimed);
+      const accountSince = await ensureServiceAccount(ctx, claimed);
       await claimed;
       step(`deploying ${ctx.inputs.service} (${ctx.inputs.deployImage ?? ctx.inputs.image}) with IAP on`);
       let op;
       try {
-        op = await gdata(ctx, () => services.create({ parent: n.parent, serviceId: ctx.inputs.service, requestBody: newService(ctx, n.saEmail) }), 'deploy');
+        // A service account this run just created cannot be run as for a while (actAs 403).
+        op = await untilSettled(ctx, { stage: 'deploy', what: 'the new service account', since: accountSince, unsettled: accountUnsettled(n.saEmail) },
+          () => gdata(ctx, () => services.create({ parent: n.parent, serviceId: ctx.inputs.service, requestBody: newService(ctx, n.saEmail) }), 'deploy'));
         createdNow = true;
         await recordUse(ctx, 'deploy', 'service', n.service, 'created');
       } catch (e) {
@@ -251,8 +257,13 @@ export const deployStage: Stage = {
       // One attempt: addMembers/removeMembers retry the whole read-modify-write.
       set: (p) => gonce(() => services.setIamPolicy({ resource: n.service, requestBody: { policy: p as never } }), ctx.signal),
     };
-    const agent = `serviceAccount:${st(ctx).resources.iapAgent ?? n.agent}`;
-    const added = await addMembers(policy, INVOKER, [agent], ctx.signal);
+    const agentEmail = st(ctx).resources.iapAgent ?? n.agent;
+    const agent = `serviceAccount:${agentEmail}`;
+    // An agent this run just generated cannot be named in a policy for a while ("does not exist");
+    // domain-restricted sharing refuses it outright (a coded error with Google's documented fix).
+    const added = await untilSettled(ctx, { stage: 'deploy', what: 'the new IAP service agent', since: agentGeneratedAt, unsettled: agentUnsettled(agentEmail) },
+      () => addMembers(policy, INVOKER, [agent], ctx.signal))
+      .catch((e) => { throw domainRestricted(googleFailure(e), ctx.inputs.project, [agent], `${INVOKER} on ${n.service}`) ?? e; });
     if (added.length) step(`granted ${INVOKER} to the IAP service agent`);
     const publicMembers = membersOf(await policy.get(), INVOKER).filter((m) => PUBLIC.includes(m));
     if (publicMembers.length) {
@@ -265,11 +276,16 @@ export const deployStage: Stage = {
   },
 };
 
-/** The runtime service account of a service iap-auth0 creates: this setup's own, or (with --adopt) one that exists. */
-async function ensureServiceAccount(ctx: CoreContext, claimed: Promise<void>): Promise<void> {
+/**
+ * The runtime service account of a service iap-auth0 creates: this setup's own, or (with --adopt)
+ * one that exists. Returns when this run created it (or found it too new to read), so that the
+ * service create can wait for it to become usable; undefined for an account that was there.
+ */
+async function ensureServiceAccount(ctx: CoreContext, claimed: Promise<void>): Promise<number | undefined> {
   const n = names(ctx);
   const sas = ctx.google.iam.projects.serviceAccounts;
   let sa = await unlessNotFound(() => gdata(ctx, () => sas.get({ name: n.saName }), 'deploy'));
+  let since: number | undefined;
   if (!sa) {
     await claimed;
     const bad = serviceAccountId(n.accountId);
@@ -279,10 +295,11 @@ async function ensureServiceAccount(ctx: CoreContext, claimed: Promise<void>): P
       sa = await gdata(ctx, () => sas.create({ name: `projects/${ctx.inputs.project}`, requestBody: { accountId: n.accountId,
         serviceAccount: { displayName: `${ctx.inputs.service} (iap-auth0)`.slice(0, 100), description: markedDescription({ owner: ctx.inputs.setupId, shared: [] }, saPurpose(ctx), 256) } } }), 'deploy');
       await recordUse(ctx, 'deploy', 'serviceAccount', n.saEmail, 'created');
-      return;
+      return Date.now();
     } catch (e) {
       if (!isConflict(e)) throw e;
-      sa = await gdata(ctx, () => sas.get({ name: n.saName }), 'deploy');
+      // It exists (a retried create that had succeeded, or another run's), maybe too new to read.
+      ({ value: sa, since } = await readAfterConflict(ctx, 'deploy', 'the new service account', () => gdata(ctx, () => sas.get({ name: n.saName }), 'deploy')));
     }
   }
   const d = saDecision(ctx, sa);
@@ -291,6 +308,7 @@ async function ensureServiceAccount(ctx: CoreContext, claimed: Promise<void>): P
     await gdata(ctx, () => sas.patch({ name: n.saName, requestBody: { serviceAccount: { description: markedDescription(d.marker as Marker, purposeOf(sa!.description) || saPurpose(ctx), 256) }, updateMask: 'description' } }), 'deploy');
   }
   await recordUse(ctx, 'deploy', 'serviceAccount', n.saEmail, d.use);
+  return since;
 }
 
 /** The service is there, Ready, with IAP on, at the recorded URL, and this setup's; the IAP agent may invoke it; the public may not. */

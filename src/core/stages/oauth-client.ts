@@ -9,6 +9,7 @@
 import { IAP_REDIRECT_URI } from '../../lib/ids.js';
 import { gdata, planRead } from '../google-call.js';
 import { isConflict, unlessNotFound } from '../google-errors.js';
+import { notFoundYet, readAfterConflict, untilSettled } from '../settle.js';
 import { refusal } from '../coded-error.js';
 import { adoptedNote, decideFate, decideUse, markedDescription, parseDescription, purposeOf, sameMarker, type Fate, type UseDecision } from '../ownership.js';
 import { fieldOf, recordedAs, recordUse } from '../records.js';
@@ -73,6 +74,9 @@ export const oauthClientStage: Stage = {
     const me = ctx.inputs.setupId;
 
     let client = await unlessNotFound(() => gdata(ctx, () => oc.get({ name: n.client }), 'oauth-client'));
+    // When this run created the client: Google answers 404 for it for a few seconds after.
+    let clientSince: number | undefined;
+    const newClient = (since: number | undefined) => ({ stage: 'oauth-client' as const, what: 'the new OAuth client', since, unsettled: notFoundYet });
     if (!client) {
       await ctx.claim().catch((e) => { throw new DependencyFailed('oauth-client', 'workforce-pool', e); });
       step(`creating OAuth client ${ctx.inputs.oauthClient}`);
@@ -82,11 +86,13 @@ export const oauthClientStage: Stage = {
           allowedScopes: ['https://www.googleapis.com/auth/cloud-platform'], allowedRedirectUris: [PLACEHOLDER],
           displayName: 'iap-auth0', description: markedDescription({ owner: me, shared: [] }, purpose(ctx), 256),
         } }), 'oauth-client');
+        clientSince = Date.now();
         await recordUse(ctx, 'oauth-client', 'oauthClient', n.client, 'created');
       } catch (e) {
         // A retried create that had already succeeded, or another run's: read it by its id.
         if (!isConflict(e)) throw e;
-        client = await gdata(ctx, () => oc.get({ name: n.client }), 'oauth-client');
+        const read = () => gdata(ctx, () => oc.get({ name: n.client }), 'oauth-client');
+        ({ value: client, since: clientSince } = await readAfterConflict(ctx, 'oauth-client', 'the new OAuth client', read));
       }
     }
     const d = clientDecision(ctx, client);
@@ -118,18 +124,21 @@ export const oauthClientStage: Stage = {
       mask.push('description');
       body.description = markedDescription(d.marker, purposeOf(client.description) || purpose(ctx), 256);
     }
-    if (mask.length) await gdata(ctx, () => oc.patch({ name: n.client, updateMask: mask.join(','), requestBody: body }), 'oauth-client');
+    const patch = () => gdata(ctx, () => oc.patch({ name: n.client, updateMask: mask.join(','), requestBody: body }), 'oauth-client');
+    if (mask.length) await untilSettled(ctx, newClient(clientSince), patch);
 
     let cred = await unlessNotFound(() => gdata(ctx, () => oc.credentials.get({ name: n.credential }), 'oauth-client'));
     let credUse: 'created' | 'adopted' = use === 'created' || recordedAs(st(ctx), 'credential', n.credential) === 'created' ? 'created' : 'adopted';
     if (!cred) {
       step('creating the client credential');
       try {
-        cred = await gdata(ctx, () => oc.credentials.create({ parent: n.client, oauthClientCredentialId: CREDENTIAL_ID, requestBody: { displayName: `iap-auth0 ${me}`.trim() } }), 'oauth-client');
+        cred = await untilSettled(ctx, newClient(clientSince),
+          () => gdata(ctx, () => oc.credentials.create({ parent: n.client, oauthClientCredentialId: CREDENTIAL_ID, requestBody: { displayName: `iap-auth0 ${me}`.trim() } }), 'oauth-client'));
         credUse = 'created';
       } catch (e) {
         if (!isConflict(e)) throw e;
-        cred = await gdata(ctx, () => oc.credentials.get({ name: n.credential }), 'oauth-client');
+        const read = () => gdata(ctx, () => oc.credentials.get({ name: n.credential }), 'oauth-client');
+        ({ value: cred } = await readAfterConflict(ctx, 'oauth-client', 'the new OAuth client credential', read));
       }
     } else if (cred.disabled) {
       step('re-enabling the client credential');

@@ -11,7 +11,9 @@
 // for those two, to black-hole an API entirely.
 // Example: `all=0.3`, `iam=0.5:503,auth0=0.2:429`, `all=0.2:lost`, `all=0.3:reset`, `run=1:hang`.
 
-export const FAULT_APIS = ['serviceusage', 'cloudresourcemanager', 'iam', 'run', 'iap', 'auth0'] as const;
+export const FAULT_APIS = ['serviceusage', 'cloudresourcemanager', 'iam', 'run', 'iap', 'auth0',
+  'orgpolicy', // the Org Policy API v2 (src/sandbox/google/orgpolicy.ts); iap-auth0 itself never calls it
+] as const;
 export type ApiName = (typeof FAULT_APIS)[number];
 
 export type FaultKind = 429 | 503 | 'lost' | 'reset' | 'hang';

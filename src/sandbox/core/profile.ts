@@ -7,6 +7,13 @@ export type OperationKind =
   | 'poolCreate' | 'poolUpdate' | 'poolDelete' | 'poolUndelete'
   | 'providerCreate' | 'providerUpdate' | 'providerDelete' | 'providerUndelete';
 
+/**
+ * Resources Google makes visible everywhere only some time after their create answered
+ * (eventual consistency, docs/SANDBOX.md "Eventual consistency after a create").
+ */
+export type ConsistencyKind = 'serviceAccount' | 'oauthClient' | 'serviceAgent';
+export const CONSISTENCY_KINDS: readonly ConsistencyKind[] = ['serviceAccount', 'oauthClient', 'serviceAgent'];
+
 export interface Profile {
   name: 'fast' | 'realistic';
   /** Added to every API answer, per API family, in milliseconds. */
@@ -17,6 +24,12 @@ export interface Profile {
   iamPropagationMs: number;
   /** An API keeps answering SERVICE_DISABLED this long after it was enabled. */
   enablePropagationMs: number;
+  /**
+   * How long a new resource of each kind stays unusable after its create (sandbox clock): a new
+   * service account cannot be run as nor read, a new OAuth client or credential reads 404, a newly
+   * generated service agent cannot be named in a policy. 0 = usable at once.
+   */
+  consistencyMs: Record<ConsistencyKind, number>;
 }
 
 export const PROFILES: Record<Profile['name'], Profile> = {
@@ -30,6 +43,8 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     },
     iamPropagationMs: 60,
     enablePropagationMs: 0,
+    // Off: tests turn the windows on with startSandbox({ consistencyMs }) or --consistency-delay.
+    consistencyMs: { serviceAccount: 0, oauthClient: 0, serviceAgent: 0 },
   },
   realistic: {
     name: 'realistic',
@@ -41,6 +56,9 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     },
     iamPropagationMs: 6000,
     enablePropagationMs: 1000,
+    // Google's "wait 60 s" for a new service account, Terraform's 5 s sleep after an OAuth client or
+    // credential create, and (assumption) 60 s for a new service agent, each scaled down 20x.
+    consistencyMs: { serviceAccount: 3000, oauthClient: 250, serviceAgent: 3000 },
   },
 };
 
@@ -48,4 +66,10 @@ export function profileByName(name: string): Profile {
   const p = PROFILES[name as Profile['name']];
   if (!p) throw new Error(`unknown profile "${name}": use fast or realistic`);
   return p;
+}
+
+/** A profile with every consistency window set to `ms`, or with the given windows replaced. */
+export function withConsistency(p: Profile, ms: number | Partial<Record<ConsistencyKind, number>>): Profile {
+  const windows = typeof ms === 'number' ? Object.fromEntries(CONSISTENCY_KINDS.map((k) => [k, ms])) : ms;
+  return { ...p, consistencyMs: { ...p.consistencyMs, ...windows } };
 }

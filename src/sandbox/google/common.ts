@@ -3,6 +3,7 @@
 import { GoogleError, errorInfo, invalid } from '../core/errors.js';
 import type { ApiRequest } from '../core/http.js';
 import type { Project, World } from '../world.js';
+import { accountSettling, agentSettling } from './consistency.js';
 
 const TITLES: Record<string, string> = {
   'iam.googleapis.com': 'Identity and Access Management (IAM) API',
@@ -10,6 +11,7 @@ const TITLES: Record<string, string> = {
   'iap.googleapis.com': 'Cloud Identity-Aware Proxy API',
   'cloudresourcemanager.googleapis.com': 'Cloud Resource Manager API',
   'serviceusage.googleapis.com': 'Service Usage API',
+  'orgpolicy.googleapis.com': 'Organization Policy API',
 };
 
 /** Resolves a project id or number; unknown projects answer 403 as Google does (gcp-api.md 1.6). */
@@ -93,7 +95,10 @@ export function copyPath(target: Record<string, any>, source: Record<string, any
  * generated runs into.
  */
 export function requireMembersExist(world: World, bindings: { members?: string[] }[] | undefined): void {
-  const known = new Set<string>([...world.serviceAccounts.keys(), ...[...world.serviceIdentities.values()].map((s) => s.email)]);
+  // An account or agent still settling after its create is not known yet (docs/SANDBOX.md
+  // "Eventual consistency after a create"): the "does not exist" 400 a fresh IAP agent gets.
+  const known = new Set<string>([...world.serviceAccounts.keys(), ...[...world.serviceIdentities.values()].map((s) => s.email)]
+    .filter((email) => !accountSettling(world, email) && !agentSettling(world, email)));
   for (const b of bindings ?? []) {
     for (const m of b.members ?? []) {
       const email = /^serviceAccount:(.+)$/.exec(m)?.[1];

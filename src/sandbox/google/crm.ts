@@ -3,6 +3,7 @@
 import { GoogleError, errorInfo } from '../core/errors.js';
 import { Router, requirePermission, type ApiRequest } from '../core/http.js';
 import { projectOr403, requireMembersExist } from './common.js';
+import { DRS_TEXT, requirePermittedMembers } from './org-policies.js';
 import type { Project, World } from '../world.js';
 
 export function crmRouter(world: World): Router {
@@ -42,7 +43,7 @@ export function crmRouter(world: World): Router {
       throw new GoogleError('PERMISSION_DENIED', `Permission 'resourcemanager.organizations.get' denied on resource '//cloudresourcemanager.googleapis.com/organizations/${req.params.o}' (or it may not exist).`,
         [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission: 'resourcemanager.organizations.get' })]);
     }
-    return { json: { name: `organizations/${world.organization.id}`, displayName: world.organization.displayName, state: 'ACTIVE', directoryCustomerId: 'C0sandbox', createTime: world.mainProject.createTime } };
+    return { json: { name: `organizations/${world.organization.id}`, displayName: world.organization.displayName, state: 'ACTIVE', directoryCustomerId: world.organization.directoryCustomerId, createTime: world.mainProject.createTime } };
   });
 
   // Project IAM: POST for both get and set (unlike Cloud Run); allUsers is refused on projects.
@@ -58,6 +59,7 @@ export function crmRouter(world: World): Router {
       requirePermission(req, 'resourcemanager.projects.setIamPolicy', `projects/${p.projectId}`);
       const policy = req.body?.policy ?? {};
       requireMembersExist(world, policy.bindings);
+      requirePermittedMembers(world, `projects/${p.projectNumber}`, world.policies.get(key(p)), policy.bindings, DRS_TEXT.crm);
       return { json: world.policies.set(key(p), policy, { rejectPublic: true }) };
     });
   }

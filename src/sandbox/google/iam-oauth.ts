@@ -8,6 +8,7 @@ import { Router, requirePermission, type ApiRequest } from '../core/http.js';
 import { oauthClientId as oauthClientIdRule, oauthCredentialId } from '../../lib/ids.js';
 import { page, projectOr403, requireEnabled, requiredMask } from './common.js';
 import { markActive, markDeleted, purgeExpired, softDeleteView } from './iam-soft-delete.js';
+import { settling } from './consistency.js';
 import type { OauthClient, OauthCredential, Project, World } from '../world.js';
 
 const BASE = '/v1/projects/(?<p>[^/]+)/locations/(?<loc>[^/]+)/oauthClients';
@@ -38,7 +39,10 @@ export function addOauthRoutes(r: Router, world: World): void {
   const getClient = (req: ApiRequest, p: Project): OauthClient => {
     purge();
     const c = world.oauthClients.get(`${p.projectNumber}/${req.params.id}`);
-    if (!c) throw notFound('Requested entity was not found.', `projects/${req.params.p}/locations/global/oauthClients/${req.params.id}`);
+    // A new client answers 404 to every call that names it until it has settled (Terraform sleeps
+    // 5 s after each create for this; docs/SANDBOX.md "Eventual consistency after a create").
+    const name = `projects/${req.params.p}/locations/global/oauthClients/${req.params.id}`;
+    if (!c || settling(world, 'oauthClient', c.createdAt)) throw notFound('Requested entity was not found.', name);
     return c;
   };
   const checkClient = (b: any, fields: string[]) => {
@@ -129,7 +133,7 @@ export function addOauthRoutes(r: Router, world: World): void {
   };
   const getCred = (req: ApiRequest, c: OauthClient) => {
     const k = world.credentials.get(`${c.projectNumber}/${c.oauthClientId}/${req.params.cred}`);
-    if (!k) throw notFound('Requested entity was not found.', `${clientName(c)}/credentials/${req.params.cred}`);
+    if (!k || settling(world, 'oauthClient', k.createdAt)) throw notFound('Requested entity was not found.', `${clientName(c)}/credentials/${req.params.cred}`);
     return k;
   };
   r.post(new RegExp(`^${BASE}/(?<id>[^/:]+)/credentials$`), (req) => {

@@ -5,6 +5,7 @@ import { GoogleError, errorInfo, invalid, notFound, resourceInfo } from '../core
 import { Router, requirePermission, type ApiRequest } from '../core/http.js';
 import { serviceAccountId } from '../../lib/ids.js';
 import { projectOr403, requireEnabled } from './common.js';
+import { accountSettling } from './consistency.js';
 import type { ServiceAccount, World } from '../world.js';
 
 /**
@@ -65,19 +66,21 @@ export function addServiceAccountRoutes(r: Router, world: World): void {
     requireEnabled(world, p, 'iam.googleapis.com');
     return p;
   };
+  /** What a request for an account that does not exist gets: 404, or 403 through `projects/-`. */
+  const missing = (req: ApiRequest): GoogleError => {
+    if (req.params.p === '-') {
+      const permission = req.method === 'DELETE' ? 'iam.serviceAccounts.delete' : req.method === 'PATCH' ? 'iam.serviceAccounts.update' : 'iam.serviceAccounts.get';
+      return new GoogleError('PERMISSION_DENIED', `Permission '${permission}' denied on resource (or it may not exist).`,
+        [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission })]);
+    }
+    return notFound(`Unknown service account`, `projects/${req.params.p}/serviceAccounts/${req.params.sa}`);
+  };
   const find = (req: ApiRequest): ServiceAccount => {
     const ref = req.params.sa;
     const wildcard = req.params.p === '-';
     const p = wildcard ? undefined : project(req);
     const sa = [...world.serviceAccounts.values()].find((s) => (s.email === ref || s.uniqueId === ref) && (!p || s.projectId === p.projectId));
-    if (!sa) {
-      if (wildcard) {
-        const permission = req.method === 'DELETE' ? 'iam.serviceAccounts.delete' : req.method === 'PATCH' ? 'iam.serviceAccounts.update' : 'iam.serviceAccounts.get';
-        throw new GoogleError('PERMISSION_DENIED', `Permission '${permission}' denied on resource (or it may not exist).`,
-          [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission })]);
-      }
-      throw notFound(`Unknown service account`, `projects/${req.params.p}/serviceAccounts/${ref}`);
-    }
+    if (!sa) throw missing(req);
     // With projects/- the account's own project is the consumer whose IAM API must be on.
     if (wildcard) requireEnabled(world, world.project(sa.projectId)!, 'iam.googleapis.com');
     return sa;
@@ -109,7 +112,13 @@ export function addServiceAccountRoutes(r: Router, world: World): void {
     const accounts = [...world.serviceAccounts.values()].filter((s) => s.projectId === p.projectId).map(view);
     return { json: accounts.length ? { accounts } : {} };
   });
-  r.get(/^\/v1\/projects\/(?<p>[^/]+)\/serviceAccounts\/(?<sa>[^/:]+)$/, (req) => ({ json: view(find(req)) }));
+  r.get(/^\/v1\/projects\/(?<p>[^/]+)\/serviceAccounts\/(?<sa>[^/:]+)$/, (req) => {
+    const sa = find(req);
+    // A new account reads as missing until it has settled: why Terraform polls for three good
+    // reads after a create (docs/SANDBOX.md "Eventual consistency after a create").
+    if (accountSettling(world, sa.email)) throw missing(req);
+    return { json: view(sa) };
+  });
   // projects.serviceAccounts.patch: PATCH /v1/{serviceAccount.name} with body
   // {"serviceAccount": {...}, "updateMask": "displayName,description"}.
   r.patch(/^\/v1\/projects\/(?<p>[^/]+)\/serviceAccounts\/(?<sa>[^/:]+)$/, (req) => {

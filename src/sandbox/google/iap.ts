@@ -8,6 +8,7 @@ import { requireMembersExist, updateMask } from './common.js';
 import { iapResource } from './iap-resources.js';
 import { applySettingsUpdate, settingsView } from './iap-settings.js';
 import { checkPolicyVersion, grantedPermissions, maskedPolicy } from './iap-iam.js';
+import { DRS_TEXT, requirePermittedMembers } from './org-policies.js';
 import type { World } from '../world.js';
 
 export { effectiveIapSettings, type EffectiveIapSettings } from './iap-settings.js';
@@ -38,6 +39,9 @@ export function iapRouter(world: World): Router {
     const key = `iap:${res.name}`;
     const policy = maskedPolicy(world.policies.get(key), req.body);
     requireMembersExist(world, policy.bindings);
+    // Assumption: IAP answers domain-restricted sharing with Cloud Run's text (no IAP capture found).
+    const node = res.project ? `projects/${res.project.projectNumber}` : res.name;
+    requirePermittedMembers(world, node, world.policies.get(key), policy.bindings, DRS_TEXT.run);
     return { json: world.policies.set(key, policy) };
   });
 

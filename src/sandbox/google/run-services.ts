@@ -6,6 +6,7 @@ import { GoogleError, errorInfo, invalid, badRequest } from '../core/errors.js';
 import type { ApiRequest } from '../core/http.js';
 import { runServiceId, region as regionRule } from '../../lib/ids.js';
 import type { Project, RunService, World } from '../world.js';
+import { accountSettling } from './consistency.js';
 
 export type Json = Record<string, any>;
 
@@ -170,7 +171,9 @@ export function validateSpec(world: World, req: ApiRequest, project: Project, se
   }
   const sa: string = t.serviceAccount ?? defaultServiceAccount(project.projectNumber);
   // The compute default account exists in every real project; any other must be a known account.
-  const known = sa === defaultServiceAccount(project.projectNumber) || world.serviceAccounts.has(sa);
+  // A new account cannot be run as until it has settled; Cloud Run then answers exactly as for a
+  // missing one (docs/SANDBOX.md "Eventual consistency after a create").
+  const known = sa === defaultServiceAccount(project.projectNumber) || (world.serviceAccounts.has(sa) && !accountSettling(world, sa));
   if (!known || req.principal?.deniedPermissions.has('iam.serviceaccounts.actAs') || req.principal?.deniedPermissions.has('iam.serviceAccounts.actAs')) {
     throw new GoogleError('PERMISSION_DENIED', `Permission 'iam.serviceaccounts.actAs' denied on service account ${sa} (or it may not exist).`,
       [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission: 'iam.serviceaccounts.actAs', resource: `projects/-/serviceAccounts/${sa}` }), badRequest('service.template.service_account', `${sa} cannot be used`)]);

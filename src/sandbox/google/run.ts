@@ -7,6 +7,7 @@ import { GoogleError, alreadyExists, failedPrecondition, invalid } from '../core
 import { Router, requirePermission, type ApiRequest, type ApiResult } from '../core/http.js';
 import { copyPath, page, projectOr403, requireEnabled, requireMembersExist, updateMask } from './common.js';
 import { addOperationRoutes } from './run-operations.js';
+import { DRS_TEXT, requirePermittedMembers } from './org-policies.js';
 import { checkPolicyVersion, grantedPermissions, maskedPolicy } from './iap-iam.js';
 import {
   SERVICE_TYPE, SPEC_FIELDS, checkIds, deterministicUrl, markReady, markReconciling, newEtag, notFoundService, operationName,
@@ -252,7 +253,8 @@ export function runRouter(world: World): Router {
     const key = policyKey(p.projectNumber, req.params.region, req.params.service);
     const policy = maskedPolicy(world.policies.get(key), req.body);
     requireMembersExist(world, policy.bindings);
-    // allUsers is allowed here: that is exactly the public-invoker pitfall (gcp-api.md 12.5).
+    requirePermittedMembers(world, `projects/${p.projectNumber}`, world.policies.get(key), policy.bindings, DRS_TEXT.run);
+    // allUsers is allowed here (unless domain-restricted sharing refuses it, above): that is exactly the public-invoker pitfall (gcp-api.md 12.5).
     return { json: world.policies.set(key, policy) };
   });
 

@@ -14,6 +14,7 @@ const KNOWN: Record<string, string> = {
   'sts.googleapis.com': 'Security Token Service API', 'cloudresourcemanager.googleapis.com': 'Cloud Resource Manager API',
   'serviceusage.googleapis.com': 'Service Usage API', 'artifactregistry.googleapis.com': 'Artifact Registry API',
   'compute.googleapis.com': 'Compute Engine API', 'logging.googleapis.com': 'Cloud Logging API', 'monitoring.googleapis.com': 'Cloud Monitoring API',
+  'orgpolicy.googleapis.com': 'Organization Policy API',
 };
 /**
  * Service-agent domains. Most are gcp-sa-<short>.iam.gserviceaccount.com (IAP: gcp-sa-iap); Cloud
@@ -126,6 +127,8 @@ export function serviceUsageRouter(world: World): Router {
       name: `operations/finsi.${randomUUID()}`, api: 'serviceusage', durationMs: world.profile.operationMs.serviceIdentity,
       complete: () => {
         const id = identity();
+        // The first generation starts the agent's consistency window; later ones change nothing.
+        if (!world.serviceIdentities.has(key)) world.serviceIdentityTimes.set(key, world.clock.now());
         world.serviceIdentities.set(key, id); // idempotent: the same agent every time
         return { response: { '@type': 'type.googleapis.com/google.api.serviceusage.v1beta1.ServiceIdentity', ...id } };
       },
