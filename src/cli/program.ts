@@ -82,6 +82,8 @@ export function buildProgram(): Command {
     .option('--faults <spec>', 'answer a share of API calls with 429/503, e.g. all=0.3 or iam=0.5:503,auth0=0.2:429')
     .option('--seed <n>', 'seed for fault injection and generated values', integer, 1)
     .option('--propagation <duration>', 'how long IAM and IAP changes take to reach the sign-in path (default: the profile\'s, 60ms fast, 6s realistic)', duration)
+    .option('--signin-hops <kind>', 'what Google\'s workforce sign-in does after /authorize (unknown live): direct to Auth0, signin-path (a /signin/PROVIDER hop first) or chooser (a provider chooser page first)', choice(['direct', 'signin-path', 'chooser']), 'direct')
+    .option('--iap-service-settings <mode>', 'whether workforce IAP settings on a service take effect (unknown live): applied, or ignored (only project-level settings work)', choice(['applied', 'ignored']), 'applied')
     .action(async (opts) => (await import('./commands/sandbox.js')).sandboxCommand(opts));
 
   return program;

@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { World } from './world.js';
+import { World, emulationFrom, type Emulation } from './world.js';
 import { googleApiHandler, listen, type Listener } from './core/http.js';
 import { parseFaultSpec } from './core/faults.js';
 import { profileByName } from './core/profile.js';
@@ -30,6 +30,10 @@ export interface SandboxOptions {
   caDir?: string;
   /** Overrides the profile's IAM/IAP propagation delay (to rehearse `verify --wait`). */
   propagationMs?: number;
+  /** What the workforce sign-in does after /authorize (default direct); see World.emulation. */
+  signinHops?: Emulation['signinHops'];
+  /** Whether workforce IAP settings on a service take effect (default applied); see World.emulation. */
+  iapServiceSettings?: Emulation['iapServiceSettings'];
 }
 
 export interface Sandbox {
@@ -53,10 +57,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const base = profileByName(opts.profile ?? 'fast');
   const profile = opts.propagationMs === undefined ? base : { ...base, iamPropagationMs: opts.propagationMs };
   const faults = parseFaultSpec(opts.faults);
+  const emulation = emulationFrom({ signinHops: opts.signinHops, iapServiceSettings: opts.iapServiceSettings });
   const seed = opts.seed ?? 1;
   const ownDir = !opts.dir;
   const dir = opts.dir ?? await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-sandbox-'));
-  const world = new World({ seed, profile, faults });
+  const world = new World({ seed, profile, faults, emulation });
   const listeners: Listener[] = [];
   const closers: (() => Promise<void>)[] = [];
   try {
