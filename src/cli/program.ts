@@ -49,6 +49,7 @@ export function buildProgram(): Command {
     .option('--wait [duration]', 'keep re-checking what may still be propagating, up to DURATION (default 10m when given without a value)', duration)
     .option('--json', 'print one JSON document on stdout')
     .option('--state <path>', 'state file (default .iap-auth0/state.json)')
+    .option('--report <file>', 'also write a JSON trace of the checks and of every sign-in hop (names only, no values or secrets; mode 0600) to attach to a bug report; replaces an earlier report, never another file')
     .action(async (opts) => (await import('./commands/verify.js')).verifyCommand(opts));
 
   program.command('destroy')
