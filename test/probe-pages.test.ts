@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { entryVerdict, signinVerdict, auth0Verdict, loginPageVerdict, type HopAnswer, type Verdict } from '../src/core/verify/probe-pages.js';
-import { cloudRunForbidden, cloudRunNotFound, iapNotProvisioned, oauthErrorPage, signinErrorPage, iapMisconfigured } from '../src/sandbox/frontdoor/pages.js';
+import { cloudRunForbidden, cloudRunNotFound, iapNotProvisioned, oauthErrorPage, signinErrorPage, iapMisconfigured, providerChooserPage } from '../src/sandbox/frontdoor/pages.js';
+import { scrub } from '../src/core/verify/report.js';
 import type { ApiResult } from '../src/sandbox/core/http.js';
 
 const SVC = 'https://hello-abc.a.run.app/';
@@ -74,4 +75,37 @@ test('hops 3 and 4, Auth0', () => {
   assert.match(end(auth0Verdict(to(`${auth0Expect.callback}?error=unauthorized_client&error_description=Grant+type+not+allowed`, false), base, auth0Expect)).detail, /unauthorized_client: Grant type not allowed/);
   assert.equal(loginPageVerdict({ status: 200, iapGenerated: false, text: '<form method="post"><input name="password"></form>' }).status, 'ok');
   assert.equal(loginPageVerdict({ status: 500, iapGenerated: false, text: 'oops' }).status, 'failed');
+});
+
+test('a provider chooser (the sandbox\'s own page): ours is picked by its link, or typed into the form; without it, what it offered', () => {
+  const ours = 'locations/global/workforcePools/p/providers/auth0';
+  const okta = 'locations/global/workforcePools/p/providers/okta';
+  const expect = { ...auth0Expect, signinOrigin: SIGNIN, provider: ours, providerNamed: ours };
+  const link = (p: string) => `${SIGNIN}/signin/${p}?continueUrl=${encodeURIComponent(`${SIGNIN}/authorize?client_id=cid-1&state=s`)}`;
+  const base = `${SIGNIN}/authorize?client_id=cid-1`;
+  const both = signinVerdict(page(providerChooserPage([{ name: okta, displayName: 'Okta', href: link(okta) }, { name: ours, displayName: 'Auth0', href: link(ours) }])), base, expect);
+  assert.equal(both.kind, 'provider-chooser');
+  assert.equal(String((both as { next: URL }).next), link(ours));
+  // Without a pool the sandbox asks for the provider name: the form is filled with ours.
+  const form = signinVerdict(page(providerChooserPage([], { action: '/signin', continueUrl: `${SIGNIN}/authorize?x=1` })), base, expect) as { next: URL; method?: string };
+  assert.equal(form.next.origin + form.next.pathname, `${SIGNIN}/signin`);
+  assert.equal(form.next.searchParams.get('provider'), ours);
+  assert.equal(form.next.searchParams.get('continueUrl'), `${SIGNIN}/authorize?x=1`);
+  assert.equal(form.method, undefined, 'a GET form');
+  const only = end(signinVerdict(page(providerChooserPage([{ name: okta, href: link(okta) }])), base, expect));
+  assert.equal(only.status, 'failed');
+  assert.equal(only.detail, `Google's workforce sign-in showed a provider chooser offering ${okta}, not ${ours}`);
+  const none = end(signinVerdict(page(providerChooserPage([{ name: okta, href: link(okta) }])), base, { ...expect, providerNamed: null }));
+  assert.match(none.hint!, /its request named no provider_name/);
+  // A same-origin redirect is followed; one naming another provider is not.
+  assert.ok('next' in signinVerdict(to(link(ours), false), base, expect));
+  assert.match(end(signinVerdict(to(link(okta), false), base, expect)).detail, /hands off to provider .*okta, not .*auth0/);
+});
+
+test('the report scrub: no sign-in value survives, names stay', () => {
+  const text = JSON.stringify({ detail: 'went to https://x/cb?code=4/abc-DEF&state=xyz123 then nonce=n0nce and continueUrl=https%3A%2F%2Fy', query: ['code', 'state'] });
+  const out = scrub(text);
+  for (const v of ['4/abc-DEF', 'xyz123', 'n0nce', 'https%3A%2F%2Fy']) assert.ok(!out.includes(v), v);
+  assert.match(out, /code=\[redacted\]&state=\[redacted\]/);
+  assert.deepEqual(JSON.parse(out).query, ['code', 'state']);
 });

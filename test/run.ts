@@ -17,8 +17,17 @@ function find(dir: string): string[] {
     return statSync(p).isDirectory() ? find(p) : n.endsWith('.test.js') ? [p] : [];
   });
 }
-const filter = process.argv.slice(2);
-const files = find(here).filter((f) => filter.length === 0 || filter.some((x) => f.includes(x))).sort();
+// test/live/ runs against a real project and tenant: only with --live (npm run test:live), never in npm test.
+const args = process.argv.slice(2);
+const live = args.includes('--live');
+const filter = args.filter((a) => a !== '--live');
+const liveDir = path.join(here, 'live') + path.sep;
+const files = find(here).filter((f) => f.startsWith(liveDir) === live)
+  .filter((f) => filter.length === 0 || filter.some((x) => f.includes(x))).sort();
+if (!files.length) {
+  process.stderr.write(`no test file matches ${filter.join(', ')}${live ? ' under test/live/' : ' (test/live/ runs only with --live: npm run test:live)'}\n`);
+  process.exit(1);
+}
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
   stdio: 'inherit',
   env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(caDir, 'sandbox-ca.pem'), IAP_AUTH0_TEST_CA_DIR: caDir },

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useSandbox } from './helpers/sandbox.js';
-import { SigninWorld } from './helpers/signin-world.js';
+import { useSandbox, control } from './helpers/sandbox.js';
+import { SigninWorld, POOL, PROVIDER } from './helpers/signin-world.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const MISSING = `Chromium is missing: ${CHROMIUM} does not exist. .ci/run installs it (npm run test:setup, i.e. scripts/install-test-tools.sh); `
@@ -59,6 +59,33 @@ test('chromium: open the service, sign in at Auth0, land on the app page', async
     // A second visit goes straight to the app on the session cookie.
     const again = await page.goto(`${w.uri('hello')}/`);
     assert.equal(again?.status(), 200);
+    await context.close();
+
+    // The hops Google's workforce sign-in may add before the IdP (not on record; the sandbox plays
+    // them): a /signin/{provider} redirect, and a provider chooser a person clicks through.
+    for (const hops of ['signin-path', 'chooser'] as const) {
+      await control(sb, '/emulation', { signinHops: hops });
+      const ctx = await browser.newContext({ ignoreHTTPSErrors: true });
+      const p = await ctx.newPage();
+      const seen: string[] = [];
+      p.on('request', (r) => { if (r.isNavigationRequest()) seen.push(new URL(r.url()).pathname); });
+      await p.goto(`${w.uri('hello')}/welcome`);
+      if (hops === 'chooser') {
+        const link = p.locator(`a[href*="/signin/locations/global/workforcePools/${POOL}/providers/${PROVIDER}"]`);
+        await link.waitFor({ timeout: 15_000 });
+        await link.click();
+      }
+      await p.waitForSelector('input[name="username"]', { timeout: 15_000 });
+      await p.fill('input[name="username"]', sb.env.IAP_AUTH0_TEST_USER_EMAIL);
+      await p.fill('input[name="password"]', sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
+      await Promise.all([p.waitForURL(`${w.uri('hello')}/welcome`, { timeout: 15_000 }), p.click('button[type="submit"]')]);
+      await p.waitForSelector('#verified-email');
+      assert.equal(await p.textContent('#verified-email'), sb.env.IAP_AUTH0_TEST_USER_EMAIL, hops);
+      assert.ok(seen.includes(`/signin/locations/global/workforcePools/${POOL}/providers/${PROVIDER}`), `${hops}: ${seen.join(' → ')}`);
+      // Workforce /authorize, Auth0's /authorize, then workforce /authorize again with the session.
+      assert.equal(seen.filter((x) => x === '/authorize').length, 3, `${hops}: ${seen.join(' → ')}`);
+      await ctx.close();
+    }
   } finally {
     await browser.close();
   }

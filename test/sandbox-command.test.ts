@@ -70,3 +70,26 @@ test('bad flags exit 2 with the flag named and start nothing', async () => {
     assert.equal(out, '');
   }
 });
+
+test('--signin-hops and --iap-service-settings choose what the sandbox plays where the record is silent', async () => {
+  const a = await startCli(['--signin-hops', 'chooser', '--iap-service-settings', 'ignored']);
+  try {
+    const world = await (await fetch(`${a.env.IAP_AUTH0_SANDBOX_URL}/world`)).json() as { emulation: unknown };
+    assert.deepEqual(world.emulation, { signinHops: 'chooser', iapServiceSettings: 'ignored' });
+    // And at run time, through the control endpoint; a value it does not know is refused.
+    const set = await fetch(`${a.env.IAP_AUTH0_SANDBOX_URL}/emulation`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signinHops: 'signin-path' }) });
+    assert.deepEqual(((await set.json()) as { emulation: unknown }).emulation, { signinHops: 'signin-path', iapServiceSettings: 'ignored' });
+    const bad = await fetch(`${a.env.IAP_AUTH0_SANDBOX_URL}/emulation`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ signinHops: 'sideways' }) });
+    assert.equal(bad.status, 400);
+  } finally {
+    const ea = exitCode(a.child);
+    a.child.kill('SIGTERM');
+    assert.equal(await ea, 0);
+  }
+  const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
+  const refused = spawn(process.execPath, ['--', bin, 'sandbox', '--signin-hops', 'sideways'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  refused.stderr!.on('data', (d) => (err += d));
+  assert.equal(await exitCode(refused), 2);
+  assert.match(err, /argument 'sideways' is invalid\. use one of: direct, signin-path, chooser/);
+});

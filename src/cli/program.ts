@@ -49,6 +49,7 @@ export function buildProgram(): Command {
     .option('--wait [duration]', 'keep re-checking what may still be propagating, up to DURATION (default 10m when given without a value)', duration)
     .option('--json', 'print one JSON document on stdout')
     .option('--state <path>', 'state file (default .iap-auth0/state.json)')
+    .option('--report <file>', 'also write a JSON trace of the checks and of every sign-in hop (names only, no values or secrets; mode 0600) to attach to a bug report; replaces an earlier report, never another file')
     .action(async (opts) => (await import('./commands/verify.js')).verifyCommand(opts));
 
   program.command('destroy')
@@ -84,6 +85,8 @@ export function buildProgram(): Command {
     .option('--propagation <duration>', 'how long IAM and IAP changes take to reach the sign-in path (default: the profile\'s, 60ms fast, 6s realistic)', duration)
     .option('--consistency-delay <duration>', 'how long a new service account, OAuth client or credential, or IAP service agent stays unusable after its create (default: the profile\'s, none fast, 250ms to 3s realistic)', duration)
     .option('--org-policy <constraint>', 'the organization enforces this policy: iam.allowedPolicyMemberDomains (domain-restricted sharing, on by default in organizations created since May 2024)', choice(['iam.allowedPolicyMemberDomains']))
+    .option('--signin-hops <kind>', 'what Google\'s workforce sign-in does after /authorize (unknown live): direct to Auth0, signin-path (a /signin/PROVIDER hop first) or chooser (a provider chooser page first)', choice(['direct', 'signin-path', 'chooser']), 'direct')
+    .option('--iap-service-settings <mode>', 'whether workforce IAP settings on a service take effect (unknown live): applied, or ignored (only project-level settings work)', choice(['applied', 'ignored']), 'applied')
     .action(async (opts) => (await import('./commands/sandbox.js')).sandboxCommand(opts));
 
   return program;

@@ -46,7 +46,9 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
   });
   let recorded: State | undefined;
   try { recorded = await readState(statePath); } catch (e) { throw asUsageError(e); }
-  const inputs = await resolveInputs({ flags: o.flags, env: o.env, recorded: recorded?.inputs, interactive: o.interactive, prompt: o.prompt });
+  // --scope only decides where the IAP settings and access grants go: it may change once neither is in place.
+  const scopeFree = (['iap-settings', 'access'] as const).every((id) => ['pending', 'destroyed', undefined].includes(recorded?.stages[id]?.status));
+  const inputs = await resolveInputs({ flags: o.flags, env: o.env, recorded: recorded?.inputs, interactive: o.interactive, prompt: o.prompt, scopeFree });
   let organizationFlag: string | undefined;
   if (o.flags.organization !== undefined) {
     const r = organizationSchema.safeParse(o.flags.organization);

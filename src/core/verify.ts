@@ -6,7 +6,9 @@ import { STAGES, type StageId } from '../state/schema.js';
 import { ALL_STAGES } from './stages/index.js';
 import { callbackUrl } from './stages/auth0-app.js';
 import { whoHasAccess, type AccessEntry } from './stages/access.js';
-import { probeSignin } from './verify/signin-probe.js';
+import { probeSignin, type ProbeHop } from './verify/signin-probe.js';
+import { PAST_WINDOW } from './verify/probe-pages.js';
+import { iapSettingsResource } from './stages/iap-settings.js';
 import { readRecorded, contextFromState } from './recorded-setup.js';
 import { checkCredentials } from './local-checks.js';
 import { sleep } from './retry.js';
@@ -38,12 +40,24 @@ export interface VerifyResult {
   checks: (CheckResult & { ok: boolean })[];
   /** Everyone who may pass IAP to the service (iap-auth0's grants and others'); undefined when the policies could not be read. */
   access?: AccessEntry[];
+  /** When the run started (ISO 8601). */
+  startedAt: string;
+  /** The sign-in probe's hops in its last round (names only, never values), and how many rounds ran. */
+  probe: { hops: ProbeHop[]; rounds: number };
+  /** What the state file records, minus nothing secret (it holds no secret): for verify --report. */
+  setup: { setupId?: string; inputs: Record<string, unknown>; stages: Record<string, { status: string; finishedAt?: string }> };
 }
 
 /** Check groups: each stage's checks, and the probe; a group is re-run as a whole. */
 interface Group { id: StageId | 'signin'; run(): Promise<CheckResult[]> }
 
-function groups(ctx: CoreContext, fetch?: FetchLike): Group[] {
+/** The commands that move a service-level setup to project-level IAP settings (see probe-pages.ts). */
+export function projectScopeCommand(statePath: string): string {
+  const state = statePath === DEFAULT_STATE_PATH ? '' : ` --state ${/^[\w@%+=:,./-]+$/.test(statePath) ? statePath : `'${statePath.replace(/'/g, `'\\''`)}'`}`;
+  return `iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client${state} && iap-auth0 init --scope project --yes${state}`;
+}
+
+function groups(ctx: CoreContext, statePath: string, probeLog: { hops: ProbeHop[]; rounds: number }, fetch?: FetchLike): Group[] {
   const out: Group[] = ALL_STAGES.map((stage) => ({
     id: stage.id,
     run: async () => {
@@ -62,7 +76,19 @@ function groups(ctx: CoreContext, fetch?: FetchLike): Group[] {
       if (!serviceUrl || !oauthClientId || !auth0ClientId) {
         return [{ id: 'signin-probe', stage: 'signin', title: 'Sign-in probe', status: 'failed', detail: 'cannot probe: the service URL, OAuth client or Auth0 app is not recorded yet', hint: 'run iap-auth0 init to finish' }];
       }
-      return [await probeSignin({ serviceUrl, signinOrigin: ctx.signinOrigin, oauthClientId, auth0Domain: ctx.inputs.auth0Domain, auth0ClientId, callback: callbackUrl(ctx) }, { signal: ctx.signal, fetch })];
+      // When init last wrote (or confirmed) the IAP settings: the stage's finishedAt, which a later
+      // run only moves forward, so the age below never overstates how long IAP has had them.
+      const written = Date.parse(ctx.state.stage('iap-settings').finishedAt ?? '');
+      const trace: ProbeHop[] = [];
+      const result = await probeSignin({
+        serviceUrl, signinOrigin: ctx.signinOrigin, oauthClientId, auth0Domain: ctx.inputs.auth0Domain, auth0ClientId, callback: callbackUrl(ctx),
+        provider: `locations/global/workforcePools/${ctx.inputs.pool}/providers/${ctx.inputs.provider}`,
+        settingsAgeMs: Number.isFinite(written) ? Date.now() - written : undefined, scope: ctx.inputs.scope,
+        settingsResource: ctx.inputs.projectNumber ? iapSettingsResource(ctx) : undefined, projectScopeCommand: projectScopeCommand(statePath),
+      }, { signal: ctx.signal, fetch, trace });
+      probeLog.hops = trace;
+      probeLog.rounds++;
+      return [result];
     },
   });
   return out;
@@ -74,13 +100,16 @@ function groups(ctx: CoreContext, fetch?: FetchLike): Group[] {
  */
 export function settle(results: CheckResult[]): CheckResult[] {
   const broken = results.some((c) => c.stage !== 'signin' && c.status === 'failed');
-  return results.map((c) => (broken && c.status === 'propagating'
+  // Likewise "past the propagation window": with a failed check, that is the cause, not the window.
+  const pending = (c: CheckResult) => c.status === 'propagating' || (c.stage === 'signin' && c.detail.includes(PAST_WINDOW));
+  return results.map((c) => (broken && pending(c)
     ? { ...c, status: 'failed', detail: `${c.detail} (a consequence of the failed checks above)`, hint: 'fix the failed checks above first: run iap-auth0 init' }
     : c));
 }
 
 export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const started = Date.now();
+  const startedAt = new Date(started).toISOString();
   const statePath = o.statePath ?? DEFAULT_STATE_PATH;
   const state = await readRecorded(statePath, 'verify');
   checkCredentials(o.env);
@@ -93,7 +122,8 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const ctx = contextFromState({ env: o.env, state, statePath, emit: () => undefined, signal, persist: false });
   // Who may pass IAP: read alongside the checks, reported once at the end.
   const access = whoHasAccess(ctx).catch(() => undefined);
-  const all = groups(ctx, o.fetch);
+  const probe = { hops: [] as ProbeHop[], rounds: 0 };
+  const all = groups(ctx, statePath, probe, o.fetch);
   const timings: Record<string, number> = {};
   const timed = async (g: Group) => { const t0 = Date.now(); const r = await g.run(); timings[g.id] = Date.now() - t0; return r; };
   const byGroup = new Map<string, CheckResult[]>(await Promise.all(all.map(async (g) => [g.id, await timed(g)] as const)));
@@ -119,5 +149,9 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const order = (s: CheckResult['stage']) => (s === 'signin' ? STAGES.length : STAGES.indexOf(s));
   checks.sort((a, b) => order(a.stage) - order(b.stage));
   if (timer) clearTimeout(timer);
-  return { ok: checks.every((c) => c.ok), stateFile: statePath, serviceUrl: ctx.state.stage('deploy').resources.uri, elapsedMs: Date.now() - started, waitedMs, timings, checks, access: await access };
+  const setup = {
+    setupId: state.setupId, inputs: { ...state.inputs },
+    stages: Object.fromEntries(Object.entries(state.stages).map(([id, st]) => [id, { status: st!.status, ...(st!.finishedAt ? { finishedAt: st!.finishedAt } : {}) }])),
+  };
+  return { ok: checks.every((c) => c.ok), stateFile: statePath, serviceUrl: ctx.state.stage('deploy').resources.uri, elapsedMs: Date.now() - started, waitedMs, timings, checks, access: await access, startedAt, probe, setup };
 }

@@ -50,7 +50,9 @@ function check<T>(schema: Checked<T>, value: string, from: string): T {
  * Resolves every input. `recorded` is the state's inputs from an earlier run: a flag or variable
  * that disagrees with it is refused (the state describes resources that already exist).
  */
-export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.ProcessEnv; recorded?: StateInputs; interactive: boolean; prompt?: Prompt }): Promise<StateInputs & { deployImage?: string }> {
+export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.ProcessEnv; recorded?: StateInputs; interactive: boolean; prompt?: Prompt;
+  /** The recorded setup has no IAP settings or access grants in place (never made, or destroyed): --scope may change. */
+  scopeFree?: boolean }): Promise<StateInputs & { deployImage?: string }> {
   const { flags, env, recorded } = opts;
   const out: Partial<StateInputs> = {};
   for (const spec of SPECS) {
@@ -84,7 +86,9 @@ export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.Proces
   // A different --allow on a re-run is legitimate: the access stage adds the new members.
   const scope = flags.scope ?? recorded?.scope ?? 'service';
   const sc = check(s.scopeSchema, scope, '--scope');
-  if (recorded && flags.scope && flags.scope !== recorded.scope) throw new UserError(`--scope is "${flags.scope}" but this state file was set up with "${recorded.scope}"; run iap-auth0 destroy first to change it`);
+  if (recorded && flags.scope && flags.scope !== recorded.scope && !opts.scopeFree) {
+    throw new UserError(`--scope is "${flags.scope}" but this state file was set up with "${recorded.scope}"; remove its IAP settings and access first to change it: iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client`);
+  }
   const audienceEnv = flags.audienceEnv ?? recorded?.audienceEnv ?? true;
   // Only an --image given on this run replaces the image of a service that already exists.
   const deployImage = flags.image !== undefined ? out.image : undefined;

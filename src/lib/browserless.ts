@@ -125,12 +125,76 @@ export class Browserless {
     return { ...next, hops: [...hopsBefore, ...next.hops] };
   }
 
-  /** Opens `url`; if the chain stops at a login form, signs in and follows on to the end. */
-  async signIn(url: string, username: string, password: string, headers?: Record<string, string>): Promise<Page> {
-    const first = await this.go(url, { headers });
+  /**
+   * Opens `url`; if the chain stops at a workforce provider chooser, picks the provider (`provider`,
+   * a full provider name, or the only one offered) like a person would; if it then stops at a login
+   * form, signs in and follows on to the end.
+   */
+  async signIn(url: string, username: string, password: string, headers?: Record<string, string>, provider?: string): Promise<Page> {
+    let first = await this.go(url, { headers });
+    if (first.status === 200 && !/name="password"/.test(first.text)) {
+      const links = chooserLinks(first.text, first.url);
+      const pick = links.find((l) => l.provider === provider) ?? (links.length === 1 && !provider ? links[0] : undefined);
+      const form = !pick && provider ? chooserForm(first.text, first.url) : undefined;
+      if (pick || form) {
+        const sent = form?.submit(provider!);
+        const next = pick ? await this.go(pick.url, { headers })
+          : await this.go(sent!.url, sent!.body === undefined ? { headers } : { method: 'POST', body: sent!.body, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' } });
+        first = { ...next, hops: [...first.hops, ...next.hops] };
+      }
+    }
     if (first.status !== 200 || !/name="password"/.test(first.text)) return first;
     return this.submitLogin(first, username, password);
   }
+}
+
+const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&#x([0-9a-f]+);/gi, (_, n) => String.fromCharCode(parseInt(n, 16)))
+  .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const PROVIDER_PATH = /\/signin\/(locations\/global\/workforcePools\/[^/?#]+\/providers\/[^/?#]+)(?:[?#]|$)/;
+
+/** A link on a workforce provider chooser page: to /signin/locations/global/workforcePools/P/providers/X. */
+export interface ChooserLink { provider: string; url: string; text: string }
+
+/** The provider links of a page (the sign-in origin's /signin/{provider} form of link), in page order. */
+export function chooserLinks(html: string, base: string): ChooserLink[] {
+  const out: ChooserLink[] = [];
+  for (const m of html.matchAll(/<a\b[^>]*\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>([\s\S]*?)<\/a>/gi)) {
+    let url: URL;
+    try { url = new URL(unescapeHtml(m[1] ?? m[2] ?? ''), base); } catch { continue; }
+    let path: string;
+    try { path = decodeURIComponent(url.pathname); } catch { path = url.pathname; }
+    const p = PROVIDER_PATH.exec(path);
+    if (p) out.push({ provider: p[1], url: url.toString(), text: pageText(m[3]) });
+  }
+  return out;
+}
+
+/** A form asking for a provider name (a visible text field named or labelled "provider"). */
+export interface ChooserForm { method: 'GET' | 'POST'; action: string; field: string; submit(provider: string): { url: string; body?: string } }
+
+export function chooserForm(html: string, base: string): ChooserForm | undefined {
+  for (const f of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
+    const attr = (tag: string, name: string) => { const v = new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, 'i').exec(tag); return v ? unescapeHtml(v[1] ?? v[2] ?? '') : undefined; };
+    const inputs = [...f[2].matchAll(/<input\b[^>]*>/gi)].map((i) => i[0]);
+    const text = inputs.find((i) => /^(text|search)?$/i.test(attr(i, 'type') ?? '') && /provider/i.test(`${attr(i, 'name')} ${attr(i, 'id')} ${attr(i, 'placeholder')} ${attr(i, 'aria-label')}`));
+    const field = text && attr(text, 'name');
+    if (!field) continue;
+    const method = (attr(f[1], 'method') ?? 'GET').toUpperCase() === 'POST' ? 'POST' : 'GET';
+    let action: string;
+    try { action = new URL(attr(f[1], 'action') ?? base, base).toString(); } catch { continue; }
+    const hidden = inputs.filter((i) => (attr(i, 'type') ?? '').toLowerCase() === 'hidden' && attr(i, 'name')).map((i): [string, string] => [attr(i, 'name')!, attr(i, 'value') ?? '']);
+    return {
+      method, action, field,
+      submit(provider: string) {
+        const fields = new URLSearchParams([...hidden, [field, provider]]);
+        if (method === 'POST') return { url: action, body: fields.toString() };
+        const u = new URL(action);
+        u.search = fields.toString();
+        return { url: u.toString() };
+      },
+    };
+  }
+  return undefined;
 }
 
 /** Text of an HTML page without tags and entities, for assertions on what a person would read. */

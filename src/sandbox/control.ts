@@ -5,6 +5,7 @@
 //   GET  /requests[?since=SEQ]  the request log (api, method, path, status, mutating)
 //   POST /clock   {"advance":"31d"}
 //   POST /faults  {"spec":"all=0.3","seed":7}
+//   POST /emulation {"signinHops":"chooser","iapServiceSettings":"ignored"}  (either key; see World.emulation)
 //   POST /tokens  {"deny":["iam.workforcePools.create"]} -> {"token":"…"}
 //   POST /iam-policy {"resource":"run:projects/N/locations/R/services/S","policy":{…}}  (another client's edit)
 //   POST /race {"resource":"iap:projects/N/iap_web/…","role":"roles/…","member":"user:…"}  another
@@ -17,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { readBody, send, parseBody } from './core/http.js';
 import { parseDuration } from './core/clock.js';
 import { FaultInjector, parseFaultSpec } from './core/faults.js';
-import type { World } from './world.js';
+import { emulationFrom, type World } from './world.js';
 
 export function controlHandler(world: World): http.RequestListener {
   return async (req, res) => {
@@ -38,6 +39,10 @@ export function controlHandler(world: World): http.RequestListener {
         const next = new FaultInjector(parseFaultSpec(String(body.spec ?? '')), Number(body.seed ?? 1));
         Object.assign(world.faults, next);
         return send(res, { json: { faults: world.faults.spec } });
+      }
+      if (key === 'POST /emulation') {
+        world.emulation = emulationFrom(body, world.emulation);
+        return send(res, { json: { emulation: world.emulation } });
       }
       if (key === 'POST /tokens') {
         const token = 'ya29.sandbox-' + randomBytes(18).toString('base64url');

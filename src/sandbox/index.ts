@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { World } from './world.js';
+import { World, emulationFrom, type Emulation } from './world.js';
 import { googleApiHandler, listen, type Listener } from './core/http.js';
 import { parseFaultSpec } from './core/faults.js';
 import { profileByName, withConsistency, type ConsistencyKind } from './core/profile.js';
@@ -39,6 +39,10 @@ export interface SandboxOptions {
   consistencyMs?: number | Partial<Record<ConsistencyKind, number>>;
   /** Organization policies the organization enforces from the start (only iam.allowedPolicyMemberDomains is known). */
   orgPolicies?: OrgConstraint[];
+  /** What the workforce sign-in does after /authorize (default direct); see World.emulation. */
+  signinHops?: Emulation['signinHops'];
+  /** Whether workforce IAP settings on a service take effect (default applied); see World.emulation. */
+  iapServiceSettings?: Emulation['iapServiceSettings'];
 }
 
 /** The organization policy constraints the sandbox can enforce. */
@@ -67,10 +71,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const propagated = opts.propagationMs === undefined ? base : { ...base, iamPropagationMs: opts.propagationMs };
   const profile = opts.consistencyMs === undefined ? propagated : withConsistency(propagated, opts.consistencyMs);
   const faults = parseFaultSpec(opts.faults);
+  const emulation = emulationFrom({ signinHops: opts.signinHops, iapServiceSettings: opts.iapServiceSettings });
   const seed = opts.seed ?? 1;
   const ownDir = !opts.dir;
   const dir = opts.dir ?? await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-sandbox-'));
-  const world = new World({ seed, profile, faults });
+  const world = new World({ seed, profile, faults, emulation });
   for (const c of opts.orgPolicies ?? []) {
     if (!(ORG_CONSTRAINTS as readonly string[]).includes(c)) throw new Error(`unknown organization policy "${c}": use ${ORG_CONSTRAINTS.join(' or ')}`);
     seedDomainRestriction(world);

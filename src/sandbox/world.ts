@@ -103,7 +103,34 @@ export interface FrontDoorHost {
   close(serviceKey: string): Promise<void>;
 }
 
-export interface WorldSeed { seed: number; profile: Profile; faults: FaultSpec }
+export interface WorldSeed { seed: number; profile: Profile; faults: FaultSpec; emulation?: Partial<Emulation> }
+
+/**
+ * Where the public record is silent, the sandbox can play each plausible answer (docs/SANDBOX.md,
+ * "Assumptions"): what Google's workforce sign-in does after /authorize, and whether workforce
+ * settings written on a Cloud Run service (rather than the project) take effect.
+ */
+export const SIGNIN_HOPS = ['direct', 'signin-path', 'chooser'] as const;
+export const IAP_SERVICE_SETTINGS = ['applied', 'ignored'] as const;
+export interface Emulation {
+  /** direct: /authorize → the IdP; signin-path: → /signin/{provider} first; chooser: a provider chooser page first. */
+  signinHops: typeof SIGNIN_HOPS[number];
+  /** ignored: workforce fields set below the project level (service, cloud_run-REGION) never reach the data path. */
+  iapServiceSettings: typeof IAP_SERVICE_SETTINGS[number];
+}
+
+/** Validates emulation choices (startSandbox options, POST /emulation). */
+export function emulationFrom(o: Partial<Record<keyof Emulation, unknown>> = {}, base: Emulation = { signinHops: 'direct', iapServiceSettings: 'applied' }): Emulation {
+  const pick = <T extends readonly string[]>(name: string, allowed: T, v: unknown, dflt: T[number]): T[number] => {
+    if (v === undefined) return dflt;
+    if (typeof v !== 'string' || !allowed.includes(v)) throw new Error(`${name}: use one of ${allowed.join(', ')}`);
+    return v as T[number];
+  };
+  return {
+    signinHops: pick('signinHops', SIGNIN_HOPS, o.signinHops, base.signinHops),
+    iapServiceSettings: pick('iapServiceSettings', IAP_SERVICE_SETTINGS, o.iapServiceSettings, base.iapServiceSettings),
+  };
+}
 
 export const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');
 export const randomDigits = (n: number) => Array.from(randomBytes(n), (b) => String(b % 10)).join('').replace(/^0/, '1');
@@ -114,6 +141,8 @@ export class World {
   readonly policies: PolicyStore;
   readonly faults: FaultInjector;
   profile: Profile;
+  /** The answers the sandbox plays where the record is silent (see Emulation); changeable at run time (POST /emulation). */
+  emulation: Emulation;
 
   // --- seeded identity -----------------------------------------------------------------
   /** The organization, its domain and its directory (Cloud Identity) customer id. */
@@ -168,6 +197,7 @@ export class World {
 
   constructor(opts: WorldSeed) {
     this.profile = opts.profile;
+    this.emulation = emulationFrom(opts.emulation);
     this.operations = new Operations(this.clock);
     this.policies = new PolicyStore(this.clock);
     this.faults = new FaultInjector(opts.faults, opts.seed);
@@ -292,6 +322,7 @@ export class World {
   snapshot(): Record<string, unknown> {
     const strip = <T extends object>(o: T, keys: string[]) => Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
     return {
+      emulation: this.emulation,
       organization: this.organization,
       projects: [...this.projects.values()],
       services: Object.fromEntries([...this.services].map(([n, m]) => [n, Object.fromEntries([...m].map(([s, v]) => [s, v.state]))])),

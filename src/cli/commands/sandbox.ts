@@ -9,6 +9,7 @@ import { untilStopped } from '../until-stopped.js';
 export interface SandboxCommandOptions {
   envFile?: string; profile: 'fast' | 'realistic'; faults?: string; seed: number; propagation?: number;
   consistencyDelay?: number; orgPolicy?: 'iam.allowedPolicyMemberDomains';
+  signinHops?: 'direct' | 'signin-path' | 'chooser'; iapServiceSettings?: 'applied' | 'ignored';
 }
 
 export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void> {
@@ -16,7 +17,7 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void>
   try { parseFaultSpec(opts.faults); } catch (e) { throw new UserError(`--faults: ${(e as Error).message}`); }
   const { startSandbox, formatEnv } = await import('../../sandbox/index.js');
   const sb = await startSandbox({ profile: opts.profile, faults: opts.faults, seed: opts.seed, propagationMs: opts.propagation,
-    consistencyMs: opts.consistencyDelay, orgPolicies: opts.orgPolicy ? [opts.orgPolicy] : [] });
+    consistencyMs: opts.consistencyDelay, orgPolicies: opts.orgPolicy ? [opts.orgPolicy] : [], signinHops: opts.signinHops, iapServiceSettings: opts.iapServiceSettings });
   const text = formatEnv(sb.env);
   if (opts.envFile) {
     // The file holds the sandbox's own (throwaway) token and M2M secret: private, written atomically.
@@ -33,7 +34,9 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void>
   process.stdout.write(text);
   process.stderr.write([
     `iap-auth0 sandbox is ready (${[`profile ${opts.profile}`, opts.faults && `faults ${opts.faults}`,
-      opts.consistencyDelay !== undefined && `consistency delay ${opts.consistencyDelay} ms`, opts.orgPolicy && `org policy ${opts.orgPolicy}`].filter(Boolean).join(', ')}).`,
+      opts.consistencyDelay !== undefined && `consistency delay ${opts.consistencyDelay} ms`, opts.orgPolicy && `org policy ${opts.orgPolicy}`,
+      opts.signinHops && opts.signinHops !== 'direct' && `sign-in hops ${opts.signinHops}`,
+      opts.iapServiceSettings === 'ignored' && 'service-level IAP workforce settings ignored'].filter(Boolean).join(', ')}).`,
     opts.envFile ? `Load it in another shell with:  set -a; . ${opts.envFile}; set +a` : 'Tip: --env-file PATH writes these lines to a file you can source.',
     `Sign in as ${sb.env.IAP_AUTH0_TEST_USER_EMAIL} (password in IAP_AUTH0_TEST_USER_PASSWORD). Inspect everything at ${sb.controlUrl}/world`,
     'Press Ctrl-C to stop.',

@@ -5,12 +5,19 @@ import { createRenderer, checkLines } from '../render.js';
 import { formatDuration } from '../../lib/duration.js';
 import type { VerifyResult } from '../../core/verify.js';
 
-export interface VerifyCommandOptions { wait?: number | true; json?: boolean; state?: string }
+export interface VerifyCommandOptions { wait?: number | true; json?: boolean; state?: string; report?: string }
 export const DEFAULT_WAIT_MS = 10 * 60_000;
 
 export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
   const ui = await createRenderer({ quiet: !!opts.json });
   const waitMs = opts.wait === true ? DEFAULT_WAIT_MS : opts.wait ?? 0;
+  // --report: judged before any request, so a path that cannot take it costs nothing.
+  let reportPath: string | undefined;
+  if (opts.report !== undefined) {
+    const { checkReportPath } = await import('../../core/verify/report.js');
+    const { DEFAULT_STATE_PATH } = await import('../../state/store.js');
+    try { reportPath = await checkReportPath(opts.report, opts.state ?? DEFAULT_STATE_PATH); } catch (e) { throw new UserError(`--report: ${(e as Error).message}`); }
+  }
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSigint);
@@ -30,10 +37,25 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
   } finally {
     process.off('SIGINT', onSigint);
   }
+  // The report is written before the results are printed; if that fails, the results are still printed, then the error.
+  let reportError: string | undefined;
+  if (reportPath) {
+    const { buildReport, writeReport, checkReportPath } = await import('../../core/verify/report.js');
+    const { apiRoots, signinOrigin } = await import('../../google/endpoints.js');
+    const hosts = (() => { try { return Object.fromEntries(Object.entries(apiRoots(process.env)).map(([k, v]) => [k, new URL(v).host])); } catch { return undefined; } })();
+    const report = buildReport(result, { waitMs, finishedAt: new Date().toISOString(), apiHosts: hosts, signinOrigin: signinOrigin(process.env) });
+    try {
+      await checkReportPath(reportPath, result.stateFile); // again: the file may have changed while the checks ran
+      await writeReport(reportPath, report);
+    } catch (e) {
+      reportError = `--report: cannot write ${reportPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      reportPath = undefined;
+    }
+  }
   if (opts.json) {
     process.stdout.write(JSON.stringify({ ok: result.ok, serviceUrl: result.serviceUrl, elapsedMs: result.elapsedMs, waitedMs: result.waitedMs,
       checks: result.checks.map(({ id, stage, ok, status, detail, hint }) => ({ id, stage, ok, status, detail, ...(hint ? { hint } : {}) })),
-      ...(result.access ? { access: result.access } : {}) }, null, 2) + '\n');
+      ...(result.access ? { access: result.access } : {}), ...(reportPath ? { report: reportPath } : {}) }, null, 2) + '\n');
   } else {
     for (const l of checkLines(result.checks, ui.color)) ui.line(l);
     if (result.access) {
@@ -48,6 +70,8 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
       ui.line([failed && `${failed} of ${result.checks.length} checks failed`, pending && `${pending} of ${result.checks.length} still propagating`].filter(Boolean).join(', ') + `${waited}.`);
       if (pending && !failed) ui.line(waitMs > 0 ? `Still not applied after ${formatDuration(waitMs)}: wait a few more minutes and run iap-auth0 verify --wait again.` : 'Changes take 2 to 7 minutes to apply: run iap-auth0 verify --wait to keep checking.');
     }
+    if (reportPath) ui.line(ui.color.dim(`Report written to ${reportPath} (checks and sign-in hops; parameter and cookie names only, no values or secrets).`));
   }
+  if (reportError) throw new UserError(reportError, EXIT.FAILURE, 'choose a writable path; the checks above ran and changed nothing');
   process.exitCode = result.ok ? EXIT.OK : EXIT.VERIFY_FAILED;
 }

@@ -19,6 +19,8 @@ export class TtlStore<T> {
     const now = this.world.clock.now();
     for (const [k, v] of this.items) if (v.expiresAt <= now) this.items.delete(k);
     const id = randomBytes(24).toString('base64url');
+    // States, codes, tokens and session ids are bearer values: remembered so tests can prove none leaked.
+    this.world.issuedSecrets.add(id);
     this.items.set(id, { value, expiresAt: now + ttlMs });
     return id;
   }
@@ -48,10 +50,20 @@ export interface FederatedIdentity extends MappedIdentity {
 /** IAP's `state`: which resource and URL the browser asked for. */
 export interface IapState { serviceKey: string; resource: string; originalUrl: string }
 
+/**
+ * One sign-in at the IdP. `iap`: started by IAP's /authorize request (direct hops), the callback
+ * answers IAP with a code; `continueUrl`: started at /signin/{provider} (signin-path and chooser
+ * hops), the callback opens a workforce session and goes back there.
+ */
 export interface SigninTxn {
-  iapState: string; clientId: string; redirectUri: string; pool: string; provider: string; nonce: string;
+  pool: string; provider: string; nonce: string;
+  iap?: { state: string; clientId: string; redirectUri: string };
+  continueUrl?: string;
   discovery: { issuer: string; authorization_endpoint: string; token_endpoint: string; userinfo_endpoint?: string; jwks_uri: string };
 }
+
+/** A browser's session at the workforce sign-in origin (signin-path and chooser hops). */
+export interface WorkforceSession { identity: FederatedIdentity }
 
 export interface AuthCode { identity: FederatedIdentity; clientId: string; redirectUri: string }
 export interface RedirectToken { identity: FederatedIdentity; serviceKey: string; resource: string; originalUrl: string }
@@ -72,6 +84,7 @@ export interface ChainContext {
   codes: TtlStore<AuthCode>;
   redirectTokens: TtlStore<RedirectToken>;
   sessions: TtlStore<Session>;
+  workforceSessions: TtlStore<WorkforceSession>;
   stsSub(pool: string, subject: string): string;
 }
 
@@ -84,6 +97,7 @@ export function newStores(world: World) {
     codes: new TtlStore<AuthCode>(world, 60_000),
     redirectTokens: new TtlStore<RedirectToken>(world, 60_000),
     sessions: new TtlStore<Session>(world, 3_600_000),
+    workforceSessions: new TtlStore<WorkforceSession>(world, 3_600_000),
     stsSub: (pool: string, subject: string) => 'AAF' + createHmac('sha256', secret).update(`${pool}\n${subject}`).digest('base64url').slice(0, 40),
   };
 }

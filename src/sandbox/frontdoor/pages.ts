@@ -96,3 +96,22 @@ export function signinErrorPage(status: number, error: string, description: stri
       + `<p class="code" id="error">${esc(error)}: ${esc(description)}</p>`),
   };
 }
+
+/**
+ * The workforce sign-in's provider chooser (emulation `signinHops: chooser`). Assumption: no capture
+ * of such a page exists. Google's console sign-in asks for the provider name when it has none
+ * ("they are prompted to enter the workforce identity pool provider name", workforce-console-sso
+ * doc); this stand-in lists the pool's usable providers as links to /signin/{provider}, and asks for
+ * a provider name only when it does not know the pool.
+ */
+export function providerChooserPage(choices: { name: string; displayName?: string; href: string }[], form?: { action: string; continueUrl: string }): ApiResult {
+  const items = choices.map((c) => `<li><a class="provider" href="${esc(c.href)}">${esc(c.displayName || c.name)}</a> <span class="code">${esc(c.name)}</span></li>`).join('');
+  return {
+    status: 200,
+    html: googlePage('Sign in', `<h1>Sign in with your organization's identity provider</h1>`
+      + (items ? `<p>Choose how to sign in:</p><ul>${items}</ul>` : '<p>No identity provider is available for this sign-in request.</p>')
+      + (form ? `<form method="get" action="${esc(form.action)}"><label for="provider">Workforce identity pool provider name</label>`
+        + `<input type="text" id="provider" name="provider" placeholder="locations/global/workforcePools/POOL/providers/PROVIDER">`
+        + `<input type="hidden" name="continueUrl" value="${esc(form.continueUrl)}"><button type="submit">Continue</button></form>` : '')),
+  };
+}

@@ -207,6 +207,10 @@ export function effectiveIapSettings(world: World, projectNumber: string, region
     }
   }
   const out: EffectiveIapSettings = { accessSettings: {}, applicationSettings: {}, sources: {} };
+  // Emulation `iapServiceSettings: ignored` (docs/SANDBOX.md): workforce fields set on the service
+  // or its region never reach the data path, as if only project-level settings worked (open question).
+  const ignored = (level: string, part: string, field: string) => world.emulation.iapServiceSettings === 'ignored'
+    && level.includes('/iap_web/cloud_run-') && part === 'accessSettings' && (field === 'identitySources' || field === 'workforceIdentitySettings');
   for (const level of levels) {
     const record = world.iapSettingsAsOf(level, world.profile.iamPropagationMs);
     if (!record) continue;
@@ -214,7 +218,7 @@ export function effectiveIapSettings(world: World, projectNumber: string, region
       const values = record.settings[part];
       if (!isObject(values)) continue;
       for (const [field, value] of Object.entries(values)) {
-        if (field in out[part]) continue;
+        if (field in out[part] || ignored(level, part, field)) continue;
         out[part][field] = structuredClone(value);
         out.sources[`${part}.${field}`] = level;
         if (part === 'accessSettings' && field === 'workforceIdentitySettings' && record.oauth2SecretPlain !== undefined
