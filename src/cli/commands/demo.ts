@@ -24,18 +24,21 @@ export async function demoCommand(): Promise<void> {
   say('Starting the sandbox',
     'A local stand-in for Google Cloud (Resource Manager, Service Usage, IAM, Cloud Run, IAP), an Auth0 tenant',
     'and the browser sign-in chain, each on its own loopback port with its own TLS certificate. Nothing leaves this machine.');
-  // IAP changes take 1.5 s to apply here (minutes on Google), so verify --wait has something to wait for.
-  const sb = await startSandbox({ dir: path.join(dir, 'sandbox'), propagationMs: 1500 });
+  // IAP changes take a minute of the sandbox's clock to apply (minutes on Google), so verify --wait
+  // has something to wait for; the demo moves that clock once verify says it is waiting, so the
+  // wait is shown whatever the machine's speed, and lasts about a second.
+  const PROPAGATION_MS = 60_000;
+  const sb = await startSandbox({ dir: path.join(dir, 'sandbox'), propagationMs: PROPAGATION_MS });
   const env = { ...process.env, ...sb.env, NO_COLOR: process.env.NO_COLOR ?? '' };
-  const run = (args: string[]) => new Promise<number>((resolve) => {
+  const run = (args: string[], onOutput?: (text: string) => void) => new Promise<number>((resolve) => {
     out(c.dim(`  $ iap-auth0 ${args.join(' ')}`));
     const child = spawn(process.execPath, ['--', BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const indent = (d: Buffer) => process.stdout.write(d.toString().replace(/^(?=.)/gm, '  │ '));
+    const indent = (d: Buffer) => { process.stdout.write(d.toString().replace(/^(?=.)/gm, '  │ ')); onOutput?.(d.toString()); };
     child.stdout.on('data', indent);
     child.stderr.on('data', indent);
     child.on('exit', (code) => resolve(code ?? 1));
   });
-  const step = async (args: string[]) => { const code = await run(args); if (code !== 0) throw new Error(`iap-auth0 ${args[0]} exited ${code}`); };
+  const step = async (args: string[], onOutput?: (text: string) => void) => { const code = await run(args, onOutput); if (code !== 0) throw new Error(`iap-auth0 ${args[0]} exited ${code}`); };
   try {
     say('1. iap-auth0 init',
       'Deploys a Cloud Run service with IAP on, creates the Auth0 app, the workforce pool and provider, IAP\'s OAuth client,',
@@ -44,8 +47,12 @@ export async function demoCommand(): Promise<void> {
 
     say('2. iap-auth0 verify --wait 2m',
       'Checks every piece live and probes the sign-in chain without a browser. Right after init, IAP changes take a while',
-      'to apply (2 to 7 minutes on Google; 1.5 s here): --wait keeps re-checking until they do.');
-    await step(['verify', '--wait', '2m']);
+      'to apply (2 to 7 minutes on Google; a minute of the sandbox\'s clock here, which the demo moves forward once verify waits):',
+      '--wait keeps re-checking until they do.');
+    let moved = false;
+    await step(['verify', '--wait', '2m'], (text) => {
+      if (!moved && /still propagating/.test(text)) { moved = true; sb.world.clock.advance(PROPAGATION_MS); }
+    });
 
     say('3. A real sign-in',
       `As the sandbox's test user ${sb.env.IAP_AUTH0_TEST_USER_EMAIL}, through the front door: IAP → Google's workforce sign-in →`,
