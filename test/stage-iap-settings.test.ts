@@ -26,7 +26,7 @@ test('oauth-client write-ahead and credential re-enable; iap-settings mask and s
     const [r] = await runStages([oauthClientStage], tc.ctx);
     assert.equal(r.ok, false, 'the patch was refused');
     const client = (await oc.get({ name: name('iap-auth0-wal') })).data;
-    assert.deepEqual(client.allowedRedirectUris, ['https://placeholder.invalid/iap-auth0-pending'], 'still on the placeholder');
+    assert.deepEqual(client.allowedRedirectUris, ['https://www.example.com/iap-auth0-pending'], 'still on the placeholder');
     await tc.state.flush();
     const text = await readFile(tc.stateFile, 'utf8');
     assert.equal(JSON.parse(text).stages['oauth-client'].resources.clientId, client.clientId, 'clientId on disk before the patch');

@@ -47,7 +47,7 @@ test('oauth-client stage', async (t) => {
     const tc = await makeContext(sb, { oauthClient: 'iap-auth0-resume' });
     await oc.create({ parent: 'projects/sandbox-project/locations/global', oauthClientId: 'iap-auth0-resume', requestBody: {
       clientType: 'CONFIDENTIAL_CLIENT', allowedGrantTypes: ['AUTHORIZATION_CODE_GRANT'], allowedScopes: ['https://www.googleapis.com/auth/cloud-platform'],
-      allowedRedirectUris: ['https://placeholder.invalid/iap-auth0-pending'], description: `Managed by iap-auth0 (setup ${tc.ctx.inputs.setupId}): IAP sign-in client` } });
+      allowedRedirectUris: ['https://www.example.com/iap-auth0-pending'], description: `Managed by iap-auth0 (setup ${tc.ctx.inputs.setupId}): IAP sign-in client` } });
     const since = (await requestLog(sb)).at(-1).seq;
     await runOk(tc, [oauthClientStage]);
     const posts = (await requestLog(sb, since)).filter((r) => r.method === 'POST' && r.path.endsWith('/oauthClients'));

@@ -80,7 +80,7 @@ export function buildProgram(): Command {
     .description('run a local emulation of Google Cloud (IAM, Cloud Run, IAP, Resource Manager, Service Usage), an Auth0 tenant and the browser sign-in chain; prints the environment that points iap-auth0 at it')
     .option('--env-file <path>', 'also write the KEY=VALUE lines to this file (mode 0600)')
     .option('--profile <name>', 'timing profile: fast (tests) or realistic (benchmarks)', choice(['fast', 'realistic']), 'fast')
-    .option('--faults <spec>', 'answer a share of API calls with 429/503, e.g. all=0.3 or iam=0.5:503,auth0=0.2:429')
+    .option('--faults <spec>', 'answer a share of API calls with an error or a broken connection: API=SHARE[:KIND], KIND 429, 503, reset or hang, e.g. all=0.3, iam=0.5:503,auth0=0.2:429, run=1:hang')
     .option('--seed <n>', 'seed for fault injection and generated values', integer, 1)
     .option('--propagation <duration>', 'how long IAM and IAP changes take to reach the sign-in path (default: the profile\'s, 60ms fast, 6s realistic)', duration)
     .option('--consistency-delay <duration>', 'how long a new service account, OAuth client or credential, or IAP service agent stays unusable after its create (default: the profile\'s, none fast, 250ms to 3s realistic)', duration)

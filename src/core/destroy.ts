@@ -8,7 +8,7 @@ import { STAGES, type StageId, type State } from '../state/schema.js';
 import { UserError, EXIT } from '../cli/exit-codes.js';
 import { ALL_STAGES } from './stages/index.js';
 import { readRecorded, contextFromState } from './recorded-setup.js';
-import { checkCredentials, asUsageError } from './local-checks.js';
+import { checkCredentials, checkGoogleCredentials, asUsageError } from './local-checks.js';
 import { explain } from './explain.js';
 import { serviceFate } from './stages/deploy.js';
 import { auth0AppFate } from './stages/auth0-app.js';
@@ -61,6 +61,7 @@ export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
   const base = { stateFile: statePath, plan };
   if (!plan.some((p) => !p.kept)) return { ok: true, nothingToDo: true, stages: [], deleted: [], kept: [], ...base };
   checkCredentials(o.env);
+  await checkGoogleCredentials(o.env);
   await assertWritable(statePath).catch((e) => { throw asUsageError(e); });
   if (o.confirm && !(await o.confirm(plan))) throw new UserError('destroy cancelled; nothing was deleted.', EXIT.FAILURE);
 

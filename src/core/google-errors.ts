@@ -97,6 +97,12 @@ export function describeGoogleFailure(f: GoogleFailure, project?: string): { cod
     return { code: 'GOOGLE_PERMISSION_DENIED', message: `missing permission ${perm[1]} on ${perm[2]}.`,
       hint: `grant yourself ${role}: gcloud ${onOrg ? `organizations add-iam-policy-binding ${perm[2].split('/')[1]}` : `projects add-iam-policy-binding ${project ?? 'PROJECT'}`} --member=user:YOU@EXAMPLE.COM --role=${role.split(' ')[0]}` };
   }
+  const location = /Location '([^']+)' is not a valid location/.exec(f.message);
+  if (f.httpStatus === 400 && location) {
+    // Only reachable past the local region check (IAP_AUTH0_ALLOW_REGION): the region is not Cloud Run's.
+    return { code: 'GOOGLE_INVALID_REGION', message: `Cloud Run does not serve region ${location[1]}.`,
+      hint: 'pick a region from https://cloud.google.com/run/docs/locations (or `gcloud run regions list`) and pass it as --region; a state file records its region, so start over with another --state for a new one' };
+  }
   if (f.httpStatus === 429) return { code: 'GOOGLE_QUOTA', message: `Google rate limit or quota exceeded: ${f.message}`, hint: 'wait a minute and re-run; iap-auth0 resumes where it stopped' };
   return { code: 'GOOGLE_API_ERROR', message: `${f.httpStatus ?? ''} ${f.status ?? ''}: ${f.message}`.trim(), hint: 're-run to resume; if it persists, run with --debug and report it' };
 }

@@ -15,7 +15,7 @@ import { projectFacts } from './preflight.js';
 import { auth0Discovery, DiscoveryError } from './auth0-client.js';
 import { googleFailure, describeGoogleFailure } from './google-errors.js';
 import { explain } from './explain.js';
-import { checkCredentials, asUsageError } from './local-checks.js';
+import { checkCredentials, checkGoogleCredentials, asUsageError } from './local-checks.js';
 import { runStages, type PlanItem } from './stage.js';
 import { newSetupId, SETUP_ID } from './ownership.js';
 import { netFailure } from '../lib/net.js';
@@ -56,6 +56,8 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
     organizationFlag = r.data;
   }
   const setupId = chooseSetupId(o.flags.setup, recorded, statePath);
+  // Google credentials before any request (and in --dry-run too): none at all is a first-timer's usage error.
+  await checkGoogleCredentials(o.env);
 
   if (!o.dryRun) await assertWritable(statePath).catch((e) => { throw asUsageError(e); });
   const release = o.dryRun ? async () => undefined : await acquireLock(statePath, 'init').catch((e) => { throw asUsageError(e); });
@@ -96,8 +98,13 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
       : { version: STATE_VERSION, tool: 'iap-auth0', createdAt: now, updatedAt: now, setupId, inputs: toRecord, stages: {} };
     const handle = new StateHandle(statePath, state, !o.dryRun);
     const ctx = createContext({ env: o.env, inputs: resolved, state: handle, emit: o.emit, signal: o.signal });
-    const plan = (await Promise.all(ALL_STAGES.map((s) => s.plan(ctx as never).catch((e) => [{ stage: s.id, action: 'create' as const, resource: s.title, detail: `cannot read yet: ${explain(e, inputs.project, o.signal).error}`, ...(netFailure(e, o.signal) ? { code: 'UNREACHABLE' } : {}) }])))).flat();
+    const plan = (await Promise.all(ALL_STAGES.map((s) => s.plan(ctx as never).catch((e) => {
+      const why = explain(e, inputs.project, o.signal);
+      const code = netFailure(e, o.signal) ? 'UNREACHABLE' : why.code === 'GOOGLE_INVALID_REGION' ? why.code : undefined;
+      return [{ stage: s.id, action: 'create' as const, resource: s.title, detail: `cannot read yet: ${why.error}`, ...(code ? { code, ...(why.hint ? { hint: why.hint } : {}) } : {}) }];
+    })))).flat();
     unreachable(plan);
+    badRegion(plan);
     refuseForeign(plan);
     const base = {
       stateFile: statePath, plan, audience: IAP_AUDIENCE(facts.projectNumber, inputs.region, inputs.service),
@@ -152,6 +159,12 @@ function refuseForeign(plan: PlanItem[]): void {
 }
 
 /** A plan read that failed on the network (after its retries): nothing can be done there; stop now, having changed nothing. */
+/** Cloud Run refused the region while the plan was read (one let through by IAP_AUTH0_ALLOW_REGION): a usage error, before any change. */
+function badRegion(plan: PlanItem[]): void {
+  const bad = plan.find((p) => p.code === 'GOOGLE_INVALID_REGION');
+  if (bad) throw new UserError(`--region: ${bad.detail!.replace(/^cannot read yet: /, '')} Nothing was changed.`, EXIT.USAGE, bad.hint);
+}
+
 function unreachable(plan: PlanItem[]): void {
   const dead = plan.filter((p) => p.code === 'UNREACHABLE');
   if (dead.length) {

@@ -19,3 +19,16 @@ export function checkCredentials(env: NodeJS.ProcessEnv, why: { purpose: string;
     throw new UserError(`AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set: ${why.purpose}`, EXIT.USAGE, why.hint);
   }
 }
+
+/**
+ * Google credentials before the first request: none at all (no token variable, no Application
+ * Default Credentials) is every first-timer's state, and a usage error, not a failure.
+ */
+export async function checkGoogleCredentials(env: NodeJS.ProcessEnv): Promise<void> {
+  const { missingGoogleCredentials } = await import('../google/auth.js');
+  const why = await missingGoogleCredentials(env);
+  if (why) {
+    throw new UserError(`no Google credentials: CLOUDSDK_AUTH_ACCESS_TOKEN and GOOGLE_OAUTH_ACCESS_TOKEN are not set, and Application Default Credentials are not available (${why})`,
+      EXIT.USAGE, 'sign in with `gcloud auth application-default login`, or export CLOUDSDK_AUTH_ACCESS_TOKEN=$(gcloud auth print-access-token)');
+  }
+}

@@ -10,7 +10,7 @@ import { probeSignin, type ProbeHop } from './verify/signin-probe.js';
 import { PAST_WINDOW } from './verify/probe-pages.js';
 import { iapSettingsResource } from './stages/iap-settings.js';
 import { readRecorded, contextFromState } from './recorded-setup.js';
-import { checkCredentials } from './local-checks.js';
+import { checkCredentials, checkGoogleCredentials } from './local-checks.js';
 import { sleep } from './retry.js';
 import { Deadline } from '../lib/net.js';
 import { formatDuration } from '../lib/duration.js';
@@ -113,6 +113,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const statePath = o.statePath ?? DEFAULT_STATE_PATH;
   const state = await readRecorded(statePath, 'verify');
   checkCredentials(o.env);
+  await checkGoogleCredentials(o.env);
   // --wait is a deadline: requests still in flight when it passes are abandoned (a black-holed
   // endpoint must not keep verify past it), their checks saying so.
   const deadline = new AbortController();

@@ -6,6 +6,7 @@ import type { Checked } from '../lib/validate.js';
 import * as s from './schema.js';
 import { UserError } from '../cli/exit-codes.js';
 import type { StateInputs } from '../state/schema.js';
+import { gcloudConfig, type GcloudConfig } from './gcloud-config.js';
 
 export interface InitFlags {
   project?: string; region?: string; service?: string; image?: string; organization?: string; auth0Domain?: string;
@@ -19,7 +20,9 @@ export type Prompt = (q: { name: string; message: string; default?: string; vali
 export const DEFAULT_IMAGE = 'us-docker.pkg.dev/cloudrun/container/hello';
 export const DEFAULT_REGION = 'us-central1';
 
-interface Spec { key: keyof StateInputs & keyof InitFlags; flag: string; env?: string[]; schema: Checked<string>; message: string; fallback?: (r: Partial<StateInputs>) => string | undefined; required: boolean;
+interface Spec { key: keyof StateInputs & keyof InitFlags; flag: string; env?: string[]; schema: Checked<string>; message: string;
+  /** The default (Enter at the prompt; the value without a terminal), from what is known so far and gcloud's own configuration. */
+  fallback?: (r: Partial<StateInputs>, gcloud: GcloudConfig) => string | undefined; required: boolean;
   /** Asked in interactive mode (with its default, so Enter accepts it). */
   ask: boolean;
   /** A flag may change it on a re-run (the image: a new deployment, not another setup). */
@@ -28,9 +31,10 @@ interface Spec { key: keyof StateInputs & keyof InitFlags; flag: string; env?: s
 const derived = (r: Partial<StateInputs>) => (r.project && r.region && r.service ? s.derivedIds(r.project, r.region, r.service) : undefined);
 
 const SPECS: Spec[] = [
-  { key: 'project', flag: '--project', env: ['GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'], schema: s.projectSchema, message: 'Google Cloud project id', required: true, ask: true },
+  // gcloud's configured project (gcloud config set project), when no flag or variable gives one.
+  { key: 'project', flag: '--project', env: ['GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'], schema: s.projectSchema, message: 'Google Cloud project id', fallback: (_r, g) => g.project, required: true, ask: true },
   { key: 'service', flag: '--service', schema: s.serviceSchema, message: 'Cloud Run service name', required: true, ask: true },
-  { key: 'region', flag: '--region', env: ['CLOUDSDK_RUN_REGION'], schema: s.regionSchema, message: 'Cloud Run region', fallback: () => DEFAULT_REGION, required: true, ask: true },
+  { key: 'region', flag: '--region', env: ['CLOUDSDK_RUN_REGION'], schema: s.regionSchema, message: 'Cloud Run region', fallback: (_r, g) => g.region ?? DEFAULT_REGION, required: true, ask: true },
   // Asked and recorded as the image for a NEW service only; an existing service keeps its image
   // unless --image is given on that run (see deployImage).
   { key: 'image', flag: '--image', schema: s.imageSchema, message: 'Container image for a new service (an existing one keeps its image)', fallback: () => DEFAULT_IMAGE, required: true, ask: true, changeable: true },
@@ -55,6 +59,7 @@ export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.Proces
   scopeFree?: boolean }): Promise<StateInputs & { deployImage?: string }> {
   const { flags, env, recorded } = opts;
   const out: Partial<StateInputs> = {};
+  const gcloud = gcloudConfig(env);
   for (const spec of SPECS) {
     const fromFlag = flags[spec.key] as string | undefined;
     const envName = spec.env?.find((n) => env[n]?.trim());
@@ -70,14 +75,19 @@ export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.Proces
       if (!(spec.changeable && fromFlag !== undefined)) value = rec; // the recorded setup wins over ambient variables
     }
     if (value === undefined) {
-      const fallback = spec.fallback?.(out);
+      const fallback = spec.fallback?.(out, gcloud);
       if (opts.interactive && opts.prompt && spec.ask) {
         value = check(spec.schema, await opts.prompt({ name: spec.key, message: spec.message, default: fallback,
           validate: (v) => { const r = spec.schema.safeParse(v); return r.success ? true : r.error.issues[0].message; } }), spec.flag);
       } else value = fallback;
+      // A value from gcloud's configuration is judged like any other, naming where it came from.
+      const gcloudKey = spec.key === 'project' ? 'project' : spec.key === 'region' ? 'region' : undefined;
+      if (value !== undefined && gcloudKey && value === gcloud[gcloudKey]) {
+        value = check(spec.schema, value, `gcloud's configuration "${gcloud.configuration}" (${gcloudKey === 'project' ? 'core/project' : 'run/region'})`);
+      }
     }
     if (value === undefined && spec.required) {
-      throw new UserError(`missing ${spec.flag}${spec.env ? ` (or set ${spec.env.join(' or ')})` : ''}: ${spec.message.toLowerCase()} is required when iap-auth0 cannot ask (no terminal, CI, --yes or --json)`);
+      throw new UserError(`missing ${spec.flag}${spec.env ? ` (or set ${spec.env.join(' or ')}${spec.key === 'project' ? ', or gcloud config set project' : ''})` : ''}: ${spec.message.toLowerCase()} is required when iap-auth0 cannot ask (no terminal, CI, --yes or --json)`);
     }
     (out as Record<string, string>)[spec.key] = value!;
   }

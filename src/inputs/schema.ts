@@ -5,11 +5,13 @@ import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import * as ids from '../lib/ids.js';
 import { checked } from '../lib/validate.js';
+import { unknownRegion } from './regions.js';
 
 const fromRule = (rule: ids.IdRule) => checked(v.pipe(v.string(), v.trim(), v.check((x) => !rule(x), (issue) => rule(String(issue.input)) ?? 'invalid')));
 
 export const projectSchema = fromRule(ids.projectId);
-export const regionSchema = fromRule(ids.region);
+/** A region of the right shape that Cloud Run serves (regions.ts; IAP_AUTH0_ALLOW_REGION admits a newer one). */
+export const regionSchema = fromRule((x) => ids.region(x) ?? unknownRegion(x));
 export const serviceSchema = fromRule(ids.runServiceId);
 export const poolSchema = fromRule(ids.workforcePoolId);
 export const providerSchema = fromRule(ids.workforceProviderId);

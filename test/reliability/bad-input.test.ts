@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { useSandbox, requestLog } from '../helpers/sandbox.js';
@@ -19,6 +19,20 @@ const long = (n: number) => 'a'.repeat(n);
 const init = (...a: string[]) => ['init', '--yes', ...a];
 const svc = ['--service', 'hello'];
 
+/** A gcloud configuration folder (CLOUDSDK_CONFIG) whose active configuration holds `ini`, or none at all. */
+function gcloudDir(ini?: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'iap-auth0-gcloud-'));
+  if (ini !== undefined) {
+    mkdirSync(path.join(dir, 'configurations'));
+    writeFileSync(path.join(dir, 'configurations', 'config_default'), ini);
+  }
+  return dir;
+}
+/** A first-timer's machine: no token variable, no ADC file (empty HOME and gcloud folder), no metadata server. */
+const emptyGcloud = gcloudDir();
+const noGoogleCredentials = { CLOUDSDK_AUTH_ACCESS_TOKEN: '', GOOGLE_OAUTH_ACCESS_TOKEN: '', GOOGLE_APPLICATION_CREDENTIALS: '', HOME: emptyGcloud, CLOUDSDK_CONFIG: emptyGcloud, METADATA_SERVER_DETECTION: 'none' };
+const noCredentialsMessage = /no Google credentials: CLOUDSDK_AUTH_ACCESS_TOKEN and GOOGLE_OAUTH_ACCESS_TOKEN are not set, and Application Default Credentials are not available.*\n\s+hint: sign in with `gcloud auth application-default login`/;
+
 const CASES: Case[] = [
   // Project ids
   { name: 'project id with capitals and underscore', args: init(...svc, '--project', 'Bad_Project'), message: /--project: project id "Bad_Project" is invalid: use 6-30 lowercase/ },
@@ -27,10 +41,14 @@ const CASES: Case[] = [
   { name: 'project id starting with a digit', args: init(...svc, '--project', '1project'), message: /--project: .*starting with a letter/ },
   { name: 'project id containing google', args: init(...svc, '--project', 'my-google-app'), message: /--project: .*cannot contain "google"/ },
   { name: 'project id too long', args: init(...svc, '--project', `p${long(30)}`), message: /--project: project id "pa+" is invalid/ },
+  { fresh: true, name: 'project id from gcloud\'s configuration', args: init(...svc), env: { GOOGLE_CLOUD_PROJECT: '', CLOUDSDK_CONFIG: gcloudDir('[core]\naccount = dev@example.com\nproject = Bad_Project\n') }, message: /gcloud's configuration "default" \(core\/project\): project id "Bad_Project" is invalid/ },
+  { fresh: true, name: 'no project anywhere (flag, variables, gcloud)', args: init(...svc), env: { GOOGLE_CLOUD_PROJECT: '', CLOUDSDK_CONFIG: gcloudDir() }, message: /missing --project \(or set GOOGLE_CLOUD_PROJECT or CLOUDSDK_CORE_PROJECT, or gcloud config set project\)/ },
   { fresh: true, name: 'project id from the environment', args: init(...svc), env: { GOOGLE_CLOUD_PROJECT: 'Not A Project' }, message: /project id "Not A Project" is invalid/ },
   // Regions
   { name: 'region without a number', args: init(...svc, '--region', 'us-central'), message: /--region: region "us-central" is invalid: use a Cloud Run region such as us-central1/ },
   { name: 'region in capitals', args: init(...svc, '--region', 'US-CENTRAL1'), message: /--region: region "US-CENTRAL1" is invalid/ },
+  { name: 'region Cloud Run does not serve', args: init(...svc, '--region', 'europe-west99'), message: /--region: region "europe-west99" is not one Cloud Run serves: did you mean europe-west9\?.*IAP_AUTH0_ALLOW_REGION=europe-west99/ },
+  { fresh: true, name: 'region from CLOUDSDK_RUN_REGION that Cloud Run does not serve', args: init(...svc), env: { CLOUDSDK_RUN_REGION: 'us-central' }, message: /region "us-central" is invalid|region "us-central" is not one Cloud Run serves: did you mean us-central1\?/ },
   { name: 'region with an underscore', args: init(...svc, '--region', 'europe_west1'), message: /--region: region "europe_west1" is invalid/ },
   // Service names
   { name: 'service name with capitals', args: init('--service', 'Bad_Name'), message: /--service: service name "Bad_Name" is invalid: use lowercase letters/ },
@@ -78,6 +96,10 @@ const CASES: Case[] = [
   { name: 'missing Auth0 client id for verify', args: ['verify'], env: { AUTH0_CLIENT_ID: '' }, message: /AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set/ },
   { name: 'endpoint override with a path prefix', args: init(...svc), env: { CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: 'http://127.0.0.1:1/run/' }, message: /CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN="http:\/\/127\.0\.0\.1:1\/run\/" is not usable: a path prefix cannot be honoured/ },
   { name: 'endpoint override that is not a URL', args: init(...svc), env: { CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM: 'iam-local' }, message: /CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM="iam-local" is not usable: it is not a URL/ },
+  { fresh: true, name: 'no Google credentials at all (init)', args: init(...svc), env: noGoogleCredentials, message: noCredentialsMessage },
+  { fresh: true, name: 'no Google credentials at all (init --dry-run)', args: ['init', '--dry-run', ...svc], env: noGoogleCredentials, message: noCredentialsMessage },
+  { name: 'no Google credentials at all (verify)', args: ['verify'], env: noGoogleCredentials, message: noCredentialsMessage },
+  { name: 'no Google credentials at all (destroy)', args: ['destroy', '--force'], env: noGoogleCredentials, message: noCredentialsMessage },
   { name: 'a Google token Google rejects', args: init(...svc), env: { CLOUDSDK_AUTH_ACCESS_TOKEN: 'ya29.expired-token-value' }, message: /Google rejected the credentials \(401 UNAUTHENTICATED\)\.\n\s+hint: sign in with `gcloud auth application-default login`/, requests: 'reads' },
   // Facts only the services know (reads only, nothing changed)
   { fresh: true, name: 'a project that does not exist', args: init(...svc, '--project', 'no-such-project'), message: /project no-such-project was not found or you may not read it\n\s+hint: check --project/, requests: 'reads' },

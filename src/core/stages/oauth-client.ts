@@ -18,7 +18,12 @@ import { DependencyFailed, refusedItem, type PlanItem, type Stage } from '../sta
 import type { CoreContext } from '../context.js';
 import type { iam_v1 } from '@googleapis/iam';
 
-const PLACEHOLDER = 'https://placeholder.invalid/iap-auth0-pending';
+// The redirect URI before the generated client id is known. A host Google's own examples use
+// (the Terraform provider's tests create OAuth clients with https://www.example.com): a `.invalid`
+// host was never shown accepted (real-world-evidence.md row 7). It is replaced in the same run.
+export const PLACEHOLDER = 'https://www.example.com/iap-auth0-pending';
+/** What earlier versions used; a client left on it by a killed run is patched all the same. */
+const OLD_PLACEHOLDER = 'https://placeholder.invalid/iap-auth0-pending';
 export const CREDENTIAL_ID = 'iap-auth0';
 
 type Ctx = Pick<CoreContext, 'inputs' | 'state' | 'google' | 'signal' | 'emit'>;
@@ -112,10 +117,10 @@ export const oauthClientStage: Stage = {
     const body: OauthClient = {};
     const redirect = IAP_REDIRECT_URI(clientId);
     const uris = client.allowedRedirectUris ?? [];
-    if (!uris.includes(redirect) || uris.includes(PLACEHOLDER)) {
+    if (!uris.includes(redirect) || uris.includes(PLACEHOLDER) || uris.includes(OLD_PLACEHOLDER)) {
       step('setting the redirect URI to IAP\'s handler for the generated client id');
       mask.push('allowedRedirectUris');
-      body.allowedRedirectUris = [...uris.filter((u) => u !== PLACEHOLDER), redirect];
+      body.allowedRedirectUris = [...uris.filter((u) => u !== PLACEHOLDER && u !== OLD_PLACEHOLDER && u !== redirect), redirect];
       if (use === 'adopted') await ctx.state.updateStage('oauth-client', (s) => { s.added = [...new Set([...(s.added ?? []), `allowedRedirectUris:${redirect}`])]; });
     }
     // The marker: an earlier version's upgraded to this setup's, this setup added to another's "shared with".

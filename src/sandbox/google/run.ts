@@ -7,6 +7,7 @@ import { GoogleError, alreadyExists, failedPrecondition, invalid } from '../core
 import { Router, requirePermission, type ApiRequest, type ApiResult } from '../core/http.js';
 import { copyPath, page, projectOr403, requireEnabled, requireMembersExist, updateMask } from './common.js';
 import { addOperationRoutes } from './run-operations.js';
+import { checkLocation } from './run-locations.js';
 import { DRS_TEXT, requirePermittedMembers } from './org-policies.js';
 import { checkPolicyVersion, grantedPermissions, maskedPolicy } from './iap-iam.js';
 import {
@@ -30,6 +31,7 @@ function projectFor(world: World, req: ApiRequest, permission: string, resource:
   const p = projectOr403(world, req.params.project, permission);
   requireEnabled(world, p, 'run.googleapis.com');
   requirePermission(req, permission, resource);
+  checkLocation(req.params.region);
   return p;
 }
 
