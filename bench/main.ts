@@ -1,5 +1,5 @@
 // The benchmark suite (issue 7): install footprint, start-up, init against its critical path,
-// request economy, verify against its slowest check, the demo. Medians of repeated runs, ratios to
+// request economy, verify against its slowest check, how soon a resolved wait is noticed, the demo. Medians of repeated runs, ratios to
 // a baseline measured in the same run. Prints a table and writes bench/results.json.
 // `node dist/bench/run.js startup init` runs only the named parts.
 import { writeFile } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import path from 'node:path';
 import { footprint } from './footprint.js';
 import { startup } from './startup.js';
 import { initWallTime, requestEconomy, verifyWallTime, demoWallTime } from './flows.js';
+import { noticeLatency } from './notice.js';
 import { ROOT, round, table } from './lib.js';
 
 const only = process.argv.slice(2);
@@ -46,6 +47,14 @@ if (want('verify')) {
   const v = await verifyWallTime();
   results.verify = v;
   row('verify wall time (realistic)', `${round(v.verifyMs)} ms`, `slowest check (${v.slowestCheck}): ${round(v.slowestCheckMs)} ms`, `${round(v.ratio, 2)}×`, '≤ 1.2×', v.ratio <= 1.2);
+}
+if (want('notice')) {
+  const n = await noticeLatency();
+  results.notice = n;
+  const fmt = (x: { n: number; medianMs: number; maxMs: number }) => `${round(x.medianMs)} ms (max ${round(x.maxMs)}, n=${x.n})`;
+  row('notice latency: operation done → seen', fmt(n.operation), 'ready (sandbox clock)', '', '≤ 2000 ms median', n.operation.medianMs <= 2000);
+  row('notice latency: new resource usable → used', fmt(n.settling), 'ready (sandbox clock)', '', '≤ 2000 ms median', n.settling.medianMs <= 2000);
+  row('notice latency: propagated → verify sees it', fmt(n.propagation), 'ready (sandbox clock)', '', '≤ 2000 ms median', n.propagation.medianMs <= 2000);
 }
 if (want('demo')) {
   const d = await demoWallTime();
