@@ -23,7 +23,8 @@ export function buildProgram(): Command {
     .option('--service <name>', 'Cloud Run service name')
     .option('--image <ref>', 'container image to deploy on this run; without it a new service gets Google\'s hello sample and an existing one keeps its image')
     .option('--organization <id>', 'organization for the workforce pool, only when the project has none')
-    .option('--auth0-domain <domain>', 'Auth0 tenant domain (env AUTH0_DOMAIN)')
+    .option('--auth0-domain <domain>', 'Auth0 tenant domain (env AUTH0_DOMAIN), never a custom domain: the Management API lives there')
+    .option('--auth0-issuer-domain <domain>', 'domain users sign in on (env IAP_AUTH0_ISSUER_DOMAIN): an Auth0 custom domain or the tenant\'s own; default: the tenant\'s ready custom domain, if any (needs read:custom_domains), else --auth0-domain')
     .option('--pool <id>', 'workforce pool id (default derived from service and project)')
     .option('--provider <id>', 'workforce provider id (default auth0)')
     .option('--oauth-client <id>', 'IAM OAuth client id (default iap-auth0-SERVICE)')
@@ -81,6 +82,7 @@ export function buildProgram(): Command {
     .option('--profile <name>', 'timing profile: fast (tests) or realistic (benchmarks)', choice(['fast', 'realistic']), 'fast')
     .option('--faults <spec>', 'answer a share of API calls with 429/503, e.g. all=0.3 or iam=0.5:503,auth0=0.2:429')
     .option('--seed <n>', 'seed for fault injection and generated values', integer, 1)
+    .option('--auth0-custom-domain', 'give the Auth0 tenant a ready custom domain on its own port: sign-in and tokens there, the Management API on the tenant\'s domain')
     .option('--propagation <duration>', 'how long IAM and IAP changes take to reach the sign-in path (default: the profile\'s, 60ms fast, 6s realistic)', duration)
     .action(async (opts) => (await import('./commands/sandbox.js')).sandboxCommand(opts));
 

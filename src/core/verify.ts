@@ -9,6 +9,7 @@ import { whoHasAccess, type AccessEntry } from './stages/access.js';
 import { probeSignin } from './verify/signin-probe.js';
 import { readRecorded, contextFromState } from './recorded-setup.js';
 import { checkCredentials } from './local-checks.js';
+import { auth0Preflight } from './auth0-preflight.js';
 import { sleep } from './retry.js';
 import type { CheckResult } from './check.js';
 import type { CoreContext } from './context.js';
@@ -60,7 +61,13 @@ function groups(ctx: CoreContext, fetch?: FetchLike): Group[] {
       if (!serviceUrl || !oauthClientId || !auth0ClientId) {
         return [{ id: 'signin-probe', stage: 'signin', title: 'Sign-in probe', status: 'failed', detail: 'cannot probe: the service URL, OAuth client or Auth0 app is not recorded yet', hint: 'run iap-auth0 init to finish' }];
       }
-      return [await probeSignin({ serviceUrl, signinOrigin: ctx.signinOrigin, oauthClientId, auth0Domain: ctx.inputs.auth0Domain, auth0ClientId, callback: callbackUrl(ctx) }, { signal: ctx.signal, fetch })];
+      // Google sends sign-in to the domain of the issuer init gave the provider (a custom domain,
+      // if used): as recorded, so the probe starts at once; else as Auth0 says now.
+      let auth0Domain: string;
+      try { auth0Domain = new URL(r('auth0-app').signInIssuer ?? await ctx.auth0Issuer()).host; } catch (e) {
+        return [{ id: 'signin-probe', stage: 'signin', title: 'Sign-in probe', status: 'failed', detail: `cannot probe: ${(e as Error).message}`, hint: 'fix the Auth0 checks above' }];
+      }
+      return [await probeSignin({ serviceUrl, signinOrigin: ctx.signinOrigin, oauthClientId, auth0Domain, auth0ClientId, callback: callbackUrl(ctx) }, { signal: ctx.signal, fetch })];
     },
   });
   return out;
@@ -82,13 +89,21 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const statePath = o.statePath ?? DEFAULT_STATE_PATH;
   const state = await readRecorded(statePath, 'verify');
   checkCredentials(o.env);
-  const ctx = contextFromState({ env: o.env, state, statePath, emit: () => undefined, signal: o.signal, persist: false });
+  // The Auth0 credential check (and the sign-in domain) before any Auth0 request; the Google
+  // checks start alongside it, and a refusal ends verify with its message (exit 2), not a report.
+  const auth0 = auth0Preflight({ env: o.env, inputs: state.inputs, recorded: state.inputs, signal: o.signal, command: 'verify' });
+  const session = auth0.then((a) => a.session);
+  session.catch(() => undefined); // awaited below; checks that never ask for it must not leave it unhandled
+  const ctx = contextFromState({ env: o.env, state, statePath, emit: () => undefined, signal: o.signal, persist: false, auth0: session });
   // Who may pass IAP: read alongside the checks, reported once at the end.
   const access = whoHasAccess(ctx).catch(() => undefined);
   const all = groups(ctx, o.fetch);
   const timings: Record<string, number> = {};
   const timed = async (g: Group) => { const t0 = Date.now(); const r = await g.run(); timings[g.id] = Date.now() - t0; return r; };
-  const byGroup = new Map<string, CheckResult[]>(await Promise.all(all.map(async (g) => [g.id, await timed(g)] as const)));
+  const first = Promise.all(all.map(async (g) => [g.id, await timed(g)] as const));
+  first.catch(() => undefined);
+  await (await auth0).signIn;
+  const byGroup = new Map<string, CheckResult[]>(await first);
   const current = () => settle(all.flatMap((g) => byGroup.get(g.id)!));
   o.emit({ type: 'checked', results: current() });
 

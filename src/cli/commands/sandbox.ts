@@ -6,13 +6,13 @@ import { parseFaultSpec } from '../../sandbox/core/faults.js';
 import { EXIT, UserError } from '../exit-codes.js';
 import { untilStopped } from '../until-stopped.js';
 
-export interface SandboxCommandOptions { envFile?: string; profile: 'fast' | 'realistic'; faults?: string; seed: number; propagation?: number }
+export interface SandboxCommandOptions { envFile?: string; profile: 'fast' | 'realistic'; faults?: string; seed: number; propagation?: number; auth0CustomDomain?: boolean }
 
 export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void> {
   // Judge every input before starting anything.
   try { parseFaultSpec(opts.faults); } catch (e) { throw new UserError(`--faults: ${(e as Error).message}`); }
   const { startSandbox, formatEnv } = await import('../../sandbox/index.js');
-  const sb = await startSandbox({ profile: opts.profile, faults: opts.faults, seed: opts.seed, propagationMs: opts.propagation });
+  const sb = await startSandbox({ profile: opts.profile, faults: opts.faults, seed: opts.seed, propagationMs: opts.propagation, auth0CustomDomain: !!opts.auth0CustomDomain });
   const text = formatEnv(sb.env);
   if (opts.envFile) {
     // The file holds the sandbox's own (throwaway) token and M2M secret: private, written atomically.
@@ -30,6 +30,7 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void>
   process.stderr.write([
     `iap-auth0 sandbox is ready (profile ${opts.profile}${opts.faults ? `, faults ${opts.faults}` : ''}).`,
     opts.envFile ? `Load it in another shell with:  set -a; . ${opts.envFile}; set +a` : 'Tip: --env-file PATH writes these lines to a file you can source.',
+    ...(sb.auth0CustomDomain ? [`The Auth0 tenant has the custom domain ${sb.auth0CustomDomain}: users sign in there, the Management API stays on AUTH0_DOMAIN=${sb.env.AUTH0_DOMAIN}.`] : []),
     `Sign in as ${sb.env.IAP_AUTH0_TEST_USER_EMAIL} (password in IAP_AUTH0_TEST_USER_PASSWORD). Inspect everything at ${sb.controlUrl}/world`,
     'Press Ctrl-C to stop.',
     '',
