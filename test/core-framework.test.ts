@@ -45,15 +45,14 @@ test('runStages: independent stages overlap; a failed dependency stops only its 
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const stage = (id: Stage['id'], body: (ctx: any) => Promise<string>): Stage => ({ id, title: id, plan: async () => [], apply: body, verify: async () => [], owned: () => [], destroy: async () => '' });
   const ctx: any = { state: memoryState(), emit: () => undefined, signal: new AbortController().signal };
-  const started = Date.now();
   const results = await runStages([
     stage('deploy', async () => { log.push('deploy-start'); await wait(60); log.push('deploy-end'); return 'd'; }),
     stage('auth0-app', async () => { log.push('auth0-start'); await wait(60); throw new Error('auth0 down'); }),
     stage('workforce-pool', async (c) => { await c.after('auth0-app'); return 'never'; }),
     stage('oauth-client', async (c) => { await c.after('deploy'); log.push('oauth-after-deploy'); return 'o'; }),
   ], ctx);
-  const elapsed = Date.now() - started;
-  assert.ok(elapsed < 115, `deploy and auth0-app ran concurrently (${elapsed} ms)`);
+  // Both started before either ended: they overlapped (run one after the other, deploy-end would
+  // come second). Order, not elapsed time, so a loaded machine cannot fail it.
   assert.deepEqual(log.slice(0, 2).sort(), ['auth0-start', 'deploy-start']);
   assert.ok(log.indexOf('oauth-after-deploy') > log.indexOf('deploy-end'));
   const by = Object.fromEntries(results.map((r) => [r.id, r]));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { useSandbox, control } from './helpers/sandbox.js';
+import { useSandbox, control, requestLog } from './helpers/sandbox.js';
 import { runCli } from './helpers/cli.js';
 
 const init = (args: string[], env: Record<string, string>, cwd: string) => runCli(['init', ...args], env, cwd);
@@ -39,21 +39,24 @@ test('init reports refusals with codes and hints, and resumes once fixed', async
     assert.equal(fixed.code, 0, fixed.stderr);
   });
 
-  await t.test('missing Auth0 scope', async () => {
+  await t.test('missing Auth0 scope: refused before anything changes, named with the dashboard path', async () => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-err-'));
     sb.world.auth0M2M.scopes.delete('create:clients');
+    const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
     try {
       const r = await init(['--json', '--service', 'scope'], sb.env, cwd);
-      assert.equal(r.code, 1);
-      const app = JSON.parse(r.stdout).stages.find((s: any) => s.id === 'auth0-app');
-      assert.equal(app.code, 'AUTH0_MISSING_SCOPE');
-      assert.match(app.error, /create:clients/);
-      assert.match(app.hint, /Auth0 Management API/);
-      assert.ok(!r.stdout.includes(sb.env.AUTH0_CLIENT_SECRET));
+      assert.equal(r.code, 2, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assert.equal(doc.ok, false);
+      assert.equal(doc.error.code, 'usage');
+      assert.match(doc.error.message, /AUTH0_CLIENT_ID names lacks Management API scope iap-auth0 init needs: create:clients/);
+      assert.match(doc.error.hint, /Applications > APIs > Auth0 Management API > Machine To Machine Applications/);
+      assert.ok(!r.stdout.includes(sb.env.AUTH0_CLIENT_SECRET) && !r.stderr.includes(sb.env.AUTH0_CLIENT_SECRET));
+      assert.deepEqual((await requestLog(sb, since)).filter((x: any) => x.mutating), [], 'nothing was changed');
     } finally {
       sb.world.auth0M2M.scopes.add('create:clients');
     }
-    const fixed = await init(['--yes'], sb.env, cwd);
+    const fixed = await init(['--yes', '--service', 'scope'], sb.env, cwd);
     assert.equal(fixed.code, 0, fixed.stderr);
   });
 });

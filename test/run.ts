@@ -28,7 +28,8 @@ if (!files.length) {
   process.stderr.write(`no test file matches ${filter.join(', ')}${live ? ' under test/live/' : ' (test/live/ runs only with --live: npm run test:live)'}\n`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+// A test that hangs fails after 15 minutes instead of stalling the run (no test comes close).
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=900000', ...files], {
   stdio: 'inherit',
   env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(caDir, 'sandbox-ca.pem'), IAP_AUTH0_TEST_CA_DIR: caDir },
 });

@@ -93,3 +93,27 @@ test('--signin-hops and --iap-service-settings choose what the sandbox plays whe
   assert.equal(await exitCode(refused), 2);
   assert.match(err, /argument 'sideways' is invalid\. use one of: direct, signin-path, chooser/);
 });
+
+test('--auth0-custom-domain: the tenant gets a ready custom domain on its own port, named on stderr', async () => {
+  const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
+  const child = spawn(process.execPath, ['--', bin, 'sandbox', '--auth0-custom-domain'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let out = '', err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr!.on('data', (d) => { err += d; if (err.includes('Press Ctrl-C')) resolve(); });
+      child.on('exit', (code) => reject(new Error(`sandbox exited early with ${code}: ${err}`)));
+    });
+    const vars = Object.fromEntries(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const m = /The Auth0 tenant has the custom domain (127\.0\.0\.1:\d+): users sign in there, the Management API stays on AUTH0_DOMAIN=(\S+)\./.exec(err);
+    assert.ok(m, err);
+    assert.equal(m[2], vars.AUTH0_DOMAIN);
+    assert.notEqual(m[1], vars.AUTH0_DOMAIN);
+    const world = await (await fetch(`${vars.IAP_AUTH0_SANDBOX_URL}/world`)).json() as any;
+    assert.deepEqual(world.auth0CustomDomains.map((d: any) => [d.domain, d.status]), [[m[1], 'ready']]);
+  } finally {
+    const done = exitCode(child);
+    child.kill('SIGTERM');
+    assert.equal(await done, 0);
+  }
+});

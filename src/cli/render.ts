@@ -49,6 +49,7 @@ export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.Wri
         else if (e.type === 'stage-done') write(`${ok} ${STAGE_TITLES[e.stage]}: ${e.summary}`);
         else if (e.type === 'stage-failed') write(`${bad} ${STAGE_TITLES[e.stage]}: ${e.error}`);
         else if (e.type === 'retry') write(`  ${color.dim(`retrying: ${e.text}`)}`);
+        else if (e.type === 'warning') write(`${color.yellow('!')} ${e.text}`);
       },
     };
   }
@@ -65,6 +66,7 @@ export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.Wri
     color, line: persist, stop: () => spinner.stop(),
     event: (e) => {
       if (e.type === 'plan') { planLines(e.items).forEach(write); return; }
+      if (e.type === 'warning') { persist(`${color.yellow('!')} ${e.text}`); return; }
       start();
       if (e.type === 'stage-start') running.set(e.stage, 'checking');
       else if (e.type === 'step') running.set(e.stage, e.text);

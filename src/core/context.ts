@@ -5,6 +5,7 @@ import type { ManagementClient } from 'auth0';
 import type { StateHandle } from './state-handle.js';
 import type { EventSink } from './events.js';
 import type { StageId, StateInputs } from '../state/schema.js';
+import type { SignIn } from './auth0-session.js';
 
 export interface ResolvedInputs extends StateInputs {
   projectNumber: string;
@@ -44,8 +45,13 @@ export interface CoreContext {
    * having created nothing.
    */
   claim(): Promise<'created' | 'adopted'>;
-  /** Memoized: the Auth0 discovery document's issuer, verbatim (trailing slash included). */
+  /** Memoized: the Auth0 discovery document's issuer, verbatim (trailing slash included), of the domain users sign in on. */
   auth0Issuer(): Promise<string>;
+  /**
+   * Memoized: where users sign in (AUTH0_DOMAIN, the tenant's ready custom domain, or
+   * --auth0-issuer-domain) with that domain's discovery document. The Management API stays on AUTH0_DOMAIN.
+   */
+  auth0SignIn(): Promise<SignIn>;
   /**
    * Secrets live only here, in memory, for this run: the Auth0 app's client secret and the OAuth
    * credential's secret. A resumed run re-reads them from their source.

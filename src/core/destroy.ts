@@ -9,6 +9,7 @@ import { UserError, EXIT } from '../cli/exit-codes.js';
 import { ALL_STAGES } from './stages/index.js';
 import { readRecorded, contextFromState } from './recorded-setup.js';
 import { checkCredentials, checkGoogleCredentials, asUsageError } from './local-checks.js';
+import { openAuth0Session } from './auth0-session.js';
 import { explain } from './explain.js';
 import { serviceFate } from './stages/deploy.js';
 import { auth0AppFate } from './stages/auth0-app.js';
@@ -67,7 +68,11 @@ export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
 
   const release = await acquireLock(statePath, 'destroy').catch((e) => { throw asUsageError(e); });
   try {
-    const ctx = contextFromState({ env: o.env, state, statePath, emit: o.emit, signal: o.signal, persist: true });
+    // The Auth0 credential check, after the confirmation and before the first request, when the
+    // Auth0 app is to be removed (its token is the one destroy then uses).
+    const auth0 = plan.some((p) => p.stage === 'auth0-app' && !p.kept)
+      ? await openAuth0Session({ env: o.env, domain: state.inputs.auth0Domain, signal: o.signal, command: 'destroy' }) : undefined;
+    const ctx = contextFromState({ env: o.env, state, statePath, emit: o.emit, signal: o.signal, persist: true, ...(auth0 ? { auth0 } : {}) });
     await checkMarkers(ctx, plan.filter((p) => !p.kept).map((p) => p.stage));
     const results: DestroyResult['stages'] = [];
     for (const p of plan) {

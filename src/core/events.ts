@@ -10,6 +10,8 @@ export type CoreEvent =
   | { type: 'stage-done'; stage: StageId; summary: string }
   | { type: 'stage-failed'; stage: StageId; error: string }
   | { type: 'retry'; stage?: StageId; text: string }
-  | { type: 'waiting'; stage: StageId; text: string; elapsedMs: number };
+  | { type: 'waiting'; stage: StageId; text: string; elapsedMs: number }
+  /** Something the user should know that stops nothing (e.g. a scope only verify needs is missing). */
+  | { type: 'warning'; text: string };
 
 export type EventSink = (e: CoreEvent) => void;

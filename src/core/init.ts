@@ -12,7 +12,7 @@ import { UserError, EXIT } from '../cli/exit-codes.js';
 import { StateHandle } from './state-handle.js';
 import { createContext } from './create-context.js';
 import { projectFacts } from './preflight.js';
-import { auth0Discovery, DiscoveryError } from './auth0-client.js';
+import { auth0Preflight } from './auth0-preflight.js';
 import { googleFailure, describeGoogleFailure } from './google-errors.js';
 import { explain } from './explain.js';
 import { checkCredentials, checkGoogleCredentials, asUsageError } from './local-checks.js';
@@ -35,6 +35,10 @@ export interface InitResult {
   serviceUrl?: string; audience?: string; signIn: string[]; next: string;
   /** This setup's id, in the marker of everything it created. */
   setupId: string;
+  /** Where the Management API is called and where users sign in (the workforce provider's issuer). */
+  auth0: { domain: string; signInDomain: string; issuer: string; via: 'tenant' | 'custom-domain' | 'input' };
+  /** What the user should know that stopped nothing (e.g. a scope only verify needs). */
+  warnings: string[];
 }
 
 export async function runInit(o: InitOptions): Promise<InitResult> {
@@ -84,11 +88,12 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
     if (facts.organization && organizationFlag && facts.organization !== organizationFlag) {
       throw new UserError(`--organization ${organizationFlag} differs from the project's organization ${facts.organization}; the pool must be in the project's organization`);
     }
-    // Auth0 must answer before anything is created for it.
-    try { await auth0Discovery(inputs.auth0Domain, o.signal); } catch (e) {
-      if (e instanceof DiscoveryError) throw new UserError(e.message, EXIT.USAGE, 'check --auth0-domain / AUTH0_DOMAIN (your tenant, e.g. dev-abc123.us.auth0.com)');
-      throw e;
-    }
+    // ---- Auth0 preflight (auth0-preflight.ts): the M2M credentials and their scopes before anything
+    // is planned, the domain users sign in on (one more request with read:custom_domains) while the
+    // stages plan, both before anything is changed; a refusal names the variable, the cause and the
+    // fix (exit 2). Its token is the one every later Auth0 call of this run uses.
+    const { session, signIn: signInP } = await auth0Preflight({ env: o.env, inputs, flags: o.flags, recorded: recorded?.inputs, signal: o.signal, command: 'init' });
+    // ----
 
     const resolved: ResolvedInputs = { ...inputs, projectNumber: facts.projectNumber, organization, adopt: !!o.flags.adopt, setupId };
     const now = new Date().toISOString();
@@ -97,7 +102,7 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
       ? { ...recorded, setupId, inputs: { ...recorded.inputs, ...toRecord } }
       : { version: STATE_VERSION, tool: 'iap-auth0', createdAt: now, updatedAt: now, setupId, inputs: toRecord, stages: {} };
     const handle = new StateHandle(statePath, state, !o.dryRun);
-    const ctx = createContext({ env: o.env, inputs: resolved, state: handle, emit: o.emit, signal: o.signal });
+    const ctx = createContext({ env: o.env, inputs: resolved, state: handle, emit: o.emit, signal: o.signal, auth0: session });
     const plan = (await Promise.all(ALL_STAGES.map((s) => s.plan(ctx as never).catch((e) => {
       const why = explain(e, inputs.project, o.signal);
       const code = netFailure(e, o.signal) ? 'UNREACHABLE' : why.code === 'GOOGLE_INVALID_REGION' ? why.code : undefined;
@@ -105,10 +110,13 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
     })))).flat();
     unreachable(plan);
     badRegion(plan);
+    const signIn = await signInP; // Auth0 preflight, continued: a refusal here still precedes any change
+    for (const text of session.warnings) o.emit({ type: 'warning', text });
     refuseForeign(plan);
     const base = {
       stateFile: statePath, plan, audience: IAP_AUDIENCE(facts.projectNumber, inputs.region, inputs.service),
       signIn: inputs.allow, next: 'iap-auth0 verify', setupId,
+      auth0: { domain: session.domain, signInDomain: signIn.domain, issuer: signIn.issuer, via: signIn.via }, warnings: session.warnings,
     };
     if (o.dryRun) return { ok: true, dryRun: true, stages: [], ...base };
 

@@ -3,6 +3,7 @@
 import { StateError } from '../state/store.js';
 import { apiRoots, EndpointError } from '../google/endpoints.js';
 import { UserError, EXIT } from '../cli/exit-codes.js';
+import { checkAuth0Values } from './auth0-values.js';
 
 /** A state-file problem is the user's to fix: a usage error with the store's own hint. */
 export const asUsageError = (e: unknown): unknown => (e instanceof StateError ? new UserError(e.message, EXIT.USAGE, e.hint) : e);
@@ -16,8 +17,12 @@ const RECORDED = {
 export function checkCredentials(env: NodeJS.ProcessEnv, why: { purpose: string; hint: string } = RECORDED): void {
   try { apiRoots(env); } catch (e) { if (e instanceof EndpointError) throw new UserError(e.message); throw e; }
   if (!env.AUTH0_CLIENT_ID?.trim() || !env.AUTH0_CLIENT_SECRET?.trim()) {
+    // Unless a value holds only invisible characters: that is said exactly.
+    if (env.AUTH0_CLIENT_ID || env.AUTH0_CLIENT_SECRET) checkAuth0Values(env);
     throw new UserError(`AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set: ${why.purpose}`, EXIT.USAGE, why.hint);
   }
+  // A trailing newline, a carriage return, a space or an invisible character: refused, never trimmed.
+  checkAuth0Values(env);
 }
 
 /**

@@ -11,6 +11,7 @@ import { PAST_WINDOW } from './verify/probe-pages.js';
 import { iapSettingsResource } from './stages/iap-settings.js';
 import { readRecorded, contextFromState } from './recorded-setup.js';
 import { checkCredentials, checkGoogleCredentials } from './local-checks.js';
+import { auth0Preflight } from './auth0-preflight.js';
 import { sleep } from './retry.js';
 import { Deadline } from '../lib/net.js';
 import { formatDuration } from '../lib/duration.js';
@@ -76,12 +77,18 @@ function groups(ctx: CoreContext, statePath: string, probeLog: { hops: ProbeHop[
       if (!serviceUrl || !oauthClientId || !auth0ClientId) {
         return [{ id: 'signin-probe', stage: 'signin', title: 'Sign-in probe', status: 'failed', detail: 'cannot probe: the service URL, OAuth client or Auth0 app is not recorded yet', hint: 'run iap-auth0 init to finish' }];
       }
+      // Google sends sign-in to the domain of the issuer init gave the provider (a custom domain,
+      // if used): as recorded, so the probe starts at once; else as Auth0 says now.
+      let auth0Domain: string;
+      try { auth0Domain = new URL(r('auth0-app').signInIssuer ?? await ctx.auth0Issuer()).host; } catch (e) {
+        return [{ id: 'signin-probe', stage: 'signin', title: 'Sign-in probe', status: 'failed', detail: `cannot probe: ${(e as Error).message}`, hint: 'fix the Auth0 checks above' }];
+      }
       // When init last wrote (or confirmed) the IAP settings: the stage's finishedAt, which a later
       // run only moves forward, so the age below never overstates how long IAP has had them.
       const written = Date.parse(ctx.state.stage('iap-settings').finishedAt ?? '');
       const trace: ProbeHop[] = [];
       const result = await probeSignin({
-        serviceUrl, signinOrigin: ctx.signinOrigin, oauthClientId, auth0Domain: ctx.inputs.auth0Domain, auth0ClientId, callback: callbackUrl(ctx),
+        serviceUrl, signinOrigin: ctx.signinOrigin, oauthClientId, auth0Domain, auth0ClientId, callback: callbackUrl(ctx),
         provider: `locations/global/workforcePools/${ctx.inputs.pool}/providers/${ctx.inputs.provider}`,
         settingsAgeMs: Number.isFinite(written) ? Date.now() - written : undefined, scope: ctx.inputs.scope,
         settingsResource: ctx.inputs.projectNumber ? iapSettingsResource(ctx) : undefined, projectScopeCommand: projectScopeCommand(statePath),
@@ -120,14 +127,22 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const timer = o.waitMs > 0 ? setTimeout(() => deadline.abort(new Deadline(`no answer before the --wait deadline (${formatDuration(o.waitMs)})`)), o.waitMs + 1000) : undefined;
   timer?.unref();
   const signal = AbortSignal.any([o.signal, deadline.signal]);
-  const ctx = contextFromState({ env: o.env, state, statePath, emit: () => undefined, signal, persist: false });
+  // The Auth0 credential check (and the sign-in domain) before any Auth0 request; the Google
+  // checks start alongside it, and a refusal ends verify with its message (exit 2), not a report.
+  const auth0 = auth0Preflight({ env: o.env, inputs: state.inputs, recorded: state.inputs, signal, command: 'verify' });
+  const session = auth0.then((a) => a.session);
+  session.catch(() => undefined); // awaited below; checks that never ask for it must not leave it unhandled
+  const ctx = contextFromState({ env: o.env, state, statePath, emit: () => undefined, signal, persist: false, auth0: session });
   // Who may pass IAP: read alongside the checks, reported once at the end.
   const access = whoHasAccess(ctx).catch(() => undefined);
   const probe = { hops: [] as ProbeHop[], rounds: 0 };
   const all = groups(ctx, statePath, probe, o.fetch);
   const timings: Record<string, number> = {};
   const timed = async (g: Group) => { const t0 = Date.now(); const r = await g.run(); timings[g.id] = Date.now() - t0; return r; };
-  const byGroup = new Map<string, CheckResult[]>(await Promise.all(all.map(async (g) => [g.id, await timed(g)] as const)));
+  const first = Promise.all(all.map(async (g) => [g.id, await timed(g)] as const));
+  first.catch(() => undefined);
+  await (await auth0).signIn;
+  const byGroup = new Map<string, CheckResult[]>(await first);
   const current = () => settle(all.flatMap((g) => byGroup.get(g.id)!));
   o.emit({ type: 'checked', results: current() });
 

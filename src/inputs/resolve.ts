@@ -10,6 +10,8 @@ import { gcloudConfig, type GcloudConfig } from './gcloud-config.js';
 
 export interface InitFlags {
   project?: string; region?: string; service?: string; image?: string; organization?: string; auth0Domain?: string;
+  /** The domain users sign in on (an Auth0 custom domain, or the tenant's own); found by itself otherwise. */
+  auth0IssuerDomain?: string;
   pool?: string; provider?: string; oauthClient?: string; allow?: string[]; scope?: string; adopt?: boolean;
   /** false: do not set IAP_AUDIENCE on the service (--no-audience-env). */
   audienceEnv?: boolean;
@@ -39,6 +41,9 @@ const SPECS: Spec[] = [
   // unless --image is given on that run (see deployImage).
   { key: 'image', flag: '--image', schema: s.imageSchema, message: 'Container image for a new service (an existing one keeps its image)', fallback: () => DEFAULT_IMAGE, required: true, ask: true, changeable: true },
   { key: 'auth0Domain', flag: '--auth0-domain', env: ['AUTH0_DOMAIN'], schema: s.auth0DomainSchema, message: 'Auth0 domain (e.g. dev-abc123.us.auth0.com)', required: true, ask: true },
+  // Optional: without it init signs users in on the tenant's ready custom domain, if any, else on
+  // the Auth0 domain. A flag may change it on a re-run (the provider then gets the new issuer).
+  { key: 'auth0IssuerDomain', flag: '--auth0-issuer-domain', env: ['IAP_AUTH0_ISSUER_DOMAIN'], schema: s.auth0DomainSchema, message: 'Auth0 sign-in domain', required: false, ask: false, changeable: true },
   { key: 'pool', flag: '--pool', schema: s.poolSchema, message: 'Workforce pool id', fallback: (r) => derived(r)?.pool, required: true, ask: true },
   { key: 'provider', flag: '--provider', schema: s.providerSchema, message: 'Workforce provider id', fallback: (r) => derived(r)?.provider, required: true, ask: true },
   { key: 'oauthClient', flag: '--oauth-client', schema: s.oauthClientSchema, message: 'IAM OAuth client id', fallback: (r) => derived(r)?.oauthClient, required: true, ask: true },

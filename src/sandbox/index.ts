@@ -43,6 +43,12 @@ export interface SandboxOptions {
   signinHops?: Emulation['signinHops'];
   /** Whether workforce IAP settings on a service take effect (default applied); see World.emulation. */
   iapServiceSettings?: Emulation['iapServiceSettings'];
+  /**
+   * Gives the Auth0 tenant a ready custom domain on a second loopback origin: discovery,
+   * /authorize, Universal Login and tokens there carry iss = that origin; the Management API
+   * stays the tenant's (AUTH0_DOMAIN). See docs/SANDBOX.md "Auth0 custom domain".
+   */
+  auth0CustomDomain?: boolean;
 }
 
 /** The organization policy constraints the sandbox can enforce. */
@@ -55,6 +61,8 @@ export interface Sandbox {
   env: Record<string, string>;
   /** Base URL of the inspection/control endpoint. */
   controlUrl: string;
+  /** The Auth0 tenant's custom domain (host:port), when started with auth0CustomDomain. */
+  auth0CustomDomain?: string;
   stop(): Promise<void>;
 }
 
@@ -96,9 +104,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const run = await api('run', runRouter(world));
     const iap = await api('iap', iapRouter(world));
     const orgpolicy = await api('orgpolicy', orgPolicyRouter(world));
-    const auth0 = await startAuth0(world, tls);
+    const auth0 = await startAuth0(world, tls, { customDomain: !!opts.auth0CustomDomain });
     closers.push(auth0.close);
     world.origins.auth0 = auth0.origin;
+    if (auth0.customDomain) world.origins.auth0CustomDomain = auth0.customDomain.origin;
     const chain = await startBrowserChain(world, tls);
     closers.push(chain.close);
     const control = await listen(controlHandler(world));
@@ -126,6 +135,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     let stopped = false;
     return {
       world, env, controlUrl: control.origin,
+      ...(auth0.customDomain ? { auth0CustomDomain: auth0.customDomain.domain } : {}),
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -86,6 +86,12 @@ export interface Auth0Client {
   initiate_login_uri?: string; jwt_configuration: { alg: string; lifetime_in_seconds?: number; secret_encoded?: boolean };
   client_metadata: Record<string, string>; [extra: string]: unknown;
 }
+/** A custom domain as GET /api/v2/custom-domains answers it. */
+export interface Auth0CustomDomain {
+  custom_domain_id: string; domain: string; primary: boolean; is_default?: boolean;
+  status: 'pending_verification' | 'ready' | 'failed' | 'disabled' | 'pending'; type: 'auth0_managed_certs' | 'self_managed_certs';
+  origin_domain_name?: string; verification?: Record<string, unknown>; custom_client_ip_header?: string | null; tls_policy?: string;
+}
 export interface Auth0User { user_id: string; email: string; password: string; name: string; email_verified: boolean; groups?: string[] }
 export interface Auth0Connection { id: string; name: string; strategy: string; enabled_clients: string[] }
 
@@ -95,6 +101,8 @@ export interface RequestRecord {
   lost?: boolean;
   /** A network fault: the connection was reset, or the request was never answered (status 0). */
   fault?: 'reset' | 'hang';
+  /** Auth0: the request came to the tenant's custom domain, not to its own. */
+  customDomain?: boolean;
 }
 
 export interface FrontDoorHost {
@@ -179,9 +187,11 @@ export class World {
   readonly auth0Clients = new Map<string, Auth0Client>();
   readonly auth0Users: Auth0User[] = [];
   readonly auth0Connections: Auth0Connection[] = [];
+  /** The tenant's custom domains (one, ready, with startSandbox({ auth0CustomDomain: true })). */
+  readonly auth0CustomDomains: Auth0CustomDomain[] = [];
   /** The machine-to-machine app the CLI uses; its grants decide which Management API calls pass. */
   readonly auth0M2M = { client_id: randomBytes(16).toString('base64url'), client_secret: randomBytes(32).toString('base64url'),
-    scopes: new Set(['read:clients', 'create:clients', 'update:clients', 'delete:clients', 'read:client_keys', 'read:connections']) };
+    scopes: new Set(['read:clients', 'create:clients', 'update:clients', 'delete:clients', 'read:client_keys', 'read:connections', 'read:custom_domains']) };
 
   // --- runtime -----------------------------------------------------------------------------------
   /**
@@ -338,6 +348,7 @@ export class World {
       iamPolicies: Object.fromEntries(this.policies.resources().map((r) => [r, this.policies.get(r)])),
       auth0Clients: [...this.auth0Clients.values()].map((c) => strip(c, ['client_secret'])),
       auth0Connections: this.auth0Connections,
+      auth0CustomDomains: this.auth0CustomDomains,
       operations: this.operations.list().map((o) => ({ name: o.name, api: o.api, done: o.done, error: o.error })),
     };
   }

@@ -34,6 +34,8 @@ const InputsSchema = v.strictObject({
   service: v.string(),
   image: v.string(),
   auth0Domain: v.string(),
+  /** The domain users sign in on when chosen by --auth0-issuer-domain / IAP_AUTH0_ISSUER_DOMAIN (else found each run). */
+  auth0IssuerDomain: v.optional(v.string()),
   pool: v.string(),
   provider: v.string(),
   oauthClient: v.string(),

@@ -13,7 +13,7 @@ import { runCli } from '../helpers/cli.js';
 import { assertNoSecretLeaked } from '../helpers/secrets.js';
 
 type Requests = 'none' | 'reads';
-interface Case { fresh?: boolean; name: string; args: string[]; env?: Record<string, string>; state?: (file: string) => Promise<void>; message: RegExp; code?: number; requests?: Requests; cleanup?: (file: string) => Promise<void> }
+interface Case { fresh?: boolean; name: string; args: string[]; env?: Record<string, string> | ((env: Record<string, string>) => Record<string, string>); state?: (file: string) => Promise<void>; message: RegExp; code?: number; requests?: Requests; cleanup?: (file: string) => Promise<void> }
 
 const long = (n: number) => 'a'.repeat(n);
 const init = (...a: string[]) => ['init', '--yes', ...a];
@@ -94,6 +94,12 @@ const CASES: Case[] = [
   // Credentials and endpoints
   { name: 'missing Auth0 client secret', args: init(...svc), env: { AUTH0_CLIENT_SECRET: '' }, message: /AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set/ },
   { name: 'missing Auth0 client id for verify', args: ['verify'], env: { AUTH0_CLIENT_ID: '' }, message: /AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set/ },
+  // Auth0 credentials with invisible characters: named, never trimmed, never printed
+  { name: 'Auth0 client secret with a trailing newline', args: init(...svc), env: (e) => ({ AUTH0_CLIENT_SECRET: `${e.AUTH0_CLIENT_SECRET}\n` }), message: /AUTH0_CLIENT_SECRET ends with a newline \(\\n\); Auth0 compares it byte for byte.*\n\s+hint: .*printf/ },
+  { name: 'Auth0 client secret with a trailing carriage return', args: init(...svc), env: (e) => ({ AUTH0_CLIENT_SECRET: `${e.AUTH0_CLIENT_SECRET}\r` }), message: /AUTH0_CLIENT_SECRET ends with a carriage return \(\\r\).*\n\s+hint: .*Windows line endings/ },
+  { name: 'Auth0 client secret with a trailing space', args: init(...svc, '--dry-run'), env: (e) => ({ AUTH0_CLIENT_SECRET: `${e.AUTH0_CLIENT_SECRET} ` }), message: /AUTH0_CLIENT_SECRET ends with a space/ },
+  { name: 'Auth0 client id with a leading tab, for verify', args: ['verify'], env: (e) => ({ AUTH0_CLIENT_ID: `\t${e.AUTH0_CLIENT_ID}` }), message: /AUTH0_CLIENT_ID starts with a tab \(\\t\)/ },
+  { name: 'Auth0 client secret of only a newline', args: ['destroy', '--force'], env: { AUTH0_CLIENT_SECRET: '\n' }, message: /AUTH0_CLIENT_SECRET holds only a newline \(\\n\)/ },
   { name: 'endpoint override with a path prefix', args: init(...svc), env: { CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: 'http://127.0.0.1:1/run/' }, message: /CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN="http:\/\/127\.0\.0\.1:1\/run\/" is not usable: a path prefix cannot be honoured/ },
   { name: 'endpoint override that is not a URL', args: init(...svc), env: { CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM: 'iam-local' }, message: /CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM="iam-local" is not usable: it is not a URL/ },
   { fresh: true, name: 'no Google credentials at all (init)', args: init(...svc), env: noGoogleCredentials, message: noCredentialsMessage },
@@ -105,6 +111,9 @@ const CASES: Case[] = [
   { fresh: true, name: 'a project that does not exist', args: init(...svc, '--project', 'no-such-project'), message: /project no-such-project was not found or you may not read it\n\s+hint: check --project/, requests: 'reads' },
   { fresh: true, name: 'a project without an organization', args: init(...svc, '--project', 'sandbox-no-org'), message: /project sandbox-no-org is not in an organization.*\n\s+hint: .*--organization ORG_ID/, requests: 'reads' },
   { name: '--organization that is not the project\'s', args: init(...svc, '--organization', '999999999999'), message: /--organization 999999999999 differs from the project's organization 123456789012/, requests: 'reads' },
+  { name: 'a wrong Auth0 client secret', args: init(...svc), env: { AUTH0_CLIENT_SECRET: 'not-the-secret-000000000000000000000000000' }, message: /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET at https:.*\/oauth\/token \(401 access_denied: Unauthorized\).*\n\s+hint: copy both again from Auth0 dashboard > Applications/, requests: 'reads' },
+  { name: 'a wrong Auth0 client secret, for destroy', args: ['destroy', '--force'], env: { AUTH0_CLIENT_SECRET: 'not-the-secret-000000000000000000000000000' }, message: /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET/, requests: 'reads' },
+  { name: 'an Auth0 client id unknown to the tenant, dry run', args: init(...svc, '--dry-run'), env: { AUTH0_CLIENT_ID: 'NoSuchClient0000000000' }, message: /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET/, requests: 'reads' },
   { fresh: true, name: 'an unreachable Auth0 domain', args: init(...svc, '--auth0-domain', 'tenant.invalid:1'), message: /cannot reach Auth0 at https:\/\/tenant\.invalid:1\/\.well-known\/openid-configuration.*\n\s+hint: check --auth0-domain/, requests: 'reads' },
   // State files
   { name: 'a corrupt state file', args: init(...svc), state: (f) => writeFile(f, '{"tool":"iap-auth0",,}'), message: /the state file .*state\.json is not valid JSON.*left untouched/ },
@@ -151,7 +160,7 @@ test(`bad input: ${CASES.length} cases, each exit 2 naming the input and the fix
       if (c.state) await c.state(file);
       const before = existsSync(file) ? await readFile(file).catch(() => undefined) : undefined;
       const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
-      const r = await runCli(c.args, { ...sb.env, ...c.env }, cwd);
+      const r = await runCli(c.args, { ...sb.env, ...(typeof c.env === 'function' ? c.env(sb.env) : c.env) }, cwd);
       outputs.push(r.stdout, r.stderr);
       try {
         assert.equal(r.code, c.code ?? 2, `exit code; stderr: ${r.stderr}`);

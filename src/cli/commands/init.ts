@@ -6,7 +6,7 @@ import type { InitResult } from '../../core/init.js';
 import type { Prompt } from '../../inputs/resolve.js';
 
 export interface InitCommandOptions {
-  project?: string; region?: string; service?: string; image?: string; organization?: string; auth0Domain?: string;
+  project?: string; region?: string; service?: string; image?: string; organization?: string; auth0Domain?: string; auth0IssuerDomain?: string;
   pool?: string; provider?: string; oauthClient?: string; allow?: string[]; scope?: string; state?: string;
   yes?: boolean; json?: boolean; dryRun?: boolean; adopt?: boolean; verify?: number | true; audienceEnv?: boolean; setup?: string;
 }
@@ -57,6 +57,7 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
     ui.line('');
     ui.line(c.bold('Done.') + ` Your app: ${result.serviceUrl ?? '(URL not known yet)'}`);
     ui.line(`Who can sign in: ${result.signIn.map((a) => (a === 'pool' ? 'everyone in your Auth0 tenant' : a)).join(', ')}`);
+    if (result.auth0.via !== 'tenant') ui.line(`They sign in on ${result.auth0.signInDomain} (${result.auth0.via === 'custom-domain' ? 'your Auth0 custom domain' : '--auth0-issuer-domain'}); the Management API is called on ${result.auth0.domain}`);
     ui.line(`Audience your app should expect in x-goog-iap-jwt-assertion: ${result.audience}`);
     let check = opts.verify;
     if (check === undefined && interactive) {

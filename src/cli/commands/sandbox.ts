@@ -9,7 +9,7 @@ import { untilStopped } from '../until-stopped.js';
 export interface SandboxCommandOptions {
   envFile?: string; profile: 'fast' | 'realistic'; faults?: string; seed: number; propagation?: number;
   consistencyDelay?: number; orgPolicy?: 'iam.allowedPolicyMemberDomains';
-  signinHops?: 'direct' | 'signin-path' | 'chooser'; iapServiceSettings?: 'applied' | 'ignored';
+  signinHops?: 'direct' | 'signin-path' | 'chooser'; iapServiceSettings?: 'applied' | 'ignored'; auth0CustomDomain?: boolean;
 }
 
 export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void> {
@@ -17,7 +17,8 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void>
   try { parseFaultSpec(opts.faults); } catch (e) { throw new UserError(`--faults: ${(e as Error).message}`); }
   const { startSandbox, formatEnv } = await import('../../sandbox/index.js');
   const sb = await startSandbox({ profile: opts.profile, faults: opts.faults, seed: opts.seed, propagationMs: opts.propagation,
-    consistencyMs: opts.consistencyDelay, orgPolicies: opts.orgPolicy ? [opts.orgPolicy] : [], signinHops: opts.signinHops, iapServiceSettings: opts.iapServiceSettings });
+    consistencyMs: opts.consistencyDelay, orgPolicies: opts.orgPolicy ? [opts.orgPolicy] : [], signinHops: opts.signinHops, iapServiceSettings: opts.iapServiceSettings,
+    auth0CustomDomain: !!opts.auth0CustomDomain });
   const text = formatEnv(sb.env);
   if (opts.envFile) {
     // The file holds the sandbox's own (throwaway) token and M2M secret: private, written atomically.
@@ -38,6 +39,7 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void>
       opts.signinHops && opts.signinHops !== 'direct' && `sign-in hops ${opts.signinHops}`,
       opts.iapServiceSettings === 'ignored' && 'service-level IAP workforce settings ignored'].filter(Boolean).join(', ')}).`,
     opts.envFile ? `Load it in another shell with:  set -a; . ${opts.envFile}; set +a` : 'Tip: --env-file PATH writes these lines to a file you can source.',
+    ...(sb.auth0CustomDomain ? [`The Auth0 tenant has the custom domain ${sb.auth0CustomDomain}: users sign in there, the Management API stays on AUTH0_DOMAIN=${sb.env.AUTH0_DOMAIN}.`] : []),
     `Sign in as ${sb.env.IAP_AUTH0_TEST_USER_EMAIL} (password in IAP_AUTH0_TEST_USER_PASSWORD). Inspect everything at ${sb.controlUrl}/world`,
     'Press Ctrl-C to stop.',
     '',

@@ -16,7 +16,6 @@ import { refusal } from '../coded-error.js';
 import { adoptedNote, decideFate, decideUse, either, markedDescription, markerMetadata, parseDescription, parseMetadata, sameMarker, TOOL, type Fate, type Marker, type UseDecision } from '../ownership.js';
 import { fieldOf, recordedAs, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
-import { auth0Discovery } from '../auth0-client.js';
 import { DependencyFailed, refusedItem, type Stage } from '../stage.js';
 import type { CoreContext } from '../context.js';
 
@@ -155,6 +154,10 @@ export const auth0AppStage: Stage = {
       let app = found.app;
       const use = found.decision.use;
       await recordUse(ctx, 'auth0-app', 'clientId', app.client_id!, use);
+      // The issuer users sign in with (the tenant's domain or its custom domain), so verify's
+      // sign-in probe knows where Google should send them without waiting for Auth0.
+      const signInIssuer = await ctx.auth0Issuer();
+      if (ctx.state.stage('auth0-app').resources.signInIssuer !== signInIssuer) await ctx.state.recordResource('auth0-app', 'signInIssuer', signInIssuer);
       if (app.client_secret) ctx.secrets.set('auth0ClientSecret', app.client_secret);
 
       const patch: Record<string, unknown> = {};
@@ -214,12 +217,14 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
   const id = st.resources.clientId;
   const cb = callbackUrl(ctx);
   const discovery = runCheck('auth0-app', 'auth0-discovery', 'Auth0 discovery', async () => {
-    const d = await auth0Discovery(ctx.inputs.auth0Domain, ctx.signal);
+    // The discovery of the domain users sign in on: the tenant's, or its custom domain.
+    const signIn = await ctx.auth0SignIn();
+    const d = signIn.discovery;
     const has = (list: unknown, v: string) => !Array.isArray(list) || list.includes(v);
     return firstFailure([
       [!has(d.response_types_supported, 'code'), failed('the tenant does not offer the code response type', 'Google signs in with the authorization code flow; check the tenant\'s settings')],
       [!has(d.id_token_signing_alg_values_supported, 'RS256'), failed('the tenant does not sign ID tokens with RS256', 'Google verifies RS256 ID tokens')],
-    ], `issuer ${d.issuer}`);
+    ], `issuer ${d.issuer}${signIn.via === 'tenant' ? '' : ` (sign-in on ${signIn.via === 'custom-domain' ? 'the tenant\'s custom domain' : '--auth0-issuer-domain'} ${signIn.domain}; Management API on ${ctx.inputs.auth0Domain})`}`);
   }, undefined, ctx.signal);
   const mgmt = ctx.auth0();
   mgmt.catch(() => undefined);

@@ -1,5 +1,6 @@
 // The Management API v2 routes iap-auth0 uses: /api/v2/clients (list, get, create, update,
-// delete, rotate-secret, enabled connections) and the connection↔client enablement endpoints.
+// delete, rotate-secret, enabled connections), the connection↔client enablement endpoints, and
+// the custom domains (list, get).
 // State: world.auth0Clients and world.auth0Connections. Scopes come from the bearer token
 // (token.ts). Error bodies are Auth0's {statusCode, error, message, errorCode}.
 import type { Auth0Client, Auth0Connection } from '../world.js';
@@ -26,6 +27,8 @@ const ROUTES: Route[] = [
   { method: 'GET', re: /^\/api\/v2\/connections$/, handler: listConnections },
   { method: 'GET', re: /^\/api\/v2\/connections\/(?<id>[^/]+)\/clients$/, handler: connectionClients },
   { method: 'PATCH', re: /^\/api\/v2\/connections\/(?<id>[^/]+)\/clients$/, handler: updateConnectionClients },
+  { method: 'GET', re: /^\/api\/v2\/custom-domains$/, handler: listCustomDomains },
+  { method: 'GET', re: /^\/api\/v2\/custom-domains\/(?<id>[^/]+)$/, handler: getCustomDomain },
 ];
 
 export async function handleManagement(t: Tenant, req: MgmtRequest): Promise<MgmtResult> {
@@ -229,4 +232,27 @@ function updateConnectionClients(c: Ctx): MgmtResult {
     if (!it.status && has) conn.enabled_clients = conn.enabled_clients.filter((id) => id !== it.client_id);
   }
   return { status: 204 };
+}
+
+// --- custom domains --------------------------------------------------------------------------------
+
+/**
+ * GET /api/v2/custom-domains: every custom domain of the tenant, whatever its status, as an array
+ * (Auth0's reference; `read:custom_domains`, auth0/agent-skills custom-domains api.md). `fields`
+ * and `include_fields` project as for clients; the other parameters (q, sort, take, from) are
+ * accepted and ignored (assumption: tenants here have at most a few domains).
+ */
+function listCustomDomains(c: Ctx): MgmtResult {
+  need(c, ['read:custom_domains']);
+  const proj = projection(c.req.query);
+  const view = (d: object) => (proj.fields?.length ? Object.fromEntries(Object.entries(d).filter(([k]) => proj.fields!.includes(k) === proj.include)) : { ...d });
+  return { status: 200, json: c.t.world.auth0CustomDomains.map(view) };
+}
+
+function getCustomDomain(c: Ctx): MgmtResult {
+  need(c, ['read:custom_domains']);
+  const d = c.t.world.auth0CustomDomains.find((x) => x.custom_domain_id === c.params.id);
+  // Assumption: the wording of the 404.
+  if (!d) throw new ManagementError(404, 'The custom domain does not exist', 'inexistent_custom_domain');
+  return { status: 200, json: { ...d } };
 }

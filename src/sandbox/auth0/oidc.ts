@@ -173,7 +173,8 @@ export function userClaims(user: Auth0User): Record<string, unknown> {
  * back to the callback as Auth0 does:
  *  - the response type needs a grant the app lacks → unauthorized_client
  *    "Grant type 'authorization_code' not allowed for the client." (auth0.md 2.2);
- *  - an audience other than the tenant's own APIs → access_denied "Service not found: …";
+ *  - an audience other than the tenant's own APIs → access_denied "Service not found: …" (their
+ *    identifiers are the tenant domain's, also on a custom domain: omniauth-auth0#72);
  *  - a `connection` that does not exist or is not enabled for the app → invalid_request
  *    (assumption: Auth0's wording for these two).
  */
@@ -188,7 +189,7 @@ function authorizeChecks(t: Tenant) {
       if (!(app.grant_types ?? []).includes(g)) throw new errors.UnauthorizedClient(`Grant type '${g}' not allowed for the client.`);
     }
     const audience = params.audience;
-    if (typeof audience === 'string' && audience && audience !== t.managementAudience && audience !== `${t.issuer}userinfo`) {
+    if (typeof audience === 'string' && audience && audience !== t.managementAudience && audience !== t.userinfoAudience) {
       throw new errors.AccessDenied(`Service not found: ${audience}`);
     }
     const connection = params.connection;

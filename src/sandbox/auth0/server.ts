@@ -6,13 +6,22 @@
 // domain = 127.0.0.1:PORT, issuer = https://127.0.0.1:PORT/ (trailing slash, as Auth0).
 // Latency and fault injection apply to the Management API and the client-credentials token only
 // (the browser endpoints are not rate-limited here). Every request is recorded as api 'auth0'.
+//
+// With a custom domain (startSandbox({ auth0CustomDomain: true })), a second listener stands for
+// it (docs/SANDBOX.md "Auth0 custom domain"): the same tenant (apps, users, connections, signing
+// key) behind another origin whose discovery, /authorize, Universal Login and token endpoint say
+// iss = https://127.0.0.1:PORT2/. Its own sessions, as Auth0's: a session on one domain is not one
+// on the other. The Management API answers there too, as Auth0's does, but only for the tenant's
+// audience https://<tenant domain>/api/v2/ and with tokens minted there; the tenant lists it as a
+// ready custom domain (GET /api/v2/custom-domains). Its requests are recorded with customDomain: true.
 import http from 'node:http';
-import type { World } from '../world.js';
+import { randomBytes } from 'node:crypto';
+import type { Auth0CustomDomain, World } from '../world.js';
 import type { TlsMaterial } from '../core/tls.js';
 import type { FaultKind } from '../core/faults.js';
 import { listen, readBody, sleep } from '../core/http.js';
 import { createTenantKey } from './keys.js';
-import { seedTenant } from './clients.js';
+import { seedTenant, TENANT_NAME } from './clients.js';
 import { handleManagement } from './management.js';
 import { clientCredentialsGrant, type Tenant } from './token.js';
 import { createOidcProvider, oidcRequest } from './oidc.js';
@@ -25,6 +34,8 @@ export interface Auth0Server {
   domain: string;
   /** https://127.0.0.1:PORT/ */
   issuer: string;
+  /** The tenant's custom domain, when started with one. */
+  customDomain?: { origin: string; domain: string; issuer: string };
   close(): Promise<void>;
 }
 
@@ -70,15 +81,51 @@ function tokenParams(raw: string, contentType: string | undefined): Record<strin
   return Object.fromEntries(new URLSearchParams(raw));
 }
 
-export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0Server> {
+export async function startAuth0(world: World, tls: TlsMaterial, opts: { customDomain?: boolean } = {}): Promise<Auth0Server> {
   // The port (and so the domain, issuer and certificate subject) is known only once listening.
   let dispatch: http.RequestListener = (_req, res) => { res.writeHead(503); res.end(); };
   const listener = await listen((req, res) => dispatch(req, res), { key: tls.key, cert: tls.cert });
   const domain = `127.0.0.1:${listener.port}`;
   const issuer = `https://${domain}/`;
   const key = await createTenantKey(domain);
-  const tenant: Tenant = { world, domain, issuer, managementAudience: `${issuer}api/v2/`, key };
+  const tenant: Tenant = { world, domain, issuer, managementAudience: `${issuer}api/v2/`, userinfoAudience: `${issuer}userinfo`, key };
   seedTenant(world, key);
+  dispatch = originHandler(tenant);
+  if (!opts.customDomain) return { origin: listener.origin, domain, issuer, close: listener.close };
+
+  let customDispatch: http.RequestListener = (_req, res) => { res.writeHead(503); res.end(); };
+  const custom = await listen((req, res) => customDispatch(req, res), { key: tls.key, cert: tls.cert }).catch(async (e) => { await listener.close(); throw e; });
+  const customDomain = `127.0.0.1:${custom.port}`;
+  const customIssuer = `https://${customDomain}/`;
+  // The same tenant seen through its custom domain: the Management API's and /userinfo's audiences stay the tenant's.
+  customDispatch = originHandler({ ...tenant, domain: customDomain, issuer: customIssuer, customDomain: true });
+  world.auth0CustomDomains.push(sandboxCustomDomain(customDomain));
+  return {
+    origin: listener.origin, domain, issuer,
+    customDomain: { origin: custom.origin, domain: customDomain, issuer: customIssuer },
+    close: async () => { await Promise.all([listener.close(), custom.close()]); },
+  };
+}
+
+/**
+ * The tenant's custom domain as GET /api/v2/custom-domains lists it (the fields of Auth0's
+ * reference example): ready, Auth0-managed certificate, CNAME-verified. Assumption: a tenant's only
+ * custom domain reads primary: true and is_default: false (the canonical domain stays the default
+ * for emails until someone sets another).
+ */
+function sandboxCustomDomain(domain: string): Auth0CustomDomain {
+  const id = `cd_${randomBytes(8).toString('hex')}`;
+  return {
+    custom_domain_id: id, domain, primary: true, is_default: false, status: 'ready', type: 'auth0_managed_certs',
+    origin_domain_name: `${TENANT_NAME}-${id.replace('_', '-')}.edge.tenants.auth0.com`,
+    verification: { methods: [{ name: 'cname', record: `${TENANT_NAME}-${id.replace('_', '-')}.edge.tenants.auth0.com`, domain }], status: 'verified' },
+    custom_client_ip_header: null, tls_policy: 'recommended',
+  };
+}
+
+/** Everything one origin of the tenant serves; `t.issuer` is that origin's. */
+function originHandler(tenant: Tenant): http.RequestListener {
+  const { world, issuer } = tenant;
   const provider = createOidcProvider(tenant);
   const oidc = provider.callback();
 
@@ -157,7 +204,7 @@ export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0S
     await handleUniversalLogin(tenant, provider, req, res, url, new URLSearchParams(raw), send);
   }
 
-  dispatch = async (req, res) => {
+  return async (req, res) => {
     const url = new URL(req.url ?? '/', issuer);
     const method = req.method ?? 'GET';
     let path = url.pathname;
@@ -169,7 +216,8 @@ export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0S
       recorded = true;
       world.record({ api: 'auth0', method, path, status: lostAnswers.has(res) ? 200 : networkFaults.has(res) ? 0 : res.statusCode,
         mutating: isApi && method !== 'GET' && method !== 'HEAD' && (!networkFaults.has(res) || lostAnswers.has(res)),
-        ...(lostAnswers.has(res) ? { lost: true } : {}), ...(networkFaults.has(res) ? { fault: networkFaults.get(res) } : {}) });
+        ...(lostAnswers.has(res) ? { lost: true } : {}), ...(networkFaults.has(res) ? { fault: networkFaults.get(res) } : {}),
+        ...(tenant.customDomain ? { customDomain: true } : {}) });
     };
     recordOf.set(res, record);
     res.once('finish', record);
@@ -183,6 +231,4 @@ export async function startAuth0(world: World, tls: TlsMaterial): Promise<Auth0S
       else res.end();
     }
   };
-
-  return { origin: listener.origin, domain, issuer, close: listener.close };
 }

@@ -12,9 +12,13 @@ export interface Tenant {
   domain: string;
   /** https://{domain}/ — with the trailing slash, as Auth0. */
   issuer: string;
-  /** The Management API audience https://{domain}/api/v2/. */
+  /** The Management API audience https://{tenant domain}/api/v2/ (the tenant's, on a custom domain too). */
   managementAudience: string;
+  /** The /userinfo audience https://{tenant domain}/userinfo (likewise the tenant's). */
+  userinfoAudience: string;
   key: TenantKey;
+  /** This origin is the tenant's custom domain (issuer and domain are the custom domain's). */
+  customDomain?: boolean;
 }
 
 /** Management API access tokens live 24 h (Auth0's default for the Management API). */
@@ -43,7 +47,11 @@ export async function clientCredentialsGrant(t: Tenant, params: Record<string, u
   }
   const audience = typeof params.audience === 'string' ? params.audience : '';
   if (!audience) throw new OAuthError(403, 'access_denied', 'No audience parameter was provided, and no default audience has been configured');
-  // The sandbox tenant has one API: the Management API (no custom APIs are registered).
+  // The sandbox tenant has one API: the Management API (no custom APIs are registered). Its
+  // identifier is the tenant's domain's, also when asked on a custom domain: there, the audience
+  // https://<custom domain>/api/v2/ is "not enabled" (node-auth0#292, auth0-PHP#538), while the
+  // tenant's audience is granted, with a token whose iss is the custom domain (Auth0 docs, "Get
+  // Access Tokens": custom domains and the Management API).
   if (audience !== t.managementAudience) throw new OAuthError(403, 'access_denied', `Service not enabled within domain: ${audience}`);
   if (app.client_id !== t.world.auth0M2M.client_id) {
     throw new OAuthError(403, 'access_denied',
@@ -63,7 +71,12 @@ export async function clientCredentialsGrant(t: Tenant, params: Record<string, u
   return { access_token, scope, expires_in: MANAGEMENT_TOKEN_TTL, token_type: 'Bearer' };
 }
 
-/** Checks a Management API bearer token; returns its scopes. Real time, like the SDK's token cache. */
+/**
+ * Checks a Management API bearer token; returns its scopes. Real time, like the SDK's token cache.
+ * A token is valid only on the domain that minted it (its iss): "if you have requested an Access
+ * Token from your custom domain, then you must call the Management API from your custom domain or
+ * else your Access Token will be considered invalid" (Auth0 docs, "Get Access Tokens").
+ */
 export async function verifyManagementToken(t: Tenant, authorization?: string): Promise<Set<string>> {
   const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
   if (!token) throw missingAuthentication();

@@ -1,7 +1,7 @@
 // The sandbox's own certificate authority. Auth0, the sign-in origin and every front door speak
 // HTTPS like the real services, with a leaf certificate for 127.0.0.1/localhost signed by a CA
 // generated per sandbox; clients trust it through NODE_EXTRA_CA_CERTS (the CA file).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -53,6 +53,7 @@ export function selfSignedRsa(commonName: string, days: number): { privatePem: s
  */
 export async function createTls(dir: string, caDir?: string): Promise<TlsMaterial> {
   let ca = caDir ? await loadCa(caDir) : undefined;
+  const fresh = !ca;
   if (!ca) {
     const k = rsaKeyPair();
     ca = { cert: certificate({ publicPem: k.publicPem, subjectCn: 'iap-auth0 sandbox CA', signingKeyPem: k.privatePem, ca: true }), private: k.privatePem };
@@ -62,11 +63,17 @@ export async function createTls(dir: string, caDir?: string): Promise<TlsMateria
   const home = caDir ?? dir;
   await mkdir(home, { recursive: true, mode: 0o700 });
   const caFile = path.join(home, 'sandbox-ca.pem');
-  if (caDir) {
-    // The CA key is kept only in a folder the caller chose for reuse; mode 0600.
-    await writeFile(path.join(caDir, 'sandbox-ca-key.pem'), ca.private, { mode: 0o600 });
+  // A reused CA is never rewritten: sandboxes sharing a CA folder start concurrently (the test
+  // suite runs two at once), and a rewrite caught half-written by another's read made that one
+  // mint a CA of its own, which every client trusting the shared one then refused. A new CA is
+  // written atomically (a temporary file renamed into place), the key first.
+  if (fresh || !caDir) {
+    if (caDir) {
+      // The CA key is kept only in a folder the caller chose for reuse; mode 0600.
+      await writeAtomic(path.join(caDir, 'sandbox-ca-key.pem'), ca.private, 0o600);
+    }
+    await writeAtomic(caFile, ca.cert, 0o644);
   }
-  await writeFile(caFile, ca.cert, { mode: 0o644 });
   return { key: leafKey.privatePem, cert: leafCert, ca: ca.cert, caFile };
 }
 
@@ -78,4 +85,10 @@ async function loadCa(caDir: string): Promise<{ cert: string; private: string } 
     forge.pki.certificateFromPem(cert);
     return { cert, private: key };
   } catch { return undefined; }
+}
+
+async function writeAtomic(file: string, text: string, mode: number): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, text, { mode });
+  await rename(tmp, file);
 }
