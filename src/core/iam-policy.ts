@@ -62,5 +62,7 @@ async function change(access: PolicyAccess, signal: AbortSignal | undefined, mut
       throw e;
     }
     return changed;
-  }, { signal, attempts: 10, baseMs: 250, retryable: (e) => isAborted(e) || isTransient(e) });
+    // 16 tries (about a minute at most, with the 8 s cap): a policy someone else keeps editing, a
+    // busy shared project or an automation loop, still lets one read-modify-write through.
+  }, { signal, attempts: 16, baseMs: 250, retryable: (e) => isAborted(e) || isTransient(e) });
 }

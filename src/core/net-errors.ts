@@ -38,8 +38,10 @@ export function describeNetworkFailure(err: unknown, env: NodeJS.ProcessEnv = pr
         : 'check your network, and a proxy (HTTPS_PROXY) if you use one' };
   }
   if (failure === 'timeout') {
+    // Google's clients honour HTTPS_PROXY; Node's own fetch (Auth0, the sign-in) only with NODE_USE_ENV_PROXY=1.
+    const proxy = what.startsWith('the ') && what !== 'the workforce sign-in' ? 'proxy (HTTPS_PROXY)' : 'proxy (HTTPS_PROXY, with NODE_USE_ENV_PROXY=1 for Node\'s fetch)';
     return { code: 'NETWORK_TIMEOUT', message: `no answer from ${at} within ${seconds} s${tries}`,
-      hint: 'check your network, proxy (HTTPS_PROXY) or firewall; run the command again (init and destroy resume where they stopped); IAP_AUTH0_REQUEST_TIMEOUT=60s waits longer' };
+      hint: `check your network, ${proxy} or firewall; run the command again (init and destroy resume where they stopped); IAP_AUTH0_REQUEST_TIMEOUT=60s waits longer` };
   }
   if (failure === 'dns') return { code: 'NETWORK_DNS', message: `cannot resolve the host of ${at}`, hint: variable ? 'check the value of that variable' : 'check your network and DNS' };
   return { code: 'NETWORK_RESET', message: `the connection to ${at} broke (${failure === 'reset' ? 'connection reset' : 'network error'}) and did not recover after retries`,
