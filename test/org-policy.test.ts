@@ -9,30 +9,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { useSandbox, clientsFor, waitOperation } from './helpers/sandbox.js';
+import { useSandbox } from './helpers/sandbox.js';
+import { applyHintedFix } from './helpers/org-policy.js';
 import { runCli } from './helpers/cli.js';
 import { assertNoSecretLeaked } from './helpers/secrets.js';
-import type { Sandbox } from '../src/sandbox/index.js';
 
 const AGENT = 'serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com';
-
-/** What the hint tells the user to run, done through the sandbox's APIs: enable the API, set the policy from the hint's YAML. */
-async function applyHintedFix(sb: Sandbox, hint: string): Promise<void> {
-  const project = /--project=(\S+)/.exec(hint)![1];
-  const { data: op } = await clientsFor(sb).serviceusage.services.enable({ name: `projects/${project}/services/orgpolicy.googleapis.com` });
-  await waitOperation(() => clientsFor(sb).serviceusage.operations.get({ name: op.name! }));
-  // The printf '…' of the hint, read as YAML of one name and one allowAll rule.
-  const yaml = /printf '([^']+)'/.exec(hint)![1].replace(/\\n/g, '\n');
-  const name = /^name: (\S+)$/m.exec(yaml)![1];
-  assert.match(yaml, /^spec:\n {2}rules:\n {2}- allowAll: true\n$/m);
-  const parent = name.split('/policies/')[0];
-  // gcloud org-policies set-policy: get (404 here), then create.
-  const url = `${sb.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_ORGPOLICY}v2/`;
-  const headers = { authorization: `Bearer ${sb.env.CLOUDSDK_AUTH_ACCESS_TOKEN}`, 'content-type': 'application/json' };
-  assert.equal((await fetch(url + name, { headers })).status, 404);
-  const r = await fetch(`${url}${parent}/policies`, { method: 'POST', headers, body: JSON.stringify({ name, spec: { rules: [{ allowAll: true }] } }) });
-  assert.equal(r.status, 200, await r.text());
-}
 
 test('domain-restricted sharing: a coded error with Google\'s fix, then a green re-run', async () => {
   const sb = await useSandbox({ orgPolicies: ['iam.allowedPolicyMemberDomains'] });
