@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { EXIT, UserError } from '../exit-codes.js';
 import { untilStopped } from '../until-stopped.js';
 import { routeTable, type Route } from '../../dev/routes.js';
-import { allowSchema } from '../../inputs/schema.js';
+import { allowSchema, problem } from '../../inputs/schema.js';
 import { DEFAULT_STATE_PATH } from '../../state/store.js';
 
 export interface DevCommandOptions { route?: string[]; port: number; sandbox?: boolean; state?: string; allow?: string[]; audience?: string }
@@ -22,7 +22,7 @@ const PLACEHOLDER_AUDIENCE = '/projects/000000000000/locations/local/services/de
 export async function devCommand(opts: DevCommandOptions): Promise<void> {
   let routes: Route[];
   try { routes = routeTable(opts.route ?? []); } catch (e) { throw new UserError((e as Error).message, EXIT.USAGE, 'e.g. iap-auth0 dev --route /api/=http://localhost:5000 --route /=http://localhost:5173'); }
-  for (const a of opts.allow ?? []) if (!allowSchema.safeParse(a).success) throw new UserError(`--allow "${a}" is invalid: use pool, user:<auth0 user id> or group:<name>`);
+  for (const a of opts.allow ?? []) if (problem(allowSchema, a)) throw new UserError(`--allow "${a}" is invalid: use pool, user:<auth0 user id> or group:<name>`);
   // The in-process sandbox serves HTTPS with its own CA, which Node trusts only if told at start-up:
   // make the CA first, then run the real work in a child that trusts it.
   if (opts.sandbox && !process.env.IAP_AUTH0_DEV_CA_DIR) return relaunchTrustingSandboxCa();
