@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UserError } from '../exit-codes.js';
-import { colorsFor } from '../render.js';
+import { colorsFor } from '../ansi.js';
 import { formatDuration } from '../../lib/duration.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/iap-auth0.js');
@@ -16,7 +16,7 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..
 export async function demoCommand(): Promise<void> {
   const c = colorsFor(process.stdout);
   const out = (t = '') => process.stdout.write(t + '\n');
-  const say = (title: string, ...lines: string[]) => { out(); out(c.bold.cyan(`▶ ${title}`)); for (const l of lines) out(c.dim(`  ${l}`)); };
+  const say = (title: string, ...lines: string[]) => { out(); out(c.bold(c.cyan(`▶ ${title}`))); for (const l of lines) out(c.dim(`  ${l}`)); };
   const started = Date.now();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-demo-'));
   const { startSandbox } = await import('../../sandbox/index.js');
@@ -75,7 +75,7 @@ export async function demoCommand(): Promise<void> {
     if (left.length) throw new Error(`destroy left: ${left.join('; ')}`);
     out('  no Cloud Run service, service account, pool, provider, OAuth client, credential, Auth0 app, IAP setting or binding of iap-auth0\'s remains');
     out();
-    out(c.green.bold(`Demo finished in ${formatDuration(Date.now() - started)}.`) + ' Next: point iap-auth0 init at your own project (see README, "Before you start").');
+    out(c.green(c.bold(`Demo finished in ${formatDuration(Date.now() - started)}.`)) + ' Next: point iap-auth0 init at your own project (see README, "Before you start").');
     process.exitCode = EXIT.OK;
   } catch (e) {
     out();
