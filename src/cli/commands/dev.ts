@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UserError } from '../exit-codes.js';
-import { untilStopped } from '../until-stopped.js';
+import { onInterrupt } from '../interrupt.js';
 import { routeTable, type Route } from '../../dev/routes.js';
 import { allowSchema, problem } from '../../inputs/schema.js';
 import { DEFAULT_STATE_PATH } from '../../state/store.js';
@@ -43,6 +43,9 @@ export async function devCommand(opts: DevCommandOptions): Promise<void> {
   const origin = `http://localhost:${port}`;
   const callback = `${origin}${DEV_PATH}/callback`;
   const cleanups: (() => Promise<void>)[] = [];
+  // Ctrl-C or SIGTERM, from now on (during the set-up too): the servers close and every clean-up
+  // runs (the callback added to the Auth0 app is removed); a second Ctrl-C leaves at once.
+  const ctrlC = onInterrupt({ signals: ['SIGINT', 'SIGTERM'] });
   try {
     const setup = opts.sandbox ? await sandboxSetup(callback, cleanups) : await stateSetup(opts.state ?? DEFAULT_STATE_PATH, callback, cleanups, log);
     const audience = opts.audience ?? setup.audience;
@@ -57,11 +60,12 @@ export async function devCommand(opts: DevCommandOptions): Promise<void> {
       `Give your app IAP_AUDIENCE and IAP_AUTH0_DEV_JWKS_URL (above) so iap-auth0/identity accepts the local key. Ctrl-C stops.`,
       '',
     ].join('\n'));
-    await untilStopped();
+    await ctrlC.stopped;
   } finally {
     for (const s of servers) { s.close(); s.closeAllConnections(); }
     (await import('../../dev/front-door.js')).closeTunnels();
     for (const c of cleanups.reverse()) await c().catch((e) => log(`cleanup: ${(e as Error).message}`));
+    ctrlC.dispose();
   }
   process.exitCode = EXIT.OK;
 }
@@ -116,16 +120,13 @@ async function relaunchTrustingSandboxCa(): Promise<void> {
   try {
     const { createTls } = await import('../../sandbox/core/tls.js');
     const tls = await createTls(path.join(dir, 'leaf'), dir);
+    // Its own process group (interrupt.ts): each Ctrl-C reaches it once, passed on by us.
     const child = spawn(process.execPath, ['--', BIN, ...process.argv.slice(2)], {
-      stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caFile, IAP_AUTH0_DEV_CA_DIR: dir },
+      stdio: 'inherit', detached: true, env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caFile, IAP_AUTH0_DEV_CA_DIR: dir },
     });
-    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
-    const onInt = forward('SIGINT'), onTerm = forward('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    const ctrlC = onInterrupt({ signals: ['SIGINT', 'SIGTERM', 'SIGHUP'], child: () => child });
     const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? 1)));
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    ctrlC.dispose();
     process.exitCode = code;
   } finally {
     await rm(dir, { recursive: true, force: true });
