@@ -1,29 +1,30 @@
 // Input validation shared by flags, env, state and prompts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as v from 'valibot';
 import * as s from '../src/inputs/schema.js';
 import * as ids from '../src/lib/ids.js';
 
-const err = (r: { success: boolean; error?: { issues: { message: string }[] } }) => (r.success ? '' : r.error!.issues[0].message);
+const err = (r: v.SafeParseResult<v.GenericSchema>) => (r.success ? '' : r.issues[0].message);
 
 test('Auth0 domains: URLs pasted from the dashboard are reduced to the host; paths are refused', () => {
-  assert.equal(s.auth0DomainSchema.parse('https://dev-abc.us.auth0.com/'), 'dev-abc.us.auth0.com');
-  assert.equal(s.auth0DomainSchema.parse('127.0.0.1:8443'), '127.0.0.1:8443');
-  assert.match(err(s.auth0DomainSchema.safeParse('https://dev-abc.us.auth0.com/api/v2')), /no path/);
-  assert.match(err(s.auth0DomainSchema.safeParse('localhost')), /Auth0 domain/);
-  assert.match(err(s.auth0DomainSchema.safeParse('dev..auth0.com')), /Auth0 domain/);
+  assert.equal(v.parse(s.auth0DomainSchema, 'https://dev-abc.us.auth0.com/'), 'dev-abc.us.auth0.com');
+  assert.equal(v.parse(s.auth0DomainSchema, '127.0.0.1:8443'), '127.0.0.1:8443');
+  assert.match(err(v.safeParse(s.auth0DomainSchema, 'https://dev-abc.us.auth0.com/api/v2')), /no path/);
+  assert.match(err(v.safeParse(s.auth0DomainSchema, 'localhost')), /Auth0 domain/);
+  assert.match(err(v.safeParse(s.auth0DomainSchema, 'dev..auth0.com')), /Auth0 domain/);
 });
 
 test('ids, images, members, organizations', () => {
-  assert.match(err(s.poolSchema.safeParse('gcp-pool-123')), /reserved/);
-  assert.match(err(s.serviceSchema.safeParse('My_App')), /service name/);
-  assert.equal(s.imageSchema.safeParse('us-docker.pkg.dev/cloudrun/container/hello').success, true);
-  assert.equal(s.imageSchema.safeParse('europe-west1-docker.pkg.dev/p/repo/app:v1.2@sha256:' + 'a'.repeat(64)).success, true);
-  assert.equal(s.imageSchema.safeParse('Not An Image').success, false);
-  assert.equal(s.organizationSchema.parse('organizations/123456789012'), '123456789012');
-  assert.equal(s.organizationSchema.safeParse('example.com').success, false);
-  assert.equal(s.allowSchema.safeParse('user:auth0|64f1').success, true);
-  assert.equal(s.allowSchema.safeParse('alice@example.com').success, false);
+  assert.match(err(v.safeParse(s.poolSchema, 'gcp-pool-123')), /reserved/);
+  assert.match(err(v.safeParse(s.serviceSchema, 'My_App')), /service name/);
+  assert.equal(v.safeParse(s.imageSchema, 'us-docker.pkg.dev/cloudrun/container/hello').success, true);
+  assert.equal(v.safeParse(s.imageSchema, 'europe-west1-docker.pkg.dev/p/repo/app:v1.2@sha256:' + 'a'.repeat(64)).success, true);
+  assert.equal(v.safeParse(s.imageSchema, 'Not An Image').success, false);
+  assert.equal(v.parse(s.organizationSchema, 'organizations/123456789012'), '123456789012');
+  assert.equal(v.safeParse(s.organizationSchema, 'example.com').success, false);
+  assert.equal(v.safeParse(s.allowSchema, 'user:auth0|64f1').success, true);
+  assert.equal(v.safeParse(s.allowSchema, 'alice@example.com').success, false);
   assert.equal(s.allowMember('pool', 'p-123456'), 'principalSet://iam.googleapis.com/locations/global/workforcePools/p-123456/*');
   assert.equal(s.allowMember('user:auth0|x', 'p-123456'), 'principal://iam.googleapis.com/locations/global/workforcePools/p-123456/subject/auth0|x');
   assert.equal(s.allowMember('group:admins', 'p-123456'), 'principalSet://iam.googleapis.com/locations/global/workforcePools/p-123456/group/admins');

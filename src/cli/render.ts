@@ -1,13 +1,12 @@
 // Rendering core events for people: a spinner on a terminal, plain lines otherwise (CI logs,
-// pipes). Always on stderr, so stdout stays free for --json. NO_COLOR is honoured here because
-// chalk ignores it.
-import { Chalk } from 'chalk';
+// pipes). Always on stderr, so stdout stays free for --json. Colours from ansi.ts.
+import { paint, type Paint } from './ansi.js';
 import type { CoreEvent } from '../core/events.js';
 import type { PlanItem } from '../core/stage.js';
 import type { CheckResult } from '../core/check.js';
 import { STAGE_TITLES, type StageId } from '../state/names.js';
 
-export interface Renderer { event(e: CoreEvent): void; line(text: string): void; stop(): void; color: InstanceType<typeof Chalk> }
+export interface Renderer { event(e: CoreEvent): void; line(text: string): void; stop(): void; color: Paint }
 
 
 /** The plan as lines: one per resource, what will happen to it. */
@@ -16,7 +15,7 @@ export function planLines(items: PlanItem[]): string[] {
 }
 
 /** verify's results: one line per check, its hint under each one that did not pass. */
-export function checkLines(checks: CheckResult[], color: InstanceType<typeof Chalk>): string[] {
+export function checkLines(checks: CheckResult[], color: Paint): string[] {
   const mark = { ok: color.green('✓'), failed: color.red('✗'), propagating: color.yellow('…') };
   const width = Math.max(...checks.map((c) => c.title.length));
   return checks.flatMap((c) => [
@@ -25,18 +24,13 @@ export function checkLines(checks: CheckResult[], color: InstanceType<typeof Cha
   ]);
 }
 
-/** Colours for `stream`: only on a terminal, never with NO_COLOR (chalk ignores it) or in CI. */
-export function colorsFor(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): InstanceType<typeof Chalk> {
-  return new Chalk({ level: stream.isTTY && !env.CI && !env.NO_COLOR ? 1 : 0 });
-}
-
 export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv }): Promise<Renderer> {
   const stream = opts.stream ?? process.stderr;
   const env = opts.env ?? process.env;
   // A spinner needs a real terminal with a width: a pty without a size (script(1), some CI
   // runners) reports 0 columns, and redrawing there never ends.
   const tty = !!stream.isTTY && !env.CI && (stream.columns ?? 0) > 0;
-  const color = new Chalk({ level: tty && !env.NO_COLOR ? 1 : 0 });
+  const color = paint(tty && !env.NO_COLOR);
   if (opts.quiet) return { event: () => undefined, line: () => undefined, stop: () => undefined, color };
   const write = (s: string) => stream.write(s + '\n');
   const ok = color.green('✓'), bad = color.red('✗');

@@ -4,7 +4,7 @@
 // prints. Nothing is written before the inputs are valid and the plan was made.
 import { readState, acquireLock, assertWritable, DEFAULT_STATE_PATH } from '../state/store.js';
 import { STATE_VERSION, type State } from '../state/schema.js';
-import { resolveInputs, type InitFlags, type Prompt } from '../inputs/resolve.js';
+import { judge, promptCheck, resolveInputs, type InitFlags, type Prompt } from '../inputs/resolve.js';
 import { organizationSchema } from '../inputs/schema.js';
 import { googleClients } from '../google/clients.js';
 import { IAP_AUDIENCE } from '../lib/ids.js';
@@ -54,11 +54,7 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
   const scopeFree = (['iap-settings', 'access'] as const).every((id) => ['pending', 'destroyed', undefined].includes(recorded?.stages[id]?.status));
   const inputs = await resolveInputs({ flags: o.flags, env: o.env, recorded: recorded?.inputs, interactive: o.interactive, prompt: o.prompt, scopeFree });
   let organizationFlag: string | undefined;
-  if (o.flags.organization !== undefined) {
-    const r = organizationSchema.safeParse(o.flags.organization);
-    if (!r.success) throw new UserError(`--organization: ${r.error.issues[0].message}`);
-    organizationFlag = r.data;
-  }
+  if (o.flags.organization !== undefined) organizationFlag = judge(organizationSchema, o.flags.organization, '--organization');
   const setupId = chooseSetupId(o.flags.setup, recorded, statePath);
   // Google credentials before any request (and in --dry-run too): none at all is a first-timer's usage error.
   await checkGoogleCredentials(o.env);
@@ -78,8 +74,8 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
     let organization = facts.organization ?? organizationFlag ?? inputs.organization;
     if (!organization && o.interactive && o.prompt) {
       // Asked only when Resource Manager cannot tell (a project outside any organization).
-      organization = organizationSchema.parse(await o.prompt({ name: 'organization', message: `Project ${inputs.project} has no organization. Organization id for the workforce pool`,
-        validate: (v) => { const r = organizationSchema.safeParse(v); return r.success ? true : r.error.issues[0].message; } }));
+      organization = judge(organizationSchema, await o.prompt({ name: 'organization', message: `Project ${inputs.project} has no organization. Organization id for the workforce pool`,
+        validate: promptCheck(organizationSchema) }), 'organization');
     }
     if (!organization) {
       throw new UserError(`project ${inputs.project} is not in an organization, and workforce pools live in one`, EXIT.USAGE,

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 
 export const TOOL = 'iap-auth0';
 
-/** A setup id: 8 characters of lowercase base32, valid in labels, descriptions and metadata. */
-export const SETUP_ID = /^[a-z2-7]{8}$/;
+/** A setup id: 8 characters of lowercase base32, valid in labels, descriptions and metadata (rule in lib/ids.ts). */
+export { SETUP_ID } from '../lib/ids.js';
 
 export function newSetupId(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';

@@ -1,8 +1,9 @@
-// Polls a long-running operation through its API's own operations.get, with backoff that starts
-// small (100 ms) so fast operations are seen promptly, and grows (x1.5, capped at 1 s) so slow ones
-// are not busy-waited yet are seen done within a second. Transient errors while polling are retried. A finished operation with an
-// error throws it as an OperationError carrying google.rpc.Code.
-import { withRetry, sleep } from './retry.js';
+// Polls a long-running operation through its API's own operations.get, with the backoff of
+// backoff.ts: 100 ms first so fast operations are seen promptly, growing x1.5 to 1 s so slow ones
+// are not busy-waited yet are seen done within a second. Transient errors while polling are
+// retried. A finished operation with an error throws it as an OperationError carrying google.rpc.Code.
+import { withRetry } from './retry.js';
+import { pollUntil } from './backoff.js';
 
 export interface OperationLike { name?: string | null; done?: boolean | null; error?: { code?: number | null; message?: string | null } | null; response?: unknown }
 
@@ -15,17 +16,18 @@ export async function pollOperation<T extends OperationLike>(
   opts: { signal?: AbortSignal; firstDelayMs?: number; maxDelayMs?: number; timeoutMs?: number; onPoll?: (elapsedMs: number) => void } = {},
 ): Promise<T> {
   const start = Date.now();
-  let delay = opts.firstDelayMs ?? 100;
-  let current = op;
-  while (!current.done) {
-    if (opts.timeoutMs !== undefined && Date.now() - start > opts.timeoutMs) {
-      throw new OperationError(op.name ?? '', undefined, `operation ${op.name} did not finish within ${Math.round(opts.timeoutMs / 1000)} s; re-run to keep waiting for it`);
-    }
-    await sleep(delay, opts.signal);
-    delay = Math.min(Math.round(delay * 1.5), opts.maxDelayMs ?? 1000);
-    current = (await withRetry(() => get(op.name!), { signal: opts.signal })).data;
+  const read = async () => {
+    const current = (await withRetry(() => get(op.name!), { signal: opts.signal })).data;
     opts.onPoll?.(Date.now() - start);
+    return current;
+  };
+  const polled = await pollUntil(read, (current) => !!current.done, {
+    backoff: { firstMs: opts.firstDelayMs ?? 100, factor: 1.5, maxMs: opts.maxDelayMs ?? 1000 }, signal: opts.signal, budgetMs: opts.timeoutMs, first: { value: op },
+  });
+  if (!polled.done) {
+    throw new OperationError(op.name ?? '', undefined, `operation ${op.name} did not finish within ${Math.round(opts.timeoutMs! / 1000)} s; re-run to keep waiting for it`);
   }
+  const current = polled.value;
   if (current.error) throw new OperationError(op.name ?? '', current.error.code ?? undefined, current.error.message ?? 'operation failed');
   return current;
 }

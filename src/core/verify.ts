@@ -12,7 +12,7 @@ import { iapSettingsResource } from './stages/iap-settings.js';
 import { readRecorded, contextFromState } from './recorded-setup.js';
 import { checkCredentials, checkGoogleCredentials } from './local-checks.js';
 import { auth0Preflight } from './auth0-preflight.js';
-import { sleep } from './retry.js';
+import { pollUntil, type Backoff } from './backoff.js';
 import { Deadline } from '../lib/net.js';
 import { formatDuration } from '../lib/duration.js';
 import type { CheckResult } from './check.js';
@@ -48,6 +48,9 @@ export interface VerifyResult {
   /** What the state file records, minus nothing secret (it holds no secret): for verify --report. */
   setup: { setupId?: string; inputs: Record<string, unknown>; stages: Record<string, { status: string; finishedAt?: string }> };
 }
+
+/** verify --wait's re-checks: 0.5 s, growing x1.5 to 2 s. */
+const PROPAGATION_BACKOFF: Backoff = { firstMs: 500, factor: 1.5, maxMs: 2_000 };
 
 /** Check groups: each stage's checks, and the probe; a group is re-run as a whole. */
 interface Group { id: StageId | 'signin'; run(): Promise<CheckResult[]> }
@@ -148,19 +151,16 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
 
   // Propagation: re-check every 0.5 s growing to 2 s until it passes or time is up, so a change
   // that has just propagated is noticed within about 2 s (these are a few reads per round).
-  let waitedMs = 0;
-  const waitStart = Date.now();
-  for (let delay = 500; ; delay = Math.min(Math.round(delay * 1.5), 2_000)) {
-    const pending = current().filter((c) => c.status === 'propagating');
-    const left = o.waitMs - (Date.now() - waitStart);
-    if (!pending.length || left <= 0) break;
-    const nextInMs = Math.min(delay, left);
-    o.emit({ type: 'waiting', pending, elapsedMs: Date.now() - waitStart, nextInMs });
-    await sleep(nextInMs, o.signal);
+  const propagating = (results: CheckResult[]) => results.filter((c) => c.status === 'propagating');
+  const recheck = async () => {
     const again = all.filter((g) => byGroup.get(g.id)!.some((c) => c.status === 'propagating'));
     await Promise.all(again.map(async (g) => byGroup.set(g.id, await timed(g))));
-    waitedMs = Date.now() - waitStart;
-  }
+    return current();
+  };
+  const { waitedMs } = await pollUntil(recheck, (results) => !propagating(results).length, {
+    backoff: PROPAGATION_BACKOFF, signal: o.signal, budgetMs: o.waitMs, first: { value: current() },
+    onWait: (results, elapsedMs, nextInMs) => o.emit({ type: 'waiting', pending: propagating(results), elapsedMs, nextInMs }),
+  });
   const checks = current().map((c) => ({ ...c, ok: c.status === 'ok' }));
   const order = (s: CheckResult['stage']) => (s === 'signin' ? STAGES.length : STAGES.indexOf(s));
   checks.sort((a, b) => order(a.stage) - order(b.stage));

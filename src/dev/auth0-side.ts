@@ -36,6 +36,6 @@ export async function removeCallback(mgmt: ManagementClient, clientId: string, u
 
 export async function sandboxApp(mgmt: ManagementClient, domain: string, callback: string): Promise<Auth0App> {
   const app = (await mgmt.clients.create({ name: 'iap-auth0 dev (sandbox)', app_type: 'regular_web', callbacks: [callback], grant_types: ['authorization_code'],
-    token_endpoint_auth_method: 'client_secret_basic', oidc_conformant: true } as never)) as Client;
+    token_endpoint_auth_method: 'client_secret_basic', oidc_conformant: true })) as Client;
   return withEndpoints(domain, app.client_id!, app.client_secret!);
 }

@@ -23,7 +23,8 @@ export interface IamPolicy {
 export class IapClient {
   private readonly context: APIRequestContext;
   constructor(options: GlobalOptions) {
-    this.context = { _options: options, google: undefined as never } as unknown as APIRequestContext;
+    // No `google` (the monolithic package's options): createAPIRequest then uses these options alone.
+    this.context = { _options: options };
   }
 
   private request<T>(method: 'GET' | 'PATCH' | 'POST', path: string, pathParam: 'name' | 'resource', params: Record<string, unknown>) {

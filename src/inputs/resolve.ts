@@ -2,7 +2,7 @@
 // recorded state, then a prompt (interactive only), then a default. Every value goes through the
 // same schema wherever it came from. Non-interactive, a missing required input is an error
 // naming the flag, raised before any API call.
-import type { Checked } from '../lib/validate.js';
+import * as v from 'valibot';
 import * as s from './schema.js';
 import { UserError } from '../cli/exit-codes.js';
 import type { StateInputs } from '../state/schema.js';
@@ -22,7 +22,7 @@ export type Prompt = (q: { name: string; message: string; default?: string; vali
 export const DEFAULT_IMAGE = 'us-docker.pkg.dev/cloudrun/container/hello';
 export const DEFAULT_REGION = 'us-central1';
 
-interface Spec { key: keyof StateInputs & keyof InitFlags; flag: string; env?: string[]; schema: Checked<string>; message: string;
+interface Spec { key: keyof StateInputs & keyof InitFlags; flag: string; env?: string[]; schema: s.InputSchema; message: string;
   /** The default (Enter at the prompt; the value without a terminal), from what is known so far and gcloud's own configuration. */
   fallback?: (r: Partial<StateInputs>, gcloud: GcloudConfig) => string | undefined; required: boolean;
   /** Asked in interactive mode (with its default, so Enter accepts it). */
@@ -49,11 +49,15 @@ const SPECS: Spec[] = [
   { key: 'oauthClient', flag: '--oauth-client', schema: s.oauthClientSchema, message: 'IAM OAuth client id', fallback: (r) => derived(r)?.oauthClient, required: true, ask: true },
 ];
 
-function check<T>(schema: Checked<T>, value: string, from: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new UserError(`${from}: ${r.error.issues[0].message}`);
-  return r.data;
+/** `value` as `schema` makes it; a usage error naming where the value came from when it is invalid. */
+export function judge<T>(schema: v.GenericSchema<string, T>, value: string, from: string): T {
+  const r = v.safeParse(schema, value);
+  if (!r.success) throw new UserError(`${from}: ${r.issues[0].message}`);
+  return r.output;
 }
+
+/** A prompt's validate function: true, or the message saying what is wrong. */
+export const promptCheck = (schema: v.GenericSchema) => (value: string): true | string => s.problem(schema, value) ?? true;
 
 /**
  * Resolves every input. `recorded` is the state's inputs from an earlier run: a flag or variable
@@ -70,8 +74,8 @@ export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.Proces
     const envName = spec.env?.find((n) => env[n]?.trim());
     let value: string | undefined;
     let from = '';
-    if (fromFlag !== undefined) { value = check(spec.schema, fromFlag, spec.flag); from = spec.flag; }
-    else if (envName && !(recorded && spec.key === 'project')) { value = check(spec.schema, env[envName]!.trim(), envName); from = envName; }
+    if (fromFlag !== undefined) { value = judge(spec.schema, fromFlag, spec.flag); from = spec.flag; }
+    else if (envName && !(recorded && spec.key === 'project')) { value = judge(spec.schema, env[envName]!.trim(), envName); from = envName; }
     const rec = recorded?.[spec.key] as string | undefined;
     if (rec !== undefined) {
       if (value !== undefined && value !== rec && fromFlag !== undefined && !spec.changeable) {
@@ -82,13 +86,13 @@ export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.Proces
     if (value === undefined) {
       const fallback = spec.fallback?.(out, gcloud);
       if (opts.interactive && opts.prompt && spec.ask) {
-        value = check(spec.schema, await opts.prompt({ name: spec.key, message: spec.message, default: fallback,
-          validate: (v) => { const r = spec.schema.safeParse(v); return r.success ? true : r.error.issues[0].message; } }), spec.flag);
+        value = judge(spec.schema, await opts.prompt({ name: spec.key, message: spec.message, default: fallback,
+          validate: promptCheck(spec.schema) }), spec.flag);
       } else value = fallback;
       // A value from gcloud's configuration is judged like any other, naming where it came from.
       const gcloudKey = spec.key === 'project' ? 'project' : spec.key === 'region' ? 'region' : undefined;
       if (value !== undefined && gcloudKey && value === gcloud[gcloudKey]) {
-        value = check(spec.schema, value, `gcloud's configuration "${gcloud.configuration}" (${gcloudKey === 'project' ? 'core/project' : 'run/region'})`);
+        value = judge(spec.schema, value, `gcloud's configuration "${gcloud.configuration}" (${gcloudKey === 'project' ? 'core/project' : 'run/region'})`);
       }
     }
     if (value === undefined && spec.required) {
@@ -97,10 +101,10 @@ export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.Proces
     (out as Record<string, string>)[spec.key] = value!;
   }
   const allow = flags.allow?.length ? flags.allow : recorded?.allow ?? ['pool'];
-  for (const a of allow) check(s.allowSchema, a, '--allow');
+  for (const a of allow) judge(s.allowSchema, a, '--allow');
   // A different --allow on a re-run is legitimate: the access stage adds the new members.
   const scope = flags.scope ?? recorded?.scope ?? 'service';
-  const sc = check(s.scopeSchema, scope, '--scope');
+  const sc = judge(s.scopeSchema, scope, '--scope');
   if (recorded && flags.scope && flags.scope !== recorded.scope && !opts.scopeFree) {
     throw new UserError(`--scope is "${flags.scope}" but this state file was set up with "${recorded.scope}"; remove its IAP settings and access first to change it: iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client`);
   }

@@ -1,28 +1,55 @@
-// Reading the state file for `status`, which must answer at once: a plain JSON read and a
-// structural check by hand. Only a file that fails it is handed to the full schema and its library,
-// so a damaged file still gets the precise message.
+// Reading the state file for `status`, which must answer at once: a plain JSON read checked by
+// hand against the rules in rules.ts, the table the schema is built from, so what status accepts
+// is exactly what init and verify accept. A file that fails goes to the full reader (store.ts),
+// which loads the schema library only then and says precisely what is wrong.
 import { readFile } from 'node:fs/promises';
-import { STAGES, STAGE_STATUSES } from './names.js';
-import type { State } from './schema.js';
+import { STATE_FIELDS, type Field, type Fields, type Rule, type State } from './rules.js';
 
-const STATUSES = new Set<string>(STAGE_STATUSES);
-const isStr = (v: unknown) => typeof v === 'string';
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-const strMap = (v: unknown) => v === undefined || (isObj(v) && Object.values(v).every(isStr));
+// As the schema library judges: any non-null object is one (an array of no unknown keys too), and a
+// map ignores the keys "__proto__", "prototype" and "constructor" (they are read as absent).
+const isObject = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object';
+const isString = (x: unknown): x is string => typeof x === 'string';
+const IGNORED = new Set(['__proto__', 'prototype', 'constructor']);
+const mapEntries = (x: Record<string, unknown>) => Object.entries(x).filter(([k]) => !IGNORED.has(k));
 
-function looksValid(j: unknown): j is State {
-  if (!isObj(j) || j.tool !== 'iap-auth0' || j.version !== 1 || !isStr(j.createdAt) || !isStr(j.updatedAt)) return false;
-  if (j.setupId !== undefined && !(isStr(j.setupId) && /^[a-z2-7]{8}$/.test(j.setupId))) return false;
-  const i = j.inputs;
-  if (!isObj(i) || !['project', 'region', 'service', 'image', 'auth0Domain', 'pool', 'provider', 'oauthClient'].every((k) => isStr(i[k]))) return false;
-  if (!Array.isArray(i.allow) || !i.allow.every(isStr) || (i.scope !== 'service' && i.scope !== 'project')) return false;
-  if (!isObj(j.stages ?? {})) return false;
-  for (const [id, st] of Object.entries((j.stages ?? {}) as Record<string, unknown>)) {
-    if (!(STAGES as readonly string[]).includes(id) || !isObj(st) || !STATUSES.has(String(st.status))) return false;
-    const strList = (v: unknown) => v === undefined || (Array.isArray(v) && v.every(isStr));
-    if (!strMap(st.resources) || !strMap(st.operations) || !strMap(st.previous) || !strList(st.added) || !strList(st.adopted)) return false;
+/** `x` as the rule reads it (filled fields filled), or undefined when it breaks the rule. */
+function read(rule: Rule, x: unknown): unknown {
+  switch (rule.kind) {
+    case 'string': return isString(x) && (!rule.pattern || rule.pattern.test(x)) ? x : undefined;
+    case 'boolean': return typeof x === 'boolean' ? x : undefined;
+    case 'literal': return x === rule.value ? x : undefined;
+    case 'oneOf': return isString(x) && rule.values.includes(x) ? x : undefined;
+    case 'strings': return Array.isArray(x) && x.every(isString) ? x : undefined;
+    case 'stringMap': return isObject(x) && mapEntries(x).every(([, value]) => isString(value)) ? Object.fromEntries(mapEntries(x)) : undefined;
+    case 'object': return readObject(rule.fields, x);
+    case 'objectsBy': {
+      if (!isObject(x)) return undefined;
+      const out: Record<string, unknown> = {};
+      for (const [k, value] of mapEntries(x)) {
+        if (!rule.keys.includes(k) || (out[k] = readObject(rule.fields, value)) === undefined) return undefined;
+      }
+      return out;
+    }
   }
-  return true;
+}
+
+function readObject(fields: Fields, x: unknown): Record<string, unknown> | undefined {
+  if (!isObject(x) || Object.keys(x).some((k) => !Object.hasOwn(fields, k))) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(fields) as [string, Field][]) {
+    if (x[k] === undefined) {
+      if (f.filled) out[k] = {};
+      else if (!f.optional) return undefined;
+      continue;
+    }
+    if ((out[k] = read(f, x[k])) === undefined) return undefined;
+  }
+  return out;
+}
+
+/** The state if `json` follows the rules, else undefined (pure; the test compares it with the schema). */
+export function quickState(json: unknown): State | undefined {
+  return readObject(STATE_FIELDS, json) as State | undefined;
 }
 
 /** The state, undefined when there is none; anything unusual goes through the full reader. */
@@ -33,8 +60,8 @@ export async function readStateQuick(file: string): Promise<State | undefined> {
     return (await import('./store.js')).readState(file);
   }
   try {
-    const j = JSON.parse(raw) as unknown;
-    if (looksValid(j)) return { ...j, stages: j.stages ?? {} };
+    const state = quickState(JSON.parse(raw));
+    if (state) return state;
   } catch { /* the full reader says what is wrong */ }
   return (await import('./store.js')).readState(file);
 }

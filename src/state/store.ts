@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { access, chmod, constants, lstat, mkdir, open, readFile, readdir, readlink, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { STATE_VERSION, StateFile, type State } from './schema.js';
+import * as v from 'valibot';
+import { STATE_VERSION, StateSchema, type State } from './schema.js';
 
 export class StateError extends Error {
   constructor(message: string, readonly hint: string, readonly code: 'corrupt' | 'newer' | 'foreign' | 'unreadable' | 'unwritable' | 'symlink' | 'locked') {
@@ -38,13 +39,13 @@ export async function readState(file: string): Promise<State | undefined> {
     throw new StateError(`the state file ${file} was written by a newer iap-auth0 (state version ${obj.version}, this one knows ${STATE_VERSION}); it was left untouched.`,
       'upgrade iap-auth0 (npx iap-auth0@latest)', 'newer');
   }
-  const parsed = StateFile.safeParse(json);
+  const parsed = v.safeParse(StateSchema, json);
   if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new StateError(`the state file ${file} is damaged: ${first.path.join('.') || '(top level)'}: ${first.message}; it was left untouched.`,
+    const first = parsed.issues[0];
+    throw new StateError(`the state file ${file} is damaged: ${v.getDotPath(first) || '(top level)'}: ${first.message}; it was left untouched.`,
       'restore it from a backup, or move it away to start over', 'corrupt');
   }
-  return parsed.data;
+  return parsed.output;
 }
 
 /**

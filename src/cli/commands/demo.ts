@@ -2,13 +2,14 @@
 // runs in this process; init, verify, status and destroy run as child processes exactly as a user
 // would type them (fed the sandbox's environment), and between verify and status the demo signs
 // in as the sandbox's test user through the front door and shows what the app received.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UserError } from '../exit-codes.js';
-import { colorsFor } from '../render.js';
+import { colorsFor } from '../ansi.js';
+import { onInterrupt } from '../interrupt.js';
 import { formatDuration } from '../../lib/duration.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/iap-auth0.js');
@@ -16,8 +17,12 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..
 export async function demoCommand(): Promise<void> {
   const c = colorsFor(process.stdout);
   const out = (t = '') => process.stdout.write(t + '\n');
-  const say = (title: string, ...lines: string[]) => { out(); out(c.bold.cyan(`▶ ${title}`)); for (const l of lines) out(c.dim(`  ${l}`)); };
+  const say = (title: string, ...lines: string[]) => { out(); out(c.bold(c.cyan(`▶ ${title}`))); for (const l of lines) out(c.dim(`  ${l}`)); };
   const started = Date.now();
+  // Ctrl-C: the step running now is interrupted (passed on to its process, which says what it did),
+  // the sandbox stops, its files go, exit 130.
+  let current: ChildProcess | undefined;
+  const ctrlC = onInterrupt({ child: () => current });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-demo-'));
   const { startSandbox } = await import('../../sandbox/index.js');
   const { leftovers } = await import('../../sandbox/leftovers.js');
@@ -32,13 +37,18 @@ export async function demoCommand(): Promise<void> {
   const env = { ...process.env, ...sb.env, NO_COLOR: process.env.NO_COLOR ?? '' };
   const run = (args: string[], onOutput?: (text: string) => void) => new Promise<number>((resolve) => {
     out(c.dim(`  $ iap-auth0 ${args.join(' ')}`));
-    const child = spawn(process.execPath, ['--', BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group (interrupt.ts): a Ctrl-C reaches it once, passed on by us.
+    const child = current = spawn(process.execPath, ['--', BIN, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const indent = (d: Buffer) => { process.stdout.write(d.toString().replace(/^(?=.)/gm, '  │ ')); onOutput?.(d.toString()); };
     child.stdout.on('data', indent);
     child.stderr.on('data', indent);
     child.on('exit', (code) => resolve(code ?? 1));
   });
-  const step = async (args: string[], onOutput?: (text: string) => void) => { const code = await run(args, onOutput); if (code !== 0) throw new Error(`iap-auth0 ${args[0]} exited ${code}`); };
+  const step = async (args: string[], onOutput?: (text: string) => void) => {
+    ctrlC.signal.throwIfAborted();
+    const code = await run(args, onOutput);
+    if (code !== 0) throw new Error(`iap-auth0 ${args[0]} exited ${code}`);
+  };
   try {
     say('1. iap-auth0 init',
       'Deploys a Cloud Run service with IAP on, creates the Auth0 app, the workforce pool and provider, IAP\'s OAuth client,',
@@ -57,7 +67,7 @@ export async function demoCommand(): Promise<void> {
     say('3. A real sign-in',
       `As the sandbox's test user ${sb.env.IAP_AUTH0_TEST_USER_EMAIL}, through the front door: IAP → Google's workforce sign-in →`,
       'Auth0\'s login form → back through IAP to the app, which verifies the x-goog-iap-jwt-assertion header it receives.');
-    const identity = await signIn(sb, dir);
+    const identity = await signIn(sb, dir, ctrlC.signal);
     out(`  signed in as ${c.bold(identity.email ?? '(no email)')}; the app verified IAP's assertion (ES256, iss https://cloud.google.com/iap)`);
     out(`  IAM principal     ${identity.principal}`);
     out(`  workforce pool    ${identity.pool}`);
@@ -75,21 +85,23 @@ export async function demoCommand(): Promise<void> {
     if (left.length) throw new Error(`destroy left: ${left.join('; ')}`);
     out('  no Cloud Run service, service account, pool, provider, OAuth client, credential, Auth0 app, IAP setting or binding of iap-auth0\'s remains');
     out();
-    out(c.green.bold(`Demo finished in ${formatDuration(Date.now() - started)}.`) + ' Next: point iap-auth0 init at your own project (see README, "Before you start").');
+    out(c.green(c.bold(`Demo finished in ${formatDuration(Date.now() - started)}.`)) + ' Next: point iap-auth0 init at your own project (see README, "Before you start").');
     process.exitCode = EXIT.OK;
   } catch (e) {
     out();
+    if (ctrlC.interrupted) throw new UserError('interrupted; the sandbox was stopped and its files removed.', EXIT.INTERRUPTED);
     throw new UserError(`demo failed: ${(e as Error).message}`, EXIT.FAILURE, 'this is a bug in iap-auth0 or its sandbox; please report it with the output above');
   } finally {
     await sb.stop();
     await rm(dir, { recursive: true, force: true });
+    ctrlC.dispose();
   }
 }
 
 interface AppIdentity { verified: boolean; email?: string; principal?: string; pool?: string; audience: string; reason?: string; claims?: Record<string, unknown> }
 
 /** Signs in through the front door with a browser-less client trusting the sandbox's CA. */
-async function signIn(sb: { env: Record<string, string> }, dir: string): Promise<AppIdentity> {
+async function signIn(sb: { env: Record<string, string> }, dir: string, signal: AbortSignal): Promise<AppIdentity> {
   const { Browserless } = await import('../../lib/browserless.js');
   const { caFetch } = await import('../../lib/ca-fetch.js');
   const state = JSON.parse(await readFile(path.join(dir, '.iap-auth0', 'state.json'), 'utf8'));
@@ -97,7 +109,8 @@ async function signIn(sb: { env: Record<string, string> }, dir: string): Promise
   const fetch = caFetch(await readFile(sb.env.NODE_EXTRA_CA_CERTS, 'utf8'));
   // The access binding propagates like the settings did; give it the same grace.
   for (let attempt = 0; ; attempt++) {
-    const page = await new Browserless({ fetch }).signIn(`${uri}/__app/whoami`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
+    signal.throwIfAborted();
+    const page = await new Browserless({ fetch, signal }).signIn(`${uri}/__app/whoami`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
     if (page.status === 200) {
       const v = JSON.parse(page.text) as AppIdentity;
       if (!v.verified) throw new Error(`the app did not verify the assertion: ${v.reason}`);

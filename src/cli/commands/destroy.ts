@@ -2,6 +2,7 @@
 // refuses without --force elsewhere (exit 2, nothing touched), renders progress like init.
 import { EXIT, UserError } from '../exit-codes.js';
 import { createRenderer } from '../render.js';
+import { onInterrupt } from '../interrupt.js';
 import type { DestroyPlanItem, DestroyResult } from '../../core/destroy.js';
 
 export interface DestroyCommandOptions { force?: boolean; keep?: string; json?: boolean; state?: string }
@@ -16,23 +17,24 @@ export async function destroyCommand(opts: DestroyCommandOptions): Promise<void>
   const ui = await createRenderer({ quiet: !!opts.json });
   const { runDestroy, parseKeep } = await import('../../core/destroy.js');
   const keep = parseKeep(opts.keep);
-  const controller = new AbortController();
-  let interrupted = false;
-  const onSigint = () => { if (interrupted) process.exit(EXIT.INTERRUPTED); interrupted = true; controller.abort(new Error('interrupted')); };
-  process.on('SIGINT', onSigint);
+  const ctrlC = onInterrupt();
   let result: DestroyResult;
   try {
     result = await runDestroy({
-      env: process.env, statePath: opts.state, keep, emit: (e) => ui.event(e), signal: controller.signal,
+      env: process.env, statePath: opts.state, keep, emit: (e) => ui.event(e), signal: ctrlC.signal,
       confirm: async (plan) => {
         for (const l of destroyPlanLines(plan)) ui.line(l);
         if (opts.force) return true;
         if (!interactive) throw new UserError('destroy deletes cloud resources and needs confirmation: nothing was deleted', EXIT.USAGE, 'run it in a terminal to confirm, or pass --force');
         const { default: confirm } = await import('@inquirer/confirm');
         try {
-          return await confirm({ message: 'Delete all of this?', default: false }, { output: process.stderr, signal: controller.signal });
+          return await confirm({ message: 'Delete all of this?', default: false }, { output: process.stderr, signal: ctrlC.signal });
         } catch (e) {
-          if ((e as Error).name === 'ExitPromptError' || (e as Error).name === 'AbortPromptError') return false;
+          // Ctrl-C at the question, as init's prompts: nothing was touched, exit 130.
+          if ((e as Error).name === 'ExitPromptError' || (e as Error).name === 'AbortPromptError') {
+            ctrlC.interrupt();
+            throw new UserError('interrupted; nothing was deleted. Run iap-auth0 destroy again when ready.', EXIT.INTERRUPTED);
+          }
           throw e;
         }
       },
@@ -42,7 +44,7 @@ export async function destroyCommand(opts: DestroyCommandOptions): Promise<void>
     if (opts.json && e instanceof UserError) process.stdout.write(JSON.stringify({ ok: false, error: { message: e.message, hint: e.hint } }, null, 2) + '\n');
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    ctrlC.dispose();
   }
   ui.stop();
   if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -56,13 +58,13 @@ export async function destroyCommand(opts: DestroyCommandOptions): Promise<void>
     }
     if (poolDeleted) ui.line('Google keeps deleted workforce pool and provider ids for 30 days; running init again with the same ids undeletes them.');
   } else {
-    if (interrupted) {
+    if (ctrlC.interrupted) {
       const done = result.stages.filter((x) => x.ok && !x.kept).map((x) => x.title);
       ui.line(`Removed before the interruption: ${done.length ? done.join(', ') : 'nothing yet'}. Not finished: ${result.plan.filter((p) => !p.kept && !done.includes(p.title)).map((p) => p.title).join(', ')}.`);
     } else {
       for (const s of result.stages.filter((x) => !x.ok)) ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
     }
-    ui.line(interrupted ? 'Interrupted. Run iap-auth0 destroy again to resume where it stopped.' : 'Destroy stopped. Fix the cause above and run iap-auth0 destroy again: it resumes where it stopped.');
+    ui.line(ctrlC.interrupted ? 'Interrupted. Run iap-auth0 destroy again to resume where it stopped.' : 'Destroy stopped. Fix the cause above and run iap-auth0 destroy again: it resumes where it stopped.');
   }
-  process.exitCode = interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.FAILURE;
+  process.exitCode = ctrlC.interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.FAILURE;
 }

@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UserError } from '../exit-codes.js';
-import { untilStopped } from '../until-stopped.js';
+import { onInterrupt } from '../interrupt.js';
 import { routeTable, type Route } from '../../dev/routes.js';
-import { allowSchema } from '../../inputs/schema.js';
+import { allowSchema, problem } from '../../inputs/schema.js';
 import { DEFAULT_STATE_PATH } from '../../state/store.js';
 
 export interface DevCommandOptions { route?: string[]; port: number; sandbox?: boolean; state?: string; allow?: string[]; audience?: string }
@@ -22,7 +22,7 @@ const PLACEHOLDER_AUDIENCE = '/projects/000000000000/locations/local/services/de
 export async function devCommand(opts: DevCommandOptions): Promise<void> {
   let routes: Route[];
   try { routes = routeTable(opts.route ?? []); } catch (e) { throw new UserError((e as Error).message, EXIT.USAGE, 'e.g. iap-auth0 dev --route /api/=http://localhost:5000 --route /=http://localhost:5173'); }
-  for (const a of opts.allow ?? []) if (!allowSchema.safeParse(a).success) throw new UserError(`--allow "${a}" is invalid: use pool, user:<auth0 user id> or group:<name>`);
+  for (const a of opts.allow ?? []) if (problem(allowSchema, a)) throw new UserError(`--allow "${a}" is invalid: use pool, user:<auth0 user id> or group:<name>`);
   // The in-process sandbox serves HTTPS with its own CA, which Node trusts only if told at start-up:
   // make the CA first, then run the real work in a child that trusts it.
   if (opts.sandbox && !process.env.IAP_AUTH0_DEV_CA_DIR) return relaunchTrustingSandboxCa();
@@ -43,6 +43,9 @@ export async function devCommand(opts: DevCommandOptions): Promise<void> {
   const origin = `http://localhost:${port}`;
   const callback = `${origin}${DEV_PATH}/callback`;
   const cleanups: (() => Promise<void>)[] = [];
+  // Ctrl-C or SIGTERM, from now on (during the set-up too): the servers close and every clean-up
+  // runs (the callback added to the Auth0 app is removed); a second Ctrl-C leaves at once.
+  const ctrlC = onInterrupt({ signals: ['SIGINT', 'SIGTERM'] });
   try {
     const setup = opts.sandbox ? await sandboxSetup(callback, cleanups) : await stateSetup(opts.state ?? DEFAULT_STATE_PATH, callback, cleanups, log);
     const audience = opts.audience ?? setup.audience;
@@ -57,11 +60,12 @@ export async function devCommand(opts: DevCommandOptions): Promise<void> {
       `Give your app IAP_AUDIENCE and IAP_AUTH0_DEV_JWKS_URL (above) so iap-auth0/identity accepts the local key. Ctrl-C stops.`,
       '',
     ].join('\n'));
-    await untilStopped();
+    await ctrlC.stopped;
   } finally {
     for (const s of servers) { s.close(); s.closeAllConnections(); }
     (await import('../../dev/front-door.js')).closeTunnels();
     for (const c of cleanups.reverse()) await c().catch((e) => log(`cleanup: ${(e as Error).message}`));
+    ctrlC.dispose();
   }
   process.exitCode = EXIT.OK;
 }
@@ -116,16 +120,13 @@ async function relaunchTrustingSandboxCa(): Promise<void> {
   try {
     const { createTls } = await import('../../sandbox/core/tls.js');
     const tls = await createTls(path.join(dir, 'leaf'), dir);
+    // Its own process group (interrupt.ts): each Ctrl-C reaches it once, passed on by us.
     const child = spawn(process.execPath, ['--', BIN, ...process.argv.slice(2)], {
-      stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caFile, IAP_AUTH0_DEV_CA_DIR: dir },
+      stdio: 'inherit', detached: true, env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caFile, IAP_AUTH0_DEV_CA_DIR: dir },
     });
-    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
-    const onInt = forward('SIGINT'), onTerm = forward('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    const ctrlC = onInterrupt({ signals: ['SIGINT', 'SIGTERM', 'SIGHUP'], child: () => child });
     const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? 1)));
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    ctrlC.dispose();
     process.exitCode = code;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // rendering and the --json document.
 import { EXIT, UserError } from '../exit-codes.js';
 import { createRenderer, planLines } from '../render.js';
+import { onInterrupt } from '../interrupt.js';
 import type { InitResult } from '../../core/init.js';
 import type { Prompt } from '../../inputs/resolve.js';
 
@@ -14,20 +15,13 @@ export interface InitCommandOptions {
 export async function initCommand(opts: InitCommandOptions): Promise<void> {
   const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY && !process.env.CI && !opts.yes && !opts.json;
   const ui = await createRenderer({ quiet: !!opts.json });
-  const controller = new AbortController();
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(EXIT.INTERRUPTED); // a second Ctrl-C: leave now
-    interrupted = true;
-    controller.abort(new Error('interrupted'));
-  };
-  process.on('SIGINT', onSigint);
+  const ctrlC = onInterrupt();
   const prompt: Prompt | undefined = interactive ? async (q) => {
     const { default: input } = await import('@inquirer/input');
     try {
-      return await input({ message: q.message, default: q.default, validate: q.validate }, { output: process.stderr, signal: controller.signal });
+      return await input({ message: q.message, default: q.default, validate: q.validate }, { output: process.stderr, signal: ctrlC.signal });
     } catch (e) {
-      if ((e as Error).name === 'ExitPromptError' || (e as Error).name === 'AbortPromptError') { interrupted = true; throw new UserError('interrupted; nothing was changed. Run iap-auth0 init again when ready.', EXIT.INTERRUPTED); }
+      if ((e as Error).name === 'ExitPromptError' || (e as Error).name === 'AbortPromptError') { ctrlC.interrupt(); throw new UserError('interrupted; nothing was changed. Run iap-auth0 init again when ready.', EXIT.INTERRUPTED); }
       throw e;
     }
   } : undefined;
@@ -35,7 +29,7 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
   const { runInit } = await import('../../core/init.js');
   let result: InitResult;
   try {
-    result = await runInit({ env: process.env, flags: opts, statePath: opts.state, interactive, dryRun: !!opts.dryRun, emit: (e) => ui.event(e), signal: controller.signal, prompt });
+    result = await runInit({ env: process.env, flags: opts, statePath: opts.state, interactive, dryRun: !!opts.dryRun, emit: (e) => ui.event(e), signal: ctrlC.signal, prompt });
   } catch (e) {
     ui.stop();
     if (opts.json && e instanceof UserError) {
@@ -43,7 +37,7 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
     }
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    ctrlC.dispose();
   }
   ui.stop();
 
@@ -73,13 +67,13 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
     }
     ui.line('IAM changes take 2 to 7 minutes to reach IAP. Next: iap-auth0 verify --wait');
   } else {
-    if (interrupted) {
+    if (ctrlC.interrupted) {
       const done = result.stages.filter((x) => x.ok).map((x) => x.title);
       ui.line(`Done before the interruption: ${done.length ? done.join(', ') : 'nothing'}. Not finished: ${result.stages.filter((x) => !x.ok).map((x) => x.title).join(', ')}.`);
     } else {
       for (const s of result.stages.filter((x) => !x.ok)) ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
     }
-    ui.line(interrupted ? 'Interrupted. Run iap-auth0 init again to resume where it stopped.' : 'Some stages failed. Fix the cause above and run iap-auth0 init again: it resumes where it stopped.');
+    ui.line(ctrlC.interrupted ? 'Interrupted. Run iap-auth0 init again to resume where it stopped.' : 'Some stages failed. Fix the cause above and run iap-auth0 init again: it resumes where it stopped.');
   }
-  process.exitCode = interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.FAILURE;
+  process.exitCode = ctrlC.interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.FAILURE;
 }

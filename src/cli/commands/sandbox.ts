@@ -1,10 +1,10 @@
 // `iap-auth0 sandbox`: starts the sandbox, prints its environment (stdout and --env-file) once
-// every listener is ready, and runs until SIGINT/SIGTERM, then exits 0.
+// every listener is ready, and runs until Ctrl-C or SIGTERM, then stops it and exits 0.
 import { writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { parseFaultSpec } from '../../sandbox/core/faults.js';
 import { EXIT, UserError } from '../exit-codes.js';
-import { untilStopped } from '../until-stopped.js';
+import { onInterrupt } from '../interrupt.js';
 
 export interface SandboxCommandOptions {
   envFile?: string; profile: 'fast' | 'realistic'; faults?: string; seed: number; propagation?: number;
@@ -15,6 +15,8 @@ export interface SandboxCommandOptions {
 export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void> {
   // Judge every input before starting anything.
   try { parseFaultSpec(opts.faults); } catch (e) { throw new UserError(`--faults: ${(e as Error).message}`); }
+  // From here on, Ctrl-C (even during start-up) stops the sandbox cleanly; a second one leaves at once.
+  const ctrlC = onInterrupt({ signals: ['SIGINT', 'SIGTERM'] });
   const { startSandbox, formatEnv } = await import('../../sandbox/index.js');
   const sb = await startSandbox({ profile: opts.profile, faults: opts.faults, seed: opts.seed, propagationMs: opts.propagation,
     consistencyMs: opts.consistencyDelay, orgPolicies: opts.orgPolicy ? [opts.orgPolicy] : [], signinHops: opts.signinHops, iapServiceSettings: opts.iapServiceSettings,
@@ -29,6 +31,7 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void>
       await rename(tmp, file);
     } catch (e) {
       await sb.stop();
+      ctrlC.dispose();
       throw new UserError(`--env-file: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Choose a writable path.`);
     }
   }
@@ -44,7 +47,8 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void>
     'Press Ctrl-C to stop.',
     '',
   ].join('\n'));
-  await untilStopped();
+  await ctrlC.stopped;
   await sb.stop();
+  ctrlC.dispose();
   process.exitCode = EXIT.OK;
 }

@@ -2,7 +2,7 @@
 import { EXIT, UserError } from '../exit-codes.js';
 import { readStateQuick } from '../../state/read-quick.js';
 import { statusReport } from '../../core/status.js';
-import { paint } from '../ansi.js';
+import { colorsFor } from '../ansi.js';
 // Not from state/store.js: it loads the schema library, and status must start at once.
 import { DEFAULT_STATE_PATH } from '../../state/names.js';
 
@@ -18,7 +18,7 @@ export async function statusCommand(opts: StatusCommandOptions): Promise<void> {
   }
   const r = statusReport(file, state);
   if (opts.json) { process.stdout.write(JSON.stringify(r, null, 2) + '\n'); process.exitCode = EXIT.OK; return; }
-  const c = paint(process.stdout);
+  const c = colorsFor(process.stdout);
   const ui = { line: (t: string) => process.stdout.write(t + '\n') };
   if (!r.exists) {
     ui.line(`No state file at ${file}: nothing set up yet.`);

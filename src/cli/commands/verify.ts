@@ -2,6 +2,7 @@
 // progress while waiting for propagation; --json prints only the document.
 import { EXIT, UserError } from '../exit-codes.js';
 import { createRenderer, checkLines } from '../render.js';
+import { onInterrupt } from '../interrupt.js';
 import { formatDuration } from '../../lib/duration.js';
 import type { VerifyResult } from '../../core/verify.js';
 
@@ -18,24 +19,22 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
     const { DEFAULT_STATE_PATH } = await import('../../state/store.js');
     try { reportPath = await checkReportPath(opts.report, opts.state ?? DEFAULT_STATE_PATH); } catch (e) { throw new UserError(`--report: ${(e as Error).message}`); }
   }
-  const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSigint);
+  const ctrlC = onInterrupt();
   const { runVerify } = await import('../../core/verify.js');
   let result: VerifyResult;
   try {
     result = await runVerify({
-      env: process.env, statePath: opts.state, waitMs, signal: controller.signal,
+      env: process.env, statePath: opts.state, waitMs, signal: ctrlC.signal,
       emit: (e) => {
         if (e.type === 'waiting') ui.line(ui.color.yellow(`… still propagating after ${formatDuration(e.elapsedMs)}: ${e.pending.map((c) => c.title).join(', ')}; checking again in ${formatDuration(e.nextInMs)}`));
       },
     });
   } catch (e) {
-    if (controller.signal.aborted) throw new UserError('interrupted; nothing was changed (verify only reads).', EXIT.INTERRUPTED);
+    if (ctrlC.interrupted) throw new UserError('interrupted; nothing was changed (verify only reads).', EXIT.INTERRUPTED);
     if (opts.json && e instanceof UserError) process.stdout.write(JSON.stringify({ ok: false, error: { message: e.message, hint: e.hint } }, null, 2) + '\n');
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    ctrlC.dispose();
   }
   // The report is written before the results are printed; if that fails, the results are still printed, then the error.
   let reportError: string | undefined;
@@ -73,5 +72,6 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
     if (reportPath) ui.line(ui.color.dim(`Report written to ${reportPath} (checks and sign-in hops; parameter and cookie names only, no values or secrets).`));
   }
   if (reportError) throw new UserError(reportError, EXIT.FAILURE, 'choose a writable path; the checks above ran and changed nothing');
-  process.exitCode = result.ok ? EXIT.OK : EXIT.VERIFY_FAILED;
+  // Interrupted while checking: what was checked is printed above, and the run did not finish.
+  process.exitCode = ctrlC.interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.VERIFY_FAILED;
 }

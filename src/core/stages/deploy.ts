@@ -25,6 +25,7 @@ import {
 import { fieldOf, recordedAs, recordPrevious, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
 import { sleep } from '../retry.js';
+import { delays } from '../backoff.js';
 import { accountUnsettled, agentUnsettled, readAfterConflict, untilSettled } from '../settle.js';
 import { domainRestricted } from '../org-policy.js';
 import { DependencyFailed, refusedItem, type PlanItem, type Stage } from '../stage.js';
@@ -242,11 +243,11 @@ export const deployStage: Stage = {
       }
     }
     // Ready means the operation finished and the service reconciled (gcp-api.md 5.3).
-    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    for (const pauses = delays({ firstMs: 100, factor: 2, maxMs: 2000 }); ;) {
       s = await gdata(ctx, () => services.get({ name: n.service }), 'deploy');
       if (isReady(s)) break;
       if (s.terminalCondition?.state === 'CONDITION_FAILED') throw new Error(`Cloud Run could not deploy ${ctx.inputs.service}: ${s.terminalCondition.message ?? s.terminalCondition.reason}`);
-      await sleep(delay, ctx.signal);
+      await sleep(pauses.next().value, ctx.signal);
     }
     if (s.uri) await ctx.state.recordResource('deploy', 'uri', s.uri);
 
@@ -467,8 +468,8 @@ async function patchAndWait(ctx: CoreContext, name: string, mask: string[], body
 async function waitGone(ctx: CoreContext, name: string): Promise<void> {
   const services = ctx.google.run.projects.locations.services;
   let s = await unlessNotFound(() => gdata(ctx, () => services.get({ name }), 'deploy'));
-  for (let delay = 100, start = Date.now(); s; delay = Math.min(delay * 2, 2000)) {
-    await sleep(delay, ctx.signal);
+  for (const pauses = delays({ firstMs: 100, factor: 2, maxMs: 2000 }), start = Date.now(); s;) {
+    await sleep(pauses.next().value, ctx.signal);
     s = await unlessNotFound(() => gdata(ctx, () => services.get({ name }), 'deploy'));
     if (s) ctx.emit({ type: 'waiting', stage: 'deploy', text: 'Cloud Run is deleting the service', elapsedMs: Date.now() - start });
   }

@@ -10,7 +10,7 @@ import type http from 'node:http';
 import type { ApiResult } from '../core/http.js';
 import type { World } from '../world.js';
 import { IAP_AUDIENCE } from '../../lib/ids.js';
-import type { HttpsClient } from './https-client.js';
+import type { CaClient } from '../../lib/ca-fetch.js';
 import { IAP_ISSUER } from '../../lib/iap-signer.js';
 import { esc } from './pages.js';
 import type { ServiceRef } from './access.js';
@@ -25,7 +25,7 @@ export interface AppView {
 
 export class BuiltInApp {
   private jwks?: JSONWebKeySet;
-  constructor(private readonly world: World, private readonly https: HttpsClient, private readonly jwksUrl: string) {}
+  constructor(private readonly world: World, private readonly https: CaClient, private readonly jwksUrl: string) {}
 
   private async keys(refresh: boolean): Promise<JSONWebKeySet> {
     if (!this.jwks || refresh) this.jwks = await this.https.getJson(this.jwksUrl);

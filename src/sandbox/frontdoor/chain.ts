@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { World } from '../world.js';
 import type { TlsMaterial } from '../core/tls.js';
 import { readBody, send, sleep, type ApiResult } from '../core/http.js';
-import type { HttpsClient } from './https-client.js';
+import type { CaClient } from '../../lib/ca-fetch.js';
 import type { IapSigner } from '../../lib/iap-signer.js';
 import type { MappedIdentity } from './attribute-mapping.js';
 import { parseCookies } from '../../lib/cookies.js';
@@ -72,7 +72,7 @@ export interface Session { identity: FederatedIdentity; resource: string; expire
 export interface ChainContext {
   world: World;
   tls: TlsMaterial;
-  https: HttpsClient;
+  https: CaClient;
   signer: IapSigner;
   signinOrigin: string;
   /** Where the sandbox serves iap.googleapis.com's browser endpoints (see iap-redirect.ts). */

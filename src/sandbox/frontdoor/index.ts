@@ -8,7 +8,7 @@
 import type { World } from '../world.js';
 import type { TlsMaterial } from '../core/tls.js';
 import { listen } from '../core/http.js';
-import { httpsClient } from './https-client.js';
+import { caClient } from '../../lib/ca-fetch.js';
 import { IapSigner } from '../../lib/iap-signer.js';
 import { newStores, type ChainContext } from './chain.js';
 import { signinHandler } from './signin.js';
@@ -19,7 +19,7 @@ import { FrontDoors } from './front-door.js';
 export interface BrowserChain { signinOrigin: string; jwksUrl: string; close(): Promise<void> }
 
 export async function startBrowserChain(world: World, tls: TlsMaterial): Promise<BrowserChain> {
-  const https = httpsClient(tls.ca);
+  const https = caClient(tls.ca, { httpsOnly: true, timeoutMs: 10_000 });
   let doors: FrontDoors | undefined;
   const ctx: ChainContext = {
     world, tls, https, signer: await IapSigner.create(),
