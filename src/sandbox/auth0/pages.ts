@@ -19,11 +19,19 @@ function layout(title: string, body: string): string {
 <body><main>${body}</main></body></html>`;
 }
 
-export interface LoginPageInput { state: string; appName: string; tenant: string; error?: string; username?: string }
+export interface LoginPageInput {
+  state: string;
+  appName: string;
+  tenant: string;
+  error?: string;
+  username?: string;
+}
 
 /** New Universal Login's username/password form; posts back to /u/login?state=… with the state. */
 export function loginPage(p: LoginPageInput): string {
-  return layout('Log in | iap-auth0 sandbox', `
+  return layout(
+    'Log in | iap-auth0 sandbox',
+    `
 <header><h1>Welcome</h1><p>Log in to ${esc(p.tenant)} to continue to ${esc(p.appName)}.</p></header>
 <form method="POST" action="/u/login?state=${encodeURIComponent(p.state)}" data-form-primary="true">
   <input type="hidden" name="state" value="${esc(p.state)}">
@@ -33,32 +41,49 @@ export function loginPage(p: LoginPageInput): string {
   <label for="password">Password</label>
   <input type="password" id="password" name="password" autocomplete="current-password" required>
   <button type="submit" name="action" value="default">Continue</button>
-</form>`);
+</form>`,
+  );
 }
 
-export interface ConsentPageInput { state: string; appName: string; tenant: string; userEmail: string; scopes: string[] }
+export interface ConsentPageInput {
+  state: string;
+  appName: string;
+  tenant: string;
+  userEmail: string;
+  scopes: string[];
+}
 
 /** Shown to third-party apps only; first-party apps skip consent (auth0.md 2.2 is_first_party). */
 export function consentPage(p: ConsentPageInput): string {
-  return layout(`Authorize Application | iap-auth0 sandbox`, `
+  return layout(
+    `Authorize Application | iap-auth0 sandbox`,
+    `
 <header><h1>Authorize ${esc(p.appName)}</h1><p>Hi ${esc(p.userEmail)}, ${esc(p.appName)} is requesting access to your ${esc(p.tenant)} account.</p></header>
 <ul>${p.scopes.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>
 <form method="POST" action="/u/consent?state=${encodeURIComponent(p.state)}">
   <input type="hidden" name="state" value="${esc(p.state)}">
   <button type="submit" name="action" value="accept">Accept</button>
   <button type="submit" name="action" value="deny">Decline</button>
-</form>`);
+</form>`,
+  );
 }
 
-export interface ErrorPageInput { description: string; error: string; errorDescription: string }
+export interface ErrorPageInput {
+  description: string;
+  error: string;
+  errorDescription: string;
+}
 
 /** Auth0's default error page: a human sentence, then the technical details and a tracking id. */
 export function errorPage(p: ErrorPageInput): string {
   const tracking = randomBytes(10).toString('hex');
-  return layout('Error', `
+  return layout(
+    'Error',
+    `
 <h1>Oops!, something went wrong</h1>
 <p class="error-description">${esc(p.description)}</p>
 <section class="technical-details"><p><strong>TECHNICAL DETAILS</strong></p>
 <p><code>${esc(p.error)}: ${esc(p.errorDescription)}</code></p>
-<p><code>tracking: ${tracking}</code></p></section>`);
+<p><code>tracking: ${tracking}</code></p></section>`,
+  );
 }

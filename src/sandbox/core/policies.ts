@@ -5,16 +5,29 @@ import { randomBytes } from 'node:crypto';
 import { invalid, staleEtag } from './errors.js';
 import type { Clock } from './clock.js';
 
-export interface Binding { role: string; members: string[]; condition?: { title?: string; description?: string; expression: string } }
-export interface Policy { version?: number; etag?: string; bindings?: Binding[]; auditConfigs?: unknown[] }
+export interface Binding {
+  role: string;
+  members: string[];
+  condition?: { title?: string; description?: string; expression: string };
+}
+export interface Policy {
+  version?: number;
+  etag?: string;
+  bindings?: Binding[];
+  auditConfigs?: unknown[];
+}
 
-interface Version { at: number; policy: Required<Pick<Policy, 'version' | 'etag' | 'bindings'>> }
+interface Version {
+  at: number;
+  policy: Required<Pick<Policy, 'version' | 'etag' | 'bindings'>>;
+}
 
 // Google answers "ACAB" as the etag of a policy that was never written.
 const EMPTY_ETAG = 'ACAB';
 
 const MEMBER_PATTERNS: RegExp[] = [
-  /^allUsers$/, /^allAuthenticatedUsers$/,
+  /^allUsers$/,
+  /^allAuthenticatedUsers$/,
   /^(user|serviceAccount|group|domain):[^\s]+$/,
   /^deleted:(user|serviceAccount|group):[^\s]+$/,
   /^projectOwner:|^projectEditor:|^projectViewer:/,
@@ -54,7 +67,10 @@ export class PolicyStore {
       for (const m of b.members ?? []) {
         if (!isValidMember(m)) throw invalid(`Invalid member: ${m}`, 'policy.bindings.members');
         if (opts.rejectPublic && (m === 'allUsers' || m === 'allAuthenticatedUsers')) {
-          throw invalid(`Policy members must be of the form "<type>:<value>" and cannot be ${m} for this resource.`, 'policy.bindings.members');
+          throw invalid(
+            `Policy members must be of the form "<type>:<value>" and cannot be ${m} for this resource.`,
+            'policy.bindings.members',
+          );
         }
       }
       if (b.condition && (policy.version ?? 1) < 3) {
@@ -87,16 +103,21 @@ export class PolicyStore {
 
   /** Members holding `role` on `resource` as the data path sees them. */
   membersWithRole(resource: string, role: string, delayMs: number): string[] {
-    return this.effective(resource, delayMs).filter((b) => b.role === role && !b.condition).flatMap((b) => b.members);
+    return this.effective(resource, delayMs)
+      .filter((b) => b.role === role && !b.condition)
+      .flatMap((b) => b.members);
   }
 
-  delete(resource: string): void { this.history.delete(resource); }
+  delete(resource: string): void {
+    this.history.delete(resource);
+  }
 
-  resources(): string[] { return [...this.history.keys()]; }
+  resources(): string[] {
+    return [...this.history.keys()];
+  }
 
   private latest(resource: string): Version | undefined {
     const list = this.history.get(resource);
     return list?.[list.length - 1];
   }
 }
-

@@ -19,16 +19,34 @@ export const SERVICE_ACCOUNT_ETAG = 'MDEwMjE5MjA=';
 /** UTF-8 byte limits of the two fields a caller sets (IAM v1 ServiceAccount field descriptions). */
 const LIMITS = { displayName: 100, description: 256 } as const;
 type Settable = keyof typeof LIMITS;
-const MASK_PATHS: Record<string, Settable> = { displayName: 'displayName', display_name: 'displayName', description: 'description' };
+const MASK_PATHS: Record<string, Settable> = {
+  displayName: 'displayName',
+  display_name: 'displayName',
+  description: 'description',
+};
 
 /** ServiceAccount's JSON names (camelCase and proto names); the output-only ones are ignored on input. */
-const SA_FIELDS = new Set(['name', 'projectId', 'project_id', 'uniqueId', 'unique_id', 'email', 'displayName', 'display_name',
-  'etag', 'description', 'oauth2ClientId', 'oauth2_client_id', 'disabled']);
+const SA_FIELDS = new Set([
+  'name',
+  'projectId',
+  'project_id',
+  'uniqueId',
+  'unique_id',
+  'email',
+  'displayName',
+  'display_name',
+  'etag',
+  'description',
+  'oauth2ClientId',
+  'oauth2_client_id',
+  'disabled',
+]);
 
 /** The field-length checks create and patch share; `field` is the proto path Google reports. */
 function checkLength(name: Settable, value: unknown, field: string): void {
   if (value === undefined || value === null) return;
-  if (typeof value !== 'string') throw invalid(`Invalid value at '${field}' (TYPE_STRING), ${JSON.stringify(value)}`, field);
+  if (typeof value !== 'string')
+    throw invalid(`Invalid value at '${field}' (TYPE_STRING), ${JSON.stringify(value)}`, field);
   // Assumption: the wording is ours; the limits (UTF-8 bytes) are IAM's.
   if (Buffer.byteLength(value) > LIMITS[name]) throw invalid(`${name} must be at most ${LIMITS[name]} bytes.`, field);
 }
@@ -43,23 +61,40 @@ function checkLength(name: Settable, value: unknown, field: string): void {
 function patchMask(body: any): Settable[] {
   const raw = body?.updateMask ?? body?.update_mask;
   if (raw !== undefined && raw !== null && typeof raw !== 'string') {
-    throw invalid(`Invalid value at 'update_mask' (type.googleapis.com/google.protobuf.FieldMask), ${JSON.stringify(raw)}`, 'update_mask');
+    throw invalid(
+      `Invalid value at 'update_mask' (type.googleapis.com/google.protobuf.FieldMask), ${JSON.stringify(raw)}`,
+      'update_mask',
+    );
   }
-  const paths = String(raw ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-  if (paths.length === 0) throw invalid('Invalid field mask for ServiceAccount. Field mask paths cannot be empty.', 'update_mask');
+  const paths = String(raw ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (paths.length === 0)
+    throw invalid('Invalid field mask for ServiceAccount. Field mask paths cannot be empty.', 'update_mask');
   return paths.map((p) => {
     const f = MASK_PATHS[p];
     // Assumption: the real text for a path other than the two patchable fields is not on record.
-    if (!f) throw invalid(`Invalid field mask for ServiceAccount. Field mask path "${p}" is not supported; only display_name and description can be patched.`, 'update_mask');
+    if (!f)
+      throw invalid(
+        `Invalid field mask for ServiceAccount. Field mask path "${p}" is not supported; only display_name and description can be patched.`,
+        'update_mask',
+      );
     return f;
   });
 }
 
 export function addServiceAccountRoutes(r: Router, world: World): void {
   const view = (sa: ServiceAccount) => ({
-    name: `projects/${sa.projectId}/serviceAccounts/${sa.email}`, projectId: sa.projectId, uniqueId: sa.uniqueId, email: sa.email,
-    ...(sa.displayName ? { displayName: sa.displayName } : {}), ...(sa.description ? { description: sa.description } : {}),
-    etag: sa.etag, oauth2ClientId: sa.oauth2ClientId, disabled: sa.disabled,
+    name: `projects/${sa.projectId}/serviceAccounts/${sa.email}`,
+    projectId: sa.projectId,
+    uniqueId: sa.uniqueId,
+    email: sa.email,
+    ...(sa.displayName ? { displayName: sa.displayName } : {}),
+    ...(sa.description ? { description: sa.description } : {}),
+    etag: sa.etag,
+    oauth2ClientId: sa.oauth2ClientId,
+    disabled: sa.disabled,
   });
   const project = (req: ApiRequest) => {
     const p = projectOr403(world, req.params.p, 'iam.serviceAccounts.list');
@@ -69,9 +104,17 @@ export function addServiceAccountRoutes(r: Router, world: World): void {
   /** What a request for an account that does not exist gets: 404, or 403 through `projects/-`. */
   const missing = (req: ApiRequest): GoogleError => {
     if (req.params.p === '-') {
-      const permission = req.method === 'DELETE' ? 'iam.serviceAccounts.delete' : req.method === 'PATCH' ? 'iam.serviceAccounts.update' : 'iam.serviceAccounts.get';
-      return new GoogleError('PERMISSION_DENIED', `Permission '${permission}' denied on resource (or it may not exist).`,
-        [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission })]);
+      const permission =
+        req.method === 'DELETE'
+          ? 'iam.serviceAccounts.delete'
+          : req.method === 'PATCH'
+            ? 'iam.serviceAccounts.update'
+            : 'iam.serviceAccounts.get';
+      return new GoogleError(
+        'PERMISSION_DENIED',
+        `Permission '${permission}' denied on resource (or it may not exist).`,
+        [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission })],
+      );
     }
     return notFound(`Unknown service account`, `projects/${req.params.p}/serviceAccounts/${req.params.sa}`);
   };
@@ -79,7 +122,9 @@ export function addServiceAccountRoutes(r: Router, world: World): void {
     const ref = req.params.sa;
     const wildcard = req.params.p === '-';
     const p = wildcard ? undefined : project(req);
-    const sa = [...world.serviceAccounts.values()].find((s) => (s.email === ref || s.uniqueId === ref) && (!p || s.projectId === p.projectId));
+    const sa = [...world.serviceAccounts.values()].find(
+      (s) => (s.email === ref || s.uniqueId === ref) && (!p || s.projectId === p.projectId),
+    );
     if (!sa) throw missing(req);
     // With projects/- the account's own project is the consumer whose IAM API must be on.
     if (wildcard) requireEnabled(world, world.project(sa.projectId)!, 'iam.googleapis.com');
@@ -97,12 +142,23 @@ export function addServiceAccountRoutes(r: Router, world: World): void {
     checkLength('description', input.description, 'service_account.description');
     const email = `${accountId}@${p.projectId}.iam.gserviceaccount.com`;
     if (world.serviceAccounts.has(email)) {
-      throw new GoogleError('ALREADY_EXISTS', `Service account ${accountId} already exists within project projects/${p.projectId}.`,
-        [resourceInfo(`projects/${p.projectId}/serviceAccounts/${email}`)]);
+      throw new GoogleError(
+        'ALREADY_EXISTS',
+        `Service account ${accountId} already exists within project projects/${p.projectId}.`,
+        [resourceInfo(`projects/${p.projectId}/serviceAccounts/${email}`)],
+      );
     }
     const sa: ServiceAccount = {
-      projectId: p.projectId, accountId, email, uniqueId: world.newUniqueId(), displayName: input.displayName, description: input.description,
-      disabled: false, etag: SERVICE_ACCOUNT_ETAG, oauth2ClientId: world.newUniqueId(), createdAt: world.clock.now(),
+      projectId: p.projectId,
+      accountId,
+      email,
+      uniqueId: world.newUniqueId(),
+      displayName: input.displayName,
+      description: input.description,
+      disabled: false,
+      etag: SERVICE_ACCOUNT_ETAG,
+      oauth2ClientId: world.newUniqueId(),
+      createdAt: world.clock.now(),
     };
     world.serviceAccounts.set(email, sa);
     return { json: view(sa) };
@@ -131,9 +187,17 @@ export function addServiceAccountRoutes(r: Router, world: World): void {
       }
     }
     const input = body.serviceAccount ?? body.service_account ?? {};
-    if (typeof input !== 'object' || Array.isArray(input)) throw invalid(`Invalid value at 'service_account' (type.googleapis.com/google.iam.admin.v1.ServiceAccount), ${JSON.stringify(input)}`, 'service_account');
+    if (typeof input !== 'object' || Array.isArray(input))
+      throw invalid(
+        `Invalid value at 'service_account' (type.googleapis.com/google.iam.admin.v1.ServiceAccount), ${JSON.stringify(input)}`,
+        'service_account',
+      );
     for (const k of Object.keys(input)) {
-      if (!SA_FIELDS.has(k)) throw invalid(`Invalid JSON payload received. Unknown name "${k}" at 'service_account': Cannot find field.`, `service_account.${k}`);
+      if (!SA_FIELDS.has(k))
+        throw invalid(
+          `Invalid JSON payload received. Unknown name "${k}" at 'service_account': Cannot find field.`,
+          `service_account.${k}`,
+        );
     }
     const mask = patchMask(body);
     // Every check before any change, so a refused patch changes nothing. Output-only fields (name,

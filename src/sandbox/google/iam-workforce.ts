@@ -7,7 +7,15 @@
 // create of the same id during that time is 409, as it would be for real.
 import { createHash, randomBytes } from 'node:crypto';
 import { parse as parseCel } from '@marcbachmann/cel-js';
-import { GoogleError, alreadyExists, errorInfo, failedPrecondition, invalid, notFound, permissionDenied } from '../core/errors.js';
+import {
+  GoogleError,
+  alreadyExists,
+  errorInfo,
+  failedPrecondition,
+  invalid,
+  notFound,
+  permissionDenied,
+} from '../core/errors.js';
 import { Operations } from '../core/operations.js';
 import { Router, requirePermission, type ApiRequest } from '../core/http.js';
 import { POOL_RESOURCE, PROVIDER_RESOURCE, workforcePoolId, workforceProviderId } from '../../lib/ids.js';
@@ -18,12 +26,22 @@ import type { OperationKind } from '../core/profile.js';
 
 const POOLS = '/v1/locations/global/workforcePools';
 const POOL_FIELDS = ['displayName', 'description', 'sessionDuration', 'disabled', 'accessRestrictions'];
-const PROVIDER_FIELDS = ['displayName', 'description', 'disabled', 'attributeMapping', 'attributeCondition', 'oidc', 'saml'];
-const MAPPING_KEY = /^(google\.(subject|groups|display_name|profile_photo|posix_username|email)|attribute\.[a-z0-9_]{1,100})$/;
+const PROVIDER_FIELDS = [
+  'displayName',
+  'description',
+  'disabled',
+  'attributeMapping',
+  'attributeCondition',
+  'oidc',
+  'saml',
+];
+const MAPPING_KEY =
+  /^(google\.(subject|groups|display_name|profile_photo|posix_username|email)|attribute\.[a-z0-9_]{1,100})$/;
 const CLAIMS_BEHAVIORS = ['MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS', 'ONLY_ID_TOKEN_CLAIMS'];
 
 /** IAM operation ids look like `bigar6mzulbamefi4653maqqae000000` (gcp-api.md 1.3): base32, zero-padded. */
-const operationId = () => Array.from(randomBytes(26), (b) => 'abcdefghijklmnopqrstuvwxyz234567'[b % 32]).join('') + '000000';
+const operationId = () =>
+  Array.from(randomBytes(26), (b) => 'abcdefghijklmnopqrstuvwxyz234567'[b % 32]).join('') + '000000';
 
 /**
  * Google answers with a thumbprint of the secret, never the secret. Here: base64url SHA-256 of the
@@ -53,39 +71,66 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     if (!ref) return;
     const p = world.project(ref);
     if (!p || req.principal?.deniedPermissions.has('serviceusage.services.use')) {
-      throw new GoogleError('PERMISSION_DENIED',
+      throw new GoogleError(
+        'PERMISSION_DENIED',
         `Caller does not have required permission to use project ${ref}. Grant the caller the roles/serviceusage.serviceUsageConsumer role, or a custom role with the serviceusage.services.use permission, by visiting https://console.developers.google.com/iam-admin/iam/admin?project=${ref} and then retry. Propagation of the new permission may take a few minutes.`,
-        [errorInfo('USER_PROJECT_DENIED', 'googleapis.com', { consumer: `projects/${ref}`, service: 'iam.googleapis.com' })]);
+        [
+          errorInfo('USER_PROJECT_DENIED', 'googleapis.com', {
+            consumer: `projects/${ref}`,
+            service: 'iam.googleapis.com',
+          }),
+        ],
+      );
     }
     requireEnabled(world, p, 'iam.googleapis.com');
   };
   const orgResource = () => `organizations/${world.organization.id}`;
 
   const poolView = (p: WorkforcePool) => ({
-    name: POOL_RESOURCE(p.poolId), parent: p.parent,
-    ...(p.displayName ? { displayName: p.displayName } : {}), ...(p.description ? { description: p.description } : {}),
-    ...softDeleteView(p), disabled: p.disabled, sessionDuration: p.sessionDuration,
+    name: POOL_RESOURCE(p.poolId),
+    parent: p.parent,
+    ...(p.displayName ? { displayName: p.displayName } : {}),
+    ...(p.description ? { description: p.description } : {}),
+    ...softDeleteView(p),
+    disabled: p.disabled,
+    sessionDuration: p.sessionDuration,
     ...(p.accessRestrictions ? { accessRestrictions: p.accessRestrictions } : {}),
   });
   const providerView = (v: WorkforceProvider) => ({
     name: PROVIDER_RESOURCE(v.poolId, v.providerId),
-    ...(v.displayName ? { displayName: v.displayName } : {}), ...(v.description ? { description: v.description } : {}),
-    ...softDeleteView(v), disabled: v.disabled, attributeMapping: v.attributeMapping,
+    ...(v.displayName ? { displayName: v.displayName } : {}),
+    ...(v.description ? { description: v.description } : {}),
+    ...softDeleteView(v),
+    disabled: v.disabled,
+    attributeMapping: v.attributeMapping,
     ...(v.attributeCondition ? { attributeCondition: v.attributeCondition } : {}),
-    ...(v.saml ? { saml: { idpMetadataXml: v.saml.idpMetadataXml } } : {
-      oidc: {
-        issuerUri: v.oidc.issuerUri, clientId: v.oidc.clientId,
-        // The plaintext is input-only (gcp-api.md 7.1).
-        ...(v.oidc.clientSecretThumbprint ? { clientSecret: { value: { thumbprint: v.oidc.clientSecretThumbprint } } } : {}),
-        ...(v.oidc.webSsoConfig ? { webSsoConfig: v.oidc.webSsoConfig } : {}),
-      },
-    }),
+    ...(v.saml
+      ? { saml: { idpMetadataXml: v.saml.idpMetadataXml } }
+      : {
+          oidc: {
+            issuerUri: v.oidc.issuerUri,
+            clientId: v.oidc.clientId,
+            // The plaintext is input-only (gcp-api.md 7.1).
+            ...(v.oidc.clientSecretThumbprint
+              ? { clientSecret: { value: { thumbprint: v.oidc.clientSecretThumbprint } } }
+              : {}),
+            ...(v.oidc.webSsoConfig ? { webSsoConfig: v.oidc.webSsoConfig } : {}),
+          },
+        }),
   });
-  const operation = (resourceName: string, kind: OperationKind, complete: () => void) => Operations.toJSON(world.operations.start({
-    name: `${resourceName}/operations/${operationId()}`, api: 'iam', durationMs: world.profile.operationMs[kind],
-    // IAM operations carry no response: callers GET the resource afterwards (gcp-api.md 1.3).
-    complete: () => { complete(); return {}; },
-  }));
+  const operation = (resourceName: string, kind: OperationKind, complete: () => void) =>
+    Operations.toJSON(
+      world.operations.start({
+        name: `${resourceName}/operations/${operationId()}`,
+        api: 'iam',
+        durationMs: world.profile.operationMs[kind],
+        // IAM operations carry no response: callers GET the resource afterwards (gcp-api.md 1.3).
+        complete: () => {
+          complete();
+          return {};
+        },
+      }),
+    );
 
   const getPool = (id: string): WorkforcePool => {
     purge();
@@ -94,15 +139,21 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     return p;
   };
   const checkText = (b: any, what: string) => {
-    if (b.displayName !== undefined && String(b.displayName).length > 32) throw invalid('displayName must be at most 32 characters.', `${what}.display_name`);
-    if (b.description !== undefined && String(b.description).length > 256) throw invalid('description must be at most 256 characters.', `${what}.description`);
+    if (b.displayName !== undefined && String(b.displayName).length > 32)
+      throw invalid('displayName must be at most 32 characters.', `${what}.display_name`);
+    if (b.description !== undefined && String(b.description).length > 256)
+      throw invalid('description must be at most 256 characters.', `${what}.description`);
   };
   const checkPoolFields = (b: any) => {
     checkText(b, 'workforce_pool');
     if (b.sessionDuration !== undefined) {
       const m = /^(\d+)(?:\.\d+)?s$/.exec(String(b.sessionDuration));
       const secs = m ? Number(m[1]) : NaN;
-      if (!(secs >= 900 && secs <= 43200)) throw invalid('sessionDuration must be between 900s (15 minutes) and 43200s (12 hours).', 'workforce_pool.session_duration');
+      if (!(secs >= 900 && secs <= 43200))
+        throw invalid(
+          'sessionDuration must be between 900s (15 minutes) and 43200s (12 hours).',
+          'workforce_pool.session_duration',
+        );
     }
   };
 
@@ -113,7 +164,8 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     if (problem) throw invalid(`${problem}.`, 'workforce_pool_id');
     const b = req.body ?? {};
     const parent = String(b.parent ?? '');
-    if (!/^organizations\/\d+$/.test(parent)) throw invalid('parent must be organizations/{ORGANIZATION_ID}.', 'workforce_pool.parent');
+    if (!/^organizations\/\d+$/.test(parent))
+      throw invalid('parent must be organizations/{ORGANIZATION_ID}.', 'workforce_pool.parent');
     // Another organization, or one that does not exist: the caller has no permission there.
     if (parent !== orgResource()) throw permissionDenied('iam.workforcePools.create', parent);
     requirePermission(req, 'iam.workforcePools.create', parent);
@@ -123,13 +175,23 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     if (existing) {
       // Pool ids are global, and a deleted one stays reserved until it is purged. The wording for a
       // burned id is an assumption (gcp-api.md 15).
-      throw alreadyExists(existing.state === 'DELETED'
-        ? `Workforce pool ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. Undelete it instead.`
-        : 'Requested entity already exists', POOL_RESOURCE(id));
+      throw alreadyExists(
+        existing.state === 'DELETED'
+          ? `Workforce pool ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. Undelete it instead.`
+          : 'Requested entity already exists',
+        POOL_RESOURCE(id),
+      );
     }
     const pool: WorkforcePool = {
-      poolId: id, parent, displayName: b.displayName, description: b.description, sessionDuration: b.sessionDuration ?? '3600s',
-      disabled: !!b.disabled, state: 'ACTIVE', accessRestrictions: b.accessRestrictions, createdAt: world.clock.now(),
+      poolId: id,
+      parent,
+      displayName: b.displayName,
+      description: b.description,
+      sessionDuration: b.sessionDuration ?? '3600s',
+      disabled: !!b.disabled,
+      state: 'ACTIVE',
+      accessRestrictions: b.accessRestrictions,
+      createdAt: world.clock.now(),
     };
     world.pools.set(id, pool);
     return { json: operation(POOL_RESOURCE(id), 'poolCreate', () => undefined) };
@@ -142,10 +204,14 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     requirePermission(req, 'iam.workforcePools.list', parent);
     purge();
     const showDeleted = req.query.get('showDeleted') === 'true';
-    const all = [...world.pools.values()].filter((p) => p.parent === parent && (showDeleted || p.state === 'ACTIVE'))
-      .sort((a, b) => a.poolId.localeCompare(b.poolId)).map(poolView);
+    const all = [...world.pools.values()]
+      .filter((p) => p.parent === parent && (showDeleted || p.state === 'ACTIVE'))
+      .sort((a, b) => a.poolId.localeCompare(b.poolId))
+      .map(poolView);
     const { items, nextPageToken } = page(all, req);
-    return { json: { ...(items.length ? { workforcePools: items } : {}), ...(nextPageToken ? { nextPageToken } : {}) } };
+    return {
+      json: { ...(items.length ? { workforcePools: items } : {}), ...(nextPageToken ? { nextPageToken } : {}) },
+    };
   });
   r.get(new RegExp(`^${POOLS}/(?<pool>[^/:]+)$`), (req) => {
     consumer(req);
@@ -161,13 +227,16 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     if (p.state === 'DELETED') throw failedPrecondition('You cannot update deleted pools.');
     const b = req.body ?? {};
     checkPoolFields(b);
-    return { json: operation(POOL_RESOURCE(p.poolId), 'poolUpdate', () => {
-      for (const f of mask) {
-        if (f === 'disabled') p.disabled = !!b.disabled;
-        else if (f === 'sessionDuration') p.sessionDuration = b.sessionDuration ?? '3600s'; // cleared = back to the default
-        else copyPath(p as any, b, f);
-      }
-    }) };
+    return {
+      json: operation(POOL_RESOURCE(p.poolId), 'poolUpdate', () => {
+        for (const f of mask) {
+          if (f === 'disabled') p.disabled = !!b.disabled;
+          else if (f === 'sessionDuration')
+            p.sessionDuration = b.sessionDuration ?? '3600s'; // cleared = back to the default
+          else copyPath(p as any, b, f);
+        }
+      }),
+    };
   });
   r.delete(new RegExp(`^${POOLS}/(?<pool>[^/:]+)$`), (req) => {
     consumer(req);
@@ -192,7 +261,8 @@ export function addWorkforceRoutes(r: Router, world: World): void {
   const poolForWrite = (req: ApiRequest, permission: string): WorkforcePool => {
     const pool = getPool(req.params.pool);
     requirePermission(req, permission, pool.parent);
-    if (pool.state === 'DELETED') throw failedPrecondition(`Workforce pool ${pool.poolId} is deleted; undelete it before changing its providers.`);
+    if (pool.state === 'DELETED')
+      throw failedPrecondition(`Workforce pool ${pool.poolId} is deleted; undelete it before changing its providers.`);
     return pool;
   };
   const findProvider = (pool: WorkforcePool, id: string): WorkforceProvider => {
@@ -203,12 +273,17 @@ export function addWorkforceRoutes(r: Router, world: World): void {
 
   const checkMapping = (m: unknown) => {
     const field = 'workforce_pool_provider.attribute_mapping';
-    if (!m || typeof m !== 'object' || !(m as Record<string, unknown>)['google.subject']) throw invalid('attributeMapping must contain a mapping for google.subject.', field);
+    if (!m || typeof m !== 'object' || !(m as Record<string, unknown>)['google.subject'])
+      throw invalid('attributeMapping must contain a mapping for google.subject.', field);
     const entries = Object.entries(m as Record<string, unknown>);
-    if (entries.filter(([k]) => k.startsWith('attribute.')).length > 50) throw invalid('At most 50 custom attributes can be mapped.', field);
+    if (entries.filter(([k]) => k.startsWith('attribute.')).length > 50)
+      throw invalid('At most 50 custom attributes can be mapped.', field);
     for (const [k, v] of entries) {
       if (!MAPPING_KEY.test(k)) {
-        throw invalid(`Invalid attribute mapping key "${k}": use google.subject, google.groups, google.display_name, google.profile_photo, google.posix_username, google.email or attribute.NAME.`, field);
+        throw invalid(
+          `Invalid attribute mapping key "${k}": use google.subject, google.groups, google.display_name, google.profile_photo, google.posix_username, google.email or attribute.NAME.`,
+          field,
+        );
       }
       celOrThrow(String(v), `attributeMapping["${k}"]`, 2048);
     }
@@ -217,32 +292,47 @@ export function addWorkforceRoutes(r: Router, world: World): void {
   const checkOidc = (o: WorkforceProvider['oidc']) => {
     const f = 'workforce_pool_provider.oidc';
     let url: URL | undefined;
-    try { url = new URL(String(o.issuerUri ?? '')); } catch { /* reported below */ }
-    if (!url || url.protocol !== 'https:') throw invalid('oidc.issuerUri must be a valid https URL.', `${f}.issuer_uri`);
+    try {
+      url = new URL(String(o.issuerUri ?? ''));
+    } catch {
+      /* reported below */
+    }
+    if (!url || url.protocol !== 'https:')
+      throw invalid('oidc.issuerUri must be a valid https URL.', `${f}.issuer_uri`);
     if (!o.clientId) throw invalid('oidc.clientId is required.', `${f}.client_id`);
     const sso = o.webSsoConfig;
     if (!sso) throw invalid('oidc.webSsoConfig is required.', `${f}.web_sso_config`);
-    if (!['CODE', 'ID_TOKEN'].includes(String(sso.responseType))) throw invalid('webSsoConfig.responseType must be CODE or ID_TOKEN.', `${f}.web_sso_config.response_type`);
+    if (!['CODE', 'ID_TOKEN'].includes(String(sso.responseType)))
+      throw invalid('webSsoConfig.responseType must be CODE or ID_TOKEN.', `${f}.web_sso_config.response_type`);
     if (!CLAIMS_BEHAVIORS.includes(String(sso.assertionClaimsBehavior))) {
-      throw invalid(`webSsoConfig.assertionClaimsBehavior must be ${CLAIMS_BEHAVIORS.join(' or ')}.`, `${f}.web_sso_config.assertion_claims_behavior`);
+      throw invalid(
+        `webSsoConfig.assertionClaimsBehavior must be ${CLAIMS_BEHAVIORS.join(' or ')}.`,
+        `${f}.web_sso_config.assertion_claims_behavior`,
+      );
     }
     if (sso.responseType === 'ID_TOKEN' && sso.assertionClaimsBehavior === 'MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS') {
       throw invalid('MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS requires responseType CODE.', `${f}.web_sso_config`);
     }
     const scopes = sso.additionalScopes ?? [];
-    if (!Array.isArray(scopes) || scopes.length > 10) throw invalid('At most 10 additionalScopes are allowed.', `${f}.web_sso_config.additional_scopes`);
-    if (scopes.some((s) => String(s).length > 256)) throw invalid('Each additional scope must be at most 256 characters.', `${f}.web_sso_config.additional_scopes`);
+    if (!Array.isArray(scopes) || scopes.length > 10)
+      throw invalid('At most 10 additionalScopes are allowed.', `${f}.web_sso_config.additional_scopes`);
+    if (scopes.some((s) => String(s).length > 256))
+      throw invalid('Each additional scope must be at most 256 characters.', `${f}.web_sso_config.additional_scopes`);
     if (sso.responseType === 'CODE' && !o.clientSecretPlain) {
       throw invalid('oidc.clientSecret is required when webSsoConfig.responseType is CODE.', `${f}.client_secret`);
     }
   };
-  const secretFields = (plain: unknown) => (plain ? { clientSecretPlain: String(plain), clientSecretThumbprint: thumbprint(String(plain)) } : {});
+  const secretFields = (plain: unknown) =>
+    plain ? { clientSecretPlain: String(plain), clientSecretThumbprint: thumbprint(String(plain)) } : {};
   const oidcFromBody = (o: any): WorkforceProvider['oidc'] => ({
-    issuerUri: o?.issuerUri, clientId: o?.clientId, webSsoConfig: o?.webSsoConfig ? structuredClone(o.webSsoConfig) : undefined,
+    issuerUri: o?.issuerUri,
+    clientId: o?.clientId,
+    webSsoConfig: o?.webSsoConfig ? structuredClone(o.webSsoConfig) : undefined,
     ...secretFields(o?.clientSecret?.value?.plainText),
   });
   const checkSaml = (s: any) => {
-    if (!s || typeof s.idpMetadataXml !== 'string' || !s.idpMetadataXml.trim()) throw invalid('saml.idpMetadataXml is required.', 'workforce_pool_provider.saml.idp_metadata_xml');
+    if (!s || typeof s.idpMetadataXml !== 'string' || !s.idpMetadataXml.trim())
+      throw invalid('saml.idpMetadataXml is required.', 'workforce_pool_provider.saml.idp_metadata_xml');
   };
 
   r.post(new RegExp(`^${POOLS}/(?<pool>[^/:]+)/providers$`), (req) => {
@@ -257,20 +347,31 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     checkMapping(b.attributeMapping);
     if (b.attributeCondition) celOrThrow(String(b.attributeCondition), 'attributeCondition', 4096);
     const v: WorkforceProvider = {
-      poolId: pool.poolId, providerId: id, displayName: b.displayName, description: b.description, disabled: !!b.disabled, state: 'ACTIVE',
-      attributeMapping: { ...b.attributeMapping }, attributeCondition: b.attributeCondition || undefined,
+      poolId: pool.poolId,
+      providerId: id,
+      displayName: b.displayName,
+      description: b.description,
+      disabled: !!b.disabled,
+      state: 'ACTIVE',
+      attributeMapping: { ...b.attributeMapping },
+      attributeCondition: b.attributeCondition || undefined,
       // SAML is stored and returned only; the sign-in emulation speaks OIDC.
-      oidc: b.oidc ? oidcFromBody(b.oidc) : { issuerUri: '', clientId: '' }, createdAt: world.clock.now(),
+      oidc: b.oidc ? oidcFromBody(b.oidc) : { issuerUri: '', clientId: '' },
+      createdAt: world.clock.now(),
       ...(b.saml ? { saml: { idpMetadataXml: String(b.saml.idpMetadataXml ?? '') } } : {}),
     };
-    if (b.saml) checkSaml(b.saml); else checkOidc(v.oidc);
+    if (b.saml) checkSaml(b.saml);
+    else checkOidc(v.oidc);
     purge();
     const key = providerKey(pool.poolId, id);
     const existing = world.providers.get(key);
     if (existing) {
-      throw alreadyExists(existing.state === 'DELETED'
-        ? `Workforce pool provider ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. Undelete it instead.`
-        : 'Requested entity already exists', PROVIDER_RESOURCE(pool.poolId, id));
+      throw alreadyExists(
+        existing.state === 'DELETED'
+          ? `Workforce pool provider ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. Undelete it instead.`
+          : 'Requested entity already exists',
+        PROVIDER_RESOURCE(pool.poolId, id),
+      );
     }
     world.providers.set(key, v);
     return { json: operation(PROVIDER_RESOURCE(pool.poolId, id), 'providerCreate', () => undefined) };
@@ -280,10 +381,14 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     const pool = getPool(req.params.pool);
     requirePermission(req, 'iam.workforcePoolProviders.list', pool.parent);
     const showDeleted = req.query.get('showDeleted') === 'true';
-    const all = [...world.providers.values()].filter((v) => v.poolId === pool.poolId && (showDeleted || v.state === 'ACTIVE'))
-      .sort((a, b) => a.providerId.localeCompare(b.providerId)).map(providerView);
+    const all = [...world.providers.values()]
+      .filter((v) => v.poolId === pool.poolId && (showDeleted || v.state === 'ACTIVE'))
+      .sort((a, b) => a.providerId.localeCompare(b.providerId))
+      .map(providerView);
     const { items, nextPageToken } = page(all, req);
-    return { json: { ...(items.length ? { workforcePoolProviders: items } : {}), ...(nextPageToken ? { nextPageToken } : {}) } };
+    return {
+      json: { ...(items.length ? { workforcePoolProviders: items } : {}), ...(nextPageToken ? { nextPageToken } : {}) },
+    };
   });
   r.get(new RegExp(`^${POOLS}/(?<pool>[^/:]+)/providers/(?<prov>[^/:]+)$`), (req) => {
     consumer(req);
@@ -308,9 +413,11 @@ export function addWorkforceRoutes(r: Router, world: World): void {
         // Assumption (gcp-api.md 7.4 [L]): an oidc patch without a new plaintext keeps the stored
         // secret, and one without webSsoConfig keeps the stored webSsoConfig.
         next.oidc = {
-          issuerUri: sent.issuerUri, clientId: sent.clientId,
+          issuerUri: sent.issuerUri,
+          clientId: sent.clientId,
           webSsoConfig: sent.webSsoConfig ? structuredClone(sent.webSsoConfig) : v.oidc.webSsoConfig,
-          ...(sent.clientSecret?.value?.plainText ? secretFields(sent.clientSecret.value.plainText)
+          ...(sent.clientSecret?.value?.plainText
+            ? secretFields(sent.clientSecret.value.plainText)
             : { clientSecretPlain: v.oidc.clientSecretPlain, clientSecretThumbprint: v.oidc.clientSecretThumbprint }),
         };
       } else if (f.startsWith('oidc.clientSecret')) {
@@ -327,21 +434,31 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     }
     if (mask.some((f) => f === 'displayName' || f === 'description')) checkText(b, 'workforce_pool_provider');
     if (mask.includes('attributeMapping')) checkMapping(next.attributeMapping);
-    if (mask.includes('attributeCondition') && next.attributeCondition) celOrThrow(String(next.attributeCondition), 'attributeCondition', 4096);
-    if (oidcTouched && v.saml) throw invalid('This provider is a SAML provider; oidc cannot be set on it.', 'workforce_pool_provider.oidc');
+    if (mask.includes('attributeCondition') && next.attributeCondition)
+      celOrThrow(String(next.attributeCondition), 'attributeCondition', 4096);
+    if (oidcTouched && v.saml)
+      throw invalid('This provider is a SAML provider; oidc cannot be set on it.', 'workforce_pool_provider.oidc');
     if (mask.some((f) => f === 'saml' || f.startsWith('saml.'))) {
-      if (!v.saml) throw invalid('This provider is an OIDC provider; saml cannot be set on it.', 'workforce_pool_provider.saml');
+      if (!v.saml)
+        throw invalid('This provider is an OIDC provider; saml cannot be set on it.', 'workforce_pool_provider.saml');
       checkSaml(next.saml);
     }
     if (oidcTouched) checkOidc(next.oidc);
-    return { json: operation(PROVIDER_RESOURCE(v.poolId, v.providerId), 'providerUpdate', () => { Object.assign(v, next); }) };
+    return {
+      json: operation(PROVIDER_RESOURCE(v.poolId, v.providerId), 'providerUpdate', () => {
+        Object.assign(v, next);
+      }),
+    };
   });
   r.delete(new RegExp(`^${POOLS}/(?<pool>[^/:]+)/providers/(?<prov>[^/:]+)$`), (req) => {
     consumer(req);
     const v = findProvider(poolForWrite(req, 'iam.workforcePoolProviders.delete'), req.params.prov);
     // Assumption, as for pools: deleting a soft-deleted provider is NOT_FOUND.
-    if (v.state === 'DELETED') throw notFound('Requested entity was not found.', PROVIDER_RESOURCE(v.poolId, v.providerId));
-    return { json: operation(PROVIDER_RESOURCE(v.poolId, v.providerId), 'providerDelete', () => markDeleted(world, v)) };
+    if (v.state === 'DELETED')
+      throw notFound('Requested entity was not found.', PROVIDER_RESOURCE(v.poolId, v.providerId));
+    return {
+      json: operation(PROVIDER_RESOURCE(v.poolId, v.providerId), 'providerDelete', () => markDeleted(world, v)),
+    };
   });
   r.post(new RegExp(`^${POOLS}/(?<pool>[^/:]+)/providers/(?<prov>[^/:]+):undelete$`), (req) => {
     consumer(req);
@@ -363,8 +480,18 @@ export function addWorkforceRoutes(r: Router, world: World): void {
 /** Parses a CEL expression the way IAM does at write time; a syntax error is a 400 naming the field. */
 function celOrThrow(expr: string, field: string, max: number): void {
   if (expr.length > max) throw invalid(`${field} is longer than ${max} characters.`, field);
-  try { parseCel(expr); } catch (e) {
-    throw new GoogleError('INVALID_ARGUMENT', `${field} is not a valid CEL expression: ${(e as Error).message.split('\n')[0]}`,
-      [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field, description: 'invalid CEL expression' }] }]);
+  try {
+    parseCel(expr);
+  } catch (e) {
+    throw new GoogleError(
+      'INVALID_ARGUMENT',
+      `${field} is not a valid CEL expression: ${(e as Error).message.split('\n')[0]}`,
+      [
+        {
+          '@type': 'type.googleapis.com/google.rpc.BadRequest',
+          fieldViolations: [{ field, description: 'invalid CEL expression' }],
+        },
+      ],
+    );
   }
 }
