@@ -1,6 +1,7 @@
 // The benchmark suite (issue 7): install footprint, start-up, init against its critical path,
-// request economy, verify against its slowest check, how soon a resolved wait is noticed, the demo. Medians of repeated runs, ratios to
-// a baseline measured in the same run. Prints a table and writes bench/results.json.
+// request economy, verify against its slowest check, how soon a resolved wait is noticed, the
+// demo. Medians of repeated runs, ratios to a baseline measured in the same run. Prints a table
+// and writes bench/results.json.
 // `node dist/bench/run.js startup init` runs only the named parts.
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';

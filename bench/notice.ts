@@ -111,7 +111,8 @@ export async function noticeLatency(propagationsMs = [2_500, 4_000, 5_500, 7_000
   const samples: NoticeSample[] = [];
   for (const [i, propagationMs] of propagationsMs.entries()) {
     log(
-      `notice latency, run ${i + 1}/${propagationsMs.length}: init, then verify --wait on the realistic profile (propagation ${propagationMs} ms)`,
+      `notice latency, run ${i + 1}/${propagationsMs.length}: init, then verify --wait on the realistic ` +
+        `profile (propagation ${propagationMs} ms)`,
     );
     const sb = await startSandbox({ profile: 'realistic', propagationMs, caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
     try {

@@ -91,7 +91,8 @@ export function devFrontDoor(o: FrontDoorOptions): DevFrontDoor {
           return send(
             res,
             400,
-            `Auth0 refused the sign-in: ${url.searchParams.get('error')}: ${url.searchParams.get('error_description') ?? ''}\n`,
+            `Auth0 refused the sign-in: ${url.searchParams.get('error')}: ` +
+              `${url.searchParams.get('error_description') ?? ''}\n`,
           );
         if (!p) return send(res, 400, 'This sign-in has expired or was already used. Open the app again.\n');
         const identity = await redeem(o.app, url.searchParams.get('code') ?? '', redirectUri, p.nonce);
@@ -142,7 +143,8 @@ export function devFrontDoor(o: FrontDoorOptions): DevFrontDoor {
   const upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const refuse = (status: number, text: string) => {
       socket.end(
-        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${text}`,
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nConnection: ` +
+          `close\r\n\r\n${text}`,
       );
     };
     const url = new URL(req.url ?? '/', o.origin);
@@ -276,7 +278,8 @@ function forward(
     up.on('error', (e) =>
       reject(
         new Error(
-          `nothing answers at ${route.target.origin} for ${route.prefix} (${(e as NodeJS.ErrnoException).code ?? e.message}); start that server`,
+          `nothing answers at ${route.target.origin} for ${route.prefix} ` +
+            `(${(e as NodeJS.ErrnoException).code ?? e.message}); start that server`,
         ),
       ),
     );

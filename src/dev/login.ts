@@ -54,7 +54,8 @@ export async function redeem(app: Auth0App, code: string, redirectUri: string, n
   };
   if (!res.ok || !body.id_token)
     throw new Error(
-      `Auth0 refused the sign-in code: ${body.error ?? res.status}${body.error_description ? `: ${body.error_description}` : ''}`,
+      'Auth0 refused the sign-in code: ' +
+        `${body.error ?? res.status}${body.error_description ? `: ${body.error_description}` : ''}`,
     );
   const claims = decodeJwt(body.id_token);
   const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];

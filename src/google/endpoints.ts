@@ -19,7 +19,8 @@ export class EndpointError extends Error {
     reason: string,
   ) {
     super(
-      `${variable}="${value}" is not usable: ${reason}. Set it to the API's root URL, e.g. http://127.0.0.1:7101/, or unset it to use Google's own host.`,
+      `${variable}="${value}" is not usable: ${reason}. Set it to the API's root URL, e.g. ` +
+        `http://127.0.0.1:7101/, or unset it to use Google's own host.`,
     );
   }
 }
@@ -45,7 +46,8 @@ export function apiRoots(env: NodeJS.ProcessEnv = process.env): Record<GoogleApi
       throw new EndpointError(
         variable,
         value,
-        'a path prefix cannot be honoured (the Google clients keep only the origin); give each API its own host or port',
+        'a path prefix cannot be honoured (the Google clients keep only the origin); give each API its own ' +
+          'host or port',
       );
     out[api] = url.origin + '/';
   }

@@ -65,13 +65,11 @@ export function iapFastifyHook(opts: VerifyOptions = {}) {
       const err = e instanceof IapAssertionError ? e : new IapAssertionError('malformed', String(e));
       const status = err.code === 'misconfigured' ? 500 : err.code === 'keys_unavailable' ? 503 : 401;
       // Returning the reply tells Fastify the request is answered; the handler does not run.
-      return reply
-        .code(status)
-        .send({
-          error: status === 401 ? 'unauthorized' : 'iap_verification_unavailable',
-          code: err.code,
-          message: err.message,
-        });
+      return reply.code(status).send({
+        error: status === 401 ? 'unauthorized' : 'iap_verification_unavailable',
+        code: err.code,
+        message: err.message,
+      });
     }
   };
 }

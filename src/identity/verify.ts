@@ -81,7 +81,8 @@ export function devJwksUrl(env: Record<string, string | undefined>): string | un
   if (env.K_SERVICE)
     throw new IapAssertionError(
       'misconfigured',
-      `${DEV_JWKS_ENV} is set on Cloud Run (K_SERVICE=${env.K_SERVICE}): refusing local keys in production; remove the variable from the service`,
+      `${DEV_JWKS_ENV} is set on Cloud Run (K_SERVICE=${env.K_SERVICE}): refusing local keys in production; ` +
+        'remove the variable from the service',
     );
   let u: URL;
   try {

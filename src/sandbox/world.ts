@@ -257,7 +257,9 @@ export class World {
   readonly policies: PolicyStore;
   readonly faults: FaultInjector;
   profile: Profile;
-  /** The answers the sandbox plays where the record is silent (see Emulation); changeable at run time (POST /emulation). */
+  /**
+   * The answers the sandbox plays where the record is silent (see Emulation); changeable at run time (POST /emulation).
+   */
   emulation: Emulation;
 
   // --- seeded identity -----------------------------------------------------------------

@@ -14,15 +14,18 @@ export const TENANT_NAME = 'iap-auth0-sandbox';
 // UpdateClientRequestContent). Anything else is "Additional properties not allowed".
 export const CREATE_PROPS = new Set(
   (
-    'name description logo_uri callbacks oidc_logout oidc_backchannel_logout session_transfer allowed_origins web_origins ' +
-    'client_aliases allowed_clients allowed_logout_urls grant_types token_endpoint_auth_method is_token_endpoint_ip_header_trusted app_type ' +
-    'is_first_party oidc_conformant jwt_configuration encryption_key sso cross_origin_authentication cross_origin_loc sso_disabled ' +
-    'custom_login_page_on custom_login_page custom_login_page_preview form_template addons client_metadata mobile initiate_login_uri ' +
-    'native_social_login fedcm_login refresh_token default_organization organization_usage organization_require_behavior ' +
-    'organization_discovery_methods client_authentication_methods require_pushed_authorization_requests require_proof_of_possession ' +
-    'signed_request_object token_vault_privileged_access compliance_level skip_non_verifiable_callback_uri_confirmation_prompt ' +
-    'token_exchange par_request_expiry token_quota resource_server_identifier identity_assertion_authorization_grant anonymous_sessions ' +
-    'third_party_security_mode redirection_policy express_configuration my_organization_configuration async_approval_notification_channels'
+    'name description logo_uri callbacks oidc_logout oidc_backchannel_logout session_transfer allowed_origins ' +
+    'web_origins client_aliases allowed_clients allowed_logout_urls grant_types token_endpoint_auth_method ' +
+    'is_token_endpoint_ip_header_trusted app_type is_first_party oidc_conformant jwt_configuration ' +
+    'encryption_key sso cross_origin_authentication cross_origin_loc sso_disabled custom_login_page_on ' +
+    'custom_login_page custom_login_page_preview form_template addons client_metadata mobile initiate_login_uri ' +
+    'native_social_login fedcm_login refresh_token default_organization organization_usage ' +
+    'organization_require_behavior organization_discovery_methods client_authentication_methods ' +
+    'require_pushed_authorization_requests require_proof_of_possession signed_request_object ' +
+    'token_vault_privileged_access compliance_level skip_non_verifiable_callback_uri_confirmation_prompt ' +
+    'token_exchange par_request_expiry token_quota resource_server_identifier ' +
+    'identity_assertion_authorization_grant anonymous_sessions third_party_security_mode redirection_policy ' +
+    'express_configuration my_organization_configuration async_approval_notification_channels'
   ).split(' '),
 );
 export const UPDATE_PROPS = new Set(
@@ -79,7 +82,8 @@ const DESCRIPTIONS: Record<string, string> = {
   description: 'Free text description of this client (max length: 140 characters).',
   initiate_login_uri: 'Initiate login uri, must be https',
   client_metadata:
-    'Metadata associated with the client, in the form of an object with string values (max 255 chars).  Maximum of 10 metadata properties allowed.',
+    'Metadata associated with the client, in the form of an object with string values (max 255 chars).  ' +
+    'Maximum of 10 metadata properties allowed.',
 };
 const URL_ARRAYS = ['callbacks', 'allowed_origins', 'web_origins', 'allowed_logout_urls'];
 const STRING_ARRAYS = ['client_aliases', 'allowed_clients'];

@@ -46,7 +46,8 @@ export class OAuthError extends Error {
 export const payloadError = (detail: string, property?: string, description?: string) =>
   new ManagementError(
     400,
-    `Payload validation error: '${detail}'${property ? ` on property ${property}${description ? ` (${description})` : ''}` : ''}.`,
+    'Payload validation error: ' +
+      `'${detail}'${property ? ` on property ${property}${description ? ` (${description})` : ''}` : ''}.`,
     'invalid_body',
   );
 

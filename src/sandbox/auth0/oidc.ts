@@ -215,7 +215,9 @@ export function userClaims(user: Auth0User): Record<string, unknown> {
     sub: user.user_id,
     name: user.name,
     nickname,
-    picture: `https://s.gravatar.com/avatar/${md5}?s=480&r=pg&d=https%3A%2F%2Fcdn.auth0.com%2Favatars%2F${nickname.slice(0, 2).toLowerCase()}.png`,
+    picture:
+      `https://s.gravatar.com/avatar/${md5}?s=480&r=pg&d=https%3A%2F%2Fcdn.auth0.com%2Favatars%2F` +
+      `${nickname.slice(0, 2).toLowerCase()}.png`,
     // Auth0 sends updated_at as an ISO string (not the epoch number OIDC Core suggests).
     updated_at: new Date().toISOString(),
     email: user.email,
@@ -273,7 +275,8 @@ function authorizeChecks(t: Tenant) {
 
 const CALLBACK_MISMATCH =
   'Callback URL mismatch. The provided redirect_uri is not in the list of allowed callback URLs. ' +
-  'Please go to the Application Settings page and make sure you are sending a valid callback url from your application.';
+  'Please go to the Application Settings page and make sure you are sending a valid callback url from your ' +
+  'application.';
 
 /**
  * oidc-provider's renderError, dressed as Auth0's generic error page. Status 400 (oidc-provider's
@@ -293,7 +296,8 @@ function renderError(ctx: KoaContext, out: Record<string, string>, error: any): 
     page = {
       description: CALLBACK_MISMATCH,
       error: 'unauthorized_client',
-      errorDescription: `Callback URL mismatch. ${params.redirect_uri ?? ''} is not in the list of allowed callback URLs`,
+      errorDescription:
+        `Callback URL mismatch. ${params.redirect_uri ?? ''} ` + 'is not in the list of allowed callback URLs',
     };
   } else {
     page = {
@@ -365,11 +369,13 @@ export function createOidcProvider(t: Tenant): Provider {
         logoutSource: async (ctx: KoaContext, form: string) => {
           ctx.body =
             `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Logout</title></head><body>${form}` +
-            `<script>document.forms[0].insertAdjacentHTML('beforeend','<input type="hidden" name="logout" value="yes">');document.forms[0].submit()</script></body></html>`;
+            `<script>document.forms[0].insertAdjacentHTML('beforeend','<input type="hidden" name="logout" ` +
+            `value="yes">');document.forms[0].submit()</script></body></html>`;
         },
         postLogoutSuccessSource: async (ctx: KoaContext) => {
           ctx.body =
-            '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Logged out</title></head><body><p>You have been logged out.</p></body></html>';
+            '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Logged out</title></head><body><p>You ' +
+            'have been logged out.</p></body></html>';
         },
       },
     },

@@ -72,7 +72,8 @@ export async function clientCredentialsGrant(t: Tenant, params: Record<string, u
     throw new OAuthError(
       403,
       'access_denied',
-      `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,
+      `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to ` +
+        'this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants',
     );
   }
   // Scopes are read now, so a test that edits world.auth0M2M.scopes sees it in the next token.

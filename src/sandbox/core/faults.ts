@@ -39,13 +39,15 @@ export function parseFaultSpec(spec: string | undefined): FaultSpec {
     const m = /^([a-z0-9]+)=(\d*\.?\d+)(?::(429|503|lost|reset|hang))?$/.exec(item);
     if (!m)
       throw new Error(
-        `invalid fault "${item}": write API=RATE[:CODE] with CODE 429, 503, lost, reset or hang, e.g. iam=0.3, all=0.3:reset or run=1:hang`,
+        `invalid fault "${item}": write API=RATE[:CODE] with CODE 429, 503, lost, reset or hang, e.g. ` +
+          'iam=0.3, all=0.3:reset or run=1:hang',
       );
     const rate = Number(m[2]);
     const network = m[3] === 'reset' || m[3] === 'hang';
     if (!(rate >= 0 && (rate < 1 || (network && rate === 1)))) {
       throw new Error(
-        `invalid fault rate ${m[2]} in "${item}": use a fraction from 0 up to (not including) 1${network ? ', or 1 to fail every request' : ''}`,
+        `invalid fault rate ${m[2]} in "${item}": use a fraction from 0 up to (not including) ` +
+          `1${network ? ', or 1 to fail every request' : ''}`,
       );
     }
     const code: FaultKind | undefined = !m[3]

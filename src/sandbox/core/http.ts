@@ -173,7 +173,8 @@ export function googleApiHandler(world: World, api: ApiName, router: Router): ht
         return fail(
           new GoogleError(
             'RESOURCE_EXHAUSTED',
-            `Quota exceeded for quota metric 'Requests' and limit 'Requests per minute' of service '${api}.googleapis.com'.`,
+            `Quota exceeded for quota metric 'Requests' and limit 'Requests per minute' of service ` +
+              `'${api}.googleapis.com'.`,
             [errorInfo('RATE_LIMIT_EXCEEDED', 'googleapis.com', { service: `${api}.googleapis.com` })],
             { 'retry-after': '1' },
           ),
@@ -196,7 +197,9 @@ export function googleApiHandler(world: World, api: ApiName, router: Router): ht
         return fail(
           new GoogleError(
             'UNAUTHENTICATED',
-            'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+            'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or ' +
+              'other valid authentication credential. See ' +
+              'https://developers.google.com/identity/sign-in/web/devconsole-project.',
             [
               errorInfo(token ? 'ACCESS_TOKEN_TYPE_UNSUPPORTED' : 'CREDENTIALS_MISSING', 'googleapis.com', {
                 service: `${api}.googleapis.com`,

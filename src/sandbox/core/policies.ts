@@ -25,14 +25,17 @@ interface Version {
 // Google answers "ACAB" as the etag of a policy that was never written.
 const EMPTY_ETAG = 'ACAB';
 
+// The resource path of a workforce pool in a principal or principalSet member.
+const POOL_PATH = String.raw`iam\.googleapis\.com\/locations\/global\/workforcePools\/[a-z][a-z0-9-]{4,61}[a-z0-9]`;
+
 const MEMBER_PATTERNS: RegExp[] = [
   /^allUsers$/,
   /^allAuthenticatedUsers$/,
   /^(user|serviceAccount|group|domain):[^\s]+$/,
   /^deleted:(user|serviceAccount|group):[^\s]+$/,
   /^projectOwner:|^projectEditor:|^projectViewer:/,
-  /^principal:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/[a-z][a-z0-9-]{4,61}[a-z0-9]\/subject\/.+$/,
-  /^principalSet:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/[a-z][a-z0-9-]{4,61}[a-z0-9]\/(\*|group\/.+|attribute\.[a-z0-9_]+\/.+)$/,
+  new RegExp(String.raw`^principal:\/\/${POOL_PATH}\/subject\/.+$`),
+  new RegExp(String.raw`^principalSet:\/\/${POOL_PATH}\/(\*|group\/.+|attribute\.[a-z0-9_]+\/.+)$`),
 ];
 
 export function isValidMember(member: string): boolean {

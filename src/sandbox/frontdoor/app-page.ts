@@ -106,16 +106,23 @@ function renderPage(v: AppView): string {
   const row = (label: string, id: string, value: string | undefined) =>
     `<tr><th>${esc(label)}</th><td id="${id}">${value === undefined ? '<em>(none)</em>' : esc(value)}</td></tr>`;
   const identity = v.verified
-    ? `<p class="ok">Signed in as <strong id="verified-email">${esc(v.email ?? '(no email claim: map google.email)')}</strong> (IAP assertion verified).</p>` +
-      `<table>${row('Email', 'email', v.email)}${row('IAM principal', 'principal', v.principal)}${row('Workforce pool', 'pool', v.pool)}` +
-      `${row('Audience', 'audience', v.audience)}${row('Subject', 'sub', v.sub)}${row('Identity source', 'identity-source', v.identitySource)}</table>`
+    ? '<p class="ok">Signed in as ' +
+      `<strong id="verified-email">${esc(v.email ?? '(no email claim: map google.email)')}</strong>` +
+      ' (IAP assertion verified).</p>' +
+      `<table>${row('Email', 'email', v.email)}${row('IAM principal', 'principal', v.principal)}` +
+      `${row('Workforce pool', 'pool', v.pool)}` +
+      `${row('Audience', 'audience', v.audience)}${row('Subject', 'sub', v.sub)}` +
+      `${row('Identity source', 'identity-source', v.identitySource)}</table>`
     : `<p class="warn" id="no-identity">${esc(v.reason)}</p>`;
   return (
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Hello from ${esc(v.service)}</title>` +
-    `<style>body{font-family:system-ui,sans-serif;margin:40px;color:#202124}th{text-align:left;padding-right:16px}td{font-family:monospace;word-break:break-all}.ok{color:#137333}.warn{color:#b06000}</style></head>` +
+    '<style>body{font-family:system-ui,sans-serif;margin:40px;color:#202124}th{text-align:left;padding-right:16px}' +
+    'td{font-family:monospace;word-break:break-all}.ok{color:#137333}.warn{color:#b06000}</style></head>' +
     `<body><h1>Hello from ${esc(v.service)}</h1>${identity}` +
-    `<h2>Unsigned headers</h2><table>${row('x-goog-authenticated-user-email', 'user-email-header', v.headers['x-goog-authenticated-user-email'])}` +
+    '<h2>Unsigned headers</h2><table>' +
+    `${row('x-goog-authenticated-user-email', 'user-email-header', v.headers['x-goog-authenticated-user-email'])}` +
     `${row('x-goog-authenticated-user-id', 'user-id-header', v.headers['x-goog-authenticated-user-id'])}</table>` +
-    `<p>Path: <code>${esc(v.path)}</code> · <a href="/__app/whoami">/__app/whoami</a> · <a href="?gcp-iap-mode=CLEAR_LOGIN_COOKIE">Sign out</a></p></body></html>\n`
+    `<p>Path: <code>${esc(v.path)}</code> · <a href="/__app/whoami">/__app/whoami</a> · ` +
+    '<a href="?gcp-iap-mode=CLEAR_LOGIN_COOKIE">Sign out</a></p></body></html>\n'
   );
 }

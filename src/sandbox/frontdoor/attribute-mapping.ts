@@ -87,7 +87,9 @@ export function mapAttributes(mapping: Record<string, string>, claims: Record<st
         return {
           ok: false,
           error: 'invalid_request',
-          description: `The attribute mapping for google.subject could not be evaluated: ${(err as Error).message.split('\n')[0]}`,
+          description:
+            'The attribute mapping for google.subject could not be evaluated: ' +
+            `${(err as Error).message.split('\n')[0]}`,
         };
       }
       continue;
@@ -107,7 +109,8 @@ export function mapAttributes(mapping: Record<string, string>, claims: Record<st
       ok: false,
       error: 'invalid_request',
       description:
-        'The mapped attribute google.subject is missing or empty. Either modify your attribute mapping or the incoming assertion to produce a google.subject value.',
+        'The mapped attribute google.subject is missing or empty. Either modify your attribute mapping or the ' +
+        'incoming assertion to produce a google.subject value.',
     };
   }
   if (Buffer.byteLength(subject) > 127) {
@@ -116,7 +119,9 @@ export function mapAttributes(mapping: Record<string, string>, claims: Record<st
       ok: false,
       error: 'invalid_request',
       description:
-        'The size of mapped attribute google.subject exceeds the 127 bytes limit. Either modify your attribute mapping or the incoming assertion to produce a mapped attribute that is less than 127 bytes.',
+        'The size of mapped attribute google.subject exceeds the 127 bytes limit. Either modify your ' +
+        'attribute mapping or the incoming assertion to produce a mapped attribute that is less than 127 ' +
+        'bytes.',
     };
   }
   const str = (k: string) => (typeof google[k] === 'string' ? (google[k] as string) : undefined);

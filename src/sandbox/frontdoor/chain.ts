@@ -201,5 +201,8 @@ export const redirect = (
 ): ApiResult => ({
   status,
   headers: { location, ...headers },
-  html: `<HTML><HEAD><meta http-equiv="content-type" content="text/html;charset=utf-8">\n<TITLE>302 Moved</TITLE></HEAD><BODY>\n<H1>302 Moved</H1>\nThe document has moved\n<A HREF="${location.replace(/"/g, '&quot;')}">here</A>.\n</BODY></HTML>\n`,
+  html:
+    '<HTML><HEAD><meta http-equiv="content-type" content="text/html;charset=utf-8">\n' +
+    '<TITLE>302 Moved</TITLE></HEAD><BODY>\n<H1>302 Moved</H1>\nThe document has moved\n' +
+    `<A HREF="${location.replace(/"/g, '&quot;')}">here</A>.\n</BODY></HTML>\n`,
 });

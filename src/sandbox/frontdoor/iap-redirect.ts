@@ -31,7 +31,9 @@ export function iapOriginHandler(ctx: ChainContext) {
     if (m && req.method === 'GET') return handleRedirect(ctx, req, m[1]);
     return {
       status: 404,
-      html: "<!DOCTYPE html><title>Error 404 (Not Found)</title><p><b>404.</b> That's an error.<p>The requested URL was not found on this server.",
+      html:
+        "<!DOCTYPE html><title>Error 404 (Not Found)</title><p><b>404.</b> That's an error.<p>The requested URL " +
+        'was not found on this server.',
     };
   });
 }
@@ -93,7 +95,8 @@ async function handleRedirect(ctx: ChainContext, req: ChainRequest, clientId: st
     return oauthErrorPage(
       401,
       'invalid_client',
-      'Unauthorized: the client secret in the IAP settings is not the secret of an enabled credential of this OAuth client.',
+      'Unauthorized: the client secret in the IAP settings is not the secret of an enabled credential of this ' +
+        'OAuth client.',
       { client_id: clientId },
     );
   }

@@ -15,7 +15,8 @@ function gfePage(status: number, title: string, h1: string, h2: string): ApiResu
   return {
     status,
     html:
-      `<html><head>\n<meta http-equiv="content-type" content="text/html;charset=utf-8">\n<title>${status} ${esc(title)}</title>\n</head>\n` +
+      `<html><head>\n<meta http-equiv="content-type" content="text/html;charset=utf-8">\n<title>${status} ` +
+      `${esc(title)}</title>\n</head>\n` +
       `<body text=#000000 bgcolor=#ffffff>\n<h1>Error: ${esc(h1)}</h1>\n<h2>${h2}</h2>\n<h2></h2>\n</body></html>\n`,
   };
 }
@@ -40,8 +41,10 @@ export const cloudRunNotFound = (path: string) =>
 
 function googlePage(title: string, body: string): string {
   return (
-    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<title>${esc(title)}</title><style>body{font-family:Roboto,Arial,sans-serif;margin:48px auto;max-width:560px;color:#202124}` +
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
+    '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    `<title>${esc(title)}</title>` +
+    '<style>body{font-family:Roboto,Arial,sans-serif;margin:48px auto;max-width:560px;color:#202124}' +
     `h1{font-weight:400;font-size:24px}.code{color:#5f6368;font-size:14px}code{word-break:break-all}</style></head>` +
     `<body>${body}</body></html>\n`
   );
@@ -85,7 +88,8 @@ export function iapAccessDenied(who: string, signOutUrl: string): ApiResult {
     html: googlePage(
       'Access denied',
       `<h1>You don't have access</h1>` +
-        `<p>Your account does not have permission to access this resource. Ask the resource's administrator to grant you the IAP-secured Web App User role.</p>` +
+        `<p>Your account does not have permission to access this resource. Ask the resource's administrator ` +
+        'to grant you the IAP-secured Web App User role.</p>' +
         `<p class="code">Signed in as <code id="principal">${esc(who)}</code></p>` +
         `<p><a href="${esc(signOutUrl)}">Sign in with a different account</a></p>`,
     ),
@@ -133,7 +137,8 @@ export function oauthErrorPage(
     html: googlePage(
       title,
       `<h1>${esc(title)}</h1>` +
-        `<p>You can't sign in because this app sent an invalid request. You can try again later, or contact the developer about this issue.</p>` +
+        `<p>You can't sign in because this app sent an invalid request. You can try again later, or contact ` +
+        'the developer about this issue.</p>' +
         `<p>${esc(message)}</p><p class="code" id="error">Error ${status}: ${esc(error)}</p>` +
         (lines ? `<p class="code">Request details:</p><ul class="code">${lines}</ul>` : ''),
     ),
@@ -166,7 +171,8 @@ export function providerChooserPage(
   const items = choices
     .map(
       (c) =>
-        `<li><a class="provider" href="${esc(c.href)}">${esc(c.displayName || c.name)}</a> <span class="code">${esc(c.name)}</span></li>`,
+        `<li><a class="provider" href="${esc(c.href)}">${esc(c.displayName || c.name)}</a> ` +
+        `<span class="code">${esc(c.name)}</span></li>`,
     )
     .join('');
   return {
@@ -178,9 +184,12 @@ export function providerChooserPage(
           ? `<p>Choose how to sign in:</p><ul>${items}</ul>`
           : '<p>No identity provider is available for this sign-in request.</p>') +
         (form
-          ? `<form method="get" action="${esc(form.action)}"><label for="provider">Workforce identity pool provider name</label>` +
-            `<input type="text" id="provider" name="provider" placeholder="locations/global/workforcePools/POOL/providers/PROVIDER">` +
-            `<input type="hidden" name="continueUrl" value="${esc(form.continueUrl)}"><button type="submit">Continue</button></form>`
+          ? `<form method="get" action="${esc(form.action)}">` +
+            '<label for="provider">Workforce identity pool provider name</label>' +
+            '<input type="text" id="provider" name="provider" ' +
+            'placeholder="locations/global/workforcePools/POOL/providers/PROVIDER">' +
+            `<input type="hidden" name="continueUrl" value="${esc(form.continueUrl)}">` +
+            '<button type="submit">Continue</button></form>'
           : ''),
     ),
   };

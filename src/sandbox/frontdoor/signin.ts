@@ -50,7 +50,9 @@ export function signinHandler(ctx: ChainContext) {
     if (cb && (req.method === 'GET' || req.method === 'POST')) return callback(ctx, req, cb[1], cb[2]);
     return {
       status: 404,
-      html: "<!DOCTYPE html><title>Error 404 (Not Found)</title><p><b>404.</b> That's an error.<p>The requested URL was not found on this server.",
+      html:
+        "<!DOCTYPE html><title>Error 404 (Not Found)</title><p><b>404.</b> That's an error.<p>The requested URL " +
+        'was not found on this server.',
     };
   });
 }
@@ -90,7 +92,8 @@ async function authorize(ctx: ChainContext, req: ChainRequest): Promise<ApiResul
     return oauthErrorPage(
       400,
       'redirect_uri_mismatch',
-      `You can't sign in to this app because it doesn't comply with Google's OAuth 2.0 policy. If you're the app developer, register the redirect URI in the OAuth client's allowedRedirectUris.`,
+      `You can't sign in to this app because it doesn't comply with Google's OAuth 2.0 policy. If you're the ` +
+        `app developer, register the redirect URI in the OAuth client's allowedRedirectUris.`,
       details,
     );
   }
@@ -131,7 +134,8 @@ async function authorize(ctx: ChainContext, req: ChainRequest): Promise<ApiResul
       return signinErrorPage(
         400,
         'invalid_request',
-        `The OAuth client's project (${client.projectNumber}) must be in the same organization as the workforce pool (${world.pools.get(poolId)!.parent}).`,
+        `The OAuth client's project (${client.projectNumber}) must be in the same organization as the ` +
+          `workforce pool (${world.pools.get(poolId)!.parent}).`,
       );
     }
   }
@@ -211,7 +215,8 @@ function chooserForm(ctx: ChainContext, req: ChainRequest): ApiResult {
       'Enter a workforce identity pool provider name: locations/global/workforcePools/POOL/providers/PROVIDER.',
     );
   return redirect(
-    `${ctx.signinOrigin}/signin/${PROVIDER_RESOURCE(pn[1], pn[2])}?continueUrl=${encodeURIComponent(req.query.get('continueUrl') ?? '')}`,
+    `${ctx.signinOrigin}/signin/${PROVIDER_RESOURCE(pn[1], pn[2])}?continueUrl=` +
+      `${encodeURIComponent(req.query.get('continueUrl') ?? '')}`,
   );
 }
 
@@ -247,7 +252,10 @@ async function signinStart(
   return toIdp(ctx, poolId, providerId, { continueUrl: cont.toString() });
 }
 
-/** Reads the IdP's discovery document (its issuer must equal the provider's issuerUri byte for byte) and sends the browser there. */
+/**
+ * Reads the IdP's discovery document (its issuer must equal the provider's issuerUri byte for byte) and sends the
+ * browser there.
+ */
 async function toIdp(
   ctx: ChainContext,
   poolId: string,
@@ -365,7 +373,8 @@ async function callback(ctx: ChainContext, req: ChainRequest, poolId: string, pr
       return signinErrorPage(
         400,
         'invalid_client',
-        `Provider ${PROVIDER_RESOURCE(poolId, providerId)} has no client secret, which the CODE response type requires.`,
+        `Provider ${PROVIDER_RESOURCE(poolId, providerId)} has no client secret, which the CODE response type ` +
+          'requires.',
       );
     const basic = Buffer.from(
       `${encodeURIComponent(oidc.clientId)}:${encodeURIComponent(oidc.clientSecretPlain)}`,
@@ -400,7 +409,8 @@ async function callback(ctx: ChainContext, req: ChainRequest, poolId: string, pr
         return signinErrorPage(
           401,
           'invalid_client',
-          `The identity provider rejected the client credentials of ${PROVIDER_RESOURCE(poolId, providerId)} (oidc.clientId ${oidc.clientId}): ${desc}`,
+          `The identity provider rejected the client credentials of ${PROVIDER_RESOURCE(poolId, providerId)} ` +
+            `(oidc.clientId ${oidc.clientId}): ${desc}`,
         );
       }
       return signinErrorPage(400, err, desc);
@@ -476,7 +486,9 @@ async function callback(ctx: ChainContext, req: ChainRequest, poolId: string, pr
     const ttl = durationMs(pool!.sessionDuration);
     const sid = ctx.workforceSessions.put({ identity }, ttl);
     return redirect(txn.continueUrl, {
-      'set-cookie': `${WORKFORCE_SESSION_COOKIE}=${sid}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${Math.floor(ttl / 1000)}`,
+      'set-cookie':
+        `${WORKFORCE_SESSION_COOKIE}=${sid}; Path=/; Secure; HttpOnly; SameSite=Lax; ` +
+        `Max-Age=${Math.floor(ttl / 1000)}`,
     });
   }
   return answerIap(ctx, identity, txn.iap!);

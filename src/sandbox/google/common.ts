@@ -20,7 +20,8 @@ export function projectOr403(world: World, ref: string, permission: string): Pro
   if (!p) {
     throw new GoogleError(
       'PERMISSION_DENIED',
-      `Permission '${permission}' denied on resource '//cloudresourcemanager.googleapis.com/projects/${ref}' (or it may not exist).`,
+      `Permission '${permission}' denied on resource '//cloudresourcemanager.googleapis.com/projects/${ref}' ` +
+        '(or it may not exist).',
       [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission, resource: `projects/${ref}` })],
     );
   }
@@ -34,7 +35,9 @@ export function requireEnabled(world: World, project: Project, service: string):
   const url = `https://console.developers.google.com/apis/api/${service}/overview?project=${n}`;
   throw new GoogleError(
     'PERMISSION_DENIED',
-    `${TITLES[service] ?? service} has not been used in project ${n} before or it is disabled. Enable it by visiting ${url} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`,
+    `${TITLES[service] ?? service} has not been used in project ${n} before or it is disabled. Enable it by ` +
+      `visiting ${url} then retry. If you enabled this API recently, wait a few minutes for the action to ` +
+      'propagate to our systems and retry.',
     [
       errorInfo('SERVICE_DISABLED', 'googleapis.com', {
         service,

@@ -65,7 +65,8 @@ export function crmRouter(world: World): Router {
     if (req.params.o !== world.organization.id) {
       throw new GoogleError(
         'PERMISSION_DENIED',
-        `Permission 'resourcemanager.organizations.get' denied on resource '//cloudresourcemanager.googleapis.com/organizations/${req.params.o}' (or it may not exist).`,
+        `Permission 'resourcemanager.organizations.get' denied on resource ` +
+          `'//cloudresourcemanager.googleapis.com/organizations/${req.params.o}' (or it may not exist).`,
         [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission: 'resourcemanager.organizations.get' })],
       );
     }

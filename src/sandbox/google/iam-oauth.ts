@@ -100,7 +100,8 @@ export function addOauthRoutes(r: Router, world: World): void {
     if (existing) {
       throw alreadyExists(
         existing.state === 'DELETED'
-          ? `OAuth client ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. Undelete it instead.`
+          ? `OAuth client ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. ` +
+              'Undelete it instead.'
           : 'Requested entity already exists',
         `projects/${p.projectId}/locations/global/oauthClients/${id}`,
       );

@@ -77,7 +77,8 @@ function patchMask(body: any): Settable[] {
     // Assumption: the real text for a path other than the two patchable fields is not on record.
     if (!f)
       throw invalid(
-        `Invalid field mask for ServiceAccount. Field mask path "${p}" is not supported; only display_name and description can be patched.`,
+        `Invalid field mask for ServiceAccount. Field mask path "${p}" is not supported; only display_name ` +
+          'and description can be patched.',
         'update_mask',
       );
     return f;
@@ -189,7 +190,8 @@ export function addServiceAccountRoutes(r: Router, world: World): void {
     const input = body.serviceAccount ?? body.service_account ?? {};
     if (typeof input !== 'object' || Array.isArray(input))
       throw invalid(
-        `Invalid value at 'service_account' (type.googleapis.com/google.iam.admin.v1.ServiceAccount), ${JSON.stringify(input)}`,
+        `Invalid value at 'service_account' (type.googleapis.com/google.iam.admin.v1.ServiceAccount), ` +
+          `${JSON.stringify(input)}`,
         'service_account',
       );
     for (const k of Object.keys(input)) {
@@ -206,7 +208,8 @@ export function addServiceAccountRoutes(r: Router, world: World): void {
     for (const f of mask) {
       const value = input[f] ?? input[f === 'displayName' ? 'display_name' : f];
       checkLength(f, value, f === 'displayName' ? 'service_account.display_name' : 'service_account.description');
-      next[f] = value === null || value === undefined || value === '' ? undefined : value; // in the mask but unset = cleared
+      // In the mask but unset = cleared.
+      next[f] = value === null || value === undefined || value === '' ? undefined : value;
     }
     for (const f of mask) sa[f] = next[f];
     // Only the masked fields (and the name) come back: "Only the fields specified in the request are

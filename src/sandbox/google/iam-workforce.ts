@@ -73,7 +73,10 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     if (!p || req.principal?.deniedPermissions.has('serviceusage.services.use')) {
       throw new GoogleError(
         'PERMISSION_DENIED',
-        `Caller does not have required permission to use project ${ref}. Grant the caller the roles/serviceusage.serviceUsageConsumer role, or a custom role with the serviceusage.services.use permission, by visiting https://console.developers.google.com/iam-admin/iam/admin?project=${ref} and then retry. Propagation of the new permission may take a few minutes.`,
+        `Caller does not have required permission to use project ${ref}. Grant the caller the ` +
+          'roles/serviceusage.serviceUsageConsumer role, or a custom role with the serviceusage.services.use ' +
+          `permission, by visiting https://console.developers.google.com/iam-admin/iam/admin?project=${ref} and ` +
+          'then retry. Propagation of the new permission may take a few minutes.',
         [
           errorInfo('USER_PROJECT_DENIED', 'googleapis.com', {
             consumer: `projects/${ref}`,
@@ -177,7 +180,8 @@ export function addWorkforceRoutes(r: Router, world: World): void {
       // burned id is an assumption (gcp-api.md 15).
       throw alreadyExists(
         existing.state === 'DELETED'
-          ? `Workforce pool ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. Undelete it instead.`
+          ? `Workforce pool ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. ` +
+              'Undelete it instead.'
           : 'Requested entity already exists',
         POOL_RESOURCE(id),
       );
@@ -281,7 +285,8 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     for (const [k, v] of entries) {
       if (!MAPPING_KEY.test(k)) {
         throw invalid(
-          `Invalid attribute mapping key "${k}": use google.subject, google.groups, google.display_name, google.profile_photo, google.posix_username, google.email or attribute.NAME.`,
+          `Invalid attribute mapping key "${k}": use google.subject, google.groups, google.display_name, ` +
+            'google.profile_photo, google.posix_username, google.email or attribute.NAME.',
           field,
         );
       }
@@ -368,7 +373,8 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     if (existing) {
       throw alreadyExists(
         existing.state === 'DELETED'
-          ? `Workforce pool provider ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. Undelete it instead.`
+          ? `Workforce pool provider ${id} was deleted recently; its id cannot be reused until ` +
+              `${existing.expireTime}. Undelete it instead.`
           : 'Requested entity already exists',
         PROVIDER_RESOURCE(pool.poolId, id),
       );

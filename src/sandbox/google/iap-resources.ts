@@ -68,7 +68,10 @@ function folderOrganization(world: World, folderId: string): string | undefined 
 export function iapResource(world: World, req: ApiRequest, name: string, verb: string): IapResource {
   const bad = () =>
     invalid(
-      `Invalid resource name "${name}". Expected organizations/{ORG}, folders/{FOLDER}, projects/{PROJECT_NUMBER}, projects/{PROJECT_NUMBER}/iap_web or projects/{PROJECT_NUMBER}/iap_web/{compute|compute-REGION|appengine-APP|cloud_run-REGION}[/services/{SERVICE}[/versions/{VERSION}]].`,
+      `Invalid resource name "${name}". Expected organizations/{ORG}, folders/{FOLDER}, ` +
+        'projects/{PROJECT_NUMBER}, projects/{PROJECT_NUMBER}/iap_web or ' +
+        'projects/{PROJECT_NUMBER}/iap_web/{compute|compute-REGION|appengine-APP|cloud_run-REGION}' +
+        '[/services/{SERVICE}[/versions/{VERSION}]].',
       'name',
     );
   let res: IapResource;

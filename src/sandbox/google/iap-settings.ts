@@ -65,7 +65,8 @@ export function settingsMask(mask: string[] | undefined): string[] | undefined {
     if (p === 'iapSettings') return '';
     if (!p.startsWith('iapSettings.')) {
       throw invalid(
-        `Invalid update_mask path "${p}": paths must start with "iapSettings.", e.g. iapSettings.accessSettings.reauthSettings.`,
+        `Invalid update_mask path "${p}": paths must start with "iapSettings.", e.g. ` +
+          'iapSettings.accessSettings.reauthSettings.',
         'update_mask',
       );
     }
@@ -73,7 +74,8 @@ export function settingsMask(mask: string[] | undefined): string[] | undefined {
     const top = rest.split('.')[0];
     if (top !== 'accessSettings' && top !== 'applicationSettings') {
       throw invalid(
-        `Invalid update_mask path "${p}": only iapSettings.accessSettings and iapSettings.applicationSettings can be updated.`,
+        `Invalid update_mask path "${p}": only iapSettings.accessSettings and iapSettings.applicationSettings ` +
+          'can be updated.',
         'update_mask',
       );
     }
@@ -100,7 +102,8 @@ function validate(world: World, res: IapResource, settings: Json, mask: string[]
       sources.forEach((s, i) => {
         if (!IDENTITY_SOURCES.includes(s)) {
           throw invalid(
-            `Invalid value at 'iap_settings.access_settings.identity_sources[${i}]' (type.googleapis.com/google.cloud.iap.v1.AccessSettings.IdentitySource), "${s}"`,
+            `Invalid value at 'iap_settings.access_settings.identity_sources[${i}]' ` +
+              `(type.googleapis.com/google.cloud.iap.v1.AccessSettings.IdentitySource), "${s}"`,
             'iap_settings.access_settings.identity_sources',
           );
         }
@@ -127,13 +130,15 @@ function validate(world: World, res: IapResource, settings: Json, mask: string[]
           throw invalid(`Workforce pool ${p} does not exist or has been deleted.`, field);
         if (!res.organizationId) {
           throw invalid(
-            `Workforce pool ${p} cannot be used by ${res.name}: the resource is not in an organization, and a workforce pool serves only resources in its own organization.`,
+            `Workforce pool ${p} cannot be used by ${res.name}: the resource is not in an organization, and a ` +
+              'workforce pool serves only resources in its own organization.',
             field,
           );
         }
         if (pool.parent !== `organizations/${res.organizationId}`) {
           throw invalid(
-            `Workforce pool ${p} belongs to ${pool.parent}, not to organizations/${res.organizationId}, the organization of ${res.name}.`,
+            `Workforce pool ${p} belongs to ${pool.parent}, not to organizations/${res.organizationId}, the ` +
+              `organization of ${res.name}.`,
             field,
           );
         }
@@ -238,7 +243,8 @@ export interface EffectiveIapSettings {
  *
  * Only names built with the project NUMBER and `cloud_run-` are read: settings written under a
  * project ID or under `cloud-run-` are ignored, as real IAP ignores them (gcp-api.md 12.2-12.3).
- * Reads the settings as of one propagation delay ago (world.iapSettingsAsOf), changes nothing. Signature is stable (used by frontdoor/).
+ * Reads the settings as of one propagation delay ago (world.iapSettingsAsOf), changes nothing. Signature is stable
+ * (used by frontdoor/).
  */
 export function effectiveIapSettings(
   world: World,

@@ -15,7 +15,9 @@ export const DRS = 'iam.allowedPolicyMemberDomains';
  * knowledge-base article on setIamPolicy) does not. IAP's is assumed to be Cloud Run's.
  */
 export const DRS_TEXT = {
-  run: 'One or more users named in the policy do not belong to a permitted customer, perhaps due to an organization policy.',
+  run:
+    'One or more users named in the policy do not belong to a permitted customer, perhaps due to an ' +
+    'organization policy.',
   crm: 'One or more users named in the policy do not belong to a permitted customer.',
 } as const;
 
@@ -153,7 +155,10 @@ export function requirePermittedMembers(
   ]);
 }
 
-/** The organization-level policy `--org-policy iam.allowedPolicyMemberDomains` seeds: only the organization's own customer. */
+/**
+ * The organization-level policy `--org-policy iam.allowedPolicyMemberDomains` seeds: only the organization's own
+ * customer.
+ */
 export function seedDomainRestriction(world: World): void {
   const at = world.clock.iso();
   const name = `organizations/${world.organization.id}/policies/${DRS}`;

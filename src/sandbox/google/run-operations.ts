@@ -31,7 +31,8 @@ function operationOr404(world: World, req: ApiRequest, permission: string): Stor
   if (!op) {
     throw new GoogleError(
       'NOT_FOUND',
-      `Operation 'projects/${req.params.project}/locations/${req.params.region}/operations/${req.params.id}' not found.`,
+      `Operation 'projects/${req.params.project}/locations/${req.params.region}/operations/${req.params.id}' ` +
+        'not found.',
     );
   }
   return op;

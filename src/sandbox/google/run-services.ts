@@ -85,8 +85,13 @@ const RESERVED_PREFIXES = [
 ];
 
 // [host[:port]/]path[:tag][@sha256:digest], the Docker reference grammar Cloud Run accepts.
-const IMAGE_RE =
-  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const IMAGE_HOST = String.raw`(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?\/)?`;
+const IMAGE_PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const IMAGE_TAG = '(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?';
+const IMAGE_DIGEST = '(?:@sha256:[a-f0-9]{64})?';
+const IMAGE_RE = new RegExp(
+  String.raw`^${IMAGE_HOST}${IMAGE_PATH_COMPONENT}(?:\/${IMAGE_PATH_COMPONENT})*${IMAGE_TAG}${IMAGE_DIGEST}$`,
+);
 
 /** The key of world.runServices and the Cloud Run IAM policy key for a service. */
 export const serviceKey = (projectNumber: string, region: string, serviceId: string) =>
@@ -150,7 +155,9 @@ function checkMap(where: string, map: unknown): void {
     if (RESERVED_PREFIXES.some((p) => k.startsWith(p))) {
       // Cloud Run v2 rejects system annotations/labels: every v1 annotation has a v2 field.
       throw invalid(
-        `${where}: Cloud Run API v2 does not support labels or annotations with the run.googleapis.com, cloud.googleapis.com, serving.knative.dev, or autoscaling.knative.dev namespaces; "${k}" is not allowed. Use the corresponding v2 field instead.`,
+        `${where}: Cloud Run API v2 does not support labels or annotations with the run.googleapis.com, ` +
+          `cloud.googleapis.com, serving.knative.dev, or autoscaling.knative.dev namespaces; "${k}" is not ` +
+          'allowed. Use the corresponding v2 field instead.',
         where,
       );
     }
@@ -186,13 +193,17 @@ function checkLabels(where: string, map: Json | undefined): void {
   for (const [k, v] of entries) {
     if (!LABEL_KEY.test(k)) {
       throw invalid(
-        `${conform} Label key '${k}' violates format constraints. The key must start with a lowercase character, can only contain lowercase letters, numeric characters, underscores and dashes. The key can be at most 63 characters long. International characters are allowed.`,
+        `${conform} Label key '${k}' violates format constraints. The key must start with a lowercase ` +
+          'character, can only contain lowercase letters, numeric characters, underscores and dashes. The key ' +
+          'can be at most 63 characters long. International characters are allowed.',
         where,
       );
     }
     if (!LABEL_VALUE.test(v as string)) {
       throw invalid(
-        `${conform} Label value '${v}' violates format constraints. The value can only contain lowercase letters, numeric characters, underscores and dashes. The value can be at most 63 characters long. International characters are allowed.`,
+        `${conform} Label value '${v}' violates format constraints. The value can only contain lowercase ` +
+          'letters, numeric characters, underscores and dashes. The value can be at most 63 characters long. ' +
+          'International characters are allowed.',
         where,
       );
     }
@@ -258,7 +269,8 @@ export function validateSpec(world: World, req: ApiRequest, project: Project, se
       throw invalid(`${field}: required field is not set.`, field);
     if (!IMAGE_RE.test(c.image) || c.image.length > 4096) {
       throw invalid(
-        `${field}: Invalid image reference "${c.image}". Expected [HOST/]PATH[:TAG][@sha256:DIGEST], e.g. us-docker.pkg.dev/cloudrun/container/hello.`,
+        `${field}: Invalid image reference "${c.image}". Expected [HOST/]PATH[:TAG][@sha256:DIGEST], e.g. ` +
+          'us-docker.pkg.dev/cloudrun/container/hello.',
         field,
       );
     }

@@ -173,7 +173,8 @@ async function patchService(world: World, req: ApiRequest): Promise<ApiResult> {
   if (body.etag !== undefined && body.etag !== null && body.etag !== r.etag) {
     throw new GoogleError(
       'ABORTED',
-      `The etag "${body.etag}" does not match the current etag of service '${serviceId}'. Read the service again and retry.`,
+      `The etag "${body.etag}" does not match the current etag of service '${serviceId}'. Read the service ` +
+        'again and retry.',
     );
   }
   const before = currentSpec(r);
@@ -363,7 +364,8 @@ export function runRouter(world: World): Router {
       policy.bindings,
       DRS_TEXT.run,
     );
-    // allUsers is allowed here (unless domain-restricted sharing refuses it, above): that is exactly the public-invoker pitfall (gcp-api.md 12.5).
+    // allUsers is allowed here (unless domain-restricted sharing refuses it, above): that is exactly the
+    // public-invoker pitfall (gcp-api.md 12.5).
     return { json: world.policies.set(key, policy) };
   });
 

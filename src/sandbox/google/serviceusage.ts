@@ -164,7 +164,8 @@ export function serviceUsageRouter(world: World): Router {
     // Assumption: Google creates an agent only for a service the project has enabled.
     if (!world.serviceEnabled(p.projectNumber, s))
       throw failedPrecondition(
-        `Service ${s} is not enabled for consumer projects/${p.projectNumber}; enable it before generating its service identity.`,
+        `Service ${s} is not enabled for consumer projects/${p.projectNumber}; enable it before generating ` +
+          'its service identity.',
       );
     const key = `${p.projectNumber}/${s}`;
     const identity = () =>
