@@ -90,7 +90,8 @@ export async function requestEconomy(reruns = 5) {
     const mutating = a.requests.filter((r) => r.mutating);
     const perApi: Record<string, { reads: number; writes: number }> = {};
     for (const r of a.requests) {
-      const x = (perApi[r.api] ??= { reads: 0, writes: 0 });
+      perApi[r.api] ??= { reads: 0, writes: 0 };
+      const x = perApi[r.api];
       if (r.mutating) x.writes++;
       else x.reads++;
     }

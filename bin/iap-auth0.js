@@ -8,7 +8,7 @@ import('../dist/src/cli/main.js')
         'iap-auth0: the compiled files are missing. Run `npm run build` (or `npm ci`) in the package folder.\n',
       );
     } else {
-      process.stderr.write(`iap-auth0: ${err && err.stack ? err.stack : err}\n`);
+      process.stderr.write(`iap-auth0: ${err?.stack ? err.stack : err}\n`);
     }
     process.exit(1);
   });

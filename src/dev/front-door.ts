@@ -151,10 +151,19 @@ export function devFrontDoor(o: FrontDoorOptions): DevFrontDoor {
     const sid = cookies(req)[COOKIE];
     const session = sid ? sessions.get(sid) : undefined;
     // A WebSocket cannot follow a sign-in redirect: no session is 401, as IAP answers XHR.
-    if (!session || session.expiresAt < Date.now()) return refuse(401, iapXhrUnauthorized().text!);
-    if (!allowed(o.allow, o.pool, session.identity)) return refuse(403, "You don't have access\n");
+    if (!session || session.expiresAt < Date.now()) {
+      refuse(401, iapXhrUnauthorized().text!);
+      return;
+    }
+    if (!allowed(o.allow, o.pool, session.identity)) {
+      refuse(403, "You don't have access\n");
+      return;
+    }
     const route = pickRoute(o.routes, url.pathname);
-    if (!route) return refuse(404, `No --route matches ${url.pathname}.\n`);
+    if (!route) {
+      refuse(404, `No --route matches ${url.pathname}.\n`);
+      return;
+    }
     assertionHeaders(o, session.identity).then(
       (identity) => tunnel(req, socket, head, route, url, identity),
       (e) => refuse(502, String(e)),

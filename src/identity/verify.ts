@@ -58,15 +58,14 @@ const keySets = new Map<string, JWTVerifyGetKey>();
 function keySet(url: string, cooldownSec: number): JWTVerifyGetKey {
   const key = `${cooldownSec} ${url}`;
   let ks = keySets.get(key);
-  if (!ks)
-    keySets.set(
-      key,
-      (ks = createRemoteJWKSet(new URL(url), {
-        cacheMaxAge: 3_600_000,
-        cooldownDuration: cooldownSec * 1000,
-        timeoutDuration: 10_000,
-      })),
-    );
+  if (!ks) {
+    ks = createRemoteJWKSet(new URL(url), {
+      cacheMaxAge: 3_600_000,
+      cooldownDuration: cooldownSec * 1000,
+      timeoutDuration: 10_000,
+    });
+    keySets.set(key, ks);
+  }
   return ks;
 }
 

@@ -31,7 +31,7 @@ export type FaultSpec = Partial<Record<ApiName, FaultRule>>;
 
 export function parseFaultSpec(spec: string | undefined): FaultSpec {
   const out: FaultSpec = {};
-  if (!spec || !spec.trim()) return out;
+  if (!spec?.trim()) return out;
   for (const item of spec
     .split(',')
     .map((s) => s.trim())

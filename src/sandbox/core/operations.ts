@@ -33,7 +33,7 @@ export class Operations {
     api: StoredOperation['api'];
     durationMs: number;
     metadata?: Record<string, unknown>;
-    complete: () => OperationResult | void;
+    complete: () => OperationResult | undefined;
   }): StoredOperation {
     const op: StoredOperation = {
       name: opts.name,

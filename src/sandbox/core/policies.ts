@@ -85,7 +85,10 @@ export class PolicyStore {
     const version = bindings.some((b) => b.condition) ? 3 : 1;
     const next = { version, etag: 'Bw' + randomBytes(6).toString('base64'), bindings };
     let list = this.history.get(resource);
-    if (!list) this.history.set(resource, (list = []));
+    if (!list) {
+      list = [];
+      this.history.set(resource, list);
+    }
     list.push({ at: this.clock.now(), policy: next });
     return this.get(resource);
   }

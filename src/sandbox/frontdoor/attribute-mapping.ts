@@ -146,7 +146,7 @@ export function checkCondition(
   claims: Record<string, unknown>,
   identity: MappedIdentity,
 ): ConditionResult {
-  if (!condition || !condition.trim()) return { ok: true };
+  if (!condition?.trim()) return { ok: true };
   const attribute = Object.fromEntries(
     Object.entries(identity.attributes).map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
   );

@@ -2,7 +2,7 @@
 // client, and the short-lived server-side records each hop hands to the next (IAP's state, the
 // sign-in transaction, the one-time codes and tokens, IAP sessions). Expiry uses the sandbox
 // clock, so advancing it (control endpoint) expires sessions like real time would.
-import http from 'node:http';
+import type http from 'node:http';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { World } from '../world.js';
 import type { TlsMaterial } from '../core/tls.js';

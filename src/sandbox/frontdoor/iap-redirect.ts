@@ -9,7 +9,7 @@
 //   GET /iap/verify/public_key-jwk
 //       The JWKS of IAP's signing keys (real: https://www.gstatic.com/iap/verify/public_key-jwk).
 import type { ApiResult } from '../core/http.js';
-import { sha256Hex, type World } from '../world.js';
+import { sha256Hex, type OauthClient, type World } from '../world.js';
 import { createHash } from 'node:crypto';
 import { chainHandler, redirect, type ChainContext, type ChainRequest } from './chain.js';
 import { effectiveIapFor, parseServiceKey, signinTarget } from './access.js';
@@ -83,12 +83,11 @@ async function handleRedirect(ctx: ChainContext, req: ChainRequest, clientId: st
       client_id: clientId,
     });
   }
-  let client;
+  let client: OauthClient | undefined;
   for (const c of world.oauthClients.values()) if (c.clientId === clientId) client = c;
   const wif = iap.settings.accessSettings?.workforceIdentitySettings;
   if (
-    !client ||
-    client.state !== 'ACTIVE' ||
+    client?.state !== 'ACTIVE' ||
     client.disabled ||
     !secretMatches(world, client.projectNumber, client.oauthClientId, iap.secretPlain, wif?.oauth2?.clientSecretSha256)
   ) {

@@ -176,7 +176,7 @@ async function authorize(ctx: ChainContext, req: ChainRequest): Promise<ApiResul
 /** The pool and provider must exist, be active and enabled (same pages at /authorize and /signin). */
 function poolRefusal(world: World, poolId: string, providerId: string | undefined): ApiResult | undefined {
   const pool = world.pools.get(poolId);
-  if (!pool || pool.state !== 'ACTIVE')
+  if (pool?.state !== 'ACTIVE')
     return signinErrorPage(
       400,
       'invalid_request',
@@ -190,7 +190,7 @@ function poolRefusal(world: World, poolId: string, providerId: string | undefine
     );
   if (providerId === undefined) return undefined;
   const provider = world.providers.get(`${poolId}/${providerId}`);
-  if (!provider || provider.state !== 'ACTIVE')
+  if (provider?.state !== 'ACTIVE')
     return signinErrorPage(
       400,
       'invalid_request',
@@ -379,7 +379,7 @@ async function callback(ctx: ChainContext, req: ChainRequest, poolId: string, pr
     const basic = Buffer.from(
       `${encodeURIComponent(oidc.clientId)}:${encodeURIComponent(oidc.clientSecretPlain)}`,
     ).toString('base64');
-    let tokenRes;
+    let tokenRes: Awaited<ReturnType<typeof ctx.https.request>>;
     try {
       tokenRes = await ctx.https.request(txn.discovery.token_endpoint, {
         method: 'POST',

@@ -4,7 +4,7 @@
 // like pools; credentials must be disabled before they can be deleted.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { alreadyExists, failedPrecondition, invalid, notFound } from '../core/errors.js';
-import { Router, requirePermission, type ApiRequest } from '../core/http.js';
+import { type Router, requirePermission, type ApiRequest } from '../core/http.js';
 import { oauthClientId as oauthClientIdRule, oauthCredentialId } from '../../lib/ids.js';
 import { page, projectOr403, requireEnabled, requiredMask } from './common.js';
 import { markActive, markDeleted, purgeExpired, softDeleteView } from './iam-soft-delete.js';

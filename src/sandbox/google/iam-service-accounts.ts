@@ -2,7 +2,7 @@
 // id is reusable right after delete (unlike pools); with `projects/-` a missing account is 403.
 // Sources for patch are in docs/SANDBOX.md ("IAM service account patch").
 import { GoogleError, errorInfo, invalid, notFound, resourceInfo } from '../core/errors.js';
-import { Router, requirePermission, type ApiRequest } from '../core/http.js';
+import { type Router, requirePermission, type ApiRequest } from '../core/http.js';
 import { serviceAccountId } from '../../lib/ids.js';
 import { projectOr403, requireEnabled } from './common.js';
 import { accountSettling } from './consistency.js';

@@ -17,7 +17,7 @@ import {
   permissionDenied,
 } from '../core/errors.js';
 import { Operations } from '../core/operations.js';
-import { Router, requirePermission, type ApiRequest } from '../core/http.js';
+import { type Router, requirePermission, type ApiRequest } from '../core/http.js';
 import { POOL_RESOURCE, PROVIDER_RESOURCE, workforcePoolId, workforceProviderId } from '../../lib/ids.js';
 import { copyPath, page, requireEnabled, requiredMask } from './common.js';
 import { markActive, markDeleted, purgeExpired, softDeleteView } from './iam-soft-delete.js';
@@ -302,8 +302,7 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     } catch {
       /* reported below */
     }
-    if (!url || url.protocol !== 'https:')
-      throw invalid('oidc.issuerUri must be a valid https URL.', `${f}.issuer_uri`);
+    if (url?.protocol !== 'https:') throw invalid('oidc.issuerUri must be a valid https URL.', `${f}.issuer_uri`);
     if (!o.clientId) throw invalid('oidc.clientId is required.', `${f}.client_id`);
     const sso = o.webSsoConfig;
     if (!sso) throw invalid('oidc.webSsoConfig is required.', `${f}.web_sso_config`);
@@ -478,7 +477,7 @@ export function addWorkforceRoutes(r: Router, world: World): void {
     consumer(req);
     const name = `locations/global/workforcePools/${req.params.rest}`;
     const op = world.operations.get(name);
-    if (!op || op.api !== 'iam') throw notFound(`Operation ${name} was not found.`);
+    if (op?.api !== 'iam') throw notFound(`Operation ${name} was not found.`);
     return { json: Operations.toJSON(op) };
   });
 }

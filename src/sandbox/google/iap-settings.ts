@@ -126,8 +126,7 @@ function validate(world: World, res: IapResource, settings: Json, mask: string[]
             field,
           );
         const pool = world.pools.get(id);
-        if (!pool || pool.state !== 'ACTIVE')
-          throw invalid(`Workforce pool ${p} does not exist or has been deleted.`, field);
+        if (pool?.state !== 'ACTIVE') throw invalid(`Workforce pool ${p} does not exist or has been deleted.`, field);
         if (!res.organizationId) {
           throw invalid(
             `Workforce pool ${p} cannot be used by ${res.name}: the resource is not in an organization, and a ` +

@@ -7,7 +7,7 @@ import { requirePermission, sleep, type ApiRequest, type Router } from '../core/
 import { page, projectOr403, requireEnabled } from './common.js';
 import type { Project, World } from '../world.js';
 
-const BASE = String.raw`^/v2/projects/(?<project>[^/]+)/locations/(?<region>[^/]+)/operations`;
+const BASE = '^/v2/projects/(?<project>[^/]+)/locations/(?<region>[^/]+)/operations';
 
 function projectOf(world: World, req: ApiRequest, permission: string): Project {
   const p = projectOr403(world, req.params.project, permission);

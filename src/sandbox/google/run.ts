@@ -34,7 +34,7 @@ import {
 } from './run-services.js';
 import type { Project, RunService, World } from '../world.js';
 
-const SVC = String.raw`^/v2/projects/(?<project>[^/]+)/locations/(?<region>[^/]+)/services`;
+const SVC = '^/v2/projects/(?<project>[^/]+)/locations/(?<region>[^/]+)/services';
 
 /** The front-door address of each live service (set at create, reported once Ready). */
 const uris = new WeakMap<RunService, string>();
@@ -181,7 +181,7 @@ async function patchService(world: World, req: ApiRequest): Promise<ApiResult> {
   const sent = specOf(body);
   let next: Json;
   const mask = updateMask(req);
-  if (mask && mask.length) {
+  if (mask?.length) {
     next = structuredClone(before);
     for (const path of mask) {
       if (!(SPEC_FIELDS as readonly string[]).includes(path.split('.')[0])) {
@@ -270,7 +270,10 @@ function deleteService(world: World, req: ApiRequest): ApiResult {
       uris.delete(svc);
       if (world.frontDoors) {
         let map = closing.get(world);
-        if (!map) closing.set(world, (map = new Map()));
+        if (!map) {
+          map = new Map();
+          closing.set(world, map);
+        }
         const pending = world.frontDoors
           .close(svc.key)
           .catch(() => {})

@@ -150,7 +150,7 @@ export function serviceUsageRouter(world: World): Router {
     // The synthetic no-op cannot be polled (gcp-api.md 2.5).
     if (name === NOOP) throw invalid('Invalid operation name: operations/noop.DONE_OPERATION.', 'name');
     const op = world.operations.get(name);
-    if (!op || op.api !== 'serviceusage') throw new GoogleError('NOT_FOUND', `Operation ${name} not found.`);
+    if (op?.api !== 'serviceusage') throw new GoogleError('NOT_FOUND', `Operation ${name} not found.`);
     return { json: Operations.toJSON(op) };
   };
   r.get(/^\/v1\/operations\/(?<id>[^/]+)$/, getOperation);
