@@ -2,7 +2,7 @@
 // id is reusable right after delete (unlike pools); with `projects/-` a missing account is 403.
 // Sources for patch are in docs/SANDBOX.md ("IAM service account patch").
 import { GoogleError, errorInfo, invalid, notFound, resourceInfo } from '../core/errors.js';
-import { type Router, requirePermission, type ApiRequest } from '../core/http.js';
+import { type Router, requirePermission, type ApiRequest, type ApiResult } from '../core/http.js';
 import { serviceAccountId } from '../../lib/ids.js';
 import { projectOr403, requireEnabled } from './common.js';
 import { accountSettling } from './consistency.js';
@@ -85,18 +85,19 @@ function patchMask(body: any): Settable[] {
   });
 }
 
+const view = (sa: ServiceAccount) => ({
+  name: `projects/${sa.projectId}/serviceAccounts/${sa.email}`,
+  projectId: sa.projectId,
+  uniqueId: sa.uniqueId,
+  email: sa.email,
+  ...(sa.displayName ? { displayName: sa.displayName } : {}),
+  ...(sa.description ? { description: sa.description } : {}),
+  etag: sa.etag,
+  oauth2ClientId: sa.oauth2ClientId,
+  disabled: sa.disabled,
+});
+
 export function addServiceAccountRoutes(r: Router, world: World): void {
-  const view = (sa: ServiceAccount) => ({
-    name: `projects/${sa.projectId}/serviceAccounts/${sa.email}`,
-    projectId: sa.projectId,
-    uniqueId: sa.uniqueId,
-    email: sa.email,
-    ...(sa.displayName ? { displayName: sa.displayName } : {}),
-    ...(sa.description ? { description: sa.description } : {}),
-    etag: sa.etag,
-    oauth2ClientId: sa.oauth2ClientId,
-    disabled: sa.disabled,
-  });
   const project = (req: ApiRequest) => {
     const p = projectOr403(world, req.params.p, 'iam.serviceAccounts.list');
     requireEnabled(world, p, 'iam.googleapis.com');
@@ -178,50 +179,52 @@ export function addServiceAccountRoutes(r: Router, world: World): void {
   });
   // projects.serviceAccounts.patch: PATCH /v1/{serviceAccount.name} with body
   // {"serviceAccount": {...}, "updateMask": "displayName,description"}.
-  r.patch(/^\/v1\/projects\/(?<p>[^/]+)\/serviceAccounts\/(?<sa>[^/:]+)$/, (req) => {
-    const sa = find(req);
-    requirePermission(req, 'iam.serviceAccounts.update', `projects/${sa.projectId}/serviceAccounts/${sa.email}`);
-    const body = req.body ?? {};
-    for (const k of Object.keys(body)) {
-      if (!['serviceAccount', 'service_account', 'updateMask', 'update_mask'].includes(k)) {
-        throw invalid(`Invalid JSON payload received. Unknown name "${k}": Cannot find field.`, k);
-      }
-    }
-    const input = body.serviceAccount ?? body.service_account ?? {};
-    if (typeof input !== 'object' || Array.isArray(input))
-      throw invalid(
-        `Invalid value at 'service_account' (type.googleapis.com/google.iam.admin.v1.ServiceAccount), ` +
-          `${JSON.stringify(input)}`,
-        'service_account',
-      );
-    for (const k of Object.keys(input)) {
-      if (!SA_FIELDS.has(k))
-        throw invalid(
-          `Invalid JSON payload received. Unknown name "${k}" at 'service_account': Cannot find field.`,
-          `service_account.${k}`,
-        );
-    }
-    const mask = patchMask(body);
-    // Every check before any change, so a refused patch changes nothing. Output-only fields (name,
-    // email, uniqueId, etag, ...) in the body are ignored, as the reference says of each of them.
-    const next: Partial<Record<Settable, string>> = {};
-    for (const f of mask) {
-      const value = input[f] ?? input[f === 'displayName' ? 'display_name' : f];
-      checkLength(f, value, f === 'displayName' ? 'service_account.display_name' : 'service_account.description');
-      // In the mask but unset = cleared.
-      next[f] = value === null || value === undefined || value === '' ? undefined : value;
-    }
-    for (const f of mask) sa[f] = next[f];
-    // Only the masked fields (and the name) come back: "Only the fields specified in the request are
-    // guaranteed to be returned in the response", and Google's own example answer has exactly these.
-    const answer: Record<string, string> = { name: `projects/${sa.projectId}/serviceAccounts/${sa.email}` };
-    for (const f of ['displayName', 'description'] as const) if (mask.includes(f) && sa[f]) answer[f] = sa[f]!;
-    return { json: answer };
-  });
+  r.patch(/^\/v1\/projects\/(?<p>[^/]+)\/serviceAccounts\/(?<sa>[^/:]+)$/, (req) => patchServiceAccount(req, find));
   r.delete(/^\/v1\/projects\/(?<p>[^/]+)\/serviceAccounts\/(?<sa>[^/:]+)$/, (req) => {
     const sa = find(req);
     requirePermission(req, 'iam.serviceAccounts.delete', `projects/${sa.projectId}/serviceAccounts/${sa.email}`);
     world.serviceAccounts.delete(sa.email);
     return { json: {} };
   });
+}
+
+function patchServiceAccount(req: ApiRequest, find: (req: ApiRequest) => ServiceAccount): ApiResult {
+  const sa = find(req);
+  requirePermission(req, 'iam.serviceAccounts.update', `projects/${sa.projectId}/serviceAccounts/${sa.email}`);
+  const body = req.body ?? {};
+  for (const k of Object.keys(body)) {
+    if (!['serviceAccount', 'service_account', 'updateMask', 'update_mask'].includes(k)) {
+      throw invalid(`Invalid JSON payload received. Unknown name "${k}": Cannot find field.`, k);
+    }
+  }
+  const input = body.serviceAccount ?? body.service_account ?? {};
+  if (typeof input !== 'object' || Array.isArray(input))
+    throw invalid(
+      `Invalid value at 'service_account' (type.googleapis.com/google.iam.admin.v1.ServiceAccount), ` +
+        `${JSON.stringify(input)}`,
+      'service_account',
+    );
+  for (const k of Object.keys(input)) {
+    if (!SA_FIELDS.has(k))
+      throw invalid(
+        `Invalid JSON payload received. Unknown name "${k}" at 'service_account': Cannot find field.`,
+        `service_account.${k}`,
+      );
+  }
+  const mask = patchMask(body);
+  // Every check before any change, so a refused patch changes nothing. Output-only fields (name,
+  // email, uniqueId, etag, ...) in the body are ignored, as the reference says of each of them.
+  const next: Partial<Record<Settable, string>> = {};
+  for (const f of mask) {
+    const value = input[f] ?? input[f === 'displayName' ? 'display_name' : f];
+    checkLength(f, value, f === 'displayName' ? 'service_account.display_name' : 'service_account.description');
+    // In the mask but unset = cleared.
+    next[f] = value === null || value === undefined || value === '' ? undefined : value;
+  }
+  for (const f of mask) sa[f] = next[f];
+  // Only the masked fields (and the name) come back: "Only the fields specified in the request are
+  // guaranteed to be returned in the response", and Google's own example answer has exactly these.
+  const answer: Record<string, string> = { name: `projects/${sa.projectId}/serviceAccounts/${sa.email}` };
+  for (const f of ['displayName', 'description'] as const) if (mask.includes(f) && sa[f]) answer[f] = sa[f]!;
+  return { json: answer };
 }

@@ -37,6 +37,14 @@ const NOOP = 'operations/noop.DONE_OPERATION';
 
 export function serviceUsageRouter(world: World): Router {
   const r = new Router();
+  const steps = serviceUsageSteps(world);
+  addServiceRoutes(r, world, steps);
+  addOperationAndIdentityRoutes(r, world, steps);
+  return r;
+}
+
+/** What the routes share: the project in the path, a service's state and view, and enabling. */
+function serviceUsageSteps(world: World) {
   const project = (req: ApiRequest) => projectOr403(world, req.params.p, 'serviceusage.services.get');
   const unknown = (names: string[]) =>
     new GoogleError('PERMISSION_DENIED', `Not found or permission denied for service(s): ${names.join(', ')}.`, [
@@ -86,7 +94,12 @@ export function serviceUsageRouter(world: World): Router {
     });
     return Operations.toJSON(op);
   };
+  return { project, unknown, state, view, enable };
+}
+type ServiceUsageSteps = ReturnType<typeof serviceUsageSteps>;
 
+function addServiceRoutes(r: Router, world: World, steps: ServiceUsageSteps): void {
+  const { project, unknown, state, view, enable } = steps;
   r.post(/^\/v1\/projects\/(?<p>[^/]+)\/services\/(?<s>[^/:]+):enable$/, (req) => {
     const p = project(req);
     requirePermission(req, 'serviceusage.services.enable', `projects/${p.projectId}`);
@@ -145,6 +158,10 @@ export function serviceUsageRouter(world: World): Router {
       .filter((v) => !onlyEnabled || v.state === 'ENABLED');
     return { json: { services } };
   });
+}
+
+function addOperationAndIdentityRoutes(r: Router, world: World, steps: ServiceUsageSteps): void {
+  const { project, unknown } = steps;
   const getOperation = (req: ApiRequest) => {
     const name = `operations/${req.params.id}`;
     // The synthetic no-op cannot be polled (gcp-api.md 2.5).
@@ -184,5 +201,4 @@ export function serviceUsageRouter(world: World): Router {
     });
     return { json: Operations.toJSON(op) };
   });
-  return r;
 }
