@@ -58,24 +58,25 @@ export interface DevFrontDoor {
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
+const cookies = (req: http.IncomingMessage) => parseCookies(req.headers.cookie);
+const send = (
+  res: http.ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string | string[]> = {},
+) => {
+  res.writeHead(status, {
+    'content-type': body.startsWith('<') ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(body);
+};
+
 export function devFrontDoor(o: FrontDoorOptions): DevFrontDoor {
   const sessions = new Map<string, Session>();
   const pending = new Map<string, { nonce: string; returnTo: string; at: number }>();
   const redirectUri = `${o.origin}${DEV_PATH}/callback`;
-  const cookies = (req: http.IncomingMessage) => parseCookies(req.headers.cookie);
-  const send = (
-    res: http.ServerResponse,
-    status: number,
-    body: string,
-    headers: Record<string, string | string[]> = {},
-  ) => {
-    res.writeHead(status, {
-      'content-type': body.startsWith('<') ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
-      'cache-control': 'no-store',
-      ...headers,
-    });
-    res.end(body);
-  };
 
   const request: http.RequestListener = async (req, res) => {
     const url = new URL(req.url ?? '/', o.origin);
@@ -140,7 +141,13 @@ export function devFrontDoor(o: FrontDoorOptions): DevFrontDoor {
     }
   };
 
-  const upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+  const upgrade = upgradeThrough(o, sessions);
+  return { request, upgrade };
+}
+
+/** WebSocket (and other Upgrade) requests: the same session and access checks, then a tunnel. */
+function upgradeThrough(o: FrontDoorOptions, sessions: Map<string, Session>): DevFrontDoor['upgrade'] {
+  return (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const refuse = (status: number, text: string) => {
       socket.end(
         `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nConnection: ` +
@@ -169,7 +176,6 @@ export function devFrontDoor(o: FrontDoorOptions): DevFrontDoor {
       (e) => refuse(502, String(e)),
     );
   };
-  return { request, upgrade };
 }
 
 /** Open WebSocket tunnels: an HTTP server's closeAllConnections() does not see upgraded sockets. */

@@ -146,6 +146,33 @@ export function isMutating(method: string, path: string): boolean {
   return !/:(getIamPolicy|testIamPermissions|getAncestry|batchGet|wait)$/.test(path);
 }
 
+/** What Google answers when the per-minute quota is spent (the 429 fault). */
+function quotaExceeded(api: ApiName): GoogleError {
+  return new GoogleError(
+    'RESOURCE_EXHAUSTED',
+    `Quota exceeded for quota metric 'Requests' and limit 'Requests per minute' of service ` +
+      `'${api}.googleapis.com'.`,
+    [errorInfo('RATE_LIMIT_EXCEEDED', 'googleapis.com', { service: `${api}.googleapis.com` })],
+    { 'retry-after': '1' },
+  );
+}
+
+/** What Google answers without a usable bearer token: none sent, or one it does not know. */
+function unauthenticated(api: ApiName, token: string | undefined): GoogleError {
+  return new GoogleError(
+    'UNAUTHENTICATED',
+    'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or ' +
+      'other valid authentication credential. See ' +
+      'https://developers.google.com/identity/sign-in/web/devconsole-project.',
+    [
+      errorInfo(token ? 'ACCESS_TOKEN_TYPE_UNSUPPORTED' : 'CREDENTIALS_MISSING', 'googleapis.com', {
+        service: `${api}.googleapis.com`,
+      }),
+    ],
+    { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' },
+  );
+}
+
 /**
  * Serves one Google API. Order as Google's front end: faults and auth come before routing, so an
  * unauthenticated request to an unknown path still gets 401.
@@ -169,22 +196,12 @@ export function googleApiHandler(world: World, api: ApiName, router: Router): ht
       const raw = await readBody(req);
       if (world.profile.latencyMs.google) await sleep(world.profile.latencyMs.google);
       const fault = world.faults.draw(api);
-      if (fault === 429) {
-        return fail(
-          new GoogleError(
-            'RESOURCE_EXHAUSTED',
-            `Quota exceeded for quota metric 'Requests' and limit 'Requests per minute' of service ` +
-              `'${api}.googleapis.com'.`,
-            [errorInfo('RATE_LIMIT_EXCEEDED', 'googleapis.com', { service: `${api}.googleapis.com` })],
-            { 'retry-after': '1' },
-          ),
-        );
-      }
+      if (fault === 429) return fail(quotaExceeded(api));
       if (fault === 503) return fail(new GoogleError('UNAVAILABLE', 'The service is currently unavailable.'));
       if (fault === 'hang') {
         world.record({ api, method, path, status: 0, mutating: false, fault });
-        return;
-      } // never answered
+        return; // never answered
+      }
       // A reset before the request was handled: nothing was done, the caller sees ECONNRESET.
       if (fault === 'reset' && !(isMutating(method, path) && world.faults.coin())) {
         world.record({ api, method, path, status: 0, mutating: false, fault });
@@ -193,22 +210,7 @@ export function googleApiHandler(world: World, api: ApiName, router: Router): ht
       const auth = req.headers.authorization ?? '';
       const token = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
       const principal = token ? world.googleTokens.get(token) : undefined;
-      if (!principal) {
-        return fail(
-          new GoogleError(
-            'UNAUTHENTICATED',
-            'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or ' +
-              'other valid authentication credential. See ' +
-              'https://developers.google.com/identity/sign-in/web/devconsole-project.',
-            [
-              errorInfo(token ? 'ACCESS_TOKEN_TYPE_UNSUPPORTED' : 'CREDENTIALS_MISSING', 'googleapis.com', {
-                service: `${api}.googleapis.com`,
-              }),
-            ],
-            { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' },
-          ),
-        );
-      }
+      if (!principal) return fail(unauthenticated(api, token));
       const m = router.match(method, path);
       if (!m) return fail(new GoogleError('NOT_FOUND', `The requested URL ${path} was not found on this server.`));
       if (m === 'method')

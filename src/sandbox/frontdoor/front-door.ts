@@ -35,7 +35,9 @@ import {
   iamPrincipal,
   parseServiceKey,
   usablePool,
+  type EffectiveIap,
   type ServiceRef,
+  type SigninTarget,
 } from './access.js';
 import {
   cloudRunForbidden,
@@ -178,22 +180,7 @@ export class FrontDoors implements FrontDoorHost {
       target.kind === 'wif' &&
       target.pool === session.identity.pool &&
       usablePool(world.pools.get(session.identity.pool));
-    if (!valid) {
-      if (String(req.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest') return iapXhrUnauthorized();
-      if (target.kind === 'misconfigured') return iapMisconfigured(target.detail);
-      const state = this.ctx.iapStates.put({ serviceKey, resource, originalUrl });
-      if (target.kind === 'google')
-        return redirect(this.googleSignin(s, iap.settings.accessSettings, state), IAP_GENERATED);
-      const to = new URL(this.ctx.signinOrigin + '/authorize');
-      to.searchParams.set('client_id', target.clientId);
-      to.searchParams.set('redirect_uri', IAP_REDIRECT_URI(target.clientId));
-      to.searchParams.set('response_type', 'code');
-      to.searchParams.set('scope', 'openid email');
-      to.searchParams.set('state', state);
-      if (target.provider)
-        to.searchParams.set('provider_name', `${POOL_RESOURCE(target.pool)}/providers/${target.provider.providerId}`);
-      return redirect(to.toString(), IAP_GENERATED);
-    }
+    if (!valid) return this.startSignin(req, s, iap, target, { serviceKey, resource, originalUrl });
 
     const identity = session!.identity;
     const access = accessDecision(world, s, world.runServices.get(serviceKey), iap, identity.pool, identity);
@@ -209,6 +196,31 @@ export class FrontDoors implements FrontDoorHost {
       ...forwardedHeaders(req.headers),
       ...(await this.identityHeaders(s, identity)),
     });
+  }
+
+  /** No valid session: an XHR gets 401, anyone else is sent to sign in (or told IAP is misconfigured). */
+  private startSignin(
+    req: ChainRequest,
+    s: ServiceRef,
+    iap: EffectiveIap,
+    target: SigninTarget,
+    pending: { serviceKey: string; resource: string; originalUrl: string },
+  ): ApiResult {
+    const { serviceKey, resource, originalUrl } = pending;
+    if (String(req.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest') return iapXhrUnauthorized();
+    if (target.kind === 'misconfigured') return iapMisconfigured(target.detail);
+    const state = this.ctx.iapStates.put({ serviceKey, resource, originalUrl });
+    if (target.kind === 'google')
+      return redirect(this.googleSignin(s, iap.settings.accessSettings, state), IAP_GENERATED);
+    const to = new URL(this.ctx.signinOrigin + '/authorize');
+    to.searchParams.set('client_id', target.clientId);
+    to.searchParams.set('redirect_uri', IAP_REDIRECT_URI(target.clientId));
+    to.searchParams.set('response_type', 'code');
+    to.searchParams.set('scope', 'openid email');
+    to.searchParams.set('state', state);
+    if (target.provider)
+      to.searchParams.set('provider_name', `${POOL_RESOURCE(target.pool)}/providers/${target.provider.providerId}`);
+    return redirect(to.toString(), IAP_GENERATED);
   }
 
   /** The headers IAP adds for a workforce identity (gcp-api.md 10.3). */

@@ -81,6 +81,11 @@ export function crmRouter(world: World): Router {
     };
   });
 
+  addProjectIamRoutes(r, world, get);
+  return r;
+}
+
+function addProjectIamRoutes(r: Router, world: World, get: (req: ApiRequest) => Project): void {
   // Project IAM: POST for both get and set (unlike Cloud Run); allUsers is refused on projects.
   const key = (p: Project) => `crm:projects/${p.projectNumber}`;
   for (const v of ['v1', 'v3']) {
@@ -104,5 +109,4 @@ export function crmRouter(world: World): Router {
       return { json: world.policies.set(key(p), policy, { rejectPublic: true }) };
     });
   }
-  return r;
 }

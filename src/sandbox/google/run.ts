@@ -334,6 +334,12 @@ export function runRouter(world: World): Router {
   router.patch(new RegExp(`${SVC}/(?<service>[^/:]+)$`), (req) => patchService(world, req));
   router.delete(new RegExp(`${SVC}/(?<service>[^/:]+)$`), (req) => deleteService(world, req));
 
+  addServiceIamRoutes(world, router);
+  addOperationRoutes(world, router);
+  return router;
+}
+
+function addServiceIamRoutes(world: World, router: Router): void {
   // IAM: always keyed by the project NUMBER, whichever form the caller used.
   router.get(new RegExp(`${SVC}/(?<service>[^/:]+):getIamPolicy$`), (req) => {
     const p = projectFor(
@@ -383,7 +389,4 @@ export function runRouter(world: World): Router {
     const granted = grantedPermissions(req, req.body?.permissions ?? []);
     return { json: granted.length ? { permissions: granted } : {} };
   });
-
-  addOperationRoutes(world, router);
-  return router;
 }
