@@ -313,6 +313,51 @@ function renderError(ctx: KoaContext, out: Record<string, string>, error: any): 
 
 // --- the provider --------------------------------------------------------------------------------
 
+/** oidc-provider's features as an Auth0 tenant has them. */
+function auth0Features() {
+  return {
+    devInteractions: { enabled: false },
+    dPoP: { enabled: false },
+    pushedAuthorizationRequests: { enabled: false },
+    resourceIndicators: { enabled: false },
+    clientCredentials: { enabled: false }, // handled by token.ts before oidc-provider sees the request
+    userinfo: { enabled: true },
+    revocation: {
+      enabled: true,
+      allowedPolicy: async (_ctx: KoaContext, client: any, token: any) => token.clientId === client.clientId,
+    },
+    rpInitiatedLogout: {
+      enabled: true,
+      // Auth0 logs out without asking: the confirmation form submits itself.
+      logoutSource: async (ctx: KoaContext, form: string) => {
+        ctx.body =
+          `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Logout</title></head><body>${form}` +
+          `<script>document.forms[0].insertAdjacentHTML('beforeend','<input type="hidden" name="logout" ` +
+          `value="yes">');document.forms[0].submit()</script></body></html>`;
+      },
+      postLogoutSuccessSource: async (ctx: KoaContext) => {
+        ctx.body =
+          '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Logged out</title></head><body><p>You ' +
+          'have been logged out.</p></body></html>';
+      },
+    },
+  };
+}
+
+/** Lifetimes as Auth0's defaults; an ID token's comes from its application. */
+function auth0Ttl(appOf: (clientId: string) => Auth0Client | undefined) {
+  return {
+    AccessToken: 86400, // Auth0's /userinfo access tokens last 24 h
+    AuthorizationCode: 600,
+    IdToken: (_ctx: KoaContext, _token: unknown, client: any) =>
+      Number(appOf(client.clientId)?.jwt_configuration?.lifetime_in_seconds ?? 36000),
+    Interaction: 3600,
+    Session: 3 * 86400, // Auth0's default inactivity timeout
+    Grant: 3 * 86400,
+    RefreshToken: 30 * 86400,
+  };
+}
+
 export function createOidcProvider(t: Tenant): Provider {
   const world = t.world;
   const appOf = (clientId: string) => world.auth0Clients.get(clientId);
@@ -352,43 +397,8 @@ export function createOidcProvider(t: Tenant): Provider {
       screen_hint: null,
     },
     enabledJWA: { idTokenSigningAlgValues: ['HS256', 'RS256'] },
-    features: {
-      devInteractions: { enabled: false },
-      dPoP: { enabled: false },
-      pushedAuthorizationRequests: { enabled: false },
-      resourceIndicators: { enabled: false },
-      clientCredentials: { enabled: false }, // handled by token.ts before oidc-provider sees the request
-      userinfo: { enabled: true },
-      revocation: {
-        enabled: true,
-        allowedPolicy: async (_ctx: KoaContext, client: any, token: any) => token.clientId === client.clientId,
-      },
-      rpInitiatedLogout: {
-        enabled: true,
-        // Auth0 logs out without asking: the confirmation form submits itself.
-        logoutSource: async (ctx: KoaContext, form: string) => {
-          ctx.body =
-            `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Logout</title></head><body>${form}` +
-            `<script>document.forms[0].insertAdjacentHTML('beforeend','<input type="hidden" name="logout" ` +
-            `value="yes">');document.forms[0].submit()</script></body></html>`;
-        },
-        postLogoutSuccessSource: async (ctx: KoaContext) => {
-          ctx.body =
-            '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Logged out</title></head><body><p>You ' +
-            'have been logged out.</p></body></html>';
-        },
-      },
-    },
-    ttl: {
-      AccessToken: 86400, // Auth0's /userinfo access tokens last 24 h
-      AuthorizationCode: 600,
-      IdToken: (_ctx: KoaContext, _token: unknown, client: any) =>
-        Number(appOf(client.clientId)?.jwt_configuration?.lifetime_in_seconds ?? 36000),
-      Interaction: 3600,
-      Session: 3 * 86400, // Auth0's default inactivity timeout
-      Grant: 3 * 86400,
-      RefreshToken: 30 * 86400,
-    },
+    features: auth0Features(),
+    ttl: auth0Ttl(appOf),
     clientBasedCORS: (_ctx: KoaContext, origin: string, client: any) => {
       const app = appOf(client.clientId);
       const allowed = [...(app?.allowed_origins ?? []), ...(app?.web_origins ?? []), ...(app?.callbacks ?? [])];

@@ -26,6 +26,7 @@ import { handleManagement } from './management.js';
 import { clientCredentialsGrant, type Tenant } from './token.js';
 import { createOidcProvider, oidcRequest } from './oidc.js';
 import { handleUniversalLogin } from './login.js';
+import type { Provider } from './oidc-provider-quiet.js';
 import { ManagementError, OAuthError, rateLimitHeaders, serviceUnavailable, tooManyRequests } from './errors.js';
 
 export interface Auth0Server {
@@ -195,97 +196,7 @@ function originHandler(tenant: Tenant): http.RequestListener {
     return world.faults.draw('auth0');
   }
 
-  async function management(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    url: URL,
-    path: string,
-  ): Promise<void> {
-    try {
-      const rawBody = await readRaw(req);
-      const fault = await apiGate();
-      if (fault === 429) throw tooManyRequests();
-      if (fault === 503) throw serviceUnavailable();
-      const changes = req.method !== 'GET';
-      if (fault === 'hang' || (fault === 'reset' && !(changes && world.faults.coin())))
-        return networkFault(req, res, fault);
-      const r = await handleManagement(tenant, {
-        method: req.method ?? 'GET',
-        path,
-        query: url.searchParams,
-        headers: req.headers,
-        rawBody,
-      });
-      if (fault === 'reset') {
-        lostAnswers.add(res);
-        return networkFault(req, res, fault);
-      } // the change was made, the answer never came
-      // A lost answer: the change was made, the caller sees 503.
-      if (fault === 'lost' && req.method !== 'GET' && r.status < 400) {
-        lostAnswers.add(res);
-        throw serviceUnavailable();
-      }
-      sendJson(res, r.status, r.json, rateLimitHeaders(49, Math.floor(Date.now() / 1000) + 1));
-    } catch (e) {
-      if (e instanceof ManagementError) return sendJson(res, e.statusCode, e.toJSON(), e.headers);
-      sendJson(res, 500, new ManagementError(500, 'Internal Server Error').toJSON());
-    }
-  }
-
-  async function token(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    let params: Record<string, unknown>;
-    try {
-      params = tokenParams(await readRaw(req), req.headers['content-type']);
-    } catch {
-      return sendJson(res, 400, { error: 'invalid_request', error_description: 'Invalid request payload JSON format' });
-    }
-    if (params.grant_type === 'client_credentials') {
-      try {
-        const fault = await apiGate();
-        if (fault === 429) {
-          throw new OAuthError(
-            429,
-            'too_many_requests',
-            'Global limit has been reached',
-            rateLimitHeaders(0, Math.floor(Date.now() / 1000) + 1),
-          );
-        }
-        if (fault === 503 || fault === 'lost')
-          throw new OAuthError(
-            503,
-            'temporarily_unavailable',
-            'The service is temporarily unavailable, please try again later',
-          );
-        if (fault === 'hang' || fault === 'reset') return networkFault(req, res, fault);
-        return sendJson(res, 200, await clientCredentialsGrant(tenant, params, req.headers.authorization));
-      } catch (e) {
-        if (e instanceof OAuthError) return sendJson(res, e.status, e.toJSON(), e.headers);
-        return sendJson(res, 500, { error: 'server_error', error_description: 'Internal Server Error' });
-      }
-    }
-    // authorization_code, refresh_token…: oidc-provider, with the same latency as the other token calls.
-    if (world.profile.latencyMs.auth0) await sleep(world.profile.latencyMs.auth0);
-    const form = new URLSearchParams(
-      Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
-    ).toString();
-    const secretPresented =
-      typeof params.client_secret === 'string' || /^Basic\s/i.test(req.headers.authorization ?? '');
-    await oidcRequest.run({ secretPresented }, () => oidc(replayRequest(req, form), res));
-  }
-
-  async function universalLogin(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
-    const raw = req.method === 'POST' ? await readRaw(req) : '';
-    const send = (status: number, html: string, headers: Record<string, string> = {}) => {
-      res.writeHead(status, {
-        ...(html ? { 'content-type': 'text/html; charset=utf-8' } : {}),
-        'cache-control': 'no-store',
-        ...headers,
-      });
-      res.end(html);
-    };
-    await handleUniversalLogin(tenant, provider, req, res, url, new URLSearchParams(raw), send);
-  }
-
+  const gate: Gate = { lostAnswers, networkFault, apiGate };
   return async (req, res) => {
     const url = new URL(req.url ?? '/', issuer);
     const method = req.method ?? 'GET';
@@ -314,13 +225,130 @@ function originHandler(tenant: Tenant): http.RequestListener {
     recordOf.set(res, record);
     res.once('finish', record);
     try {
-      if (isApi) return await management(req, res, url, path);
-      if (path === '/oauth/token' && method === 'POST') return await token(req, res);
-      if (path === '/u/login' || path === '/u/consent') return await universalLogin(req, res, url);
+      if (isApi) return await management(tenant, gate, req, res, url, path);
+      if (path === '/oauth/token' && method === 'POST') return await token(tenant, gate, oidc, req, res);
+      if (path === '/u/login' || path === '/u/consent') return await universalLogin(tenant, provider, req, res, url);
       await oidcRequest.run({ secretPresented: false }, () => oidc(req, res));
     } catch {
       if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'Internal Server Error' });
       else res.end();
     }
   };
+}
+
+/** An origin's fault bookkeeping, shared by its Management API and token endpoint. */
+interface Gate {
+  /** Responses whose change was made but whose answer was replaced by 503 (fault `lost`) or a reset. */
+  lostAnswers: WeakSet<http.ServerResponse>;
+  networkFault(req: http.IncomingMessage, res: http.ServerResponse, fault: 'reset' | 'hang'): void;
+  /** Latency and injected faults for the Management API and the M2M token (not the browser flow). */
+  apiGate(): Promise<FaultKind | undefined>;
+}
+
+async function management(
+  tenant: Tenant,
+  gate: Gate,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  path: string,
+): Promise<void> {
+  const { world } = tenant;
+  const { lostAnswers, networkFault, apiGate } = gate;
+  try {
+    const rawBody = await readRaw(req);
+    const fault = await apiGate();
+    if (fault === 429) throw tooManyRequests();
+    if (fault === 503) throw serviceUnavailable();
+    const changes = req.method !== 'GET';
+    if (fault === 'hang' || (fault === 'reset' && !(changes && world.faults.coin())))
+      return networkFault(req, res, fault);
+    const r = await handleManagement(tenant, {
+      method: req.method ?? 'GET',
+      path,
+      query: url.searchParams,
+      headers: req.headers,
+      rawBody,
+    });
+    if (fault === 'reset') {
+      lostAnswers.add(res);
+      return networkFault(req, res, fault); // the change was made, the answer never came
+    }
+    // A lost answer: the change was made, the caller sees 503.
+    if (fault === 'lost' && req.method !== 'GET' && r.status < 400) {
+      lostAnswers.add(res);
+      throw serviceUnavailable();
+    }
+    sendJson(res, r.status, r.json, rateLimitHeaders(49, Math.floor(Date.now() / 1000) + 1));
+  } catch (e) {
+    if (e instanceof ManagementError) return sendJson(res, e.statusCode, e.toJSON(), e.headers);
+    sendJson(res, 500, new ManagementError(500, 'Internal Server Error').toJSON());
+  }
+}
+
+async function token(
+  tenant: Tenant,
+  gate: Gate,
+  oidc: ReturnType<Provider['callback']>,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  const { world } = tenant;
+  const { networkFault, apiGate } = gate;
+  let params: Record<string, unknown>;
+  try {
+    params = tokenParams(await readRaw(req), req.headers['content-type']);
+  } catch {
+    return sendJson(res, 400, { error: 'invalid_request', error_description: 'Invalid request payload JSON format' });
+  }
+  if (params.grant_type === 'client_credentials') {
+    try {
+      const fault = await apiGate();
+      if (fault === 429) {
+        throw new OAuthError(
+          429,
+          'too_many_requests',
+          'Global limit has been reached',
+          rateLimitHeaders(0, Math.floor(Date.now() / 1000) + 1),
+        );
+      }
+      if (fault === 503 || fault === 'lost')
+        throw new OAuthError(
+          503,
+          'temporarily_unavailable',
+          'The service is temporarily unavailable, please try again later',
+        );
+      if (fault === 'hang' || fault === 'reset') return networkFault(req, res, fault);
+      return sendJson(res, 200, await clientCredentialsGrant(tenant, params, req.headers.authorization));
+    } catch (e) {
+      if (e instanceof OAuthError) return sendJson(res, e.status, e.toJSON(), e.headers);
+      return sendJson(res, 500, { error: 'server_error', error_description: 'Internal Server Error' });
+    }
+  }
+  // authorization_code, refresh_token…: oidc-provider, with the same latency as the other token calls.
+  if (world.profile.latencyMs.auth0) await sleep(world.profile.latencyMs.auth0);
+  const form = new URLSearchParams(
+    Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  ).toString();
+  const secretPresented = typeof params.client_secret === 'string' || /^Basic\s/i.test(req.headers.authorization ?? '');
+  await oidcRequest.run({ secretPresented }, () => oidc(replayRequest(req, form), res));
+}
+
+async function universalLogin(
+  tenant: Tenant,
+  provider: Provider,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+): Promise<void> {
+  const raw = req.method === 'POST' ? await readRaw(req) : '';
+  const send = (status: number, html: string, headers: Record<string, string> = {}) => {
+    res.writeHead(status, {
+      ...(html ? { 'content-type': 'text/html; charset=utf-8' } : {}),
+      'cache-control': 'no-store',
+      ...headers,
+    });
+    res.end(html);
+  };
+  await handleUniversalLogin(tenant, provider, req, res, url, new URLSearchParams(raw), send);
 }

@@ -62,22 +62,13 @@ function findOauthClient(world: World, clientId: string): OauthClient | undefine
   return undefined;
 }
 
-/** https://auth.cloud.google/authorize */
-async function authorize(ctx: ChainContext, req: ChainRequest): Promise<ApiResult> {
-  const { world } = ctx;
-  const q = req.query;
-  const clientId = q.get('client_id') ?? '';
-  const redirectUri = q.get('redirect_uri') ?? undefined;
-  const details = {
-    client_id: clientId || undefined,
-    redirect_uri: redirectUri,
-    response_type: q.get('response_type') ?? undefined,
-    scope: q.get('scope') ?? undefined,
-  };
-
-  // 1. The IAM OAuth client (gcp-api.md 8): exists, ACTIVE, enabled, code grant, exact redirect URI.
-  const client = clientId ? findOauthClient(world, clientId) : undefined;
-  if (!client) return oauthErrorPage(401, 'invalid_client', 'The OAuth client was not found.', details);
+/** Step 1 of /authorize for a client that exists: why it cannot start a code flow, if it cannot. */
+function clientRefusal(
+  client: OauthClient,
+  redirectUri: string | undefined,
+  responseType: string | null,
+  details: Record<string, string | undefined>,
+): ApiResult | undefined {
   if (client.state !== 'ACTIVE') return oauthErrorPage(401, 'invalid_client', 'The OAuth client was deleted.', details);
   if (client.disabled) return oauthErrorPage(401, 'invalid_client', 'The OAuth client was disabled.', details);
   if (!client.allowedGrantTypes.includes('AUTHORIZATION_CODE_GRANT')) {
@@ -97,14 +88,35 @@ async function authorize(ctx: ChainContext, req: ChainRequest): Promise<ApiResul
       details,
     );
   }
-  if (q.get('response_type') !== 'code') {
+  if (responseType !== 'code') {
     return oauthErrorPage(
       400,
       'unsupported_response_type',
-      `Unsupported response_type: ${q.get('response_type') ?? '(missing)'}.`,
+      `Unsupported response_type: ${responseType ?? '(missing)'}.`,
       details,
     );
   }
+  return undefined;
+}
+
+/** https://auth.cloud.google/authorize */
+async function authorize(ctx: ChainContext, req: ChainRequest): Promise<ApiResult> {
+  const { world } = ctx;
+  const q = req.query;
+  const clientId = q.get('client_id') ?? '';
+  const redirectUri = q.get('redirect_uri') ?? undefined;
+  const details = {
+    client_id: clientId || undefined,
+    redirect_uri: redirectUri,
+    response_type: q.get('response_type') ?? undefined,
+    scope: q.get('scope') ?? undefined,
+  };
+
+  // 1. The IAM OAuth client (gcp-api.md 8): exists, ACTIVE, enabled, code grant, exact redirect URI.
+  const client = clientId ? findOauthClient(world, clientId) : undefined;
+  if (!client) return oauthErrorPage(401, 'invalid_client', 'The OAuth client was not found.', details);
+  const refused = clientRefusal(client, redirectUri, q.get('response_type'), details);
+  if (refused) return refused;
   // The client's allowedScopes are not compared with IAP's `openid email`: clients holding only
   // cloud-platform work live (gcp-api.md 8.1).
 
@@ -139,7 +151,8 @@ async function authorize(ctx: ChainContext, req: ChainRequest): Promise<ApiResul
       );
     }
   }
-  const iap = { state: q.get('state') ?? '', clientId, redirectUri };
+  // clientRefusal has refused a missing redirect_uri.
+  const iap = { state: q.get('state') ?? '', clientId, redirectUri: redirectUri! };
   if (mode === 'direct') return toIdp(ctx, poolId!, providerId!, { iap });
 
   // 3. signin-path and chooser: a browser already signed in at this origin (for this provider, or
@@ -359,115 +372,21 @@ async function callback(ctx: ChainContext, req: ChainRequest, poolId: string, pr
   const oidc = provider.oidc;
   const idTokenFlow = oidc.webSsoConfig?.responseType === 'ID_TOKEN';
 
-  // Code flow: exchange the code with client_secret_basic (RFC 6749 2.3.1: both parts form-encoded).
+  // The ID token: sent with the callback (ID_TOKEN), or exchanged for the code at the token endpoint (CODE).
   let idToken: string | undefined;
   let accessToken: string | undefined;
   if (idTokenFlow) {
     idToken = params.get('id_token') ?? undefined;
     if (!idToken) return signinErrorPage(400, 'invalid_request', 'The identity provider did not return an ID token.');
   } else {
-    const code = params.get('code');
-    if (!code)
-      return signinErrorPage(400, 'invalid_request', 'The identity provider did not return an authorization code.');
-    if (!oidc.clientSecretPlain)
-      return signinErrorPage(
-        400,
-        'invalid_client',
-        `Provider ${PROVIDER_RESOURCE(poolId, providerId)} has no client secret, which the CODE response type ` +
-          'requires.',
-      );
-    const basic = Buffer.from(
-      `${encodeURIComponent(oidc.clientId)}:${encodeURIComponent(oidc.clientSecretPlain)}`,
-    ).toString('base64');
-    let tokenRes: Awaited<ReturnType<typeof ctx.https.request>>;
-    try {
-      tokenRes = await ctx.https.request(txn.discovery.token_endpoint, {
-        method: 'POST',
-        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: ctx.signinOrigin + SIGNIN_CALLBACK_PATH(poolId, providerId),
-        }).toString(),
-      });
-    } catch {
-      return signinErrorPage(400, 'invalid_grant', ISSUER_ERROR);
-    }
-    let body: any = {};
-    try {
-      body = JSON.parse(tokenRes.text);
-    } catch {
-      /* not JSON: handled below */
-    }
-    if (tokenRes.status !== 200) {
-      const err = typeof body.error === 'string' ? body.error : 'invalid_grant';
-      const desc =
-        typeof body.error_description === 'string'
-          ? body.error_description
-          : `The identity provider's token endpoint answered ${tokenRes.status}.`;
-      if (err === 'invalid_client') {
-        return signinErrorPage(
-          401,
-          'invalid_client',
-          `The identity provider rejected the client credentials of ${PROVIDER_RESOURCE(poolId, providerId)} ` +
-            `(oidc.clientId ${oidc.clientId}): ${desc}`,
-        );
-      }
-      return signinErrorPage(400, err, desc);
-    }
-    idToken = typeof body.id_token === 'string' ? body.id_token : undefined;
-    accessToken = typeof body.access_token === 'string' ? body.access_token : undefined;
-    if (!idToken) return signinErrorPage(400, 'invalid_grant', 'The identity provider did not return an ID token.');
+    const exchanged = await exchangeCode(ctx, txn, oidc, params, poolId, providerId);
+    if ('refused' in exchanged) return exchanged.refused;
+    ({ idToken, accessToken } = exchanged);
   }
 
-  // The ID token: signature from the IdP's JWKS, iss = issuerUri, aud = oidc.clientId, nonce.
-  let claims: JWTPayload;
-  try {
-    const jwks = createLocalJWKSet(await ctx.https.getJson(txn.discovery.jwks_uri));
-    ({ payload: claims } = await jwtVerify(idToken, jwks, {
-      issuer: oidc.issuerUri,
-      audience: oidc.clientId,
-      requiredClaims: ['exp', 'sub'],
-      // Google accepts RSA and EC signatures, never HS256 (auth0.md 2.2). Times are checked against
-      // real time, not the sandbox clock: the IdP is another system and stamps its tokens with its own.
-      algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'],
-    }));
-  } catch (err) {
-    return signinErrorPage(
-      400,
-      'invalid_grant',
-      `The ID token from the identity provider is invalid: ${(err as Error).message}`,
-    );
-  }
-  if (claims.nonce !== txn.nonce)
-    return signinErrorPage(
-      400,
-      'invalid_grant',
-      'The ID token from the identity provider is invalid: the nonce does not match.',
-    );
-
-  let assertion: Record<string, unknown> = { ...claims };
-  if (
-    !idTokenFlow &&
-    oidc.webSsoConfig?.assertionClaimsBehavior === 'MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS' &&
-    txn.discovery.userinfo_endpoint
-  ) {
-    let info: any;
-    try {
-      if (!accessToken) throw new Error('no access token');
-      info = await ctx.https.getJson(txn.discovery.userinfo_endpoint, { authorization: `Bearer ${accessToken}` });
-    } catch (err) {
-      return signinErrorPage(
-        400,
-        'invalid_grant',
-        `Error fetching user info from the identity provider: ${(err as Error).message}`,
-      );
-    }
-    // OIDC Core 5.3.2: the userinfo sub must be the ID token's.
-    if (info?.sub !== claims.sub)
-      return signinErrorPage(400, 'invalid_grant', 'The userinfo response does not belong to the ID token subject.');
-    assertion = { ...assertion, ...info };
-  }
+  const verified = await verifiedAssertion(ctx, txn, oidc, idToken, accessToken, idTokenFlow);
+  if ('refused' in verified) return verified.refused;
+  const { assertion } = verified;
 
   // STS: attribute mapping, then the attribute condition.
   const mapped = mapAttributes(provider.attributeMapping ?? {}, assertion);
@@ -492,6 +411,155 @@ async function callback(ctx: ChainContext, req: ChainRequest, poolId: string, pr
     });
   }
   return answerIap(ctx, identity, txn.iap!);
+}
+
+/**
+ * The code flow: the code exchanged for the tokens with client_secret_basic (RFC 6749 2.3.1: both parts
+ * form-encoded).
+ */
+async function exchangeCode(
+  ctx: ChainContext,
+  txn: SigninTxn,
+  oidc: WorkforceProvider['oidc'],
+  params: URLSearchParams,
+  poolId: string,
+  providerId: string,
+): Promise<{ refused: ApiResult } | { idToken: string; accessToken: string | undefined }> {
+  const code = params.get('code');
+  if (!code)
+    return {
+      refused: signinErrorPage(400, 'invalid_request', 'The identity provider did not return an authorization code.'),
+    };
+  if (!oidc.clientSecretPlain)
+    return {
+      refused: signinErrorPage(
+        400,
+        'invalid_client',
+        `Provider ${PROVIDER_RESOURCE(poolId, providerId)} has no client secret, which the CODE response type ` +
+          'requires.',
+      ),
+    };
+  const basic = Buffer.from(
+    `${encodeURIComponent(oidc.clientId)}:${encodeURIComponent(oidc.clientSecretPlain)}`,
+  ).toString('base64');
+  let tokenRes: Awaited<ReturnType<typeof ctx.https.request>>;
+  try {
+    tokenRes = await ctx.https.request(txn.discovery.token_endpoint, {
+      method: 'POST',
+      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: ctx.signinOrigin + SIGNIN_CALLBACK_PATH(poolId, providerId),
+      }).toString(),
+    });
+  } catch {
+    return { refused: signinErrorPage(400, 'invalid_grant', ISSUER_ERROR) };
+  }
+  let body: any = {};
+  try {
+    body = JSON.parse(tokenRes.text);
+  } catch {
+    /* not JSON: handled below */
+  }
+  if (tokenRes.status !== 200) {
+    const err = typeof body.error === 'string' ? body.error : 'invalid_grant';
+    const desc =
+      typeof body.error_description === 'string'
+        ? body.error_description
+        : `The identity provider's token endpoint answered ${tokenRes.status}.`;
+    if (err === 'invalid_client') {
+      return {
+        refused: signinErrorPage(
+          401,
+          'invalid_client',
+          `The identity provider rejected the client credentials of ${PROVIDER_RESOURCE(poolId, providerId)} ` +
+            `(oidc.clientId ${oidc.clientId}): ${desc}`,
+        ),
+      };
+    }
+    return { refused: signinErrorPage(400, err, desc) };
+  }
+  const idToken = typeof body.id_token === 'string' ? body.id_token : undefined;
+  const accessToken = typeof body.access_token === 'string' ? body.access_token : undefined;
+  if (!idToken)
+    return { refused: signinErrorPage(400, 'invalid_grant', 'The identity provider did not return an ID token.') };
+  return { idToken, accessToken };
+}
+
+/**
+ * The ID token checked (signature from the IdP's JWKS, iss, aud, nonce), then merged with userinfo when the
+ * provider asks for it: the assertion the attribute mapping reads.
+ */
+async function verifiedAssertion(
+  ctx: ChainContext,
+  txn: SigninTxn,
+  oidc: WorkforceProvider['oidc'],
+  idToken: string,
+  accessToken: string | undefined,
+  idTokenFlow: boolean,
+): Promise<{ refused: ApiResult } | { assertion: Record<string, unknown> }> {
+  // The ID token: signature from the IdP's JWKS, iss = issuerUri, aud = oidc.clientId, nonce.
+  let claims: JWTPayload;
+  try {
+    const jwks = createLocalJWKSet(await ctx.https.getJson(txn.discovery.jwks_uri));
+    ({ payload: claims } = await jwtVerify(idToken, jwks, {
+      issuer: oidc.issuerUri,
+      audience: oidc.clientId,
+      requiredClaims: ['exp', 'sub'],
+      // Google accepts RSA and EC signatures, never HS256 (auth0.md 2.2). Times are checked against
+      // real time, not the sandbox clock: the IdP is another system and stamps its tokens with its own.
+      algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'],
+    }));
+  } catch (err) {
+    return {
+      refused: signinErrorPage(
+        400,
+        'invalid_grant',
+        `The ID token from the identity provider is invalid: ${(err as Error).message}`,
+      ),
+    };
+  }
+  if (claims.nonce !== txn.nonce)
+    return {
+      refused: signinErrorPage(
+        400,
+        'invalid_grant',
+        'The ID token from the identity provider is invalid: the nonce does not match.',
+      ),
+    };
+
+  let assertion: Record<string, unknown> = { ...claims };
+  if (
+    !idTokenFlow &&
+    oidc.webSsoConfig?.assertionClaimsBehavior === 'MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS' &&
+    txn.discovery.userinfo_endpoint
+  ) {
+    let info: any;
+    try {
+      if (!accessToken) throw new Error('no access token');
+      info = await ctx.https.getJson(txn.discovery.userinfo_endpoint, { authorization: `Bearer ${accessToken}` });
+    } catch (err) {
+      return {
+        refused: signinErrorPage(
+          400,
+          'invalid_grant',
+          `Error fetching user info from the identity provider: ${(err as Error).message}`,
+        ),
+      };
+    }
+    // OIDC Core 5.3.2: the userinfo sub must be the ID token's.
+    if (info?.sub !== claims.sub)
+      return {
+        refused: signinErrorPage(
+          400,
+          'invalid_grant',
+          'The userinfo response does not belong to the ID token subject.',
+        ),
+      };
+    assertion = { ...assertion, ...info };
+  }
+  return { assertion };
 }
 
 /**
