@@ -16,10 +16,16 @@
 //   access      after deploy, pool: policy get → set
 import type { Profile } from '../src/sandbox/core/profile.js';
 
-export interface Chain { name: string; ms: number }
+export interface Chain {
+  name: string;
+  ms: number;
+}
 
 export function criticalPath(p: Profile): { totalMs: number; chains: Chain[]; path: string } {
-  const G = p.latencyMs.google, A = p.latencyMs.auth0, op = p.operationMs, settle = p.consistencyMs;
+  const G = p.latencyMs.google,
+    A = p.latencyMs.auth0,
+    op = p.operationMs,
+    settle = p.consistencyMs;
   const preflight = G;
   const plan = Math.max(2 * G, 2 * A);
   const apis = 2 * G + op.serviceEnable + G + p.enablePropagationMs;
@@ -40,6 +46,11 @@ export function criticalPath(p: Profile): { totalMs: number; chains: Chain[]; pa
     { name: 'OAuth client', ms: start + oauth },
     { name: 'Auth0 app', ms: start + auth0 },
   ].sort((a, b) => b.ms - a.ms);
-  return { totalMs: chains[0].ms, chains, path: `preflight ${preflight} + plan ${plan} + APIs ${apis} + SA/settling/service/operation/Ready ${service - apis}`
-    + ` + invoker ${2 * G} + IAP settings ${2 * G} ms` };
+  return {
+    totalMs: chains[0].ms,
+    chains,
+    path:
+      `preflight ${preflight} + plan ${plan} + APIs ${apis} + SA/settling/service/operation/Ready ${service - apis}` +
+      ` + invoker ${2 * G} + IAP settings ${2 * G} ms`,
+  };
 }

@@ -19,31 +19,67 @@ async function initOnce(profile: 'fast' | 'realistic', extraEnv: Record<string, 
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-bench-'));
     const r = await cli(INIT, { cwd, env: { ...process.env, ...sb.env, ...extraEnv } });
     if (r.code !== 0) throw new Error(`init failed: ${r.stderr.slice(-500)}`);
-    return { ms: r.ms, sb, cwd, requests: sb.world.requests.filter((x) => x.api !== 'frontdoor' && x.api !== 'signin') };
-  } catch (e) { await sb.stop(); throw e; }
+    return {
+      ms: r.ms,
+      sb,
+      cwd,
+      requests: sb.world.requests.filter((x) => x.api !== 'frontdoor' && x.api !== 'signin'),
+    };
+  } catch (e) {
+    await sb.stop();
+    throw e;
+  }
 }
 
 export async function initWallTime(runs = 3) {
   const bound = criticalPath(PROFILES.realistic);
-  const par: number[] = [], seq: number[] = [];
+  const par: number[] = [],
+    seq: number[] = [];
   for (let i = 0; i < runs; i++) {
     log(`init on the realistic profile, run ${i + 1}/${runs} (concurrent, then sequential)`);
-    const a = await initOnce('realistic'); par.push(a.ms); await a.sb.stop();
-    const b = await initOnce('realistic', { IAP_AUTH0_SEQUENTIAL: '1' }); seq.push(b.ms); await b.sb.stop();
+    const a = await initOnce('realistic');
+    par.push(a.ms);
+    await a.sb.stop();
+    const b = await initOnce('realistic', { IAP_AUTH0_SEQUENTIAL: '1' });
+    seq.push(b.ms);
+    await b.sb.stop();
   }
   // Node's own start-up is part of what the user waits for, and so of the wall time.
-  return { criticalPathMs: bound.totalMs, chains: bound.chains, path: bound.path, initMs: median(par), sequentialMs: median(seq), ratio: median(par) / bound.totalMs, sequentialRatio: median(seq) / bound.totalMs };
+  return {
+    criticalPathMs: bound.totalMs,
+    chains: bound.chains,
+    path: bound.path,
+    initMs: median(par),
+    sequentialMs: median(seq),
+    ratio: median(par) / bound.totalMs,
+    sequentialRatio: median(seq) / bound.totalMs,
+  };
 }
 
 /** The changes a clean init must make, one request each. */
 export const EXPECTED_CHANGES = [
-  'serviceusage POST batchEnable', 'serviceusage POST generateServiceIdentity', 'iam POST serviceAccounts', 'run POST services', 'run POST setIamPolicy',
-  'auth0 POST clients', 'iam POST workforcePools', 'iam POST providers', 'iam POST oauthClients', 'iam PATCH oauthClients', 'iam POST credentials',
-  'iap PATCH iapSettings', 'iap POST setIamPolicy',
+  'serviceusage POST batchEnable',
+  'serviceusage POST generateServiceIdentity',
+  'iam POST serviceAccounts',
+  'run POST services',
+  'run POST setIamPolicy',
+  'auth0 POST clients',
+  'iam POST workforcePools',
+  'iam POST providers',
+  'iam POST oauthClients',
+  'iam PATCH oauthClients',
+  'iam POST credentials',
+  'iap PATCH iapSettings',
+  'iap POST setIamPolicy',
 ];
 const changeKey = (r: { api: string; method: string; path: string }) => {
   const last = r.path.split('/').pop()!;
-  const verb = last.includes(':') ? last.split(':')[1] : r.path.split('/').slice(-2).find((s) => /^[a-zA-Z]+s$/.test(s)) ?? last;
+  const verb = last.includes(':')
+    ? last.split(':')[1]
+    : (r.path
+        .split('/')
+        .slice(-2)
+        .find((s) => /^[a-zA-Z]+s$/.test(s)) ?? last);
   return `${r.api} ${r.method} ${r.method === 'PATCH' && !last.includes(':') ? r.path.split('/').slice(-2)[0] : verb}`;
 };
 
@@ -53,7 +89,12 @@ export async function requestEconomy(reruns = 5) {
   try {
     const mutating = a.requests.filter((r) => r.mutating);
     const perApi: Record<string, { reads: number; writes: number }> = {};
-    for (const r of a.requests) { const x = (perApi[r.api] ??= { reads: 0, writes: 0 }); if (r.mutating) x.writes++; else x.reads++; }
+    for (const r of a.requests) {
+      perApi[r.api] ??= { reads: 0, writes: 0 };
+      const x = perApi[r.api];
+      if (r.mutating) x.writes++;
+      else x.reads++;
+    }
     const keys = mutating.map(changeKey).sort();
     const redundant = keys.length - EXPECTED_CHANGES.length;
     const rerunMs: number[] = [];
@@ -66,11 +107,19 @@ export async function requestEconomy(reruns = 5) {
       rerunWrites += a.sb.world.requests.filter((x) => x.seq > since && x.mutating).length;
     }
     return {
-      writes: mutating.length, expectedChanges: EXPECTED_CHANGES.length, redundantWrites: redundant,
-      matches: JSON.stringify(keys) === JSON.stringify([...EXPECTED_CHANGES].sort()), writeList: keys,
-      reads: a.requests.length - mutating.length, perApi, rerunMedianMs: median(rerunMs), rerunWrites,
+      writes: mutating.length,
+      expectedChanges: EXPECTED_CHANGES.length,
+      redundantWrites: redundant,
+      matches: JSON.stringify(keys) === JSON.stringify([...EXPECTED_CHANGES].sort()),
+      writeList: keys,
+      reads: a.requests.length - mutating.length,
+      perApi,
+      rerunMedianMs: median(rerunMs),
+      rerunWrites,
     };
-  } finally { await a.sb.stop(); }
+  } finally {
+    await a.sb.stop();
+  }
 }
 
 export async function verifyWallTime(runs = 5) {
@@ -79,17 +128,32 @@ export async function verifyWallTime(runs = 5) {
   try {
     // Skip the propagation wait: verify's own speed is measured here, not IAM's.
     a.sb.world.clock.advance(PROFILES.realistic.iamPropagationMs + 1000);
-    const walls: number[] = [], slowest: number[] = [];
+    const walls: number[] = [],
+      slowest: number[] = [];
     let slowestName = '';
     for (let i = 0; i < runs; i++) {
-      const r = await runVerify({ env: { ...process.env, ...a.sb.env }, statePath: path.join(a.cwd, '.iap-auth0', 'state.json'), waitMs: 0, emit: () => undefined, signal: new AbortController().signal });
+      const r = await runVerify({
+        env: { ...process.env, ...a.sb.env },
+        statePath: path.join(a.cwd, '.iap-auth0', 'state.json'),
+        waitMs: 0,
+        emit: () => undefined,
+        signal: new AbortController().signal,
+      });
       if (!r.ok) throw new Error(`verify failed: ${JSON.stringify(r.checks.filter((c) => !c.ok))}`);
       walls.push(r.elapsedMs);
       const [name, ms] = Object.entries(r.timings).sort((x, y) => y[1] - x[1])[0];
-      slowest.push(ms); slowestName = name;
+      slowest.push(ms);
+      slowestName = name;
     }
-    return { verifyMs: median(walls), slowestCheckMs: median(slowest), slowestCheck: slowestName, ratio: median(walls) / median(slowest) };
-  } finally { await a.sb.stop(); }
+    return {
+      verifyMs: median(walls),
+      slowestCheckMs: median(slowest),
+      slowestCheck: slowestName,
+      ratio: median(walls) / median(slowest),
+    };
+  } finally {
+    await a.sb.stop();
+  }
 }
 
 export async function demoWallTime(runs = 3) {

@@ -18,7 +18,11 @@ import { startSandbox } from '../src/sandbox/index.js';
 import type { RequestRecord, World } from '../src/sandbox/world.js';
 import { cli, log, median } from './lib.js';
 
-export interface NoticeSample { kind: 'operation' | 'settling' | 'propagation'; what: string; ms: number }
+export interface NoticeSample {
+  kind: 'operation' | 'settling' | 'propagation';
+  what: string;
+  ms: number;
+}
 
 const ok = (r: RequestRecord) => r.status > 0 && r.status < 400;
 
@@ -30,7 +34,12 @@ function operationSamples(world: World): NoticeSample[] {
     const polls = world.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/${id}`) && ok(r));
     const seen = polls.find((r) => r.at >= op.doneAt);
     // Polled while still running: the tool was waiting on it (an operation done on its first answer is no wait).
-    if (seen && polls.some((r) => r.at < op.doneAt)) out.push({ kind: 'operation', what: `${op.api} ${op.name.includes('/services/') || op.api === 'run' ? 'deploy' : 'operation'}`, ms: seen.at - op.doneAt });
+    if (seen && polls.some((r) => r.at < op.doneAt))
+      out.push({
+        kind: 'operation',
+        what: `${op.api} ${op.name.includes('/services/') || op.api === 'run' ? 'deploy' : 'operation'}`,
+        ms: seen.at - op.doneAt,
+      });
   }
   return out;
 }
@@ -42,20 +51,42 @@ function operationSamples(world: World): NoticeSample[] {
 function settlingSamples(world: World): NoticeSample[] {
   // Which failing requests each window explains (the answers settle.ts waits out): Cloud Run
   // refusing to run as the new account, a policy naming the new agent, the new client's 404.
-  interface Window { what: string; from: number; usableAt: number; explains: (r: RequestRecord) => boolean }
+  interface Window {
+    what: string;
+    from: number;
+    usableAt: number;
+    explains: (r: RequestRecord) => boolean;
+  }
   const windows: Window[] = [];
   const c = world.profile.consistencyMs;
   for (const sa of world.serviceAccounts.values()) {
-    windows.push({ what: 'new service account', from: sa.createdAt, usableAt: sa.createdAt + c.serviceAccount,
-      explains: (r) => (r.api === 'run' && ['POST', 'PATCH'].includes(r.method) && /\/services(\/[^/:]+)?$/.test(r.path) && r.status === 403)
-        || (r.api === 'iam' && r.path.includes(sa.email)) });
+    windows.push({
+      what: 'new service account',
+      from: sa.createdAt,
+      usableAt: sa.createdAt + c.serviceAccount,
+      explains: (r) =>
+        (r.api === 'run' &&
+          ['POST', 'PATCH'].includes(r.method) &&
+          /\/services(\/[^/:]+)?$/.test(r.path) &&
+          r.status === 403) ||
+        (r.api === 'iam' && r.path.includes(sa.email)),
+    });
   }
   for (const at of world.serviceIdentityTimes.values()) {
-    windows.push({ what: 'new service agent', from: at, usableAt: at + c.serviceAgent, explains: (r) => r.path.endsWith(':setIamPolicy') && r.status === 400 });
+    windows.push({
+      what: 'new service agent',
+      from: at,
+      usableAt: at + c.serviceAgent,
+      explains: (r) => r.path.endsWith(':setIamPolicy') && r.status === 400,
+    });
   }
   for (const cl of world.oauthClients.values()) {
-    windows.push({ what: 'new OAuth client', from: cl.createdAt, usableAt: cl.createdAt + c.oauthClient,
-      explains: (r) => r.path.endsWith(`/oauthClients/${cl.oauthClientId}`) && r.status === 404 });
+    windows.push({
+      what: 'new OAuth client',
+      from: cl.createdAt,
+      usableAt: cl.createdAt + c.oauthClient,
+      explains: (r) => r.path.endsWith(`/oauthClients/${cl.oauthClientId}`) && r.status === 404,
+    });
   }
   const out: NoticeSample[] = [];
   for (const w of windows) {
@@ -70,14 +101,19 @@ function settlingSamples(world: World): NoticeSample[] {
 
 /** When the last IAM or IAP change of init reaches the sign-in path, on the sandbox clock. */
 function propagatedAt(world: World): number {
-  const changes = world.requests.filter((r) => r.mutating && ok(r) && (r.api === 'iap' || (r.api === 'run' && r.path.endsWith(':setIamPolicy'))));
+  const changes = world.requests.filter(
+    (r) => r.mutating && ok(r) && (r.api === 'iap' || (r.api === 'run' && r.path.endsWith(':setIamPolicy'))),
+  );
   return Math.max(...changes.map((r) => r.at)) + world.profile.iamPropagationMs;
 }
 
 export async function noticeLatency(propagationsMs = [2_500, 4_000, 5_500, 7_000, 9_000]) {
   const samples: NoticeSample[] = [];
   for (const [i, propagationMs] of propagationsMs.entries()) {
-    log(`notice latency, run ${i + 1}/${propagationsMs.length}: init, then verify --wait on the realistic profile (propagation ${propagationMs} ms)`);
+    log(
+      `notice latency, run ${i + 1}/${propagationsMs.length}: init, then verify --wait on the realistic ` +
+        `profile (propagation ${propagationMs} ms)`,
+    );
     const sb = await startSandbox({ profile: 'realistic', propagationMs, caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
     try {
       const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-bench-notice-'));
@@ -90,16 +126,24 @@ export async function noticeLatency(propagationsMs = [2_500, 4_000, 5_500, 7_000
       const probe = sb.world.requests.find((r) => r.api === 'frontdoor' && r.at >= ready);
       if (!probe) throw new Error('verify made no sign-in probe after the changes propagated');
       // Verify must have been waiting (a probe before the moment), else the run measures nothing.
-      if (sb.world.requests.some((r) => r.api === 'frontdoor' && r.at < ready)) samples.push({ kind: 'propagation', what: 'IAM/IAP changes reach sign-in', ms: probe.at - ready });
+      if (sb.world.requests.some((r) => r.api === 'frontdoor' && r.at < ready))
+        samples.push({ kind: 'propagation', what: 'IAM/IAP changes reach sign-in', ms: probe.at - ready });
       samples.push(...operationSamples(sb.world), ...settlingSamples(sb.world));
     } finally {
       await sb.stop();
     }
   }
   const by = (kind: NoticeSample['kind']) => samples.filter((s) => s.kind === kind).map((s) => s.ms);
-  const summary = (xs: number[]) => ({ n: xs.length, medianMs: xs.length ? median(xs) : NaN, maxMs: xs.length ? Math.max(...xs) : NaN });
+  const summary = (xs: number[]) => ({
+    n: xs.length,
+    medianMs: xs.length ? median(xs) : NaN,
+    maxMs: xs.length ? Math.max(...xs) : NaN,
+  });
   return {
-    operation: summary(by('operation')), settling: summary(by('settling')), propagation: summary(by('propagation')),
-    all: summary(samples.map((s) => s.ms)), samples,
+    operation: summary(by('operation')),
+    settling: summary(by('settling')),
+    propagation: summary(by('propagation')),
+    all: summary(samples.map((s) => s.ms)),
+    samples,
   };
 }

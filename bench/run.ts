@@ -9,6 +9,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const caDir = path.join(here, '..', 'bench-ca');
 await createTls(path.join(caDir, 'leaf'), caDir);
 const r = spawnSync(process.execPath, [path.join(here, 'main.js'), ...process.argv.slice(2)], {
-  stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(caDir, 'sandbox-ca.pem'), IAP_AUTH0_TEST_CA_DIR: caDir },
+  stdio: 'inherit',
+  env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(caDir, 'sandbox-ca.pem'), IAP_AUTH0_TEST_CA_DIR: caDir },
 });
 process.exit(r.status ?? 1);

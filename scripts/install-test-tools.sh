@@ -8,7 +8,9 @@ missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 if [ ${#missing[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-test-tools: apt-get not found. Install ${missing[*]} yourself (Chromium at /usr/bin/chromium), or set IAP_AUTH0_SKIP_BROWSER=1 to skip the browser test; the terminal tests skip without tmux." >&2
+    # echo joins its arguments with one space: the message is one line.
+    echo "install-test-tools: apt-get not found. Install ${missing[*]} yourself (Chromium at /usr/bin/chromium)," \
+      "or set IAP_AUTH0_SKIP_BROWSER=1 to skip the browser test; the terminal tests skip without tmux." >&2
     exit 1
   fi
   SUDO=""

@@ -3,11 +3,20 @@
 // evaluates the workforce principal it maps from the same claims.
 import { allowMember } from '../inputs/schema.js';
 
-export interface DevIdentity { sub: string; email?: string; name?: string; groups: string[] }
+export interface DevIdentity {
+  sub: string;
+  email?: string;
+  name?: string;
+  groups: string[];
+}
 
 export function allowed(allow: string[], pool: string, id: DevIdentity): boolean {
   const base = `principal://iam.googleapis.com/locations/global/workforcePools/${pool}`;
   const setBase = `principalSet://iam.googleapis.com/locations/global/workforcePools/${pool}`;
-  const forms = new Set([`${base}/subject/${id.sub}`, `${setBase}/*`, ...id.groups.map((g) => `${setBase}/group/${g}`)]);
+  const forms = new Set([
+    `${base}/subject/${id.sub}`,
+    `${setBase}/*`,
+    ...id.groups.map((g) => `${setBase}/group/${g}`),
+  ]);
   return (allow.length ? allow : ['pool']).some((a) => forms.has(allowMember(a, pool)));
 }

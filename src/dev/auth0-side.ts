@@ -12,12 +12,21 @@ type Client = { client_id?: string; client_secret?: string; callbacks?: string[]
 /** An app's credentials with the tenant's endpoints from its discovery document. */
 async function withEndpoints(domain: string, clientId: string, clientSecret: string): Promise<Auth0App> {
   const d = await auth0Discovery(domain);
-  return { domain, clientId, clientSecret, issuer: d.issuer, authorizationEndpoint: d.authorization_endpoint, tokenEndpoint: d.token_endpoint, userinfoEndpoint: d.userinfo_endpoint };
+  return {
+    domain,
+    clientId,
+    clientSecret,
+    issuer: d.issuer,
+    authorizationEndpoint: d.authorization_endpoint,
+    tokenEndpoint: d.token_endpoint,
+    userinfoEndpoint: d.userinfo_endpoint,
+  };
 }
 
 export async function appFor(mgmt: ManagementClient, domain: string, clientId: string): Promise<Auth0App> {
   const app = (await mgmt.clients.get(clientId)) as Client;
-  if (!app.client_secret) throw new Error('Auth0 did not return the app\'s client secret: give the M2M app the read:client_keys scope');
+  if (!app.client_secret)
+    throw new Error("Auth0 did not return the app's client secret: give the M2M app the read:client_keys scope");
   return withEndpoints(domain, clientId, app.client_secret);
 }
 
@@ -35,7 +44,13 @@ export async function removeCallback(mgmt: ManagementClient, clientId: string, u
 }
 
 export async function sandboxApp(mgmt: ManagementClient, domain: string, callback: string): Promise<Auth0App> {
-  const app = (await mgmt.clients.create({ name: 'iap-auth0 dev (sandbox)', app_type: 'regular_web', callbacks: [callback], grant_types: ['authorization_code'],
-    token_endpoint_auth_method: 'client_secret_basic', oidc_conformant: true })) as Client;
+  const app = (await mgmt.clients.create({
+    name: 'iap-auth0 dev (sandbox)',
+    app_type: 'regular_web',
+    callbacks: [callback],
+    grant_types: ['authorization_code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    oidc_conformant: true,
+  })) as Client;
   return withEndpoints(domain, app.client_id!, app.client_secret!);
 }

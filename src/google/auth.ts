@@ -9,9 +9,15 @@ export function googleAuth(env: NodeJS.ProcessEnv = process.env): { client: Goog
   if (token) {
     const client = new OAuth2Client();
     client.setCredentials({ access_token: token });
-    return { client, source: env.CLOUDSDK_AUTH_ACCESS_TOKEN?.trim() ? 'CLOUDSDK_AUTH_ACCESS_TOKEN' : 'GOOGLE_OAUTH_ACCESS_TOKEN' };
+    return {
+      client,
+      source: env.CLOUDSDK_AUTH_ACCESS_TOKEN?.trim() ? 'CLOUDSDK_AUTH_ACCESS_TOKEN' : 'GOOGLE_OAUTH_ACCESS_TOKEN',
+    };
   }
-  return { client: new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }), source: 'application default credentials' };
+  return {
+    client: new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }),
+    source: 'application default credentials',
+  };
 }
 
 /**
@@ -20,7 +26,10 @@ export function googleAuth(env: NodeJS.ProcessEnv = process.env): { client: Goog
  * Default Credentials must yield a token (a file from `gcloud auth application-default login`,
  * GOOGLE_APPLICATION_CREDENTIALS, or a metadata server). Sends no request to any Google API.
  */
-export async function missingGoogleCredentials(env: NodeJS.ProcessEnv = process.env, timeoutMs = 15_000): Promise<string | undefined> {
+export async function missingGoogleCredentials(
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 15_000,
+): Promise<string | undefined> {
   const { client, source } = googleAuth(env);
   if (source !== 'application default credentials') return undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -32,11 +41,17 @@ export async function missingGoogleCredentials(env: NodeJS.ProcessEnv = process.
     if (type !== 'MetadataLookupWarning') (emitWarning as (...a: unknown[]) => void).call(process, w, ...rest);
   }) as typeof process.emitWarning;
   try {
-    await Promise.race([(client as GoogleAuth).getAccessToken(),
-      new Promise((_r, reject) => { timer = setTimeout(() => reject(new Error(`no token within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs); })]);
+    await Promise.race([
+      (client as GoogleAuth).getAccessToken(),
+      new Promise((_r, reject) => {
+        timer = setTimeout(() => reject(new Error(`no token within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      }),
+    ]);
     return undefined;
   } catch (e) {
-    return String((e as Error).message ?? e).split('\n')[0].replace(/\. Browse to .*$/, '');
+    return String((e as Error).message ?? e)
+      .split('\n')[0]
+      .replace(/\. Browse to .*$/, '');
   } finally {
     clearTimeout(timer);
     process.emitWarning = emitWarning;

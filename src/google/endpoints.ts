@@ -13,8 +13,15 @@ export const DEFAULT_ROOTS: Record<GoogleApi, string> = {
 };
 
 export class EndpointError extends Error {
-  constructor(readonly variable: string, readonly value: string, reason: string) {
-    super(`${variable}="${value}" is not usable: ${reason}. Set it to the API's root URL, e.g. http://127.0.0.1:7101/, or unset it to use Google's own host.`);
+  constructor(
+    readonly variable: string,
+    readonly value: string,
+    reason: string,
+  ) {
+    super(
+      `${variable}="${value}" is not usable: ${reason}. Set it to the API's root URL, e.g. ` +
+        `http://127.0.0.1:7101/, or unset it to use Google's own host.`,
+    );
   }
 }
 
@@ -26,11 +33,22 @@ export function apiRoots(env: NodeJS.ProcessEnv = process.env): Record<GoogleApi
     const value = env[variable]?.trim();
     if (!value) continue;
     let url: URL;
-    try { url = new URL(value); } catch { throw new EndpointError(variable, value, 'it is not a URL'); }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new EndpointError(variable, value, 'only http and https URLs work');
+    try {
+      url = new URL(value);
+    } catch {
+      throw new EndpointError(variable, value, 'it is not a URL');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new EndpointError(variable, value, 'only http and https URLs work');
     // gcloud overrides often end in /v1/ (e.g. https://iam.googleapis.com/v1/); the clients add the
     // version themselves, so a version path is tolerated and dropped, anything else is refused.
-    if (!/^\/((v\d+(beta\d*|alpha\d*)?)\/?)?$/.test(url.pathname)) throw new EndpointError(variable, value, 'a path prefix cannot be honoured (the Google clients keep only the origin); give each API its own host or port');
+    if (!/^\/((v\d+(beta\d*|alpha\d*)?)\/?)?$/.test(url.pathname))
+      throw new EndpointError(
+        variable,
+        value,
+        'a path prefix cannot be honoured (the Google clients keep only the origin); give each API its own ' +
+          'host or port',
+      );
     out[api] = url.origin + '/';
   }
   return out;

@@ -10,14 +10,22 @@ export interface IapSettings {
   name?: string;
   accessSettings?: {
     identitySources?: string[];
-    workforceIdentitySettings?: { workforcePools?: string[]; oauth2?: { clientId?: string; clientSecret?: string; clientSecretSha256?: string } };
+    workforceIdentitySettings?: {
+      workforcePools?: string[];
+      oauth2?: { clientId?: string; clientSecret?: string; clientSecretSha256?: string };
+    };
     [k: string]: unknown;
   };
   applicationSettings?: Record<string, unknown>;
 }
 export interface IamPolicy {
-  version?: number; etag?: string;
-  bindings?: { role: string; members: string[]; condition?: { title?: string; description?: string; expression: string } }[];
+  version?: number;
+  etag?: string;
+  bindings?: {
+    role: string;
+    members: string[];
+    condition?: { title?: string; description?: string; expression: string };
+  }[];
 }
 
 export class IapClient {
@@ -27,7 +35,12 @@ export class IapClient {
     this.context = { _options: options };
   }
 
-  private request<T>(method: 'GET' | 'PATCH' | 'POST', path: string, pathParam: 'name' | 'resource', params: Record<string, unknown>) {
+  private request<T>(
+    method: 'GET' | 'PATCH' | 'POST',
+    path: string,
+    pathParam: 'name' | 'resource',
+    params: Record<string, unknown>,
+  ) {
     const rootUrl = (this.context._options.rootUrl as string | undefined) || 'https://iap.googleapis.com/';
     return createAPIRequest<T>({
       options: { url: (rootUrl + path).replace(/([^:]\/)\/+/g, '$1'), method, apiVersion: '' },

@@ -16,5 +16,10 @@ export type IapAssertionErrorCode =
 
 export class IapAssertionError extends Error {
   override readonly name = 'IapAssertionError';
-  constructor(readonly code: IapAssertionErrorCode, message: string) { super(message); }
+  constructor(
+    readonly code: IapAssertionErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -16,11 +16,21 @@ export async function identify(req: Pick<IncomingMessage, 'headers'>, opts: Veri
 }
 
 function unauthorized(res: ServerResponse, e: unknown): void {
-  const err = e instanceof IapAssertionError ? e : new IapAssertionError('malformed', String((e as Error)?.message ?? e));
+  const err =
+    e instanceof IapAssertionError ? e : new IapAssertionError('malformed', String((e as Error)?.message ?? e));
   // A server-side mistake (no audience) is the operator's, not the caller's: 500.
-  const status = err.code === 'misconfigured' || err.code === 'keys_unavailable' ? (err.code === 'misconfigured' ? 500 : 503) : 401;
-  const body = JSON.stringify({ error: status === 401 ? 'unauthorized' : 'iap_verification_unavailable', code: err.code, message: err.message });
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+  const status =
+    err.code === 'misconfigured' || err.code === 'keys_unavailable' ? (err.code === 'misconfigured' ? 500 : 503) : 401;
+  const body = JSON.stringify({
+    error: status === 401 ? 'unauthorized' : 'iap_verification_unavailable',
+    code: err.code,
+    message: err.message,
+  });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -44,7 +54,10 @@ export function iapMiddleware(opts: VerifyOptions = {}) {
 
 /** Fastify: fastify.addHook('onRequest', iapFastifyHook({ audience })); then request.iapIdentity. */
 export function iapFastifyHook(opts: VerifyOptions = {}) {
-  return async <R extends { code(n: number): { send(body: unknown): R } }>(request: { headers: IncomingMessage['headers']; iapIdentity?: IapIdentity }, reply: R): Promise<R | undefined> => {
+  return async <R extends { code(n: number): { send(body: unknown): R } }>(
+    request: { headers: IncomingMessage['headers']; iapIdentity?: IapIdentity },
+    reply: R,
+  ): Promise<R | undefined> => {
     try {
       request.iapIdentity = await identify(request, opts);
       return undefined;
@@ -52,7 +65,11 @@ export function iapFastifyHook(opts: VerifyOptions = {}) {
       const err = e instanceof IapAssertionError ? e : new IapAssertionError('malformed', String(e));
       const status = err.code === 'misconfigured' ? 500 : err.code === 'keys_unavailable' ? 503 : 401;
       // Returning the reply tells Fastify the request is answered; the handler does not run.
-      return reply.code(status).send({ error: status === 401 ? 'unauthorized' : 'iap_verification_unavailable', code: err.code, message: err.message });
+      return reply.code(status).send({
+        error: status === 401 ? 'unauthorized' : 'iap_verification_unavailable',
+        code: err.code,
+        message: err.message,
+      });
     }
   };
 }

@@ -47,24 +47,32 @@ export function controlHandler(world: World): http.RequestListener {
       if (key === 'POST /tokens') {
         const token = 'ya29.sandbox-' + randomBytes(18).toString('base64url');
         world.issuedSecrets.add(token);
-        world.googleTokens.set(token, { principal: String(body.principal ?? 'user:restricted@sandbox.example'), deniedPermissions: new Set(body.deny ?? []) });
+        world.googleTokens.set(token, {
+          principal: String(body.principal ?? 'user:restricted@sandbox.example'),
+          deniedPermissions: new Set(body.deny ?? []),
+        });
         return send(res, { json: { token } });
       }
       if (key === 'POST /iam-policy') {
         const current = world.policies.get(String(body.resource));
-        const policy = world.policies.set(String(body.resource), { ...body.policy, etag: body.policy?.etag ?? current.etag });
+        const policy = world.policies.set(String(body.resource), {
+          ...body.policy,
+          etag: body.policy?.etag ?? current.etag,
+        });
         return send(res, { json: policy });
       }
       if (key === 'POST /race') {
         const resource = String(body.resource ?? '');
-        if (!/^(run|iap|crm):/.test(resource) || typeof body.role !== 'string' || typeof body.member !== 'string') throw new Error('give {"resource": "run:…|iap:…|crm:…", "role": "roles/…", "member": "user:…"}');
+        if (!/^(run|iap|crm):/.test(resource) || typeof body.role !== 'string' || typeof body.member !== 'string')
+          throw new Error('give {"resource": "run:…|iap:…|crm:…", "role": "roles/…", "member": "user:…"}');
         const q = world.policyRaces.get(resource) ?? [];
         q.push({ role: body.role, member: body.member });
         world.policyRaces.set(resource, q);
         return send(res, { json: { queued: q.length } });
       }
       if (key === 'POST /kill-after') {
-        if (!Number.isInteger(body.count) || body.count < 1 || !Number.isInteger(body.pid)) throw new Error('give {"count": N >= 1, "pid": PID}');
+        if (!Number.isInteger(body.count) || body.count < 1 || !Number.isInteger(body.pid))
+          throw new Error('give {"count": N >= 1, "pid": PID}');
         world.killAfter = { count: body.count, pid: body.pid, seen: 0 };
         return send(res, { json: { armed: true } });
       }

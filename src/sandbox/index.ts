@@ -67,11 +67,23 @@ export interface Sandbox {
 }
 
 export const ENV_KEYS = [
-  'CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_IAP',
-  'CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_SERVICEUSAGE', 'CLOUDSDK_API_ENDPOINT_OVERRIDES_ORGPOLICY',
-  'CLOUDSDK_AUTH_ACCESS_TOKEN', 'GOOGLE_CLOUD_PROJECT', 'AUTH0_DOMAIN', 'AUTH0_CLIENT_ID', 'AUTH0_CLIENT_SECRET',
-  'NODE_EXTRA_CA_CERTS', 'IAP_AUTH0_SIGNIN_ORIGIN', 'IAP_AUTH0_TEST_USER_EMAIL', 'IAP_AUTH0_TEST_USER_PASSWORD',
-  'IAP_AUTH0_IAP_JWKS_URL', 'IAP_AUTH0_SANDBOX_URL',
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM',
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN',
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_IAP',
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER',
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_SERVICEUSAGE',
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_ORGPOLICY',
+  'CLOUDSDK_AUTH_ACCESS_TOKEN',
+  'GOOGLE_CLOUD_PROJECT',
+  'AUTH0_DOMAIN',
+  'AUTH0_CLIENT_ID',
+  'AUTH0_CLIENT_SECRET',
+  'NODE_EXTRA_CA_CERTS',
+  'IAP_AUTH0_SIGNIN_ORIGIN',
+  'IAP_AUTH0_TEST_USER_EMAIL',
+  'IAP_AUTH0_TEST_USER_PASSWORD',
+  'IAP_AUTH0_IAP_JWKS_URL',
+  'IAP_AUTH0_SANDBOX_URL',
 ] as const;
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -82,17 +94,21 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const emulation = emulationFrom({ signinHops: opts.signinHops, iapServiceSettings: opts.iapServiceSettings });
   const seed = opts.seed ?? 1;
   const ownDir = !opts.dir;
-  const dir = opts.dir ?? await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-sandbox-'));
+  const dir = opts.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-sandbox-')));
   const world = new World({ seed, profile, faults, emulation });
   for (const c of opts.orgPolicies ?? []) {
-    if (!(ORG_CONSTRAINTS as readonly string[]).includes(c)) throw new Error(`unknown organization policy "${c}": use ${ORG_CONSTRAINTS.join(' or ')}`);
+    if (!(ORG_CONSTRAINTS as readonly string[]).includes(c))
+      throw new Error(`unknown organization policy "${c}": use ${ORG_CONSTRAINTS.join(' or ')}`);
     seedDomainRestriction(world);
   }
   const listeners: Listener[] = [];
   const closers: (() => Promise<void>)[] = [];
   try {
     const tls = await createTls(dir, opts.caDir);
-    const api = async (name: Parameters<typeof googleApiHandler>[1], router: Parameters<typeof googleApiHandler>[2]) => {
+    const api = async (
+      name: Parameters<typeof googleApiHandler>[1],
+      router: Parameters<typeof googleApiHandler>[2],
+    ) => {
       const l = await listen(googleApiHandler(world, name, router));
       listeners.push(l);
       world.origins[name] = l.origin;
@@ -134,7 +150,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     };
     let stopped = false;
     return {
-      world, env, controlUrl: control.origin,
+      world,
+      env,
+      controlUrl: control.origin,
       ...(auth0.customDomain ? { auth0CustomDomain: auth0.customDomain.domain } : {}),
       async stop() {
         if (stopped) return;
@@ -154,5 +172,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
 /** KEY=VALUE lines, in a stable order; values never need quoting (no spaces or newlines). */
 export function formatEnv(env: Record<string, string>): string {
-  return ENV_KEYS.filter((k) => env[k] !== undefined).map((k) => `${k}=${env[k]}`).join('\n') + '\n';
+  return (
+    ENV_KEYS.filter((k) => env[k] !== undefined)
+      .map((k) => `${k}=${env[k]}`)
+      .join('\n') + '\n'
+  );
 }

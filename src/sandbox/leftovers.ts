@@ -17,19 +17,25 @@ export function leftovers(w: Snapshot): string[] {
   for (const a of w.serviceAccounts ?? []) if (ours(a)) out.push(`service account ${a.email}`);
   const ourPools = new Set<string>((w.workforcePools ?? []).filter(ours).map((p: any) => p.poolId));
   for (const p of w.workforcePools ?? []) if (ours(p) && p.state === 'ACTIVE') out.push(`workforce pool ${p.poolId}`);
-  for (const p of w.workforceProviders ?? []) if (ours(p) && p.state === 'ACTIVE') out.push(`workforce provider ${p.poolId}/${p.providerId}`);
+  for (const p of w.workforceProviders ?? [])
+    if (ours(p) && p.state === 'ACTIVE') out.push(`workforce provider ${p.poolId}/${p.providerId}`);
   const ourClients = new Set<string>();
   for (const c of w.oauthClients ?? []) {
     if (!ours(c)) continue;
     ourClients.add(`${c.projectNumber}/${c.oauthClientId}`);
     if (c.state === 'ACTIVE') out.push(`OAuth client ${c.oauthClientId}`);
   }
-  for (const k of w.oauthCredentials ?? []) if (ourClients.has(k.clientKey)) out.push(`OAuth client credential ${k.oauthClientId}/${k.credentialId}`);
-  for (const a of w.auth0Clients ?? []) if (a.client_metadata?.managed_by === 'iap-auth0') out.push(`Auth0 app ${a.client_id}`);
+  for (const k of w.oauthCredentials ?? [])
+    if (ourClients.has(k.clientKey)) out.push(`OAuth client credential ${k.oauthClientId}/${k.credentialId}`);
+  for (const a of w.auth0Clients ?? [])
+    if (a.client_metadata?.managed_by === 'iap-auth0') out.push(`Auth0 app ${a.client_id}`);
   const namesOurPool = (text: string) => [...ourPools].some((p) => text.includes(`workforcePools/${p}`));
-  for (const s of w.iapSettings ?? []) if (namesOurPool(JSON.stringify(s.accessSettings ?? {}))) out.push(`IAP settings ${s.name} naming an iap-auth0 pool`);
+  for (const s of w.iapSettings ?? [])
+    if (namesOurPool(JSON.stringify(s.accessSettings ?? {})))
+      out.push(`IAP settings ${s.name} naming an iap-auth0 pool`);
   for (const [resource, policy] of Object.entries<any>(w.iamPolicies ?? {})) {
-    for (const b of policy.bindings ?? []) for (const m of b.members ?? []) if (namesOurPool(m)) out.push(`${b.role} for ${m} on ${resource}`);
+    for (const b of policy.bindings ?? [])
+      for (const m of b.members ?? []) if (namesOurPool(m)) out.push(`${b.role} for ${m} on ${resource}`);
   }
   return out;
 }

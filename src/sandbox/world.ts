@@ -11,33 +11,66 @@ import { FaultInjector, type ApiName, type FaultSpec } from './core/faults.js';
 import type { Profile } from './core/profile.js';
 
 export interface Project {
-  projectId: string; projectNumber: string; name: string;
+  projectId: string;
+  projectNumber: string;
+  name: string;
   parent?: { type: 'organization' | 'folder'; id: string };
   createTime: string;
 }
-export interface Folder { id: string; parent: string /* organizations/N or folders/N */ }
+export interface Folder {
+  id: string;
+  parent: string /* organizations/N or folders/N */;
+}
 
-export interface EnabledService { state: 'ENABLED' | 'DISABLED'; enabledAt: number }
+export interface EnabledService {
+  state: 'ENABLED' | 'DISABLED';
+  enabledAt: number;
+}
 
 export interface ServiceAccount {
-  projectId: string; accountId: string; email: string; uniqueId: string; displayName?: string; description?: string;
-  disabled: boolean; etag: string; oauth2ClientId: string; createdAt: number;
+  projectId: string;
+  accountId: string;
+  email: string;
+  uniqueId: string;
+  displayName?: string;
+  description?: string;
+  disabled: boolean;
+  etag: string;
+  oauth2ClientId: string;
+  createdAt: number;
 }
 
 export interface WorkforcePool {
-  poolId: string; parent: string; displayName?: string; description?: string; sessionDuration: string;
-  disabled: boolean; state: 'ACTIVE' | 'DELETED'; expireTime?: string; deletedAt?: number;
-  accessRestrictions?: unknown; createdAt: number;
+  poolId: string;
+  parent: string;
+  displayName?: string;
+  description?: string;
+  sessionDuration: string;
+  disabled: boolean;
+  state: 'ACTIVE' | 'DELETED';
+  expireTime?: string;
+  deletedAt?: number;
+  accessRestrictions?: unknown;
+  createdAt: number;
 }
 
 export interface WorkforceProvider {
-  poolId: string; providerId: string; displayName?: string; description?: string; disabled: boolean;
-  state: 'ACTIVE' | 'DELETED'; expireTime?: string; deletedAt?: number;
-  attributeMapping: Record<string, string>; attributeCondition?: string;
+  poolId: string;
+  providerId: string;
+  displayName?: string;
+  description?: string;
+  disabled: boolean;
+  state: 'ACTIVE' | 'DELETED';
+  expireTime?: string;
+  deletedAt?: number;
+  attributeMapping: Record<string, string>;
+  attributeCondition?: string;
   oidc: {
-    issuerUri: string; clientId: string;
+    issuerUri: string;
+    clientId: string;
     /** Plaintext kept only so the sign-in emulation can use it; the API returns the thumbprint. */
-    clientSecretPlain?: string; clientSecretThumbprint?: string;
+    clientSecretPlain?: string;
+    clientSecretThumbprint?: string;
     webSsoConfig?: { responseType?: string; assertionClaimsBehavior?: string; additionalScopes?: string[] };
   };
   /** Set instead of a usable `oidc` for SAML providers (stored and returned, not used for sign-in). */
@@ -46,21 +79,42 @@ export interface WorkforceProvider {
 }
 
 export interface OauthClient {
-  projectNumber: string; projectRef: string /* id used in the name */; oauthClientId: string; clientId: string;
-  clientType: string; allowedGrantTypes: string[]; allowedScopes: string[]; allowedRedirectUris: string[];
-  displayName?: string; description?: string; disabled: boolean; state: 'ACTIVE' | 'DELETED';
-  expireTime?: string; deletedAt?: number; createdAt: number;
+  projectNumber: string;
+  projectRef: string /* id used in the name */;
+  oauthClientId: string;
+  clientId: string;
+  clientType: string;
+  allowedGrantTypes: string[];
+  allowedScopes: string[];
+  allowedRedirectUris: string[];
+  displayName?: string;
+  description?: string;
+  disabled: boolean;
+  state: 'ACTIVE' | 'DELETED';
+  expireTime?: string;
+  deletedAt?: number;
+  createdAt: number;
 }
 
 export interface OauthCredential {
-  clientKey: string /* projectNumber/oauthClientId */; credentialId: string; projectRef: string; oauthClientId: string;
-  clientSecret: string; displayName?: string; disabled: boolean; createdAt: number;
+  clientKey: string /* projectNumber/oauthClientId */;
+  credentialId: string;
+  projectRef: string;
+  oauthClientId: string;
+  clientSecret: string;
+  displayName?: string;
+  disabled: boolean;
+  createdAt: number;
 }
 
 /** A Cloud Run v2 service in wire form plus bookkeeping. */
 export interface RunService {
-  key: string /* projectNumber/region/serviceId */; projectNumber: string; projectRef: string; region: string; serviceId: string;
-  resource: Record<string, unknown>; /* the GoogleCloudRunV2Service JSON as GET returns it */
+  key: string /* projectNumber/region/serviceId */;
+  projectNumber: string;
+  projectRef: string;
+  region: string;
+  serviceId: string;
+  resource: Record<string, unknown> /* the GoogleCloudRunV2Service JSON as GET returns it */;
   deleting?: boolean;
 }
 
@@ -75,28 +129,71 @@ export interface IapSettingsRecord {
 /** An organization policy as the Org Policy API v2 stores it (rules kept as sent). */
 export interface OrgPolicyRecord {
   name: string;
-  spec?: { rules?: Record<string, any>[]; inheritFromParent?: boolean; reset?: boolean; etag: string; updateTime: string };
+  spec?: {
+    rules?: Record<string, any>[];
+    inheritFromParent?: boolean;
+    reset?: boolean;
+    etag: string;
+    updateTime: string;
+  };
   etag: string;
 }
 
 export interface Auth0Client {
-  client_id: string; client_secret: string; name: string; description?: string; app_type?: string;
-  is_first_party: boolean; oidc_conformant: boolean; token_endpoint_auth_method: string;
-  grant_types: string[]; callbacks: string[]; web_origins: string[]; allowed_origins: string[]; allowed_logout_urls: string[];
-  initiate_login_uri?: string; jwt_configuration: { alg: string; lifetime_in_seconds?: number; secret_encoded?: boolean };
-  client_metadata: Record<string, string>; [extra: string]: unknown;
+  client_id: string;
+  client_secret: string;
+  name: string;
+  description?: string;
+  app_type?: string;
+  is_first_party: boolean;
+  oidc_conformant: boolean;
+  token_endpoint_auth_method: string;
+  grant_types: string[];
+  callbacks: string[];
+  web_origins: string[];
+  allowed_origins: string[];
+  allowed_logout_urls: string[];
+  initiate_login_uri?: string;
+  jwt_configuration: { alg: string; lifetime_in_seconds?: number; secret_encoded?: boolean };
+  client_metadata: Record<string, string>;
+  [extra: string]: unknown;
 }
 /** A custom domain as GET /api/v2/custom-domains answers it. */
 export interface Auth0CustomDomain {
-  custom_domain_id: string; domain: string; primary: boolean; is_default?: boolean;
-  status: 'pending_verification' | 'ready' | 'failed' | 'disabled' | 'pending'; type: 'auth0_managed_certs' | 'self_managed_certs';
-  origin_domain_name?: string; verification?: Record<string, unknown>; custom_client_ip_header?: string | null; tls_policy?: string;
+  custom_domain_id: string;
+  domain: string;
+  primary: boolean;
+  is_default?: boolean;
+  status: 'pending_verification' | 'ready' | 'failed' | 'disabled' | 'pending';
+  type: 'auth0_managed_certs' | 'self_managed_certs';
+  origin_domain_name?: string;
+  verification?: Record<string, unknown>;
+  custom_client_ip_header?: string | null;
+  tls_policy?: string;
 }
-export interface Auth0User { user_id: string; email: string; password: string; name: string; email_verified: boolean; groups?: string[] }
-export interface Auth0Connection { id: string; name: string; strategy: string; enabled_clients: string[] }
+export interface Auth0User {
+  user_id: string;
+  email: string;
+  password: string;
+  name: string;
+  email_verified: boolean;
+  groups?: string[];
+}
+export interface Auth0Connection {
+  id: string;
+  name: string;
+  strategy: string;
+  enabled_clients: string[];
+}
 
 export interface RequestRecord {
-  seq: number; at: number; api: ApiName | 'signin' | 'frontdoor'; method: string; path: string; status: number; mutating: boolean;
+  seq: number;
+  at: number;
+  api: ApiName | 'signin' | 'frontdoor';
+  method: string;
+  path: string;
+  status: number;
+  mutating: boolean;
   /** The change was made but its answer was replaced by 503 (fault `lost`) or a reset connection. */
   lost?: boolean;
   /** A network fault: the connection was reset, or the request was never answered (status 0). */
@@ -111,7 +208,12 @@ export interface FrontDoorHost {
   close(serviceKey: string): Promise<void>;
 }
 
-export interface WorldSeed { seed: number; profile: Profile; faults: FaultSpec; emulation?: Partial<Emulation> }
+export interface WorldSeed {
+  seed: number;
+  profile: Profile;
+  faults: FaultSpec;
+  emulation?: Partial<Emulation>;
+}
 
 /**
  * Where the public record is silent, the sandbox can play each plausible answer (docs/SANDBOX.md,
@@ -122,13 +224,16 @@ export const SIGNIN_HOPS = ['direct', 'signin-path', 'chooser'] as const;
 export const IAP_SERVICE_SETTINGS = ['applied', 'ignored'] as const;
 export interface Emulation {
   /** direct: /authorize → the IdP; signin-path: → /signin/{provider} first; chooser: a provider chooser page first. */
-  signinHops: typeof SIGNIN_HOPS[number];
+  signinHops: (typeof SIGNIN_HOPS)[number];
   /** ignored: workforce fields set below the project level (service, cloud_run-REGION) never reach the data path. */
-  iapServiceSettings: typeof IAP_SERVICE_SETTINGS[number];
+  iapServiceSettings: (typeof IAP_SERVICE_SETTINGS)[number];
 }
 
 /** Validates emulation choices (startSandbox options, POST /emulation). */
-export function emulationFrom(o: Partial<Record<keyof Emulation, unknown>> = {}, base: Emulation = { signinHops: 'direct', iapServiceSettings: 'applied' }): Emulation {
+export function emulationFrom(
+  o: Partial<Record<keyof Emulation, unknown>> = {},
+  base: Emulation = { signinHops: 'direct', iapServiceSettings: 'applied' },
+): Emulation {
   const pick = <T extends readonly string[]>(name: string, allowed: T, v: unknown, dflt: T[number]): T[number] => {
     if (v === undefined) return dflt;
     if (typeof v !== 'string' || !allowed.includes(v)) throw new Error(`${name}: use one of ${allowed.join(', ')}`);
@@ -141,7 +246,10 @@ export function emulationFrom(o: Partial<Record<keyof Emulation, unknown>> = {},
 }
 
 export const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');
-export const randomDigits = (n: number) => Array.from(randomBytes(n), (b) => String(b % 10)).join('').replace(/^0/, '1');
+export const randomDigits = (n: number) =>
+  Array.from(randomBytes(n), (b) => String(b % 10))
+    .join('')
+    .replace(/^0/, '1');
 
 export class World {
   readonly clock = new Clock();
@@ -149,7 +257,9 @@ export class World {
   readonly policies: PolicyStore;
   readonly faults: FaultInjector;
   profile: Profile;
-  /** The answers the sandbox plays where the record is silent (see Emulation); changeable at run time (POST /emulation). */
+  /**
+   * The answers the sandbox plays where the record is silent (see Emulation); changeable at run time (POST /emulation).
+   */
   emulation: Emulation;
 
   // --- seeded identity -----------------------------------------------------------------
@@ -190,8 +300,19 @@ export class World {
   /** The tenant's custom domains (one, ready, with startSandbox({ auth0CustomDomain: true })). */
   readonly auth0CustomDomains: Auth0CustomDomain[] = [];
   /** The machine-to-machine app the CLI uses; its grants decide which Management API calls pass. */
-  readonly auth0M2M = { client_id: randomBytes(16).toString('base64url'), client_secret: randomBytes(32).toString('base64url'),
-    scopes: new Set(['read:clients', 'create:clients', 'update:clients', 'delete:clients', 'read:client_keys', 'read:connections', 'read:custom_domains']) };
+  readonly auth0M2M = {
+    client_id: randomBytes(16).toString('base64url'),
+    client_secret: randomBytes(32).toString('base64url'),
+    scopes: new Set([
+      'read:clients',
+      'create:clients',
+      'update:clients',
+      'delete:clients',
+      'read:client_keys',
+      'read:connections',
+      'read:custom_domains',
+    ]),
+  };
 
   // --- runtime -----------------------------------------------------------------------------------
   /**
@@ -218,33 +339,81 @@ export class World {
   private seed(): void {
     const now = this.clock.iso();
     this.folders.set('345678901234', { id: '345678901234', parent: `organizations/${this.organization.id}` });
-    const add = (p: Project) => { this.projects.set(p.projectId, p); this.services.set(p.projectNumber, new Map()); };
+    const add = (p: Project) => {
+      this.projects.set(p.projectId, p);
+      this.services.set(p.projectNumber, new Map());
+    };
     // The project the sandbox hands out: directly under the organization.
-    add({ projectId: 'sandbox-project', projectNumber: '415104041262', name: 'Sandbox project', parent: { type: 'organization', id: this.organization.id }, createTime: now });
+    add({
+      projectId: 'sandbox-project',
+      projectNumber: '415104041262',
+      name: 'Sandbox project',
+      parent: { type: 'organization', id: this.organization.id },
+      createTime: now,
+    });
     // One under a folder (organization found through getAncestry) and one with no organization at all.
-    add({ projectId: 'sandbox-folder-project', projectNumber: '628205712753', name: 'Project in a folder', parent: { type: 'folder', id: '345678901234' }, createTime: now });
-    add({ projectId: 'sandbox-no-org', projectNumber: '985566250549', name: 'Project without organization', createTime: now });
+    add({
+      projectId: 'sandbox-folder-project',
+      projectNumber: '628205712753',
+      name: 'Project in a folder',
+      parent: { type: 'folder', id: '345678901234' },
+      createTime: now,
+    });
+    add({
+      projectId: 'sandbox-no-org',
+      projectNumber: '985566250549',
+      name: 'Project without organization',
+      createTime: now,
+    });
     // A new project has Service Usage and Resource Manager on; IAM, Run and IAP must be enabled.
     for (const p of this.projects.values()) {
       for (const s of ['serviceusage.googleapis.com', 'cloudresourcemanager.googleapis.com']) {
         this.services.get(p.projectNumber)!.set(s, { state: 'ENABLED', enabledAt: 0 });
       }
     }
-    this.googleTokens.set(this.accessToken, { principal: 'user:developer@sandbox.example', deniedPermissions: new Set() });
+    this.googleTokens.set(this.accessToken, {
+      principal: 'user:developer@sandbox.example',
+      deniedPermissions: new Set(),
+    });
     // The developer owns every project, as a person running the wizard on their own project would.
     for (const p of this.projects.values()) {
-      this.policies.set(`crm:projects/${p.projectNumber}`, { bindings: [{ role: 'roles/owner', members: ['user:developer@sandbox.example'] }] });
+      this.policies.set(`crm:projects/${p.projectNumber}`, {
+        bindings: [{ role: 'roles/owner', members: ['user:developer@sandbox.example'] }],
+      });
     }
     // Auth0: one database connection and the test users.
-    this.auth0Connections.push({ id: 'con_' + randomBytes(8).toString('hex'), name: 'Username-Password-Authentication', strategy: 'auth0', enabled_clients: [] });
+    this.auth0Connections.push({
+      id: 'con_' + randomBytes(8).toString('hex'),
+      name: 'Username-Password-Authentication',
+      strategy: 'auth0',
+      enabled_clients: [],
+    });
     this.auth0Users.push(
-      { user_id: 'auth0|' + randomBytes(12).toString('hex'), email: 'alice@sandbox.example', password: 'Sandbox-' + randomBytes(6).toString('base64url'), name: 'Alice Example', email_verified: true, groups: ['iap-users'] },
-      { user_id: 'auth0|' + randomBytes(12).toString('hex'), email: 'bob@sandbox.example', password: 'Sandbox-' + randomBytes(6).toString('base64url'), name: 'Bob Example', email_verified: true, groups: [] },
+      {
+        user_id: 'auth0|' + randomBytes(12).toString('hex'),
+        email: 'alice@sandbox.example',
+        password: 'Sandbox-' + randomBytes(6).toString('base64url'),
+        name: 'Alice Example',
+        email_verified: true,
+        groups: ['iap-users'],
+      },
+      {
+        user_id: 'auth0|' + randomBytes(12).toString('hex'),
+        email: 'bob@sandbox.example',
+        password: 'Sandbox-' + randomBytes(6).toString('base64url'),
+        name: 'Bob Example',
+        email_verified: true,
+        groups: [],
+      },
     );
   }
 
-  get testUser(): Auth0User { return this.auth0Users[0]; }
-  get mainProject(): Project { return this.projects.get('sandbox-project')!; }
+  get testUser(): Auth0User {
+    return this.auth0Users[0];
+  }
+  get mainProject(): Project {
+    return this.projects.get('sandbox-project')!;
+  }
 
   /** Finds a project by id or number. */
   project(ref: string): Project | undefined {
@@ -269,8 +438,12 @@ export class World {
     return !!s && s.state === 'ENABLED' && this.clock.now() >= s.enabledAt + this.profile.enablePropagationMs;
   }
 
-  newUniqueId(): string { return randomDigits(21); }
-  newUuid(): string { return randomUUID(); }
+  newUniqueId(): string {
+    return randomDigits(21);
+  }
+  newUuid(): string {
+    return randomUUID();
+  }
 
   /** Crash testing: SIGKILL `pid` right after the `count`-th mutating request from now. */
   killAfter?: { count: number; pid: number; seen: number };
@@ -282,7 +455,13 @@ export class World {
     if (k && rec.mutating && rec.status < 400 && ++k.seen === k.count) {
       this.killAfter = undefined;
       // After the change was made and its answer handed to the socket, as a crash would be.
-      setImmediate(() => { try { process.kill(k.pid, 'SIGKILL'); } catch { /* already gone */ } });
+      setImmediate(() => {
+        try {
+          process.kill(k.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      });
     }
     return rec;
   }
@@ -301,7 +480,8 @@ export class World {
     if (edit) {
       const bindings = [...(read.bindings ?? [])].map((b) => ({ ...b, members: [...b.members] }));
       const b = bindings.find((x) => x.role === edit.role && !x.condition);
-      if (b) b.members.push(edit.member); else bindings.push({ role: edit.role, members: [edit.member] });
+      if (b) b.members.push(edit.member);
+      else bindings.push({ role: edit.role, members: [edit.member] });
       this.policies.set(key, { ...read, bindings });
     }
     return read;
@@ -309,7 +489,8 @@ export class World {
 
   /** Stores (or, with undefined, clears) an IAP resource's settings, remembering when. */
   setIapSettings(name: string, record: IapSettingsRecord | undefined): void {
-    if (record) this.iapSettings.set(name, record); else this.iapSettings.delete(name);
+    if (record) this.iapSettings.set(name, record);
+    else this.iapSettings.delete(name);
     const h = this.iapSettingsHistory.get(name) ?? [];
     h.push({ at: this.clock.now(), record: record && structuredClone(record) });
     this.iapSettingsHistory.set(name, h);
@@ -325,23 +506,35 @@ export class World {
     if (!h) return this.iapSettings.get(name);
     const cutoff = this.clock.now() - delayMs;
     let seen: IapSettingsRecord | undefined;
-    for (const v of h) { if (v.at > cutoff) break; seen = v.record; }
+    for (const v of h) {
+      if (v.at > cutoff) break;
+      seen = v.record;
+    }
     return seen;
   }
 
   snapshot(): Record<string, unknown> {
-    const strip = <T extends object>(o: T, keys: string[]) => Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+    const strip = <T extends object>(o: T, keys: string[]) =>
+      Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
     return {
       emulation: this.emulation,
       organization: this.organization,
       projects: [...this.projects.values()],
-      services: Object.fromEntries([...this.services].map(([n, m]) => [n, Object.fromEntries([...m].map(([s, v]) => [s, v.state]))])),
+      services: Object.fromEntries(
+        [...this.services].map(([n, m]) => [n, Object.fromEntries([...m].map(([s, v]) => [s, v.state]))]),
+      ),
       serviceIdentities: Object.fromEntries(this.serviceIdentities),
       serviceAccounts: [...this.serviceAccounts.values()],
       workforcePools: [...this.pools.values()],
-      workforceProviders: [...this.providers.values()].map((p) => ({ ...p, oidc: strip(p.oidc, ['clientSecretPlain']) })),
+      workforceProviders: [...this.providers.values()].map((p) => ({
+        ...p,
+        oidc: strip(p.oidc, ['clientSecretPlain']),
+      })),
       oauthClients: [...this.oauthClients.values()],
-      oauthCredentials: [...this.credentials.values()].map((c) => ({ ...strip(c, ['clientSecret']), clientSecretSha256: sha256Hex(c.clientSecret) })),
+      oauthCredentials: [...this.credentials.values()].map((c) => ({
+        ...strip(c, ['clientSecret']),
+        clientSecretSha256: sha256Hex(c.clientSecret),
+      })),
       runServices: [...this.runServices.values()].map((s) => s.resource),
       iapSettings: [...this.iapSettings.values()].map((s) => s.settings),
       orgPolicies: [...this.orgPolicies.values()],

@@ -11,10 +11,14 @@ export class ManagementError extends Error {
     readonly errorCode?: string,
     readonly headers: Record<string, string> = {},
     readonly attributes?: Record<string, unknown>,
-  ) { super(message); }
+  ) {
+    super(message);
+  }
   toJSON(): Record<string, unknown> {
     return {
-      statusCode: this.statusCode, error: STATUS_CODES[this.statusCode] ?? 'Error', message: this.message,
+      statusCode: this.statusCode,
+      error: STATUS_CODES[this.statusCode] ?? 'Error',
+      message: this.message,
       ...(this.errorCode ? { errorCode: this.errorCode } : {}),
       ...(this.attributes ? { attributes: this.attributes } : {}),
     };
@@ -23,21 +27,37 @@ export class ManagementError extends Error {
 
 /** An Authentication API (OAuth) error: {error, error_description}. */
 export class OAuthError extends Error {
-  constructor(readonly status: number, readonly error: string, description: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    description: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(description);
   }
-  toJSON() { return { error: this.error, error_description: this.message }; }
+  toJSON() {
+    return { error: this.error, error_description: this.message };
+  }
 }
 
 // --- Management API ------------------------------------------------------------------------------
 
 /** 400 for a body that fails Auth0's JSON-schema validation (the message text is Auth0's). */
 export const payloadError = (detail: string, property?: string, description?: string) =>
-  new ManagementError(400, `Payload validation error: '${detail}'${property ? ` on property ${property}${description ? ` (${description})` : ''}` : ''}.`, 'invalid_body');
+  new ManagementError(
+    400,
+    'Payload validation error: ' +
+      `'${detail}'${property ? ` on property ${property}${description ? ` (${description})` : ''}` : ''}.`,
+    'invalid_body',
+  );
 
 /** 400 for a query string that fails validation. */
 export const queryError = (detail: string, property: string, description?: string) =>
-  new ManagementError(400, `Query validation error: '${detail}' on property ${property}${description ? ` (${description})` : ''}.`, 'invalid_query_string');
+  new ManagementError(
+    400,
+    `Query validation error: '${detail}' on property ${property}${description ? ` (${description})` : ''}.`,
+    'invalid_query_string',
+  );
 
 export const insufficientScope = (anyOf: string[]) =>
   new ManagementError(403, `Insufficient scope, expected any of: ${anyOf.join(',')}`, 'insufficient_scope');
@@ -58,9 +78,19 @@ export const invalidJson = () => new ManagementError(400, 'Invalid request paylo
  */
 export function rateLimitHeaders(remaining: number, resetEpochSeconds: number): Record<string, string> {
   // Assumption: a limit of 50 requests per window, as a paid tenant's Management API reports.
-  return { 'x-ratelimit-limit': '50', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': String(resetEpochSeconds) };
+  return {
+    'x-ratelimit-limit': '50',
+    'x-ratelimit-remaining': String(remaining),
+    'x-ratelimit-reset': String(resetEpochSeconds),
+  };
 }
 export const tooManyRequests = () =>
-  new ManagementError(429, 'Global limit has been reached', 'too_many_requests', rateLimitHeaders(0, Math.floor(Date.now() / 1000) + 1));
+  new ManagementError(
+    429,
+    'Global limit has been reached',
+    'too_many_requests',
+    rateLimitHeaders(0, Math.floor(Date.now() / 1000) + 1),
+  );
 // Assumption: Auth0's edge answers an overloaded backend with a hapi-style 503 body.
-export const serviceUnavailable = () => new ManagementError(503, 'The service is temporarily unavailable, please try again later', 'service_unavailable');
+export const serviceUnavailable = () =>
+  new ManagementError(503, 'The service is temporarily unavailable, please try again later', 'service_unavailable');

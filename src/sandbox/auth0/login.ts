@@ -13,61 +13,113 @@ export const WRONG_CREDENTIALS = 'Wrong email or password.';
 
 type Send = (status: number, html: string, headers?: Record<string, string>) => void;
 
-const badState = (send: Send) => send(400, errorPage({
-  description: 'Your login session has expired or is invalid. Please go back to the application and sign in again.',
-  error: 'invalid_request', errorDescription: 'Invalid state',
-}));
+const badState = (send: Send) =>
+  send(
+    400,
+    errorPage({
+      description: 'Your login session has expired or is invalid. Please go back to the application and sign in again.',
+      error: 'invalid_request',
+      errorDescription: 'Invalid state',
+    }),
+  );
 
 /** The database connection must be enabled for the app (auth0.md 2.4). */
 function databaseConnectionFor(t: Tenant, app: Auth0Client | undefined) {
-  return t.world.auth0Connections.find((c) => c.strategy === 'auth0' && !!app && c.enabled_clients.includes(app.client_id));
+  return t.world.auth0Connections.find(
+    (c) => c.strategy === 'auth0' && !!app && c.enabled_clients.includes(app.client_id),
+  );
 }
 
-export async function handleUniversalLogin(t: Tenant, provider: Provider, req: http.IncomingMessage, res: http.ServerResponse,
-  url: URL, form: URLSearchParams, send: Send): Promise<void> {
+export async function handleUniversalLogin(
+  t: Tenant,
+  provider: Provider,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  form: URLSearchParams,
+  send: Send,
+): Promise<void> {
   const page = url.pathname === '/u/consent' ? 'consent' : 'login';
   const state = form.get('state') ?? url.searchParams.get('state') ?? '';
   const method = req.method ?? 'GET';
-  if (method !== 'GET' && method !== 'POST') return send(405, errorPage({ description: 'Method not allowed.', error: 'invalid_request', errorDescription: `${method} is not allowed` }));
+  if (method !== 'GET' && method !== 'POST')
+    return send(
+      405,
+      errorPage({
+        description: 'Method not allowed.',
+        error: 'invalid_request',
+        errorDescription: `${method} is not allowed`,
+      }),
+    );
 
   // GET works from the state alone (a cookie-less probe sees the form, auth0.md 4.3); POST needs
   // the interaction cookie, as a browser carries it.
   let interaction: any;
   if (method === 'GET') interaction = state ? await provider.Interaction.find(state) : undefined;
   else {
-    try { interaction = await provider.interactionDetails(req, res); } catch { interaction = undefined; }
+    try {
+      interaction = await provider.interactionDetails(req, res);
+    } catch {
+      interaction = undefined;
+    }
     if (interaction && state && interaction.uid !== state) interaction = undefined;
   }
   if (!interaction) return badState(send);
   const app = t.world.auth0Clients.get(String(interaction.params.client_id));
   const appName = app?.name ?? String(interaction.params.client_id);
   const prompt = interaction.prompt?.name;
-  if (prompt !== page) return send(302, '', { location: `/u/${prompt === 'consent' ? 'consent' : 'login'}?state=${encodeURIComponent(interaction.uid)}` });
+  if (prompt !== page)
+    return send(302, '', {
+      location: `/u/${prompt === 'consent' ? 'consent' : 'login'}?state=${encodeURIComponent(interaction.uid)}`,
+    });
 
   if (page === 'login') {
     // Assumption: with no database connection enabled for the app, Auth0 shows its error page.
     if (!databaseConnectionFor(t, app)) {
-      return send(400, errorPage({ description: 'No login methods are available for this application.', error: 'invalid_request', errorDescription: 'no connections enabled for the client' }));
+      return send(
+        400,
+        errorPage({
+          description: 'No login methods are available for this application.',
+          error: 'invalid_request',
+          errorDescription: 'no connections enabled for the client',
+        }),
+      );
     }
     if (method === 'GET') return send(200, loginPage({ state: interaction.uid, appName, tenant: TENANT_NAME }));
     const username = (form.get('username') ?? '').trim();
     const password = form.get('password') ?? '';
     const user = t.world.auth0Users.find((u) => u.email.toLowerCase() === username.toLowerCase());
     if (!user || user.password !== password) {
-      return send(200, loginPage({ state: interaction.uid, appName, tenant: TENANT_NAME, error: WRONG_CREDENTIALS, username }));
+      return send(
+        200,
+        loginPage({ state: interaction.uid, appName, tenant: TENANT_NAME, error: WRONG_CREDENTIALS, username }),
+      );
     }
     // interactionResult is interactionFinished without the response: Auth0 answers 302, not 303.
-    const returnTo = await provider.interactionResult(req, res, { login: { accountId: user.user_id, amr: ['pwd'] } }, { mergeWithLastSubmission: false });
+    const returnTo = await provider.interactionResult(
+      req,
+      res,
+      { login: { accountId: user.user_id, amr: ['pwd'] } },
+      { mergeWithLastSubmission: false },
+    );
     return send(302, '', { location: returnTo });
   }
 
   const scopes: string[] = interaction.prompt.details?.missingOIDCScope ?? [];
   if (method === 'GET') {
     const user = t.world.auth0Users.find((u) => u.user_id === interaction.session?.accountId);
-    return send(200, consentPage({ state: interaction.uid, appName, tenant: TENANT_NAME, userEmail: user?.email ?? '', scopes }));
+    return send(
+      200,
+      consentPage({ state: interaction.uid, appName, tenant: TENANT_NAME, userEmail: user?.email ?? '', scopes }),
+    );
   }
   if (form.get('action') !== 'accept') {
-    const returnTo = await provider.interactionResult(req, res, { error: 'access_denied', error_description: 'User did not authorize the request' }, { mergeWithLastSubmission: false });
+    const returnTo = await provider.interactionResult(
+      req,
+      res,
+      { error: 'access_denied', error_description: 'User did not authorize the request' },
+      { mergeWithLastSubmission: false },
+    );
     return send(302, '', { location: returnTo });
   }
   const grant = interaction.grantId
@@ -75,6 +127,11 @@ export async function handleUniversalLogin(t: Tenant, provider: Provider, req: h
     : new provider.Grant({ accountId: interaction.session.accountId, clientId: String(interaction.params.client_id) });
   if (scopes.length) grant.addOIDCScope(scopes.join(' '));
   const grantId = await grant.save();
-  const returnTo = await provider.interactionResult(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  const returnTo = await provider.interactionResult(
+    req,
+    res,
+    { consent: { grantId } },
+    { mergeWithLastSubmission: true },
+  );
   send(302, '', { location: returnTo });
 }

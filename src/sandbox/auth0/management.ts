@@ -5,15 +5,35 @@
 // (token.ts). Error bodies are Auth0's {statusCode, error, message, errorCode}.
 import type { Auth0Client, Auth0Connection } from '../world.js';
 import {
-  ManagementError, clientNotFound, insufficientScope, invalidJson, payloadError, queryError, routeNotFound,
+  ManagementError,
+  clientNotFound,
+  insufficientScope,
+  invalidJson,
+  payloadError,
+  queryError,
+  routeNotFound,
 } from './errors.js';
 import { applyPatch, createClient, newClientSecret, validateClientBody, viewClient } from './clients.js';
 import { verifyManagementToken, type Tenant } from './token.js';
 
-export interface MgmtRequest { method: string; path: string; query: URLSearchParams; headers: Record<string, string | string[] | undefined>; rawBody: string }
-export interface MgmtResult { status: number; json?: unknown }
+export interface MgmtRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: string;
+}
+export interface MgmtResult {
+  status: number;
+  json?: unknown;
+}
 
-interface Ctx { t: Tenant; req: MgmtRequest; scopes: Set<string>; params: Record<string, string> }
+interface Ctx {
+  t: Tenant;
+  req: MgmtRequest;
+  scopes: Set<string>;
+  params: Record<string, string>;
+}
 type Route = { method: string; re: RegExp; handler: (c: Ctx) => Promise<MgmtResult> | MgmtResult };
 
 const ROUTES: Route[] = [
@@ -50,7 +70,11 @@ function need(c: Ctx, anyOf: string[]): void {
 
 function body(c: Ctx): unknown {
   if (!c.req.rawBody.trim()) return {};
-  try { return JSON.parse(c.req.rawBody); } catch { throw invalidJson(); }
+  try {
+    return JSON.parse(c.req.rawBody);
+  } catch {
+    throw invalidJson();
+  }
 }
 
 function findClient(c: Ctx): Auth0Client {
@@ -67,7 +91,14 @@ function boolParam(q: URLSearchParams, name: string, dflt?: boolean): boolean | 
   throw queryError(`Expected type boolean but found type string`, name);
 }
 
-function intParam(q: URLSearchParams, name: string, dflt: number, min: number, max: number, description: string): number {
+function intParam(
+  q: URLSearchParams,
+  name: string,
+  dflt: number,
+  min: number,
+  max: number,
+  description: string,
+): number {
   const v = q.get(name);
   if (v === null || v === '') return dflt;
   if (!/^-?\d+$/.test(v)) throw queryError('Expected type integer but found type string', name, description);
@@ -78,7 +109,11 @@ function intParam(q: URLSearchParams, name: string, dflt: number, min: number, m
 }
 
 function projection(q: URLSearchParams): { fields?: string[]; include: boolean } {
-  const fields = q.get('fields')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const fields = q
+    .get('fields')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return { fields, include: boolParam(q, 'include_fields', true)! };
 }
 
@@ -92,21 +127,44 @@ function visibleScopes(c: Ctx, extra: string[] = []): Set<string> {
 function listClients(c: Ctx): MgmtResult {
   need(c, ['read:clients', 'read:client_summary']);
   const q = c.req.query;
-  const page = intParam(q, 'page', 0, 0, Number.MAX_SAFE_INTEGER, 'Page index of the results to return. First page is 0.');
-  const perPage = intParam(q, 'per_page', 50, 0, 100, 'Number of results per page. Default value is 50, maximum value is 100');
+  const page = intParam(
+    q,
+    'page',
+    0,
+    0,
+    Number.MAX_SAFE_INTEGER,
+    'Page index of the results to return. First page is 0.',
+  );
+  const perPage = intParam(
+    q,
+    'per_page',
+    50,
+    0,
+    100,
+    'Number of results per page. Default value is 50, maximum value is 100',
+  );
   const includeTotals = boolParam(q, 'include_totals', false);
   const isGlobal = boolParam(q, 'is_global');
   const isFirstParty = boolParam(q, 'is_first_party');
-  const appTypes = q.get('app_type')?.split(',').map((s) => s.trim()).filter(Boolean);
-  const all = [...c.t.world.auth0Clients.values()].filter((cl) =>
-    (isGlobal === undefined || cl.global === isGlobal) &&
-    (isFirstParty === undefined || cl.is_first_party === isFirstParty) &&
-    (!appTypes?.length || (cl.app_type !== undefined && appTypes.includes(cl.app_type))));
+  const appTypes = q
+    .get('app_type')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const all = [...c.t.world.auth0Clients.values()].filter(
+    (cl) =>
+      (isGlobal === undefined || cl.global === isGlobal) &&
+      (isFirstParty === undefined || cl.is_first_party === isFirstParty) &&
+      (!appTypes?.length || (cl.app_type !== undefined && appTypes.includes(cl.app_type))),
+  );
   const slice = all.slice(page * perPage, page * perPage + perPage);
   const proj = projection(q);
   const clients = slice.map((cl) => viewClient(cl, c.scopes, proj));
   if (!includeTotals) return { status: 200, json: clients };
-  return { status: 200, json: { total: all.length, start: page * perPage, limit: perPage, length: clients.length, clients } };
+  return {
+    status: 200,
+    json: { total: all.length, start: page * perPage, limit: perPage, length: clients.length, clients },
+  };
 }
 
 function getClient(c: Ctx): MgmtResult {
@@ -143,7 +201,8 @@ function deleteClient(c: Ctx): MgmtResult {
   need(c, ['delete:clients']);
   const client = findClient(c);
   c.t.world.auth0Clients.delete(client.client_id);
-  for (const conn of c.t.world.auth0Connections) conn.enabled_clients = conn.enabled_clients.filter((id) => id !== client.client_id);
+  for (const conn of c.t.world.auth0Connections)
+    conn.enabled_clients = conn.enabled_clients.filter((id) => id !== client.client_id);
   return { status: 204 };
 }
 
@@ -159,8 +218,15 @@ function rotateSecret(c: Ctx): MgmtResult {
 // --- connections ---------------------------------------------------------------------------------
 
 function connectionView(conn: Auth0Connection): Record<string, unknown> {
-  return { id: conn.id, name: conn.name, display_name: conn.name, strategy: conn.strategy, realms: [conn.name],
-    is_domain_connection: false, options: {} };
+  return {
+    id: conn.id,
+    name: conn.name,
+    display_name: conn.name,
+    strategy: conn.strategy,
+    realms: [conn.name],
+    is_domain_connection: false,
+    options: {},
+  };
 }
 
 /** Checkpoint pagination (take/from) as /clients/{id}/connections and /connections/{id}/clients use. */
@@ -183,19 +249,27 @@ function clientConnections(c: Ctx): MgmtResult {
   need(c, ['read:clients', 'read:client_summary']);
   const client = findClient(c);
   const strategies = c.req.query.getAll('strategy');
-  const enabled = c.t.world.auth0Connections.filter((conn) => conn.enabled_clients.includes(client.client_id) &&
-    (!strategies.length || strategies.includes(conn.strategy)));
+  const enabled = c.t.world.auth0Connections.filter(
+    (conn) =>
+      conn.enabled_clients.includes(client.client_id) && (!strategies.length || strategies.includes(conn.strategy)),
+  );
   const { page, next } = checkpoint(enabled, c.req.query);
   const proj = projection(c.req.query);
-  const connections = page.map(connectionView).map((v) => proj.fields?.length
-    ? Object.fromEntries(Object.entries(v).filter(([k]) => proj.fields!.includes(k) === proj.include)) : v);
+  const connections = page
+    .map(connectionView)
+    .map((v) =>
+      proj.fields?.length
+        ? Object.fromEntries(Object.entries(v).filter(([k]) => proj.fields!.includes(k) === proj.include))
+        : v,
+    );
   return { status: 200, json: { connections, ...(next ? { next } : {}) } };
 }
 
 function listConnections(c: Ctx): MgmtResult {
   need(c, ['read:connections']);
   const strategy = c.req.query.getAll('strategy');
-  const list = c.t.world.auth0Connections.filter((conn) => !strategy.length || strategy.includes(conn.strategy))
+  const list = c.t.world.auth0Connections
+    .filter((conn) => !strategy.length || strategy.includes(conn.strategy))
     .map((conn) => ({ ...connectionView(conn), enabled_clients: [...conn.enabled_clients] }));
   return { status: 200, json: list };
 }
@@ -245,7 +319,10 @@ function updateConnectionClients(c: Ctx): MgmtResult {
 function listCustomDomains(c: Ctx): MgmtResult {
   need(c, ['read:custom_domains']);
   const proj = projection(c.req.query);
-  const view = (d: object) => (proj.fields?.length ? Object.fromEntries(Object.entries(d).filter(([k]) => proj.fields!.includes(k) === proj.include)) : { ...d });
+  const view = (d: object) =>
+    proj.fields?.length
+      ? Object.fromEntries(Object.entries(d).filter(([k]) => proj.fields!.includes(k) === proj.include))
+      : { ...d };
   return { status: 200, json: c.t.world.auth0CustomDomains.map(view) };
 }
 

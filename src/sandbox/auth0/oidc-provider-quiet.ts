@@ -8,7 +8,9 @@ console.warn = (...args: unknown[]) => {
   if (typeof args[0] === 'string' && args[0].includes('oidc-provider WARNING: Unsupported runtime')) return;
   original(...args);
 };
-const mod = await import('oidc-provider').finally(() => { console.warn = original; });
+const mod = await import('oidc-provider').finally(() => {
+  console.warn = original;
+});
 
 export const Provider: typeof ProviderType = mod.default;
 export type Provider = ProviderType;

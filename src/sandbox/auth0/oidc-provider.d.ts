@@ -14,13 +14,29 @@ declare module 'oidc-provider' {
     use(fn: (ctx: KoaContext, next: Next) => Promise<void> | void): this;
     on(event: string, listener: (...args: any[]) => void): this;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<any>;
-    interactionResult(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<string>;
-    interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+    interactionResult(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: Record<string, unknown>,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<string>;
+    interactionFinished(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: Record<string, unknown>,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>;
     readonly Interaction: any;
     readonly Grant: any;
     readonly Client: any;
     readonly Session: any;
   }
-  export const errors: Record<string, new (description?: string, detail?: string) => Error & { error: string; error_description?: string; status: number; statusCode: number }>;
+  export const errors: Record<
+    string,
+    new (
+      description?: string,
+      detail?: string,
+    ) => Error & { error: string; error_description?: string; status: number; statusCode: number }
+  >;
   export default Provider;
 }

@@ -26,19 +26,59 @@ import type { Tenant } from './token.js';
 export const oidcRequest = new AsyncLocalStorage<{ secretPresented: boolean }>();
 
 /** Auth0's published scopes (auth0.md 4.1) and the claims each one releases. */
-const SCOPES = ['openid', 'profile', 'offline_access', 'name', 'given_name', 'family_name', 'nickname', 'email', 'email_verified',
-  'picture', 'created_at', 'identities', 'phone', 'address'];
+const SCOPES = [
+  'openid',
+  'profile',
+  'offline_access',
+  'name',
+  'given_name',
+  'family_name',
+  'nickname',
+  'email',
+  'email_verified',
+  'picture',
+  'created_at',
+  'identities',
+  'phone',
+  'address',
+];
 const CLAIMS: Record<string, string[] | null> = {
-  acr: null, auth_time: null, iss: null, sid: null,
+  acr: null,
+  auth_time: null,
+  iss: null,
+  sid: null,
   openid: ['sub', GROUPS_CLAIM],
   profile: ['name', 'given_name', 'family_name', 'nickname', 'picture', 'updated_at', 'locale'],
   email: ['email', 'email_verified'],
-  name: ['name'], given_name: ['given_name'], family_name: ['family_name'], nickname: ['nickname'],
-  email_verified: ['email_verified'], picture: ['picture'], created_at: ['created_at'], identities: ['identities'],
-  phone: ['phone_number', 'phone_number_verified'], address: ['address'],
+  name: ['name'],
+  given_name: ['given_name'],
+  family_name: ['family_name'],
+  nickname: ['nickname'],
+  email_verified: ['email_verified'],
+  picture: ['picture'],
+  created_at: ['created_at'],
+  identities: ['identities'],
+  phone: ['phone_number', 'phone_number_verified'],
+  address: ['address'],
 };
-const AUTH0_CLAIMS_SUPPORTED = ['aud', 'auth_time', 'created_at', 'email', 'email_verified', 'exp', 'family_name', 'given_name', 'iat',
-  'identities', 'iss', 'name', 'nickname', 'phone_number', 'picture', 'sub'];
+const AUTH0_CLAIMS_SUPPORTED = [
+  'aud',
+  'auth_time',
+  'created_at',
+  'email',
+  'email_verified',
+  'exp',
+  'family_name',
+  'given_name',
+  'iat',
+  'identities',
+  'iss',
+  'name',
+  'nickname',
+  'phone_number',
+  'picture',
+  'sub',
+];
 // oidc-provider cannot issue a bare OAuth "token" response (Auth0 lists it); everything else matches.
 const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'];
 const IMPLICIT_TYPES = RESPONSE_TYPES.filter((t) => t !== 'code');
@@ -77,7 +117,8 @@ function usableRedirects(urls: string[], native: boolean): string[] {
 export function clientMetadata(app: Auth0Client, secretPresented: boolean): Record<string, unknown> {
   const native = app.app_type === 'native';
   const redirect_uris = usableRedirects(app.callbacks ?? [], native);
-  const implicitOk = native || redirect_uris.every((u) => u.startsWith('https:') && URL.parse(u)!.hostname !== 'localhost');
+  const implicitOk =
+    native || redirect_uris.every((u) => u.startsWith('https:') && URL.parse(u)!.hostname !== 'localhost');
   const response_types = redirect_uris.length ? ['code', ...(implicitOk ? IMPLICIT_TYPES : [])] : [];
   const grant_types = [
     ...(response_types.length ? ['authorization_code'] : []),
@@ -95,14 +136,18 @@ export function clientMetadata(app: Auth0Client, secretPresented: boolean): Reco
     post_logout_redirect_uris: usableRedirects(app.allowed_logout_urls ?? [], native),
     response_types,
     grant_types,
-    token_endpoint_auth_method: app.token_endpoint_auth_method === 'none' && !secretPresented ? 'none' : 'client_secret_basic',
+    token_endpoint_auth_method:
+      app.token_endpoint_auth_method === 'none' && !secretPresented ? 'none' : 'client_secret_basic',
     id_token_signed_response_alg: alg,
   };
 }
 
 // --- storage -------------------------------------------------------------------------------------
 
-interface Stored { payload: Record<string, any>; expiresAt: number }
+interface Stored {
+  payload: Record<string, any>;
+  expiresAt: number;
+}
 
 /**
  * oidc-provider's persistence: clients come from the world; sessions, interactions, codes,
@@ -115,7 +160,10 @@ function adapterFactory(world: World) {
   const live = (key: string) => {
     const s = store.get(key);
     if (!s) return undefined;
-    if (s.expiresAt <= Date.now()) { store.delete(key); return undefined; }
+    if (s.expiresAt <= Date.now()) {
+      store.delete(key);
+      return undefined;
+    }
     return s.payload;
   };
   return (model: string) => ({
@@ -126,8 +174,13 @@ function adapterFactory(world: World) {
       }
       return live(`${model}:${id}`);
     },
-    async findByUid(uid: string) { const id = sessionByUid.get(uid); return id ? live(`${model}:${id}`) : undefined; },
-    async findByUserCode() { return undefined; },
+    async findByUid(uid: string) {
+      const id = sessionByUid.get(uid);
+      return id ? live(`${model}:${id}`) : undefined;
+    },
+    async findByUserCode() {
+      return undefined;
+    },
     async upsert(id: string, payload: Record<string, any>, expiresIn?: number) {
       const key = `${model}:${id}`;
       store.set(key, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY });
@@ -138,8 +191,13 @@ function adapterFactory(world: World) {
         byGrant.set(payload.grantId, set);
       }
     },
-    async consume(id: string) { const p = live(`${model}:${id}`); if (p) p.consumed = Math.floor(Date.now() / 1000); },
-    async destroy(id: string) { store.delete(`${model}:${id}`); },
+    async consume(id: string) {
+      const p = live(`${model}:${id}`);
+      if (p) p.consumed = Math.floor(Date.now() / 1000);
+    },
+    async destroy(id: string) {
+      store.delete(`${model}:${id}`);
+    },
     async revokeByGrantId(grantId: string) {
       for (const key of byGrant.get(grantId) ?? []) store.delete(key);
       byGrant.delete(grantId);
@@ -157,7 +215,9 @@ export function userClaims(user: Auth0User): Record<string, unknown> {
     sub: user.user_id,
     name: user.name,
     nickname,
-    picture: `https://s.gravatar.com/avatar/${md5}?s=480&r=pg&d=https%3A%2F%2Fcdn.auth0.com%2Favatars%2F${nickname.slice(0, 2).toLowerCase()}.png`,
+    picture:
+      `https://s.gravatar.com/avatar/${md5}?s=480&r=pg&d=https%3A%2F%2Fcdn.auth0.com%2Favatars%2F` +
+      `${nickname.slice(0, 2).toLowerCase()}.png`,
     // Auth0 sends updated_at as an ISO string (not the epoch number OIDC Core suggests).
     updated_at: new Date().toISOString(),
     email: user.email,
@@ -184,27 +244,39 @@ function authorizeChecks(t: Tenant) {
     const app = t.world.auth0Clients.get(ctx.oidc.client.clientId);
     if (!app) return;
     const types = String(params.response_type ?? '').split(' ');
-    const need = [...(types.includes('code') ? ['authorization_code'] : []), ...(types.some((x) => x === 'id_token' || x === 'token') ? ['implicit'] : [])];
+    const need = [
+      ...(types.includes('code') ? ['authorization_code'] : []),
+      ...(types.some((x) => x === 'id_token' || x === 'token') ? ['implicit'] : []),
+    ];
     for (const g of need) {
-      if (!(app.grant_types ?? []).includes(g)) throw new errors.UnauthorizedClient(`Grant type '${g}' not allowed for the client.`);
+      if (!(app.grant_types ?? []).includes(g))
+        throw new errors.UnauthorizedClient(`Grant type '${g}' not allowed for the client.`);
     }
     const audience = params.audience;
-    if (typeof audience === 'string' && audience && audience !== t.managementAudience && audience !== t.userinfoAudience) {
+    if (
+      typeof audience === 'string' &&
+      audience &&
+      audience !== t.managementAudience &&
+      audience !== t.userinfoAudience
+    ) {
       throw new errors.AccessDenied(`Service not found: ${audience}`);
     }
     const connection = params.connection;
     if (typeof connection === 'string' && connection) {
       const conn = t.world.auth0Connections.find((c) => c.name === connection);
       if (!conn) throw new errors.InvalidRequest('the connection was not found');
-      if (!conn.enabled_clients.includes(app.client_id)) throw new errors.InvalidRequest('the connection is not enabled');
+      if (!conn.enabled_clients.includes(app.client_id))
+        throw new errors.InvalidRequest('the connection is not enabled');
     }
   };
 }
 
 // --- error pages -----------------------------------------------------------------------------------
 
-const CALLBACK_MISMATCH = 'Callback URL mismatch. The provided redirect_uri is not in the list of allowed callback URLs. ' +
-  'Please go to the Application Settings page and make sure you are sending a valid callback url from your application.';
+const CALLBACK_MISMATCH =
+  'Callback URL mismatch. The provided redirect_uri is not in the list of allowed callback URLs. ' +
+  'Please go to the Application Settings page and make sure you are sending a valid callback url from your ' +
+  'application.';
 
 /**
  * oidc-provider's renderError, dressed as Auth0's generic error page. Status 400 (oidc-provider's
@@ -215,19 +287,76 @@ function renderError(ctx: KoaContext, out: Record<string, string>, error: any): 
   let page: { description: string; error: string; errorDescription: string };
   if (error?.error === 'invalid_client' && ctx.oidc?.noclient) {
     const id = String(params.client_id ?? '');
-    page = { description: `Unknown client: ${id}`, error: 'invalid_request', errorDescription: `Unknown client: ${id}` };
+    page = {
+      description: `Unknown client: ${id}`,
+      error: 'invalid_request',
+      errorDescription: `Unknown client: ${id}`,
+    };
   } else if (error?.error === 'invalid_redirect_uri') {
-    page = { description: CALLBACK_MISMATCH, error: 'unauthorized_client',
-      errorDescription: `Callback URL mismatch. ${params.redirect_uri ?? ''} is not in the list of allowed callback URLs` };
+    page = {
+      description: CALLBACK_MISMATCH,
+      error: 'unauthorized_client',
+      errorDescription:
+        `Callback URL mismatch. ${params.redirect_uri ?? ''} ` + 'is not in the list of allowed callback URLs',
+    };
   } else {
-    page = { description: 'Something went wrong while processing your request. Please try again, or contact the application owner.',
-      error: out.error, errorDescription: out.error_description ?? '' };
+    page = {
+      description:
+        'Something went wrong while processing your request. Please try again, or contact the application owner.',
+      error: out.error,
+      errorDescription: out.error_description ?? '',
+    };
   }
   ctx.type = 'html';
   ctx.body = errorPage(page);
 }
 
 // --- the provider --------------------------------------------------------------------------------
+
+/** oidc-provider's features as an Auth0 tenant has them. */
+function auth0Features() {
+  return {
+    devInteractions: { enabled: false },
+    dPoP: { enabled: false },
+    pushedAuthorizationRequests: { enabled: false },
+    resourceIndicators: { enabled: false },
+    clientCredentials: { enabled: false }, // handled by token.ts before oidc-provider sees the request
+    userinfo: { enabled: true },
+    revocation: {
+      enabled: true,
+      allowedPolicy: async (_ctx: KoaContext, client: any, token: any) => token.clientId === client.clientId,
+    },
+    rpInitiatedLogout: {
+      enabled: true,
+      // Auth0 logs out without asking: the confirmation form submits itself.
+      logoutSource: async (ctx: KoaContext, form: string) => {
+        ctx.body =
+          `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Logout</title></head><body>${form}` +
+          `<script>document.forms[0].insertAdjacentHTML('beforeend','<input type="hidden" name="logout" ` +
+          `value="yes">');document.forms[0].submit()</script></body></html>`;
+      },
+      postLogoutSuccessSource: async (ctx: KoaContext) => {
+        ctx.body =
+          '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Logged out</title></head><body><p>You ' +
+          'have been logged out.</p></body></html>';
+      },
+    },
+  };
+}
+
+/** Lifetimes as Auth0's defaults; an ID token's comes from its application. */
+function auth0Ttl(appOf: (clientId: string) => Auth0Client | undefined) {
+  return {
+    AccessToken: 86400, // Auth0's /userinfo access tokens last 24 h
+    AuthorizationCode: 600,
+    IdToken: (_ctx: KoaContext, _token: unknown, client: any) =>
+      Number(appOf(client.clientId)?.jwt_configuration?.lifetime_in_seconds ?? 36000),
+    Interaction: 3600,
+    Session: 3 * 86400, // Auth0's default inactivity timeout
+    Grant: 3 * 86400,
+    RefreshToken: 30 * 86400,
+  };
+}
 
 export function createOidcProvider(t: Tenant): Provider {
   const world = t.world;
@@ -243,8 +372,12 @@ export function createOidcProvider(t: Tenant): Provider {
       short: { httpOnly: true, sameSite: 'lax', secure: true },
     },
     routes: {
-      authorization: '/authorize', token: '/oauth/token', userinfo: '/userinfo', jwks: '/.well-known/jwks.json',
-      end_session: '/oidc/logout', revocation: '/oauth/revoke',
+      authorization: '/authorize',
+      token: '/oauth/token',
+      userinfo: '/userinfo',
+      jwks: '/.well-known/jwks.json',
+      end_session: '/oidc/logout',
+      revocation: '/oauth/revoke',
     },
     scopes: SCOPES,
     claims: CLAIMS,
@@ -258,38 +391,14 @@ export function createOidcProvider(t: Tenant): Provider {
     extraParams: {
       // `audience` carries the Auth0 checks (a validator runs for every request, sent or not).
       audience: authorizeChecks(t),
-      connection: null, organization: null, invitation: null, screen_hint: null,
+      connection: null,
+      organization: null,
+      invitation: null,
+      screen_hint: null,
     },
     enabledJWA: { idTokenSigningAlgValues: ['HS256', 'RS256'] },
-    features: {
-      devInteractions: { enabled: false },
-      dPoP: { enabled: false },
-      pushedAuthorizationRequests: { enabled: false },
-      resourceIndicators: { enabled: false },
-      clientCredentials: { enabled: false }, // handled by token.ts before oidc-provider sees the request
-      userinfo: { enabled: true },
-      revocation: { enabled: true, allowedPolicy: async (_ctx: KoaContext, client: any, token: any) => token.clientId === client.clientId },
-      rpInitiatedLogout: {
-        enabled: true,
-        // Auth0 logs out without asking: the confirmation form submits itself.
-        logoutSource: async (ctx: KoaContext, form: string) => {
-          ctx.body = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Logout</title></head><body>${form}` +
-            `<script>document.forms[0].insertAdjacentHTML('beforeend','<input type="hidden" name="logout" value="yes">');document.forms[0].submit()</script></body></html>`;
-        },
-        postLogoutSuccessSource: async (ctx: KoaContext) => {
-          ctx.body = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Logged out</title></head><body><p>You have been logged out.</p></body></html>';
-        },
-      },
-    },
-    ttl: {
-      AccessToken: 86400, // Auth0's /userinfo access tokens last 24 h
-      AuthorizationCode: 600,
-      IdToken: (_ctx: KoaContext, _token: unknown, client: any) => Number(appOf(client.clientId)?.jwt_configuration?.lifetime_in_seconds ?? 36000),
-      Interaction: 3600,
-      Session: 3 * 86400, // Auth0's default inactivity timeout
-      Grant: 3 * 86400,
-      RefreshToken: 30 * 86400,
-    },
+    features: auth0Features(),
+    ttl: auth0Ttl(appOf),
     clientBasedCORS: (_ctx: KoaContext, origin: string, client: any) => {
       const app = appOf(client.clientId);
       const allowed = [...(app?.allowed_origins ?? []), ...(app?.web_origins ?? []), ...(app?.callbacks ?? [])];
@@ -323,7 +432,8 @@ export function createOidcProvider(t: Tenant): Provider {
     await next();
     // Auth0 redirects with 302 (oidc-provider uses 303).
     if (ctx.status === 303) ctx.status = 302;
-    if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200 && ctx.body) ctx.body = auth0Discovery(ctx.body);
+    if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200 && ctx.body)
+      ctx.body = auth0Discovery(ctx.body);
     if (ctx.oidc?.route === 'token' && ctx.body?.error) auth0TokenError(ctx);
   });
   return provider;
@@ -366,9 +476,16 @@ function auth0TokenError(ctx: KoaContext): void {
   if (ctx.body.error === 'invalid_grant') {
     // Auth0 answers 403 for a bad code or refresh token (auth0.md 4.5).
     ctx.status = 403;
-    ctx.body = { error: 'invalid_grant', error_description: grantType === 'refresh_token' ? 'Unknown or invalid refresh token.' : 'Invalid authorization code' };
+    ctx.body = {
+      error: 'invalid_grant',
+      error_description:
+        grantType === 'refresh_token' ? 'Unknown or invalid refresh token.' : 'Invalid authorization code',
+    };
   } else if (ctx.body.error === 'unauthorized_client' && grantType) {
     ctx.status = 403;
-    ctx.body = { error: 'unauthorized_client', error_description: `Grant type '${grantType}' not allowed for the client.` };
+    ctx.body = {
+      error: 'unauthorized_client',
+      error_description: `Grant type '${grantType}' not allowed for the client.`,
+    };
   }
 }

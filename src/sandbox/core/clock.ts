@@ -2,9 +2,15 @@
 // jump past the 30-day soft-delete window without waiting.
 export class Clock {
   private offsetMs = 0;
-  now(): number { return Date.now() + this.offsetMs; }
-  iso(at = this.now()): string { return new Date(at).toISOString(); }
-  advance(ms: number): void { this.offsetMs += ms; }
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  iso(at = this.now()): string {
+    return new Date(at).toISOString();
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
 }
 
 export { parseDuration } from '../../lib/duration.js';

@@ -4,7 +4,9 @@
 import { GoogleError } from './errors.js';
 import type { Clock } from './clock.js';
 
-export interface OperationResult { response?: Record<string, unknown>; }
+export interface OperationResult {
+  response?: Record<string, unknown>;
+}
 
 export interface StoredOperation {
   name: string;
@@ -26,9 +28,20 @@ export class Operations {
    * Starts an operation. `complete` runs when the duration has passed; it mutates the world and
    * returns the response, or throws a GoogleError that becomes the operation's `error`.
    */
-  start(opts: { name: string; api: StoredOperation['api']; durationMs: number; metadata?: Record<string, unknown>;
-    complete: () => OperationResult | void }): StoredOperation {
-    const op: StoredOperation = { name: opts.name, api: opts.api, metadata: opts.metadata, doneAt: this.clock.now() + opts.durationMs, done: false };
+  start(opts: {
+    name: string;
+    api: StoredOperation['api'];
+    durationMs: number;
+    metadata?: Record<string, unknown>;
+    complete: () => OperationResult | undefined;
+  }): StoredOperation {
+    const op: StoredOperation = {
+      name: opts.name,
+      api: opts.api,
+      metadata: opts.metadata,
+      doneAt: this.clock.now() + opts.durationMs,
+      done: false,
+    };
     this.ops.set(op.name, op);
     const finish = () => {
       if (op.done) return;
@@ -43,7 +56,10 @@ export class Operations {
     };
     if (opts.durationMs <= 0) finish();
     else {
-      const t = setTimeout(() => { this.timers.delete(t); finish(); }, opts.durationMs);
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        finish();
+      }, opts.durationMs);
       t.unref();
       this.timers.add(t);
     }
@@ -51,15 +67,24 @@ export class Operations {
   }
 
   /** An operation that is already finished (e.g. serviceusage's noop.DONE_OPERATION). */
-  done(name: string, api: StoredOperation['api'], response?: Record<string, unknown>, metadata?: Record<string, unknown>): StoredOperation {
+  done(
+    name: string,
+    api: StoredOperation['api'],
+    response?: Record<string, unknown>,
+    metadata?: Record<string, unknown>,
+  ): StoredOperation {
     const op: StoredOperation = { name, api, metadata, doneAt: this.clock.now(), done: true, response };
     this.ops.set(name, op);
     return op;
   }
 
-  get(name: string): StoredOperation | undefined { return this.ops.get(name); }
+  get(name: string): StoredOperation | undefined {
+    return this.ops.get(name);
+  }
 
-  list(): StoredOperation[] { return [...this.ops.values()]; }
+  list(): StoredOperation[] {
+    return [...this.ops.values()];
+  }
 
   /** The wire form of an operation: `done` and exactly one of response/error once finished. */
   static toJSON(op: StoredOperation): Record<string, unknown> {
@@ -73,5 +98,8 @@ export class Operations {
     return out;
   }
 
-  stop(): void { for (const t of this.timers) clearTimeout(t); this.timers.clear(); }
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
 }

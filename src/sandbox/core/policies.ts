@@ -5,21 +5,37 @@ import { randomBytes } from 'node:crypto';
 import { invalid, staleEtag } from './errors.js';
 import type { Clock } from './clock.js';
 
-export interface Binding { role: string; members: string[]; condition?: { title?: string; description?: string; expression: string } }
-export interface Policy { version?: number; etag?: string; bindings?: Binding[]; auditConfigs?: unknown[] }
+export interface Binding {
+  role: string;
+  members: string[];
+  condition?: { title?: string; description?: string; expression: string };
+}
+export interface Policy {
+  version?: number;
+  etag?: string;
+  bindings?: Binding[];
+  auditConfigs?: unknown[];
+}
 
-interface Version { at: number; policy: Required<Pick<Policy, 'version' | 'etag' | 'bindings'>> }
+interface Version {
+  at: number;
+  policy: Required<Pick<Policy, 'version' | 'etag' | 'bindings'>>;
+}
 
 // Google answers "ACAB" as the etag of a policy that was never written.
 const EMPTY_ETAG = 'ACAB';
 
+// The resource path of a workforce pool in a principal or principalSet member.
+const POOL_PATH = String.raw`iam\.googleapis\.com\/locations\/global\/workforcePools\/[a-z][a-z0-9-]{4,61}[a-z0-9]`;
+
 const MEMBER_PATTERNS: RegExp[] = [
-  /^allUsers$/, /^allAuthenticatedUsers$/,
+  /^allUsers$/,
+  /^allAuthenticatedUsers$/,
   /^(user|serviceAccount|group|domain):[^\s]+$/,
   /^deleted:(user|serviceAccount|group):[^\s]+$/,
   /^projectOwner:|^projectEditor:|^projectViewer:/,
-  /^principal:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/[a-z][a-z0-9-]{4,61}[a-z0-9]\/subject\/.+$/,
-  /^principalSet:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/[a-z][a-z0-9-]{4,61}[a-z0-9]\/(\*|group\/.+|attribute\.[a-z0-9_]+\/.+)$/,
+  new RegExp(String.raw`^principal:\/\/${POOL_PATH}\/subject\/.+$`),
+  new RegExp(String.raw`^principalSet:\/\/${POOL_PATH}\/(\*|group\/.+|attribute\.[a-z0-9_]+\/.+)$`),
 ];
 
 export function isValidMember(member: string): boolean {
@@ -54,7 +70,10 @@ export class PolicyStore {
       for (const m of b.members ?? []) {
         if (!isValidMember(m)) throw invalid(`Invalid member: ${m}`, 'policy.bindings.members');
         if (opts.rejectPublic && (m === 'allUsers' || m === 'allAuthenticatedUsers')) {
-          throw invalid(`Policy members must be of the form "<type>:<value>" and cannot be ${m} for this resource.`, 'policy.bindings.members');
+          throw invalid(
+            `Policy members must be of the form "<type>:<value>" and cannot be ${m} for this resource.`,
+            'policy.bindings.members',
+          );
         }
       }
       if (b.condition && (policy.version ?? 1) < 3) {
@@ -66,7 +85,10 @@ export class PolicyStore {
     const version = bindings.some((b) => b.condition) ? 3 : 1;
     const next = { version, etag: 'Bw' + randomBytes(6).toString('base64'), bindings };
     let list = this.history.get(resource);
-    if (!list) this.history.set(resource, (list = []));
+    if (!list) {
+      list = [];
+      this.history.set(resource, list);
+    }
     list.push({ at: this.clock.now(), policy: next });
     return this.get(resource);
   }
@@ -87,16 +109,21 @@ export class PolicyStore {
 
   /** Members holding `role` on `resource` as the data path sees them. */
   membersWithRole(resource: string, role: string, delayMs: number): string[] {
-    return this.effective(resource, delayMs).filter((b) => b.role === role && !b.condition).flatMap((b) => b.members);
+    return this.effective(resource, delayMs)
+      .filter((b) => b.role === role && !b.condition)
+      .flatMap((b) => b.members);
   }
 
-  delete(resource: string): void { this.history.delete(resource); }
+  delete(resource: string): void {
+    this.history.delete(resource);
+  }
 
-  resources(): string[] { return [...this.history.keys()]; }
+  resources(): string[] {
+    return [...this.history.keys()];
+  }
 
   private latest(resource: string): Version | undefined {
     const list = this.history.get(resource);
     return list?.[list.length - 1];
   }
 }
-

@@ -3,9 +3,19 @@
 // Cloud Run deploys dominate, pool/provider operations take seconds, IAM changes propagate late.
 
 export type OperationKind =
-  | 'serviceEnable' | 'serviceIdentity' | 'runCreate' | 'runUpdate' | 'runDelete'
-  | 'poolCreate' | 'poolUpdate' | 'poolDelete' | 'poolUndelete'
-  | 'providerCreate' | 'providerUpdate' | 'providerDelete' | 'providerUndelete';
+  | 'serviceEnable'
+  | 'serviceIdentity'
+  | 'runCreate'
+  | 'runUpdate'
+  | 'runDelete'
+  | 'poolCreate'
+  | 'poolUpdate'
+  | 'poolDelete'
+  | 'poolUndelete'
+  | 'providerCreate'
+  | 'providerUpdate'
+  | 'providerDelete'
+  | 'providerUndelete';
 
 /**
  * Resources Google makes visible everywhere only some time after their create answered
@@ -37,9 +47,19 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     name: 'fast',
     latencyMs: { google: 0, auth0: 0, browser: 0 },
     operationMs: {
-      serviceEnable: 20, serviceIdentity: 10, runCreate: 40, runUpdate: 30, runDelete: 20,
-      poolCreate: 20, poolUpdate: 10, poolDelete: 10, poolUndelete: 10,
-      providerCreate: 20, providerUpdate: 10, providerDelete: 10, providerUndelete: 10,
+      serviceEnable: 20,
+      serviceIdentity: 10,
+      runCreate: 40,
+      runUpdate: 30,
+      runDelete: 20,
+      poolCreate: 20,
+      poolUpdate: 10,
+      poolDelete: 10,
+      poolUndelete: 10,
+      providerCreate: 20,
+      providerUpdate: 10,
+      providerDelete: 10,
+      providerUndelete: 10,
     },
     iamPropagationMs: 60,
     enablePropagationMs: 0,
@@ -50,9 +70,19 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     name: 'realistic',
     latencyMs: { google: 60, auth0: 80, browser: 30 },
     operationMs: {
-      serviceEnable: 1500, serviceIdentity: 500, runCreate: 3000, runUpdate: 2000, runDelete: 1000,
-      poolCreate: 1000, poolUpdate: 500, poolDelete: 500, poolUndelete: 500,
-      providerCreate: 1000, providerUpdate: 500, providerDelete: 500, providerUndelete: 500,
+      serviceEnable: 1500,
+      serviceIdentity: 500,
+      runCreate: 3000,
+      runUpdate: 2000,
+      runDelete: 1000,
+      poolCreate: 1000,
+      poolUpdate: 500,
+      poolDelete: 500,
+      poolUndelete: 500,
+      providerCreate: 1000,
+      providerUpdate: 500,
+      providerDelete: 500,
+      providerUndelete: 500,
     },
     iamPropagationMs: 6000,
     enablePropagationMs: 1000,

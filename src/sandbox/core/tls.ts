@@ -6,15 +6,30 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import forge from 'node-forge';
 
-export interface TlsMaterial { key: string; cert: string; ca: string; caFile: string }
+export interface TlsMaterial {
+  key: string;
+  cert: string;
+  ca: string;
+  caFile: string;
+}
 
 /** RSA keys come from Node's native generator (fast); node-forge only builds and signs the certificates. */
 function rsaKeyPair(): { privatePem: string; publicPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  });
   return { privatePem: privateKey, publicPem: publicKey };
 }
 
-function certificate(o: { publicPem: string; subjectCn: string; issuer?: forge.pki.Certificate; signingKeyPem: string; ca: boolean }): string {
+function certificate(o: {
+  publicPem: string;
+  subjectCn: string;
+  issuer?: forge.pki.Certificate;
+  signingKeyPem: string;
+  ca: boolean;
+}): string {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(o.publicPem);
   cert.serialNumber = '01' + randomBytes(15).toString('hex');
@@ -23,16 +38,35 @@ function certificate(o: { publicPem: string; subjectCn: string; issuer?: forge.p
   const subject = [{ name: 'commonName', value: o.subjectCn }];
   cert.setSubject(subject);
   cert.setIssuer(o.issuer ? o.issuer.subject.attributes : subject);
-  cert.setExtensions(o.ca
-    ? [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }, { name: 'subjectKeyIdentifier' }]
-    : [{ name: 'basicConstraints', cA: false }, { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true }, { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] }]);
+  cert.setExtensions(
+    o.ca
+      ? [
+          { name: 'basicConstraints', cA: true, critical: true },
+          { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+          { name: 'subjectKeyIdentifier' },
+        ]
+      : [
+          { name: 'basicConstraints', cA: false },
+          { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+          { name: 'extKeyUsage', serverAuth: true },
+          {
+            name: 'subjectAltName',
+            altNames: [
+              { type: 7, ip: '127.0.0.1' },
+              { type: 2, value: 'localhost' },
+            ],
+          },
+        ],
+  );
   cert.sign(forge.pki.privateKeyFromPem(o.signingKeyPem), forge.md.sha256.create());
   return forge.pki.certificateToPem(cert);
 }
 
 /** A self-signed RSA certificate (the Auth0 tenant's signing certificate), with its PKCS#7 form. */
-export function selfSignedRsa(commonName: string, days: number): { privatePem: string; certPem: string; pkcs7: string } {
+export function selfSignedRsa(
+  commonName: string,
+  days: number,
+): { privatePem: string; certPem: string; pkcs7: string } {
   const k = rsaKeyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(k.publicPem);
@@ -56,10 +90,24 @@ export async function createTls(dir: string, caDir?: string): Promise<TlsMateria
   const fresh = !ca;
   if (!ca) {
     const k = rsaKeyPair();
-    ca = { cert: certificate({ publicPem: k.publicPem, subjectCn: 'iap-auth0 sandbox CA', signingKeyPem: k.privatePem, ca: true }), private: k.privatePem };
+    ca = {
+      cert: certificate({
+        publicPem: k.publicPem,
+        subjectCn: 'iap-auth0 sandbox CA',
+        signingKeyPem: k.privatePem,
+        ca: true,
+      }),
+      private: k.privatePem,
+    };
   }
   const leafKey = rsaKeyPair();
-  const leafCert = certificate({ publicPem: leafKey.publicPem, subjectCn: '127.0.0.1', issuer: forge.pki.certificateFromPem(ca.cert), signingKeyPem: ca.private, ca: false });
+  const leafCert = certificate({
+    publicPem: leafKey.publicPem,
+    subjectCn: '127.0.0.1',
+    issuer: forge.pki.certificateFromPem(ca.cert),
+    signingKeyPem: ca.private,
+    ca: false,
+  });
   const home = caDir ?? dir;
   await mkdir(home, { recursive: true, mode: 0o700 });
   const caFile = path.join(home, 'sandbox-ca.pem');
@@ -79,12 +127,17 @@ export async function createTls(dir: string, caDir?: string): Promise<TlsMateria
 
 async function loadCa(caDir: string): Promise<{ cert: string; private: string } | undefined> {
   try {
-    const [cert, key] = await Promise.all([readFile(path.join(caDir, 'sandbox-ca.pem'), 'utf8'), readFile(path.join(caDir, 'sandbox-ca-key.pem'), 'utf8')]);
+    const [cert, key] = await Promise.all([
+      readFile(path.join(caDir, 'sandbox-ca.pem'), 'utf8'),
+      readFile(path.join(caDir, 'sandbox-ca-key.pem'), 'utf8'),
+    ]);
     // A CA kept from another version (an EC key, say) that node-forge cannot use is replaced.
     forge.pki.privateKeyFromPem(key);
     forge.pki.certificateFromPem(cert);
     return { cert, private: key };
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 async function writeAtomic(file: string, text: string, mode: number): Promise<void> {

@@ -9,7 +9,12 @@ import type { MappedIdentity } from './attribute-mapping.js';
 export const IAP_ACCESSOR_ROLE = 'roles/iap.httpsResourceAccessor';
 export const RUN_INVOKER_ROLE = 'roles/run.invoker';
 
-export interface ServiceRef { key: string; projectNumber: string; region: string; serviceId: string }
+export interface ServiceRef {
+  key: string;
+  projectNumber: string;
+  region: string;
+  serviceId: string;
+}
 
 export function parseServiceKey(key: string): ServiceRef {
   const [projectNumber, region, serviceId] = key.split('/');
@@ -21,7 +26,10 @@ export interface EffectiveIap {
   settings: {
     accessSettings?: {
       identitySources?: string[];
-      workforceIdentitySettings?: { workforcePools?: string[]; oauth2?: { clientId?: string; clientSecretSha256?: string } };
+      workforceIdentitySettings?: {
+        workforcePools?: string[];
+        oauth2?: { clientId?: string; clientSecretSha256?: string };
+      };
       oauthSettings?: { clientId?: string; loginHint?: string };
       [k: string]: unknown;
     };
@@ -34,7 +42,13 @@ export interface EffectiveIap {
 /** Settings with inheritance (organization → … → service), as the IAP emulation computes them. */
 export function effectiveIapFor(world: World, s: ServiceRef): EffectiveIap {
   const e = effectiveIapSettings(world, s.projectNumber, s.region, s.serviceId);
-  return { settings: { accessSettings: e.accessSettings as EffectiveIap['settings']['accessSettings'], applicationSettings: e.applicationSettings }, secretPlain: e.oauth2ClientSecret };
+  return {
+    settings: {
+      accessSettings: e.accessSettings as EffectiveIap['settings']['accessSettings'],
+      applicationSettings: e.applicationSettings,
+    },
+    secretPlain: e.oauth2ClientSecret,
+  };
 }
 
 export type SigninTarget =
@@ -58,14 +72,20 @@ const delay = (world: World) => world.profile.iamPropagationMs;
 export function runInvokers(world: World, s: ServiceRef): Set<string> {
   const d = delay(world);
   return new Set([
-    ...world.policies.membersWithRole(`run:projects/${s.projectNumber}/locations/${s.region}/services/${s.serviceId}`, RUN_INVOKER_ROLE, d),
+    ...world.policies.membersWithRole(
+      `run:projects/${s.projectNumber}/locations/${s.region}/services/${s.serviceId}`,
+      RUN_INVOKER_ROLE,
+      d,
+    ),
     ...world.policies.membersWithRole(`crm:projects/${s.projectNumber}`, RUN_INVOKER_ROLE, d),
   ]);
 }
 
 /** Steps 1-4 of the front door: everything decided before looking at the caller's session. */
 export function entryDecision(world: World, s: ServiceRef, svc: RunService | undefined): EntryDecision {
-  const r = svc?.resource as { ingress?: string; iapEnabled?: boolean; uri?: string; invokerIamDisabled?: boolean } | undefined;
+  const r = svc?.resource as
+    | { ingress?: string; iapEnabled?: boolean; uri?: string; invokerIamDisabled?: boolean }
+    | undefined;
   // A service still being created (no uri until its first revision is Ready), failed or being
   // deleted serves nothing: Cloud Run's 404.
   if (!svc || svc.deleting || !r?.uri) return { kind: 'not-found' };
@@ -73,7 +93,8 @@ export function entryDecision(world: World, s: ServiceRef, svc: RunService | und
   // from outside is Cloud Run's plain 404.
   if ((r.ingress ?? 'INGRESS_TRAFFIC_ALL') !== 'INGRESS_TRAFFIC_ALL') return { kind: 'ingress-blocked' };
   // invokerIamDisabled turns Cloud Run's invoker check off altogether (public service).
-  if (!r.iapEnabled) return r.invokerIamDisabled || runInvokers(world, s).has('allUsers') ? { kind: 'public' } : { kind: 'forbidden' };
+  if (!r.iapEnabled)
+    return r.invokerIamDisabled || runInvokers(world, s).has('allUsers') ? { kind: 'public' } : { kind: 'forbidden' };
   if (!world.serviceIdentities.has(`${s.projectNumber}/iap.googleapis.com`)) return { kind: 'agent-missing' };
   const iap = effectiveIapFor(world, s);
   return { kind: 'iap', iap, target: signinTarget(world, iap) };
@@ -90,7 +111,10 @@ export function signinTarget(world: World, iap: EffectiveIap): SigninTarget {
   if (!poolName) return { kind: 'google' };
   if (!clientId) {
     // Assumption: a pool without IAP's OAuth client cannot sign anyone in; IAP shows an error page.
-    return { kind: 'misconfigured', detail: `workforceIdentitySettings names ${poolName} but oauth2.clientId is not set.` };
+    return {
+      kind: 'misconfigured',
+      detail: `workforceIdentitySettings names ${poolName} but oauth2.clientId is not set.`,
+    };
   }
   const pool = /^locations\/global\/workforcePools\/([^/]+)$/.exec(poolName)?.[1] ?? poolName;
   return { kind: 'wif', pool, clientId, provider: pickProvider(world, pool) };
@@ -105,19 +129,23 @@ export function pickProvider(world: World, pool: string): WorkforceProvider | un
   return all.find((p) => p.state === 'ACTIVE' && !p.disabled) ?? all[0];
 }
 
-export const usablePool = (p: WorkforcePool | undefined): p is WorkforcePool => !!p && p.state === 'ACTIVE' && !p.disabled;
-export const usableProvider = (p: WorkforceProvider | undefined): p is WorkforceProvider => !!p && p.state === 'ACTIVE' && !p.disabled;
+export const usablePool = (p: WorkforcePool | undefined): p is WorkforcePool =>
+  !!p && p.state === 'ACTIVE' && !p.disabled;
+export const usableProvider = (p: WorkforceProvider | undefined): p is WorkforceProvider =>
+  !!p && p.state === 'ACTIVE' && !p.disabled;
 
 /** Every IAM member string that designates this workforce identity (gcp-api.md 6, 9.4). */
 export function memberForms(pool: string, id: Pick<MappedIdentity, 'subject' | 'groups' | 'attributes'>): string[] {
   const base = `iam.googleapis.com/${POOL_RESOURCE(pool)}`;
   const out = [`principal://${base}/subject/${id.subject}`, `principalSet://${base}/*`];
   for (const g of id.groups) out.push(`principalSet://${base}/group/${g}`);
-  for (const [name, values] of Object.entries(id.attributes)) for (const v of values) out.push(`principalSet://${base}/attribute.${name}/${v}`);
+  for (const [name, values] of Object.entries(id.attributes))
+    for (const v of values) out.push(`principalSet://${base}/attribute.${name}/${v}`);
   return out;
 }
 
-export const iamPrincipal = (pool: string, subject: string) => `principal://iam.googleapis.com/${POOL_RESOURCE(pool)}/subject/${subject}`;
+export const iamPrincipal = (pool: string, subject: string) =>
+  `principal://iam.googleapis.com/${POOL_RESOURCE(pool)}/subject/${subject}`;
 
 /** The IAP resources whose policy grants access to the service, most specific first. */
 export function iapPolicyResources(s: ServiceRef): string[] {
@@ -135,17 +163,30 @@ export type AccessDecision =
   | { kind: 'allowed' };
 
 /** Steps 8-9 of the front door: IAP's own authorization, then Cloud Run's check of the IAP agent. */
-export function accessDecision(world: World, s: ServiceRef, svc: RunService | undefined, iap: EffectiveIap, pool: string,
-  id: Pick<MappedIdentity, 'subject' | 'groups' | 'attributes'>): AccessDecision {
+export function accessDecision(
+  world: World,
+  s: ServiceRef,
+  svc: RunService | undefined,
+  iap: EffectiveIap,
+  pool: string,
+  id: Pick<MappedIdentity, 'subject' | 'groups' | 'attributes'>,
+): AccessDecision {
   const forms = new Set(memberForms(pool, id));
   // Assumption: allUsers / allAuthenticatedUsers bound to the accessor role admit any signed-in
   // workforce user as well.
   forms.add('allUsers');
   forms.add('allAuthenticatedUsers');
-  const allowed = iapPolicyResources(s).some((r) => world.policies.membersWithRole(r, IAP_ACCESSOR_ROLE, delay(world)).some((m) => forms.has(m)));
-  if (!allowed) return { kind: 'denied', accessDeniedPageUri: iap.settings.applicationSettings?.accessDeniedPageSettings?.accessDeniedPageUri || undefined };
+  const allowed = iapPolicyResources(s).some((r) =>
+    world.policies.membersWithRole(r, IAP_ACCESSOR_ROLE, delay(world)).some((m) => forms.has(m)),
+  );
+  if (!allowed)
+    return {
+      kind: 'denied',
+      accessDeniedPageUri: iap.settings.applicationSettings?.accessDeniedPageSettings?.accessDeniedPageUri || undefined,
+    };
   const invokerCheckOff = (svc?.resource as { invokerIamDisabled?: boolean } | undefined)?.invokerIamDisabled === true;
-  if (!invokerCheckOff && !runInvokers(world, s).has(`serviceAccount:${IAP_AGENT_EMAIL(s.projectNumber)}`)) return { kind: 'no-invoker' };
+  if (!invokerCheckOff && !runInvokers(world, s).has(`serviceAccount:${IAP_AGENT_EMAIL(s.projectNumber)}`))
+    return { kind: 'no-invoker' };
   return { kind: 'allowed' };
 }
 

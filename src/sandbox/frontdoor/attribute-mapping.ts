@@ -20,7 +20,9 @@ export type MappingResult = { ok: true; identity: MappedIdentity } | { ok: false
 const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false })
   // Google's CEL extension for mappings: 'auth0|abc'.extract('auth0|{id}') == 'abc'.
   .registerFunction({
-    name: 'extract', receiverType: 'string', returnType: 'string',
+    name: 'extract',
+    receiverType: 'string',
+    returnType: 'string',
     params: [{ name: 'template', type: 'string' }],
     handler: (value: string, template: string) => {
       const m = /^(.*?)\{[^}]*\}(.*)$/s.exec(template);
@@ -38,7 +40,7 @@ const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregat
 // (outside string literals only).
 function rewriteGoogle(expr: string): string {
   let out = '';
-  for (let i = 0; i < expr.length;) {
+  for (let i = 0; i < expr.length; ) {
     const c = expr[i];
     if (c === '"' || c === "'") {
       const triple = expr.startsWith(c.repeat(3), i);
@@ -50,7 +52,11 @@ function rewriteGoogle(expr: string): string {
       continue;
     }
     const m = /^google(?=\s*[.[])(?!\s*\.\s*protobuf\b)/.exec(expr.slice(i));
-    if (m && !/[A-Za-z0-9_.]/.test(expr[i - 1] ?? '')) { out += '__wif_google'; i += m[0].length; continue; }
+    if (m && !/[A-Za-z0-9_.]/.test(expr[i - 1] ?? '')) {
+      out += '__wif_google';
+      i += m[0].length;
+      continue;
+    }
     out += c;
     i++;
   }
@@ -78,7 +84,13 @@ export function mapAttributes(mapping: Record<string, string>, claims: Record<st
       // claim this user does not have) leaves that attribute unset. Assumption: STS is lenient
       // here rather than failing the sign-in.
       if (key === 'google.subject') {
-        return { ok: false, error: 'invalid_request', description: `The attribute mapping for google.subject could not be evaluated: ${(err as Error).message.split('\n')[0]}` };
+        return {
+          ok: false,
+          error: 'invalid_request',
+          description:
+            'The attribute mapping for google.subject could not be evaluated: ' +
+            `${(err as Error).message.split('\n')[0]}`,
+        };
       }
       continue;
     }
@@ -93,18 +105,35 @@ export function mapAttributes(mapping: Record<string, string>, claims: Record<st
   }
   const subject = typeof google.subject === 'string' ? google.subject : undefined;
   if (!subject) {
-    return { ok: false, error: 'invalid_request', description: 'The mapped attribute google.subject is missing or empty. Either modify your attribute mapping or the incoming assertion to produce a google.subject value.' };
+    return {
+      ok: false,
+      error: 'invalid_request',
+      description:
+        'The mapped attribute google.subject is missing or empty. Either modify your attribute mapping or the ' +
+        'incoming assertion to produce a google.subject value.',
+    };
   }
   if (Buffer.byteLength(subject) > 127) {
     // The wording of STS's size error for mapped attributes.
-    return { ok: false, error: 'invalid_request', description: 'The size of mapped attribute google.subject exceeds the 127 bytes limit. Either modify your attribute mapping or the incoming assertion to produce a mapped attribute that is less than 127 bytes.' };
+    return {
+      ok: false,
+      error: 'invalid_request',
+      description:
+        'The size of mapped attribute google.subject exceeds the 127 bytes limit. Either modify your ' +
+        'attribute mapping or the incoming assertion to produce a mapped attribute that is less than 127 ' +
+        'bytes.',
+    };
   }
   const str = (k: string) => (typeof google[k] === 'string' ? (google[k] as string) : undefined);
   return {
     ok: true,
     identity: {
-      subject, email: str('email'), displayName: str('display_name'),
-      groups: Array.isArray(google.groups) ? google.groups : [], attributes, google,
+      subject,
+      email: str('email'),
+      displayName: str('display_name'),
+      groups: Array.isArray(google.groups) ? google.groups : [],
+      attributes,
+      google,
     },
   };
 }
@@ -112,9 +141,15 @@ export function mapAttributes(mapping: Record<string, string>, claims: Record<st
 export type ConditionResult = { ok: true } | { ok: false; error: string; description: string };
 
 /** Evaluates attributeCondition; empty accepts everyone (gcp-api.md 7.1). */
-export function checkCondition(condition: string | undefined, claims: Record<string, unknown>, identity: MappedIdentity): ConditionResult {
-  if (!condition || !condition.trim()) return { ok: true };
-  const attribute = Object.fromEntries(Object.entries(identity.attributes).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
+export function checkCondition(
+  condition: string | undefined,
+  claims: Record<string, unknown>,
+  identity: MappedIdentity,
+): ConditionResult {
+  if (!condition?.trim()) return { ok: true };
+  const attribute = Object.fromEntries(
+    Object.entries(identity.attributes).map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
+  );
   let result: unknown;
   try {
     result = env.evaluate(rewriteGoogle(condition), { assertion: claims, __wif_google: identity.google, attribute });
@@ -123,5 +158,9 @@ export function checkCondition(condition: string | undefined, claims: Record<str
     result = false;
   }
   if (result === true) return { ok: true };
-  return { ok: false, error: 'unauthorized_client', description: 'The given credential is rejected by the attribute condition.' };
+  return {
+    ok: false,
+    error: 'unauthorized_client',
+    description: 'The given credential is rejected by the attribute condition.',
+  };
 }

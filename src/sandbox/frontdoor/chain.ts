@@ -2,7 +2,7 @@
 // client, and the short-lived server-side records each hop hands to the next (IAP's state, the
 // sign-in transaction, the one-time codes and tokens, IAP sessions). Expiry uses the sandbox
 // clock, so advancing it (control endpoint) expires sessions like real time would.
-import http from 'node:http';
+import type http from 'node:http';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { World } from '../world.js';
 import type { TlsMaterial } from '../core/tls.js';
@@ -14,7 +14,10 @@ import { parseCookies } from '../../lib/cookies.js';
 
 export class TtlStore<T> {
   private readonly items = new Map<string, { value: T; expiresAt: number }>();
-  constructor(private readonly world: World, private readonly ttlMs: number) {}
+  constructor(
+    private readonly world: World,
+    private readonly ttlMs: number,
+  ) {}
   put(value: T, ttlMs = this.ttlMs): string {
     const now = this.world.clock.now();
     for (const [k, v] of this.items) if (v.expiresAt <= now) this.items.delete(k);
@@ -28,7 +31,10 @@ export class TtlStore<T> {
     if (!id) return undefined;
     const v = this.items.get(id);
     if (!v) return undefined;
-    if (v.expiresAt <= this.world.clock.now()) { this.items.delete(id); return undefined; }
+    if (v.expiresAt <= this.world.clock.now()) {
+      this.items.delete(id);
+      return undefined;
+    }
     return v.value;
   }
   /** One-time read: the record is gone afterwards whether or not it was still valid. */
@@ -37,18 +43,25 @@ export class TtlStore<T> {
     if (id) this.items.delete(id);
     return v;
   }
-  delete(id: string): void { this.items.delete(id); }
+  delete(id: string): void {
+    this.items.delete(id);
+  }
 }
 
 /** The identity STS hands to IAP after a successful federated sign-in. */
 export interface FederatedIdentity extends MappedIdentity {
-  pool: string; provider: string;
+  pool: string;
+  provider: string;
   /** Opaque STS subject, stable per pool+subject: the JWT's `sub` without "sts.google.com:". */
   stsSub: string;
 }
 
 /** IAP's `state`: which resource and URL the browser asked for. */
-export interface IapState { serviceKey: string; resource: string; originalUrl: string }
+export interface IapState {
+  serviceKey: string;
+  resource: string;
+  originalUrl: string;
+}
 
 /**
  * One sign-in at the IdP. `iap`: started by IAP's /authorize request (direct hops), the callback
@@ -56,18 +69,41 @@ export interface IapState { serviceKey: string; resource: string; originalUrl: s
  * hops), the callback opens a workforce session and goes back there.
  */
 export interface SigninTxn {
-  pool: string; provider: string; nonce: string;
+  pool: string;
+  provider: string;
+  nonce: string;
   iap?: { state: string; clientId: string; redirectUri: string };
   continueUrl?: string;
-  discovery: { issuer: string; authorization_endpoint: string; token_endpoint: string; userinfo_endpoint?: string; jwks_uri: string };
+  discovery: {
+    issuer: string;
+    authorization_endpoint: string;
+    token_endpoint: string;
+    userinfo_endpoint?: string;
+    jwks_uri: string;
+  };
 }
 
 /** A browser's session at the workforce sign-in origin (signin-path and chooser hops). */
-export interface WorkforceSession { identity: FederatedIdentity }
+export interface WorkforceSession {
+  identity: FederatedIdentity;
+}
 
-export interface AuthCode { identity: FederatedIdentity; clientId: string; redirectUri: string }
-export interface RedirectToken { identity: FederatedIdentity; serviceKey: string; resource: string; originalUrl: string }
-export interface Session { identity: FederatedIdentity; resource: string; expiresAt: number }
+export interface AuthCode {
+  identity: FederatedIdentity;
+  clientId: string;
+  redirectUri: string;
+}
+export interface RedirectToken {
+  identity: FederatedIdentity;
+  serviceKey: string;
+  resource: string;
+  originalUrl: string;
+}
+export interface Session {
+  identity: FederatedIdentity;
+  resource: string;
+  expiresAt: number;
+}
 
 export interface ChainContext {
   world: World;
@@ -98,7 +134,8 @@ export function newStores(world: World) {
     redirectTokens: new TtlStore<RedirectToken>(world, 60_000),
     sessions: new TtlStore<Session>(world, 3_600_000),
     workforceSessions: new TtlStore<WorkforceSession>(world, 3_600_000),
-    stsSub: (pool: string, subject: string) => 'AAF' + createHmac('sha256', secret).update(`${pool}\n${subject}`).digest('base64url').slice(0, 40),
+    stsSub: (pool: string, subject: string) =>
+      'AAF' + createHmac('sha256', secret).update(`${pool}\n${subject}`).digest('base64url').slice(0, 40),
   };
 }
 
@@ -120,20 +157,34 @@ export interface ChainRequest {
  * One hop's HTTP plumbing: the browser latency of the profile, the request log (path only: codes
  * and tokens travel in queries and stay out of the log) and a page instead of a crash.
  */
-export function chainHandler(world: World, api: 'signin' | 'frontdoor', handle: (req: ChainRequest) => Promise<ApiResult>): http.RequestListener {
+export function chainHandler(
+  world: World,
+  api: 'signin' | 'frontdoor',
+  handle: (req: ChainRequest) => Promise<ApiResult>,
+): http.RequestListener {
   return async (req, res) => {
     const rawUrl = req.url ?? '/';
     const url = new URL(rawUrl, 'https://x');
     let path: string;
-    try { path = decodeURIComponent(url.pathname); } catch { path = url.pathname; }
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      path = url.pathname;
+    }
     const method = req.method ?? 'GET';
     let result: ApiResult;
     try {
       const raw = method === 'POST' ? await readBody(req) : '';
       if (world.profile.latencyMs.browser) await sleep(world.profile.latencyMs.browser);
       result = await handle({
-        method, rawPath: url.pathname, path, query: url.searchParams, rawUrl, headers: req.headers,
-        cookies: parseCookies(req.headers.cookie), form: new URLSearchParams(raw),
+        method,
+        rawPath: url.pathname,
+        path,
+        query: url.searchParams,
+        rawUrl,
+        headers: req.headers,
+        cookies: parseCookies(req.headers.cookie),
+        form: new URLSearchParams(raw),
       });
     } catch (err) {
       result = { status: 500, text: `Internal error in the sandbox's ${api} emulation: ${(err as Error).message}\n` };
@@ -143,5 +194,15 @@ export function chainHandler(world: World, api: 'signin' | 'frontdoor', handle: 
   };
 }
 
-export const redirect = (location: string, headers: Record<string, string | string[]> = {}, status = 302): ApiResult =>
-  ({ status, headers: { location, ...headers }, html: `<HTML><HEAD><meta http-equiv="content-type" content="text/html;charset=utf-8">\n<TITLE>302 Moved</TITLE></HEAD><BODY>\n<H1>302 Moved</H1>\nThe document has moved\n<A HREF="${location.replace(/"/g, '&quot;')}">here</A>.\n</BODY></HTML>\n` });
+export const redirect = (
+  location: string,
+  headers: Record<string, string | string[]> = {},
+  status = 302,
+): ApiResult => ({
+  status,
+  headers: { location, ...headers },
+  html:
+    '<HTML><HEAD><meta http-equiv="content-type" content="text/html;charset=utf-8">\n' +
+    '<TITLE>302 Moved</TITLE></HEAD><BODY>\n<H1>302 Moved</H1>\nThe document has moved\n' +
+    `<A HREF="${location.replace(/"/g, '&quot;')}">here</A>.\n</BODY></HTML>\n`,
+});

@@ -28,8 +28,26 @@ import type { TlsMaterial } from '../core/tls.js';
 import { listen, type ApiResult, type Listener } from '../core/http.js';
 import { IAP_AUDIENCE, IAP_REDIRECT_URI, IAP_RUN_RESOURCE, POOL_RESOURCE } from '../../lib/ids.js';
 import { chainHandler, redirect, type ChainContext, type ChainRequest, type FederatedIdentity } from './chain.js';
-import { accessDecision, durationMs, entryDecision, iamPrincipal, parseServiceKey, usablePool, type ServiceRef } from './access.js';
-import { cloudRunForbidden, cloudRunNotFound, iapAccessDenied, iapMisconfigured, iapNotProvisioned, iapSignedOut, iapXhrUnauthorized } from './pages.js';
+import {
+  accessDecision,
+  durationMs,
+  entryDecision,
+  iamPrincipal,
+  parseServiceKey,
+  usablePool,
+  type EffectiveIap,
+  type ServiceRef,
+  type SigninTarget,
+} from './access.js';
+import {
+  cloudRunForbidden,
+  cloudRunNotFound,
+  iapAccessDenied,
+  iapMisconfigured,
+  iapNotProvisioned,
+  iapSignedOut,
+  iapXhrUnauthorized,
+} from './pages.js';
 import type { BuiltInApp } from './app-page.js';
 
 const IAP_GENERATED = { 'x-goog-iap-generated-response': 'true' };
@@ -43,21 +61,33 @@ const cookie = (name: string, value: string, maxAgeS?: number) =>
 
 /** Headers a client may not inject when IAP is in front: IAP strips and replaces them. */
 function forwardedHeaders(h: http.IncomingHttpHeaders): http.IncomingHttpHeaders {
-  return Object.fromEntries(Object.entries(h).filter(([k]) => !k.startsWith('x-goog-iap-') && !k.startsWith('x-goog-authenticated-user-')));
+  return Object.fromEntries(
+    Object.entries(h).filter(([k]) => !k.startsWith('x-goog-iap-') && !k.startsWith('x-goog-authenticated-user-')),
+  );
 }
 
 export class FrontDoors implements FrontDoorHost {
   private readonly listeners = new Map<string, Promise<Listener>>();
   private readonly origins = new Map<string, string>();
-  constructor(private readonly ctx: ChainContext, private readonly app: BuiltInApp, private readonly tls: TlsMaterial) {}
+  constructor(
+    private readonly ctx: ChainContext,
+    private readonly app: BuiltInApp,
+    private readonly tls: TlsMaterial,
+  ) {}
 
   /** Opens (or reuses) the service's listener; its origin is the service's uri. */
   async open(serviceKey: string): Promise<string> {
     let l = this.listeners.get(serviceKey);
     if (!l) {
-      l = listen(chainHandler(this.ctx.world, 'frontdoor', (req) => this.handle(serviceKey, req)), { key: this.tls.key, cert: this.tls.cert });
+      l = listen(
+        chainHandler(this.ctx.world, 'frontdoor', (req) => this.handle(serviceKey, req)),
+        { key: this.tls.key, cert: this.tls.cert },
+      );
       this.listeners.set(serviceKey, l);
-      l.then((x) => this.origins.set(serviceKey, x.origin), () => this.listeners.delete(serviceKey));
+      l.then(
+        (x) => this.origins.set(serviceKey, x.origin),
+        () => this.listeners.delete(serviceKey),
+      );
     }
     return (await l).origin;
   }
@@ -69,7 +99,9 @@ export class FrontDoors implements FrontDoorHost {
     if (l) await (await l).close();
   }
 
-  origin(serviceKey: string): string | undefined { return this.origins.get(serviceKey); }
+  origin(serviceKey: string): string | undefined {
+    return this.origins.get(serviceKey);
+  }
 
   async closeAll(): Promise<void> {
     await Promise.all([...this.listeners.keys()].map((k) => this.close(k)));
@@ -87,12 +119,17 @@ export class FrontDoors implements FrontDoorHost {
     const s = parseServiceKey(serviceKey);
     const entry = entryDecision(world, s, world.runServices.get(serviceKey));
     switch (entry.kind) {
-      case 'not-found': case 'ingress-blocked': return cloudRunNotFound(req.rawPath);
-      case 'forbidden': return cloudRunForbidden(req.rawPath);
+      case 'not-found':
+      case 'ingress-blocked':
+        return cloudRunNotFound(req.rawPath);
+      case 'forbidden':
+        return cloudRunForbidden(req.rawPath);
       // Without IAP the request reaches the container as sent: no identity headers are added (and
       // a client's own x-goog-* headers pass through, which is why apps must verify the JWT).
-      case 'public': return this.app.respond(s, req.path, req.headers);
-      case 'agent-missing': return iapNotProvisioned(s.projectNumber);
+      case 'public':
+        return this.app.respond(s, req.path, req.headers);
+      case 'agent-missing':
+        return iapNotProvisioned(s.projectNumber);
     }
     const { iap, target } = entry;
     const resource = IAP_RUN_RESOURCE(s.projectNumber, s.region, s.serviceId);
@@ -103,7 +140,10 @@ export class FrontDoors implements FrontDoorHost {
     if (mode === 'CLEAR_LOGIN_COOKIE') {
       const sid = req.cookies[cookieName];
       if (sid) this.ctx.sessions.delete(sid);
-      return { ...iapSignedOut(), headers: { ...IAP_GENERATED, 'set-cookie': [cookie(cookieName, '', 0), cookie('GCP_IAP_UID', '', 0)] } };
+      return {
+        ...iapSignedOut(),
+        headers: { ...IAP_GENERATED, 'set-cookie': [cookie(cookieName, '', 0), cookie('GCP_IAP_UID', '', 0)] },
+      };
     }
 
     // The original URL without IAP's own query parameters.
@@ -118,51 +158,81 @@ export class FrontDoors implements FrontDoorHost {
       if (tok && tok.resource === resource) {
         const pool = world.pools.get(tok.identity.pool);
         const ttl = durationMs(pool?.sessionDuration);
-        const sid = this.ctx.sessions.put({ identity: tok.identity, resource, expiresAt: world.clock.now() + ttl }, ttl);
+        const sid = this.ctx.sessions.put(
+          { identity: tok.identity, resource, expiresAt: world.clock.now() + ttl },
+          ttl,
+        );
         return redirect(origin + tok.originalUrl, {
           ...IAP_GENERATED,
-          'set-cookie': [cookie(cookieName, sid, Math.floor(ttl / 1000)), cookie('GCP_IAP_UID', tok.identity.stsSub, Math.floor(ttl / 1000))],
+          'set-cookie': [
+            cookie(cookieName, sid, Math.floor(ttl / 1000)),
+            cookie('GCP_IAP_UID', tok.identity.stsSub, Math.floor(ttl / 1000)),
+          ],
         });
       }
     }
 
     const session = this.ctx.sessions.get(req.cookies[cookieName]);
     // A session counts only for this resource, while its pool is still the configured, usable one.
-    const valid = session && session.resource === resource && target.kind === 'wif' && target.pool === session.identity.pool
-      && usablePool(world.pools.get(session.identity.pool));
-    if (!valid) {
-      if (String(req.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest') return iapXhrUnauthorized();
-      if (target.kind === 'misconfigured') return iapMisconfigured(target.detail);
-      const state = this.ctx.iapStates.put({ serviceKey, resource, originalUrl });
-      if (target.kind === 'google') return redirect(this.googleSignin(s, iap.settings.accessSettings, state), IAP_GENERATED);
-      const to = new URL(this.ctx.signinOrigin + '/authorize');
-      to.searchParams.set('client_id', target.clientId);
-      to.searchParams.set('redirect_uri', IAP_REDIRECT_URI(target.clientId));
-      to.searchParams.set('response_type', 'code');
-      to.searchParams.set('scope', 'openid email');
-      to.searchParams.set('state', state);
-      if (target.provider) to.searchParams.set('provider_name', `${POOL_RESOURCE(target.pool)}/providers/${target.provider.providerId}`);
-      return redirect(to.toString(), IAP_GENERATED);
-    }
+    const valid =
+      session &&
+      session.resource === resource &&
+      target.kind === 'wif' &&
+      target.pool === session.identity.pool &&
+      usablePool(world.pools.get(session.identity.pool));
+    if (!valid) return this.startSignin(req, s, iap, target, { serviceKey, resource, originalUrl });
 
     const identity = session!.identity;
     const access = accessDecision(world, s, world.runServices.get(serviceKey), iap, identity.pool, identity);
     if (access.kind === 'denied') {
       if (access.accessDeniedPageUri) return redirect(access.accessDeniedPageUri, IAP_GENERATED);
-      return iapAccessDenied(identity.email ?? iamPrincipal(identity.pool, identity.subject), `${original.pathname}?gcp-iap-mode=CLEAR_LOGIN_COOKIE`);
+      return iapAccessDenied(
+        identity.email ?? iamPrincipal(identity.pool, identity.subject),
+        `${original.pathname}?gcp-iap-mode=CLEAR_LOGIN_COOKIE`,
+      );
     }
     if (access.kind === 'no-invoker') return cloudRunForbidden(req.rawPath);
-    return this.app.respond(s, req.path, { ...forwardedHeaders(req.headers), ...(await this.identityHeaders(s, identity)) });
+    return this.app.respond(s, req.path, {
+      ...forwardedHeaders(req.headers),
+      ...(await this.identityHeaders(s, identity)),
+    });
+  }
+
+  /** No valid session: an XHR gets 401, anyone else is sent to sign in (or told IAP is misconfigured). */
+  private startSignin(
+    req: ChainRequest,
+    s: ServiceRef,
+    iap: EffectiveIap,
+    target: SigninTarget,
+    pending: { serviceKey: string; resource: string; originalUrl: string },
+  ): ApiResult {
+    const { serviceKey, resource, originalUrl } = pending;
+    if (String(req.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest') return iapXhrUnauthorized();
+    if (target.kind === 'misconfigured') return iapMisconfigured(target.detail);
+    const state = this.ctx.iapStates.put({ serviceKey, resource, originalUrl });
+    if (target.kind === 'google')
+      return redirect(this.googleSignin(s, iap.settings.accessSettings, state), IAP_GENERATED);
+    const to = new URL(this.ctx.signinOrigin + '/authorize');
+    to.searchParams.set('client_id', target.clientId);
+    to.searchParams.set('redirect_uri', IAP_REDIRECT_URI(target.clientId));
+    to.searchParams.set('response_type', 'code');
+    to.searchParams.set('scope', 'openid email');
+    to.searchParams.set('state', state);
+    if (target.provider)
+      to.searchParams.set('provider_name', `${POOL_RESOURCE(target.pool)}/providers/${target.provider.providerId}`);
+    return redirect(to.toString(), IAP_GENERATED);
   }
 
   /** The headers IAP adds for a workforce identity (gcp-api.md 10.3). */
   private async identityHeaders(s: ServiceRef, id: FederatedIdentity): Promise<Record<string, string>> {
     const jwt = await this.ctx.signer.sign({
       aud: IAP_AUDIENCE(s.projectNumber, s.region, s.serviceId),
-      email: id.email, sub: `sts.google.com:${id.stsSub}`,
+      email: id.email,
+      sub: `sts.google.com:${id.stsSub}`,
       // The principal's tail is google.subject as mapped (not percent-encoded; assumption, the
       // live capture only shows an email, which needs no encoding).
-      iamPrincipal: iamPrincipal(id.pool, id.subject), poolName: POOL_RESOURCE(id.pool),
+      iamPrincipal: iamPrincipal(id.pool, id.subject),
+      poolName: POOL_RESOURCE(id.pool),
       iat: Math.floor(this.ctx.world.clock.now() / 1000),
     });
     return {

@@ -16,20 +16,32 @@ import { iapOriginHandler, JWKS_PATH } from './iap-redirect.js';
 import { BuiltInApp } from './app-page.js';
 import { FrontDoors } from './front-door.js';
 
-export interface BrowserChain { signinOrigin: string; jwksUrl: string; close(): Promise<void> }
+export interface BrowserChain {
+  signinOrigin: string;
+  jwksUrl: string;
+  close(): Promise<void>;
+}
 
 export async function startBrowserChain(world: World, tls: TlsMaterial): Promise<BrowserChain> {
   const https = caClient(tls.ca, { httpsOnly: true, timeoutMs: 10_000 });
   let doors: FrontDoors | undefined;
   const ctx: ChainContext = {
-    world, tls, https, signer: await IapSigner.create(),
-    signinOrigin: '', iapOrigin: '', jwksUrl: '',
+    world,
+    tls,
+    https,
+    signer: await IapSigner.create(),
+    signinOrigin: '',
+    iapOrigin: '',
+    jwksUrl: '',
     frontDoorOrigin: (key) => doors?.origin(key),
     ...newStores(world),
   };
   const pair = { key: tls.key, cert: tls.cert };
   const signin = await listen(signinHandler(ctx), pair);
-  const iap = await listen(iapOriginHandler(ctx), pair).catch(async (e) => { await signin.close(); throw e; });
+  const iap = await listen(iapOriginHandler(ctx), pair).catch(async (e) => {
+    await signin.close();
+    throw e;
+  });
   ctx.signinOrigin = signin.origin;
   ctx.iapOrigin = iap.origin;
   ctx.jwksUrl = iap.origin + JWKS_PATH;

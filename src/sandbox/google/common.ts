@@ -18,8 +18,12 @@ const TITLES: Record<string, string> = {
 export function projectOr403(world: World, ref: string, permission: string): Project {
   const p = world.project(ref);
   if (!p) {
-    throw new GoogleError('PERMISSION_DENIED', `Permission '${permission}' denied on resource '//cloudresourcemanager.googleapis.com/projects/${ref}' (or it may not exist).`,
-      [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission, resource: `projects/${ref}` })]);
+    throw new GoogleError(
+      'PERMISSION_DENIED',
+      `Permission '${permission}' denied on resource '//cloudresourcemanager.googleapis.com/projects/${ref}' ` +
+        '(or it may not exist).',
+      [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission, resource: `projects/${ref}` })],
+    );
   }
   return p;
 }
@@ -29,9 +33,21 @@ export function requireEnabled(world: World, project: Project, service: string):
   if (world.serviceEnabled(project.projectNumber, service)) return;
   const n = project.projectNumber;
   const url = `https://console.developers.google.com/apis/api/${service}/overview?project=${n}`;
-  throw new GoogleError('PERMISSION_DENIED',
-    `${TITLES[service] ?? service} has not been used in project ${n} before or it is disabled. Enable it by visiting ${url} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`,
-    [errorInfo('SERVICE_DISABLED', 'googleapis.com', { service, consumer: `projects/${n}`, activationUrl: url, serviceTitle: TITLES[service] ?? service, containerInfo: n })]);
+  throw new GoogleError(
+    'PERMISSION_DENIED',
+    `${TITLES[service] ?? service} has not been used in project ${n} before or it is disabled. Enable it by ` +
+      `visiting ${url} then retry. If you enabled this API recently, wait a few minutes for the action to ` +
+      'propagate to our systems and retry.',
+    [
+      errorInfo('SERVICE_DISABLED', 'googleapis.com', {
+        service,
+        consumer: `projects/${n}`,
+        activationUrl: url,
+        serviceTitle: TITLES[service] ?? service,
+        containerInfo: n,
+      }),
+    ],
+  );
 }
 
 /** The consumer project of an org-level call: X-Goog-User-Project when sent. */
@@ -48,7 +64,11 @@ export function quotaProject(world: World, req: ApiRequest): Project | undefined
 export function updateMask(req: ApiRequest): string[] | undefined {
   const raw = req.query.get('updateMask') ?? req.query.get('update_mask');
   if (raw === null) return undefined;
-  return raw.split(',').map((s) => s.trim()).filter(Boolean).map((p) => p.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((p) => p.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
 }
 
 /** Requires a non-empty mask (IAM patch methods); every path must be in `allowed`. */
@@ -57,7 +77,8 @@ export function requiredMask(req: ApiRequest, allowed: string[]): string[] {
   if (!mask || mask.length === 0) throw invalid('Field update_mask is required.', 'update_mask');
   for (const p of mask) {
     const top = p.split('.')[0];
-    if (!allowed.includes(top)) throw invalid(`Invalid update_mask path: "${p}". Supported paths: ${allowed.join(', ')}.`, 'update_mask');
+    if (!allowed.includes(top))
+      throw invalid(`Invalid update_mask path: "${p}". Supported paths: ${allowed.join(', ')}.`, 'update_mask');
   }
   return mask;
 }
@@ -72,13 +93,16 @@ export function page<T>(items: T[], req: ApiRequest, max = 100, dflt = 50): { it
     if (!Number.isInteger(start) || start < 0) throw invalid('The page token is invalid.', 'page_token');
   }
   const slice = items.slice(start, start + size);
-  return start + size < items.length ? { items: slice, nextPageToken: Buffer.from(String(start + size)).toString('base64url') } : { items: slice };
+  return start + size < items.length
+    ? { items: slice, nextPageToken: Buffer.from(String(start + size)).toString('base64url') }
+    : { items: slice };
 }
 
 /** Sets `path` (dotted, camelCase) in `target` from `source`; absent in source = cleared. */
 export function copyPath(target: Record<string, any>, source: Record<string, any>, path: string): void {
   const parts = path.split('.');
-  let t = target, s: any = source;
+  let t = target,
+    s: any = source;
   for (let i = 0; i < parts.length - 1; i++) {
     t[parts[i]] ??= {};
     t = t[parts[i]];
@@ -97,8 +121,11 @@ export function copyPath(target: Record<string, any>, source: Record<string, any
 export function requireMembersExist(world: World, bindings: { members?: string[] }[] | undefined): void {
   // An account or agent still settling after its create is not known yet (docs/SANDBOX.md
   // "Eventual consistency after a create"): the "does not exist" 400 a fresh IAP agent gets.
-  const known = new Set<string>([...world.serviceAccounts.keys(), ...[...world.serviceIdentities.values()].map((s) => s.email)]
-    .filter((email) => !accountSettling(world, email) && !agentSettling(world, email)));
+  const known = new Set<string>(
+    [...world.serviceAccounts.keys(), ...[...world.serviceIdentities.values()].map((s) => s.email)].filter(
+      (email) => !accountSettling(world, email) && !agentSettling(world, email),
+    ),
+  );
   for (const b of bindings ?? []) {
     for (const m of b.members ?? []) {
       const email = /^serviceAccount:(.+)$/.exec(m)?.[1];
@@ -107,8 +134,14 @@ export function requireMembersExist(world: World, bindings: { members?: string[]
       const sandboxSa = /@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/.exec(email);
       const ours = managed || (sandboxSa && world.projects.has(sandboxSa[1]));
       if (ours && !known.has(email)) {
-        throw new GoogleError('INVALID_ARGUMENT', `Service account ${email} does not exist.`,
-          [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'policy.bindings.members', description: `Service account ${email} does not exist.` }] }]);
+        throw new GoogleError('INVALID_ARGUMENT', `Service account ${email} does not exist.`, [
+          {
+            '@type': 'type.googleapis.com/google.rpc.BadRequest',
+            fieldViolations: [
+              { field: 'policy.bindings.members', description: `Service account ${email} does not exist.` },
+            ],
+          },
+        ]);
       }
     }
   }

@@ -17,20 +17,43 @@ export function crmRouter(world: World): Router {
 
   r.get(/^\/v1\/projects\/(?<p>[^/:]+)$/, (req) => {
     const p = get(req);
-    return { json: { projectNumber: p.projectNumber, projectId: p.projectId, lifecycleState: 'ACTIVE', name: p.name, createTime: p.createTime, labels: {}, ...(p.parent ? { parent: p.parent } : {}) } };
+    return {
+      json: {
+        projectNumber: p.projectNumber,
+        projectId: p.projectId,
+        lifecycleState: 'ACTIVE',
+        name: p.name,
+        createTime: p.createTime,
+        labels: {},
+        ...(p.parent ? { parent: p.parent } : {}),
+      },
+    };
   });
   r.get(/^\/v3\/projects\/(?<p>[^/:]+)$/, (req) => {
     const p = get(req);
-    return { json: {
-      name: `projects/${p.projectNumber}`, projectId: p.projectId, state: 'ACTIVE', displayName: p.name,
-      createTime: p.createTime, updateTime: p.createTime, etag: etag(p),
-      ...(p.parent ? { parent: `${p.parent.type === 'organization' ? 'organizations' : 'folders'}/${p.parent.id}` } : {}),
-    } };
+    return {
+      json: {
+        name: `projects/${p.projectNumber}`,
+        projectId: p.projectId,
+        state: 'ACTIVE',
+        displayName: p.name,
+        createTime: p.createTime,
+        updateTime: p.createTime,
+        etag: etag(p),
+        ...(p.parent
+          ? { parent: `${p.parent.type === 'organization' ? 'organizations' : 'folders'}/${p.parent.id}` }
+          : {}),
+      },
+    };
   });
   r.post(/^\/v1\/projects\/(?<p>[^/:]+):getAncestry$/, (req) => {
     const p = get(req);
-    const ancestor: { resourceId: { type: string; id: string } }[] = [{ resourceId: { type: 'project', id: p.projectId } }];
-    let parent = p.parent ? `${p.parent.type === 'organization' ? 'organizations' : 'folders'}/${p.parent.id}` : undefined;
+    const ancestor: { resourceId: { type: string; id: string } }[] = [
+      { resourceId: { type: 'project', id: p.projectId } },
+    ];
+    let parent = p.parent
+      ? `${p.parent.type === 'organization' ? 'organizations' : 'folders'}/${p.parent.id}`
+      : undefined;
     while (parent) {
       const [kind, id] = parent.split('/');
       ancestor.push({ resourceId: { type: kind === 'folders' ? 'folder' : 'organization', id } });
@@ -40,12 +63,29 @@ export function crmRouter(world: World): Router {
   });
   r.get(/^\/v3\/organizations\/(?<o>[^/:]+)$/, (req) => {
     if (req.params.o !== world.organization.id) {
-      throw new GoogleError('PERMISSION_DENIED', `Permission 'resourcemanager.organizations.get' denied on resource '//cloudresourcemanager.googleapis.com/organizations/${req.params.o}' (or it may not exist).`,
-        [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission: 'resourcemanager.organizations.get' })]);
+      throw new GoogleError(
+        'PERMISSION_DENIED',
+        `Permission 'resourcemanager.organizations.get' denied on resource ` +
+          `'//cloudresourcemanager.googleapis.com/organizations/${req.params.o}' (or it may not exist).`,
+        [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission: 'resourcemanager.organizations.get' })],
+      );
     }
-    return { json: { name: `organizations/${world.organization.id}`, displayName: world.organization.displayName, state: 'ACTIVE', directoryCustomerId: world.organization.directoryCustomerId, createTime: world.mainProject.createTime } };
+    return {
+      json: {
+        name: `organizations/${world.organization.id}`,
+        displayName: world.organization.displayName,
+        state: 'ACTIVE',
+        directoryCustomerId: world.organization.directoryCustomerId,
+        createTime: world.mainProject.createTime,
+      },
+    };
   });
 
+  addProjectIamRoutes(r, world, get);
+  return r;
+}
+
+function addProjectIamRoutes(r: Router, world: World, get: (req: ApiRequest) => Project): void {
   // Project IAM: POST for both get and set (unlike Cloud Run); allUsers is refused on projects.
   const key = (p: Project) => `crm:projects/${p.projectNumber}`;
   for (const v of ['v1', 'v3']) {
@@ -59,9 +99,14 @@ export function crmRouter(world: World): Router {
       requirePermission(req, 'resourcemanager.projects.setIamPolicy', `projects/${p.projectId}`);
       const policy = req.body?.policy ?? {};
       requireMembersExist(world, policy.bindings);
-      requirePermittedMembers(world, `projects/${p.projectNumber}`, world.policies.get(key(p)), policy.bindings, DRS_TEXT.crm);
+      requirePermittedMembers(
+        world,
+        `projects/${p.projectNumber}`,
+        world.policies.get(key(p)),
+        policy.bindings,
+        DRS_TEXT.crm,
+      );
       return { json: world.policies.set(key(p), policy, { rejectPublic: true }) };
     });
   }
-  return r;
 }

@@ -4,7 +4,7 @@
 // like pools; credentials must be disabled before they can be deleted.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { alreadyExists, failedPrecondition, invalid, notFound } from '../core/errors.js';
-import { Router, requirePermission, type ApiRequest } from '../core/http.js';
+import { type Router, requirePermission, type ApiRequest, type ApiResult } from '../core/http.js';
 import { oauthClientId as oauthClientIdRule, oauthCredentialId } from '../../lib/ids.js';
 import { page, projectOr403, requireEnabled, requiredMask } from './common.js';
 import { markActive, markDeleted, purgeExpired, softDeleteView } from './iam-soft-delete.js';
@@ -16,26 +16,23 @@ const GRANTS = ['AUTHORIZATION_CODE_GRANT', 'REFRESH_TOKEN_GRANT'];
 const SCOPES = ['https://www.googleapis.com/auth/cloud-platform', 'openid', 'email', 'groups'];
 
 export function addOauthRoutes(r: Router, world: World): void {
+  const steps = oauthSteps(world);
+  addClientRoutes(r, world, steps);
+  addCredentialRoutes(r, world, steps);
+}
+
+/** The lookups every route takes on the world: the project named in the path, a client, a credential. */
+function oauthSteps(world: World) {
   const project = (req: ApiRequest): Project => {
     const p = projectOr403(world, req.params.p, 'iam.oauthClients.list');
     requireEnabled(world, p, 'iam.googleapis.com');
     if (req.params.loc !== 'global') throw invalid('The only supported location is global.', 'parent');
     return p;
   };
-  const clientName = (c: OauthClient) => `projects/${c.projectRef}/locations/global/oauthClients/${c.oauthClientId}`;
-  const view = (c: OauthClient) => ({
-    name: clientName(c), clientId: c.clientId, clientType: c.clientType, allowedGrantTypes: c.allowedGrantTypes,
-    allowedScopes: c.allowedScopes, allowedRedirectUris: c.allowedRedirectUris, ...softDeleteView(c), disabled: c.disabled,
-    ...(c.displayName ? { displayName: c.displayName } : {}), ...(c.description ? { description: c.description } : {}),
-  });
-  const credView = (k: OauthCredential) => ({
-    name: `projects/${k.projectRef}/locations/global/oauthClients/${k.oauthClientId}/credentials/${k.credentialId}`,
-    // Returned on create and on get (gcp-api.md 8.4): the only way to read it back.
-    clientSecret: k.clientSecret, disabled: k.disabled, ...(k.displayName ? { displayName: k.displayName } : {}),
-  });
-  const purge = () => purgeExpired(world, world.oauthClients, (key) => {
-    for (const ck of [...world.credentials.keys()]) if (ck.startsWith(key + '/')) world.credentials.delete(ck);
-  });
+  const purge = () =>
+    purgeExpired(world, world.oauthClients, (key) => {
+      for (const ck of [...world.credentials.keys()]) if (ck.startsWith(key + '/')) world.credentials.delete(ck);
+    });
   const getClient = (req: ApiRequest, p: Project): OauthClient => {
     purge();
     const c = world.oauthClients.get(`${p.projectNumber}/${req.params.id}`);
@@ -45,49 +42,82 @@ export function addOauthRoutes(r: Router, world: World): void {
     if (!c || settling(world, 'oauthClient', c.createdAt)) throw notFound('Requested entity was not found.', name);
     return c;
   };
-  const checkClient = (b: any, fields: string[]) => {
-    const arr = (f: string) => { const v = b[f]; if (!Array.isArray(v) || v.length === 0) throw invalid(`${f} is required and must not be empty.`, `oauth_client.${f}`); return v.map(String); };
-    if (fields.includes('allowedGrantTypes')) for (const g of arr('allowedGrantTypes')) if (!GRANTS.includes(g)) throw invalid(`Unsupported grant type ${g}: use ${GRANTS.join(' or ')}.`, 'oauth_client.allowed_grant_types');
-    if (fields.includes('allowedScopes')) for (const s of arr('allowedScopes')) if (!SCOPES.includes(s)) throw invalid(`Unsupported scope ${s}: use ${SCOPES.join(', ')}.`, 'oauth_client.allowed_scopes');
-    if (fields.includes('allowedRedirectUris')) for (const u of arr('allowedRedirectUris')) { try { new URL(u); } catch { throw invalid(`Invalid redirect URI ${u}.`, 'oauth_client.allowed_redirect_uris'); } }
-    if (b.displayName !== undefined && String(b.displayName).length > 32) throw invalid('displayName must be at most 32 characters.', 'oauth_client.display_name');
-    if (b.description !== undefined && String(b.description).length > 256) throw invalid('description must be at most 256 characters.', 'oauth_client.description');
+  const activeClient = (req: ApiRequest) => {
+    const c = getClient(req, project(req));
+    // Assumption: a soft-deleted client's credentials are not reachable (404) until undeleted.
+    if (c.state === 'DELETED') throw notFound('Requested entity was not found.', clientName(c));
+    return c;
   };
+  const getCred = (req: ApiRequest, c: OauthClient) => {
+    const k = world.credentials.get(`${c.projectNumber}/${c.oauthClientId}/${req.params.cred}`);
+    if (!k || settling(world, 'oauthClient', k.createdAt))
+      throw notFound('Requested entity was not found.', `${clientName(c)}/credentials/${req.params.cred}`);
+    return k;
+  };
+  return { project, purge, getClient, activeClient, getCred };
+}
+type OauthSteps = ReturnType<typeof oauthSteps>;
 
-  r.post(new RegExp(`^${BASE}$`), (req) => {
-    const p = project(req);
-    requirePermission(req, 'iam.oauthClients.create', `projects/${p.projectId}`);
-    const id = req.query.get('oauthClientId') ?? '';
-    const problem = oauthClientIdRule(id);
-    if (problem) throw invalid(`${problem}.`, 'oauth_client_id');
-    const b = req.body ?? {};
-    if (!['PUBLIC_CLIENT', 'CONFIDENTIAL_CLIENT'].includes(b.clientType)) throw invalid('clientType must be PUBLIC_CLIENT or CONFIDENTIAL_CLIENT.', 'oauth_client.client_type');
-    checkClient(b, ['allowedGrantTypes', 'allowedScopes', 'allowedRedirectUris']);
-    purge();
-    const key = `${p.projectNumber}/${id}`;
-    const existing = world.oauthClients.get(key);
-    if (existing) {
-      throw alreadyExists(existing.state === 'DELETED'
-        ? `OAuth client ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. Undelete it instead.`
-        : 'Requested entity already exists', `projects/${p.projectId}/locations/global/oauthClients/${id}`);
+const clientName = (c: OauthClient) => `projects/${c.projectRef}/locations/global/oauthClients/${c.oauthClientId}`;
+const view = (c: OauthClient) => ({
+  name: clientName(c),
+  clientId: c.clientId,
+  clientType: c.clientType,
+  allowedGrantTypes: c.allowedGrantTypes,
+  allowedScopes: c.allowedScopes,
+  allowedRedirectUris: c.allowedRedirectUris,
+  ...softDeleteView(c),
+  disabled: c.disabled,
+  ...(c.displayName ? { displayName: c.displayName } : {}),
+  ...(c.description ? { description: c.description } : {}),
+});
+const credView = (k: OauthCredential) => ({
+  name: `projects/${k.projectRef}/locations/global/oauthClients/${k.oauthClientId}/credentials/${k.credentialId}`,
+  // Returned on create and on get (gcp-api.md 8.4): the only way to read it back.
+  clientSecret: k.clientSecret,
+  disabled: k.disabled,
+  ...(k.displayName ? { displayName: k.displayName } : {}),
+});
+const checkClient = (b: any, fields: string[]) => {
+  const arr = (f: string) => {
+    const v = b[f];
+    if (!Array.isArray(v) || v.length === 0)
+      throw invalid(`${f} is required and must not be empty.`, `oauth_client.${f}`);
+    return v.map(String);
+  };
+  if (fields.includes('allowedGrantTypes'))
+    for (const g of arr('allowedGrantTypes'))
+      if (!GRANTS.includes(g))
+        throw invalid(`Unsupported grant type ${g}: use ${GRANTS.join(' or ')}.`, 'oauth_client.allowed_grant_types');
+  if (fields.includes('allowedScopes'))
+    for (const s of arr('allowedScopes'))
+      if (!SCOPES.includes(s))
+        throw invalid(`Unsupported scope ${s}: use ${SCOPES.join(', ')}.`, 'oauth_client.allowed_scopes');
+  if (fields.includes('allowedRedirectUris'))
+    for (const u of arr('allowedRedirectUris')) {
+      try {
+        new URL(u);
+      } catch {
+        throw invalid(`Invalid redirect URI ${u}.`, 'oauth_client.allowed_redirect_uris');
+      }
     }
-    const c: OauthClient = {
-      projectNumber: p.projectNumber, projectRef: p.projectId, oauthClientId: id,
-      // Opaque and UUID-like with a 9-character first group starting with "a", as seen in the wild
-      // (gcp-api.md 8.1: abebf9c59-d6b6-…, ae1b3ac35…).
-      clientId: `a${randomBytes(4).toString('hex')}-${randomUUID().split('-').slice(1).join('-')}`,
-      clientType: b.clientType, allowedGrantTypes: b.allowedGrantTypes, allowedScopes: b.allowedScopes, allowedRedirectUris: b.allowedRedirectUris,
-      displayName: b.displayName, description: b.description, disabled: !!b.disabled, state: 'ACTIVE', createdAt: world.clock.now(),
-    };
-    world.oauthClients.set(key, c);
-    return { json: view(c) };
-  });
+  if (b.displayName !== undefined && String(b.displayName).length > 32)
+    throw invalid('displayName must be at most 32 characters.', 'oauth_client.display_name');
+  if (b.description !== undefined && String(b.description).length > 256)
+    throw invalid('description must be at most 256 characters.', 'oauth_client.description');
+};
+
+function addClientRoutes(r: Router, world: World, steps: OauthSteps): void {
+  const { project, purge, getClient } = steps;
+  r.post(new RegExp(`^${BASE}$`), (req) => createClient(world, steps, req));
   r.get(new RegExp(`^${BASE}$`), (req) => {
     const p = project(req);
     requirePermission(req, 'iam.oauthClients.list', `projects/${p.projectId}`);
     purge();
     const showDeleted = req.query.get('showDeleted') === 'true';
-    const all = [...world.oauthClients.values()].filter((c) => c.projectNumber === p.projectNumber && (showDeleted || c.state === 'ACTIVE')).map(view);
+    const all = [...world.oauthClients.values()]
+      .filter((c) => c.projectNumber === p.projectNumber && (showDeleted || c.state === 'ACTIVE'))
+      .map(view);
     const { items, nextPageToken } = page(all, req);
     return { json: { ...(items.length ? { oauthClients: items } : {}), ...(nextPageToken ? { nextPageToken } : {}) } };
   });
@@ -100,7 +130,14 @@ export function addOauthRoutes(r: Router, world: World): void {
     const p = project(req);
     const c = getClient(req, p);
     requirePermission(req, 'iam.oauthClients.update', clientName(c));
-    const mask = requiredMask(req, ['displayName', 'description', 'disabled', 'allowedGrantTypes', 'allowedScopes', 'allowedRedirectUris']);
+    const mask = requiredMask(req, [
+      'displayName',
+      'description',
+      'disabled',
+      'allowedGrantTypes',
+      'allowedScopes',
+      'allowedRedirectUris',
+    ]);
     if (c.state === 'DELETED') throw failedPrecondition('You cannot update deleted OauthClients.');
     const b = req.body ?? {};
     checkClient(b, mask);
@@ -123,19 +160,55 @@ export function addOauthRoutes(r: Router, world: World): void {
     markActive(c);
     return { json: view(c) };
   });
+}
 
-  // --- credentials ----------------------------------------------------------------------------
-  const activeClient = (req: ApiRequest) => {
-    const c = getClient(req, project(req));
-    // Assumption: a soft-deleted client's credentials are not reachable (404) until undeleted.
-    if (c.state === 'DELETED') throw notFound('Requested entity was not found.', clientName(c));
-    return c;
+function createClient(world: World, steps: OauthSteps, req: ApiRequest): ApiResult {
+  const { project, purge } = steps;
+  const p = project(req);
+  requirePermission(req, 'iam.oauthClients.create', `projects/${p.projectId}`);
+  const id = req.query.get('oauthClientId') ?? '';
+  const problem = oauthClientIdRule(id);
+  if (problem) throw invalid(`${problem}.`, 'oauth_client_id');
+  const b = req.body ?? {};
+  if (!['PUBLIC_CLIENT', 'CONFIDENTIAL_CLIENT'].includes(b.clientType))
+    throw invalid('clientType must be PUBLIC_CLIENT or CONFIDENTIAL_CLIENT.', 'oauth_client.client_type');
+  checkClient(b, ['allowedGrantTypes', 'allowedScopes', 'allowedRedirectUris']);
+  purge();
+  const key = `${p.projectNumber}/${id}`;
+  const existing = world.oauthClients.get(key);
+  if (existing) {
+    throw alreadyExists(
+      existing.state === 'DELETED'
+        ? `OAuth client ${id} was deleted recently; its id cannot be reused until ${existing.expireTime}. ` +
+            'Undelete it instead.'
+        : 'Requested entity already exists',
+      `projects/${p.projectId}/locations/global/oauthClients/${id}`,
+    );
+  }
+  const c: OauthClient = {
+    projectNumber: p.projectNumber,
+    projectRef: p.projectId,
+    oauthClientId: id,
+    // Opaque and UUID-like with a 9-character first group starting with "a", as seen in the wild
+    // (gcp-api.md 8.1: abebf9c59-d6b6-…, ae1b3ac35…).
+    clientId: `a${randomBytes(4).toString('hex')}-${randomUUID().split('-').slice(1).join('-')}`,
+    clientType: b.clientType,
+    allowedGrantTypes: b.allowedGrantTypes,
+    allowedScopes: b.allowedScopes,
+    allowedRedirectUris: b.allowedRedirectUris,
+    displayName: b.displayName,
+    description: b.description,
+    disabled: !!b.disabled,
+    state: 'ACTIVE',
+    createdAt: world.clock.now(),
   };
-  const getCred = (req: ApiRequest, c: OauthClient) => {
-    const k = world.credentials.get(`${c.projectNumber}/${c.oauthClientId}/${req.params.cred}`);
-    if (!k || settling(world, 'oauthClient', k.createdAt)) throw notFound('Requested entity was not found.', `${clientName(c)}/credentials/${req.params.cred}`);
-    return k;
-  };
+  world.oauthClients.set(key, c);
+  return { json: view(c) };
+}
+
+// --- credentials ----------------------------------------------------------------------------
+function addCredentialRoutes(r: Router, world: World, steps: OauthSteps): void {
+  const { activeClient, getCred } = steps;
   r.post(new RegExp(`^${BASE}/(?<id>[^/:]+)/credentials$`), (req) => {
     const c = activeClient(req);
     requirePermission(req, 'iam.oauthClientCredentials.create', clientName(c));
@@ -143,12 +216,20 @@ export function addOauthRoutes(r: Router, world: World): void {
     const problem = oauthCredentialId(id);
     if (problem) throw invalid(`${problem}.`, 'oauth_client_credential_id');
     const b = req.body ?? {};
-    if (b.displayName !== undefined && String(b.displayName).length > 32) throw invalid('displayName must be at most 32 characters.', 'oauth_client_credential.display_name');
+    if (b.displayName !== undefined && String(b.displayName).length > 32)
+      throw invalid('displayName must be at most 32 characters.', 'oauth_client_credential.display_name');
     const key = `${c.projectNumber}/${c.oauthClientId}/${id}`;
-    if (world.credentials.has(key)) throw alreadyExists('Requested entity already exists', `${clientName(c)}/credentials/${id}`);
+    if (world.credentials.has(key))
+      throw alreadyExists('Requested entity already exists', `${clientName(c)}/credentials/${id}`);
     const k: OauthCredential = {
-      clientKey: `${c.projectNumber}/${c.oauthClientId}`, credentialId: id, projectRef: c.projectRef, oauthClientId: c.oauthClientId,
-      clientSecret: 'GOCSPX-' + randomBytes(21).toString('base64url'), displayName: b.displayName, disabled: !!b.disabled, createdAt: world.clock.now(),
+      clientKey: `${c.projectNumber}/${c.oauthClientId}`,
+      credentialId: id,
+      projectRef: c.projectRef,
+      oauthClientId: c.oauthClientId,
+      clientSecret: 'GOCSPX-' + randomBytes(21).toString('base64url'),
+      displayName: b.displayName,
+      disabled: !!b.disabled,
+      createdAt: world.clock.now(),
     };
     world.credentials.set(key, k);
     world.issuedSecrets.add(k.clientSecret);
@@ -157,7 +238,9 @@ export function addOauthRoutes(r: Router, world: World): void {
   r.get(new RegExp(`^${BASE}/(?<id>[^/:]+)/credentials$`), (req) => {
     const c = activeClient(req);
     requirePermission(req, 'iam.oauthClientCredentials.list', clientName(c));
-    const list = [...world.credentials.values()].filter((k) => k.clientKey === `${c.projectNumber}/${c.oauthClientId}`).map(credView);
+    const list = [...world.credentials.values()]
+      .filter((k) => k.clientKey === `${c.projectNumber}/${c.oauthClientId}`)
+      .map(credView);
     // proto3 JSON leaves empty repeated fields out: no credentials answers {}.
     return { json: list.length ? { oauthClientCredentials: list } : {} };
   });

@@ -4,7 +4,11 @@
 import { SOFT_DELETE_MS } from '../core/clock.js';
 import type { World } from '../world.js';
 
-export interface SoftDeletable { state: 'ACTIVE' | 'DELETED'; deletedAt?: number; expireTime?: string }
+export interface SoftDeletable {
+  state: 'ACTIVE' | 'DELETED';
+  deletedAt?: number;
+  expireTime?: string;
+}
 
 export function markDeleted(world: World, r: SoftDeletable): void {
   r.state = 'DELETED';
@@ -19,7 +23,11 @@ export function markActive(r: SoftDeletable): void {
 }
 
 /** Drops entries whose 30 days are over; call before every lookup. */
-export function purgeExpired<T extends SoftDeletable>(world: World, map: Map<string, T>, onPurge?: (key: string) => void): void {
+export function purgeExpired<T extends SoftDeletable>(
+  world: World,
+  map: Map<string, T>,
+  onPurge?: (key: string) => void,
+): void {
   const now = world.clock.now();
   for (const [k, v] of map) {
     if (v.state === 'DELETED' && v.deletedAt !== undefined && now >= v.deletedAt + SOFT_DELETE_MS) {
@@ -30,4 +38,7 @@ export function purgeExpired<T extends SoftDeletable>(world: World, map: Map<str
 }
 
 /** Wire fields of the soft-delete state. */
-export const softDeleteView = (r: SoftDeletable) => ({ state: r.state, ...(r.expireTime ? { expireTime: r.expireTime } : {}) });
+export const softDeleteView = (r: SoftDeletable) => ({
+  state: r.state,
+  ...(r.expireTime ? { expireTime: r.expireTime } : {}),
+});

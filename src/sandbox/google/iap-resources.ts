@@ -27,19 +27,30 @@ export interface IapResource {
 const REGION = '[a-z]+-[a-z]+[0-9]+';
 // compute | compute-{region} | appengine-{app} | cloud_run-{region}; `cloud-run-{region}` is the
 // accepted-but-dead misspelling (see the header comment).
-const WEB_TYPE = new RegExp(`^(compute|compute-${REGION}|appengine-[a-z][a-z0-9.:-]*|cloud_run-${REGION}|cloud-run-${REGION})$`);
-const PROJECT_NAME = /^projects\/([^/]+)(?:\/(iap_web)(?:\/([^/]+)(?:\/services\/([^/]+)(?:\/versions\/([^/]+))?)?)?)?$/;
+const WEB_TYPE = new RegExp(
+  `^(compute|compute-${REGION}|appengine-[a-z][a-z0-9.:-]*|cloud_run-${REGION}|cloud-run-${REGION})$`,
+);
+const PROJECT_NAME =
+  /^projects\/([^/]+)(?:\/(iap_web)(?:\/([^/]+)(?:\/services\/([^/]+)(?:\/versions\/([^/]+))?)?)?)?$/;
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9_.~-]*$/;
 
 // Permission prefix per level, as IAP's IAM model names them.
 const PERMISSION_PREFIX: Record<IapLevel, string> = {
-  organization: 'iap.organizations', folder: 'iap.folders', project: 'iap.projects', web: 'iap.web',
-  webType: 'iap.webTypes', webService: 'iap.webServices', webServiceVersion: 'iap.webServiceVersions',
+  organization: 'iap.organizations',
+  folder: 'iap.folders',
+  project: 'iap.projects',
+  web: 'iap.web',
+  webType: 'iap.webTypes',
+  webService: 'iap.webServices',
+  webServiceVersion: 'iap.webServiceVersions',
 };
 
 function denied(name: string, permission: string): GoogleError {
-  return new GoogleError('PERMISSION_DENIED', `Permission '${permission}' denied on resource '${name}' (or it may not exist).`,
-    [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission, resource: name })]);
+  return new GoogleError(
+    'PERMISSION_DENIED',
+    `Permission '${permission}' denied on resource '${name}' (or it may not exist).`,
+    [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission, resource: name })],
+  );
 }
 
 /** The organization a folder sits in (walking parent folders). */
@@ -55,7 +66,14 @@ function folderOrganization(world: World, folderId: string): string | undefined 
  * SERVICE_DISABLED 403 when IAP is off in the project, 403 when the token lacks the permission.
  */
 export function iapResource(world: World, req: ApiRequest, name: string, verb: string): IapResource {
-  const bad = () => invalid(`Invalid resource name "${name}". Expected organizations/{ORG}, folders/{FOLDER}, projects/{PROJECT_NUMBER}, projects/{PROJECT_NUMBER}/iap_web or projects/{PROJECT_NUMBER}/iap_web/{compute|compute-REGION|appengine-APP|cloud_run-REGION}[/services/{SERVICE}[/versions/{VERSION}]].`, 'name');
+  const bad = () =>
+    invalid(
+      `Invalid resource name "${name}". Expected organizations/{ORG}, folders/{FOLDER}, ` +
+        'projects/{PROJECT_NUMBER}, projects/{PROJECT_NUMBER}/iap_web or ' +
+        'projects/{PROJECT_NUMBER}/iap_web/{compute|compute-REGION|appengine-APP|cloud_run-REGION}' +
+        '[/services/{SERVICE}[/versions/{VERSION}]].',
+      'name',
+    );
   let res: IapResource;
   const org = /^organizations\/([^/]+)$/.exec(name);
   const folder = /^folders\/([^/]+)$/.exec(name);
@@ -71,9 +89,18 @@ export function iapResource(world: World, req: ApiRequest, name: string, verb: s
   } else if (proj) {
     const [, ref, web, type, service, version] = proj;
     if (type !== undefined && !WEB_TYPE.test(type)) throw bad();
-    if ((service !== undefined && !SEGMENT.test(service)) || (version !== undefined && !SEGMENT.test(version))) throw bad();
-    const level: IapLevel = version !== undefined ? 'webServiceVersion' : service !== undefined ? 'webService'
-      : type !== undefined ? 'webType' : web !== undefined ? 'web' : 'project';
+    if ((service !== undefined && !SEGMENT.test(service)) || (version !== undefined && !SEGMENT.test(version)))
+      throw bad();
+    const level: IapLevel =
+      version !== undefined
+        ? 'webServiceVersion'
+        : service !== undefined
+          ? 'webService'
+          : type !== undefined
+            ? 'webType'
+            : web !== undefined
+              ? 'web'
+              : 'project';
     // The project may be named by ID or number; both resolve (an ID-named resource is stored under
     // its literal name and never read by the data path, see the header comment).
     const project = world.project(ref);

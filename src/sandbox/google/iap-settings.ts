@@ -9,8 +9,16 @@ import type { IapResource } from './iap-resources.js';
 type Json = Record<string, any>;
 
 const TOP_FIELDS = ['name', 'accessSettings', 'applicationSettings'];
-const ACCESS_FIELDS = ['gcipSettings', 'corsSettings', 'oauthSettings', 'reauthSettings', 'allowedDomainsSettings',
-  'policyDelegationSettings', 'workforceIdentitySettings', 'identitySources'];
+const ACCESS_FIELDS = [
+  'gcipSettings',
+  'corsSettings',
+  'oauthSettings',
+  'reauthSettings',
+  'allowedDomainsSettings',
+  'policyDelegationSettings',
+  'workforceIdentitySettings',
+  'identitySources',
+];
 const APPLICATION_FIELDS = ['csmSettings', 'accessDeniedPageSettings', 'cookieDomain', 'attributePropagationSettings'];
 const IDENTITY_SOURCES = ['IDENTITY_SOURCE_UNSPECIFIED', 'WORKFORCE_IDENTITY_FEDERATION'];
 const POOL_NAME = /^locations\/global\/workforcePools\/([a-z][a-z0-9-]{4,61}[a-z0-9])$/;
@@ -20,14 +28,19 @@ const WIF_SECRET = 'accessSettings.workforceIdentitySettings.oauth2.clientSecret
 const OAUTH_SECRET = 'accessSettings.oauthSettings.clientSecret';
 
 const isObject = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
-const get = (o: Json | undefined, path: string): any => path.split('.').reduce<any>((x, k) => (isObject(x) ? x[k] : undefined), o);
+const get = (o: Json | undefined, path: string): any =>
+  path.split('.').reduce<any>((x, k) => (isObject(x) ? x[k] : undefined), o);
 
 /** Google's JSON front end rejects names that are not fields of the message. */
 function rejectUnknown(o: unknown, fields: string[], where: string): void {
   if (o === undefined) return;
   if (!isObject(o)) throw invalid(`Invalid value at '${where}': expected an object.`, where);
   for (const k of Object.keys(o)) {
-    if (!fields.includes(k)) throw invalid(`Invalid JSON payload received. Unknown name "${k}" at '${where}': Cannot find field.`, `${where}.${k}`);
+    if (!fields.includes(k))
+      throw invalid(
+        `Invalid JSON payload received. Unknown name "${k}" at '${where}': Cannot find field.`,
+        `${where}.${k}`,
+      );
   }
 }
 
@@ -51,12 +64,20 @@ export function settingsMask(mask: string[] | undefined): string[] | undefined {
   return mask.map((p) => {
     if (p === 'iapSettings') return '';
     if (!p.startsWith('iapSettings.')) {
-      throw invalid(`Invalid update_mask path "${p}": paths must start with "iapSettings.", e.g. iapSettings.accessSettings.reauthSettings.`, 'update_mask');
+      throw invalid(
+        `Invalid update_mask path "${p}": paths must start with "iapSettings.", e.g. ` +
+          'iapSettings.accessSettings.reauthSettings.',
+        'update_mask',
+      );
     }
     const rest = p.slice('iapSettings.'.length);
     const top = rest.split('.')[0];
     if (top !== 'accessSettings' && top !== 'applicationSettings') {
-      throw invalid(`Invalid update_mask path "${p}": only iapSettings.accessSettings and iapSettings.applicationSettings can be updated.`, 'update_mask');
+      throw invalid(
+        `Invalid update_mask path "${p}": only iapSettings.accessSettings and iapSettings.applicationSettings ` +
+          'can be updated.',
+        'update_mask',
+      );
     }
     return rest;
   });
@@ -66,19 +87,29 @@ export function settingsMask(mask: string[] | undefined): string[] | undefined {
 const writes = (mask: string[] | undefined, path: string) =>
   !mask || mask.some((m) => m === '' || m === path || path.startsWith(m + '.'));
 /** True when the update writes `path` or anything under it. */
-const touches = (mask: string[] | undefined, path: string) => writes(mask, path) || !!mask?.some((m) => m.startsWith(path + '.'));
+const touches = (mask: string[] | undefined, path: string) =>
+  writes(mask, path) || !!mask?.some((m) => m.startsWith(path + '.'));
 
 function validate(world: World, res: IapResource, settings: Json, mask: string[] | undefined): void {
   if (touches(mask, 'accessSettings.identitySources')) {
     const sources = get(settings, 'accessSettings.identitySources');
     if (sources !== undefined) {
-      if (!Array.isArray(sources)) throw invalid("Invalid value at 'iap_settings.access_settings.identity_sources': expected a list.", 'iap_settings.access_settings.identity_sources');
+      if (!Array.isArray(sources))
+        throw invalid(
+          "Invalid value at 'iap_settings.access_settings.identity_sources': expected a list.",
+          'iap_settings.access_settings.identity_sources',
+        );
       sources.forEach((s, i) => {
         if (!IDENTITY_SOURCES.includes(s)) {
-          throw invalid(`Invalid value at 'iap_settings.access_settings.identity_sources[${i}]' (type.googleapis.com/google.cloud.iap.v1.AccessSettings.IdentitySource), "${s}"`, 'iap_settings.access_settings.identity_sources');
+          throw invalid(
+            `Invalid value at 'iap_settings.access_settings.identity_sources[${i}]' ` +
+              `(type.googleapis.com/google.cloud.iap.v1.AccessSettings.IdentitySource), "${s}"`,
+            'iap_settings.access_settings.identity_sources',
+          );
         }
       });
-      if (sources.length > 1) throw invalid('Only one identity source can be configured.', 'iap_settings.access_settings.identity_sources');
+      if (sources.length > 1)
+        throw invalid('Only one identity source can be configured.', 'iap_settings.access_settings.identity_sources');
     }
   }
   if (touches(mask, 'accessSettings.workforceIdentitySettings.workforcePools')) {
@@ -89,14 +120,26 @@ function validate(world: World, res: IapResource, settings: Json, mask: string[]
       if (pools.length > 1) throw invalid('Only one workforce pool is accepted.', field);
       for (const p of pools) {
         const id = POOL_NAME.exec(String(p))?.[1];
-        if (!id) throw invalid(`Invalid workforce pool "${p}": use the pool resource name locations/global/workforcePools/{POOL_ID}.`, field);
+        if (!id)
+          throw invalid(
+            `Invalid workforce pool "${p}": use the pool resource name locations/global/workforcePools/{POOL_ID}.`,
+            field,
+          );
         const pool = world.pools.get(id);
-        if (!pool || pool.state !== 'ACTIVE') throw invalid(`Workforce pool ${p} does not exist or has been deleted.`, field);
+        if (pool?.state !== 'ACTIVE') throw invalid(`Workforce pool ${p} does not exist or has been deleted.`, field);
         if (!res.organizationId) {
-          throw invalid(`Workforce pool ${p} cannot be used by ${res.name}: the resource is not in an organization, and a workforce pool serves only resources in its own organization.`, field);
+          throw invalid(
+            `Workforce pool ${p} cannot be used by ${res.name}: the resource is not in an organization, and a ` +
+              'workforce pool serves only resources in its own organization.',
+            field,
+          );
         }
         if (pool.parent !== `organizations/${res.organizationId}`) {
-          throw invalid(`Workforce pool ${p} belongs to ${pool.parent}, not to organizations/${res.organizationId}, the organization of ${res.name}.`, field);
+          throw invalid(
+            `Workforce pool ${p} belongs to ${pool.parent}, not to organizations/${res.organizationId}, the ` +
+              `organization of ${res.name}.`,
+            field,
+          );
         }
       }
     }
@@ -106,7 +149,10 @@ function validate(world: World, res: IapResource, settings: Json, mask: string[]
 /** Removes empty objects left behind by masked copies (e.g. clearing the only reauth setting). */
 function prune(o: Json): Json {
   for (const [k, v] of Object.entries(o)) {
-    if (isObject(v)) { prune(v); if (Object.keys(v).length === 0) delete o[k]; }
+    if (isObject(v)) {
+      prune(v);
+      if (Object.keys(v).length === 0) delete o[k];
+    }
   }
   return o;
 }
@@ -132,8 +178,13 @@ function takeSecret(settings: Json, path: string, write: boolean, previous: stri
  * level (a body `{}` clears it, terraform's delete); a mask changes only its paths. Returns the
  * new record, or undefined when nothing is left at this level.
  */
-export function applySettingsUpdate(world: World, res: IapResource, current: IapSettingsRecord | undefined,
-  body: unknown, rawMask: string[] | undefined): IapSettingsRecord | undefined {
+export function applySettingsUpdate(
+  world: World,
+  res: IapResource,
+  current: IapSettingsRecord | undefined,
+  body: unknown,
+  rawMask: string[] | undefined,
+): IapSettingsRecord | undefined {
   const input = settingsInput(body);
   const mask = settingsMask(rawMask);
   let settings: Json;
@@ -142,8 +193,9 @@ export function applySettingsUpdate(world: World, res: IapResource, current: Iap
     settings = structuredClone(current?.settings ?? {});
     delete settings.name;
     for (const path of mask) {
-      if (path === '') { for (const f of ['accessSettings', 'applicationSettings']) copyPath(settings, input, f); }
-      else copyPath(settings, input, path);
+      if (path === '') {
+        for (const f of ['accessSettings', 'applicationSettings']) copyPath(settings, input, f);
+      } else copyPath(settings, input, path);
     }
   }
   validate(world, res, settings, mask);
@@ -153,7 +205,8 @@ export function applySettingsUpdate(world: World, res: IapResource, current: Iap
   prune(settings);
   if (Object.keys(settings).length === 0) return undefined;
   const record: IapSettingsRecord = { name: res.name, settings: { name: res.name, ...settings } };
-  if (plain !== undefined && get(settings, 'accessSettings.workforceIdentitySettings.oauth2.clientSecretSha256')) record.oauth2SecretPlain = plain;
+  if (plain !== undefined && get(settings, 'accessSettings.workforceIdentitySettings.oauth2.clientSecretSha256'))
+    record.oauth2SecretPlain = plain;
   return record;
 }
 
@@ -189,9 +242,15 @@ export interface EffectiveIapSettings {
  *
  * Only names built with the project NUMBER and `cloud_run-` are read: settings written under a
  * project ID or under `cloud-run-` are ignored, as real IAP ignores them (gcp-api.md 12.2-12.3).
- * Reads the settings as of one propagation delay ago (world.iapSettingsAsOf), changes nothing. Signature is stable (used by frontdoor/).
+ * Reads the settings as of one propagation delay ago (world.iapSettingsAsOf), changes nothing. Signature is stable
+ * (used by frontdoor/).
  */
-export function effectiveIapSettings(world: World, projectNumber: string, region: string, service: string): EffectiveIapSettings {
+export function effectiveIapSettings(
+  world: World,
+  projectNumber: string,
+  region: string,
+  service: string,
+): EffectiveIapSettings {
   const levels = [
     `projects/${projectNumber}/iap_web/cloud_run-${region}/services/${service}`,
     `projects/${projectNumber}/iap_web/cloud_run-${region}`,
@@ -200,7 +259,8 @@ export function effectiveIapSettings(world: World, projectNumber: string, region
   ];
   const project = world.project(projectNumber);
   if (project?.projectNumber === projectNumber && project.parent) {
-    let parent: string | undefined = `${project.parent.type === 'folder' ? 'folders' : 'organizations'}/${project.parent.id}`;
+    let parent: string | undefined =
+      `${project.parent.type === 'folder' ? 'folders' : 'organizations'}/${project.parent.id}`;
     while (parent) {
       levels.push(parent);
       parent = parent.startsWith('folders/') ? world.folders.get(parent.slice(8))?.parent : undefined;
@@ -209,8 +269,11 @@ export function effectiveIapSettings(world: World, projectNumber: string, region
   const out: EffectiveIapSettings = { accessSettings: {}, applicationSettings: {}, sources: {} };
   // Emulation `iapServiceSettings: ignored` (docs/SANDBOX.md): workforce fields set on the service
   // or its region never reach the data path, as if only project-level settings worked (open question).
-  const ignored = (level: string, part: string, field: string) => world.emulation.iapServiceSettings === 'ignored'
-    && level.includes('/iap_web/cloud_run-') && part === 'accessSettings' && (field === 'identitySources' || field === 'workforceIdentitySettings');
+  const ignored = (level: string, part: string, field: string) =>
+    world.emulation.iapServiceSettings === 'ignored' &&
+    level.includes('/iap_web/cloud_run-') &&
+    part === 'accessSettings' &&
+    (field === 'identitySources' || field === 'workforceIdentitySettings');
   for (const level of levels) {
     const record = world.iapSettingsAsOf(level, world.profile.iamPropagationMs);
     if (!record) continue;
@@ -221,8 +284,12 @@ export function effectiveIapSettings(world: World, projectNumber: string, region
         if (field in out[part] || ignored(level, part, field)) continue;
         out[part][field] = structuredClone(value);
         out.sources[`${part}.${field}`] = level;
-        if (part === 'accessSettings' && field === 'workforceIdentitySettings' && record.oauth2SecretPlain !== undefined
-          && get(value, 'oauth2.clientSecretSha256')) {
+        if (
+          part === 'accessSettings' &&
+          field === 'workforceIdentitySettings' &&
+          record.oauth2SecretPlain !== undefined &&
+          get(value, 'oauth2.clientSecretSha256')
+        ) {
           out.oauth2ClientSecret = record.oauth2SecretPlain;
         }
       }

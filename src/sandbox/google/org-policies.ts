@@ -15,12 +15,19 @@ export const DRS = 'iam.allowedPolicyMemberDomains';
  * knowledge-base article on setIamPolicy) does not. IAP's is assumed to be Cloud Run's.
  */
 export const DRS_TEXT = {
-  run: 'One or more users named in the policy do not belong to a permitted customer, perhaps due to an organization policy.',
+  run:
+    'One or more users named in the policy do not belong to a permitted customer, perhaps due to an ' +
+    'organization policy.',
   crm: 'One or more users named in the policy do not belong to a permitted customer.',
 } as const;
 
 /** What a node's policy (or the hierarchy above it) allows for a list constraint. */
-export interface ListRule { allowAll: boolean; denyAll: boolean; allowed: Set<string>; denied: Set<string> }
+export interface ListRule {
+  allowAll: boolean;
+  denyAll: boolean;
+  allowed: Set<string>;
+  denied: Set<string>;
+}
 const DEFAULT: ListRule = { allowAll: true, denyAll: false, allowed: new Set(), denied: new Set() };
 
 /** The node and its ancestors, root first: organizations/O, folders/F…, projects/N. */
@@ -47,8 +54,10 @@ function rulesOf(rules: Record<string, any>[] = []): ListRule {
   const live = rules.filter((r) => !r.condition);
   const values = (k: 'allowedValues' | 'deniedValues') => new Set(live.flatMap((r) => r.values?.[k] ?? []) as string[]);
   return {
-    allowAll: live.some((r) => r.allowAll === true), denyAll: live.some((r) => r.denyAll === true),
-    allowed: values('allowedValues'), denied: values('deniedValues'),
+    allowAll: live.some((r) => r.allowAll === true),
+    denyAll: live.some((r) => r.denyAll === true),
+    allowed: values('allowedValues'),
+    denied: values('deniedValues'),
   };
 }
 
@@ -58,13 +67,21 @@ export function effectiveRule(world: World, node: string, constraint: string): L
   for (const n of hierarchy(world, node)) {
     const spec = world.orgPolicies.get(`${n}/policies/${constraint}`)?.spec;
     if (!spec) continue;
-    if (spec.reset) { rule = DEFAULT; continue; }
+    if (spec.reset) {
+      rule = DEFAULT;
+      continue;
+    }
     const own = rulesOf(spec.rules);
     // Assumption: inheritFromParent merges value lists, and allowAll/denyAll of either side carry.
-    rule = spec.inheritFromParent && rule ? {
-      allowAll: rule.allowAll || own.allowAll, denyAll: rule.denyAll || own.denyAll,
-      allowed: new Set([...rule.allowed, ...own.allowed]), denied: new Set([...rule.denied, ...own.denied]),
-    } : own;
+    rule =
+      spec.inheritFromParent && rule
+        ? {
+            allowAll: rule.allowAll || own.allowAll,
+            denyAll: rule.denyAll || own.denyAll,
+            allowed: new Set([...rule.allowed, ...own.allowed]),
+            denied: new Set([...rule.denied, ...own.denied]),
+          }
+        : own;
   }
   return rule;
 }
@@ -77,19 +94,28 @@ export function effectiveRule(world: World, node: string, constraint: string): L
  */
 function customerOf(world: World, member: string): string | undefined {
   const org = world.organization;
-  const inOrg = (ref: string) => { const p = world.project(ref); return !!p && world.organizationOf(p) === org.id; };
+  const inOrg = (ref: string) => {
+    const p = world.project(ref);
+    return !!p && world.organizationOf(p) === org.id;
+  };
   const [type, ...rest] = member.split(':');
   const value = rest.join(':');
-  if (type === 'user' || type === 'group') return value.split('@')[1] === org.displayName ? org.directoryCustomerId : undefined;
+  if (type === 'user' || type === 'group')
+    return value.split('@')[1] === org.displayName ? org.directoryCustomerId : undefined;
   if (type === 'domain') return value === org.displayName ? org.directoryCustomerId : undefined;
   if (type === 'deleted' || /^project(Owner|Editor|Viewer)$/.test(type)) return org.directoryCustomerId;
   if (type === 'serviceAccount') {
     const sa = /^[^@]+@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/.exec(value)?.[1];
     const compute = /^(\d+)-compute@developer\.gserviceaccount\.com$/.exec(value)?.[1];
-    return (sa && !sa.startsWith('gcp-sa-') && inOrg(sa)) || (compute && inOrg(compute)) ? org.directoryCustomerId : undefined;
+    return (sa && !sa.startsWith('gcp-sa-') && inOrg(sa)) || (compute && inOrg(compute))
+      ? org.directoryCustomerId
+      : undefined;
   }
-  const pool = /^principal(?:Set)?:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/([^/]+)\//.exec(member)?.[1];
-  if (pool && !world.drsBlocksWorkforce) return world.pools.get(pool)?.parent === `organizations/${org.id}` ? org.directoryCustomerId : undefined;
+  const pool = /^principal(?:Set)?:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/([^/]+)\//.exec(
+    member,
+  )?.[1];
+  if (pool && !world.drsBlocksWorkforce)
+    return world.pools.get(pool)?.parent === `organizations/${org.id}` ? org.directoryCustomerId : undefined;
   return undefined;
 }
 
@@ -107,19 +133,32 @@ function admits(world: World, rule: ListRule, customer: string | undefined): boo
  * does not admit, with Google's 400 FAILED_PRECONDITION and its PreconditionFailure detail. Only
  * members new to the policy are judged: the constraint is not retroactive.
  */
-export function requirePermittedMembers(world: World, node: string, current: Policy, next: { members?: string[] }[] | undefined, text: string): void {
+export function requirePermittedMembers(
+  world: World,
+  node: string,
+  current: Policy,
+  next: { members?: string[] }[] | undefined,
+  text: string,
+): void {
   const rule = effectiveRule(world, node, DRS);
   if (!rule) return;
   const had = new Set((current.bindings ?? []).flatMap((b) => b.members));
-  const refused = (next ?? []).flatMap((b) => b.members ?? []).filter((m) => !had.has(m) && !admits(world, rule, customerOf(world, m)));
+  const refused = (next ?? [])
+    .flatMap((b) => b.members ?? [])
+    .filter((m) => !had.has(m) && !admits(world, rule, customerOf(world, m)));
   if (!refused.length) return;
-  throw new GoogleError('FAILED_PRECONDITION', text, [{
-    '@type': 'type.googleapis.com/google.rpc.PreconditionFailure',
-    violations: [{ type: `constraints/${DRS}`, description: 'User is not in permitted organization.' }],
-  }]);
+  throw new GoogleError('FAILED_PRECONDITION', text, [
+    {
+      '@type': 'type.googleapis.com/google.rpc.PreconditionFailure',
+      violations: [{ type: `constraints/${DRS}`, description: 'User is not in permitted organization.' }],
+    },
+  ]);
 }
 
-/** The organization-level policy `--org-policy iam.allowedPolicyMemberDomains` seeds: only the organization's own customer. */
+/**
+ * The organization-level policy `--org-policy iam.allowedPolicyMemberDomains` seeds: only the organization's own
+ * customer.
+ */
 export function seedDomainRestriction(world: World): void {
   const at = world.clock.iso();
   const name = `organizations/${world.organization.id}/policies/${DRS}`;

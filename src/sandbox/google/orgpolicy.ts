@@ -21,8 +21,12 @@ const RULE_KINDS = ['values', 'allowAll', 'denyAll', 'enforce'] as const;
 function nodeOf(world: World, req: ApiRequest, permission: string): string {
   const { kind, id } = req.params;
   const resource = `//cloudresourcemanager.googleapis.com/${kind}/${id}`;
-  const denied = () => new GoogleError('PERMISSION_DENIED', `Permission '${permission}' denied on resource '${resource}' (or it may not exist).`,
-    [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission })]);
+  const denied = () =>
+    new GoogleError(
+      'PERMISSION_DENIED',
+      `Permission '${permission}' denied on resource '${resource}' (or it may not exist).`,
+      [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission })],
+    );
   if (kind === 'projects') {
     const p = projectOr403(world, id, permission);
     // Assumption: the API must be on in the project whose policy is set (scripts and Terraform
@@ -45,24 +49,43 @@ function constraintOf(raw: string): string {
 /** Checks a Policy body's spec (rules of one kind each; reset excludes rules) and returns it stored. */
 function checkSpec(world: World, constraint: string, spec: any): OrgPolicyRecord['spec'] {
   if (spec === undefined || spec === null) return undefined;
-  if (typeof spec !== 'object' || Array.isArray(spec)) throw invalid('spec must be a PolicySpec object.', 'policy.spec');
+  if (typeof spec !== 'object' || Array.isArray(spec))
+    throw invalid('spec must be a PolicySpec object.', 'policy.spec');
   const rules = spec.rules ?? [];
   if (!Array.isArray(rules)) throw invalid('spec.rules must be a list.', 'policy.spec.rules');
-  if (spec.reset === true && rules.length) throw invalid('A policy with reset set cannot have rules.', 'policy.spec.reset');
+  if (spec.reset === true && rules.length)
+    throw invalid('A policy with reset set cannot have rules.', 'policy.spec.reset');
   for (const [i, r] of rules.entries()) {
     const kinds = RULE_KINDS.filter((k) => r?.[k] !== undefined);
-    if (kinds.length !== 1) throw invalid(`spec.rules[${i}] must set exactly one of values, allowAll, denyAll or enforce.`, `policy.spec.rules[${i}]`);
+    if (kinds.length !== 1)
+      throw invalid(
+        `spec.rules[${i}] must set exactly one of values, allowAll, denyAll or enforce.`,
+        `policy.spec.rules[${i}]`,
+      );
     // Assumption (wording ours): a list constraint refuses the boolean form.
-    if (kinds[0] === 'enforce' && constraint === DRS) throw invalid(`${DRS} is a list constraint: use values, allowAll or denyAll, not enforce.`, `policy.spec.rules[${i}].enforce`);
+    if (kinds[0] === 'enforce' && constraint === DRS)
+      throw invalid(
+        `${DRS} is a list constraint: use values, allowAll or denyAll, not enforce.`,
+        `policy.spec.rules[${i}].enforce`,
+      );
     const v = r.values;
-    if (v && (typeof v !== 'object' || [v.allowedValues, v.deniedValues].some((x) => x !== undefined && !(Array.isArray(x) && x.every((s) => typeof s === 'string'))))) {
+    if (
+      v &&
+      (typeof v !== 'object' ||
+        [v.allowedValues, v.deniedValues].some(
+          (x) => x !== undefined && !(Array.isArray(x) && x.every((s) => typeof s === 'string')),
+        ))
+    ) {
       throw invalid(`spec.rules[${i}].values must hold lists of strings.`, `policy.spec.rules[${i}].values`);
     }
   }
   const etag = randomBytes(6).toString('base64');
   return {
-    rules: structuredClone(rules), ...(spec.inheritFromParent ? { inheritFromParent: true } : {}), ...(spec.reset ? { reset: true } : {}),
-    etag, updateTime: world.clock.iso(),
+    rules: structuredClone(rules),
+    ...(spec.inheritFromParent ? { inheritFromParent: true } : {}),
+    ...(spec.reset ? { reset: true } : {}),
+    etag,
+    updateTime: world.clock.iso(),
   };
 }
 
@@ -70,7 +93,11 @@ function checkSpec(world: World, constraint: string, spec: any): OrgPolicyRecord
 function policyFrom(world: World, node: string, constraint: string, body: any): OrgPolicyRecord {
   if (!body || typeof body !== 'object') throw invalid('policy: required field is not set.', 'policy');
   const spec = checkSpec(world, constraint, body.spec);
-  return { name: `${node}/policies/${constraint}`, etag: spec?.etag ?? randomBytes(6).toString('base64'), ...(spec ? { spec } : {}) };
+  return {
+    name: `${node}/policies/${constraint}`,
+    etag: spec?.etag ?? randomBytes(6).toString('base64'),
+    ...(spec ? { spec } : {}),
+  };
 }
 
 export function orgPolicyRouter(world: World): Router {
@@ -96,8 +123,19 @@ export function orgPolicyRouter(world: World): Router {
   r.get(new RegExp(`${base}/(?<c>[^/:]+):getEffectivePolicy$`), (req) => {
     const { node, constraint, name } = named(req, 'orgpolicy.policy.get');
     const rule = effectiveRule(world, node, constraint);
-    const rules = !rule || rule.allowAll ? [{ allowAll: true }] : rule.denyAll ? [{ denyAll: true }]
-      : [{ values: { ...(rule.allowed.size ? { allowedValues: [...rule.allowed] } : {}), ...(rule.denied.size ? { deniedValues: [...rule.denied] } : {}) } }];
+    const rules =
+      !rule || rule.allowAll
+        ? [{ allowAll: true }]
+        : rule.denyAll
+          ? [{ denyAll: true }]
+          : [
+              {
+                values: {
+                  ...(rule.allowed.size ? { allowedValues: [...rule.allowed] } : {}),
+                  ...(rule.denied.size ? { deniedValues: [...rule.denied] } : {}),
+                },
+              },
+            ];
     return { json: { name, spec: { rules } } };
   });
   r.post(new RegExp(`${base}$`), (req) => {

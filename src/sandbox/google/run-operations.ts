@@ -7,7 +7,7 @@ import { requirePermission, sleep, type ApiRequest, type Router } from '../core/
 import { page, projectOr403, requireEnabled } from './common.js';
 import type { Project, World } from '../world.js';
 
-const BASE = String.raw`^/v2/projects/(?<project>[^/]+)/locations/(?<region>[^/]+)/operations`;
+const BASE = '^/v2/projects/(?<project>[^/]+)/locations/(?<region>[^/]+)/operations';
 
 function projectOf(world: World, req: ApiRequest, permission: string): Project {
   const p = projectOr403(world, req.params.project, permission);
@@ -29,7 +29,11 @@ function operationOr404(world: World, req: ApiRequest, permission: string): Stor
   const p = projectOf(world, req, permission);
   const op = findOperation(world, p, req.params.region, req.params.id);
   if (!op) {
-    throw new GoogleError('NOT_FOUND', `Operation 'projects/${req.params.project}/locations/${req.params.region}/operations/${req.params.id}' not found.`);
+    throw new GoogleError(
+      'NOT_FOUND',
+      `Operation 'projects/${req.params.project}/locations/${req.params.region}/operations/${req.params.id}' ` +
+        'not found.',
+    );
   }
   return op;
 }
@@ -38,7 +42,11 @@ function operationOr404(world: World, req: ApiRequest, permission: string): Stor
 function parseTimeout(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
   const m = /^(\d+(?:\.\d+)?)s$/.exec(String(v));
-  if (!m) throw invalid(`Invalid value at 'timeout' (type.googleapis.com/google.protobuf.Duration), "${String(v)}"`, 'timeout');
+  if (!m)
+    throw invalid(
+      `Invalid value at 'timeout' (type.googleapis.com/google.protobuf.Duration), "${String(v)}"`,
+      'timeout',
+    );
   return Math.round(Number(m[1]) * 1000);
 }
 
@@ -47,8 +55,9 @@ function parseTimeout(v: unknown): number | undefined {
 const MAX_WAIT_MS = 60_000;
 
 export function addOperationRoutes(world: World, router: Router): void {
-  router.get(new RegExp(`${BASE}/(?<id>[^/:]+)$`), (req) =>
-    ({ json: Operations.toJSON(operationOr404(world, req, 'run.operations.get')) }));
+  router.get(new RegExp(`${BASE}/(?<id>[^/:]+)$`), (req) => ({
+    json: Operations.toJSON(operationOr404(world, req, 'run.operations.get')),
+  }));
 
   router.post(new RegExp(`${BASE}/(?<id>[^/:]+):wait$`), async (req) => {
     const op = operationOr404(world, req, 'run.operations.get');
@@ -63,13 +72,23 @@ export function addOperationRoutes(world: World, router: Router): void {
     const region = req.params.region;
     const prefixes = [p.projectId, p.projectNumber].map((ref) => `projects/${ref}/locations/${region}/operations/`);
     const filter = (req.query.get('filter') ?? '').replace(/\s+/g, '');
-    if (filter && !/^done[:=](true|false)$/.test(filter)) throw invalid(`Invalid filter "${req.query.get('filter')}": only done:true and done:false are supported.`, 'filter');
+    if (filter && !/^done[:=](true|false)$/.test(filter))
+      throw invalid(
+        `Invalid filter "${req.query.get('filter')}": only done:true and done:false are supported.`,
+        'filter',
+      );
     const wantDone = filter ? filter.endsWith('true') : undefined;
-    const ops = world.operations.list()
+    const ops = world.operations
+      .list()
       .filter((o) => o.api === 'run' && prefixes.some((x) => o.name.startsWith(x)))
       .filter((o) => wantDone === undefined || o.done === wantDone)
       .sort((a, b) => a.name.localeCompare(b.name));
     const { items, nextPageToken } = page(ops, req);
-    return { json: { ...(items.length ? { operations: items.map((o) => Operations.toJSON(o)) } : {}), ...(nextPageToken ? { nextPageToken } : {}) } };
+    return {
+      json: {
+        ...(items.length ? { operations: items.map((o) => Operations.toJSON(o)) } : {}),
+        ...(nextPageToken ? { nextPageToken } : {}),
+      },
+    };
   });
 }

@@ -14,27 +14,88 @@ export const SERVICE_TYPE = 'type.googleapis.com/google.cloud.run.v2.Service';
 
 /** Fields of GoogleCloudRunV2Service a caller sets (the desired state). */
 export const SPEC_FIELDS = [
-  'description', 'labels', 'annotations', 'client', 'clientVersion', 'ingress', 'launchStage', 'binaryAuthorization',
-  'template', 'traffic', 'scaling', 'invokerIamDisabled', 'defaultUriDisabled', 'customAudiences', 'iapEnabled',
-  'buildConfig', 'multiRegionSettings', 'durableExecution', 'sshEnabled',
+  'description',
+  'labels',
+  'annotations',
+  'client',
+  'clientVersion',
+  'ingress',
+  'launchStage',
+  'binaryAuthorization',
+  'template',
+  'traffic',
+  'scaling',
+  'invokerIamDisabled',
+  'defaultUriDisabled',
+  'customAudiences',
+  'iapEnabled',
+  'buildConfig',
+  'multiRegionSettings',
+  'durableExecution',
+  'sshEnabled',
 ] as const;
 
 /** Read-only fields: accepted in a body (a GET fed back to PATCH carries them) and ignored. */
 const OUTPUT_FIELDS = new Set([
-  'name', 'uid', 'generation', 'observedGeneration', 'createTime', 'updateTime', 'deleteTime', 'expireTime', 'creator',
-  'lastModifier', 'terminalCondition', 'conditions', 'latestReadyRevision', 'latestCreatedRevision', 'trafficStatuses',
-  'uri', 'urls', 'satisfiesPzs', 'threatDetectionEnabled', 'reconciling', 'etag',
+  'name',
+  'uid',
+  'generation',
+  'observedGeneration',
+  'createTime',
+  'updateTime',
+  'deleteTime',
+  'expireTime',
+  'creator',
+  'lastModifier',
+  'terminalCondition',
+  'conditions',
+  'latestReadyRevision',
+  'latestCreatedRevision',
+  'trafficStatuses',
+  'uri',
+  'urls',
+  'satisfiesPzs',
+  'threatDetectionEnabled',
+  'reconciling',
+  'etag',
 ]);
 
-const INGRESS = ['INGRESS_TRAFFIC_UNSPECIFIED', 'INGRESS_TRAFFIC_ALL', 'INGRESS_TRAFFIC_INTERNAL_ONLY', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER', 'INGRESS_TRAFFIC_NONE'];
-const LAUNCH_STAGES = ['LAUNCH_STAGE_UNSPECIFIED', 'UNIMPLEMENTED', 'PRELAUNCH', 'EARLY_ACCESS', 'ALPHA', 'BETA', 'GA', 'DEPRECATED'];
-const RESERVED_PREFIXES = ['run.googleapis.com/', 'cloud.googleapis.com/', 'serving.knative.dev/', 'autoscaling.knative.dev/'];
+const INGRESS = [
+  'INGRESS_TRAFFIC_UNSPECIFIED',
+  'INGRESS_TRAFFIC_ALL',
+  'INGRESS_TRAFFIC_INTERNAL_ONLY',
+  'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+  'INGRESS_TRAFFIC_NONE',
+];
+const LAUNCH_STAGES = [
+  'LAUNCH_STAGE_UNSPECIFIED',
+  'UNIMPLEMENTED',
+  'PRELAUNCH',
+  'EARLY_ACCESS',
+  'ALPHA',
+  'BETA',
+  'GA',
+  'DEPRECATED',
+];
+const RESERVED_PREFIXES = [
+  'run.googleapis.com/',
+  'cloud.googleapis.com/',
+  'serving.knative.dev/',
+  'autoscaling.knative.dev/',
+];
 
 // [host[:port]/]path[:tag][@sha256:digest], the Docker reference grammar Cloud Run accepts.
-const IMAGE_RE = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const IMAGE_HOST = String.raw`(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?\/)?`;
+const IMAGE_PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const IMAGE_TAG = '(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?';
+const IMAGE_DIGEST = '(?:@sha256:[a-f0-9]{64})?';
+const IMAGE_RE = new RegExp(
+  String.raw`^${IMAGE_HOST}${IMAGE_PATH_COMPONENT}(?:\/${IMAGE_PATH_COMPONENT})*${IMAGE_TAG}${IMAGE_DIGEST}$`,
+);
 
 /** The key of world.runServices and the Cloud Run IAM policy key for a service. */
-export const serviceKey = (projectNumber: string, region: string, serviceId: string) => `${projectNumber}/${region}/${serviceId}`;
+export const serviceKey = (projectNumber: string, region: string, serviceId: string) =>
+  `${projectNumber}/${region}/${serviceId}`;
 export const policyKey = (projectNumber: string, region: string, serviceId: string) =>
   `run:projects/${projectNumber}/locations/${region}/services/${serviceId}`;
 
@@ -42,10 +103,14 @@ export const policyKey = (projectNumber: string, region: string, serviceId: stri
 export const deterministicUrl = (serviceId: string, projectNumber: string, region: string) =>
   `https://${serviceId}-${projectNumber}.${region}.run.app`;
 
-export const defaultServiceAccount = (projectNumber: string) => `${projectNumber}-compute@developer.gserviceaccount.com`;
+export const defaultServiceAccount = (projectNumber: string) =>
+  `${projectNumber}-compute@developer.gserviceaccount.com`;
 
 export function notFoundService(serviceId: string, region: string, projectRef: string): GoogleError {
-  return new GoogleError('NOT_FOUND', `Resource '${serviceId}' of kind 'SERVICE' in region '${region}' in project '${projectRef}' does not exist.`);
+  return new GoogleError(
+    'NOT_FOUND',
+    `Resource '${serviceId}' of kind 'SERVICE' in region '${region}' in project '${projectRef}' does not exist.`,
+  );
 }
 
 /** serviceId and region checks of create (and of PATCH ?allowMissing, which creates). */
@@ -55,7 +120,11 @@ export function checkIds(serviceId: string | null, region: string): string {
   if (!serviceId) throw invalid('service_id must be set.', 'service_id');
   const why = runServiceId(serviceId);
   // Google's own wording for the rule, then ours (which says the same with the offending value).
-  if (why) throw invalid(`service_id: must begin with letter, and cannot end with hyphen; must contain fewer than 50 characters. ${why}.`, 'service_id');
+  if (why)
+    throw invalid(
+      `service_id: must begin with letter, and cannot end with hyphen; must contain fewer than 50 characters. ${why}.`,
+      'service_id',
+    );
   return serviceId;
 }
 
@@ -70,7 +139,8 @@ function rejectUnknown(body: Json): void {
 
 /** The desired-state part of a body, output-only fields dropped. */
 export function specOf(body: Json): Json {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid('Invalid JSON payload received. Expected an object.');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw invalid('Invalid JSON payload received. Expected an object.');
   rejectUnknown(body);
   const spec: Json = {};
   for (const f of SPEC_FIELDS) if (body[f] !== undefined && body[f] !== null) spec[f] = structuredClone(body[f]);
@@ -79,11 +149,17 @@ export function specOf(body: Json): Json {
 
 function checkMap(where: string, map: unknown): void {
   if (map === undefined) return;
-  if (map === null || typeof map !== 'object' || Array.isArray(map)) throw invalid(`${where} must be a map of strings.`, where);
+  if (map === null || typeof map !== 'object' || Array.isArray(map))
+    throw invalid(`${where} must be a map of strings.`, where);
   for (const [k, v] of Object.entries(map)) {
     if (RESERVED_PREFIXES.some((p) => k.startsWith(p))) {
       // Cloud Run v2 rejects system annotations/labels: every v1 annotation has a v2 field.
-      throw invalid(`${where}: Cloud Run API v2 does not support labels or annotations with the run.googleapis.com, cloud.googleapis.com, serving.knative.dev, or autoscaling.knative.dev namespaces; "${k}" is not allowed. Use the corresponding v2 field instead.`, where);
+      throw invalid(
+        `${where}: Cloud Run API v2 does not support labels or annotations with the run.googleapis.com, ` +
+          `cloud.googleapis.com, serving.knative.dev, or autoscaling.knative.dev namespaces; "${k}" is not ` +
+          'allowed. Use the corresponding v2 field instead.',
+        where,
+      );
     }
     if (typeof v !== 'string') throw invalid(`${where}["${k}"] must be a string.`, where);
   }
@@ -116,20 +192,38 @@ function checkLabels(where: string, map: Json | undefined): void {
   const conform = `${field}: At least one label does not conform to GCP naming style.`;
   for (const [k, v] of entries) {
     if (!LABEL_KEY.test(k)) {
-      throw invalid(`${conform} Label key '${k}' violates format constraints. The key must start with a lowercase character, can only contain lowercase letters, numeric characters, underscores and dashes. The key can be at most 63 characters long. International characters are allowed.`, where);
+      throw invalid(
+        `${conform} Label key '${k}' violates format constraints. The key must start with a lowercase ` +
+          'character, can only contain lowercase letters, numeric characters, underscores and dashes. The key ' +
+          'can be at most 63 characters long. International characters are allowed.',
+        where,
+      );
     }
     if (!LABEL_VALUE.test(v as string)) {
-      throw invalid(`${conform} Label value '${v}' violates format constraints. The value can only contain lowercase letters, numeric characters, underscores and dashes. The value can be at most 63 characters long. International characters are allowed.`, where);
+      throw invalid(
+        `${conform} Label value '${v}' violates format constraints. The value can only contain lowercase ` +
+          'letters, numeric characters, underscores and dashes. The value can be at most 63 characters long. ' +
+          'International characters are allowed.',
+        where,
+      );
     }
   }
 }
 
 function checkDescription(description: unknown): void {
   if (description === undefined) return;
-  if (typeof description !== 'string') throw invalid(`Invalid value at 'service.description' (TYPE_STRING), ${JSON.stringify(description)}`, 'service.description');
+  if (typeof description !== 'string')
+    throw invalid(
+      `Invalid value at 'service.description' (TYPE_STRING), ${JSON.stringify(description)}`,
+      'service.description',
+    );
   const length = [...description].length;
   // Assumption: the limit is documented; the wording of this refusal is not on record.
-  if (length > MAX_DESCRIPTION) throw invalid(`description: must be at most ${MAX_DESCRIPTION} characters long; it has ${length}.`, 'service.description');
+  if (length > MAX_DESCRIPTION)
+    throw invalid(
+      `description: must be at most ${MAX_DESCRIPTION} characters long; it has ${length}.`,
+      'service.description',
+    );
 }
 
 /**
@@ -138,13 +232,20 @@ function checkDescription(description: unknown): void {
  */
 export function validateSpec(world: World, req: ApiRequest, project: Project, serviceId: string, spec: Json): Json {
   if (spec.ingress !== undefined && !INGRESS.includes(spec.ingress)) {
-    throw invalid(`Invalid value at 'service.ingress' (type.googleapis.com/google.cloud.run.v2.IngressTraffic), "${spec.ingress}"`, 'service.ingress');
+    throw invalid(
+      `Invalid value at 'service.ingress' (type.googleapis.com/google.cloud.run.v2.IngressTraffic), "${spec.ingress}"`,
+      'service.ingress',
+    );
   }
   if (spec.launchStage !== undefined && !LAUNCH_STAGES.includes(spec.launchStage)) {
-    throw invalid(`Invalid value at 'service.launch_stage' (type.googleapis.com/google.api.LaunchStage), "${spec.launchStage}"`, 'service.launch_stage');
+    throw invalid(
+      `Invalid value at 'service.launch_stage' (type.googleapis.com/google.api.LaunchStage), "${spec.launchStage}"`,
+      'service.launch_stage',
+    );
   }
   for (const f of ['iapEnabled', 'invokerIamDisabled', 'defaultUriDisabled'] as const) {
-    if (spec[f] !== undefined && typeof spec[f] !== 'boolean') throw invalid(`Invalid value at 'service.${f}' (TYPE_BOOL), "${spec[f]}"`, `service.${f}`);
+    if (spec[f] !== undefined && typeof spec[f] !== 'boolean')
+      throw invalid(`Invalid value at 'service.${f}' (TYPE_BOOL), "${spec[f]}"`, `service.${f}`);
   }
   checkDescription(spec.description);
   checkMap('service.labels', spec.labels);
@@ -157,26 +258,52 @@ export function validateSpec(world: World, req: ApiRequest, project: Project, se
   checkLabels('service.template.labels', t.labels);
   checkMap('service.template.annotations', t.annotations);
   if (!Array.isArray(t.containers) || t.containers.length === 0) {
-    throw invalid('service.template.containers: at least one container must be specified.', 'service.template.containers');
+    throw invalid(
+      'service.template.containers: at least one container must be specified.',
+      'service.template.containers',
+    );
   }
   t.containers.forEach((c: Json, i: number) => {
     const field = `service.template.containers[${i}].image`;
-    if (!c || typeof c.image !== 'string' || c.image === '') throw invalid(`${field}: required field is not set.`, field);
+    if (!c || typeof c.image !== 'string' || c.image === '')
+      throw invalid(`${field}: required field is not set.`, field);
     if (!IMAGE_RE.test(c.image) || c.image.length > 4096) {
-      throw invalid(`${field}: Invalid image reference "${c.image}". Expected [HOST/]PATH[:TAG][@sha256:DIGEST], e.g. us-docker.pkg.dev/cloudrun/container/hello.`, field);
+      throw invalid(
+        `${field}: Invalid image reference "${c.image}". Expected [HOST/]PATH[:TAG][@sha256:DIGEST], e.g. ` +
+          'us-docker.pkg.dev/cloudrun/container/hello.',
+        field,
+      );
     }
   });
   if (t.revision !== undefined && (typeof t.revision !== 'string' || !t.revision.startsWith(`${serviceId}-`))) {
-    throw invalid(`service.template.revision: Revision name must use the service name as prefix ("${serviceId}-").`, 'service.template.revision');
+    throw invalid(
+      `service.template.revision: Revision name must use the service name as prefix ("${serviceId}-").`,
+      'service.template.revision',
+    );
   }
   const sa: string = t.serviceAccount ?? defaultServiceAccount(project.projectNumber);
   // The compute default account exists in every real project; any other must be a known account.
   // A new account cannot be run as until it has settled; Cloud Run then answers exactly as for a
   // missing one (docs/SANDBOX.md "Eventual consistency after a create").
-  const known = sa === defaultServiceAccount(project.projectNumber) || (world.serviceAccounts.has(sa) && !accountSettling(world, sa));
-  if (!known || req.principal?.deniedPermissions.has('iam.serviceaccounts.actAs') || req.principal?.deniedPermissions.has('iam.serviceAccounts.actAs')) {
-    throw new GoogleError('PERMISSION_DENIED', `Permission 'iam.serviceaccounts.actAs' denied on service account ${sa} (or it may not exist).`,
-      [errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', { permission: 'iam.serviceaccounts.actAs', resource: `projects/-/serviceAccounts/${sa}` }), badRequest('service.template.service_account', `${sa} cannot be used`)]);
+  const known =
+    sa === defaultServiceAccount(project.projectNumber) ||
+    (world.serviceAccounts.has(sa) && !accountSettling(world, sa));
+  if (
+    !known ||
+    req.principal?.deniedPermissions.has('iam.serviceaccounts.actAs') ||
+    req.principal?.deniedPermissions.has('iam.serviceAccounts.actAs')
+  ) {
+    throw new GoogleError(
+      'PERMISSION_DENIED',
+      `Permission 'iam.serviceaccounts.actAs' denied on service account ${sa} (or it may not exist).`,
+      [
+        errorInfo('IAM_PERMISSION_DENIED', 'iam.googleapis.com', {
+          permission: 'iam.serviceaccounts.actAs',
+          resource: `projects/-/serviceAccounts/${sa}`,
+        }),
+        badRequest('service.template.service_account', `${sa} cannot be used`),
+      ],
+    );
   }
   t.serviceAccount = sa;
   spec.ingress ??= 'INGRESS_TRAFFIC_ALL';
@@ -189,7 +316,9 @@ export function validateSpec(world: World, req: ApiRequest, project: Project, se
  * preview-only feature (iapEnabled went GA in 2026, gcp-api.md 5.8), so that is GA even when BETA
  * was sent.
  */
-export function outputLaunchStage(_spec: Json): string { return 'GA'; }
+export function outputLaunchStage(_spec: Json): string {
+  return 'GA';
+}
 
 export const newEtag = () => randomBytes(18).toString('base64url');
 
@@ -233,7 +362,7 @@ export function markReady(world: World, svc: RunService, uri: string | undefined
     { type: 'ConfigurationsReady', state: 'CONDITION_SUCCEEDED', lastTransitionTime: at },
   ];
   if (r.latestCreatedRevision) r.latestReadyRevision = r.latestCreatedRevision;
-  r.trafficStatuses = (r.traffic as Json[] ?? []).map((t) => {
+  r.trafficStatuses = ((r.traffic as Json[]) ?? []).map((t) => {
     const s: Json = { type: t.type ?? 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST' };
     if (t.revision) s.revision = t.revision;
     if (t.percent !== undefined) s.percent = t.percent;
@@ -242,7 +371,8 @@ export function markReady(world: World, svc: RunService, uri: string | undefined
   });
   if (r.defaultUriDisabled) {
     // Assumption: with the default URL disabled Cloud Run reports no run.app address at all.
-    delete r.uri; delete r.urls;
+    delete r.uri;
+    delete r.urls;
   } else if (uri) {
     r.uri = uri;
     r.urls = [...new Set([uri, deterministicUrl(svc.serviceId, svc.projectNumber, svc.region)])];

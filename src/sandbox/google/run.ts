@@ -11,13 +11,30 @@ import { checkLocation } from './run-locations.js';
 import { DRS_TEXT, requirePermittedMembers } from './org-policies.js';
 import { checkPolicyVersion, grantedPermissions, maskedPolicy } from './iap-iam.js';
 import {
-  SERVICE_TYPE, SPEC_FIELDS, checkIds, deterministicUrl, markReady, markReconciling, newEtag, notFoundService, operationName,
-  outputLaunchStage, policyKey, principalEmail, revisionId, revisionSeq, serviceKey, serviceName, specOf, validateSpec, wire,
+  SERVICE_TYPE,
+  SPEC_FIELDS,
+  checkIds,
+  deterministicUrl,
+  markReady,
+  markReconciling,
+  newEtag,
+  notFoundService,
+  operationName,
+  outputLaunchStage,
+  policyKey,
+  principalEmail,
+  revisionId,
+  revisionSeq,
+  serviceKey,
+  serviceName,
+  specOf,
+  validateSpec,
+  wire,
   type Json,
 } from './run-services.js';
 import type { Project, RunService, World } from '../world.js';
 
-const SVC = String.raw`^/v2/projects/(?<project>[^/]+)/locations/(?<region>[^/]+)/services`;
+const SVC = '^/v2/projects/(?<project>[^/]+)/locations/(?<region>[^/]+)/services';
 
 /** The front-door address of each live service (set at create, reported once Ready). */
 const uris = new WeakMap<RunService, string>();
@@ -57,12 +74,20 @@ function currentSpec(r: Json): Json {
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().filter((k) => (v as Json)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as Json)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Json)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Json)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
 const sameSpec = (a: Json, b: Json) => {
-  const strip = (s: Json) => { const c = { ...s }; delete c.launchStage; return c; };
+  const strip = (s: Json) => {
+    const c = { ...s };
+    delete c.launchStage;
+    return c;
+  };
   return canonical(strip(a)) === canonical(strip(b));
 };
 
@@ -71,7 +96,14 @@ function compose(head: Json, spec: Json, status: Json): Json {
   return { ...head, ...spec, launchStage: outputLaunchStage(spec), ...status };
 }
 
-async function createService(world: World, req: ApiRequest, p: Project, region: string, serviceId: string, body: Json): Promise<ApiResult> {
+async function createService(
+  world: World,
+  req: ApiRequest,
+  p: Project,
+  region: string,
+  serviceId: string,
+  body: Json,
+): Promise<ApiResult> {
   checkIds(serviceId, region);
   const key = serviceKey(p.projectNumber, region, serviceId);
   const ref = req.params.project;
@@ -94,13 +126,21 @@ async function createService(world: World, req: ApiRequest, p: Project, region: 
   world.runServices.set(key, svc);
   try {
     await closing.get(world)?.get(key);
-    uris.set(svc, world.frontDoors ? await world.frontDoors.open(key) : deterministicUrl(serviceId, p.projectNumber, region));
+    uris.set(
+      svc,
+      world.frontDoors ? await world.frontDoors.open(key) : deterministicUrl(serviceId, p.projectNumber, region),
+    );
   } catch (err) {
     world.runServices.delete(key);
-    throw new GoogleError('INTERNAL', `Internal error encountered while creating the service: ${(err as Error).message}`);
+    throw new GoogleError(
+      'INTERNAL',
+      `Internal error encountered while creating the service: ${(err as Error).message}`,
+    );
   }
   const op = world.operations.start({
-    name: opName, api: 'run', durationMs: world.profile.operationMs.runCreate,
+    name: opName,
+    api: 'run',
+    durationMs: world.profile.operationMs.runCreate,
     metadata: { '@type': SERVICE_TYPE, ...wire(svc) },
     complete: () => finishReconcile(world, svc, '1'),
   });
@@ -131,13 +171,17 @@ async function patchService(world: World, req: ApiRequest): Promise<ApiResult> {
   const r: Json = svc.resource;
   // Assumption (gcp-api.md 5.5: code not verified): a stale etag is ABORTED, like IAM's.
   if (body.etag !== undefined && body.etag !== null && body.etag !== r.etag) {
-    throw new GoogleError('ABORTED', `The etag "${body.etag}" does not match the current etag of service '${serviceId}'. Read the service again and retry.`);
+    throw new GoogleError(
+      'ABORTED',
+      `The etag "${body.etag}" does not match the current etag of service '${serviceId}'. Read the service ` +
+        'again and retry.',
+    );
   }
   const before = currentSpec(r);
   const sent = specOf(body);
   let next: Json;
   const mask = updateMask(req);
-  if (mask && mask.length) {
+  if (mask?.length) {
     next = structuredClone(before);
     for (const path of mask) {
       if (!(SPEC_FIELDS as readonly string[]).includes(path.split('.')[0])) {
@@ -154,11 +198,26 @@ async function patchService(world: World, req: ApiRequest): Promise<ApiResult> {
   const opName = operationName(world, req.params.project, region);
 
   const head: Json = {
-    name: r.name, uid: r.uid, generation, createTime: r.createTime, updateTime: changed ? world.clock.iso() : r.updateTime,
-    creator: r.creator, lastModifier: changed ? principalEmail(req) : r.lastModifier,
+    name: r.name,
+    uid: r.uid,
+    generation,
+    createTime: r.createTime,
+    updateTime: changed ? world.clock.iso() : r.updateTime,
+    creator: r.creator,
+    lastModifier: changed ? principalEmail(req) : r.lastModifier,
   };
   const status: Json = {};
-  for (const f of ['observedGeneration', 'terminalCondition', 'conditions', 'latestReadyRevision', 'latestCreatedRevision', 'trafficStatuses', 'uri', 'urls', 'reconciling']) {
+  for (const f of [
+    'observedGeneration',
+    'terminalCondition',
+    'conditions',
+    'latestReadyRevision',
+    'latestCreatedRevision',
+    'trafficStatuses',
+    'uri',
+    'urls',
+    'reconciling',
+  ]) {
     if (r[f] !== undefined) status[f] = structuredClone(r[f]);
   }
   // A new revision only when the template changed; other spec changes keep the revision.
@@ -174,7 +233,9 @@ async function patchService(world: World, req: ApiRequest): Promise<ApiResult> {
   svc.resource = updated;
   // Cloud Run answers an operation even when nothing changed; it then only reports the service.
   const op = world.operations.start({
-    name: opName, api: 'run', durationMs: world.profile.operationMs.runUpdate,
+    name: opName,
+    api: 'run',
+    durationMs: world.profile.operationMs.runUpdate,
     metadata: { '@type': SERVICE_TYPE, ...wire(svc) },
     complete: () => finishReconcile(world, svc, generation),
   });
@@ -188,7 +249,10 @@ function deleteService(world: World, req: ApiRequest): ApiResult {
   if (svc.deleting) throw failedPrecondition(`Resource '${serviceId}' is being deleted.`);
   const etag = req.query.get('etag');
   if (etag && etag !== svc.resource.etag) {
-    throw new GoogleError('ABORTED', `The etag "${etag}" does not match the current etag of service '${serviceId}'. Read the service again and retry.`);
+    throw new GoogleError(
+      'ABORTED',
+      `The etag "${etag}" does not match the current etag of service '${serviceId}'. Read the service again and retry.`,
+    );
   }
   const opName = operationName(world, req.params.project, region);
   const deleting = { ...structuredClone(svc.resource), deleteTime: world.clock.iso(), reconciling: true };
@@ -196,7 +260,9 @@ function deleteService(world: World, req: ApiRequest): ApiResult {
   svc.deleting = true;
   svc.resource = deleting;
   const op = world.operations.start({
-    name: opName, api: 'run', durationMs: world.profile.operationMs.runDelete,
+    name: opName,
+    api: 'run',
+    durationMs: world.profile.operationMs.runDelete,
     metadata: { '@type': SERVICE_TYPE, ...wire(svc) },
     complete: () => {
       if (world.runServices.get(svc.key) === svc) world.runServices.delete(svc.key);
@@ -204,8 +270,16 @@ function deleteService(world: World, req: ApiRequest): ApiResult {
       uris.delete(svc);
       if (world.frontDoors) {
         let map = closing.get(world);
-        if (!map) closing.set(world, (map = new Map()));
-        const pending = world.frontDoors.close(svc.key).catch(() => {}).finally(() => { if (map!.get(svc.key) === pending) map!.delete(svc.key); });
+        if (!map) {
+          map = new Map();
+          closing.set(world, map);
+        }
+        const pending = world.frontDoors
+          .close(svc.key)
+          .catch(() => {})
+          .finally(() => {
+            if (map!.get(svc.key) === pending) map!.delete(svc.key);
+          });
         map.set(svc.key, pending);
       }
       return { response: { '@type': SERVICE_TYPE, ...wire(svc) } };
@@ -218,8 +292,20 @@ export function runRouter(world: World): Router {
   const router = new Router();
 
   router.post(new RegExp(`${SVC}$`), (req) => {
-    const p = projectFor(world, req, 'run.services.create', `projects/${req.params.project}/locations/${req.params.region}`);
-    return createService(world, req, p, req.params.region, req.query.get('serviceId') ?? req.query.get('service_id') ?? '', req.body);
+    const p = projectFor(
+      world,
+      req,
+      'run.services.create',
+      `projects/${req.params.project}/locations/${req.params.region}`,
+    );
+    return createService(
+      world,
+      req,
+      p,
+      req.params.region,
+      req.query.get('serviceId') ?? req.query.get('service_id') ?? '',
+      req.body,
+    );
   });
 
   router.get(new RegExp(`${SVC}$`), (req) => {
@@ -230,43 +316,77 @@ export function runRouter(world: World): Router {
       .filter((s) => s.projectNumber === p.projectNumber && (region === '-' || s.region === region))
       .sort((a, b) => a.key.localeCompare(b.key));
     const { items, nextPageToken } = page(all, req, 1000, 100);
-    return { json: { ...(items.length ? { services: items.map(wire) } : {}), ...(nextPageToken ? { nextPageToken } : {}) } };
+    return {
+      json: { ...(items.length ? { services: items.map(wire) } : {}), ...(nextPageToken ? { nextPageToken } : {}) },
+    };
   });
 
   router.get(new RegExp(`${SVC}/(?<service>[^/:]+)$`), (req) => {
-    const p = projectFor(world, req, 'run.services.get', serviceName(req.params.project, req.params.region, req.params.service));
+    const p = projectFor(
+      world,
+      req,
+      'run.services.get',
+      serviceName(req.params.project, req.params.region, req.params.service),
+    );
     return { json: wire(serviceOr404(world, p, req)) };
   });
 
   router.patch(new RegExp(`${SVC}/(?<service>[^/:]+)$`), (req) => patchService(world, req));
   router.delete(new RegExp(`${SVC}/(?<service>[^/:]+)$`), (req) => deleteService(world, req));
 
+  addServiceIamRoutes(world, router);
+  addOperationRoutes(world, router);
+  return router;
+}
+
+function addServiceIamRoutes(world: World, router: Router): void {
   // IAM: always keyed by the project NUMBER, whichever form the caller used.
   router.get(new RegExp(`${SVC}/(?<service>[^/:]+):getIamPolicy$`), (req) => {
-    const p = projectFor(world, req, 'run.services.getIamPolicy', serviceName(req.params.project, req.params.region, req.params.service));
+    const p = projectFor(
+      world,
+      req,
+      'run.services.getIamPolicy',
+      serviceName(req.params.project, req.params.region, req.params.service),
+    );
     serviceOr404(world, p, req);
-    checkPolicyVersion(req.query.get('options.requestedPolicyVersion') ?? req.query.get('options.requested_policy_version'));
+    checkPolicyVersion(
+      req.query.get('options.requestedPolicyVersion') ?? req.query.get('options.requested_policy_version'),
+    );
     return { json: world.readPolicy(policyKey(p.projectNumber, req.params.region, req.params.service)) };
   });
 
   router.post(new RegExp(`${SVC}/(?<service>[^/:]+):setIamPolicy$`), (req) => {
-    const p = projectFor(world, req, 'run.services.setIamPolicy', serviceName(req.params.project, req.params.region, req.params.service));
+    const p = projectFor(
+      world,
+      req,
+      'run.services.setIamPolicy',
+      serviceName(req.params.project, req.params.region, req.params.service),
+    );
     serviceOr404(world, p, req);
     const key = policyKey(p.projectNumber, req.params.region, req.params.service);
     const policy = maskedPolicy(world.policies.get(key), req.body);
     requireMembersExist(world, policy.bindings);
-    requirePermittedMembers(world, `projects/${p.projectNumber}`, world.policies.get(key), policy.bindings, DRS_TEXT.run);
-    // allUsers is allowed here (unless domain-restricted sharing refuses it, above): that is exactly the public-invoker pitfall (gcp-api.md 12.5).
+    requirePermittedMembers(
+      world,
+      `projects/${p.projectNumber}`,
+      world.policies.get(key),
+      policy.bindings,
+      DRS_TEXT.run,
+    );
+    // allUsers is allowed here (unless domain-restricted sharing refuses it, above): that is exactly the
+    // public-invoker pitfall (gcp-api.md 12.5).
     return { json: world.policies.set(key, policy) };
   });
 
   router.post(new RegExp(`${SVC}/(?<service>[^/:]+):testIamPermissions$`), (req) => {
-    const p = projectFor(world, req, 'run.services.get', serviceName(req.params.project, req.params.region, req.params.service));
+    const p = projectFor(
+      world,
+      req,
+      'run.services.get',
+      serviceName(req.params.project, req.params.region, req.params.service),
+    );
     serviceOr404(world, p, req);
     const granted = grantedPermissions(req, req.body?.permissions ?? []);
     return { json: granted.length ? { permissions: granted } : {} };
   });
-
-  addOperationRoutes(world, router);
-  return router;
 }
