@@ -73,7 +73,7 @@ export interface StagePlan {
 export type Decide = (ahead: Partial<Prospects>) => StagePlan;
 
 /** What `owned` reads: the recorded stages (the state file alone, no network). */
-export interface Recorded { stage(id: StageId): StageState }
+export interface RecordedStages { stage(id: StageId): StageState }
 
 export interface Stage {
   id: StageId;
@@ -82,7 +82,7 @@ export interface Stage {
   /** Reads only: is what apply made still there and as recorded? Never throws. */
   verify(ctx: CoreContext): Promise<CheckResult[]>;
   /** What destroy would remove, from the state file alone (no network). */
-  owned(recorded: Recorded): string[];
+  owned(recorded: RecordedStages): string[];
   /** Removes what this stage created or added, as recorded; not-found counts as done; safe to repeat. */
   destroy(ctx: CoreContext): Promise<string>;
 }
