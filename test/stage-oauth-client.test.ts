@@ -41,7 +41,7 @@ test('oauth-client stage', async (t) => {
     assert.deepEqual((await requestLog(sb, since)).filter((r) => r.mutating), []);
     // A resumed run without the secret in memory re-reads it.
     again.ctx.secrets.clear();
-    assert.equal(await oauthCredentialSecret(again.ctx as any), cred.clientSecret);
+    assert.equal(await oauthCredentialSecret(again.ctx), cred.clientSecret);
   });
 
   await t.test('resume: a client left on the placeholder (killed before the patch) is patched, not re-created', async () => {
