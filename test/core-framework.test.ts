@@ -4,8 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withRetry, serverDelayMs } from '../src/core/retry.js';
-import { runStages, DependencyFailed, type Stage } from '../src/core/stage.js';
+import { runStages, DependencyFailed, type Stage, type StageContext } from '../src/core/stage.js';
 import { StateHandle } from '../src/core/state-handle.js';
+import { STAGES, REVERSE_STAGES, STAGE_TITLES, dependenciesOf, type OutputName } from '../src/core/stage-graph.js';
 import { addMembers, removeMembers, membersOf } from '../src/core/iam-policy.js';
 import { STATE_VERSION } from '../src/state/schema.js';
 import { useSandbox, clientsFor, control } from './helpers/sandbox.js';
@@ -43,23 +44,25 @@ const memoryState = () => new StateHandle('/nonexistent/state.json', {
 test('runStages: independent stages overlap; a failed dependency stops only its dependants', async () => {
   const log: string[] = [];
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const stage = (id: Stage['id'], body: (ctx: any) => Promise<string>): Stage => ({ id, title: id, plan: async () => [], apply: body, verify: async () => [], owned: () => [], destroy: async () => '' });
+  const stage = (id: Stage['id'], body: (ctx: StageContext) => Promise<string>): Stage => ({
+    id, read: async () => () => ({ stage: id, changes: [], prospects: {}, apply: body }), verify: async () => [], owned: () => [], destroy: async () => '' });
   const ctx: any = { state: memoryState(), emit: () => undefined, signal: new AbortController().signal };
   const results = await runStages([
-    stage('deploy', async () => { log.push('deploy-start'); await wait(60); log.push('deploy-end'); return 'd'; }),
+    stage('deploy', async (c) => { log.push('deploy-start'); await wait(60); log.push('deploy-end'); c.provide('service', { name: 's' }); return 'd'; }),
     stage('auth0-app', async () => { log.push('auth0-start'); await wait(60); throw new Error('auth0 down'); }),
-    stage('workforce-pool', async (c) => { await c.after('auth0-app'); return 'never'; }),
-    stage('oauth-client', async (c) => { await c.after('deploy'); log.push('oauth-after-deploy'); return 'o'; }),
+    stage('workforce-pool', async (c) => { await c.need('auth0Client'); return 'never'; }),
+    // Access needs the service (and the pool, which never comes): it waits only where it asks.
+    stage('access', async (c) => { await c.need('service'); log.push('access-after-deploy'); return 'a'; }),
   ], ctx);
   // Both started before either ended: they overlapped (run one after the other, deploy-end would
   // come second). Order, not elapsed time, so a loaded machine cannot fail it.
   assert.deepEqual(log.slice(0, 2).sort(), ['auth0-start', 'deploy-start']);
-  assert.ok(log.indexOf('oauth-after-deploy') > log.indexOf('deploy-end'));
+  assert.ok(log.indexOf('access-after-deploy') > log.indexOf('deploy-end'));
   const by = Object.fromEntries(results.map((r) => [r.id, r]));
   assert.equal(by.deploy.ok, true);
   assert.equal(by['auth0-app'].ok, false);
   assert.ok(by['workforce-pool'].error instanceof DependencyFailed);
-  assert.equal(by['oauth-client'].ok, true);
+  assert.equal(by.access.ok, true);
   assert.equal(ctx.state.stage('auth0-app').status, 'failed');
   assert.equal(ctx.state.stage('deploy').status, 'done');
 });
@@ -88,4 +91,33 @@ test('IAM read-modify-write keeps other members and survives a concurrent edit',
   assert.deepEqual(await addMembers(access, 'roles/iap.httpsResourceAccessor', [pool]), [], 'already there: no write');
   assert.deepEqual(await removeMembers(access, 'roles/iap.httpsResourceAccessor', [pool]), [pool]);
   assert.deepEqual(membersOf(await access.get(), 'roles/iap.httpsResourceAccessor').sort(), ['user:other@sandbox.example', 'user:racer@sandbox.example']);
+});
+
+test('stage order: one topological order of the declared needs; destroy runs it backwards', () => {
+  // Every stage comes after the stages whose outputs it needs, and destroy removes dependants first.
+  for (const id of STAGES) for (const dep of dependenciesOf(id)) assert.ok(STAGES.indexOf(dep) < STAGES.indexOf(id), `${dep} before ${id}`);
+  assert.deepEqual([...REVERSE_STAGES], [...STAGES].reverse());
+  assert.deepEqual(Object.keys(STAGE_TITLES).sort(), [...STAGES].sort());
+});
+
+test('runStages, sequential mode: one stage after the other in dependency order, each getting what it needs', async () => {
+  const log: string[] = [];
+  const needs: Record<string, OutputName[]> = { 'auth0-app': ['service'], 'workforce-pool': ['auth0Client'], access: ['service', 'pool'] };
+  const stage = (id: Stage['id'], provide: (c: StageContext) => void): Stage => ({
+    id, verify: async () => [], owned: () => [], destroy: async () => '',
+    read: async () => () => ({ stage: id, changes: [], prospects: {}, apply: async (c) => {
+      for (const n of needs[id] ?? []) await c.need(n);
+      log.push(id); provide(c); return id;
+    } }),
+  });
+  const ctx: any = { state: memoryState(), emit: () => undefined, signal: new AbortController().signal, env: { IAP_AUTH0_SEQUENTIAL: '1' } };
+  // Given in the reverse order: the runner orders them from the declarations.
+  const results = await runStages([
+    stage('access', () => undefined),
+    stage('workforce-pool', (c) => c.provide('pool', { pool: 'p', ours: true })),
+    stage('auth0-app', (c) => c.provide('auth0Client', { clientId: 'c', secret: async () => 's' })),
+    stage('deploy', (c) => c.provide('service', { name: 's' })),
+  ], ctx);
+  assert.deepEqual(log, ['deploy', 'auth0-app', 'workforce-pool', 'access']);
+  assert.ok(results.every((r) => r.ok));
 });

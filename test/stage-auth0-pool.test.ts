@@ -26,13 +26,13 @@ test('auth0-app and workforce-pool stages', async (t) => {
     await again.state.update((s) => { s.stages = structuredClone(tc.state.current.stages); });
     await runOk(again, [auth0AppStage]);
     assert.deepEqual((await mgmt.clients.get(id)).callbacks, [...before.callbacks!, 'http://localhost:5173/callback']);
-    assert.equal(await auth0ClientSecret(again.ctx as any), before.client_secret, 're-read from Auth0');
+    assert.equal(await auth0ClientSecret(again.ctx), before.client_secret, 're-read from Auth0');
     // Without read:client_keys the re-read cannot work, and the error says which scope to add.
     sb.world.auth0M2M.scopes.delete('read:client_keys');
     try {
       const fresh = await makeContext(sb, { service: 'keep', setupId: tc.ctx.inputs.setupId }, tc.stateFile);
       await fresh.state.update((s) => { s.stages = structuredClone(tc.state.current.stages); });
-      await assert.rejects(auth0ClientSecret(fresh.ctx as any), /read:client_keys/);
+      await assert.rejects(auth0ClientSecret(fresh.ctx), /read:client_keys/);
     } finally {
       sb.world.auth0M2M.scopes.add('read:client_keys');
     }

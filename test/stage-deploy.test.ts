@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { useSandbox, clientsFor, requestLog, inspect } from './helpers/sandbox.js';
 import { makeContext, runOk } from './helpers/core-context.js';
 import { deployStage } from '../src/core/stages/deploy.js';
-import { runStages } from '../src/core/stage.js';
+import { planOf, runStages } from '../src/core/stage.js';
 
 test('deploy stage', async (t) => {
   const sb = await useSandbox();
@@ -17,7 +17,7 @@ test('deploy stage', async (t) => {
 
   await t.test('fresh: service Ready with IAP on, label, runtime account, agent generated and allowed to invoke', async () => {
     const tc = await makeContext(sb);
-    assert.deepEqual((await deployStage.plan(tc.ctx as any)).map((i) => i.action).slice(0, 2), ['create', 'create'], 'plan works on a fresh project');
+    assert.deepEqual((await planOf(deployStage, tc.ctx)).map((i) => i.action).slice(0, 2), ['create', 'create'], 'plan works on a fresh project');
     await runOk(tc, [deployStage]);
     const s = (await c.run.projects.locations.services.get({ name: svc('hello') })).data;
     assert.equal(s.iapEnabled, true);

@@ -2,6 +2,7 @@
 // the secret checked by its hash only, members merged into the policy, and zero writes on re-run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { planOf } from '../src/core/stage.js';
 import { createHash } from 'node:crypto';
 import { useSandbox, clientsFor, requestLog, control, waitOperation } from './helpers/sandbox.js';
 import { makeContext, runOk } from './helpers/core-context.js';
@@ -35,7 +36,7 @@ test('iap-settings and access stages', async (t) => {
     const since = (await requestLog(sb)).at(-1).seq;
     base.ctx.secrets.clear(); // a resumed run: the secret is re-read from the credential
     await base.state.updateStage('iap-settings', (st) => { st.status = 'pending'; });
-    assert.deepEqual((await iapSettingsStage.plan(base.ctx as any)).map((i) => i.action), ['none']);
+    assert.deepEqual((await planOf(iapSettingsStage, base.ctx)).map((i) => i.action), ['none']);
     await runOk(base, [iapSettingsStage]);
     assert.deepEqual((await requestLog(sb, since)).filter((r) => r.mutating), []);
   });
@@ -50,7 +51,7 @@ test('iap-settings and access stages', async (t) => {
 
   await t.test('access: the pool is granted, another member survives, re-run writes nothing, users map to principals', async () => {
     await control(sb, '/iam-policy', { resource: `iap:${resource}`, policy: { bindings: [{ role: 'roles/iap.httpsResourceAccessor', members: ['user:someone@sandbox.example'] }] } });
-    assert.equal((await accessStage.plan(base.ctx as any))[0].action, 'update');
+    assert.equal((await planOf(accessStage, base.ctx))[0].action, 'grant');
     await runOk(base, [accessStage]);
     const pool = `principalSet://iam.googleapis.com/locations/global/workforcePools/${base.ctx.inputs.pool}/*`;
     const members = (await c.iap.getIamPolicy({ resource, requestBody: {} })).data.bindings!.find((b) => b.role === 'roles/iap.httpsResourceAccessor')!.members.sort();

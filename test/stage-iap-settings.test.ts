@@ -10,7 +10,7 @@ import { useSandbox, clientsFor, requestLog, control, waitOperation } from './he
 import { makeContext, runOk } from './helpers/core-context.js';
 import { oauthClientStage } from '../src/core/stages/oauth-client.js';
 import { iapSettingsStage, IAP_SETTINGS_MASK } from '../src/core/stages/iap-settings.js';
-import { runStages } from '../src/core/stage.js';
+import { planOf, runStages } from '../src/core/stage.js';
 
 test('oauth-client write-ahead and credential re-enable; iap-settings mask and secret re-read', async (t) => {
   const sb = await useSandbox();
@@ -34,7 +34,7 @@ test('oauth-client write-ahead and credential re-enable; iap-settings mask and s
 
     const resumed = await makeContext(sb, { oauthClient: 'iap-auth0-wal', setupId: tc.ctx.inputs.setupId }, tc.stateFile);
     await resumed.state.update((s) => { s.stages = structuredClone(tc.state.current.stages); });
-    assert.ok((await oauthClientStage.plan(resumed.ctx as any)).some((i) => i.action === 'update'));
+    assert.ok((await planOf(oauthClientStage, resumed.ctx)).some((i) => i.action === 'update'));
     const since = (await requestLog(sb)).at(-1).seq;
     await runOk(resumed, [oauthClientStage]);
     assert.equal((await requestLog(sb, since)).filter((q) => q.method === 'POST' && q.path.endsWith('/oauthClients')).length, 0, 'not re-created');
@@ -49,7 +49,7 @@ test('oauth-client write-ahead and credential re-enable; iap-settings mask and s
     await oc.credentials.patch({ name: cred, updateMask: 'disabled', requestBody: { disabled: true } });
     assert.equal((await oc.credentials.get({ name: cred })).data.disabled, true);
     const again = await makeContext(sb, { service: 'disabled', oauthClient: 'iap-auth0-disabled', setupId: tc.ctx.inputs.setupId });
-    assert.ok((await oauthClientStage.plan(again.ctx as any)).some((i) => i.action === 'update' && i.resource === cred));
+    assert.ok((await planOf(oauthClientStage, again.ctx)).some((i) => i.action === 'update' && i.resource === cred));
     await runOk(again, [oauthClientStage]);
     const k = (await oc.credentials.get({ name: cred })).data;
     assert.equal(k.disabled, false);

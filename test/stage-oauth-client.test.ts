@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { useSandbox, clientsFor, requestLog } from './helpers/sandbox.js';
 import { makeContext, runOk } from './helpers/core-context.js';
 import { oauthClientStage, oauthCredentialSecret } from '../src/core/stages/oauth-client.js';
-import { runStages } from '../src/core/stage.js';
+import { planOf, runStages } from '../src/core/stage.js';
 
 test('oauth-client stage', async (t) => {
   const sb = await useSandbox();
@@ -17,7 +17,8 @@ test('oauth-client stage', async (t) => {
 
   await t.test('fresh: client with the real redirect URI, credential, clientId recorded, secret only in memory', async () => {
     const tc = await makeContext(sb);
-    assert.deepEqual((await oauthClientStage.plan(tc.ctx as any)).map((i) => i.action), ['create', 'create']);
+    // The client, its redirect URI (patched once Google generated the id it contains), the credential.
+    assert.deepEqual((await planOf(oauthClientStage, tc.ctx)).map((i) => i.action), ['create', 'update', 'create']);
     await runOk(tc, [oauthClientStage]);
     const client = (await oc.get({ name: name(tc.ctx.inputs.oauthClient) })).data;
     assert.deepEqual(client.allowedRedirectUris, [`https://iap.googleapis.com/v1/oauth/clientIds/${client.clientId}:handleRedirect`]);
@@ -35,12 +36,12 @@ test('oauth-client stage', async (t) => {
     const since = (await requestLog(sb)).at(-1).seq;
     const again = await makeContext(sb, { setupId: tc.ctx.inputs.setupId }, tc.stateFile);
     await again.state.update((s) => { s.stages = structuredClone(tc.state.current.stages); });
-    assert.deepEqual((await oauthClientStage.plan(again.ctx as any)).map((i) => i.action), ['none', 'none']);
+    assert.deepEqual((await planOf(oauthClientStage, again.ctx)).map((i) => i.action), ['none', 'none']);
     await runOk(again, [oauthClientStage]);
     assert.deepEqual((await requestLog(sb, since)).filter((r) => r.mutating), []);
     // A resumed run without the secret in memory re-reads it.
     again.ctx.secrets.clear();
-    assert.equal(await oauthCredentialSecret(again.ctx as any), cred.clientSecret);
+    assert.equal(await oauthCredentialSecret(again.ctx), cred.clientSecret);
   });
 
   await t.test('resume: a client left on the placeholder (killed before the patch) is patched, not re-created', async () => {
@@ -62,7 +63,7 @@ test('oauth-client stage', async (t) => {
     await oc.delete({ name: name('iap-auth0-undel') });
     assert.equal((await oc.get({ name: name('iap-auth0-undel') })).data.state, 'DELETED');
     const again = await makeContext(sb, { service: 'undel', oauthClient: 'iap-auth0-undel', setupId: tc.ctx.inputs.setupId });
-    assert.ok((await oauthClientStage.plan(again.ctx as any)).some((i) => i.action === 'undelete'));
+    assert.ok((await planOf(oauthClientStage, again.ctx)).some((i) => i.action === 'undelete'));
     await runOk(again, [oauthClientStage]);
     assert.equal((await oc.get({ name: name('iap-auth0-undel') })).data.state, 'ACTIVE');
   });

@@ -9,9 +9,13 @@ import { STAGE_TITLES, type StageId } from '../state/names.js';
 export interface Renderer { event(e: CoreEvent): void; line(text: string): void; stop(): void; color: Paint }
 
 
-/** The plan as lines: one per resource, what will happen to it. */
+/** The plan as lines: one per change apply will make (or not), with why, and the fields or members it touches. */
 export function planLines(items: PlanItem[]): string[] {
-  return ['Plan:', ...items.map((p) => `  ${p.action.padEnd(8)} ${p.resource}${p.detail ? ` (${p.detail})` : ''}`)];
+  return ['Plan:', ...items.map((p) => {
+    const what = p.fields?.length ? ` [${p.fields.join(', ')}]` : p.members?.length ? ` [${p.members.join(', ')}]` : '';
+    const when = p.awaits ? ` (with ${p.awaits}${p.conditional ? ', if it allows' : ''})` : '';
+    return `  ${p.action.padEnd(8)} ${p.resource} (${p.reason})${what}${when}`;
+  })];
 }
 
 /** verify's results: one line per check, its hint under each one that did not pass. */

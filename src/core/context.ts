@@ -4,7 +4,7 @@ import type { GoogleClients } from '../google/clients.js';
 import type { ManagementClient } from 'auth0';
 import type { StateHandle } from './state-handle.js';
 import type { EventSink } from './events.js';
-import type { StageId, StateInputs } from '../state/schema.js';
+import type { StateInputs } from '../state/schema.js';
 import type { SignIn } from './auth0-session.js';
 
 export interface ResolvedInputs extends StateInputs {
@@ -28,21 +28,12 @@ export interface CoreContext {
   signal: AbortSignal;
   /** https://auth.cloud.google unless IAP_AUTH0_SIGNIN_ORIGIN says otherwise. */
   signinOrigin: string;
-  /** Resolves when stage `id` has applied (rejects if it failed). Set by the runner. */
-  after(id: StageId): Promise<void>;
-  /**
-   * Resolves when another stage reached a named point (`stage:point`), or finished, so a stage can
-   * start on what it needs before that stage is entirely done (rejects if it failed first).
-   */
-  until(milestone: `${StageId}:${string}`): Promise<void>;
-  /** Marks a named point of the calling stage as reached. */
-  reach(point: string): void;
   /** Memoized: the needed APIs are enabled and usable. */
   apisReady(): Promise<void>;
   /**
    * Memoized: this setup's claim on its workforce pool (created now, or found to be this setup's or
-   * adopted). Stages create nothing before it: two setups racing for one id stop here, one of them
-   * having created nothing.
+   * adopted), as the workforce-pool stage planned it. Stages create nothing before it: two setups
+   * racing for one id stop here, one of them having created nothing.
    */
   claim(): Promise<'created' | 'adopted'>;
   /** Memoized: the Auth0 discovery document's issuer, verbatim (trailing slash included), of the domain users sign in on. */

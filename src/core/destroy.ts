@@ -5,22 +5,19 @@
 // so a killed run resumes, and a second run finds nothing to do and sends no request.
 import { DEFAULT_STATE_PATH, acquireLock, assertWritable } from '../state/store.js';
 import { STAGES, type StageId, type State } from '../state/schema.js';
+import { REVERSE_STAGES } from './stage-graph.js';
+import { titleOf } from './stage.js';
 import { UserError, EXIT } from '../cli/exit-codes.js';
-import { ALL_STAGES } from './stages/index.js';
+import { STAGE_IMPLEMENTATIONS } from './stages/index.js';
 import { readRecorded, contextFromState } from './recorded-setup.js';
 import { checkCredentials, checkGoogleCredentials, asUsageError } from './local-checks.js';
 import { openAuth0Session } from './auth0-session.js';
 import { explain } from './explain.js';
-import { serviceFate } from './stages/deploy.js';
-import { auth0AppFate } from './stages/auth0-app.js';
-import { poolFates } from './stages/workforce-pool.js';
-import { oauthClientFate } from './stages/oauth-client.js';
+import { auth0AppFate, oauthClientFate, poolFates, serviceFate } from './fates.js';
 import { fieldOf } from './records.js';
 import type { Fate } from './ownership.js';
 import type { CoreContext } from './context.js';
 import type { EventSink } from './events.js';
-
-export const DESTROY_ORDER: StageId[] = ['access', 'iap-settings', 'oauth-client', 'workforce-pool', 'auth0-app', 'deploy'];
 
 export interface DestroyPlanItem { stage: StageId; title: string; items: string[]; kept: boolean }
 
@@ -39,11 +36,11 @@ export interface DestroyResult {
 
 /** Every stage with something recorded to remove, from the state alone (no network). */
 export function destroyPlan(state: State, keep: StageId[]): DestroyPlanItem[] {
-  const view = { inputs: state.inputs as never, state: { stage: (id: StageId) => state.stages[id] ?? { status: 'pending', operations: {}, resources: {} } } as never };
-  return DESTROY_ORDER.map((id) => {
-    const stage = ALL_STAGES.find((s) => s.id === id)!;
-    return { stage: id, title: stage.title, items: stage.owned(view), kept: keep.includes(id) };
-  }).filter((p) => p.items.length > 0 && state.stages[p.stage]?.status !== 'destroyed');
+  const recorded = { stage: (id: StageId) => state.stages[id] ?? { status: 'pending' as const, operations: {}, resources: {} } };
+  // Dependants first (the reverse of the declared dependency order): access before the IAP
+  // settings that name the pool, the OAuth client and pool before the Auth0 app the provider
+  // points at, the service last.
+  return REVERSE_STAGES.map((id) => ({ stage: id, title: titleOf(id), items: STAGE_IMPLEMENTATIONS[id].owned(recorded), kept: keep.includes(id) })).filter((p) => p.items.length > 0 && state.stages[p.stage]?.status !== 'destroyed');
 }
 
 /** Parses --keep: stage ids, comma-separated. */
@@ -76,7 +73,7 @@ export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
     await checkMarkers(ctx, plan.filter((p) => !p.kept).map((p) => p.stage));
     const results: DestroyResult['stages'] = [];
     for (const p of plan) {
-      const stage = ALL_STAGES.find((s) => s.id === p.stage)!;
+      const stage = STAGE_IMPLEMENTATIONS[p.stage];
       if (p.kept) { results.push({ id: p.stage, title: p.title, ok: true, kept: true, summary: `kept ${p.items.join(', ')} (--keep)` }); continue; }
       o.emit({ type: 'stage-start', stage: p.stage });
       await ctx.state.updateStage(p.stage, (st) => { st.status = 'destroying'; delete st.error; });

@@ -16,11 +16,11 @@ import { auth0Preflight } from './auth0-preflight.js';
 import { googleFailure, describeGoogleFailure } from './google-errors.js';
 import { explain } from './explain.js';
 import { checkCredentials, checkGoogleCredentials, asUsageError } from './local-checks.js';
-import { runStages, type PlanItem } from './stage.js';
+import { planStages, runStages, titleOf, type PlanItem } from './stage.js';
 import { newSetupId, SETUP_ID } from './ownership.js';
 import { netFailure } from '../lib/net.js';
 import { refusalHint } from './coded-error.js';
-import { ALL_STAGES } from './stages/index.js';
+import { stagesInOrder } from './stages/index.js';
 import type { EventSink } from './events.js';
 import type { ResolvedInputs } from './context.js';
 
@@ -99,11 +99,14 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
       : { version: STATE_VERSION, tool: 'iap-auth0', createdAt: now, updatedAt: now, setupId, inputs: toRecord, stages: {} };
     const handle = new StateHandle(statePath, state, !o.dryRun);
     const ctx = createContext({ env: o.env, inputs: resolved, state: handle, emit: o.emit, signal: o.signal, auth0: session });
-    const plan = (await Promise.all(ALL_STAGES.map((s) => s.plan(ctx as never).catch((e) => {
-      const why = explain(e, inputs.project, o.signal);
-      const code = netFailure(e, o.signal) ? 'UNREACHABLE' : why.code === 'GOOGLE_INVALID_REGION' ? why.code : undefined;
-      return [{ stage: s.id, action: 'create' as const, resource: s.title, detail: `cannot read yet: ${why.error}`, ...(code ? { code, ...(why.hint ? { hint: why.hint } : {}) } : {}) }];
-    })))).flat();
+    const stages = stagesInOrder();
+    // The plan is what apply will do: each stage's changes, decided once over one read.
+    const plans = await planStages(stages, ctx, ({ stage, error }) => {
+      const why = explain(error, inputs.project, o.signal);
+      const code = netFailure(error, o.signal) ? 'UNREACHABLE' : why.code === 'GOOGLE_INVALID_REGION' ? why.code : undefined;
+      return { stage, action: 'create', resource: titleOf(stage), reason: `cannot read yet: ${why.error}`, ...(code ? { code, ...(why.hint ? { hint: why.hint } : {}) } : {}) };
+    });
+    const plan = [...plans.values()].flatMap((p) => p.changes);
     unreachable(plan);
     badRegion(plan);
     const signIn = await signInP; // Auth0 preflight, continued: a refusal here still precedes any change
@@ -118,12 +121,12 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
 
     o.emit({ type: 'plan', items: plan });
     await handle.update(() => undefined); // the inputs are on disk before the first change
-    const results = await runStages(ALL_STAGES, ctx);
+    const results = await runStages(stages, ctx, plans);
     await handle.flush();
     return {
       ok: results.every((r) => r.ok), dryRun: false, ...base,
       serviceUrl: handle.stage('deploy').resources.uri,
-      stages: results.map((r) => ({ id: r.id, title: ALL_STAGES.find((s) => s.id === r.id)!.title, ok: r.ok, summary: r.summary, ...(r.ok ? {} : explain(r.error, inputs.project, o.signal)) })),
+      stages: results.map((r) => ({ id: r.id, title: titleOf(r.id), ok: r.ok, summary: r.summary, ...(r.ok ? {} : explain(r.error, inputs.project, o.signal)) })),
     };
   } finally {
     await release();
@@ -159,20 +162,20 @@ function refuseForeign(plan: PlanItem[]): void {
   const hints = [...new Set([...[...groups.values()].map((g) => refusalHint(g.kind, g.owner, g.flags, g.adoptable)),
     ...refused.filter((p) => !p.refusal).map((p) => p.hint).filter((h): h is string => !!h)])];
   throw new UserError(`nothing was changed: ${refused.length === 1 ? 'a resource' : `${refused.length} resources`} this setup would use ${refused.length === 1 ? 'is' : 'are'} not its own\n`
-    + refused.map((p) => `  - ${p.detail ?? p.resource}`).join('\n'), EXIT.USAGE, hints.join('\n  hint: '));
+    + refused.map((p) => `  - ${p.reason ?? p.resource}`).join('\n'), EXIT.USAGE, hints.join('\n  hint: '));
 }
 
 /** A plan read that failed on the network (after its retries): nothing can be done there; stop now, having changed nothing. */
 /** Cloud Run refused the region while the plan was read (one let through by IAP_AUTH0_ALLOW_REGION): a usage error, before any change. */
 function badRegion(plan: PlanItem[]): void {
   const bad = plan.find((p) => p.code === 'GOOGLE_INVALID_REGION');
-  if (bad) throw new UserError(`--region: ${bad.detail!.replace(/^cannot read yet: /, '')} Nothing was changed.`, EXIT.USAGE, bad.hint);
+  if (bad) throw new UserError(`--region: ${bad.reason.replace(/^cannot read yet: /, '')} Nothing was changed.`, EXIT.USAGE, bad.hint);
 }
 
 function unreachable(plan: PlanItem[]): void {
   const dead = plan.filter((p) => p.code === 'UNREACHABLE');
   if (dead.length) {
-    throw new UserError(`nothing was changed: ${dead[0].detail!.replace(/^cannot read yet: /, '')}`, EXIT.FAILURE,
+    throw new UserError(`nothing was changed: ${dead[0].reason.replace(/^cannot read yet: /, '')}`, EXIT.FAILURE,
       'check your network, proxy or firewall (or that the sandbox runs, for an endpoint override), then run iap-auth0 init again');
   }
 }

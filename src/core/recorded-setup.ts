@@ -30,5 +30,5 @@ export function contextFromState(o: { env: NodeJS.ProcessEnv; state: State; stat
   // A state file of 0.1.0 has no setup id; its resources' markers have none either ('' matches them).
   const inputs: ResolvedInputs = { ...i, projectNumber: i.projectNumber, organization: i.organization, adopt: false, setupId: o.state.setupId ?? '' };
   const handle = new StateHandle(o.statePath, o.state, o.persist);
-  return { ...createContext({ env: o.env, inputs, state: handle, emit: o.emit, signal: o.signal, ...(o.auth0 ? { auth0: o.auth0 } : {}) }), after: async () => undefined, until: async () => undefined, reach: () => undefined };
+  return createContext({ env: o.env, inputs, state: handle, emit: o.emit, signal: o.signal, ...(o.auth0 ? { auth0: o.auth0 } : {}) });
 }

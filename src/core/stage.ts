@@ -1,106 +1,231 @@
-// One stage = plan (read-only) + apply (idempotent). The runner starts every stage at once; a
-// stage awaits ctx.after(dep) right where it needs another stage's result, so independent work
-// (Cloud Run deploy, Auth0 app, pool, OAuth client) overlaps and the run takes about as long as
-// its critical path.
-import type { CoreContext } from './context.js';
-import type { StageId } from '../state/schema.js';
-import type { CheckResult } from './check.js';
+// One stage = read (reads only) + decide (pure: the changes to make, each with its reason) + apply
+// (executes exactly those changes) + verify + destroy. The plan people confirm, print with
+// --dry-run and get in --json is the list apply runs: both come from one decide() over one read.
+// Apply re-reads only to resolve races (an IAM etag, a create that met 409) and to wait (an
+// operation, a service becoming Ready); a change whose value another stage makes at run time (the
+// Auth0 app's id for the provider, the OAuth client's for the IAP settings) names that output in
+// `awaits`, and apply fills the value in when the runner hands it over.
+//
+// The runner starts every stage at once; a stage awaits ctx.need(output) right where it needs
+// another stage's output (declared in stage-graph.ts), so independent work overlaps and the run
+// takes about as long as its critical path.
+import { STAGES, STAGE_GRAPH, PROVIDER, dependenciesOf, type OutputName } from './stage-graph.js';
+import { recorded, type Outputs, type Prospects } from './outputs.js';
 import { Refusal, type CodedError } from './coded-error.js';
+import type { CoreContext } from './context.js';
+import type { StageId, StageState } from '../state/schema.js';
+import type { CheckResult } from './check.js';
 
-/** refuse: the resource is someone else's and nothing gave consent (init stops before any change). */
-export type PlanAction = 'create' | 'adopt' | 'update' | 'undelete' | 'remove' | 'none' | 'refuse';
-export interface PlanItem {
-  stage: StageId; action: PlanAction; resource: string; detail?: string; hint?: string; code?: string;
+/**
+ * create, update (`fields` say which), adopt (use someone else's resource with consent: `fields`
+ * are what it changes on it, maybe none), undelete, grant and revoke (`members`), delete, none
+ * (nothing to do), refuse (someone else's and nothing gave consent: init stops before any change).
+ */
+export type ChangeKind = 'create' | 'update' | 'adopt' | 'undelete' | 'grant' | 'revoke' | 'delete' | 'none' | 'refuse';
+
+export interface Change {
+  stage: StageId;
+  action: ChangeKind;
+  resource: string;
+  /** Why: what was read that makes this change needed (or not). */
+  reason: string;
+  fields?: string[];
+  members?: string[];
+  /** A value not known until another stage (or an earlier change of this one) made it: apply fills it in. */
+  awaits?: string;
+  /** Made only if the awaited value allows it (the Auth0 login URI: only a public https URL): apply may find nothing to do. */
+  conditional?: boolean;
+  hint?: string;
+  code?: string;
   /** For a refusal: what its hint is made of, so init can say it once for all of one owner's resources. */
   refusal?: { kind: Refusal['kind']; owner?: string; flag: string; adoptable: boolean };
 }
 
-/** A plan item for a resource init will not use. */
-export const refusedItem = (stage: StageId, resource: string, e: CodedError): PlanItem => ({
-  stage, action: 'refuse', resource, detail: e.message, hint: e.hint, code: e.code,
+/** The plan as the user reads it (the changes, in stage order). */
+export type PlanItem = Change;
+
+/** A change that leaves a resource alone because it is not this setup's. */
+export const refused = (stage: StageId, resource: string, e: CodedError): Change => ({
+  stage, action: 'refuse', resource, reason: e.message, hint: e.hint, code: e.code,
   ...(e instanceof Refusal ? { refusal: { kind: e.kind, owner: e.owner, flag: e.flag, adoptable: e.adoptable } } : {}),
 });
 
+/** What a stage gets while it applies: the context, and the outputs of the stages it declared it needs. */
+export interface StageContext extends CoreContext {
+  /** Resolves with `name` once its stage provided it (rejects with DependencyFailed if that stage failed first). */
+  need<K extends OutputName>(name: K): Promise<Outputs[K]>;
+  /** Hands `name` to the stages that need it; a stage provides only what it declared. */
+  provide<K extends OutputName>(name: K, value: Outputs[K]): void;
+}
+
+/** One stage's plan: its changes and the function that makes exactly them. */
+export interface StagePlan {
+  stage: StageId;
+  changes: Change[];
+  /** What this stage will provide, as far as known before anything runs (the stages that need it plan with it). */
+  prospects: Partial<Prospects>;
+  apply(ctx: StageContext): Promise<string>;
+  /** Project-wide facts this plan carries, run once by whichever stage needs them first (the APIs, the pool claim). */
+  shared?: { apisReady?: (ctx: CoreContext) => Promise<void>; claim?: (ctx: CoreContext) => Promise<'created' | 'adopted'> };
+}
+
+/** The pure part of a plan: what to do, given what was read and what the needed stages will provide. */
+export type Decide = (ahead: Partial<Prospects>) => StagePlan;
+
+/** What `owned` reads: the recorded stages (the state file alone, no network). */
+export interface RecordedStages { stage(id: StageId): StageState }
+
 export interface Stage {
   id: StageId;
-  title: string;
-  /** Reads only: what apply would do. */
-  plan(ctx: CoreContext): Promise<PlanItem[]>;
-  /** Makes it so; safe to repeat; returns a one-line summary. */
-  apply(ctx: CoreContext): Promise<string>;
+  /** Reads only (never writes): returns the decision over what it read. */
+  read(ctx: CoreContext): Promise<Decide>;
   /** Reads only: is what apply made still there and as recorded? Never throws. */
   verify(ctx: CoreContext): Promise<CheckResult[]>;
   /** What destroy would remove, from the state file alone (no network). */
-  owned(ctx: Pick<CoreContext, 'inputs' | 'state'>): string[];
+  owned(recorded: RecordedStages): string[];
   /** Removes what this stage created or added, as recorded; not-found counts as done; safe to repeat. */
   destroy(ctx: CoreContext): Promise<string>;
 }
+
+export const titleOf = (id: StageId) => STAGE_GRAPH[id].title;
 
 export class DependencyFailed extends Error {
   constructor(readonly stage: StageId, readonly dependency: StageId, override readonly cause?: unknown) { super(`${stage} did not run because ${dependency} failed`); }
 }
 
+/** What a read that failed is planned as: its stage reads again when it applies. */
+export interface Unreadable { stage: StageId; error: unknown }
+
+/**
+ * Plans `stages` (and, reads only, the stages they need, for what those will provide): every read
+ * at once, then the pure decisions in dependency order. A stage whose read failed gets a plan of
+ * one change saying so (`onUnreadable` words it), and reads again when it applies.
+ */
+export async function planStages(stages: Stage[], ctx: CoreContext, onUnreadable?: (u: Unreadable) => Change): Promise<Map<StageId, StagePlan>> {
+  const all = new Map(stages.map((s) => [s.id, s]));
+  const wanted = new Set<StageId>();
+  const visit = (id: StageId) => { if (wanted.has(id)) return; wanted.add(id); dependenciesOf(id).forEach(visit); };
+  stages.forEach((s) => visit(s.id));
+  if ([...wanted].some((id) => !all.has(id))) {
+    // Loaded here, not at the top: the stage modules import this one.
+    const { STAGE_IMPLEMENTATIONS } = await import('./stages/index.js');
+    for (const id of wanted) if (!all.has(id)) all.set(id, STAGE_IMPLEMENTATIONS[id]);
+  }
+  const order = STAGES.filter((id) => wanted.has(id));
+  const reads = new Map(order.map((id) => {
+    const p = all.get(id)!.read(ctx).then((decide) => ({ decide }), (error: unknown) => ({ error }));
+    return [id, p] as const;
+  }));
+  const plans = new Map<StageId, StagePlan>();
+  const prospects: Partial<Prospects> = {};
+  for (const id of order) {
+    const r = await reads.get(id)!;
+    const ahead = Object.fromEntries(STAGE_GRAPH[id].needs.map((n) => [n, prospects[n]]).filter(([, v]) => v !== undefined)) as Partial<Prospects>;
+    const plan = 'decide' in r ? r.decide(ahead) : unreadablePlan(all.get(id)!, ahead, r.error, onUnreadable);
+    Object.assign(prospects, plan.prospects);
+    plans.set(id, plan);
+  }
+  return new Map(stages.map((s) => [s.id, plans.get(s.id)!]));
+}
+
+function unreadablePlan(stage: Stage, ahead: Partial<Prospects>, error: unknown, word?: (u: Unreadable) => Change): StagePlan {
+  const change = word?.({ stage: stage.id, error })
+    ?? { stage: stage.id, action: 'create', resource: titleOf(stage.id), reason: `cannot read yet: ${describe(error)}` };
+  // Nothing is known of what it provides: the stages that need it plan as if this run makes it.
+  return { stage: stage.id, changes: [change], prospects: {}, apply: async (ctx) => (await stage.read(ctx))(ahead).apply(ctx) };
+}
+
+/** A stage's changes alone (tests, and a one-stage look). */
+export async function planOf(stage: Stage, ctx: CoreContext): Promise<Change[]> {
+  return (await planStages([stage], ctx)).get(stage.id)!.changes;
+}
+
 export interface StageResult { id: StageId; ok: boolean; summary?: string; error?: unknown }
 
-/** Applies all stages concurrently, honouring their awaits; never rejects, reports per stage. */
-export async function runStages(stages: Stage[], ctx: Omit<CoreContext, 'after' | 'until' | 'reach'>): Promise<StageResult[]> {
-  const done = new Map<StageId, Promise<void>>();
-  const resolvers = new Map<StageId, { resolve: () => void; reject: (e: unknown) => void }>();
-  for (const s of stages) {
-    done.set(s.id, new Promise<void>((resolve, reject) => resolvers.set(s.id, { resolve, reject })));
-    done.get(s.id)!.catch(() => undefined); // observed through after(); avoid unhandled rejections
+/**
+ * Applies the plans of `stages` (planned now when none is given), concurrently as their needs
+ * allow; never rejects, reports per stage. IAP_AUTH0_SEQUENTIAL=1 runs them one after the other
+ * in dependency order (the benchmark's contrast run).
+ */
+export async function runStages(stages: Stage[], ctx: CoreContext, plans?: Map<StageId, StagePlan>): Promise<StageResult[]> {
+  const planned = plans ?? await planStages(stages, ctx);
+  const inRun = new Set(stages.map((s) => s.id));
+  const outputs = new Map<OutputName, { promise: Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void; settled: boolean }>();
+  for (const id of inRun) {
+    for (const name of STAGE_GRAPH[id].provides) {
+      let resolve!: (v: unknown) => void, reject!: (e: unknown) => void;
+      const promise = new Promise<unknown>((y, n) => { resolve = y; reject = n; });
+      promise.catch(() => undefined); // observed through need(); avoid unhandled rejections
+      outputs.set(name, { promise, resolve, reject, settled: false });
+    }
   }
-  const marks = new Map<string, { promise: Promise<void>; resolve: () => void }>();
-  const mark = (name: string) => {
-    let m = marks.get(name);
-    if (!m) { let resolve!: () => void; const promise = new Promise<void>((r) => (resolve = r)); marks.set(name, (m = { promise, resolve })); }
-    return m;
-  };
-  const full = (id: StageId): CoreContext => ({
-    ...ctx,
-    after: (dep) => {
-      const p = done.get(dep);
-      if (!p) return Promise.resolve(); // not part of this run: already done earlier
-      return p.catch(() => { throw new DependencyFailed(id, dep); });
+  // The project-wide facts, each run once, by the plan that carries them when there is one.
+  const once = <T>(f: () => Promise<T>) => { let p: Promise<T> | undefined; return () => (p ??= f()); };
+  const sharedOf = <K extends 'apisReady' | 'claim'>(k: K) => [...planned.values()].map((p) => p.shared?.[k]).find(Boolean);
+  const apis = sharedOf('apisReady'), claim = sharedOf('claim');
+  const base: CoreContext = { ...ctx };
+  if (apis) base.apisReady = once(() => apis(base));
+  if (claim) base.claim = once(() => claim(base));
+
+  const contextFor = (id: StageId): StageContext => ({
+    ...base,
+    need: async <K extends OutputName>(name: K) => {
+      if (!STAGE_GRAPH[id].needs.includes(name)) throw new Error(`stage ${id} needs ${name} but does not declare it (stage-graph.ts)`);
+      const o = outputs.get(name);
+      if (!o) {
+        // Not made in this run: its stage was done earlier, and the state file recorded it.
+        const value = recorded(base, name);
+        if (!value) throw new Error(`${titleOf(PROVIDER[name])} is not recorded yet; run iap-auth0 init again`);
+        return value;
+      }
+      return o.promise.then((v) => v as Outputs[K], (e) => { throw new DependencyFailed(id, PROVIDER[name], e); });
     },
-    until: (milestone) => {
-      const dep = milestone.split(':')[0] as StageId;
-      const p = done.get(dep);
-      if (!p) return Promise.resolve();
-      return Promise.race([mark(milestone).promise, p]).catch(() => { throw new DependencyFailed(id, dep); });
+    provide: (name, value) => {
+      if (!STAGE_GRAPH[id].provides.includes(name)) throw new Error(`stage ${id} provides ${name} but does not declare it (stage-graph.ts)`);
+      const o = outputs.get(name)!;
+      o.settled = true;
+      o.resolve(value);
     },
-    reach: (point) => mark(`${id}:${point}`).resolve(),
   });
-  const one = async (s: Stage): Promise<StageResult> => {
-    const c = full(s.id);
-    try {
-      if (c.state.stage(s.id).status !== 'done') {
-        await c.state.updateStage(s.id, (st) => { st.status = 'in-progress'; st.startedAt ??= new Date().toISOString(); delete st.error; });
-      }
-      c.emit({ type: 'stage-start', stage: s.id });
-      const summary = await s.apply(c);
-      await c.state.updateStage(s.id, (st) => { st.status = 'done'; st.finishedAt = new Date().toISOString(); });
-      c.emit({ type: 'stage-done', stage: s.id, summary });
-      resolvers.get(s.id)!.resolve();
-      return { id: s.id, ok: true, summary };
-    } catch (error) {
-      resolvers.get(s.id)!.reject(error);
-      const aborted = c.signal.aborted;
-      if (!(error instanceof DependencyFailed)) {
-        await c.state.updateStage(s.id, (st) => { st.status = aborted ? 'in-progress' : 'failed'; st.error = aborted ? 'interrupted' : describe(error); }).catch(() => undefined);
-      }
-      // After Ctrl-C every unfinished stage was interrupted, whatever it was waiting for.
-      c.emit({ type: 'stage-failed', stage: s.id, error: aborted ? 'interrupted' : describe(error) });
-      return { id: s.id, ok: false, error };
+  const settleOutputs = (id: StageId, error?: unknown) => {
+    for (const name of STAGE_GRAPH[id].provides) {
+      const o = outputs.get(name)!;
+      if (o.settled) continue;
+      o.settled = true;
+      const value = error === undefined ? recorded(base, name) : undefined;
+      if (value) o.resolve(value); else o.reject(error ?? new Error(`${id} finished without providing ${name}`));
     }
   };
-  // IAP_AUTH0_SEQUENTIAL=1 runs one stage after the other (the benchmark's contrast run).
+  const one = async (id: StageId): Promise<StageResult> => {
+    const c = contextFor(id);
+    try {
+      if (c.state.stage(id).status !== 'done') {
+        await c.state.updateStage(id, (st) => { st.status = 'in-progress'; st.startedAt ??= new Date().toISOString(); delete st.error; });
+      }
+      c.emit({ type: 'stage-start', stage: id });
+      const summary = await planned.get(id)!.apply(c);
+      await c.state.updateStage(id, (st) => { st.status = 'done'; st.finishedAt = new Date().toISOString(); });
+      c.emit({ type: 'stage-done', stage: id, summary });
+      settleOutputs(id);
+      return { id, ok: true, summary };
+    } catch (error) {
+      settleOutputs(id, error);
+      const aborted = c.signal.aborted;
+      if (!(error instanceof DependencyFailed)) {
+        await c.state.updateStage(id, (st) => { st.status = aborted ? 'in-progress' : 'failed'; st.error = aborted ? 'interrupted' : describe(error); }).catch(() => undefined);
+      }
+      // After Ctrl-C every unfinished stage was interrupted, whatever it was waiting for.
+      c.emit({ type: 'stage-failed', stage: id, error: aborted ? 'interrupted' : describe(error) });
+      return { id, ok: false, error };
+    }
+  };
+  const ids = STAGES.filter((id) => inRun.has(id));
   if (ctx.env?.IAP_AUTH0_SEQUENTIAL === '1') {
     const out: StageResult[] = [];
-    for (const s of stages) out.push(await one(s));
+    for (const id of ids) out.push(await one(id));
     return out;
   }
-  return Promise.all(stages.map(one));
+  return Promise.all(ids.map(one));
 }
 
 const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300);

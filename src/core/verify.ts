@@ -3,7 +3,8 @@
 // propagating are re-run with backoff until they pass or the budget is spent.
 import { DEFAULT_STATE_PATH } from '../state/store.js';
 import { STAGES, type StageId } from '../state/schema.js';
-import { ALL_STAGES } from './stages/index.js';
+import { stagesInOrder } from './stages/index.js';
+import { titleOf } from './stage.js';
 import { callbackUrl } from './stages/auth0-app.js';
 import { whoHasAccess, type AccessEntry } from './stages/access.js';
 import { probeSignin, type ProbeHop } from './verify/signin-probe.js';
@@ -62,12 +63,12 @@ export function projectScopeCommand(statePath: string): string {
 }
 
 function groups(ctx: CoreContext, statePath: string, probeLog: { hops: ProbeHop[]; rounds: number }, fetch?: FetchLike): Group[] {
-  const out: Group[] = ALL_STAGES.map((stage) => ({
+  const out: Group[] = stagesInOrder().map((stage) => ({
     id: stage.id,
     run: async () => {
       const status = ctx.state.stage(stage.id).status;
       if (status !== 'done') {
-        return [{ id: stage.id, stage: stage.id, title: stage.title, status: 'failed', detail: `not set up (stage is ${status})`, hint: 'run iap-auth0 init to finish it' }];
+        return [{ id: stage.id, stage: stage.id, title: titleOf(stage.id), status: 'failed', detail: `not set up (stage is ${status})`, hint: 'run iap-auth0 init to finish it' }];
       }
       return stage.verify(ctx);
     },

@@ -13,7 +13,7 @@ import { derivedIds } from '../../src/inputs/schema.js';
 import { STATE_VERSION } from '../../src/state/schema.js';
 import { newSetupId } from '../../src/core/ownership.js';
 
-export interface TestContext { ctx: Omit<CoreContext, 'after' | 'until' | 'reach'>; events: CoreEvent[]; state: StateHandle; stateFile: string }
+export interface TestContext { ctx: CoreContext; events: CoreEvent[]; state: StateHandle; stateFile: string }
 
 export async function makeContext(sb: Sandbox, overrides: Partial<ResolvedInputs> = {}, stateFile?: string): Promise<TestContext> {
   const service = overrides.service ?? 'hello';

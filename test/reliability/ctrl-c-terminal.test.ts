@@ -60,7 +60,7 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
       const out = await p.until(/EXIT=\d+/, 'init to exit');
       t.diagnostic(`init exited ${Date.now() - sent} ms after Ctrl-C`);
       assert.match(out, /EXIT=130/);
-      assert.match(out, /Done before the interruption: .*\. Not finished: .*Deploy to Cloud Run/);
+      assert.match(out, /Done before the interruption: .*\. Not finished: .*Cloud Run service/);
       assert.match(out, /Interrupted\. Run iap-auth0 init again to resume where it stopped\./);
       assert.doesNotMatch(out, /did not run because/, 'stages that were waiting are reported as interrupted');
       assert.equal(sb.world.operations.list().filter((o) => o.api === 'run' && !o.done).length, 1, 'it stopped while the deploy was still running');
@@ -78,7 +78,7 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
       const out = await p.until(/EXIT=\d+/, 'destroy to exit');
       t.diagnostic(`destroy exited ${Date.now() - sent} ms after Ctrl-C`);
       assert.match(out, /EXIT=130/);
-      assert.match(out, /Removed before the interruption: .*\. Not finished: .*Deploy to Cloud Run/);
+      assert.match(out, /Removed before the interruption: .*\. Not finished: .*Cloud Run service/);
       assert.match(out, /Interrupted\. Run iap-auth0 destroy again to resume where it stopped\./);
     } finally { p.kill(); }
     const again = await runCli(['destroy', '--force'], sb.env, cwd);

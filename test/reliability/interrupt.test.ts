@@ -39,7 +39,7 @@ test('Ctrl-C while init polls a Cloud Run deploy, and while destroy waits for a 
     outputs.push(r.stdout, r.stderr);
     assert.equal(r.code, 130, r.stderr);
     assert.equal(pendingOps(sb, 'run'), 1, 'it stopped while the deploy operation was still running, not after');
-    assert.match(r.stderr, /Done before the interruption: .*\. Not finished: .*Deploy to Cloud Run/);
+    assert.match(r.stderr, /Done before the interruption: .*\. Not finished: .*Cloud Run service/);
     assert.match(r.stderr, /Interrupted\. Run iap-auth0 init again to resume where it stopped\./);
     const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
     assert.ok(state.stages.deploy.operations.service, 'the deploy operation is recorded for the re-run to poll');
@@ -60,7 +60,7 @@ test('Ctrl-C while init polls a Cloud Run deploy, and while destroy waits for a 
     outputs.push(r.stdout, r.stderr);
     assert.equal(r.code, 130, r.stderr);
     assert.equal(pendingOps(sb, 'run'), 1, 'it stopped while the deletion was still running');
-    assert.match(r.stderr, /Removed before the interruption: Grant access, IAP settings, IAP OAuth client, Workforce pool and provider, Auth0 application\. Not finished: Deploy to Cloud Run\./);
+    assert.match(r.stderr, /Removed before the interruption: Access, IAP settings, IAP OAuth client, Workforce pool and provider, Auth0 application\. Not finished: Cloud Run service\./);
     assert.match(r.stderr, /Interrupted\. Run iap-auth0 destroy again to resume where it stopped\./);
     const status = JSON.parse((await runCli(['status', '--json'], {}, cwd)).stdout);
     assert.equal(status.next, 'iap-auth0 destroy (resumes where it stopped)');

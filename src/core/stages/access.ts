@@ -10,12 +10,13 @@ import { gdata, gonce, planRead } from '../google-call.js';
 import { addMembers, removeMembers, membersOf, type Policy, type PolicyAccess } from '../iam-policy.js';
 import { googleFailure, unlessNotFound } from '../google-errors.js';
 import { domainRestricted } from '../org-policy.js';
-import { poolFates } from './workforce-pool.js';
-import { serviceFate } from './deploy.js';
-import { recordedAs } from '../records.js';
+import { poolFates, serviceFate } from '../fates.js';
+import { recorded } from '../outputs.js';
 import { runCheck, ok, failed, type CheckResult } from '../check.js';
 import type { CoreContext } from '../context.js';
-import type { Stage } from '../stage.js';
+import type { Change, Stage, StageContext } from '../stage.js';
+
+const stage = 'access' as const;
 
 export const ACCESSOR_ROLE = 'roles/iap.httpsResourceAccessor';
 
@@ -29,7 +30,7 @@ export const wantedMembers = (ctx: Pick<CoreContext, 'inputs'>) => (ctx.inputs.a
 /** A member that names workforce pool `pool` (principal://…/workforcePools/POOL/… or principalSet://…). */
 export const namesPool = (member: string, pool: string) => member.includes(`iam.googleapis.com/${POOL_RESOURCE(pool)}/`);
 
-export function accessPolicy(ctx: CoreContext, resource: string): PolicyAccess {
+export function accessPolicy(ctx: Pick<CoreContext, 'google' | 'signal' | 'emit'>, resource: string): PolicyAccess {
   return {
     get: () => gdata(ctx, () => ctx.google.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } }), 'access'),
     // One attempt: addMembers/removeMembers retry the whole read-modify-write.
@@ -42,19 +43,34 @@ export function accessPolicy(ctx: CoreContext, resource: string): PolicyAccess {
  * wanted members already present that name the pool this setup created: nobody else's setup
  * signs in through that pool, so a fresh state finds its members again by the pool's marker.
  */
-function ownMembers(ctx: CoreContext, have: string[]): string[] {
+function ownMembers(ctx: Pick<CoreContext, 'inputs' | 'state'>, have: string[], poolIsOurs: boolean): string[] {
   const st = ctx.state.stage('access');
-  const poolIsOurs = recordedAs(ctx.state.stage('workforce-pool'), 'pool', POOL_RESOURCE(ctx.inputs.pool)) === 'created';
   const refound = poolIsOurs ? wantedMembers(ctx).filter((m) => have.includes(m) && namesPool(m, ctx.inputs.pool)) : [];
   return [...new Set([...(st.added ?? []), ...refound])];
 }
 
+/** Who gets the accessor role and who loses it (those iap-auth0 granted that --allow no longer lists), and the members this setup owns after. */
+export interface AccessDecision { changes: Change[]; resource: string; grant: string[]; revoke: string[]; own: string[] }
+
+/** Pure: the access decision, from the policy as read and whether the pool is this setup's. */
+export function decideAccess(ctx: Pick<CoreContext, 'inputs' | 'state'>, resource: string, have: string[], poolIsOurs: boolean): AccessDecision {
+  const wanted = wantedMembers(ctx);
+  const grant = wanted.filter((m) => !have.includes(m));
+  const own = ownMembers(ctx, have, poolIsOurs);
+  const revoke = own.filter((m) => !wanted.includes(m) && have.includes(m));
+  const changes: Change[] = [
+    grant.length ? { stage, action: 'grant', resource, members: grant, reason: `${ACCESSOR_ROLE}: --allow lists ${grant.length === 1 ? 'it' : 'them'}` }
+      : { stage, action: 'none', resource, reason: `${wanted.join(', ')} already may pass` },
+    ...(revoke.length ? [{ stage, action: 'revoke' as const, resource, members: revoke, reason: `${ACCESSOR_ROLE}: iap-auth0 granted it and --allow no longer lists it` }] : []),
+  ];
+  return { changes, resource, grant, revoke, own };
+}
+
 export const accessStage: Stage = {
   id: 'access',
-  title: 'Grant access',
   verify: verifyAccess,
-  owned: (ctx) => {
-    const st = ctx.state.stage('access');
+  owned: (rec) => {
+    const st = rec.stage('access');
     if (!st.resources.iapResource) return [];
     // Even with nothing granted by this setup, members naming a pool it deletes must go.
     return [st.added?.length ? `${ACCESSOR_ROLE} for ${st.added.join(', ')} on ${st.resources.iapResource} (other members kept)`
@@ -62,44 +78,39 @@ export const accessStage: Stage = {
   },
   destroy: destroyAccess,
 
-  async plan(ctx) {
+  async read(ctx) {
     const resource = accessResource(ctx);
     const policy = await planRead(ctx, () => ctx.google.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } }));
     const have = policy ? membersOf(policy, ACCESSOR_ROLE) : [];
-    const wanted = wantedMembers(ctx);
-    const missing = wanted.filter((m) => !have.includes(m));
-    const unwanted = (ctx.state.stage('access').added ?? []).filter((m) => have.includes(m) && !wanted.includes(m));
-    return [
-      { stage: 'access', action: missing.length ? 'update' : 'none', resource, detail: missing.length ? `grant ${ACCESSOR_ROLE} to ${missing.join(', ')}` : `${wanted.join(', ')} already may pass` },
-      ...(unwanted.length ? [{ stage: 'access' as const, action: 'remove' as const, resource, detail: `revoke ${ACCESSOR_ROLE} from ${unwanted.join(', ')}: iap-auth0 granted it and --allow no longer lists it` }] : []),
-    ];
-  },
-
-  async apply(ctx) {
-    await Promise.all([ctx.after('deploy'), ctx.after('workforce-pool')]);
-    await ctx.apisReady();
-    const resource = accessResource(ctx);
-    const members = wantedMembers(ctx);
-    const access = accessPolicy(ctx, resource);
-    const step = (text: string) => ctx.emit({ type: 'step', stage: 'access', text });
-    let present: string[] = [];
-    // Domain-restricted sharing may refuse workforce pool members too (not on record): same fix.
-    const added = await addMembers(access, ACCESSOR_ROLE, members, ctx.signal, (all) => { present = all; })
-      .catch((e) => { throw domainRestricted(googleFailure(e), ctx.inputs.project, members, `${ACCESSOR_ROLE} on ${resource}`) ?? e; });
-    if (added.length) step(`granted ${ACCESSOR_ROLE} to ${added.join(', ')}`);
-    const own = ownMembers(ctx, present);
-    // Granted first, revoked second: narrowing never leaves a moment where nobody may pass.
-    const stale = own.filter((m) => !members.includes(m));
-    const removed = stale.length ? await removeMembers(access, ACCESSOR_ROLE, stale, ctx.signal) : [];
-    if (removed.length) step(`revoked ${ACCESSOR_ROLE} from ${removed.join(', ')}: no longer in --allow`);
-    await ctx.state.updateStage('access', (st) => {
-      st.resources.iapResource = resource;
-      st.added = [...new Set([...own, ...added])].filter((m) => !stale.includes(m));
-    });
-    const who = members.length === 1 && members[0].endsWith('/*') ? 'everyone in the pool' : members.join(', ');
-    return `${who} may sign in${removed.length ? ` (revoked ${removed.length} no longer listed)` : ''}`;
+    return (ahead) => {
+      const d = decideAccess(ctx, resource, have, ahead.pool?.ours ?? recorded(ctx, 'pool')!.ours);
+      return { stage, changes: d.changes, prospects: {}, apply: (c) => applyAccess(c, d) };
+    };
   },
 };
+
+/** Executes the access decision: grants first, revokes second, so narrowing never leaves a moment where nobody may pass. */
+async function applyAccess(ctx: StageContext, d: AccessDecision): Promise<string> {
+  await Promise.all([ctx.need('service'), ctx.need('pool')]);
+  await ctx.apisReady();
+  const members = wantedMembers(ctx);
+  const access = accessPolicy(ctx, d.resource);
+  const step = (text: string) => ctx.emit({ type: 'step', stage, text });
+  // The read-modify-write re-reads only for the etag: a member already there is not written again.
+  // Domain-restricted sharing may refuse workforce pool members too (not on record): same fix.
+  const added = d.grant.length ? await addMembers(access, ACCESSOR_ROLE, d.grant, ctx.signal)
+    .catch((e) => { throw domainRestricted(googleFailure(e), ctx.inputs.project, d.grant, `${ACCESSOR_ROLE} on ${d.resource}`) ?? e; }) : [];
+  if (added.length) step(`granted ${ACCESSOR_ROLE} to ${added.join(', ')}`);
+  const stale = d.own.filter((m) => !members.includes(m));
+  const removed = d.revoke.length ? await removeMembers(access, ACCESSOR_ROLE, d.revoke, ctx.signal) : [];
+  if (removed.length) step(`revoked ${ACCESSOR_ROLE} from ${removed.join(', ')}: no longer in --allow`);
+  await ctx.state.updateStage('access', (st) => {
+    st.resources.iapResource = d.resource;
+    st.added = [...new Set([...d.own, ...added])].filter((m) => !stale.includes(m));
+  });
+  const who = members.length === 1 && members[0].endsWith('/*') ? 'everyone in the pool' : members.join(', ');
+  return `${who} may sign in${removed.length ? ` (revoked ${removed.length} no longer listed)` : ''}`;
+}
 
 /** One member that may reach the app through IAP, where the grant is, and whether iap-auth0 made it. */
 export interface AccessEntry { member: string; on: string; ours: boolean }

@@ -10,45 +10,26 @@
 import type { ManagementClient } from 'auth0';
 import { PROVIDER_RESOURCE, SIGNIN_CALLBACK_PATH } from '../../lib/ids.js';
 import { withRetry } from '../retry.js';
-import { Unreachable } from '../../lib/net.js';
 import { describeAuth0Error } from '../auth0-errors.js';
-import { refusal } from '../coded-error.js';
-import { adoptedNote, decideFate, decideUse, either, markedDescription, markerMetadata, parseDescription, parseMetadata, sameMarker, TOOL, type Fate, type Marker, type UseDecision } from '../ownership.js';
+import { refusal, type CodedError } from '../coded-error.js';
+import { adoptedNote, decideUse, markedDescription, markerMetadata, parseDescription, parseMetadata, sameMarker, TOOL, type Marker, type Recorded as RecordedUse } from '../ownership.js';
 import { fieldOf, recordedAs, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
-import { DependencyFailed, refusedItem, type Stage } from '../stage.js';
+import { appMarker, auth0AppFate, auth0Retry, auth0Status, isTransientAuth0, type Auth0App } from '../fates.js';
+import { auth0ClientSecret } from '../outputs.js';
+import { DependencyFailed, refused, type Change, type Stage, type StageContext } from '../stage.js';
+import type { Prospects } from '../outputs.js';
 import type { CoreContext } from '../context.js';
 
-type Client = { client_id?: string; name?: string; description?: string; app_type?: string; callbacks?: string[]; web_origins?: string[]; grant_types?: string[];
-  initiate_login_uri?: string; client_metadata?: Record<string, unknown>; jwt_configuration?: { alg?: string }; client_secret?: string };
+type Client = Auth0App;
+export { auth0ClientSecret };
 
 export const TAG = TOOL;
 export const callbackUrl = (ctx: Pick<CoreContext, 'inputs' | 'signinOrigin'>) => `${ctx.signinOrigin}${SIGNIN_CALLBACK_PATH(ctx.inputs.pool, ctx.inputs.provider)}`;
 const purpose = (ctx: Pick<CoreContext, 'inputs'>) => `workforce sign-in for Cloud Run service ${ctx.inputs.service}`;
 // Auth0 descriptions hold 140 characters: the owner only; the shared list lives in the metadata.
 const describeApp = (ctx: Pick<CoreContext, 'inputs'>, m: Marker) => markedDescription({ owner: m.owner, shared: [] }, purpose(ctx), 140);
-
-/**
- * Both carriers read together: the metadata first, the description where the metadata lost its
- * tag. A metadata tag naming another manager is a claim, not a loss: the app is not ours then.
- */
-const markerOf = (c: Client): Marker | undefined => {
-  const by = c.client_metadata?.managed_by;
-  if (typeof by === 'string' && by !== TAG) return undefined;
-  return either(parseMetadata(c.client_metadata), parseDescription(c.description));
-};
-
-/** Auth0 answers worth retrying: rate limits, server errors and network failures (no status). */
-const isTransientAuth0 = (e: unknown) => {
-  if (e instanceof Unreachable) return false; // its endpoint was given up for this run
-  const status = (e as { statusCode?: number }).statusCode;
-  return status === undefined ? (e as Error)?.name !== 'AbortError' : status === 429 || status >= 500;
-};
-
-const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode;
-
-/** Bounded retries of Auth0 rate limits and server errors (a create only behind a fresh look for our tagged app). */
-const auth0Retry = (ctx: Pick<CoreContext, 'signal'>) => ({ signal: ctx.signal, attempts: 8, baseMs: 300, retryable: isTransientAuth0 });
+const stage = 'auth0-app' as const;
 
 /** Every app tagged by iap-auth0 for this provider, whichever setup made it (all pages). */
 async function findTagged(mgmt: ManagementClient, provider: string): Promise<Client[]> {
@@ -62,7 +43,8 @@ async function findTagged(mgmt: ManagementClient, provider: string): Promise<Cli
   return found;
 }
 
-interface Found { app: Client; decision: UseDecision; extras: Client[] }
+/** The app this setup would use, as read: how the state recorded it, and duplicates of this setup's to delete. */
+interface Found { app: Client; recorded: RecordedUse; extras: Client[] }
 
 /**
  * The app this setup uses, read only: the recorded one (its marker checked: an edited state must
@@ -74,19 +56,16 @@ async function findApp(ctx: CoreContext, mgmt: ManagementClient): Promise<Found 
   const st = ctx.state.stage('auth0-app');
   const recorded = st.resources.clientId;
   if (recorded) {
-    const app = await withRetry(() => mgmt.clients.get(recorded), auth0Retry(ctx)).catch((e) => { if (statusOf(e) === 404) return undefined; throw e; }) as Client | undefined;
-    if (app) return { app, decision: decideUse(markerOf(app), me, recordedAs(st, 'clientId', recorded), ctx.inputs.adopt, false), extras: [] };
+    const app = await withRetry(() => mgmt.clients.get(recorded), auth0Retry(ctx)).catch((e) => { if (auth0Status(e) === 404) return undefined; throw e; }) as Client | undefined;
+    if (app) return { app, recorded: recordedAs(st, 'clientId', recorded), extras: [] };
   }
   const tagged = (await findTagged(mgmt, PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider))).sort((a, b) => a.client_id!.localeCompare(b.client_id!));
   const mine = tagged.filter((c) => parseMetadata(c.client_metadata)?.owner === me);
   const pick = mine[0] ?? tagged.find((c) => parseMetadata(c.client_metadata)?.shared.includes(me)) ?? tagged[0];
   if (!pick) return undefined;
   const app = (await withRetry(() => mgmt.clients.get(pick.client_id!), auth0Retry(ctx))) as Client;
-  return { app, decision: decideUse(markerOf(app), me, undefined, ctx.inputs.adopt, false), extras: mine.slice(1) };
+  return { app, recorded: undefined, extras: mine.slice(1) };
 }
-
-const refuseApp = (ctx: CoreContext, f: Found) => refusal(f.decision as Extract<UseDecision, { refuse: unknown }>, `the Auth0 app ${f.app.client_id} ("${f.app.name}")`,
-  { flag: '--provider', stateFile: ctx.state.file, field: fieldOf('auth0-app', 'clientId'), me: ctx.inputs.setupId, adoptable: 'refuse' in f.decision && f.decision.refuse === 'other-setup' });
 
 /** An Application Login URI Auth0 accepts: https, not a loopback host (the sandbox's URLs are). */
 export function loginUriFor(url: string | undefined): string | undefined {
@@ -95,43 +74,116 @@ export function loginUriFor(url: string | undefined): string | undefined {
   return u.protocol === 'https:' && !/^(localhost|127\.|\[::1\])/.test(u.hostname) ? u.origin : undefined;
 }
 
+/** The app: created, or used with a patch of what it lacks (callback, grant, RS256, markers). */
+export type AppPlan = { change: Change } & ({ do: 'create' } | { do: 'refuse'; error: CodedError }
+  | { do: 'use'; use: 'created' | 'adopted'; app: Client; patch: Record<string, unknown> });
+
+/** The service URL as Application Login URI and web origin: known now, known once deployed, or not this setup's to set. */
+export type UrlsPlan = { change?: Change } & ({ do: 'skip' } | { do: 'patch'; patch: Record<string, unknown> } | { do: 'when-deployed' });
+
+export interface Auth0Decision { changes: Change[]; app: AppPlan; extras: Client[]; urls: UrlsPlan }
+
+/** Pure: the app's decision, from what was found (undefined: none). */
+export function decideApp(ctx: Pick<CoreContext, 'inputs' | 'state' | 'signinOrigin'>, found: Found | undefined): AppPlan {
+  const cb = callbackUrl(ctx);
+  const me = ctx.inputs.setupId;
+  if (!found) return { do: 'create', change: { stage, action: 'create', resource: `Auth0 app "IAP ${ctx.inputs.service} (iap-auth0)"`, reason: `callback ${cb}` } };
+  const { app } = found;
+  const resource = `Auth0 app ${app.client_id}`;
+  const d = decideUse(appMarker(app), me, found.recorded, ctx.inputs.adopt, false);
+  if ('refuse' in d) {
+    const error = refusal(d, `the Auth0 app ${app.client_id} ("${app.name}")`,
+      { flag: '--provider', stateFile: ctx.state.file, field: fieldOf('auth0-app', 'clientId'), me, adoptable: d.refuse === 'other-setup' });
+    return { do: 'refuse', error, change: refused(stage, resource, error) };
+  }
+  const patch: Record<string, unknown> = {};
+  if (!app.callbacks?.includes(cb)) patch.callbacks = [...(app.callbacks ?? []), cb];
+  if (!app.grant_types?.includes('authorization_code')) patch.grant_types = [...(app.grant_types ?? []), 'authorization_code'];
+  if (app.jwt_configuration?.alg !== 'RS256') patch.jwt_configuration = { alg: 'RS256' };
+  // The markers: both put back for this setup's app (one may have been edited away), this
+  // setup added to the "shared" list of another setup's.
+  if (d.marker && !sameMarker(parseMetadata(app.client_metadata), d.marker)) {
+    patch.client_metadata = { ...markerMetadata(d.marker), iap_auth0_provider: PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider) };
+  }
+  if (d.use === 'created' && parseDescription(app.description)?.owner !== me) patch.description = describeApp(ctx, d.marker!);
+  const fields = Object.keys(patch);
+  const adopting = d.use === 'adopted' && !ctx.state.stage('auth0-app').adopted?.includes('clientId');
+  const action = adopting ? 'adopt' : fields.length ? 'update' : 'none';
+  const reason = d.use === 'adopted' ? adoptedNote(d.marker) : fields.length ? `this setup's app lacks ${fields.join(', ')}` : 'this setup\'s app, with the workforce callback';
+  return { do: 'use', use: d.use, app, patch, change: { stage, action, resource, reason, ...(fields.length ? { fields } : {}) } };
+}
+
+/** Pure: the login URI and web origin to set, given the service's URL when it is known (an app this setup shares: none). */
+export function decideUrls(app: Client | undefined, use: 'created' | 'adopted', uri: string | undefined, known: boolean): UrlsPlan {
+  if (use === 'adopted') return { do: 'skip' };
+  const resource = `Auth0 app ${app?.client_id ?? '(new)'}: Application Login URI and web origin`;
+  if (!known) {
+    return { do: 'when-deployed', change: { stage, action: 'update', resource, fields: ['initiate_login_uri', 'web_origins'], awaits: 'the service URL (deploy)', conditional: true,
+      reason: 'the service URL, once it is deployed, if it is a public https URL (the only kind Auth0 accepts)' } };
+  }
+  const patch = urlPatch(app, loginUriFor(uri));
+  const fields = Object.keys(patch);
+  return { do: 'patch', patch, change: fields.length ? { stage, action: 'update', resource, fields, reason: `the service URL ${uri}` }
+    : { stage, action: 'none', resource, reason: uri && !loginUriFor(uri) ? 'Auth0 accepts only public https URLs: not set' : 'already the service URL' } };
+}
+
+function urlPatch(app: Client | undefined, origin: string | undefined): Record<string, unknown> {
+  const urls: Record<string, unknown> = {};
+  if (origin && app?.initiate_login_uri !== origin) urls.initiate_login_uri = origin;
+  if (origin && !app?.web_origins?.includes(origin)) urls.web_origins = [...(app?.web_origins ?? []), origin];
+  return urls;
+}
+
+/** Pure: everything the Auth0 stage will do. */
+export function decideAuth0(ctx: Pick<CoreContext, 'inputs' | 'state' | 'signinOrigin'>, found: Found | undefined, service: Prospects['service'] | undefined): Auth0Decision {
+  const app = decideApp(ctx, found);
+  const extras = app.do === 'refuse' ? [] : found?.extras ?? [];
+  const urls = app.do === 'refuse' ? { do: 'skip' as const } : decideUrls(app.do === 'use' ? app.app : undefined, app.do === 'use' ? app.use : 'created', service?.uri, service?.uri !== undefined);
+  const changes = [app.change,
+    ...extras.map((x): Change => ({ stage, action: 'delete', resource: `Auth0 app ${x.client_id}`, reason: 'a duplicate of this setup\'s app (a create whose answer was lost, or a race): exactly one remains' })),
+    ...(urls.change ? [urls.change] : [])];
+  return { changes, app, extras, urls };
+}
+
 export const auth0AppStage: Stage = {
   id: 'auth0-app',
-  title: 'Auth0 application',
   verify: verifyAuth0App,
-  owned: (ctx) => {
-    const st = ctx.state.stage('auth0-app');
+  owned: (recorded) => {
+    const st = recorded.stage('auth0-app');
     const id = st.resources.clientId;
     return id ? [`Auth0 application ${id} (${st.adopted?.includes('clientId') ? 'shared with another setup: kept' : 'only if it still carries this setup\'s tag'})`] : [];
   },
   destroy: destroyAuth0App,
 
-  async plan(ctx) {
+  async read(ctx) {
     const mgmt = await ctx.auth0();
     const found = await withRetry(() => findApp(ctx, mgmt), auth0Retry(ctx)).catch((e) => { throw describeAuth0Error(e); });
-    const cb = callbackUrl(ctx);
-    if (!found) return [{ stage: 'auth0-app', action: 'create', resource: `Auth0 app "IAP ${ctx.inputs.service} (iap-auth0)"`, detail: `callback ${cb}` }];
-    const resource = `Auth0 app ${found.app.client_id}`;
-    if ('refuse' in found.decision) return [refusedItem('auth0-app', resource, refuseApp(ctx, found))];
-    const adopting = found.decision.use === 'adopted' && !ctx.state.stage('auth0-app').adopted?.includes('clientId');
-    return [{ stage: 'auth0-app', action: adopting ? 'adopt' : found.app.callbacks?.includes(cb) ? 'none' : 'update', resource,
-      ...(found.decision.use === 'adopted' ? { detail: adoptedNote(found.decision.marker) } : {}) }];
+    return (ahead) => {
+      const d = decideAuth0(ctx, found, ahead.service);
+      return { stage, changes: d.changes, prospects: { auth0Client: { clientId: d.app.do === 'use' ? d.app.app.client_id : undefined } }, apply: (c) => applyAuth0(c, d) };
+    };
   },
+};
 
-  async apply(ctx) {
-    const mgmt = await ctx.auth0();
-    const step = (text: string) => ctx.emit({ type: 'step', stage: 'auth0-app', text });
-    const cb = callbackUrl(ctx);
-    const provider = PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider);
-    const me = ctx.inputs.setupId;
-    const retry = auth0Retry(ctx);
-    try {
-      // Each attempt looks for the app first and creates only when there is none, so a create that
-      // failed after Auth0 stored it is found, never duplicated; the create itself runs without
-      // the SDK's retries.
+/** Executes the Auth0 decision: the app created or patched, duplicates deleted, the service URL set. */
+async function applyAuth0(ctx: StageContext, d: Auth0Decision): Promise<string> {
+  const mgmt = await ctx.auth0();
+  const step = (text: string) => ctx.emit({ type: 'step', stage, text });
+  const cb = callbackUrl(ctx);
+  const provider = PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider);
+  const me = ctx.inputs.setupId;
+  const retry = auth0Retry(ctx);
+  try {
+    let plan = d.app;
+    let extras = d.extras;
+    if (plan.do === 'create') {
+      // A retry (the create may have failed after Auth0 stored the app) looks for the app first
+      // and creates only when there is none, so a lost answer is found, never duplicated; the
+      // create itself runs without the SDK's retries.
+      let first = true;
       const found = await withRetry(async () => {
-        const existing = await findApp(ctx, mgmt);
-        if (existing) return existing;
+        if (!first) { const existing = await findApp(ctx, mgmt); if (existing) return existing; }
+        first = false;
         await ctx.claim().catch((e) => { throw new DependencyFailed('auth0-app', 'workforce-pool', e); });
         step('creating the Auth0 application');
         const marker = { owner: me, shared: [] };
@@ -140,76 +192,54 @@ export const auth0AppStage: Stage = {
           app_type: 'regular_web', is_first_party: true, oidc_conformant: true, token_endpoint_auth_method: 'client_secret_basic',
           grant_types: ['authorization_code'], jwt_configuration: { alg: 'RS256' }, callbacks: [cb],
           client_metadata: { managed_by: TAG, iap_auth0_setup: me, iap_auth0_provider: provider, iap_auth0_project: ctx.inputs.project },
-        } as never, { maxRetries: 0 })) as Client;
+        }, { maxRetries: 0 })) as Client;
         // Another run of this setup may have created one at the same moment (or a lost answer made
         // this a second): look again, keep the first by id, delete the rest.
         const again = await findApp(ctx, mgmt);
-        return again ?? { app, decision: { use: 'created', marker } as UseDecision, extras: [] };
+        return again ?? { app, recorded: undefined, extras: [] };
       }, { ...retry, retryable: (e) => !(e instanceof DependencyFailed) && isTransientAuth0(e) });
-      if ('refuse' in found.decision) throw refuseApp(ctx, found);
-      for (const extra of found.extras) {
-        step(`deleting the duplicate Auth0 app ${extra.client_id} of this setup`);
-        await withRetry(() => mgmt.clients.delete(extra.client_id!), retry).catch((e) => { if (statusOf(e) !== 404) throw e; });
-      }
-      let app = found.app;
-      const use = found.decision.use;
-      await recordUse(ctx, 'auth0-app', 'clientId', app.client_id!, use);
-      // The issuer users sign in with (the tenant's domain or its custom domain), so verify's
-      // sign-in probe knows where Google should send them without waiting for Auth0.
-      const signInIssuer = await ctx.auth0Issuer();
-      if (ctx.state.stage('auth0-app').resources.signInIssuer !== signInIssuer) await ctx.state.recordResource('auth0-app', 'signInIssuer', signInIssuer);
-      if (app.client_secret) ctx.secrets.set('auth0ClientSecret', app.client_secret);
-
-      const patch: Record<string, unknown> = {};
-      if (!app.callbacks?.includes(cb)) patch.callbacks = [...(app.callbacks ?? []), cb];
-      if (!app.grant_types?.includes('authorization_code')) patch.grant_types = [...(app.grant_types ?? []), 'authorization_code'];
-      if (app.jwt_configuration?.alg !== 'RS256') patch.jwt_configuration = { alg: 'RS256' };
-      // The markers: both put back for this setup's app (one may have been edited away), this
-      // setup added to the "shared" list of another setup's.
-      const marker = found.decision.marker;
-      if (marker && !sameMarker(parseMetadata(app.client_metadata), marker)) {
-        patch.client_metadata = { ...markerMetadata(marker), iap_auth0_provider: provider };
-        if (use === 'created') step('restoring the iap-auth0 tag of the Auth0 app');
-      }
-      if (use === 'created' && parseDescription(app.description)?.owner !== me) patch.description = describeApp(ctx, marker!);
-      if (Object.keys(patch).length) {
-        if (patch.callbacks) step('adding the workforce sign-in callback');
-        const id = app.client_id!;
-        app = { ...app, ...(await withRetry(() => mgmt.clients.update(id, patch), retry)) as Client };
-      }
-      // The provider needs only this much: the app, its callback and grant. The login URI below
-      // waits for the deploy; the pool stage need not wait with it.
-      ctx.reach('client');
-      if (use === 'adopted') return `Auth0 app ${app.client_id} of ${parseMetadata(app.client_metadata)?.owner ? `setup ${parseMetadata(app.client_metadata)?.owner}` : 'another setup'} (shared, never deleted by this one)`;
-
-      // The service URL as Application Login URI and web origin, once the deploy knows it.
-      await ctx.after('deploy');
-      const origin = loginUriFor(ctx.state.stage('deploy').resources.uri);
-      const urls: Record<string, unknown> = {};
-      if (origin && app.initiate_login_uri !== origin) urls.initiate_login_uri = origin;
-      if (origin && !app.web_origins?.includes(origin)) urls.web_origins = [...(app.web_origins ?? []), origin];
-      if (!origin && ctx.state.stage('deploy').resources.uri) step('not setting the Application Login URI: Auth0 accepts only public https URLs');
-      if (Object.keys(urls).length) { const id = app.client_id!; await withRetry(() => mgmt.clients.update(id, urls), retry); }
-      return `Auth0 app ${app.client_id} (regular web, code flow)`;
-    } catch (e) {
-      throw describeAuth0Error(e);
+      // What is there now (ours, unless a race): the one decision taken on it.
+      plan = decideApp(ctx, found);
+      extras = found.extras;
     }
-  },
-};
+    if (plan.do === 'refuse') throw plan.error;
+    if (plan.do === 'create') throw new Error('the Auth0 app was created but cannot be found');
+    for (const extra of extras) {
+      step(`deleting the duplicate Auth0 app ${extra.client_id} of this setup`);
+      await withRetry(() => mgmt.clients.delete(extra.client_id!), retry).catch((e) => { if (auth0Status(e) !== 404) throw e; });
+    }
+    let app = plan.app;
+    const use = plan.use;
+    await recordUse(ctx, 'auth0-app', 'clientId', app.client_id!, use);
+    // The issuer users sign in with (the tenant's domain or its custom domain), so verify's
+    // sign-in probe knows where Google should send them without waiting for Auth0.
+    const signInIssuer = await ctx.auth0Issuer();
+    if (ctx.state.stage('auth0-app').resources.signInIssuer !== signInIssuer) await ctx.state.recordResource('auth0-app', 'signInIssuer', signInIssuer);
+    if (app.client_secret) ctx.secrets.set('auth0ClientSecret', app.client_secret);
+    const patch = plan.patch;
+    if (Object.keys(patch).length) {
+      if (patch.callbacks) step('adding the workforce sign-in callback');
+      else if (patch.client_metadata && use === 'created') step('restoring the iap-auth0 tag of the Auth0 app');
+      const id = app.client_id!;
+      app = { ...app, ...(await withRetry(() => mgmt.clients.update(id, patch), retry)) as Client };
+    }
+    // The provider needs only this much: the app, its callback and grant. The login URI below
+    // waits for the deploy; the pool stage need not wait with it.
+    const clientId = app.client_id!;
+    ctx.provide('auth0Client', { clientId, secret: () => auth0ClientSecret(ctx) });
+    if (use === 'adopted') return `Auth0 app ${app.client_id} of ${parseMetadata(app.client_metadata)?.owner ? `setup ${parseMetadata(app.client_metadata)?.owner}` : 'another setup'} (shared, never deleted by this one)`;
 
-/** The Auth0 app's secret: from memory, or re-read (needs read:client_keys) on a resumed run. */
-export async function auth0ClientSecret(ctx: CoreContext): Promise<string> {
-  const held = ctx.secrets.get('auth0ClientSecret');
-  if (held) return held;
-  const id = ctx.state.stage('auth0-app').resources.clientId;
-  if (!id) throw new Error('the Auth0 app is not recorded yet; run iap-auth0 init again');
-  let app: Client;
-  try { app = (await (await ctx.auth0()).clients.get(id)) as Client; } catch (e) { throw describeAuth0Error(e); }
-  if (!app.client_secret) throw new Error('Auth0 did not return the app\'s client secret: give the M2M app the read:client_keys scope (Applications > APIs > Auth0 Management API), then re-run');
-  ctx.secrets.set('auth0ClientSecret', app.client_secret);
-  return app.client_secret;
+    // The service URL as Application Login URI and web origin, once the deploy knows it (the
+    // plan's, or, for a service this run deploys, the URL it provides).
+    const { uri } = await ctx.need('service');
+    const urls = d.urls.do === 'patch' && d.app.do !== 'create' ? d.urls.patch : urlPatch(app, loginUriFor(uri));
+    if (!loginUriFor(uri) && uri) step('not setting the Application Login URI: Auth0 accepts only public https URLs');
+    if (Object.keys(urls).length) await withRetry(() => mgmt.clients.update(clientId, urls), retry);
+    return `Auth0 app ${app.client_id} (regular web, code flow)`;
+  } catch (e) {
+    throw describeAuth0Error(e);
+  }
 }
-
 
 /** Discovery answers; the app is ours, a regular web app with the code grant and our callback, and has a connection. */
 async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
@@ -233,9 +263,9 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
   app.catch(() => undefined);
   const appCheck = runCheck('auth0-app', 'auth0-app', 'Auth0 application', async () => {
     if (!id) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
-    const a = await app.catch((e) => { if (statusOf(e) === 404) return undefined; throw e; });
+    const a = await app.catch((e) => { if (auth0Status(e) === 404) return undefined; throw e; });
     if (!a) return failed(`the Auth0 app ${id} no longer exists`, 'run iap-auth0 init: it creates a new one and points the provider at it');
-    const tag = decideUse(markerOf(a), ctx.inputs.setupId, recordedAs(st, 'clientId', id), false, false);
+    const tag = decideUse(appMarker(a), ctx.inputs.setupId, recordedAs(st, 'clientId', id), false, false);
     const tagComplete = !('use' in tag && tag.use === 'created') || (parseMetadata(a.client_metadata)?.owner === ctx.inputs.setupId && parseDescription(a.description)?.owner === ctx.inputs.setupId);
     return firstFailure([
       [a.app_type !== 'regular_web', failed(`the app is a ${a.app_type ?? 'typeless'} app, not a regular web app`, 'set Application Type to Regular Web Application in the Auth0 dashboard')],
@@ -256,16 +286,6 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
   return Promise.all([discovery, appCheck, connections]);
 }
 
-/** What destroy will do with the recorded app, from its live markers (undefined: already gone). */
-export async function auth0AppFate(ctx: CoreContext): Promise<{ app: Client; fate: Fate } | undefined> {
-  const st = ctx.state.stage('auth0-app');
-  const id = st.resources.clientId;
-  if (!id) return undefined;
-  const mgmt = await ctx.auth0();
-  const app = await withRetry(() => mgmt.clients.get(id), auth0Retry(ctx)).catch((e) => { if (statusOf(e) === 404) return undefined; throw describeAuth0Error(e); }) as Client | undefined;
-  return app && { app, fate: decideFate(markerOf(app), ctx.inputs.setupId, recordedAs(st, 'clientId', id)) };
-}
-
 /** Deletes the recorded app while it carries this setup's tag; hands it over or unshares it when others use it. */
 async function destroyAuth0App(ctx: CoreContext): Promise<string> {
   const id = ctx.state.stage('auth0-app').resources.clientId;
@@ -280,7 +300,7 @@ async function destroyAuth0App(ctx: CoreContext): Promise<string> {
     switch (fate.fate) {
       case 'delete':
         ctx.emit({ type: 'step', stage: 'auth0-app', text: `deleting Auth0 app ${id}` });
-        await withRetry(() => mgmt.clients.delete(id), retry).catch((e) => { if (statusOf(e) !== 404) throw e; });
+        await withRetry(() => mgmt.clients.delete(id), retry).catch((e) => { if (auth0Status(e) !== 404) throw e; });
         return `deleted ${label}`;
       case 'hand-over':
       case 'unshare': {

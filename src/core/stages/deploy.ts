@@ -16,11 +16,11 @@ import { DEFAULT_IMAGE } from '../../inputs/resolve.js';
 import { gdata, gonce, planRead } from '../google-call.js';
 import { googleFailure, isConflict, unlessNotFound } from '../google-errors.js';
 import { pollOperation, OperationError } from '../poll.js';
-import { addMembers, removeMembers, membersOf, type PolicyAccess } from '../iam-policy.js';
-import { refusal } from '../coded-error.js';
+import { addMembers, removeMembers, membersOf, type Policy, type PolicyAccess } from '../iam-policy.js';
+import { refusal, type CodedError } from '../coded-error.js';
 import {
-  decideFate, decideUse, either, LABEL_MANAGED, markedDescription, markedLabels, parseDescription, parseLabels, purposeOf, sameLabels, sameMarker, setupName,
-  TOOL, type Fate, type Marker, type UseDecision,
+  adoptedNote, decideFate, decideUse, markedDescription, markedLabels, parseDescription, parseLabels, purposeOf, sameLabels, sameMarker, setupName,
+  type Fate, type Marker, type UseDecision,
 } from '../ownership.js';
 import { fieldOf, recordedAs, recordPrevious, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
@@ -28,7 +28,9 @@ import { sleep } from '../retry.js';
 import { delays } from '../backoff.js';
 import { accountUnsettled, agentUnsettled, readAfterConflict, untilSettled } from '../settle.js';
 import { domainRestricted } from '../org-policy.js';
-import { DependencyFailed, refusedItem, type PlanItem, type Stage } from '../stage.js';
+import { missingApis, enableApis, REQUIRED_APIS } from '../apis.js';
+import { serviceFate, serviceMarker } from '../fates.js';
+import { DependencyFailed, refused, type Change, type Stage, type StageContext } from '../stage.js';
 import type { CoreContext } from '../context.js';
 import type { run_v2 } from '@googleapis/run';
 import type { iam_v1 } from '@googleapis/iam';
@@ -37,7 +39,8 @@ export const INVOKER = 'roles/run.invoker';
 const PUBLIC = ['allUsers', 'allAuthenticatedUsers'];
 
 type Service = run_v2.Schema$GoogleCloudRunV2Service;
-type Ctx = Pick<CoreContext, 'inputs' | 'state' | 'google' | 'signal' | 'emit'>;
+type Account = iam_v1.Schema$ServiceAccount;
+type Ctx = Pick<CoreContext, 'inputs' | 'state'>;
 
 const st = (ctx: Pick<CoreContext, 'state'>) => ctx.state.stage('deploy');
 const names = (ctx: Pick<CoreContext, 'inputs' | 'state'>) => {
@@ -53,17 +56,9 @@ const names = (ctx: Pick<CoreContext, 'inputs' | 'state'>) => {
 const servicePurpose = (ctx: Ctx) => `Cloud Run service ${ctx.inputs.service} behind IAP with Auth0 sign-in`;
 const saPurpose = (ctx: Ctx) => `runtime identity of Cloud Run service ${ctx.inputs.service} in ${ctx.inputs.region}`;
 
-/**
- * The service's marker: its labels, or its description where the labels were edited away. A
- * managed-by label naming another tool is a claim, not a loss: the service is not ours then.
- */
-export const serviceMarker = (s: Service): Marker | undefined => {
-  const by = s.labels?.[LABEL_MANAGED];
-  return by !== undefined && by !== TOOL ? parseLabels(s.labels) : either(parseLabels(s.labels), parseDescription(s.description));
-};
 const serviceDecision = (ctx: Ctx, s: Service): UseDecision =>
   decideUse(serviceMarker(s), ctx.inputs.setupId, recordedAs(st(ctx), 'service', names(ctx).service), ctx.inputs.adopt);
-const saDecision = (ctx: Ctx, sa: iam_v1.Schema$ServiceAccount): UseDecision =>
+const saDecision = (ctx: Ctx, sa: Account): UseDecision =>
   decideUse(parseDescription(sa.description), ctx.inputs.setupId, recordedAs(st(ctx), 'serviceAccount', names(ctx).saEmail), ctx.inputs.adopt);
 const refuseService = (ctx: Ctx, d: UseDecision) => refusal(d as Extract<UseDecision, { refuse: unknown }>, `the Cloud Run service ${names(ctx).service}`,
   { flag: '--service', stateFile: ctx.state.file, field: fieldOf('deploy', 'service'), me: ctx.inputs.setupId });
@@ -116,12 +111,97 @@ function serviceChanges(ctx: Ctx, s: Service, d: Extract<UseDecision, { use: unk
 
 const isReady = (s: Service) => !s.reconciling && s.terminalCondition?.type === 'Ready' && s.terminalCondition?.state === 'CONDITION_SUCCEEDED';
 
+/** What the deploy stage reads to plan: the APIs, the service, its runtime account (for a new service) and who may invoke it. */
+export interface DeployReads { missingApis: string[]; service?: Service; account?: Account; policy?: Policy }
+
+/** The runtime account of a service this run creates. */
+export type AccountPlan = { change: Change } & ({ do: 'create' } | { do: 'refuse'; error: CodedError } | { do: 'use'; use: 'created' | 'adopted'; account: Account; patch?: Marker });
+/** The service: created, or used as it is with the fields IAP needs patched. */
+export type ServicePlan = { change: Change } & ({ do: 'create' } | { do: 'refuse'; error: CodedError }
+  | { do: 'use'; use: 'created' | 'adopted'; mask: string[]; body: Service; previous: Record<string, string>; imageFrom?: string });
+
+export interface DeployDecision {
+  changes: Change[];
+  /** The APIs to enable (none: no request). */
+  apis: string[];
+  /** Generate the IAP service agent (it has no read endpoint: generated once per setup, recorded). */
+  agent: boolean;
+  account?: AccountPlan;
+  service: ServicePlan;
+  /** Members to add to, and to remove from, roles/run.invoker. */
+  grant: string[];
+  revoke: string[];
+}
+
+const stage = 'deploy' as const;
+
+/** Pure: the runtime account's decision, from the account as read (undefined: absent). */
+export function decideAccount(ctx: Pick<CoreContext, 'inputs' | 'state'>, sa: Account | undefined): AccountPlan {
+  const n = names(ctx);
+  const resource = `service account ${n.saEmail}`;
+  if (!sa) return { do: 'create', change: { stage, action: 'create', resource, reason: 'the new service\'s runtime identity' } };
+  const d = saDecision(ctx, sa);
+  if ('refuse' in d) {
+    const error = refusal(d, `the service account ${n.saEmail}`, { flag: '--service', stateFile: ctx.state.file, field: fieldOf('deploy', 'serviceAccount'), me: ctx.inputs.setupId });
+    return { do: 'refuse', error, change: refused(stage, resource, error) };
+  }
+  // This setup's account whose marker an earlier version wrote (or someone edited): put right.
+  const patch = d.use === 'created' && d.marker && !sameMarker(d.marker, parseDescription(sa.description)) ? d.marker : undefined;
+  const adopting = d.use === 'adopted' && recordedAs(st(ctx), 'serviceAccount', n.saEmail) !== 'adopted';
+  const action = adopting ? 'adopt' : patch ? 'update' : 'none';
+  return { do: 'use', use: d.use, account: sa, ...(patch ? { patch } : {}),
+    change: { stage, action, resource, reason: adopting ? `the new service's runtime identity: ${adoptedNote(d.marker)} (--adopt)` : patch ? 'its iap-auth0 marker is put right' : 'the new service\'s runtime identity, already there', ...(patch ? { fields: ['description'] } : {}) } };
+}
+
+/** Pure: the service's decision, from the service as read (undefined: absent). */
+export function decideService(ctx: Pick<CoreContext, 'inputs' | 'state'>, s: Service | undefined): ServicePlan {
+  const n = names(ctx);
+  if (!s) {
+    const env = ctx.inputs.audienceEnv !== false ? `, env IAP_AUDIENCE=${IAP_AUDIENCE(ctx.inputs.projectNumber, ctx.inputs.region, ctx.inputs.service)} (--no-audience-env to skip)` : '';
+    return { do: 'create', change: { stage, action: 'create', resource: n.service, reason: `image ${ctx.inputs.deployImage ?? ctx.inputs.image}, runs as ${n.saEmail}, IAP on${env}` } };
+  }
+  const d = serviceDecision(ctx, s);
+  if ('refuse' in d) { const error = refuseService(ctx, d); return { do: 'refuse', error, change: refused(stage, n.service, error) }; }
+  const c = serviceChanges(ctx, s, d);
+  const image = c.imageFrom ? `image ${c.imageFrom} → ${ctx.inputs.deployImage} (--image)` : `keeps image ${s.template?.containers?.[0]?.image}`;
+  const iap = c.mask.filter((f) => ['iapEnabled', 'ingress', 'invokerIamDisabled'].includes(f));
+  const reason = [image, `keeps service account ${s.template?.serviceAccount ?? '(default)'}`, iap.length ? `sets ${iap.join(', ')}` : ''].filter(Boolean).join('; ');
+  const adopting = d.use === 'adopted' && !recordedAs(st(ctx), 'service', n.service);
+  const action = adopting ? 'adopt' : c.mask.length ? 'update' : 'none';
+  return { do: 'use', use: d.use, ...c, change: { stage, action, resource: n.service, reason, ...(c.mask.length ? { fields: c.mask } : {}) } };
+}
+
+/** Pure: everything the deploy stage will do, from what it read. */
+export function decideDeploy(ctx: Pick<CoreContext, 'inputs' | 'state'>, r: DeployReads): DeployDecision {
+  const n = names(ctx);
+  const service = decideService(ctx, r.service);
+  const account = service.do === 'create' ? decideAccount(ctx, r.account) : undefined;
+  const agent = !st(ctx).resources.iapAgent;
+  const agentEmail = st(ctx).resources.iapAgent ?? n.agent;
+  const invokers = r.policy ? membersOf(r.policy, INVOKER) : [];
+  const grant = invokers.includes(`serviceAccount:${agentEmail}`) ? [] : [`serviceAccount:${agentEmail}`];
+  const revoke = invokers.filter((m) => PUBLIC.includes(m));
+  const changes: Change[] = [
+    ...(account ? [account.change] : []),
+    service.change,
+    { stage, action: agent ? 'create' : 'none', resource: `IAP service agent ${agentEmail}`,
+      reason: agent ? 'IAP signs its requests to the service as this agent; enabling IAP does not create it' : 'generated by an earlier run' },
+    grant.length
+      ? { stage, action: 'grant', resource: `${INVOKER} on the service`, members: grant, reason: `the IAP service agent ${agentEmail} must invoke the service`, ...(agent ? { awaits: 'the generated IAP service agent' } : {}) }
+      : { stage, action: 'none', resource: `${INVOKER} on the service`, reason: 'the IAP service agent may invoke it' },
+    ...(revoke.length ? [{ stage, action: 'revoke' as const, resource: `${INVOKER} on the service`, members: revoke, reason: 'a public invoker would let anyone reach the service around IAP' }] : []),
+    r.missingApis.length
+      ? { stage, action: 'update', resource: `the enabled APIs of projects/${ctx.inputs.projectNumber}`, fields: r.missingApis, reason: 'iap-auth0 and IAP use them' }
+      : { stage, action: 'none', resource: `the enabled APIs of projects/${ctx.inputs.projectNumber}`, reason: `${REQUIRED_APIS.join(', ')} are enabled` },
+  ];
+  return { changes, apis: r.missingApis, agent, ...(account ? { account } : {}), service, grant, revoke };
+}
+
 export const deployStage: Stage = {
   id: 'deploy',
-  title: 'Deploy to Cloud Run',
   verify: verifyDeploy,
-  owned: (ctx) => {
-    const s = ctx.state.stage('deploy');
+  owned: (recorded) => {
+    const s = recorded.stage('deploy');
     const r = s.resources;
     const adopted = s.adopted?.includes('service');
     return [r.service && (adopted ? `nothing of Cloud Run service ${r.service} (adopted): IAP settings it changed are put back, the service stays` : `Cloud Run service ${r.service}`),
@@ -129,186 +209,181 @@ export const deployStage: Stage = {
   },
   destroy: destroyDeploy,
 
-  async plan(ctx) {
+  async read(ctx) {
     const n = names(ctx);
-    const items: PlanItem[] = [];
-    const s = await planRead(ctx, () => ctx.google.run.projects.locations.services.get({ name: n.service }));
-    if (!s) {
-      const sa = await planRead(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: n.saName }));
-      const saD = sa && saDecision(ctx, sa);
-      if (saD && 'refuse' in saD) {
-        items.push(refusedItem('deploy', `service account ${n.saEmail}`, refusal(saD, `the service account ${n.saEmail}`,
-          { flag: '--service', stateFile: ctx.state.file, field: fieldOf('deploy', 'serviceAccount'), me: ctx.inputs.setupId })));
-      } else items.push({ stage: 'deploy', action: sa ? 'none' : 'create', resource: `service account ${n.saEmail}`, detail: 'the new service\'s runtime identity' });
-      const env = ctx.inputs.audienceEnv !== false ? `, env IAP_AUDIENCE=${IAP_AUDIENCE(ctx.inputs.projectNumber, ctx.inputs.region, ctx.inputs.service)} (--no-audience-env to skip)` : '';
-      items.push({ stage: 'deploy', action: 'create', resource: n.service, detail: `image ${ctx.inputs.deployImage ?? ctx.inputs.image}, runs as ${n.saEmail}, IAP on${env}` });
-    } else {
-      const d = serviceDecision(ctx, s);
-      if ('refuse' in d) {
-        items.push(refusedItem('deploy', n.service, refuseService(ctx, d)));
-      } else {
-        const c = serviceChanges(ctx, s, d);
-        const image = c.imageFrom ? `image ${c.imageFrom} → ${ctx.inputs.deployImage} (--image)` : `keeps image ${s.template?.containers?.[0]?.image}`;
-        const iap = c.mask.filter((f) => ['iapEnabled', 'ingress', 'invokerIamDisabled'].includes(f));
-        const detail = [image, `keeps service account ${s.template?.serviceAccount ?? '(default)'}`, iap.length ? `sets ${iap.join(', ')}` : ''].filter(Boolean).join('; ');
-        const adopting = d.use === 'adopted' && !recordedAs(st(ctx), 'service', n.service);
-        items.push({ stage: 'deploy', action: adopting ? 'adopt' : c.mask.length ? 'update' : 'none', resource: n.service, detail });
-      }
-    }
-    const policy = s && await planRead(ctx, () => ctx.google.run.projects.locations.services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 }));
-    const invokers = policy ? membersOf(policy, INVOKER) : [];
-    const agentThere = invokers.includes(`serviceAccount:${n.agent}`);
-    items.push({ stage: 'deploy', action: agentThere ? 'none' : 'update', resource: `${INVOKER} on the service`, detail: agentThere ? 'the IAP service agent may invoke it' : `grant it to the IAP service agent ${n.agent}` });
-    const open = invokers.filter((m) => PUBLIC.includes(m));
-    if (open.length) items.push({ stage: 'deploy', action: 'remove', resource: `${INVOKER} for ${open.join(', ')}`, detail: 'a public invoker would let anyone reach the service around IAP' });
-    return items;
+    const [missing, service] = await Promise.all([
+      missingApis(ctx),
+      planRead(ctx, () => ctx.google.run.projects.locations.services.get({ name: n.service })),
+    ]);
+    const [account, policy] = await Promise.all([
+      service ? undefined : planRead(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: n.saName })),
+      service ? planRead(ctx, () => ctx.google.run.projects.locations.services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 })) : undefined,
+    ]);
+    return () => {
+      const d = decideDeploy(ctx, { missingApis: missing, service, account, policy });
+      return {
+        stage, changes: d.changes, prospects: { service: { uri: service?.uri ?? undefined } },
+        apply: (c) => applyDeploy(c, d),
+        shared: { apisReady: (c) => enableApis(c, d.apis) },
+      };
+    };
   },
+};
 
-  async apply(ctx) {
-    const n = names(ctx);
-    const step = (text: string) => ctx.emit({ type: 'step', stage: 'deploy', text });
-    await ctx.apisReady();
-    // The setup's claim on its pool runs alongside the reads below; nothing is created before it
-    // holds, so a run that loses the claim changes nothing in the project.
-    const claimed = ctx.claim().then(() => undefined, (e) => { throw new DependencyFailed('deploy', 'workforce-pool', e); });
-    claimed.catch(() => undefined); // awaited before each create
+/** Executes the deploy decision: the account and service (created or patched), the agent, the invoker grants. */
+async function applyDeploy(ctx: StageContext, d: DeployDecision): Promise<string> {
+  const n = names(ctx);
+  const step = (text: string) => ctx.emit({ type: 'step', stage, text });
+  if (d.service.do === 'refuse') throw d.service.error;
+  if (d.account?.do === 'refuse') throw d.account.error;
+  await ctx.apisReady();
+  // The setup's claim on its pool runs alongside the reads below; nothing is created before it
+  // holds, so a run that loses the claim changes nothing in the project.
+  const claimed = ctx.claim().then(() => undefined, (e) => { throw new DependencyFailed('deploy', 'workforce-pool', e); });
+  claimed.catch(() => undefined); // awaited before each create
 
-    // The IAP service agent: idempotent, no read endpoint; the email may be absent in the answer.
-    // Nothing but the invoker grant needs it, so it is generated while the service deploys (once
-    // the setup's claim holds: a run that loses it changes nothing in the project).
-    let agentGeneratedAt: number | undefined; // set when this run generates the agent: its grant may wait for it
-    const agentReady = st(ctx).resources.iapAgent ? Promise.resolve() : (async () => {
-      await claimed;
-      step('generating the IAP service agent');
-      const su = ctx.google.serviceusageBeta;
-      const op = await gdata(ctx, () => su.services.generateServiceIdentity({ parent: `projects/${ctx.inputs.projectNumber}/services/iap.googleapis.com` }), 'deploy');
-      const done = await pollOperation((name) => su.operations.get({ name }), op, { signal: ctx.signal });
-      agentGeneratedAt = Date.now();
-      await ctx.state.recordResource('deploy', 'iapAgent', (done.response as { email?: string } | undefined)?.email ?? n.agent);
-    })();
-    agentReady.catch(() => undefined); // awaited below; a failure surfaces there
+  // The IAP service agent: idempotent, no read endpoint; the email may be absent in the answer.
+  // Nothing but the invoker grant needs it, so it is generated while the service deploys (once
+  // the setup's claim holds: a run that loses it changes nothing in the project).
+  let agentGeneratedAt: number | undefined; // set when this run generates the agent: its grant may wait for it
+  const agentReady = !d.agent ? Promise.resolve() : (async () => {
+    await claimed;
+    step('generating the IAP service agent');
+    const su = ctx.google.serviceusageBeta;
+    const op = await gdata(ctx, () => su.services.generateServiceIdentity({ parent: `projects/${ctx.inputs.projectNumber}/services/iap.googleapis.com` }), 'deploy');
+    const done = await pollOperation((name) => su.operations.get({ name }), op, { signal: ctx.signal });
+    agentGeneratedAt = Date.now();
+    await ctx.state.recordResource('deploy', 'iapAgent', (done.response as { email?: string } | undefined)?.email ?? n.agent);
+  })();
+  agentReady.catch(() => undefined); // awaited below; a failure surfaces there
 
-    const services = ctx.google.run.projects.locations.services;
-    const ops = ctx.google.run.projects.locations.operations;
-    // Cloud Run operations have a long-poll :wait, so the deploy is seen done the moment it is,
-    // without polling; each wait is capped at 10 s to report progress, and aborts on Ctrl-C.
-    const pollRun = async (opName: string) => {
-      const start = Date.now();
-      for (;;) {
-        const op = await gdata(ctx, () => ops.wait({ name: opName, requestBody: { timeout: '10s' } }, { signal: ctx.signal }), 'deploy');
-        if (op.done) {
-          if (op.error) throw new OperationError(opName, op.error.code ?? undefined, op.error.message ?? 'Cloud Run operation failed');
-          break;
-        }
-        ctx.emit({ type: 'waiting', stage: 'deploy', text: 'Cloud Run is deploying', elapsedMs: Date.now() - start });
+  const services = ctx.google.run.projects.locations.services;
+  const ops = ctx.google.run.projects.locations.operations;
+  // Cloud Run operations have a long-poll :wait, so the deploy is seen done the moment it is,
+  // without polling; each wait is capped at 10 s to report progress, and aborts on Ctrl-C.
+  const pollRun = async (opName: string) => {
+    const start = Date.now();
+    for (;;) {
+      const op = await gdata(ctx, () => ops.wait({ name: opName, requestBody: { timeout: '10s' } }, { signal: ctx.signal }), 'deploy');
+      if (op.done) {
+        if (op.error) throw new OperationError(opName, op.error.code ?? undefined, op.error.message ?? 'Cloud Run operation failed');
+        break;
       }
-      await ctx.state.recordOperation('deploy', 'service', undefined);
-    };
-    const recorded = st(ctx).operations.service;
-    if (recorded) {
-      step('waiting for the deployment a previous run started');
-      await unlessNotFound(() => pollRun(recorded)); // an operation that is gone finished long ago
+      ctx.emit({ type: 'waiting', stage, text: 'Cloud Run is deploying', elapsedMs: Date.now() - start });
     }
-    let s = await unlessNotFound(() => gdata(ctx, () => services.get({ name: n.service }), 'deploy'));
-    let use: 'created' | 'adopted' = 'created';
-    let createdNow = false; // then it carries our marker and IAP's fields already: nothing to check or patch
-    if (!s) {
-      const accountSince = await ensureServiceAccount(ctx, claimed);
-      await claimed;
-      step(`deploying ${ctx.inputs.service} (${ctx.inputs.deployImage ?? ctx.inputs.image}) with IAP on`);
-      let op;
-      try {
-        // A service account this run just created cannot be run as for a while (actAs 403).
-        op = await untilSettled(ctx, { stage: 'deploy', what: 'the new service account', since: accountSince, unsettled: accountUnsettled(n.saEmail) },
-          () => gdata(ctx, () => services.create({ parent: n.parent, serviceId: ctx.inputs.service, requestBody: newService(ctx, n.saEmail) }), 'deploy'));
-        createdNow = true;
-        await recordUse(ctx, 'deploy', 'service', n.service, 'created');
-      } catch (e) {
-        if (!isConflict(e)) throw e; // created by a retried request, or by another run: checked below
-      }
-      if (op?.name) { await ctx.state.recordOperation('deploy', 'service', op.name); await pollRun(op.name); }
-      if (!createdNow) s = await gdata(ctx, () => services.get({ name: n.service }), 'deploy');
+    await ctx.state.recordOperation('deploy', 'service', undefined);
+  };
+  const recorded = st(ctx).operations.service;
+  if (recorded) {
+    step('waiting for the deployment a previous run started');
+    await unlessNotFound(() => pollRun(recorded)); // an operation that is gone finished long ago
+  }
+  let plan: ServicePlan = d.service;
+  if (plan.do === 'create') {
+    const accountSince = await ensureServiceAccount(ctx, d.account!, claimed);
+    await claimed;
+    step(`deploying ${ctx.inputs.service} (${ctx.inputs.deployImage ?? ctx.inputs.image}) with IAP on`);
+    try {
+      // A service account this run just created cannot be run as for a while (actAs 403).
+      const op = await untilSettled(ctx, { stage, what: 'the new service account', since: accountSince, unsettled: accountUnsettled(n.saEmail) },
+        () => gdata(ctx, () => services.create({ parent: n.parent, serviceId: ctx.inputs.service, requestBody: newService(ctx, n.saEmail) }), 'deploy'));
+      // Created with IAP's fields and this setup's marker: nothing to check or patch.
+      await recordUse(ctx, 'deploy', 'service', n.service, 'created');
+      if (op.name) { await ctx.state.recordOperation('deploy', 'service', op.name); await pollRun(op.name); }
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      // Created by a retried request, or by another run (a race): the one decision taken again on
+      // what is there now.
+      plan = decideService(ctx, await gdata(ctx, () => services.get({ name: n.service }), 'deploy'));
+      if (plan.do === 'refuse') throw plan.error;
     }
-    if (s) {
-      const d = serviceDecision(ctx, s);
-      if ('refuse' in d) throw refuseService(ctx, d);
-      use = d.use;
-      const c = serviceChanges(ctx, s, d);
-      if (use === 'adopted') await recordPrevious(ctx, 'deploy', { ...c.previous, of: n.service });
-      await recordUse(ctx, 'deploy', 'service', n.service, use);
-      if (c.mask.length) {
-        step(`updating ${ctx.inputs.service}: ${c.mask.join(', ')}${c.imageFrom ? ` (image ${c.imageFrom} → ${ctx.inputs.deployImage})` : ''}`);
-        const op = await gdata(ctx, () => services.patch({ name: n.service, updateMask: c.mask.join(','), requestBody: c.body }), 'deploy');
-        if (op.name) { await ctx.state.recordOperation('deploy', 'service', op.name); await pollRun(op.name); }
-      }
+  }
+  if (plan.do === 'use') {
+    if (plan.use === 'adopted') await recordPrevious(ctx, 'deploy', { ...plan.previous, of: n.service });
+    await recordUse(ctx, 'deploy', 'service', n.service, plan.use);
+    if (plan.mask.length) {
+      step(`updating ${ctx.inputs.service}: ${plan.mask.join(', ')}${plan.imageFrom ? ` (image ${plan.imageFrom} → ${ctx.inputs.deployImage})` : ''}`);
+      const body = plan.body, mask = plan.mask;
+      const op = await gdata(ctx, () => services.patch({ name: n.service, updateMask: mask.join(','), requestBody: body }), 'deploy');
+      if (op.name) { await ctx.state.recordOperation('deploy', 'service', op.name); await pollRun(op.name); }
     }
-    // Ready means the operation finished and the service reconciled (gcp-api.md 5.3).
-    for (const pauses = delays({ firstMs: 100, factor: 2, maxMs: 2000 }); ;) {
-      s = await gdata(ctx, () => services.get({ name: n.service }), 'deploy');
-      if (isReady(s)) break;
-      if (s.terminalCondition?.state === 'CONDITION_FAILED') throw new Error(`Cloud Run could not deploy ${ctx.inputs.service}: ${s.terminalCondition.message ?? s.terminalCondition.reason}`);
-      await sleep(pauses.next().value, ctx.signal);
-    }
-    if (s.uri) await ctx.state.recordResource('deploy', 'uri', s.uri);
+  }
+  // Ready means the operation finished and the service reconciled (gcp-api.md 5.3).
+  let s: Service;
+  for (const pauses = delays({ firstMs: 100, factor: 2, maxMs: 2000 }); ;) {
+    s = await gdata(ctx, () => services.get({ name: n.service }), 'deploy');
+    if (isReady(s)) break;
+    if (s.terminalCondition?.state === 'CONDITION_FAILED') throw new Error(`Cloud Run could not deploy ${ctx.inputs.service}: ${s.terminalCondition.message ?? s.terminalCondition.reason}`);
+    await sleep(pauses.next().value, ctx.signal);
+  }
+  if (s.uri) await ctx.state.recordResource('deploy', 'uri', s.uri);
 
-    // Who may invoke: the IAP agent yes, the public no.
-    await agentReady;
-    const policy: PolicyAccess = {
-      get: () => gdata(ctx, () => services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 }), 'deploy'),
-      // One attempt: addMembers/removeMembers retry the whole read-modify-write.
-      set: (p) => gonce(() => services.setIamPolicy({ resource: n.service, requestBody: { policy: p as never } }), ctx.signal),
-    };
+  // Who may invoke: the IAP agent yes, the public no, as planned (the read-modify-write re-reads
+  // only for the etag, and writes nothing for a member already there or already gone).
+  await agentReady;
+  const policy: PolicyAccess = {
+    get: () => gdata(ctx, () => services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 }), 'deploy'),
+    // One attempt: addMembers/removeMembers retry the whole read-modify-write.
+    set: (p) => gonce(() => services.setIamPolicy({ resource: n.service, requestBody: { policy: p as never } }), ctx.signal),
+  };
+  let added: string[] = [];
+  if (d.grant.length) {
+    // The agent as generated (its email from the operation), which the plan could only name.
     const agentEmail = st(ctx).resources.iapAgent ?? n.agent;
     const agent = `serviceAccount:${agentEmail}`;
     // An agent this run just generated cannot be named in a policy for a while ("does not exist");
     // domain-restricted sharing refuses it outright (a coded error with Google's documented fix).
-    const added = await untilSettled(ctx, { stage: 'deploy', what: 'the new IAP service agent', since: agentGeneratedAt, unsettled: agentUnsettled(agentEmail) },
+    added = await untilSettled(ctx, { stage, what: 'the new IAP service agent', since: agentGeneratedAt, unsettled: agentUnsettled(agentEmail) },
       () => addMembers(policy, INVOKER, [agent], ctx.signal))
       .catch((e) => { throw domainRestricted(googleFailure(e), ctx.inputs.project, [agent], `${INVOKER} on ${n.service}`) ?? e; });
     if (added.length) step(`granted ${INVOKER} to the IAP service agent`);
-    const publicMembers = membersOf(await policy.get(), INVOKER).filter((m) => PUBLIC.includes(m));
-    if (publicMembers.length) {
-      await removeMembers(policy, INVOKER, publicMembers, ctx.signal);
-      step(`removed ${publicMembers.join(', ')} from ${INVOKER}: it would let anyone bypass IAP`);
-    }
-    await ctx.state.updateStage('deploy', (x) => { x.added = [...new Set([...(x.added ?? []), ...added])]; });
-    const kept = use === 'adopted' ? `; kept its image ${s.template?.containers?.[0]?.image} and service account ${s.template?.serviceAccount}` : '';
-    return `${ctx.inputs.service} on Cloud Run with IAP on: ${s.uri ?? '(no URL)'}${kept}`;
-  },
-};
+  }
+  if (d.revoke.length) {
+    const removed = await removeMembers(policy, INVOKER, d.revoke, ctx.signal);
+    if (removed.length) step(`removed ${removed.join(', ')} from ${INVOKER}: it would let anyone bypass IAP`);
+  }
+  await ctx.state.updateStage('deploy', (x) => { x.added = [...new Set([...(x.added ?? []), ...added])]; });
+  ctx.provide('service', { name: n.service, uri: s.uri ?? undefined });
+  const kept = plan.do === 'use' && plan.use === 'adopted' ? `; kept its image ${s.template?.containers?.[0]?.image} and service account ${s.template?.serviceAccount}` : '';
+  return `${ctx.inputs.service} on Cloud Run with IAP on: ${s.uri ?? '(no URL)'}${kept}`;
+}
 
 /**
- * The runtime service account of a service iap-auth0 creates: this setup's own, or (with --adopt)
- * one that exists. Returns when this run created it (or found it too new to read), so that the
- * service create can wait for it to become usable; undefined for an account that was there.
+ * The runtime service account of a service iap-auth0 creates, as planned: this setup's own, or
+ * (with --adopt) one that exists. Returns when this run created it (or found it too new to read),
+ * so that the service create can wait for it to become usable; undefined for an account that was there.
  */
-async function ensureServiceAccount(ctx: CoreContext, claimed: Promise<void>): Promise<number | undefined> {
+async function ensureServiceAccount(ctx: CoreContext, planned: AccountPlan, claimed: Promise<void>): Promise<number | undefined> {
   const n = names(ctx);
   const sas = ctx.google.iam.projects.serviceAccounts;
-  let sa = await unlessNotFound(() => gdata(ctx, () => sas.get({ name: n.saName }), 'deploy'));
+  let a = planned;
   let since: number | undefined;
-  if (!sa) {
+  if (a.do === 'create') {
     await claimed;
     const bad = serviceAccountId(n.accountId);
     if (bad) throw new Error(bad);
-    ctx.emit({ type: 'step', stage: 'deploy', text: `creating service account ${n.saEmail}` });
+    ctx.emit({ type: 'step', stage, text: `creating service account ${n.saEmail}` });
     try {
-      sa = await gdata(ctx, () => sas.create({ name: `projects/${ctx.inputs.project}`, requestBody: { accountId: n.accountId,
+      await gdata(ctx, () => sas.create({ name: `projects/${ctx.inputs.project}`, requestBody: { accountId: n.accountId,
         serviceAccount: { displayName: `${ctx.inputs.service} (iap-auth0)`.slice(0, 100), description: markedDescription({ owner: ctx.inputs.setupId, shared: [] }, saPurpose(ctx), 256) } } }), 'deploy');
       await recordUse(ctx, 'deploy', 'serviceAccount', n.saEmail, 'created');
       return Date.now();
     } catch (e) {
       if (!isConflict(e)) throw e;
-      // It exists (a retried create that had succeeded, or another run's), maybe too new to read.
+      // It exists (a retried create that had succeeded, or another run's), maybe too new to read:
+      // the one decision taken again on what is there.
+      let sa: Account;
       ({ value: sa, since } = await readAfterConflict(ctx, 'deploy', 'the new service account', () => gdata(ctx, () => sas.get({ name: n.saName }), 'deploy')));
+      a = decideAccount(ctx, sa);
     }
   }
-  const d = saDecision(ctx, sa);
-  if ('refuse' in d) throw refusal(d, `the service account ${n.saEmail}`, { flag: '--service', stateFile: ctx.state.file, field: fieldOf('deploy', 'serviceAccount'), me: ctx.inputs.setupId });
-  if (d.use === 'created' && d.marker && !sameMarker(d.marker, parseDescription(sa.description))) {
-    await gdata(ctx, () => sas.patch({ name: n.saName, requestBody: { serviceAccount: { description: markedDescription(d.marker as Marker, purposeOf(sa!.description) || saPurpose(ctx), 256) }, updateMask: 'description' } }), 'deploy');
+  if (a.do === 'refuse') throw a.error;
+  if (a.do === 'create') throw new Error(`the service account ${n.saEmail} answered that it exists, then could not be read`);
+  if (a.patch) {
+    const description = markedDescription(a.patch, purposeOf(a.account.description) || saPurpose(ctx), 256);
+    await gdata(ctx, () => sas.patch({ name: n.saName, requestBody: { serviceAccount: { description }, updateMask: 'description' } }), 'deploy');
   }
-  await recordUse(ctx, 'deploy', 'serviceAccount', n.saEmail, d.use);
+  await recordUse(ctx, 'deploy', 'serviceAccount', n.saEmail, a.use);
   return since;
 }
 
@@ -353,18 +428,6 @@ async function verifyDeploy(ctx: CoreContext): Promise<CheckResult[]> {
       : ok('neither allUsers nor allAuthenticatedUsers may invoke');
   }, ctx.inputs.project, ctx.signal);
   return Promise.all([service, ...(account ? [account] : []), invoker, notPublic]);
-}
-
-/** What destroy will do with the recorded service, from its live marker (undefined: already gone). */
-export async function serviceFate(ctx: CoreContext): Promise<{ service: Service; fate: Fate } | undefined> {
-  const name = st(ctx).resources.service;
-  if (!name) return undefined;
-  const s = await unlessNotFound(() => gdata(ctx, () => ctx.google.run.projects.locations.services.get({ name }), 'deploy'));
-  if (!s || s.deleteTime) return undefined;
-  const fate = decideFate(serviceMarker(s), ctx.inputs.setupId, recordedAs(st(ctx), 'service', name));
-  // An adopted service's record must name the service whose previous values it holds.
-  if (fate.fate === 'release' && st(ctx).previous?.of && st(ctx).previous?.of !== name) return { service: s, fate: { fate: 'mismatch' } };
-  return { service: s, fate };
 }
 
 /**

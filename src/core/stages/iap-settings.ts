@@ -9,16 +9,17 @@
 import { createHash } from 'node:crypto';
 import { IAP_RUN_RESOURCE, POOL_RESOURCE } from '../../lib/ids.js';
 import { gdata, planRead } from '../google-call.js';
-import { oauthClientFate, oauthCredentialSecret } from './oauth-client.js';
-import { poolFates } from './workforce-pool.js';
-import { serviceFate } from './deploy.js';
+import { oauthClientFate, poolFates, serviceFate } from '../fates.js';
+import { oauthCredentialSecret, recorded, type Prospects } from '../outputs.js';
 import { CodedError } from '../coded-error.js';
 import { parseDescription, setupName } from '../ownership.js';
 import { runCheck, ok, failed, type CheckResult } from '../check.js';
 import { unlessNotFound } from '../google-errors.js';
 import type { CoreContext } from '../context.js';
 import type { IapSettings } from '../../google/iap-client.js';
-import { refusedItem, type Stage } from '../stage.js';
+import { refused, type Change, type Stage, type StageContext } from '../stage.js';
+
+const stage = 'iap-settings' as const;
 
 export const IAP_SETTINGS_MASK = ['iapSettings.accessSettings.identitySources', 'iapSettings.accessSettings.workforceIdentitySettings'];
 
@@ -58,55 +59,68 @@ async function foreignSettings(ctx: CoreContext, name: string, s: IapSettings | 
       : `clear them first if they are stale (gcloud iap settings set with an empty workforce configuration), or pass --pool ${id}${client ? ` --oauth-client ${client}` : ''} --adopt to share them`);
 }
 
+/** The settings: someone else's (refused), already as they should be, or written (masked) with the OAuth client's id and secret. */
+export type SettingsPlan = { change: Change } & ({ do: 'refuse'; error: CodedError } | { do: 'none' } | { do: 'write' });
+
+/**
+ * Pure: the settings' decision, from the settings as read and the OAuth client as the oauth-client
+ * stage will provide it (a client id or secret unknown yet: made by this run, so the settings change).
+ */
+export function decideSettings(ctx: Pick<CoreContext, 'inputs'>, name: string, current: IapSettings | undefined, foreign: CodedError | undefined,
+  client: Prospects['oauthClient'] | undefined): SettingsPlan {
+  if (foreign) return { do: 'refuse', error: foreign, change: refused(stage, name, foreign) };
+  const fields = IAP_SETTINGS_MASK.map((f) => f.split('.').pop()!);
+  const known = client?.clientId !== undefined && client.secretSha256 !== undefined;
+  if (known && settingsMatch(current, ctx.inputs.pool, client.clientId!, client.secretSha256)) {
+    return { do: 'none', change: { stage, action: 'none', resource: name, reason: `pool ${ctx.inputs.pool} and OAuth client ${client.clientId} with its current secret` } };
+  }
+  return { do: 'write', change: { stage, action: 'update', resource: name, fields, reason: `workforce pool ${ctx.inputs.pool} and the OAuth client`,
+    ...(known ? {} : { awaits: 'the OAuth client\'s id and secret (oauth-client)' }) } };
+}
+
 export const iapSettingsStage: Stage = {
   id: 'iap-settings',
-  title: 'IAP settings',
   verify: verifyIapSettings,
-  owned: (ctx) => {
-    const r = ctx.state.stage('iap-settings').resources;
-    return r.iapResource ? [`IAP settings on ${r.iapResource}: ${(ctx.state.stage('iap-settings').added ?? IAP_SETTINGS_MASK).map((f) => f.split('.').pop()).join(', ')} (other settings kept; kept while another setup uses them)`] : [];
+  owned: (rec) => {
+    const st = rec.stage('iap-settings');
+    return st.resources.iapResource ? [`IAP settings on ${st.resources.iapResource}: ${(st.added ?? IAP_SETTINGS_MASK).map((f) => f.split('.').pop()).join(', ')} (other settings kept; kept while another setup uses them)`] : [];
   },
   destroy: destroyIapSettings,
 
-  async plan(ctx) {
+  async read(ctx) {
     const name = iapSettingsResource(ctx);
     const current = await planRead(ctx, () => ctx.google.iap.getIapSettings({ name }));
-    const foreign = await foreignSettings(ctx as CoreContext, name, current);
-    if (foreign) return [refusedItem('iap-settings', name, foreign)];
-    const clientId = ctx.state.stage('oauth-client').resources.clientId;
-    const ok = clientId !== undefined && settingsMatch(current, ctx.inputs.pool, clientId);
-    return [{ stage: 'iap-settings', action: ok ? 'none' : current?.accessSettings ? 'update' : 'create', resource: name, detail: 'workforce pool and OAuth client' }];
-  },
-
-  async apply(ctx) {
-    await Promise.all([ctx.after('deploy'), ctx.after('workforce-pool'), ctx.after('oauth-client')]);
-    await ctx.apisReady();
-    const name = iapSettingsResource(ctx);
-    const clientId = ctx.state.stage('oauth-client').resources.clientId;
-    if (!clientId) throw new Error('the OAuth client id is not recorded; run iap-auth0 init again to create the OAuth client first');
-    const secret = await oauthCredentialSecret(ctx);
-    const sha = createHash('sha256').update(secret).digest('hex');
-    const current = await gdata(ctx, () => ctx.google.iap.getIapSettings({ name }), 'iap-settings');
     const foreign = await foreignSettings(ctx, name, current);
-    if (foreign) throw foreign;
-    if (!settingsMatch(current, ctx.inputs.pool, clientId, sha)) {
-      ctx.emit({ type: 'step', stage: 'iap-settings', text: `pointing ${name} at pool ${ctx.inputs.pool}` });
-      await gdata(ctx, () => ctx.google.iap.updateIapSettings({
-        name, updateMask: IAP_SETTINGS_MASK.join(','),
-        requestBody: { name, accessSettings: { identitySources: ['WORKFORCE_IDENTITY_FEDERATION'],
-          workforceIdentitySettings: { workforcePools: [POOL_RESOURCE(ctx.inputs.pool)], oauth2: { clientId, clientSecret: secret } } } },
-      }), 'iap-settings');
-    }
-    await ctx.state.updateStage('iap-settings', (st) => { st.resources.iapResource = name; st.added = IAP_SETTINGS_MASK; });
-    return `${name} uses pool ${ctx.inputs.pool}`;
+    return (ahead) => {
+      const d = decideSettings(ctx, name, current, foreign, ahead.oauthClient);
+      return { stage, changes: [d.change], prospects: {}, apply: (c) => applySettings(c, name, d) };
+    };
   },
 };
+
+/** Executes the settings decision, once the service, the pool and the OAuth client are there. */
+async function applySettings(ctx: StageContext, name: string, d: SettingsPlan): Promise<string> {
+  if (d.do === 'refuse') throw d.error;
+  const [, , client] = await Promise.all([ctx.need('service'), ctx.need('pool'), ctx.need('oauthClient')]);
+  await ctx.apisReady();
+  if (d.do === 'write') {
+    const secret = await client.secret();
+    ctx.emit({ type: 'step', stage, text: `pointing ${name} at pool ${ctx.inputs.pool}` });
+    await gdata(ctx, () => ctx.google.iap.updateIapSettings({
+      name, updateMask: IAP_SETTINGS_MASK.join(','),
+      requestBody: { name, accessSettings: { identitySources: ['WORKFORCE_IDENTITY_FEDERATION'],
+        workforceIdentitySettings: { workforcePools: [POOL_RESOURCE(ctx.inputs.pool)], oauth2: { clientId: client.clientId, clientSecret: secret } } } },
+    }), 'iap-settings');
+  }
+  await ctx.state.updateStage('iap-settings', (st) => { st.resources.iapResource = name; st.added = IAP_SETTINGS_MASK; });
+  return `${name} uses pool ${ctx.inputs.pool}`;
+}
 
 /** The settings name our pool and OAuth client, and the stored secret hash is our credential's. */
 async function verifyIapSettings(ctx: CoreContext): Promise<CheckResult[]> {
   const name = iapSettingsResource(ctx);
   return [await runCheck('iap-settings', 'iap-settings', 'IAP settings', async () => {
-    const clientId = ctx.state.stage('oauth-client').resources.clientId;
+    const clientId = recorded(ctx, 'oauthClient')?.clientId;
     const current = await gdata(ctx, () => ctx.google.iap.getIapSettings({ name }));
     const a = current.accessSettings;
     const w = a?.workforceIdentitySettings;
@@ -149,7 +163,7 @@ async function destroyIapSettings(ctx: CoreContext): Promise<string> {
   if (!name) return 'nothing to clear';
   const current = await unlessNotFound(() => gdata(ctx, () => ctx.google.iap.getIapSettings({ name }), 'iap-settings'));
   const w = current?.accessSettings?.workforceIdentitySettings;
-  const clientId = ctx.state.stage('oauth-client').resources.clientId;
+  const clientId = recorded(ctx, 'oauthClient')?.clientId;
   if (!w || (!w.workforcePools?.includes(POOL_RESOURCE(ctx.inputs.pool)) && (!clientId || w.oauth2?.clientId !== clientId))) {
     return `nothing of iap-auth0's left in ${name}`;
   }

@@ -1,10 +1,19 @@
-// The stages in the order users see them; they run concurrently where dependencies allow.
+// Every stage's implementation, by id. Their order and dependencies are declared once, in
+// stage-graph.ts; `stagesInOrder` is that order.
 import { deployStage } from './deploy.js';
 import { auth0AppStage } from './auth0-app.js';
 import { workforcePoolStage } from './workforce-pool.js';
 import { oauthClientStage } from './oauth-client.js';
 import { iapSettingsStage } from './iap-settings.js';
 import { accessStage } from './access.js';
+import { STAGES } from '../stage-graph.js';
 import type { Stage } from '../stage.js';
+import type { StageId } from '../../state/schema.js';
 
-export const ALL_STAGES: Stage[] = [deployStage, auth0AppStage, workforcePoolStage, oauthClientStage, iapSettingsStage, accessStage];
+export const STAGE_IMPLEMENTATIONS: Record<StageId, Stage> = {
+  deploy: deployStage, 'auth0-app': auth0AppStage, 'workforce-pool': workforcePoolStage,
+  'oauth-client': oauthClientStage, 'iap-settings': iapSettingsStage, access: accessStage,
+};
+
+/** Every stage, dependencies first (stage-graph.ts). */
+export const stagesInOrder = (): Stage[] => STAGES.map((id) => STAGE_IMPLEMENTATIONS[id]);

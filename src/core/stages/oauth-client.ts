@@ -1,22 +1,28 @@
 // Stage 4: IAP's OAuth client in the workforce OAuth server, and its credential.
 // The client's redirect URI must contain the clientId Google generates at create (peers P1), so
 // the client is created with a placeholder, the generated clientId is recorded at once (a run
-// killed here resumes by re-patching), and the real redirect URI is patched in the same run.
+// killed here resumes by re-patching), and the real redirect URI is patched in the same run (the
+// plan shows that patch, awaiting the generated id).
 // The credential's secret is read from the API (create and get return it) into memory only.
 // Ownership: the client's description carries the setup marker; a client someone else made may be
 // adopted (--adopt; iap-auth0 then only adds IAP's redirect URI and, if it has none, a credential
 // of its own, and takes both back on destroy); another setup's client may be shared.
+import { createHash } from 'node:crypto';
 import { IAP_REDIRECT_URI } from '../../lib/ids.js';
 import { gdata, planRead } from '../google-call.js';
 import { isConflict, unlessNotFound } from '../google-errors.js';
 import { notFoundYet, readAfterConflict, untilSettled } from '../settle.js';
-import { refusal } from '../coded-error.js';
-import { adoptedNote, decideFate, decideUse, markedDescription, parseDescription, purposeOf, sameMarker, type Fate, type UseDecision } from '../ownership.js';
+import { CodedError, refusal } from '../coded-error.js';
+import { adoptedNote, decideUse, markedDescription, parseDescription, purposeOf, sameMarker, type UseDecision } from '../ownership.js';
 import { fieldOf, recordedAs, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
-import { DependencyFailed, refusedItem, type PlanItem, type Stage } from '../stage.js';
+import { oauthClientFate } from '../fates.js';
+import { CREDENTIAL_ID, oauthCredentialSecret } from '../outputs.js';
+import { DependencyFailed, refused, type Change, type Stage, type StageContext } from '../stage.js';
 import type { CoreContext } from '../context.js';
 import type { iam_v1 } from '@googleapis/iam';
+
+export { CREDENTIAL_ID, oauthCredentialSecret };
 
 // The redirect URI before the generated client id is known. A host Google's own examples use
 // (the Terraform provider's tests create OAuth clients with https://www.example.com): a `.invalid`
@@ -24,10 +30,10 @@ import type { iam_v1 } from '@googleapis/iam';
 export const PLACEHOLDER = 'https://www.example.com/iap-auth0-pending';
 /** What earlier versions used; a client left on it by a killed run is patched all the same. */
 const OLD_PLACEHOLDER = 'https://placeholder.invalid/iap-auth0-pending';
-export const CREDENTIAL_ID = 'iap-auth0';
 
-type Ctx = Pick<CoreContext, 'inputs' | 'state' | 'google' | 'signal' | 'emit'>;
+type Ctx = Pick<CoreContext, 'inputs' | 'state'>;
 type OauthClient = iam_v1.Schema$OauthClient;
+type Credential = iam_v1.Schema$OauthClientCredential;
 
 const names = (ctx: Pick<CoreContext, 'inputs'>) => {
   const client = `projects/${ctx.inputs.project}/locations/global/oauthClients/${ctx.inputs.oauthClient}`;
@@ -35,18 +41,75 @@ const names = (ctx: Pick<CoreContext, 'inputs'>) => {
 };
 const purpose = (ctx: Ctx) => `IAP sign-in client for Cloud Run service ${ctx.inputs.service} in ${ctx.inputs.region}`;
 const st = (ctx: Ctx) => ctx.state.stage('oauth-client');
+const stage = 'oauth-client' as const;
 
 const clientDecision = (ctx: Ctx, c: OauthClient): UseDecision =>
   decideUse(parseDescription(c.description), ctx.inputs.setupId, recordedAs(st(ctx), 'oauthClient', names(ctx).client), ctx.inputs.adopt);
-const refuseClient = (ctx: Ctx, d: UseDecision) => refusal(d as Extract<UseDecision, { refuse: unknown }>, `the OAuth client ${names(ctx).client}`,
-  { flag: '--oauth-client', stateFile: ctx.state.file, field: fieldOf('oauth-client', 'oauthClient'), me: ctx.inputs.setupId });
+
+/** The client: created (then its redirect URI patched), or used (undeleted first) with what differs patched. */
+export type ClientPlan = { changes: Change[] } & ({ do: 'create' } | { do: 'refuse'; error: CodedError }
+  | { do: 'use'; use: 'created' | 'adopted'; client: OauthClient; undelete: boolean; mask: string[]; body: OauthClient });
+
+/** Pure: the client's decision, from the client as read (undefined: absent). */
+export function decideClient(ctx: Ctx, c: OauthClient | undefined): ClientPlan {
+  const n = names(ctx);
+  if (!c) {
+    return { do: 'create', changes: [
+      { stage, action: 'create', resource: n.client, reason: `no OAuth client with this id yet; created with a placeholder redirect URI (${PLACEHOLDER})` },
+      { stage, action: 'update', resource: n.client, fields: ['allowedRedirectUris'], awaits: 'the client id Google generates at create', reason: 'IAP\'s redirect URI contains the generated client id' },
+    ] };
+  }
+  const d = clientDecision(ctx, c);
+  if ('refuse' in d) {
+    const error = refusal(d, `the OAuth client ${n.client}`, { flag: '--oauth-client', stateFile: ctx.state.file, field: fieldOf('oauth-client', 'oauthClient'), me: ctx.inputs.setupId });
+    return { do: 'refuse', error, changes: [refused(stage, n.client, error)] };
+  }
+  if (c.state === 'DELETED' && d.use === 'adopted') {
+    const error = new CodedError('OAUTH_CLIENT_DELETED_BY_OWNER', `the OAuth client ${n.client} this setup uses was deleted by its owner`, 'choose another --oauth-client');
+    return { do: 'refuse', error, changes: [refused(stage, n.client, error)] };
+  }
+  const mask: string[] = [];
+  const body: OauthClient = {};
+  const redirect = IAP_REDIRECT_URI(c.clientId ?? '');
+  const uris = c.allowedRedirectUris ?? [];
+  if (!uris.includes(redirect) || uris.includes(PLACEHOLDER) || uris.includes(OLD_PLACEHOLDER)) {
+    mask.push('allowedRedirectUris');
+    body.allowedRedirectUris = [...uris.filter((u) => u !== PLACEHOLDER && u !== OLD_PLACEHOLDER && u !== redirect), redirect];
+  }
+  // The marker: an earlier version's upgraded to this setup's, this setup added to another's "shared with".
+  const current = parseDescription(c.description);
+  if (d.marker && current && !sameMarker(d.marker, current)) {
+    mask.push('description');
+    body.description = markedDescription(d.marker, purposeOf(c.description) || purpose(ctx), 256);
+  }
+  const undelete = c.state === 'DELETED';
+  const changes: Change[] = [];
+  if (undelete) changes.push({ stage, action: 'undelete', resource: n.client, reason: 'this setup\'s client was deleted; deleted ids stay reserved for 30 days' });
+  const why = [mask.includes('allowedRedirectUris') && 'IAP\'s redirect URI for its client id', mask.includes('description') && 'its iap-auth0 marker'].filter(Boolean).join(' and ');
+  if (d.use === 'adopted' && !recordedAs(st(ctx), 'oauthClient', n.client)) {
+    changes.push({ stage, action: 'adopt', resource: n.client, reason: `${adoptedNote(d.marker)}${mask.includes('allowedRedirectUris') ? '; IAP\'s redirect URI added' : ''}`, fields: mask });
+  } else if (mask.length) changes.push({ stage, action: 'update', resource: n.client, fields: mask, reason: `sets ${why}` });
+  else if (!undelete) changes.push({ stage, action: 'none', resource: n.client, reason: d.use === 'adopted' ? adoptedNote(d.marker) : `client id ${c.clientId}, IAP's redirect URI set` });
+  return { do: 'use', use: d.use, client: c, undelete, mask, body, changes };
+}
+
+/** The credential: created, re-enabled, or used as it is. */
+export type CredentialPlan = { change: Change; do: 'create' | 'enable' | 'use'; credential?: Credential };
+
+export function decideCredential(ctx: Ctx, k: Credential | undefined): CredentialPlan {
+  const resource = names(ctx).credential;
+  if (!k) return { do: 'create', change: { stage, action: 'create', resource, reason: 'IAP redeems sign-in codes with its secret' } };
+  if (k.disabled) return { do: 'enable', credential: k, change: { stage, action: 'update', resource, fields: ['disabled'], reason: 'it is disabled: IAP could not redeem sign-in codes' } };
+  return { do: 'use', credential: k, change: { stage, action: 'none', resource, reason: 'enabled' } };
+}
+
+export interface OauthDecision { changes: Change[]; client: ClientPlan; credential: CredentialPlan }
 
 export const oauthClientStage: Stage = {
   id: 'oauth-client',
-  title: 'IAP OAuth client',
   verify: verifyOauthClient,
-  owned: (ctx) => {
-    const s = ctx.state.stage('oauth-client');
+  owned: (rec) => {
+    const s = rec.stage('oauth-client');
     const r = s.resources;
     const adopted = s.adopted?.includes('oauthClient');
     return [r.credential && !s.adopted?.includes('credential') && `OAuth client credential ${r.credential} (disabled, then deleted)`,
@@ -54,116 +117,103 @@ export const oauthClientStage: Stage = {
   },
   destroy: destroyOauthClient,
 
-  async plan(ctx) {
+  async read(ctx) {
     const n = names(ctx);
     const oc = ctx.google.iam.projects.locations.oauthClients;
-    const items: PlanItem[] = [];
     const c = await planRead(ctx, () => oc.get({ name: n.client }));
-    if (!c) return [{ stage: 'oauth-client', action: 'create', resource: n.client, detail: 'then set its redirect URI' }, { stage: 'oauth-client', action: 'create', resource: n.credential }];
-    const d = clientDecision(ctx, c);
-    if ('refuse' in d) return [refusedItem('oauth-client', n.client, refuseClient(ctx, d))];
-    const redirectMissing = !c.allowedRedirectUris?.includes(IAP_REDIRECT_URI(c.clientId ?? ''));
-    if (c.state === 'DELETED') items.push({ stage: 'oauth-client', action: 'undelete', resource: n.client });
-    else if (d.use === 'adopted' && !recordedAs(st(ctx), 'oauthClient', n.client)) items.push({ stage: 'oauth-client', action: 'adopt', resource: n.client, detail: `${adoptedNote(d.marker)}${redirectMissing ? '; IAP\'s redirect URI added' : ''}` });
-    else items.push({ stage: 'oauth-client', action: redirectMissing ? 'update' : 'none', resource: n.client, ...(redirectMissing ? { detail: 'redirect URI' } : {}) });
-    const k = await planRead(ctx, () => oc.credentials.get({ name: n.credential }));
-    items.push({ stage: 'oauth-client', action: !k ? 'create' : k.disabled ? 'update' : 'none', resource: n.credential });
-    return items;
-  },
-
-  async apply(ctx) {
-    await ctx.apisReady();
-    const n = names(ctx);
-    const oc = ctx.google.iam.projects.locations.oauthClients;
-    const step = (text: string) => ctx.emit({ type: 'step', stage: 'oauth-client', text });
-    const me = ctx.inputs.setupId;
-
-    let client = await unlessNotFound(() => gdata(ctx, () => oc.get({ name: n.client }), 'oauth-client'));
-    // When this run created the client: Google answers 404 for it for a few seconds after.
-    let clientSince: number | undefined;
-    const newClient = (since: number | undefined) => ({ stage: 'oauth-client' as const, what: 'the new OAuth client', since, unsettled: notFoundYet });
-    if (!client) {
-      await ctx.claim().catch((e) => { throw new DependencyFailed('oauth-client', 'workforce-pool', e); });
-      step(`creating OAuth client ${ctx.inputs.oauthClient}`);
-      try {
-        client = await gdata(ctx, () => oc.create({ parent: n.parent, oauthClientId: ctx.inputs.oauthClient, requestBody: {
-          clientType: 'CONFIDENTIAL_CLIENT', allowedGrantTypes: ['AUTHORIZATION_CODE_GRANT'],
-          allowedScopes: ['https://www.googleapis.com/auth/cloud-platform'], allowedRedirectUris: [PLACEHOLDER],
-          displayName: 'iap-auth0', description: markedDescription({ owner: me, shared: [] }, purpose(ctx), 256),
-        } }), 'oauth-client');
-        clientSince = Date.now();
-        await recordUse(ctx, 'oauth-client', 'oauthClient', n.client, 'created');
-      } catch (e) {
-        // A retried create that had already succeeded, or another run's: read it by its id.
-        if (!isConflict(e)) throw e;
-        const read = () => gdata(ctx, () => oc.get({ name: n.client }), 'oauth-client');
-        ({ value: client, since: clientSince } = await readAfterConflict(ctx, 'oauth-client', 'the new OAuth client', read));
-      }
-    }
-    const d = clientDecision(ctx, client);
-    if ('refuse' in d) throw refuseClient(ctx, d);
-    const use = d.use;
-    if (client.state === 'DELETED') {
-      if (use === 'adopted') throw new Error(`the OAuth client ${n.client} this setup uses was deleted by its owner; choose another --oauth-client`);
-      step(`undeleting OAuth client ${ctx.inputs.oauthClient} (deleted ids stay reserved for 30 days)`);
-      client = await gdata(ctx, () => oc.undelete({ name: n.client, requestBody: {} }), 'oauth-client');
-    }
-    const clientId = client.clientId!;
-    // Write-ahead: the generated id is on disk before the patch that depends on it.
-    await recordUse(ctx, 'oauth-client', 'oauthClient', n.client, use);
-    await ctx.state.recordResource('oauth-client', 'clientId', clientId);
-
-    const mask: string[] = [];
-    const body: OauthClient = {};
-    const redirect = IAP_REDIRECT_URI(clientId);
-    const uris = client.allowedRedirectUris ?? [];
-    if (!uris.includes(redirect) || uris.includes(PLACEHOLDER) || uris.includes(OLD_PLACEHOLDER)) {
-      step('setting the redirect URI to IAP\'s handler for the generated client id');
-      mask.push('allowedRedirectUris');
-      body.allowedRedirectUris = [...uris.filter((u) => u !== PLACEHOLDER && u !== OLD_PLACEHOLDER && u !== redirect), redirect];
-      if (use === 'adopted') await ctx.state.updateStage('oauth-client', (s) => { s.added = [...new Set([...(s.added ?? []), `allowedRedirectUris:${redirect}`])]; });
-    }
-    // The marker: an earlier version's upgraded to this setup's, this setup added to another's "shared with".
-    const current = parseDescription(client.description);
-    if (d.marker && current && !sameMarker(d.marker, current)) {
-      mask.push('description');
-      body.description = markedDescription(d.marker, purposeOf(client.description) || purpose(ctx), 256);
-    }
-    const patch = () => gdata(ctx, () => oc.patch({ name: n.client, updateMask: mask.join(','), requestBody: body }), 'oauth-client');
-    if (mask.length) await untilSettled(ctx, newClient(clientSince), patch);
-
-    let cred = await unlessNotFound(() => gdata(ctx, () => oc.credentials.get({ name: n.credential }), 'oauth-client'));
-    let credUse: 'created' | 'adopted' = use === 'created' || recordedAs(st(ctx), 'credential', n.credential) === 'created' ? 'created' : 'adopted';
-    if (!cred) {
-      step('creating the client credential');
-      try {
-        cred = await untilSettled(ctx, newClient(clientSince),
-          () => gdata(ctx, () => oc.credentials.create({ parent: n.client, oauthClientCredentialId: CREDENTIAL_ID, requestBody: { displayName: `iap-auth0 ${me}`.trim() } }), 'oauth-client'));
-        credUse = 'created';
-      } catch (e) {
-        if (!isConflict(e)) throw e;
-        const read = () => gdata(ctx, () => oc.credentials.get({ name: n.credential }), 'oauth-client');
-        ({ value: cred } = await readAfterConflict(ctx, 'oauth-client', 'the new OAuth client credential', read));
-      }
-    } else if (cred.disabled) {
-      step('re-enabling the client credential');
-      cred = await gdata(ctx, () => oc.credentials.patch({ name: n.credential, updateMask: 'disabled', requestBody: { disabled: false } }), 'oauth-client');
-    }
-    await recordUse(ctx, 'oauth-client', 'credential', n.credential, credUse);
-    if (!cred.clientSecret) throw new Error(`the credential ${n.credential} returned no secret; check that you may read OAuth client credentials (roles/iam.oauthClientAdmin)`);
-    ctx.secrets.set('oauthCredentialSecret', cred.clientSecret);
-    return `OAuth client ${ctx.inputs.oauthClient} (client id ${clientId}) with its credential${use === 'adopted' ? '; the client is someone else\'s, never deleted by this setup' : ''}`;
+    const k = c ? await planRead(ctx, () => oc.credentials.get({ name: n.credential })) : undefined;
+    return () => {
+      const client = decideClient(ctx, c);
+      const credential = decideCredential(ctx, client.do === 'create' ? undefined : k);
+      const d: OauthDecision = { changes: [...client.changes, ...(client.do === 'refuse' ? [] : [credential.change])], client, credential };
+      // What the IAP settings will be given: known when neither the client nor the credential is new.
+      const secret = credential.credential?.clientSecret;
+      const prospect = { clientId: client.do === 'use' ? client.client.clientId ?? undefined : undefined,
+        secretSha256: secret ? createHash('sha256').update(secret).digest('hex') : undefined };
+      return { stage, changes: d.changes, prospects: { oauthClient: prospect }, apply: (x) => applyOauthClient(x, d) };
+    };
   },
 };
 
-/** The credential secret for a later stage: from memory, or re-read from the API on resume. */
-export async function oauthCredentialSecret(ctx: CoreContext): Promise<string> {
-  const held = ctx.secrets.get('oauthCredentialSecret');
-  if (held) return held;
-  const cred = await gdata(ctx, () => ctx.google.iam.projects.locations.oauthClients.credentials.get({ name: names(ctx).credential }));
-  if (!cred.clientSecret) throw new Error(`the credential ${names(ctx).credential} returned no secret`);
+/** Executes the OAuth client decision: the client (created, undeleted, patched) and its credential. */
+async function applyOauthClient(ctx: StageContext, d: OauthDecision): Promise<string> {
+  if (d.client.do === 'refuse') throw d.client.error;
+  await ctx.apisReady();
+  const n = names(ctx);
+  const oc = ctx.google.iam.projects.locations.oauthClients;
+  const step = (text: string) => ctx.emit({ type: 'step', stage, text });
+  const me = ctx.inputs.setupId;
+
+  // When this run created the client: Google answers 404 for it for a few seconds after.
+  let clientSince: number | undefined;
+  const newClient = (since: number | undefined) => ({ stage, what: 'the new OAuth client', since, unsettled: notFoundYet });
+  let plan: ClientPlan = d.client;
+  if (plan.do === 'create') {
+    await ctx.claim().catch((e) => { throw new DependencyFailed('oauth-client', 'workforce-pool', e); });
+    step(`creating OAuth client ${ctx.inputs.oauthClient}`);
+    let client: OauthClient;
+    try {
+      client = await gdata(ctx, () => oc.create({ parent: n.parent, oauthClientId: ctx.inputs.oauthClient, requestBody: {
+        clientType: 'CONFIDENTIAL_CLIENT', allowedGrantTypes: ['AUTHORIZATION_CODE_GRANT'],
+        allowedScopes: ['https://www.googleapis.com/auth/cloud-platform'], allowedRedirectUris: [PLACEHOLDER],
+        displayName: 'iap-auth0', description: markedDescription({ owner: me, shared: [] }, purpose(ctx), 256),
+      } }), 'oauth-client');
+      clientSince = Date.now();
+      await recordUse(ctx, 'oauth-client', 'oauthClient', n.client, 'created');
+    } catch (e) {
+      // A retried create that had already succeeded, or another run's: read it by its id.
+      if (!isConflict(e)) throw e;
+      const read = () => gdata(ctx, () => oc.get({ name: n.client }), 'oauth-client');
+      ({ value: client, since: clientSince } = await readAfterConflict(ctx, 'oauth-client', 'the new OAuth client', read));
+    }
+    // The planned redirect-URI patch, with the generated id filled in (for a client met by a race:
+    // the one decision taken on what is there).
+    plan = decideClient(ctx, client);
+    if (plan.do === 'refuse') throw plan.error;
+  }
+  if (plan.do !== 'use') throw new Error(`the OAuth client ${n.client} was created but cannot be read`);
+  const use = plan.use;
+  let client = plan.client;
+  if (plan.undelete) {
+    step(`undeleting OAuth client ${ctx.inputs.oauthClient} (deleted ids stay reserved for 30 days)`);
+    client = await gdata(ctx, () => oc.undelete({ name: n.client, requestBody: {} }), 'oauth-client');
+  }
+  const clientId = client.clientId!;
+  // Write-ahead: the generated id is on disk before the patch that depends on it.
+  await recordUse(ctx, 'oauth-client', 'oauthClient', n.client, use);
+  await ctx.state.recordResource('oauth-client', 'clientId', clientId);
+  if (plan.mask.length) {
+    const mask = plan.mask, body = plan.body;
+    if (mask.includes('allowedRedirectUris')) {
+      step('setting the redirect URI to IAP\'s handler for the generated client id');
+      if (use === 'adopted') await ctx.state.updateStage('oauth-client', (s) => { s.added = [...new Set([...(s.added ?? []), `allowedRedirectUris:${IAP_REDIRECT_URI(clientId)}`])]; });
+    }
+    await untilSettled(ctx, newClient(clientSince), () => gdata(ctx, () => oc.patch({ name: n.client, updateMask: mask.join(','), requestBody: body }), 'oauth-client'));
+  }
+
+  const cp = d.client.do === 'create' ? decideCredential(ctx, undefined) : d.credential;
+  let cred = cp.credential;
+  let credUse: 'created' | 'adopted' = use === 'created' || recordedAs(st(ctx), 'credential', n.credential) === 'created' ? 'created' : 'adopted';
+  if (cp.do === 'create') {
+    step('creating the client credential');
+    try {
+      cred = await untilSettled(ctx, newClient(clientSince),
+        () => gdata(ctx, () => oc.credentials.create({ parent: n.client, oauthClientCredentialId: CREDENTIAL_ID, requestBody: { displayName: `iap-auth0 ${me}`.trim() } }), 'oauth-client'));
+      credUse = 'created';
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      const read = () => gdata(ctx, () => oc.credentials.get({ name: n.credential }), 'oauth-client');
+      ({ value: cred } = await readAfterConflict(ctx, 'oauth-client', 'the new OAuth client credential', read));
+    }
+  } else if (cp.do === 'enable') {
+    step('re-enabling the client credential');
+    cred = await gdata(ctx, () => oc.credentials.patch({ name: n.credential, updateMask: 'disabled', requestBody: { disabled: false } }), 'oauth-client');
+  }
+  await recordUse(ctx, 'oauth-client', 'credential', n.credential, credUse);
+  if (!cred?.clientSecret) throw new Error(`the credential ${n.credential} returned no secret; check that you may read OAuth client credentials (roles/iam.oauthClientAdmin)`);
   ctx.secrets.set('oauthCredentialSecret', cred.clientSecret);
-  return cred.clientSecret;
+  ctx.provide('oauthClient', { clientId, secret: () => oauthCredentialSecret(ctx) });
+  return `OAuth client ${ctx.inputs.oauthClient} (client id ${clientId}) with its credential${use === 'adopted' ? '; the client is someone else\'s, never deleted by this setup' : ''}`;
 }
 
 /** The client is active with the recorded generated id and IAP's redirect URI; its credential is enabled. */
@@ -190,15 +240,6 @@ async function verifyOauthClient(ctx: CoreContext): Promise<CheckResult[]> {
     return k.disabled ? failed(`${n.credential} is disabled: IAP cannot redeem sign-in codes ("invalid_client")`, 'run iap-auth0 init (enables it again)') : ok(`${CREDENTIAL_ID}, enabled`);
   }, ctx.inputs.project, ctx.signal);
   return Promise.all([client, credential]);
-}
-
-/** What destroy will do with the recorded OAuth client, from its live marker (undefined: already gone). */
-export async function oauthClientFate(ctx: CoreContext): Promise<Fate | undefined> {
-  const name = st(ctx).resources.oauthClient;
-  if (!name) return undefined;
-  const c = await unlessNotFound(() => gdata(ctx, () => ctx.google.iam.projects.locations.oauthClients.get({ name }), 'oauth-client'));
-  if (!c || c.state === 'DELETED') return undefined;
-  return decideFate(parseDescription(c.description), ctx.inputs.setupId, recordedAs(st(ctx), 'oauthClient', name));
 }
 
 /**

@@ -4,24 +4,24 @@
 // that was deleted is undeleted rather than fought (ids stay reserved 30 days, P5). Operations are
 // recorded before they are polled, so a resumed run polls instead of creating again.
 //
-// The pool is the setup's anchor: its id is global and derived from project, region and service,
-// and creating it is the one step two racing setups cannot both win. claimPool() runs first in
-// every run (ctx.claim, memoized), and the other stages create nothing before it succeeded; a run
-// that finds the pool owned by another setup stops there, having created nothing.
-import { GROUPS_CLAIM, POOL_RESOURCE, PROVIDER_RESOURCE } from '../../lib/ids.js';
+// The pool is the setup's anchor (pool-claim.ts): the claim runs first in every run, as this
+// stage planned it, and the other stages create nothing before it succeeded.
+import { GROUPS_CLAIM } from '../../lib/ids.js';
 import { gdata, planRead } from '../google-call.js';
-import { googleFailure, isConflict, unlessNotFound } from '../google-errors.js';
+import { isConflict, unlessNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
-import { auth0ClientSecret } from './auth0-app.js';
-import { refusal } from '../coded-error.js';
-import { adoptedNote, decideFate, decideUse, markedDescription, parseDescription, purposeOf, sameMarker, type Fate, type Marker, type UseDecision } from '../ownership.js';
-import { fieldOf, recordedAs, recordUse } from '../records.js';
+import { CodedError, refusal } from '../coded-error.js';
+import { adoptedNote, decideUse, markedDescription, parseDescription, purposeOf, sameMarker, type Fate, type Marker, type UseDecision } from '../ownership.js';
+import { recordedAs, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
+import { claimPool, decidePool, ownerOpts, poolNames as names, readPool, waitOp, writeMarker, type PoolDecision } from '../pool-claim.js';
+import { poolFates } from '../fates.js';
+import { recorded } from '../outputs.js';
+import { refused, type Change, type Stage, type StageContext } from '../stage.js';
+import type { Prospects } from '../outputs.js';
 import type { CoreContext } from '../context.js';
-import { refusedItem, type PlanItem, type Stage } from '../stage.js';
 import type { iam_v1 } from '@googleapis/iam';
 
-type Pool = iam_v1.Schema$WorkforcePool;
 type Provider = iam_v1.Schema$WorkforcePoolProvider;
 type Ctx = Pick<CoreContext, 'inputs' | 'state' | 'google' | 'signal' | 'emit'>;
 
@@ -32,208 +32,169 @@ export function desiredMapping(allow: string[]): Record<string, string> {
 }
 const WEB_SSO = { responseType: 'CODE', assertionClaimsBehavior: 'MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS', additionalScopes: ['email', 'profile'] };
 
-const poolPurpose = (ctx: Ctx) => `workforce pool for Cloud Run service ${ctx.inputs.service} in ${ctx.inputs.project} (${ctx.inputs.region})`;
-const providerPurpose = (ctx: Ctx) => `Auth0 ${ctx.inputs.auth0Domain} sign-in for Cloud Run service ${ctx.inputs.service}`;
-const names = (ctx: Ctx) => ({ pool: POOL_RESOURCE(ctx.inputs.pool), provider: PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider) });
-const st = (ctx: Ctx) => ctx.state.stage('workforce-pool');
-const ownerOpts = (ctx: Ctx, key: 'pool' | 'provider') => ({
-  flag: key === 'pool' ? '--pool' : '--provider', stateFile: ctx.state.file, field: fieldOf('workforce-pool', key), me: ctx.inputs.setupId,
-});
-
-/** May this setup use the pool, and as what. A pool someone else made may be adopted (providers are added to it). */
-export const poolDecision = (ctx: Ctx, p: Pool): UseDecision =>
-  decideUse(parseDescription(p.description), ctx.inputs.setupId, recordedAs(st(ctx), 'pool', names(ctx).pool), ctx.inputs.adopt);
+const poolPurpose = (ctx: Pick<CoreContext, 'inputs'>) => `workforce pool for Cloud Run service ${ctx.inputs.service} in ${ctx.inputs.project} (${ctx.inputs.region})`;
+const providerPurpose = (ctx: Pick<CoreContext, 'inputs'>) => `Auth0 ${ctx.inputs.auth0Domain} sign-in for Cloud Run service ${ctx.inputs.service}`;
+const st = (ctx: Pick<CoreContext, 'state'>) => ctx.state.stage('workforce-pool');
+const stage = 'workforce-pool' as const;
 
 /**
  * May this setup use the provider. One that no iap-auth0 setup made is never adopted: using it
  * would mean pointing it at iap-auth0's Auth0 app, changing how its owner's users sign in.
  */
-const providerDecision = (ctx: Ctx, p: Provider): UseDecision =>
+const providerDecision = (ctx: Pick<CoreContext, 'inputs' | 'state'>, p: Provider): UseDecision =>
   decideUse(parseDescription(p.description), ctx.inputs.setupId, recordedAs(st(ctx), 'provider', names(ctx).provider), ctx.inputs.adopt, false);
 
-async function readPool(ctx: Ctx): Promise<Pool | undefined> {
-  return unlessNotFound(() => gdata(ctx, () => ctx.google.iam.locations.workforcePools.get({ name: names(ctx).pool }), 'workforce-pool')).catch((e) => {
-    if (googleFailure(e)?.httpStatus === 403) throw new Error(`cannot read workforce pool ${ctx.inputs.pool}: pool ids are global across all organizations, so another organization may own it; choose another with --pool`);
-    throw e;
-  });
-}
-
-/** Patches a description to carry `marker` (an update operation, waited for). */
-async function writeMarker(ctx: Ctx, kind: 'pool' | 'provider', current: string | null | undefined, marker: Marker, purpose: string): Promise<void> {
-  const pools = ctx.google.iam.locations.workforcePools;
-  const description = markedDescription(marker, purposeOf(current) || purpose, 256);
-  const name = names(ctx)[kind];
-  const op = kind === 'pool'
-    ? await gdata(ctx, () => pools.patch({ name, updateMask: 'description', requestBody: { description } }), 'workforce-pool')
-    : await gdata(ctx, () => pools.providers.patch({ name, updateMask: 'description', requestBody: { description } }), 'workforce-pool');
-  await waitOp(ctx, kind, op);
-}
-
-async function waitOp(ctx: Ctx, kind: 'pool' | 'provider', op: iam_v1.Schema$Operation): Promise<void> {
-  if (!op.name || op.done) return;
-  const pools = ctx.google.iam.locations.workforcePools;
-  const get = kind === 'pool' ? (name: string) => pools.operations.get({ name }) : (name: string) => pools.providers.operations.get({ name });
-  await ctx.state.recordOperation('workforce-pool', kind, op.name);
-  await unlessNotFound(() => pollOperation(get, op, { signal: ctx.signal }));
-  await ctx.state.recordOperation('workforce-pool', kind, undefined);
-}
+/**
+ * The provider: created, or used (undeleted first if it was deleted) with the fields that differ
+ * patched. `mask` may hold `oidc` for an Auth0 app this run creates: its id and secret are filled in
+ * when the Auth0 stage provides them. `missing` are the mappings added to a provider this setup shares.
+ */
+export type ProviderPlan = { changes: Change[] } & ({ do: 'create' } | { do: 'refuse'; error: CodedError }
+  | { do: 'use'; use: 'created' | 'adopted'; provider: Provider; undelete: boolean; mask: string[]; missing: string[]; marker?: Marker });
 
 /**
- * The setup's claim on its pool: reads it, creates it when absent (the create is accepted at once;
- * the apply waits for its operation), or checks that this setup may use it and puts its marker
- * right (ours restored, this setup added to the "shared with" list of a pool it adopts).
+ * Pure: the provider's decision, from the provider as read (undefined: absent), the issuer, and the
+ * Auth0 app's id (undefined: the app is created by this run, its id known only then).
  */
-export async function claimPool(ctx: CoreContext): Promise<'created' | 'adopted'> {
-  await ctx.apisReady();
-  const pools = ctx.google.iam.locations.workforcePools;
+export function decideProvider(ctx: Pick<CoreContext, 'inputs' | 'state'>, prov: Provider | undefined, issuer: string, clientId: string | undefined): ProviderPlan {
   const n = names(ctx);
-  let pool = await readPool(ctx);
-  if (!pool) {
-    ctx.emit({ type: 'step', stage: 'workforce-pool', text: `creating workforce pool ${ctx.inputs.pool}` });
-    try {
-      const op = await gdata(ctx, () => pools.create({ location: 'locations/global', workforcePoolId: ctx.inputs.pool, requestBody: {
-        parent: `organizations/${ctx.inputs.organization}`, displayName: `iap-auth0 ${ctx.inputs.service}`.slice(0, 32),
-        description: markedDescription({ owner: ctx.inputs.setupId, shared: [] }, poolPurpose(ctx), 256), sessionDuration: '3600s' } }), 'workforce-pool');
-      if (op.name && !op.done) await ctx.state.recordOperation('workforce-pool', 'pool', op.name);
-      await recordUse(ctx, 'workforce-pool', 'pool', n.pool, 'created');
-      return 'created';
-    } catch (e) {
-      // Created by a retried request, or by another run at the same moment: whose is it?
-      if (!isConflict(e)) throw e;
-      pool = await gdata(ctx, () => pools.get({ name: n.pool }), 'workforce-pool');
+  const awaits = clientId ? {} : { awaits: 'the Auth0 app\'s client id and secret (auth0-app)' };
+  if (!prov) return { do: 'create', changes: [{ stage, action: 'create', resource: n.provider, reason: `OIDC, Auth0 code flow, issuer ${issuer}`, ...awaits }] };
+  const d = providerDecision(ctx, prov);
+  const stop = (error: CodedError): ProviderPlan => ({ do: 'refuse', error, changes: [refused(stage, n.provider, error)] });
+  if ('refuse' in d) return stop(refusal(d, `the workforce provider ${n.provider}`, ownerOpts(ctx, 'provider')));
+  if (prov.state === 'DELETED' && d.use === 'adopted') return stop(new CodedError('PROVIDER_DELETED_BY_OWNER', `the workforce provider ${n.provider} this setup shares was deleted by its owner`, 'choose another --pool'));
+  // Patch only what differs; the secret cannot be read back (thumbprint only), so it is re-sent
+  // only when the provider was given another Auth0 app's secret. A shared provider is another
+  // setup's: iap-auth0 only adds the attribute mappings this setup needs, and stops if it signs
+  // in with another tenant or app.
+  const mask: string[] = [];
+  const o = prov.oidc ?? {};
+  if (d.use === 'adopted') {
+    if (o.issuerUri !== issuer || !clientId || o.clientId !== clientId) {
+      return stop(new CodedError('PROVIDER_SIGNS_IN_ELSEWHERE', `the shared workforce provider ${n.provider} signs in with ${o.issuerUri} client ${o.clientId}, not this setup's Auth0 app ${clientId ?? '(created by this run)'} at ${issuer}`, 'use another --provider'));
     }
+  } else if (o.issuerUri !== issuer || o.clientId !== clientId || st(ctx).resources.providerSecretFor !== clientId || o.webSsoConfig?.responseType !== 'CODE') {
+    mask.push('oidc');
   }
-  const d = poolDecision(ctx, pool);
-  if ('refuse' in d) throw refusal(d, `the workforce pool ${ctx.inputs.pool}`, ownerOpts(ctx, 'pool'));
-  if (d.marker && !sameMarker(d.marker, parseDescription(pool.description)) && pool.state !== 'DELETED' && parseDescription(pool.description)) {
-    ctx.emit({ type: 'step', stage: 'workforce-pool', text: d.use === 'created' ? `restoring the iap-auth0 marker of pool ${ctx.inputs.pool}` : `recording that this setup shares pool ${ctx.inputs.pool}` });
-    await writeMarker(ctx, 'pool', pool.description, d.marker, poolPurpose(ctx));
-  }
-  await recordUse(ctx, 'workforce-pool', 'pool', n.pool, d.use);
-  return d.use;
+  const mapping = desiredMapping(ctx.inputs.allow);
+  const missing = Object.keys(mapping).filter((k) => prov.attributeMapping?.[k] !== mapping[k] && (d.use === 'created' || prov.attributeMapping?.[k] === undefined));
+  if (missing.length) mask.push('attributeMapping');
+  if (d.marker && !sameMarker(d.marker, parseDescription(prov.description)) && (d.use === 'created' || parseDescription(prov.description))) mask.push('description');
+  const undelete = prov.state === 'DELETED';
+  const changes: Change[] = [];
+  if (undelete) changes.push({ stage, action: 'undelete', resource: n.provider, reason: 'this setup\'s provider was deleted; its id stays reserved, so it is undeleted' });
+  const adopting = d.use === 'adopted' && recordedAs(st(ctx), 'provider', n.provider) !== 'adopted';
+  const why = mask.map((f) => (f === 'oidc' ? (clientId ? 'the issuer, Auth0 app or its secret differ' : 'the Auth0 app is created by this run') : f === 'attributeMapping' ? `mappings ${missing.join(', ')} missing` : 'its marker is put right')).join('; ');
+  if (adopting) changes.push({ stage, action: 'adopt', resource: n.provider, reason: `${adoptedNote(d.marker)}${why ? `; ${why}` : ''}`, fields: mask });
+  else if (mask.length) changes.push({ stage, action: 'update', resource: n.provider, reason: why, fields: mask, ...(mask.includes('oidc') ? awaits : {}) });
+  else if (!undelete) changes.push({ stage, action: 'none', resource: n.provider, reason: d.use === 'adopted' ? adoptedNote(d.marker) : `signs in with the Auth0 app ${clientId} at ${issuer}` });
+  return { do: 'use', use: d.use, provider: prov, undelete, mask, missing, marker: d.marker, changes };
 }
+
+export interface PoolStageDecision { changes: Change[]; pool: PoolDecision; provider: ProviderPlan }
 
 export const workforcePoolStage: Stage = {
   id: 'workforce-pool',
-  title: 'Workforce pool and provider',
   verify: verifyPool,
-  owned: (ctx) => {
-    const r = ctx.state.stage('workforce-pool');
+  owned: (rec) => {
+    const r = rec.stage('workforce-pool');
     const tag = (k: string) => (r.adopted?.includes(k) ? ' (adopted: kept)' : '');
     return [r.resources.provider && `workforce provider ${r.resources.provider}${tag('provider')}`,
       r.resources.pool && `workforce pool ${r.resources.pool}${tag('pool') || ' (Google keeps its id for 30 days; a later init undeletes it)'}`].filter((x): x is string => !!x);
   },
   destroy: destroyPool,
 
-  async plan(ctx) {
+  async read(ctx) {
     const pools = ctx.google.iam.locations.workforcePools;
     const n = names(ctx);
-    const pool = await planRead(ctx, () => pools.get({ name: n.pool }));
+    const [pool, issuer] = await Promise.all([readPool(ctx, 'plan'), ctx.auth0Issuer()]);
     const prov = pool && await planRead(ctx, () => pools.providers.get({ name: n.provider }));
-    const item = (resource: string, r: Pool | Provider | undefined, d: UseDecision | undefined, what: string, key: 'pool' | 'provider', detail: string): PlanItem => {
-      if (!r || !d) return { stage: 'workforce-pool', action: 'create', resource, detail };
-      if ('refuse' in d) return refusedItem('workforce-pool', resource, refusal(d, what, ownerOpts(ctx, key)));
-      if (r.state === 'DELETED') return { stage: 'workforce-pool', action: 'undelete', resource };
-      return { stage: 'workforce-pool', action: d.use === 'adopted' && !recordedAs(st(ctx), key, resource) ? 'adopt' : 'none', resource,
-        detail: d.use === 'adopted' ? adoptedNote(d.marker) : undefined };
+    return (ahead) => {
+      const p = decidePool(ctx, pool);
+      const clientId = (ahead.auth0Client as Prospects['auth0Client'] | undefined)?.clientId;
+      const provider = decideProvider(ctx, prov, issuer, clientId);
+      const d: PoolStageDecision = { changes: [p.change, ...provider.changes], pool: p, provider };
+      return {
+        stage, changes: d.changes, prospects: { pool: { ours: p.do === 'create' || (p.do === 'use' && p.use === 'created') } },
+        apply: (c) => applyPool(c, d, issuer),
+        shared: { claim: (c) => claimPool(c, p) },
+      };
     };
-    return [
-      item(n.pool, pool, pool && poolDecision(ctx, pool), `the workforce pool ${ctx.inputs.pool}`, 'pool', `in organizations/${ctx.inputs.organization}`),
-      item(n.provider, prov, prov && providerDecision(ctx, prov), `the workforce provider ${n.provider}`, 'provider', 'OIDC, Auth0 code flow'),
-    ];
   },
+};
 
-  async apply(ctx) {
-    const pools = ctx.google.iam.locations.workforcePools;
-    const step = (text: string) => ctx.emit({ type: 'step', stage: 'workforce-pool', text });
-    const n = names(ctx);
-    const poolOp = (name: string) => pools.operations.get({ name });
-    const provOp = (name: string) => pools.providers.operations.get({ name });
+/** Executes the workforce-pool decision: the pool (claimed, undeleted) and the provider (created or patched). */
+async function applyPool(ctx: StageContext, d: PoolStageDecision, issuer: string): Promise<string> {
+  const pools = ctx.google.iam.locations.workforcePools;
+  const step = (text: string) => ctx.emit({ type: 'step', stage, text });
+  const n = names(ctx);
+  if (d.pool.do === 'refuse') throw d.pool.error;
+  if (d.provider.do === 'refuse') throw d.provider.error;
+  const poolOp = (name: string) => pools.operations.get({ name });
+  const provOp = (name: string) => pools.providers.operations.get({ name });
 
-    const use = await ctx.claim();
-    // Operations still running: the claim's create, or what a killed run started.
-    for (const [key, op] of Object.entries(st(ctx).operations)) {
-      await unlessNotFound(() => pollOperation(key.startsWith('provider') ? provOp : poolOp, { name: op }, { signal: ctx.signal }));
-      await ctx.state.recordOperation('workforce-pool', key, undefined);
-    }
-    let pool = await gdata(ctx, () => pools.get({ name: n.pool }), 'workforce-pool');
-    if (pool.state === 'DELETED') {
-      if (use === 'adopted') throw new Error(`the workforce pool ${ctx.inputs.pool} this setup shares was deleted by its owner; choose another --pool, or undelete it: gcloud iam workforce-pools undelete ${ctx.inputs.pool} --location=global`);
-      step(`undeleting workforce pool ${ctx.inputs.pool} (a deleted pool id stays reserved for 30 days)`);
-      await waitOp(ctx, 'pool', await gdata(ctx, () => pools.undelete({ name: n.pool, requestBody: {} }), 'workforce-pool'));
-      pool = await gdata(ctx, () => pools.get({ name: n.pool }), 'workforce-pool');
-    }
-    if (pool.parent !== `organizations/${ctx.inputs.organization}`) {
-      throw new Error(`the workforce pool ${ctx.inputs.pool} belongs to ${pool.parent}, not to the project's organization ${ctx.inputs.organization}; choose another --pool`);
-    }
+  const use = await ctx.claim();
+  // Operations still running: the claim's create, or what a killed run started.
+  for (const [key, op] of Object.entries(st(ctx).operations)) {
+    await unlessNotFound(() => pollOperation(key.startsWith('provider') ? provOp : poolOp, { name: op }, { signal: ctx.signal }));
+    await ctx.state.recordOperation('workforce-pool', key, undefined);
+  }
+  if (d.pool.do === 'use' && d.pool.undelete) {
+    step(`undeleting workforce pool ${ctx.inputs.pool} (a deleted pool id stays reserved for 30 days)`);
+    await waitOp(ctx, 'pool', await gdata(ctx, () => pools.undelete({ name: n.pool, requestBody: {} }), 'workforce-pool'));
+  }
 
-    // The provider needs the Auth0 app (client id and secret) and the issuer.
-    await ctx.until('auth0-app:client');
-    const clientId = ctx.state.stage('auth0-app').resources.clientId;
-    if (!clientId) throw new Error('the Auth0 app is not recorded; run iap-auth0 init again');
-    const issuer = await ctx.auth0Issuer();
-    const mapping = desiredMapping(ctx.inputs.allow);
-    let prov = await unlessNotFound(() => gdata(ctx, () => pools.providers.get({ name: n.provider }), 'workforce-pool'));
-    if (!prov) {
-      step(`creating provider ${ctx.inputs.provider} for ${issuer}`);
-      const secret = await auth0ClientSecret(ctx);
-      try {
-        const op = await gdata(ctx, () => pools.providers.create({ parent: n.pool, workforcePoolProviderId: ctx.inputs.provider, requestBody: {
-          displayName: 'Auth0', description: markedDescription({ owner: ctx.inputs.setupId, shared: [] }, providerPurpose(ctx), 256), attributeMapping: mapping,
-          oidc: { issuerUri: issuer, clientId, clientSecret: { value: { plainText: secret } }, webSsoConfig: WEB_SSO } } }), 'workforce-pool');
-        await recordUse(ctx, 'workforce-pool', 'provider', n.provider, 'created');
-        await waitOp(ctx, 'provider', op);
-        await ctx.state.recordResource('workforce-pool', 'providerSecretFor', clientId);
-      } catch (e) { if (!isConflict(e)) throw e; }
-      prov = await gdata(ctx, () => pools.providers.get({ name: n.provider }), 'workforce-pool');
+  // The provider needs the Auth0 app (client id and secret), as the Auth0 stage provides it.
+  const auth0 = await ctx.need('auth0Client');
+  const clientId = auth0.clientId;
+  const mapping = desiredMapping(ctx.inputs.allow);
+  let plan: ProviderPlan = d.provider;
+  if (plan.do === 'create') {
+    step(`creating provider ${ctx.inputs.provider} for ${issuer}`);
+    const secret = await auth0.secret();
+    try {
+      const op = await gdata(ctx, () => pools.providers.create({ parent: n.pool, workforcePoolProviderId: ctx.inputs.provider, requestBody: {
+        displayName: 'Auth0', description: markedDescription({ owner: ctx.inputs.setupId, shared: [] }, providerPurpose(ctx), 256), attributeMapping: mapping,
+        oidc: { issuerUri: issuer, clientId, clientSecret: { value: { plainText: secret } }, webSsoConfig: WEB_SSO } } }), 'workforce-pool');
+      await recordUse(ctx, 'workforce-pool', 'provider', n.provider, 'created');
+      await waitOp(ctx, 'provider', op);
+      await ctx.state.recordResource('workforce-pool', 'providerSecretFor', clientId);
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      // Created by a retried request or another run (a race): the one decision taken again on what is there.
+      plan = decideProvider(ctx, await gdata(ctx, () => pools.providers.get({ name: n.provider }), 'workforce-pool'), issuer, clientId);
+      if (plan.do === 'refuse') throw plan.error;
     }
-    const d = providerDecision(ctx, prov);
-    if ('refuse' in d) throw refusal(d, `the workforce provider ${n.provider}`, ownerOpts(ctx, 'provider'));
-    const provUse = d.use;
-    if (prov.state === 'DELETED') {
-      if (provUse === 'adopted') throw new Error(`the workforce provider ${n.provider} this setup shares was deleted by its owner; choose another --pool`);
+  }
+  let provUse: 'created' | 'adopted' = 'created';
+  if (plan.do === 'use') {
+    provUse = plan.use;
+    if (plan.undelete) {
       step(`undeleting provider ${ctx.inputs.provider}`);
       await waitOp(ctx, 'provider', await gdata(ctx, () => pools.providers.undelete({ name: n.provider, requestBody: {} }), 'workforce-pool'));
-      prov = await gdata(ctx, () => pools.providers.get({ name: n.provider }), 'workforce-pool');
     }
-    // Patch only what differs; the secret cannot be read back (thumbprint only), so it is re-sent
-    // only when the provider was given another Auth0 app's secret. A shared provider is another
-    // setup's: iap-auth0 only adds the attribute mappings this setup needs, and stops if it signs
-    // in with another tenant or app.
-    const mask: string[] = [];
+    const prov = plan.provider;
     const body: Provider = {};
-    const o = prov.oidc ?? {};
-    if (provUse === 'adopted') {
-      if (o.issuerUri !== issuer || o.clientId !== clientId) {
-        throw new Error(`the shared workforce provider ${n.provider} signs in with ${o.issuerUri} client ${o.clientId}, not this setup's Auth0 app ${clientId} at ${issuer}; use another --provider`);
-      }
-    } else if (o.issuerUri !== issuer || o.clientId !== clientId || st(ctx).resources.providerSecretFor !== clientId || o.webSsoConfig?.responseType !== 'CODE') {
-      mask.push('oidc');
-      body.oidc = { issuerUri: issuer, clientId, clientSecret: { value: { plainText: await auth0ClientSecret(ctx) } }, webSsoConfig: WEB_SSO };
-    }
-    const missing = Object.keys(mapping).filter((k) => prov!.attributeMapping?.[k] !== mapping[k] && (provUse === 'created' || prov!.attributeMapping?.[k] === undefined));
-    if (missing.length) {
-      mask.push('attributeMapping');
-      body.attributeMapping = { ...(prov.attributeMapping ?? {}), ...Object.fromEntries(missing.map((k) => [k, mapping[k]])) };
-    }
-    const marker = d.marker;
-    if (marker && !sameMarker(marker, parseDescription(prov.description)) && (provUse === 'created' || parseDescription(prov.description))) {
-      mask.push('description');
-      body.description = markedDescription(marker, purposeOf(prov.description) || providerPurpose(ctx), 256);
-    }
-    if (mask.length) {
+    if (plan.mask.includes('oidc')) body.oidc = { issuerUri: issuer, clientId, clientSecret: { value: { plainText: await auth0.secret() } }, webSsoConfig: WEB_SSO };
+    if (plan.mask.includes('attributeMapping')) body.attributeMapping = { ...(prov.attributeMapping ?? {}), ...Object.fromEntries(plan.missing.map((k) => [k, mapping[k]])) };
+    if (plan.mask.includes('description')) body.description = markedDescription(plan.marker!, purposeOf(prov.description) || providerPurpose(ctx), 256);
+    if (plan.mask.length) {
+      const mask = plan.mask;
       step(`updating provider ${ctx.inputs.provider}: ${mask.join(', ')}`);
       await waitOp(ctx, 'provider', await gdata(ctx, () => pools.providers.patch({ name: n.provider, updateMask: mask.join(','), requestBody: body }), 'workforce-pool'));
       if (mask.includes('oidc')) await ctx.state.recordResource('workforce-pool', 'providerSecretFor', clientId);
-      if (provUse === 'adopted' && missing.length) {
+      if (provUse === 'adopted' && plan.missing.length) {
+        const missing = plan.missing;
         await ctx.state.updateStage('workforce-pool', (s) => { s.added = [...new Set([...(s.added ?? []), ...missing.map((k) => `attributeMapping.${k}`)])]; });
       }
     }
     await recordUse(ctx, 'workforce-pool', 'provider', n.provider, provUse);
-    const shared = [use === 'adopted' && 'pool', provUse === 'adopted' && 'provider'].filter(Boolean);
-    return `pool ${ctx.inputs.pool} with provider ${ctx.inputs.provider} (issuer ${issuer})${shared.length ? `; ${shared.join(' and ')} shared, never deleted by this setup` : ''}`;
-  },
-};
+  }
+  ctx.provide('pool', recorded(ctx, 'pool')!);
+  const shared = [use === 'adopted' && 'pool', provUse === 'adopted' && 'provider'].filter(Boolean);
+  return `pool ${ctx.inputs.pool} with provider ${ctx.inputs.provider} (issuer ${issuer})${shared.length ? `; ${shared.join(' and ')} shared, never deleted by this setup` : ''}`;
+}
 
 /** The pool is active in our organization; the provider is active, points at Auth0's issuer byte for byte, with our app and the code flow. */
 async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
@@ -259,7 +220,7 @@ async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
     const p = await unlessNotFound(() => gdata(ctx, () => pools.providers.get({ name: n.provider })));
     if (!p) return failed(`${n.provider} no longer exists`, 'run iap-auth0 init to create it again');
     const issuer = await ctx.auth0Issuer();
-    const clientId = ctx.state.stage('auth0-app').resources.clientId;
+    const clientId = recorded(ctx, 'auth0Client')?.clientId;
     const o = p.oidc ?? {};
     const marker = markerProblem(n.provider, p.description, 'provider');
     return firstFailure([
@@ -273,20 +234,6 @@ async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
     ], `issuer ${issuer}, Auth0 client ${o.clientId}`);
   }, ctx.inputs.project, ctx.signal);
   return Promise.all([pool, provider]);
-}
-
-/** What destroy will do with the pool and provider, from their live markers. */
-export async function poolFates(ctx: CoreContext): Promise<{ pool?: Fate; provider?: Fate }> {
-  const pools = ctx.google.iam.locations.workforcePools;
-  const r = st(ctx).resources;
-  const fate = async (key: 'pool' | 'provider', get: () => Promise<{ data: Pool | Provider }>) => {
-    if (!r[key]) return undefined;
-    const x = await unlessNotFound(() => gdata(ctx, get, 'workforce-pool'));
-    if (!x || x.state === 'DELETED') return undefined;
-    return decideFate(parseDescription(x.description), ctx.inputs.setupId, recordedAs(st(ctx), key, r[key]));
-  };
-  const [pool, provider] = await Promise.all([fate('pool', () => pools.get({ name: r.pool })), fate('provider', () => pools.providers.get({ name: r.provider }))]);
-  return { pool, provider };
 }
 
 /** Deletes the provider then the pool when they are this setup's; hands over or unshares what others use. */
