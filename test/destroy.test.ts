@@ -37,7 +37,7 @@ test('destroy and status', async (t) => {
   // Others' things: a member in the same binding, and an Auth0 app with our app's name but no tag.
   const resource = a.state.stages.access.resources.iapResource;
   const p = (await g.iap.getIamPolicy({ resource })).data;
-  await g.iap.setIamPolicy({ resource, requestBody: { policy: { ...p, bindings: (p.bindings ?? []).map((b) => (b.role === 'roles/iap.httpsResourceAccessor' ? { ...b, members: [...b.members, FOREIGN_MEMBER] } : b)) } } });
+  await g.iap.setIamPolicy({ resource, requestBody: { policy: { ...p, bindings: (p.bindings ?? []).map((b) => (b.role === 'roles/iap.httpsResourceAccessor' ? { ...b, members: [...(b.members ?? []), FOREIGN_MEMBER] } : b)) } } });
   const lookalike = await mgmt.clients.create({ name: 'IAP hello (iap-auth0)', app_type: 'regular_web', callbacks: ['https://example.com/cb'] });
 
   await t.test('status after init: every stage done, the URL, next is verify', async () => {

@@ -54,7 +54,7 @@ test('iap-settings and access stages', async (t) => {
     assert.equal((await planOf(accessStage, base.ctx))[0].action, 'grant');
     await runOk(base, [accessStage]);
     const pool = `principalSet://iam.googleapis.com/locations/global/workforcePools/${base.ctx.inputs.pool}/*`;
-    const members = (await c.iap.getIamPolicy({ resource, requestBody: {} })).data.bindings!.find((b) => b.role === 'roles/iap.httpsResourceAccessor')!.members.sort();
+    const members = (await c.iap.getIamPolicy({ resource, requestBody: {} })).data.bindings!.find((b) => b.role === 'roles/iap.httpsResourceAccessor')!.members!.sort();
     assert.deepEqual(members, [pool, 'user:someone@sandbox.example'].sort());
     assert.deepEqual(base.state.stage('access').added, [pool]);
 
@@ -64,7 +64,7 @@ test('iap-settings and access stages', async (t) => {
 
     const users = await makeContext(sb, { allow: ['user:auth0|abc123'] });
     await runOk(users, [accessStage]);
-    const after = (await c.iap.getIamPolicy({ resource, requestBody: {} })).data.bindings!.find((b) => b.role === 'roles/iap.httpsResourceAccessor')!.members;
+    const after = (await c.iap.getIamPolicy({ resource, requestBody: {} })).data.bindings!.find((b) => b.role === 'roles/iap.httpsResourceAccessor')!.members!;
     assert.ok(after.includes(`principal://iam.googleapis.com/locations/global/workforcePools/${base.ctx.inputs.pool}/subject/auth0|abc123`));
     assert.ok(after.includes(pool) && after.includes('user:someone@sandbox.example'), 'nothing dropped');
   });

@@ -4,7 +4,10 @@
 import { withRetry } from './retry.js';
 import { isAborted, isTransient } from './google-errors.js';
 
-export interface Policy { version?: number | null; etag?: string | null; bindings?: { role?: string | null; members?: string[] | null; condition?: unknown }[] | null }
+/** An IAM condition (Schema$Expr of the generated clients). */
+export interface Expr { expression?: string | null; title?: string | null; description?: string | null; location?: string | null }
+/** The generated clients' Schema$Policy shape, so a policy read from one API is written back without a cast. */
+export interface Policy { version?: number | null; etag?: string | null; bindings?: { role?: string | null; members?: string[] | null; condition?: Expr }[] }
 
 export interface PolicyAccess {
   get(): Promise<Policy>;

@@ -18,13 +18,14 @@ export interface IapSettings {
   };
   applicationSettings?: Record<string, unknown>;
 }
+/** Shaped like the generated clients' Schema$Policy (nullable fields), so one policy type fits every API. */
 export interface IamPolicy {
-  version?: number;
-  etag?: string;
+  version?: number | null;
+  etag?: string | null;
   bindings?: {
-    role: string;
-    members: string[];
-    condition?: { title?: string; description?: string; expression: string };
+    role?: string | null;
+    members?: string[] | null;
+    condition?: { title?: string | null; description?: string | null; expression?: string | null; location?: string | null };
   }[];
 }
 

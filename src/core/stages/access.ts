@@ -34,7 +34,7 @@ export function accessPolicy(ctx: Pick<CoreContext, 'google' | 'signal' | 'emit'
   return {
     get: () => gdata(ctx, () => ctx.google.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } }), 'access'),
     // One attempt: addMembers/removeMembers retry the whole read-modify-write.
-    set: (policy) => gonce(() => ctx.google.iap.setIamPolicy({ resource, requestBody: { policy: policy as never } }), ctx.signal),
+    set: (policy) => gonce(() => ctx.google.iap.setIamPolicy({ resource, requestBody: { policy } }), ctx.signal),
   };
 }
 

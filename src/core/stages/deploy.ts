@@ -324,7 +324,7 @@ async function applyDeploy(ctx: StageContext, d: DeployDecision): Promise<string
   const policy: PolicyAccess = {
     get: () => gdata(ctx, () => services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 }), 'deploy'),
     // One attempt: addMembers/removeMembers retry the whole read-modify-write.
-    set: (p) => gonce(() => services.setIamPolicy({ resource: n.service, requestBody: { policy: p as never } }), ctx.signal),
+    set: (p) => gonce(() => services.setIamPolicy({ resource: n.service, requestBody: { policy: p } }), ctx.signal),
   };
   let added: string[] = [];
   if (d.grant.length) {
@@ -515,7 +515,7 @@ async function releaseService(ctx: CoreContext, s: Service): Promise<string> {
     const services = ctx.google.run.projects.locations.services;
     await removeMembers({
       get: () => gdata(ctx, () => services.getIamPolicy({ resource: name, 'options.requestedPolicyVersion': 3 }), 'deploy'),
-      set: (p) => gonce(() => services.setIamPolicy({ resource: name, requestBody: { policy: p as never } }), ctx.signal),
+      set: (p) => gonce(() => services.setIamPolicy({ resource: name, requestBody: { policy: p } }), ctx.signal),
     }, INVOKER, agentGrants, ctx.signal);
   }
   const publicBefore = prev.invokerIamDisabled === 'true';
