@@ -1,5 +1,6 @@
-// The real id rules of every resource iap-auth0 names (../shared/reference/gcp-api.md). Shared by
-// the sandbox, which rejects bad ids the way Google does, and the CLI, which rejects them first.
+// The real id rules of every resource iap-auth0 names (../shared/reference/gcp-api.md): the CLI
+// rejects bad ids before Google does. The sandbox keeps its own copy (src/sandbox/facts/), so the
+// two sides cannot agree on a wrong rule or format by sharing this file.
 // Each rule returns undefined when the id is valid, else a sentence saying what is wrong.
 
 export type IdRule = (id: string) => string | undefined;
