@@ -12,12 +12,15 @@ import express from 'express';
 import Fastify from 'fastify';
 import { SignJWT, exportJWK, generateKeyPair, base64url, type JWK } from 'jose';
 import { verifyIapAssertion, iapAudience, iapMiddleware, iapFastifyHook, IapAssertionError, type IapAssertionErrorCode } from '../src/identity/index.js';
-import { IapSigner } from '../src/lib/iap-signer.js';
+// The sandbox IAP's signer (its own copy of the reference's claims shape), so the library is checked
+// against IAP as the reference describes it, not against the CLI's `dev` signer.
+import { IapSigner } from '../src/sandbox/frontdoor/iap-signer.js';
 import { useSandbox } from './helpers/sandbox.js';
 import { runCli } from './helpers/cli.js';
 import { Browserless } from './helpers/browserless.js';
 
-const AUD = iapAudience({ projectNumber: '415104041262', region: 'europe-west1', service: 'hello' });
+// gcp-api.md 10.3: /projects/{PROJECT_NUMBER}/locations/{REGION}/services/{SERVICE}, for the seeded project.
+const AUD = '/projects/415104041262/locations/europe-west1/services/hello';
 const now = () => Math.floor(Date.now() / 1000);
 
 /** Serves a JWK Set on loopback and counts how often it was fetched. */

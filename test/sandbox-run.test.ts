@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useSandbox, clientsFor, googleError, waitOperation } from './helpers/sandbox.js';
 import type { Sandbox } from '../src/sandbox/index.js';
-import { IAP_AGENT_EMAIL } from '../src/lib/ids.js';
 
 const sb = await useSandbox();
 const g = clientsFor(sb);
@@ -337,11 +336,11 @@ test('Cloud Run v2 services', async (t) => {
     const { data: empty } = await run.services.getIamPolicy({ resource, 'options.requestedPolicyVersion': 3 });
     assert.equal(empty.etag, 'ACAB');
     assert.equal(empty.bindings, undefined);
-    const agent = `serviceAccount:${IAP_AGENT_EMAIL(NUMBER)}`;
+    const agent = 'serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com'; // gcp-api.md 2.7
     const policy = { etag: empty.etag, bindings: [{ role: 'roles/run.invoker', members: [agent] }] };
     const e = await googleError(run.services.setIamPolicy({ resource, requestBody: { policy } }));
     assert.deepEqual([e.code, e.status], [400, 'INVALID_ARGUMENT']);
-    assert.equal(e.message, `Service account ${IAP_AGENT_EMAIL(NUMBER)} does not exist.`);
+    assert.equal(e.message, 'Service account service-415104041262@gcp-sa-iap.iam.gserviceaccount.com does not exist.');
 
     // The agent exists once Service Usage generated it (world state stands in while that
     // emulation is not in the tree).
@@ -350,7 +349,7 @@ test('Cloud Run v2 services', async (t) => {
       if (!data.done) await waitOperation(() => g.serviceusageBeta.operations.get({ name: data.name! }));
     } catch (err: any) {
       if (err?.response?.status !== 404) throw err;
-      sb.world.serviceIdentities.set(`${NUMBER}/iap.googleapis.com`, { email: IAP_AGENT_EMAIL(NUMBER), uniqueId: sb.world.newUniqueId() });
+      sb.world.serviceIdentities.set(`${NUMBER}/iap.googleapis.com`, { email: 'service-415104041262@gcp-sa-iap.iam.gserviceaccount.com', uniqueId: sb.world.newUniqueId() });
     }
     const { data: set } = await run.services.setIamPolicy({ resource, requestBody: { policy } });
     assert.notEqual(set.etag, 'ACAB');
