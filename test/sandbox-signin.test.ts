@@ -11,7 +11,9 @@ import { Browserless, pageText, type Page } from './helpers/browserless.js';
 import { SigninWorld, PLACEHOLDER_REDIRECT, POOL, PROVIDER } from './helpers/signin-world.js';
 import { checkCondition, mapAttributes } from '../src/sandbox/frontdoor/attribute-mapping.js';
 
-const sb = await useSandbox();
+// Propagation of a minute, ended by moving the sandbox clock (w.settle()): "not visible before
+// propagation" then holds however slowly a loaded machine runs the test.
+const sb = await useSandbox({ propagationMs: 60_000 });
 const w = new SigninWorld(sb);
 const user = sb.env.IAP_AUTH0_TEST_USER_EMAIL;
 const password = sb.env.IAP_AUTH0_TEST_USER_PASSWORD;
@@ -241,6 +243,7 @@ test('browser sign-in chain', async (t) => {
 
   await t.test('wrong client secret in the IAP settings: invalid_client at IAP\'s redirect handler', async () => {
     await w.setIapSettings('hello', 'not-the-credential-secret');
+    await w.settle(); // IAP settings propagate like IAM (gcp-api.md 11)
     try {
       const res = await new Browserless().signIn(`${w.uri('hello')}/`, user, password);
       assert.equal(res.status, 401);
@@ -248,6 +251,7 @@ test('browser sign-in chain', async (t) => {
       assert.match(text(res), /Error 401: invalid_client/);
     } finally {
       await w.setIapSettings('hello');
+      await w.settle();
     }
   });
 

@@ -4,7 +4,7 @@
 import { ManagementClient } from 'auth0';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import type { GoogleClients } from '../../src/google/clients.js';
-import { clientsFor, waitOperation } from './sandbox.js';
+import { clientsFor, moveClock, waitOperation } from './sandbox.js';
 
 export const REGION = 'europe-west1';
 export const POOL = 'sandbox-pool';
@@ -46,8 +46,8 @@ export class SigninWorld {
   redirectUri(clientId = this.clientId) { return `https://iap.googleapis.com/v1/oauth/clientIds/${clientId}:handleRedirect`; }
   runResource(service: string) { return `projects/${this.projectId}/locations/${REGION}/services/${service}`; }
   uri(service: string) { const u = this.serviceUris.get(service); if (!u) throw new Error(`no uri for ${service}`); return u; }
-  /** Waits until IAM changes reach the data path (fast profile: tens of ms). */
-  settle() { return new Promise((r) => setTimeout(r, this.sb.world.profile.iamPropagationMs + 40)); }
+  /** Lets IAM and IAP changes reach the data path: moves the sandbox clock past the propagation window. */
+  settle() { return moveClock(this.sb, this.sb.world.profile.iamPropagationMs + 40); }
 
   private async wait(op: Op, get: (name: string) => Promise<{ data: Op }>): Promise<Op> {
     const done = op.done ? op : await waitOperation(() => get(op.name!));
