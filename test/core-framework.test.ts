@@ -43,13 +43,25 @@ const memoryState = () => new StateHandle('/nonexistent/state.json', {
 
 test('runStages: independent stages overlap; a failed dependency stops only its dependants', async () => {
   const log: string[] = [];
-  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // deploy and auth0-app each wait until the other has started, so they end only if they overlap.
+  // A runner that ran them one after the other would leave the first waiting: it gives up after a
+  // generous deadline (no hang), ends first, and the order assertion below fails.
+  let started = 0;
+  let bothStarted!: () => void;
+  const overlap = new Promise<void>((r) => (bothStarted = r));
+  const begin = async (name: string) => {
+    log.push(name);
+    if (++started === 2) bothStarted();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([overlap, new Promise((r) => (timer = setTimeout(r, 30_000)))]);
+    clearTimeout(timer);
+  };
   const stage = (id: Stage['id'], body: (ctx: StageContext) => Promise<string>): Stage => ({
     id, read: async () => () => ({ stage: id, changes: [], prospects: {}, apply: body }), verify: async () => [], owned: () => [], destroy: async () => '' });
   const ctx: any = { state: memoryState(), emit: () => undefined, signal: new AbortController().signal };
   const results = await runStages([
-    stage('deploy', async (c) => { log.push('deploy-start'); await wait(60); log.push('deploy-end'); c.provide('service', { name: 's' }); return 'd'; }),
-    stage('auth0-app', async () => { log.push('auth0-start'); await wait(60); throw new Error('auth0 down'); }),
+    stage('deploy', async (c) => { await begin('deploy-start'); log.push('deploy-end'); c.provide('service', { name: 's' }); return 'd'; }),
+    stage('auth0-app', async () => { await begin('auth0-start'); throw new Error('auth0 down'); }),
     stage('workforce-pool', async (c) => { await c.need('auth0Client'); return 'never'; }),
     // Access needs the service (and the pool, which never comes): it waits only where it asks.
     stage('access', async (c) => { await c.need('service'); log.push('access-after-deploy'); return 'a'; }),

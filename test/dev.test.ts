@@ -37,7 +37,7 @@ test('routes and access rules', () => {
   assert.equal(allowed(['group:admins'], 'p', alice), true);
 });
 
-test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifiable assertion; unauthenticated fetch is 401', { timeout: 120_000 }, async (t) => {
+test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifiable assertion; unauthenticated fetch is 401', { timeout: 300_000 }, async (t) => {
   if (!existsSync(CHROMIUM)) {
     if (process.env.IAP_AUTH0_SKIP_BROWSER === '1') { t.skip('Chromium is missing'); return; }
     assert.fail('Chromium is missing: run npm run test:setup');
@@ -61,7 +61,7 @@ test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifia
   const dev = startCli(['dev', '--sandbox', '--port', '0', '--route', `/api/=${api.url}`, '--route', `/=${ui.url}`], {}, cwd);
   let out = '';
   dev.child.stdout!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 120_000; // start-up on a loaded machine; only a hang reaches it
   while (!/IAP_AUTH0_SANDBOX_URL=/.test(out)) {
     if (Date.now() > deadline || dev.child.exitCode !== null) assert.fail(`dev did not start: ${out} ${(await Promise.race([dev.done, Promise.resolve(undefined)]))?.stderr ?? ''}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -80,10 +80,10 @@ test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifia
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
     await page.goto(`${origin}/dashboard?login=true`);
-    await page.waitForSelector('input[name="username"]', { timeout: 15_000 });
+    await page.waitForSelector('input[name="username"]', { timeout: 60_000 });
     await page.fill('input[name="username"]', devEnv.IAP_AUTH0_TEST_USER_EMAIL);
     await page.fill('input[name="password"]', devEnv.IAP_AUTH0_TEST_USER_PASSWORD);
-    await Promise.all([page.waitForURL(`${origin}/dashboard`, { timeout: 15_000 }), page.click('button[type="submit"]')]);
+    await Promise.all([page.waitForURL(`${origin}/dashboard`, { timeout: 60_000 }), page.click('button[type="submit"]')]);
     assert.equal(await page.textContent('#ui'), 'Hello UI at /dashboard');
     // The page's own fetch to the API carries the session; the API verified the assertion.
     const body = await page.evaluate(async () => (await fetch('/api/items?x=1')).json());
@@ -105,7 +105,7 @@ test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifia
   }
 });
 
-test('dev with the state file: the real Auth0 app gets a localhost callback while dev runs (merged, then removed); the production audience; access binding enforced', { timeout: 120_000 }, async () => {
+test('dev with the state file: the real Auth0 app gets a localhost callback while dev runs (merged, then removed); the production audience; access binding enforced', { timeout: 300_000 }, async () => {
   const { useSandbox } = await import('./helpers/sandbox.js');
   const { runCli } = await import('./helpers/cli.js');
   const { Browserless } = await import('./helpers/browserless.js');

@@ -12,12 +12,15 @@ import express from 'express';
 import Fastify from 'fastify';
 import { SignJWT, exportJWK, generateKeyPair, base64url, type JWK } from 'jose';
 import { verifyIapAssertion, iapAudience, iapMiddleware, iapFastifyHook, IapAssertionError, type IapAssertionErrorCode } from '../src/identity/index.js';
-import { IapSigner } from '../src/lib/iap-signer.js';
-import { useSandbox } from './helpers/sandbox.js';
+// The sandbox IAP's signer (its own copy of the reference's claims shape), so the library is checked
+// against IAP as the reference describes it, not against the CLI's `dev` signer.
+import { IapSigner } from '../src/sandbox/frontdoor/iap-signer.js';
+import { useSandbox, moveClock } from './helpers/sandbox.js';
 import { runCli } from './helpers/cli.js';
 import { Browserless } from './helpers/browserless.js';
 
-const AUD = iapAudience({ projectNumber: '415104041262', region: 'europe-west1', service: 'hello' });
+// gcp-api.md 10.3: /projects/{PROJECT_NUMBER}/locations/{REGION}/services/{SERVICE}, for the seeded project.
+const AUD = '/projects/415104041262/locations/europe-west1/services/hello';
 const now = () => Math.floor(Date.now() / 1000);
 
 /** Serves a JWK Set on loopback and counts how often it was fetched. */
@@ -51,7 +54,7 @@ test('a real assertion, minted by the sandbox\'s IAP after a sign-in, verifies',
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-identity-'));
   const init = await runCli(['init', '--yes', '--service', 'hello', '--region', 'europe-west1'], sb.env, cwd);
   assert.equal(init.code, 0, init.stderr);
-  await new Promise((r) => setTimeout(r, sb.world.profile.iamPropagationMs + 20));
+  await moveClock(sb, sb.world.profile.iamPropagationMs + 20); // the access binding propagates
   const uri = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8')).stages.deploy.resources.uri;
   const page = await new Browserless().signIn(`${uri}/__app/whoami`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
   assert.equal(page.status, 200, page.text.slice(0, 300));

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ManagementClient } from 'auth0';
-import { useSandbox, clientsFor, requestLog } from './helpers/sandbox.js';
+import { useSandbox, clientsFor, requestLog, moveClock } from './helpers/sandbox.js';
 import { Browserless } from './helpers/browserless.js';
 import { runCli } from './helpers/cli.js';
 
@@ -92,7 +92,7 @@ test('init CLI', async (t) => {
     assert.equal((await stat(path.join(stateDir, 'state.json'))).mode & 0o777, 0o600);
 
     // Sign in as the test user once the binding has propagated.
-    await new Promise((res) => setTimeout(res, sb.world.profile.iamPropagationMs + 20));
+    await moveClock(sb, sb.world.profile.iamPropagationMs + 20);
     const page = await new Browserless().signIn(`${doc.serviceUrl}/`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
     assert.equal(page.status, 200);
     assert.match(page.text, /IAP assertion verified/);

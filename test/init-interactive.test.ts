@@ -29,7 +29,8 @@ function pty(args: string, env: Record<string, string>, cwd: string, answers: [R
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  // A hang guard only: a full init and verify on a loaded 2-core machine can take well over 30 s.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
   return new Promise((r) => child.on('exit', (code) => { clearTimeout(timer); r({ code, out: out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') }); }));
 }
 

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as v from 'valibot';
 import * as s from '../src/inputs/schema.js';
 import * as ids from '../src/lib/ids.js';
+import * as google from '../src/sandbox/facts/id-rules.js';
 
 const err = (r: v.SafeParseResult<v.GenericSchema>) => (r.success ? '' : r.issues[0].message);
 
@@ -37,6 +38,10 @@ test('derived ids always satisfy the real rules, even for the longest names', ()
     assert.equal(ids.workforceProviderId(d.provider), undefined);
     assert.equal(ids.oauthClientId(d.oauthClient), undefined, d.oauthClient);
     assert.equal(ids.serviceAccountId(d.serviceAccount), undefined, d.serviceAccount);
+    // And by the sandbox's own copy of Google's rules (gcp-api.md 4.1, 6.1, 7.1, 8.1), which the CLI's cannot bend.
+    for (const [rule, id] of [[google.workforcePoolId, d.pool], [google.workforceProviderId, d.provider], [google.oauthClientId, d.oauthClient], [google.serviceAccountId, d.serviceAccount]] as const) {
+      assert.equal(rule(id), undefined, id);
+    }
     assert.deepEqual(s.derivedIds(project, 'northamerica-northeast2', service), d, 'deterministic');
   }
 });

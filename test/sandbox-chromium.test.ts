@@ -35,12 +35,12 @@ test('chromium: open the service, sign in at Auth0, land on the app page', async
     const page = await context.newPage();
     await page.goto(`${w.uri('hello')}/welcome`);
     // Auth0's Universal Login form.
-    await page.waitForSelector('input[name="username"]', { timeout: 15_000 });
+    await page.waitForSelector('input[name="username"]', { timeout: 60_000 });
     assert.match(page.url(), new RegExp(`^https://${sb.env.AUTH0_DOMAIN.replace('.', '\\.')}/u/login\\?state=`));
     await page.fill('input[name="username"]', sb.env.IAP_AUTH0_TEST_USER_EMAIL);
     await page.fill('input[name="password"]', sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
     await Promise.all([
-      page.waitForURL(`${w.uri('hello')}/welcome`, { timeout: 15_000 }),
+      page.waitForURL(`${w.uri('hello')}/welcome`, { timeout: 60_000 }),
       page.click('button[type="submit"]'),
     ]);
     await page.waitForSelector('#verified-email');
@@ -72,13 +72,13 @@ test('chromium: open the service, sign in at Auth0, land on the app page', async
       await p.goto(`${w.uri('hello')}/welcome`);
       if (hops === 'chooser') {
         const link = p.locator(`a[href*="/signin/locations/global/workforcePools/${POOL}/providers/${PROVIDER}"]`);
-        await link.waitFor({ timeout: 15_000 });
+        await link.waitFor({ timeout: 60_000 });
         await link.click();
       }
-      await p.waitForSelector('input[name="username"]', { timeout: 15_000 });
+      await p.waitForSelector('input[name="username"]', { timeout: 60_000 });
       await p.fill('input[name="username"]', sb.env.IAP_AUTH0_TEST_USER_EMAIL);
       await p.fill('input[name="password"]', sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
-      await Promise.all([p.waitForURL(`${w.uri('hello')}/welcome`, { timeout: 15_000 }), p.click('button[type="submit"]')]);
+      await Promise.all([p.waitForURL(`${w.uri('hello')}/welcome`, { timeout: 60_000 }), p.click('button[type="submit"]')]);
       await p.waitForSelector('#verified-email');
       assert.equal(await p.textContent('#verified-email'), sb.env.IAP_AUTH0_TEST_USER_EMAIL, hops);
       assert.ok(seen.includes(`/signin/locations/global/workforcePools/${POOL}/providers/${PROVIDER}`), `${hops}: ${seen.join(' → ')}`);

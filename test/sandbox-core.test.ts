@@ -6,6 +6,7 @@ import { PolicyStore } from '../src/sandbox/core/policies.js';
 import { Operations } from '../src/sandbox/core/operations.js';
 import { Clock, parseDuration } from '../src/sandbox/core/clock.js';
 import { GoogleError, invalid } from '../src/sandbox/core/errors.js';
+import { until } from './helpers/wait.js';
 
 test('fault specs: all, per API, codes, and clear errors', () => {
   assert.deepEqual(parseFaultSpec('iam=0.5:503').iam, { rate: 0.5, code: 503 });
@@ -52,9 +53,24 @@ test('operations finish on schedule, once, with the error of a failed completion
   const bad = ops.start({ name: 'operations/b', api: 'run', durationMs: 0, complete: () => { throw invalid('nope'); } });
   assert.deepEqual(Operations.toJSON(ok), { name: 'operations/a' });
   assert.deepEqual(Operations.toJSON(bad), { name: 'operations/b', done: true, error: { code: 3, message: 'nope', details: [] } });
-  await new Promise((r) => setTimeout(r, 40));
+  await until(() => ops.get('operations/a')!.done, 'operations/a to finish on its timer');
   assert.deepEqual(Operations.toJSON(ops.get('operations/a')!), { name: 'operations/a', done: true, response: { x: 1 } });
   assert.equal(runs, 1);
+  ops.stop();
+});
+
+test('moving the sandbox clock past an operation\'s end completes it at once, not only its timer', () => {
+  const clock = new Clock();
+  const ops = new Operations(clock);
+  let runs = 0;
+  ops.start({ name: 'operations/long', api: 'run', durationMs: 3_600_000, complete: () => { runs++; return { response: { y: 2 } }; } });
+  assert.equal(ops.get('operations/long')!.done, false);
+  clock.advance(3_599_000);
+  assert.equal(ops.list()[0].done, false, 'not before its end');
+  clock.advance(1_000);
+  assert.deepEqual(Operations.toJSON(ops.get('operations/long')!), { name: 'operations/long', done: true, response: { y: 2 } });
+  ops.list();
+  assert.equal(runs, 1, 'completed once');
   ops.stop();
 });
 

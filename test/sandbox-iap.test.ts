@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { useSandbox, clientsFor, googleError, waitOperation } from './helpers/sandbox.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { effectiveIapSettings } from '../src/sandbox/google/iap.js';
-import { IAP_AGENT_EMAIL, IAP_RUN_RESOURCE } from '../src/lib/ids.js';
 
 // No propagation delay here: these tests read the data path's view right after each write. The
 // delay itself has its own test below.
@@ -19,7 +18,8 @@ const NUMBER = '415104041262';
 const NO_ORG = '985566250549';
 const REGION = 'europe-west1';
 const SERVICE = 'hello';
-const SVC = IAP_RUN_RESOURCE(NUMBER, REGION, SERVICE);
+// gcp-api.md 9.1: project number, `cloud_run-` with an underscore.
+const SVC = 'projects/415104041262/iap_web/cloud_run-europe-west1/services/hello';
 const POOL = 'locations/global/workforcePools/auth0-pool';
 const SECRET = 'GOCSPX-sandbox-secret-1';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -160,8 +160,8 @@ test('IAP v1 settings and IAM', async (t) => {
     const eff = effectiveIapSettings(sb.world, NUMBER, REGION, 'other');
     assert.deepEqual(eff.accessSettings, {});
     assert.equal(eff.oauth2ClientSecret, undefined);
-    const { data: real } = await iap.getIapSettings({ name: IAP_RUN_RESOURCE(NUMBER, REGION, 'other') });
-    assert.deepEqual(real, { name: IAP_RUN_RESOURCE(NUMBER, REGION, 'other') });
+    const { data: real } = await iap.getIapSettings({ name: 'projects/415104041262/iap_web/cloud_run-europe-west1/services/other' });
+    assert.deepEqual(real, { name: 'projects/415104041262/iap_web/cloud_run-europe-west1/services/other' });
   });
 
   await t.test('effectiveIapSettings: project level inherited, service level wins per field', async () => {
@@ -222,7 +222,7 @@ test('IAP v1 settings and IAM', async (t) => {
     assert.deepEqual(sb.world.policies.get(`iap:${SVC}`).bindings, policy.bindings);
     const stale = await googleError(iap.setIamPolicy({ resource: SVC, requestBody: { policy } }));
     assert.deepEqual([stale.code, stale.status], [409, 'ABORTED']);
-    const agent = await googleError(iap.setIamPolicy({ resource: SVC, requestBody: { policy: { etag: set.etag, bindings: [{ role: 'roles/iap.httpsResourceAccessor', members: [`serviceAccount:${IAP_AGENT_EMAIL(NUMBER)}`] }] } } }));
+    const agent = await googleError(iap.setIamPolicy({ resource: SVC, requestBody: { policy: { etag: set.etag, bindings: [{ role: 'roles/iap.httpsResourceAccessor', members: ['serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com'] }] } } }));
     assert.deepEqual([agent.code, agent.status], [400, 'INVALID_ARGUMENT']);
     assert.match(agent.message, /does not exist/);
     // Under a project ID the grant is stored under that literal (dead) name.

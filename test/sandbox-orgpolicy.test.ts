@@ -11,7 +11,6 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useSandbox, clientsFor, googleError, waitOperation } from './helpers/sandbox.js';
-import { IAP_AGENT_EMAIL } from '../src/lib/ids.js';
 
 const NUMBER = '415104041262';
 const P = 'sandbox-project';
@@ -25,9 +24,9 @@ async function errorBody(p: Promise<unknown>): Promise<any> {
 test('domain-restricted sharing and the Org Policy API', async (t) => {
   const sb = await useSandbox({ orgPolicies: ['iam.allowedPolicyMemberDomains'] });
   for (const id of ['iam.googleapis.com', 'run.googleapis.com', 'iap.googleapis.com']) sb.world.services.get(NUMBER)!.set(id, { state: 'ENABLED', enabledAt: 0 });
-  sb.world.serviceIdentities.set(`${NUMBER}/iap.googleapis.com`, { email: IAP_AGENT_EMAIL(NUMBER), uniqueId: sb.world.newUniqueId() });
+  sb.world.serviceIdentities.set(`${NUMBER}/iap.googleapis.com`, { email: 'service-415104041262@gcp-sa-iap.iam.gserviceaccount.com', uniqueId: sb.world.newUniqueId() });
   const c = clientsFor(sb);
-  const agent = `serviceAccount:${IAP_AGENT_EMAIL(NUMBER)}`;
+  const agent = 'serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com'; // gcp-api.md 2.7
   const pool = 'principalSet://iam.googleapis.com/locations/global/workforcePools/some-pool/*';
   const orgpolicy = sb.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_ORGPOLICY;
   const call = async (method: string, path: string, body?: unknown) => {

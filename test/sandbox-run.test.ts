@@ -3,11 +3,15 @@
 // service IAM policy (GET getIamPolicy, etag, members that must exist).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useSandbox, clientsFor, googleError, waitOperation } from './helpers/sandbox.js';
+import { useSandbox, clientsFor, googleError, moveClock, waitOperation } from './helpers/sandbox.js';
 import type { Sandbox } from '../src/sandbox/index.js';
-import { IAP_AGENT_EMAIL } from '../src/lib/ids.js';
 
 const sb = await useSandbox();
+// Cloud Run's operations last an hour of sandbox time and end when wait() moves the clock, so
+// "not done yet, still reconciling" is seen however slowly a loaded machine sends the next request
+// (with the fast profile's 30 ms, a patch could finish before the GET that looks at it).
+const OP_MS = 3_600_000;
+sb.world.profile = { ...sb.world.profile, operationMs: { ...sb.world.profile.operationMs, runCreate: OP_MS, runUpdate: OP_MS, runDelete: OP_MS } };
 const g = clientsFor(sb);
 const run = g.run.projects.locations;
 const PROJECT = 'sandbox-project';
@@ -54,7 +58,10 @@ async function createServiceAccount(s: Sandbox, accountId: string): Promise<stri
   return email;
 }
 
-const wait = (name: string) => waitOperation(() => run.operations.get({ name }));
+const wait = async (name: string) => {
+  await moveClock(sb, OP_MS);
+  return waitOperation(() => run.operations.get({ name }));
+};
 async function createAndWait(id: string, extra: Record<string, unknown> = {}) {
   const { data } = await run.services.create({ parent, serviceId: id, requestBody: body(extra) });
   return wait(data.name!);
@@ -323,7 +330,9 @@ test('Cloud Run v2 services', async (t) => {
 
   await t.test('operations: :wait returns once done, list filters by done', async () => {
     const { data: op } = await run.services.patch({ name: `${parent}/services/fresh`, requestBody: body({ description: 'waited' }) });
-    const { data: waited } = await run.operations.wait({ name: op.name!, requestBody: { timeout: '5s' } });
+    const waiting = run.operations.wait({ name: op.name!, requestBody: { timeout: '30s' } });
+    await moveClock(sb, OP_MS); // the operation ends while (or before) :wait waits for it
+    const { data: waited } = await waiting;
     assert.equal(waited.done, true);
     assert.equal((waited.response as any).description, 'waited');
     const { data: list } = await run.operations.list({ name: parent, filter: 'done:true' });
@@ -337,11 +346,11 @@ test('Cloud Run v2 services', async (t) => {
     const { data: empty } = await run.services.getIamPolicy({ resource, 'options.requestedPolicyVersion': 3 });
     assert.equal(empty.etag, 'ACAB');
     assert.equal(empty.bindings, undefined);
-    const agent = `serviceAccount:${IAP_AGENT_EMAIL(NUMBER)}`;
+    const agent = 'serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com'; // gcp-api.md 2.7
     const policy = { etag: empty.etag, bindings: [{ role: 'roles/run.invoker', members: [agent] }] };
     const e = await googleError(run.services.setIamPolicy({ resource, requestBody: { policy } }));
     assert.deepEqual([e.code, e.status], [400, 'INVALID_ARGUMENT']);
-    assert.equal(e.message, `Service account ${IAP_AGENT_EMAIL(NUMBER)} does not exist.`);
+    assert.equal(e.message, 'Service account service-415104041262@gcp-sa-iap.iam.gserviceaccount.com does not exist.');
 
     // The agent exists once Service Usage generated it (world state stands in while that
     // emulation is not in the tree).
@@ -350,7 +359,7 @@ test('Cloud Run v2 services', async (t) => {
       if (!data.done) await waitOperation(() => g.serviceusageBeta.operations.get({ name: data.name! }));
     } catch (err: any) {
       if (err?.response?.status !== 404) throw err;
-      sb.world.serviceIdentities.set(`${NUMBER}/iap.googleapis.com`, { email: IAP_AGENT_EMAIL(NUMBER), uniqueId: sb.world.newUniqueId() });
+      sb.world.serviceIdentities.set(`${NUMBER}/iap.googleapis.com`, { email: 'service-415104041262@gcp-sa-iap.iam.gserviceaccount.com', uniqueId: sb.world.newUniqueId() });
     }
     const { data: set } = await run.services.setIamPolicy({ resource, requestBody: { policy } });
     assert.notEqual(set.etag, 'ACAB');

@@ -3,7 +3,7 @@
 // service agent that exists only once generated.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useSandbox, clientsFor, waitOperation, googleError, control } from './helpers/sandbox.js';
+import { useSandbox, clientsFor, waitOperation, googleError, control, moveClock } from './helpers/sandbox.js';
 
 async function errorBody(p: Promise<unknown>): Promise<any> {
   try { await p; } catch (e: any) { return e?.response?.data?.error; }
@@ -35,11 +35,16 @@ test('Service Usage', async (t) => {
   });
 
   await t.test('enable is a long-running operation: done:false, then done with the service ENABLED', async () => {
-    const { data: op } = await c.serviceusage.services.enable({ name: svc('run.googleapis.com') });
+    // An enable of an hour of sandbox time, ended by moving the clock: "not before the operation
+    // finishes" then holds however slowly a loaded machine gets to the check (the fast 20 ms did not).
+    const fast = sb.world.profile;
+    sb.world.profile = { ...fast, operationMs: { ...fast.operationMs, serviceEnable: 3_600_000 } };
+    const { data: op } = await c.serviceusage.services.enable({ name: svc('run.googleapis.com') }).finally(() => { sb.world.profile = fast; });
     assert.ok(!op.done);
     assert.equal(op.response, undefined);
     assert.match(op.name!, /^operations\/acat\.p2-415104041262-[0-9a-f-]{36}$/);
     assert.equal(sb.world.serviceEnabled('415104041262', 'run.googleapis.com'), false, 'not before the operation finishes');
+    await moveClock(sb, 3_600_000);
     const done = await waitOperation(() => c.serviceusage.operations.get({ name: op.name! }));
     assert.equal(done.done, true);
     assert.deepEqual(done.response, {

@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { useSandbox, control, requestLog } from './helpers/sandbox.js';
 import { Browserless, pageText, type Page } from './helpers/browserless.js';
-import { SigninWorld, PLACEHOLDER_REDIRECT, POOL, PROVIDER, REGION } from './helpers/signin-world.js';
-import { IAP_AUDIENCE, IAP_REDIRECT_URI } from '../src/lib/ids.js';
+import { SigninWorld, PLACEHOLDER_REDIRECT, POOL, PROVIDER } from './helpers/signin-world.js';
 import { checkCondition, mapAttributes } from '../src/sandbox/frontdoor/attribute-mapping.js';
 
-const sb = await useSandbox();
+// Propagation of a minute, ended by moving the sandbox clock (w.settle()): "not visible before
+// propagation" then holds however slowly a loaded machine runs the test.
+const sb = await useSandbox({ propagationMs: 60_000 });
 const w = new SigninWorld(sb);
 const user = sb.env.IAP_AUTH0_TEST_USER_EMAIL;
 const password = sb.env.IAP_AUTH0_TEST_USER_PASSWORD;
@@ -65,7 +66,7 @@ test('browser sign-in chain', async (t) => {
     assert.match(await w.discoverIssuer(), /^https:\/\/127\.0\.0\.1:\d+\/$/);
     await w.createPoolAndProvider();
     await w.createOauthClient();
-    await w.setRedirectUris([IAP_REDIRECT_URI(w.clientId)]);
+    await w.setRedirectUris([w.redirectUri()]);
     await w.createCredential();
     await w.setIapSettings('hello');
     await w.iapAccess('hello', `principalSet://iam.googleapis.com/${w.poolName}/*`, true);
@@ -130,8 +131,9 @@ test('browser sign-in chain', async (t) => {
     assert.equal(res.status, 200);
     const who = JSON.parse(res.text);
     assert.equal(who.verified, true);
-    const aud = IAP_AUDIENCE(w.projectNumber, REGION, 'hello');
-    assert.equal(aud, `/projects/${w.projectNumber}/locations/${REGION}/services/hello`);
+    // gcp-api.md 10.3: /projects/{PROJECT_NUMBER}/locations/{REGION}/services/{SERVICE}, for the seeded project.
+    const aud = '/projects/415104041262/locations/europe-west1/services/hello';
+    assert.equal(who.audience, aud, 'the app checks the audience IAP signs');
     const header = decodeProtectedHeader(who.assertion);
     assert.equal(header.alg, 'ES256');
     assert.ok(jwks.keys.some((k) => k.kid === header.kid));
@@ -229,18 +231,19 @@ test('browser sign-in chain', async (t) => {
       assert.match(text(res), /Access blocked: This app's request is invalid/);
       assert.match(text(res), /Error 400: redirect_uri_mismatch/);
     } finally {
-      await w.setRedirectUris([IAP_REDIRECT_URI(w.clientId)]);
+      await w.setRedirectUris([w.redirectUri()]);
     }
   });
 
   await t.test('unknown OAuth client at the sign-in origin: Error 401: invalid_client', async () => {
-    const res = await new Browserless().go(`${signinOrigin}/authorize?client_id=nope&redirect_uri=${encodeURIComponent(IAP_REDIRECT_URI('nope'))}&response_type=code&scope=openid`);
+    const res = await new Browserless().go(`${signinOrigin}/authorize?client_id=nope&redirect_uri=${encodeURIComponent('https://iap.googleapis.com/v1/oauth/clientIds/nope:handleRedirect')}&response_type=code&scope=openid`);
     assert.equal(res.status, 401);
     assert.match(text(res), /Error 401: invalid_client/);
   });
 
   await t.test('wrong client secret in the IAP settings: invalid_client at IAP\'s redirect handler', async () => {
     await w.setIapSettings('hello', 'not-the-credential-secret');
+    await w.settle(); // IAP settings propagate like IAM (gcp-api.md 11)
     try {
       const res = await new Browserless().signIn(`${w.uri('hello')}/`, user, password);
       assert.equal(res.status, 401);
@@ -248,6 +251,7 @@ test('browser sign-in chain', async (t) => {
       assert.match(text(res), /Error 401: invalid_client/);
     } finally {
       await w.setIapSettings('hello');
+      await w.settle();
     }
   });
 

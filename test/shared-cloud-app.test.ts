@@ -9,7 +9,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ManagementClient } from 'auth0';
-import { useSandbox, clientsFor, control, requestLog, inspect, waitOperation } from './helpers/sandbox.js';
+import { useSandbox, clientsFor, control, requestLog, inspect, waitOperation, moveClock } from './helpers/sandbox.js';
 import { runCli } from './helpers/cli.js';
 import { Browserless } from './helpers/browserless.js';
 import { leftovers } from '../src/sandbox/leftovers.js';
@@ -36,7 +36,7 @@ test('your app stays your app', { timeout: 240_000 }, async (t) => {
   // Someone's running app is deployed with the APIs on, before iap-auth0 ever ran.
   const su = (await g.serviceusage.services.batchEnable({ parent: 'projects/415104041262', requestBody: { serviceIds: ['iam.googleapis.com', 'run.googleapis.com'] } })).data;
   if (!su.done) await waitOperation(() => g.serviceusage.operations.get({ name: su.name! }));
-  await new Promise((r) => setTimeout(r, sb.world.profile.enablePropagationMs + 10));
+  await moveClock(sb, sb.world.profile.enablePropagationMs + 10); // the APIs are usable
 
   await t.test('an app that already runs: refused without --adopt; with it, IAP on and nothing else changed; destroy puts IAP back, keeps the app, never public', async () => {
     const sa = (await g.iam.projects.serviceAccounts.create({ name: 'projects/sandbox-project', requestBody: { accountId: 'budget-runtime', serviceAccount: { displayName: 'budget' } } })).data;

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useSandbox, clientsFor, requestLog, inspect } from './helpers/sandbox.js';
 import { makeContext, runOk } from './helpers/core-context.js';
+import { until } from './helpers/wait.js';
 import { deployStage } from '../src/core/stages/deploy.js';
 import { planOf, runStages } from '../src/core/stage.js';
 
@@ -63,7 +64,7 @@ test('deploy stage', async (t) => {
     const app = { image: 'europe-west1-docker.pkg.dev/sandbox-project/apps/budget:v7', env: [{ name: 'DB_URL', value: 'postgres://db/budget' }] };
     await c.run.projects.locations.services.create({ parent: 'projects/sandbox-project/locations/europe-west1', serviceId: 'legacy',
       requestBody: { labels: { team: 'finance' }, template: { containers: [app] } } });
-    for (let i = 0; i < 50 && !(await c.run.projects.locations.services.get({ name: svc('legacy') })).data.uri; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(async () => !!(await c.run.projects.locations.services.get({ name: svc('legacy') })).data.uri, 'the legacy service to be ready');
     const p = (await c.run.projects.locations.services.getIamPolicy({ resource: svc('legacy') })).data;
     await c.run.projects.locations.services.setIamPolicy({ resource: svc('legacy'), requestBody: { policy: { ...p, bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] } } });
     const tc = await makeContext(sb, { service: 'legacy' });

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { useSandbox, clientsFor, requestLog, control, waitOperation } from './helpers/sandbox.js';
 import { makeContext, runOk } from './helpers/core-context.js';
 import { oauthClientStage } from '../src/core/stages/oauth-client.js';
-import { iapSettingsStage, IAP_SETTINGS_MASK } from '../src/core/stages/iap-settings.js';
+import { iapSettingsStage } from '../src/core/stages/iap-settings.js';
 import { planOf, runStages } from '../src/core/stage.js';
 
 test('oauth-client write-ahead and credential re-enable; iap-settings mask and secret re-read', async (t) => {
@@ -80,7 +80,8 @@ test('oauth-client write-ahead and credential re-enable; iap-settings mask and s
     assert.deepEqual(s.accessSettings?.identitySources, ['WORKFORCE_IDENTITY_FEDERATION']);
     assert.equal(s.accessSettings?.workforceIdentitySettings?.oauth2?.clientId, tc.state.stage('oauth-client').resources.clientId);
     assert.equal(s.accessSettings?.workforceIdentitySettings?.oauth2?.clientSecretSha256, createHash('sha256').update(secret).digest('hex'));
-    assert.deepEqual(tc.state.stage('iap-settings').added, IAP_SETTINGS_MASK);
+    // The field-level mask of gcp-api.md 9.3, so destroy clears exactly these and nothing else.
+    assert.deepEqual(tc.state.stage('iap-settings').added, ['iapSettings.accessSettings.identitySources', 'iapSettings.accessSettings.workforceIdentitySettings']);
     assert.equal(tc.state.stage('iap-settings').resources.iapResource, resource);
     await tc.state.flush();
     assert.ok(!(await readFile(tc.stateFile, 'utf8')).includes(secret));

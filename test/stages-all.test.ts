@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { ManagementClient } from 'auth0';
-import { useSandbox, clientsFor, requestLog, waitOperation } from './helpers/sandbox.js';
+import { useSandbox, clientsFor, requestLog, waitOperation, moveClock } from './helpers/sandbox.js';
 import { makeContext, runOk } from './helpers/core-context.js';
 import { Browserless } from './helpers/browserless.js';
 import { deployStage } from '../src/core/stages/deploy.js';
@@ -50,7 +50,7 @@ test('all stages: from nothing to a signed-in user', async () => {
 
   // The test user reaches the app through IAP (after the access binding has propagated).
   const uri = tc.state.stage('deploy').resources.uri!;
-  await new Promise((r) => setTimeout(r, sb.world.profile.iamPropagationMs + 20));
+  await moveClock(sb, sb.world.profile.iamPropagationMs + 20);
   const page = await new Browserless().signIn(`${uri}/`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
   assert.equal(page.status, 200);
   assert.match(page.text, new RegExp(sb.env.IAP_AUTH0_TEST_USER_EMAIL.replace('.', '\\.')));

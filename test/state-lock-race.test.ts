@@ -68,7 +68,7 @@ async function round(dir: string, script: string, oldFormat: boolean): Promise<s
     return { child, out: () => out, exited };
   });
   try {
-    await allSaid(children, /READY/, 20_000);
+    await allSaid(children, /READY/, 60_000); // six Node start-ups on a loaded machine
     await writeFile(go, '');
     await allSaid(children, /WON|LOCKED|ERROR/, 20_000);
   } finally {

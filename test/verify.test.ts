@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ManagementClient } from 'auth0';
 import { useSandbox, clientsFor, control, requestLog, waitOperation } from './helpers/sandbox.js';
 import { runCli, startCli } from './helpers/cli.js';
+import { DURATION } from './helpers/wait.js';
 
 test('verify', async (t) => {
   const sb = await useSandbox({ propagationMs: 60_000 });
@@ -60,9 +61,9 @@ test('verify', async (t) => {
     await control(sb, '/clock', { advance: '61s' });
     const r = await run.done;
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /… still propagating after \d+\.\d s: Sign-in probe; checking again in/);
+    assert.match(r.stderr, new RegExp(`… still propagating after ${DURATION}: Sign-in probe; checking again in`));
     assert.match(r.stderr, /✓ Sign-in probe\s+unauthenticated GET → Google workforce sign-in → Auth0 \/authorize → Auth0 login page/);
-    assert.match(r.stderr, /All \d+ checks passed \(waited \d+\.\d s for propagation\)/);
+    assert.match(r.stderr, new RegExp(`All \\d+ checks passed \\(waited ${DURATION} for propagation\\)`));
     const again = await verify();
     assert.equal(again.code, 0, JSON.stringify(again.doc.checks.filter((c) => !c.ok)));
     assert.equal(again.doc.ok, true);

@@ -1,8 +1,9 @@
 // IAP's signed header, x-goog-iap-jwt-assertion (gcp-api.md 10.3): ES256 with a `kid`, keys
 // published as EC P-256 JWKs (the real set lives at https://www.gstatic.com/iap/verify/public_key-jwk).
 // A fresh key pair per instance; the set also carries a second, unused key, as Google's does, so
-// verifiers have to pick the key by `kid`. The sandbox's IAP and `iap-auth0 dev` both sign with it,
-// so the app sees the same claims shape from both.
+// verifiers have to pick the key by `kid`. `iap-auth0 dev` signs with it; the sandbox's IAP has its
+// own copy (src/sandbox/frontdoor/iap-signer.ts), so the app sees the claims shape of the reference
+// from both without the two sharing a mistake.
 import { randomBytes } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 

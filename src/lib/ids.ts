@@ -1,8 +1,8 @@
 // The real id rules of every resource iap-auth0 names (../shared/reference/gcp-api.md), as data:
 // the pattern, the sentence saying what a valid id looks like, and any further condition. The
-// CLI's input schemas (src/inputs/schema.ts) are valibot built from these rules; the sandbox,
-// which rejects bad ids the way Google does, asks `idProblem`. No library here: the sandbox and
-// the state rules (which `status` loads at start-up) import this module.
+// CLI's input schemas (src/inputs/schema.ts) are valibot built from these rules, and the state
+// rules (which `status` loads at start-up) use them, so no library is imported here. The sandbox
+// keeps its own copy (src/sandbox/facts/), so the two sides cannot agree on a wrong rule.
 
 export interface IdRule {
   /** What the id names, as the message starts: "project id". */

@@ -24,8 +24,17 @@ export async function control(sb: Sandbox, path: string, body: unknown): Promise
   return r.json();
 }
 
-/** Polls a Google operation through the client's own operations.get until done. */
-export async function waitOperation<T extends { done?: boolean | null }>(get: () => Promise<{ data: T }>, timeoutMs = 10_000): Promise<T> {
+/**
+ * Moves the sandbox's clock forward, so whatever waits on sandbox time (IAM and IAP propagation,
+ * API enablement, soft-delete windows, settling resources) is over at once: no test sleeps to let
+ * time pass.
+ */
+export async function moveClock(sb: Sandbox, ms: number): Promise<void> {
+  await control(sb, '/clock', { advance: `${ms}ms` });
+}
+
+/** Polls a Google operation through the client's own operations.get until done (a generous deadline: only a hang fails). */
+export async function waitOperation<T extends { done?: boolean | null }>(get: () => Promise<{ data: T }>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
     const { data } = await get();

@@ -4,8 +4,7 @@
 import { ManagementClient } from 'auth0';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import type { GoogleClients } from '../../src/google/clients.js';
-import { IAP_AGENT_EMAIL, IAP_REDIRECT_URI, IAP_RUN_RESOURCE, SIGNIN_CALLBACK_PATH } from '../../src/lib/ids.js';
-import { clientsFor, waitOperation } from './sandbox.js';
+import { clientsFor, moveClock, waitOperation } from './sandbox.js';
 
 export const REGION = 'europe-west1';
 export const POOL = 'sandbox-pool';
@@ -38,13 +37,17 @@ export class SigninWorld {
 
   get poolName() { return `locations/global/workforcePools/${POOL}`; }
   get providerName() { return `${this.poolName}/providers/${PROVIDER}`; }
-  get callbackUrl() { return this.sb.env.IAP_AUTH0_SIGNIN_ORIGIN + SIGNIN_CALLBACK_PATH(POOL, PROVIDER); }
-  get agent() { return `serviceAccount:${IAP_AGENT_EMAIL(this.projectNumber)}`; }
-  iapResource(service: string) { return IAP_RUN_RESOURCE(this.projectNumber, REGION, service); }
+  // The formats below are written out from the reference (gcp-api.md 7.5, 2.7, 9.1, 8.2), not taken
+  // from the CLI's builders, so a wrong builder cannot make its own test pass.
+  get callbackUrl() { return `${this.sb.env.IAP_AUTH0_SIGNIN_ORIGIN}/signin-callback/locations/global/workforcePools/${POOL}/providers/${PROVIDER}`; }
+  get agent() { return `serviceAccount:service-${this.projectNumber}@gcp-sa-iap.iam.gserviceaccount.com`; }
+  iapResource(service: string) { return `projects/${this.projectNumber}/iap_web/cloud_run-${REGION}/services/${service}`; }
+  /** IAP's redirect handler for the OAuth client's generated clientId. */
+  redirectUri(clientId = this.clientId) { return `https://iap.googleapis.com/v1/oauth/clientIds/${clientId}:handleRedirect`; }
   runResource(service: string) { return `projects/${this.projectId}/locations/${REGION}/services/${service}`; }
   uri(service: string) { const u = this.serviceUris.get(service); if (!u) throw new Error(`no uri for ${service}`); return u; }
-  /** Waits until IAM changes reach the data path (fast profile: tens of ms). */
-  settle() { return new Promise((r) => setTimeout(r, this.sb.world.profile.iamPropagationMs + 40)); }
+  /** Lets IAM and IAP changes reach the data path: moves the sandbox clock past the propagation window. */
+  settle() { return moveClock(this.sb, this.sb.world.profile.iamPropagationMs + 40); }
 
   private async wait(op: Op, get: (name: string) => Promise<{ data: Op }>): Promise<Op> {
     const done = op.done ? op : await waitOperation(() => get(op.name!));
@@ -217,7 +220,7 @@ export class SigninWorld {
     await this.discoverIssuer();
     await this.createPoolAndProvider();
     await this.createOauthClient();
-    await this.setRedirectUris([IAP_REDIRECT_URI(this.clientId)]);
+    await this.setRedirectUris([this.redirectUri()]);
     await this.createCredential();
     await this.setIapSettings(service);
     await this.iapAccess(service, `principalSet://iam.googleapis.com/${this.poolName}/*`, true);

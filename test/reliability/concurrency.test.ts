@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { useSandbox, control } from '../helpers/sandbox.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 import { assertNoSecretLeaked } from '../helpers/secrets.js';
 
 const RUN = 'run:projects/415104041262/locations/us-central1/services/hello';
@@ -30,12 +31,22 @@ test('concurrent IAM edits during init: every member survives', async (t) => {
       theirs.push([res, role, member]);
     }
   }
-  // And a steady stream of other edits on all three policies while init runs.
+  // And a steady stream of other edits on all three policies while init runs, made only while init
+  // is not between its own read and write of that policy. The edits that land inside that window
+  // are the raced ones above, whose count does not depend on the machine: on a loaded machine, a
+  // stream every 15 ms landed in every window and used up init's retries (a livelock, not a bug).
+  const api: Record<string, string> = { [CRM]: 'crm', [IAP]: 'iap', [RUN]: 'run' };
+  const policyCall = /:(get|set)IamPolicy$/;
+  const betweenReadAndWrite = (res: string) => {
+    const last = sb.world.requests.filter((q) => q.api === api[res] && policyCall.test(q.path)).at(-1);
+    return !!last && last.path.endsWith(':getIamPolicy');
+  };
   const { child: _c, done } = startCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
   let stop = false;
   const edits = (async () => {
     for (let i = 0; !stop; i++) {
       for (const res of [CRM, IAP, ...(sb.world.runServices.size ? [RUN] : [])]) {
+        if (betweenReadAndWrite(res)) continue;
         const member = `user:admin-${i}@example.com`;
         const cur = sb.world.policies.get(res);
         const bindings = [...(cur.bindings ?? []), { role: 'roles/viewer', members: [member] }];
@@ -63,6 +74,11 @@ test('concurrent IAM edits during init: every member survives', async (t) => {
 
 test('two runs on one state file: the second stops at once naming the lock and the holder', async (t) => {
   const sb = await useSandbox({ profile: 'realistic' });
+  // The first run's Cloud Run deploy lasts until the test moves the sandbox clock, so it is still
+  // running (and holding the lock) however slowly a loaded machine starts the other two.
+  const realistic = sb.world.profile;
+  const LONG_MS = 600_000;
+  sb.world.profile = { ...realistic, operationMs: { ...realistic.operationMs, runCreate: LONG_MS } };
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-lock-'));
   const first = startCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
   const lock = path.join(cwd, '.iap-auth0', 'state.json.lock');
@@ -70,7 +86,7 @@ test('two runs on one state file: the second stops at once naming the lock and t
   // destroy would have something to do).
   const recordsSomething = async () => existsSync(lock) && Object.values(JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8').catch(() => '{}')).stages ?? {})
     .some((st: any) => Object.keys(st.resources ?? {}).length > 0);
-  while (!(await recordsSomething())) await new Promise((r) => setTimeout(r, 20));
+  await until(recordsSomething, 'the first run to hold the lock and record a resource', 120_000);
   const started = Date.now();
   const second = await runCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
   const took = Date.now() - started;
@@ -80,6 +96,8 @@ test('two runs on one state file: the second stops at once naming the lock and t
   const destroy = await runCli(['destroy', '--force'], sb.env, cwd);
   assert.equal(destroy.code, 2, 'destroy waits its turn too');
   assert.match(destroy.stderr, /holds the lock/);
+  sb.world.profile = realistic;
+  sb.world.clock.advance(LONG_MS); // the first run's deploy ends
   const r = await first.done;
   assert.equal(r.code, 0, r.stderr);
   assert.equal(existsSync(lock), false, 'the lock is released');

@@ -10,6 +10,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { useSandbox } from '../helpers/sandbox.js';
+import { until } from '../helpers/wait.js';
 import { runCli, BIN } from '../helpers/cli.js';
 import { leftovers } from '../../src/sandbox/leftovers.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
@@ -43,18 +44,26 @@ async function envFile(sb: Sandbox, dir: string): Promise<string> {
   return file;
 }
 
+// Cloud Run's create and delete last this long here (the realistic profile's 3 s and 1 s could end
+// before a loaded machine has drawn the spinner and delivered Ctrl-C); the re-runs end them by
+// moving the sandbox clock.
+const LONG_MS = 600_000;
+
 test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy --force stop and exit 130', { skip: hasTmux ? false : 'tmux is not installed (npm run test:setup installs it)', timeout: 180_000 }, async (t) => {
   const sb = await useSandbox({ profile: 'realistic' });
+  const realistic = sb.world.profile;
+  const slowRun = (kind: 'runCreate' | 'runDelete') => { sb.world.profile = { ...realistic, operationMs: { ...realistic.operationMs, [kind]: LONG_MS } }; };
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-cc-'));
   const env = await envFile(sb, cwd);
   const run = (name: string, args: string) => pane(name, `cd ${cwd} && set -a && . ${env} && set +a && ${process.execPath} -- ${BIN} ${args}; echo "EXIT=$?"`);
 
   await t.test('init --yes: Ctrl-C during the deploy stops it; the re-run finishes', async () => {
+    slowRun('runCreate');
     const p = run(`cc-init-${process.pid}`, 'init --yes --service hello');
     try {
-      // The spinner is on screen and Cloud Run is deploying (a 3 s operation on this profile).
+      // The spinner is on screen and Cloud Run is deploying (an operation that lasts until the clock moves).
       await p.until(/Cloud Run service: deploying hello/, 'the spinner');
-      while (!sb.world.operations.list().some((o) => o.api === 'run' && !o.done)) await new Promise((r) => setTimeout(r, 20));
+      await until(() => sb.world.operations.list().some((o) => o.api === 'run' && !o.done), 'the Cloud Run deployment to be under way');
       p.ctrlC();
       const sent = Date.now();
       const out = await p.until(/EXIT=\d+/, 'init to exit');
@@ -65,14 +74,19 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
       assert.doesNotMatch(out, /did not run because/, 'stages that were waiting are reported as interrupted');
       assert.equal(sb.world.operations.list().filter((o) => o.api === 'run' && !o.done).length, 1, 'it stopped while the deploy was still running');
     } finally { p.kill(); }
+    sb.world.profile = realistic;
+    sb.world.clock.advance(LONG_MS); // the deployment the first run started finishes
     const again = await runCli(['init', '--yes'], sb.env, cwd);
     assert.equal(again.code, 0, again.stderr);
   });
 
   await t.test('destroy --force: Ctrl-C while the service is being deleted stops it; the re-run finishes', async () => {
+    slowRun('runDelete');
     const p = run(`cc-destroy-${process.pid}`, 'destroy --force');
     try {
       await p.until(/Cloud Run service: (deleting|Cloud Run is deleting)/, 'the deletion');
+      // The spinner may say "deleting" before the request reached Cloud Run: wait for the operation.
+      await until(() => sb.world.operations.list().some((o) => o.api === 'run' && !o.done), 'the Cloud Run deletion to be under way');
       p.ctrlC();
       const sent = Date.now();
       const out = await p.until(/EXIT=\d+/, 'destroy to exit');
@@ -80,7 +94,10 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
       assert.match(out, /EXIT=130/);
       assert.match(out, /Removed before the interruption: .*\. Not finished: .*Cloud Run service/);
       assert.match(out, /Interrupted\. Run iap-auth0 destroy again to resume where it stopped\./);
+      assert.equal(sb.world.operations.list().filter((o) => o.api === 'run' && !o.done).length, 1, 'it stopped while the deletion was still running');
     } finally { p.kill(); }
+    sb.world.profile = realistic;
+    sb.world.clock.advance(LONG_MS); // the deletion the first run started finishes
     const again = await runCli(['destroy', '--force'], sb.env, cwd);
     assert.equal(again.code, 0, again.stderr);
     assert.deepEqual(leftovers(sb.world.snapshot()), []);

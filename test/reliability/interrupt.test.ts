@@ -22,7 +22,9 @@ async function interruptWhen(sb: Sandbox, child: import('node:child_process').Ch
   await new Promise((r) => child.once('close', r));
   return Date.now() - sent;
 }
-const LONG_MS = 20_000;
+// Long enough that no loaded machine reaches the end before the interruption lands; the re-runs end
+// the operations by moving the sandbox clock past them.
+const LONG_MS = 600_000;
 const pendingOps = (sb: Sandbox, api: string) => sb.world.operations.list().filter((o) => o.api === api && !o.done).length;
 
 test('Ctrl-C while init polls a Cloud Run deploy, and while destroy waits for a deletion', async (t) => {
@@ -45,6 +47,7 @@ test('Ctrl-C while init polls a Cloud Run deploy, and while destroy waits for a 
     assert.ok(state.stages.deploy.operations.service, 'the deploy operation is recorded for the re-run to poll');
     t.diagnostic(`init stopped ${latency} ms after SIGINT`);
     sb.world.profile = fast;
+    sb.world.clock.advance(LONG_MS); // let the deployment the first run started finish
     const again = await runCli(['init', '--yes'], sb.env, cwd);
     outputs.push(again.stdout, again.stderr);
     assert.equal(again.code, 0, again.stderr);

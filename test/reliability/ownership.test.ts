@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ManagementClient } from 'auth0';
-import { useSandbox, clientsFor, waitOperation } from '../helpers/sandbox.js';
+import { useSandbox, clientsFor, waitOperation, moveClock } from '../helpers/sandbox.js';
 import { runCli } from '../helpers/cli.js';
 import { assertNoSecretLeaked } from '../helpers/secrets.js';
 import { leftovers } from '../../src/sandbox/leftovers.js';
@@ -21,7 +21,7 @@ test('others\' bindings, settings, Auth0 apps and pools are untouched by init an
   // Others' things, made through the real APIs before iap-auth0 runs.
   const su = (await g.serviceusage.services.batchEnable({ parent: 'projects/415104041262', requestBody: { serviceIds: ['iam.googleapis.com', 'iap.googleapis.com', 'run.googleapis.com'] } })).data;
   if (!su.done) await waitOperation(() => g.serviceusage.operations.get({ name: su.name! }));
-  await new Promise((r) => setTimeout(r, sb.world.profile.enablePropagationMs + 10));
+  await moveClock(sb, sb.world.profile.enablePropagationMs + 10); // the APIs are usable
   const pools = g.iam.locations.workforcePools;
   const op = (await pools.create({ location: 'locations/global', workforcePoolId: 'other-team-pool', requestBody: { parent: 'organizations/123456789012', displayName: 'Other team' } })).data;
   await waitOperation(() => pools.operations.get({ name: op.name! }));

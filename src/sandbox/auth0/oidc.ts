@@ -15,7 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Provider, errors, type KoaContext, type Next } from './oidc-provider-quiet.js';
 import type { Auth0Client, Auth0User, World } from '../world.js';
 import { errorPage } from './pages.js';
-import { GROUPS_CLAIM } from '../../lib/ids.js';
+import { GROUPS_CLAIM } from '../facts/auth0-claims.js';
 import type { Tenant } from './token.js';
 
 // GROUPS_CLAIM: the sandbox's stand-in for a post-login Action adds the user's groups as this

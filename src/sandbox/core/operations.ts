@@ -1,6 +1,8 @@
 // Long-running operations (google.longrunning.Operation). An operation stays done:false for the
 // profile's duration; then its completion runs exactly once (on a timer, so the world changes on
-// schedule whether or not anyone polls) and the result is kept for later polls.
+// schedule whether or not anyone polls) and the result is kept for later polls. Its end is a time
+// on the sandbox clock: moving the clock past it (POST /clock) completes it at once, so a test can
+// end a long operation instead of sleeping until its timer.
 import { GoogleError } from './errors.js';
 import type { Clock } from './clock.js';
 
@@ -22,7 +24,11 @@ export interface StoredOperation {
 export class Operations {
   private readonly ops = new Map<string, StoredOperation>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  constructor(private readonly clock: Clock) {}
+  /** The completion of each operation not yet done, run early if the clock passes its end. */
+  private readonly pending = new Map<string, () => void>();
+  constructor(private readonly clock: Clock) {
+    clock.onAdvance(() => this.catchUp());
+  }
 
   /**
    * Starts an operation. `complete` runs when the duration has passed; it mutates the world and
@@ -45,6 +51,7 @@ export class Operations {
     this.ops.set(op.name, op);
     const finish = () => {
       if (op.done) return;
+      this.pending.delete(op.name);
       try {
         const result = opts.complete();
         if (result?.response) op.response = result.response;
@@ -56,10 +63,8 @@ export class Operations {
     };
     if (opts.durationMs <= 0) finish();
     else {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        finish();
-      }, opts.durationMs);
+      this.pending.set(op.name, finish);
+      const t = setTimeout(() => { this.timers.delete(t); finish(); }, opts.durationMs);
       t.unref();
       this.timers.add(t);
     }
@@ -86,6 +91,12 @@ export class Operations {
     return [...this.ops.values()];
   }
 
+  /** Completes every operation whose end the sandbox clock has passed after it was moved forward. */
+  private catchUp(): void {
+    const now = this.clock.now();
+    for (const [name, finish] of [...this.pending]) if (this.ops.get(name)!.doneAt <= now) finish();
+  }
+
   /** The wire form of an operation: `done` and exactly one of response/error once finished. */
   static toJSON(op: StoredOperation): Record<string, unknown> {
     const out: Record<string, unknown> = { name: op.name };
@@ -98,8 +109,5 @@ export class Operations {
     return out;
   }
 
-  stop(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-  }
+  stop(): void { for (const t of this.timers) clearTimeout(t); this.timers.clear(); this.pending.clear(); }
 }

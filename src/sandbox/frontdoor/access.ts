@@ -2,7 +2,7 @@
 // page or which identity. Everything IAM-related reads the *effective* policy (what the data path
 // sees after world.profile.iamPropagationMs), never the one just written (gcp-api.md 11).
 import type { RunService, World, WorkforcePool, WorkforceProvider } from '../world.js';
-import { IAP_AGENT_EMAIL, IAP_RUN_RESOURCE, POOL_RESOURCE } from '../../lib/ids.js';
+import { IAP_AGENT_EMAIL, IAP_RUN_RESOURCE, POOL_RESOURCE } from '../facts/google-names.js';
 import { effectiveIapSettings } from '../google/iap.js';
 import type { MappedIdentity } from './attribute-mapping.js';
 

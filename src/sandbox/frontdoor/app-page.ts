@@ -9,9 +9,9 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } fro
 import type http from 'node:http';
 import type { ApiResult } from '../core/http.js';
 import type { World } from '../world.js';
-import { IAP_AUDIENCE } from '../../lib/ids.js';
+import { IAP_AUDIENCE } from '../facts/google-names.js';
 import type { CaClient } from '../../lib/ca-fetch.js';
-import { IAP_ISSUER } from '../../lib/iap-signer.js';
+import { IAP_ISSUER } from '../facts/iap-jwt.js';
 import { esc } from './pages.js';
 import type { ServiceRef } from './access.js';
 

@@ -8,7 +8,7 @@ import type { World } from '../world.js';
 import type { TlsMaterial } from '../core/tls.js';
 import { readBody, send, sleep, type ApiResult } from '../core/http.js';
 import type { CaClient } from '../../lib/ca-fetch.js';
-import type { IapSigner } from '../../lib/iap-signer.js';
+import type { IapSigner } from './iap-signer.js';
 import type { MappedIdentity } from './attribute-mapping.js';
 import { parseCookies } from '../../lib/cookies.js';
 

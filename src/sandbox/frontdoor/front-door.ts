@@ -26,7 +26,7 @@ import type http from 'node:http';
 import type { FrontDoorHost } from '../world.js';
 import type { TlsMaterial } from '../core/tls.js';
 import { listen, type ApiResult, type Listener } from '../core/http.js';
-import { IAP_AUDIENCE, IAP_REDIRECT_URI, IAP_RUN_RESOURCE, POOL_RESOURCE } from '../../lib/ids.js';
+import { IAP_AUDIENCE, IAP_REDIRECT_URI, IAP_RUN_RESOURCE, POOL_RESOURCE } from '../facts/google-names.js';
 import { chainHandler, redirect, type ChainContext, type ChainRequest, type FederatedIdentity } from './chain.js';
 import {
   accessDecision,

@@ -9,7 +9,7 @@ import type { World } from '../world.js';
 import type { TlsMaterial } from '../core/tls.js';
 import { listen } from '../core/http.js';
 import { caClient } from '../../lib/ca-fetch.js';
-import { IapSigner } from '../../lib/iap-signer.js';
+import { IapSigner } from './iap-signer.js';
 import { newStores, type ChainContext } from './chain.js';
 import { signinHandler } from './signin.js';
 import { iapOriginHandler, JWKS_PATH } from './iap-redirect.js';

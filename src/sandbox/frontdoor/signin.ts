@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { ApiResult } from '../core/http.js';
 import type { OauthClient, World, WorkforceProvider } from '../world.js';
-import { PROVIDER_RESOURCE, SIGNIN_CALLBACK_PATH } from '../../lib/ids.js';
+import { PROVIDER_RESOURCE, SIGNIN_CALLBACK_PATH } from '../facts/google-names.js';
 import {
   chainHandler,
   redirect,

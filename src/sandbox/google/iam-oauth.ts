@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { alreadyExists, failedPrecondition, invalid, notFound } from '../core/errors.js';
 import { type Router, requirePermission, type ApiRequest, type ApiResult } from '../core/http.js';
-import { oauthClientId as oauthClientIdRule, oauthCredentialId } from '../../lib/ids.js';
+import { oauthClientId as oauthClientIdRule, oauthCredentialId } from '../facts/id-rules.js';
 import { page, projectOr403, requireEnabled, requiredMask } from './common.js';
 import { markActive, markDeleted, purgeExpired, softDeleteView } from './iam-soft-delete.js';
 import { settling } from './consistency.js';

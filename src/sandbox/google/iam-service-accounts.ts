@@ -3,7 +3,7 @@
 // Sources for patch are in docs/SANDBOX.md ("IAM service account patch").
 import { GoogleError, errorInfo, invalid, notFound, resourceInfo } from '../core/errors.js';
 import { type Router, requirePermission, type ApiRequest, type ApiResult } from '../core/http.js';
-import { serviceAccountId } from '../../lib/ids.js';
+import { serviceAccountId } from '../facts/id-rules.js';
 import { projectOr403, requireEnabled } from './common.js';
 import { accountSettling } from './consistency.js';
 import type { ServiceAccount, World } from '../world.js';

@@ -18,7 +18,8 @@ import {
 } from '../core/errors.js';
 import { Operations } from '../core/operations.js';
 import { type Router, requirePermission, type ApiRequest, type ApiResult } from '../core/http.js';
-import { POOL_RESOURCE, PROVIDER_RESOURCE, workforcePoolId, workforceProviderId } from '../../lib/ids.js';
+import { POOL_RESOURCE, PROVIDER_RESOURCE } from '../facts/google-names.js';
+import { workforcePoolId, workforceProviderId } from '../facts/id-rules.js';
 import { copyPath, page, requireEnabled, requiredMask } from './common.js';
 import { markActive, markDeleted, purgeExpired, softDeleteView } from './iam-soft-delete.js';
 import type { WorkforcePool, WorkforceProvider, World } from '../world.js';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { GoogleError, errorInfo, invalid, badRequest } from '../core/errors.js';
 import type { ApiRequest } from '../core/http.js';
-import { runServiceId, region as regionRule } from '../../lib/ids.js';
+import { runServiceId, region as regionRule } from '../facts/id-rules.js';
 import type { Project, RunService, World } from '../world.js';
 import { accountSettling } from './consistency.js';
 
