@@ -19,6 +19,7 @@ const sandbox = path.join(src, 'sandbox');
 const ALLOWED = new Map([
   ['src/lib/cookies.ts', 'parses a Cookie header'],
   ['src/lib/duration.ts', 'parses "31d" for the clock control'],
+  ['src/lib/ca-fetch.ts', 'an HTTPS client trusting an extra CA (the one such client of the project)'],
 ]);
 
 function tsFiles(dir: string): string[] {

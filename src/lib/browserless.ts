@@ -60,7 +60,8 @@ export class CookieJar {
 
 const LOCAL = new Set(['127.0.0.1', 'localhost']);
 
-export type FetchLike = (url: URL, init: { method: string; headers: Record<string, string>; body?: string; redirect: 'manual'; signal?: AbortSignal }) => Promise<Response>;
+export type { FetchLike } from './ca-fetch.js';
+import type { FetchLike } from './ca-fetch.js';
 
 export class Browserless {
   readonly jar = new CookieJar();

@@ -8,7 +8,12 @@
 import https from 'node:https';
 import http from 'node:http';
 import tls from 'node:tls';
-import type { FetchLike } from './browserless.js';
+
+/** The fetch shape the browser-less client takes (redirects followed by hand, hop by hop). */
+export type FetchLike = (
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: string; redirect: 'manual'; signal?: AbortSignal },
+) => Promise<Response>;
 
 export interface CaFetchOptions {
   /** Per request, until the answer has fully arrived (default 15 s). */

@@ -53,8 +53,8 @@ test('concurrent IAM edits during init: every member survives', async (t) => {
         sb.world.policies.set(res, { ...cur, bindings });
         theirs.push([res, 'roles/viewer', member]);
       }
-      // Every 25 ms: 40 edits a second, far busier than any real project, yet with a window a
-      // read-modify-write can fit through on a loaded 2-core machine (at 15 ms it sometimes could not).
+      // Pacing of the other admin (40 edits a second, far busier than any real project), not a wait
+      // for anything: conflicts come from the four raced edits above, deterministically.
       await new Promise((r) => setTimeout(r, 25));
     }
   })();

@@ -62,7 +62,7 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
     const p = run(`cc-init-${process.pid}`, 'init --yes --service hello');
     try {
       // The spinner is on screen and Cloud Run is deploying (an operation that lasts until the clock moves).
-      await p.until(/Cloud Run service: deploying hello/, 'the spinner');
+      await p.until(/Cloud Run service: (deploying hello|Cloud Run is deploying)/, 'the spinner');
       await until(() => sb.world.operations.list().some((o) => o.api === 'run' && !o.done), 'the Cloud Run deployment to be under way');
       p.ctrlC();
       const sent = Date.now();
