@@ -12,7 +12,15 @@ test('demo: init, verify (waiting for propagation), a real sign-in, status, dest
   const r = await runCli(['demo'], {}, cwd);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const steps = [...r.stdout.matchAll(/^▶ (.+)$/gm)].map((m) => m[1]);
-  assert.deepEqual(steps, ['Starting the sandbox', '1. iap-auth0 init', '2. iap-auth0 verify --wait 2m', '3. A real sign-in', '4. iap-auth0 status', '5. iap-auth0 destroy --force', '6. Nothing left']);
+  assert.deepEqual(steps, [
+    'Starting the sandbox',
+    '1. iap-auth0 init',
+    '2. iap-auth0 verify --wait 2m',
+    '3. A real sign-in',
+    '4. iap-auth0 status',
+    '5. iap-auth0 destroy --force',
+    '6. Nothing left',
+  ]);
   // Any length the demo may take on a loaded machine (3.2 s, 42 s, 1 min 05 s).
   assert.match(r.stdout, new RegExp(`│ … still propagating after ${DURATION}: Sign-in probe`));
   assert.match(r.stdout, /│ All \d+ checks passed \(waited/);

@@ -7,16 +7,28 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const MODULE = pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/interrupt.js')).href;
+const MODULE = pathToFileURL(
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/interrupt.js'),
+).href;
 
 /** Runs `body` (an ES module using onInterrupt) and waits for lines on its stdout. */
 function run(body: string) {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', `import { onInterrupt } from ${JSON.stringify(MODULE)};\n${body}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', `import { onInterrupt } from ${JSON.stringify(MODULE)};\n${body}`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
-  child.stdout!.on('data', (d) => { out += d; for (const w of waiters.filter((x) => x.re.test(out))) w.resolve(); });
-  const exited = new Promise<{ code: number | null; out: string }>((r) => child.on('close', (code) => r({ code, out })));
-  const until = (re: RegExp) => new Promise<void>((resolve) => (re.test(out) ? resolve() : waiters.push({ re, resolve })));
+  child.stdout!.on('data', (d) => {
+    out += d;
+    for (const w of waiters.filter((x) => x.re.test(out))) w.resolve();
+  });
+  const exited = new Promise<{ code: number | null; out: string }>((r) =>
+    child.on('close', (code) => r({ code, out })),
+  );
+  const until = (re: RegExp) =>
+    new Promise<void>((resolve) => (re.test(out) ? resolve() : waiters.push({ re, resolve })));
   return { child, until, exited };
 }
 
@@ -42,7 +54,9 @@ test('second Ctrl-C while the command is still stopping: exit 130 at once', asyn
 });
 
 test('a Ctrl-C reported by a prompt counts as the first one', async () => {
-  const p = run(`const c = onInterrupt(); c.interrupt(); console.log(String(c.interrupted)); setInterval(() => {}, 1000); process.kill(process.pid, 'SIGINT');`);
+  const p = run(
+    `const c = onInterrupt(); c.interrupt(); console.log(String(c.interrupted)); setInterval(() => {}, 1000); process.kill(process.pid, 'SIGINT');`,
+  );
   assert.deepEqual(await p.exited, { code: 130, out: 'true\n' });
 });
 

@@ -15,13 +15,22 @@ const mapEntries = (x: Record<string, unknown>) => Object.entries(x).filter(([k]
 /** `x` as the rule reads it (filled fields filled), or undefined when it breaks the rule. */
 function read(rule: Rule, x: unknown): unknown {
   switch (rule.kind) {
-    case 'string': return isString(x) && (!rule.pattern || rule.pattern.test(x)) ? x : undefined;
-    case 'boolean': return typeof x === 'boolean' ? x : undefined;
-    case 'literal': return x === rule.value ? x : undefined;
-    case 'oneOf': return isString(x) && rule.values.includes(x) ? x : undefined;
-    case 'strings': return Array.isArray(x) && x.every(isString) ? x : undefined;
-    case 'stringMap': return isObject(x) && mapEntries(x).every(([, value]) => isString(value)) ? Object.fromEntries(mapEntries(x)) : undefined;
-    case 'object': return readObject(rule.fields, x);
+    case 'string':
+      return isString(x) && (!rule.pattern || rule.pattern.test(x)) ? x : undefined;
+    case 'boolean':
+      return typeof x === 'boolean' ? x : undefined;
+    case 'literal':
+      return x === rule.value ? x : undefined;
+    case 'oneOf':
+      return isString(x) && rule.values.includes(x) ? x : undefined;
+    case 'strings':
+      return Array.isArray(x) && x.every(isString) ? x : undefined;
+    case 'stringMap':
+      return isObject(x) && mapEntries(x).every(([, value]) => isString(value))
+        ? Object.fromEntries(mapEntries(x))
+        : undefined;
+    case 'object':
+      return readObject(rule.fields, x);
     case 'objectsBy': {
       if (!isObject(x)) return undefined;
       const out: Record<string, unknown> = {};
@@ -55,13 +64,17 @@ export function quickState(json: unknown): State | undefined {
 /** The state, undefined when there is none; anything unusual goes through the full reader. */
 export async function readStateQuick(file: string): Promise<State | undefined> {
   let raw: string;
-  try { raw = await readFile(file, 'utf8'); } catch (e) {
+  try {
+    raw = await readFile(file, 'utf8');
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     return (await import('./store.js')).readState(file);
   }
   try {
     const state = quickState(JSON.parse(raw));
     if (state) return state;
-  } catch { /* the full reader says what is wrong */ }
+  } catch {
+    /* the full reader says what is wrong */
+  }
   return (await import('./store.js')).readState(file);
 }

@@ -33,7 +33,11 @@ test('no secret in any output or written file, with and without --json and --deb
     const r = await cli(args);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
   }
-  assert.match(outputs.join('\n'), /\[debug\] (GET|POST|PATCH) http:\/\/127\.0\.0\.1:\d+\/v\d/, '--debug traced the API calls');
+  assert.match(
+    outputs.join('\n'),
+    /\[debug\] (GET|POST|PATCH) http:\/\/127\.0\.0\.1:\d+\/v\d/,
+    '--debug traced the API calls',
+  );
   assert.match(outputs.join('\n'), /retrying:|→ (429|503)/, 'the faults were met and retried in the trace');
 
   // Failures quote the services' messages: a wrong M2M secret, a restricted Google token.
@@ -41,7 +45,15 @@ test('no secret in any output or written file, with and without --json and --deb
   const denied = await cli(['init', '--yes', '--debug'], { AUTH0_CLIENT_SECRET: wrong });
   assert.notEqual(denied.code, 0);
   assert.ok(!outputs.join('\n').includes(wrong), 'the secret given in AUTH0_CLIENT_SECRET is never echoed');
-  const token = (await (await fetch(`${sb.controlUrl}/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ deny: ['iam.oauthClients.get'] }) })).json() as { token: string }).token;
+  const token = (
+    (await (
+      await fetch(`${sb.controlUrl}/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ deny: ['iam.oauthClients.get'] }),
+      })
+    ).json()) as { token: string }
+  ).token;
   const restricted = await cli(['verify', '--json', '--debug'], { CLOUDSDK_AUTH_ACCESS_TOKEN: token });
   assert.equal(restricted.code, 3);
 
