@@ -231,7 +231,8 @@ test('one token per run, reused by every Management API call; --debug traces eac
   assert.equal(
     auth0.filter((x: any) => !x.mutating).length,
     6,
-    'a clean init makes 6 Auth0 reads (token, discovery, custom domains, find by tag for the plan and again after the create, the app)',
+    'a clean init makes 6 Auth0 reads (token, discovery, custom domains, find by tag for the plan and again ' +
+      'after the create, the app)',
   );
   const lines = r.stderr.split('\n').filter((l) => l.startsWith('[debug] Auth0 '));
   assert.match(r.stderr, /\[debug\] Auth0 POST https:\/\/127\.0\.0\.1:\d+\/oauth\/token → 200 in \d+ ms/);

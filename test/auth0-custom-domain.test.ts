@@ -112,82 +112,90 @@ test('the sandbox tenant with a custom domain', async () => {
   assert.ok((await requestLog(sb)).some((x: any) => x.api === 'auth0' && x.customDomain === true));
 });
 
-test('init signs users in on the custom domain, the Management API stays on AUTH0_DOMAIN; verify, a real sign-in, destroy', async () => {
-  const cwd = await fresh();
-  dirs.push(cwd);
-  const since = await lastSeq();
-  const r = await runCli(['init', '--json', '--service', 'brand'], sb.env, cwd);
-  outputs.push(r.stdout, r.stderr);
-  assert.equal(r.code, 0, r.stderr);
-  const doc = JSON.parse(r.stdout);
-  assert.deepEqual(doc.auth0, {
-    domain: tenant,
-    signInDomain: custom,
-    issuer: `https://${custom}/`,
-    via: 'custom-domain',
-  });
-  assert.deepEqual(doc.warnings, []);
-  const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
-  assert.equal(state.inputs.auth0Domain, tenant);
-  assert.equal(state.inputs.auth0IssuerDomain, undefined, 'found, not chosen: not pinned in the state file');
-  assert.equal(state.stages['auth0-app'].resources.signInIssuer, `https://${custom}/`);
-  const provider = sb.world.providers.get(`${state.inputs.pool}/${state.inputs.provider}`)!;
-  assert.equal(provider.oidc.issuerUri, `https://${custom}/`, 'the provider signs in through the custom domain');
+test(
+  'init signs users in on the custom domain, the Management API stays on AUTH0_DOMAIN; verify, a real sign-in, ' +
+    'destroy',
+  async () => {
+    const cwd = await fresh();
+    dirs.push(cwd);
+    const since = await lastSeq();
+    const r = await runCli(['init', '--json', '--service', 'brand'], sb.env, cwd);
+    outputs.push(r.stdout, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(doc.auth0, {
+      domain: tenant,
+      signInDomain: custom,
+      issuer: `https://${custom}/`,
+      via: 'custom-domain',
+    });
+    assert.deepEqual(doc.warnings, []);
+    const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
+    assert.equal(state.inputs.auth0Domain, tenant);
+    assert.equal(state.inputs.auth0IssuerDomain, undefined, 'found, not chosen: not pinned in the state file');
+    assert.equal(state.stages['auth0-app'].resources.signInIssuer, `https://${custom}/`);
+    const provider = sb.world.providers.get(`${state.inputs.pool}/${state.inputs.provider}`)!;
+    assert.equal(provider.oidc.issuerUri, `https://${custom}/`, 'the provider signs in through the custom domain');
 
-  const auth0 = (await requestLog(sb, since)).filter((x: any) => x.api === 'auth0');
-  const managementCalls = auth0.filter(
-    (x: any) => x.path.startsWith('/api/v2/') || (x.method === 'POST' && x.path === '/oauth/token'),
-  );
-  assert.ok(managementCalls.length >= 5);
-  assert.deepEqual(
-    managementCalls.filter((x: any) => x.customDomain),
-    [],
-    "every Management API call and its token on the tenant's domain",
-  );
-  assert.deepEqual(
-    auth0.filter((x: any) => x.customDomain).map((x: any) => `${x.method} ${x.path}`),
-    ['GET /.well-known/openid-configuration'],
-    'the custom domain is asked for its discovery only',
-  );
+    const auth0 = (await requestLog(sb, since)).filter((x: any) => x.api === 'auth0');
+    const managementCalls = auth0.filter(
+      (x: any) => x.path.startsWith('/api/v2/') || (x.method === 'POST' && x.path === '/oauth/token'),
+    );
+    assert.ok(managementCalls.length >= 5);
+    assert.deepEqual(
+      managementCalls.filter((x: any) => x.customDomain),
+      [],
+      "every Management API call and its token on the tenant's domain",
+    );
+    assert.deepEqual(
+      auth0.filter((x: any) => x.customDomain).map((x: any) => `${x.method} ${x.path}`),
+      ['GET /.well-known/openid-configuration'],
+      'the custom domain is asked for its discovery only',
+    );
 
-  const v = await runCli(['verify', '--wait', '30s', '--json'], sb.env, cwd);
-  outputs.push(v.stdout, v.stderr);
-  assert.equal(v.code, 0, v.stdout);
-  const checks = Object.fromEntries(JSON.parse(v.stdout).checks.map((c: any) => [c.id, c]));
-  assert.match(
-    checks['auth0-discovery'].detail,
-    new RegExp(
-      `issuer https://${custom}/ \\(sign-in on the tenant's custom domain ${custom}; Management API on ${tenant}\\)`,
-    ),
-  );
-  assert.match(checks['workforce-provider'].detail, new RegExp(`issuer https://${custom}/`));
-  assert.equal(checks['signin-probe'].status, 'ok');
+    const v = await runCli(['verify', '--wait', '30s', '--json'], sb.env, cwd);
+    outputs.push(v.stdout, v.stderr);
+    assert.equal(v.code, 0, v.stdout);
+    const checks = Object.fromEntries(JSON.parse(v.stdout).checks.map((c: any) => [c.id, c]));
+    assert.match(
+      checks['auth0-discovery'].detail,
+      new RegExp(
+        `issuer https://${custom}/ \\(sign-in on the tenant's custom domain ${custom}; Management API on ${tenant}\\)`,
+      ),
+    );
+    assert.match(checks['workforce-provider'].detail, new RegExp(`issuer https://${custom}/`));
+    assert.equal(checks['signin-probe'].status, 'ok');
 
-  // A real sign-in: IAP → Google's workforce sign-in → the custom domain's login page → STS (code
-  // exchanged at the custom domain, ID token iss = the custom domain) → IAP → the app.
-  const page = await new Browserless().signIn(
-    `${doc.serviceUrl}/`,
-    sb.env.IAP_AUTH0_TEST_USER_EMAIL,
-    sb.env.IAP_AUTH0_TEST_USER_PASSWORD,
-  );
-  assert.equal(page.status, 200, page.text.slice(0, 300));
-  assert.match(page.text, /IAP assertion verified/);
-  const loginHops = page.hops.filter((h) => /\/u\/login/.test(h.url));
-  assert.ok(
-    loginHops.length > 0 && loginHops.every((h) => new URL(h.url).host === custom),
-    "the login page was the custom domain's",
-  );
-  assert.ok(
-    page.hops.every((h) => new URL(h.url).host !== tenant),
-    "the browser never saw the tenant's domain",
-  );
+    // A real sign-in: IAP → Google's workforce sign-in → the custom domain's login page → STS (code
+    // exchanged at the custom domain, ID token iss = the custom domain) → IAP → the app.
+    const page = await new Browserless().signIn(
+      `${doc.serviceUrl}/`,
+      sb.env.IAP_AUTH0_TEST_USER_EMAIL,
+      sb.env.IAP_AUTH0_TEST_USER_PASSWORD,
+    );
+    assert.equal(page.status, 200, page.text.slice(0, 300));
+    assert.match(page.text, /IAP assertion verified/);
+    const loginHops = page.hops.filter((h) => /\/u\/login/.test(h.url));
+    assert.ok(
+      loginHops.length > 0 && loginHops.every((h) => new URL(h.url).host === custom),
+      "the login page was the custom domain's",
+    );
+    assert.ok(
+      page.hops.every((h) => new URL(h.url).host !== tenant),
+      "the browser never saw the tenant's domain",
+    );
 
-  const d = await runCli(['destroy', '--force'], sb.env, cwd);
-  outputs.push(d.stdout, d.stderr);
-  assert.equal(d.code, 0, d.stderr);
-  assert.equal(sb.world.auth0Clients.has(state.stages['auth0-app'].resources.clientId), false, 'the Auth0 app is gone');
-  assert.equal(sb.world.providers.get(`${state.inputs.pool}/${state.inputs.provider}`)?.state, 'DELETED');
-});
+    const d = await runCli(['destroy', '--force'], sb.env, cwd);
+    outputs.push(d.stdout, d.stderr);
+    assert.equal(d.code, 0, d.stderr);
+    assert.equal(
+      sb.world.auth0Clients.has(state.stages['auth0-app'].resources.clientId),
+      false,
+      'the Auth0 app is gone',
+    );
+    assert.equal(sb.world.providers.get(`${state.inputs.pool}/${state.inputs.provider}`)?.state, 'DELETED');
+  },
+);
 
 test('AUTH0_DOMAIN set to the custom domain: exit 2 saying so, nothing changed', async () => {
   for (const mode of [['--yes'], ['--yes', '--dry-run']]) {
@@ -200,7 +208,8 @@ test('AUTH0_DOMAIN set to the custom domain: exit 2 saying so, nothing changed',
     assert.match(
       r.stderr,
       new RegExp(
-        `AUTH0_DOMAIN is ${custom}, which is not your Auth0 tenant's own domain but most likely one of its custom domains: Auth0 answers sign-in there`,
+        `AUTH0_DOMAIN is ${custom}, which is not your Auth0 tenant's own domain but most likely one of its ` +
+          'custom domains: Auth0 answers sign-in there',
       ),
     );
     assert.match(
@@ -281,7 +290,8 @@ test('choosing the sign-in domain: several custom domains, --auth0-issuer-domain
       assert.match(
         silent.doc.error.hint,
         new RegExp(
-          `lists ${deadRe} as a ready custom domain but it does not answer.*--auth0-issuer-domain \\(or IAP_AUTH0_ISSUER_DOMAIN\\) ${tenant}`,
+          `lists ${deadRe} as a ready custom domain but it does not answer.*--auth0-issuer-domain \\(or ` +
+            `IAP_AUTH0_ISSUER_DOMAIN\\) ${tenant}`,
         ),
       );
     } finally {
@@ -296,7 +306,8 @@ test('choosing the sign-in domain: several custom domains, --auth0-issuer-domain
     assert.match(
       r.doc.error.message,
       new RegExp(
-        `--auth0-issuer-domain is login\\.elsewhere\\.example, which is not a ready custom domain of the Auth0 tenant ${tenant} \\(ready: ${custom}\\)`,
+        '--auth0-issuer-domain is login\\.elsewhere\\.example, which is not a ready custom domain of the ' +
+          `Auth0 tenant ${tenant} \\(ready: ${custom}\\)`,
       ),
     );
     const pending = { ...second, status: 'pending_verification' as const };
@@ -311,7 +322,8 @@ test('choosing the sign-in domain: several custom domains, --auth0-issuer-domain
   });
 
   await t.test(
-    'without read:custom_domains: sign-in on AUTH0_DOMAIN with a warning; --auth0-issuer-domain picks the custom domain, recorded',
+    'without read:custom_domains: sign-in on AUTH0_DOMAIN with a warning; --auth0-issuer-domain picks the ' +
+      'custom domain, recorded',
     async () => {
       sb.world.auth0M2M.scopes.delete('read:custom_domains');
       try {

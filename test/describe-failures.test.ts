@@ -78,7 +78,9 @@ test('actAs: the permission, the account and the grant', () => {
   assert.match(
     d.hint,
     new RegExp(
-      `^let yourself run services as it: gcloud iam service-accounts add-iam-policy-binding ${sa.replace(/\./g, '\\.')} --project my-proj --member=user:YOU@EXAMPLE\\.COM --role=roles/iam\\.serviceAccountUser`,
+      '^let yourself run services as it: gcloud iam service-accounts add-iam-policy-binding ' +
+        `${sa.replace(/\./g, '\\.')} --project my-proj --member=user:YOU@EXAMPLE\\.COM ` +
+        '--role=roles/iam\\.serviceAccountUser',
     ),
   );
   // Other 403s keep their own explanation.

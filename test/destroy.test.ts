@@ -151,7 +151,8 @@ test('destroy and status', async (t) => {
       assert.match(
         stopped.stderr,
         new RegExp(
-          `nothing was deleted: the state file \\.iap-auth0/state\\.json does not match the cloud\\n\\s+- stages\\.auth0-app\\.resources\\.clientId names ${appId}`,
+          'nothing was deleted: the state file \\.iap-auth0/state\\.json does not match the cloud\\n\\s+- ' +
+            `stages\\.auth0-app\\.resources\\.clientId names ${appId}`,
         ),
       );
       assert.match(stopped.stderr, /hint: .*--keep auth0-app/);

@@ -44,7 +44,8 @@ test('routes and access rules', () => {
   assert.equal(allowed(['group:admins'], 'p', alice), true);
 });
 
-test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifiable assertion; unauthenticated fetch is 401', {
+test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifiable assertion; unauthenticated ' +
+  'fetch is 401', {
   timeout: 300_000,
 }, async (t) => {
   if (!existsSync(CHROMIUM)) {
@@ -158,7 +159,8 @@ test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifia
   }
 });
 
-test('dev with the state file: the real Auth0 app gets a localhost callback while dev runs (merged, then removed); the production audience; access binding enforced', {
+test('dev with the state file: the real Auth0 app gets a localhost callback while dev runs (merged, then removed); ' +
+  'the production audience; access binding enforced', {
   timeout: 300_000,
 }, async () => {
   const { useSandbox } = await import('./helpers/sandbox.js');

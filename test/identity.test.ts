@@ -219,49 +219,52 @@ test('the dev key set is used only when opted in, only on loopback, never on Clo
   await ks.close();
 });
 
-test('middleware: plain http and Express attach the identity or answer 401 JSON; unsigned headers are never trusted', async () => {
-  const f = await forger();
-  const ks = await keyServer(() => ({ keys: [f.jwk] }));
-  const guard = iapMiddleware({ audience: AUD, jwksUrl: ks.url });
-  const plain = http.createServer((req, res) =>
-    guard(req, res, () => res.end(JSON.stringify({ email: (req as any).iapIdentity.email }))),
-  );
-  const app = express();
-  app.use(iapMiddleware({ audience: AUD, jwksUrl: ks.url }));
-  app.get('/', (req, res) => {
-    res.json({ email: (req as any).iapIdentity.email });
-  });
-  for (const [name, server] of [
-    ['plain http', plain],
-    ['Express', http.createServer(app)],
-  ] as const) {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
-    const ok = await fetch(url, { headers: { 'x-goog-iap-jwt-assertion': await f.sign() } });
-    assert.equal(ok.status, 200, name);
-    assert.deepEqual(await ok.json(), { email: 'alice@example.com' });
-    const forged = await fetch(url, {
-      headers: { 'x-goog-authenticated-user-email': 'accounts.google.com:boss@example.com' },
+test(
+  'middleware: plain http and Express attach the identity or answer 401 JSON; unsigned headers are never ' + 'trusted',
+  async () => {
+    const f = await forger();
+    const ks = await keyServer(() => ({ keys: [f.jwk] }));
+    const guard = iapMiddleware({ audience: AUD, jwksUrl: ks.url });
+    const plain = http.createServer((req, res) =>
+      guard(req, res, () => res.end(JSON.stringify({ email: (req as any).iapIdentity.email }))),
+    );
+    const app = express();
+    app.use(iapMiddleware({ audience: AUD, jwksUrl: ks.url }));
+    app.get('/', (req, res) => {
+      res.json({ email: (req as any).iapIdentity.email });
     });
-    assert.equal(forged.status, 401, `${name}: the unsigned header alone is refused`);
-    assert.equal(forged.headers.get('content-type'), 'application/json; charset=utf-8');
-    assert.deepEqual(await forged.json(), {
-      error: 'unauthorized',
-      code: 'missing',
-      message: 'no x-goog-iap-jwt-assertion header: the request did not come through IAP',
-    });
-    const expired = await fetch(url, {
-      headers: { 'x-goog-iap-jwt-assertion': await f.sign({ iat: now() - 1200, exp: now() - 600 }) },
-    });
-    assert.equal(expired.status, 401);
-    assert.equal(((await expired.json()) as { code: string }).code, 'expired');
-    await new Promise((r) => {
-      server.close(r);
-      server.closeAllConnections();
-    });
-  }
-  await ks.close();
-});
+    for (const [name, server] of [
+      ['plain http', plain],
+      ['Express', http.createServer(app)],
+    ] as const) {
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+      const ok = await fetch(url, { headers: { 'x-goog-iap-jwt-assertion': await f.sign() } });
+      assert.equal(ok.status, 200, name);
+      assert.deepEqual(await ok.json(), { email: 'alice@example.com' });
+      const forged = await fetch(url, {
+        headers: { 'x-goog-authenticated-user-email': 'accounts.google.com:boss@example.com' },
+      });
+      assert.equal(forged.status, 401, `${name}: the unsigned header alone is refused`);
+      assert.equal(forged.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.deepEqual(await forged.json(), {
+        error: 'unauthorized',
+        code: 'missing',
+        message: 'no x-goog-iap-jwt-assertion header: the request did not come through IAP',
+      });
+      const expired = await fetch(url, {
+        headers: { 'x-goog-iap-jwt-assertion': await f.sign({ iat: now() - 1200, exp: now() - 600 }) },
+      });
+      assert.equal(expired.status, 401);
+      assert.equal(((await expired.json()) as { code: string }).code, 'expired');
+      await new Promise((r) => {
+        server.close(r);
+        server.closeAllConnections();
+      });
+    }
+    await ks.close();
+  },
+);
 
 test('Fastify hook: the identity on the request, or 401 JSON before the handler runs', async () => {
   const f = await forger();

@@ -24,7 +24,9 @@ test("gcloud configuration: the active configuration's [core] project and [run] 
   const dir = await gcloudDir(
     {
       default: '[core]\nproject = default-project\n',
-      work: '[core]\r\naccount = dev@example.com\r\nproject = work-project-1\r\n\r\n[run]\r\nregion = europe-west1\r\n[compute]\r\nregion = us-east1\r\n',
+      work:
+        '[core]\r\naccount = dev@example.com\r\nproject = work-project-1\r\n\r\n[run]\r\nregion = ' +
+        'europe-west1\r\n[compute]\r\nregion = us-east1\r\n',
     },
     'work',
   );

@@ -55,7 +55,8 @@ test('second Ctrl-C while the command is still stopping: exit 130 at once', asyn
 
 test('a Ctrl-C reported by a prompt counts as the first one', async () => {
   const p = run(
-    `const c = onInterrupt(); c.interrupt(); console.log(String(c.interrupted)); setInterval(() => {}, 1000); process.kill(process.pid, 'SIGINT');`,
+    'const c = onInterrupt(); c.interrupt(); console.log(String(c.interrupted)); setInterval(() => {}, 1000); ' +
+      `process.kill(process.pid, 'SIGINT');`,
   );
   assert.deepEqual(await p.exited, { code: 130, out: 'true\n' });
 });

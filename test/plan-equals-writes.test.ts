@@ -172,7 +172,8 @@ async function planThenApply(sb: Sandbox, cwd: string, args: string[], label: st
   assert.deepEqual(
     counted(writes),
     counted(expected),
-    `${label}: the writes are the plan's\nplan:\n${plan.map((c) => `  ${c.action} ${c.resource}${c.fields ? ` [${c.fields}]` : ''}`).join('\n')}`,
+    `${label}: the writes are the ` +
+      `plan's\nplan:\n${plan.map((c) => `  ${c.action} ${c.resource}${c.fields ? ` [${c.fields}]` : ''}`).join('\n')}`,
   );
   if (plan.every((c) => c.action === 'none'))
     assert.deepEqual(writes, [], `${label}: a plan of only none writes nothing`);
@@ -385,92 +386,99 @@ test('each drift verify knows: init plans the repair and writes exactly it', asy
   }
 });
 
-test('a service someone else made: the plan shows the refusal without --adopt, the adoption with it; foreign IAP settings are refused', async (t) => {
-  const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
-  try {
-    const g = clientsFor(sb);
-    const services = g.run.projects.locations.services;
-    const su = (
-      await g.serviceusage.services.batchEnable({
-        parent: 'projects/415104041262',
-        requestBody: { serviceIds: ['iam.googleapis.com', 'run.googleapis.com'] },
-      })
-    ).data;
-    if (!su.done) await waitOperation(() => g.serviceusage.operations.get({ name: su.name! }));
-    await control(sb, '/clock', { advance: '10m' }); // the enablement has propagated
-    const op = (
-      await services.create({
-        parent: 'projects/sandbox-project/locations/europe-west1',
-        serviceId: 'theirs',
-        requestBody: {
-          ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
-          template: { containers: [{ image: 'europe-west1-docker.pkg.dev/sandbox-project/apps/theirs:1' }] },
+test(
+  'a service someone else made: the plan shows the refusal without --adopt, the adoption with it; foreign IAP ' +
+    'settings are refused',
+  async (t) => {
+    const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
+    try {
+      const g = clientsFor(sb);
+      const services = g.run.projects.locations.services;
+      const su = (
+        await g.serviceusage.services.batchEnable({
+          parent: 'projects/415104041262',
+          requestBody: { serviceIds: ['iam.googleapis.com', 'run.googleapis.com'] },
+        })
+      ).data;
+      if (!su.done) await waitOperation(() => g.serviceusage.operations.get({ name: su.name! }));
+      await control(sb, '/clock', { advance: '10m' }); // the enablement has propagated
+      const op = (
+        await services.create({
+          parent: 'projects/sandbox-project/locations/europe-west1',
+          serviceId: 'theirs',
+          requestBody: {
+            ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+            template: { containers: [{ image: 'europe-west1-docker.pkg.dev/sandbox-project/apps/theirs:1' }] },
+          },
+        })
+      ).data;
+      await waitOperation(() => g.run.projects.locations.operations.get({ name: op.name! }));
+      const name = 'projects/sandbox-project/locations/europe-west1/services/theirs';
+      const p0 = (await services.getIamPolicy({ resource: name })).data;
+      await services.setIamPolicy({
+        resource: name,
+        requestBody: { policy: { ...p0, bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] } },
+      });
+      const args = ['--service', 'theirs', '--region', 'europe-west1'];
+      const cwd = await fresh();
+
+      await t.test(
+        'without --adopt: the dry run shows the refusal, and init stops having written nothing',
+        async () => {
+          const dry = await runCli(['init', '--dry-run', ...args], sb.env, cwd);
+          assert.equal(dry.code, 2, dry.stderr);
+          assert.match(
+            dry.stderr,
+            /nothing was changed: a resource this setup would use is not its own\n\s+- the Cloud Run service projects\/sandbox-project\/locations\/europe-west1\/services\/theirs exists but was not created by iap-auth0/,
+          );
+          assert.match(dry.stderr, /hint: pass --adopt to use it/);
+          const since = await lastSeq(sb);
+          const r = await runCli(['init', '--yes', ...args], sb.env, cwd);
+          assert.equal(r.code, 2, r.stderr);
+          assert.deepEqual(
+            (await requestLog(sb, since)).filter((x: Req) => x.mutating),
+            [],
+          );
         },
-      })
-    ).data;
-    await waitOperation(() => g.run.projects.locations.operations.get({ name: op.name! }));
-    const name = 'projects/sandbox-project/locations/europe-west1/services/theirs';
-    const p0 = (await services.getIamPolicy({ resource: name })).data;
-    await services.setIamPolicy({
-      resource: name,
-      requestBody: { policy: { ...p0, bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] } },
-    });
-    const args = ['--service', 'theirs', '--region', 'europe-west1'];
-    const cwd = await fresh();
+      );
 
-    await t.test('without --adopt: the dry run shows the refusal, and init stops having written nothing', async () => {
-      const dry = await runCli(['init', '--dry-run', ...args], sb.env, cwd);
-      assert.equal(dry.code, 2, dry.stderr);
-      assert.match(
-        dry.stderr,
-        /nothing was changed: a resource this setup would use is not its own\n\s+- the Cloud Run service projects\/sandbox-project\/locations\/europe-west1\/services\/theirs exists but was not created by iap-auth0/,
-      );
-      assert.match(dry.stderr, /hint: pass --adopt to use it/);
-      const since = await lastSeq(sb);
-      const r = await runCli(['init', '--yes', ...args], sb.env, cwd);
-      assert.equal(r.code, 2, r.stderr);
-      assert.deepEqual(
-        (await requestLog(sb, since)).filter((x: Req) => x.mutating),
-        [],
-      );
-    });
+      await t.test('with --adopt: the plan shows the adoption, and the writes are its changes', async () => {
+        const plan = await planThenApply(sb, cwd, [...args, '--adopt'], 'adopted service');
+        const service = plan.find((c) => c.stage === 'deploy' && c.resource === name)!;
+        assert.equal(service.action, 'adopt');
+        assert.deepEqual(service.fields?.sort(), ['iapEnabled', 'ingress', 'labels'].sort());
+        assert.ok(
+          plan.some((c) => c.action === 'revoke' && c.members?.includes('allUsers')),
+          'the public invoker is revoked, as planned',
+        );
+        const again = await planThenApply(sb, cwd, [], 'adopted service, re-run');
+        assert.deepEqual(
+          again.filter((c) => c.action !== 'none'),
+          [],
+        );
+      });
 
-    await t.test('with --adopt: the plan shows the adoption, and the writes are its changes', async () => {
-      const plan = await planThenApply(sb, cwd, [...args, '--adopt'], 'adopted service');
-      const service = plan.find((c) => c.stage === 'deploy' && c.resource === name)!;
-      assert.equal(service.action, 'adopt');
-      assert.deepEqual(service.fields?.sort(), ['iapEnabled', 'ingress', 'labels'].sort());
-      assert.ok(
-        plan.some((c) => c.action === 'revoke' && c.members?.includes('allUsers')),
-        'the public invoker is revoked, as planned',
-      );
-      const again = await planThenApply(sb, cwd, [], 'adopted service, re-run');
-      assert.deepEqual(
-        again.filter((c) => c.action !== 'none'),
-        [],
-      );
-    });
-
-    await t.test("IAP settings that name another setup's pool: refused in the plan, nothing written", async () => {
-      // A second setup for the same service with a pool of its own: the service it may share
-      // (--adopt), but the IAP settings sign people in with the first setup's pool.
-      const since = await lastSeq(sb);
-      const dry = await runCli(
-        ['init', '--dry-run', ...args, '--pool', 'second-setup-pool', '--adopt'],
-        sb.env,
-        await fresh(),
-      );
-      assert.equal(dry.code, 2, dry.stderr);
-      assert.match(
-        dry.stderr,
-        /- the IAP settings of projects\/415104041262\/iap_web\/cloud_run-europe-west1\/services\/theirs already sign people in with workforce pool/,
-      );
-      assert.deepEqual(
-        (await requestLog(sb, since)).filter((x: Req) => x.mutating),
-        [],
-      );
-    });
-  } finally {
-    await sb.stop();
-  }
-});
+      await t.test("IAP settings that name another setup's pool: refused in the plan, nothing written", async () => {
+        // A second setup for the same service with a pool of its own: the service it may share
+        // (--adopt), but the IAP settings sign people in with the first setup's pool.
+        const since = await lastSeq(sb);
+        const dry = await runCli(
+          ['init', '--dry-run', ...args, '--pool', 'second-setup-pool', '--adopt'],
+          sb.env,
+          await fresh(),
+        );
+        assert.equal(dry.code, 2, dry.stderr);
+        assert.match(
+          dry.stderr,
+          /- the IAP settings of projects\/415104041262\/iap_web\/cloud_run-europe-west1\/services\/theirs already sign people in with workforce pool/,
+        );
+        assert.deepEqual(
+          (await requestLog(sb, since)).filter((x: Req) => x.mutating),
+          [],
+        );
+      });
+    } finally {
+      await sb.stop();
+    }
+  },
+);

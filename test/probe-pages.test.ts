@@ -47,7 +47,9 @@ const end = (v: Verdict) => {
 };
 
 test('hop 1, the service URL', () => {
-  const good = `${SIGNIN}/authorize?client_id=cid-1&redirect_uri=${encodeURIComponent(entryExpect.redirectUri)}&response_type=code`;
+  const good =
+    `${SIGNIN}/authorize?client_id=cid-1&redirect_uri=${encodeURIComponent(entryExpect.redirectUri)}&response_t` +
+    'ype=code';
   assert.equal(String((entryVerdict(to(good), SVC, entryExpect) as { next: URL }).next), good);
   const google = end(entryVerdict(to('https://accounts.google.com/o/oauth2/v2/auth?client_id=x'), SVC, entryExpect));
   assert.equal(google.status, 'propagating');
@@ -84,7 +86,9 @@ test('hop 1, the service URL', () => {
 
 test("hop 2, Google's workforce sign-in", () => {
   const base = `${SIGNIN}/authorize`;
-  const ok = `https://tenant.eu.auth0.com/authorize?client_id=a0cid&redirect_uri=${encodeURIComponent(auth0Expect.callback)}`;
+  const ok =
+    'https://tenant.eu.auth0.com/authorize?client_id=a0cid&redirect_uri=' +
+    `${encodeURIComponent(auth0Expect.callback)}`;
   assert.ok('next' in signinVerdict(to(ok, false), base, auth0Expect));
   const cases: [HopAnswer, RegExp, RegExp][] = [
     [page(oauthErrorPage(400, 'redirect_uri_mismatch', 'x')), /redirect_uri_mismatch/, /redirect URI back/],
@@ -144,7 +148,9 @@ test('hops 3 and 4, Auth0', () => {
       {
         status: 400,
         iapGenerated: false,
-        text: '<title>Error</title><p>Callback URL mismatch. The provided redirect_uri is not in the list of allowed callback URLs.</p>',
+        text:
+          '<title>Error</title><p>Callback URL mismatch. The provided redirect_uri is not in the list of ' +
+          'allowed callback URLs.</p>',
       },
       base,
       auth0Expect,
@@ -187,52 +193,56 @@ test('hops 3 and 4, Auth0', () => {
   assert.equal(loginPageVerdict({ status: 500, iapGenerated: false, text: 'oops' }).status, 'failed');
 });
 
-test("a provider chooser (the sandbox's own page): ours is picked by its link, or typed into the form; without it, what it offered", () => {
-  const ours = 'locations/global/workforcePools/p/providers/auth0';
-  const okta = 'locations/global/workforcePools/p/providers/okta';
-  const expect = { ...auth0Expect, signinOrigin: SIGNIN, provider: ours, providerNamed: ours };
-  const link = (p: string) =>
-    `${SIGNIN}/signin/${p}?continueUrl=${encodeURIComponent(`${SIGNIN}/authorize?client_id=cid-1&state=s`)}`;
-  const base = `${SIGNIN}/authorize?client_id=cid-1`;
-  const both = signinVerdict(
-    page(
-      providerChooserPage([
-        { name: okta, displayName: 'Okta', href: link(okta) },
-        { name: ours, displayName: 'Auth0', href: link(ours) },
-      ]),
-    ),
-    base,
-    expect,
-  );
-  assert.equal(both.kind, 'provider-chooser');
-  assert.equal(String((both as { next: URL }).next), link(ours));
-  // Without a pool the sandbox asks for the provider name: the form is filled with ours.
-  const form = signinVerdict(
-    page(providerChooserPage([], { action: '/signin', continueUrl: `${SIGNIN}/authorize?x=1` })),
-    base,
-    expect,
-  ) as { next: URL; method?: string };
-  assert.equal(form.next.origin + form.next.pathname, `${SIGNIN}/signin`);
-  assert.equal(form.next.searchParams.get('provider'), ours);
-  assert.equal(form.next.searchParams.get('continueUrl'), `${SIGNIN}/authorize?x=1`);
-  assert.equal(form.method, undefined, 'a GET form');
-  const only = end(signinVerdict(page(providerChooserPage([{ name: okta, href: link(okta) }])), base, expect));
-  assert.equal(only.status, 'failed');
-  assert.equal(only.detail, `Google's workforce sign-in showed a provider chooser offering ${okta}, not ${ours}`);
-  const none = end(
-    signinVerdict(page(providerChooserPage([{ name: okta, href: link(okta) }])), base, {
-      ...expect,
-      providerNamed: null,
-    }),
-  );
-  assert.match(none.hint!, /its request named no provider_name/);
-  // A same-origin redirect is followed; one naming another provider is not.
-  assert.ok('next' in signinVerdict(to(link(ours), false), base, expect));
-  assert.match(
-    end(signinVerdict(to(link(okta), false), base, expect)).detail,
-    /hands off to provider .*okta, not .*auth0/,
-  );
-});
+test(
+  "a provider chooser (the sandbox's own page): ours is picked by its link, or typed into the form; without it, " +
+    'what it offered',
+  () => {
+    const ours = 'locations/global/workforcePools/p/providers/auth0';
+    const okta = 'locations/global/workforcePools/p/providers/okta';
+    const expect = { ...auth0Expect, signinOrigin: SIGNIN, provider: ours, providerNamed: ours };
+    const link = (p: string) =>
+      `${SIGNIN}/signin/${p}?continueUrl=${encodeURIComponent(`${SIGNIN}/authorize?client_id=cid-1&state=s`)}`;
+    const base = `${SIGNIN}/authorize?client_id=cid-1`;
+    const both = signinVerdict(
+      page(
+        providerChooserPage([
+          { name: okta, displayName: 'Okta', href: link(okta) },
+          { name: ours, displayName: 'Auth0', href: link(ours) },
+        ]),
+      ),
+      base,
+      expect,
+    );
+    assert.equal(both.kind, 'provider-chooser');
+    assert.equal(String((both as { next: URL }).next), link(ours));
+    // Without a pool the sandbox asks for the provider name: the form is filled with ours.
+    const form = signinVerdict(
+      page(providerChooserPage([], { action: '/signin', continueUrl: `${SIGNIN}/authorize?x=1` })),
+      base,
+      expect,
+    ) as { next: URL; method?: string };
+    assert.equal(form.next.origin + form.next.pathname, `${SIGNIN}/signin`);
+    assert.equal(form.next.searchParams.get('provider'), ours);
+    assert.equal(form.next.searchParams.get('continueUrl'), `${SIGNIN}/authorize?x=1`);
+    assert.equal(form.method, undefined, 'a GET form');
+    const only = end(signinVerdict(page(providerChooserPage([{ name: okta, href: link(okta) }])), base, expect));
+    assert.equal(only.status, 'failed');
+    assert.equal(only.detail, `Google's workforce sign-in showed a provider chooser offering ${okta}, not ${ours}`);
+    const none = end(
+      signinVerdict(page(providerChooserPage([{ name: okta, href: link(okta) }])), base, {
+        ...expect,
+        providerNamed: null,
+      }),
+    );
+    assert.match(none.hint!, /its request named no provider_name/);
+    // A same-origin redirect is followed; one naming another provider is not.
+    assert.ok('next' in signinVerdict(to(link(ours), false), base, expect));
+    assert.match(
+      end(signinVerdict(to(link(okta), false), base, expect)).detail,
+      /hands off to provider .*okta, not .*auth0/,
+    );
+  },
+);
 
 test('the report scrub: no sign-in value survives, names stay', () => {
   const text = JSON.stringify({

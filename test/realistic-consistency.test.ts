@@ -76,6 +76,7 @@ test('every real-world behaviour at once: one stop at the org policy, then green
   const resets = sb.world.requests.filter((r) => r.fault === 'reset').length;
   assert.ok(resets > 0, 'connections were reset along the way');
   t.diagnostic(
-    `${sb.world.requests.length} API requests, ${resets} connections reset; one stop at the organization policy, then green`,
+    `${sb.world.requests.length} API requests, ${resets} connections reset; one stop at the organization ` +
+      'policy, then green',
   );
 });

@@ -39,7 +39,8 @@ for (const [side, f] of Object.entries(sides)) {
     // gcp-api.md 6.2 and 7.3.
     assert.equal(f.POOL_RESOURCE('keepzero-okta-poc'), 'locations/global/workforcePools/keepzero-okta-poc');
     assert.equal(f.PROVIDER_RESOURCE('my-pool', 'auth0'), 'locations/global/workforcePools/my-pool/providers/auth0');
-    // gcp-api.md 7.5: https://auth.cloud.google/signin-callback/locations/global/workforcePools/{POOL_ID}/providers/{PROVIDER_ID}.
+    // gcp-api.md 7.5:
+    // https://auth.cloud.google/signin-callback/locations/global/workforcePools/{POOL_ID}/providers/{PROVIDER_ID}.
     assert.equal(
       'https://auth.cloud.google' + f.SIGNIN_CALLBACK_PATH('my-pool', 'auth0'),
       'https://auth.cloud.google/signin-callback/locations/global/workforcePools/my-pool/providers/auth0',

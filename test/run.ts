@@ -28,7 +28,9 @@ const files = find(here)
   .sort();
 if (!files.length) {
   process.stderr.write(
-    `no test file matches ${filter.join(', ')}${live ? ' under test/live/' : ' (test/live/ runs only with --live: npm run test:live)'}\n`,
+    'no test file matches ' +
+      `${filter.join(', ')}${live ? ' under test/live/' : ' (test/live/ runs only with --live: npm run test:live)'}` +
+      '\n',
   );
   process.exit(1);
 }

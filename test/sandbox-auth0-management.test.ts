@@ -219,55 +219,60 @@ test('get, update (arrays replaced, client_metadata merged, null deletes), delet
   assert.ok(!sb.world.auth0Connections[0].enabled_clients.includes(id), 'deleted apps leave the connections');
 });
 
-test('validation: initiate_login_uri must be https (not loopback), names without < >, metadata limits, read-only fields', async () => {
-  for (const bad of [
-    'http://svc-abc.a.run.app',
-    'https://localhost:4200/login',
-    'https://127.0.0.1/x',
-    'https://svc.a.run.app/#frag',
-  ]) {
-    const e = await mgmtError(mgmt.clients.create({ name: 'bad login uri', initiate_login_uri: bad }));
-    assert.equal(e.statusCode, 400, bad);
-    assert.equal(e.body.errorCode, 'invalid_body');
-    assert.equal(
-      e.body.message,
-      `Payload validation error: 'Object didn't pass validation for format absolute-https-uri-or-empty: ${bad}' on property initiate_login_uri (Initiate login uri, must be https).`,
-    );
-  }
-  const good = await mgmt.clients.create({
-    name: 'good login uri',
-    initiate_login_uri: 'https://svc-abc-uc.a.run.app',
-  });
-  assert.equal(good.initiate_login_uri, 'https://svc-abc-uc.a.run.app');
-  assert.equal((await mgmt.clients.update(good.client_id!, { initiate_login_uri: '' })).initiate_login_uri, '');
+test(
+  'validation: initiate_login_uri must be https (not loopback), names without < >, metadata limits, read-only ' +
+    'fields',
+  async () => {
+    for (const bad of [
+      'http://svc-abc.a.run.app',
+      'https://localhost:4200/login',
+      'https://127.0.0.1/x',
+      'https://svc.a.run.app/#frag',
+    ]) {
+      const e = await mgmtError(mgmt.clients.create({ name: 'bad login uri', initiate_login_uri: bad }));
+      assert.equal(e.statusCode, 400, bad);
+      assert.equal(e.body.errorCode, 'invalid_body');
+      assert.equal(
+        e.body.message,
+        `Payload validation error: 'Object didn't pass validation for format absolute-https-uri-or-empty: ` +
+          `${bad}' on property initiate_login_uri (Initiate login uri, must be https).`,
+      );
+    }
+    const good = await mgmt.clients.create({
+      name: 'good login uri',
+      initiate_login_uri: 'https://svc-abc-uc.a.run.app',
+    });
+    assert.equal(good.initiate_login_uri, 'https://svc-abc-uc.a.run.app');
+    assert.equal((await mgmt.clients.update(good.client_id!, { initiate_login_uri: '' })).initiate_login_uri, '');
 
-  assert.match(
-    (await mgmtError(mgmt.clients.create({ name: 'a <b>' }))).body.message,
-    /^Payload validation error: .* on property name/,
-  );
-  assert.match((await mgmtError(mgmt.clients.create({} as any))).body.message, /Missing required property: name/);
-  assert.match(
-    (await mgmtError(mgmt.clients.create({ name: 'x', app_type: 'bogus' as any }))).body.message,
-    /No enum match for: "bogus"/,
-  );
-  const eleven = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v']));
-  assert.match(
-    (await mgmtError(mgmt.clients.create({ name: 'x', client_metadata: eleven }))).body.message,
-    /Too many properties defined \(11\), maximum 10/,
-  );
-  assert.match(
-    (await mgmtError(mgmt.clients.create({ name: 'x', client_metadata: { k: 'v'.repeat(256) } }))).body.message,
-    /maximum 255/,
-  );
-
-  for (const field of ['client_id', 'signing_keys', 'tenant', 'global', 'callback_url_template']) {
-    const e = await mgmtError(
-      mgmt.clients.update(good.client_id!, { [field]: field === 'global' ? false : 'x' } as any),
+    assert.match(
+      (await mgmtError(mgmt.clients.create({ name: 'a <b>' }))).body.message,
+      /^Payload validation error: .* on property name/,
     );
-    assert.equal(e.statusCode, 400, field);
-    assert.equal(e.body.message, `Payload validation error: 'Additional properties not allowed: ${field}'.`);
-  }
-});
+    assert.match((await mgmtError(mgmt.clients.create({} as any))).body.message, /Missing required property: name/);
+    assert.match(
+      (await mgmtError(mgmt.clients.create({ name: 'x', app_type: 'bogus' as any }))).body.message,
+      /No enum match for: "bogus"/,
+    );
+    const eleven = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v']));
+    assert.match(
+      (await mgmtError(mgmt.clients.create({ name: 'x', client_metadata: eleven }))).body.message,
+      /Too many properties defined \(11\), maximum 10/,
+    );
+    assert.match(
+      (await mgmtError(mgmt.clients.create({ name: 'x', client_metadata: { k: 'v'.repeat(256) } }))).body.message,
+      /maximum 255/,
+    );
+
+    for (const field of ['client_id', 'signing_keys', 'tenant', 'global', 'callback_url_template']) {
+      const e = await mgmtError(
+        mgmt.clients.update(good.client_id!, { [field]: field === 'global' ? false : 'x' } as any),
+      );
+      assert.equal(e.statusCode, 400, field);
+      assert.equal(e.body.message, `Payload validation error: 'Additional properties not allowed: ${field}'.`);
+    }
+  },
+);
 
 test('a token without the needed scope gets 403 insufficient_scope; the secret needs read:client_keys', async () => {
   const c = await mgmt.clients.create({ name: 'scope probe', app_type: 'regular_web' });

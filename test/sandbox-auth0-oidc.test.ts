@@ -54,7 +54,10 @@ async function get(url: string, jar?: Jar): Promise<Response> {
 }
 
 function authorizeUrl(q: Record<string, string>): string {
-  return `${origin}/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: CALLBACK, scope: 'openid profile email', state: 'st-123', nonce: 'n-456', ...q })}`;
+  return (
+    `${origin}/authorize?` +
+    `${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: CALLBACK, scope: 'openid profile email', state: 'st-123', nonce: 'n-456', ...q })}`
+  );
 }
 
 const basic = (id: string, secret: string) =>
@@ -198,29 +201,36 @@ test('full code flow: login form, code at the callback, client_secret_basic exch
   assert.equal(loc.searchParams.get('state'), 'st-2');
 });
 
-test('token endpoint: wrong secret is 401 invalid_client; a bogus code is invalid_grant; client_secret_post works too', async () => {
-  const wrong = await fetch(`${origin}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(clientId, 'not-the-secret') },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: 'bogus', redirect_uri: CALLBACK }),
-  });
-  assert.equal(wrong.status, 401);
-  assert.equal(((await wrong.json()) as any).error, 'invalid_client');
+test(
+  'token endpoint: wrong secret is 401 invalid_client; a bogus code is invalid_grant; client_secret_post works ' +
+    'too',
+  async () => {
+    const wrong = await fetch(`${origin}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic(clientId, 'not-the-secret'),
+      },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'bogus', redirect_uri: CALLBACK }),
+    });
+    assert.equal(wrong.status, 401);
+    assert.equal(((await wrong.json()) as any).error, 'invalid_client');
 
-  const bogus = await fetch(`${origin}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code: 'bogus',
-      redirect_uri: CALLBACK,
-      client_id: clientId,
-      client_secret: clientSecret,
-    }),
-  });
-  assert.equal(bogus.status, 403);
-  assert.deepEqual(await bogus.json(), { error: 'invalid_grant', error_description: 'Invalid authorization code' });
-});
+    const bogus = await fetch(`${origin}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: 'bogus',
+        redirect_uri: CALLBACK,
+        client_id: clientId,
+        client_secret: clientSecret,
+      }),
+    });
+    assert.equal(bogus.status, 403);
+    assert.deepEqual(await bogus.json(), { error: 'invalid_grant', error_description: 'Invalid authorization code' });
+  },
+);
 
 test('wrong password re-renders the form with "Wrong email or password."', async () => {
   const jar = new Jar();

@@ -11,7 +11,8 @@ import { SigninWorld, POOL, PROVIDER } from './helpers/signin-world.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const MISSING =
-  `Chromium is missing: ${CHROMIUM} does not exist. .ci/run installs it (npm run test:setup, i.e. scripts/install-test-tools.sh); ` +
+  `Chromium is missing: ${CHROMIUM} does not exist. .ci/run installs it (npm run test:setup, i.e. ` +
+  'scripts/install-test-tools.sh); ' +
   'set IAP_AUTH0_SKIP_BROWSER=1 to skip this test instead.';
 const here = path.dirname(fileURLToPath(import.meta.url));
 // dist/test/… → the repository root.

@@ -113,7 +113,8 @@ test('eventual consistency after a create', async (t) => {
   });
 
   await t.test(
-    'a newly generated service agent cannot be named in a policy until settled; a second generation does not restart it',
+    'a newly generated service agent cannot be named in a policy until settled; a second generation does not ' +
+      'restart it',
     async () => {
       const agent = `service-${NUMBER}@gcp-sa-iap.iam.gserviceaccount.com`;
       const generate = async () => {

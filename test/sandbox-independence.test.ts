@@ -28,7 +28,9 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-/** Every module specifier a source text names: static imports and re-exports (type-only too), bare imports, import(). */
+/**
+ * Every module specifier a source text names: static imports and re-exports (type-only too), bare imports, import().
+ */
 function specifiersIn(text: string): string[] {
   return [
     ...text.matchAll(/(?:^|[\s;])(?:import|export)\s[^'";]*?\sfrom\s*['"]([^'"]+)['"]/g),

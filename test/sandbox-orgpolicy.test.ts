@@ -103,7 +103,8 @@ test('domain-restricted sharing and the Org Policy API', async (t) => {
         assert.equal(e.status, 'FAILED_PRECONDITION', member);
         assert.equal(
           e.message,
-          'One or more users named in the policy do not belong to a permitted customer, perhaps due to an organization policy.',
+          'One or more users named in the policy do not belong to a permitted customer, perhaps due to an ' +
+            'organization policy.',
         );
         assert.deepEqual(e.details, [
           {
@@ -124,7 +125,8 @@ test('domain-restricted sharing and the Org Policy API', async (t) => {
   );
 
   await t.test(
-    "IAP and the project: the same refusal (the project with Resource Manager's text); workforce principals too, by default",
+    "IAP and the project: the same refusal (the project with Resource Manager's text); workforce principals " +
+      'too, by default',
     async () => {
       const e = await errorBody(grantIap(pool));
       assert.deepEqual([e.code, e.status], [400, 'FAILED_PRECONDITION']);
@@ -177,7 +179,8 @@ test('domain-restricted sharing and the Org Policy API', async (t) => {
   });
 
   await t.test(
-    "Google's documented fix: allowAll for the project (get 404, then create), the grant passes; delete puts the organization's policy back",
+    "Google's documented fix: allowAll for the project (get 404, then create), the grant passes; delete puts " +
+      "the organization's policy back",
     async () => {
       const name = `projects/${P}/policies/iam.allowedPolicyMemberDomains`;
       assert.equal((await call('GET', name)).status, 404);

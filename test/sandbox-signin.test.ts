@@ -301,7 +301,9 @@ test('browser sign-in chain', async (t) => {
 
   await t.test('unknown OAuth client at the sign-in origin: Error 401: invalid_client', async () => {
     const res = await new Browserless().go(
-      `${signinOrigin}/authorize?client_id=nope&redirect_uri=${encodeURIComponent('https://iap.googleapis.com/v1/oauth/clientIds/nope:handleRedirect')}&response_type=code&scope=openid`,
+      `${signinOrigin}/authorize?client_id=nope&redirect_uri=` +
+        `${encodeURIComponent('https://iap.googleapis.com/v1/oauth/clientIds/nope:handleRedirect')}&response_ty` +
+        'pe=code&scope=openid',
     );
     assert.equal(res.status, 401);
     assert.match(text(res), /Error 401: invalid_client/);

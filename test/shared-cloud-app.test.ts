@@ -51,7 +51,8 @@ test('your app stays your app', { timeout: 240_000 }, async (t) => {
   await moveClock(sb, sb.world.profile.enablePropagationMs + 10); // the APIs are usable
 
   await t.test(
-    'an app that already runs: refused without --adopt; with it, IAP on and nothing else changed; destroy puts IAP back, keeps the app, never public',
+    'an app that already runs: refused without --adopt; with it, IAP on and nothing else changed; destroy ' +
+      'puts IAP back, keeps the app, never public',
     async () => {
       const sa = (
         await g.iam.projects.serviceAccounts.create({
@@ -202,7 +203,9 @@ test('your app stays your app', { timeout: 240_000 }, async (t) => {
       assert.equal((await cli(cwd, 'init', '--yes', '--service', 'narrow')).code, 0);
       const st = await stateOf(cwd);
       const pool = `principalSet://iam.googleapis.com/locations/global/workforcePools/${st.inputs.pool}/*`;
-      const alice = `principal://iam.googleapis.com/locations/global/workforcePools/${st.inputs.pool}/subject/auth0|alice-only`;
+      const alice =
+        `principal://iam.googleapis.com/locations/global/workforcePools/${st.inputs.pool}/subject/auth0|alice-o` +
+        'nly';
       const resource = st.stages.access.resources.iapResource;
       // Another admin grants someone on the project's IAP resource: that stays, and verify shows it.
       await control(sb, '/iam-policy', {

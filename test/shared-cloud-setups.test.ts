@@ -74,7 +74,9 @@ test('setups side by side, and the state file as a cache', { timeout: 400_000 },
       assert.match(
         r.stderr,
         new RegExp(
-          `hint: if that setup is yours and its state file is lost, run iap-auth0 init --setup ${setupA}; to let this setup use them without ever deleting them, pass --adopt; or choose other ids with --service, --provider, --pool, --oauth-client`,
+          `hint: if that setup is yours and its state file is lost, run iap-auth0 init --setup ${setupA}; to ` +
+            'let this setup use them without ever deleting them, pass --adopt; or choose other ids with ' +
+            '--service, --provider, --pool, --oauth-client',
         ),
       );
       await ok(b, 'init', '--yes', '--service', 'shared', '--adopt');
@@ -179,7 +181,8 @@ test('setups side by side, and the state file as a cache', { timeout: 400_000 },
       assert.match(
         r.stderr,
         new RegExp(
-          `hint: with --scope project every IAP app of the project shares one pool and OAuth client: pass --pool ${sa.inputs.pool} --oauth-client ${client} --adopt`,
+          'hint: with --scope project every IAP app of the project shares one pool and OAuth client: pass ' +
+            `--pool ${sa.inputs.pool} --oauth-client ${client} --adopt`,
         ),
       );
       await ok(
@@ -234,7 +237,9 @@ test('setups side by side, and the state file as a cache', { timeout: 400_000 },
       assert.match(
         d.stderr,
         new RegExp(
-          `nothing was deleted: the state file \\.iap-auth0/state\\.json does not match the cloud\\n\\s+- stages\\.deploy\\.resources\\.service names ${victim}, which does not carry the iap-auth0 marker of setup ${edited.setupId}`,
+          'nothing was deleted: the state file \\.iap-auth0/state\\.json does not match the cloud\\n\\s+- ' +
+            `stages\\.deploy\\.resources\\.service names ${victim}, which does not carry the iap-auth0 marker ` +
+            `of setup ${edited.setupId}`,
         ),
       );
       assert.equal(
@@ -256,7 +261,8 @@ test('setups side by side, and the state file as a cache', { timeout: 400_000 },
       assert.match(
         i.stderr,
         new RegExp(
-          `the state file \\.iap-auth0/state\\.json records the Auth0 app ${defaultApp.client_id} \\("Default App"\\) \\(stages\\.auth0-app\\.resources\\.clientId\\) as created by setup`,
+          `the state file \\.iap-auth0/state\\.json records the Auth0 app ${defaultApp.client_id} \\("Default ` +
+            'App"\\) \\(stages\\.auth0-app\\.resources\\.clientId\\) as created by setup',
         ),
       );
       assert.deepEqual(

@@ -22,8 +22,13 @@ const target: ProbeTarget = {
   callback: CALLBACK,
   provider: PROVIDER,
 };
-const IAP_AUTHORIZE = `${SIGNIN}/authorize?client_id=cid-1&redirect_uri=${encodeURIComponent('https://iap.googleapis.com/v1/oauth/clientIds/cid-1:handleRedirect')}&response_type=code&state=IAPSTATE123&provider_name=${encodeURIComponent(PROVIDER)}`;
-const AUTH0_AUTHORIZE = `https://${AUTH0}/authorize?client_id=a0cid&redirect_uri=${encodeURIComponent(CALLBACK)}&state=STSSTATE456&nonce=NONCE789&response_type=code`;
+const IAP_AUTHORIZE =
+  `${SIGNIN}/authorize?client_id=cid-1&redirect_uri=` +
+  `${encodeURIComponent('https://iap.googleapis.com/v1/oauth/clientIds/cid-1:handleRedirect')}&response_type=co` +
+  `de&state=IAPSTATE123&provider_name=${encodeURIComponent(PROVIDER)}`;
+const AUTH0_AUTHORIZE =
+  `https://${AUTH0}/authorize?client_id=a0cid&redirect_uri=${encodeURIComponent(CALLBACK)}&state=STSSTATE456&no` +
+  'nce=NONCE789&response_type=code';
 
 type Answer = { status: number; location?: string; html?: string; cookies?: string[]; iap?: boolean };
 /** A fetch that answers from a table keyed by "METHOD origin+path" (query ignored) and records what was asked. */
@@ -67,75 +72,85 @@ const run = async (table: Parameters<typeof scripted>[0], t: ProbeTarget = targe
 };
 const signinLink = (provider: string) => `/signin/${provider}?continueUrl=${encodeURIComponent(IAP_AUTHORIZE)}`;
 
-test('each hop shape after /authorize reaches Auth0: direct, /signin/{provider}, a chooser with links, a chooser form', async () => {
-  const direct = await run(base({ [`GET ${SIGNIN}/authorize`]: { status: 302, location: AUTH0_AUTHORIZE } }));
-  assert.equal(direct.status, 'ok', direct.detail);
-  assert.equal(direct.detail, 'unauthenticated GET → Google workforce sign-in → Auth0 /authorize → Auth0 login page');
+test(
+  'each hop shape after /authorize reaches Auth0: direct, /signin/{provider}, a chooser with links, a chooser ' +
+    'form',
+  async () => {
+    const direct = await run(base({ [`GET ${SIGNIN}/authorize`]: { status: 302, location: AUTH0_AUTHORIZE } }));
+    assert.equal(direct.status, 'ok', direct.detail);
+    assert.equal(direct.detail, 'unauthenticated GET → Google workforce sign-in → Auth0 /authorize → Auth0 login page');
 
-  const path = await run(
-    base({
-      [`GET ${SIGNIN}/authorize`]: { status: 302, location: signinLink(PROVIDER) },
-      [`GET ${SIGNIN}/signin/${PROVIDER}`]: { status: 302, location: AUTH0_AUTHORIZE },
-    }),
-  );
-  assert.equal(path.status, 'ok', path.detail);
-  assert.match(
-    path.detail,
-    /Google workforce sign-in \(\/authorize → \/signin\/locations\/global\/workforcePools\/p\/providers\/auth0\)/,
-  );
-  assert.deepEqual(
-    path.trace.map((h) => h.kind),
-    [
-      'iap-redirect-to-workforce-signin',
-      'workforce-redirect',
-      'workforce-redirect-to-idp',
-      'auth0-redirect-to-login',
-      'auth0-login-form',
-    ],
-  );
+    const path = await run(
+      base({
+        [`GET ${SIGNIN}/authorize`]: { status: 302, location: signinLink(PROVIDER) },
+        [`GET ${SIGNIN}/signin/${PROVIDER}`]: { status: 302, location: AUTH0_AUTHORIZE },
+      }),
+    );
+    assert.equal(path.status, 'ok', path.detail);
+    assert.match(
+      path.detail,
+      /Google workforce sign-in \(\/authorize → \/signin\/locations\/global\/workforcePools\/p\/providers\/auth0\)/,
+    );
+    assert.deepEqual(
+      path.trace.map((h) => h.kind),
+      [
+        'iap-redirect-to-workforce-signin',
+        'workforce-redirect',
+        'workforce-redirect-to-idp',
+        'auth0-redirect-to-login',
+        'auth0-login-form',
+      ],
+    );
 
-  const other = 'locations/global/workforcePools/p/providers/okta';
-  const links = await run(
-    base({
-      [`GET ${SIGNIN}/authorize`]: {
-        status: 200,
-        html: `<h1>Choose</h1><a href="${signinLink(other).replace(/&/g, '&amp;')}">Okta</a><a href="${signinLink(PROVIDER).replace(/&/g, '&amp;')}">Auth0</a>`,
-      },
-      [`GET ${SIGNIN}/signin/${PROVIDER}`]: { status: 302, location: AUTH0_AUTHORIZE },
-    }),
-  );
-  assert.equal(links.status, 'ok', links.detail);
-  assert.match(links.detail, /\/authorize: provider chooser → \/signin\//);
-  assert.ok(
-    links.asked.some((a) => a.startsWith(`GET ${SIGNIN}/signin/${PROVIDER}?continueUrl=`)),
-    "followed our provider's link, not the first one",
-  );
+    const other = 'locations/global/workforcePools/p/providers/okta';
+    const links = await run(
+      base({
+        [`GET ${SIGNIN}/authorize`]: {
+          status: 200,
+          html:
+            `<h1>Choose</h1><a href="${signinLink(other).replace(/&/g, '&amp;')}">Okta</a><a ` +
+            `href="${signinLink(PROVIDER).replace(/&/g, '&amp;')}">Auth0</a>`,
+        },
+        [`GET ${SIGNIN}/signin/${PROVIDER}`]: { status: 302, location: AUTH0_AUTHORIZE },
+      }),
+    );
+    assert.equal(links.status, 'ok', links.detail);
+    assert.match(links.detail, /\/authorize: provider chooser → \/signin\//);
+    assert.ok(
+      links.asked.some((a) => a.startsWith(`GET ${SIGNIN}/signin/${PROVIDER}?continueUrl=`)),
+      "followed our provider's link, not the first one",
+    );
 
-  // Google's console asks for the provider name when it has none (workforce-console-sso doc).
-  let typed = '';
-  const form = await run(
-    base({
-      [`GET ${SIGNIN}/authorize`]: {
-        status: 200,
-        html: '<form method="post" action="/signin/choose"><input type="hidden" name="continueUrl" value="x"><input type="text" name="providerName" placeholder="Provider name"><button>Next</button></form>',
-      },
-      [`POST ${SIGNIN}/signin/choose`]: (_u, body) => {
-        typed = new URLSearchParams(body).get('providerName') ?? '';
-        return { status: 302, location: AUTH0_AUTHORIZE };
-      },
-    }),
-  );
-  assert.equal(form.status, 'ok', form.detail);
-  assert.equal(typed, PROVIDER);
-  assert.equal(form.trace[2].method, 'POST');
-});
+    // Google's console asks for the provider name when it has none (workforce-console-sso doc).
+    let typed = '';
+    const form = await run(
+      base({
+        [`GET ${SIGNIN}/authorize`]: {
+          status: 200,
+          html:
+            '<form method="post" action="/signin/choose"><input type="hidden" name="continueUrl" value="x"><input ' +
+            'type="text" name="providerName" placeholder="Provider name"><button>Next</button></form>',
+        },
+        [`POST ${SIGNIN}/signin/choose`]: (_u, body) => {
+          typed = new URLSearchParams(body).get('providerName') ?? '';
+          return { status: 302, location: AUTH0_AUTHORIZE };
+        },
+      }),
+    );
+    assert.equal(form.status, 'ok', form.detail);
+    assert.equal(typed, PROVIDER);
+    assert.equal(form.trace[2].method, 'POST');
+  },
+);
 
 test('a chooser without our provider, a loop, too many hops, another provider: each fails saying what was seen', async () => {
   const none = await run(
     base({
       [`GET ${SIGNIN}/authorize`]: {
         status: 200,
-        html: `<p>Choose how to sign in:</p><a href="${signinLink('locations/global/workforcePools/p/providers/okta')}">Okta</a>`,
+        html:
+          '<p>Choose how to sign in:</p><a ' +
+          `href="${signinLink('locations/global/workforcePools/p/providers/okta')}">Okta</a>`,
       },
     }),
   );
@@ -214,7 +229,9 @@ test('a chooser without our provider, a loop, too many hops, another provider: e
     ...base({
       [`GET ${SIGNIN}/authorize`]: {
         status: 200,
-        html: `<a href="${signinLink('locations/global/workforcePools/p/providers/okta')}">Okta</a> <a href="${signinLink(PROVIDER)}">Auth0</a>`,
+        html:
+          `<a href="${signinLink('locations/global/workforcePools/p/providers/okta')}">Okta</a> <a ` +
+          `href="${signinLink(PROVIDER)}">Auth0</a>`,
       },
       [`GET ${SIGNIN}/signin/${PROVIDER}`]: { status: 302, location: AUTH0_AUTHORIZE },
     }),
@@ -252,7 +269,8 @@ test('Google sign-in: propagating inside the window, a diagnosis naming the --sc
   assert.equal(unknown.status, 'propagating', 'without a recorded time, never a diagnosis');
 
   const cmd =
-    'iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client && iap-auth0 init --scope project --yes';
+    'iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client && iap-auth0 init --scope ' +
+    'project --yes';
   const late = await run(google, {
     ...target,
     settingsAgeMs: 11 * 60_000,

@@ -200,7 +200,8 @@ test('status and the schema give one verdict on every mutated state file, and th
     assert.equal(
       quick !== undefined,
       schema.success,
-      `${m.name}: status says ${quick ? 'valid' : 'invalid'}, the schema ${schema.success ? 'valid' : `invalid (${schema.issues[0].message})`}`,
+      `${m.name}: status says ${quick ? 'valid' : 'invalid'}, the schema ` +
+        `${schema.success ? 'valid' : `invalid (${schema.issues[0].message})`}`,
     );
     if (schema.success) {
       valid++;

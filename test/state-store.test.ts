@@ -154,30 +154,35 @@ test('a symlinked state file is refused before anything is written, naming the f
   );
 });
 
-test('the lock is a folder with one entry per holder; a second run is refused naming the holder; release leaves no lock path', async () => {
-  const file = path.join(await tmp(), 'state.json');
-  const lock = `${file}.lock`;
-  const release = await acquireLock(file, 'init');
-  const names = await readdir(lock);
-  assert.equal(names.length, 1);
-  assert.match(names[0], new RegExp(`^${process.pid}-[0-9a-f]+\\.json$`));
-  const held = JSON.parse(await readFile(path.join(lock, names[0]), 'utf8'));
-  assert.deepEqual(Object.keys(held).sort(), ['command', 'host', 'pid', 'startedAt']);
-  await assert.rejects(
-    acquireLock(file, 'destroy'),
-    (e: StateError) =>
-      e.code === 'locked' &&
-      e.message.startsWith(
-        `another iap-auth0 run holds the lock ${lock} (init, pid ${process.pid} on ${os.hostname()}, since ${held.startedAt}).`,
-      ) &&
-      e.hint.startsWith('wait for it to finish; if that process is gone, delete') &&
-      e.hint.includes(lock),
-  );
-  assert.deepEqual(await readdir(lock), names, 'the refused run took its entry away');
-  await release();
-  assert.equal(existsSync(lock), false, 'no lock path left behind');
-  await (await acquireLock(file, 'init'))();
-});
+test(
+  'the lock is a folder with one entry per holder; a second run is refused naming the holder; release leaves no ' +
+    'lock path',
+  async () => {
+    const file = path.join(await tmp(), 'state.json');
+    const lock = `${file}.lock`;
+    const release = await acquireLock(file, 'init');
+    const names = await readdir(lock);
+    assert.equal(names.length, 1);
+    assert.match(names[0], new RegExp(`^${process.pid}-[0-9a-f]+\\.json$`));
+    const held = JSON.parse(await readFile(path.join(lock, names[0]), 'utf8'));
+    assert.deepEqual(Object.keys(held).sort(), ['command', 'host', 'pid', 'startedAt']);
+    await assert.rejects(
+      acquireLock(file, 'destroy'),
+      (e: StateError) =>
+        e.code === 'locked' &&
+        e.message.startsWith(
+          `another iap-auth0 run holds the lock ${lock} (init, pid ${process.pid} on ${os.hostname()}, since ` +
+            `${held.startedAt}).`,
+        ) &&
+        e.hint.startsWith('wait for it to finish; if that process is gone, delete') &&
+        e.hint.includes(lock),
+    );
+    assert.deepEqual(await readdir(lock), names, 'the refused run took its entry away');
+    await release();
+    assert.equal(existsSync(lock), false, 'no lock path left behind');
+    await (await acquireLock(file, 'init'))();
+  },
+);
 
 test("a dead holder's entry is taken over; a live one, one of another host or an unreadable one is respected", async () => {
   const file = path.join(await tmp(), 'state.json');

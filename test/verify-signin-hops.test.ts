@@ -46,10 +46,12 @@ test('the probe gets through every hop shape; a chooser without our provider fai
   const expected: Record<string, RegExp> = {
     direct: /^unauthenticated GET → Google workforce sign-in → Auth0 \/authorize → Auth0 login page$/,
     'signin-path': new RegExp(
-      `^unauthenticated GET → Google workforce sign-in \\(/authorize → /signin/${provider}\\) → Auth0 /authorize → Auth0 login page$`,
+      `^unauthenticated GET → Google workforce sign-in \\(/authorize → /signin/${provider}\\) → Auth0 ` +
+        '/authorize → Auth0 login page$',
     ),
     chooser: new RegExp(
-      `^unauthenticated GET → Google workforce sign-in \\(/authorize: provider chooser → /signin/${provider}\\) → Auth0 /authorize → Auth0 login page$`,
+      '^unauthenticated GET → Google workforce sign-in \\(/authorize: provider chooser → ' +
+        `/signin/${provider}\\) → Auth0 /authorize → Auth0 login page$`,
     ),
   };
   for (const hops of ['direct', 'signin-path', 'chooser'] as const) {
@@ -106,7 +108,8 @@ test('the probe gets through every hop shape; a chooser without our provider fai
       assert.equal(probe.status, 'failed');
       assert.equal(
         probe.detail,
-        `Google's workforce sign-in showed a provider chooser offering ${pool}/providers/other, not ${provider} (IAP named provider ${pool}/providers/other)`,
+        `Google's workforce sign-in showed a provider chooser offering ${pool}/providers/other, not ` +
+          `${provider} (IAP named provider ${pool}/providers/other)`,
       );
       assert.match(probe.hint!, /check the workforce-provider check above \(the provider must be active and enabled\)/);
       const check = r.doc!.checks.find((c) => c.id === 'workforce-provider')!;
@@ -157,7 +160,8 @@ test('Google sign-in long after init: verify names the --scope project fallback,
     /^IAP still sends people to Google sign-in \(accounts\.google\.com\), not to your workforce pool, 11 minutes after init wrote the workforce settings on the service \(projects\/\d+\/iap_web\/cloud_run-us-central1\/services\/hello\): that is past the propagation window/,
   );
   const command =
-    'iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client && iap-auth0 init --scope project --yes';
+    'iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client && iap-auth0 init --scope ' +
+    'project --yes';
   assert.ok(probe.hint!.endsWith(`: ${command}`), probe.hint);
   const human = await run('verify');
   assert.equal(human.code, 3);

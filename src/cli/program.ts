@@ -28,7 +28,8 @@ export function buildProgram(): Command {
     .option('--service <name>', 'Cloud Run service name')
     .option(
       '--image <ref>',
-      "container image to deploy on this run; without it a new service gets Google's hello sample and an existing one keeps its image",
+      "container image to deploy on this run; without it a new service gets Google's hello sample and an " +
+        'existing one keeps its image',
     )
     .option('--organization <id>', 'organization for the workforce pool, only when the project has none')
     .option(
@@ -37,14 +38,16 @@ export function buildProgram(): Command {
     )
     .option(
       '--auth0-issuer-domain <domain>',
-      "domain users sign in on (env IAP_AUTH0_ISSUER_DOMAIN): an Auth0 custom domain or the tenant's own; default: the tenant's ready custom domain, if any (needs read:custom_domains), else --auth0-domain",
+      "domain users sign in on (env IAP_AUTH0_ISSUER_DOMAIN): an Auth0 custom domain or the tenant's own; " +
+        "default: the tenant's ready custom domain, if any (needs read:custom_domains), else --auth0-domain",
     )
     .option('--pool <id>', 'workforce pool id (default derived from service and project)')
     .option('--provider <id>', 'workforce provider id (default auth0)')
     .option('--oauth-client <id>', 'IAM OAuth client id (default iap-auth0-SERVICE)')
     .option(
       '--allow <member>',
-      'who may sign in (exactly these; others iap-auth0 granted are revoked): pool (default), user:<auth0 user id>, group:<name>; repeatable',
+      'who may sign in (exactly these; others iap-auth0 granted are revoked): pool (default), user:<auth0 ' +
+        'user id>, group:<name>; repeatable',
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option(
@@ -58,7 +61,8 @@ export function buildProgram(): Command {
     .option('--dry-run', 'show the plan and change nothing')
     .option(
       '--adopt',
-      "use resources this setup did not create (an existing service, another setup's pool or OAuth client): only what IAP needs is changed, and they are never deleted",
+      "use resources this setup did not create (an existing service, another setup's pool or OAuth client): " +
+        'only what IAP needs is changed, and they are never deleted',
     )
     .option('--setup <id>', 'take back setup ID whose state file was lost (its resources carry that id)')
     .option('--no-audience-env', 'do not set IAP_AUDIENCE (the audience your app checks) on the service')
@@ -81,7 +85,8 @@ export function buildProgram(): Command {
   program
     .command('verify')
     .description(
-      'check, live, that everything init built is there and unchanged, and probe the sign-in chain (exit 3 if something does not hold)',
+      'check, live, that everything init built is there and unchanged, and probe the sign-in chain (exit 3 if ' +
+        'something does not hold)',
     )
     .option(
       '--wait [duration]',
@@ -92,7 +97,8 @@ export function buildProgram(): Command {
     .option('--state <path>', 'state file (default .iap-auth0/state.json)')
     .option(
       '--report <file>',
-      'also write a JSON trace of the checks and of every sign-in hop (names only, no values or secrets; mode 0600) to attach to a bug report; replaces an earlier report, never another file',
+      'also write a JSON trace of the checks and of every sign-in hop (names only, no values or secrets; mode ' +
+        '0600) to attach to a bug report; replaces an earlier report, never another file',
     )
     .action(async (opts) => (await import('./commands/verify.js')).verifyCommand(opts));
 
@@ -102,7 +108,8 @@ export function buildProgram(): Command {
     .option('--force', 'do not ask for confirmation (required when not in a terminal)')
     .option(
       '--keep <stages>',
-      "leave these stages' resources alone, comma-separated: deploy, auth0-app, workforce-pool, oauth-client, iap-settings, access",
+      "leave these stages' resources alone, comma-separated: deploy, auth0-app, workforce-pool, oauth-client, " +
+        'iap-settings, access',
     )
     .option('--json', 'print one JSON document on stdout (needs --force)')
     .option('--state <path>', 'state file (default .iap-auth0/state.json)')
@@ -118,11 +125,13 @@ export function buildProgram(): Command {
   program
     .command('dev')
     .description(
-      'run a local front door in front of your app: sign in through Auth0 (or the sandbox) and get the same signed IAP header as in production',
+      'run a local front door in front of your app: sign in through Auth0 (or the sandbox) and get the same ' +
+        'signed IAP header as in production',
     )
     .option(
       '--route <prefix=url>',
-      'send paths starting with PREFIX to the server at URL, e.g. /api/=http://localhost:5000; repeatable, longest prefix wins',
+      'send paths starting with PREFIX to the server at URL, e.g. /api/=http://localhost:5000; repeatable, ' +
+        'longest prefix wins',
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option('--port <n>', 'port of the front door on localhost (0 = any free one)', integer, 8080)
@@ -139,7 +148,8 @@ export function buildProgram(): Command {
   program
     .command('sandbox')
     .description(
-      'run a local emulation of Google Cloud (IAM, Cloud Run, IAP, Resource Manager, Service Usage), an Auth0 tenant and the browser sign-in chain; prints the environment that points iap-auth0 at it',
+      'run a local emulation of Google Cloud (IAM, Cloud Run, IAP, Resource Manager, Service Usage), an Auth0 ' +
+        'tenant and the browser sign-in chain; prints the environment that points iap-auth0 at it',
     )
     .option('--env-file <path>', 'also write the KEY=VALUE lines to this file (mode 0600)')
     .option(
@@ -150,12 +160,14 @@ export function buildProgram(): Command {
     )
     .option(
       '--faults <spec>',
-      'answer a share of API calls with an error or a broken connection: API=SHARE[:KIND], KIND 429, 503, reset or hang, e.g. all=0.3, iam=0.5:503,auth0=0.2:429, run=1:hang',
+      'answer a share of API calls with an error or a broken connection: API=SHARE[:KIND], KIND 429, 503, ' +
+        'reset or hang, e.g. all=0.3, iam=0.5:503,auth0=0.2:429, run=1:hang',
     )
     .option('--seed <n>', 'seed for fault injection and generated values', integer, 1)
     .option(
       '--auth0-custom-domain',
-      "give the Auth0 tenant a ready custom domain on its own port: sign-in and tokens there, the Management API on the tenant's domain",
+      'give the Auth0 tenant a ready custom domain on its own port: sign-in and tokens there, the Management ' +
+        "API on the tenant's domain",
     )
     .option(
       '--propagation <duration>',
@@ -164,23 +176,27 @@ export function buildProgram(): Command {
     )
     .option(
       '--consistency-delay <duration>',
-      "how long a new service account, OAuth client or credential, or IAP service agent stays unusable after its create (default: the profile's, none fast, 250ms to 3s realistic)",
+      'how long a new service account, OAuth client or credential, or IAP service agent stays unusable after ' +
+        "its create (default: the profile's, none fast, 250ms to 3s realistic)",
       duration,
     )
     .option(
       '--org-policy <constraint>',
-      'the organization enforces this policy: iam.allowedPolicyMemberDomains (domain-restricted sharing, on by default in organizations created since May 2024)',
+      'the organization enforces this policy: iam.allowedPolicyMemberDomains (domain-restricted sharing, on ' +
+        'by default in organizations created since May 2024)',
       choice(['iam.allowedPolicyMemberDomains']),
     )
     .option(
       '--signin-hops <kind>',
-      "what Google's workforce sign-in does after /authorize (unknown live): direct to Auth0, signin-path (a /signin/PROVIDER hop first) or chooser (a provider chooser page first)",
+      "what Google's workforce sign-in does after /authorize (unknown live): direct to Auth0, signin-path (a " +
+        '/signin/PROVIDER hop first) or chooser (a provider chooser page first)',
       choice(['direct', 'signin-path', 'chooser']),
       'direct',
     )
     .option(
       '--iap-service-settings <mode>',
-      'whether workforce IAP settings on a service take effect (unknown live): applied, or ignored (only project-level settings work)',
+      'whether workforce IAP settings on a service take effect (unknown live): applied, or ignored (only ' +
+        'project-level settings work)',
       choice(['applied', 'ignored']),
       'applied',
     )

@@ -38,7 +38,8 @@ export function describeAuth0Error(e: unknown): Error {
     );
   return new CodedError(
     'AUTH0_API_ERROR',
-    `Auth0 Management API answered ${e.statusCode ?? 'with a network error'}${body?.message ? `: ${body.message}` : ''}`,
+    'Auth0 Management API answered ' +
+      `${e.statusCode ?? 'with a network error'}${body?.message ? `: ${body.message}` : ''}`,
   );
 }
 
@@ -84,16 +85,22 @@ export function tokenRefusal(
         ? ' AUTH0_CLIENT_ID is longer than AUTH0_CLIENT_SECRET: the two may be swapped.'
         : '';
     return new UserError(
-      `Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET at ${at} (${said}): the client id is not an application of the tenant ${a.domain}, or AUTH0_CLIENT_SECRET is not its secret (Auth0 does not say which).${swapped}`,
+      `Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET at ${at} (${said}): the client id is not an ` +
+        `application of the tenant ${a.domain}, or AUTH0_CLIENT_SECRET is not its secret (Auth0 does not say ` +
+        `which).${swapped}`,
       EXIT.USAGE,
-      `copy both again from ${DASHBOARD_SETTINGS} (Client ID, Client Secret) of the tenant ${a.domain}; if the secret was rotated, use the new one`,
+      `copy both again from ${DASHBOARD_SETTINGS} (Client ID, Client Secret) of the tenant ${a.domain}; if ` +
+        'the secret was rotated, use the new one',
     );
   }
   if (f.error === 'unauthorized_client') {
     return new UserError(
-      `the Auth0 application AUTH0_CLIENT_ID names may not use the client credentials grant (${said}): it is not a Machine to Machine application, or its Client Credentials grant is off`,
+      `the Auth0 application AUTH0_CLIENT_ID names may not use the client credentials grant (${said}): it is ` +
+        'not a Machine to Machine application, or its Client Credentials grant is off',
       EXIT.USAGE,
-      `use a Machine to Machine application (Auth0 dashboard > Applications > Applications > Create Application > Machine to Machine Applications, authorized for the Auth0 Management API), or tick Client Credentials under its Settings > Advanced Settings > Grant Types`,
+      'use a Machine to Machine application (Auth0 dashboard > Applications > Applications > Create ' +
+        'Application > Machine to Machine Applications, authorized for the Auth0 Management API), or tick ' +
+        'Client Credentials under its Settings > Advanced Settings > Grant Types',
     );
   }
   if (f.error === 'access_denied' && /not authorized to access/i.test(f.description ?? '')) {
@@ -107,7 +114,8 @@ export function tokenRefusal(
     return new UserError(
       `${at} answered 404: AUTH0_DOMAIN ${a.domain} does not look like an Auth0 tenant`,
       EXIT.USAGE,
-      "set AUTH0_DOMAIN (or --auth0-domain) to your tenant's domain, e.g. dev-abc123.us.auth0.com (Auth0 dashboard > Settings, or the host of the Domain field in your app's Settings)",
+      "set AUTH0_DOMAIN (or --auth0-domain) to your tenant's domain, e.g. dev-abc123.us.auth0.com (Auth0 " +
+        "dashboard > Settings, or the host of the Domain field in your app's Settings)",
     );
   }
   if (f.status === 429 || f.status >= 500) {
@@ -124,7 +132,9 @@ export function tokenRefusal(
   );
 }
 
-/** "Service not enabled within domain: https://D/api/v2/" for our own audience: D is not the tenant's canonical domain. */
+/**
+ * "Service not enabled within domain: https://D/api/v2/" for our own audience: D is not the tenant's canonical domain.
+ */
 export function isCustomDomainRefusal(f: TokenFailure, domain: string): boolean {
   return (
     f.status === 403 &&

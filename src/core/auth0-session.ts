@@ -190,9 +190,14 @@ function customDomainRefusal(domain: string, discovered?: Discovery): UserError 
       ? `Auth0 answers sign-in there (its discovery issuer is ${discovered.issuer}), but `
       : '';
   return new UserError(
-    `AUTH0_DOMAIN is ${domain}, which is not your Auth0 tenant's own domain but most likely one of its custom domains: ${signsIn}the Management API belongs to the tenant's domain (the token request for https://${domain}/api/v2/ answered "Service not enabled within domain")`,
+    `AUTH0_DOMAIN is ${domain}, which is not your Auth0 tenant's own domain but most likely one of its custom ` +
+      `domains: ${signsIn}the Management API belongs to the tenant's domain (the token request for ` +
+      `https://${domain}/api/v2/ answered "Service not enabled within domain")`,
     EXIT.USAGE,
-    `set AUTH0_DOMAIN (or --auth0-domain) to your tenant's domain, e.g. dev-abc123.us.auth0.com: it is the host in the Identifier of Auth0 dashboard > Applications > APIs > Auth0 Management API (https://<tenant domain>/api/v2/). iap-auth0 will still use ${domain} for sign-in: it finds the tenant's ready custom domains (with read:custom_domains), or pass --auth0-issuer-domain ${domain}`,
+    `set AUTH0_DOMAIN (or --auth0-domain) to your tenant's domain, e.g. dev-abc123.us.auth0.com: it is the ` +
+      'host in the Identifier of Auth0 dashboard > Applications > APIs > Auth0 Management API (https://<tenant ' +
+      `domain>/api/v2/). iap-auth0 will still use ${domain} for sign-in: it finds the tenant's ready custom ` +
+      `domains (with read:custom_domains), or pass --auth0-issuer-domain ${domain}`,
   );
 }
 
@@ -241,7 +246,9 @@ export async function openAuth0Session(o: SessionOptions): Promise<Auth0Session>
     const missing = NEEDS[o.command].filter((s) => !has(s));
     if (missing.length) {
       throw new UserError(
-        `the Auth0 Machine to Machine app AUTH0_CLIENT_ID names lacks Management API scope${missing.length > 1 ? 's' : ''} iap-auth0 ${o.command} needs: ${missing.join(', ')} (it has: ${[...scopes!].sort().join(' ') || 'none'}); nothing was changed`,
+        'the Auth0 Machine to Machine app AUTH0_CLIENT_ID names lacks Management API ' +
+          `scope${missing.length > 1 ? 's' : ''} iap-auth0 ${o.command} needs: ${missing.join(', ')} (it has: ` +
+          `${[...scopes!].sort().join(' ') || 'none'}); nothing was changed`,
         EXIT.USAGE,
         `add ${missing.length > 1 ? 'them' : 'it'}: ${DASHBOARD_GRANT}, then re-run`,
       );
@@ -250,7 +257,8 @@ export async function openAuth0Session(o: SessionOptions): Promise<Auth0Session>
   const warnings: string[] = [];
   if (o.command === 'init' && !has(CONNECTIONS_SCOPE)) {
     warnings.push(
-      `the Auth0 M2M app lacks read:connections: init does not need it, but iap-auth0 verify does, to check that a connection (a way to sign in) is enabled for the app; add it: ${DASHBOARD_GRANT}`,
+      'the Auth0 M2M app lacks read:connections: init does not need it, but iap-auth0 verify does, to check ' +
+        `that a connection (a way to sign in) is enabled for the app; add it: ${DASHBOARD_GRANT}`,
     );
   }
 
@@ -371,9 +379,11 @@ async function resolveSignIn(
     via = chosen === canonical ? 'tenant' : 'input';
     if (via === 'input' && ready && !ready.some((d) => d.domain === chosen)) {
       throw new UserError(
-        `${explicit.from} is ${chosen}, which is not a ready custom domain of the Auth0 tenant ${canonical} (${ready.length ? `ready: ${names(ready)}` : 'it has none ready'})`,
+        `${explicit.from} is ${chosen}, which is not a ready custom domain of the Auth0 tenant ${canonical} ` +
+          `(${ready.length ? `ready: ${names(ready)}` : 'it has none ready'})`,
         EXIT.USAGE,
-        `pass one of ${[canonical, ...ready.map((d) => d.domain)].join(', ')}, or check the domain under Auth0 dashboard > Branding > Custom Domains (its status must be Ready)`,
+        `pass one of ${[canonical, ...ready.map((d) => d.domain)].join(', ')}, or check the domain under ` +
+          'Auth0 dashboard > Branding > Custom Domains (its status must be Ready)',
       );
     }
   } else if (!ready) {
@@ -381,7 +391,9 @@ async function resolveSignIn(
     via = 'tenant';
     if (o.command === 'init') {
       s.warnings.push(
-        `iap-auth0 cannot see whether your Auth0 tenant has a custom domain (the M2M app lacks read:custom_domains), so users sign in on ${canonical}. If they should sign in on a custom domain, add read:custom_domains (${DASHBOARD_GRANT}) or pass ${ISSUER_FLAG}`,
+        'iap-auth0 cannot see whether your Auth0 tenant has a custom domain (the M2M app lacks ' +
+          `read:custom_domains), so users sign in on ${canonical}. If they should sign in on a custom domain, ` +
+          `add read:custom_domains (${DASHBOARD_GRANT}) or pass ${ISSUER_FLAG}`,
       );
     }
   } else if (ready.length === 0) {
@@ -396,9 +408,11 @@ async function resolveSignIn(
     const pick = marked.length === 1 ? marked[0] : primary.length === 1 ? primary[0] : undefined;
     if (!pick) {
       throw new UserError(
-        `the Auth0 tenant ${canonical} has ${ready.length} ready custom domains (${names(ready)}) and none is marked as the default: iap-auth0 cannot tell which one your users sign in on`,
+        `the Auth0 tenant ${canonical} has ${ready.length} ready custom domains (${names(ready)}) and none is ` +
+          'marked as the default: iap-auth0 cannot tell which one your users sign in on',
         EXIT.USAGE,
-        `run iap-auth0 init with --auth0-issuer-domain DOMAIN (or IAP_AUTH0_ISSUER_DOMAIN): one of ${[...ready.map((d) => d.domain), canonical].join(', ')}; the state file records the choice`,
+        'run iap-auth0 init with --auth0-issuer-domain DOMAIN (or IAP_AUTH0_ISSUER_DOMAIN): one of ' +
+          `${[...ready.map((d) => d.domain), canonical].join(', ')}; the state file records the choice`,
       );
     }
     chosen = pick.domain;
@@ -415,8 +429,10 @@ async function resolveSignIn(
       via === 'tenant'
         ? undefined
         : via === 'input'
-          ? `check ${explicit!.from}: it must be a domain your tenant answers sign-in on (Auth0 dashboard > Branding > Custom Domains)`
-          : `the tenant lists ${chosen} as a ready custom domain but it does not answer; check its DNS, or pass ${ISSUER_FLAG} ${canonical} to sign in on the tenant's domain`,
+          ? `check ${explicit!.from}: it must be a domain your tenant answers sign-in on (Auth0 dashboard > ` +
+            'Branding > Custom Domains)'
+          : `the tenant lists ${chosen} as a ready custom domain but it does not answer; check its DNS, or pass ` +
+            `${ISSUER_FLAG} ${canonical} to sign in on the tenant's domain`,
     );
   }
   return { domain: chosen, issuer: discovery.issuer, discovery, via };

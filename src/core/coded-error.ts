@@ -39,9 +39,13 @@ export function refusalHint(kind: RefusalKind, owner: string | undefined, flags:
       `${adopt}or ${other}`
     );
   if (kind === 'mismatch')
-    return `if the state file was edited, restore it; if the marker was removed from the resource, put it back; ${adopt}nothing was changed`;
+    return (
+      'if the state file was edited, restore it; if the marker was removed from the resource, put it back; ' +
+      `${adopt}nothing was changed`
+    );
   return adoptable
-    ? `pass --adopt to use ${them} (iap-auth0 changes only what IAP needs, records what it changed, and never deletes ${them}), or ${other}`
+    ? `pass --adopt to use ${them} (iap-auth0 changes only what IAP needs, records what it changed, and never ` +
+        `deletes ${them}), or ${other}`
     : other;
 }
 
@@ -67,7 +71,8 @@ export function refusal(
   if (d.refuse === 'mismatch') {
     return new Refusal(
       'STATE_MISMATCH',
-      `the state file ${o.stateFile} records ${what} (${o.field}) as created by setup ${o.me}, but it carries no iap-auth0 marker of that setup`,
+      `the state file ${o.stateFile} records ${what} (${o.field}) as created by setup ${o.me}, but it carries ` +
+        'no iap-auth0 marker of that setup',
       d.refuse,
       undefined,
       o.flag,

@@ -215,7 +215,9 @@ async function checkMarkers(ctx: CoreContext, stages: StageId[]): Promise<void> 
           (await fate())?.fate === 'mismatch'
             ? {
                 id,
-                text: `${fieldOf(id, key)} names ${r(id)[key]}, which does not carry the iap-auth0 marker of setup ${ctx.inputs.setupId || '(none)'}`,
+                text:
+                  `${fieldOf(id, key)} names ${r(id)[key]}, which does not carry the iap-auth0 marker of setup ` +
+                  `${ctx.inputs.setupId || '(none)'}`,
               }
             : undefined,
         ),
@@ -224,9 +226,11 @@ async function checkMarkers(ctx: CoreContext, stages: StageId[]): Promise<void> 
   if (problems.length) {
     const keep = [...new Set(problems.map((p) => p.id))].join(',');
     throw new UserError(
-      `nothing was deleted: the state file ${ctx.state.file} does not match the cloud\n${problems.map((p) => `  - ${p.text}`).join('\n')}`,
+      `nothing was deleted: the state file ${ctx.state.file} does not match the ` +
+        `cloud\n${problems.map((p) => `  - ${p.text}`).join('\n')}`,
       EXIT.USAGE,
-      `iap-auth0 deletes only what carries its marker: if the state file was edited, restore it; to leave ${problems.length > 1 ? 'those' : 'that'} alone and remove the rest, pass --keep ${keep}`,
+      'iap-auth0 deletes only what carries its marker: if the state file was edited, restore it; to leave ' +
+        `${problems.length > 1 ? 'those' : 'that'} alone and remove the rest, pass --keep ${keep}`,
     );
   }
 }

@@ -24,7 +24,9 @@ function traced<T>(fn: () => Promise<T>): () => Promise<T> {
     } catch (e) {
       const x = e as { config?: { method?: string; url?: string }; response?: { status?: number }; message?: string };
       debug(
-        `${x.config?.method ?? '?'} ${String(x.config?.url ?? '?')} → ${x.response?.status ?? 'network error'} in ${Date.now() - start} ms: ${String(x.message).split('\n')[0]}`,
+        `${x.config?.method ?? '?'} ${String(x.config?.url ?? '?')} → ` +
+          `${x.response?.status ?? 'network error'} in ${Date.now() - start} ms: ` +
+          `${String(x.message).split('\n')[0]}`,
       );
       throw e;
     }

@@ -99,7 +99,9 @@ export function describeGoogleFailure(
     return {
       code: 'GOOGLE_UNAUTHENTICATED',
       message: `Google rejected the credentials (401 ${f.status ?? ''}).`.replace(' )', ')'),
-      hint: 'sign in with `gcloud auth application-default login`, or set CLOUDSDK_AUTH_ACCESS_TOKEN to a fresh `gcloud auth print-access-token`',
+      hint:
+        'sign in with `gcloud auth application-default login`, or set CLOUDSDK_AUTH_ACCESS_TOKEN to a fresh ' +
+        '`gcloud auth print-access-token`',
     };
   }
   if (f.reason === 'SERVICE_DISABLED') {
@@ -107,7 +109,9 @@ export function describeGoogleFailure(
     return {
       code: 'GOOGLE_API_DISABLED',
       message: `${api} is not enabled in project ${f.metadata.consumer?.replace('projects/', '') ?? project ?? ''}.`,
-      hint: `iap-auth0 enables it itself; if you just enabled it, wait a minute and re-run. Manually: gcloud services enable ${api}${project ? ` --project ${project}` : ''}`,
+      hint:
+        'iap-auth0 enables it itself; if you just enabled it, wait a minute and re-run. Manually: gcloud ' +
+        `services enable ${api}${project ? ` --project ${project}` : ''}`,
     };
   }
   const drs = describeOrgPolicyFailure(f, project);
@@ -121,7 +125,10 @@ export function describeGoogleFailure(
     return {
       code: 'GOOGLE_PERMISSION_DENIED',
       message: `missing permission ${perm[1]} on ${perm[2]}.`,
-      hint: `grant yourself ${role}: gcloud ${onOrg ? `organizations add-iam-policy-binding ${perm[2].split('/')[1]}` : `projects add-iam-policy-binding ${project ?? 'PROJECT'}`} --member=user:YOU@EXAMPLE.COM --role=${role.split(' ')[0]}`,
+      hint:
+        `grant yourself ${role}: gcloud ` +
+        `${onOrg ? `organizations add-iam-policy-binding ${perm[2].split('/')[1]}` : `projects add-iam-policy-binding ${project ?? 'PROJECT'}`} ` +
+        `--member=user:YOU@EXAMPLE.COM --role=${role.split(' ')[0]}`,
     };
   }
   const location = /Location '([^']+)' is not a valid location/.exec(f.message);
@@ -130,7 +137,9 @@ export function describeGoogleFailure(
     return {
       code: 'GOOGLE_INVALID_REGION',
       message: `Cloud Run does not serve region ${location[1]}.`,
-      hint: 'pick a region from https://cloud.google.com/run/docs/locations (or `gcloud run regions list`) and pass it as --region; a state file records its region, so start over with another --state for a new one',
+      hint:
+        'pick a region from https://cloud.google.com/run/docs/locations (or `gcloud run regions list`) and pass ' +
+        'it as --region; a state file records its region, so start over with another --state for a new one',
     };
   }
   if (f.httpStatus === 429)
@@ -166,8 +175,10 @@ function describeActAsFailure(f: GoogleFailure, project?: string) {
     code: 'GOOGLE_PERMISSION_DENIED',
     message: `missing permission iam.serviceAccounts.actAs on service account ${m[1]}, or the account does not exist.`,
     hint:
-      `let yourself run services as it: gcloud iam service-accounts add-iam-policy-binding ${m[1]}${project ? ` --project ${project}` : ''} ` +
-      `--member=user:YOU@EXAMPLE.COM --role=roles/iam.serviceAccountUser; if it was deleted, re-create it or run iap-auth0 init with another --service; ` +
+      'let yourself run services as it: gcloud iam service-accounts add-iam-policy-binding ' +
+      `${m[1]}${project ? ` --project ${project}` : ''} ` +
+      '--member=user:YOU@EXAMPLE.COM --role=roles/iam.serviceAccountUser; if it was deleted, re-create it or ' +
+      'run iap-auth0 init with another --service; ' +
       'if you created it by hand moments ago, wait a minute and re-run',
   };
 }

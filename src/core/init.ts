@@ -58,8 +58,11 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
   // Local checks first: none of these needs the network.
   checkCredentials(o.env, {
     purpose:
-      'the credentials of an Auth0 machine-to-machine app allowed read/create/update/delete:clients (and read:client_keys) on the Management API',
-    hint: 'Auth0 dashboard > Applications > Create Application > Machine to Machine > authorize "Auth0 Management API" with those scopes',
+      'the credentials of an Auth0 machine-to-machine app allowed read/create/update/delete:clients (and ' +
+      'read:client_keys) on the Management API',
+    hint:
+      'Auth0 dashboard > Applications > Create Application > Machine to Machine > authorize "Auth0 Management ' +
+      'API" with those scopes',
   });
   let recorded: State | undefined;
   try {
@@ -107,7 +110,8 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
         throw new UserError(
           `project ${inputs.project} was not found or you may not read it`,
           EXIT.USAGE,
-          'check --project / GOOGLE_CLOUD_PROJECT, and that you are signed in as an account with access (gcloud auth application-default login)',
+          'check --project / GOOGLE_CLOUD_PROJECT, and that you are signed in as an account with access ' +
+            '(gcloud auth application-default login)',
         );
       if (f) {
         const d = describeGoogleFailure(f, inputs.project);
@@ -132,12 +136,14 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
       throw new UserError(
         `project ${inputs.project} is not in an organization, and workforce pools live in one`,
         EXIT.USAGE,
-        'move the project into your organization, or pass --organization ORG_ID if you can create workforce pools there (gcloud organizations list)',
+        'move the project into your organization, or pass --organization ORG_ID if you can create workforce ' +
+          'pools there (gcloud organizations list)',
       );
     }
     if (facts.organization && organizationFlag && facts.organization !== organizationFlag) {
       throw new UserError(
-        `--organization ${organizationFlag} differs from the project's organization ${facts.organization}; the pool must be in the project's organization`,
+        `--organization ${organizationFlag} differs from the project's organization ${facts.organization}; ` +
+          `the pool must be in the project's organization`,
       );
     }
     // ---- Auth0 preflight (auth0-preflight.ts): the M2M credentials and their scopes before anything
@@ -249,7 +255,8 @@ function chooseSetupId(flag: string | undefined, recorded: State | undefined, st
     throw new UserError(
       `--setup: "${flag}" is not a setup id`,
       EXIT.USAGE,
-      'use the 8-character id iap-auth0 printed, e.g. --setup k3vq7xa2 (it is in the markers of the resources, after "iap-auth0 setup")',
+      'use the 8-character id iap-auth0 printed, e.g. --setup k3vq7xa2 (it is in the markers of the ' +
+        'resources, after "iap-auth0 setup")',
     );
   }
   if (recorded?.setupId && flag && flag !== recorded.setupId) {
@@ -284,15 +291,22 @@ function refuseForeign(plan: PlanItem[]): void {
     ]),
   ];
   throw new UserError(
-    `nothing was changed: ${refused.length === 1 ? 'a resource' : `${refused.length} resources`} this setup would use ${refused.length === 1 ? 'is' : 'are'} not its own\n` +
+    `nothing was changed: ${refused.length === 1 ? 'a resource' : `${refused.length} resources`} this setup ` +
+      `would use ${refused.length === 1 ? 'is' : 'are'} not its own\n` +
       refused.map((p) => `  - ${p.reason ?? p.resource}`).join('\n'),
     EXIT.USAGE,
     hints.join('\n  hint: '),
   );
 }
 
-/** A plan read that failed on the network (after its retries): nothing can be done there; stop now, having changed nothing. */
-/** Cloud Run refused the region while the plan was read (one let through by IAP_AUTH0_ALLOW_REGION): a usage error, before any change. */
+/**
+ * A plan read that failed on the network (after its retries): nothing can be done there; stop now, having changed
+ * nothing.
+ */
+/**
+ * Cloud Run refused the region while the plan was read (one let through by IAP_AUTH0_ALLOW_REGION): a usage error,
+ * before any change.
+ */
 function badRegion(plan: PlanItem[]): void {
   const bad = plan.find((p) => p.code === 'GOOGLE_INVALID_REGION');
   if (bad)
@@ -309,7 +323,8 @@ function unreachable(plan: PlanItem[]): void {
     throw new UserError(
       `nothing was changed: ${dead[0].reason.replace(/^cannot read yet: /, '')}`,
       EXIT.FAILURE,
-      'check your network, proxy or firewall (or that the sandbox runs, for an endpoint override), then run iap-auth0 init again',
+      'check your network, proxy or firewall (or that the sandbox runs, for an endpoint override), then run ' +
+        'iap-auth0 init again',
     );
   }
 }

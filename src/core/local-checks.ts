@@ -40,9 +40,11 @@ export async function checkGoogleCredentials(env: NodeJS.ProcessEnv): Promise<vo
   const why = await missingGoogleCredentials(env);
   if (why) {
     throw new UserError(
-      `no Google credentials: CLOUDSDK_AUTH_ACCESS_TOKEN and GOOGLE_OAUTH_ACCESS_TOKEN are not set, and Application Default Credentials are not available (${why})`,
+      'no Google credentials: CLOUDSDK_AUTH_ACCESS_TOKEN and GOOGLE_OAUTH_ACCESS_TOKEN are not set, and ' +
+        `Application Default Credentials are not available (${why})`,
       EXIT.USAGE,
-      'sign in with `gcloud auth application-default login`, or export CLOUDSDK_AUTH_ACCESS_TOKEN=$(gcloud auth print-access-token)',
+      'sign in with `gcloud auth application-default login`, or export CLOUDSDK_AUTH_ACCESS_TOKEN=$(gcloud ' +
+        'auth print-access-token)',
     );
   }
 }

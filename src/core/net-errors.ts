@@ -54,9 +54,12 @@ export function describeNetworkFailure(
   if (failure === 'refused') {
     return {
       code: 'NETWORK_REFUSED',
-      message: `nothing listens at ${variable ?? origin} (connection refused${err instanceof Unreachable ? `, ${err.tries} tries` : ''}): ${what} cannot be reached`,
+      message:
+        `nothing listens at ${variable ?? origin} (connection ` +
+        `refused${err instanceof Unreachable ? `, ${err.tries} tries` : ''}): ${what} cannot be reached`,
       hint: variable
-        ? 'is the sandbox running? Start it (iap-auth0 sandbox --env-file sandbox.env) and load its variables again (set -a; . ./sandbox.env; set +a), or unset the variable to use the real service'
+        ? 'is the sandbox running? Start it (iap-auth0 sandbox --env-file sandbox.env) and load its variables ' +
+          'again (set -a; . ./sandbox.env; set +a), or unset the variable to use the real service'
         : 'check your network, and a proxy (HTTPS_PROXY) if you use one',
     };
   }
@@ -69,7 +72,9 @@ export function describeNetworkFailure(
     return {
       code: 'NETWORK_TIMEOUT',
       message: `no answer from ${at} within ${seconds} s${tries}`,
-      hint: `check your network, ${proxy} or firewall; run the command again (init and destroy resume where they stopped); IAP_AUTH0_REQUEST_TIMEOUT=60s waits longer`,
+      hint:
+        `check your network, ${proxy} or firewall; run the command again (init and destroy resume where they ` +
+        'stopped); IAP_AUTH0_REQUEST_TIMEOUT=60s waits longer',
     };
   }
   if (failure === 'dns')
@@ -80,7 +85,9 @@ export function describeNetworkFailure(
     };
   return {
     code: 'NETWORK_RESET',
-    message: `the connection to ${at} broke (${failure === 'reset' ? 'connection reset' : 'network error'}) and did not recover after retries`,
+    message:
+      `the connection to ${at} broke (${failure === 'reset' ? 'connection reset' : 'network error'}) and did ` +
+      'not recover after retries',
     hint: 'check your network, proxy or VPN; run the command again (init and destroy resume where they stopped)',
   };
 }

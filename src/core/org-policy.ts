@@ -30,10 +30,13 @@ export function domainRestrictedHint(project: string, members: string[] = []): s
       : "the legacy constraint cannot exempt Google's service agents";
   return (
     `${why}; Google's documented way is to allow all members for this project, grant, ` +
-    `then put the organization's policy back (needs roles/orgpolicy.policyAdmin). Run: gcloud services enable orgpolicy.googleapis.com --project=${project} ` +
+    `then put the organization's policy back (needs roles/orgpolicy.policyAdmin). Run: gcloud services enable ` +
+    `orgpolicy.googleapis.com --project=${project} ` +
     `&& printf '${policy}' > ${file} && gcloud org-policies set-policy ${file}; then re-run iap-auth0 init; ` +
-    `then gcloud org-policies delete ${DRS_CONSTRAINT} --project=${project} (the grants stay: the policy is not retroactive; if the project had a policy ` +
-    `of its own for this constraint, save it first with gcloud org-policies describe ${DRS_CONSTRAINT} --project=${project} and set it back instead)`
+    `then gcloud org-policies delete ${DRS_CONSTRAINT} --project=${project} (the grants stay: the policy is ` +
+    'not retroactive; if the project had a policy ' +
+    `of its own for this constraint, save it first with gcloud org-policies describe ${DRS_CONSTRAINT} ` +
+    `--project=${project} and set it back instead)`
   );
 }
 
@@ -51,7 +54,9 @@ export function describeDomainRestricted(
   const who = members?.length ? members.join(', ') : 'a member of the policy';
   return {
     code: DRS_CODE,
-    message: `the organization policy ${DRS_CONSTRAINT} (domain-restricted sharing) refuses ${who}${where ? ` in ${where}` : ''}: Google answered "${f.message}"`,
+    message:
+      `the organization policy ${DRS_CONSTRAINT} (domain-restricted sharing) refuses ` +
+      `${who}${where ? ` in ${where}` : ''}: Google answered "${f.message}"`,
     hint: domainRestrictedHint(project ?? 'PROJECT_ID', members),
   };
 }

@@ -78,7 +78,8 @@ export async function auth0ClientSecret(ctx: Ctx): Promise<string> {
   }
   if (!app.client_secret)
     throw new Error(
-      "Auth0 did not return the app's client secret: give the M2M app the read:client_keys scope (Applications > APIs > Auth0 Management API), then re-run",
+      "Auth0 did not return the app's client secret: give the M2M app the read:client_keys scope " +
+        '(Applications > APIs > Auth0 Management API), then re-run',
     );
   ctx.secrets.set('auth0ClientSecret', app.client_secret);
   return app.client_secret;

@@ -49,7 +49,8 @@ export async function pollOperation<T extends OperationLike>(
     throw new OperationError(
       op.name ?? '',
       undefined,
-      `operation ${op.name} did not finish within ${Math.round(opts.timeoutMs! / 1000)} s; re-run to keep waiting for it`,
+      `operation ${op.name} did not finish within ${Math.round(opts.timeoutMs! / 1000)} s; re-run to keep ` +
+        'waiting for it',
     );
   }
   const current = polled.value;

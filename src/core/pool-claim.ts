@@ -46,7 +46,8 @@ export async function readPool(ctx: Ctx, read: 'plan' | 'apply'): Promise<Pool |
   return p.catch((e) => {
     if (googleFailure(e)?.httpStatus === 403)
       throw new Error(
-        `cannot read workforce pool ${ctx.inputs.pool}: pool ids are global across all organizations, so another organization may own it; choose another with --pool`,
+        `cannot read workforce pool ${ctx.inputs.pool}: pool ids are global across all organizations, so ` +
+          'another organization may own it; choose another with --pool',
       );
     throw e;
   });
@@ -94,7 +95,8 @@ export function decidePool(ctx: Pick<CoreContext, 'inputs' | 'state'>, pool: Poo
       new CodedError(
         'POOL_DELETED_BY_OWNER',
         `the workforce pool ${ctx.inputs.pool} this setup shares was deleted by its owner`,
-        `choose another --pool, or undelete it: gcloud iam workforce-pools undelete ${ctx.inputs.pool} --location=global`,
+        `choose another --pool, or undelete it: gcloud iam workforce-pools undelete ${ctx.inputs.pool} ` +
+          '--location=global',
       ),
     );
   }
@@ -102,7 +104,8 @@ export function decidePool(ctx: Pick<CoreContext, 'inputs' | 'state'>, pool: Poo
     return stop(
       new CodedError(
         'POOL_IN_ANOTHER_ORGANIZATION',
-        `the workforce pool ${ctx.inputs.pool} belongs to ${pool.parent}, not to the project's organization ${ctx.inputs.organization}`,
+        `the workforce pool ${ctx.inputs.pool} belongs to ${pool.parent}, not to the project's organization ` +
+          `${ctx.inputs.organization}`,
         'choose another --pool',
       ),
     );
@@ -137,7 +140,9 @@ export function decidePool(ctx: Pick<CoreContext, 'inputs' | 'state'>, pool: Poo
         stage,
         action: 'adopt',
         resource: n.pool,
-        reason: `${adoptedNote(d.marker)} (--adopt)${writeMarker ? '; this setup added to its "shared with" marker' : ''}`,
+        reason:
+          `${adoptedNote(d.marker)} ` +
+          `(--adopt)${writeMarker ? '; this setup added to its "shared with" marker' : ''}`,
         fields,
       },
     };

@@ -61,7 +61,9 @@ export async function untilSettled<T>(
       if (!s.unsettled(e) || elapsed >= limit) throw e;
       if (waitedFrom === undefined) {
         waitedFrom = now();
-        const text = `waiting for ${s.what} to be usable (Google takes a moment to propagate a new resource; up to ${seconds(limit)})`;
+        const text =
+          `waiting for ${s.what} to be usable (Google takes a moment to propagate a new resource; up to ` +
+          `${seconds(limit)})`;
         ctx.emit({ type: 'step', stage: s.stage, text });
       }
       ctx.emit({

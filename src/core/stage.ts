@@ -33,7 +33,10 @@ export interface Change {
   members?: string[];
   /** A value not known until another stage (or an earlier change of this one) made it: apply fills it in. */
   awaits?: string;
-  /** Made only if the awaited value allows it (the Auth0 login URI: only a public https URL): apply may find nothing to do. */
+  /**
+   * Made only if the awaited value allows it (the Auth0 login URI: only a public https URL): apply may find nothing to
+   * do.
+   */
   conditional?: boolean;
   hint?: string;
   code?: string;

@@ -45,7 +45,10 @@ export interface VerifyResult {
   /** Wall time of each group of checks (a stage's, the probe's) in its last round. */
   timings: Record<string, number>;
   checks: (CheckResult & { ok: boolean })[];
-  /** Everyone who may pass IAP to the service (iap-auth0's grants and others'); undefined when the policies could not be read. */
+  /**
+   * Everyone who may pass IAP to the service (iap-auth0's grants and others'); undefined when the policies could not be
+   * read.
+   */
   access?: AccessEntry[];
   /** When the run started (ISO 8601). */
   startedAt: string;
@@ -74,7 +77,10 @@ export function projectScopeCommand(statePath: string): string {
     statePath === DEFAULT_STATE_PATH
       ? ''
       : ` --state ${/^[\w@%+=:,./-]+$/.test(statePath) ? statePath : `'${statePath.replace(/'/g, `'\\''`)}'`}`;
-  return `iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client${state} && iap-auth0 init --scope project --yes${state}`;
+  return (
+    `iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client${state} && iap-auth0 init ` +
+    `--scope project --yes${state}`
+  );
 }
 
 function groups(

@@ -84,5 +84,8 @@ export function unknownRegion(name: string, env: NodeJS.ProcessEnv = process.env
       .includes(name)
   )
     return undefined;
-  return `region "${name}" is not one Cloud Run serves: did you mean ${nearestRegion(name)}? (If Cloud Run opened ${name} after this version of iap-auth0, set IAP_AUTH0_ALLOW_REGION=${name}.)`;
+  return (
+    `region "${name}" is not one Cloud Run serves: did you mean ${nearestRegion(name)}? (If Cloud Run opened ` +
+    `${name} after this version of iap-auth0, set IAP_AUTH0_ALLOW_REGION=${name}.)`
+  );
 }

@@ -43,7 +43,10 @@ interface Spec {
   env?: string[];
   schema: s.InputSchema;
   message: string;
-  /** The default (Enter at the prompt; the value without a terminal), from what is known so far and gcloud's own configuration. */
+  /**
+   * The default (Enter at the prompt; the value without a terminal), from what is known so far and gcloud's own
+   * configuration.
+   */
   fallback?: (r: Partial<StateInputs>, gcloud: GcloudConfig) => string | undefined;
   required: boolean;
   /** Asked in interactive mode (with its default, so Enter accepts it). */
@@ -170,7 +173,9 @@ export async function resolveInputs(opts: {
   recorded?: StateInputs;
   interactive: boolean;
   prompt?: Prompt;
-  /** The recorded setup has no IAP settings or access grants in place (never made, or destroyed): --scope may change. */
+  /**
+   * The recorded setup has no IAP settings or access grants in place (never made, or destroyed): --scope may change.
+   */
   scopeFree?: boolean;
 }): Promise<StateInputs & { deployImage?: string }> {
   const { flags, env, recorded } = opts;
@@ -192,7 +197,8 @@ export async function resolveInputs(opts: {
     if (rec !== undefined) {
       if (value !== undefined && value !== rec && fromFlag !== undefined && !spec.changeable) {
         throw new UserError(
-          `${from} is "${value}" but this state file was set up with "${rec}"; use another --state for a second setup, or run iap-auth0 destroy first`,
+          `${from} is "${value}" but this state file was set up with "${rec}"; use another --state for a ` +
+            'second setup, or run iap-auth0 destroy first',
         );
       }
       if (!(spec.changeable && fromFlag !== undefined)) value = rec; // the recorded setup wins over ambient variables
@@ -217,13 +223,17 @@ export async function resolveInputs(opts: {
         value = judge(
           spec.schema,
           value,
-          `gcloud's configuration "${gcloud.configuration}" (${gcloudKey === 'project' ? 'core/project' : 'run/region'})`,
+          `gcloud's configuration "${gcloud.configuration}" ` +
+            `(${gcloudKey === 'project' ? 'core/project' : 'run/region'})`,
         );
       }
     }
     if (value === undefined && spec.required) {
       throw new UserError(
-        `missing ${spec.flag}${spec.env ? ` (or set ${spec.env.join(' or ')}${spec.key === 'project' ? ', or gcloud config set project' : ''})` : ''}: ${spec.message.toLowerCase()} is required when iap-auth0 cannot ask (no terminal, CI, --yes or --json)`,
+        'missing ' +
+          `${spec.flag}${spec.env ? ` (or set ${spec.env.join(' or ')}${spec.key === 'project' ? ', or gcloud config set project' : ''})` : ''}` +
+          `: ${spec.message.toLowerCase()} is required when iap-auth0 cannot ask (no terminal, CI, --yes or ` +
+          '--json)',
       );
     }
     (out as Record<string, string>)[spec.key] = value!;
@@ -235,7 +245,9 @@ export async function resolveInputs(opts: {
   const sc = judge(s.scopeSchema, scope, '--scope');
   if (recorded && flags.scope && flags.scope !== recorded.scope && !opts.scopeFree) {
     throw new UserError(
-      `--scope is "${flags.scope}" but this state file was set up with "${recorded.scope}"; remove its IAP settings and access first to change it: iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client`,
+      `--scope is "${flags.scope}" but this state file was set up with "${recorded.scope}"; remove its IAP ` +
+        'settings and access first to change it: iap-auth0 destroy --force --keep ' +
+        'deploy,auth0-app,workforce-pool,oauth-client',
     );
   }
   const audienceEnv = flags.audienceEnv ?? recorded?.audienceEnv ?? true;

@@ -87,7 +87,8 @@ export const auth0DomainSchema: InputSchema = v.pipe(
   v.check(
     domainOk,
     (issue) =>
-      `Auth0 domain "${String(issue.input)}" is invalid: use the tenant's host, e.g. dev-abc123.us.auth0.com (no path; a port, if any, from 1 to 65535)`,
+      `Auth0 domain "${String(issue.input)}" is invalid: use the tenant's host, e.g. dev-abc123.us.auth0.com ` +
+      '(no path; a port, if any, from 1 to 65535)',
   ),
   v.transform((x) => bareDomain(x).toLowerCase()),
 );
@@ -98,7 +99,8 @@ export const imageSchema: InputSchema = v.pipe(
   v.trim(),
   v.regex(
     /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
-    'image reference is invalid: use e.g. us-docker.pkg.dev/cloudrun/container/hello or REGION-docker.pkg.dev/PROJECT/REPO/IMAGE:TAG',
+    'image reference is invalid: use e.g. us-docker.pkg.dev/cloudrun/container/hello or ' +
+      'REGION-docker.pkg.dev/PROJECT/REPO/IMAGE:TAG',
   ),
 );
 
@@ -116,7 +118,8 @@ export const allowSchema: InputSchema = v.pipe(
     (x) => !/^user:/.test(x) || AUTH0_USER_ID.test(x),
     (issue) =>
       `${String(issue.input)} is not an Auth0 user id: user: takes provider|id (such as auth0|64f1c0ffee), ` +
-      'not an email address or a name, because Google sees the Auth0 user id as the subject. Find it in the Auth0 dashboard under User Management > Users (user_id)',
+      'not an email address or a name, because Google sees the Auth0 user id as the subject. Find it in the ' +
+      'Auth0 dashboard under User Management > Users (user_id)',
   ),
   v.check(
     (x) =>
@@ -124,7 +127,8 @@ export const allowSchema: InputSchema = v.pipe(
       AUTH0_USER_ID.test(x) ||
       /^group:\S+$/.test(x) ||
       /^principal(Set)?:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/\S+$/.test(x),
-    '--allow member is invalid: use pool, user:<auth0 user id such as auth0|64f…>, group:<group name> or a principal:// member',
+    '--allow member is invalid: use pool, user:<auth0 user id such as auth0|64f…>, group:<group name> or a ' +
+      'principal:// member',
   ),
 );
 

@@ -31,7 +31,9 @@ export const PROJECT_ID: IdRule = {
 export const RUN_SERVICE_ID: IdRule = {
   what: 'service name',
   pattern: /^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$/,
-  text: 'use lowercase letters, digits and hyphens, start with a letter, do not end with a hyphen, fewer than 50 characters',
+  text:
+    'use lowercase letters, digits and hyphens, start with a letter, do not end with a hyphen, fewer than 50 ' +
+    'characters',
 };
 
 /** Service account ids (the part before @): 6-30 chars. */

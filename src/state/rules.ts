@@ -59,7 +59,9 @@ const INPUT_FIELDS = {
   service: string,
   image: string,
   auth0Domain: string,
-  /** The domain users sign in on when chosen by --auth0-issuer-domain / IAP_AUTH0_ISSUER_DOMAIN (else found each run). */
+  /**
+   * The domain users sign in on when chosen by --auth0-issuer-domain / IAP_AUTH0_ISSUER_DOMAIN (else found each run).
+   */
   auth0IssuerDomain: optional(string),
   pool: string,
   provider: string,

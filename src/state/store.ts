@@ -71,7 +71,8 @@ export async function readState(file: string): Promise<State | undefined> {
   }
   if (typeof obj.version === 'number' && obj.version > STATE_VERSION) {
     throw new StateError(
-      `the state file ${file} was written by a newer iap-auth0 (state version ${obj.version}, this one knows ${STATE_VERSION}); it was left untouched.`,
+      `the state file ${file} was written by a newer iap-auth0 (state version ${obj.version}, this one knows ` +
+        `${STATE_VERSION}); it was left untouched.`,
       'upgrade iap-auth0 (npx iap-auth0@latest)',
       'newer',
     );
@@ -80,7 +81,8 @@ export async function readState(file: string): Promise<State | undefined> {
   if (!parsed.success) {
     const first = parsed.issues[0];
     throw new StateError(
-      `the state file ${file} is damaged: ${v.getDotPath(first) || '(top level)'}: ${first.message}; it was left untouched.`,
+      `the state file ${file} is damaged: ${v.getDotPath(first) || '(top level)'}: ${first.message}; it was ` +
+        'left untouched.',
       'restore it from a backup, or move it away to start over',
       'corrupt',
     );
@@ -104,7 +106,8 @@ export async function assertWritable(file: string): Promise<void> {
     await access(dir, constants.W_OK);
   } catch (e) {
     throw new StateError(
-      `the state file ${file} cannot be updated (${(e as NodeJS.ErrnoException).code} on ${existing ? file : dir}); nothing was changed.`,
+      `the state file ${file} cannot be updated (${(e as NodeJS.ErrnoException).code} on ` +
+        `${existing ? file : dir}); nothing was changed.`,
       existing
         ? `make it writable (chmod u+w ${file}) or pass --state with a writable path`
         : 'pass --state with a path in a writable folder',
@@ -120,7 +123,8 @@ async function refuseSymlink(file: string): Promise<void> {
   const target = await readlink(file).catch(() => '?');
   const real = path.resolve(path.dirname(path.resolve(file)), target);
   throw new StateError(
-    `the state file ${file} is a symbolic link to ${target}; iap-auth0 replaces its state file atomically, which would replace the link ` +
+    `the state file ${file} is a symbolic link to ${target}; iap-auth0 replaces its state file atomically, ` +
+      'which would replace the link ' +
       'instead of writing through it, so nothing was changed.',
     `pass --state with the real path (--state ${real})`,
     'symlink',
@@ -148,7 +152,8 @@ export async function writeState(file: string, state: State): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   try {
     await ensureFolder(dir);
-    // In the folder the path names, which for a symlinked folder is inside its target: the rename stays on one file system.
+    // In the folder the path names, which for a symlinked folder is inside its target: the rename stays on one file
+    // system.
     const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
     const text = JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2) + '\n';
     const fh = await open(tmp, 'w', 0o600);
@@ -215,7 +220,8 @@ export async function acquireLock(file: string, command: string): Promise<() => 
   } catch (e) {
     if (e instanceof StateError) throw e;
     throw new StateError(
-      `cannot take the lock ${lock} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was changed.`,
+      `cannot take the lock ${lock} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing ` +
+        'was changed.',
       'make the state folder writable, or pass --state with a writable path',
       'unwritable',
     );
@@ -264,7 +270,8 @@ function lockedError(lock: string, holder: LockInfo | undefined, kind: 'folder' 
   return new StateError(
     `another iap-auth0 run holds the lock ${lock}` +
       (holder ? ` (${holder.command}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}).` : '.'),
-    `wait for it to finish; if that process is gone, delete ${kind === 'folder' ? `the folder ${lock} (rm -r ${lock})` : lock}`,
+    'wait for it to finish; if that process is gone, delete ' +
+      `${kind === 'folder' ? `the folder ${lock} (rm -r ${lock})` : lock}`,
     'locked',
   );
 }

@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { clientsFor, waitOperation } from './sandbox.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
-/** What the hint tells the user to run, done through the sandbox's APIs: enable the API, set the policy from the hint's YAML. */
+/**
+ * What the hint tells the user to run, done through the sandbox's APIs: enable the API, set the policy from the hint's
+ * YAML.
+ */
 export async function applyHintedFix(sb: Sandbox, hint: string): Promise<void> {
   const project = /--project=(\S+)/.exec(hint)![1];
   const { data: op } = await clientsFor(sb).serviceusage.services.enable({

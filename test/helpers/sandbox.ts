@@ -37,7 +37,9 @@ export async function moveClock(sb: Sandbox, ms: number): Promise<void> {
   await control(sb, '/clock', { advance: `${ms}ms` });
 }
 
-/** Polls a Google operation through the client's own operations.get until done (a generous deadline: only a hang fails). */
+/**
+ * Polls a Google operation through the client's own operations.get until done (a generous deadline: only a hang fails).
+ */
 export async function waitOperation<T extends { done?: boolean | null }>(
   get: () => Promise<{ data: T }>,
   timeoutMs = 60_000,

@@ -48,7 +48,10 @@ export class SigninWorld {
   // The formats below are written out from the reference (gcp-api.md 7.5, 2.7, 9.1, 8.2), not taken
   // from the CLI's builders, so a wrong builder cannot make its own test pass.
   get callbackUrl() {
-    return `${this.sb.env.IAP_AUTH0_SIGNIN_ORIGIN}/signin-callback/locations/global/workforcePools/${POOL}/providers/${PROVIDER}`;
+    return (
+      `${this.sb.env.IAP_AUTH0_SIGNIN_ORIGIN}/signin-callback/locations/global/workforcePools/${POOL}/providers` +
+      `/${PROVIDER}`
+    );
   }
   get agent() {
     return `serviceAccount:service-${this.projectNumber}@gcp-sa-iap.iam.gserviceaccount.com`;

@@ -15,7 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.js';
 import { liveLeftovers } from './leftovers.js';
 
-/** What a live run needs; Google credentials come from ADC, GOOGLE_APPLICATION_CREDENTIALS or CLOUDSDK_AUTH_ACCESS_TOKEN. */
+/**
+ * What a live run needs; Google credentials come from ADC, GOOGLE_APPLICATION_CREDENTIALS or
+ * CLOUDSDK_AUTH_ACCESS_TOKEN.
+ */
 export const LIVE_VARIABLES = [
   'IAP_AUTH0_LIVE_PROJECT',
   'IAP_AUTH0_LIVE_REGION',
@@ -55,10 +58,14 @@ export function liveSkipReason(env: NodeJS.ProcessEnv): string | undefined {
   const missing: string[] = LIVE_VARIABLES.filter((k) => !env[k]?.trim());
   if (!googleCredentials(env))
     missing.push(
-      'Google credentials (gcloud auth application-default login, GOOGLE_APPLICATION_CREDENTIALS or CLOUDSDK_AUTH_ACCESS_TOKEN)',
+      'Google credentials (gcloud auth application-default login, GOOGLE_APPLICATION_CREDENTIALS or ' +
+        'CLOUDSDK_AUTH_ACCESS_TOKEN)',
     );
   if (!missing.length) return undefined;
-  return `live test skipped: set ${missing.join(', ')} to run init, verify, a Chromium sign-in and destroy against a real project and Auth0 tenant (see README, "Testing against a real project")`;
+  return (
+    `live test skipped: set ${missing.join(', ')} to run init, verify, a Chromium sign-in and destroy against a ` +
+    'real project and Auth0 tenant (see README, "Testing against a real project")'
+  );
 }
 
 test('live: init, verify --wait, a real Chromium sign-in, destroy, no leftovers', {
@@ -185,7 +192,10 @@ test('live: init, verify --wait, a real Chromium sign-in, destroy, no leftovers'
   if (failure) throw failure;
 });
 
-/** Opens the service in Chromium, picks our provider if Google shows a chooser, signs in at Auth0 (identifier-first or not), and must land on the service. */
+/**
+ * Opens the service in Chromium, picks our provider if Google shows a chooser, signs in at Auth0 (identifier-first or
+ * not), and must land on the service.
+ */
 async function browserSignIn(
   serviceUrl: string,
   inputs: { pool: string; provider: string },

@@ -82,7 +82,8 @@ test('concurrent IAM edits during init: every member survives', async (t) => {
   const aborted = sb.world.requests.filter((x) => x.path.endsWith(':setIamPolicy') && x.status === 409).length;
   assert.ok(aborted >= 4, `init met the raced edits as 409 ABORTED and retried (${aborted})`);
   t.diagnostic(
-    `${theirs.length} members added by another admin during init, ${aborted} of init's writes refused with 409 ABORTED and redone; all survived`,
+    `${theirs.length} members added by another admin during init, ${aborted} of init's writes refused with ` +
+      '409 ABORTED and redone; all survived',
   );
   await assertNoSecretLeaked(sb, [r.stdout, r.stderr], [cwd]);
 });

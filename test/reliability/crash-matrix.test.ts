@@ -78,7 +78,8 @@ function summary(sb: Sandbox) {
     ),
     oauthClients: [...w.oauthClients.values()].map(
       (c) =>
-        `${c.oauthClientId} ${c.state} ${c.allowedRedirectUris.length === 1 && c.allowedRedirectUris[0].includes(c.clientId)}`,
+        `${c.oauthClientId} ${c.state} ` +
+        `${c.allowedRedirectUris.length === 1 && c.allowedRedirectUris[0].includes(c.clientId)}`,
     ),
     credentials: [...w.credentials.values()].map((k) => `${k.credentialId} disabled=${k.disabled}`),
     settingsPointAtOurs:
@@ -117,7 +118,8 @@ test('crash at every step: init and destroy killed after a change, then run agai
         ]),
       );
   t.diagnostic(
-    `clean init: ${initChanges.length} changes, clean destroy: ${destroyChanges.length} changes; kill points tried: init ${initPoints.size}, destroy ${destroyPoints.size} (${FULL ? 'all' : 'sampled'})`,
+    `clean init: ${initChanges.length} changes, clean destroy: ${destroyChanges.length} changes; kill points ` +
+      `tried: init ${initPoints.size}, destroy ${destroyPoints.size} (${FULL ? 'all' : 'sampled'})`,
   );
 
   for (const [k, label] of [...initPoints].sort((a, b) => a[0] - b[0])) {

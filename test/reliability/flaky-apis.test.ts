@@ -69,7 +69,8 @@ for (const [name, faults, seed] of KINDS.flatMap(([n, f, s]) => SEEDS.map((k) =>
       `faults were injected (refused ${refused}, lost ${lost}, reset ${resets})`,
     );
     t.diagnostic(
-      `${log.filter((r) => r.api !== 'frontdoor' && r.api !== 'signin').length} API requests, ${refused} answered 429/503, ${resets} connections reset, ${lost} changes made with their answer lost`,
+      `${log.filter((r) => r.api !== 'frontdoor' && r.api !== 'signin').length} API requests, ${refused} ` +
+        `answered 429/503, ${resets} connections reset, ${lost} changes made with their answer lost`,
     );
     await assertNoSecretLeaked(sb, outputs, [cwd]);
   });

@@ -41,7 +41,9 @@ test('broken networks: black holes and refused connections end with the endpoint
         assert.match(
           r.stderr,
           new RegExp(
-            `nothing was changed: no answer from the Cloud Run API at CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN=${sb.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN.replace(/[.*/]/g, '\\$&')} within 3 s \\(2 tries\\)`,
+            'nothing was changed: no answer from the Cloud Run API at ' +
+              `CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN=${sb.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN.replace(/[.*/]/g, '\\$&')} ` +
+              'within 3 s \\(2 tries\\)',
           ),
         );
         assert.match(r.stderr, /hint: check your network, proxy or firewall/);
@@ -63,7 +65,8 @@ test('broken networks: black holes and refused connections end with the endpoint
       assert.match(
         r.stderr,
         new RegExp(
-          `nothing was changed: no answer from Auth0 at AUTH0_DOMAIN=${sb.env.AUTH0_DOMAIN.replace(/\./g, '\\.')} within 3 s \\(2 tries\\)`,
+          'nothing was changed: no answer from Auth0 at ' +
+            `AUTH0_DOMAIN=${sb.env.AUTH0_DOMAIN.replace(/\./g, '\\.')} within 3 s \\(2 tries\\)`,
         ),
       );
       assert.deepEqual(await mutatingSince(since), [], 'nothing was changed');

@@ -121,7 +121,8 @@ test("others' bindings, settings, Auth0 apps and pools are untouched by init and
   assert.deepEqual(theirs(), before, "destroy left others' things exactly as they were");
   assert.deepEqual(leftovers(sb.world.snapshot()), []);
   t.diagnostic(
-    'another pool and provider, an untagged look-alike app, the seeded apps, a project-level IAP binding and setting, and a project IAM binding: all unchanged',
+    'another pool and provider, an untagged look-alike app, the seeded apps, a project-level IAP binding and ' +
+      'setting, and a project IAM binding: all unchanged',
   );
   await assertNoSecretLeaked(sb, outputs, [cwd]);
 });

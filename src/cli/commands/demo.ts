@@ -33,7 +33,8 @@ export async function demoCommand(): Promise<void> {
   say(
     'Starting the sandbox',
     'A local stand-in for Google Cloud (Resource Manager, Service Usage, IAM, Cloud Run, IAP), an Auth0 tenant',
-    'and the browser sign-in chain, each on its own loopback port with its own TLS certificate. Nothing leaves this machine.',
+    'and the browser sign-in chain, each on its own loopback port with its own TLS certificate. Nothing ' +
+      'leaves this machine.',
   );
   // IAP changes take a minute of the sandbox's clock to apply (minutes on Google), so verify --wait
   // has something to wait for; the demo moves that clock once verify says it is waiting, so the
@@ -67,15 +68,19 @@ export async function demoCommand(): Promise<void> {
   try {
     say(
       '1. iap-auth0 init',
-      "Deploys a Cloud Run service with IAP on, creates the Auth0 app, the workforce pool and provider, IAP's OAuth client,",
-      'points IAP at the pool and lets everyone in it in. Progress goes to a state file, so an interrupted init resumes.',
+      "Deploys a Cloud Run service with IAP on, creates the Auth0 app, the workforce pool and provider, IAP's " +
+        'OAuth client,',
+      'points IAP at the pool and lets everyone in it in. Progress goes to a state file, so an interrupted ' +
+        'init resumes.',
     );
     await step(['init', '--yes', '--service', 'hello', '--region', 'europe-west1']);
 
     say(
       '2. iap-auth0 verify --wait 2m',
-      'Checks every piece live and probes the sign-in chain without a browser. Right after init, IAP changes take a while',
-      "to apply (2 to 7 minutes on Google; a minute of the sandbox's clock here, which the demo moves forward once verify waits):",
+      'Checks every piece live and probes the sign-in chain without a browser. Right after init, IAP changes ' +
+        'take a while',
+      "to apply (2 to 7 minutes on Google; a minute of the sandbox's clock here, which the demo moves forward " +
+        'once verify waits):',
       '--wait keeps re-checking until they do.',
     );
     let moved = false;
@@ -88,12 +93,15 @@ export async function demoCommand(): Promise<void> {
 
     say(
       '3. A real sign-in',
-      `As the sandbox's test user ${sb.env.IAP_AUTH0_TEST_USER_EMAIL}, through the front door: IAP → Google's workforce sign-in →`,
-      "Auth0's login form → back through IAP to the app, which verifies the x-goog-iap-jwt-assertion header it receives.",
+      `As the sandbox's test user ${sb.env.IAP_AUTH0_TEST_USER_EMAIL}, through the front door: IAP → Google's ` +
+        'workforce sign-in →',
+      "Auth0's login form → back through IAP to the app, which verifies the x-goog-iap-jwt-assertion header " +
+        'it receives.',
     );
     const identity = await signIn(sb, dir, ctrlC.signal);
     out(
-      `  signed in as ${c.bold(identity.email ?? '(no email)')}; the app verified IAP's assertion (ES256, iss https://cloud.google.com/iap)`,
+      `  signed in as ${c.bold(identity.email ?? '(no email)')}; the app verified IAP's assertion (ES256, iss ` +
+        'https://cloud.google.com/iap)',
     );
     out(`  IAM principal     ${identity.principal}`);
     out(`  workforce pool    ${identity.pool}`);
@@ -113,7 +121,8 @@ export async function demoCommand(): Promise<void> {
     const left = leftovers(sb.world.snapshot());
     if (left.length) throw new Error(`destroy left: ${left.join('; ')}`);
     out(
-      "  no Cloud Run service, service account, pool, provider, OAuth client, credential, Auth0 app, IAP setting or binding of iap-auth0's remains",
+      '  no Cloud Run service, service account, pool, provider, OAuth client, credential, Auth0 app, IAP ' +
+        "setting or binding of iap-auth0's remains",
     );
     out();
     out(

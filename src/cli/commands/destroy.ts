@@ -84,7 +84,8 @@ export async function destroyCommand(opts: DestroyCommandOptions): Promise<void>
     }
     if (poolDeleted)
       ui.line(
-        'Google keeps deleted workforce pool and provider ids for 30 days; running init again with the same ids undeletes them.',
+        'Google keeps deleted workforce pool and provider ids for 30 days; running init again with the same ' +
+          'ids undeletes them.',
       );
   } else {
     if (ctrlC.interrupted) {

@@ -101,7 +101,9 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
     );
     if (result.auth0.via !== 'tenant')
       ui.line(
-        `They sign in on ${result.auth0.signInDomain} (${result.auth0.via === 'custom-domain' ? 'your Auth0 custom domain' : '--auth0-issuer-domain'}); the Management API is called on ${result.auth0.domain}`,
+        `They sign in on ${result.auth0.signInDomain} ` +
+          `(${result.auth0.via === 'custom-domain' ? 'your Auth0 custom domain' : '--auth0-issuer-domain'}); ` +
+          `the Management API is called on ${result.auth0.domain}`,
       );
     ui.line(`Audience your app should expect in x-goog-iap-jwt-assertion: ${result.audience}`);
     let check = opts.verify;

@@ -52,7 +52,8 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void>
       await sb.stop();
       ctrlC.dispose();
       throw new UserError(
-        `--env-file: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Choose a writable path.`,
+        `--env-file: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. ` +
+          'Choose a writable path.',
       );
     }
   }
@@ -74,10 +75,12 @@ export async function sandboxCommand(opts: SandboxCommandOptions): Promise<void>
         : 'Tip: --env-file PATH writes these lines to a file you can source.',
       ...(sb.auth0CustomDomain
         ? [
-            `The Auth0 tenant has the custom domain ${sb.auth0CustomDomain}: users sign in there, the Management API stays on AUTH0_DOMAIN=${sb.env.AUTH0_DOMAIN}.`,
+            `The Auth0 tenant has the custom domain ${sb.auth0CustomDomain}: users sign in there, the ` +
+              `Management API stays on AUTH0_DOMAIN=${sb.env.AUTH0_DOMAIN}.`,
           ]
         : []),
-      `Sign in as ${sb.env.IAP_AUTH0_TEST_USER_EMAIL} (password in IAP_AUTH0_TEST_USER_PASSWORD). Inspect everything at ${sb.controlUrl}/world`,
+      `Sign in as ${sb.env.IAP_AUTH0_TEST_USER_EMAIL} (password in IAP_AUTH0_TEST_USER_PASSWORD). Inspect ` +
+        `everything at ${sb.controlUrl}/world`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),

@@ -41,7 +41,8 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
         if (e.type === 'waiting')
           ui.line(
             ui.color.yellow(
-              `… still propagating after ${formatDuration(e.elapsedMs)}: ${e.pending.map((c) => c.title).join(', ')}; checking again in ${formatDuration(e.nextInMs)}`,
+              `… still propagating after ${formatDuration(e.elapsedMs)}: ` +
+                `${e.pending.map((c) => c.title).join(', ')}; checking again in ${formatDuration(e.nextInMs)}`,
             ),
           );
       },
@@ -110,7 +111,8 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
       ui.line(`Who may pass IAP to this service (${result.access.length}):`);
       for (const a of result.access)
         ui.line(
-          `  ${a.member}  ${ui.color.dim(`on ${a.on}${a.ours ? ', granted by iap-auth0' : ', granted by someone else'}`)}`,
+          `  ${a.member}  ` +
+            `${ui.color.dim(`on ${a.on}${a.ours ? ', granted by iap-auth0' : ', granted by someone else'}`)}`,
         );
     }
     const failed = result.checks.filter((c) => c.status === 'failed').length;
@@ -133,14 +135,16 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
       if (pending && !failed)
         ui.line(
           waitMs > 0
-            ? `Still not applied after ${formatDuration(waitMs)}: wait a few more minutes and run iap-auth0 verify --wait again.`
+            ? `Still not applied after ${formatDuration(waitMs)}: wait a few more minutes and run iap-auth0 ` +
+                'verify --wait again.'
             : 'Changes take 2 to 7 minutes to apply: run iap-auth0 verify --wait to keep checking.',
         );
     }
     if (reportPath)
       ui.line(
         ui.color.dim(
-          `Report written to ${reportPath} (checks and sign-in hops; parameter and cookie names only, no values or secrets).`,
+          `Report written to ${reportPath} (checks and sign-in hops; parameter and cookie names only, no ` +
+            'values or secrets).',
         ),
       );
   }

@@ -58,7 +58,10 @@ function ownMembers(ctx: Pick<CoreContext, 'inputs' | 'state'>, have: string[], 
   return [...new Set([...(st.added ?? []), ...refound])];
 }
 
-/** Who gets the accessor role and who loses it (those iap-auth0 granted that --allow no longer lists), and the members this setup owns after. */
+/**
+ * Who gets the accessor role and who loses it (those iap-auth0 granted that --allow no longer lists), and the members
+ * this setup owns after.
+ */
 export interface AccessDecision {
   changes: Change[];
   resource: string;
@@ -113,7 +116,8 @@ export const accessStage: Stage = {
     return [
       st.added?.length
         ? `${ACCESSOR_ROLE} for ${st.added.join(', ')} on ${st.resources.iapResource} (other members kept)`
-        : `${ACCESSOR_ROLE} on ${st.resources.iapResource} for members naming this setup's pool, if destroy deletes the pool (other members kept)`,
+        : `${ACCESSOR_ROLE} on ${st.resources.iapResource} for members naming this setup's pool, if destroy ` +
+          'deletes the pool (other members kept)',
     ];
   },
   destroy: destroyAccess,
@@ -131,7 +135,9 @@ export const accessStage: Stage = {
   },
 };
 
-/** Executes the access decision: grants first, revokes second, so narrowing never leaves a moment where nobody may pass. */
+/**
+ * Executes the access decision: grants first, revokes second, so narrowing never leaves a moment where nobody may pass.
+ */
 async function applyAccess(ctx: StageContext, d: AccessDecision): Promise<string> {
   await Promise.all([ctx.need('service'), ctx.need('pool')]);
   await ctx.apisReady();
@@ -206,7 +212,8 @@ async function verifyAccess(ctx: CoreContext): Promise<CheckResult[]> {
         const missing = wantedMembers(ctx).filter((m) => !have.has(m));
         return missing.length
           ? failed(
-              `${missing.join(', ')} no longer ${missing.length > 1 ? 'hold' : 'holds'} ${ACCESSOR_ROLE} on ${resource}: IAP shows "You don't have access"`,
+              `${missing.join(', ')} no longer ${missing.length > 1 ? 'hold' : 'holds'} ${ACCESSOR_ROLE} on ` +
+                `${resource}: IAP shows "You don't have access"`,
               'run iap-auth0 init (grants it again)',
             )
           : ok(`${wantedMembers(ctx).join(', ')} may pass IAP`);

@@ -108,7 +108,9 @@ export type AppPlan = { change: Change } & (
   | { do: 'use'; use: 'created' | 'adopted'; app: Client; patch: Record<string, unknown> }
 );
 
-/** The service URL as Application Login URI and web origin: known now, known once deployed, or not this setup's to set. */
+/**
+ * The service URL as Application Login URI and web origin: known now, known once deployed, or not this setup's to set.
+ */
 export type UrlsPlan = { change?: Change } & (
   | { do: 'skip' }
   | { do: 'patch'; patch: Record<string, unknown> }
@@ -185,7 +187,9 @@ export function decideApp(
   };
 }
 
-/** Pure: the login URI and web origin to set, given the service's URL when it is known (an app this setup shares: none). */
+/**
+ * Pure: the login URI and web origin to set, given the service's URL when it is known (an app this setup shares: none).
+ */
 export function decideUrls(
   app: Client | undefined,
   use: 'created' | 'adopted',
@@ -272,7 +276,9 @@ export const auth0AppStage: Stage = {
     const id = st.resources.clientId;
     return id
       ? [
-          `Auth0 application ${id} (${st.adopted?.includes('clientId') ? 'shared with another setup: kept' : "only if it still carries this setup's tag"})`,
+          `Auth0 application ${id} ` +
+            `(${st.adopted?.includes('clientId') ? 'shared with another setup: kept' : "only if it still carries this setup's tag"}` +
+            ')',
         ]
       : [];
   },
@@ -383,7 +389,11 @@ async function applyAuth0(ctx: StageContext, d: Auth0Decision): Promise<string> 
     const clientId = app.client_id!;
     ctx.provide('auth0Client', { clientId, secret: () => auth0ClientSecret(ctx) });
     if (use === 'adopted')
-      return `Auth0 app ${app.client_id} of ${parseMetadata(app.client_metadata)?.owner ? `setup ${parseMetadata(app.client_metadata)?.owner}` : 'another setup'} (shared, never deleted by this one)`;
+      return (
+        `Auth0 app ${app.client_id} of ` +
+        `${parseMetadata(app.client_metadata)?.owner ? `setup ${parseMetadata(app.client_metadata)?.owner}` : 'another setup'} ` +
+        '(shared, never deleted by this one)'
+      );
 
     // The service URL as Application Login URI and web origin, once the deploy knows it (the
     // plan's, or, for a service this run deploys, the URL it provides).
@@ -425,7 +435,8 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
             failed('the tenant does not sign ID tokens with RS256', 'Google verifies RS256 ID tokens'),
           ],
         ],
-        `issuer ${d.issuer}${signIn.via === 'tenant' ? '' : ` (sign-in on ${signIn.via === 'custom-domain' ? "the tenant's custom domain" : '--auth0-issuer-domain'} ${signIn.domain}; Management API on ${ctx.inputs.auth0Domain})`}`,
+        'issuer ' +
+          `${d.issuer}${signIn.via === 'tenant' ? '' : ` (sign-in on ${signIn.via === 'custom-domain' ? "the tenant's custom domain" : '--auth0-issuer-domain'} ${signIn.domain}; Management API on ${ctx.inputs.auth0Domain})`}`,
       );
     },
     undefined,
@@ -476,7 +487,8 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
           [
             !a.callbacks?.includes(cb),
             failed(
-              `the callback ${cb} is not in the app's Allowed Callback URLs: Auth0 stops sign-in with "Callback URL mismatch"`,
+              `the callback ${cb} is not in the app's Allowed Callback URLs: Auth0 stops sign-in with ` +
+                '"Callback URL mismatch"',
               'run iap-auth0 init (adds it back), or paste it into Allowed Callback URLs',
             ),
           ],
@@ -484,7 +496,8 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
             'refuse' in tag,
             failed(
               'the app carries no iap-auth0 tag of this setup (client_metadata and description)',
-              "the state file may have been edited: restore it; iap-auth0 init will not use an app it cannot prove is this setup's",
+              'the state file may have been edited: restore it; iap-auth0 init will not use an app it cannot ' +
+                "prove is this setup's",
             ),
           ],
           [

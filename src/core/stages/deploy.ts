@@ -161,7 +161,10 @@ function serviceChanges(
 const isReady = (s: Service) =>
   !s.reconciling && s.terminalCondition?.type === 'Ready' && s.terminalCondition?.state === 'CONDITION_SUCCEEDED';
 
-/** What the deploy stage reads to plan: the APIs, the service, its runtime account (for a new service) and who may invoke it. */
+/**
+ * What the deploy stage reads to plan: the APIs, the service, its runtime account (for a new service) and who may
+ * invoke it.
+ */
 export interface DeployReads {
   missingApis: string[];
   service?: Service;
@@ -253,7 +256,8 @@ export function decideService(ctx: Pick<CoreContext, 'inputs' | 'state'>, s: Ser
   if (!s) {
     const env =
       ctx.inputs.audienceEnv !== false
-        ? `, env IAP_AUDIENCE=${IAP_AUDIENCE(ctx.inputs.projectNumber, ctx.inputs.region, ctx.inputs.service)} (--no-audience-env to skip)`
+        ? `, env IAP_AUDIENCE=${IAP_AUDIENCE(ctx.inputs.projectNumber, ctx.inputs.region, ctx.inputs.service)} ` +
+          '(--no-audience-env to skip)'
         : '';
     return {
       do: 'create',
@@ -362,7 +366,8 @@ export const deployStage: Stage = {
     return [
       r.service &&
         (adopted
-          ? `nothing of Cloud Run service ${r.service} (adopted): IAP settings it changed are put back, the service stays`
+          ? `nothing of Cloud Run service ${r.service} (adopted): IAP settings it changed are put back, the ` +
+            'service stays'
           : `Cloud Run service ${r.service}`),
       r.serviceAccount && !s.adopted?.includes('serviceAccount') && `service account ${r.serviceAccount}`,
     ].filter((x): x is string => !!x);
@@ -515,7 +520,8 @@ async function applyDeploy(ctx: StageContext, d: DeployDecision): Promise<string
     await recordUse(ctx, 'deploy', 'service', n.service, plan.use);
     if (plan.mask.length) {
       step(
-        `updating ${ctx.inputs.service}: ${plan.mask.join(', ')}${plan.imageFrom ? ` (image ${plan.imageFrom} → ${ctx.inputs.deployImage})` : ''}`,
+        `updating ${ctx.inputs.service}: ` +
+          `${plan.mask.join(', ')}${plan.imageFrom ? ` (image ${plan.imageFrom} → ${ctx.inputs.deployImage})` : ''}`,
       );
       const body = plan.body,
         mask = plan.mask;
@@ -537,7 +543,8 @@ async function applyDeploy(ctx: StageContext, d: DeployDecision): Promise<string
     if (isReady(s)) break;
     if (s.terminalCondition?.state === 'CONDITION_FAILED')
       throw new Error(
-        `Cloud Run could not deploy ${ctx.inputs.service}: ${s.terminalCondition.message ?? s.terminalCondition.reason}`,
+        `Cloud Run could not deploy ${ctx.inputs.service}: ` +
+          `${s.terminalCondition.message ?? s.terminalCondition.reason}`,
       );
     await sleep(pauses.next().value, ctx.signal);
   }
@@ -646,7 +653,10 @@ async function ensureServiceAccount(
   return since;
 }
 
-/** The service is there, Ready, with IAP on, at the recorded URL, and this setup's; the IAP agent may invoke it; the public may not. */
+/**
+ * The service is there, Ready, with IAP on, at the recorded URL, and this setup's; the IAP agent may invoke it; the
+ * public may not.
+ */
 async function verifyDeploy(ctx: CoreContext): Promise<CheckResult[]> {
   const n = names(ctx);
   const r = st(ctx).resources;
@@ -690,7 +700,8 @@ async function verifyDeploy(ctx: CoreContext): Promise<CheckResult[]> {
           [
             s.terminalCondition?.state === 'CONDITION_FAILED',
             failed(
-              `the service is not ready: ${s.terminalCondition?.message ?? s.terminalCondition?.reason ?? 'revision failed'}`,
+              'the service is not ready: ' +
+                `${s.terminalCondition?.message ?? s.terminalCondition?.reason ?? 'revision failed'}`,
               'check the revision logs in the Cloud console; a bad image or a crash at start-up is the usual cause',
             ),
           ],
@@ -701,14 +712,17 @@ async function verifyDeploy(ctx: CoreContext): Promise<CheckResult[]> {
           [
             'refuse' in d,
             failed(
-              `the service carries no iap-auth0 marker of this setup (labels or description): ${'refuse' in d && d.owner ? `it belongs to ${setupName(d.owner)}` : 'it is not recorded as adopted either'}`,
+              'the service carries no iap-auth0 marker of this setup (labels or description): ' +
+                `${'refuse' in d && d.owner ? `it belongs to ${setupName(d.owner)}` : 'it is not recorded as adopted either'}`,
               'the state file may have been edited: restore it',
             ),
           ],
           [
             !labelled,
             failed(
-              `the service no longer carries this setup's iap-auth0 labels (${d && 'use' in d && d.use === 'adopted' ? 'iap-auth0-shared' : 'managed-by, iap-auth0-setup'})`,
+              `the service no longer carries this setup's iap-auth0 labels ` +
+                `(${d && 'use' in d && d.use === 'adopted' ? 'iap-auth0-shared' : 'managed-by, iap-auth0-setup'}` +
+                ')',
               'run iap-auth0 init to put them back',
             ),
           ],
@@ -935,7 +949,8 @@ async function releaseService(ctx: CoreContext, s: Service): Promise<string> {
   }
   const publicBefore = prev.invokerIamDisabled === 'true';
   return (
-    `kept Cloud Run service ${name} (adopted, not created by iap-auth0): ${mask.filter((f) => f !== 'labels').length ? `put back ${mask.filter((f) => f !== 'labels').join(' and ')}` : "nothing of IAP's to put back"}` +
+    `kept Cloud Run service ${name} (adopted, not created by iap-auth0): ` +
+    `${mask.filter((f) => f !== 'labels').length ? `put back ${mask.filter((f) => f !== 'labels').join(' and ')}` : "nothing of IAP's to put back"}` +
     (body.iapEnabled === false
       ? '; it stays private: iap-auth0 never makes a service public again' +
         (publicBefore ? ' (its invoker check was off before)' : '')

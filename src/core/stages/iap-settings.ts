@@ -77,15 +77,22 @@ async function foreignSettings(
   const id = pool.split('/').pop();
   return new CodedError(
     'IAP_SETTINGS_IN_USE',
-    `the IAP settings of ${name} already sign people in with workforce pool ${id}${owner !== undefined ? ` of ${setupName(owner)}` : ''}` +
-      `${clientId ? ` and OAuth client ${client ?? clientId}` : ''}; iap-auth0 does not repoint settings another setup relies on`,
+    `the IAP settings of ${name} already sign people in with workforce pool ` +
+      `${id}${owner !== undefined ? ` of ${setupName(owner)}` : ''}` +
+      `${clientId ? ` and OAuth client ${client ?? clientId}` : ''}; iap-auth0 does not repoint settings ` +
+      'another setup relies on',
     ctx.inputs.scope === 'project'
-      ? `with --scope project every IAP app of the project shares one pool and OAuth client: pass --pool ${id}${client ? ` --oauth-client ${client}` : ''} --adopt to share them, or use --scope service`
-      : `clear them first if they are stale (gcloud iap settings set with an empty workforce configuration), or pass --pool ${id}${client ? ` --oauth-client ${client}` : ''} --adopt to share them`,
+      ? 'with --scope project every IAP app of the project shares one pool and OAuth client: pass --pool ' +
+          `${id}${client ? ` --oauth-client ${client}` : ''} --adopt to share them, or use --scope service`
+      : 'clear them first if they are stale (gcloud iap settings set with an empty workforce configuration), or ' +
+          `pass --pool ${id}${client ? ` --oauth-client ${client}` : ''} --adopt to share them`,
   );
 }
 
-/** The settings: someone else's (refused), already as they should be, or written (masked) with the OAuth client's id and secret. */
+/**
+ * The settings: someone else's (refused), already as they should be, or written (masked) with the OAuth client's id and
+ * secret.
+ */
 export type SettingsPlan = { change: Change } & (
   | { do: 'refuse'; error: CodedError }
   | { do: 'none' }
@@ -137,7 +144,9 @@ export const iapSettingsStage: Stage = {
     const st = rec.stage('iap-settings');
     return st.resources.iapResource
       ? [
-          `IAP settings on ${st.resources.iapResource}: ${(st.added ?? IAP_SETTINGS_MASK).map((f) => f.split('.').pop()).join(', ')} (other settings kept; kept while another setup uses them)`,
+          `IAP settings on ${st.resources.iapResource}: ` +
+            `${(st.added ?? IAP_SETTINGS_MASK).map((f) => f.split('.').pop()).join(', ')} (other settings kept; ` +
+            'kept while another setup uses them)',
         ]
       : [];
   },
@@ -204,14 +213,16 @@ async function verifyIapSettings(ctx: CoreContext): Promise<CheckResult[]> {
         const w = a?.workforceIdentitySettings;
         if (!a?.identitySources?.includes('WORKFORCE_IDENTITY_FEDERATION'))
           return failed(
-            `${name} does not use workforce identity (identitySources is ${JSON.stringify(a?.identitySources ?? [])}): IAP sends people to Google sign-in`,
+            `${name} does not use workforce identity (identitySources is ` +
+              `${JSON.stringify(a?.identitySources ?? [])}): IAP sends people to Google sign-in`,
             'run iap-auth0 init (sets it back)',
           );
         if (!w?.workforcePools?.includes(POOL_RESOURCE(ctx.inputs.pool))) {
           return failed(
             `${name} names pool ${w?.workforcePools?.join(', ') || '(none)'}, not ${POOL_RESOURCE(ctx.inputs.pool)}`,
             w?.workforcePools?.length
-              ? 'someone pointed them at another pool; iap-auth0 does not repoint settings that name another pool: clear them, then run iap-auth0 init'
+              ? 'someone pointed them at another pool; iap-auth0 does not repoint settings that name another ' +
+                  'pool: clear them, then run iap-auth0 init'
               : 'run iap-auth0 init (sets it back)',
           );
         }
@@ -231,7 +242,8 @@ async function verifyIapSettings(ctx: CoreContext): Promise<CheckResult[]> {
         const b64 = createHash('sha256').update(secret).digest('base64');
         if (w.oauth2?.clientSecretSha256 !== sha && w.oauth2?.clientSecretSha256 !== b64)
           return failed(
-            "the client secret IAP holds is not the credential's (clientSecretSha256 differs): IAP cannot redeem sign-in codes",
+            "the client secret IAP holds is not the credential's (clientSecretSha256 differs): IAP cannot " +
+              'redeem sign-in codes',
             'run iap-auth0 init (sends the current secret)',
           );
         return ok(`pool ${ctx.inputs.pool}, OAuth client ${clientId}, secret hash matches`);
@@ -259,7 +271,10 @@ async function stillUsed(ctx: CoreContext): Promise<string | undefined> {
   return f && (f.to ? `iap-auth0 setup ${f.to}` : 'the setup that owns the service');
 }
 
-/** Clears the fields iap-auth0 set (the update mask leaves every other setting alone), if they are still ours and no other setup relies on them. */
+/**
+ * Clears the fields iap-auth0 set (the update mask leaves every other setting alone), if they are still ours and no
+ * other setup relies on them.
+ */
 async function destroyIapSettings(ctx: CoreContext): Promise<string> {
   const st = ctx.state.stage('iap-settings');
   const name = st.resources.iapResource;

@@ -207,7 +207,8 @@ export const oauthClientStage: Stage = {
         !s.adopted?.includes('credential') &&
         `OAuth client credential ${r.credential} (disabled, then deleted)`,
       r.oauthClient &&
-        `OAuth client ${r.oauthClient}${adopted ? " (adopted: kept, IAP's redirect URI taken back if iap-auth0 added it)" : ''}`,
+        'OAuth client ' +
+          `${r.oauthClient}${adopted ? " (adopted: kept, IAP's redirect URI taken back if iap-auth0 added it)" : ''}`,
     ].filter((x): x is string => !!x);
   },
   destroy: destroyOauthClient,
@@ -358,11 +359,15 @@ async function applyOauthClient(ctx: StageContext, d: OauthDecision): Promise<st
   await recordUse(ctx, 'oauth-client', 'credential', n.credential, credUse);
   if (!cred?.clientSecret)
     throw new Error(
-      `the credential ${n.credential} returned no secret; check that you may read OAuth client credentials (roles/iam.oauthClientAdmin)`,
+      `the credential ${n.credential} returned no secret; check that you may read OAuth client credentials ` +
+        '(roles/iam.oauthClientAdmin)',
     );
   ctx.secrets.set('oauthCredentialSecret', cred.clientSecret);
   ctx.provide('oauthClient', { clientId, secret: () => oauthCredentialSecret(ctx) });
-  return `OAuth client ${ctx.inputs.oauthClient} (client id ${clientId}) with its credential${use === 'adopted' ? "; the client is someone else's, never deleted by this setup" : ''}`;
+  return (
+    `OAuth client ${ctx.inputs.oauthClient} (client id ${clientId}) with its ` +
+    `credential${use === 'adopted' ? "; the client is someone else's, never deleted by this setup" : ''}`
+  );
 }
 
 /** The client is active with the recorded generated id and IAP's redirect URI; its credential is enabled. */
@@ -404,7 +409,8 @@ async function verifyOauthClient(ctx: CoreContext): Promise<CheckResult[]> {
           [
             !c.allowedRedirectUris?.includes(redirect),
             failed(
-              `its allowed redirect URIs (${(c.allowedRedirectUris ?? []).join(', ') || 'none'}) lack IAP's handler ${redirect}: Google answers "redirect_uri_mismatch"`,
+              `its allowed redirect URIs (${(c.allowedRedirectUris ?? []).join(', ') || 'none'}) lack IAP's ` +
+                `handler ${redirect}: Google answers "redirect_uri_mismatch"`,
               'run iap-auth0 init (puts it back)',
             ),
           ],

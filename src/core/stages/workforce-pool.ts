@@ -143,7 +143,8 @@ export function decideProvider(
       return stop(
         new CodedError(
           'PROVIDER_SIGNS_IN_ELSEWHERE',
-          `the shared workforce provider ${n.provider} signs in with ${o.issuerUri} client ${o.clientId}, not this setup's Auth0 app ${clientId ?? '(created by this run)'} at ${issuer}`,
+          `the shared workforce provider ${n.provider} signs in with ${o.issuerUri} client ${o.clientId}, not ` +
+            `this setup's Auth0 app ${clientId ?? '(created by this run)'} at ${issuer}`,
           'use another --provider',
         ),
       );
@@ -231,7 +232,8 @@ export const workforcePoolStage: Stage = {
     return [
       r.resources.provider && `workforce provider ${r.resources.provider}${tag('provider')}`,
       r.resources.pool &&
-        `workforce pool ${r.resources.pool}${tag('pool') || ' (Google keeps its id for 30 days; a later init undeletes it)'}`,
+        'workforce pool ' +
+          `${r.resources.pool}${tag('pool') || ' (Google keeps its id for 30 days; a later init undeletes it)'}`,
     ].filter((x): x is string => !!x);
   },
   destroy: destroyPool,
@@ -379,10 +381,16 @@ async function applyPool(ctx: StageContext, d: PoolStageDecision, issuer: string
   }
   ctx.provide('pool', recorded(ctx, 'pool')!);
   const shared = [use === 'adopted' && 'pool', provUse === 'adopted' && 'provider'].filter(Boolean);
-  return `pool ${ctx.inputs.pool} with provider ${ctx.inputs.provider} (issuer ${issuer})${shared.length ? `; ${shared.join(' and ')} shared, never deleted by this setup` : ''}`;
+  return (
+    `pool ${ctx.inputs.pool} with provider ${ctx.inputs.provider} (issuer ` +
+    `${issuer})${shared.length ? `; ${shared.join(' and ')} shared, never deleted by this setup` : ''}`
+  );
 }
 
-/** The pool is active in our organization; the provider is active, points at Auth0's issuer byte for byte, with our app and the code flow. */
+/**
+ * The pool is active in our organization; the provider is active, points at Auth0's issuer byte for byte, with our app
+ * and the code flow.
+ */
 async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
   const pools = ctx.google.iam.locations.workforcePools;
   const n = names(ctx);
@@ -391,7 +399,8 @@ async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
     return 'refuse' in d
       ? failed(
           `${what} no longer carries this setup's iap-auth0 marker in its description`,
-          `put it back: its description must start with "${markedDescription({ owner: ctx.inputs.setupId, shared: [] }, '', 256).replace(/: $/, ':')}"`,
+          'put it back: its description must start with ' +
+            `"${markedDescription({ owner: ctx.inputs.setupId, shared: [] }, '', 256).replace(/: $/, ':')}"`,
         )
       : undefined;
   };
@@ -446,13 +455,16 @@ async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
             p.disabled === true,
             failed(
               `${n.provider} is disabled`,
-              `enable it: gcloud iam workforce-pools providers update-oidc ${ctx.inputs.provider} --workforce-pool=${ctx.inputs.pool} --location=global --no-disabled`,
+              `enable it: gcloud iam workforce-pools providers update-oidc ${ctx.inputs.provider} ` +
+                `--workforce-pool=${ctx.inputs.pool} --location=global --no-disabled`,
             ),
           ],
           [
             o.issuerUri !== issuer,
             failed(
-              `the provider's issuer is ${o.issuerUri ?? '(none)'} but Auth0's discovery says ${issuer}; they must match byte for byte (trailing slash included) or Google answers "Error connecting to the given credential's issuer"`,
+              `the provider's issuer is ${o.issuerUri ?? '(none)'} but Auth0's discovery says ${issuer}; they ` +
+                'must match byte for byte (trailing slash included) or Google answers "Error connecting to the ' +
+                `given credential's issuer"`,
               'run iap-auth0 init (sets the issuer from discovery)',
             ),
           ],

@@ -37,7 +37,10 @@ export interface EntryExpect {
   provider?: string;
   /** Time since init last wrote (or confirmed) the IAP settings, when the state file records it. */
   settingsAgeMs?: number;
-  /** Where init wrote them (service or project), the IAP resource name, and the commands that move a service-level setup to project level. */
+  /**
+   * Where init wrote them (service or project), the IAP resource name, and the commands that move a service-level setup
+   * to project level.
+   */
   scope?: 'service' | 'project';
   settingsResource?: string;
   projectScopeCommand?: string;
@@ -48,22 +51,31 @@ function googleSigninVerdict(expect: EntryExpect): Outcome {
   const age = expect.settingsAgeMs;
   if (age === undefined || age < PROPAGATION_WINDOW_MS) {
     return propagating(
-      'IAP still sends people to Google sign-in (accounts.google.com), not to your workforce pool: the workforce settings have not reached IAP yet',
+      'IAP still sends people to Google sign-in (accounts.google.com), not to your workforce pool: the ' +
+        'workforce settings have not reached IAP yet',
       SETTLE,
     );
   }
   const minutes = Math.floor(age / 60_000);
   const where = expect.scope === 'project' ? 'on the project' : 'on the service';
-  const detail = `IAP still sends people to Google sign-in (accounts.google.com), not to your workforce pool, ${minutes} minutes after init wrote the workforce settings ${where}${expect.settingsResource ? ` (${expect.settingsResource})` : ''}: that is ${PAST_WINDOW} (changes take 2 to 7 minutes), so IAP is not using these settings`;
+  const detail =
+    `IAP still sends people to Google sign-in (accounts.google.com), not to your workforce pool, ${minutes} ` +
+    'minutes after init wrote the workforce settings ' +
+    `${where}${expect.settingsResource ? ` (${expect.settingsResource})` : ''}: that is ${PAST_WINDOW} (changes ` +
+    'take 2 to 7 minutes), so IAP is not using these settings';
   if (expect.scope !== 'project') {
     return failed(
       detail,
-      `use project-level IAP settings, the level public reports of working setups use (every IAP app of the project then signs in through this pool): ${expect.projectScopeCommand ?? 'iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client && iap-auth0 init --scope project --yes'}`,
+      'use project-level IAP settings, the level public reports of working setups use (every IAP app of the ' +
+        'project then signs in through this pool): ' +
+        `${expect.projectScopeCommand ?? 'iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client && iap-auth0 init --scope project --yes'}`,
     );
   }
   return failed(
     detail,
-    "look for workforce settings on the service or its region (projects/NUMBER/iap_web/cloud_run-REGION[/services/NAME]) that override the project's; if there are none, attach iap-auth0 verify --report FILE to a bug report",
+    'look for workforce settings on the service or its region ' +
+      "(projects/NUMBER/iap_web/cloud_run-REGION[/services/NAME]) that override the project's; if there are " +
+      'none, attach iap-auth0 verify --report FILE to a bug report',
   );
 }
 
@@ -117,7 +129,8 @@ export function entryVerdict(a: HopAnswer, base: string, expect: EntryExpect): V
       kind: 'iap-not-provisioned-page',
       end: failed(
         'IAP answers "The IAP service account is not provisioned"',
-        'generate it: gcloud beta services identity create --service=iap.googleapis.com --project PROJECT, then run iap-auth0 init',
+        'generate it: gcloud beta services identity create --service=iap.googleapis.com --project PROJECT, ' +
+          'then run iap-auth0 init',
       ),
     };
   }
@@ -134,7 +147,8 @@ export function entryVerdict(a: HopAnswer, base: string, expect: EntryExpect): V
     return {
       kind: 'cloud-run-forbidden',
       end: failed(
-        "Cloud Run answered 403 Forbidden before any sign-in: IAP is not in front of the service, so Cloud Run's own IAM refused the anonymous request",
+        'Cloud Run answered 403 Forbidden before any sign-in: IAP is not in front of the service, so Cloud ' +
+          "Run's own IAM refused the anonymous request",
         'run iap-auth0 init (switches IAP back on); if it was just switched on, run verify --wait',
       ),
     };
@@ -207,7 +221,8 @@ export function signinVerdict(a: HopAnswer, base: string, expect: SigninExpect):
         return {
           kind,
           end: failed(
-            `Google's workforce sign-in sends people on to Google's own sign-in (${to.origin}), not to Auth0 at ${expect.auth0Domain}${namedOther(expect)}`,
+            `Google's workforce sign-in sends people on to Google's own sign-in (${to.origin}), not to Auth0 ` +
+              `at ${expect.auth0Domain}${namedOther(expect)}`,
             'the provider is not an OIDC provider for your tenant; run iap-auth0 init',
           ),
         };
@@ -226,7 +241,8 @@ export function signinVerdict(a: HopAnswer, base: string, expect: SigninExpect):
       return {
         kind,
         end: failed(
-          `Google signs in with Auth0 client ${client}, not the recorded app ${expect.auth0ClientId}${namedOther(expect)}`,
+          `Google signs in with Auth0 client ${client}, not the recorded app ` +
+            `${expect.auth0ClientId}${namedOther(expect)}`,
           namedOther(expect)
             ? 'the pool has another provider that IAP picks first: disable or delete it, or run iap-auth0 init'
             : 'run iap-auth0 init (points the provider back at the app)',
@@ -247,11 +263,13 @@ export function signinVerdict(a: HopAnswer, base: string, expect: SigninExpect):
     const [, , code] = oauth;
     const why: Record<string, [string, string]> = {
       redirect_uri_mismatch: [
-        "Google refused IAP's sign-in request: redirect_uri_mismatch (the OAuth client's allowed redirect URIs lack IAP's handler)",
+        "Google refused IAP's sign-in request: redirect_uri_mismatch (the OAuth client's allowed redirect " +
+          "URIs lack IAP's handler)",
         'run iap-auth0 init (puts the redirect URI back)',
       ],
       invalid_client: [
-        "Google refused IAP's sign-in request: invalid_client (the OAuth client was deleted, disabled or never existed)",
+        "Google refused IAP's sign-in request: invalid_client (the OAuth client was deleted, disabled or " +
+          'never existed)',
         'run iap-auth0 init',
       ],
       unauthorized_client: [
@@ -266,9 +284,11 @@ export function signinVerdict(a: HopAnswer, base: string, expect: SigninExpect):
   if (sts) {
     const desc = sts[2].trim();
     const hint = /issuer/i.test(desc)
-      ? "the provider's issuer must equal Auth0's discovery issuer byte for byte (trailing slash included); run iap-auth0 init"
+      ? "the provider's issuer must equal Auth0's discovery issuer byte for byte (trailing slash included); run " +
+        'iap-auth0 init'
       : /disabled/i.test(desc)
-        ? 'enable the pool and provider again (gcloud iam workforce-pools update … --no-disabled), or run iap-auth0 init'
+        ? 'enable the pool and provider again (gcloud iam workforce-pools update … --no-disabled), or run ' +
+          'iap-auth0 init'
         : /organization/i.test(desc)
           ? 'the pool must be in the same organization as the project; choose another --pool'
           : 'run iap-auth0 init';
@@ -315,8 +335,12 @@ export function chooserVerdict(a: HopAnswer, base: string, expect: SigninExpect)
   return {
     kind,
     end: failed(
-      `Google's workforce sign-in showed a provider chooser ${offered}, not ${expect.provider ?? "this setup's provider"}${namedOther(expect)}`,
-      `IAP did not hand the sign-in to your provider${expect.providerNamed === null ? ' (its request named no provider_name)' : ''}: check the workforce-provider check above (the provider must be active and enabled), open the service URL in a browser to see the page, and attach iap-auth0 verify --report FILE to a bug report`,
+      `Google's workforce sign-in showed a provider chooser ${offered}, not ` +
+        `${expect.provider ?? "this setup's provider"}${namedOther(expect)}`,
+      'IAP did not hand the sign-in to your ' +
+        `provider${expect.providerNamed === null ? ' (its request named no provider_name)' : ''}: check the ` +
+        'workforce-provider check above (the provider must be active and enabled), open the service URL in a ' +
+        'browser to see the page, and attach iap-auth0 verify --report FILE to a bug report',
     ),
   };
 }
@@ -331,7 +355,8 @@ export function auth0Verdict(a: HopAnswer, base: string, expect: { callback: str
       return {
         kind: 'auth0-error-redirect',
         end: failed(
-          `Auth0 refused the sign-in request: ${err}${to.searchParams.get('error_description') ? `: ${to.searchParams.get('error_description')}` : ''}`,
+          'Auth0 refused the sign-in request: ' +
+            `${err}${to.searchParams.get('error_description') ? `: ${to.searchParams.get('error_description')}` : ''}`,
           "check the app's grant types and connections in the Auth0 dashboard, or run iap-auth0 init",
         ),
       };

@@ -15,7 +15,9 @@ import type { VerifyResult } from '../verify.js';
 export const REPORT_KIND = 'iap-auth0-verify-report';
 export const REPORT_VERSION = 1;
 
-/** Parameters whose values sign someone in or tie a browser to a sign-in: never written, even by name=value accident. */
+/**
+ * Parameters whose values sign someone in or tie a browser to a sign-in: never written, even by name=value accident.
+ */
 const SIGNIN_VALUES =
   /\b(code|state|nonce|redirect_token_v2|id_token|access_token|refresh_token|client_secret|session_state|continueUrl|password)=[^&\s"'\\<>]+/gi;
 
@@ -45,7 +47,9 @@ export function buildReport(r: VerifyResult, meta: ReportMeta): Record<string, u
   return {
     kind: REPORT_KIND,
     reportVersion: REPORT_VERSION,
-    note: 'Query parameter values, cookie values, page bodies, tokens and secrets are never recorded: only their names.',
+    note:
+      'Query parameter values, cookie values, page bodies, tokens and secrets are never recorded: only their ' +
+      'names.',
     tool: { name: 'iap-auth0', version: toolVersion() },
     node: process.version,
     platform: `${process.platform} ${process.arch}`,

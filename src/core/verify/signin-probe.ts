@@ -151,15 +151,18 @@ async function probe(
     url = next.url.toString();
     if (i >= MAX_SIGNIN_HOPS) {
       return failed(
-        `Google's workforce sign-in took more than ${MAX_SIGNIN_HOPS} steps without sending the browser to Auth0: ${seen.map(shortPath).join(' → ')}`,
-        'open the service URL in a browser to see where it stops, and attach iap-auth0 verify --report FILE to a bug report',
+        `Google's workforce sign-in took more than ${MAX_SIGNIN_HOPS} steps without sending the browser to ` +
+          `Auth0: ${seen.map(shortPath).join(' → ')}`,
+        'open the service URL in a browser to see where it stops, and attach iap-auth0 verify --report FILE ' +
+          'to a bug report',
       );
     }
     const key = `${next.method ?? 'GET'} ${url}`;
     if (seen.includes(key)) {
       return failed(
         `Google's workforce sign-in goes round in a loop: ${[...seen, key].map(shortPath).join(' → ')}`,
-        'a stale sign-in cookie or a misconfigured provider; open the service URL in a private browser window, and attach iap-auth0 verify --report FILE to a bug report',
+        'a stale sign-in cookie or a misconfigured provider; open the service URL in a private browser ' +
+          'window, and attach iap-auth0 verify --report FILE to a bug report',
       );
     }
     seen.push(key);
@@ -195,7 +198,10 @@ async function probe(
   return loginPageVerdict(login.answer, via.length > 1 ? via : []);
 }
 
-/** "GET https://host/signin/locations/…/providers/x?…" → "GET /signin/locations/…/providers/x" (no query: values stay out of messages). */
+/**
+ * "GET https://host/signin/locations/…/providers/x?…" → "GET /signin/locations/…/providers/x" (no query: values stay
+ * out of messages).
+ */
 function shortPath(key: string): string {
   const [method, url] = key.split(' ');
   try {

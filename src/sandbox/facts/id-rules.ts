@@ -18,7 +18,10 @@ function rule(what: string, re: RegExp, text: string, extra?: IdRule): IdRule {
   };
 }
 
-/** Cloud Run `serviceId`: "must begin with letter, and cannot end with hyphen; must contain fewer than 50 characters" (gcp-api.md 5.1). */
+/**
+ * Cloud Run `serviceId`: "must begin with letter, and cannot end with hyphen; must contain fewer than 50 characters"
+ * (gcp-api.md 5.1).
+ */
 export const runServiceId = rule(
   'service name',
   /^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$/,
