@@ -68,9 +68,15 @@ test('bad Auth0 credentials: exit 2 before any change, named with the cause and 
       name: 'a wrong client secret',
       env: { AUTH0_CLIENT_SECRET: 'W'.repeat(secret.length) },
       local: false,
-      message:
-        /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET at https:\/\/127\.0\.0\.1:\d+\/oauth\/token \(401 access_denied: Unauthorized\): .*AUTH0_CLIENT_SECRET is not its secret/,
-      hint: /Auth0 dashboard > Applications > Applications > your Machine to Machine app > Settings \(Client ID, Client Secret\)/,
+      message: new RegExp(
+        /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET at /.source +
+          /https:\/\/127\.0\.0\.1:\d+\/oauth\/token \(401 access_denied: Unauthorized\): /.source +
+          /.*AUTH0_CLIENT_SECRET is not its secret/.source,
+      ),
+      hint: new RegExp(
+        /Auth0 dashboard > Applications > Applications > your Machine to Machine app > Settings \(Client /.source +
+          /ID, Client Secret\)/.source,
+      ),
     },
     {
       name: 'a client secret with a trailing space',
@@ -133,9 +139,14 @@ test('bad Auth0 credentials: exit 2 before any change, named with the cause and 
       name: 'an app not authorized for the Management API',
       env: { AUTH0_CLIENT_ID: defaultApp.client_id, AUTH0_CLIENT_SECRET: defaultApp.client_secret },
       local: false,
-      message:
-        /the Auth0 application AUTH0_CLIENT_ID names is not authorized for the Auth0 Management API \(403 access_denied: Client is not authorized to access/,
-      hint: /Applications > APIs > Auth0 Management API > Machine To Machine Applications .*read:clients create:clients update:clients delete:clients read:client_keys/,
+      message: new RegExp(
+        /the Auth0 application AUTH0_CLIENT_ID names is not authorized for the Auth0 Management API /.source +
+          /\(403 access_denied: Client is not authorized to access/.source,
+      ),
+      hint: new RegExp(
+        /Applications > APIs > Auth0 Management API > Machine To Machine Applications .*read:clients /.source +
+          /create:clients update:clients delete:clients read:client_keys/.source,
+      ),
     },
     {
       name: 'an app that is not machine-to-machine',
@@ -148,8 +159,10 @@ test('bad Auth0 credentials: exit 2 before any change, named with the cause and 
       name: 'an M2M app lacking two scopes init needs',
       scopes: ['create:clients', 'read:client_keys'],
       local: false,
-      message:
-        /the Auth0 Machine to Machine app AUTH0_CLIENT_ID names lacks Management API scopes iap-auth0 init needs: create:clients, read:client_keys .*nothing was changed/,
+      message: new RegExp(
+        /the Auth0 Machine to Machine app AUTH0_CLIENT_ID names lacks Management API scopes iap-auth0 /.source +
+          /init needs: create:clients, read:client_keys .*nothing was changed/.source,
+      ),
       hint: /add them: Auth0 dashboard > Applications > APIs > Auth0 Management API/,
     },
   ];
@@ -209,45 +222,51 @@ test('bad Auth0 credentials: exit 2 before any change, named with the cause and 
   );
 });
 
-test('one token per run, reused by every Management API call; --debug traces each Auth0 call without secrets', async () => {
-  const cwd = await fresh();
-  dirs.push(cwd);
-  const since = await lastSeq();
-  const r = await runCli(['init', '--yes', '--service', 'tok', '--debug'], sb.env, cwd);
-  outputs.push(r.stdout, r.stderr);
-  assert.equal(r.code, 0, r.stderr);
-  const auth0 = (await requestLog(sb, since)).filter((x: any) => x.api === 'auth0');
-  assert.equal(
-    auth0.filter((x: any) => x.method === 'POST' && x.path === '/oauth/token').length,
-    1,
-    'one token request',
-  );
-  assert.equal(
-    auth0.filter((x: any) => x.path === '/.well-known/openid-configuration').length,
-    1,
-    'one discovery request',
-  );
-  // The plan's look for the app is the one apply uses (no second look before the create).
-  assert.equal(
-    auth0.filter((x: any) => !x.mutating).length,
-    6,
-    'a clean init makes 6 Auth0 reads (token, discovery, custom domains, find by tag for the plan and again ' +
-      'after the create, the app)',
-  );
-  const lines = r.stderr.split('\n').filter((l) => l.startsWith('[debug] Auth0 '));
-  assert.match(r.stderr, /\[debug\] Auth0 POST https:\/\/127\.0\.0\.1:\d+\/oauth\/token → 200 in \d+ ms/);
-  assert.match(
-    r.stderr,
-    /\[debug\] Auth0 GET https:\/\/127\.0\.0\.1:\d+\/api\/v2\/clients\?fields=…&include_fields=…&page=…&per_page=…&include_totals=… → 200 in \d+ ms/,
-  );
-  assert.match(r.stderr, /\[debug\] Auth0 POST https:\/\/127\.0\.0\.1:\d+\/api\/v2\/clients → 201 in \d+ ms/);
-  assert.equal(
-    lines.filter((l) => l.includes('/api/v2/')).length,
-    auth0.filter((x: any) => x.path.startsWith('/api/v2/')).length,
-    'one line per Management API call',
-  );
-  assert.equal(lines.length, auth0.length, 'one line per Auth0 request');
-});
+test(
+  'one token per run, reused by every Management API ' + 'call; --debug traces each Auth0 call without secrets',
+  async () => {
+    const cwd = await fresh();
+    dirs.push(cwd);
+    const since = await lastSeq();
+    const r = await runCli(['init', '--yes', '--service', 'tok', '--debug'], sb.env, cwd);
+    outputs.push(r.stdout, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    const auth0 = (await requestLog(sb, since)).filter((x: any) => x.api === 'auth0');
+    assert.equal(
+      auth0.filter((x: any) => x.method === 'POST' && x.path === '/oauth/token').length,
+      1,
+      'one token request',
+    );
+    assert.equal(
+      auth0.filter((x: any) => x.path === '/.well-known/openid-configuration').length,
+      1,
+      'one discovery request',
+    );
+    // The plan's look for the app is the one apply uses (no second look before the create).
+    assert.equal(
+      auth0.filter((x: any) => !x.mutating).length,
+      6,
+      'a clean init makes 6 Auth0 reads (token, discovery, custom domains, find by tag for the plan and again ' +
+        'after the create, the app)',
+    );
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('[debug] Auth0 '));
+    assert.match(r.stderr, /\[debug\] Auth0 POST https:\/\/127\.0\.0\.1:\d+\/oauth\/token → 200 in \d+ ms/);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        /\[debug\] Auth0 GET https:\/\/127\.0\.0\.1:\d+\/api\/v2\/clients\?fields=…&include_fields=…&page=…/.source +
+          /&per_page=…&include_totals=… → 200 in \d+ ms/.source,
+      ),
+    );
+    assert.match(r.stderr, /\[debug\] Auth0 POST https:\/\/127\.0\.0\.1:\d+\/api\/v2\/clients → 201 in \d+ ms/);
+    assert.equal(
+      lines.filter((l) => l.includes('/api/v2/')).length,
+      auth0.filter((x: any) => x.path.startsWith('/api/v2/')).length,
+      'one line per Management API call',
+    );
+    assert.equal(lines.length, auth0.length, 'one line per Auth0 request');
+  },
+);
 
 test('verify and destroy check the credentials first; destroy without --force still sends nothing', async () => {
   const cwd = await fresh();

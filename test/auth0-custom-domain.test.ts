@@ -214,7 +214,10 @@ test('AUTH0_DOMAIN set to the custom domain: exit 2 saying so, nothing changed',
     );
     assert.match(
       r.stderr,
-      /hint: set AUTH0_DOMAIN \(or --auth0-domain\) to your tenant's domain.*Applications > APIs > Auth0 Management API/,
+      new RegExp(
+        /hint: set AUTH0_DOMAIN \(or --auth0-domain\) to your tenant's domain.*Applications > APIs > /.source +
+          /Auth0 Management API/.source,
+      ),
     );
     assert.match(
       r.stderr,
@@ -227,149 +230,159 @@ test('AUTH0_DOMAIN set to the custom domain: exit 2 saying so, nothing changed',
   }
 });
 
-test('choosing the sign-in domain: several custom domains, --auth0-issuer-domain, no read:custom_domains', async (t) => {
-  const dry = async (args: string[], env: Record<string, string> = {}) => {
-    const cwd = await fresh();
-    dirs.push(cwd);
-    const since = await lastSeq();
-    const r = await runCli(['init', '--json', '--dry-run', '--service', 'pick', ...args], { ...sb.env, ...env }, cwd);
-    outputs.push(r.stdout, r.stderr);
-    assert.deepEqual(
-      (await requestLog(sb, since)).filter((x: any) => x.mutating),
-      [],
-    );
-    return { ...r, doc: JSON.parse(r.stdout) };
-  };
-  // A port nothing listens on: a custom domain that does not answer.
-  const closed = await new Promise<number>((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
+test(
+  'choosing the sign-in domain: several custom domains, ' + '--auth0-issuer-domain, no read:custom_domains',
+  async (t) => {
+    const dry = async (args: string[], env: Record<string, string> = {}) => {
+      const cwd = await fresh();
+      dirs.push(cwd);
+      const since = await lastSeq();
+      const r = await runCli(['init', '--json', '--dry-run', '--service', 'pick', ...args], { ...sb.env, ...env }, cwd);
+      outputs.push(r.stdout, r.stderr);
+      assert.deepEqual(
+        (await requestLog(sb, since)).filter((x: any) => x.mutating),
+        [],
+      );
+      return { ...r, doc: JSON.parse(r.stdout) };
+    };
+    // A port nothing listens on: a custom domain that does not answer.
+    const closed = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as net.AddressInfo;
+        srv.close(() => resolve(port));
+      });
     });
-  });
-  const dead = `127.0.0.1:${closed}`;
-  const deadRe = dead.replace(/\./g, '\\.');
-  const second = {
-    custom_domain_id: 'cd_second',
-    domain: dead,
-    primary: false,
-    is_default: false,
-    status: 'ready' as const,
-    type: 'auth0_managed_certs' as const,
-  };
+    const dead = `127.0.0.1:${closed}`;
+    const deadRe = dead.replace(/\./g, '\\.');
+    const second = {
+      custom_domain_id: 'cd_second',
+      domain: dead,
+      primary: false,
+      is_default: false,
+      status: 'ready' as const,
+      type: 'auth0_managed_certs' as const,
+    };
 
-  await t.test('two ready custom domains, none marked default: refused, naming both and the flag', async () => {
-    sb.world.auth0CustomDomains.push({ ...second });
-    sb.world.auth0CustomDomains[0].primary = false;
-    try {
-      const r = await dry([]);
+    await t.test('two ready custom domains, none marked default: refused, naming both and the flag', async () => {
+      sb.world.auth0CustomDomains.push({ ...second });
+      sb.world.auth0CustomDomains[0].primary = false;
+      try {
+        const r = await dry([]);
+        assert.equal(r.code, 2);
+        assert.match(
+          r.doc.error.message,
+          new RegExp(`has 2 ready custom domains \\(${custom}, ${deadRe}\\) and none is marked as the default`),
+        );
+        assert.match(r.doc.error.hint, /--auth0-issuer-domain DOMAIN \(or IAP_AUTH0_ISSUER_DOMAIN\)/);
+        const chosen = await dry(['--auth0-issuer-domain', custom]);
+        assert.equal(chosen.code, 0, chosen.stderr);
+        assert.deepEqual([chosen.doc.auth0.signInDomain, chosen.doc.auth0.via], [custom, 'input']);
+        const viaEnv = await dry([], { IAP_AUTH0_ISSUER_DOMAIN: custom });
+        assert.equal(viaEnv.doc.auth0.signInDomain, custom);
+        const tenantItself = await dry(['--auth0-issuer-domain', tenant]);
+        assert.deepEqual(
+          [tenantItself.doc.auth0.signInDomain, tenantItself.doc.auth0.via, tenantItself.doc.auth0.issuer],
+          [tenant, 'tenant', `https://${tenant}/`],
+        );
+        // The one marked default wins; here it does not answer (a closed port), which is said as such.
+        sb.world.auth0CustomDomains[1].is_default = true;
+        const silent = await dry([]);
+        assert.equal(silent.code, 2);
+        assert.match(
+          silent.doc.error.message,
+          new RegExp(`cannot reach Auth0 at https://${deadRe}/\\.well-known/openid-configuration \\(ECONNREFUSED\\)`),
+        );
+        assert.match(
+          silent.doc.error.hint,
+          new RegExp(
+            `lists ${deadRe} as a ready custom domain but it does not answer.*--auth0-issuer-domain \\(or ` +
+              `IAP_AUTH0_ISSUER_DOMAIN\\) ${tenant}`,
+          ),
+        );
+      } finally {
+        sb.world.auth0CustomDomains.splice(1);
+        sb.world.auth0CustomDomains[0].primary = true;
+      }
+    });
+
+    await t.test("--auth0-issuer-domain that is not one of the tenant's ready custom domains: refused", async () => {
+      const r = await dry(['--auth0-issuer-domain', 'login.elsewhere.example']);
       assert.equal(r.code, 2);
       assert.match(
         r.doc.error.message,
-        new RegExp(`has 2 ready custom domains \\(${custom}, ${deadRe}\\) and none is marked as the default`),
-      );
-      assert.match(r.doc.error.hint, /--auth0-issuer-domain DOMAIN \(or IAP_AUTH0_ISSUER_DOMAIN\)/);
-      const chosen = await dry(['--auth0-issuer-domain', custom]);
-      assert.equal(chosen.code, 0, chosen.stderr);
-      assert.deepEqual([chosen.doc.auth0.signInDomain, chosen.doc.auth0.via], [custom, 'input']);
-      const viaEnv = await dry([], { IAP_AUTH0_ISSUER_DOMAIN: custom });
-      assert.equal(viaEnv.doc.auth0.signInDomain, custom);
-      const tenantItself = await dry(['--auth0-issuer-domain', tenant]);
-      assert.deepEqual(
-        [tenantItself.doc.auth0.signInDomain, tenantItself.doc.auth0.via, tenantItself.doc.auth0.issuer],
-        [tenant, 'tenant', `https://${tenant}/`],
-      );
-      // The one marked default wins; here it does not answer (a closed port), which is said as such.
-      sb.world.auth0CustomDomains[1].is_default = true;
-      const silent = await dry([]);
-      assert.equal(silent.code, 2);
-      assert.match(
-        silent.doc.error.message,
-        new RegExp(`cannot reach Auth0 at https://${deadRe}/\\.well-known/openid-configuration \\(ECONNREFUSED\\)`),
-      );
-      assert.match(
-        silent.doc.error.hint,
         new RegExp(
-          `lists ${deadRe} as a ready custom domain but it does not answer.*--auth0-issuer-domain \\(or ` +
-            `IAP_AUTH0_ISSUER_DOMAIN\\) ${tenant}`,
+          '--auth0-issuer-domain is login\\.elsewhere\\.example, which is not a ready custom domain of the ' +
+            `Auth0 tenant ${tenant} \\(ready: ${custom}\\)`,
         ),
       );
-    } finally {
-      sb.world.auth0CustomDomains.splice(1);
-      sb.world.auth0CustomDomains[0].primary = true;
-    }
-  });
-
-  await t.test("--auth0-issuer-domain that is not one of the tenant's ready custom domains: refused", async () => {
-    const r = await dry(['--auth0-issuer-domain', 'login.elsewhere.example']);
-    assert.equal(r.code, 2);
-    assert.match(
-      r.doc.error.message,
-      new RegExp(
-        '--auth0-issuer-domain is login\\.elsewhere\\.example, which is not a ready custom domain of the ' +
-          `Auth0 tenant ${tenant} \\(ready: ${custom}\\)`,
-      ),
-    );
-    const pending = { ...second, status: 'pending_verification' as const };
-    sb.world.auth0CustomDomains.push(pending);
-    try {
-      const p = await dry(['--auth0-issuer-domain', dead]);
-      assert.equal(p.code, 2, 'a domain still pending verification is not ready');
-      assert.equal((await dry([])).doc.auth0.signInDomain, custom, 'pending domains are not candidates');
-    } finally {
-      sb.world.auth0CustomDomains.splice(1);
-    }
-  });
-
-  await t.test(
-    'without read:custom_domains: sign-in on AUTH0_DOMAIN with a warning; --auth0-issuer-domain picks the ' +
-      'custom domain, recorded',
-    async () => {
-      sb.world.auth0M2M.scopes.delete('read:custom_domains');
+      const pending = { ...second, status: 'pending_verification' as const };
+      sb.world.auth0CustomDomains.push(pending);
       try {
-        const r = await dry([]);
-        assert.equal(r.code, 0, r.stderr);
-        assert.deepEqual([r.doc.auth0.signInDomain, r.doc.auth0.via], [tenant, 'tenant']);
-        assert.equal(r.doc.warnings.length, 1);
-        assert.match(
-          r.doc.warnings[0],
-          /cannot see whether your Auth0 tenant has a custom domain \(the M2M app lacks read:custom_domains\).*add read:custom_domains .* or pass --auth0-issuer-domain/,
-        );
-        const plain = await runCli(['init', '--yes', '--dry-run', '--service', 'pick'], sb.env, await fresh());
-        assert.match(
-          plain.stderr,
-          /^! iap-auth0 cannot see whether your Auth0 tenant has a custom domain/m,
-          'the warning is printed',
-        );
-
-        const cwd = await fresh();
-        dirs.push(cwd);
-        const full = await runCli(['init', '--yes', '--service', 'flag', '--auth0-issuer-domain', custom], sb.env, cwd);
-        outputs.push(full.stdout, full.stderr);
-        assert.equal(full.code, 0, full.stderr);
-        assert.ok(!/cannot see whether/.test(full.stderr), 'no warning once the domain is named');
-        const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
-        assert.equal(state.inputs.auth0IssuerDomain, custom, 'the choice is recorded');
-        assert.equal(
-          sb.world.providers.get(`${state.inputs.pool}/${state.inputs.provider}`)!.oidc.issuerUri,
-          `https://${custom}/`,
-        );
-        // verify follows the recorded choice, without the scope too.
-        const v = await runCli(['verify', '--wait', '30s'], sb.env, cwd);
-        outputs.push(v.stdout, v.stderr);
-        assert.equal(v.code, 0, v.stderr);
-        assert.match(
-          v.stderr,
-          new RegExp(`Auth0 discovery\\s+issuer https://${custom}/ \\(sign-in on --auth0-issuer-domain ${custom}`),
-        );
-        const d = await runCli(['destroy', '--force'], sb.env, cwd);
-        assert.equal(d.code, 0, d.stderr);
+        const p = await dry(['--auth0-issuer-domain', dead]);
+        assert.equal(p.code, 2, 'a domain still pending verification is not ready');
+        assert.equal((await dry([])).doc.auth0.signInDomain, custom, 'pending domains are not candidates');
       } finally {
-        sb.world.auth0M2M.scopes.add('read:custom_domains');
+        sb.world.auth0CustomDomains.splice(1);
       }
-    },
-  );
-});
+    });
+
+    await t.test(
+      'without read:custom_domains: sign-in on AUTH0_DOMAIN with a warning; --auth0-issuer-domain picks the ' +
+        'custom domain, recorded',
+      async () => {
+        sb.world.auth0M2M.scopes.delete('read:custom_domains');
+        try {
+          const r = await dry([]);
+          assert.equal(r.code, 0, r.stderr);
+          assert.deepEqual([r.doc.auth0.signInDomain, r.doc.auth0.via], [tenant, 'tenant']);
+          assert.equal(r.doc.warnings.length, 1);
+          assert.match(
+            r.doc.warnings[0],
+            new RegExp(
+              /cannot see whether your Auth0 tenant has a custom domain \(the M2M app lacks /.source +
+                /read:custom_domains\).*add read:custom_domains .* or pass --auth0-issuer-domain/.source,
+            ),
+          );
+          const plain = await runCli(['init', '--yes', '--dry-run', '--service', 'pick'], sb.env, await fresh());
+          assert.match(
+            plain.stderr,
+            /^! iap-auth0 cannot see whether your Auth0 tenant has a custom domain/m,
+            'the warning is printed',
+          );
+
+          const cwd = await fresh();
+          dirs.push(cwd);
+          const full = await runCli(
+            ['init', '--yes', '--service', 'flag', '--auth0-issuer-domain', custom],
+            sb.env,
+            cwd,
+          );
+          outputs.push(full.stdout, full.stderr);
+          assert.equal(full.code, 0, full.stderr);
+          assert.ok(!/cannot see whether/.test(full.stderr), 'no warning once the domain is named');
+          const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
+          assert.equal(state.inputs.auth0IssuerDomain, custom, 'the choice is recorded');
+          assert.equal(
+            sb.world.providers.get(`${state.inputs.pool}/${state.inputs.provider}`)!.oidc.issuerUri,
+            `https://${custom}/`,
+          );
+          // verify follows the recorded choice, without the scope too.
+          const v = await runCli(['verify', '--wait', '30s'], sb.env, cwd);
+          outputs.push(v.stdout, v.stderr);
+          assert.equal(v.code, 0, v.stderr);
+          assert.match(
+            v.stderr,
+            new RegExp(`Auth0 discovery\\s+issuer https://${custom}/ \\(sign-in on --auth0-issuer-domain ${custom}`),
+          );
+          const d = await runCli(['destroy', '--force'], sb.env, cwd);
+          assert.equal(d.code, 0, d.stderr);
+        } finally {
+          sb.world.auth0M2M.scopes.add('read:custom_domains');
+        }
+      },
+    );
+  },
+);
 
 test('nothing the tool printed or wrote holds a secret', async () => {
   await assertNoSecretLeaked(sb, outputs, dirs);

@@ -71,30 +71,33 @@ test('an answer already done ends at once; `first` skips the first read', async 
   assert.equal(w2.reads(), 1, 'one read after the pause, none before');
 });
 
-test('the budget is kept: the last pause is cut to what is left, then the last answer is returned, not done', async () => {
-  const w = world([false]);
-  const r = await pollUntil(w.read, (d) => d, {
-    backoff: { firstMs: 400, factor: 2, maxMs: 1000 },
-    budgetMs: 1000,
-    now: w.now,
-    sleep: w.sleep,
-    first: { value: false },
-  });
-  assert.deepEqual(r, { value: false, done: false, waitedMs: 1000 });
-  assert.deepEqual(w.paused, [400, 600]);
-  const none = world([false]);
-  assert.deepEqual(
-    await pollUntil(none.read, (d) => d, {
+test(
+  'the budget is kept: the last pause is cut to what ' + 'is left, then the last answer is returned, not done',
+  async () => {
+    const w = world([false]);
+    const r = await pollUntil(w.read, (d) => d, {
       backoff: { firstMs: 400, factor: 2, maxMs: 1000 },
-      budgetMs: 0,
-      now: none.now,
-      sleep: none.sleep,
+      budgetMs: 1000,
+      now: w.now,
+      sleep: w.sleep,
       first: { value: false },
-    }),
-    { value: false, done: false, waitedMs: 0 },
-  );
-  assert.deepEqual(none.paused, [], 'a budget of 0 checks once and never pauses');
-});
+    });
+    assert.deepEqual(r, { value: false, done: false, waitedMs: 1000 });
+    assert.deepEqual(w.paused, [400, 600]);
+    const none = world([false]);
+    assert.deepEqual(
+      await pollUntil(none.read, (d) => d, {
+        backoff: { firstMs: 400, factor: 2, maxMs: 1000 },
+        budgetMs: 0,
+        now: none.now,
+        sleep: none.sleep,
+        first: { value: false },
+      }),
+      { value: false, done: false, waitedMs: 0 },
+    );
+    assert.deepEqual(none.paused, [], 'a budget of 0 checks once and never pauses');
+  },
+);
 
 test('an aborted signal ends the wait with its reason', async () => {
   const ac = new AbortController();

@@ -206,46 +206,49 @@ test('stage order: one topological order of the declared needs; destroy runs it 
   assert.deepEqual(Object.keys(STAGE_TITLES).sort(), [...STAGES].sort());
 });
 
-test('runStages, sequential mode: one stage after the other in dependency order, each getting what it needs', async () => {
-  const log: string[] = [];
-  const needs: Record<string, OutputName[]> = {
-    'auth0-app': ['service'],
-    'workforce-pool': ['auth0Client'],
-    access: ['service', 'pool'],
-  };
-  const stage = (id: Stage['id'], provide: (c: StageContext) => void): Stage => ({
-    id,
-    verify: async () => [],
-    owned: () => [],
-    destroy: async () => '',
-    read: async () => () => ({
-      stage: id,
-      changes: [],
-      prospects: {},
-      apply: async (c) => {
-        for (const n of needs[id] ?? []) await c.need(n);
-        log.push(id);
-        provide(c);
-        return id;
-      },
-    }),
-  });
-  const ctx: any = {
-    state: memoryState(),
-    emit: () => undefined,
-    signal: new AbortController().signal,
-    env: { IAP_AUTH0_SEQUENTIAL: '1' },
-  };
-  // Given in the reverse order: the runner orders them from the declarations.
-  const results = await runStages(
-    [
-      stage('access', () => undefined),
-      stage('workforce-pool', (c) => c.provide('pool', { pool: 'p', ours: true })),
-      stage('auth0-app', (c) => c.provide('auth0Client', { clientId: 'c', secret: async () => 's' })),
-      stage('deploy', (c) => c.provide('service', { name: 's' })),
-    ],
-    ctx,
-  );
-  assert.deepEqual(log, ['deploy', 'auth0-app', 'workforce-pool', 'access']);
-  assert.ok(results.every((r) => r.ok));
-});
+test(
+  'runStages, sequential mode: one stage after the ' + 'other in dependency order, each getting what it needs',
+  async () => {
+    const log: string[] = [];
+    const needs: Record<string, OutputName[]> = {
+      'auth0-app': ['service'],
+      'workforce-pool': ['auth0Client'],
+      access: ['service', 'pool'],
+    };
+    const stage = (id: Stage['id'], provide: (c: StageContext) => void): Stage => ({
+      id,
+      verify: async () => [],
+      owned: () => [],
+      destroy: async () => '',
+      read: async () => () => ({
+        stage: id,
+        changes: [],
+        prospects: {},
+        apply: async (c) => {
+          for (const n of needs[id] ?? []) await c.need(n);
+          log.push(id);
+          provide(c);
+          return id;
+        },
+      }),
+    });
+    const ctx: any = {
+      state: memoryState(),
+      emit: () => undefined,
+      signal: new AbortController().signal,
+      env: { IAP_AUTH0_SEQUENTIAL: '1' },
+    };
+    // Given in the reverse order: the runner orders them from the declarations.
+    const results = await runStages(
+      [
+        stage('access', () => undefined),
+        stage('workforce-pool', (c) => c.provide('pool', { pool: 'p', ours: true })),
+        stage('auth0-app', (c) => c.provide('auth0Client', { clientId: 'c', secret: async () => 's' })),
+        stage('deploy', (c) => c.provide('service', { name: 's' })),
+      ],
+      ctx,
+    );
+    assert.deepEqual(log, ['deploy', 'auth0-app', 'workforce-pool', 'access']);
+    assert.ok(results.every((r) => r.ok));
+  },
+);

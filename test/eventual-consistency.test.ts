@@ -127,11 +127,17 @@ test('a real actAs 403 (an account that was already there) is reported at once, 
   assert.equal(deploy.code, 'GOOGLE_PERMISSION_DENIED');
   assert.match(
     deploy.error,
-    /missing permission iam\.serviceAccounts\.actAs on service account iap-actas-[a-z0-9-]+@sandbox-project\.iam\.gserviceaccount\.com/,
+    new RegExp(
+      /missing permission iam\.serviceAccounts\.actAs on service account /.source +
+        /iap-actas-[a-z0-9-]+@sandbox-project\.iam\.gserviceaccount\.com/.source,
+    ),
   );
   assert.match(
     deploy.hint,
-    /gcloud iam service-accounts add-iam-policy-binding \S+ --project sandbox-project --member=user:YOU@EXAMPLE\.COM --role=roles\/iam\.serviceAccountUser/,
+    new RegExp(
+      /gcloud iam service-accounts add-iam-policy-binding \S+ --project sandbox-project /.source +
+        /--member=user:YOU@EXAMPLE\.COM --role=roles\/iam\.serviceAccountUser/.source,
+    ),
   );
   const creates = (await requestLog(sb, since)).filter(
     (q) => q.api === 'run' && q.method === 'POST' && /\/services$/.test(q.path),

@@ -98,7 +98,10 @@ test("a real assertion, minted by the sandbox's IAP after a sign-in, verifies", 
   assert.match(id.subject, /^sts\.google\.com:/);
   assert.match(
     id.principal!,
-    /^principal:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/iap-hello-europe-west1-sandbox-project\/subject\//,
+    new RegExp(
+      /^principal:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/iap-hello-europe-west1-san/.source +
+        /dbox-project\/subject\//.source,
+    ),
   );
   assert.equal(id.workforcePool, 'locations/global/workforcePools/iap-hello-europe-west1-sandbox-project');
   assert.equal(id.identitySource, 'WORKFORCE_IDENTITY');

@@ -56,18 +56,21 @@ test("gcloud configuration: the active configuration's [core] project and [run] 
   assert.equal(gcloudConfig({ HOME: home }).project, 'home-project');
 });
 
-test('regions: known ones pass, typos get the nearest real name, IAP_AUTH0_ALLOW_REGION lets a newer one through', () => {
-  for (const r of ['us-central1', 'europe-west9', 'asia-southeast1', 'me-central2'])
-    assert.equal(unknownRegion(r, {}), undefined, r);
-  assert.equal(nearestRegion('europe-west99'), 'europe-west9');
-  assert.equal(nearestRegion('us-central2'), 'us-central1');
-  assert.equal(nearestRegion('asia-southeast9'), 'asia-southeast1');
-  assert.match(
-    unknownRegion('us-west9', {})!,
-    /not one Cloud Run serves: did you mean us-west[1-4]\?.*IAP_AUTH0_ALLOW_REGION=us-west9/,
-  );
-  assert.equal(unknownRegion('us-west9', { IAP_AUTH0_ALLOW_REGION: 'europe-west15, us-west9' }), undefined);
-});
+test(
+  'regions: known ones pass, typos get the nearest real ' + 'name, IAP_AUTH0_ALLOW_REGION lets a newer one through',
+  () => {
+    for (const r of ['us-central1', 'europe-west9', 'asia-southeast1', 'me-central2'])
+      assert.equal(unknownRegion(r, {}), undefined, r);
+    assert.equal(nearestRegion('europe-west99'), 'europe-west9');
+    assert.equal(nearestRegion('us-central2'), 'us-central1');
+    assert.equal(nearestRegion('asia-southeast9'), 'asia-southeast1');
+    assert.match(
+      unknownRegion('us-west9', {})!,
+      /not one Cloud Run serves: did you mean us-west[1-4]\?.*IAP_AUTH0_ALLOW_REGION=us-west9/,
+    );
+    assert.equal(unknownRegion('us-west9', { IAP_AUTH0_ALLOW_REGION: 'europe-west15, us-west9' }), undefined);
+  },
+);
 
 test("init takes the project and region from gcloud's configuration after flags and variables", async (t) => {
   const sb = await useSandbox();
@@ -107,43 +110,51 @@ test("init takes the project and region from gcloud's configuration after flags 
   });
 });
 
-test('a region Cloud Run does not serve: refused by the sandbox as Cloud Run refuses it, and init says so', async () => {
-  const sb = await useSandbox();
-  const { run } = clientsFor(sb);
-  sb.world.services.get('415104041262')!.set('run.googleapis.com', { state: 'ENABLED', enabledAt: 0 });
-  const err = await googleError(
-    run.projects.locations.services.get({ name: 'projects/sandbox-project/locations/europe-west99/services/hello' }),
-  );
-  assert.equal(err.code, 400);
-  assert.equal(err.status, 'INVALID_ARGUMENT');
-  assert.match(err.message, /Location 'europe-west99' is not a valid location/);
-  // A known region still answers as before.
-  assert.equal(
-    (
-      await googleError(
-        run.projects.locations.services.get({ name: 'projects/sandbox-project/locations/europe-west9/services/hello' }),
-      )
-    ).code,
-    404,
-  );
+test(
+  'a region Cloud Run does not serve: refused by the ' + 'sandbox as Cloud Run refuses it, and init says so',
+  async () => {
+    const sb = await useSandbox();
+    const { run } = clientsFor(sb);
+    sb.world.services.get('415104041262')!.set('run.googleapis.com', { state: 'ENABLED', enabledAt: 0 });
+    const err = await googleError(
+      run.projects.locations.services.get({ name: 'projects/sandbox-project/locations/europe-west99/services/hello' }),
+    );
+    assert.equal(err.code, 400);
+    assert.equal(err.status, 'INVALID_ARGUMENT');
+    assert.match(err.message, /Location 'europe-west99' is not a valid location/);
+    // A known region still answers as before.
+    assert.equal(
+      (
+        await googleError(
+          run.projects.locations.services.get({
+            name: 'projects/sandbox-project/locations/europe-west9/services/hello',
+          }),
+        )
+      ).code,
+      404,
+    );
 
-  // Let through locally (as if this version's list were out of date), Cloud Run's refusal of the plan's
-  // read reaches the user as a usage error, before any change.
-  const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-region-'));
-  const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
-  const r = await runCli(
-    ['init', '--yes', '--service', 'hello', '--region', 'europe-west99'],
-    { ...sb.env, IAP_AUTH0_ALLOW_REGION: 'europe-west99' },
-    cwd,
-  );
-  assert.equal(r.code, 2, r.stderr);
-  assert.match(
-    r.stderr,
-    /--region: Cloud Run does not serve region europe-west99\. Nothing was changed\.\n\s+hint: pick a region from https:\/\/cloud\.google\.com\/run\/docs\/locations/,
-  );
-  assert.deepEqual(
-    (await requestLog(sb, since)).filter((x: any) => x.mutating),
-    [],
-    'no write at all',
-  );
-});
+    // Let through locally (as if this version's list were out of date), Cloud Run's refusal of the plan's
+    // read reaches the user as a usage error, before any change.
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-region-'));
+    const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
+    const r = await runCli(
+      ['init', '--yes', '--service', 'hello', '--region', 'europe-west99'],
+      { ...sb.env, IAP_AUTH0_ALLOW_REGION: 'europe-west99' },
+      cwd,
+    );
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        /--region: Cloud Run does not serve region europe-west99\. Nothing was changed\.\n\s+hint: pick a /.source +
+          /region from https:\/\/cloud\.google\.com\/run\/docs\/locations/.source,
+      ),
+    );
+    assert.deepEqual(
+      (await requestLog(sb, since)).filter((x: any) => x.mutating),
+      [],
+      'no write at all',
+    );
+  },
+);

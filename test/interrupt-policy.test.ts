@@ -34,8 +34,16 @@ function run(body: string) {
 
 test('first Ctrl-C: the signal aborts with "interrupted" and the command finishes as it chooses', async () => {
   const p = run(`const c = onInterrupt();
-    c.signal.addEventListener('abort', () => { console.log('aborted: ' + c.signal.reason.message + ' ' + c.interrupted); c.dispose(); process.exitCode = 130; });
-    const alive = setInterval(() => {}, 1000); console.log('ready'); await c.stopped; clearInterval(alive); console.log('stopped');`);
+    c.signal.addEventListener('abort', () => {
+      console.log('aborted: ' + c.signal.reason.message + ' ' + c.interrupted);
+      c.dispose();
+      process.exitCode = 130;
+    });
+    const alive = setInterval(() => {}, 1000);
+    console.log('ready');
+    await c.stopped;
+    clearInterval(alive);
+    console.log('stopped');`);
   await p.until(/ready/);
   p.child.kill('SIGINT');
   const r = await p.exited;
@@ -63,7 +71,15 @@ test('a Ctrl-C reported by a prompt counts as the first one', async () => {
 
 test('each signal is passed on to the child working for us, first and second', async () => {
   const p = run(`import { spawn } from 'node:child_process';
-    const child = spawn(process.execPath, ['-e', "let n = 0; process.on('SIGINT', () => { n++; console.log('child got ' + n); }); console.log('child ready'); setInterval(() => {}, 1000);"], { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        "let n = 0; process.on('SIGINT', () => { n++; console.log('child got ' + n); }); " +
+          "console.log('child ready'); setInterval(() => {}, 1000);",
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit'], detached: true },
+    );
     const c = onInterrupt({ child: () => child });
     process.on('exit', () => child.kill('SIGKILL'));
     console.log('ready');`);

@@ -34,13 +34,21 @@ test("domain-restricted sharing: a coded error with Google's fix, then a green r
   assert.equal(deploy.code, 'ORG_POLICY_DOMAIN_RESTRICTED');
   assert.match(
     deploy.error,
-    /iam\.allowedPolicyMemberDomains \(domain-restricted sharing\) refuses serviceAccount:service-415104041262@gcp-sa-iap\.iam\.gserviceaccount\.com in roles\/run\.invoker on projects\/sandbox-project\/locations\/us-central1\/services\/drs/,
+    new RegExp(
+      /iam\.allowedPolicyMemberDomains \(domain-restricted sharing\) refuses /.source +
+        /serviceAccount:service-415104041262@gcp-sa-iap\.iam\.gserviceaccount\.com in roles\/run\.invoker /.source +
+        /on projects\/sandbox-project\/locations\/us-central1\/services\/drs/.source,
+    ),
   );
   assert.match(deploy.error, /do not belong to a permitted customer/);
   assert.match(deploy.hint, /gcloud services enable orgpolicy\.googleapis\.com --project=sandbox-project/);
   assert.match(
     deploy.hint,
-    /printf 'name: projects\/sandbox-project\/policies\/iam\.allowedPolicyMemberDomains\\nspec:\\n {2}rules:\\n {2}- allowAll: true\\n' > drs-allow-all\.yaml && gcloud org-policies set-policy drs-allow-all\.yaml/,
+    new RegExp(
+      /printf 'name: projects\/sandbox-project\/policies\/iam\.allowedPolicyMemberDomains\\nspec:\\n {2}r/.source +
+        /ules:\\n {2}- allowAll: true\\n' > drs-allow-all\.yaml && gcloud org-policies set-policy /.source +
+        /drs-allow-all\.yaml/.source,
+    ),
   );
   assert.match(deploy.hint, /re-run iap-auth0 init/);
   assert.match(deploy.hint, /gcloud org-policies delete iam\.allowedPolicyMemberDomains --project=sandbox-project/);

@@ -429,7 +429,11 @@ test(
           assert.equal(dry.code, 2, dry.stderr);
           assert.match(
             dry.stderr,
-            /nothing was changed: a resource this setup would use is not its own\n\s+- the Cloud Run service projects\/sandbox-project\/locations\/europe-west1\/services\/theirs exists but was not created by iap-auth0/,
+            new RegExp(
+              /nothing was changed: a resource this setup would use is not its own\n\s+- the Cloud Run /.source +
+                /service projects\/sandbox-project\/locations\/europe-west1\/services\/theirs exists but /.source +
+                /was not created by iap-auth0/.source,
+            ),
           );
           assert.match(dry.stderr, /hint: pass --adopt to use it/);
           const since = await lastSeq(sb);
@@ -470,7 +474,10 @@ test(
         assert.equal(dry.code, 2, dry.stderr);
         assert.match(
           dry.stderr,
-          /- the IAP settings of projects\/415104041262\/iap_web\/cloud_run-europe-west1\/services\/theirs already sign people in with workforce pool/,
+          new RegExp(
+            /- the IAP settings of projects\/415104041262\/iap_web\/cloud_run-europe-west1\/services\/the/.source +
+              /irs already sign people in with workforce pool/.source,
+          ),
         );
         assert.deepEqual(
           (await requestLog(sb, since)).filter((x: Req) => x.mutating),

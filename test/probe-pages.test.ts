@@ -158,7 +158,10 @@ test('hops 3 and 4, Auth0', () => {
   );
   assert.match(
     mismatch.detail,
-    /"Callback URL mismatch": https:\/\/auth\.cloud\.google\/signin-callback\/.* is not in the app's Allowed Callback URLs/,
+    new RegExp(
+      /"Callback URL mismatch": https:\/\/auth\.cloud\.google\/signin-callback\/.* is not in the app's /.source +
+        /Allowed Callback URLs/.source,
+    ),
   );
   assert.match(mismatch.hint!, /Allowed Callback URLs/);
   assert.match(

@@ -309,85 +309,88 @@ test('a token without the needed scope gets 403 insufficient_scope; the secret n
   );
 });
 
-test('429 under injected faults carries the rate-limit headers, and the SDK retries after x-ratelimit-reset', async () => {
-  // The SDK's own fetch, watched: the headers of the very 429 it got are checked (no elapsed-time
-  // bound, which a loaded machine would break; the SDK's wait is its business, the header ours).
-  const seen: { path: string; status: number; headers: Headers; before: number; after: number }[] = [];
-  const watched = new ManagementClient({
-    domain,
-    clientId: sb.env.AUTH0_CLIENT_ID,
-    clientSecret: sb.env.AUTH0_CLIENT_SECRET,
-    fetch: async (input, init) => {
-      const before = Date.now();
-      const res = await fetch(input, init);
-      seen.push({
-        path: new URL(input instanceof Request ? input.url : String(input)).pathname,
-        status: res.status,
-        headers: res.headers,
-        before,
-        after: Date.now(),
-      });
-      return res;
-    },
-  });
-  const c = await watched.clients.create({ name: 'retry probe' }); // the SDK now holds a token
-  // A seed whose first auth0 draw fails and second passes, for rate 0.5.
-  let seed = 1;
-  for (; seed < 1000; seed++) {
-    const r = seededRandom(seed);
-    if (r() < 0.5 && r() >= 0.5) break;
-  }
-  const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
-  await control(sb, '/faults', { spec: 'auth0=0.5:429', seed });
-  try {
-    const got = await watched.clients.get(c.client_id!);
-    assert.equal(got.name, 'retry probe');
-    const tries = (await requestLog(sb, since)).filter((r) => r.path === `/api/v2/clients/${c.client_id}`);
-    assert.deepEqual(
-      tries.map((r) => r.status),
-      [429, 200],
-    );
-    // What the SDK read before retrying: x-ratelimit-reset in epoch seconds, the second after the
-    // 429 was sent (bounded by the request's own start and end, so no wall-clock guess).
-    const limited = seen.filter((x) => x.path === `/api/v2/clients/${c.client_id}`);
-    assert.deepEqual(
-      limited.map((x) => x.status),
-      [429, 200],
-      'the SDK saw the 429 and retried once',
-    );
-    assert.equal(limited[0].headers.get('x-ratelimit-remaining'), '0');
-    const sdkReset = Number(limited[0].headers.get('x-ratelimit-reset'));
-    assert.ok(
-      Number.isInteger(sdkReset) &&
-        sdkReset >= Math.floor(limited[0].before / 1000) + 1 &&
-        sdkReset <= Math.floor(limited[0].after / 1000) + 1,
-      `reset ${sdkReset} is the epoch second after the 429`,
-    );
-
-    // The wire form of the 429, every time (rate just under 1).
-    await control(sb, '/faults', { spec: 'auth0=0.999:429', seed: 3 });
-    const t = await token({ grant_type: 'client_credentials', client_id: 'x', client_secret: 'y', audience });
-    assert.equal(t.status, 429, 'the client-credentials token is rate-limited too');
-    const before = Date.now();
-    const res = await fetch(`${origin}/api/v2/clients`, { headers: { authorization: 'Bearer x' } });
-    const after = Date.now();
-    assert.equal(res.status, 429);
-    assert.equal(res.headers.get('x-ratelimit-remaining'), '0');
-    assert.ok(res.headers.get('x-ratelimit-limit'));
-    const reset = Number(res.headers.get('x-ratelimit-reset'));
-    assert.ok(
-      reset >= Math.floor(before / 1000) + 1 && reset <= Math.floor(after / 1000) + 1,
-      `reset ${reset} is epoch seconds, now+1`,
-    );
-    assert.deepEqual(await res.json(), {
-      statusCode: 429,
-      error: 'Too Many Requests',
-      message: 'Global limit has been reached',
-      errorCode: 'too_many_requests',
+test(
+  '429 under injected faults carries the rate-limit ' + 'headers, and the SDK retries after x-ratelimit-reset',
+  async () => {
+    // The SDK's own fetch, watched: the headers of the very 429 it got are checked (no elapsed-time
+    // bound, which a loaded machine would break; the SDK's wait is its business, the header ours).
+    const seen: { path: string; status: number; headers: Headers; before: number; after: number }[] = [];
+    const watched = new ManagementClient({
+      domain,
+      clientId: sb.env.AUTH0_CLIENT_ID,
+      clientSecret: sb.env.AUTH0_CLIENT_SECRET,
+      fetch: async (input, init) => {
+        const before = Date.now();
+        const res = await fetch(input, init);
+        seen.push({
+          path: new URL(input instanceof Request ? input.url : String(input)).pathname,
+          status: res.status,
+          headers: res.headers,
+          before,
+          after: Date.now(),
+        });
+        return res;
+      },
     });
-    // The browser endpoints are not rate-limited.
-    assert.equal((await fetch(`${origin}/.well-known/openid-configuration`)).status, 200);
-  } finally {
-    await control(sb, '/faults', { spec: '' });
-  }
-});
+    const c = await watched.clients.create({ name: 'retry probe' }); // the SDK now holds a token
+    // A seed whose first auth0 draw fails and second passes, for rate 0.5.
+    let seed = 1;
+    for (; seed < 1000; seed++) {
+      const r = seededRandom(seed);
+      if (r() < 0.5 && r() >= 0.5) break;
+    }
+    const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
+    await control(sb, '/faults', { spec: 'auth0=0.5:429', seed });
+    try {
+      const got = await watched.clients.get(c.client_id!);
+      assert.equal(got.name, 'retry probe');
+      const tries = (await requestLog(sb, since)).filter((r) => r.path === `/api/v2/clients/${c.client_id}`);
+      assert.deepEqual(
+        tries.map((r) => r.status),
+        [429, 200],
+      );
+      // What the SDK read before retrying: x-ratelimit-reset in epoch seconds, the second after the
+      // 429 was sent (bounded by the request's own start and end, so no wall-clock guess).
+      const limited = seen.filter((x) => x.path === `/api/v2/clients/${c.client_id}`);
+      assert.deepEqual(
+        limited.map((x) => x.status),
+        [429, 200],
+        'the SDK saw the 429 and retried once',
+      );
+      assert.equal(limited[0].headers.get('x-ratelimit-remaining'), '0');
+      const sdkReset = Number(limited[0].headers.get('x-ratelimit-reset'));
+      assert.ok(
+        Number.isInteger(sdkReset) &&
+          sdkReset >= Math.floor(limited[0].before / 1000) + 1 &&
+          sdkReset <= Math.floor(limited[0].after / 1000) + 1,
+        `reset ${sdkReset} is the epoch second after the 429`,
+      );
+
+      // The wire form of the 429, every time (rate just under 1).
+      await control(sb, '/faults', { spec: 'auth0=0.999:429', seed: 3 });
+      const t = await token({ grant_type: 'client_credentials', client_id: 'x', client_secret: 'y', audience });
+      assert.equal(t.status, 429, 'the client-credentials token is rate-limited too');
+      const before = Date.now();
+      const res = await fetch(`${origin}/api/v2/clients`, { headers: { authorization: 'Bearer x' } });
+      const after = Date.now();
+      assert.equal(res.status, 429);
+      assert.equal(res.headers.get('x-ratelimit-remaining'), '0');
+      assert.ok(res.headers.get('x-ratelimit-limit'));
+      const reset = Number(res.headers.get('x-ratelimit-reset'));
+      assert.ok(
+        reset >= Math.floor(before / 1000) + 1 && reset <= Math.floor(after / 1000) + 1,
+        `reset ${reset} is epoch seconds, now+1`,
+      );
+      assert.deepEqual(await res.json(), {
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: 'Global limit has been reached',
+        errorCode: 'too_many_requests',
+      });
+      // The browser endpoints are not rate-limited.
+      assert.equal((await fetch(`${origin}/.well-known/openid-configuration`)).status, 200);
+    } finally {
+      await control(sb, '/faults', { spec: '' });
+    }
+  },
+);

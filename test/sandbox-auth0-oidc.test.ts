@@ -54,10 +54,16 @@ async function get(url: string, jar?: Jar): Promise<Response> {
 }
 
 function authorizeUrl(q: Record<string, string>): string {
-  return (
-    `${origin}/authorize?` +
-    `${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: CALLBACK, scope: 'openid profile email', state: 'st-123', nonce: 'n-456', ...q })}`
-  );
+  const params = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: CALLBACK,
+    scope: 'openid profile email',
+    state: 'st-123',
+    nonce: 'n-456',
+    ...q,
+  });
+  return `${origin}/authorize?${params}`;
 }
 
 const basic = (id: string, secret: string) =>
@@ -108,21 +114,24 @@ test('discovery: Auth0 issuer with the trailing slash, Auth0 routes, code flow a
   assert.equal(jwks.keys[0].d, undefined, 'no private parts published');
 });
 
-test('/authorize with a good client answers 302 to the Universal Login page, which GET shows without cookies', async () => {
-  const res = await get(authorizeUrl({}));
-  assert.equal(res.status, 302);
-  const loc = new URL(res.headers.get('location')!, origin);
-  assert.equal(loc.pathname, '/u/login');
-  assert.ok(loc.searchParams.get('state'));
-  const page = await get(loc.href);
-  assert.equal(page.status, 200);
-  const html = await page.text();
-  assert.match(html, /<title>Log in \| iap-auth0 sandbox<\/title>/);
-  assert.match(html, /name="username"/);
-  assert.match(html, /name="password"/);
-  assert.match(html, /type="submit"/);
-  assert.ok(html.includes('IAP (iap-auth0) iap-pool-1/auth0'), 'shows the app name');
-});
+test(
+  '/authorize with a good client answers 302 to the ' + 'Universal Login page, which GET shows without cookies',
+  async () => {
+    const res = await get(authorizeUrl({}));
+    assert.equal(res.status, 302);
+    const loc = new URL(res.headers.get('location')!, origin);
+    assert.equal(loc.pathname, '/u/login');
+    assert.ok(loc.searchParams.get('state'));
+    const page = await get(loc.href);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<title>Log in \| iap-auth0 sandbox<\/title>/);
+    assert.match(html, /name="username"/);
+    assert.match(html, /name="password"/);
+    assert.match(html, /type="submit"/);
+    assert.ok(html.includes('IAP (iap-auth0) iap-pool-1/auth0'), 'shows the app name');
+  },
+);
 
 test('unknown client_id: the generic error page with "Unknown client"', async () => {
   const res = await get(authorizeUrl({ client_id: 'NoSuchClient0000000000000000000' }));
@@ -143,63 +152,66 @@ test('redirect_uri not among the callbacks: "Callback URL mismatch" page, no red
   );
 });
 
-test('full code flow: login form, code at the callback, client_secret_basic exchange, RS256 ID token, /userinfo', async () => {
-  const user = sb.world.testUser;
-  const jar = new Jar();
-  const { callback } = await signIn(jar, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
-  assert.ok(callback);
-  assert.equal(`${callback.origin}${callback.pathname}`, CALLBACK);
-  assert.equal(callback.searchParams.get('state'), 'st-123');
-  const code = callback.searchParams.get('code');
-  assert.ok(code);
+test(
+  'full code flow: login form, code at the callback, ' + 'client_secret_basic exchange, RS256 ID token, /userinfo',
+  async () => {
+    const user = sb.world.testUser;
+    const jar = new Jar();
+    const { callback } = await signIn(jar, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
+    assert.ok(callback);
+    assert.equal(`${callback.origin}${callback.pathname}`, CALLBACK);
+    assert.equal(callback.searchParams.get('state'), 'st-123');
+    const code = callback.searchParams.get('code');
+    assert.ok(code);
 
-  const tokenRes = await fetch(`${origin}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(clientId, clientSecret) },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK }),
-  });
-  assert.equal(tokenRes.status, 200);
-  const tokens = (await tokenRes.json()) as any;
-  assert.equal(tokens.token_type, 'Bearer');
-  assert.equal(decodeProtectedHeader(tokens.id_token).alg, 'RS256');
-  assert.ok(decodeProtectedHeader(tokens.id_token).kid);
+    const tokenRes = await fetch(`${origin}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(clientId, clientSecret) },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK }),
+    });
+    assert.equal(tokenRes.status, 200);
+    const tokens = (await tokenRes.json()) as any;
+    assert.equal(tokens.token_type, 'Bearer');
+    assert.equal(decodeProtectedHeader(tokens.id_token).alg, 'RS256');
+    assert.ok(decodeProtectedHeader(tokens.id_token).kid);
 
-  const discovery = (await (await fetch(`${origin}/.well-known/openid-configuration`)).json()) as any;
-  const { payload } = await jwtVerify(tokens.id_token, createRemoteJWKSet(new URL(discovery.jwks_uri)), {
-    issuer: discovery.issuer,
-    audience: clientId,
-    algorithms: ['RS256'],
-  });
-  assert.equal(payload.iss, `https://${domain}/`);
-  assert.equal(payload.sub, user.user_id);
-  assert.equal(payload.email, user.email);
-  assert.equal(payload.email_verified, true);
-  assert.equal(payload.nonce, 'n-456');
-  assert.deepEqual(payload[GROUPS], ['iap-users']);
+    const discovery = (await (await fetch(`${origin}/.well-known/openid-configuration`)).json()) as any;
+    const { payload } = await jwtVerify(tokens.id_token, createRemoteJWKSet(new URL(discovery.jwks_uri)), {
+      issuer: discovery.issuer,
+      audience: clientId,
+      algorithms: ['RS256'],
+    });
+    assert.equal(payload.iss, `https://${domain}/`);
+    assert.equal(payload.sub, user.user_id);
+    assert.equal(payload.email, user.email);
+    assert.equal(payload.email_verified, true);
+    assert.equal(payload.nonce, 'n-456');
+    assert.deepEqual(payload[GROUPS], ['iap-users']);
 
-  const info = await fetch(`${origin}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
-  assert.equal(info.status, 200);
-  const claims = (await info.json()) as any;
-  assert.equal(claims.email, user.email);
-  assert.equal(claims.sub, user.user_id);
-  assert.deepEqual(claims[GROUPS], ['iap-users']);
+    const info = await fetch(`${origin}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.equal(info.status, 200);
+    const claims = (await info.json()) as any;
+    assert.equal(claims.email, user.email);
+    assert.equal(claims.sub, user.user_id);
+    assert.deepEqual(claims[GROUPS], ['iap-users']);
 
-  // The code is single-use: a replay is refused.
-  const replay = await fetch(`${origin}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(clientId, clientSecret) },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK }),
-  });
-  assert.equal(((await replay.json()) as any).error, 'invalid_grant');
+    // The code is single-use: a replay is refused.
+    const replay = await fetch(`${origin}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(clientId, clientSecret) },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK }),
+    });
+    assert.equal(((await replay.json()) as any).error, 'invalid_grant');
 
-  // A live session skips the login page, as Auth0's SSO does.
-  const again = await get(authorizeUrl({ state: 'st-2' }), jar);
-  assert.equal(again.status, 302);
-  const loc = new URL(again.headers.get('location')!, origin);
-  assert.equal(`${loc.origin}${loc.pathname}`, CALLBACK);
-  assert.ok(loc.searchParams.get('code'));
-  assert.equal(loc.searchParams.get('state'), 'st-2');
-});
+    // A live session skips the login page, as Auth0's SSO does.
+    const again = await get(authorizeUrl({ state: 'st-2' }), jar);
+    assert.equal(again.status, 302);
+    const loc = new URL(again.headers.get('location')!, origin);
+    assert.equal(`${loc.origin}${loc.pathname}`, CALLBACK);
+    assert.ok(loc.searchParams.get('code'));
+    assert.equal(loc.searchParams.get('state'), 'st-2');
+  },
+);
 
 test(
   'token endpoint: wrong secret is 401 invalid_client; a bogus code is invalid_grant; client_secret_post works ' +

@@ -144,10 +144,10 @@ test('--auth0-custom-domain: the tenant gets a ready custom domain on its own po
         .filter((l) => l.includes('='))
         .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
     );
-    const m =
-      /The Auth0 tenant has the custom domain (127\.0\.0\.1:\d+): users sign in there, the Management API stays on AUTH0_DOMAIN=(\S+)\./.exec(
-        err,
-      );
+    const m = new RegExp(
+      /The Auth0 tenant has the custom domain (127\.0\.0\.1:\d+): users sign in there, the Management /.source +
+        /API stays on AUTH0_DOMAIN=(\S+)\./.source,
+    ).exec(err);
     assert.ok(m, err);
     assert.equal(m[2], vars.AUTH0_DOMAIN);
     assert.notEqual(m[1], vars.AUTH0_DOMAIN);

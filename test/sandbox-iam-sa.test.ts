@@ -42,7 +42,11 @@ test('IAM service accounts', async (t) => {
     assert.equal(err.status, 'PERMISSION_DENIED');
     assert.match(
       err.message,
-      /^Identity and Access Management \(IAM\) API has not been used in project 415104041262 before or it is disabled\. Enable it by visiting https:\/\/console\.developers\.google\.com\/apis\/api\/iam\.googleapis\.com\/overview\?project=415104041262 then retry/,
+      new RegExp(
+        /^Identity and Access Management \(IAM\) API has not been used in project 415104041262 before or /.source +
+          /it is disabled\. Enable it by visiting https:\/\/console\.developers\.google\.com\/apis\/api\/ia/.source +
+          /m\.googleapis\.com\/overview\?project=415104041262 then retry/.source,
+      ),
     );
     assert.equal(err.details[0].reason, 'SERVICE_DISABLED');
     assert.equal(err.details[0].metadata.service, 'iam.googleapis.com');

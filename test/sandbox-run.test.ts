@@ -245,7 +245,10 @@ test('Cloud Run v2 services', async (t) => {
         [
           'uppercase key',
           { labels: { Owner: 'team' } },
-          /^labels: At least one label does not conform to GCP naming style\. Label key 'Owner' violates format constraints\. The key must start with a lowercase character/,
+          new RegExp(
+            /^labels: At least one label does not conform to GCP naming style\. Label key 'Owner' /.source +
+              /violates format constraints\. The key must start with a lowercase character/.source,
+          ),
         ],
         ['key starting with a digit', { labels: { '1st': 'x' } }, /Label key '1st' violates format constraints/],
         ['key with a dot', { labels: { 'app.kubernetes.io': 'x' } }, /Label key 'app\.kubernetes\.io' violates/],
@@ -254,7 +257,12 @@ test('Cloud Run v2 services', async (t) => {
         [
           '64-character value',
           { labels: { owner: 'v'.repeat(64) } },
-          /^labels: At least one label does not conform to GCP naming style\. Label value 'v{64}' violates format constraints\. The value can only contain lowercase letters, numeric characters, underscores and dashes\. The value can be at most 63 characters long\. International characters are allowed\.$/,
+          new RegExp(
+            /^labels: At least one label does not conform to GCP naming style\. Label value 'v{64}' /.source +
+              /violates format constraints\. The value can only contain lowercase letters, numeric /.source +
+              /characters, underscores and dashes\. The value can be at most 63 characters long\. /.source +
+              /International characters are allowed\.$/.source,
+          ),
         ],
         ['value with a dot (datadog-ci#1955)', { labels: { dd_sls_ci: 'v4.1.2' } }, /Label value 'v4\.1\.2' violates/],
         ['uppercase value', { labels: { owner: 'Team' } }, /Label value 'Team' violates/],

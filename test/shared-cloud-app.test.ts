@@ -89,11 +89,18 @@ test('your app stays your app', { timeout: 240_000 }, async (t) => {
       assert.equal(refused.code, 2, refused.stderr);
       assert.match(
         refused.stderr,
-        /nothing was changed: a resource this setup would use is not its own\n\s+- the Cloud Run service projects\/sandbox-project\/locations\/us-central1\/services\/myapp exists but was not created by iap-auth0/,
+        new RegExp(
+          /nothing was changed: a resource this setup would use is not its own\n\s+- the Cloud Run /.source +
+            /service projects\/sandbox-project\/locations\/us-central1\/services\/myapp exists but was not /.source +
+            /created by iap-auth0/.source,
+        ),
       );
       assert.match(
         refused.stderr,
-        /hint: pass --adopt to use it \(iap-auth0 changes only what IAP needs, records what it changed, and never deletes it\)/,
+        new RegExp(
+          /hint: pass --adopt to use it \(iap-auth0 changes only what IAP needs, records what it /.source +
+            /changed, and never deletes it\)/.source,
+        ),
       );
       assert.deepEqual(
         (await requestLog(sb, since)).filter((r) => r.mutating),
@@ -105,7 +112,10 @@ test('your app stays your app', { timeout: 240_000 }, async (t) => {
       assert.equal(r.code, 0, r.stderr);
       assert.match(
         r.stderr,
-        /adopt\s+projects\/sandbox-project\/locations\/us-central1\/services\/myapp \(keeps image .*budget:v7; keeps service account budget-runtime@/,
+        new RegExp(
+          /adopt\s+projects\/sandbox-project\/locations\/us-central1\/services\/myapp \(keeps image /.source +
+            /.*budget:v7; keeps service account budget-runtime@/.source,
+        ),
         'the plan says what it keeps',
       );
       const s = await get('myapp');
@@ -135,7 +145,11 @@ test('your app stays your app', { timeout: 240_000 }, async (t) => {
       assert.equal(d.code, 0, d.stderr);
       assert.match(
         d.stderr,
-        /kept Cloud Run service projects\/sandbox-project\/locations\/us-central1\/services\/myapp \(adopted, not created by iap-auth0\): put back iapEnabled and ingress; it stays private: iap-auth0 never makes a service public again/,
+        new RegExp(
+          /kept Cloud Run service projects\/sandbox-project\/locations\/us-central1\/services\/myapp /.source +
+            /\(adopted, not created by iap-auth0\): put back iapEnabled and ingress; it stays private: /.source +
+            /iap-auth0 never makes a service public again/.source,
+        ),
       );
       assert.doesNotMatch(d.stderr, /Everything iap-auth0 created is gone/);
       const after = await get('myapp');
@@ -183,7 +197,10 @@ test('your app stays your app', { timeout: 240_000 }, async (t) => {
     assert.equal(deploy.code, 0, deploy.stderr);
     assert.match(
       deploy.stderr,
-      /image europe-west1-docker\.pkg\.dev\/sandbox-project\/apps\/app:v8 → europe-west1-docker\.pkg\.dev\/sandbox-project\/apps\/app:v9 \(--image\)/,
+      new RegExp(
+        /image europe-west1-docker\.pkg\.dev\/sandbox-project\/apps\/app:v8 → /.source +
+          /europe-west1-docker\.pkg\.dev\/sandbox-project\/apps\/app:v9 \(--image\)/.source,
+      ),
     );
     const after = await get('app2');
     assert.equal(after.template?.containers?.[0].image, v9);
@@ -240,7 +257,11 @@ test('your app stays your app', { timeout: 240_000 }, async (t) => {
       const human = await cli(cwd, 'verify');
       assert.match(
         human.stderr,
-        /Who may pass IAP to this service \(2\):\n\s+principal:.*auth0\|alice-only\s+on .*granted by iap-auth0\n\s+user:auditor@sandbox\.example\s+on projects\/415104041262\/iap_web, granted by someone else/,
+        new RegExp(
+          /Who may pass IAP to this service \(2\):\n\s+principal:.*auth0\|alice-only\s+on .*granted by /.source +
+            /iap-auth0\n\s+user:auditor@sandbox\.example\s+on projects\/415104041262\/iap_web, granted by /.source +
+            /someone else/.source,
+        ),
       );
       // The test user is not auth0|alice-only: IAP now turns her away.
       await control(sb, '/clock', { advance: '1s' });

@@ -69,7 +69,10 @@ test('setups side by side, and the state file as a cache', { timeout: 400_000 },
         b,
         setupA,
         ['--service', 'shared'],
-        /the Cloud Run service projects\/sandbox-project\/locations\/us-central1\/services\/shared belongs to iap-auth0 setup/,
+        new RegExp(
+          /the Cloud Run service projects\/sandbox-project\/locations\/us-central1\/services\/shared /.source +
+            /belongs to iap-auth0 setup/.source,
+        ),
       );
       assert.match(
         r.stderr,

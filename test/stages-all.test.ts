@@ -44,7 +44,8 @@ test('all stages: from nothing to a signed-in user', async () => {
       workforcePoolId: pool,
       requestBody: {
         parent: 'organizations/123456789012',
-        description: `Managed by iap-auth0 (setup ${tc.ctx.inputs.setupId}): workforce pool for Cloud Run service hello`,
+        description:
+          `Managed by iap-auth0 (setup ${tc.ctx.inputs.setupId}): ` + 'workforce pool for Cloud Run service hello',
       },
     })
   ).data;

@@ -213,19 +213,22 @@ test('status and the schema give one verdict on every mutated state file, and th
   assert.ok(valid > 20 && all.length - valid > 600, `${valid} valid, ${all.length - valid} invalid`);
 });
 
-test('from the file: status reads exactly what init and verify read, and refuses exactly what they refuse', async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-rules-'));
-  const sample = mutations().filter((_, i) => i % 7 === 0);
-  for (const [i, m] of sample.entries()) {
-    const file = path.join(dir, `${i}.json`);
-    await writeFile(file, JSON.stringify(m.json));
-    const [byStatus, byVerify] = await Promise.allSettled([readStateQuick(file), readState(file)]);
-    assert.equal(byStatus.status, byVerify.status, m.name);
-    if (byStatus.status === 'fulfilled' && byVerify.status === 'fulfilled')
-      assert.deepEqual(byStatus.value, byVerify.value, m.name);
-    if (byStatus.status === 'rejected' && byVerify.status === 'rejected') {
-      assert.ok(byStatus.reason instanceof StateError, m.name);
-      assert.equal(byStatus.reason.message, (byVerify.reason as StateError).message, m.name);
+test(
+  'from the file: status reads exactly what init and ' + 'verify read, and refuses exactly what they refuse',
+  async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-rules-'));
+    const sample = mutations().filter((_, i) => i % 7 === 0);
+    for (const [i, m] of sample.entries()) {
+      const file = path.join(dir, `${i}.json`);
+      await writeFile(file, JSON.stringify(m.json));
+      const [byStatus, byVerify] = await Promise.allSettled([readStateQuick(file), readState(file)]);
+      assert.equal(byStatus.status, byVerify.status, m.name);
+      if (byStatus.status === 'fulfilled' && byVerify.status === 'fulfilled')
+        assert.deepEqual(byStatus.value, byVerify.value, m.name);
+      if (byStatus.status === 'rejected' && byVerify.status === 'rejected') {
+        assert.ok(byStatus.reason instanceof StateError, m.name);
+        assert.equal(byStatus.reason.message, (byVerify.reason as StateError).message, m.name);
+      }
     }
-  }
-});
+  },
+);

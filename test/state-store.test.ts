@@ -184,35 +184,38 @@ test(
   },
 );
 
-test("a dead holder's entry is taken over; a live one, one of another host or an unreadable one is respected", async () => {
-  const file = path.join(await tmp(), 'state.json');
-  const lock = `${file}.lock`;
-  await mkdir(lock);
-  const dead = await deadPid();
-  await writeFile(path.join(lock, `${dead}-0123abcd.json`), entry(dead));
-  // A dot file is a contender's entry still being written: ignored by everyone.
-  await writeFile(path.join(lock, '.99-half-written.tmp'), '{"pid": 9');
-  const release = await acquireLock(file, 'init');
-  assert.equal(existsSync(path.join(lock, `${dead}-0123abcd.json`)), false, 'the stale entry was removed');
-  await release();
-  const other = path.join(lock, `${process.pid}-elsewhere.json`);
-  await writeFile(
-    other,
-    JSON.stringify({ pid: process.pid, host: 'other-host', startedAt: 'then', command: 'destroy' }),
-  );
-  const locked = (text: string) => (e: StateError) => e.code === 'locked' && e.message.includes(text);
-  await assert.rejects(acquireLock(file, 'init'), locked(`(destroy, pid ${process.pid} on other-host, since then)`));
-  await writeFile(other, entry(process.pid, 'destroy'));
-  await assert.rejects(
-    acquireLock(file, 'init'),
-    locked(`(destroy, pid ${process.pid} on ${os.hostname()}, since 2026-01-01T00:00:00.000Z)`),
-  );
-  await writeFile(other, '{garbled');
-  await assert.rejects(
-    acquireLock(file, 'init'),
-    (e: StateError) => e.code === 'locked' && e.message === `another iap-auth0 run holds the lock ${lock}.`,
-  );
-});
+test(
+  "a dead holder's entry is taken over; a live one, one " + 'of another host or an unreadable one is respected',
+  async () => {
+    const file = path.join(await tmp(), 'state.json');
+    const lock = `${file}.lock`;
+    await mkdir(lock);
+    const dead = await deadPid();
+    await writeFile(path.join(lock, `${dead}-0123abcd.json`), entry(dead));
+    // A dot file is a contender's entry still being written: ignored by everyone.
+    await writeFile(path.join(lock, '.99-half-written.tmp'), '{"pid": 9');
+    const release = await acquireLock(file, 'init');
+    assert.equal(existsSync(path.join(lock, `${dead}-0123abcd.json`)), false, 'the stale entry was removed');
+    await release();
+    const other = path.join(lock, `${process.pid}-elsewhere.json`);
+    await writeFile(
+      other,
+      JSON.stringify({ pid: process.pid, host: 'other-host', startedAt: 'then', command: 'destroy' }),
+    );
+    const locked = (text: string) => (e: StateError) => e.code === 'locked' && e.message.includes(text);
+    await assert.rejects(acquireLock(file, 'init'), locked(`(destroy, pid ${process.pid} on other-host, since then)`));
+    await writeFile(other, entry(process.pid, 'destroy'));
+    await assert.rejects(
+      acquireLock(file, 'init'),
+      locked(`(destroy, pid ${process.pid} on ${os.hostname()}, since 2026-01-01T00:00:00.000Z)`),
+    );
+    await writeFile(other, '{garbled');
+    await assert.rejects(
+      acquireLock(file, 'init'),
+      (e: StateError) => e.code === 'locked' && e.message === `another iap-auth0 run holds the lock ${lock}.`,
+    );
+  },
+);
 
 test("a lock file in the old format: a dead holder's is taken over, a live holder's is respected", async () => {
   const file = path.join(await tmp(), 'state.json');

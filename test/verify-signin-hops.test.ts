@@ -157,7 +157,12 @@ test('Google sign-in long after init: verify names the --scope project fallback,
   assert.equal(probe.status, 'failed');
   assert.match(
     probe.detail,
-    /^IAP still sends people to Google sign-in \(accounts\.google\.com\), not to your workforce pool, 11 minutes after init wrote the workforce settings on the service \(projects\/\d+\/iap_web\/cloud_run-us-central1\/services\/hello\): that is past the propagation window/,
+    new RegExp(
+      /^IAP still sends people to Google sign-in \(accounts\.google\.com\), not to your workforce pool, /.source +
+        /11 minutes after init wrote the workforce settings on the service /.source +
+        /\(projects\/\d+\/iap_web\/cloud_run-us-central1\/services\/hello\): that is past the propagation /.source +
+        /window/.source,
+    ),
   );
   const command =
     'iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client && iap-auth0 init --scope ' +
@@ -178,7 +183,11 @@ test('Google sign-in long after init: verify names the --scope project fallback,
   assert.equal(direct.code, 2);
   assert.match(
     direct.stderr,
-    /--scope is "project" but this state file was set up with "service"; remove its IAP settings and access first to change it: iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client/,
+    new RegExp(
+      /--scope is "project" but this state file was set up with "service"; remove its IAP settings and /.source +
+        /access first to change it: iap-auth0 destroy --force --keep /.source +
+        /deploy,auth0-app,workforce-pool,oauth-client/.source,
+    ),
   );
 
   // The fallback, exactly as printed.

@@ -127,7 +127,10 @@ export function describeGoogleFailure(
       message: `missing permission ${perm[1]} on ${perm[2]}.`,
       hint:
         `grant yourself ${role}: gcloud ` +
-        `${onOrg ? `organizations add-iam-policy-binding ${perm[2].split('/')[1]}` : `projects add-iam-policy-binding ${project ?? 'PROJECT'}`} ` +
+        (onOrg
+          ? `organizations add-iam-policy-binding ${perm[2].split('/')[1]}`
+          : `projects add-iam-policy-binding ${project ?? 'PROJECT'}`) +
+        ' ' +
         `--member=user:YOU@EXAMPLE.COM --role=${role.split(' ')[0]}`,
     };
   }

@@ -231,7 +231,10 @@ export async function resolveInputs(opts: {
     if (value === undefined && spec.required) {
       throw new UserError(
         'missing ' +
-          `${spec.flag}${spec.env ? ` (or set ${spec.env.join(' or ')}${spec.key === 'project' ? ', or gcloud config set project' : ''})` : ''}` +
+          spec.flag +
+          (spec.env
+            ? ` (or set ${spec.env.join(' or ')}${spec.key === 'project' ? ', or gcloud config set project' : ''})`
+            : '') +
           `: ${spec.message.toLowerCase()} is required when iap-auth0 cannot ask (no terminal, CI, --yes or ` +
           '--json)',
       );

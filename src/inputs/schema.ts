@@ -98,7 +98,10 @@ export const imageSchema: InputSchema = v.pipe(
   v.string(),
   v.trim(),
   v.regex(
-    /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
+    new RegExp(
+      /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*/.source +
+        /(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/.source,
+    ),
     'image reference is invalid: use e.g. us-docker.pkg.dev/cloudrun/container/hello or ' +
       'REGION-docker.pkg.dev/PROJECT/REPO/IMAGE:TAG',
   ),

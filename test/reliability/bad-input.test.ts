@@ -48,8 +48,11 @@ const noGoogleCredentials = {
   CLOUDSDK_CONFIG: emptyGcloud,
   METADATA_SERVER_DETECTION: 'none',
 };
-const noCredentialsMessage =
-  /no Google credentials: CLOUDSDK_AUTH_ACCESS_TOKEN and GOOGLE_OAUTH_ACCESS_TOKEN are not set, and Application Default Credentials are not available.*\n\s+hint: sign in with `gcloud auth application-default login`/;
+const noCredentialsMessage = new RegExp(
+  /no Google credentials: CLOUDSDK_AUTH_ACCESS_TOKEN and GOOGLE_OAUTH_ACCESS_TOKEN are not set, and /.source +
+    /Application Default Credentials are not available.*\n\s+hint: sign in with `gcloud auth /.source +
+    /application-default login`/.source,
+);
 
 const CASES: Case[] = [
   // Project ids
@@ -121,8 +124,10 @@ const CASES: Case[] = [
   {
     name: 'region Cloud Run does not serve',
     args: init(...svc, '--region', 'europe-west99'),
-    message:
-      /--region: region "europe-west99" is not one Cloud Run serves: did you mean europe-west9\?.*IAP_AUTH0_ALLOW_REGION=europe-west99/,
+    message: new RegExp(
+      /--region: region "europe-west99" is not one Cloud Run serves: did you mean /.source +
+        /europe-west9\?.*IAP_AUTH0_ALLOW_REGION=europe-west99/.source,
+    ),
   },
   {
     fresh: true,
@@ -146,8 +151,10 @@ const CASES: Case[] = [
   {
     name: 'service name starting with a hyphen',
     args: init('--service', '-hello'),
-    message:
-      /--service: service name "-hello" is invalid|--service.*argument missing|error: option '--service <name>' argument missing/,
+    message: new RegExp(
+      /--service: service name "-hello" is invalid|--service.*argument missing/.source +
+        /|error: option '--service <name>' argument missing/.source,
+    ),
   },
   {
     name: 'service name with a trailing hyphen',
@@ -345,8 +352,10 @@ const CASES: Case[] = [
     name: 'endpoint override with a path prefix',
     args: init(...svc),
     env: { CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: 'http://127.0.0.1:1/run/' },
-    message:
-      /CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN="http:\/\/127\.0\.0\.1:1\/run\/" is not usable: a path prefix cannot be honoured/,
+    message: new RegExp(
+      /CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN="http:\/\/127\.0\.0\.1:1\/run\/" is not usable: a path /.source +
+        /prefix cannot be honoured/.source,
+    ),
   },
   {
     name: 'endpoint override that is not a URL',
@@ -384,8 +393,10 @@ const CASES: Case[] = [
     name: 'a Google token Google rejects',
     args: init(...svc),
     env: { CLOUDSDK_AUTH_ACCESS_TOKEN: 'ya29.expired-token-value' },
-    message:
-      /Google rejected the credentials \(401 UNAUTHENTICATED\)\.\n\s+hint: sign in with `gcloud auth application-default login`/,
+    message: new RegExp(
+      /Google rejected the credentials \(401 UNAUTHENTICATED\)\.\n\s+hint: sign in with `gcloud auth /.source +
+        /application-default login`/.source,
+    ),
     requests: 'reads',
   },
   // Facts only the services know (reads only, nothing changed)
@@ -413,8 +424,10 @@ const CASES: Case[] = [
     name: 'a wrong Auth0 client secret',
     args: init(...svc),
     env: { AUTH0_CLIENT_SECRET: 'not-the-secret-000000000000000000000000000' },
-    message:
-      /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET at https:.*\/oauth\/token \(401 access_denied: Unauthorized\).*\n\s+hint: copy both again from Auth0 dashboard > Applications/,
+    message: new RegExp(
+      /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET at https:.*\/oauth\/token \(401 /.source +
+        /access_denied: Unauthorized\).*\n\s+hint: copy both again from Auth0 dashboard > Applications/.source,
+    ),
     requests: 'reads',
   },
   {
@@ -435,8 +448,10 @@ const CASES: Case[] = [
     fresh: true,
     name: 'an unreachable Auth0 domain',
     args: init(...svc, '--auth0-domain', 'tenant.invalid:1'),
-    message:
-      /cannot reach Auth0 at https:\/\/tenant\.invalid:1\/\.well-known\/openid-configuration.*\n\s+hint: check --auth0-domain/,
+    message: new RegExp(
+      /cannot reach Auth0 at https:\/\/tenant\.invalid:1\/\.well-known\/openid-configuration.*\n\s+hint/.source +
+        /: check --auth0-domain/.source,
+    ),
     requests: 'reads',
   },
   // State files
@@ -496,8 +511,10 @@ const CASES: Case[] = [
     name: 'a read-only state file',
     args: init(...svc),
     state: makeReadOnly,
-    message:
-      /the state file .* cannot be updated \((EACCES|EPERM) .*nothing was changed\.\n\s+hint: make it writable \(chmod u\+w/,
+    message: new RegExp(
+      /the state file .* cannot be updated \((EACCES|EPERM) .*nothing was changed\.\n\s+hint: make it /.source +
+        /writable \(chmod u\+w/.source,
+    ),
     cleanup: makeWritable,
   },
   {

@@ -83,7 +83,10 @@ test('Ctrl-C while init polls a Cloud Run deploy, and while destroy waits for a 
       assert.equal(pendingOps(sb, 'run'), 1, 'it stopped while the deletion was still running');
       assert.match(
         r.stderr,
-        /Removed before the interruption: Access, IAP settings, IAP OAuth client, Workforce pool and provider, Auth0 application\. Not finished: Cloud Run service\./,
+        new RegExp(
+          /Removed before the interruption: Access, IAP settings, IAP OAuth client, Workforce pool and /.source +
+            /provider, Auth0 application\. Not finished: Cloud Run service\./.source,
+        ),
       );
       assert.match(r.stderr, /Interrupted\. Run iap-auth0 destroy again to resume where it stopped\./);
       const status = JSON.parse((await runCli(['status', '--json'], {}, cwd)).stdout);

@@ -42,7 +42,8 @@ test('broken networks: black holes and refused connections end with the endpoint
           r.stderr,
           new RegExp(
             'nothing was changed: no answer from the Cloud Run API at ' +
-              `CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN=${sb.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN.replace(/[.*/]/g, '\\$&')} ` +
+              'CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN=' +
+              `${sb.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN.replace(/[.*/]/g, '\\$&')} ` +
               'within 3 s \\(2 tries\\)',
           ),
         );
@@ -83,7 +84,10 @@ test('broken networks: black holes and refused connections end with the endpoint
       assert.equal(r.code, 1, r.stderr);
       assert.match(
         r.stderr,
-        /iap-auth0: nothing listens at CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER=http:\/\/127\.0\.0\.1:1\/ \(connection refused, 3 tries\): the Resource Manager API cannot be reached/,
+        new RegExp(
+          /iap-auth0: nothing listens at CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER=http:\/\/12/.source +
+            /7\.0\.0\.1:1\/ \(connection refused, 3 tries\): the Resource Manager API cannot be reached/.source,
+        ),
       );
       assert.match(r.stderr, /hint: is the sandbox running\?/);
       assert.doesNotMatch(r.stderr, /unexpected error|\n\s+at /, 'no stack trace');

@@ -49,8 +49,8 @@ export async function statusCommand(opts: StatusCommandOptions): Promise<void> {
       ui.line(`${mark[s.status] ?? ' '} ${s.title.padEnd(width)}  ${s.status}`);
       for (const [k, v] of Object.entries(s.resources))
         ui.line(
-          '    ' +
-            `${c.dim(k.padEnd(18))}${v}${s.adopted?.includes(k) ? c.dim(' (adopted: never deleted by this setup)') : ''}`,
+          `    ${c.dim(k.padEnd(18))}${v}` +
+            (s.adopted?.includes(k) ? c.dim(' (adopted: never deleted by this setup)') : ''),
         );
       if (s.added?.length) ui.line(`    ${c.dim('added'.padEnd(18))}${s.added.join(', ')}`);
       if (s.error) ui.line(`    ${c.red('error'.padEnd(18))}${s.error}`);

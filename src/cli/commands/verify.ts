@@ -78,7 +78,8 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
       await checkReportPath(reportPath, result.stateFile); // again: the file may have changed while the checks ran
       await writeReport(reportPath, report);
     } catch (e) {
-      reportError = `--report: cannot write ${reportPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      reportError = `--report: cannot write ${reportPath}: ${why}`;
       reportPath = undefined;
     }
   }

@@ -277,7 +277,10 @@ export const auth0AppStage: Stage = {
     return id
       ? [
           `Auth0 application ${id} ` +
-            `(${st.adopted?.includes('clientId') ? 'shared with another setup: kept' : "only if it still carries this setup's tag"}` +
+            '(' +
+            (st.adopted?.includes('clientId')
+              ? 'shared with another setup: kept'
+              : "only if it still carries this setup's tag") +
             ')',
         ]
       : [];
@@ -391,7 +394,10 @@ async function applyAuth0(ctx: StageContext, d: Auth0Decision): Promise<string> 
     if (use === 'adopted')
       return (
         `Auth0 app ${app.client_id} of ` +
-        `${parseMetadata(app.client_metadata)?.owner ? `setup ${parseMetadata(app.client_metadata)?.owner}` : 'another setup'} ` +
+        (parseMetadata(app.client_metadata)?.owner
+          ? `setup ${parseMetadata(app.client_metadata)?.owner}`
+          : 'another setup') +
+        ' ' +
         '(shared, never deleted by this one)'
       );
 
@@ -435,8 +441,12 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
             failed('the tenant does not sign ID tokens with RS256', 'Google verifies RS256 ID tokens'),
           ],
         ],
-        'issuer ' +
-          `${d.issuer}${signIn.via === 'tenant' ? '' : ` (sign-in on ${signIn.via === 'custom-domain' ? "the tenant's custom domain" : '--auth0-issuer-domain'} ${signIn.domain}; Management API on ${ctx.inputs.auth0Domain})`}`,
+        `issuer ${d.issuer}` +
+          (signIn.via === 'tenant'
+            ? ''
+            : ' (sign-in on ' +
+              (signIn.via === 'custom-domain' ? "the tenant's custom domain" : '--auth0-issuer-domain') +
+              ` ${signIn.domain}; Management API on ${ctx.inputs.auth0Domain})`),
       );
     },
     undefined,

@@ -713,7 +713,9 @@ async function verifyDeploy(ctx: CoreContext): Promise<CheckResult[]> {
             'refuse' in d,
             failed(
               'the service carries no iap-auth0 marker of this setup (labels or description): ' +
-                `${'refuse' in d && d.owner ? `it belongs to ${setupName(d.owner)}` : 'it is not recorded as adopted either'}`,
+                ('refuse' in d && d.owner
+                  ? `it belongs to ${setupName(d.owner)}`
+                  : 'it is not recorded as adopted either'),
               'the state file may have been edited: restore it',
             ),
           ],
@@ -950,7 +952,9 @@ async function releaseService(ctx: CoreContext, s: Service): Promise<string> {
   const publicBefore = prev.invokerIamDisabled === 'true';
   return (
     `kept Cloud Run service ${name} (adopted, not created by iap-auth0): ` +
-    `${mask.filter((f) => f !== 'labels').length ? `put back ${mask.filter((f) => f !== 'labels').join(' and ')}` : "nothing of IAP's to put back"}` +
+    (mask.filter((f) => f !== 'labels').length
+      ? `put back ${mask.filter((f) => f !== 'labels').join(' and ')}`
+      : "nothing of IAP's to put back") +
     (body.iapEnabled === false
       ? '; it stays private: iap-auth0 never makes a service public again' +
         (publicBefore ? ' (its invoker check was off before)' : '')

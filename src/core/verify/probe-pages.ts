@@ -68,7 +68,9 @@ function googleSigninVerdict(expect: EntryExpect): Outcome {
       detail,
       'use project-level IAP settings, the level public reports of working setups use (every IAP app of the ' +
         'project then signs in through this pool): ' +
-        `${expect.projectScopeCommand ?? 'iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client && iap-auth0 init --scope project --yes'}`,
+        (expect.projectScopeCommand ??
+          'iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client && ' +
+            'iap-auth0 init --scope project --yes'),
     );
   }
   return failed(

@@ -18,8 +18,20 @@ export const REPORT_VERSION = 1;
 /**
  * Parameters whose values sign someone in or tie a browser to a sign-in: never written, even by name=value accident.
  */
-const SIGNIN_VALUES =
-  /\b(code|state|nonce|redirect_token_v2|id_token|access_token|refresh_token|client_secret|session_state|continueUrl|password)=[^&\s"'\\<>]+/gi;
+const SIGNIN_PARAMS = [
+  'code',
+  'state',
+  'nonce',
+  'redirect_token_v2',
+  'id_token',
+  'access_token',
+  'refresh_token',
+  'client_secret',
+  'session_state',
+  'continueUrl',
+  'password',
+];
+const SIGNIN_VALUES = new RegExp(String.raw`\b(${SIGNIN_PARAMS.join('|')})=[^&\s"'\\<>]+`, 'gi');
 
 export function scrub(text: string): string {
   return redact(text).replace(SIGNIN_VALUES, '$1=[redacted]');
