@@ -37,6 +37,7 @@ function pty(
   const onData = (d: Buffer) => {
     out += d;
     // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the terminal codes the test strips
     const plain = out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
     while (next < answers.length && answers[next][0].test(plain)) {
       child.stdin.write(answers[next][1]);
@@ -50,6 +51,7 @@ function pty(
   return new Promise((r) =>
     child.on('exit', (code) => {
       clearTimeout(timer);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the terminal codes the test strips
       r({ code, out: out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') });
     }),
   );

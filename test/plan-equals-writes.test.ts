@@ -126,7 +126,11 @@ function writeIn(r: Req): string {
   return `${r.api} ${r.method} ${p}`;
 }
 
-const counted = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {});
+const counted = (xs: string[]) => {
+  const m: Record<string, number> = {};
+  for (const x of xs) m[x] = (m[x] ?? 0) + 1;
+  return m;
+};
 
 async function lastSeq(sb: Sandbox): Promise<number> {
   return (await requestLog(sb)).at(-1)?.seq ?? 0;

@@ -5,7 +5,7 @@ import { parseFaultSpec, FaultInjector } from '../src/sandbox/core/faults.js';
 import { PolicyStore } from '../src/sandbox/core/policies.js';
 import { Operations } from '../src/sandbox/core/operations.js';
 import { Clock, parseDuration } from '../src/sandbox/core/clock.js';
-import { GoogleError, invalid } from '../src/sandbox/core/errors.js';
+import { type GoogleError, invalid } from '../src/sandbox/core/errors.js';
 import { until } from './helpers/wait.js';
 
 test('fault specs: all, per API, codes, and clear errors', () => {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useSandbox, clientsFor, googleError, waitOperation } from './helpers/sandbox.js';
+import { useSandbox, clientsFor, waitOperation } from './helpers/sandbox.js';
 
 const NUMBER = '415104041262';
 const P = 'sandbox-project';

@@ -156,7 +156,7 @@ test('browser sign-in chain', async (t) => {
         origin(handler.url) !== w.uri('hello'),
     );
     const back = page.hops.find((h) => h.url.includes('gcp-iap-mode=AUTHENTICATING&redirect_token_v2='));
-    assert.ok(back && back.url.startsWith(`${w.uri('hello')}/reports/q3?`));
+    assert.ok(back?.url.startsWith(`${w.uri('hello')}/reports/q3?`));
     assert.ok(
       alice.jar.names().some((n) => /^__Host-GCP_IAP_AUTH_TOKEN_[0-9A-F]{16}$/.test(n)),
       alice.jar.names().join(','),

@@ -200,11 +200,15 @@ export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
 async function checkMarkers(ctx: CoreContext, stages: StageId[]): Promise<void> {
   const r = (id: StageId) => ctx.state.stage(id).resources;
   let pools: ReturnType<typeof poolFates> | undefined; // one read of the pool and provider for both checks
+  const poolsOnce = () => {
+    pools ??= poolFates(ctx);
+    return pools;
+  };
   const checks: [StageId, string, () => Promise<Fate | undefined>][] = [
     ['deploy', 'service', async () => (await serviceFate(ctx))?.fate],
     ['auth0-app', 'clientId', async () => (await auth0AppFate(ctx))?.fate],
-    ['workforce-pool', 'pool', async () => (await (pools ??= poolFates(ctx))).pool],
-    ['workforce-pool', 'provider', async () => (await (pools ??= poolFates(ctx))).provider],
+    ['workforce-pool', 'pool', async () => (await poolsOnce()).pool],
+    ['workforce-pool', 'provider', async () => (await poolsOnce()).provider],
     ['oauth-client', 'oauthClient', () => oauthClientFate(ctx)],
   ];
   const problems = (

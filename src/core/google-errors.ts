@@ -13,9 +13,18 @@ export interface GoogleFailure {
   retryAfterMs?: number;
 }
 
+/** The error body Google's APIs answer with: a google.rpc.Status under `error`. */
+interface GoogleErrorBody {
+  error?: {
+    status?: string;
+    message?: string;
+    details?: { '@type'?: string; reason?: string; metadata?: Record<string, string> }[];
+  };
+}
+
 export function googleFailure(err: unknown): GoogleFailure | undefined {
   const e = err as {
-    response?: { status?: number; data?: any; headers?: any };
+    response?: { status?: number; data?: unknown; headers?: unknown };
     status?: number;
     code?: string | number;
     message?: string;
@@ -25,9 +34,9 @@ export function googleFailure(err: unknown): GoogleFailure | undefined {
   // network failures, not Google answers.
   if (e.response === undefined && typeof e.status !== 'number') return undefined;
   const data = e.response?.data;
-  const body = typeof data === 'string' ? safeJson(data) : data;
+  const body = (typeof data === 'string' ? safeJson(data) : data) as GoogleErrorBody | undefined;
   const error = body?.error;
-  const info = (error?.details ?? []).find((d: any) => d?.['@type']?.endsWith('google.rpc.ErrorInfo'));
+  const info = (error?.details ?? []).find((d) => d?.['@type']?.endsWith('google.rpc.ErrorInfo'));
   const ra = headerValue(e.response?.headers, 'retry-after');
   return {
     httpStatus: e.response?.status ?? (typeof e.status === 'number' ? e.status : undefined),
@@ -46,10 +55,12 @@ function safeJson(s: string) {
     return undefined;
   }
 }
-function headerValue(h: any, name: string): string | undefined {
+/** A header of a fetch `Headers` or of a plain object of headers. */
+function headerValue(h: unknown, name: string): string | undefined {
   if (!h) return undefined;
-  if (typeof h.get === 'function') return h.get(name) ?? undefined;
-  return h[name] ?? h[name.toLowerCase()];
+  const headers = h as Record<string, unknown>;
+  if (typeof headers.get === 'function') return headers.get(name) ?? undefined;
+  return (headers[name] ?? headers[name.toLowerCase()]) as string | undefined;
 }
 
 export const isNotFound = (err: unknown) => googleFailure(err)?.httpStatus === 404;

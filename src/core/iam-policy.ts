@@ -56,7 +56,9 @@ export async function addMembers(
       else bindings.push({ role, members: add });
       return { changed: [...landed, ...add], policy: { ...p, bindings } };
     },
-    (attempted) => attempted.forEach((m) => maybe.add(m)),
+    (attempted) => {
+      for (const m of attempted) maybe.add(m);
+    },
   );
 }
 

@@ -103,7 +103,7 @@ export const sameLabels = (
 ) => {
   const ka = Object.keys(a ?? {}),
     kb = Object.keys(b ?? {});
-  return ka.length === kb.length && ka.every((k) => (b ?? {})[k] === (a ?? {})[k]);
+  return ka.length === kb.length && ka.every((k) => b?.[k] === a?.[k]);
 };
 
 // --- Auth0 client_metadata: managed_by, iap_auth0_setup, iap_auth0_shared (10 keys, 255 chars each) ---

@@ -135,7 +135,7 @@ export async function planStages(
     wanted.add(id);
     dependenciesOf(id).forEach(visit);
   };
-  stages.forEach((s) => visit(s.id));
+  for (const s of stages) visit(s.id);
   if ([...wanted].some((id) => !all.has(id))) {
     // Loaded here, not at the top: the stage modules import this one.
     const { STAGE_IMPLEMENTATIONS } = await import('./stages/index.js');

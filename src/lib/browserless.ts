@@ -162,18 +162,18 @@ export class Browserless {
     if (!form || !/name="password"/.test(form[2]))
       throw new Error(`no login form on ${page.url} (status ${page.status}): ${page.text.slice(0, 300)}`);
     const attr = (tag: string, name: string) => new RegExp(`\\b${name}="([^"]*)"`, 'i').exec(tag)?.[1];
-    const unescape = (s: string) =>
+    const unescapeHtml = (s: string) =>
       s
         .replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))
         .replace(/&amp;/g, '&')
         .replace(/&quot;/g, '"')
         .replace(/&lt;/g, '<')
         .replace(/&gt;/g, '>');
-    const action = new URL(unescape(attr(form[1], 'action') ?? page.url), page.url).toString();
+    const action = new URL(unescapeHtml(attr(form[1], 'action') ?? page.url), page.url).toString();
     const fields = new URLSearchParams();
     for (const input of form[2].match(/<input\b[^>]*>/gi) ?? []) {
       const name = attr(input, 'name');
-      if (name) fields.set(name, unescape(attr(input, 'value') ?? ''));
+      if (name) fields.set(name, unescapeHtml(attr(input, 'value') ?? ''));
     }
     fields.set('username', username);
     fields.set('password', password);

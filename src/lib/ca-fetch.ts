@@ -72,6 +72,7 @@ export interface CaClient {
     opts?: { method?: string; headers?: Record<string, string>; body?: string },
   ): Promise<CaResponse>;
   /** GET and parse JSON; throws with the status when the answer is not a 2xx JSON document. */
+  // biome-ignore lint/suspicious/noExplicitAny: discovery, JWKS or userinfo; the sandbox reads them field by field
   getJson(url: string, headers?: Record<string, string>): Promise<any>;
 }
 

@@ -121,7 +121,10 @@ class Breakers {
   private readonly map = new Map<string, Breaker>();
   private get(origin: string): Breaker {
     let b = this.map.get(origin);
-    if (!b) this.map.set(origin, (b = { timeouts: 0, refused: 0, controller: new AbortController() }));
+    if (!b) {
+      b = { timeouts: 0, refused: 0, controller: new AbortController() };
+      this.map.set(origin, b);
+    }
     return b;
   }
   reset(): void {

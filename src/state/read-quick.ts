@@ -35,7 +35,10 @@ function read(rule: Rule, x: unknown): unknown {
       if (!isObject(x)) return undefined;
       const out: Record<string, unknown> = {};
       for (const [k, value] of mapEntries(x)) {
-        if (!rule.keys.includes(k) || (out[k] = readObject(rule.fields, value)) === undefined) return undefined;
+        if (!rule.keys.includes(k)) return undefined;
+        const read = readObject(rule.fields, value);
+        if (read === undefined) return undefined;
+        out[k] = read;
       }
       return out;
     }
@@ -51,7 +54,9 @@ function readObject(fields: Fields, x: unknown): Record<string, unknown> | undef
       else if (!f.optional) return undefined;
       continue;
     }
-    if ((out[k] = read(f, x[k])) === undefined) return undefined;
+    const value = read(f, x[k]);
+    if (value === undefined) return undefined;
+    out[k] = value;
   }
   return out;
 }

@@ -46,7 +46,9 @@ const changesOf = (sb: Sandbox, since = 0) =>
 function killPoints(changes: RequestRecord[]): Map<number, string> {
   const points = new Map<number, string>();
   if (FULL) {
-    changes.forEach((r, i) => points.set(i + 1, `${stageOf(r)}: ${r.method} ${r.path.replace(/^\/v\d+\//, '')}`));
+    for (const [i, r] of changes.entries()) {
+      points.set(i + 1, `${stageOf(r)}: ${r.method} ${r.path.replace(/^\/v\d+\//, '')}`);
+    }
     return points;
   }
   for (const stage of ['deploy', 'auth0-app', 'workforce-pool', 'oauth-client', 'iap-settings', 'access']) {

@@ -46,12 +46,13 @@ export async function demoCommand(): Promise<void> {
     new Promise<number>((resolve) => {
       out(c.dim(`  $ iap-auth0 ${args.join(' ')}`));
       // Its own process group (interrupt.ts): a Ctrl-C reaches it once, passed on by us.
-      const child = (current = spawn(process.execPath, ['--', BIN, ...args], {
+      const child = spawn(process.execPath, ['--', BIN, ...args], {
         cwd: dir,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
-      }));
+      });
+      current = child;
       const indent = (d: Buffer) => {
         process.stdout.write(d.toString().replace(/^(?=.)/gm, '  │ '));
         onOutput?.(d.toString());

@@ -13,7 +13,7 @@ export interface StatusCommandOptions {
 
 export async function statusCommand(opts: StatusCommandOptions): Promise<void> {
   const file = opts.state ?? DEFAULT_STATE_PATH;
-  let state;
+  let state: Awaited<ReturnType<typeof readStateQuick>>;
   try {
     state = await readStateQuick(file);
   } catch (e) {

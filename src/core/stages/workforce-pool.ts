@@ -23,7 +23,7 @@ import {
   type UseDecision,
 } from '../ownership.js';
 import { recordedAs, recordUse } from '../records.js';
-import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
+import { runCheck, failed, firstFailure, type CheckResult } from '../check.js';
 import {
   claimPool,
   decidePool,
@@ -42,7 +42,6 @@ import type { CoreContext } from '../context.js';
 import type { iam_v1 } from '@googleapis/iam';
 
 type Provider = iam_v1.Schema$WorkforcePoolProvider;
-type Ctx = Pick<CoreContext, 'inputs' | 'state' | 'google' | 'signal' | 'emit'>;
 
 export function desiredMapping(allow: string[]): Record<string, string> {
   const m: Record<string, string> = {
