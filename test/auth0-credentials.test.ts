@@ -45,6 +45,7 @@ test('invisible characters are named, never printed', () => {
     assert.ok(!invisibleProblem(v)!.includes('s3'), 'the value itself is never part of the description');
 });
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('bad Auth0 credentials: exit 2 before any change, named with the cause and the fix', async (t) => {
   // Apps to be wrong with: Default App has no grant on the Management API; a regular web app may
   // not use the client credentials grant at all.

@@ -232,6 +232,7 @@ test('AUTH0_DOMAIN set to the custom domain: exit 2 saying so, nothing changed',
 
 test(
   'choosing the sign-in domain: several custom domains, ' + '--auth0-issuer-domain, no read:custom_domains',
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
   async (t) => {
     const dry = async (args: string[], env: Record<string, string> = {}) => {
       const cwd = await fresh();

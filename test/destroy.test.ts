@@ -13,6 +13,7 @@ import { leftovers } from '../src/sandbox/leftovers.js';
 
 const FOREIGN_MEMBER = 'user:bob@sandbox.example';
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('destroy and status', async (t) => {
   const sb = await useSandbox();
   const g = clientsFor(sb);

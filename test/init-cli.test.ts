@@ -14,6 +14,7 @@ import { runCli } from './helpers/cli.js';
 // The child gets only the sandbox's variables (plus PATH and the test CA), as a user's shell would.
 const cli = (args: string[], env: Record<string, string>, cwd: string) => runCli(['init', ...args], env, cwd);
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('init CLI', async (t) => {
   const sb = await useSandbox();
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-init-'));

@@ -239,6 +239,7 @@ test('resume after a kill: the resumed run writes exactly what it plans', { time
   }
 });
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('each drift verify knows: init plans the repair and writes exactly it', async (t) => {
   const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
   try {
@@ -393,6 +394,7 @@ test('each drift verify knows: init plans the repair and writes exactly it', asy
 test(
   'a service someone else made: the plan shows the refusal without --adopt, the adoption with it; foreign IAP ' +
     'settings are refused',
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
   async (t) => {
     const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
     try {

@@ -11,6 +11,7 @@ import { PROFILES } from '../src/sandbox/core/profile.js';
 const NUMBER = '415104041262';
 const P = 'sandbox-project';
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('eventual consistency after a create', async (t) => {
   // A long window, ended by moving the sandbox clock: no test waits on wall time.
   const sb = await useSandbox({ consistencyMs: 60_000 });

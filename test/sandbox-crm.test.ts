@@ -29,6 +29,7 @@ const PROJECTS = [
   },
 ];
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('Cloud Resource Manager', async (t) => {
   const sb = await useSandbox();
   const c = clientsFor(sb);

@@ -16,6 +16,7 @@ const BODY = {
   description: 'IAP sign-in client',
 };
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('IAM OAuth clients and credentials', async (t) => {
   const sb = await useSandbox();
   const c = clientsFor(sb);

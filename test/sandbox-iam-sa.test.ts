@@ -15,6 +15,7 @@ async function errorBody(p: Promise<unknown>): Promise<any> {
   throw new Error('expected the call to fail, but it succeeded');
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('IAM service accounts', async (t) => {
   const sb = await useSandbox();
   const c = clientsFor(sb);

@@ -61,6 +61,7 @@ const wif = (pools = [POOL], secret: string | undefined = SECRET) => ({
   },
 });
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('IAP v1 settings and IAM', async (t) => {
   await t.test('before iap.googleapis.com is enabled: 403 SERVICE_DISABLED', async () => {
     const e = await googleError(iap.getIapSettings({ name: SVC }));

@@ -25,6 +25,7 @@ async function errorBody(p: Promise<unknown>): Promise<any> {
   throw new Error('expected the call to fail, but it succeeded');
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('domain-restricted sharing and the Org Policy API', async (t) => {
   const sb = await useSandbox({ orgPolicies: ['iam.allowedPolicyMemberDomains'] });
   for (const id of ['iam.googleapis.com', 'run.googleapis.com', 'iap.googleapis.com'])

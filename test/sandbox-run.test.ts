@@ -92,6 +92,7 @@ async function createAndWait(id: string, extra: Record<string, unknown> = {}) {
   return wait(data.name!);
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('Cloud Run v2 services', async (t) => {
   await t.test('before run.googleapis.com is enabled: 403 SERVICE_DISABLED', async () => {
     const err = await errorBody(run.services.create({ parent, serviceId: 'hello', requestBody: body() }));

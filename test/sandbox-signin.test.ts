@@ -53,6 +53,7 @@ test('attribute mapping and condition: CEL over assertion, google.* and attribut
   assert.ok(!none.ok && /google\.subject/.test(none.description));
 });
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('browser sign-in chain', async (t) => {
   await t.test('before the IAP agent exists: "The IAP service account is not provisioned"', async () => {
     await w.project();

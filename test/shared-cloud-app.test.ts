@@ -16,6 +16,7 @@ import { leftovers } from '../src/sandbox/leftovers.js';
 
 const ACCESSOR = 'roles/iap.httpsResourceAccessor';
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('your app stays your app', { timeout: 240_000 }, async (t) => {
   const sb = await useSandbox();
   const g = clientsFor(sb);

@@ -11,6 +11,7 @@ import { auth0AppStage, auth0ClientSecret } from '../src/core/stages/auth0-app.j
 import { workforcePoolStage } from '../src/core/stages/workforce-pool.js';
 import { runStages } from '../src/core/stage.js';
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('auth0-app and workforce-pool stages', async (t) => {
   const sb = await useSandbox();
   const mgmt = new ManagementClient({

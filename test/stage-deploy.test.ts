@@ -9,6 +9,7 @@ import { until } from './helpers/wait.js';
 import { deployStage } from '../src/core/stages/deploy.js';
 import { planOf, runStages } from '../src/core/stage.js';
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('deploy stage', async (t) => {
   const sb = await useSandbox();
   const c = clientsFor(sb);

@@ -10,6 +10,7 @@ import { oauthClientStage } from '../src/core/stages/oauth-client.js';
 import { iapSettingsStage } from '../src/core/stages/iap-settings.js';
 import { accessStage } from '../src/core/stages/access.js';
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('iap-settings and access stages', async (t) => {
   const sb = await useSandbox();
   const c = clientsFor(sb);

@@ -12,6 +12,7 @@ import { oauthClientStage } from '../src/core/stages/oauth-client.js';
 import { iapSettingsStage } from '../src/core/stages/iap-settings.js';
 import { planOf, runStages } from '../src/core/stage.js';
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('oauth-client write-ahead and credential re-enable; iap-settings mask and secret re-read', async (t) => {
   const sb = await useSandbox();
   const c = clientsFor(sb);

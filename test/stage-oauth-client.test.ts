@@ -9,6 +9,7 @@ import { makeContext, runOk } from './helpers/core-context.js';
 import { oauthClientStage, oauthCredentialSecret } from '../src/core/stages/oauth-client.js';
 import { planOf, runStages } from '../src/core/stage.js';
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('oauth-client stage', async (t) => {
   const sb = await useSandbox();
   const c = clientsFor(sb);

@@ -33,6 +33,7 @@ function cli(env: Record<string, string>, cwd: string, outputs: string[]) {
 }
 const probeOf = (d: Doc | undefined) => d!.checks.find((c) => c.id === 'signin-probe')!;
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('the probe gets through every hop shape; a chooser without our provider fails clearly', async (t) => {
   const sb = await useSandbox();
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-hops-'));

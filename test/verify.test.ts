@@ -12,6 +12,7 @@ import { useSandbox, clientsFor, control, requestLog, waitOperation } from './he
 import { runCli, startCli } from './helpers/cli.js';
 import { DURATION } from './helpers/wait.js';
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('verify', async (t) => {
   const sb = await useSandbox({ propagationMs: 60_000 });
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-verify-'));

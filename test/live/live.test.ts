@@ -70,6 +70,7 @@ export function liveSkipReason(env: NodeJS.ProcessEnv): string | undefined {
 
 test('live: init, verify --wait, a real Chromium sign-in, destroy, no leftovers', {
   timeout: 60 * 60_000,
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: one live run on one real project, its steps in order
 }, async (t) => {
   const skip = liveSkipReason(process.env);
   if (skip) {

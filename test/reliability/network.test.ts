@@ -18,6 +18,7 @@ const folder = () => mkdtemp(path.join(os.tmpdir(), 'iap-auth0-net-'));
 
 test('broken networks: black holes and refused connections end with the endpoint named, nothing changed', {
   timeout: 180_000,
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 }, async (t) => {
   const sb = await useSandbox();
   const env = { ...sb.env, IAP_AUTH0_REQUEST_TIMEOUT: '3s' };
