@@ -20,6 +20,15 @@ export function buildProgram(): Command {
       if (cmd.opts().debug) process.env.IAP_AUTH0_DEBUG = '1';
     });
 
+  addInitCommand(program);
+  addCheckCommands(program);
+  addDevCommand(program);
+  addSandboxCommand(program);
+  return program;
+}
+
+/** `init` and its flags. */
+function addInitCommand(program: Command): void {
   program
     .command('init')
     .description('set up (or resume setting up) a Cloud Run service behind IAP with Auth0 sign-in')
@@ -74,7 +83,10 @@ export function buildProgram(): Command {
         audienceEnv: cmd.getOptionValueSource('audienceEnv') === 'default' ? undefined : opts.audienceEnv,
       }),
     );
+}
 
+/** `demo`, `verify`, `destroy` and `status`. */
+function addCheckCommands(program: Command): void {
   program
     .command('demo')
     .description(
@@ -121,7 +133,10 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON document on stdout')
     .option('--state <path>', 'state file (default .iap-auth0/state.json)')
     .action(async (opts) => (await import('./commands/status.js')).statusCommand(opts));
+}
 
+/** `dev`: a local front door that signs in and adds the IAP header before your app. */
+function addDevCommand(program: Command): void {
   program
     .command('dev')
     .description(
@@ -144,7 +159,10 @@ export function buildProgram(): Command {
     .option('--audience <aud>', "audience of the assertions (default: your service's, from the state file)")
     .option('--state <path>', 'state file (default .iap-auth0/state.json)')
     .action(async (opts) => (await import('./commands/dev.js')).devCommand(opts));
+}
 
+/** `sandbox`: the local emulation of the Google APIs, an Auth0 tenant and the sign-in chain. */
+function addSandboxCommand(program: Command): void {
   program
     .command('sandbox')
     .description(
@@ -201,8 +219,6 @@ export function buildProgram(): Command {
       'applied',
     )
     .action(async (opts) => (await import('./commands/sandbox.js')).sandboxCommand(opts));
-
-  return program;
 }
 
 function choice(allowed: string[]) {
