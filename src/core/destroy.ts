@@ -89,6 +89,7 @@ export function parseKeep(text: string | undefined): StageId[] {
   return ids as StageId[];
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
   const statePath = o.statePath ?? DEFAULT_STATE_PATH;
   const state = await readRecorded(statePath, 'destroy');

@@ -53,6 +53,7 @@ export interface InitResult {
   warnings: string[];
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function runInit(o: InitOptions): Promise<InitResult> {
   const statePath = o.statePath ?? DEFAULT_STATE_PATH;
   // Local checks first: none of these needs the network.

@@ -68,6 +68,7 @@ export type PoolDecision =
     };
 
 /** Pure: the pool's decision from the pool as read (undefined: absent). */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export function decidePool(ctx: Pick<CoreContext, 'inputs' | 'state'>, pool: Pool | undefined): PoolDecision {
   const n = poolNames(ctx);
   const stage = 'workforce-pool' as const;

@@ -206,6 +206,7 @@ export interface StageResult {
  * allow; never rejects, reports per stage. IAP_AUTH0_SEQUENTIAL=1 runs them one after the other
  * in dependency order (the benchmark's contrast run).
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function runStages(
   stages: Stage[],
   ctx: CoreContext,

@@ -14,6 +14,7 @@ import { formatDuration } from '../../lib/duration.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/iap-auth0.js');
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function demoCommand(): Promise<void> {
   const c = colorsFor(process.stdout);
   const out = (t = '') => process.stdout.write(t + '\n');

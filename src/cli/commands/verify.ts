@@ -14,6 +14,7 @@ export interface VerifyCommandOptions {
 }
 export const DEFAULT_WAIT_MS = 10 * 60_000;
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
   const ui = await createRenderer({ quiet: !!opts.json });
   const waitMs = opts.wait === true ? DEFAULT_WAIT_MS : (opts.wait ?? 0);

@@ -68,6 +68,7 @@ export function probeSignin(
 const names = (u: URL) => [...new Set(u.searchParams.keys())];
 const cookieName = (line: string) => line.slice(0, Math.max(0, line.indexOf('='))).trim();
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function probe(
   t: ProbeTarget,
   opts: { signal?: AbortSignal; fetch?: FetchLike; trace?: ProbeHop[] },
