@@ -40,44 +40,132 @@ test('invisible characters are named, never printed', () => {
   assert.equal(invisibleProblem('ab\u0007c'), 'contains an invisible character (U+0007) at position 3');
   assert.equal(invisibleProblem('\n'), 'holds only a newline (\\n)');
   assert.equal(invisibleProblem('"abc"'), 'is wrapped in double quotes (a .env loader kept them)');
-  assert.equal(invisibleProblem('\'abc\''), 'is wrapped in single quotes (a .env loader kept them)');
-  for (const v of ['s3cr3t\n', ' s3cr3t', 's3\u200bcr3t']) assert.ok(!invisibleProblem(v)!.includes('s3'), 'the value itself is never part of the description');
+  assert.equal(invisibleProblem("'abc'"), 'is wrapped in single quotes (a .env loader kept them)');
+  for (const v of ['s3cr3t\n', ' s3cr3t', 's3\u200bcr3t'])
+    assert.ok(!invisibleProblem(v)!.includes('s3'), 'the value itself is never part of the description');
 });
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('bad Auth0 credentials: exit 2 before any change, named with the cause and the fix', async (t) => {
   // Apps to be wrong with: Default App has no grant on the Management API; a regular web app may
   // not use the client credentials grant at all.
   const mgmt = new ManagementClient({ domain: sb.env.AUTH0_DOMAIN, clientId: id, clientSecret: secret });
   const defaultApp = [...sb.world.auth0Clients.values()].find((c) => c.name === 'Default App')!;
-  const web = await mgmt.clients.create({ name: 'a web app', app_type: 'regular_web', grant_types: ['authorization_code'], callbacks: ['https://example.com/cb'] });
-  const cases: { name: string; env?: Record<string, string>; scopes?: string[]; message: RegExp; hint: RegExp; local: boolean }[] = [
-    { name: 'a wrong client secret', env: { AUTH0_CLIENT_SECRET: 'W'.repeat(secret.length) }, local: false,
-      message: /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET at https:\/\/127\.0\.0\.1:\d+\/oauth\/token \(401 access_denied: Unauthorized\): .*AUTH0_CLIENT_SECRET is not its secret/,
-      hint: /Auth0 dashboard > Applications > Applications > your Machine to Machine app > Settings \(Client ID, Client Secret\)/ },
-    { name: 'a client secret with a trailing space', env: { AUTH0_CLIENT_SECRET: `${secret} ` }, local: true,
-      message: /AUTH0_CLIENT_SECRET ends with a space; Auth0 compares it byte for byte/, hint: /copy the value alone .*does not trim credentials/ },
-    { name: 'a client secret with a trailing carriage return (a Windows .env file)', env: { AUTH0_CLIENT_SECRET: `${secret}\r` }, local: true,
-      message: /AUTH0_CLIENT_SECRET ends with a carriage return \(\\r\)/, hint: /Windows line endings \(CRLF\)/ },
-    { name: 'a client secret with a trailing newline', env: { AUTH0_CLIENT_SECRET: `${secret}\n` }, local: true,
-      message: /AUTH0_CLIENT_SECRET ends with a newline \(\\n\)/, hint: /printf '%s'/ },
-    { name: 'a client secret with CR LF', env: { AUTH0_CLIENT_SECRET: `${secret}\r\n` }, local: true,
-      message: /AUTH0_CLIENT_SECRET ends with a carriage return and a newline \(\\r\\n\)/, hint: /Windows line endings/ },
-    { name: 'a client id with a zero-width space', env: { AUTH0_CLIENT_ID: `${id.slice(0, 4)}\u200b${id.slice(4)}` }, local: true,
-      message: /AUTH0_CLIENT_ID contains a zero-width space \(U\+200B\) at position 5/, hint: /copy the value again from the dashboard/ },
-    { name: 'a client secret in kept quotes', env: { AUTH0_CLIENT_SECRET: `"${secret}"` }, local: true,
-      message: /AUTH0_CLIENT_SECRET is wrapped in double quotes/, hint: /without them/ },
-    { name: 'a wrong client id', env: { AUTH0_CLIENT_ID: 'NoSuchClient0000000000' }, local: false,
-      message: /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET .*the client id is not an application of the tenant/, hint: /Client ID, Client Secret/ },
-    { name: 'id and secret swapped', env: { AUTH0_CLIENT_ID: secret, AUTH0_CLIENT_SECRET: id }, local: false,
-      message: /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET .*the two may be swapped/, hint: /Client ID, Client Secret/ },
-    { name: 'an app not authorized for the Management API', env: { AUTH0_CLIENT_ID: defaultApp.client_id, AUTH0_CLIENT_SECRET: defaultApp.client_secret }, local: false,
-      message: /the Auth0 application AUTH0_CLIENT_ID names is not authorized for the Auth0 Management API \(403 access_denied: Client is not authorized to access/,
-      hint: /Applications > APIs > Auth0 Management API > Machine To Machine Applications .*read:clients create:clients update:clients delete:clients read:client_keys/ },
-    { name: 'an app that is not machine-to-machine', env: { AUTH0_CLIENT_ID: web.client_id!, AUTH0_CLIENT_SECRET: web.client_secret! }, local: false,
-      message: /AUTH0_CLIENT_ID names may not use the client credentials grant \(403 unauthorized_client/, hint: /Machine to Machine/ },
-    { name: 'an M2M app lacking two scopes init needs', scopes: ['create:clients', 'read:client_keys'], local: false,
-      message: /the Auth0 Machine to Machine app AUTH0_CLIENT_ID names lacks Management API scopes iap-auth0 init needs: create:clients, read:client_keys .*nothing was changed/,
-      hint: /add them: Auth0 dashboard > Applications > APIs > Auth0 Management API/ },
+  const web = await mgmt.clients.create({
+    name: 'a web app',
+    app_type: 'regular_web',
+    grant_types: ['authorization_code'],
+    callbacks: ['https://example.com/cb'],
+  });
+  const cases: {
+    name: string;
+    env?: Record<string, string>;
+    scopes?: string[];
+    message: RegExp;
+    hint: RegExp;
+    local: boolean;
+  }[] = [
+    {
+      name: 'a wrong client secret',
+      env: { AUTH0_CLIENT_SECRET: 'W'.repeat(secret.length) },
+      local: false,
+      message: new RegExp(
+        /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET at /.source +
+          /https:\/\/127\.0\.0\.1:\d+\/oauth\/token \(401 access_denied: Unauthorized\): /.source +
+          /.*AUTH0_CLIENT_SECRET is not its secret/.source,
+      ),
+      hint: new RegExp(
+        /Auth0 dashboard > Applications > Applications > your Machine to Machine app > Settings \(Client /.source +
+          /ID, Client Secret\)/.source,
+      ),
+    },
+    {
+      name: 'a client secret with a trailing space',
+      env: { AUTH0_CLIENT_SECRET: `${secret} ` },
+      local: true,
+      message: /AUTH0_CLIENT_SECRET ends with a space; Auth0 compares it byte for byte/,
+      hint: /copy the value alone .*does not trim credentials/,
+    },
+    {
+      name: 'a client secret with a trailing carriage return (a Windows .env file)',
+      env: { AUTH0_CLIENT_SECRET: `${secret}\r` },
+      local: true,
+      message: /AUTH0_CLIENT_SECRET ends with a carriage return \(\\r\)/,
+      hint: /Windows line endings \(CRLF\)/,
+    },
+    {
+      name: 'a client secret with a trailing newline',
+      env: { AUTH0_CLIENT_SECRET: `${secret}\n` },
+      local: true,
+      message: /AUTH0_CLIENT_SECRET ends with a newline \(\\n\)/,
+      hint: /printf '%s'/,
+    },
+    {
+      name: 'a client secret with CR LF',
+      env: { AUTH0_CLIENT_SECRET: `${secret}\r\n` },
+      local: true,
+      message: /AUTH0_CLIENT_SECRET ends with a carriage return and a newline \(\\r\\n\)/,
+      hint: /Windows line endings/,
+    },
+    {
+      name: 'a client id with a zero-width space',
+      env: { AUTH0_CLIENT_ID: `${id.slice(0, 4)}\u200b${id.slice(4)}` },
+      local: true,
+      message: /AUTH0_CLIENT_ID contains a zero-width space \(U\+200B\) at position 5/,
+      hint: /copy the value again from the dashboard/,
+    },
+    {
+      name: 'a client secret in kept quotes',
+      env: { AUTH0_CLIENT_SECRET: `"${secret}"` },
+      local: true,
+      message: /AUTH0_CLIENT_SECRET is wrapped in double quotes/,
+      hint: /without them/,
+    },
+    {
+      name: 'a wrong client id',
+      env: { AUTH0_CLIENT_ID: 'NoSuchClient0000000000' },
+      local: false,
+      message:
+        /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET .*the client id is not an application of the tenant/,
+      hint: /Client ID, Client Secret/,
+    },
+    {
+      name: 'id and secret swapped',
+      env: { AUTH0_CLIENT_ID: secret, AUTH0_CLIENT_SECRET: id },
+      local: false,
+      message: /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET .*the two may be swapped/,
+      hint: /Client ID, Client Secret/,
+    },
+    {
+      name: 'an app not authorized for the Management API',
+      env: { AUTH0_CLIENT_ID: defaultApp.client_id, AUTH0_CLIENT_SECRET: defaultApp.client_secret },
+      local: false,
+      message: new RegExp(
+        /the Auth0 application AUTH0_CLIENT_ID names is not authorized for the Auth0 Management API /.source +
+          /\(403 access_denied: Client is not authorized to access/.source,
+      ),
+      hint: new RegExp(
+        /Applications > APIs > Auth0 Management API > Machine To Machine Applications .*read:clients /.source +
+          /create:clients update:clients delete:clients read:client_keys/.source,
+      ),
+    },
+    {
+      name: 'an app that is not machine-to-machine',
+      env: { AUTH0_CLIENT_ID: web.client_id!, AUTH0_CLIENT_SECRET: web.client_secret! },
+      local: false,
+      message: /AUTH0_CLIENT_ID names may not use the client credentials grant \(403 unauthorized_client/,
+      hint: /Machine to Machine/,
+    },
+    {
+      name: 'an M2M app lacking two scopes init needs',
+      scopes: ['create:clients', 'read:client_keys'],
+      local: false,
+      message: new RegExp(
+        /the Auth0 Machine to Machine app AUTH0_CLIENT_ID names lacks Management API scopes iap-auth0 /.source +
+          /init needs: create:clients, read:client_keys .*nothing was changed/.source,
+      ),
+      hint: /add them: Auth0 dashboard > Applications > APIs > Auth0 Management API/,
+    },
   ];
   sb.world.issuedSecrets.add(web.client_secret!);
   for (const c of cases) {
@@ -101,10 +189,21 @@ test('bad Auth0 credentials: exit 2 before any change, named with the cause and 
             assert.match(r.stderr, new RegExp(`hint: .*${c.hint.source}`));
           }
           const log = (await requestLog(sb, since)).filter((x: any) => x.api !== 'frontdoor' && x.api !== 'signin');
-          assert.deepEqual(log.filter((x: any) => x.mutating), [], 'no change anywhere');
+          assert.deepEqual(
+            log.filter((x: any) => x.mutating),
+            [],
+            'no change anywhere',
+          );
           if (c.local) assert.deepEqual(log, [], 'judged on this machine: no request at all');
-          else assert.ok(log.some((x: any) => x.api === 'auth0' && x.path === '/oauth/token'), 'refused by Auth0\'s token endpoint');
-          assert.ok(log.every((x: any) => x.api === 'auth0' || x.api === 'cloudresourcemanager'), 'no request beyond Auth0 and the project lookup');
+          else
+            assert.ok(
+              log.some((x: any) => x.api === 'auth0' && x.path === '/oauth/token'),
+              "refused by Auth0's token endpoint",
+            );
+          assert.ok(
+            log.every((x: any) => x.api === 'auth0' || x.api === 'cloudresourcemanager'),
+            'no request beyond Auth0 and the project lookup',
+          );
           assert.equal(existsSync(path.join(cwd, '.iap-auth0', 'state.json')), false, 'no state file');
         }
       } finally {
@@ -112,29 +211,63 @@ test('bad Auth0 credentials: exit 2 before any change, named with the cause and 
       }
     });
   }
-  assert.equal([...sb.world.auth0Clients.values()].filter((a) => a.name.includes('cred')).length, 0, 'no Auth0 app was created');
-  assert.equal([...sb.world.runServices.values()].filter((s) => s.serviceId === 'cred').length, 0, 'no Cloud Run service was created');
+  assert.equal(
+    [...sb.world.auth0Clients.values()].filter((a) => a.name.includes('cred')).length,
+    0,
+    'no Auth0 app was created',
+  );
+  assert.equal(
+    [...sb.world.runServices.values()].filter((s) => s.serviceId === 'cred').length,
+    0,
+    'no Cloud Run service was created',
+  );
 });
 
-test('one token per run, reused by every Management API call; --debug traces each Auth0 call without secrets', async () => {
-  const cwd = await fresh();
-  dirs.push(cwd);
-  const since = await lastSeq();
-  const r = await runCli(['init', '--yes', '--service', 'tok', '--debug'], sb.env, cwd);
-  outputs.push(r.stdout, r.stderr);
-  assert.equal(r.code, 0, r.stderr);
-  const auth0 = (await requestLog(sb, since)).filter((x: any) => x.api === 'auth0');
-  assert.equal(auth0.filter((x: any) => x.method === 'POST' && x.path === '/oauth/token').length, 1, 'one token request');
-  assert.equal(auth0.filter((x: any) => x.path === '/.well-known/openid-configuration').length, 1, 'one discovery request');
-  // The plan's look for the app is the one apply uses (no second look before the create).
-  assert.equal(auth0.filter((x: any) => !x.mutating).length, 6, 'a clean init makes 6 Auth0 reads (token, discovery, custom domains, find by tag for the plan and again after the create, the app)');
-  const lines = r.stderr.split('\n').filter((l) => l.startsWith('[debug] Auth0 '));
-  assert.match(r.stderr, /\[debug\] Auth0 POST https:\/\/127\.0\.0\.1:\d+\/oauth\/token → 200 in \d+ ms/);
-  assert.match(r.stderr, /\[debug\] Auth0 GET https:\/\/127\.0\.0\.1:\d+\/api\/v2\/clients\?fields=…&include_fields=…&page=…&per_page=…&include_totals=… → 200 in \d+ ms/);
-  assert.match(r.stderr, /\[debug\] Auth0 POST https:\/\/127\.0\.0\.1:\d+\/api\/v2\/clients → 201 in \d+ ms/);
-  assert.equal(lines.filter((l) => l.includes('/api/v2/')).length, auth0.filter((x: any) => x.path.startsWith('/api/v2/')).length, 'one line per Management API call');
-  assert.equal(lines.length, auth0.length, 'one line per Auth0 request');
-});
+test(
+  'one token per run, reused by every Management API ' + 'call; --debug traces each Auth0 call without secrets',
+  async () => {
+    const cwd = await fresh();
+    dirs.push(cwd);
+    const since = await lastSeq();
+    const r = await runCli(['init', '--yes', '--service', 'tok', '--debug'], sb.env, cwd);
+    outputs.push(r.stdout, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    const auth0 = (await requestLog(sb, since)).filter((x: any) => x.api === 'auth0');
+    assert.equal(
+      auth0.filter((x: any) => x.method === 'POST' && x.path === '/oauth/token').length,
+      1,
+      'one token request',
+    );
+    assert.equal(
+      auth0.filter((x: any) => x.path === '/.well-known/openid-configuration').length,
+      1,
+      'one discovery request',
+    );
+    // The plan's look for the app is the one apply uses (no second look before the create).
+    assert.equal(
+      auth0.filter((x: any) => !x.mutating).length,
+      6,
+      'a clean init makes 6 Auth0 reads (token, discovery, custom domains, find by tag for the plan and again ' +
+        'after the create, the app)',
+    );
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('[debug] Auth0 '));
+    assert.match(r.stderr, /\[debug\] Auth0 POST https:\/\/127\.0\.0\.1:\d+\/oauth\/token → 200 in \d+ ms/);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        /\[debug\] Auth0 GET https:\/\/127\.0\.0\.1:\d+\/api\/v2\/clients\?fields=…&include_fields=…&page=…/.source +
+          /&per_page=…&include_totals=… → 200 in \d+ ms/.source,
+      ),
+    );
+    assert.match(r.stderr, /\[debug\] Auth0 POST https:\/\/127\.0\.0\.1:\d+\/api\/v2\/clients → 201 in \d+ ms/);
+    assert.equal(
+      lines.filter((l) => l.includes('/api/v2/')).length,
+      auth0.filter((x: any) => x.path.startsWith('/api/v2/')).length,
+      'one line per Management API call',
+    );
+    assert.equal(lines.length, auth0.length, 'one line per Auth0 request');
+  },
+);
 
 test('verify and destroy check the credentials first; destroy without --force still sends nothing', async () => {
   const cwd = await fresh();
@@ -152,7 +285,11 @@ test('verify and destroy check the credentials first; destroy without --force st
   assert.match(v.stderr, /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET/);
   assert.ok(!/✓|✗/.test(v.stderr), 'no report: the credentials are the problem');
   const vlog = (await requestLog(sb, since)).filter((x: any) => x.api === 'auth0');
-  assert.deepEqual(vlog.filter((x: any) => x.path.startsWith('/api/v2/')), [], 'no Management API request');
+  assert.deepEqual(
+    vlog.filter((x: any) => x.path.startsWith('/api/v2/')),
+    [],
+    'no Management API request',
+  );
 
   const padded = await runCli(['verify'], { ...sb.env, AUTH0_CLIENT_SECRET: `${secret}\n` }, cwd);
   outputs.push(padded.stdout, padded.stderr);
@@ -170,7 +307,11 @@ test('verify and destroy check the credentials first; destroy without --force st
   outputs.push(d.stdout, d.stderr);
   assert.equal(d.code, 2, d.stderr);
   assert.match(d.stderr, /Auth0 rejected AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET/);
-  assert.deepEqual((await requestLog(sb, since)).filter((x: any) => x.mutating || x.api !== 'auth0'), [], 'only the token request: nothing deleted');
+  assert.deepEqual(
+    (await requestLog(sb, since)).filter((x: any) => x.mutating || x.api !== 'auth0'),
+    [],
+    'only the token request: nothing deleted',
+  );
   assert.deepEqual(await readFile(file), before, 'the state file is byte for byte as it was');
   assert.equal(existsSync(`${file}.lock`), false, 'no lock left behind');
 

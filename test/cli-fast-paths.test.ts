@@ -12,18 +12,29 @@ import { buildProgram, pkg } from '../src/cli/program.js';
 test('fast paths match commander', async () => {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-fast-'));
   const version = await runCli(['--version'], {}, cwd);
-  assert.equal(version.stdout, `${JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')).version}\n`);
+  assert.equal(
+    version.stdout,
+    `${JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')).version}\n`,
+  );
   assert.equal(version.stdout.trim(), pkg.version);
   const program = buildProgram();
   program.configureOutput({ getOutHelpWidth: () => 80, getErrHelpWidth: () => 80 });
   const help = await runCli(['--help'], {}, cwd);
   assert.equal(help.code, 0);
-  assert.equal(help.stdout, program.helpInformation(), 'the generated help is the program\'s own');
-  for (const args of [['status'], ['status', '--json'], ['status', '--state', 'x/state.json'], ['status', '--state=x/state.json', '--json']]) {
+  assert.equal(help.stdout, program.helpInformation(), "the generated help is the program's own");
+  for (const args of [
+    ['status'],
+    ['status', '--json'],
+    ['status', '--state', 'x/state.json'],
+    ['status', '--state=x/state.json', '--json'],
+  ]) {
     const r = await runCli(args, {}, cwd);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
   }
-  assert.match((await runCli(['status', '--state', 'x/state.json'], {}, cwd)).stdout, /No state file at x\/state\.json/);
+  assert.match(
+    (await runCli(['status', '--state', 'x/state.json'], {}, cwd)).stdout,
+    /No state file at x\/state\.json/,
+  );
   const typo = await runCli(['status', '--jsno'], {}, cwd);
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /unknown option '--jsno'/);

@@ -12,19 +12,48 @@ import { STATE_VERSION } from '../src/state/schema.js';
 import { useSandbox, clientsFor, control } from './helpers/sandbox.js';
 
 const gErr = (status: number, gstatus: string, headers: Record<string, string> = {}) =>
-  Object.assign(new Error(gstatus), { response: { status, data: { error: { code: status, status: gstatus, message: gstatus } }, headers } });
+  Object.assign(new Error(gstatus), {
+    response: { status, data: { error: { code: status, status: gstatus, message: gstatus } }, headers },
+  });
 
 test('withRetry: retries transient errors up to the bound, not others', async () => {
   let calls = 0;
   const delays: number[] = [];
-  await assert.rejects(withRetry(async () => { calls++; throw gErr(503, 'UNAVAILABLE'); }, { attempts: 4, baseMs: 1, onRetry: (_e, _a, d) => delays.push(d) }), /UNAVAILABLE/);
+  await assert.rejects(
+    withRetry(
+      async () => {
+        calls++;
+        throw gErr(503, 'UNAVAILABLE');
+      },
+      { attempts: 4, baseMs: 1, onRetry: (_e, _a, d) => delays.push(d) },
+    ),
+    /UNAVAILABLE/,
+  );
   assert.equal(calls, 4);
   assert.equal(delays.length, 3);
   calls = 0;
-  await assert.rejects(withRetry(async () => { calls++; throw gErr(400, 'INVALID_ARGUMENT'); }, { attempts: 4, baseMs: 1 }), /INVALID_ARGUMENT/);
+  await assert.rejects(
+    withRetry(
+      async () => {
+        calls++;
+        throw gErr(400, 'INVALID_ARGUMENT');
+      },
+      { attempts: 4, baseMs: 1 },
+    ),
+    /INVALID_ARGUMENT/,
+  );
   assert.equal(calls, 1, 'a 400 is not retried');
   calls = 0;
-  assert.equal(await withRetry(async () => { if (++calls < 3) throw gErr(429, 'RESOURCE_EXHAUSTED'); return 'ok'; }, { baseMs: 1 }), 'ok');
+  assert.equal(
+    await withRetry(
+      async () => {
+        if (++calls < 3) throw gErr(429, 'RESOURCE_EXHAUSTED');
+        return 'ok';
+      },
+      { baseMs: 1 },
+    ),
+    'ok',
+  );
 });
 
 test('server hints: Retry-After seconds, x-ratelimit-reset epoch, capped at 60 s', () => {
@@ -36,10 +65,30 @@ test('server hints: Retry-After seconds, x-ratelimit-reset epoch, capped at 60 s
   assert.equal(serverDelayMs(new Error('x')), undefined);
 });
 
-const memoryState = () => new StateHandle('/nonexistent/state.json', {
-  version: STATE_VERSION, tool: 'iap-auth0', createdAt: '', updatedAt: '', stages: {},
-  inputs: { project: 'p', region: 'r', service: 's', image: 'i', auth0Domain: 'd', pool: 'p', provider: 'p', oauthClient: 'o', allow: [], scope: 'service' },
-}, false);
+const memoryState = () =>
+  new StateHandle(
+    '/nonexistent/state.json',
+    {
+      version: STATE_VERSION,
+      tool: 'iap-auth0',
+      createdAt: '',
+      updatedAt: '',
+      stages: {},
+      inputs: {
+        project: 'p',
+        region: 'r',
+        service: 's',
+        image: 'i',
+        auth0Domain: 'd',
+        pool: 'p',
+        provider: 'p',
+        oauthClient: 'o',
+        allow: [],
+        scope: 'service',
+      },
+    },
+    false,
+  );
 
 test('runStages: independent stages overlap; a failed dependency stops only its dependants', async () => {
   const log: string[] = [];
@@ -57,15 +106,38 @@ test('runStages: independent stages overlap; a failed dependency stops only its 
     clearTimeout(timer);
   };
   const stage = (id: Stage['id'], body: (ctx: StageContext) => Promise<string>): Stage => ({
-    id, read: async () => () => ({ stage: id, changes: [], prospects: {}, apply: body }), verify: async () => [], owned: () => [], destroy: async () => '' });
+    id,
+    read: async () => () => ({ stage: id, changes: [], prospects: {}, apply: body }),
+    verify: async () => [],
+    owned: () => [],
+    destroy: async () => '',
+  });
   const ctx: any = { state: memoryState(), emit: () => undefined, signal: new AbortController().signal };
-  const results = await runStages([
-    stage('deploy', async (c) => { await begin('deploy-start'); log.push('deploy-end'); c.provide('service', { name: 's' }); return 'd'; }),
-    stage('auth0-app', async () => { await begin('auth0-start'); throw new Error('auth0 down'); }),
-    stage('workforce-pool', async (c) => { await c.need('auth0Client'); return 'never'; }),
-    // Access needs the service (and the pool, which never comes): it waits only where it asks.
-    stage('access', async (c) => { await c.need('service'); log.push('access-after-deploy'); return 'a'; }),
-  ], ctx);
+  const results = await runStages(
+    [
+      stage('deploy', async (c) => {
+        await begin('deploy-start');
+        log.push('deploy-end');
+        c.provide('service', { name: 's' });
+        return 'd';
+      }),
+      stage('auth0-app', async () => {
+        await begin('auth0-start');
+        throw new Error('auth0 down');
+      }),
+      stage('workforce-pool', async (c) => {
+        await c.need('auth0Client');
+        return 'never';
+      }),
+      // Access needs the service (and the pool, which never comes): it waits only where it asks.
+      stage('access', async (c) => {
+        await c.need('service');
+        log.push('access-after-deploy');
+        return 'a';
+      }),
+    ],
+    ctx,
+  );
   // Both started before either ended: they overlapped (run one after the other, deploy-end would
   // come second). Order, not elapsed time, so a loaded machine cannot fail it.
   assert.deepEqual(log.slice(0, 2).sort(), ['auth0-start', 'deploy-start']);
@@ -83,16 +155,34 @@ test('IAM read-modify-write keeps other members and survives a concurrent edit',
   const sb = await useSandbox();
   const c = clientsFor(sb);
   const resource = 'projects/415104041262/iap_web';
-  const { data: op } = await c.serviceusage.services.enable({ name: 'projects/sandbox-project/services/iap.googleapis.com' });
-  while (!(await c.serviceusage.operations.get({ name: op.name! })).data.done) await new Promise((r) => setTimeout(r, 10));
-  await control(sb, '/iam-policy', { resource: `iap:${resource}`, policy: { bindings: [{ role: 'roles/iap.httpsResourceAccessor', members: ['user:other@sandbox.example'] }] } });
+  const { data: op } = await c.serviceusage.services.enable({
+    name: 'projects/sandbox-project/services/iap.googleapis.com',
+  });
+  while (!(await c.serviceusage.operations.get({ name: op.name! })).data.done)
+    await new Promise((r) => setTimeout(r, 10));
+  await control(sb, '/iam-policy', {
+    resource: `iap:${resource}`,
+    policy: { bindings: [{ role: 'roles/iap.httpsResourceAccessor', members: ['user:other@sandbox.example'] }] },
+  });
   const pool = 'principalSet://iam.googleapis.com/locations/global/workforcePools/iap-hello-pool/*';
   let sets = 0;
   const access = {
-    get: async () => (await c.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } })).data,
+    get: async () =>
+      (await c.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } })).data,
     set: async (policy: any) => {
       // The first write races another client's edit: its etag is then stale.
-      if (sets++ === 0) await control(sb, '/iam-policy', { resource: `iap:${resource}`, policy: { bindings: [{ role: 'roles/iap.httpsResourceAccessor', members: ['user:other@sandbox.example', 'user:racer@sandbox.example'] }] } });
+      if (sets++ === 0)
+        await control(sb, '/iam-policy', {
+          resource: `iap:${resource}`,
+          policy: {
+            bindings: [
+              {
+                role: 'roles/iap.httpsResourceAccessor',
+                members: ['user:other@sandbox.example', 'user:racer@sandbox.example'],
+              },
+            ],
+          },
+        });
       return (await c.iap.setIamPolicy({ resource, requestBody: { policy } })).data;
     },
   };
@@ -102,34 +192,63 @@ test('IAM read-modify-write keeps other members and survives a concurrent edit',
   assert.deepEqual(members, [pool, 'user:other@sandbox.example', 'user:racer@sandbox.example'].sort());
   assert.deepEqual(await addMembers(access, 'roles/iap.httpsResourceAccessor', [pool]), [], 'already there: no write');
   assert.deepEqual(await removeMembers(access, 'roles/iap.httpsResourceAccessor', [pool]), [pool]);
-  assert.deepEqual(membersOf(await access.get(), 'roles/iap.httpsResourceAccessor').sort(), ['user:other@sandbox.example', 'user:racer@sandbox.example']);
+  assert.deepEqual(membersOf(await access.get(), 'roles/iap.httpsResourceAccessor').sort(), [
+    'user:other@sandbox.example',
+    'user:racer@sandbox.example',
+  ]);
 });
 
 test('stage order: one topological order of the declared needs; destroy runs it backwards', () => {
   // Every stage comes after the stages whose outputs it needs, and destroy removes dependants first.
-  for (const id of STAGES) for (const dep of dependenciesOf(id)) assert.ok(STAGES.indexOf(dep) < STAGES.indexOf(id), `${dep} before ${id}`);
+  for (const id of STAGES)
+    for (const dep of dependenciesOf(id)) assert.ok(STAGES.indexOf(dep) < STAGES.indexOf(id), `${dep} before ${id}`);
   assert.deepEqual([...REVERSE_STAGES], [...STAGES].reverse());
   assert.deepEqual(Object.keys(STAGE_TITLES).sort(), [...STAGES].sort());
 });
 
-test('runStages, sequential mode: one stage after the other in dependency order, each getting what it needs', async () => {
-  const log: string[] = [];
-  const needs: Record<string, OutputName[]> = { 'auth0-app': ['service'], 'workforce-pool': ['auth0Client'], access: ['service', 'pool'] };
-  const stage = (id: Stage['id'], provide: (c: StageContext) => void): Stage => ({
-    id, verify: async () => [], owned: () => [], destroy: async () => '',
-    read: async () => () => ({ stage: id, changes: [], prospects: {}, apply: async (c) => {
-      for (const n of needs[id] ?? []) await c.need(n);
-      log.push(id); provide(c); return id;
-    } }),
-  });
-  const ctx: any = { state: memoryState(), emit: () => undefined, signal: new AbortController().signal, env: { IAP_AUTH0_SEQUENTIAL: '1' } };
-  // Given in the reverse order: the runner orders them from the declarations.
-  const results = await runStages([
-    stage('access', () => undefined),
-    stage('workforce-pool', (c) => c.provide('pool', { pool: 'p', ours: true })),
-    stage('auth0-app', (c) => c.provide('auth0Client', { clientId: 'c', secret: async () => 's' })),
-    stage('deploy', (c) => c.provide('service', { name: 's' })),
-  ], ctx);
-  assert.deepEqual(log, ['deploy', 'auth0-app', 'workforce-pool', 'access']);
-  assert.ok(results.every((r) => r.ok));
-});
+test(
+  'runStages, sequential mode: one stage after the ' + 'other in dependency order, each getting what it needs',
+  async () => {
+    const log: string[] = [];
+    const needs: Record<string, OutputName[]> = {
+      'auth0-app': ['service'],
+      'workforce-pool': ['auth0Client'],
+      access: ['service', 'pool'],
+    };
+    const stage = (id: Stage['id'], provide: (c: StageContext) => void): Stage => ({
+      id,
+      verify: async () => [],
+      owned: () => [],
+      destroy: async () => '',
+      read: async () => () => ({
+        stage: id,
+        changes: [],
+        prospects: {},
+        apply: async (c) => {
+          for (const n of needs[id] ?? []) await c.need(n);
+          log.push(id);
+          provide(c);
+          return id;
+        },
+      }),
+    });
+    const ctx: any = {
+      state: memoryState(),
+      emit: () => undefined,
+      signal: new AbortController().signal,
+      env: { IAP_AUTH0_SEQUENTIAL: '1' },
+    };
+    // Given in the reverse order: the runner orders them from the declarations.
+    const results = await runStages(
+      [
+        stage('access', () => undefined),
+        stage('workforce-pool', (c) => c.provide('pool', { pool: 'p', ours: true })),
+        stage('auth0-app', (c) => c.provide('auth0Client', { clientId: 'c', secret: async () => 's' })),
+        stage('deploy', (c) => c.provide('service', { name: 's' })),
+      ],
+      ctx,
+    );
+    assert.deepEqual(log, ['deploy', 'auth0-app', 'workforce-pool', 'access']);
+    assert.ok(results.every((r) => r.ok));
+  },
+);

@@ -13,10 +13,15 @@ import { leftovers } from '../src/sandbox/leftovers.js';
 
 const FOREIGN_MEMBER = 'user:bob@sandbox.example';
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('destroy and status', async (t) => {
   const sb = await useSandbox();
   const g = clientsFor(sb);
-  const mgmt = new ManagementClient({ domain: sb.env.AUTH0_DOMAIN, clientId: sb.env.AUTH0_CLIENT_ID, clientSecret: sb.env.AUTH0_CLIENT_SECRET });
+  const mgmt = new ManagementClient({
+    domain: sb.env.AUTH0_DOMAIN,
+    clientId: sb.env.AUTH0_CLIENT_ID,
+    clientSecret: sb.env.AUTH0_CLIENT_SECRET,
+  });
   const lastSeq = async () => (await requestLog(sb)).at(-1)?.seq ?? 0;
   const setUp = async (service: string) => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-destroy-'));
@@ -37,14 +42,31 @@ test('destroy and status', async (t) => {
   // Others' things: a member in the same binding, and an Auth0 app with our app's name but no tag.
   const resource = a.state.stages.access.resources.iapResource;
   const p = (await g.iap.getIamPolicy({ resource })).data;
-  await g.iap.setIamPolicy({ resource, requestBody: { policy: { ...p, bindings: (p.bindings ?? []).map((b) => (b.role === 'roles/iap.httpsResourceAccessor' ? { ...b, members: [...(b.members ?? []), FOREIGN_MEMBER] } : b)) } } });
-  const lookalike = await mgmt.clients.create({ name: 'IAP hello (iap-auth0)', app_type: 'regular_web', callbacks: ['https://example.com/cb'] });
+  await g.iap.setIamPolicy({
+    resource,
+    requestBody: {
+      policy: {
+        ...p,
+        bindings: (p.bindings ?? []).map((b) =>
+          b.role === 'roles/iap.httpsResourceAccessor' ? { ...b, members: [...(b.members ?? []), FOREIGN_MEMBER] } : b,
+        ),
+      },
+    },
+  });
+  const lookalike = await mgmt.clients.create({
+    name: 'IAP hello (iap-auth0)',
+    app_type: 'regular_web',
+    callbacks: ['https://example.com/cb'],
+  });
 
   await t.test('status after init: every stage done, the URL, next is verify', async () => {
     const r = await runCli(['status', '--json'], {}, a.cwd);
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
-    assert.deepEqual(doc.stages.map((s: any) => s.status), ['done', 'done', 'done', 'done', 'done', 'done']);
+    assert.deepEqual(
+      doc.stages.map((s: any) => s.status),
+      ['done', 'done', 'done', 'done', 'done', 'done'],
+    );
     assert.equal(doc.serviceUrl, a.state.stages.deploy.resources.uri);
     assert.equal(doc.next, 'iap-auth0 verify');
     const human = await runCli(['status'], {}, a.cwd);
@@ -52,32 +74,53 @@ test('destroy and status', async (t) => {
     assert.match(human.stdout, /Next: iap-auth0 verify/);
   });
 
-  await t.test('without a terminal and without --force: shows the plan, exit 2, no request, state unchanged', async () => {
-    const before = await readFile(a.file, 'utf8');
-    const since = await lastSeq();
-    const r = await runCli(['destroy'], sb.env, a.cwd);
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /delete\s+Cloud Run service projects\/sandbox-project\/locations\/us-central1\/services\/hello/);
-    assert.match(r.stderr, /needs confirmation: nothing was deleted\n\s+hint: .*--force/);
-    assert.deepEqual(await requestLog(sb, since), []);
-    assert.equal(await readFile(a.file, 'utf8'), before);
-    const bad = await runCli(['destroy', '--force', '--keep', 'auth0,pool'], sb.env, a.cwd);
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--keep: unknown stage auth0, pool\n\s+hint: use any of deploy, auth0-app/);
-    assert.deepEqual(await requestLog(sb, since), []);
-  });
+  await t.test(
+    'without a terminal and without --force: shows the plan, exit 2, no request, state unchanged',
+    async () => {
+      const before = await readFile(a.file, 'utf8');
+      const since = await lastSeq();
+      const r = await runCli(['destroy'], sb.env, a.cwd);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(
+        r.stderr,
+        /delete\s+Cloud Run service projects\/sandbox-project\/locations\/us-central1\/services\/hello/,
+      );
+      assert.match(r.stderr, /needs confirmation: nothing was deleted\n\s+hint: .*--force/);
+      assert.deepEqual(await requestLog(sb, since), []);
+      assert.equal(await readFile(a.file, 'utf8'), before);
+      const bad = await runCli(['destroy', '--force', '--keep', 'auth0,pool'], sb.env, a.cwd);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--keep: unknown stage auth0, pool\n\s+hint: use any of deploy, auth0-app/);
+      assert.deepEqual(await requestLog(sb, since), []);
+    },
+  );
 
-  await t.test('--force removes everything of iap-auth0\'s and nothing else', async () => {
+  await t.test("--force removes everything of iap-auth0's and nothing else", async () => {
     const r = await runCli(['destroy', '--force'], sb.env, a.cwd);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Google keeps deleted workforce pool and provider ids for 30 days/);
     const world = await inspect(sb);
     assert.deepEqual(leftovers(world), []);
-    assert.deepEqual(world.iamPolicies[`iap:${resource}`].bindings.find((b: any) => b.role === 'roles/iap.httpsResourceAccessor').members, [FOREIGN_MEMBER], 'the other member stays');
-    assert.ok(world.auth0Clients.some((c: any) => c.client_id === lookalike.client_id), 'the untagged app with our name stays');
-    assert.ok(world.services['415104041262']['iap.googleapis.com'] === 'ENABLED' && world.serviceIdentities['415104041262/iap.googleapis.com'], 'APIs and the IAP agent stay');
+    assert.deepEqual(
+      world.iamPolicies[`iap:${resource}`].bindings.find((b: any) => b.role === 'roles/iap.httpsResourceAccessor')
+        .members,
+      [FOREIGN_MEMBER],
+      'the other member stays',
+    );
+    assert.ok(
+      world.auth0Clients.some((c: any) => c.client_id === lookalike.client_id),
+      'the untagged app with our name stays',
+    );
+    assert.ok(
+      world.services['415104041262']['iap.googleapis.com'] === 'ENABLED' &&
+        world.serviceIdentities['415104041262/iap.googleapis.com'],
+      'APIs and the IAP agent stay',
+    );
     const doc = JSON.parse((await runCli(['status', '--json'], {}, a.cwd)).stdout);
-    assert.deepEqual(doc.stages.map((s: any) => s.status), Array(6).fill('destroyed'));
+    assert.deepEqual(
+      doc.stages.map((s: any) => s.status),
+      Array(6).fill('destroyed'),
+    );
     assert.equal(doc.next, 'iap-auth0 init (to set up again)');
   });
 
@@ -97,32 +140,48 @@ test('destroy and status', async (t) => {
     assert.equal(v.code, 0, v.stderr);
   });
 
-  await t.test('an app someone else now claims stops destroy before any deletion; --keep leaves it and a stage alone', async () => {
-    const b = await setUp('keepme');
-    const appId = b.state.stages['auth0-app'].resources.clientId;
-    await mgmt.clients.update(appId, { client_metadata: { managed_by: 'someone-else' } });
-    const before = leftovers(await inspect(sb));
-    const stopped = await runCli(['destroy', '--force'], sb.env, b.cwd);
-    assert.equal(stopped.code, 2, stopped.stderr);
-    assert.match(stopped.stderr, new RegExp(`nothing was deleted: the state file \\.iap-auth0/state\\.json does not match the cloud\\n\\s+- stages\\.auth0-app\\.resources\\.clientId names ${appId}`));
-    assert.match(stopped.stderr, /hint: .*--keep auth0-app/);
-    assert.deepEqual(leftovers(await inspect(sb)), before, 'nothing was deleted');
-    const r = await runCli(['destroy', '--force', '--keep', 'deploy,auth0-app', '--json'], sb.env, b.cwd);
-    assert.equal(r.code, 0, r.stderr);
-    const doc = JSON.parse(r.stdout);
-    assert.equal(doc.ok, true);
-    assert.equal(doc.stages.find((s: any) => s.id === 'auth0-app').kept, true);
-    assert.equal(doc.stages.find((s: any) => s.id === 'deploy').kept, true);
-    const world = await inspect(sb);
-    assert.ok(world.auth0Clients.some((c: any) => c.client_id === appId));
-    assert.ok(world.runServices.some((s: any) => s.name.endsWith('/services/keepme')), 'the kept service is still there');
-    assert.deepEqual(leftovers(world).filter((l) => !/keepme/.test(l)), [], 'everything else of this setup is gone');
-    const st = JSON.parse((await runCli(['status', '--json'], {}, b.cwd)).stdout);
-    assert.equal(st.stages.find((s: any) => s.id === 'deploy').status, 'done');
-    // Clean up the kept service for the next test's leftovers check (the claimed app stays someone else's).
-    const again = await runCli(['destroy', '--force', '--keep', 'auth0-app'], sb.env, b.cwd);
-    assert.equal(again.code, 0, again.stderr);
-  });
+  await t.test(
+    'an app someone else now claims stops destroy before any deletion; --keep leaves it and a stage alone',
+    async () => {
+      const b = await setUp('keepme');
+      const appId = b.state.stages['auth0-app'].resources.clientId;
+      await mgmt.clients.update(appId, { client_metadata: { managed_by: 'someone-else' } });
+      const before = leftovers(await inspect(sb));
+      const stopped = await runCli(['destroy', '--force'], sb.env, b.cwd);
+      assert.equal(stopped.code, 2, stopped.stderr);
+      assert.match(
+        stopped.stderr,
+        new RegExp(
+          'nothing was deleted: the state file \\.iap-auth0/state\\.json does not match the cloud\\n\\s+- ' +
+            `stages\\.auth0-app\\.resources\\.clientId names ${appId}`,
+        ),
+      );
+      assert.match(stopped.stderr, /hint: .*--keep auth0-app/);
+      assert.deepEqual(leftovers(await inspect(sb)), before, 'nothing was deleted');
+      const r = await runCli(['destroy', '--force', '--keep', 'deploy,auth0-app', '--json'], sb.env, b.cwd);
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assert.equal(doc.ok, true);
+      assert.equal(doc.stages.find((s: any) => s.id === 'auth0-app').kept, true);
+      assert.equal(doc.stages.find((s: any) => s.id === 'deploy').kept, true);
+      const world = await inspect(sb);
+      assert.ok(world.auth0Clients.some((c: any) => c.client_id === appId));
+      assert.ok(
+        world.runServices.some((s: any) => s.name.endsWith('/services/keepme')),
+        'the kept service is still there',
+      );
+      assert.deepEqual(
+        leftovers(world).filter((l) => !/keepme/.test(l)),
+        [],
+        'everything else of this setup is gone',
+      );
+      const st = JSON.parse((await runCli(['status', '--json'], {}, b.cwd)).stdout);
+      assert.equal(st.stages.find((s: any) => s.id === 'deploy').status, 'done');
+      // Clean up the kept service for the next test's leftovers check (the claimed app stays someone else's).
+      const again = await runCli(['destroy', '--force', '--keep', 'auth0-app'], sb.env, b.cwd);
+      assert.equal(again.code, 0, again.stderr);
+    },
+  );
 
   await t.test('killed mid-way, destroy resumes and finishes; status says so in between', async () => {
     const c = await setUp('killme');
@@ -131,7 +190,10 @@ test('destroy and status', async (t) => {
     const killed = await run.done;
     assert.equal(killed.signal, 'SIGKILL', `expected the sandbox to kill it: ${killed.stderr}`);
     const mid = JSON.parse((await runCli(['status', '--json'], {}, c.cwd)).stdout);
-    assert.ok(mid.stages.some((s: any) => s.status === 'destroying'), JSON.stringify(mid.stages.map((s: any) => s.status)));
+    assert.ok(
+      mid.stages.some((s: any) => s.status === 'destroying'),
+      JSON.stringify(mid.stages.map((s: any) => s.status)),
+    );
     assert.equal(mid.next, 'iap-auth0 destroy (resumes where it stopped)');
     // The lock of the killed process is stale: the re-run takes it over.
     const r = await runCli(['destroy', '--force'], sb.env, c.cwd);

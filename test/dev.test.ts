@@ -19,7 +19,14 @@ const CHROMIUM = '/usr/bin/chromium';
 async function serve(handler: http.RequestListener): Promise<{ url: string; server: http.Server; close(): void }> {
   const s = http.createServer(handler);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return { url: `http://localhost:${(s.address() as { port: number }).port}`, server: s, close: () => { s.close(); s.closeAllConnections(); } };
+  return {
+    url: `http://localhost:${(s.address() as { port: number }).port}`,
+    server: s,
+    close: () => {
+      s.close();
+      s.closeAllConnections();
+    },
+  };
 }
 
 test('routes and access rules', () => {
@@ -37,9 +44,16 @@ test('routes and access rules', () => {
   assert.equal(allowed(['group:admins'], 'p', alice), true);
 });
 
-test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifiable assertion; unauthenticated fetch is 401', { timeout: 300_000 }, async (t) => {
+test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifiable assertion; unauthenticated ' +
+  'fetch is 401', {
+  timeout: 300_000,
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
+}, async (t) => {
   if (!existsSync(CHROMIUM)) {
-    if (process.env.IAP_AUTH0_SKIP_BROWSER === '1') { t.skip('Chromium is missing'); return; }
+    if (process.env.IAP_AUTH0_SKIP_BROWSER === '1') {
+      t.skip('Chromium is missing');
+      return;
+    }
     assert.fail('Chromium is missing: run npm run test:setup');
   }
   let devEnv: Record<string, string> = {};
@@ -47,32 +61,60 @@ test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifia
   const api = await serve(async (req, res) => {
     // The API verifies as production code would, opted in to the dev key set.
     try {
-      const id = await verifyIapAssertion(req.headers['x-goog-iap-jwt-assertion'], { env: { IAP_AUDIENCE: devEnv.IAP_AUDIENCE, IAP_AUTH0_DEV_JWKS_URL: devEnv.IAP_AUTH0_DEV_JWKS_URL } });
+      const id = await verifyIapAssertion(req.headers['x-goog-iap-jwt-assertion'], {
+        env: { IAP_AUDIENCE: devEnv.IAP_AUDIENCE, IAP_AUTH0_DEV_JWKS_URL: devEnv.IAP_AUTH0_DEV_JWKS_URL },
+      });
       seen.push({ email: id.email, unsignedEmail: String(req.headers['x-goog-authenticated-user-email']) });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ path: req.url, email: id.email, principal: id.principal }));
     } catch (e) {
       seen.push({ error: (e as Error).message });
-      res.writeHead(401); res.end();
+      res.writeHead(401);
+      res.end();
     }
   });
-  const ui = await serve((req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end(`<!DOCTYPE html><title>UI</title><h1 id="ui">Hello UI at ${req.url}</h1>`); });
+  const ui = await serve((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<!DOCTYPE html><title>UI</title><h1 id="ui">Hello UI at ${req.url}</h1>`);
+  });
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-dev-'));
-  const dev = startCli(['dev', '--sandbox', '--port', '0', '--route', `/api/=${api.url}`, '--route', `/=${ui.url}`], {}, cwd);
+  const dev = startCli(
+    ['dev', '--sandbox', '--port', '0', '--route', `/api/=${api.url}`, '--route', `/=${ui.url}`],
+    {},
+    cwd,
+  );
   let out = '';
   dev.child.stdout!.on('data', (d) => (out += d));
   const deadline = Date.now() + 120_000; // start-up on a loaded machine; only a hang reaches it
   while (!/IAP_AUTH0_SANDBOX_URL=/.test(out)) {
-    if (Date.now() > deadline || dev.child.exitCode !== null) assert.fail(`dev did not start: ${out} ${(await Promise.race([dev.done, Promise.resolve(undefined)]))?.stderr ?? ''}`);
+    if (Date.now() > deadline || dev.child.exitCode !== null)
+      assert.fail(
+        `dev did not start: ${out} ${(await Promise.race([dev.done, Promise.resolve(undefined)]))?.stderr ?? ''}`,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
-  devEnv = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  devEnv = Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   const origin = devEnv.IAP_AUTH0_DEV_URL;
   assert.match(origin, /^http:\/\/localhost:\d+$/);
   assert.equal(devEnv.IAP_AUTH0_DEV_JWKS_URL, `${origin}/__iap-auth0/jwks`);
 
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
   try {
     // Unauthenticated: the API answers 401 to fetch (no redirect a script could not follow).
     const anon = await fetch(`${origin}/api/items`);
@@ -83,13 +125,25 @@ test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifia
     await page.waitForSelector('input[name="username"]', { timeout: 60_000 });
     await page.fill('input[name="username"]', devEnv.IAP_AUTH0_TEST_USER_EMAIL);
     await page.fill('input[name="password"]', devEnv.IAP_AUTH0_TEST_USER_PASSWORD);
-    await Promise.all([page.waitForURL(`${origin}/dashboard`, { timeout: 60_000 }), page.click('button[type="submit"]')]);
+    await Promise.all([
+      page.waitForURL(`${origin}/dashboard`, { timeout: 60_000 }),
+      page.click('button[type="submit"]'),
+    ]);
     assert.equal(await page.textContent('#ui'), 'Hello UI at /dashboard');
     // The page's own fetch to the API carries the session; the API verified the assertion.
     const body = await page.evaluate(async () => (await fetch('/api/items?x=1')).json());
-    assert.deepEqual({ path: body.path, email: body.email }, { path: '/api/items?x=1', email: devEnv.IAP_AUTH0_TEST_USER_EMAIL });
-    assert.match(body.principal, /^principal:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/iap-auth0-dev\/subject\/auth0\|/);
-    assert.deepEqual(seen.at(-1), { email: devEnv.IAP_AUTH0_TEST_USER_EMAIL, unsignedEmail: `sts.google.com:${devEnv.IAP_AUTH0_TEST_USER_EMAIL}` });
+    assert.deepEqual(
+      { path: body.path, email: body.email },
+      { path: '/api/items?x=1', email: devEnv.IAP_AUTH0_TEST_USER_EMAIL },
+    );
+    assert.match(
+      body.principal,
+      /^principal:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/iap-auth0-dev\/subject\/auth0\|/,
+    );
+    assert.deepEqual(seen.at(-1), {
+      email: devEnv.IAP_AUTH0_TEST_USER_EMAIL,
+      unsignedEmail: `sts.google.com:${devEnv.IAP_AUTH0_TEST_USER_EMAIL}`,
+    });
     // The session cookie is HttpOnly on localhost.
     const cookie = (await context.cookies(origin)).find((c) => c.name === 'IAP_AUTH0_DEV_SESSION');
     assert.equal(cookie?.httpOnly, true);
@@ -100,12 +154,17 @@ test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifia
     await browser.close();
     dev.child.kill('SIGTERM');
     const r = await dev.done;
-    api.close(); ui.close();
+    api.close();
+    ui.close();
     assert.equal(r.code, 0, r.stderr);
   }
 });
 
-test('dev with the state file: the real Auth0 app gets a localhost callback while dev runs (merged, then removed); the production audience; access binding enforced', { timeout: 300_000 }, async () => {
+test('dev with the state file: the real Auth0 app gets a localhost callback while dev runs (merged, then removed); ' +
+  'the production audience; access binding enforced', {
+  timeout: 300_000,
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
+}, async () => {
   const { useSandbox } = await import('./helpers/sandbox.js');
   const { runCli } = await import('./helpers/cli.js');
   const { Browserless } = await import('./helpers/browserless.js');
@@ -114,68 +173,116 @@ test('dev with the state file: the real Auth0 app gets a localhost callback whil
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-dev-state-'));
   const init = await runCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
   assert.equal(init.code, 0, init.stderr);
-  const mgmt = new ManagementClient({ domain: sb.env.AUTH0_DOMAIN, clientId: sb.env.AUTH0_CLIENT_ID, clientSecret: sb.env.AUTH0_CLIENT_SECRET });
+  const mgmt = new ManagementClient({
+    domain: sb.env.AUTH0_DOMAIN,
+    clientId: sb.env.AUTH0_CLIENT_ID,
+    clientSecret: sb.env.AUTH0_CLIENT_SECRET,
+  });
   const { readFile } = await import('node:fs/promises');
-  const appId = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8')).stages['auth0-app'].resources.clientId;
+  const appId = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8')).stages['auth0-app']
+    .resources.clientId;
   const callbacks = async () => ((await mgmt.clients.get(appId)) as { callbacks: string[] }).callbacks;
   const before = await callbacks();
   let audience = '';
   const app = await serve(async (req, res) => {
     try {
-      const id = await verifyIapAssertion(req.headers['x-goog-iap-jwt-assertion'], { audience, env: { IAP_AUTH0_DEV_JWKS_URL: `${origin}/__iap-auth0/jwks` } });
-      res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ email: id.email }));
-    } catch (e) { res.writeHead(401); res.end((e as Error).message); }
+      const id = await verifyIapAssertion(req.headers['x-goog-iap-jwt-assertion'], {
+        audience,
+        env: { IAP_AUTH0_DEV_JWKS_URL: `${origin}/__iap-auth0/jwks` },
+      });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ email: id.email }));
+    } catch (e) {
+      res.writeHead(401);
+      res.end((e as Error).message);
+    }
   });
   // The same server speaks "WebSocket" on upgrade: it answers 101, then greets the verified caller.
   app.server.on('upgrade', async (req: http.IncomingMessage, socket: import('node:stream').Duplex) => {
     try {
-      const id = await verifyIapAssertion(req.headers['x-goog-iap-jwt-assertion'], { audience, env: { IAP_AUTH0_DEV_JWKS_URL: `${origin}/__iap-auth0/jwks` } });
+      const id = await verifyIapAssertion(req.headers['x-goog-iap-jwt-assertion'], {
+        audience,
+        env: { IAP_AUTH0_DEV_JWKS_URL: `${origin}/__iap-auth0/jwks` },
+      });
       socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
       socket.write(`hello ${id.email}`);
-    } catch { socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n'); }
+    } catch {
+      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+    }
   });
   let origin = '';
   const start = async (extra: string[] = []) => {
     const dev = startCli(['dev', '--port', '0', '--route', `/=${app.url}`, ...extra], sb.env, cwd);
     let out = '';
     dev.child.stdout!.on('data', (d) => (out += d));
-    while (!/IAP_AUTH0_DEV_JWKS_URL=/.test(out)) { if (dev.child.exitCode !== null) assert.fail((await dev.done).stderr); await new Promise((r) => setTimeout(r, 50)); }
-    const env = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-    origin = env.IAP_AUTH0_DEV_URL; audience = env.IAP_AUDIENCE;
+    while (!/IAP_AUTH0_DEV_JWKS_URL=/.test(out)) {
+      if (dev.child.exitCode !== null) assert.fail((await dev.done).stderr);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const env = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    origin = env.IAP_AUTH0_DEV_URL;
+    audience = env.IAP_AUDIENCE;
     return dev;
   };
   const dev = await start();
   assert.equal(audience, '/projects/415104041262/locations/us-central1/services/hello', 'the production audience');
   const added = `${origin}/__iap-auth0/callback`;
   assert.deepEqual(await callbacks(), [...before, added], 'merged into the existing callbacks');
-  const page = await new Browserless().signIn(`${origin}/whoami`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
+  const page = await new Browserless().signIn(
+    `${origin}/whoami`,
+    sb.env.IAP_AUTH0_TEST_USER_EMAIL,
+    sb.env.IAP_AUTH0_TEST_USER_PASSWORD,
+  );
   assert.equal(page.status, 200, page.text);
   assert.deepEqual(JSON.parse(page.text), { email: sb.env.IAP_AUTH0_TEST_USER_EMAIL });
   // A WebSocket upgrade goes through with the session and the identity; without it, 401.
-  const upgrade = (cookie?: string) => new Promise<{ status: number; greeting?: string }>((resolve, reject) => {
-    const r = http.request(`${origin}/ws`, { headers: { connection: 'Upgrade', upgrade: 'websocket', ...(cookie ? { cookie } : {}) } });
-    r.on('upgrade', (res, socket, head) => {
-      // The greeting may arrive with the 101 (in `head`) or right after it.
-      const done = (d: Buffer) => { resolve({ status: res.statusCode!, greeting: d.toString() }); socket.destroy(); };
-      if (head.length) done(head); else socket.once('data', done);
+  const upgrade = (cookie?: string) =>
+    new Promise<{ status: number; greeting?: string }>((resolve, reject) => {
+      const r = http.request(`${origin}/ws`, {
+        headers: { connection: 'Upgrade', upgrade: 'websocket', ...(cookie ? { cookie } : {}) },
+      });
+      r.on('upgrade', (res, socket, head) => {
+        // The greeting may arrive with the 101 (in `head`) or right after it.
+        const done = (d: Buffer) => {
+          resolve({ status: res.statusCode!, greeting: d.toString() });
+          socket.destroy();
+        };
+        if (head.length) done(head);
+        else socket.once('data', done);
+      });
+      r.on('response', (res) => {
+        res.resume();
+        resolve({ status: res.statusCode! });
+      });
+      r.on('error', reject);
+      r.end();
     });
-    r.on('response', (res) => { res.resume(); resolve({ status: res.statusCode! }); });
-    r.on('error', reject);
-    r.end();
-  });
   const jar = new Browserless();
   await jar.signIn(`${origin}/whoami`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
   assert.equal((await upgrade()).status, 401);
   const ws = await upgrade(jar.jar.header(new URL(origin)));
   assert.equal(ws.status, 101);
-  assert.equal(ws.greeting, `hello ${sb.env.IAP_AUTH0_TEST_USER_EMAIL}`, 'the upstream verified the assertion on the upgrade request');
+  assert.equal(
+    ws.greeting,
+    `hello ${sb.env.IAP_AUTH0_TEST_USER_EMAIL}`,
+    'the upstream verified the assertion on the upgrade request',
+  );
   dev.child.kill('SIGTERM');
   assert.equal((await dev.done).code, 0);
   assert.deepEqual(await callbacks(), before, 'removed on exit, the others kept');
 
   // Someone not in the access binding meets IAP's "You don't have access".
   const strict = await start(['--allow', 'user:auth0|somebody-else']);
-  const denied = await new Browserless().signIn(`${origin}/whoami`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
+  const denied = await new Browserless().signIn(
+    `${origin}/whoami`,
+    sb.env.IAP_AUTH0_TEST_USER_EMAIL,
+    sb.env.IAP_AUTH0_TEST_USER_PASSWORD,
+  );
   assert.equal(denied.status, 403);
   assert.match(denied.text, /You don't have access/);
   strict.child.kill('SIGTERM');

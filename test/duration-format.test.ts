@@ -12,7 +12,7 @@ test('formatDuration: tenths under 10 s, whole seconds under a minute, then minu
   assert.equal(formatDuration(3_600_000), '60 min 00 s');
 });
 
-test('the tests\' DURATION pattern accepts every form formatDuration prints, and nothing else', () => {
+test("the tests' DURATION pattern accepts every form formatDuration prints, and nothing else", () => {
   const whole = new RegExp(`^${DURATION}$`);
   for (const ms of [0, 40, 999, 9_949, 9_950, 10_000, 59_499, 59_500, 60_000, 61_000, 599_000, 3_600_000, 36_000_000]) {
     assert.match(formatDuration(ms), whole, `${ms} ms`);

@@ -6,15 +6,23 @@ import * as ids from '../src/lib/ids.js';
 
 test('real hosts by default, overrides by origin', () => {
   assert.equal(apiRoots({}).iap, 'https://iap.googleapis.com/');
-  const roots = apiRoots({ CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM: 'http://127.0.0.1:7101', CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: 'https://run.example/v2/' });
+  const roots = apiRoots({
+    CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM: 'http://127.0.0.1:7101',
+    CLOUDSDK_API_ENDPOINT_OVERRIDES_RUN: 'https://run.example/v2/',
+  });
   assert.equal(roots.iam, 'http://127.0.0.1:7101/');
   assert.equal(roots.run, 'https://run.example/');
   assert.equal(roots.cloudresourcemanager, 'https://cloudresourcemanager.googleapis.com/');
 });
 
 test('an override with a path prefix or a bad URL is refused with the variable named', () => {
-  assert.throws(() => apiRoots({ CLOUDSDK_API_ENDPOINT_OVERRIDES_IAP: 'http://127.0.0.1:7101/iap/' }),
-    (e: EndpointError) => e instanceof EndpointError && /CLOUDSDK_API_ENDPOINT_OVERRIDES_IAP/.test(e.message) && /path prefix/.test(e.message));
+  assert.throws(
+    () => apiRoots({ CLOUDSDK_API_ENDPOINT_OVERRIDES_IAP: 'http://127.0.0.1:7101/iap/' }),
+    (e: EndpointError) =>
+      e instanceof EndpointError &&
+      /CLOUDSDK_API_ENDPOINT_OVERRIDES_IAP/.test(e.message) &&
+      /path prefix/.test(e.message),
+  );
   assert.throws(() => apiRoots({ CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM: 'not a url' }), /not a URL/);
   assert.throws(() => apiRoots({ CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM: 'ftp://x/' }), /only http and https/);
 });

@@ -23,10 +23,15 @@ function whenEvent(events: CoreEvent[], pred: (e: CoreEvent) => boolean): Promis
   return new Promise((resolve) => {
     const push = events.push.bind(events);
     if (events.some(pred)) return resolve();
-    events.push = (...items: CoreEvent[]) => { const n = push(...items); if (items.some(pred)) resolve(); return n; };
+    events.push = (...items: CoreEvent[]) => {
+      const n = push(...items);
+      if (items.some(pred)) resolve();
+      return n;
+    };
   });
 }
-const waitingFor = (what: string) => (e: CoreEvent) => e.type === 'waiting' && e.text === `waiting for ${what} to be usable`;
+const waitingFor = (what: string) => (e: CoreEvent) =>
+  e.type === 'waiting' && e.text === `waiting for ${what} to be usable`;
 const steps = (events: CoreEvent[]) => events.filter((e) => e.type === 'step').map((e) => (e as { text: string }).text);
 
 test('the deploy stage waits for the service account and the IAP agent it just created', async (t) => {
@@ -53,7 +58,12 @@ test('the deploy stage waits for the service account and the IAP agent it just c
     assert.equal(sb.world.policies.get(key).bindings, undefined, 'not granted yet');
     await control(sb, '/clock', { advance: '61m' });
     await run;
-    assert.deepEqual(sb.world.policies.get(key).bindings, [{ role: 'roles/run.invoker', members: ['serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com'] }]);
+    assert.deepEqual(sb.world.policies.get(key).bindings, [
+      {
+        role: 'roles/run.invoker',
+        members: ['serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com'],
+      },
+    ]);
   });
 
   await t.test('the new OAuth client: its redirect URI and credential once it reads back', async () => {
@@ -65,7 +75,9 @@ test('the deploy stage waits for the service account and the IAP agent it just c
     await control(sb, '/clock', { advance: '61m' });
     await run;
     const client = [...sb.world.oauthClients.values()][0];
-    assert.deepEqual(client.allowedRedirectUris, [`https://iap.googleapis.com/v1/oauth/clientIds/${client.clientId}:handleRedirect`]);
+    assert.deepEqual(client.allowedRedirectUris, [
+      `https://iap.googleapis.com/v1/oauth/clientIds/${client.clientId}:handleRedirect`,
+    ]);
     assert.equal(sb.world.credentials.size, 1);
   });
 });
@@ -96,16 +108,39 @@ test('a real actAs 403 (an account that was already there) is reported at once, 
   assert.equal((await runCli(['init', '--yes', '--service', 'actas'], sb.env, cwd)).code, 0);
   // The service goes; its runtime account stays. Re-deploying it needs actAs, which this token lacks.
   const c = clientsFor(sb);
-  const { data: op } = await c.run.projects.locations.services.delete({ name: 'projects/sandbox-project/locations/us-central1/services/actas' });
+  const { data: op } = await c.run.projects.locations.services.delete({
+    name: 'projects/sandbox-project/locations/us-central1/services/actas',
+  });
   await waitOperation(() => c.run.projects.locations.operations.get({ name: op.name! }));
-  const { token } = await control(sb, '/tokens', { principal: 'user:developer@sandbox.example', deny: ['iam.serviceaccounts.actAs'] });
+  const { token } = await control(sb, '/tokens', {
+    principal: 'user:developer@sandbox.example',
+    deny: ['iam.serviceaccounts.actAs'],
+  });
   const since = (await requestLog(sb)).at(-1).seq;
-  const r = await runCli(['init', '--json', '--service', 'actas'], { ...sb.env, CLOUDSDK_AUTH_ACCESS_TOKEN: token }, cwd);
+  const r = await runCli(
+    ['init', '--json', '--service', 'actas'],
+    { ...sb.env, CLOUDSDK_AUTH_ACCESS_TOKEN: token },
+    cwd,
+  );
   assert.equal(r.code, 1);
   const deploy = JSON.parse(r.stdout).stages.find((s: any) => s.id === 'deploy');
   assert.equal(deploy.code, 'GOOGLE_PERMISSION_DENIED');
-  assert.match(deploy.error, /missing permission iam\.serviceAccounts\.actAs on service account iap-actas-[a-z0-9-]+@sandbox-project\.iam\.gserviceaccount\.com/);
-  assert.match(deploy.hint, /gcloud iam service-accounts add-iam-policy-binding \S+ --project sandbox-project --member=user:YOU@EXAMPLE\.COM --role=roles\/iam\.serviceAccountUser/);
-  const creates = (await requestLog(sb, since)).filter((q) => q.api === 'run' && q.method === 'POST' && /\/services$/.test(q.path));
+  assert.match(
+    deploy.error,
+    new RegExp(
+      /missing permission iam\.serviceAccounts\.actAs on service account /.source +
+        /iap-actas-[a-z0-9-]+@sandbox-project\.iam\.gserviceaccount\.com/.source,
+    ),
+  );
+  assert.match(
+    deploy.hint,
+    new RegExp(
+      /gcloud iam service-accounts add-iam-policy-binding \S+ --project sandbox-project /.source +
+        /--member=user:YOU@EXAMPLE\.COM --role=roles\/iam\.serviceAccountUser/.source,
+    ),
+  );
+  const creates = (await requestLog(sb, since)).filter(
+    (q) => q.api === 'run' && q.method === 'POST' && /\/services$/.test(q.path),
+  );
   assert.equal(creates.length, 1, 'tried once: the account is not new, so its 403 is not waited out');
 });

@@ -14,6 +14,7 @@ import { runCli } from './helpers/cli.js';
 // The child gets only the sandbox's variables (plus PATH and the test CA), as a user's shell would.
 const cli = (args: string[], env: Record<string, string>, cwd: string) => runCli(['init', ...args], env, cwd);
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('init CLI', async (t) => {
   const sb = await useSandbox();
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-init-'));
@@ -25,10 +26,22 @@ test('init CLI', async (t) => {
       [['--yes'], sb.env, /missing --service/],
       [['--yes', '--service', 'Bad_Name'], sb.env, /--service: service name "Bad_Name" is invalid/],
       [['--yes', '--service', 'hello', '--pool', 'gcp-reserved'], sb.env, /--pool: .*reserved/],
-      [['--yes', '--service', 'hello', '--auth0-domain', 'https://tenant.auth0.com/api/v2'], sb.env, /--auth0-domain: .*no path/],
+      [
+        ['--yes', '--service', 'hello', '--auth0-domain', 'https://tenant.auth0.com/api/v2'],
+        sb.env,
+        /--auth0-domain: .*no path/,
+      ],
       [['--yes', '--service', 'hello', '--allow', 'alice@example.com'], sb.env, /--allow/],
-      [['--yes', '--service', 'hello'], { ...sb.env, AUTH0_CLIENT_SECRET: '' }, /AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set/],
-      [['--yes', '--service', 'hello'], { ...sb.env, CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM: 'http://127.0.0.1:1/iam/' }, /CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM/],
+      [
+        ['--yes', '--service', 'hello'],
+        { ...sb.env, AUTH0_CLIENT_SECRET: '' },
+        /AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set/,
+      ],
+      [
+        ['--yes', '--service', 'hello'],
+        { ...sb.env, CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM: 'http://127.0.0.1:1/iam/' },
+        /CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM/,
+      ],
     ];
     for (const [args, env, re] of cases) {
       const r = await cli(args, env, cwd);
@@ -39,19 +52,29 @@ test('init CLI', async (t) => {
     assert.deepEqual(await readdir(cwd), [], 'nothing written');
   });
 
-  await t.test('a project without an organization: exit 2 naming --organization; a project in a folder finds its organization', async () => {
-    const since = await lastSeq();
-    const r = await cli(['--yes', '--dry-run', '--service', 'hello', '--project', 'sandbox-no-org'], sb.env, cwd);
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /project sandbox-no-org is not in an organization/);
-    assert.match(r.stderr, /--organization/);
-    const log = await requestLog(sb, since);
-    assert.ok(log.length > 0 && log.every((x) => x.api === 'cloudresourcemanager' && !x.mutating), 'only Resource Manager reads');
-    const folder = await cli(['--yes', '--dry-run', '--service', 'hello', '--project', 'sandbox-folder-project'], sb.env, cwd);
-    assert.equal(folder.code, 0, folder.stderr);
-    assert.match(folder.stderr, /in organizations\/123456789012/);
-    assert.deepEqual(await readdir(cwd), [], 'dry runs write nothing');
-  });
+  await t.test(
+    'a project without an organization: exit 2 naming --organization; a project in a folder finds its organization',
+    async () => {
+      const since = await lastSeq();
+      const r = await cli(['--yes', '--dry-run', '--service', 'hello', '--project', 'sandbox-no-org'], sb.env, cwd);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /project sandbox-no-org is not in an organization/);
+      assert.match(r.stderr, /--organization/);
+      const log = await requestLog(sb, since);
+      assert.ok(
+        log.length > 0 && log.every((x) => x.api === 'cloudresourcemanager' && !x.mutating),
+        'only Resource Manager reads',
+      );
+      const folder = await cli(
+        ['--yes', '--dry-run', '--service', 'hello', '--project', 'sandbox-folder-project'],
+        sb.env,
+        cwd,
+      );
+      assert.equal(folder.code, 0, folder.stderr);
+      assert.match(folder.stderr, /in organizations\/123456789012/);
+      assert.deepEqual(await readdir(cwd), [], 'dry runs write nothing');
+    },
+  );
 
   await t.test('--dry-run prints the plan and changes nothing', async () => {
     const since = await lastSeq();
@@ -60,7 +83,10 @@ test('init CLI', async (t) => {
     assert.match(r.stderr, /^Plan:$/m);
     assert.match(r.stderr, /Nothing was changed \(--dry-run\)/);
     assert.match(r.stderr, /create\s+projects\/sandbox-project\/locations\/europe-west1\/services\/hello/);
-    assert.deepEqual((await requestLog(sb, since)).filter((x) => x.mutating), []);
+    assert.deepEqual(
+      (await requestLog(sb, since)).filter((x) => x.mutating),
+      [],
+    );
     assert.deepEqual(await readdir(cwd), [], 'no state file');
   });
 
@@ -79,10 +105,28 @@ test('init CLI', async (t) => {
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
     assert.equal(doc.ok, true);
-    assert.deepEqual(doc.stages.map((s: any) => [s.id, s.ok]), [['deploy', true], ['auth0-app', true], ['workforce-pool', true], ['oauth-client', true], ['iap-settings', true], ['access', true]]);
+    assert.deepEqual(
+      doc.stages.map((s: any) => [s.id, s.ok]),
+      [
+        ['deploy', true],
+        ['auth0-app', true],
+        ['workforce-pool', true],
+        ['oauth-client', true],
+        ['iap-settings', true],
+        ['access', true],
+      ],
+    );
     assert.equal(doc.audience, '/projects/415104041262/locations/europe-west1/services/hello');
-    const svc = (await clientsFor(sb).run.projects.locations.services.get({ name: 'projects/sandbox-project/locations/europe-west1/services/hello' })).data;
-    assert.deepEqual(svc.template?.containers?.[0].env, [{ name: 'IAP_AUDIENCE', value: doc.audience }], 'the app can read its audience from IAP_AUDIENCE');
+    const svc = (
+      await clientsFor(sb).run.projects.locations.services.get({
+        name: 'projects/sandbox-project/locations/europe-west1/services/hello',
+      })
+    ).data;
+    assert.deepEqual(
+      svc.template?.containers?.[0].env,
+      [{ name: 'IAP_AUDIENCE', value: doc.audience }],
+      'the app can read its audience from IAP_AUDIENCE',
+    );
     assert.equal(doc.next, 'iap-auth0 verify');
     assert.match(doc.serviceUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(r.stderr, '', '--json keeps stderr quiet when all goes well');
@@ -93,7 +137,11 @@ test('init CLI', async (t) => {
 
     // Sign in as the test user once the binding has propagated.
     await moveClock(sb, sb.world.profile.iamPropagationMs + 20);
-    const page = await new Browserless().signIn(`${doc.serviceUrl}/`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
+    const page = await new Browserless().signIn(
+      `${doc.serviceUrl}/`,
+      sb.env.IAP_AUTH0_TEST_USER_EMAIL,
+      sb.env.IAP_AUTH0_TEST_USER_PASSWORD,
+    );
     assert.equal(page.status, 200);
     assert.match(page.text, /IAP assertion verified/);
 
@@ -101,15 +149,37 @@ test('init CLI', async (t) => {
     const since = await lastSeq();
     const again = await cli(['--yes'], sb.env, cwd);
     assert.equal(again.code, 0, again.stderr);
-    assert.deepEqual((await requestLog(sb, since)).filter((x) => x.mutating).map((x) => `${x.method} ${x.path}`), []);
+    assert.deepEqual(
+      (await requestLog(sb, since)).filter((x) => x.mutating).map((x) => `${x.method} ${x.path}`),
+      [],
+    );
 
     // No secret in anything the tool printed or wrote.
-    const mgmt = new ManagementClient({ domain: sb.env.AUTH0_DOMAIN, clientId: sb.env.AUTH0_CLIENT_ID, clientSecret: sb.env.AUTH0_CLIENT_SECRET });
+    const mgmt = new ManagementClient({
+      domain: sb.env.AUTH0_DOMAIN,
+      clientId: sb.env.AUTH0_CLIENT_ID,
+      clientSecret: sb.env.AUTH0_CLIENT_SECRET,
+    });
     const state = JSON.parse(await readFile(path.join(stateDir, 'state.json'), 'utf8'));
     const app = await mgmt.clients.get(state.stages['auth0-app'].resources.clientId);
-    const cred = (await clientsFor(sb).iam.projects.locations.oauthClients.credentials.get({ name: state.stages['oauth-client'].resources.credential })).data;
-    const written = [r.stdout, r.stderr, again.stdout, again.stderr, ...await Promise.all((await readdir(stateDir)).map((f) => readFile(path.join(stateDir, f), 'utf8')))].join('\n');
-    for (const secret of [app.client_secret!, cred.clientSecret!, sb.env.AUTH0_CLIENT_SECRET, sb.env.CLOUDSDK_AUTH_ACCESS_TOKEN]) {
+    const cred = (
+      await clientsFor(sb).iam.projects.locations.oauthClients.credentials.get({
+        name: state.stages['oauth-client'].resources.credential,
+      })
+    ).data;
+    const written = [
+      r.stdout,
+      r.stderr,
+      again.stdout,
+      again.stderr,
+      ...(await Promise.all((await readdir(stateDir)).map((f) => readFile(path.join(stateDir, f), 'utf8')))),
+    ].join('\n');
+    for (const secret of [
+      app.client_secret!,
+      cred.clientSecret!,
+      sb.env.AUTH0_CLIENT_SECRET,
+      sb.env.CLOUDSDK_AUTH_ACCESS_TOKEN,
+    ]) {
       assert.ok(secret.length > 8);
       assert.ok(!written.includes(secret), 'a secret leaked');
     }

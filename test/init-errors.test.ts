@@ -28,9 +28,18 @@ test('init reports refusals with codes and hints, and resumes once fixed', async
     assert.match(pool.hint, /roles\/iam\.workforcePoolAdmin/);
     assert.match(pool.hint, /gcloud organizations add-iam-policy-binding 123456789012/);
     // The pool is the setup's claim: without it nothing else is created (no half-built setup).
-    for (const id of ['deploy', 'auth0-app', 'oauth-client', 'iap-settings', 'access']) assert.equal(doc.stages.find((s: any) => s.id === id).code, 'DEPENDENCY_FAILED', id);
-    assert.deepEqual((sb.world.snapshot() as any).runServices.filter((s: any) => s.name.endsWith('/perm')), [], 'no service was deployed');
-    assert.equal([...sb.world.auth0Clients.values()].filter((c) => c.name.includes('perm')).length, 0, 'no Auth0 app was created');
+    for (const id of ['deploy', 'auth0-app', 'oauth-client', 'iap-settings', 'access'])
+      assert.equal(doc.stages.find((s: any) => s.id === id).code, 'DEPENDENCY_FAILED', id);
+    assert.deepEqual(
+      (sb.world.snapshot() as any).runServices.filter((s: any) => s.name.endsWith('/perm')),
+      [],
+      'no service was deployed',
+    );
+    assert.equal(
+      [...sb.world.auth0Clients.values()].filter((c) => c.name.includes('perm')).length,
+      0,
+      'no Auth0 app was created',
+    );
     const plain = await init(['--yes'], { ...sb.env, CLOUDSDK_AUTH_ACCESS_TOKEN: token }, cwd);
     assert.equal(plain.code, 1);
     assert.match(plain.stderr, /hint: grant yourself roles\/iam\.workforcePoolAdmin/);
@@ -49,10 +58,17 @@ test('init reports refusals with codes and hints, and resumes once fixed', async
       const doc = JSON.parse(r.stdout);
       assert.equal(doc.ok, false);
       assert.equal(doc.error.code, 'usage');
-      assert.match(doc.error.message, /AUTH0_CLIENT_ID names lacks Management API scope iap-auth0 init needs: create:clients/);
+      assert.match(
+        doc.error.message,
+        /AUTH0_CLIENT_ID names lacks Management API scope iap-auth0 init needs: create:clients/,
+      );
       assert.match(doc.error.hint, /Applications > APIs > Auth0 Management API > Machine To Machine Applications/);
       assert.ok(!r.stdout.includes(sb.env.AUTH0_CLIENT_SECRET) && !r.stderr.includes(sb.env.AUTH0_CLIENT_SECRET));
-      assert.deepEqual((await requestLog(sb, since)).filter((x: any) => x.mutating), [], 'nothing was changed');
+      assert.deepEqual(
+        (await requestLog(sb, since)).filter((x: any) => x.mutating),
+        [],
+        'nothing was changed',
+      );
     } finally {
       sb.world.auth0M2M.scopes.add('create:clients');
     }

@@ -14,47 +14,79 @@ import { useSandbox, requestLog } from './helpers/sandbox.js';
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/iap-auth0.js');
 
 /** Runs init in a pty; `script` answers with `[waitFor, send]` pairs once each text appears. */
-function pty(args: string, env: Record<string, string>, cwd: string, answers: [RegExp, string][]): Promise<{ code: number | null; out: string }> {
+function pty(
+  args: string,
+  env: Record<string, string>,
+  cwd: string,
+  answers: [RegExp, string][],
+): Promise<{ code: number | null; out: string }> {
   const { CI: _ci, ...rest } = env;
   const child = spawn('script', ['-q', '-e', '-c', `${process.execPath} -- ${bin} init ${args}`, '/dev/null'], {
-    cwd, env: { ...rest, PATH: process.env.PATH!, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS!, TERM: 'xterm', COLUMNS: '200' }, stdio: ['pipe', 'pipe', 'pipe'],
+    cwd,
+    env: {
+      ...rest,
+      PATH: process.env.PATH!,
+      NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS!,
+      TERM: 'xterm',
+      COLUMNS: '200',
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
   let next = 0;
   const onData = (d: Buffer) => {
     out += d;
     // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the terminal codes the test strips
     const plain = out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-    while (next < answers.length && answers[next][0].test(plain)) { child.stdin.write(answers[next][1]); next++; }
+    while (next < answers.length && answers[next][0].test(plain)) {
+      child.stdin.write(answers[next][1]);
+      next++;
+    }
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   // A hang guard only: a full init and verify on a loaded 2-core machine can take well over 30 s.
   const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-  return new Promise((r) => child.on('exit', (code) => { clearTimeout(timer); r({ code, out: out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') }); }));
+  return new Promise((r) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the terminal codes the test strips
+      r({ code, out: out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '') });
+    }),
+  );
 }
 
-test('init on a terminal', { skip: existsSync('/usr/bin/script') ? false : 'util-linux script is not installed' }, async (t) => {
+test('init on a terminal', {
+  skip: existsSync('/usr/bin/script') ? false : 'util-linux script is not installed',
+}, async (t) => {
   const sb = await useSandbox();
 
-  await t.test('prompts for what is missing, refuses a bad answer inline, takes defaults, runs, then verifies', async () => {
-    const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-'));
-    const r = await pty('--region europe-west1', sb.env, cwd, [
-      [/Cloud Run service name/, 'Bad_Name\r'],
-      [/service name "Bad_Name" is invalid/, '\x15hello\r'], // Ctrl-U clears the line, then a good name
-      [/Container image/, '\r'],
-      [/Workforce pool id/, '\r'], // derived defaults: Enter accepts each
-      [/Workforce provider id/, '\r'],
-      [/IAM OAuth client id/, '\r'],
-      [/Verify now, waiting for them/, 'y\r'], // init offers verify --wait at the end
-    ]);
-    assert.match(r.out, /Workforce pool id \(iap-hello-europe-west1-sandbox-project\)/, 'the derived default is offered');
-    assert.match(r.out, /^Plan:$/m);
-    assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /Done\. Your app: https:\/\/127\.0\.0\.1:\d+/);
-    assert.match(r.out, /All \d+ checks passed/, 'verify ran after init and passed');
-    assert.ok((await readdir(path.join(cwd, '.iap-auth0'))).includes('state.json'));
-  });
+  await t.test(
+    'prompts for what is missing, refuses a bad answer inline, takes defaults, runs, then verifies',
+    async () => {
+      const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-'));
+      const r = await pty('--region europe-west1', sb.env, cwd, [
+        [/Cloud Run service name/, 'Bad_Name\r'],
+        [/service name "Bad_Name" is invalid/, '\x15hello\r'], // Ctrl-U clears the line, then a good name
+        [/Container image/, '\r'],
+        [/Workforce pool id/, '\r'], // derived defaults: Enter accepts each
+        [/Workforce provider id/, '\r'],
+        [/IAM OAuth client id/, '\r'],
+        [/Verify now, waiting for them/, 'y\r'], // init offers verify --wait at the end
+      ]);
+      assert.match(
+        r.out,
+        /Workforce pool id \(iap-hello-europe-west1-sandbox-project\)/,
+        'the derived default is offered',
+      );
+      assert.match(r.out, /^Plan:$/m);
+      assert.equal(r.code, 0, r.out);
+      assert.match(r.out, /Done\. Your app: https:\/\/127\.0\.0\.1:\d+/);
+      assert.match(r.out, /All \d+ checks passed/, 'verify ran after init and passed');
+      assert.ok((await readdir(path.join(cwd, '.iap-auth0'))).includes('state.json'));
+    },
+  );
 
   await t.test('Ctrl-C at a prompt: exit 130, nothing sent, nothing written', async () => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-'));

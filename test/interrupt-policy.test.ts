@@ -3,27 +3,47 @@
 // named as working for us gets each signal passed on. Synchronised on the process's own output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const MODULE = pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/interrupt.js')).href;
+const MODULE = pathToFileURL(
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/interrupt.js'),
+).href;
 
 /** Runs `body` (an ES module using onInterrupt) and waits for lines on its stdout. */
 function run(body: string) {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', `import { onInterrupt } from ${JSON.stringify(MODULE)};\n${body}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', `import { onInterrupt } from ${JSON.stringify(MODULE)};\n${body}`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
-  child.stdout!.on('data', (d) => { out += d; for (const w of waiters.filter((x) => x.re.test(out))) w.resolve(); });
-  const exited = new Promise<{ code: number | null; out: string }>((r) => child.on('close', (code) => r({ code, out })));
-  const until = (re: RegExp) => new Promise<void>((resolve) => (re.test(out) ? resolve() : waiters.push({ re, resolve })));
+  child.stdout!.on('data', (d) => {
+    out += d;
+    for (const w of waiters.filter((x) => x.re.test(out))) w.resolve();
+  });
+  const exited = new Promise<{ code: number | null; out: string }>((r) =>
+    child.on('close', (code) => r({ code, out })),
+  );
+  const until = (re: RegExp) =>
+    new Promise<void>((resolve) => (re.test(out) ? resolve() : waiters.push({ re, resolve })));
   return { child, until, exited };
 }
 
 test('first Ctrl-C: the signal aborts with "interrupted" and the command finishes as it chooses', async () => {
   const p = run(`const c = onInterrupt();
-    c.signal.addEventListener('abort', () => { console.log('aborted: ' + c.signal.reason.message + ' ' + c.interrupted); c.dispose(); process.exitCode = 130; });
-    const alive = setInterval(() => {}, 1000); console.log('ready'); await c.stopped; clearInterval(alive); console.log('stopped');`);
+    c.signal.addEventListener('abort', () => {
+      console.log('aborted: ' + c.signal.reason.message + ' ' + c.interrupted);
+      c.dispose();
+      process.exitCode = 130;
+    });
+    const alive = setInterval(() => {}, 1000);
+    console.log('ready');
+    await c.stopped;
+    clearInterval(alive);
+    console.log('stopped');`);
   await p.until(/ready/);
   p.child.kill('SIGINT');
   const r = await p.exited;
@@ -42,13 +62,24 @@ test('second Ctrl-C while the command is still stopping: exit 130 at once', asyn
 });
 
 test('a Ctrl-C reported by a prompt counts as the first one', async () => {
-  const p = run(`const c = onInterrupt(); c.interrupt(); console.log(String(c.interrupted)); setInterval(() => {}, 1000); process.kill(process.pid, 'SIGINT');`);
+  const p = run(
+    'const c = onInterrupt(); c.interrupt(); console.log(String(c.interrupted)); setInterval(() => {}, 1000); ' +
+      `process.kill(process.pid, 'SIGINT');`,
+  );
   assert.deepEqual(await p.exited, { code: 130, out: 'true\n' });
 });
 
 test('each signal is passed on to the child working for us, first and second', async () => {
   const p = run(`import { spawn } from 'node:child_process';
-    const child = spawn(process.execPath, ['-e', "let n = 0; process.on('SIGINT', () => { n++; console.log('child got ' + n); }); console.log('child ready'); setInterval(() => {}, 1000);"], { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        "let n = 0; process.on('SIGINT', () => { n++; console.log('child got ' + n); }); " +
+          "console.log('child ready'); setInterval(() => {}, 1000);",
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit'], detached: true },
+    );
     const c = onInterrupt({ child: () => child });
     process.on('exit', () => child.kill('SIGKILL'));
     console.log('ready');`);

@@ -13,15 +13,31 @@ const runner = path.join(path.dirname(fileURLToPath(import.meta.url)), 'run.js')
 test('npm run test:live without its variables: skipped, naming them, exit 0', async () => {
   const home = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-nohome-'));
   // Nothing of the caller's environment: no Auth0 or Google credentials, no gcloud folder.
-  const r = spawnSync(process.execPath, [runner, '--live'], { env: { PATH: process.env.PATH!, HOME: home }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [runner, '--live'], {
+    env: { PATH: process.env.PATH!, HOME: home },
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /# SKIP live test skipped: set IAP_AUTH0_LIVE_PROJECT, IAP_AUTH0_LIVE_REGION, AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, IAP_AUTH0_LIVE_USER_EMAIL, IAP_AUTH0_LIVE_USER_PASSWORD, Google credentials/);
+  assert.match(
+    r.stdout,
+    new RegExp(
+      /# SKIP live test skipped: set IAP_AUTH0_LIVE_PROJECT, IAP_AUTH0_LIVE_REGION, AUTH0_DOMAIN, /.source +
+        /AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, IAP_AUTH0_LIVE_USER_EMAIL, IAP_AUTH0_LIVE_USER_PASSWORD, /.source +
+        /Google credentials/.source,
+    ),
+  );
   assert.match(r.stdout, /# skipped 1/);
   assert.match(r.stdout, /# pass 0/);
 });
 
 test('npm test never runs test/live/', () => {
-  const r = spawnSync(process.execPath, [runner, 'live/live.test'], { env: { PATH: process.env.PATH! }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [runner, 'live/live.test'], {
+    env: { PATH: process.env.PATH! },
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /no test file matches live\/live\.test \(test\/live\/ runs only with --live: npm run test:live\)/);
+  assert.match(
+    r.stderr,
+    /no test file matches live\/live\.test \(test\/live\/ runs only with --live: npm run test:live\)/,
+  );
 });

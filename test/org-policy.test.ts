@@ -16,11 +16,15 @@ import { assertNoSecretLeaked } from './helpers/secrets.js';
 
 const AGENT = 'serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com';
 
-test('domain-restricted sharing: a coded error with Google\'s fix, then a green re-run', async () => {
+test("domain-restricted sharing: a coded error with Google's fix, then a green re-run", async () => {
   const sb = await useSandbox({ orgPolicies: ['iam.allowedPolicyMemberDomains'] });
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-drs-'));
   const outputs: string[] = [];
-  const cli = async (args: string[]) => { const r = await runCli(args, sb.env, cwd); outputs.push(r.stdout, r.stderr); return r; };
+  const cli = async (args: string[]) => {
+    const r = await runCli(args, sb.env, cwd);
+    outputs.push(r.stdout, r.stderr);
+    return r;
+  };
 
   const first = await cli(['init', '--json', '--service', 'drs']);
   assert.equal(first.code, 1);
@@ -28,10 +32,24 @@ test('domain-restricted sharing: a coded error with Google\'s fix, then a green 
   const deploy = doc.stages.find((s: any) => s.id === 'deploy');
   assert.equal(deploy.ok, false);
   assert.equal(deploy.code, 'ORG_POLICY_DOMAIN_RESTRICTED');
-  assert.match(deploy.error, /iam\.allowedPolicyMemberDomains \(domain-restricted sharing\) refuses serviceAccount:service-415104041262@gcp-sa-iap\.iam\.gserviceaccount\.com in roles\/run\.invoker on projects\/sandbox-project\/locations\/us-central1\/services\/drs/);
+  assert.match(
+    deploy.error,
+    new RegExp(
+      /iam\.allowedPolicyMemberDomains \(domain-restricted sharing\) refuses /.source +
+        /serviceAccount:service-415104041262@gcp-sa-iap\.iam\.gserviceaccount\.com in roles\/run\.invoker /.source +
+        /on projects\/sandbox-project\/locations\/us-central1\/services\/drs/.source,
+    ),
+  );
   assert.match(deploy.error, /do not belong to a permitted customer/);
   assert.match(deploy.hint, /gcloud services enable orgpolicy\.googleapis\.com --project=sandbox-project/);
-  assert.match(deploy.hint, /printf 'name: projects\/sandbox-project\/policies\/iam\.allowedPolicyMemberDomains\\nspec:\\n {2}rules:\\n {2}- allowAll: true\\n' > drs-allow-all\.yaml && gcloud org-policies set-policy drs-allow-all\.yaml/);
+  assert.match(
+    deploy.hint,
+    new RegExp(
+      /printf 'name: projects\/sandbox-project\/policies\/iam\.allowedPolicyMemberDomains\\nspec:\\n {2}r/.source +
+        /ules:\\n {2}- allowAll: true\\n' > drs-allow-all\.yaml && gcloud org-policies set-policy /.source +
+        /drs-allow-all\.yaml/.source,
+    ),
+  );
   assert.match(deploy.hint, /re-run iap-auth0 init/);
   assert.match(deploy.hint, /gcloud org-policies delete iam\.allowedPolicyMemberDomains --project=sandbox-project/);
   // Access needs the deploy: it is not attempted; stages that need nothing of it went ahead.
@@ -54,10 +72,18 @@ test('domain-restricted sharing: a coded error with Google\'s fix, then a green 
 
   // Putting the organization's policy back (the hint's last command) keeps the grants.
   const headers = { authorization: `Bearer ${sb.env.CLOUDSDK_AUTH_ACCESS_TOKEN}` };
-  const del = await fetch(`${sb.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_ORGPOLICY}v2/projects/sandbox-project/policies/iam.allowedPolicyMemberDomains`, { method: 'DELETE', headers });
+  const del = await fetch(
+    `${sb.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_ORGPOLICY}v2/projects/sandbox-project/policies/iam.allowedPolic` +
+      'yMemberDomains',
+    { method: 'DELETE', headers },
+  );
   assert.equal(del.status, 200);
   assert.equal((await cli(['verify'])).code, 0);
-  assert.equal((await cli(['init', '--yes'])).code, 0, 'a re-run adds nothing new, so the restored policy does not stop it');
+  assert.equal(
+    (await cli(['init', '--yes'])).code,
+    0,
+    'a re-run adds nothing new, so the restored policy does not stop it',
+  );
   assert.equal((await cli(['destroy', '--force'])).code, 0);
   assert.equal([...sb.world.runServices.values()].length, 0);
   await assertNoSecretLeaked(sb, outputs, [cwd]);

@@ -18,20 +18,47 @@ import { runCli, startCli } from './helpers/cli.js';
 const FULL = process.env.IAP_AUTH0_RELIABILITY === 'full';
 const SERVICE = ['--service', 'hello', '--region', 'europe-west1'];
 
-interface Change { stage: string; action: string; resource: string; reason: string; fields?: string[]; members?: string[]; conditional?: boolean }
-interface Req { api: string; method: string; path: string; status: number; mutating: boolean; seq: number }
+interface Change {
+  stage: string;
+  action: string;
+  resource: string;
+  reason: string;
+  fields?: string[];
+  members?: string[];
+  conditional?: boolean;
+}
+interface Req {
+  api: string;
+  method: string;
+  path: string;
+  status: number;
+  mutating: boolean;
+  seq: number;
+}
 
 /** What a change is about, as the request log names it: `service`, `app`, `pool`, `credential`… */
 function subjectOf(c: Change): string {
   switch (c.stage) {
     case 'deploy':
-      return c.resource.startsWith('service account') ? 'account' : c.resource.startsWith('IAP service agent') ? 'agent'
-        : c.resource.startsWith('roles/run.invoker') ? 'invoker' : c.resource.startsWith('the enabled APIs') ? 'apis' : 'service';
-    case 'auth0-app': return 'app';
-    case 'workforce-pool': return c.resource.includes('/providers/') ? 'provider' : 'pool';
-    case 'oauth-client': return c.resource.includes('/credentials/') ? 'credential' : 'client';
-    case 'iap-settings': return 'settings';
-    default: return 'access';
+      return c.resource.startsWith('service account')
+        ? 'account'
+        : c.resource.startsWith('IAP service agent')
+          ? 'agent'
+          : c.resource.startsWith('roles/run.invoker')
+            ? 'invoker'
+            : c.resource.startsWith('the enabled APIs')
+              ? 'apis'
+              : 'service';
+    case 'auth0-app':
+      return 'app';
+    case 'workforce-pool':
+      return c.resource.includes('/providers/') ? 'provider' : 'pool';
+    case 'oauth-client':
+      return c.resource.includes('/credentials/') ? 'credential' : 'client';
+    case 'iap-settings':
+      return 'settings';
+    default:
+      return 'access';
   }
 }
 
@@ -39,39 +66,89 @@ function subjectOf(c: Change): string {
 function writeOf(c: Change): string | undefined {
   const s = subjectOf(c);
   switch (c.action) {
-    case 'create': case 'update': case 'undelete': case 'delete': return `${s} ${c.action}`;
-    case 'adopt': return c.fields?.length ? `${s} update` : undefined;
-    case 'grant': case 'revoke': return `${s} setIamPolicy`;
-    default: return undefined;
+    case 'create':
+    case 'update':
+    case 'undelete':
+    case 'delete':
+      return `${s} ${c.action}`;
+    case 'adopt':
+      return c.fields?.length ? `${s} update` : undefined;
+    case 'grant':
+    case 'revoke':
+      return `${s} setIamPolicy`;
+    default:
+      return undefined;
   }
 }
 
 /** The write a logged request is. */
 function writeIn(r: Req): string {
   const p = r.path.replace(/\?.*$/, '');
-  const verb = p.endsWith(':undelete') ? 'undelete' : p.endsWith(':setIamPolicy') ? 'setIamPolicy'
-    : r.method === 'POST' ? 'create' : r.method === 'PATCH' ? 'update' : r.method === 'DELETE' ? 'delete' : r.method;
-  if (r.api === 'serviceusage') return p.endsWith(':batchEnable') ? 'apis update' : p.endsWith(':generateServiceIdentity') ? 'agent create' : `serviceusage ${r.method} ${p}`;
+  const verb = p.endsWith(':undelete')
+    ? 'undelete'
+    : p.endsWith(':setIamPolicy')
+      ? 'setIamPolicy'
+      : r.method === 'POST'
+        ? 'create'
+        : r.method === 'PATCH'
+          ? 'update'
+          : r.method === 'DELETE'
+            ? 'delete'
+            : r.method;
+  if (r.api === 'serviceusage')
+    return p.endsWith(':batchEnable')
+      ? 'apis update'
+      : p.endsWith(':generateServiceIdentity')
+        ? 'agent create'
+        : `serviceusage ${r.method} ${p}`;
   if (r.api === 'auth0') return p.startsWith('/api/v2/clients') ? `app ${verb}` : `auth0 ${r.method} ${p}`;
   if (r.api === 'run') return verb === 'setIamPolicy' ? 'invoker setIamPolicy' : `service ${verb}`;
-  if (r.api === 'iap') return p.endsWith(':iapSettings') ? 'settings update' : verb === 'setIamPolicy' ? 'access setIamPolicy' : `iap ${r.method} ${p}`;
+  if (r.api === 'iap')
+    return p.endsWith(':iapSettings')
+      ? 'settings update'
+      : verb === 'setIamPolicy'
+        ? 'access setIamPolicy'
+        : `iap ${r.method} ${p}`;
   if (r.api === 'iam') {
-    const what = p.includes('/credentials') ? 'credential' : p.includes('/oauthClients') ? 'client' : p.includes('/providers') ? 'provider'
-      : p.includes('/workforcePools') ? 'pool' : p.includes('/serviceAccounts') ? 'account' : `iam ${p}`;
+    const what = p.includes('/credentials')
+      ? 'credential'
+      : p.includes('/oauthClients')
+        ? 'client'
+        : p.includes('/providers')
+          ? 'provider'
+          : p.includes('/workforcePools')
+            ? 'pool'
+            : p.includes('/serviceAccounts')
+              ? 'account'
+              : `iam ${p}`;
     return `${what} ${verb}`;
   }
   return `${r.api} ${r.method} ${p}`;
 }
 
-const counted = (xs: string[]) => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {});
+const counted = (xs: string[]) => {
+  const m: Record<string, number> = {};
+  for (const x of xs) m[x] = (m[x] ?? 0) + 1;
+  return m;
+};
 
-async function lastSeq(sb: Sandbox): Promise<number> { return (await requestLog(sb)).at(-1)?.seq ?? 0; }
+async function lastSeq(sb: Sandbox): Promise<number> {
+  return (await requestLog(sb)).at(-1)?.seq ?? 0;
+}
 
 /** The plan, from a dry run (which itself must write nothing). */
-async function planOf(sb: Sandbox, cwd: string, args: string[]): Promise<{ code: number | null; plan: Change[]; stderr: string }> {
+async function planOf(
+  sb: Sandbox,
+  cwd: string,
+  args: string[],
+): Promise<{ code: number | null; plan: Change[]; stderr: string }> {
   const since = await lastSeq(sb);
   const r = await runCli(['init', '--dry-run', '--json', ...args], sb.env, cwd);
-  assert.deepEqual((await requestLog(sb, since)).filter((x: Req) => x.mutating).map(writeIn), [], 'a dry run writes nothing');
+  assert.deepEqual(
+    (await requestLog(sb, since)).filter((x: Req) => x.mutating).map(writeIn),
+    [],
+    'a dry run writes nothing',
+  );
   if (r.code !== 0) return { code: r.code, plan: [], stderr: r.stderr };
   return { code: 0, plan: JSON.parse(r.stdout).plan, stderr: r.stderr };
 }
@@ -87,23 +164,40 @@ async function planThenApply(sb: Sandbox, cwd: string, args: string[], label: st
   const since = await lastSeq(sb);
   const r = await runCli(['init', '--yes', ...args], sb.env, cwd);
   assert.equal(r.code, 0, `${label}: ${r.stderr}`);
-  const writes = (await requestLog(sb, since)).filter((x: Req) => x.mutating && x.status < 400).map(writeIn).sort();
-  const expected = plan.filter((c) => !c.conditional).map(writeOf).filter((x): x is string => !!x).sort();
-  assert.deepEqual(counted(writes), counted(expected), `${label}: the writes are the plan's\nplan:\n${plan.map((c) => `  ${c.action} ${c.resource}${c.fields ? ` [${c.fields}]` : ''}`).join('\n')}`);
-  if (plan.every((c) => c.action === 'none')) assert.deepEqual(writes, [], `${label}: a plan of only none writes nothing`);
+  const writes = (await requestLog(sb, since))
+    .filter((x: Req) => x.mutating && x.status < 400)
+    .map(writeIn)
+    .sort();
+  const expected = plan
+    .filter((c) => !c.conditional)
+    .map(writeOf)
+    .filter((x): x is string => !!x)
+    .sort();
+  assert.deepEqual(
+    counted(writes),
+    counted(expected),
+    `${label}: the writes are the ` +
+      `plan's\nplan:\n${plan.map((c) => `  ${c.action} ${c.resource}${c.fields ? ` [${c.fields}]` : ''}`).join('\n')}`,
+  );
+  if (plan.every((c) => c.action === 'none'))
+    assert.deepEqual(writes, [], `${label}: a plan of only none writes nothing`);
   return plan;
 }
 
 const fresh = () => mkdtemp(path.join(os.tmpdir(), 'iap-auth0-plan-'));
 
-test('fresh project, then a re-run: the writes are the plan\'s; a plan of only none writes nothing', async () => {
+test("fresh project, then a re-run: the writes are the plan's; a plan of only none writes nothing", async () => {
   const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
   try {
     const cwd = await fresh();
     const first = await planThenApply(sb, cwd, SERVICE, 'fresh project');
     assert.ok(first.some((c) => c.action === 'create'));
     const again = await planThenApply(sb, cwd, SERVICE, 're-run');
-    assert.deepEqual(again.filter((c) => c.action !== 'none'), [], 'a finished setup plans nothing');
+    assert.deepEqual(
+      again.filter((c) => c.action !== 'none'),
+      [],
+      'a finished setup plans nothing',
+    );
   } finally {
     await sb.stop();
   }
@@ -120,7 +214,9 @@ test('resume after a kill: the resumed run writes exactly what it plans', { time
   } finally {
     await clean.stop();
   }
-  const points = FULL ? Array.from({ length: total - 1 }, (_, i) => i + 1) : [...new Set([1, Math.ceil(total / 3), Math.ceil(total / 2), Math.ceil((2 * total) / 3), total - 1])];
+  const points = FULL
+    ? Array.from({ length: total - 1 }, (_, i) => i + 1)
+    : [...new Set([1, Math.ceil(total / 3), Math.ceil(total / 2), Math.ceil((2 * total) / 3), total - 1])];
   for (const k of points) {
     await t.test(`killed after write ${k} of ${total}`, async () => {
       const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
@@ -129,7 +225,11 @@ test('resume after a kill: the resumed run writes exactly what it plans', { time
         const { child, done } = startCli(['init', '--yes', ...SERVICE], sb.env, cwd);
         sb.world.killAfter = { count: k, pid: child.pid!, seen: 0 };
         const killed = await done;
-        assert.equal(killed.signal, 'SIGKILL', `the run was killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`);
+        assert.equal(
+          killed.signal,
+          'SIGKILL',
+          `the run was killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`,
+        );
         await planThenApply(sb, cwd, SERVICE, `resume after write ${k}`);
         await planThenApply(sb, cwd, SERVICE, `re-run after the resume from write ${k}`);
       } finally {
@@ -139,55 +239,139 @@ test('resume after a kill: the resumed run writes exactly what it plans', { time
   }
 });
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('each drift verify knows: init plans the repair and writes exactly it', async (t) => {
   const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
   try {
     const cwd = await fresh();
     await planThenApply(sb, cwd, SERVICE, 'setup');
     const g = clientsFor(sb);
-    const mgmt = new ManagementClient({ domain: sb.env.AUTH0_DOMAIN, clientId: sb.env.AUTH0_CLIENT_ID, clientSecret: sb.env.AUTH0_CLIENT_SECRET });
+    const mgmt = new ManagementClient({
+      domain: sb.env.AUTH0_DOMAIN,
+      clientId: sb.env.AUTH0_CLIENT_ID,
+      clientSecret: sb.env.AUTH0_CLIENT_SECRET,
+    });
     const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
     const res = (stage: string, key: string): string => state.stages[stage].resources[key];
     const run = g.run.projects.locations.services;
     const oc = g.iam.projects.locations.oauthClients;
     const drifts: { name: string; expect: string[]; drift: () => Promise<unknown> }[] = [
-      { name: 'a changed redirect URI', expect: ['client update'],
-        drift: () => oc.patch({ name: res('oauth-client', 'oauthClient'), updateMask: 'allowedRedirectUris', requestBody: { allowedRedirectUris: ['https://iap.googleapis.com/v1/oauth/clientIds/someone-else:handleRedirect'] } }) },
-      { name: 'a disabled credential', expect: ['credential update'],
-        drift: () => oc.credentials.patch({ name: res('oauth-client', 'credential'), updateMask: 'disabled', requestBody: { disabled: true } }) },
-      { name: 'a deleted credential (a new one, and its secret in the IAP settings)', expect: ['credential create', 'settings update'],
+      {
+        name: 'a changed redirect URI',
+        expect: ['client update'],
+        drift: () =>
+          oc.patch({
+            name: res('oauth-client', 'oauthClient'),
+            updateMask: 'allowedRedirectUris',
+            requestBody: {
+              allowedRedirectUris: ['https://iap.googleapis.com/v1/oauth/clientIds/someone-else:handleRedirect'],
+            },
+          }),
+      },
+      {
+        name: 'a disabled credential',
+        expect: ['credential update'],
+        drift: () =>
+          oc.credentials.patch({
+            name: res('oauth-client', 'credential'),
+            updateMask: 'disabled',
+            requestBody: { disabled: true },
+          }),
+      },
+      {
+        name: 'a deleted credential (a new one, and its secret in the IAP settings)',
+        expect: ['credential create', 'settings update'],
         drift: async () => {
-          await oc.credentials.patch({ name: res('oauth-client', 'credential'), updateMask: 'disabled', requestBody: { disabled: true } });
+          await oc.credentials.patch({
+            name: res('oauth-client', 'credential'),
+            updateMask: 'disabled',
+            requestBody: { disabled: true },
+          });
           await oc.credentials.delete({ name: res('oauth-client', 'credential') });
-        } },
-      { name: 'IAP switched off', expect: ['service update'],
+        },
+      },
+      {
+        name: 'IAP switched off',
+        expect: ['service update'],
         drift: async () => {
-          const op = (await run.patch({ name: res('deploy', 'service'), updateMask: 'iapEnabled', requestBody: { iapEnabled: false } })).data;
+          const op = (
+            await run.patch({
+              name: res('deploy', 'service'),
+              updateMask: 'iapEnabled',
+              requestBody: { iapEnabled: false },
+            })
+          ).data;
           await waitOperation(() => g.run.projects.locations.operations.get({ name: op.name! }));
-        } },
-      { name: 'a removed access binding', expect: ['access setIamPolicy'],
+        },
+      },
+      {
+        name: 'a removed access binding',
+        expect: ['access setIamPolicy'],
         drift: async () => {
           const resource = res('access', 'iapResource');
           const p = (await g.iap.getIamPolicy({ resource })).data;
-          await g.iap.setIamPolicy({ resource, requestBody: { policy: { ...p, bindings: (p.bindings ?? []).filter((b) => b.role !== 'roles/iap.httpsResourceAccessor') } } });
-        } },
-      { name: 'an Auth0 callback edited away', expect: ['app update'],
-        drift: () => mgmt.clients.update(res('auth0-app', 'clientId'), { callbacks: ['https://example.com/callback'] }) },
-      { name: 'a provider pointing at another issuer', expect: ['provider update'],
-        drift: () => g.iam.locations.workforcePools.providers.patch({ name: res('workforce-pool', 'provider'), updateMask: 'oidc.issuerUri', requestBody: { oidc: { issuerUri: 'https://other-tenant.example.com/' } } }) },
-      { name: 'a public invoker', expect: ['invoker setIamPolicy'],
+          await g.iap.setIamPolicy({
+            resource,
+            requestBody: {
+              policy: {
+                ...p,
+                bindings: (p.bindings ?? []).filter((b) => b.role !== 'roles/iap.httpsResourceAccessor'),
+              },
+            },
+          });
+        },
+      },
+      {
+        name: 'an Auth0 callback edited away',
+        expect: ['app update'],
+        drift: () => mgmt.clients.update(res('auth0-app', 'clientId'), { callbacks: ['https://example.com/callback'] }),
+      },
+      {
+        name: 'a provider pointing at another issuer',
+        expect: ['provider update'],
+        drift: () =>
+          g.iam.locations.workforcePools.providers.patch({
+            name: res('workforce-pool', 'provider'),
+            updateMask: 'oidc.issuerUri',
+            requestBody: { oidc: { issuerUri: 'https://other-tenant.example.com/' } },
+          }),
+      },
+      {
+        name: 'a public invoker',
+        expect: ['invoker setIamPolicy'],
         drift: async () => {
           const p = (await run.getIamPolicy({ resource: res('deploy', 'service') })).data;
-          await run.setIamPolicy({ resource: res('deploy', 'service'), requestBody: { policy: { ...p, bindings: [...(p.bindings ?? []), { role: 'roles/run.invoker', members: ['allUsers'] }] } } });
-        } },
-      { name: 'the IAP agent losing run.invoker', expect: ['invoker setIamPolicy'],
+          await run.setIamPolicy({
+            resource: res('deploy', 'service'),
+            requestBody: {
+              policy: { ...p, bindings: [...(p.bindings ?? []), { role: 'roles/run.invoker', members: ['allUsers'] }] },
+            },
+          });
+        },
+      },
+      {
+        name: 'the IAP agent losing run.invoker',
+        expect: ['invoker setIamPolicy'],
         drift: async () => {
           const p = (await run.getIamPolicy({ resource: res('deploy', 'service') })).data;
-          await run.setIamPolicy({ resource: res('deploy', 'service'), requestBody: { policy: { ...p, bindings: (p.bindings ?? []).filter((b) => b.role !== 'roles/run.invoker') } } });
-        } },
-      { name: 'IAP settings no longer on workforce identity', expect: ['settings update'],
-        drift: () => g.iap.updateIapSettings({ name: res('iap-settings', 'iapResource'), updateMask: 'iapSettings.accessSettings.identitySources',
-          requestBody: { name: res('iap-settings', 'iapResource'), accessSettings: { identitySources: [] } } }) },
+          await run.setIamPolicy({
+            resource: res('deploy', 'service'),
+            requestBody: {
+              policy: { ...p, bindings: (p.bindings ?? []).filter((b) => b.role !== 'roles/run.invoker') },
+            },
+          });
+        },
+      },
+      {
+        name: 'IAP settings no longer on workforce identity',
+        expect: ['settings update'],
+        drift: () =>
+          g.iap.updateIapSettings({
+            name: res('iap-settings', 'iapResource'),
+            updateMask: 'iapSettings.accessSettings.identitySources',
+            requestBody: { name: res('iap-settings', 'iapResource'), accessSettings: { identitySources: [] } },
+          }),
+      },
     ];
     for (const d of drifts) {
       await t.test(`drift: ${d.name}`, async () => {
@@ -196,7 +380,10 @@ test('each drift verify knows: init plans the repair and writes exactly it', asy
         // The repair is what the plan says and nothing else: the writes a person would expect.
         assert.deepEqual(plan.map(writeOf).filter(Boolean).sort(), [...d.expect].sort());
         const again = await planThenApply(sb, cwd, [], `${d.name}, repaired`);
-        assert.deepEqual(again.filter((c) => c.action !== 'none'), []);
+        assert.deepEqual(
+          again.filter((c) => c.action !== 'none'),
+          [],
+        );
       });
     }
   } finally {
@@ -204,54 +391,107 @@ test('each drift verify knows: init plans the repair and writes exactly it', asy
   }
 });
 
-test('a service someone else made: the plan shows the refusal without --adopt, the adoption with it; foreign IAP settings are refused', async (t) => {
-  const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
-  try {
-    const g = clientsFor(sb);
-    const services = g.run.projects.locations.services;
-    const su = (await g.serviceusage.services.batchEnable({ parent: 'projects/415104041262', requestBody: { serviceIds: ['iam.googleapis.com', 'run.googleapis.com'] } })).data;
-    if (!su.done) await waitOperation(() => g.serviceusage.operations.get({ name: su.name! }));
-    await control(sb, '/clock', { advance: '10m' }); // the enablement has propagated
-    const op = (await services.create({ parent: 'projects/sandbox-project/locations/europe-west1', serviceId: 'theirs', requestBody: {
-      ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY', template: { containers: [{ image: 'europe-west1-docker.pkg.dev/sandbox-project/apps/theirs:1' }] } } })).data;
-    await waitOperation(() => g.run.projects.locations.operations.get({ name: op.name! }));
-    const name = 'projects/sandbox-project/locations/europe-west1/services/theirs';
-    const p0 = (await services.getIamPolicy({ resource: name })).data;
-    await services.setIamPolicy({ resource: name, requestBody: { policy: { ...p0, bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] } } });
-    const args = ['--service', 'theirs', '--region', 'europe-west1'];
-    const cwd = await fresh();
+test(
+  'a service someone else made: the plan shows the refusal without --adopt, the adoption with it; foreign IAP ' +
+    'settings are refused',
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
+  async (t) => {
+    const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
+    try {
+      const g = clientsFor(sb);
+      const services = g.run.projects.locations.services;
+      const su = (
+        await g.serviceusage.services.batchEnable({
+          parent: 'projects/415104041262',
+          requestBody: { serviceIds: ['iam.googleapis.com', 'run.googleapis.com'] },
+        })
+      ).data;
+      if (!su.done) await waitOperation(() => g.serviceusage.operations.get({ name: su.name! }));
+      await control(sb, '/clock', { advance: '10m' }); // the enablement has propagated
+      const op = (
+        await services.create({
+          parent: 'projects/sandbox-project/locations/europe-west1',
+          serviceId: 'theirs',
+          requestBody: {
+            ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
+            template: { containers: [{ image: 'europe-west1-docker.pkg.dev/sandbox-project/apps/theirs:1' }] },
+          },
+        })
+      ).data;
+      await waitOperation(() => g.run.projects.locations.operations.get({ name: op.name! }));
+      const name = 'projects/sandbox-project/locations/europe-west1/services/theirs';
+      const p0 = (await services.getIamPolicy({ resource: name })).data;
+      await services.setIamPolicy({
+        resource: name,
+        requestBody: { policy: { ...p0, bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] } },
+      });
+      const args = ['--service', 'theirs', '--region', 'europe-west1'];
+      const cwd = await fresh();
 
-    await t.test('without --adopt: the dry run shows the refusal, and init stops having written nothing', async () => {
-      const dry = await runCli(['init', '--dry-run', ...args], sb.env, cwd);
-      assert.equal(dry.code, 2, dry.stderr);
-      assert.match(dry.stderr, /nothing was changed: a resource this setup would use is not its own\n\s+- the Cloud Run service projects\/sandbox-project\/locations\/europe-west1\/services\/theirs exists but was not created by iap-auth0/);
-      assert.match(dry.stderr, /hint: pass --adopt to use it/);
-      const since = await lastSeq(sb);
-      const r = await runCli(['init', '--yes', ...args], sb.env, cwd);
-      assert.equal(r.code, 2, r.stderr);
-      assert.deepEqual((await requestLog(sb, since)).filter((x: Req) => x.mutating), []);
-    });
+      await t.test(
+        'without --adopt: the dry run shows the refusal, and init stops having written nothing',
+        async () => {
+          const dry = await runCli(['init', '--dry-run', ...args], sb.env, cwd);
+          assert.equal(dry.code, 2, dry.stderr);
+          assert.match(
+            dry.stderr,
+            new RegExp(
+              /nothing was changed: a resource this setup would use is not its own\n\s+- the Cloud Run /.source +
+                /service projects\/sandbox-project\/locations\/europe-west1\/services\/theirs exists but /.source +
+                /was not created by iap-auth0/.source,
+            ),
+          );
+          assert.match(dry.stderr, /hint: pass --adopt to use it/);
+          const since = await lastSeq(sb);
+          const r = await runCli(['init', '--yes', ...args], sb.env, cwd);
+          assert.equal(r.code, 2, r.stderr);
+          assert.deepEqual(
+            (await requestLog(sb, since)).filter((x: Req) => x.mutating),
+            [],
+          );
+        },
+      );
 
-    await t.test('with --adopt: the plan shows the adoption, and the writes are its changes', async () => {
-      const plan = await planThenApply(sb, cwd, [...args, '--adopt'], 'adopted service');
-      const service = plan.find((c) => c.stage === 'deploy' && c.resource === name)!;
-      assert.equal(service.action, 'adopt');
-      assert.deepEqual(service.fields?.sort(), ['iapEnabled', 'ingress', 'labels'].sort());
-      assert.ok(plan.some((c) => c.action === 'revoke' && c.members?.includes('allUsers')), 'the public invoker is revoked, as planned');
-      const again = await planThenApply(sb, cwd, [], 'adopted service, re-run');
-      assert.deepEqual(again.filter((c) => c.action !== 'none'), []);
-    });
+      await t.test('with --adopt: the plan shows the adoption, and the writes are its changes', async () => {
+        const plan = await planThenApply(sb, cwd, [...args, '--adopt'], 'adopted service');
+        const service = plan.find((c) => c.stage === 'deploy' && c.resource === name)!;
+        assert.equal(service.action, 'adopt');
+        assert.deepEqual(service.fields?.sort(), ['iapEnabled', 'ingress', 'labels'].sort());
+        assert.ok(
+          plan.some((c) => c.action === 'revoke' && c.members?.includes('allUsers')),
+          'the public invoker is revoked, as planned',
+        );
+        const again = await planThenApply(sb, cwd, [], 'adopted service, re-run');
+        assert.deepEqual(
+          again.filter((c) => c.action !== 'none'),
+          [],
+        );
+      });
 
-    await t.test('IAP settings that name another setup\'s pool: refused in the plan, nothing written', async () => {
-      // A second setup for the same service with a pool of its own: the service it may share
-      // (--adopt), but the IAP settings sign people in with the first setup's pool.
-      const since = await lastSeq(sb);
-      const dry = await runCli(['init', '--dry-run', ...args, '--pool', 'second-setup-pool', '--adopt'], sb.env, await fresh());
-      assert.equal(dry.code, 2, dry.stderr);
-      assert.match(dry.stderr, /- the IAP settings of projects\/415104041262\/iap_web\/cloud_run-europe-west1\/services\/theirs already sign people in with workforce pool/);
-      assert.deepEqual((await requestLog(sb, since)).filter((x: Req) => x.mutating), []);
-    });
-  } finally {
-    await sb.stop();
-  }
-});
+      await t.test("IAP settings that name another setup's pool: refused in the plan, nothing written", async () => {
+        // A second setup for the same service with a pool of its own: the service it may share
+        // (--adopt), but the IAP settings sign people in with the first setup's pool.
+        const since = await lastSeq(sb);
+        const dry = await runCli(
+          ['init', '--dry-run', ...args, '--pool', 'second-setup-pool', '--adopt'],
+          sb.env,
+          await fresh(),
+        );
+        assert.equal(dry.code, 2, dry.stderr);
+        assert.match(
+          dry.stderr,
+          new RegExp(
+            /- the IAP settings of projects\/415104041262\/iap_web\/cloud_run-europe-west1\/services\/the/.source +
+              /irs already sign people in with workforce pool/.source,
+          ),
+        );
+        assert.deepEqual(
+          (await requestLog(sb, since)).filter((x: Req) => x.mutating),
+          [],
+        );
+      });
+    } finally {
+      await sb.stop();
+    }
+  },
+);

@@ -31,10 +31,16 @@ test('realistic profile: init, verify --wait and destroy are green with the cons
 // Auth0 tenant signing users in on a custom domain, and 15 % of connections reset. init stops once
 // at the organization policy with the fix; after the fix (made as the hint says), init, verify
 // --wait and destroy are green, with exactly one of each resource and nothing left after.
-test('every real-world behaviour at once: one stop at the org policy, then green with one of each', { timeout: 600_000 }, async (t) => {
+test('every real-world behaviour at once: one stop at the org policy, then green with one of each', {
+  timeout: 600_000,
+}, async (t) => {
   const sb = await useSandbox({
-    profile: 'realistic', orgPolicies: ['iam.allowedPolicyMemberDomains'], signinHops: 'chooser',
-    auth0CustomDomain: true, faults: 'all=0.15:reset', seed: 3,
+    profile: 'realistic',
+    orgPolicies: ['iam.allowedPolicyMemberDomains'],
+    signinHops: 'chooser',
+    auth0CustomDomain: true,
+    faults: 'all=0.15:reset',
+    seed: 3,
   });
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-all-'));
   const first = await runCli(['init', '--json', '--service', 'hello'], sb.env, cwd);
@@ -53,14 +59,24 @@ test('every real-world behaviour at once: one stop at the org policy, then green
   const verify = await runCli(['verify', '--wait', '3m'], sb.env, cwd);
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   const w = sb.world;
-  assert.deepEqual({
-    taggedApps: [...w.auth0Clients.values()].filter((c) => c.client_metadata?.managed_by === 'iap-auth0').length,
-    services: w.runServices.size, pools: w.pools.size, providers: w.providers.size, oauthClients: w.oauthClients.size, credentials: w.credentials.size,
-  }, { taggedApps: 1, services: 1, pools: 1, providers: 1, oauthClients: 1, credentials: 1 });
+  assert.deepEqual(
+    {
+      taggedApps: [...w.auth0Clients.values()].filter((c) => c.client_metadata?.managed_by === 'iap-auth0').length,
+      services: w.runServices.size,
+      pools: w.pools.size,
+      providers: w.providers.size,
+      oauthClients: w.oauthClients.size,
+      credentials: w.credentials.size,
+    },
+    { taggedApps: 1, services: 1, pools: 1, providers: 1, oauthClients: 1, credentials: 1 },
+  );
   const destroy = await runCli(['destroy', '--force'], sb.env, cwd);
   assert.equal(destroy.code, 0, destroy.stderr);
   assert.deepEqual(leftovers(sb.world.snapshot()), []);
   const resets = sb.world.requests.filter((r) => r.fault === 'reset').length;
   assert.ok(resets > 0, 'connections were reset along the way');
-  t.diagnostic(`${sb.world.requests.length} API requests, ${resets} connections reset; one stop at the organization policy, then green`);
+  t.diagnostic(
+    `${sb.world.requests.length} API requests, ${resets} connections reset; one stop at the organization ` +
+      'policy, then green',
+  );
 });

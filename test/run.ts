@@ -22,10 +22,16 @@ const args = process.argv.slice(2);
 const live = args.includes('--live');
 const filter = args.filter((a) => a !== '--live');
 const liveDir = path.join(here, 'live') + path.sep;
-const files = find(here).filter((f) => f.startsWith(liveDir) === live)
-  .filter((f) => filter.length === 0 || filter.some((x) => f.includes(x))).sort();
+const files = find(here)
+  .filter((f) => f.startsWith(liveDir) === live)
+  .filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)))
+  .sort();
 if (!files.length) {
-  process.stderr.write(`no test file matches ${filter.join(', ')}${live ? ' under test/live/' : ' (test/live/ runs only with --live: npm run test:live)'}\n`);
+  process.stderr.write(
+    'no test file matches ' +
+      `${filter.join(', ')}${live ? ' under test/live/' : ' (test/live/ runs only with --live: npm run test:live)'}` +
+      '\n',
+  );
   process.exit(1);
 }
 // A test that hangs fails after 15 minutes instead of stalling the run (no test comes close).

@@ -29,7 +29,9 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-/** Every module specifier a source text names: static imports and re-exports (type-only too), bare imports, import(). */
+/**
+ * Every module specifier a source text names: static imports and re-exports (type-only too), bare imports, import().
+ */
 function specifiersIn(text: string): string[] {
   return [
     ...text.matchAll(/(?:^|[\s;])(?:import|export)\s[^'";]*?\sfrom\s*['"]([^'"]+)['"]/g),
@@ -40,7 +42,8 @@ function specifiersIn(text: string): string[] {
 const specifiers = (file: string) => specifiersIn(readFileSync(file, 'utf8'));
 
 /** The source file a relative specifier names ('./x.js' is compiled from './x.ts'). */
-const resolveTs = (from: string, spec: string) => path.relative(root, path.resolve(path.dirname(from), spec)).replace(/\.([mc]?)js$/, '.$1ts');
+const resolveTs = (from: string, spec: string) =>
+  path.relative(root, path.resolve(path.dirname(from), spec)).replace(/\.([mc]?)js$/, '.$1ts');
 
 test('src/sandbox imports nothing of the CLI but low-level helpers', () => {
   const files = tsFiles(sandbox);
@@ -49,7 +52,8 @@ test('src/sandbox imports nothing of the CLI but low-level helpers', () => {
   for (const f of files) {
     for (const spec of specifiers(f)) {
       // The package's own name would reach the CLI's code the long way round.
-      if (spec === 'iap-auth0' || spec.startsWith('iap-auth0/')) outside.push(`${path.relative(root, f)} imports ${spec}`);
+      if (spec === 'iap-auth0' || spec.startsWith('iap-auth0/'))
+        outside.push(`${path.relative(root, f)} imports ${spec}`);
       if (!spec.startsWith('.')) continue; // node: built-ins and npm packages
       const target = resolveTs(f, spec);
       if (target.startsWith('src/sandbox/') || ALLOWED.has(target)) continue;
@@ -80,8 +84,19 @@ test('the scan sees every import form it must catch', () => {
     "import { listen } from '../core/http.js';",
   ].join('\n');
   const from = path.join(sandbox, 'frontdoor', 'sample.ts');
-  assert.deepEqual(specifiersIn(sample).map((s) => resolveTs(from, s)).sort(), [
-    'src/core/context.ts', 'src/core/side-effect.ts', 'src/core/stage.ts', 'src/inputs/schema.ts',
-    'src/lib/duration.ts', 'src/lib/ids.ts', 'src/sandbox/core/http.ts', 'src/state/names.ts',
-  ]);
+  assert.deepEqual(
+    specifiersIn(sample)
+      .map((s) => resolveTs(from, s))
+      .sort(),
+    [
+      'src/core/context.ts',
+      'src/core/side-effect.ts',
+      'src/core/stage.ts',
+      'src/inputs/schema.ts',
+      'src/lib/duration.ts',
+      'src/lib/ids.ts',
+      'src/sandbox/core/http.ts',
+      'src/state/names.ts',
+    ],
+  );
 });

@@ -23,15 +23,28 @@ const origin = (u: string) => new URL(u).origin;
 
 test('attribute mapping and condition: CEL over assertion, google.* and attribute.*', () => {
   const claims = { sub: 'auth0|abc', email: 'a@x.example', 'https://iap-auth0.dev/groups': ['iap-users'], dept: 'eng' };
-  const m = mapAttributes({
-    'google.subject': 'assertion.sub.extract("auth0|{id}")', 'google.email': 'assertion.email',
-    'google.groups': 'assertion["https://iap-auth0.dev/groups"]', 'attribute.dept': 'assertion.dept', 'attribute.missing': 'assertion.nope',
-  }, claims);
+  const m = mapAttributes(
+    {
+      'google.subject': 'assertion.sub.extract("auth0|{id}")',
+      'google.email': 'assertion.email',
+      'google.groups': 'assertion["https://iap-auth0.dev/groups"]',
+      'attribute.dept': 'assertion.dept',
+      'attribute.missing': 'assertion.nope',
+    },
+    claims,
+  );
   assert.ok(m.ok);
   assert.equal(m.identity.subject, 'abc');
   assert.deepEqual(m.identity.groups, ['iap-users']);
   assert.deepEqual(m.identity.attributes, { dept: ['eng'] });
-  assert.deepEqual(checkCondition('google.subject == "abc" && attribute.dept == "eng" && "iap-users" in google.groups', claims, m.identity), { ok: true });
+  assert.deepEqual(
+    checkCondition(
+      'google.subject == "abc" && attribute.dept == "eng" && "iap-users" in google.groups',
+      claims,
+      m.identity,
+    ),
+    { ok: true },
+  );
   const no = checkCondition('assertion.email.endsWith("@y.example")', claims, m.identity);
   assert.ok(!no.ok && no.description === 'The given credential is rejected by the attribute condition.');
   const long = mapAttributes({ 'google.subject': 'assertion.sub' }, { sub: 'x'.repeat(128) });
@@ -40,6 +53,7 @@ test('attribute mapping and condition: CEL over assertion, google.* and attribut
   assert.ok(!none.ok && /google\.subject/.test(none.description));
 });
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('browser sign-in chain', async (t) => {
   await t.test('before the IAP agent exists: "The IAP service account is not provisioned"', async () => {
     await w.project();
@@ -60,37 +74,53 @@ test('browser sign-in chain', async (t) => {
     assert.equal(new URL(res.headers.get('location')!).host, 'accounts.google.com');
   });
 
-  await t.test('the rest of init: invoker, Auth0 app, pool, provider, OAuth client, credential, settings, access', async () => {
-    await w.runInvoker('hello', w.agent, true);
-    await w.createAuth0App();
-    assert.match(await w.discoverIssuer(), /^https:\/\/127\.0\.0\.1:\d+\/$/);
-    await w.createPoolAndProvider();
-    await w.createOauthClient();
-    await w.setRedirectUris([w.redirectUri()]);
-    await w.createCredential();
-    await w.setIapSettings('hello');
-    await w.iapAccess('hello', `principalSet://iam.googleapis.com/${w.poolName}/*`, true);
-    await w.settle();
-  });
+  await t.test(
+    'the rest of init: invoker, Auth0 app, pool, provider, OAuth client, credential, settings, access',
+    async () => {
+      await w.runInvoker('hello', w.agent, true);
+      await w.createAuth0App();
+      assert.match(await w.discoverIssuer(), /^https:\/\/127\.0\.0\.1:\d+\/$/);
+      await w.createPoolAndProvider();
+      await w.createOauthClient();
+      await w.setRedirectUris([w.redirectUri()]);
+      await w.createCredential();
+      await w.setIapSettings('hello');
+      await w.iapAccess('hello', `principalSet://iam.googleapis.com/${w.poolName}/*`, true);
+      await w.settle();
+    },
+  );
 
-  await t.test('unauthenticated GET: 302 to {signin}/authorize with the IAP client, its redirect URI and the provider', async () => {
-    const b = new Browserless();
-    // A forged assertion changes nothing: IAP strips it and redirects.
-    const res = await b.request(`${w.uri('hello')}/some/path?x=1`, { headers: { 'x-goog-iap-jwt-assertion': 'forged.jwt.value' } });
-    assert.equal(res.status, 302);
-    assert.equal(res.headers.get('x-goog-iap-generated-response'), 'true');
-    const loc = new URL(res.headers.get('location')!);
-    assert.equal(loc.origin + loc.pathname, `${signinOrigin}/authorize`);
-    assert.equal(loc.searchParams.get('client_id'), w.clientId);
-    assert.equal(loc.searchParams.get('redirect_uri'), `https://iap.googleapis.com/v1/oauth/clientIds/${w.clientId}:handleRedirect`);
-    assert.equal(loc.searchParams.get('response_type'), 'code');
-    assert.equal(loc.searchParams.get('scope'), 'openid email');
-    assert.equal(loc.searchParams.get('provider_name'), `locations/global/workforcePools/${POOL}/providers/${PROVIDER}`);
-    assert.ok((loc.searchParams.get('state') ?? '').length > 20);
-  });
+  await t.test(
+    'unauthenticated GET: 302 to {signin}/authorize with the IAP client, its redirect URI and the provider',
+    async () => {
+      const b = new Browserless();
+      // A forged assertion changes nothing: IAP strips it and redirects.
+      const res = await b.request(`${w.uri('hello')}/some/path?x=1`, {
+        headers: { 'x-goog-iap-jwt-assertion': 'forged.jwt.value' },
+      });
+      assert.equal(res.status, 302);
+      assert.equal(res.headers.get('x-goog-iap-generated-response'), 'true');
+      const loc = new URL(res.headers.get('location')!);
+      assert.equal(loc.origin + loc.pathname, `${signinOrigin}/authorize`);
+      assert.equal(loc.searchParams.get('client_id'), w.clientId);
+      assert.equal(
+        loc.searchParams.get('redirect_uri'),
+        `https://iap.googleapis.com/v1/oauth/clientIds/${w.clientId}:handleRedirect`,
+      );
+      assert.equal(loc.searchParams.get('response_type'), 'code');
+      assert.equal(loc.searchParams.get('scope'), 'openid email');
+      assert.equal(
+        loc.searchParams.get('provider_name'),
+        `locations/global/workforcePools/${POOL}/providers/${PROVIDER}`,
+      );
+      assert.ok((loc.searchParams.get('state') ?? '').length > 20);
+    },
+  );
 
   await t.test('XMLHttpRequest without a session: 401', async () => {
-    const res = await new Browserless().request(`${w.uri('hello')}/api/data`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
+    const res = await new Browserless().request(`${w.uri('hello')}/api/data`, {
+      headers: { 'x-requested-with': 'XMLHttpRequest' },
+    });
     assert.equal(res.status, 401);
     assert.equal(res.headers.get('x-goog-iap-generated-response'), 'true');
   });
@@ -107,24 +137,43 @@ test('browser sign-in chain', async (t) => {
     const origins = page.hops.map((h) => origin(h.url));
     const auth0 = `https://${sb.env.AUTH0_DOMAIN}`;
     const firstOf = (o: string) => origins.indexOf(o);
-    assert.ok(firstOf(w.uri('hello')) === 0 && firstOf(signinOrigin) > 0 && firstOf(auth0) > firstOf(signinOrigin), origins.join(' '));
-    const callback = page.hops.find((h) => h.url.startsWith(`${signinOrigin}/signin-callback/locations/global/workforcePools/${POOL}/providers/${PROVIDER}?`));
+    assert.ok(
+      firstOf(w.uri('hello')) === 0 && firstOf(signinOrigin) > 0 && firstOf(auth0) > firstOf(signinOrigin),
+      origins.join(' '),
+    );
+    const callback = page.hops.find((h) =>
+      h.url.startsWith(
+        `${signinOrigin}/signin-callback/locations/global/workforcePools/${POOL}/providers/${PROVIDER}?`,
+      ),
+    );
     assert.ok(callback && callback.status === 302);
-    const handler = page.hops.find((h) => new URL(h.url).pathname === `/v1/oauth/clientIds/${w.clientId}:handleRedirect`);
-    assert.ok(handler && handler.status === 302 && origin(handler.url) !== signinOrigin && origin(handler.url) !== w.uri('hello'));
+    const handler = page.hops.find(
+      (h) => new URL(h.url).pathname === `/v1/oauth/clientIds/${w.clientId}:handleRedirect`,
+    );
+    assert.ok(
+      handler &&
+        handler.status === 302 &&
+        origin(handler.url) !== signinOrigin &&
+        origin(handler.url) !== w.uri('hello'),
+    );
     const back = page.hops.find((h) => h.url.includes('gcp-iap-mode=AUTHENTICATING&redirect_token_v2='));
-    assert.ok(back && back.url.startsWith(`${w.uri('hello')}/reports/q3?`));
-    assert.ok(alice.jar.names().some((n) => /^__Host-GCP_IAP_AUTH_TOKEN_[0-9A-F]{16}$/.test(n)), alice.jar.names().join(','));
+    assert.ok(back?.url.startsWith(`${w.uri('hello')}/reports/q3?`));
+    assert.ok(
+      alice.jar.names().some((n) => /^__Host-GCP_IAP_AUTH_TOKEN_[0-9A-F]{16}$/.test(n)),
+      alice.jar.names().join(','),
+    );
     assert.ok(alice.jar.names().includes('GCP_IAP_UID'));
     const log = (await requestLog(sb, since)).map((r) => r.api);
     assert.ok(log.includes('frontdoor') && log.includes('signin'));
   });
 
   await t.test('the IAP JWT verifies against IAP_AUTH0_IAP_JWKS_URL with the right aud, iss and claims', async () => {
-    const jwks = await (await fetch(sb.env.IAP_AUTH0_IAP_JWKS_URL)).json() as { keys: Record<string, string>[] };
+    const jwks = (await (await fetch(sb.env.IAP_AUTH0_IAP_JWKS_URL)).json()) as { keys: Record<string, string>[] };
     assert.ok(jwks.keys.length >= 1);
     for (const k of jwks.keys) {
-      assert.equal(k.kty, 'EC'); assert.equal(k.crv, 'P-256'); assert.equal(k.alg, 'ES256');
+      assert.equal(k.kty, 'EC');
+      assert.equal(k.crv, 'P-256');
+      assert.equal(k.alg, 'ES256');
       assert.ok(k.kid && k.x && k.y);
     }
     const res = await alice.go(`${w.uri('hello')}/__app/whoami`);
@@ -137,8 +186,12 @@ test('browser sign-in chain', async (t) => {
     const header = decodeProtectedHeader(who.assertion);
     assert.equal(header.alg, 'ES256');
     assert.ok(jwks.keys.some((k) => k.kid === header.kid));
-    const { payload } = await jwtVerify(who.assertion, createRemoteJWKSet(new URL(sb.env.IAP_AUTH0_IAP_JWKS_URL)),
-      { issuer: 'https://cloud.google.com/iap', audience: aud, requiredClaims: ['exp', 'iat'], algorithms: ['ES256'] });
+    const { payload } = await jwtVerify(who.assertion, createRemoteJWKSet(new URL(sb.env.IAP_AUTH0_IAP_JWKS_URL)), {
+      issuer: 'https://cloud.google.com/iap',
+      audience: aud,
+      requiredClaims: ['exp', 'iat'],
+      algorithms: ['ES256'],
+    });
     assert.equal(payload.azp, aud);
     assert.equal(payload.email, user);
     assert.equal(payload.identity_source, 'WORKFORCE_IDENTITY');
@@ -146,7 +199,12 @@ test('browser sign-in chain', async (t) => {
     assert.match(payload.sub!, /^sts\.google\.com:[A-Za-z0-9_-]{20,}$/);
     const wi = payload.workforce_identity as { iam_principal: string; workforce_pool_name: string };
     assert.equal(wi.workforce_pool_name, `locations/global/workforcePools/${POOL}`);
-    assert.match(wi.iam_principal, new RegExp(`^principal://iam\\.googleapis\\.com/locations/global/workforcePools/${POOL}/subject/auth0\\|[0-9a-f]+$`));
+    assert.match(
+      wi.iam_principal,
+      new RegExp(
+        `^principal://iam\\.googleapis\\.com/locations/global/workforcePools/${POOL}/subject/auth0\\|[0-9a-f]+$`,
+      ),
+    );
     assert.equal(who.principal, wi.iam_principal);
     assert.equal(who.audience, aud);
     assert.equal(who.headers['x-goog-authenticated-user-email'], `sts.google.com:${user}`);
@@ -154,7 +212,9 @@ test('browser sign-in chain', async (t) => {
     // The claims Google does not put in a WIF assertion.
     for (const k of ['name', 'groups', 'hd']) assert.equal(payload[k], undefined);
     // A tampered assertion does not verify.
-    await assert.rejects(jwtVerify(who.assertion.slice(0, -4) + 'AAAA', createRemoteJWKSet(new URL(sb.env.IAP_AUTH0_IAP_JWKS_URL))));
+    await assert.rejects(
+      jwtVerify(who.assertion.slice(0, -4) + 'AAAA', createRemoteJWKSet(new URL(sb.env.IAP_AUTH0_IAP_JWKS_URL))),
+    );
   });
 
   await t.test('the session cookie is reused; CLEAR_LOGIN_COOKIE signs out', async () => {
@@ -172,31 +232,36 @@ test('browser sign-in chain', async (t) => {
     assert.ok(after.headers.get('location')!.startsWith(`${signinOrigin}/authorize?`));
   });
 
-  await t.test('access binding missing: "You don\'t have access"; a group binding works only after propagation', async () => {
-    const everyone = `principalSet://iam.googleapis.com/${w.poolName}/*`;
-    await w.iapAccess('hello', everyone, false);
-    await w.settle();
-    const denied = await alice.go(`${w.uri('hello')}/`);
-    assert.equal(denied.status, 403);
-    assert.equal(denied.headers.get('x-goog-iap-generated-response'), 'true');
-    assert.match(text(denied), /You don't have access/);
-    assert.match(text(denied), new RegExp(user.replace('.', '\\.')));
-    // The test user's Auth0 groups claim is mapped to google.groups: bind the group only.
-    await w.iapAccess('hello', `principalSet://iam.googleapis.com/${w.poolName}/group/iap-users`, true);
-    const stillDenied = await alice.go(`${w.uri('hello')}/`);
-    assert.equal(stillDenied.status, 403, 'a binding just written must not be visible before propagation');
-    await w.settle();
-    const allowed = await alice.go(`${w.uri('hello')}/`);
-    assert.equal(allowed.status, 200);
-    assert.match(text(allowed), /Hello from hello/);
-    await w.iapAccess('hello', `principalSet://iam.googleapis.com/${w.poolName}/group/iap-users`, false);
-    await w.iapAccess('hello', everyone, true);
-    await w.settle();
-  });
+  await t.test(
+    'access binding missing: "You don\'t have access"; a group binding works only after propagation',
+    async () => {
+      const everyone = `principalSet://iam.googleapis.com/${w.poolName}/*`;
+      await w.iapAccess('hello', everyone, false);
+      await w.settle();
+      const denied = await alice.go(`${w.uri('hello')}/`);
+      assert.equal(denied.status, 403);
+      assert.equal(denied.headers.get('x-goog-iap-generated-response'), 'true');
+      assert.match(text(denied), /You don't have access/);
+      assert.match(text(denied), new RegExp(user.replace('.', '\\.')));
+      // The test user's Auth0 groups claim is mapped to google.groups: bind the group only.
+      await w.iapAccess('hello', `principalSet://iam.googleapis.com/${w.poolName}/group/iap-users`, true);
+      const stillDenied = await alice.go(`${w.uri('hello')}/`);
+      assert.equal(stillDenied.status, 403, 'a binding just written must not be visible before propagation');
+      await w.settle();
+      const allowed = await alice.go(`${w.uri('hello')}/`);
+      assert.equal(allowed.status, 200);
+      assert.match(text(allowed), /Hello from hello/);
+      await w.iapAccess('hello', `principalSet://iam.googleapis.com/${w.poolName}/group/iap-users`, false);
+      await w.iapAccess('hello', everyone, true);
+      await w.settle();
+    },
+  );
 
   await t.test('applicationSettings.accessDeniedPageSettings.accessDeniedPageUri: denial redirects there', async () => {
     const everyone = `principalSet://iam.googleapis.com/${w.poolName}/*`;
-    await w.setIapSettings('hello', w.credentialSecret, { accessDeniedPageSettings: { accessDeniedPageUri: 'https://denied.example.com/help' } });
+    await w.setIapSettings('hello', w.credentialSecret, {
+      accessDeniedPageSettings: { accessDeniedPageUri: 'https://denied.example.com/help' },
+    });
     await w.iapAccess('hello', everyone, false);
     await w.settle();
     try {
@@ -236,12 +301,16 @@ test('browser sign-in chain', async (t) => {
   });
 
   await t.test('unknown OAuth client at the sign-in origin: Error 401: invalid_client', async () => {
-    const res = await new Browserless().go(`${signinOrigin}/authorize?client_id=nope&redirect_uri=${encodeURIComponent('https://iap.googleapis.com/v1/oauth/clientIds/nope:handleRedirect')}&response_type=code&scope=openid`);
+    const res = await new Browserless().go(
+      `${signinOrigin}/authorize?client_id=nope&redirect_uri=` +
+        `${encodeURIComponent('https://iap.googleapis.com/v1/oauth/clientIds/nope:handleRedirect')}&response_ty` +
+        'pe=code&scope=openid',
+    );
     assert.equal(res.status, 401);
     assert.match(text(res), /Error 401: invalid_client/);
   });
 
-  await t.test('wrong client secret in the IAP settings: invalid_client at IAP\'s redirect handler', async () => {
+  await t.test("wrong client secret in the IAP settings: invalid_client at IAP's redirect handler", async () => {
     await w.setIapSettings('hello', 'not-the-credential-secret');
     await w.settle(); // IAP settings propagate like IAM (gcp-api.md 11)
     try {
@@ -267,7 +336,7 @@ test('browser sign-in chain', async (t) => {
     }
   });
 
-  await t.test('provider issuer without Auth0\'s trailing slash: issuer error at the sign-in origin', async () => {
+  await t.test("provider issuer without Auth0's trailing slash: issuer error at the sign-in origin", async () => {
     await w.patchProvider(w.providerBody({ issuerUri: w.issuer.replace(/\/$/, '') }), 'oidc');
     try {
       const res = await new Browserless().go(`${w.uri('hello')}/`);
@@ -280,13 +349,19 @@ test('browser sign-in chain', async (t) => {
   });
 
   await t.test('user outside the attribute condition is rejected; inside it is let through', async () => {
-    await w.patchProvider(w.providerBody({ attributeCondition: 'assertion.email.endsWith("@other.example")' }), 'attributeCondition');
+    await w.patchProvider(
+      w.providerBody({ attributeCondition: 'assertion.email.endsWith("@other.example")' }),
+      'attributeCondition',
+    );
     try {
       const res = await new Browserless().signIn(`${w.uri('hello')}/`, user, password);
       assert.equal(origin(res.url), signinOrigin);
       assert.equal(res.status, 403);
       assert.match(text(res), /The given credential is rejected by the attribute condition\./);
-      await w.patchProvider(w.providerBody({ attributeCondition: '"iap-users" in google.groups' }), 'attributeCondition');
+      await w.patchProvider(
+        w.providerBody({ attributeCondition: '"iap-users" in google.groups' }),
+        'attributeCondition',
+      );
       const ok = await new Browserless().signIn(`${w.uri('hello')}/`, user, password);
       assert.equal(ok.status, 200, text(ok).slice(0, 200));
     } finally {
@@ -294,21 +369,27 @@ test('browser sign-in chain', async (t) => {
     }
   });
 
-  await t.test('IAP off: Cloud Run 403 without allUsers; with allUsers invoker the app is served without identity headers', async () => {
-    const uri = await w.createService('open', { iapEnabled: false });
-    const res = await new Browserless().go(`${uri}/some/path`);
-    assert.equal(res.status, 403);
-    assert.match(text(res), /Error: Forbidden Your client does not have permission to get URL \/some\/path from this server\./);
-    await w.runInvoker('open', 'allUsers', true);
-    await w.settle();
-    const page = await new Browserless().go(`${uri}/`);
-    assert.equal(page.status, 200);
-    assert.match(text(page), /Hello from open/);
-    const who = JSON.parse((await new Browserless().go(`${uri}/__app/whoami`)).text);
-    assert.equal(who.verified, false);
-    assert.equal(who.assertion, undefined);
-    assert.deepEqual(who.headers, {});
-  });
+  await t.test(
+    'IAP off: Cloud Run 403 without allUsers; with allUsers invoker the app is served without identity headers',
+    async () => {
+      const uri = await w.createService('open', { iapEnabled: false });
+      const res = await new Browserless().go(`${uri}/some/path`);
+      assert.equal(res.status, 403);
+      assert.match(
+        text(res),
+        /Error: Forbidden Your client does not have permission to get URL \/some\/path from this server\./,
+      );
+      await w.runInvoker('open', 'allUsers', true);
+      await w.settle();
+      const page = await new Browserless().go(`${uri}/`);
+      assert.equal(page.status, 200);
+      assert.match(text(page), /Hello from open/);
+      const who = JSON.parse((await new Browserless().go(`${uri}/__app/whoami`)).text);
+      assert.equal(who.verified, false);
+      assert.equal(who.assertion, undefined);
+      assert.deepEqual(who.headers, {});
+    },
+  );
 
   await t.test('ingress other than INGRESS_TRAFFIC_ALL: 404 from outside', async () => {
     await w.patchService('open', { ingress: 'INGRESS_TRAFFIC_INTERNAL_ONLY' });

@@ -5,13 +5,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SETTLE_LIMIT_MS, accountUnsettled, agentUnsettled, notFoundYet, pollDelay, readAfterConflict, untilSettled,
+  SETTLE_LIMIT_MS,
+  accountUnsettled,
+  agentUnsettled,
+  notFoundYet,
+  pollDelay,
+  readAfterConflict,
+  untilSettled,
 } from '../src/core/settle.js';
 import type { CoreEvent } from '../src/core/events.js';
 
 /** A Google error as the generated clients throw it. */
-const gerr = (code: number, message: string, status = '') => Object.assign(new Error(message), { response: { status: code, data: { error: { code, message, status } } } });
-const ACT_AS = (sa: string) => gerr(403, `Permission 'iam.serviceaccounts.actAs' denied on service account ${sa} (or it may not exist).`, 'PERMISSION_DENIED');
+const gerr = (code: number, message: string, status = '') =>
+  Object.assign(new Error(message), { response: { status: code, data: { error: { code, message, status } } } });
+const ACT_AS = (sa: string) =>
+  gerr(
+    403,
+    `Permission 'iam.serviceaccounts.actAs' denied on service account ${sa} (or it may not exist).`,
+    'PERMISSION_DENIED',
+  );
 const SA = 'iap-hello@p.iam.gserviceaccount.com';
 
 function harness(start = 1_000_000) {
@@ -19,19 +31,39 @@ function harness(start = 1_000_000) {
   const events: CoreEvent[] = [];
   const sleeps: number[] = [];
   return {
-    events, sleeps, now: () => t,
+    events,
+    sleeps,
+    now: () => t,
     ctx: { emit: (e: CoreEvent) => events.push(e), signal: new AbortController().signal },
-    sleep: async (ms: number) => { sleeps.push(ms); t += ms; },
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      t += ms;
+    },
   };
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 test('settle: waits while the new resource answers "not settled", and only then', async (t) => {
   await t.test('retries until usable, says what it waits for, and says when it is done', async () => {
     const h = harness();
     let calls = 0;
     const usableAt = h.now() + 3_200;
-    const r = await untilSettled(h.ctx, { stage: 'deploy', what: 'the new service account', since: h.now(), unsettled: accountUnsettled(SA), now: h.now, sleep: h.sleep },
-      async () => { calls++; if (h.now() < usableAt) throw ACT_AS(SA); return 'created'; });
+    const r = await untilSettled(
+      h.ctx,
+      {
+        stage: 'deploy',
+        what: 'the new service account',
+        since: h.now(),
+        unsettled: accountUnsettled(SA),
+        now: h.now,
+        sleep: h.sleep,
+      },
+      async () => {
+        calls++;
+        if (h.now() < usableAt) throw ACT_AS(SA);
+        return 'created';
+      },
+    );
     assert.equal(r, 'created');
     assert.ok(calls > 1);
     // Noticed within one poll of becoming usable: the last pause ended at most 250 ms after.
@@ -41,15 +73,33 @@ test('settle: waits while the new resource answers "not settled", and only then'
     assert.match(steps[1], /^the new service account is usable \(waited 3 s\)/);
     const waits = h.events.filter((e) => e.type === 'waiting') as Extract<CoreEvent, { type: 'waiting' }>[];
     assert.equal(waits.length, calls - 1);
-    assert.ok(waits.every((w) => w.stage === 'deploy' && w.text === 'waiting for the new service account to be usable'));
+    assert.ok(
+      waits.every((w) => w.stage === 'deploy' && w.text === 'waiting for the new service account to be usable'),
+    );
     assert.ok(waits[waits.length - 1].elapsedMs >= 3_000);
   });
 
   await t.test('not created by this run: one attempt, the failure is real', async () => {
     const h = harness();
     let calls = 0;
-    await assert.rejects(untilSettled(h.ctx, { stage: 'deploy', what: 'the new service account', since: undefined, unsettled: accountUnsettled(SA), now: h.now, sleep: h.sleep },
-      async () => { calls++; throw ACT_AS(SA); }), /actAs/);
+    await assert.rejects(
+      untilSettled(
+        h.ctx,
+        {
+          stage: 'deploy',
+          what: 'the new service account',
+          since: undefined,
+          unsettled: accountUnsettled(SA),
+          now: h.now,
+          sleep: h.sleep,
+        },
+        async () => {
+          calls++;
+          throw ACT_AS(SA);
+        },
+      ),
+      /actAs/,
+    );
     assert.equal(calls, 1);
     assert.deepEqual(h.sleeps, []);
     assert.deepEqual(h.events, []);
@@ -58,8 +108,24 @@ test('settle: waits while the new resource answers "not settled", and only then'
   await t.test('any other answer is not waited for', async () => {
     const h = harness();
     let calls = 0;
-    await assert.rejects(untilSettled(h.ctx, { stage: 'deploy', what: 'the new service account', since: h.now(), unsettled: accountUnsettled(SA), now: h.now, sleep: h.sleep },
-      async () => { calls++; throw gerr(400, 'Invalid image reference', 'INVALID_ARGUMENT'); }), /Invalid image/);
+    await assert.rejects(
+      untilSettled(
+        h.ctx,
+        {
+          stage: 'deploy',
+          what: 'the new service account',
+          since: h.now(),
+          unsettled: accountUnsettled(SA),
+          now: h.now,
+          sleep: h.sleep,
+        },
+        async () => {
+          calls++;
+          throw gerr(400, 'Invalid image reference', 'INVALID_ARGUMENT');
+        },
+      ),
+      /Invalid image/,
+    );
     assert.equal(calls, 1);
   });
 
@@ -67,11 +133,30 @@ test('settle: waits while the new resource answers "not settled", and only then'
     const h = harness();
     const since = h.now();
     let calls = 0;
-    await assert.rejects(untilSettled(h.ctx, { stage: 'oauth-client', what: 'the new OAuth client', since, unsettled: notFoundYet, now: h.now, sleep: h.sleep },
-      async () => { calls++; throw gerr(404, 'Requested entity was not found.', 'NOT_FOUND'); }), /not found/);
+    await assert.rejects(
+      untilSettled(
+        h.ctx,
+        {
+          stage: 'oauth-client',
+          what: 'the new OAuth client',
+          since,
+          unsettled: notFoundYet,
+          now: h.now,
+          sleep: h.sleep,
+        },
+        async () => {
+          calls++;
+          throw gerr(404, 'Requested entity was not found.', 'NOT_FOUND');
+        },
+      ),
+      /not found/,
+    );
     assert.equal(h.now() - since, SETTLE_LIMIT_MS, 'gave up exactly at the bound');
     assert.equal(SETTLE_LIMIT_MS, 120_000);
-    assert.ok(h.sleeps.every((ms) => ms > 0 && ms <= 1_000), 'polls at most a second apart');
+    assert.ok(
+      h.sleeps.every((ms) => ms > 0 && ms <= 1_000),
+      'polls at most a second apart',
+    );
     // 20 polls in the first 5 s, 30 in the next 15 s, then one a second: a bounded number of calls.
     assert.equal(calls, 20 + 30 + 100 + 1);
   });
@@ -80,8 +165,23 @@ test('settle: waits while the new resource answers "not settled", and only then'
     const h = harness();
     const since = h.now() - (SETTLE_LIMIT_MS - 500); // created almost two minutes ago
     let calls = 0;
-    await assert.rejects(untilSettled(h.ctx, { stage: 'deploy', what: 'the new IAP service agent', since, unsettled: () => true, now: h.now, sleep: h.sleep },
-      async () => { calls++; throw new Error('nope'); }));
+    await assert.rejects(
+      untilSettled(
+        h.ctx,
+        {
+          stage: 'deploy',
+          what: 'the new IAP service agent',
+          since,
+          unsettled: () => true,
+          now: h.now,
+          sleep: h.sleep,
+        },
+        async () => {
+          calls++;
+          throw new Error('nope');
+        },
+      ),
+    );
     assert.equal(calls, 2);
     assert.deepEqual(h.sleeps, [500]);
   });
@@ -89,7 +189,9 @@ test('settle: waits while the new resource answers "not settled", and only then'
   await t.test('an abort during the pause stops the wait', async () => {
     const ac = new AbortController();
     const ctx = { emit: () => undefined, signal: ac.signal };
-    const p = untilSettled(ctx, { stage: 'deploy', what: 'x', since: Date.now(), unsettled: () => true }, async () => { throw new Error('not yet'); });
+    const p = untilSettled(ctx, { stage: 'deploy', what: 'x', since: Date.now(), unsettled: () => true }, async () => {
+      throw new Error('not yet');
+    });
     setImmediate(() => ac.abort(new Error('interrupted')));
     await assert.rejects(p, /interrupted/);
   });
@@ -107,14 +209,24 @@ test('settle: poll schedule and classifiers', () => {
   assert.equal(accountUnsettled(SA)(ACT_AS(SA.toUpperCase())), true, 'Google may change the case');
   assert.equal(accountUnsettled(SA)(gerr(404, `Service account ${SA} not found.`)), true);
   assert.equal(accountUnsettled(SA)(ACT_AS(other)), false, 'another account is a real failure');
-  assert.equal(accountUnsettled(SA)(gerr(403, "Permission 'run.services.create' denied on resource 'projects/p' (or it may not exist).")), false);
+  assert.equal(
+    accountUnsettled(SA)(
+      gerr(403, "Permission 'run.services.create' denied on resource 'projects/p' (or it may not exist)."),
+    ),
+    false,
+  );
   assert.equal(accountUnsettled(SA)(gerr(409, `Resource ${SA} already exists`)), false);
   assert.equal(accountUnsettled(SA)(new Error(SA)), false, 'not a Google answer');
 
   const agent = 'service-415104041262@gcp-sa-iap.iam.gserviceaccount.com';
   assert.equal(agentUnsettled(agent)(gerr(400, `Service account ${agent} does not exist.`, 'INVALID_ARGUMENT')), true);
   assert.equal(agentUnsettled(agent)(gerr(400, `Service account ${other} does not exist.`, 'INVALID_ARGUMENT')), false);
-  assert.equal(agentUnsettled(agent)(gerr(400, 'One or more users named in the policy do not belong to a permitted customer.', 'FAILED_PRECONDITION')), false);
+  assert.equal(
+    agentUnsettled(agent)(
+      gerr(400, 'One or more users named in the policy do not belong to a permitted customer.', 'FAILED_PRECONDITION'),
+    ),
+    false,
+  );
 
   assert.equal(notFoundYet(gerr(404, 'Requested entity was not found.')), true);
   assert.equal(notFoundYet(gerr(403, 'denied')), false);
@@ -123,7 +235,10 @@ test('settle: poll schedule and classifiers', () => {
 test('settle: a read after a 409 waits only when the resource is too new to read', async () => {
   const ctx = { emit: () => undefined, signal: new AbortController().signal };
   let n = 0;
-  const fresh = await readAfterConflict(ctx, 'oauth-client', 'the new OAuth client', async () => { if (n++ < 2) throw gerr(404, 'Requested entity was not found.'); return 'client'; });
+  const fresh = await readAfterConflict(ctx, 'oauth-client', 'the new OAuth client', async () => {
+    if (n++ < 2) throw gerr(404, 'Requested entity was not found.');
+    return 'client';
+  });
   assert.equal(fresh.value, 'client');
   assert.equal(typeof fresh.since, 'number', 'it was new: the calls that follow wait for it too');
   const old = await readAfterConflict(ctx, 'oauth-client', 'the new OAuth client', async () => 'client');

@@ -18,20 +18,38 @@ import { accessStage } from '../src/core/stages/access.js';
 
 const ALL = [deployStage, auth0AppStage, workforcePoolStage, oauthClientStage, iapSettingsStage, accessStage];
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 test('all stages: from nothing to a signed-in user', async () => {
   const sb = await useSandbox();
   const c = clientsFor(sb);
-  const mgmt = new ManagementClient({ domain: sb.env.AUTH0_DOMAIN, clientId: sb.env.AUTH0_CLIENT_ID, clientSecret: sb.env.AUTH0_CLIENT_SECRET });
+  const mgmt = new ManagementClient({
+    domain: sb.env.AUTH0_DOMAIN,
+    clientId: sb.env.AUTH0_CLIENT_ID,
+    clientSecret: sb.env.AUTH0_CLIENT_SECRET,
+  });
   const tc = await makeContext(sb);
   const pool = tc.ctx.inputs.pool;
 
   // Someone else's app with our name (no tag) must be left alone.
-  const foreign = await mgmt.clients.create({ name: 'IAP hello (iap-auth0)', app_type: 'spa', callbacks: ['https://elsewhere.example/cb'] } as never);
+  const foreign = await mgmt.clients.create({
+    name: 'IAP hello (iap-auth0)',
+    app_type: 'spa',
+    callbacks: ['https://elsewhere.example/cb'],
+  } as never);
   // A pool with our id and this setup's marker, soft-deleted by an earlier destroy: undeleted, not fought.
   await tc.ctx.apisReady();
   const pools = c.iam.locations.workforcePools;
-  const created = (await pools.create({ location: 'locations/global', workforcePoolId: pool,
-    requestBody: { parent: 'organizations/123456789012', description: `Managed by iap-auth0 (setup ${tc.ctx.inputs.setupId}): workforce pool for Cloud Run service hello` } })).data;
+  const created = (
+    await pools.create({
+      location: 'locations/global',
+      workforcePoolId: pool,
+      requestBody: {
+        parent: 'organizations/123456789012',
+        description:
+          `Managed by iap-auth0 (setup ${tc.ctx.inputs.setupId}): ` + 'workforce pool for Cloud Run service hello',
+      },
+    })
+  ).data;
   await waitOperation(() => pools.operations.get({ name: created.name! }));
   const deleted = (await pools.delete({ name: `locations/global/workforcePools/${pool}` })).data;
   await waitOperation(() => pools.operations.get({ name: deleted.name! }));
@@ -44,14 +62,20 @@ test('all stages: from nothing to a signed-in user', async () => {
   assert.deepEqual(f.callbacks, ['https://elsewhere.example/cb'], 'the untagged app is untouched');
   const ours = await mgmt.clients.get(tc.state.stage('auth0-app').resources.clientId!);
   assert.equal(ours.app_type, 'regular_web');
-  assert.deepEqual(ours.callbacks, [`${sb.env.IAP_AUTH0_SIGNIN_ORIGIN}/signin-callback/locations/global/workforcePools/${pool}/providers/auth0`]);
+  assert.deepEqual(ours.callbacks, [
+    `${sb.env.IAP_AUTH0_SIGNIN_ORIGIN}/signin-callback/locations/global/workforcePools/${pool}/providers/auth0`,
+  ]);
   const prov = (await pools.providers.get({ name: `locations/global/workforcePools/${pool}/providers/auth0` })).data;
   assert.equal(prov.oidc?.issuerUri, `https://${sb.env.AUTH0_DOMAIN}/`, 'issuer verbatim, trailing slash included');
 
   // The test user reaches the app through IAP (after the access binding has propagated).
   const uri = tc.state.stage('deploy').resources.uri!;
   await moveClock(sb, sb.world.profile.iamPropagationMs + 20);
-  const page = await new Browserless().signIn(`${uri}/`, sb.env.IAP_AUTH0_TEST_USER_EMAIL, sb.env.IAP_AUTH0_TEST_USER_PASSWORD);
+  const page = await new Browserless().signIn(
+    `${uri}/`,
+    sb.env.IAP_AUTH0_TEST_USER_EMAIL,
+    sb.env.IAP_AUTH0_TEST_USER_PASSWORD,
+  );
   assert.equal(page.status, 200);
   assert.match(page.text, new RegExp(sb.env.IAP_AUTH0_TEST_USER_EMAIL.replace('.', '\\.')));
   assert.match(page.text, /IAP assertion verified/);
@@ -59,7 +83,12 @@ test('all stages: from nothing to a signed-in user', async () => {
   // No secret in the state file or the events.
   await tc.state.flush();
   const state = await readFile(tc.stateFile, 'utf8');
-  const secrets = [ours.client_secret!, tc.ctx.secrets.get('oauthCredentialSecret')!, sb.env.AUTH0_CLIENT_SECRET, sb.env.CLOUDSDK_AUTH_ACCESS_TOKEN];
+  const secrets = [
+    ours.client_secret!,
+    tc.ctx.secrets.get('oauthCredentialSecret')!,
+    sb.env.AUTH0_CLIENT_SECRET,
+    sb.env.CLOUDSDK_AUTH_ACCESS_TOKEN,
+  ];
   for (const s of secrets) {
     assert.ok(s && s.length > 8);
     assert.ok(!state.includes(s), 'state file holds no secret');
@@ -69,9 +98,16 @@ test('all stages: from nothing to a signed-in user', async () => {
   // A second run on the same state changes nothing, even with every secret forgotten.
   const since = (await requestLog(sb)).at(-1).seq;
   const again = await makeContext(sb, { setupId: tc.ctx.inputs.setupId }, tc.stateFile);
-  await again.state.update((s) => { s.stages = structuredClone(tc.state.current.stages); });
+  await again.state.update((s) => {
+    s.stages = structuredClone(tc.state.current.stages);
+  });
   await runOk(again, ALL);
-  assert.deepEqual((await requestLog(sb, since)).filter((r) => r.mutating).map((r) => `${r.api} ${r.method} ${r.path}`), []);
-  const tagged = (await mgmt.clients.list({ per_page: 100 })).data.filter((x) => (x.client_metadata as any)?.managed_by === 'iap-auth0');
+  assert.deepEqual(
+    (await requestLog(sb, since)).filter((r) => r.mutating).map((r) => `${r.api} ${r.method} ${r.path}`),
+    [],
+  );
+  const tagged = (await mgmt.clients.list({ per_page: 100 })).data.filter(
+    (x) => (x.client_metadata as any)?.managed_by === 'iap-auth0',
+  );
   assert.equal(tagged.length, 1, 'exactly one tagged Auth0 app');
 });

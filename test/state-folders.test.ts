@@ -14,7 +14,10 @@ import { runCli } from './helpers/cli.js';
 const mode = async (p: string) => (await stat(p)).mode & 0o777;
 
 function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
@@ -25,21 +28,28 @@ test('state folders iap-auth0 does not own, and a symlinked state file', async (
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-folders-'));
   const proj = path.join(cwd, 'proj');
 
-  await t.test('--state in a git repository: the folder keeps 0755, no .gitignore, git lists the state file as untracked', async () => {
-    await mkdir(proj);
-    await chmod(proj, 0o755);
-    git(proj, 'init', '-q');
-    await writeFile(path.join(proj, 'README.md'), '# proj\n');
-    git(proj, 'add', 'README.md');
-    git(proj, 'commit', '-q', '-m', 'readme');
-    const r = await runCli(['init', '--yes', '--service', 'hello', '--state', 'proj/iap-state.json'], sb.env, cwd);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(await mode(proj), 0o755, 'the project folder was not chmodded');
-    assert.equal(existsSync(path.join(proj, '.gitignore')), false, 'no .gitignore hiding the project from git');
-    assert.equal(git(proj, 'status', '--porcelain'), '?? iap-state.json\n', 'git sees the state file, untracked and not ignored');
-    assert.equal(existsSync(path.join(proj, 'iap-state.json.lock')), false, 'the lock is gone');
-    assert.equal(await mode(path.join(proj, 'iap-state.json')), 0o600);
-  });
+  await t.test(
+    '--state in a git repository: the folder keeps 0755, no .gitignore, git lists the state file as untracked',
+    async () => {
+      await mkdir(proj);
+      await chmod(proj, 0o755);
+      git(proj, 'init', '-q');
+      await writeFile(path.join(proj, 'README.md'), '# proj\n');
+      git(proj, 'add', 'README.md');
+      git(proj, 'commit', '-q', '-m', 'readme');
+      const r = await runCli(['init', '--yes', '--service', 'hello', '--state', 'proj/iap-state.json'], sb.env, cwd);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(await mode(proj), 0o755, 'the project folder was not chmodded');
+      assert.equal(existsSync(path.join(proj, '.gitignore')), false, 'no .gitignore hiding the project from git');
+      assert.equal(
+        git(proj, 'status', '--porcelain'),
+        '?? iap-state.json\n',
+        'git sees the state file, untracked and not ignored',
+      );
+      assert.equal(existsSync(path.join(proj, 'iap-state.json.lock')), false, 'the lock is gone');
+      assert.equal(await mode(path.join(proj, 'iap-state.json')), 0o600);
+    },
+  );
 
   await t.test('a .iap-auth0 that is a symlink: written through, the target keeps 0755', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-linked-'));
@@ -61,10 +71,16 @@ test('state folders iap-auth0 does not own, and a symlinked state file', async (
     await symlink(real, path.join(dir, 'link.json'));
     const before = await readFile(real);
     const since = await lastSeq();
-    for (const args of [['init', '--yes', '--service', 'hello'], ['destroy', '--force']]) {
+    for (const args of [
+      ['init', '--yes', '--service', 'hello'],
+      ['destroy', '--force'],
+    ]) {
       const r = await runCli([...args, '--state', 'link.json'], sb.env, dir);
       assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
-      assert.match(r.stderr, new RegExp(`the state file link\\.json is a symbolic link to ${real.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      assert.match(
+        r.stderr,
+        new RegExp(`the state file link\\.json is a symbolic link to ${real.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      );
       assert.match(r.stderr, /hint: pass --state with the real path/);
     }
     assert.deepEqual(await requestLog(sb, since), [], 'no request reached any API');

@@ -34,10 +34,11 @@ while (!existsSync(done) && Date.now() < until) await sleep(5);
 await release();
 `;
 
-const deadPid = (): Promise<number> => new Promise((r) => {
-  const child = spawn(process.execPath, ['-e', '']);
-  child.on('exit', () => r(child.pid!));
-});
+const deadPid = (): Promise<number> =>
+  new Promise((r) => {
+    const child = spawn(process.execPath, ['-e', '']);
+    child.on('exit', () => r(child.pid!));
+  });
 
 /** Resolves once every child has printed a line matching `re`; rejects after `ms`. */
 function allSaid(children: { out: () => string }[], re: RegExp, ms: number): Promise<void> {
@@ -45,7 +46,10 @@ function allSaid(children: { out: () => string }[], re: RegExp, ms: number): Pro
   return new Promise((resolve, reject) => {
     const check = () => {
       if (children.every((c) => re.test(c.out()))) return resolve();
-      if (Date.now() > deadline) return reject(new Error(`not every contender answered: ${children.map((c) => JSON.stringify(c.out())).join(' ')}`));
+      if (Date.now() > deadline)
+        return reject(
+          new Error(`not every contender answered: ${children.map((c) => JSON.stringify(c.out())).join(' ')}`),
+        );
       setTimeout(check, 5);
     };
     check();
@@ -56,12 +60,23 @@ async function round(dir: string, script: string, oldFormat: boolean): Promise<s
   const file = path.join(dir, 'state.json');
   const lock = `${file}.lock`;
   const dead = await deadPid();
-  const stale = JSON.stringify({ pid: dead, host: os.hostname(), startedAt: new Date().toISOString(), command: 'init' });
+  const stale = JSON.stringify({
+    pid: dead,
+    host: os.hostname(),
+    startedAt: new Date().toISOString(),
+    command: 'init',
+  });
   if (oldFormat) await writeFile(lock, stale);
-  else { await mkdir(lock); await writeFile(path.join(lock, `${dead}-5ea1e.json`), stale); }
-  const go = path.join(dir, 'go'), done = path.join(dir, 'done');
+  else {
+    await mkdir(lock);
+    await writeFile(path.join(lock, `${dead}-5ea1e.json`), stale);
+  }
+  const go = path.join(dir, 'go'),
+    done = path.join(dir, 'done');
   const children = Array.from({ length: CONTENDERS }, () => {
-    const child: ChildProcess = spawn(process.execPath, [script, STORE, file, go, done], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child: ChildProcess = spawn(process.execPath, [script, STORE, file, go, done], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     const exited = new Promise((r) => child.on('close', r));

@@ -12,14 +12,26 @@ import { useSandbox, clientsFor, control, requestLog, waitOperation } from './he
 import { runCli, startCli } from './helpers/cli.js';
 import { DURATION } from './helpers/wait.js';
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('verify', async (t) => {
   const sb = await useSandbox({ propagationMs: 60_000 });
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-verify-'));
   const g = clientsFor(sb);
-  const mgmt = new ManagementClient({ domain: sb.env.AUTH0_DOMAIN, clientId: sb.env.AUTH0_CLIENT_ID, clientSecret: sb.env.AUTH0_CLIENT_SECRET });
+  const mgmt = new ManagementClient({
+    domain: sb.env.AUTH0_DOMAIN,
+    clientId: sb.env.AUTH0_CLIENT_ID,
+    clientSecret: sb.env.AUTH0_CLIENT_SECRET,
+  });
   const verify = async (...args: string[]) => {
     const r = await runCli(['verify', '--json', ...args], sb.env, cwd);
-    return { ...r, doc: JSON.parse(r.stdout) as { ok: boolean; waitedMs: number; checks: { id: string; stage: string; ok: boolean; status: string; detail: string; hint?: string }[] } };
+    return {
+      ...r,
+      doc: JSON.parse(r.stdout) as {
+        ok: boolean;
+        waitedMs: number;
+        checks: { id: string; stage: string; ok: boolean; status: string; detail: string; hint?: string }[];
+      },
+    };
   };
   const init = await runCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
   assert.equal(init.code, 0, init.stderr);
@@ -41,66 +53,158 @@ test('verify', async (t) => {
     assert.deepEqual(await requestLog(sb, since), []);
   });
 
-  await t.test('right after init: every configuration check passes, the sign-in probe is still propagating, exit 3', async () => {
-    const r = await verify();
-    assert.equal(r.code, 3, r.stderr);
-    assert.equal(r.doc.ok, false);
-    const notOk = r.doc.checks.filter((c) => c.status !== 'ok');
-    assert.deepEqual(notOk.map((c) => [c.id, c.status]), [['signin-probe', 'propagating']]);
-    assert.match(notOk[0].detail, /Google sign-in \(accounts\.google\.com\)/);
-    assert.match(notOk[0].hint!, /verify --wait/);
-    assert.ok(r.doc.checks.length >= 14, 'one check per resource and rule');
-    for (const c of r.doc.checks) assert.deepEqual(Object.keys(c).filter((k) => !['id', 'stage', 'ok', 'status', 'detail', 'hint'].includes(k)), []);
-  });
+  await t.test(
+    'right after init: every configuration check passes, the sign-in probe is still propagating, exit 3',
+    async () => {
+      const r = await verify();
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(r.doc.ok, false);
+      const notOk = r.doc.checks.filter((c) => c.status !== 'ok');
+      assert.deepEqual(
+        notOk.map((c) => [c.id, c.status]),
+        [['signin-probe', 'propagating']],
+      );
+      assert.match(notOk[0].detail, /Google sign-in \(accounts\.google\.com\)/);
+      assert.match(notOk[0].hint!, /verify --wait/);
+      assert.ok(r.doc.checks.length >= 14, 'one check per resource and rule');
+      for (const c of r.doc.checks)
+        assert.deepEqual(
+          Object.keys(c).filter((k) => !['id', 'stage', 'ok', 'status', 'detail', 'hint'].includes(k)),
+          [],
+        );
+    },
+  );
 
-  await t.test('--wait keeps checking until propagation completes, then passes and reports the time it waited', async () => {
-    const run = startCli(['verify', '--wait', '60s'], sb.env, cwd);
-    // Once verify says it is waiting (not after a guessed sleep), propagation completes.
-    let seen = '';
-    await new Promise<void>((resolve) => run.child.stderr!.on('data', (d) => { seen += d; if (/still propagating after/.test(seen)) resolve(); }));
-    await control(sb, '/clock', { advance: '61s' });
-    const r = await run.done;
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`… still propagating after ${DURATION}: Sign-in probe; checking again in`));
-    assert.match(r.stderr, /✓ Sign-in probe\s+unauthenticated GET → Google workforce sign-in → Auth0 \/authorize → Auth0 login page/);
-    assert.match(r.stderr, new RegExp(`All \\d+ checks passed \\(waited ${DURATION} for propagation\\)`));
-    const again = await verify();
-    assert.equal(again.code, 0, JSON.stringify(again.doc.checks.filter((c) => !c.ok)));
-    assert.equal(again.doc.ok, true);
-  });
+  await t.test(
+    '--wait keeps checking until propagation completes, then passes and reports the time it waited',
+    async () => {
+      const run = startCli(['verify', '--wait', '60s'], sb.env, cwd);
+      // Once verify says it is waiting (not after a guessed sleep), propagation completes.
+      let seen = '';
+      await new Promise<void>((resolve) =>
+        run.child.stderr!.on('data', (d) => {
+          seen += d;
+          if (/still propagating after/.test(seen)) resolve();
+        }),
+      );
+      await control(sb, '/clock', { advance: '61s' });
+      const r = await run.done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, new RegExp(`… still propagating after ${DURATION}: Sign-in probe; checking again in`));
+      assert.match(
+        r.stderr,
+        /✓ Sign-in probe\s+unauthenticated GET → Google workforce sign-in → Auth0 \/authorize → Auth0 login page/,
+      );
+      assert.match(r.stderr, new RegExp(`All \\d+ checks passed \\(waited ${DURATION} for propagation\\)`));
+      const again = await verify();
+      assert.equal(again.code, 0, JSON.stringify(again.doc.checks.filter((c) => !c.ok)));
+      assert.equal(again.doc.ok, true);
+    },
+  );
 
   const run = g.run.projects.locations.services;
   const oc = g.iam.projects.locations.oauthClients;
   const drifts: { name: string; drift: () => Promise<unknown>; check: string; detail: RegExp; probe?: RegExp }[] = [
-    { name: 'a changed redirect URI', check: 'oauth-client', detail: /lack IAP's handler/, probe: /redirect_uri_mismatch/,
-      drift: () => oc.patch({ name: res('oauth-client', 'oauthClient'), updateMask: 'allowedRedirectUris', requestBody: { allowedRedirectUris: ['https://iap.googleapis.com/v1/oauth/clientIds/someone-else:handleRedirect'] } }) },
-    { name: 'a disabled credential', check: 'oauth-credential', detail: /is disabled/,
-      drift: () => oc.credentials.patch({ name: res('oauth-client', 'credential'), updateMask: 'disabled', requestBody: { disabled: true } }) },
-    { name: 'IAP switched off', check: 'run-service', detail: /IAP is switched off/, probe: /Cloud Run answered 403 Forbidden before any sign-in/,
+    {
+      name: 'a changed redirect URI',
+      check: 'oauth-client',
+      detail: /lack IAP's handler/,
+      probe: /redirect_uri_mismatch/,
+      drift: () =>
+        oc.patch({
+          name: res('oauth-client', 'oauthClient'),
+          updateMask: 'allowedRedirectUris',
+          requestBody: {
+            allowedRedirectUris: ['https://iap.googleapis.com/v1/oauth/clientIds/someone-else:handleRedirect'],
+          },
+        }),
+    },
+    {
+      name: 'a disabled credential',
+      check: 'oauth-credential',
+      detail: /is disabled/,
+      drift: () =>
+        oc.credentials.patch({
+          name: res('oauth-client', 'credential'),
+          updateMask: 'disabled',
+          requestBody: { disabled: true },
+        }),
+    },
+    {
+      name: 'IAP switched off',
+      check: 'run-service',
+      detail: /IAP is switched off/,
+      probe: /Cloud Run answered 403 Forbidden before any sign-in/,
       drift: async () => {
-        const op = (await run.patch({ name: res('deploy', 'service'), updateMask: 'iapEnabled', requestBody: { iapEnabled: false } })).data;
+        const op = (
+          await run.patch({
+            name: res('deploy', 'service'),
+            updateMask: 'iapEnabled',
+            requestBody: { iapEnabled: false },
+          })
+        ).data;
         await waitOperation(() => g.run.projects.locations.operations.get({ name: op.name! }));
-      } },
-    { name: 'a removed access binding', check: 'access-binding', detail: /no longer holds roles\/iap\.httpsResourceAccessor/,
+      },
+    },
+    {
+      name: 'a removed access binding',
+      check: 'access-binding',
+      detail: /no longer holds roles\/iap\.httpsResourceAccessor/,
       drift: async () => {
         const resource = res('access', 'iapResource');
         const p = (await g.iap.getIamPolicy({ resource })).data;
-        await g.iap.setIamPolicy({ resource, requestBody: { policy: { ...p, bindings: (p.bindings ?? []).filter((b) => b.role !== 'roles/iap.httpsResourceAccessor') } } });
-      } },
-    { name: 'an Auth0 callback edited away', check: 'auth0-app', detail: /is not in the app's Allowed Callback URLs/, probe: /Auth0 answers "Callback URL mismatch"/,
-      drift: () => mgmt.clients.update(res('auth0-app', 'clientId'), { callbacks: ['https://example.com/callback'] }) },
-    { name: 'a provider pointing at another issuer', check: 'workforce-provider', detail: /must match byte for byte/,
-      drift: () => g.iam.locations.workforcePools.providers.patch({ name: res('workforce-pool', 'provider'), updateMask: 'oidc.issuerUri', requestBody: { oidc: { issuerUri: 'https://other-tenant.example.com/' } } }) },
-    { name: 'a public invoker', check: 'no-public-invoker', detail: /allUsers may invoke the service/,
+        await g.iap.setIamPolicy({
+          resource,
+          requestBody: {
+            policy: { ...p, bindings: (p.bindings ?? []).filter((b) => b.role !== 'roles/iap.httpsResourceAccessor') },
+          },
+        });
+      },
+    },
+    {
+      name: 'an Auth0 callback edited away',
+      check: 'auth0-app',
+      detail: /is not in the app's Allowed Callback URLs/,
+      probe: /Auth0 answers "Callback URL mismatch"/,
+      drift: () => mgmt.clients.update(res('auth0-app', 'clientId'), { callbacks: ['https://example.com/callback'] }),
+    },
+    {
+      name: 'a provider pointing at another issuer',
+      check: 'workforce-provider',
+      detail: /must match byte for byte/,
+      drift: () =>
+        g.iam.locations.workforcePools.providers.patch({
+          name: res('workforce-pool', 'provider'),
+          updateMask: 'oidc.issuerUri',
+          requestBody: { oidc: { issuerUri: 'https://other-tenant.example.com/' } },
+        }),
+    },
+    {
+      name: 'a public invoker',
+      check: 'no-public-invoker',
+      detail: /allUsers may invoke the service/,
       drift: async () => {
         const p = (await run.getIamPolicy({ resource: res('deploy', 'service') })).data;
-        await run.setIamPolicy({ resource: res('deploy', 'service'), requestBody: { policy: { ...p, bindings: [...(p.bindings ?? []), { role: 'roles/run.invoker', members: ['allUsers'] }] } } });
-      } },
-    { name: 'the IAP agent losing run.invoker', check: 'iap-agent-invoker', detail: /lost roles\/run\.invoker/,
+        await run.setIamPolicy({
+          resource: res('deploy', 'service'),
+          requestBody: {
+            policy: { ...p, bindings: [...(p.bindings ?? []), { role: 'roles/run.invoker', members: ['allUsers'] }] },
+          },
+        });
+      },
+    },
+    {
+      name: 'the IAP agent losing run.invoker',
+      check: 'iap-agent-invoker',
+      detail: /lost roles\/run\.invoker/,
       drift: async () => {
         const p = (await run.getIamPolicy({ resource: res('deploy', 'service') })).data;
-        await run.setIamPolicy({ resource: res('deploy', 'service'), requestBody: { policy: { ...p, bindings: (p.bindings ?? []).filter((b) => b.role !== 'roles/run.invoker') } } });
-      } },
+        await run.setIamPolicy({
+          resource: res('deploy', 'service'),
+          requestBody: { policy: { ...p, bindings: (p.bindings ?? []).filter((b) => b.role !== 'roles/run.invoker') } },
+        });
+      },
+    },
   ];
   for (const d of drifts) {
     await t.test(`drift: ${d.name} fails check ${d.check} with exit 3; init repairs it`, async () => {

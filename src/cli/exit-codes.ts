@@ -13,5 +13,11 @@ export const EXIT = {
 
 /** An error whose message is meant for the user as-is, with the exit code to leave with. */
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.USAGE, readonly hint?: string) { super(message); }
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.USAGE,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
 }

@@ -33,7 +33,9 @@ export function onInterrupt(opts: InterruptOptions = {}): Interrupt {
   const signals = opts.signals ?? ['SIGINT'];
   const controller = new AbortController();
   let markStopped!: () => void;
-  const stopped = new Promise<void>((resolve) => { markStopped = resolve; });
+  const stopped = new Promise<void>((resolve) => {
+    markStopped = resolve;
+  });
   const interrupt = () => {
     if (controller.signal.aborted) return;
     controller.abort(new Error('interrupted'));
@@ -47,8 +49,14 @@ export function onInterrupt(opts: InterruptOptions = {}): Interrupt {
   };
   for (const s of signals) process.on(s, handler);
   return {
-    signal: controller.signal, stopped, interrupt,
-    get interrupted() { return controller.signal.aborted; },
-    dispose: () => { for (const s of signals) process.off(s, handler); },
+    signal: controller.signal,
+    stopped,
+    interrupt,
+    get interrupted() {
+      return controller.signal.aborted;
+    },
+    dispose: () => {
+      for (const s of signals) process.off(s, handler);
+    },
   };
 }

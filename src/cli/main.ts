@@ -8,13 +8,21 @@ import { EXIT, UserError } from './exit-codes.js';
 function fastPath(args: string[]): (() => Promise<void>) | undefined {
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
     return async () => {
-      process.stdout.write(JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version + '\n');
+      process.stdout.write(
+        JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version + '\n',
+      );
     };
   }
   if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
     let text: string;
-    try { text = readFileSync(new URL('./help.txt', import.meta.url), 'utf8'); } catch { return undefined; }
-    return async () => { process.stdout.write(text); };
+    try {
+      text = readFileSync(new URL('./help.txt', import.meta.url), 'utf8');
+    } catch {
+      return undefined;
+    }
+    return async () => {
+      process.stdout.write(text);
+    };
   }
   if (args[0] === 'status') {
     const opts: { json?: boolean; state?: string } = {};
@@ -43,11 +51,17 @@ export async function main(argv: string[]): Promise<void> {
 async function run(argv: string[]): Promise<void> {
   try {
     const fast = fastPath(argv.slice(2));
-    if (fast) { await fast(); return; }
+    if (fast) {
+      await fast();
+      return;
+    }
     const { buildProgram } = await import('./program.js');
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    if ((err as Error)?.constructor?.name === 'CommanderError' || (err as { code?: string })?.code?.startsWith?.('commander.')) {
+    if (
+      (err as Error)?.constructor?.name === 'CommanderError' ||
+      (err as { code?: string })?.code?.startsWith?.('commander.')
+    ) {
       // --help and --version end here too, with exit code 0.
       process.exitCode = (err as { exitCode: number }).exitCode === 0 ? EXIT.OK : EXIT.USAGE;
       return;

@@ -6,16 +6,27 @@ import type { PlanItem } from '../core/stage.js';
 import type { CheckResult } from '../core/check.js';
 import { STAGE_TITLES, type StageId } from '../state/names.js';
 
-export interface Renderer { event(e: CoreEvent): void; line(text: string): void; stop(): void; color: Paint }
-
+export interface Renderer {
+  event(e: CoreEvent): void;
+  line(text: string): void;
+  stop(): void;
+  color: Paint;
+}
 
 /** The plan as lines: one per change apply will make (or not), with why, and the fields or members it touches. */
 export function planLines(items: PlanItem[]): string[] {
-  return ['Plan:', ...items.map((p) => {
-    const what = p.fields?.length ? ` [${p.fields.join(', ')}]` : p.members?.length ? ` [${p.members.join(', ')}]` : '';
-    const when = p.awaits ? ` (with ${p.awaits}${p.conditional ? ', if it allows' : ''})` : '';
-    return `  ${p.action.padEnd(8)} ${p.resource} (${p.reason})${what}${when}`;
-  })];
+  return [
+    'Plan:',
+    ...items.map((p) => {
+      const what = p.fields?.length
+        ? ` [${p.fields.join(', ')}]`
+        : p.members?.length
+          ? ` [${p.members.join(', ')}]`
+          : '';
+      const when = p.awaits ? ` (with ${p.awaits}${p.conditional ? ', if it allows' : ''})` : '';
+      return `  ${p.action.padEnd(8)} ${p.resource} (${p.reason})${what}${when}`;
+    }),
+  ];
 }
 
 /** verify's results: one line per check, its hint under each one that did not pass. */
@@ -28,7 +39,11 @@ export function checkLines(checks: CheckResult[], color: Paint): string[] {
   ]);
 }
 
-export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv }): Promise<Renderer> {
+export async function createRenderer(opts: {
+  quiet: boolean;
+  stream?: NodeJS.WriteStream;
+  env?: NodeJS.ProcessEnv;
+}): Promise<Renderer> {
   const stream = opts.stream ?? process.stderr;
   const env = opts.env ?? process.env;
   // A spinner needs a real terminal with a width: a pty without a size (script(1), some CI
@@ -37,10 +52,13 @@ export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.Wri
   const color = paint(tty && !env.NO_COLOR);
   if (opts.quiet) return { event: () => undefined, line: () => undefined, stop: () => undefined, color };
   const write = (s: string) => stream.write(s + '\n');
-  const ok = color.green('✓'), bad = color.red('✗');
+  const ok = color.green('✓'),
+    bad = color.red('✗');
   if (!tty) {
     return {
-      color, stop: () => undefined, line: write,
+      color,
+      stop: () => undefined,
+      line: write,
       event: (e) => {
         if (e.type === 'plan') planLines(e.items).forEach(write);
         else if (e.type === 'step') write(`  ${STAGE_TITLES[e.stage]}: ${e.text}`);
@@ -56,21 +74,43 @@ export async function createRenderer(opts: { quiet: boolean; stream?: NodeJS.Wri
   // discardStdin off: ora's default puts the terminal in raw mode to swallow keystrokes, and
   // Ctrl-C then never becomes SIGINT: init and destroy could not be stopped while they ran.
   const spinner = ora({ stream, text: 'starting', discardStdin: false });
-  const start = () => { if (!spinner.isSpinning) spinner.start(); };
+  const start = () => {
+    if (!spinner.isSpinning) spinner.start();
+  };
   const running = new Map<StageId, string>();
-  const refresh = () => { spinner.text = [...running].map(([s, t]) => `${STAGE_TITLES[s]}: ${t}`).join('  |  ') || 'finishing'; };
-  const persist = (text: string) => { if (!spinner.isSpinning) return write(text); spinner.clear(); write(text); spinner.render(); };
+  const refresh = () => {
+    spinner.text = [...running].map(([s, t]) => `${STAGE_TITLES[s]}: ${t}`).join('  |  ') || 'finishing';
+  };
+  const persist = (text: string) => {
+    if (!spinner.isSpinning) return write(text);
+    spinner.clear();
+    write(text);
+    spinner.render();
+  };
   return {
-    color, line: persist, stop: () => spinner.stop(),
+    color,
+    line: persist,
+    stop: () => spinner.stop(),
     event: (e) => {
-      if (e.type === 'plan') { planLines(e.items).forEach(write); return; }
-      if (e.type === 'warning') { persist(`${color.yellow('!')} ${e.text}`); return; }
+      if (e.type === 'plan') {
+        planLines(e.items).forEach(write);
+        return;
+      }
+      if (e.type === 'warning') {
+        persist(`${color.yellow('!')} ${e.text}`);
+        return;
+      }
       start();
       if (e.type === 'stage-start') running.set(e.stage, 'checking');
       else if (e.type === 'step') running.set(e.stage, e.text);
       else if (e.type === 'waiting') running.set(e.stage, `${e.text} (${Math.round(e.elapsedMs / 1000)} s)`);
-      else if (e.type === 'stage-done') { running.delete(e.stage); persist(`${ok} ${STAGE_TITLES[e.stage]}: ${e.summary}`); }
-      else if (e.type === 'stage-failed') { running.delete(e.stage); persist(`${bad} ${STAGE_TITLES[e.stage]}: ${e.error}`); }
+      else if (e.type === 'stage-done') {
+        running.delete(e.stage);
+        persist(`${ok} ${STAGE_TITLES[e.stage]}: ${e.summary}`);
+      } else if (e.type === 'stage-failed') {
+        running.delete(e.stage);
+        persist(`${bad} ${STAGE_TITLES[e.stage]}: ${e.error}`);
+      }
       refresh();
     },
   };

@@ -5,7 +5,12 @@ import { gdata, planRead } from './google-call.js';
 import { pollOperation } from './poll.js';
 import type { CoreContext } from './context.js';
 
-export const REQUIRED_APIS = ['iam.googleapis.com', 'run.googleapis.com', 'iap.googleapis.com', 'cloudresourcemanager.googleapis.com'];
+export const REQUIRED_APIS = [
+  'iam.googleapis.com',
+  'run.googleapis.com',
+  'iap.googleapis.com',
+  'cloudresourcemanager.googleapis.com',
+];
 
 type Ctx = Pick<CoreContext, 'google' | 'inputs' | 'signal' | 'emit'>;
 
@@ -13,15 +18,19 @@ type Ctx = Pick<CoreContext, 'google' | 'inputs' | 'signal' | 'emit'>;
 export async function missingApis(ctx: Ctx, read: typeof planRead = planRead): Promise<string[]> {
   const su = ctx.google.serviceusage;
   const parent = `projects/${ctx.inputs.projectNumber}`;
-  const states = await read(ctx, () => su.services.batchGet({ parent, names: REQUIRED_APIS.map((s) => `${parent}/services/${s}`) }));
-  return REQUIRED_APIS.filter((s) => !(states?.services ?? []).some((v) => v.name?.endsWith(`/${s}`) && v.state === 'ENABLED'));
+  const states = await read(ctx, () =>
+    su.services.batchGet({ parent, names: REQUIRED_APIS.map((s) => `${parent}/services/${s}`) }),
+  );
+  return REQUIRED_APIS.filter(
+    (s) => !(states?.services ?? []).some((v) => v.name?.endsWith(`/${s}`) && v.state === 'ENABLED'),
+  );
 }
 
 /** Enables `missing` (read now when not given); no request at all when nothing is missing. */
 export async function enableApis(ctx: Ctx, missing?: string[]): Promise<void> {
   const su = ctx.google.serviceusage;
   const parent = `projects/${ctx.inputs.projectNumber}`;
-  const todo = missing ?? await missingApis(ctx, (c, fn) => gdata(c, fn));
+  const todo = missing ?? (await missingApis(ctx, (c, fn) => gdata(c, fn)));
   if (!todo.length) return;
   ctx.emit({ type: 'step', stage: 'deploy', text: `enabling ${todo.join(', ')}` });
   const op = await gdata(ctx, () => su.services.batchEnable({ parent, requestBody: { serviceIds: todo } }));

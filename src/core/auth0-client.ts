@@ -6,12 +6,20 @@ import type { ManagementClient } from 'auth0';
 import { debug, debugEnabled } from '../lib/debug.js';
 import { netFailure, netFetch, requestTimeoutMs, Unreachable } from '../lib/net.js';
 
-export interface Auth0Env { domain: string; clientId: string; clientSecret: string }
+export interface Auth0Env {
+  domain: string;
+  clientId: string;
+  clientSecret: string;
+}
 
 /** A URL as --debug prints it: query parameter names kept, their values (codes, states, emails) dropped. */
 export function traceUrl(u: string): string {
   let url: URL;
-  try { url = new URL(u); } catch { return '(unparsable URL)'; }
+  try {
+    url = new URL(u);
+  } catch {
+    return '(unparsable URL)';
+  }
   const names = [...new Set(url.searchParams.keys())];
   return `${url.origin}${url.pathname}${names.length ? `?${names.map((n) => `${n}=…`).join('&')}` : ''}`;
 }
@@ -48,33 +56,79 @@ const sdkTimeout = () => Math.ceil(requestTimeoutMs() / 1000) + 5;
 /** A client that authenticates with the M2M credentials itself (the SDK's own token provider). */
 export async function auth0Management(a: Auth0Env, signal?: AbortSignal): Promise<ManagementClient> {
   const { ManagementClient } = await import('auth0');
-  return new ManagementClient({ domain: a.domain, clientId: a.clientId, clientSecret: a.clientSecret, telemetry: false, fetch: auth0FetchFor(signal), timeoutInSeconds: sdkTimeout() });
+  return new ManagementClient({
+    domain: a.domain,
+    clientId: a.clientId,
+    clientSecret: a.clientSecret,
+    telemetry: false,
+    fetch: auth0FetchFor(signal),
+    timeoutInSeconds: sdkTimeout(),
+  });
 }
 
 /** A client on a token obtained already (the preflight's): no second token request. */
-export async function auth0ManagementWithToken(domain: string, token: () => Promise<string>, signal?: AbortSignal): Promise<ManagementClient> {
+export async function auth0ManagementWithToken(
+  domain: string,
+  token: () => Promise<string>,
+  signal?: AbortSignal,
+): Promise<ManagementClient> {
   const { ManagementClient } = await import('auth0');
-  return new ManagementClient({ domain, token, telemetry: false, fetch: auth0FetchFor(signal), timeoutInSeconds: sdkTimeout() });
+  return new ManagementClient({
+    domain,
+    token,
+    telemetry: false,
+    fetch: auth0FetchFor(signal),
+    timeoutInSeconds: sdkTimeout(),
+  });
 }
 
-export interface Discovery { issuer: string; authorization_endpoint: string; token_endpoint: string; jwks_uri: string; userinfo_endpoint?: string; [k: string]: unknown }
+export interface Discovery {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  jwks_uri: string;
+  userinfo_endpoint?: string;
+  [k: string]: unknown;
+}
 
 export class DiscoveryError extends Error {
   /** For `unreachable`: the network error itself (timeout, refused, reset, DNS). */
-  constructor(message: string, readonly kind: 'unreachable' | 'status' | 'shape', readonly netCause?: unknown) { super(message); }
+  constructor(
+    message: string,
+    readonly kind: 'unreachable' | 'status' | 'shape',
+    readonly netCause?: unknown,
+  ) {
+    super(message);
+  }
 }
 
 export async function auth0Discovery(domain: string, signal?: AbortSignal): Promise<Discovery> {
   const url = `https://${domain}/.well-known/openid-configuration`;
   let res: Response;
-  try { res = await auth0FetchFor(signal)(url, { redirect: 'error' }); } catch (e) {
+  try {
+    res = await auth0FetchFor(signal)(url, { redirect: 'error' });
+  } catch (e) {
     if (signal?.aborted) throw e;
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    const why = e instanceof Unreachable ? e.message : netFailure(e) === 'timeout' ? `no answer within ${Math.round(requestTimeoutMs() / 1000)} s` : cause?.code ?? cause?.message ?? (e as Error).message;
-    throw new DiscoveryError(`cannot reach Auth0 at ${url} (${why}); check AUTH0_DOMAIN / --auth0-domain`, 'unreachable', e);
+    const why =
+      e instanceof Unreachable
+        ? e.message
+        : netFailure(e) === 'timeout'
+          ? `no answer within ${Math.round(requestTimeoutMs() / 1000)} s`
+          : (cause?.code ?? cause?.message ?? (e as Error).message);
+    throw new DiscoveryError(
+      `cannot reach Auth0 at ${url} (${why}); check AUTH0_DOMAIN / --auth0-domain`,
+      'unreachable',
+      e,
+    );
   }
-  if (!res.ok) throw new DiscoveryError(`Auth0 discovery at ${url} answered ${res.status}; check that ${domain} is your tenant's domain`, 'status');
+  if (!res.ok)
+    throw new DiscoveryError(
+      `Auth0 discovery at ${url} answered ${res.status}; check that ${domain} is your tenant's domain`,
+      'status',
+    );
   const doc = (await res.json().catch(() => ({}))) as Discovery;
-  if (typeof doc.issuer !== 'string' || !doc.issuer.startsWith('https://')) throw new DiscoveryError(`Auth0 discovery at ${url} has no https issuer`, 'shape');
+  if (typeof doc.issuer !== 'string' || !doc.issuer.startsWith('https://'))
+    throw new DiscoveryError(`Auth0 discovery at ${url} has no https issuer`, 'shape');
   return doc;
 }

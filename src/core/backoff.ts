@@ -44,7 +44,11 @@ export interface Polled<T> {
  * backoff. The last pause is cut to what is left of the budget, so the budget is kept. A read's
  * error ends the wait (retrying a failing read is the caller's business, e.g. withRetry).
  */
-export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, o: PollOptions<T>): Promise<Polled<T>> {
+export async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  o: PollOptions<T>,
+): Promise<Polled<T>> {
   const now = o.now ?? Date.now;
   const start = now();
   let value = o.first ? o.first.value : await read();

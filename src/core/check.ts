@@ -23,12 +23,26 @@ export const failed = (detail: string, hint: string): Outcome => ({ status: 'fai
 export const propagating = (detail: string, hint: string): Outcome => ({ status: 'propagating', detail, hint });
 
 /** Runs one check; errors become failed results. */
-export async function runCheck(stage: CheckResult['stage'], id: string, title: string, f: () => Promise<Outcome>, project?: string, signal?: AbortSignal): Promise<CheckResult> {
+export async function runCheck(
+  stage: CheckResult['stage'],
+  id: string,
+  title: string,
+  f: () => Promise<Outcome>,
+  project?: string,
+  signal?: AbortSignal,
+): Promise<CheckResult> {
   try {
-    return { id, stage, title, ...await f() };
+    return { id, stage, title, ...(await f()) };
   } catch (e) {
     const x = explain(e, project, signal);
-    return { id, stage, title, status: 'failed', detail: x.error, hint: x.hint ?? 'run iap-auth0 verify again; if it persists, run iap-auth0 init' };
+    return {
+      id,
+      stage,
+      title,
+      status: 'failed',
+      detail: x.error,
+      hint: x.hint ?? 'run iap-auth0 verify again; if it persists, run iap-auth0 init',
+    };
   }
 }
 

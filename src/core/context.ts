@@ -36,7 +36,10 @@ export interface CoreContext {
    * racing for one id stop here, one of them having created nothing.
    */
   claim(): Promise<'created' | 'adopted'>;
-  /** Memoized: the Auth0 discovery document's issuer, verbatim (trailing slash included), of the domain users sign in on. */
+  /**
+   * Memoized: the Auth0 discovery document's issuer, verbatim (trailing slash included), of the domain users sign in
+   * on.
+   */
   auth0Issuer(): Promise<string>;
   /**
    * Memoized: where users sign in (AUTH0_DOMAIN, the tenant's ready custom domain, or

@@ -10,16 +10,41 @@ import type { StateHandle } from './state-handle.js';
 import type { EventSink } from './events.js';
 
 export function createContext(opts: {
-  env: NodeJS.ProcessEnv; inputs: ResolvedInputs; state: StateHandle; emit: EventSink; signal: AbortSignal;
+  env: NodeJS.ProcessEnv;
+  inputs: ResolvedInputs;
+  state: StateHandle;
+  emit: EventSink;
+  signal: AbortSignal;
   /** The Auth0 session the command's preflight opened (its token is reused); opened on first use otherwise. */
   auth0?: Auth0Session | Promise<Auth0Session>;
 }): CoreContext {
   const { env, inputs } = opts;
-  const once = <T>(f: () => Promise<T>) => { let p: Promise<T> | undefined; return () => (p ??= f()); };
-  const session = once(async () => opts.auth0 ?? openAuth0Session({ env, domain: inputs.auth0Domain, signal: opts.signal,
-    ...(inputs.auth0IssuerDomain ? { issuerDomain: { value: inputs.auth0IssuerDomain, from: 'the recorded --auth0-issuer-domain' } } : {}) }));
+  const once = <T>(f: () => Promise<T>) => {
+    let p: Promise<T> | undefined;
+    return () => (p ??= f());
+  };
+  const session = once(
+    async () =>
+      opts.auth0 ??
+      openAuth0Session({
+        env,
+        domain: inputs.auth0Domain,
+        signal: opts.signal,
+        ...(inputs.auth0IssuerDomain
+          ? { issuerDomain: { value: inputs.auth0IssuerDomain, from: 'the recorded --auth0-issuer-domain' } }
+          : {}),
+      }),
+  );
   const google = googleClients(env, { quotaProject: inputs.project, signal: opts.signal });
-  const base = { env, inputs, google, state: opts.state, emit: opts.emit, signal: opts.signal, signinOrigin: signinOrigin(env) } as const;
+  const base = {
+    env,
+    inputs,
+    google,
+    state: opts.state,
+    emit: opts.emit,
+    signal: opts.signal,
+    signinOrigin: signinOrigin(env),
+  } as const;
   const ctx: CoreContext = {
     ...base,
     secrets: new Map(),

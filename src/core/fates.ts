@@ -7,7 +7,17 @@ import { unlessNotFound } from './google-errors.js';
 import { withRetry } from './retry.js';
 import { Unreachable } from '../lib/net.js';
 import { describeAuth0Error } from './auth0-errors.js';
-import { decideFate, either, LABEL_MANAGED, parseDescription, parseLabels, parseMetadata, TOOL, type Fate, type Marker } from './ownership.js';
+import {
+  decideFate,
+  either,
+  LABEL_MANAGED,
+  parseDescription,
+  parseLabels,
+  parseMetadata,
+  TOOL,
+  type Fate,
+  type Marker,
+} from './ownership.js';
 import { recordedAs } from './records.js';
 import type { CoreContext } from './context.js';
 import type { run_v2 } from '@googleapis/run';
@@ -21,12 +31,25 @@ type Service = run_v2.Schema$GoogleCloudRunV2Service;
  */
 export const serviceMarker = (s: Service): Marker | undefined => {
   const by = s.labels?.[LABEL_MANAGED];
-  return by !== undefined && by !== TOOL ? parseLabels(s.labels) : either(parseLabels(s.labels), parseDescription(s.description));
+  return by !== undefined && by !== TOOL
+    ? parseLabels(s.labels)
+    : either(parseLabels(s.labels), parseDescription(s.description));
 };
 
 /** An Auth0 application as iap-auth0 reads it. */
-export type Auth0App = { client_id?: string; name?: string; description?: string; app_type?: string; callbacks?: string[]; web_origins?: string[]; grant_types?: string[];
-  initiate_login_uri?: string; client_metadata?: Record<string, unknown>; jwt_configuration?: { alg?: string }; client_secret?: string };
+export type Auth0App = {
+  client_id?: string;
+  name?: string;
+  description?: string;
+  app_type?: string;
+  callbacks?: string[];
+  web_origins?: string[];
+  grant_types?: string[];
+  initiate_login_uri?: string;
+  client_metadata?: Record<string, unknown>;
+  jwt_configuration?: { alg?: string };
+  client_secret?: string;
+};
 
 /**
  * An Auth0 app's marker, both carriers read together: the metadata first, the description where
@@ -46,18 +69,26 @@ export const isTransientAuth0 = (e: unknown) => {
 };
 export const auth0Status = (e: unknown) => (e as { statusCode?: number }).statusCode;
 /** Bounded retries of Auth0 rate limits and server errors. */
-export const auth0Retry = (ctx: Pick<CoreContext, 'signal'>) => ({ signal: ctx.signal, attempts: 8, baseMs: 300, retryable: isTransientAuth0 });
+export const auth0Retry = (ctx: Pick<CoreContext, 'signal'>) => ({
+  signal: ctx.signal,
+  attempts: 8,
+  baseMs: 300,
+  retryable: isTransientAuth0,
+});
 
 /** What destroy will do with the recorded service, from its live marker (undefined: already gone). */
 export async function serviceFate(ctx: CoreContext): Promise<{ service: Service; fate: Fate } | undefined> {
   const st = ctx.state.stage('deploy');
   const name = st.resources.service;
   if (!name) return undefined;
-  const s = await unlessNotFound(() => gdata(ctx, () => ctx.google.run.projects.locations.services.get({ name }), 'deploy'));
+  const s = await unlessNotFound(() =>
+    gdata(ctx, () => ctx.google.run.projects.locations.services.get({ name }), 'deploy'),
+  );
   if (!s || s.deleteTime) return undefined;
   const fate = decideFate(serviceMarker(s), ctx.inputs.setupId, recordedAs(st, 'service', name));
   // An adopted service's record must name the service whose previous values it holds.
-  if (fate.fate === 'release' && st.previous?.of && st.previous?.of !== name) return { service: s, fate: { fate: 'mismatch' } };
+  if (fate.fate === 'release' && st.previous?.of && st.previous?.of !== name)
+    return { service: s, fate: { fate: 'mismatch' } };
   return { service: s, fate };
 }
 
@@ -67,8 +98,10 @@ export async function auth0AppFate(ctx: CoreContext): Promise<{ app: Auth0App; f
   const id = st.resources.clientId;
   if (!id) return undefined;
   const mgmt = await ctx.auth0();
-  const app = await withRetry(() => mgmt.clients.get(id), auth0Retry(ctx))
-    .catch((e) => { if (auth0Status(e) === 404) return undefined; throw describeAuth0Error(e); }) as Auth0App | undefined;
+  const app = (await withRetry(() => mgmt.clients.get(id), auth0Retry(ctx)).catch((e) => {
+    if (auth0Status(e) === 404) return undefined;
+    throw describeAuth0Error(e);
+  })) as Auth0App | undefined;
   return app && { app, fate: decideFate(appMarker(app), ctx.inputs.setupId, recordedAs(st, 'clientId', id)) };
 }
 
@@ -77,13 +110,19 @@ export async function poolFates(ctx: CoreContext): Promise<{ pool?: Fate; provid
   const pools = ctx.google.iam.locations.workforcePools;
   const st = ctx.state.stage('workforce-pool');
   const r = st.resources;
-  const fate = async (key: 'pool' | 'provider', get: () => Promise<{ data: iam_v1.Schema$WorkforcePool | iam_v1.Schema$WorkforcePoolProvider }>) => {
+  const fate = async (
+    key: 'pool' | 'provider',
+    get: () => Promise<{ data: iam_v1.Schema$WorkforcePool | iam_v1.Schema$WorkforcePoolProvider }>,
+  ) => {
     if (!r[key]) return undefined;
     const x = await unlessNotFound(() => gdata(ctx, get, 'workforce-pool'));
     if (!x || x.state === 'DELETED') return undefined;
     return decideFate(parseDescription(x.description), ctx.inputs.setupId, recordedAs(st, key, r[key]));
   };
-  const [pool, provider] = await Promise.all([fate('pool', () => pools.get({ name: r.pool })), fate('provider', () => pools.providers.get({ name: r.provider }))]);
+  const [pool, provider] = await Promise.all([
+    fate('pool', () => pools.get({ name: r.pool })),
+    fate('provider', () => pools.providers.get({ name: r.provider })),
+  ]);
   return { pool, provider };
 }
 
@@ -92,7 +131,9 @@ export async function oauthClientFate(ctx: CoreContext): Promise<Fate | undefine
   const st = ctx.state.stage('oauth-client');
   const name = st.resources.oauthClient;
   if (!name) return undefined;
-  const c = await unlessNotFound(() => gdata(ctx, () => ctx.google.iam.projects.locations.oauthClients.get({ name }), 'oauth-client'));
+  const c = await unlessNotFound(() =>
+    gdata(ctx, () => ctx.google.iam.projects.locations.oauthClients.get({ name }), 'oauth-client'),
+  );
   if (!c || c.state === 'DELETED') return undefined;
   return decideFate(parseDescription(c.description), ctx.inputs.setupId, recordedAs(st, 'oauthClient', name));
 }

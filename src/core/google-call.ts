@@ -16,12 +16,18 @@ function traced<T>(fn: () => Promise<T>): () => Promise<T> {
     const start = Date.now();
     try {
       const r = await fn();
-      const c = (r as { config?: { method?: string; url?: string }; status?: number });
-      debug(`${c.config?.method ?? 'GET'} ${String(c.config?.url ?? '?')} → ${c.status ?? '?'} in ${Date.now() - start} ms`);
+      const c = r as { config?: { method?: string; url?: string }; status?: number };
+      debug(
+        `${c.config?.method ?? 'GET'} ${String(c.config?.url ?? '?')} → ${c.status ?? '?'} in ${Date.now() - start} ms`,
+      );
       return r;
     } catch (e) {
       const x = e as { config?: { method?: string; url?: string }; response?: { status?: number }; message?: string };
-      debug(`${x.config?.method ?? '?'} ${String(x.config?.url ?? '?')} → ${x.response?.status ?? 'network error'} in ${Date.now() - start} ms: ${String(x.message).split('\n')[0]}`);
+      debug(
+        `${x.config?.method ?? '?'} ${String(x.config?.url ?? '?')} → ` +
+          `${x.response?.status ?? 'network error'} in ${Date.now() - start} ms: ` +
+          `${String(x.message).split('\n')[0]}`,
+      );
       throw e;
     }
   };
@@ -30,19 +36,35 @@ function traced<T>(fn: () => Promise<T>): () => Promise<T> {
 /** The call, its failures read against the network breakers (a given-up endpoint fails at once). */
 function settled<T>(fn: () => Promise<T>, signal: AbortSignal): () => Promise<T> {
   return async () => {
-    try { return await fn(); } catch (e) { throw settleNetworkError(e, signal, requestTimeoutMs()); }
+    try {
+      return await fn();
+    } catch (e) {
+      throw settleNetworkError(e, signal, requestTimeoutMs());
+    }
   };
 }
 
-export async function gcall<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: () => Promise<T>, stage?: StageId): Promise<T> {
+export async function gcall<T>(
+  ctx: Pick<CoreContext, 'signal' | 'emit'>,
+  fn: () => Promise<T>,
+  stage?: StageId,
+): Promise<T> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
       return await withRetry(settled(traced(fn), ctx.signal), {
-        signal: ctx.signal, attempts: 14, baseMs: 250, maxMs: 10_000, retryable: isTransient,
+        signal: ctx.signal,
+        attempts: 14,
+        baseMs: 250,
+        maxMs: 10_000,
+        retryable: isTransient,
         onRetry: (e, n, delay) => {
           const f = googleFailure(e);
-          ctx.emit({ type: 'retry', stage, text: `${`${f?.httpStatus ?? 'network'} ${f?.status ?? ''}`.trim()}; retry ${n} in ${delay} ms` });
+          ctx.emit({
+            type: 'retry',
+            stage,
+            text: `${`${f?.httpStatus ?? 'network'} ${f?.status ?? ''}`.trim()}; retry ${n} in ${delay} ms`,
+          });
         },
       });
     } catch (e) {
@@ -60,7 +82,11 @@ export async function gcall<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: ()
 }
 
 /** The data of a generated-client call (they answer {data}). */
-export async function gdata<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: () => Promise<{ data: T }>, stage?: StageId): Promise<T> {
+export async function gdata<T>(
+  ctx: Pick<CoreContext, 'signal' | 'emit'>,
+  fn: () => Promise<{ data: T }>,
+  stage?: StageId,
+): Promise<T> {
   return (await gcall(ctx, fn, stage)).data;
 }
 
@@ -77,7 +103,10 @@ export async function gonce<T>(fn: () => Promise<{ data: T }>, signal?: AbortSig
  * enabled yet (a fresh project: nothing can exist there). Retries only transient errors, so a
  * dry run never waits out an enablement window.
  */
-export async function planRead<T>(ctx: Pick<CoreContext, 'signal' | 'emit'>, fn: () => Promise<{ data: T }>): Promise<T | undefined> {
+export async function planRead<T>(
+  ctx: Pick<CoreContext, 'signal' | 'emit'>,
+  fn: () => Promise<{ data: T }>,
+): Promise<T | undefined> {
   try {
     return (await withRetry(settled(traced(fn), ctx.signal), { signal: ctx.signal, attempts: 5, baseMs: 250 })).data;
   } catch (e) {

@@ -25,14 +25,26 @@ import type { EventSink } from './events.js';
 import type { ResolvedInputs } from './context.js';
 
 export interface InitOptions {
-  env: NodeJS.ProcessEnv; flags: InitFlags & { organization?: string; setup?: string }; statePath?: string;
-  interactive: boolean; dryRun: boolean; emit: EventSink; signal: AbortSignal; prompt?: Prompt;
+  env: NodeJS.ProcessEnv;
+  flags: InitFlags & { organization?: string; setup?: string };
+  statePath?: string;
+  interactive: boolean;
+  dryRun: boolean;
+  emit: EventSink;
+  signal: AbortSignal;
+  prompt?: Prompt;
 }
 
 export interface InitResult {
-  ok: boolean; dryRun: boolean; stateFile: string; plan: PlanItem[];
+  ok: boolean;
+  dryRun: boolean;
+  stateFile: string;
+  plan: PlanItem[];
   stages: { id: string; title: string; ok: boolean; summary?: string; code?: string; error?: string; hint?: string }[];
-  serviceUrl?: string; audience?: string; signIn: string[]; next: string;
+  serviceUrl?: string;
+  audience?: string;
+  signIn: string[];
+  next: string;
   /** This setup's id, in the marker of everything it created. */
   setupId: string;
   /** Where the Management API is called and where users sign in (the workforce provider's issuer). */
@@ -41,70 +53,159 @@ export interface InitResult {
   warnings: string[];
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function runInit(o: InitOptions): Promise<InitResult> {
   const statePath = o.statePath ?? DEFAULT_STATE_PATH;
   // Local checks first: none of these needs the network.
   checkCredentials(o.env, {
-    purpose: 'the credentials of an Auth0 machine-to-machine app allowed read/create/update/delete:clients (and read:client_keys) on the Management API',
-    hint: 'Auth0 dashboard > Applications > Create Application > Machine to Machine > authorize "Auth0 Management API" with those scopes',
+    purpose:
+      'the credentials of an Auth0 machine-to-machine app allowed read/create/update/delete:clients (and ' +
+      'read:client_keys) on the Management API',
+    hint:
+      'Auth0 dashboard > Applications > Create Application > Machine to Machine > authorize "Auth0 Management ' +
+      'API" with those scopes',
   });
   let recorded: State | undefined;
-  try { recorded = await readState(statePath); } catch (e) { throw asUsageError(e); }
+  try {
+    recorded = await readState(statePath);
+  } catch (e) {
+    throw asUsageError(e);
+  }
   // --scope only decides where the IAP settings and access grants go: it may change once neither is in place.
-  const scopeFree = (['iap-settings', 'access'] as const).every((id) => ['pending', 'destroyed', undefined].includes(recorded?.stages[id]?.status));
-  const inputs = await resolveInputs({ flags: o.flags, env: o.env, recorded: recorded?.inputs, interactive: o.interactive, prompt: o.prompt, scopeFree });
+  const scopeFree = (['iap-settings', 'access'] as const).every((id) =>
+    ['pending', 'destroyed', undefined].includes(recorded?.stages[id]?.status),
+  );
+  const inputs = await resolveInputs({
+    flags: o.flags,
+    env: o.env,
+    recorded: recorded?.inputs,
+    interactive: o.interactive,
+    prompt: o.prompt,
+    scopeFree,
+  });
   let organizationFlag: string | undefined;
-  if (o.flags.organization !== undefined) organizationFlag = judge(organizationSchema, o.flags.organization, '--organization');
+  if (o.flags.organization !== undefined)
+    organizationFlag = judge(organizationSchema, o.flags.organization, '--organization');
   const setupId = chooseSetupId(o.flags.setup, recorded, statePath);
   // Google credentials before any request (and in --dry-run too): none at all is a first-timer's usage error.
   await checkGoogleCredentials(o.env);
 
-  if (!o.dryRun) await assertWritable(statePath).catch((e) => { throw asUsageError(e); });
-  const release = o.dryRun ? async () => undefined : await acquireLock(statePath, 'init').catch((e) => { throw asUsageError(e); });
+  if (!o.dryRun)
+    await assertWritable(statePath).catch((e) => {
+      throw asUsageError(e);
+    });
+  const release = o.dryRun
+    ? async () => undefined
+    : await acquireLock(statePath, 'init').catch((e) => {
+        throw asUsageError(e);
+      });
   try {
     // The project's number (IAP names and the audience use it) and organization (pools live there).
     const bare = { signal: o.signal, emit: o.emit, google: googleClients(o.env, { signal: o.signal }) };
     let facts: { projectNumber: string; organization?: string };
-    try { facts = await projectFacts(bare, inputs.project); } catch (e) {
+    try {
+      facts = await projectFacts(bare, inputs.project);
+    } catch (e) {
       const f = googleFailure(e);
-      if (f?.httpStatus === 403 || f?.httpStatus === 404) throw new UserError(`project ${inputs.project} was not found or you may not read it`, EXIT.USAGE, 'check --project / GOOGLE_CLOUD_PROJECT, and that you are signed in as an account with access (gcloud auth application-default login)');
-      if (f) { const d = describeGoogleFailure(f, inputs.project); throw new UserError(d.message, f.httpStatus === 401 ? EXIT.USAGE : EXIT.FAILURE, d.hint); }
+      if (f?.httpStatus === 403 || f?.httpStatus === 404)
+        throw new UserError(
+          `project ${inputs.project} was not found or you may not read it`,
+          EXIT.USAGE,
+          'check --project / GOOGLE_CLOUD_PROJECT, and that you are signed in as an account with access ' +
+            '(gcloud auth application-default login)',
+        );
+      if (f) {
+        const d = describeGoogleFailure(f, inputs.project);
+        throw new UserError(d.message, f.httpStatus === 401 ? EXIT.USAGE : EXIT.FAILURE, d.hint);
+      }
       throw e;
     }
     let organization = facts.organization ?? organizationFlag ?? inputs.organization;
     if (!organization && o.interactive && o.prompt) {
       // Asked only when Resource Manager cannot tell (a project outside any organization).
-      organization = judge(organizationSchema, await o.prompt({ name: 'organization', message: `Project ${inputs.project} has no organization. Organization id for the workforce pool`,
-        validate: promptCheck(organizationSchema) }), 'organization');
+      organization = judge(
+        organizationSchema,
+        await o.prompt({
+          name: 'organization',
+          message: `Project ${inputs.project} has no organization. Organization id for the workforce pool`,
+          validate: promptCheck(organizationSchema),
+        }),
+        'organization',
+      );
     }
     if (!organization) {
-      throw new UserError(`project ${inputs.project} is not in an organization, and workforce pools live in one`, EXIT.USAGE,
-        'move the project into your organization, or pass --organization ORG_ID if you can create workforce pools there (gcloud organizations list)');
+      throw new UserError(
+        `project ${inputs.project} is not in an organization, and workforce pools live in one`,
+        EXIT.USAGE,
+        'move the project into your organization, or pass --organization ORG_ID if you can create workforce ' +
+          'pools there (gcloud organizations list)',
+      );
     }
     if (facts.organization && organizationFlag && facts.organization !== organizationFlag) {
-      throw new UserError(`--organization ${organizationFlag} differs from the project's organization ${facts.organization}; the pool must be in the project's organization`);
+      throw new UserError(
+        `--organization ${organizationFlag} differs from the project's organization ${facts.organization}; ` +
+          `the pool must be in the project's organization`,
+      );
     }
     // ---- Auth0 preflight (auth0-preflight.ts): the M2M credentials and their scopes before anything
     // is planned, the domain users sign in on (one more request with read:custom_domains) while the
     // stages plan, both before anything is changed; a refusal names the variable, the cause and the
     // fix (exit 2). Its token is the one every later Auth0 call of this run uses.
-    const { session, signIn: signInP } = await auth0Preflight({ env: o.env, inputs, flags: o.flags, recorded: recorded?.inputs, signal: o.signal, command: 'init' });
+    const { session, signIn: signInP } = await auth0Preflight({
+      env: o.env,
+      inputs,
+      flags: o.flags,
+      recorded: recorded?.inputs,
+      signal: o.signal,
+      command: 'init',
+    });
     // ----
 
-    const resolved: ResolvedInputs = { ...inputs, projectNumber: facts.projectNumber, organization, adopt: !!o.flags.adopt, setupId };
+    const resolved: ResolvedInputs = {
+      ...inputs,
+      projectNumber: facts.projectNumber,
+      organization,
+      adopt: !!o.flags.adopt,
+      setupId,
+    };
     const now = new Date().toISOString();
     const { adopt: _a, setupId: _s, deployImage: _d, ...toRecord } = resolved;
     const state: State = recorded
       ? { ...recorded, setupId, inputs: { ...recorded.inputs, ...toRecord } }
-      : { version: STATE_VERSION, tool: 'iap-auth0', createdAt: now, updatedAt: now, setupId, inputs: toRecord, stages: {} };
+      : {
+          version: STATE_VERSION,
+          tool: 'iap-auth0',
+          createdAt: now,
+          updatedAt: now,
+          setupId,
+          inputs: toRecord,
+          stages: {},
+        };
     const handle = new StateHandle(statePath, state, !o.dryRun);
-    const ctx = createContext({ env: o.env, inputs: resolved, state: handle, emit: o.emit, signal: o.signal, auth0: session });
+    const ctx = createContext({
+      env: o.env,
+      inputs: resolved,
+      state: handle,
+      emit: o.emit,
+      signal: o.signal,
+      auth0: session,
+    });
     const stages = stagesInOrder();
     // The plan is what apply will do: each stage's changes, decided once over one read.
     const plans = await planStages(stages, ctx, ({ stage, error }) => {
       const why = explain(error, inputs.project, o.signal);
-      const code = netFailure(error, o.signal) ? 'UNREACHABLE' : why.code === 'GOOGLE_INVALID_REGION' ? why.code : undefined;
-      return { stage, action: 'create', resource: titleOf(stage), reason: `cannot read yet: ${why.error}`, ...(code ? { code, ...(why.hint ? { hint: why.hint } : {}) } : {}) };
+      const code = netFailure(error, o.signal)
+        ? 'UNREACHABLE'
+        : why.code === 'GOOGLE_INVALID_REGION'
+          ? why.code
+          : undefined;
+      return {
+        stage,
+        action: 'create',
+        resource: titleOf(stage),
+        reason: `cannot read yet: ${why.error}`,
+        ...(code ? { code, ...(why.hint ? { hint: why.hint } : {}) } : {}),
+      };
     });
     const plan = [...plans.values()].flatMap((p) => p.changes);
     unreachable(plan);
@@ -113,9 +214,14 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
     for (const text of session.warnings) o.emit({ type: 'warning', text });
     refuseForeign(plan);
     const base = {
-      stateFile: statePath, plan, audience: IAP_AUDIENCE(facts.projectNumber, inputs.region, inputs.service),
-      signIn: inputs.allow, next: 'iap-auth0 verify', setupId,
-      auth0: { domain: session.domain, signInDomain: signIn.domain, issuer: signIn.issuer, via: signIn.via }, warnings: session.warnings,
+      stateFile: statePath,
+      plan,
+      audience: IAP_AUDIENCE(facts.projectNumber, inputs.region, inputs.service),
+      signIn: inputs.allow,
+      next: 'iap-auth0 verify',
+      setupId,
+      auth0: { domain: session.domain, signInDomain: signIn.domain, issuer: signIn.issuer, via: signIn.via },
+      warnings: session.warnings,
     };
     if (o.dryRun) return { ok: true, dryRun: true, stages: [], ...base };
 
@@ -124,9 +230,17 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
     const results = await runStages(stages, ctx, plans);
     await handle.flush();
     return {
-      ok: results.every((r) => r.ok), dryRun: false, ...base,
+      ok: results.every((r) => r.ok),
+      dryRun: false,
+      ...base,
       serviceUrl: handle.stage('deploy').resources.uri,
-      stages: results.map((r) => ({ id: r.id, title: titleOf(r.id), ok: r.ok, summary: r.summary, ...(r.ok ? {} : explain(r.error, inputs.project, o.signal)) })),
+      stages: results.map((r) => ({
+        id: r.id,
+        title: titleOf(r.id),
+        ok: r.ok,
+        summary: r.summary,
+        ...(r.ok ? {} : explain(r.error, inputs.project, o.signal)),
+      })),
     };
   } finally {
     await release();
@@ -139,10 +253,19 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
  */
 function chooseSetupId(flag: string | undefined, recorded: State | undefined, statePath: string): string {
   if (flag !== undefined && !SETUP_ID.test(flag)) {
-    throw new UserError(`--setup: "${flag}" is not a setup id`, EXIT.USAGE, 'use the 8-character id iap-auth0 printed, e.g. --setup k3vq7xa2 (it is in the markers of the resources, after "iap-auth0 setup")');
+    throw new UserError(
+      `--setup: "${flag}" is not a setup id`,
+      EXIT.USAGE,
+      'use the 8-character id iap-auth0 printed, e.g. --setup k3vq7xa2 (it is in the markers of the ' +
+        'resources, after "iap-auth0 setup")',
+    );
   }
   if (recorded?.setupId && flag && flag !== recorded.setupId) {
-    throw new UserError(`--setup is ${flag} but ${statePath} is setup ${recorded.setupId}`, EXIT.USAGE, 'one state file holds one setup: pass another --state to take back setup ' + flag);
+    throw new UserError(
+      `--setup is ${flag} but ${statePath} is setup ${recorded.setupId}`,
+      EXIT.USAGE,
+      'one state file holds one setup: pass another --state to take back setup ' + flag,
+    );
   }
   return recorded?.setupId ?? flag ?? newSetupId();
 }
@@ -159,23 +282,50 @@ function refuseForeign(plan: PlanItem[]): void {
     if (!g.flags.includes(r.flag)) g.flags.push(r.flag);
     groups.set(key, g);
   }
-  const hints = [...new Set([...[...groups.values()].map((g) => refusalHint(g.kind, g.owner, g.flags, g.adoptable)),
-    ...refused.filter((p) => !p.refusal).map((p) => p.hint).filter((h): h is string => !!h)])];
-  throw new UserError(`nothing was changed: ${refused.length === 1 ? 'a resource' : `${refused.length} resources`} this setup would use ${refused.length === 1 ? 'is' : 'are'} not its own\n`
-    + refused.map((p) => `  - ${p.reason ?? p.resource}`).join('\n'), EXIT.USAGE, hints.join('\n  hint: '));
+  const hints = [
+    ...new Set([
+      ...[...groups.values()].map((g) => refusalHint(g.kind, g.owner, g.flags, g.adoptable)),
+      ...refused
+        .filter((p) => !p.refusal)
+        .map((p) => p.hint)
+        .filter((h): h is string => !!h),
+    ]),
+  ];
+  throw new UserError(
+    `nothing was changed: ${refused.length === 1 ? 'a resource' : `${refused.length} resources`} this setup ` +
+      `would use ${refused.length === 1 ? 'is' : 'are'} not its own\n` +
+      refused.map((p) => `  - ${p.reason ?? p.resource}`).join('\n'),
+    EXIT.USAGE,
+    hints.join('\n  hint: '),
+  );
 }
 
-/** A plan read that failed on the network (after its retries): nothing can be done there; stop now, having changed nothing. */
-/** Cloud Run refused the region while the plan was read (one let through by IAP_AUTH0_ALLOW_REGION): a usage error, before any change. */
+/**
+ * A plan read that failed on the network (after its retries): nothing can be done there; stop now, having changed
+ * nothing.
+ */
+/**
+ * Cloud Run refused the region while the plan was read (one let through by IAP_AUTH0_ALLOW_REGION): a usage error,
+ * before any change.
+ */
 function badRegion(plan: PlanItem[]): void {
   const bad = plan.find((p) => p.code === 'GOOGLE_INVALID_REGION');
-  if (bad) throw new UserError(`--region: ${bad.reason.replace(/^cannot read yet: /, '')} Nothing was changed.`, EXIT.USAGE, bad.hint);
+  if (bad)
+    throw new UserError(
+      `--region: ${bad.reason.replace(/^cannot read yet: /, '')} Nothing was changed.`,
+      EXIT.USAGE,
+      bad.hint,
+    );
 }
 
 function unreachable(plan: PlanItem[]): void {
   const dead = plan.filter((p) => p.code === 'UNREACHABLE');
   if (dead.length) {
-    throw new UserError(`nothing was changed: ${dead[0].reason.replace(/^cannot read yet: /, '')}`, EXIT.FAILURE,
-      'check your network, proxy or firewall (or that the sandbox runs, for an endpoint override), then run iap-auth0 init again');
+    throw new UserError(
+      `nothing was changed: ${dead[0].reason.replace(/^cannot read yet: /, '')}`,
+      EXIT.FAILURE,
+      'check your network, proxy or firewall (or that the sandbox runs, for an endpoint override), then run ' +
+        'iap-auth0 init again',
+    );
   }
 }

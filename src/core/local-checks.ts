@@ -6,7 +6,8 @@ import { UserError, EXIT } from '../cli/exit-codes.js';
 import { checkAuth0Values } from './auth0-values.js';
 
 /** A state-file problem is the user's to fix: a usage error with the store's own hint. */
-export const asUsageError = (e: unknown): unknown => (e instanceof StateError ? new UserError(e.message, EXIT.USAGE, e.hint) : e);
+export const asUsageError = (e: unknown): unknown =>
+  e instanceof StateError ? new UserError(e.message, EXIT.USAGE, e.hint) : e;
 
 const RECORDED = {
   purpose: 'the credentials of the Auth0 machine-to-machine app iap-auth0 init used',
@@ -15,7 +16,12 @@ const RECORDED = {
 
 /** The endpoint overrides are usable and the Auth0 M2M credentials are set. */
 export function checkCredentials(env: NodeJS.ProcessEnv, why: { purpose: string; hint: string } = RECORDED): void {
-  try { apiRoots(env); } catch (e) { if (e instanceof EndpointError) throw new UserError(e.message); throw e; }
+  try {
+    apiRoots(env);
+  } catch (e) {
+    if (e instanceof EndpointError) throw new UserError(e.message);
+    throw e;
+  }
   if (!env.AUTH0_CLIENT_ID?.trim() || !env.AUTH0_CLIENT_SECRET?.trim()) {
     // Unless a value holds only invisible characters: that is said exactly.
     if (env.AUTH0_CLIENT_ID || env.AUTH0_CLIENT_SECRET) checkAuth0Values(env);
@@ -33,7 +39,12 @@ export async function checkGoogleCredentials(env: NodeJS.ProcessEnv): Promise<vo
   const { missingGoogleCredentials } = await import('../google/auth.js');
   const why = await missingGoogleCredentials(env);
   if (why) {
-    throw new UserError(`no Google credentials: CLOUDSDK_AUTH_ACCESS_TOKEN and GOOGLE_OAUTH_ACCESS_TOKEN are not set, and Application Default Credentials are not available (${why})`,
-      EXIT.USAGE, 'sign in with `gcloud auth application-default login`, or export CLOUDSDK_AUTH_ACCESS_TOKEN=$(gcloud auth print-access-token)');
+    throw new UserError(
+      'no Google credentials: CLOUDSDK_AUTH_ACCESS_TOKEN and GOOGLE_OAUTH_ACCESS_TOKEN are not set, and ' +
+        `Application Default Credentials are not available (${why})`,
+      EXIT.USAGE,
+      'sign in with `gcloud auth application-default login`, or export CLOUDSDK_AUTH_ACCESS_TOKEN=$(gcloud ' +
+        'auth print-access-token)',
+    );
   }
 }

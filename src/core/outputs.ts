@@ -45,7 +45,10 @@ const READERS: { [K in OutputName]: (ctx: Ctx) => Outputs[K] | undefined } = {
   // A service not recorded (deploy not run in this state): its name as the inputs make it, no URL.
   service: (ctx) => {
     const r = ctx.state.stage('deploy').resources;
-    return { name: r.service ?? `projects/${ctx.inputs.project}/locations/${ctx.inputs.region}/services/${ctx.inputs.service}`, uri: r.uri };
+    return {
+      name: r.service ?? `projects/${ctx.inputs.project}/locations/${ctx.inputs.region}/services/${ctx.inputs.service}`,
+      uri: r.uri,
+    };
   },
   auth0Client: (ctx) => {
     const clientId = ctx.state.stage('auth0-app').resources.clientId;
@@ -68,8 +71,16 @@ export async function auth0ClientSecret(ctx: Ctx): Promise<string> {
   const id = ctx.state.stage('auth0-app').resources.clientId;
   if (!id) throw new Error('the Auth0 app is not recorded yet; run iap-auth0 init again');
   let app: { client_secret?: string };
-  try { app = await (await ctx.auth0()).clients.get(id); } catch (e) { throw describeAuth0Error(e); }
-  if (!app.client_secret) throw new Error('Auth0 did not return the app\'s client secret: give the M2M app the read:client_keys scope (Applications > APIs > Auth0 Management API), then re-run');
+  try {
+    app = await (await ctx.auth0()).clients.get(id);
+  } catch (e) {
+    throw describeAuth0Error(e);
+  }
+  if (!app.client_secret)
+    throw new Error(
+      "Auth0 did not return the app's client secret: give the M2M app the read:client_keys scope " +
+        '(Applications > APIs > Auth0 Management API), then re-run',
+    );
   ctx.secrets.set('auth0ClientSecret', app.client_secret);
   return app.client_secret;
 }
@@ -83,7 +94,9 @@ export const credentialName = (ctx: Pick<CoreContext, 'inputs'>) =>
 export async function oauthCredentialSecret(ctx: Ctx): Promise<string> {
   const held = ctx.secrets.get('oauthCredentialSecret');
   if (held) return held;
-  const cred = await gdata(ctx, () => ctx.google.iam.projects.locations.oauthClients.credentials.get({ name: credentialName(ctx) }));
+  const cred = await gdata(ctx, () =>
+    ctx.google.iam.projects.locations.oauthClients.credentials.get({ name: credentialName(ctx) }),
+  );
   if (!cred.clientSecret) throw new Error(`the credential ${credentialName(ctx)} returned no secret`);
   ctx.secrets.set('oauthCredentialSecret', cred.clientSecret);
   return cred.clientSecret;

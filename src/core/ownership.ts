@@ -21,7 +21,10 @@ export function newSetupId(): string {
  * an iap-auth0 version that had no setup ids; undefined when no iap-auth0 setup created it (a
  * resource someone else made that setups listed in `shared` adopted).
  */
-export interface Marker { owner?: string; shared: string[] }
+export interface Marker {
+  owner?: string;
+  shared: string[];
+}
 
 /** How this setup stands to one live resource. */
 export type Standing =
@@ -42,7 +45,8 @@ export function standing(m: Marker | undefined, me: string): Standing {
 // --- descriptions: "Managed by iap-auth0 (setup abcd2345; shared with efgh6789): what it is for" ---
 
 // Earlier versions wrote "Managed by iap-auth0: …" or "Managed by iap-auth0 for …" (no setup id).
-const DESCRIPTION = /^Managed by iap-auth0(?: \((?:setup ([a-z2-7]{8}))?(?:; )?(?:shared with ([a-z2-7,]+))?\))?(?::\s*|(?= for )\s*|$)/;
+const DESCRIPTION =
+  /^Managed by iap-auth0(?: \((?:setup ([a-z2-7]{8}))?(?:; )?(?:shared with ([a-z2-7,]+))?\))?(?::\s*|(?= for )\s*|$)/;
 
 export function parseDescription(text: string | null | undefined): Marker | undefined {
   const m = DESCRIPTION.exec(text ?? '');
@@ -57,7 +61,9 @@ export function purposeOf(text: string | null | undefined): string {
 }
 
 export function markedDescription(m: Marker, purpose: string, max: number): string {
-  const parts = [m.owner ? `setup ${m.owner}` : '', m.shared.length ? `shared with ${m.shared.join(',')}` : ''].filter(Boolean);
+  const parts = [m.owner ? `setup ${m.owner}` : '', m.shared.length ? `shared with ${m.shared.join(',')}` : ''].filter(
+    Boolean,
+  );
   const head = `Managed by iap-auth0${parts.length ? ` (${parts.join('; ')})` : ''}`;
   return `${head}: ${purpose}`.slice(0, max);
 }
@@ -76,9 +82,14 @@ export function parseLabels(labels: Record<string, string> | null | undefined): 
 }
 
 /** Labels with the marker `m` written in, every other label kept. */
-export function markedLabels(labels: Record<string, string> | null | undefined, m: Marker | undefined): Record<string, string> {
+export function markedLabels(
+  labels: Record<string, string> | null | undefined,
+  m: Marker | undefined,
+): Record<string, string> {
   const out = { ...(labels ?? {}) };
-  delete out[LABEL_MANAGED]; delete out[LABEL_SETUP]; delete out[LABEL_SHARED];
+  delete out[LABEL_MANAGED];
+  delete out[LABEL_SETUP];
+  delete out[LABEL_SHARED];
   if (m?.owner !== undefined) out[LABEL_MANAGED] = TOOL;
   if (m?.owner) out[LABEL_SETUP] = m.owner;
   if (m?.shared.length) out[LABEL_SHARED] = m.shared.join('_');
@@ -86,9 +97,13 @@ export function markedLabels(labels: Record<string, string> | null | undefined, 
 }
 
 /** Same labels whatever their order (a map read back from an API need not keep the order it was written in). */
-export const sameLabels = (a: Record<string, string> | null | undefined, b: Record<string, string> | null | undefined) => {
-  const ka = Object.keys(a ?? {}), kb = Object.keys(b ?? {});
-  return ka.length === kb.length && ka.every((k) => (b ?? {})[k] === (a ?? {})[k]);
+export const sameLabels = (
+  a: Record<string, string> | null | undefined,
+  b: Record<string, string> | null | undefined,
+) => {
+  const ka = Object.keys(a ?? {}),
+    kb = Object.keys(b ?? {});
+  return ka.length === kb.length && ka.every((k) => b?.[k] === a?.[k]);
 };
 
 // --- Auth0 client_metadata: managed_by, iap_auth0_setup, iap_auth0_shared (10 keys, 255 chars each) ---
@@ -104,7 +119,11 @@ export function parseMetadata(md: Metadata): Marker | undefined {
 
 /** The client_metadata keys that say `m` (a PATCH merges them; null deletes a key). */
 export function markerMetadata(m: Marker): Record<string, string | null> {
-  return { managed_by: TOOL, iap_auth0_setup: m.owner || null, iap_auth0_shared: m.shared.length ? m.shared.join(',') : null };
+  return {
+    managed_by: TOOL,
+    iap_auth0_setup: m.owner || null,
+    iap_auth0_shared: m.shared.length ? m.shared.join(',') : null,
+  };
 }
 
 /** Two carriers of one resource (labels and description, metadata and description): the first that says something. */
@@ -115,7 +134,8 @@ export function either(a: Marker | undefined, b: Marker | undefined): Marker | u
 }
 
 export const sameMarker = (a: Marker | undefined, b: Marker | undefined) =>
-  (a?.owner ?? null) === (b?.owner ?? null) && JSON.stringify([...(a?.shared ?? [])].sort()) === JSON.stringify([...(b?.shared ?? [])].sort());
+  (a?.owner ?? null) === (b?.owner ?? null) &&
+  JSON.stringify([...(a?.shared ?? [])].sort()) === JSON.stringify([...(b?.shared ?? [])].sort());
 
 // --- decisions ---
 
@@ -133,21 +153,35 @@ export type UseDecision =
  * The marker returned is what the resource must carry afterwards (ours restored, us added to
  * "shared with").
  */
-export function decideUse(m: Marker | undefined, me: string, recorded: Recorded, adopt: boolean, adoptUnmarked = true): UseDecision {
+export function decideUse(
+  m: Marker | undefined,
+  me: string,
+  recorded: Recorded,
+  adopt: boolean,
+  adoptUnmarked = true,
+): UseDecision {
   const s = standing(m, me);
   switch (s.kind) {
-    case 'ours': return { use: 'created', marker: m! };
-    case 'shared': return { use: 'adopted', marker: m };
+    case 'ours':
+      return { use: 'created', marker: m! };
+    case 'shared':
+      return { use: 'adopted', marker: m };
     case 'legacy':
       // Made by an iap-auth0 without setup ids: ours if this state recorded creating it.
       if (recorded === 'created') return { use: 'created', marker: { owner: me, shared: m!.shared } };
-      return adopt ? { use: 'adopted', marker: { owner: '', shared: [...m!.shared, me] } } : { refuse: 'other-setup', owner: '' };
+      return adopt
+        ? { use: 'adopted', marker: { owner: '', shared: [...m!.shared, me] } }
+        : { refuse: 'other-setup', owner: '' };
     case 'other-setup':
-      return adopt ? { use: 'adopted', marker: { owner: s.owner, shared: [...m!.shared, me] } } : { refuse: 'other-setup', owner: s.owner };
+      return adopt
+        ? { use: 'adopted', marker: { owner: s.owner, shared: [...m!.shared, me] } }
+        : { refuse: 'other-setup', owner: s.owner };
     case 'unmarked':
       if (recorded === 'adopted') return { use: 'adopted', marker: { shared: [...(m?.shared ?? []), me] } };
       if (recorded === 'created') return { refuse: 'mismatch' };
-      return adopt && adoptUnmarked ? { use: 'adopted', marker: { shared: [...(m?.shared ?? []), me] } } : { refuse: 'not-ours' };
+      return adopt && adoptUnmarked
+        ? { use: 'adopted', marker: { shared: [...(m?.shared ?? []), me] } }
+        : { refuse: 'not-ours' };
   }
 }
 
@@ -164,18 +198,28 @@ export function decideFate(m: Marker | undefined, me: string, recorded: Recorded
   const s = standing(m, me);
   if (s.kind === 'ours' || (s.kind === 'legacy' && recorded === 'created')) {
     const others = m!.shared.filter((x) => x !== me);
-    return others.length ? { fate: 'hand-over', to: others[0], marker: { owner: others[0], shared: others.slice(1) } } : { fate: 'delete' };
+    return others.length
+      ? { fate: 'hand-over', to: others[0], marker: { owner: others[0], shared: others.slice(1) } }
+      : { fate: 'delete' };
   }
   // Another setup's: this setup leaves its list. Nobody's (a resource someone made by hand that
   // carries only the "shared" label): this setup adopted it, and puts back what it changed.
   if (s.kind === 'shared' && m!.owner === undefined && recorded === 'adopted') return { fate: 'release' };
-  if (s.kind === 'shared') return { fate: 'unshare', marker: { ...(m!.owner !== undefined ? { owner: m!.owner } : {}), shared: m!.shared.filter((x) => x !== me) } };
+  if (s.kind === 'shared')
+    return {
+      fate: 'unshare',
+      marker: { ...(m!.owner !== undefined ? { owner: m!.owner } : {}), shared: m!.shared.filter((x) => x !== me) },
+    };
   if (s.kind === 'unmarked' && recorded === 'adopted') return { fate: 'release' };
   return recorded === 'created' ? { fate: 'mismatch' } : { fate: 'not-ours' };
 }
 
 /** Whose an adopted resource is, for plans: "setup X's: shared…" or "someone else's: …". */
-export const adoptedNote = (m: Marker | undefined) => (m?.owner ? `iap-auth0 setup ${m.owner}'s: shared, never deleted by this setup` : 'someone else\'s: used, never deleted by this setup');
+export const adoptedNote = (m: Marker | undefined) =>
+  m?.owner
+    ? `iap-auth0 setup ${m.owner}'s: shared, never deleted by this setup`
+    : "someone else's: used, never deleted by this setup";
 
 /** "setup abcd2345" or "an earlier iap-auth0 setup" for messages. */
-export const setupName = (owner: string | undefined) => (owner ? `iap-auth0 setup ${owner}` : 'an iap-auth0 setup without a setup id (made by an earlier version)');
+export const setupName = (owner: string | undefined) =>
+  owner ? `iap-auth0 setup ${owner}` : 'an iap-auth0 setup without a setup id (made by an earlier version)';

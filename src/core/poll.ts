@@ -5,15 +5,33 @@
 import { withRetry } from './retry.js';
 import { pollUntil } from './backoff.js';
 
-export interface OperationLike { name?: string | null; done?: boolean | null; error?: { code?: number | null; message?: string | null } | null; response?: unknown }
+export interface OperationLike {
+  name?: string | null;
+  done?: boolean | null;
+  error?: { code?: number | null; message?: string | null } | null;
+  response?: unknown;
+}
 
 export class OperationError extends Error {
-  constructor(readonly operation: string, readonly code: number | undefined, message: string) { super(message); }
+  constructor(
+    readonly operation: string,
+    readonly code: number | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export async function pollOperation<T extends OperationLike>(
-  get: (name: string) => Promise<{ data: T }>, op: T,
-  opts: { signal?: AbortSignal; firstDelayMs?: number; maxDelayMs?: number; timeoutMs?: number; onPoll?: (elapsedMs: number) => void } = {},
+  get: (name: string) => Promise<{ data: T }>,
+  op: T,
+  opts: {
+    signal?: AbortSignal;
+    firstDelayMs?: number;
+    maxDelayMs?: number;
+    timeoutMs?: number;
+    onPoll?: (elapsedMs: number) => void;
+  } = {},
 ): Promise<T> {
   const start = Date.now();
   const read = async () => {
@@ -22,12 +40,25 @@ export async function pollOperation<T extends OperationLike>(
     return current;
   };
   const polled = await pollUntil(read, (current) => !!current.done, {
-    backoff: { firstMs: opts.firstDelayMs ?? 100, factor: 1.5, maxMs: opts.maxDelayMs ?? 1000 }, signal: opts.signal, budgetMs: opts.timeoutMs, first: { value: op },
+    backoff: { firstMs: opts.firstDelayMs ?? 100, factor: 1.5, maxMs: opts.maxDelayMs ?? 1000 },
+    signal: opts.signal,
+    budgetMs: opts.timeoutMs,
+    first: { value: op },
   });
   if (!polled.done) {
-    throw new OperationError(op.name ?? '', undefined, `operation ${op.name} did not finish within ${Math.round(opts.timeoutMs! / 1000)} s; re-run to keep waiting for it`);
+    throw new OperationError(
+      op.name ?? '',
+      undefined,
+      `operation ${op.name} did not finish within ${Math.round(opts.timeoutMs! / 1000)} s; re-run to keep ` +
+        'waiting for it',
+    );
   }
   const current = polled.value;
-  if (current.error) throw new OperationError(op.name ?? '', current.error.code ?? undefined, current.error.message ?? 'operation failed');
+  if (current.error)
+    throw new OperationError(
+      op.name ?? '',
+      current.error.code ?? undefined,
+      current.error.message ?? 'operation failed',
+    );
   return current;
 }

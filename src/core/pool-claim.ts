@@ -9,7 +9,15 @@ import { gdata, planRead } from './google-call.js';
 import { googleFailure, isConflict, unlessNotFound } from './google-errors.js';
 import { pollOperation } from './poll.js';
 import { CodedError, refusal } from './coded-error.js';
-import { adoptedNote, decideUse, markedDescription, parseDescription, purposeOf, sameMarker, type Marker } from './ownership.js';
+import {
+  adoptedNote,
+  decideUse,
+  markedDescription,
+  parseDescription,
+  purposeOf,
+  sameMarker,
+  type Marker,
+} from './ownership.js';
 import { fieldOf, recordedAs, recordUse } from './records.js';
 import { refused, type Change } from './stage.js';
 import type { CoreContext } from './context.js';
@@ -18,10 +26,17 @@ import type { iam_v1 } from '@googleapis/iam';
 export type Pool = iam_v1.Schema$WorkforcePool;
 type Ctx = Pick<CoreContext, 'inputs' | 'state' | 'google' | 'signal' | 'emit'>;
 
-export const poolNames = (ctx: Pick<CoreContext, 'inputs'>) => ({ pool: POOL_RESOURCE(ctx.inputs.pool), provider: PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider) });
-export const poolPurpose = (ctx: Pick<CoreContext, 'inputs'>) => `workforce pool for Cloud Run service ${ctx.inputs.service} in ${ctx.inputs.project} (${ctx.inputs.region})`;
+export const poolNames = (ctx: Pick<CoreContext, 'inputs'>) => ({
+  pool: POOL_RESOURCE(ctx.inputs.pool),
+  provider: PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider),
+});
+export const poolPurpose = (ctx: Pick<CoreContext, 'inputs'>) =>
+  `workforce pool for Cloud Run service ${ctx.inputs.service} in ${ctx.inputs.project} (${ctx.inputs.region})`;
 export const ownerOpts = (ctx: Pick<CoreContext, 'inputs' | 'state'>, key: 'pool' | 'provider') => ({
-  flag: key === 'pool' ? '--pool' : '--provider', stateFile: ctx.state.file, field: fieldOf('workforce-pool', key), me: ctx.inputs.setupId,
+  flag: key === 'pool' ? '--pool' : '--provider',
+  stateFile: ctx.state.file,
+  field: fieldOf('workforce-pool', key),
+  me: ctx.inputs.setupId,
 });
 
 /** The pool, or undefined; `read` is planRead when planning (an API not enabled yet: absent), gdata when applying. */
@@ -29,7 +44,11 @@ export async function readPool(ctx: Ctx, read: 'plan' | 'apply'): Promise<Pool |
   const get = () => ctx.google.iam.locations.workforcePools.get({ name: poolNames(ctx).pool });
   const p = read === 'plan' ? planRead(ctx, get) : unlessNotFound(() => gdata(ctx, get, 'workforce-pool'));
   return p.catch((e) => {
-    if (googleFailure(e)?.httpStatus === 403) throw new Error(`cannot read workforce pool ${ctx.inputs.pool}: pool ids are global across all organizations, so another organization may own it; choose another with --pool`);
+    if (googleFailure(e)?.httpStatus === 403)
+      throw new Error(
+        `cannot read workforce pool ${ctx.inputs.pool}: pool ids are global across all organizations, so ` +
+          'another organization may own it; choose another with --pool',
+      );
     throw e;
   });
 }
@@ -38,45 +57,145 @@ export async function readPool(ctx: Ctx, read: 'plan' | 'apply'): Promise<Pool |
 export type PoolDecision =
   | { do: 'create'; change: Change }
   | { do: 'refuse'; change: Change; error: CodedError }
-  | { do: 'use'; change: Change; use: 'created' | 'adopted'; pool: Pool; undelete: boolean; marker?: Marker; writeMarker: boolean };
+  | {
+      do: 'use';
+      change: Change;
+      use: 'created' | 'adopted';
+      pool: Pool;
+      undelete: boolean;
+      marker?: Marker;
+      writeMarker: boolean;
+    };
 
 /** Pure: the pool's decision from the pool as read (undefined: absent). */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export function decidePool(ctx: Pick<CoreContext, 'inputs' | 'state'>, pool: Pool | undefined): PoolDecision {
   const n = poolNames(ctx);
   const stage = 'workforce-pool' as const;
-  if (!pool) return { do: 'create', change: { stage, action: 'create', resource: n.pool, reason: `no pool with this id yet; in organizations/${ctx.inputs.organization}` } };
+  if (!pool)
+    return {
+      do: 'create',
+      change: {
+        stage,
+        action: 'create',
+        resource: n.pool,
+        reason: `no pool with this id yet; in organizations/${ctx.inputs.organization}`,
+      },
+    };
   const st = ctx.state.stage('workforce-pool');
-  const d = decideUse(parseDescription(pool.description), ctx.inputs.setupId, recordedAs(st, 'pool', n.pool), ctx.inputs.adopt);
+  const d = decideUse(
+    parseDescription(pool.description),
+    ctx.inputs.setupId,
+    recordedAs(st, 'pool', n.pool),
+    ctx.inputs.adopt,
+  );
   const stop = (error: CodedError): PoolDecision => ({ do: 'refuse', error, change: refused(stage, n.pool, error) });
   if ('refuse' in d) return stop(refusal(d, `the workforce pool ${ctx.inputs.pool}`, ownerOpts(ctx, 'pool')));
   if (pool.state === 'DELETED' && d.use === 'adopted') {
-    return stop(new CodedError('POOL_DELETED_BY_OWNER', `the workforce pool ${ctx.inputs.pool} this setup shares was deleted by its owner`,
-      `choose another --pool, or undelete it: gcloud iam workforce-pools undelete ${ctx.inputs.pool} --location=global`));
+    return stop(
+      new CodedError(
+        'POOL_DELETED_BY_OWNER',
+        `the workforce pool ${ctx.inputs.pool} this setup shares was deleted by its owner`,
+        `choose another --pool, or undelete it: gcloud iam workforce-pools undelete ${ctx.inputs.pool} ` +
+          '--location=global',
+      ),
+    );
   }
   if (pool.parent !== `organizations/${ctx.inputs.organization}`) {
-    return stop(new CodedError('POOL_IN_ANOTHER_ORGANIZATION', `the workforce pool ${ctx.inputs.pool} belongs to ${pool.parent}, not to the project's organization ${ctx.inputs.organization}`, 'choose another --pool'));
+    return stop(
+      new CodedError(
+        'POOL_IN_ANOTHER_ORGANIZATION',
+        `the workforce pool ${ctx.inputs.pool} belongs to ${pool.parent}, not to the project's organization ` +
+          `${ctx.inputs.organization}`,
+        'choose another --pool',
+      ),
+    );
   }
   const current = parseDescription(pool.description);
   // A pool without any iap-auth0 marker keeps its description: adopting it writes nothing there.
   const writeMarker = !!d.marker && !sameMarker(d.marker, current) && pool.state !== 'DELETED' && !!current;
-  const base = { do: 'use' as const, use: d.use, pool, undelete: pool.state === 'DELETED', marker: d.marker, writeMarker };
+  const base = {
+    do: 'use' as const,
+    use: d.use,
+    pool,
+    undelete: pool.state === 'DELETED',
+    marker: d.marker,
+    writeMarker,
+  };
   const fields = writeMarker ? ['description'] : [];
-  if (pool.state === 'DELETED') return { ...base, change: { stage, action: 'undelete', resource: n.pool, reason: 'this setup\'s pool was deleted; its id stays reserved for 30 days, so it is undeleted rather than fought' } };
+  if (pool.state === 'DELETED')
+    return {
+      ...base,
+      change: {
+        stage,
+        action: 'undelete',
+        resource: n.pool,
+        reason:
+          "this setup's pool was deleted; its id stays reserved for 30 days, so it is undeleted rather than fought",
+      },
+    };
   if (d.use === 'adopted' && recordedAs(st, 'pool', n.pool) !== 'adopted') {
-    return { ...base, change: { stage, action: 'adopt', resource: n.pool, reason: `${adoptedNote(d.marker)} (--adopt)${writeMarker ? '; this setup added to its "shared with" marker' : ''}`, fields } };
+    return {
+      ...base,
+      change: {
+        stage,
+        action: 'adopt',
+        resource: n.pool,
+        reason:
+          `${adoptedNote(d.marker)} ` +
+          `(--adopt)${writeMarker ? '; this setup added to its "shared with" marker' : ''}`,
+        fields,
+      },
+    };
   }
-  if (writeMarker) return { ...base, change: { stage, action: 'update', resource: n.pool, reason: d.use === 'created' ? 'its iap-auth0 marker is not this setup\'s as it should be: restored' : 'this setup added to its "shared with" marker', fields } };
-  return { ...base, change: { stage, action: 'none', resource: n.pool, reason: d.use === 'adopted' ? adoptedNote(d.marker) : 'this setup\'s pool, as it should be' } };
+  if (writeMarker)
+    return {
+      ...base,
+      change: {
+        stage,
+        action: 'update',
+        resource: n.pool,
+        reason:
+          d.use === 'created'
+            ? "its iap-auth0 marker is not this setup's as it should be: restored"
+            : 'this setup added to its "shared with" marker',
+        fields,
+      },
+    };
+  return {
+    ...base,
+    change: {
+      stage,
+      action: 'none',
+      resource: n.pool,
+      reason: d.use === 'adopted' ? adoptedNote(d.marker) : "this setup's pool, as it should be",
+    },
+  };
 }
 
 /** Patches a description to carry `marker` (an update operation, waited for). */
-export async function writeMarker(ctx: Ctx, kind: 'pool' | 'provider', current: string | null | undefined, marker: Marker, purpose: string): Promise<void> {
+export async function writeMarker(
+  ctx: Ctx,
+  kind: 'pool' | 'provider',
+  current: string | null | undefined,
+  marker: Marker,
+  purpose: string,
+): Promise<void> {
   const pools = ctx.google.iam.locations.workforcePools;
   const description = markedDescription(marker, purposeOf(current) || purpose, 256);
   const name = poolNames(ctx)[kind];
-  const op = kind === 'pool'
-    ? await gdata(ctx, () => pools.patch({ name, updateMask: 'description', requestBody: { description } }), 'workforce-pool')
-    : await gdata(ctx, () => pools.providers.patch({ name, updateMask: 'description', requestBody: { description } }), 'workforce-pool');
+  const op =
+    kind === 'pool'
+      ? await gdata(
+          ctx,
+          () => pools.patch({ name, updateMask: 'description', requestBody: { description } }),
+          'workforce-pool',
+        )
+      : await gdata(
+          ctx,
+          () => pools.providers.patch({ name, updateMask: 'description', requestBody: { description } }),
+          'workforce-pool',
+        );
   await waitOp(ctx, kind, op);
 }
 
@@ -84,7 +203,10 @@ export async function writeMarker(ctx: Ctx, kind: 'pool' | 'provider', current: 
 export async function waitOp(ctx: Ctx, kind: 'pool' | 'provider', op: iam_v1.Schema$Operation): Promise<void> {
   if (!op.name || op.done) return;
   const pools = ctx.google.iam.locations.workforcePools;
-  const get = kind === 'pool' ? (name: string) => pools.operations.get({ name }) : (name: string) => pools.providers.operations.get({ name });
+  const get =
+    kind === 'pool'
+      ? (name: string) => pools.operations.get({ name })
+      : (name: string) => pools.providers.operations.get({ name });
   await ctx.state.recordOperation('workforce-pool', kind, op.name);
   await unlessNotFound(() => pollOperation(get, op, { signal: ctx.signal }));
   await ctx.state.recordOperation('workforce-pool', kind, undefined);
@@ -105,9 +227,21 @@ export async function claimPool(ctx: CoreContext, planned?: PoolDecision): Promi
   if (d.do === 'create') {
     ctx.emit({ type: 'step', stage: 'workforce-pool', text: `creating workforce pool ${ctx.inputs.pool}` });
     try {
-      const op = await gdata(ctx, () => pools.create({ location: 'locations/global', workforcePoolId: ctx.inputs.pool, requestBody: {
-        parent: `organizations/${ctx.inputs.organization}`, displayName: `iap-auth0 ${ctx.inputs.service}`.slice(0, 32),
-        description: markedDescription({ owner: ctx.inputs.setupId, shared: [] }, poolPurpose(ctx), 256), sessionDuration: '3600s' } }), 'workforce-pool');
+      const op = await gdata(
+        ctx,
+        () =>
+          pools.create({
+            location: 'locations/global',
+            workforcePoolId: ctx.inputs.pool,
+            requestBody: {
+              parent: `organizations/${ctx.inputs.organization}`,
+              displayName: `iap-auth0 ${ctx.inputs.service}`.slice(0, 32),
+              description: markedDescription({ owner: ctx.inputs.setupId, shared: [] }, poolPurpose(ctx), 256),
+              sessionDuration: '3600s',
+            },
+          }),
+        'workforce-pool',
+      );
       if (op.name && !op.done) await ctx.state.recordOperation('workforce-pool', 'pool', op.name);
       await recordUse(ctx, 'workforce-pool', 'pool', n.pool, 'created');
       return 'created';
@@ -121,7 +255,14 @@ export async function claimPool(ctx: CoreContext, planned?: PoolDecision): Promi
   }
   if (d.do === 'refuse') throw d.error;
   if (d.writeMarker) {
-    ctx.emit({ type: 'step', stage: 'workforce-pool', text: d.use === 'created' ? `restoring the iap-auth0 marker of pool ${ctx.inputs.pool}` : `recording that this setup shares pool ${ctx.inputs.pool}` });
+    ctx.emit({
+      type: 'step',
+      stage: 'workforce-pool',
+      text:
+        d.use === 'created'
+          ? `restoring the iap-auth0 marker of pool ${ctx.inputs.pool}`
+          : `recording that this setup shares pool ${ctx.inputs.pool}`,
+    });
     await writeMarker(ctx, 'pool', d.pool.description, d.marker!, poolPurpose(ctx));
   }
   await recordUse(ctx, 'workforce-pool', 'pool', n.pool, d.use);

@@ -6,7 +6,10 @@ import type { CoreContext } from './context.js';
 
 export class NoOrganizationError extends Error {}
 
-export async function projectFacts(ctx: Pick<CoreContext, 'google' | 'signal' | 'emit'>, project: string): Promise<{ projectNumber: string; organization?: string }> {
+export async function projectFacts(
+  ctx: Pick<CoreContext, 'google' | 'signal' | 'emit'>,
+  project: string,
+): Promise<{ projectNumber: string; organization?: string }> {
   const p = await gdata(ctx, () => ctx.google.crmV3.projects.get({ name: `projects/${project}` }));
   const projectNumber = String(p.name).replace('projects/', '');
   if (p.parent?.startsWith('organizations/')) return { projectNumber, organization: p.parent.slice(14) };

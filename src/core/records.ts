@@ -15,17 +15,29 @@ export function recordedAs(st: StageState, key: string, name: string | undefined
 export const fieldOf = (stage: StageId, key: string) => `stages.${stage}.resources.${key}`;
 
 /** Records that this setup uses `name` under `key`, as created or adopted. */
-export function recordUse(ctx: Pick<CoreContext, 'state'>, stage: StageId, key: string, name: string, use: 'created' | 'adopted'): Promise<void> {
+export function recordUse(
+  ctx: Pick<CoreContext, 'state'>,
+  stage: StageId,
+  key: string,
+  name: string,
+  use: 'created' | 'adopted',
+): Promise<void> {
   return ctx.state.updateStage(stage, (st) => {
     st.resources[key] = name;
     const adopted = new Set(st.adopted ?? []);
-    if (use === 'adopted') adopted.add(key); else adopted.delete(key);
-    if (adopted.size) st.adopted = [...adopted]; else delete st.adopted;
+    if (use === 'adopted') adopted.add(key);
+    else adopted.delete(key);
+    if (adopted.size) st.adopted = [...adopted];
+    else delete st.adopted;
   });
 }
 
 /** Remembers, once, the value a field of an adopted resource had before iap-auth0 changed it. */
-export function recordPrevious(ctx: Pick<CoreContext, 'state'>, stage: StageId, values: Record<string, string>): Promise<void> {
+export function recordPrevious(
+  ctx: Pick<CoreContext, 'state'>,
+  stage: StageId,
+  values: Record<string, string>,
+): Promise<void> {
   return ctx.state.updateStage(stage, (st) => {
     const prev = { ...(st.previous ?? {}) };
     for (const [k, v] of Object.entries(values)) if (!(k in prev)) prev[k] = v;

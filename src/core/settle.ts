@@ -40,7 +40,11 @@ export function pollDelay(elapsedMs: number): number {
  * Runs `attempt`; while it fails with the "not settled yet" answer within the window after this
  * run's own create, tells the user what it waits for and tries again.
  */
-export async function untilSettled<T>(ctx: Pick<CoreContext, 'emit' | 'signal'>, s: Settling, attempt: () => Promise<T>): Promise<T> {
+export async function untilSettled<T>(
+  ctx: Pick<CoreContext, 'emit' | 'signal'>,
+  s: Settling,
+  attempt: () => Promise<T>,
+): Promise<T> {
   if (s.since === undefined) return attempt();
   const now = s.now ?? Date.now;
   const pause = s.sleep ?? realSleep;
@@ -49,49 +53,80 @@ export async function untilSettled<T>(ctx: Pick<CoreContext, 'emit' | 'signal'>,
   for (;;) {
     try {
       const result = await attempt();
-      if (waitedFrom !== undefined) ctx.emit({ type: 'step', stage: s.stage, text: `${s.what} is usable (waited ${seconds(now() - waitedFrom)})` });
+      if (waitedFrom !== undefined)
+        ctx.emit({ type: 'step', stage: s.stage, text: `${s.what} is usable (waited ${seconds(now() - waitedFrom)})` });
       return result;
     } catch (e) {
       const elapsed = now() - s.since;
       if (!s.unsettled(e) || elapsed >= limit) throw e;
       if (waitedFrom === undefined) {
         waitedFrom = now();
-        const text = `waiting for ${s.what} to be usable (Google takes a moment to propagate a new resource; up to ${seconds(limit)})`;
+        const text =
+          `waiting for ${s.what} to be usable (Google takes a moment to propagate a new resource; up to ` +
+          `${seconds(limit)})`;
         ctx.emit({ type: 'step', stage: s.stage, text });
       }
-      ctx.emit({ type: 'waiting', stage: s.stage, text: `waiting for ${s.what} to be usable`, elapsedMs: now() - waitedFrom });
+      ctx.emit({
+        type: 'waiting',
+        stage: s.stage,
+        text: `waiting for ${s.what} to be usable`,
+        elapsedMs: now() - waitedFrom,
+      });
       await pause(Math.min(pollDelay(elapsed), Math.max(0, limit - elapsed)), ctx.signal);
     }
   }
 }
 
-const seconds = (ms: number) => (ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`);
+const seconds = (ms: number) =>
+  ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
 
-const names = (err: unknown, what: string) => googleFailure(err)?.message.toLowerCase().includes(what.toLowerCase()) ?? false;
+const names = (err: unknown, what: string) =>
+  googleFailure(err)?.message.toLowerCase().includes(what.toLowerCase()) ?? false;
 
 /** A new service account not usable yet: Cloud Run's actAs 403 naming it, or the 404 / 400 variants that name it. */
-export const accountUnsettled = (email: string) => (err: unknown): boolean => {
-  const f = googleFailure(err);
-  return !!f && [400, 403, 404].includes(f.httpStatus ?? 0) && names(err, email);
-};
+export const accountUnsettled =
+  (email: string) =>
+  (err: unknown): boolean => {
+    const f = googleFailure(err);
+    return !!f && [400, 403, 404].includes(f.httpStatus ?? 0) && names(err, email);
+  };
 /** A new OAuth client or credential not readable yet: 404. */
 export const notFoundYet = (err: unknown): boolean => googleFailure(err)?.httpStatus === 404;
 
 /** A new service agent not grantable yet: 400 "Service account EMAIL does not exist." */
-export const agentUnsettled = (email: string) => (err: unknown): boolean => {
-  const f = googleFailure(err);
-  return f?.httpStatus === 400 && /does not exist/i.test(f.message) && names(err, email);
-};
+export const agentUnsettled =
+  (email: string) =>
+  (err: unknown): boolean => {
+    const f = googleFailure(err);
+    return f?.httpStatus === 400 && /does not exist/i.test(f.message) && names(err, email);
+  };
 
 /**
  * After a create answered 409 (so the resource exists), reads it. A 404 then means it is so new
  * that reads do not see it yet (a create of ours whose answer was lost, or another run's): the
  * read waits, and `since` says when, so the calls that use the resource next wait for it too.
  */
-export async function readAfterConflict<T>(ctx: Pick<CoreContext, 'emit' | 'signal'>, stage: StageId, what: string,
-  read: () => Promise<T>): Promise<{ value: T; since?: number }> {
+export async function readAfterConflict<T>(
+  ctx: Pick<CoreContext, 'emit' | 'signal'>,
+  stage: StageId,
+  what: string,
+  read: () => Promise<T>,
+): Promise<{ value: T; since?: number }> {
   const since = Date.now();
   let fresh = false;
-  const value = await untilSettled(ctx, { stage, what, since, unsettled: (e) => { const y = notFoundYet(e); fresh ||= y; return y; } }, read);
+  const value = await untilSettled(
+    ctx,
+    {
+      stage,
+      what,
+      since,
+      unsettled: (e) => {
+        const y = notFoundYet(e);
+        fresh ||= y;
+        return y;
+      },
+    },
+    read,
+  );
   return { value, since: fresh ? since : undefined };
 }

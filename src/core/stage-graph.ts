@@ -14,7 +14,11 @@
  */
 export type OutputName = 'service' | 'auth0Client' | 'pool' | 'oauthClient';
 
-interface Declaration { title: string; needs: readonly OutputName[]; provides: readonly OutputName[] }
+interface Declaration {
+  title: string;
+  needs: readonly OutputName[];
+  provides: readonly OutputName[];
+}
 
 const DECLARED = {
   deploy: { title: 'Cloud Run service', needs: [], provides: ['service'] },
@@ -45,7 +49,10 @@ function topological(): StageId[] {
   const order: StageId[] = [];
   while (order.length < ids.length) {
     const next = ids.find((id) => !order.includes(id) && dependenciesOf(id).every((d) => order.includes(d)));
-    if (!next) throw new Error(`the stage declarations have a cycle among ${ids.filter((id) => !order.includes(id)).join(', ')}`);
+    if (!next)
+      throw new Error(
+        `the stage declarations have a cycle among ${ids.filter((id) => !order.includes(id)).join(', ')}`,
+      );
     order.push(next);
   }
   return order;
@@ -58,4 +65,7 @@ export const STAGES = topological() as readonly StageId[];
 export const REVERSE_STAGES = [...STAGES].reverse() as readonly StageId[];
 
 /** How stages are named to people: status, verify, init and destroy output. */
-export const STAGE_TITLES = Object.fromEntries(STAGES.map((id) => [id, STAGE_GRAPH[id].title])) as Record<StageId, string>;
+export const STAGE_TITLES = Object.fromEntries(STAGES.map((id) => [id, STAGE_GRAPH[id].title])) as Record<
+  StageId,
+  string
+>;

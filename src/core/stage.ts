@@ -33,7 +33,10 @@ export interface Change {
   members?: string[];
   /** A value not known until another stage (or an earlier change of this one) made it: apply fills it in. */
   awaits?: string;
-  /** Made only if the awaited value allows it (the Auth0 login URI: only a public https URL): apply may find nothing to do. */
+  /**
+   * Made only if the awaited value allows it (the Auth0 login URI: only a public https URL): apply may find nothing to
+   * do.
+   */
   conditional?: boolean;
   hint?: string;
   code?: string;
@@ -46,7 +49,12 @@ export type PlanItem = Change;
 
 /** A change that leaves a resource alone because it is not this setup's. */
 export const refused = (stage: StageId, resource: string, e: CodedError): Change => ({
-  stage, action: 'refuse', resource, reason: e.message, hint: e.hint, code: e.code,
+  stage,
+  action: 'refuse',
+  resource,
+  reason: e.message,
+  hint: e.hint,
+  code: e.code,
   ...(e instanceof Refusal ? { refusal: { kind: e.kind, owner: e.owner, flag: e.flag, adoptable: e.adoptable } } : {}),
 });
 
@@ -66,14 +74,19 @@ export interface StagePlan {
   prospects: Partial<Prospects>;
   apply(ctx: StageContext): Promise<string>;
   /** Project-wide facts this plan carries, run once by whichever stage needs them first (the APIs, the pool claim). */
-  shared?: { apisReady?: (ctx: CoreContext) => Promise<void>; claim?: (ctx: CoreContext) => Promise<'created' | 'adopted'> };
+  shared?: {
+    apisReady?: (ctx: CoreContext) => Promise<void>;
+    claim?: (ctx: CoreContext) => Promise<'created' | 'adopted'>;
+  };
 }
 
 /** The pure part of a plan: what to do, given what was read and what the needed stages will provide. */
 export type Decide = (ahead: Partial<Prospects>) => StagePlan;
 
 /** What `owned` reads: the recorded stages (the state file alone, no network). */
-export interface RecordedStages { stage(id: StageId): StageState }
+export interface RecordedStages {
+  stage(id: StageId): StageState;
+}
 
 export interface Stage {
   id: StageId;
@@ -90,37 +103,64 @@ export interface Stage {
 export const titleOf = (id: StageId) => STAGE_GRAPH[id].title;
 
 export class DependencyFailed extends Error {
-  constructor(readonly stage: StageId, readonly dependency: StageId, override readonly cause?: unknown) { super(`${stage} did not run because ${dependency} failed`); }
+  constructor(
+    readonly stage: StageId,
+    readonly dependency: StageId,
+    override readonly cause?: unknown,
+  ) {
+    super(`${stage} did not run because ${dependency} failed`);
+  }
 }
 
 /** What a read that failed is planned as: its stage reads again when it applies. */
-export interface Unreadable { stage: StageId; error: unknown }
+export interface Unreadable {
+  stage: StageId;
+  error: unknown;
+}
 
 /**
  * Plans `stages` (and, reads only, the stages they need, for what those will provide): every read
  * at once, then the pure decisions in dependency order. A stage whose read failed gets a plan of
  * one change saying so (`onUnreadable` words it), and reads again when it applies.
  */
-export async function planStages(stages: Stage[], ctx: CoreContext, onUnreadable?: (u: Unreadable) => Change): Promise<Map<StageId, StagePlan>> {
+export async function planStages(
+  stages: Stage[],
+  ctx: CoreContext,
+  onUnreadable?: (u: Unreadable) => Change,
+): Promise<Map<StageId, StagePlan>> {
   const all = new Map(stages.map((s) => [s.id, s]));
   const wanted = new Set<StageId>();
-  const visit = (id: StageId) => { if (wanted.has(id)) return; wanted.add(id); dependenciesOf(id).forEach(visit); };
-  stages.forEach((s) => visit(s.id));
+  const visit = (id: StageId) => {
+    if (wanted.has(id)) return;
+    wanted.add(id);
+    dependenciesOf(id).forEach(visit);
+  };
+  for (const s of stages) visit(s.id);
   if ([...wanted].some((id) => !all.has(id))) {
     // Loaded here, not at the top: the stage modules import this one.
     const { STAGE_IMPLEMENTATIONS } = await import('./stages/index.js');
     for (const id of wanted) if (!all.has(id)) all.set(id, STAGE_IMPLEMENTATIONS[id]);
   }
   const order = STAGES.filter((id) => wanted.has(id));
-  const reads = new Map(order.map((id) => {
-    const p = all.get(id)!.read(ctx).then((decide) => ({ decide }), (error: unknown) => ({ error }));
-    return [id, p] as const;
-  }));
+  const reads = new Map(
+    order.map((id) => {
+      const p = all
+        .get(id)!
+        .read(ctx)
+        .then(
+          (decide) => ({ decide }),
+          (error: unknown) => ({ error }),
+        );
+      return [id, p] as const;
+    }),
+  );
   const plans = new Map<StageId, StagePlan>();
   const prospects: Partial<Prospects> = {};
   for (const id of order) {
     const r = await reads.get(id)!;
-    const ahead = Object.fromEntries(STAGE_GRAPH[id].needs.map((n) => [n, prospects[n]]).filter(([, v]) => v !== undefined)) as Partial<Prospects>;
+    const ahead = Object.fromEntries(
+      STAGE_GRAPH[id].needs.map((n) => [n, prospects[n]]).filter(([, v]) => v !== undefined),
+    ) as Partial<Prospects>;
     const plan = 'decide' in r ? r.decide(ahead) : unreadablePlan(all.get(id)!, ahead, r.error, onUnreadable);
     Object.assign(prospects, plan.prospects);
     plans.set(id, plan);
@@ -128,11 +168,25 @@ export async function planStages(stages: Stage[], ctx: CoreContext, onUnreadable
   return new Map(stages.map((s) => [s.id, plans.get(s.id)!]));
 }
 
-function unreadablePlan(stage: Stage, ahead: Partial<Prospects>, error: unknown, word?: (u: Unreadable) => Change): StagePlan {
-  const change = word?.({ stage: stage.id, error })
-    ?? { stage: stage.id, action: 'create', resource: titleOf(stage.id), reason: `cannot read yet: ${describe(error)}` };
+function unreadablePlan(
+  stage: Stage,
+  ahead: Partial<Prospects>,
+  error: unknown,
+  word?: (u: Unreadable) => Change,
+): StagePlan {
+  const change = word?.({ stage: stage.id, error }) ?? {
+    stage: stage.id,
+    action: 'create',
+    resource: titleOf(stage.id),
+    reason: `cannot read yet: ${describe(error)}`,
+  };
   // Nothing is known of what it provides: the stages that need it plan as if this run makes it.
-  return { stage: stage.id, changes: [change], prospects: {}, apply: async (ctx) => (await stage.read(ctx))(ahead).apply(ctx) };
+  return {
+    stage: stage.id,
+    changes: [change],
+    prospects: {},
+    apply: async (ctx) => (await stage.read(ctx))(ahead).apply(ctx),
+  };
 }
 
 /** A stage's changes alone (tests, and a one-stage look). */
@@ -140,29 +194,50 @@ export async function planOf(stage: Stage, ctx: CoreContext): Promise<Change[]> 
   return (await planStages([stage], ctx)).get(stage.id)!.changes;
 }
 
-export interface StageResult { id: StageId; ok: boolean; summary?: string; error?: unknown }
+export interface StageResult {
+  id: StageId;
+  ok: boolean;
+  summary?: string;
+  error?: unknown;
+}
 
 /**
  * Applies the plans of `stages` (planned now when none is given), concurrently as their needs
  * allow; never rejects, reports per stage. IAP_AUTH0_SEQUENTIAL=1 runs them one after the other
  * in dependency order (the benchmark's contrast run).
  */
-export async function runStages(stages: Stage[], ctx: CoreContext, plans?: Map<StageId, StagePlan>): Promise<StageResult[]> {
-  const planned = plans ?? await planStages(stages, ctx);
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
+export async function runStages(
+  stages: Stage[],
+  ctx: CoreContext,
+  plans?: Map<StageId, StagePlan>,
+): Promise<StageResult[]> {
+  const planned = plans ?? (await planStages(stages, ctx));
   const inRun = new Set(stages.map((s) => s.id));
-  const outputs = new Map<OutputName, { promise: Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void; settled: boolean }>();
+  const outputs = new Map<
+    OutputName,
+    { promise: Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void; settled: boolean }
+  >();
   for (const id of inRun) {
     for (const name of STAGE_GRAPH[id].provides) {
       let resolve!: (v: unknown) => void, reject!: (e: unknown) => void;
-      const promise = new Promise<unknown>((y, n) => { resolve = y; reject = n; });
+      const promise = new Promise<unknown>((y, n) => {
+        resolve = y;
+        reject = n;
+      });
       promise.catch(() => undefined); // observed through need(); avoid unhandled rejections
       outputs.set(name, { promise, resolve, reject, settled: false });
     }
   }
   // The project-wide facts, each run once, by the plan that carries them when there is one.
-  const once = <T>(f: () => Promise<T>) => { let p: Promise<T> | undefined; return () => (p ??= f()); };
-  const sharedOf = <K extends 'apisReady' | 'claim'>(k: K) => [...planned.values()].map((p) => p.shared?.[k]).find(Boolean);
-  const apis = sharedOf('apisReady'), claim = sharedOf('claim');
+  const once = <T>(f: () => Promise<T>) => {
+    let p: Promise<T> | undefined;
+    return () => (p ??= f());
+  };
+  const sharedOf = <K extends 'apisReady' | 'claim'>(k: K) =>
+    [...planned.values()].map((p) => p.shared?.[k]).find(Boolean);
+  const apis = sharedOf('apisReady'),
+    claim = sharedOf('claim');
   const base: CoreContext = { ...ctx };
   if (apis) base.apisReady = once(() => apis(base));
   if (claim) base.claim = once(() => claim(base));
@@ -170,7 +245,8 @@ export async function runStages(stages: Stage[], ctx: CoreContext, plans?: Map<S
   const contextFor = (id: StageId): StageContext => ({
     ...base,
     need: async <K extends OutputName>(name: K) => {
-      if (!STAGE_GRAPH[id].needs.includes(name)) throw new Error(`stage ${id} needs ${name} but does not declare it (stage-graph.ts)`);
+      if (!STAGE_GRAPH[id].needs.includes(name))
+        throw new Error(`stage ${id} needs ${name} but does not declare it (stage-graph.ts)`);
       const o = outputs.get(name);
       if (!o) {
         // Not made in this run: its stage was done earlier, and the state file recorded it.
@@ -178,10 +254,16 @@ export async function runStages(stages: Stage[], ctx: CoreContext, plans?: Map<S
         if (!value) throw new Error(`${titleOf(PROVIDER[name])} is not recorded yet; run iap-auth0 init again`);
         return value;
       }
-      return o.promise.then((v) => v as Outputs[K], (e) => { throw new DependencyFailed(id, PROVIDER[name], e); });
+      return o.promise.then(
+        (v) => v as Outputs[K],
+        (e) => {
+          throw new DependencyFailed(id, PROVIDER[name], e);
+        },
+      );
     },
     provide: (name, value) => {
-      if (!STAGE_GRAPH[id].provides.includes(name)) throw new Error(`stage ${id} provides ${name} but does not declare it (stage-graph.ts)`);
+      if (!STAGE_GRAPH[id].provides.includes(name))
+        throw new Error(`stage ${id} provides ${name} but does not declare it (stage-graph.ts)`);
       const o = outputs.get(name)!;
       o.settled = true;
       o.resolve(value);
@@ -193,18 +275,26 @@ export async function runStages(stages: Stage[], ctx: CoreContext, plans?: Map<S
       if (o.settled) continue;
       o.settled = true;
       const value = error === undefined ? recorded(base, name) : undefined;
-      if (value) o.resolve(value); else o.reject(error ?? new Error(`${id} finished without providing ${name}`));
+      if (value) o.resolve(value);
+      else o.reject(error ?? new Error(`${id} finished without providing ${name}`));
     }
   };
   const one = async (id: StageId): Promise<StageResult> => {
     const c = contextFor(id);
     try {
       if (c.state.stage(id).status !== 'done') {
-        await c.state.updateStage(id, (st) => { st.status = 'in-progress'; st.startedAt ??= new Date().toISOString(); delete st.error; });
+        await c.state.updateStage(id, (st) => {
+          st.status = 'in-progress';
+          st.startedAt ??= new Date().toISOString();
+          delete st.error;
+        });
       }
       c.emit({ type: 'stage-start', stage: id });
       const summary = await planned.get(id)!.apply(c);
-      await c.state.updateStage(id, (st) => { st.status = 'done'; st.finishedAt = new Date().toISOString(); });
+      await c.state.updateStage(id, (st) => {
+        st.status = 'done';
+        st.finishedAt = new Date().toISOString();
+      });
       c.emit({ type: 'stage-done', stage: id, summary });
       settleOutputs(id);
       return { id, ok: true, summary };
@@ -212,7 +302,12 @@ export async function runStages(stages: Stage[], ctx: CoreContext, plans?: Map<S
       settleOutputs(id, error);
       const aborted = c.signal.aborted;
       if (!(error instanceof DependencyFailed)) {
-        await c.state.updateStage(id, (st) => { st.status = aborted ? 'in-progress' : 'failed'; st.error = aborted ? 'interrupted' : describe(error); }).catch(() => undefined);
+        await c.state
+          .updateStage(id, (st) => {
+            st.status = aborted ? 'in-progress' : 'failed';
+            st.error = aborted ? 'interrupted' : describe(error);
+          })
+          .catch(() => undefined);
       }
       // After Ctrl-C every unfinished stage was interrupted, whatever it was waiting for.
       c.emit({ type: 'stage-failed', stage: id, error: aborted ? 'interrupted' : describe(error) });

@@ -6,9 +6,15 @@ import type { State, StageId, StageState } from '../state/schema.js';
 
 export class StateHandle {
   private chain: Promise<void> = Promise.resolve();
-  constructor(readonly file: string, private state: State, private readonly persist = true) {}
+  constructor(
+    readonly file: string,
+    private state: State,
+    private readonly persist = true,
+  ) {}
 
-  get current(): State { return this.state; }
+  get current(): State {
+    return this.state;
+  }
 
   stage(id: StageId): StageState {
     return this.state.stages[id] ?? { status: 'pending', operations: {}, resources: {} };
@@ -34,10 +40,17 @@ export class StateHandle {
 
   /** Records a resource name or generated id the moment it is known (write-ahead for resume). */
   recordResource(id: StageId, key: string, value: string): Promise<void> {
-    return this.updateStage(id, (st) => { st.resources[key] = value; });
+    return this.updateStage(id, (st) => {
+      st.resources[key] = value;
+    });
   }
   recordOperation(id: StageId, key: string, name: string | undefined): Promise<void> {
-    return this.updateStage(id, (st) => { if (name) st.operations[key] = name; else delete st.operations[key]; });
+    return this.updateStage(id, (st) => {
+      if (name) st.operations[key] = name;
+      else delete st.operations[key];
+    });
   }
-  flush(): Promise<void> { return this.chain; }
+  flush(): Promise<void> {
+    return this.chain;
+  }
 }

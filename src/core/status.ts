@@ -4,29 +4,66 @@ import { STAGES, STAGE_TITLES, type StageId } from '../state/names.js';
 import type { State } from '../state/schema.js';
 
 export interface StatusReport {
-  stateFile: string; exists: boolean;
-  project?: string; service?: string; region?: string; serviceUrl?: string;
-  stages: { id: StageId; title: string; status: string; resources: Record<string, string>; added?: string[]; adopted?: string[]; error?: string }[];
+  stateFile: string;
+  exists: boolean;
+  project?: string;
+  service?: string;
+  region?: string;
+  serviceUrl?: string;
+  stages: {
+    id: StageId;
+    title: string;
+    status: string;
+    resources: Record<string, string>;
+    added?: string[];
+    adopted?: string[];
+    error?: string;
+  }[];
   /** The setup's id, in the marker of everything it created (absent in files of 0.1.0). */
   setupId?: string;
-  next: string; summary: string;
+  next: string;
+  summary: string;
 }
 
 export function statusReport(stateFile: string, state: State | undefined): StatusReport {
   if (!state) return { stateFile, exists: false, stages: [], summary: 'nothing set up yet', next: 'iap-auth0 init' };
   const stages = STAGES.map((id) => {
     const st = state.stages[id];
-    return { id, title: STAGE_TITLES[id], status: st?.status ?? 'pending', resources: st?.resources ?? {}, ...(st?.added?.length ? { added: st.added } : {}),
-      ...(st?.adopted?.length ? { adopted: st.adopted } : {}), ...(st?.error ? { error: st.error } : {}) };
+    return {
+      id,
+      title: STAGE_TITLES[id],
+      status: st?.status ?? 'pending',
+      resources: st?.resources ?? {},
+      ...(st?.added?.length ? { added: st.added } : {}),
+      ...(st?.adopted?.length ? { adopted: st.adopted } : {}),
+      ...(st?.error ? { error: st.error } : {}),
+    };
   });
   const all = (s: string) => stages.every((x) => x.status === s);
   const some = (s: string) => stages.some((x) => x.status === s);
-  const [summary, next] = some('destroying') ? ['a destroy was interrupted', 'iap-auth0 destroy (resumes where it stopped)']
-    : all('done') ? ['set up', 'iap-auth0 verify']
-      : all('destroyed') ? ['destroyed: nothing of iap-auth0\'s is left', 'iap-auth0 init (to set up again)']
-        : some('destroyed') && stages.every((x) => x.status === 'destroyed' || x.status === 'done' || x.status === 'pending') ? ['destroyed, except what was kept', 'iap-auth0 init (to set up again)']
-          : some('failed') ? ['init stopped on an error', 'iap-auth0 init (resumes where it stopped)']
+  const [summary, next] = some('destroying')
+    ? ['a destroy was interrupted', 'iap-auth0 destroy (resumes where it stopped)']
+    : all('done')
+      ? ['set up', 'iap-auth0 verify']
+      : all('destroyed')
+        ? ["destroyed: nothing of iap-auth0's is left", 'iap-auth0 init (to set up again)']
+        : some('destroyed') &&
+            stages.every((x) => x.status === 'destroyed' || x.status === 'done' || x.status === 'pending')
+          ? ['destroyed, except what was kept', 'iap-auth0 init (to set up again)']
+          : some('failed')
+            ? ['init stopped on an error', 'iap-auth0 init (resumes where it stopped)']
             : ['init has not finished', 'iap-auth0 init (resumes where it stopped)'];
   const i = state.inputs;
-  return { stateFile, exists: true, ...(state.setupId ? { setupId: state.setupId } : {}), project: i.project, service: i.service, region: i.region, serviceUrl: state.stages.deploy?.resources.uri, stages, summary, next };
+  return {
+    stateFile,
+    exists: true,
+    ...(state.setupId ? { setupId: state.setupId } : {}),
+    project: i.project,
+    service: i.service,
+    region: i.region,
+    serviceUrl: state.stages.deploy?.resources.uri,
+    stages,
+    summary,
+    next,
+  };
 }

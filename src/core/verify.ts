@@ -25,50 +25,85 @@ export type VerifyEvent =
   | { type: 'waiting'; pending: CheckResult[]; elapsedMs: number; nextInMs: number };
 
 export interface VerifyOptions {
-  env: NodeJS.ProcessEnv; statePath?: string;
+  env: NodeJS.ProcessEnv;
+  statePath?: string;
   /** How long to keep re-checking what may still be propagating; 0 = check once. */
   waitMs: number;
-  emit: (e: VerifyEvent) => void; signal: AbortSignal;
+  emit: (e: VerifyEvent) => void;
+  signal: AbortSignal;
   /** For an in-process sandbox whose CA this process does not trust (the demo). */
   fetch?: FetchLike;
 }
 
 export interface VerifyResult {
-  ok: boolean; stateFile: string; serviceUrl?: string;
+  ok: boolean;
+  stateFile: string;
+  serviceUrl?: string;
   /** Wall time of the whole run, and of the part spent waiting for propagation. */
-  elapsedMs: number; waitedMs: number;
+  elapsedMs: number;
+  waitedMs: number;
   /** Wall time of each group of checks (a stage's, the probe's) in its last round. */
   timings: Record<string, number>;
   checks: (CheckResult & { ok: boolean })[];
-  /** Everyone who may pass IAP to the service (iap-auth0's grants and others'); undefined when the policies could not be read. */
+  /**
+   * Everyone who may pass IAP to the service (iap-auth0's grants and others'); undefined when the policies could not be
+   * read.
+   */
   access?: AccessEntry[];
   /** When the run started (ISO 8601). */
   startedAt: string;
   /** The sign-in probe's hops in its last round (names only, never values), and how many rounds ran. */
   probe: { hops: ProbeHop[]; rounds: number };
   /** What the state file records, minus nothing secret (it holds no secret): for verify --report. */
-  setup: { setupId?: string; inputs: Record<string, unknown>; stages: Record<string, { status: string; finishedAt?: string }> };
+  setup: {
+    setupId?: string;
+    inputs: Record<string, unknown>;
+    stages: Record<string, { status: string; finishedAt?: string }>;
+  };
 }
 
 /** verify --wait's re-checks: 0.5 s, growing x1.5 to 2 s. */
 const PROPAGATION_BACKOFF: Backoff = { firstMs: 500, factor: 1.5, maxMs: 2_000 };
 
 /** Check groups: each stage's checks, and the probe; a group is re-run as a whole. */
-interface Group { id: StageId | 'signin'; run(): Promise<CheckResult[]> }
+interface Group {
+  id: StageId | 'signin';
+  run(): Promise<CheckResult[]>;
+}
 
 /** The commands that move a service-level setup to project-level IAP settings (see probe-pages.ts). */
 export function projectScopeCommand(statePath: string): string {
-  const state = statePath === DEFAULT_STATE_PATH ? '' : ` --state ${/^[\w@%+=:,./-]+$/.test(statePath) ? statePath : `'${statePath.replace(/'/g, `'\\''`)}'`}`;
-  return `iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client${state} && iap-auth0 init --scope project --yes${state}`;
+  const state =
+    statePath === DEFAULT_STATE_PATH
+      ? ''
+      : ` --state ${/^[\w@%+=:,./-]+$/.test(statePath) ? statePath : `'${statePath.replace(/'/g, `'\\''`)}'`}`;
+  return (
+    `iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client${state} && iap-auth0 init ` +
+    `--scope project --yes${state}`
+  );
 }
 
-function groups(ctx: CoreContext, statePath: string, probeLog: { hops: ProbeHop[]; rounds: number }, fetch?: FetchLike): Group[] {
+function groups(
+  ctx: CoreContext,
+  statePath: string,
+  probeLog: { hops: ProbeHop[]; rounds: number },
+  fetch?: FetchLike,
+): Group[] {
   const out: Group[] = stagesInOrder().map((stage) => ({
     id: stage.id,
     run: async () => {
       const status = ctx.state.stage(stage.id).status;
       if (status !== 'done') {
-        return [{ id: stage.id, stage: stage.id, title: titleOf(stage.id), status: 'failed', detail: `not set up (stage is ${status})`, hint: 'run iap-auth0 init to finish it' }];
+        return [
+          {
+            id: stage.id,
+            stage: stage.id,
+            title: titleOf(stage.id),
+            status: 'failed',
+            detail: `not set up (stage is ${status})`,
+            hint: 'run iap-auth0 init to finish it',
+          },
+        ];
       }
       return stage.verify(ctx);
     },
@@ -77,26 +112,60 @@ function groups(ctx: CoreContext, statePath: string, probeLog: { hops: ProbeHop[
   out.push({
     id: 'signin',
     run: async () => {
-      const [serviceUrl, oauthClientId, auth0ClientId] = [r('deploy').uri, r('oauth-client').clientId, r('auth0-app').clientId];
+      const [serviceUrl, oauthClientId, auth0ClientId] = [
+        r('deploy').uri,
+        r('oauth-client').clientId,
+        r('auth0-app').clientId,
+      ];
       if (!serviceUrl || !oauthClientId || !auth0ClientId) {
-        return [{ id: 'signin-probe', stage: 'signin', title: 'Sign-in probe', status: 'failed', detail: 'cannot probe: the service URL, OAuth client or Auth0 app is not recorded yet', hint: 'run iap-auth0 init to finish' }];
+        return [
+          {
+            id: 'signin-probe',
+            stage: 'signin',
+            title: 'Sign-in probe',
+            status: 'failed',
+            detail: 'cannot probe: the service URL, OAuth client or Auth0 app is not recorded yet',
+            hint: 'run iap-auth0 init to finish',
+          },
+        ];
       }
       // Google sends sign-in to the domain of the issuer init gave the provider (a custom domain,
       // if used): as recorded, so the probe starts at once; else as Auth0 says now.
       let auth0Domain: string;
-      try { auth0Domain = new URL(r('auth0-app').signInIssuer ?? await ctx.auth0Issuer()).host; } catch (e) {
-        return [{ id: 'signin-probe', stage: 'signin', title: 'Sign-in probe', status: 'failed', detail: `cannot probe: ${(e as Error).message}`, hint: 'fix the Auth0 checks above' }];
+      try {
+        auth0Domain = new URL(r('auth0-app').signInIssuer ?? (await ctx.auth0Issuer())).host;
+      } catch (e) {
+        return [
+          {
+            id: 'signin-probe',
+            stage: 'signin',
+            title: 'Sign-in probe',
+            status: 'failed',
+            detail: `cannot probe: ${(e as Error).message}`,
+            hint: 'fix the Auth0 checks above',
+          },
+        ];
       }
       // When init last wrote (or confirmed) the IAP settings: the stage's finishedAt, which a later
       // run only moves forward, so the age below never overstates how long IAP has had them.
       const written = Date.parse(ctx.state.stage('iap-settings').finishedAt ?? '');
       const trace: ProbeHop[] = [];
-      const result = await probeSignin({
-        serviceUrl, signinOrigin: ctx.signinOrigin, oauthClientId, auth0Domain, auth0ClientId, callback: callbackUrl(ctx),
-        provider: `locations/global/workforcePools/${ctx.inputs.pool}/providers/${ctx.inputs.provider}`,
-        settingsAgeMs: Number.isFinite(written) ? Date.now() - written : undefined, scope: ctx.inputs.scope,
-        settingsResource: ctx.inputs.projectNumber ? iapSettingsResource(ctx) : undefined, projectScopeCommand: projectScopeCommand(statePath),
-      }, { signal: ctx.signal, fetch, trace });
+      const result = await probeSignin(
+        {
+          serviceUrl,
+          signinOrigin: ctx.signinOrigin,
+          oauthClientId,
+          auth0Domain,
+          auth0ClientId,
+          callback: callbackUrl(ctx),
+          provider: `locations/global/workforcePools/${ctx.inputs.pool}/providers/${ctx.inputs.provider}`,
+          settingsAgeMs: Number.isFinite(written) ? Date.now() - written : undefined,
+          scope: ctx.inputs.scope,
+          settingsResource: ctx.inputs.projectNumber ? iapSettingsResource(ctx) : undefined,
+          projectScopeCommand: projectScopeCommand(statePath),
+        },
+        { signal: ctx.signal, fetch, trace },
+      );
       probeLog.hops = trace;
       probeLog.rounds++;
       return [result];
@@ -112,12 +181,21 @@ function groups(ctx: CoreContext, statePath: string, probeLog: { hops: ProbeHop[
 export function settle(results: CheckResult[]): CheckResult[] {
   const broken = results.some((c) => c.stage !== 'signin' && c.status === 'failed');
   // Likewise "past the propagation window": with a failed check, that is the cause, not the window.
-  const pending = (c: CheckResult) => c.status === 'propagating' || (c.stage === 'signin' && c.detail.includes(PAST_WINDOW));
-  return results.map((c) => (broken && pending(c)
-    ? { ...c, status: 'failed', detail: `${c.detail} (a consequence of the failed checks above)`, hint: 'fix the failed checks above first: run iap-auth0 init' }
-    : c));
+  const pending = (c: CheckResult) =>
+    c.status === 'propagating' || (c.stage === 'signin' && c.detail.includes(PAST_WINDOW));
+  return results.map((c) =>
+    broken && pending(c)
+      ? {
+          ...c,
+          status: 'failed',
+          detail: `${c.detail} (a consequence of the failed checks above)`,
+          hint: 'fix the failed checks above first: run iap-auth0 init',
+        }
+      : c,
+  );
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
@@ -128,7 +206,13 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   // --wait is a deadline: requests still in flight when it passes are abandoned (a black-holed
   // endpoint must not keep verify past it), their checks saying so.
   const deadline = new AbortController();
-  const timer = o.waitMs > 0 ? setTimeout(() => deadline.abort(new Deadline(`no answer before the --wait deadline (${formatDuration(o.waitMs)})`)), o.waitMs + 1000) : undefined;
+  const timer =
+    o.waitMs > 0
+      ? setTimeout(
+          () => deadline.abort(new Deadline(`no answer before the --wait deadline (${formatDuration(o.waitMs)})`)),
+          o.waitMs + 1000,
+        )
+      : undefined;
   timer?.unref();
   const signal = AbortSignal.any([o.signal, deadline.signal]);
   // The Auth0 credential check (and the sign-in domain) before any Auth0 request; the Google
@@ -136,13 +220,26 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const auth0 = auth0Preflight({ env: o.env, inputs: state.inputs, recorded: state.inputs, signal, command: 'verify' });
   const session = auth0.then((a) => a.session);
   session.catch(() => undefined); // awaited below; checks that never ask for it must not leave it unhandled
-  const ctx = contextFromState({ env: o.env, state, statePath, emit: () => undefined, signal, persist: false, auth0: session });
+  const ctx = contextFromState({
+    env: o.env,
+    state,
+    statePath,
+    emit: () => undefined,
+    signal,
+    persist: false,
+    auth0: session,
+  });
   // Who may pass IAP: read alongside the checks, reported once at the end.
   const access = whoHasAccess(ctx).catch(() => undefined);
   const probe = { hops: [] as ProbeHop[], rounds: 0 };
   const all = groups(ctx, statePath, probe, o.fetch);
   const timings: Record<string, number> = {};
-  const timed = async (g: Group) => { const t0 = Date.now(); const r = await g.run(); timings[g.id] = Date.now() - t0; return r; };
+  const timed = async (g: Group) => {
+    const t0 = Date.now();
+    const r = await g.run();
+    timings[g.id] = Date.now() - t0;
+    return r;
+  };
   const first = Promise.all(all.map(async (g) => [g.id, await timed(g)] as const));
   first.catch(() => undefined);
   await (await auth0).signIn;
@@ -159,16 +256,38 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
     return current();
   };
   const { waitedMs } = await pollUntil(recheck, (results) => !propagating(results).length, {
-    backoff: PROPAGATION_BACKOFF, signal: o.signal, budgetMs: o.waitMs, first: { value: current() },
-    onWait: (results, elapsedMs, nextInMs) => o.emit({ type: 'waiting', pending: propagating(results), elapsedMs, nextInMs }),
+    backoff: PROPAGATION_BACKOFF,
+    signal: o.signal,
+    budgetMs: o.waitMs,
+    first: { value: current() },
+    onWait: (results, elapsedMs, nextInMs) =>
+      o.emit({ type: 'waiting', pending: propagating(results), elapsedMs, nextInMs }),
   });
   const checks = current().map((c) => ({ ...c, ok: c.status === 'ok' }));
   const order = (s: CheckResult['stage']) => (s === 'signin' ? STAGES.length : STAGES.indexOf(s));
   checks.sort((a, b) => order(a.stage) - order(b.stage));
   if (timer) clearTimeout(timer);
   const setup = {
-    setupId: state.setupId, inputs: { ...state.inputs },
-    stages: Object.fromEntries(Object.entries(state.stages).map(([id, st]) => [id, { status: st!.status, ...(st!.finishedAt ? { finishedAt: st!.finishedAt } : {}) }])),
+    setupId: state.setupId,
+    inputs: { ...state.inputs },
+    stages: Object.fromEntries(
+      Object.entries(state.stages).map(([id, st]) => [
+        id,
+        { status: st!.status, ...(st!.finishedAt ? { finishedAt: st!.finishedAt } : {}) },
+      ]),
+    ),
   };
-  return { ok: checks.every((c) => c.ok), stateFile: statePath, serviceUrl: ctx.state.stage('deploy').resources.uri, elapsedMs: Date.now() - started, waitedMs, timings, checks, access: await access, startedAt, probe, setup };
+  return {
+    ok: checks.every((c) => c.ok),
+    stateFile: statePath,
+    serviceUrl: ctx.state.stage('deploy').resources.uri,
+    elapsedMs: Date.now() - started,
+    waitedMs,
+    timings,
+    checks,
+    access: await access,
+    startedAt,
+    probe,
+    setup,
+  };
 }

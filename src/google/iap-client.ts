@@ -25,7 +25,12 @@ export interface IamPolicy {
   bindings?: {
     role?: string | null;
     members?: string[] | null;
-    condition?: { title?: string | null; description?: string | null; expression?: string | null; location?: string | null };
+    condition?: {
+      title?: string | null;
+      description?: string | null;
+      expression?: string | null;
+      location?: string | null;
+    };
   }[];
 }
 

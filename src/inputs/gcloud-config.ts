@@ -7,10 +7,18 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export interface GcloudConfig { project?: string; region?: string; configuration?: string }
+export interface GcloudConfig {
+  project?: string;
+  region?: string;
+  configuration?: string;
+}
 
 function read(file: string): string | undefined {
-  try { return readFileSync(file, 'utf8'); } catch { return undefined; }
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** `key` of `[section]` in an INI text (gcloud writes `key = value`). */
@@ -19,7 +27,10 @@ function iniValue(text: string, section: string, key: string): string | undefine
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     const header = /^\[(.+)\]$/.exec(line);
-    if (header) { current = header[1].trim(); continue; }
+    if (header) {
+      current = header[1].trim();
+      continue;
+    }
     const kv = /^([^=#;]+?)\s*=\s*(.*)$/.exec(line);
     if (kv && current === section && kv[1] === key) return kv[2].trim() || undefined;
   }
@@ -27,8 +38,11 @@ function iniValue(text: string, section: string, key: string): string | undefine
 }
 
 export function gcloudConfig(env: NodeJS.ProcessEnv = process.env): GcloudConfig {
-  const dir = env.CLOUDSDK_CONFIG?.trim()
-    || (process.platform === 'win32' && env.APPDATA ? path.join(env.APPDATA, 'gcloud') : path.join(env.HOME || os.homedir(), '.config', 'gcloud'));
+  const dir =
+    env.CLOUDSDK_CONFIG?.trim() ||
+    (process.platform === 'win32' && env.APPDATA
+      ? path.join(env.APPDATA, 'gcloud')
+      : path.join(env.HOME || os.homedir(), '.config', 'gcloud'));
   const name = env.CLOUDSDK_ACTIVE_CONFIG_NAME?.trim() || read(path.join(dir, 'active_config'))?.trim() || 'default';
   const text = read(path.join(dir, 'configurations', `config_${name}`));
   if (!text) return {};

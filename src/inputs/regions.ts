@@ -7,14 +7,51 @@
 
 export const CLOUD_RUN_REGIONS = [
   // Tier 1
-  'asia-east1', 'asia-northeast1', 'asia-northeast2', 'europe-north1', 'europe-southwest1', 'europe-west1', 'europe-west4', 'europe-west8',
-  'europe-west9', 'me-west1', 'us-central1', 'us-east1', 'us-east4', 'us-east5', 'us-south1', 'us-west1',
+  'asia-east1',
+  'asia-northeast1',
+  'asia-northeast2',
+  'europe-north1',
+  'europe-southwest1',
+  'europe-west1',
+  'europe-west4',
+  'europe-west8',
+  'europe-west9',
+  'me-west1',
+  'us-central1',
+  'us-east1',
+  'us-east4',
+  'us-east5',
+  'us-south1',
+  'us-west1',
   // Tier 2
-  'africa-south1', 'asia-east2', 'asia-northeast3', 'asia-southeast1', 'asia-southeast2', 'asia-south1', 'asia-south2', 'australia-southeast1',
-  'australia-southeast2', 'europe-central2', 'europe-west10', 'europe-west12', 'europe-west2', 'europe-west3', 'europe-west6', 'me-central1',
-  'me-central2', 'northamerica-northeast1', 'northamerica-northeast2', 'southamerica-east1', 'southamerica-west1', 'us-west2', 'us-west3', 'us-west4',
+  'africa-south1',
+  'asia-east2',
+  'asia-northeast3',
+  'asia-southeast1',
+  'asia-southeast2',
+  'asia-south1',
+  'asia-south2',
+  'australia-southeast1',
+  'australia-southeast2',
+  'europe-central2',
+  'europe-west10',
+  'europe-west12',
+  'europe-west2',
+  'europe-west3',
+  'europe-west6',
+  'me-central1',
+  'me-central2',
+  'northamerica-northeast1',
+  'northamerica-northeast2',
+  'southamerica-east1',
+  'southamerica-west1',
+  'us-west2',
+  'us-west3',
+  'us-west4',
   // Opened later (listed by other services' location pages)
-  'europe-north2', 'asia-southeast3', 'northamerica-south1',
+  'europe-north2',
+  'asia-southeast3',
+  'northamerica-south1',
 ] as const;
 
 /** Levenshtein distance, for the suggestion. */
@@ -40,6 +77,15 @@ export function nearestRegion(name: string): string {
 /** Why `name` is not a Cloud Run region (undefined when it is one, or is allowed by IAP_AUTH0_ALLOW_REGION). */
 export function unknownRegion(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if ((CLOUD_RUN_REGIONS as readonly string[]).includes(name)) return undefined;
-  if ((env.IAP_AUTH0_ALLOW_REGION ?? '').split(',').map((s) => s.trim()).includes(name)) return undefined;
-  return `region "${name}" is not one Cloud Run serves: did you mean ${nearestRegion(name)}? (If Cloud Run opened ${name} after this version of iap-auth0, set IAP_AUTH0_ALLOW_REGION=${name}.)`;
+  if (
+    (env.IAP_AUTH0_ALLOW_REGION ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .includes(name)
+  )
+    return undefined;
+  return (
+    `region "${name}" is not one Cloud Run serves: did you mean ${nearestRegion(name)}? (If Cloud Run opened ` +
+    `${name} after this version of iap-auth0, set IAP_AUTH0_ALLOW_REGION=${name}.)`
+  );
 }

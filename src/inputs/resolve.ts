@@ -9,44 +9,145 @@ import type { StateInputs } from '../state/schema.js';
 import { gcloudConfig, type GcloudConfig } from './gcloud-config.js';
 
 export interface InitFlags {
-  project?: string; region?: string; service?: string; image?: string; organization?: string; auth0Domain?: string;
+  project?: string;
+  region?: string;
+  service?: string;
+  image?: string;
+  organization?: string;
+  auth0Domain?: string;
   /** The domain users sign in on (an Auth0 custom domain, or the tenant's own); found by itself otherwise. */
   auth0IssuerDomain?: string;
-  pool?: string; provider?: string; oauthClient?: string; allow?: string[]; scope?: string; adopt?: boolean;
+  pool?: string;
+  provider?: string;
+  oauthClient?: string;
+  allow?: string[];
+  scope?: string;
+  adopt?: boolean;
   /** false: do not set IAP_AUDIENCE on the service (--no-audience-env). */
   audienceEnv?: boolean;
 }
 
-export type Prompt = (q: { name: string; message: string; default?: string; validate: (v: string) => true | string }) => Promise<string>;
+export type Prompt = (q: {
+  name: string;
+  message: string;
+  default?: string;
+  validate: (v: string) => true | string;
+}) => Promise<string>;
 
 export const DEFAULT_IMAGE = 'us-docker.pkg.dev/cloudrun/container/hello';
 export const DEFAULT_REGION = 'us-central1';
 
-interface Spec { key: keyof StateInputs & keyof InitFlags; flag: string; env?: string[]; schema: s.InputSchema; message: string;
-  /** The default (Enter at the prompt; the value without a terminal), from what is known so far and gcloud's own configuration. */
-  fallback?: (r: Partial<StateInputs>, gcloud: GcloudConfig) => string | undefined; required: boolean;
+interface Spec {
+  key: keyof StateInputs & keyof InitFlags;
+  flag: string;
+  env?: string[];
+  schema: s.InputSchema;
+  message: string;
+  /**
+   * The default (Enter at the prompt; the value without a terminal), from what is known so far and gcloud's own
+   * configuration.
+   */
+  fallback?: (r: Partial<StateInputs>, gcloud: GcloudConfig) => string | undefined;
+  required: boolean;
   /** Asked in interactive mode (with its default, so Enter accepts it). */
   ask: boolean;
   /** A flag may change it on a re-run (the image: a new deployment, not another setup). */
-  changeable?: boolean }
+  changeable?: boolean;
+}
 
-const derived = (r: Partial<StateInputs>) => (r.project && r.region && r.service ? s.derivedIds(r.project, r.region, r.service) : undefined);
+const derived = (r: Partial<StateInputs>) =>
+  r.project && r.region && r.service ? s.derivedIds(r.project, r.region, r.service) : undefined;
 
 const SPECS: Spec[] = [
   // gcloud's configured project (gcloud config set project), when no flag or variable gives one.
-  { key: 'project', flag: '--project', env: ['GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'], schema: s.projectSchema, message: 'Google Cloud project id', fallback: (_r, g) => g.project, required: true, ask: true },
-  { key: 'service', flag: '--service', schema: s.serviceSchema, message: 'Cloud Run service name', required: true, ask: true },
-  { key: 'region', flag: '--region', env: ['CLOUDSDK_RUN_REGION'], schema: s.regionSchema, message: 'Cloud Run region', fallback: (_r, g) => g.region ?? DEFAULT_REGION, required: true, ask: true },
+  {
+    key: 'project',
+    flag: '--project',
+    env: ['GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'],
+    schema: s.projectSchema,
+    message: 'Google Cloud project id',
+    fallback: (_r, g) => g.project,
+    required: true,
+    ask: true,
+  },
+  {
+    key: 'service',
+    flag: '--service',
+    schema: s.serviceSchema,
+    message: 'Cloud Run service name',
+    required: true,
+    ask: true,
+  },
+  {
+    key: 'region',
+    flag: '--region',
+    env: ['CLOUDSDK_RUN_REGION'],
+    schema: s.regionSchema,
+    message: 'Cloud Run region',
+    fallback: (_r, g) => g.region ?? DEFAULT_REGION,
+    required: true,
+    ask: true,
+  },
   // Asked and recorded as the image for a NEW service only; an existing service keeps its image
   // unless --image is given on that run (see deployImage).
-  { key: 'image', flag: '--image', schema: s.imageSchema, message: 'Container image for a new service (an existing one keeps its image)', fallback: () => DEFAULT_IMAGE, required: true, ask: true, changeable: true },
-  { key: 'auth0Domain', flag: '--auth0-domain', env: ['AUTH0_DOMAIN'], schema: s.auth0DomainSchema, message: 'Auth0 domain (e.g. dev-abc123.us.auth0.com)', required: true, ask: true },
+  {
+    key: 'image',
+    flag: '--image',
+    schema: s.imageSchema,
+    message: 'Container image for a new service (an existing one keeps its image)',
+    fallback: () => DEFAULT_IMAGE,
+    required: true,
+    ask: true,
+    changeable: true,
+  },
+  {
+    key: 'auth0Domain',
+    flag: '--auth0-domain',
+    env: ['AUTH0_DOMAIN'],
+    schema: s.auth0DomainSchema,
+    message: 'Auth0 domain (e.g. dev-abc123.us.auth0.com)',
+    required: true,
+    ask: true,
+  },
   // Optional: without it init signs users in on the tenant's ready custom domain, if any, else on
   // the Auth0 domain. A flag may change it on a re-run (the provider then gets the new issuer).
-  { key: 'auth0IssuerDomain', flag: '--auth0-issuer-domain', env: ['IAP_AUTH0_ISSUER_DOMAIN'], schema: s.auth0DomainSchema, message: 'Auth0 sign-in domain', required: false, ask: false, changeable: true },
-  { key: 'pool', flag: '--pool', schema: s.poolSchema, message: 'Workforce pool id', fallback: (r) => derived(r)?.pool, required: true, ask: true },
-  { key: 'provider', flag: '--provider', schema: s.providerSchema, message: 'Workforce provider id', fallback: (r) => derived(r)?.provider, required: true, ask: true },
-  { key: 'oauthClient', flag: '--oauth-client', schema: s.oauthClientSchema, message: 'IAM OAuth client id', fallback: (r) => derived(r)?.oauthClient, required: true, ask: true },
+  {
+    key: 'auth0IssuerDomain',
+    flag: '--auth0-issuer-domain',
+    env: ['IAP_AUTH0_ISSUER_DOMAIN'],
+    schema: s.auth0DomainSchema,
+    message: 'Auth0 sign-in domain',
+    required: false,
+    ask: false,
+    changeable: true,
+  },
+  {
+    key: 'pool',
+    flag: '--pool',
+    schema: s.poolSchema,
+    message: 'Workforce pool id',
+    fallback: (r) => derived(r)?.pool,
+    required: true,
+    ask: true,
+  },
+  {
+    key: 'provider',
+    flag: '--provider',
+    schema: s.providerSchema,
+    message: 'Workforce provider id',
+    fallback: (r) => derived(r)?.provider,
+    required: true,
+    ask: true,
+  },
+  {
+    key: 'oauthClient',
+    flag: '--oauth-client',
+    schema: s.oauthClientSchema,
+    message: 'IAM OAuth client id',
+    fallback: (r) => derived(r)?.oauthClient,
+    required: true,
+    ask: true,
+  },
 ];
 
 /** `value` as `schema` makes it; a usage error naming where the value came from when it is invalid. */
@@ -57,15 +158,26 @@ export function judge<T>(schema: v.GenericSchema<string, T>, value: string, from
 }
 
 /** A prompt's validate function: true, or the message saying what is wrong. */
-export const promptCheck = (schema: v.GenericSchema) => (value: string): true | string => s.problem(schema, value) ?? true;
+export const promptCheck =
+  (schema: v.GenericSchema) =>
+  (value: string): true | string =>
+    s.problem(schema, value) ?? true;
 
 /**
  * Resolves every input. `recorded` is the state's inputs from an earlier run: a flag or variable
  * that disagrees with it is refused (the state describes resources that already exist).
  */
-export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.ProcessEnv; recorded?: StateInputs; interactive: boolean; prompt?: Prompt;
-  /** The recorded setup has no IAP settings or access grants in place (never made, or destroyed): --scope may change. */
-  scopeFree?: boolean }): Promise<StateInputs & { deployImage?: string }> {
+export async function resolveInputs(opts: {
+  flags: InitFlags;
+  env: NodeJS.ProcessEnv;
+  recorded?: StateInputs;
+  interactive: boolean;
+  prompt?: Prompt;
+  /**
+   * The recorded setup has no IAP settings or access grants in place (never made, or destroyed): --scope may change.
+   */
+  scopeFree?: boolean;
+}): Promise<StateInputs & { deployImage?: string }> {
   const { flags, env, recorded } = opts;
   const out: Partial<StateInputs> = {};
   const gcloud = gcloudConfig(env);
@@ -74,42 +186,83 @@ export async function resolveInputs(opts: { flags: InitFlags; env: NodeJS.Proces
     const envName = spec.env?.find((n) => env[n]?.trim());
     let value: string | undefined;
     let from = '';
-    if (fromFlag !== undefined) { value = judge(spec.schema, fromFlag, spec.flag); from = spec.flag; }
-    else if (envName && !(recorded && spec.key === 'project')) { value = judge(spec.schema, env[envName]!.trim(), envName); from = envName; }
+    if (fromFlag !== undefined) {
+      value = judge(spec.schema, fromFlag, spec.flag);
+      from = spec.flag;
+    } else if (envName && !(recorded && spec.key === 'project')) {
+      value = judge(spec.schema, env[envName]!.trim(), envName);
+      from = envName;
+    }
     const rec = recorded?.[spec.key] as string | undefined;
     if (rec !== undefined) {
       if (value !== undefined && value !== rec && fromFlag !== undefined && !spec.changeable) {
-        throw new UserError(`${from} is "${value}" but this state file was set up with "${rec}"; use another --state for a second setup, or run iap-auth0 destroy first`);
+        throw new UserError(
+          `${from} is "${value}" but this state file was set up with "${rec}"; use another --state for a ` +
+            'second setup, or run iap-auth0 destroy first',
+        );
       }
       if (!(spec.changeable && fromFlag !== undefined)) value = rec; // the recorded setup wins over ambient variables
     }
     if (value === undefined) {
       const fallback = spec.fallback?.(out, gcloud);
       if (opts.interactive && opts.prompt && spec.ask) {
-        value = judge(spec.schema, await opts.prompt({ name: spec.key, message: spec.message, default: fallback,
-          validate: promptCheck(spec.schema) }), spec.flag);
+        value = judge(
+          spec.schema,
+          await opts.prompt({
+            name: spec.key,
+            message: spec.message,
+            default: fallback,
+            validate: promptCheck(spec.schema),
+          }),
+          spec.flag,
+        );
       } else value = fallback;
       // A value from gcloud's configuration is judged like any other, naming where it came from.
       const gcloudKey = spec.key === 'project' ? 'project' : spec.key === 'region' ? 'region' : undefined;
       if (value !== undefined && gcloudKey && value === gcloud[gcloudKey]) {
-        value = judge(spec.schema, value, `gcloud's configuration "${gcloud.configuration}" (${gcloudKey === 'project' ? 'core/project' : 'run/region'})`);
+        value = judge(
+          spec.schema,
+          value,
+          `gcloud's configuration "${gcloud.configuration}" ` +
+            `(${gcloudKey === 'project' ? 'core/project' : 'run/region'})`,
+        );
       }
     }
     if (value === undefined && spec.required) {
-      throw new UserError(`missing ${spec.flag}${spec.env ? ` (or set ${spec.env.join(' or ')}${spec.key === 'project' ? ', or gcloud config set project' : ''})` : ''}: ${spec.message.toLowerCase()} is required when iap-auth0 cannot ask (no terminal, CI, --yes or --json)`);
+      throw new UserError(
+        'missing ' +
+          spec.flag +
+          (spec.env
+            ? ` (or set ${spec.env.join(' or ')}${spec.key === 'project' ? ', or gcloud config set project' : ''})`
+            : '') +
+          `: ${spec.message.toLowerCase()} is required when iap-auth0 cannot ask (no terminal, CI, --yes or ` +
+          '--json)',
+      );
     }
     (out as Record<string, string>)[spec.key] = value!;
   }
-  const allow = flags.allow?.length ? flags.allow : recorded?.allow ?? ['pool'];
+  const allow = flags.allow?.length ? flags.allow : (recorded?.allow ?? ['pool']);
   for (const a of allow) judge(s.allowSchema, a, '--allow');
   // A different --allow on a re-run is legitimate: the access stage adds the new members.
   const scope = flags.scope ?? recorded?.scope ?? 'service';
   const sc = judge(s.scopeSchema, scope, '--scope');
   if (recorded && flags.scope && flags.scope !== recorded.scope && !opts.scopeFree) {
-    throw new UserError(`--scope is "${flags.scope}" but this state file was set up with "${recorded.scope}"; remove its IAP settings and access first to change it: iap-auth0 destroy --force --keep deploy,auth0-app,workforce-pool,oauth-client`);
+    throw new UserError(
+      `--scope is "${flags.scope}" but this state file was set up with "${recorded.scope}"; remove its IAP ` +
+        'settings and access first to change it: iap-auth0 destroy --force --keep ' +
+        'deploy,auth0-app,workforce-pool,oauth-client',
+    );
   }
   const audienceEnv = flags.audienceEnv ?? recorded?.audienceEnv ?? true;
   // Only an --image given on this run replaces the image of a service that already exists.
   const deployImage = flags.image !== undefined ? out.image : undefined;
-  return { ...(out as StateInputs), allow, scope: sc, audienceEnv, ...(deployImage ? { deployImage } : {}), ...(recorded?.projectNumber ? { projectNumber: recorded.projectNumber } : {}), ...(recorded?.organization ? { organization: recorded.organization } : {}) };
+  return {
+    ...(out as StateInputs),
+    allow,
+    scope: sc,
+    audienceEnv,
+    ...(deployImage ? { deployImage } : {}),
+    ...(recorded?.projectNumber ? { projectNumber: recorded.projectNumber } : {}),
+    ...(recorded?.organization ? { organization: recorded.organization } : {}),
+  };
 }

@@ -4,7 +4,16 @@
 // `problem` gives the first message, as flags and prompts show it.
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
-import { idMessage, OAUTH_CLIENT_ID, PROJECT_ID, REGION, RUN_SERVICE_ID, WORKFORCE_POOL_ID, WORKFORCE_PROVIDER_ID, type IdRule } from '../lib/ids.js';
+import {
+  idMessage,
+  OAUTH_CLIENT_ID,
+  PROJECT_ID,
+  REGION,
+  RUN_SERVICE_ID,
+  WORKFORCE_POOL_ID,
+  WORKFORCE_PROVIDER_ID,
+  type IdRule,
+} from '../lib/ids.js';
 import { unknownRegion } from './regions.js';
 
 /** A text input's schema: the raw string in, the value to use out. */
@@ -17,21 +26,45 @@ export function problem(schema: v.GenericSchema, value: unknown): string | undef
 }
 
 /** An id: trimmed, then the rule's pattern, then its further condition (each with the rule's message). */
-const idSchema = (rule: IdRule) => v.pipe(v.string(), v.trim(),
-  v.regex(rule.pattern, (issue) => idMessage(rule, issue.input, rule.text)),
-  ...(rule.also ? [v.check((x: string) => !rule.also!.fails(x), (issue) => idMessage(rule, issue.input, rule.also!.text))] : []));
+const idSchema = (rule: IdRule) =>
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.regex(rule.pattern, (issue) => idMessage(rule, issue.input, rule.text)),
+    ...(rule.also
+      ? [
+          v.check(
+            (x: string) => !rule.also!.fails(x),
+            (issue) => idMessage(rule, issue.input, rule.also!.text),
+          ),
+        ]
+      : []),
+  );
 
 export const projectSchema: InputSchema = idSchema(PROJECT_ID);
 /** A region of the right shape that Cloud Run serves (regions.ts; IAP_AUTH0_ALLOW_REGION admits a newer one). */
-export const regionSchema: InputSchema = v.pipe(idSchema(REGION), v.check((x) => !unknownRegion(x), (issue) => unknownRegion(String(issue.input)) ?? 'invalid'));
+export const regionSchema: InputSchema = v.pipe(
+  idSchema(REGION),
+  v.check(
+    (x) => !unknownRegion(x),
+    (issue) => unknownRegion(String(issue.input)) ?? 'invalid',
+  ),
+);
 export const serviceSchema: InputSchema = idSchema(RUN_SERVICE_ID);
 export const poolSchema: InputSchema = idSchema(WORKFORCE_POOL_ID);
 export const providerSchema: InputSchema = idSchema(WORKFORCE_PROVIDER_ID);
 export const oauthClientSchema: InputSchema = idSchema(OAUTH_CLIENT_ID);
 
 /** An organization id: digits only, as Resource Manager prints it (organizations/ prefix accepted). */
-export const organizationSchema: InputSchema = v.pipe(v.string(), v.trim(), v.transform((x) => x.replace(/^organizations\//, '')),
-  v.regex(/^\d{6,20}$/, 'organization "…" is invalid: use the numeric organization id, e.g. 123456789012 (gcloud organizations list)'));
+export const organizationSchema: InputSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.transform((x) => x.replace(/^organizations\//, '')),
+  v.regex(
+    /^\d{6,20}$/,
+    'organization "…" is invalid: use the numeric organization id, e.g. 123456789012 (gcloud organizations list)',
+  ),
+);
 
 /**
  * An Auth0 domain as the Management API wants it: a bare host (optionally :port). People paste
@@ -41,16 +74,38 @@ const bareDomain = (x: string) => x.replace(/^https?:\/\//i, '').replace(/\/+$/,
 function domainOk(x: string): boolean {
   const bare = bareDomain(x);
   const port = /:(\d+)$/.exec(bare)?.[1];
-  return /^[a-z0-9.-]+(:\d{1,5})?$/i.test(bare) && bare.includes('.') && !/\.\./.test(bare) && (port === undefined || (Number(port) >= 1 && Number(port) <= 65535));
+  return (
+    /^[a-z0-9.-]+(:\d{1,5})?$/i.test(bare) &&
+    bare.includes('.') &&
+    !/\.\./.test(bare) &&
+    (port === undefined || (Number(port) >= 1 && Number(port) <= 65535))
+  );
 }
-export const auth0DomainSchema: InputSchema = v.pipe(v.string(), v.trim(),
-  v.check(domainOk, (issue) => `Auth0 domain "${String(issue.input)}" is invalid: use the tenant's host, e.g. dev-abc123.us.auth0.com (no path; a port, if any, from 1 to 65535)`),
-  v.transform((x) => bareDomain(x).toLowerCase()));
+export const auth0DomainSchema: InputSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.check(
+    domainOk,
+    (issue) =>
+      `Auth0 domain "${String(issue.input)}" is invalid: use the tenant's host, e.g. dev-abc123.us.auth0.com ` +
+      '(no path; a port, if any, from 1 to 65535)',
+  ),
+  v.transform((x) => bareDomain(x).toLowerCase()),
+);
 
 /** Container image references: [host[:port]/]path[:tag][@sha256:digest]. */
-export const imageSchema: InputSchema = v.pipe(v.string(), v.trim(), v.regex(
-  /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
-  'image reference is invalid: use e.g. us-docker.pkg.dev/cloudrun/container/hello or REGION-docker.pkg.dev/PROJECT/REPO/IMAGE:TAG'));
+export const imageSchema: InputSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.regex(
+    new RegExp(
+      /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*/.source +
+        /(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/.source,
+    ),
+    'image reference is invalid: use e.g. us-docker.pkg.dev/cloudrun/container/hello or ' +
+      'REGION-docker.pkg.dev/PROJECT/REPO/IMAGE:TAG',
+  ),
+);
 
 /**
  * --allow members: `pool` (everyone in the pool, the default), `user:<auth0 user id>`,
@@ -59,12 +114,26 @@ export const imageSchema: InputSchema = v.pipe(v.string(), v.trim(), v.regex(
  * subject Google sees is that id, so an email address given to user: would admit nobody.
  */
 const AUTH0_USER_ID = /^user:[a-z0-9-]+\|\S+$/i;
-export const allowSchema: InputSchema = v.pipe(v.string(), v.trim(),
-  v.check((x) => !/^user:/.test(x) || AUTH0_USER_ID.test(x), (issue) => `${String(issue.input)} is not an Auth0 user id: user: takes provider|id (such as auth0|64f1c0ffee), `
-    + 'not an email address or a name, because Google sees the Auth0 user id as the subject. Find it in the Auth0 dashboard under User Management > Users (user_id)'),
+export const allowSchema: InputSchema = v.pipe(
+  v.string(),
+  v.trim(),
   v.check(
-    (x) => x === 'pool' || AUTH0_USER_ID.test(x) || /^group:\S+$/.test(x) || /^principal(Set)?:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/\S+$/.test(x),
-    '--allow member is invalid: use pool, user:<auth0 user id such as auth0|64f…>, group:<group name> or a principal:// member'));
+    (x) => !/^user:/.test(x) || AUTH0_USER_ID.test(x),
+    (issue) =>
+      `${String(issue.input)} is not an Auth0 user id: user: takes provider|id (such as auth0|64f1c0ffee), ` +
+      'not an email address or a name, because Google sees the Auth0 user id as the subject. Find it in the ' +
+      'Auth0 dashboard under User Management > Users (user_id)',
+  ),
+  v.check(
+    (x) =>
+      x === 'pool' ||
+      AUTH0_USER_ID.test(x) ||
+      /^group:\S+$/.test(x) ||
+      /^principal(Set)?:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/\S+$/.test(x),
+    '--allow member is invalid: use pool, user:<auth0 user id such as auth0|64f…>, group:<group name> or a ' +
+      'principal:// member',
+  ),
+);
 
 export const scopeSchema = v.picklist(['service', 'project']);
 
@@ -86,9 +155,14 @@ export function allowMember(value: string, pool: string): string {
  * customer-portal-frontend-eu and -us share one service account). Pool ids are global across all
  * organizations, hence the project in the pool id.
  */
-export function derivedIds(project: string, region: string, service: string): { pool: string; provider: string; oauthClient: string; serviceAccount: string } {
+export function derivedIds(
+  project: string,
+  region: string,
+  service: string,
+): { pool: string; provider: string; oauthClient: string; serviceAccount: string } {
   const hash = shortHash(`${project}/${region}/${service}`);
-  const fit = (id: string, max: number) => (id.length <= max ? id : `${id.slice(0, max - hash.length - 1).replace(/-+$/, '')}-${hash}`);
+  const fit = (id: string, max: number) =>
+    id.length <= max ? id : `${id.slice(0, max - hash.length - 1).replace(/-+$/, '')}-${hash}`;
   return {
     pool: fit(`iap-${service}-${region}-${project}`, 63),
     provider: 'auth0',

@@ -7,10 +7,28 @@
 
 import { netFetch } from './net.js';
 
-export interface Hop { method: string; url: string; status: number; location?: string }
-export interface Page { url: string; status: number; headers: Headers; text: string; hops: Hop[] }
+export interface Hop {
+  method: string;
+  url: string;
+  status: number;
+  location?: string;
+}
+export interface Page {
+  url: string;
+  status: number;
+  headers: Headers;
+  text: string;
+  hops: Hop[];
+}
 
-interface StoredCookie { name: string; value: string; host: string; path: string; secure: boolean; expiresAt?: number }
+interface StoredCookie {
+  name: string;
+  value: string;
+  host: string;
+  path: string;
+  secure: boolean;
+  expiresAt?: number;
+}
 
 export class CookieJar {
   private cookies: StoredCookie[] = [];
@@ -24,10 +42,13 @@ export class CookieJar {
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
       let path = url.pathname.replace(/\/[^/]*$/, '') || '/';
-      let secure = false; let expiresAt: number | undefined; let domain: string | undefined;
+      let secure = false;
+      let expiresAt: number | undefined;
+      let domain: string | undefined;
       for (const a of attrs) {
         const [k, ...v] = a.split('=');
-        const key = k.trim().toLowerCase(); const val = v.join('=').trim();
+        const key = k.trim().toLowerCase();
+        const val = v.join('=').trim();
         if (key === 'path' && val.startsWith('/')) path = val;
         else if (key === 'secure') secure = true;
         else if (key === 'max-age') expiresAt = Date.now() + Number(val) * 1000;
@@ -39,7 +60,8 @@ export class CookieJar {
       if (name.startsWith('__Host-') && (!secure || path !== '/' || domain !== undefined)) continue;
       if (name.startsWith('__Secure-') && !secure) continue;
       this.cookies = this.cookies.filter((c) => !(c.name === name && c.host === url.hostname && c.path === path));
-      if (expiresAt === undefined || expiresAt > Date.now()) this.cookies.push({ name, value, host: url.hostname, path, secure, expiresAt });
+      if (expiresAt === undefined || expiresAt > Date.now())
+        this.cookies.push({ name, value, host: url.hostname, path, secure, expiresAt });
     }
   }
 
@@ -48,14 +70,22 @@ export class CookieJar {
     const now = Date.now();
     this.cookies = this.cookies.filter((c) => c.expiresAt === undefined || c.expiresAt > now);
     const match = this.cookies
-      .filter((c) => c.host === url.hostname && (!c.secure || url.protocol === 'https:')
-        && (url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : c.path + '/')))
+      .filter(
+        (c) =>
+          c.host === url.hostname &&
+          (!c.secure || url.protocol === 'https:') &&
+          (url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : c.path + '/')),
+      )
       .sort((a, b) => b.path.length - a.path.length);
     return match.length ? match.map((c) => `${c.name}=${c.value}`).join('; ') : undefined;
   }
 
-  names(host = '127.0.0.1'): string[] { return this.cookies.filter((c) => c.host === host).map((c) => c.name); }
-  clear(): void { this.cookies = []; }
+  names(host = '127.0.0.1'): string[] {
+    return this.cookies.filter((c) => c.host === host).map((c) => c.name);
+  }
+  clear(): void {
+    this.cookies = [];
+  }
 }
 
 const LOCAL = new Set(['127.0.0.1', 'localhost']);
@@ -65,16 +95,28 @@ import type { FetchLike } from './ca-fetch.js';
 
 export class Browserless {
   readonly jar = new CookieJar();
-  constructor(private readonly opts: { fetch?: FetchLike; signal?: AbortSignal; local?: (host: string) => boolean } = {}) {}
+  constructor(
+    private readonly opts: { fetch?: FetchLike; signal?: AbortSignal; local?: (host: string) => boolean } = {},
+  ) {}
 
   /** One request, no redirect following; cookies sent and stored. */
-  async request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Response> {
+  async request(
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<Response> {
     const u = new URL(url);
-    const headers: Record<string, string> = { 'user-agent': 'iap-auth0-browserless/1', accept: 'text/html,application/json;q=0.9,*/*;q=0.8', ...init.headers };
+    const headers: Record<string, string> = {
+      'user-agent': 'iap-auth0-browserless/1',
+      accept: 'text/html,application/json;q=0.9,*/*;q=0.8',
+      ...init.headers,
+    };
     const cookie = this.jar.header(u);
     if (cookie) headers.cookie = cookie;
     // A timeout and the host's breaker on every hop: a page that never answers must not hang verify.
-    const f = netFetch({ fetch: (this.opts.fetch as typeof fetch | undefined) ?? fetch, signal: this.opts.signal }) as unknown as FetchLike;
+    const f = netFetch({
+      fetch: (this.opts.fetch as typeof fetch | undefined) ?? fetch,
+      signal: this.opts.signal,
+    }) as unknown as FetchLike;
     const res = await f(u, { method: init.method ?? 'GET', headers, body: init.body, redirect: 'manual' });
     this.jar.store(u, res.headers.getSetCookie());
     return res;
@@ -84,7 +126,10 @@ export class Browserless {
    * Follows redirects like a browser (3xx → GET of Location), stopping at a page, at a redirect
    * to a host that is not on this machine (e.g. accounts.google.com), or after 25 hops.
    */
-  async go(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Page> {
+  async go(
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<Page> {
     const hops: Hop[] = [];
     let current = url;
     let req = init;
@@ -97,7 +142,11 @@ export class Browserless {
         await res.arrayBuffer();
         current = next.toString();
         // Only the caller's extra headers (e.g. X-Requested-With) travel on; bodies do not.
-        req = { headers: Object.fromEntries(Object.entries(init.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'content-type')) };
+        req = {
+          headers: Object.fromEntries(
+            Object.entries(init.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'content-type'),
+          ),
+        };
         continue;
       }
       return { url: current, status: res.status, headers: res.headers, text: await res.text(), hops };
@@ -108,21 +157,32 @@ export class Browserless {
   /** Submits the form holding a password field (the Universal Login form) on `page`. */
   async submitLogin(page: Page, username: string, password: string): Promise<Page> {
     const form = /<form\b([^>]*)>([\s\S]*?)<\/form>/i.exec(page.text);
-    if (!form || !/name="password"/.test(form[2])) throw new Error(`no login form on ${page.url} (status ${page.status}): ${page.text.slice(0, 300)}`);
+    if (!form || !/name="password"/.test(form[2]))
+      throw new Error(`no login form on ${page.url} (status ${page.status}): ${page.text.slice(0, 300)}`);
     const attr = (tag: string, name: string) => new RegExp(`\\b${name}="([^"]*)"`, 'i').exec(tag)?.[1];
-    const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
-    const action = new URL(unescape(attr(form[1], 'action') ?? page.url), page.url).toString();
+    const unescapeHtml = (s: string) =>
+      s
+        .replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))
+        .replace(/&amp;/g, '&')
+        .replace(/&quot;/g, '"')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>');
+    const action = new URL(unescapeHtml(attr(form[1], 'action') ?? page.url), page.url).toString();
     const fields = new URLSearchParams();
     for (const input of form[2].match(/<input\b[^>]*>/gi) ?? []) {
       const name = attr(input, 'name');
-      if (name) fields.set(name, unescape(attr(input, 'value') ?? ''));
+      if (name) fields.set(name, unescapeHtml(attr(input, 'value') ?? ''));
     }
     fields.set('username', username);
     fields.set('password', password);
     const button = /<button\b[^>]*type="submit"[^>]*>/i.exec(form[2])?.[0];
     if (button && attr(button, 'name')) fields.set(attr(button, 'name')!, attr(button, 'value') ?? '');
     const hopsBefore = page.hops;
-    const next = await this.go(action, { method: (attr(form[1], 'method') ?? 'GET').toUpperCase(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() });
+    const next = await this.go(action, {
+      method: (attr(form[1], 'method') ?? 'GET').toUpperCase(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: fields.toString(),
+    });
     return { ...next, hops: [...hopsBefore, ...next.hops] };
   }
 
@@ -131,16 +191,33 @@ export class Browserless {
    * a full provider name, or the only one offered) like a person would; if it then stops at a login
    * form, signs in and follows on to the end.
    */
-  async signIn(url: string, username: string, password: string, headers?: Record<string, string>, provider?: string): Promise<Page> {
+  async signIn(
+    url: string,
+    username: string,
+    password: string,
+    headers?: Record<string, string>,
+    provider?: string,
+  ): Promise<Page> {
     let first = await this.go(url, { headers });
     if (first.status === 200 && !/name="password"/.test(first.text)) {
       const links = chooserLinks(first.text, first.url);
-      const pick = links.find((l) => l.provider === provider) ?? (links.length === 1 && !provider ? links[0] : undefined);
+      const pick =
+        links.find((l) => l.provider === provider) ?? (links.length === 1 && !provider ? links[0] : undefined);
       const form = !pick && provider ? chooserForm(first.text, first.url) : undefined;
       if (pick || form) {
         const sent = form?.submit(provider!);
-        const next = pick ? await this.go(pick.url, { headers })
-          : await this.go(sent!.url, sent!.body === undefined ? { headers } : { method: 'POST', body: sent!.body, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' } });
+        const next = pick
+          ? await this.go(pick.url, { headers })
+          : await this.go(
+              sent!.url,
+              sent!.body === undefined
+                ? { headers }
+                : {
+                    method: 'POST',
+                    body: sent!.body,
+                    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+                  },
+            );
         first = { ...next, hops: [...first.hops, ...next.hops] };
       }
     }
@@ -149,21 +226,40 @@ export class Browserless {
   }
 }
 
-const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&#x([0-9a-f]+);/gi, (_, n) => String.fromCharCode(parseInt(n, 16)))
-  .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescapeHtml = (s: string) =>
+  s
+    .replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, n) => String.fromCharCode(parseInt(n, 16)))
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 const PROVIDER_PATH = /\/signin\/(locations\/global\/workforcePools\/[^/?#]+\/providers\/[^/?#]+)(?:[?#]|$)/;
 
 /** A link on a workforce provider chooser page: to /signin/locations/global/workforcePools/P/providers/X. */
-export interface ChooserLink { provider: string; url: string; text: string }
+export interface ChooserLink {
+  provider: string;
+  url: string;
+  text: string;
+}
 
 /** The provider links of a page (the sign-in origin's /signin/{provider} form of link), in page order. */
 export function chooserLinks(html: string, base: string): ChooserLink[] {
   const out: ChooserLink[] = [];
   for (const m of html.matchAll(/<a\b[^>]*\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')[^>]*>([\s\S]*?)<\/a>/gi)) {
     let url: URL;
-    try { url = new URL(unescapeHtml(m[1] ?? m[2] ?? ''), base); } catch { continue; }
+    try {
+      url = new URL(unescapeHtml(m[1] ?? m[2] ?? ''), base);
+    } catch {
+      continue;
+    }
     let path: string;
-    try { path = decodeURIComponent(url.pathname); } catch { path = url.pathname; }
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      path = url.pathname;
+    }
     const p = PROVIDER_PATH.exec(path);
     if (p) out.push({ provider: p[1], url: url.toString(), text: pageText(m[3]) });
   }
@@ -171,21 +267,41 @@ export function chooserLinks(html: string, base: string): ChooserLink[] {
 }
 
 /** A form asking for a provider name (a visible text field named or labelled "provider"). */
-export interface ChooserForm { method: 'GET' | 'POST'; action: string; field: string; submit(provider: string): { url: string; body?: string } }
+export interface ChooserForm {
+  method: 'GET' | 'POST';
+  action: string;
+  field: string;
+  submit(provider: string): { url: string; body?: string };
+}
 
 export function chooserForm(html: string, base: string): ChooserForm | undefined {
   for (const f of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
-    const attr = (tag: string, name: string) => { const v = new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, 'i').exec(tag); return v ? unescapeHtml(v[1] ?? v[2] ?? '') : undefined; };
+    const attr = (tag: string, name: string) => {
+      const v = new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, 'i').exec(tag);
+      return v ? unescapeHtml(v[1] ?? v[2] ?? '') : undefined;
+    };
     const inputs = [...f[2].matchAll(/<input\b[^>]*>/gi)].map((i) => i[0]);
-    const text = inputs.find((i) => /^(text|search)?$/i.test(attr(i, 'type') ?? '') && /provider/i.test(`${attr(i, 'name')} ${attr(i, 'id')} ${attr(i, 'placeholder')} ${attr(i, 'aria-label')}`));
+    const text = inputs.find(
+      (i) =>
+        /^(text|search)?$/i.test(attr(i, 'type') ?? '') &&
+        /provider/i.test(`${attr(i, 'name')} ${attr(i, 'id')} ${attr(i, 'placeholder')} ${attr(i, 'aria-label')}`),
+    );
     const field = text && attr(text, 'name');
     if (!field) continue;
     const method = (attr(f[1], 'method') ?? 'GET').toUpperCase() === 'POST' ? 'POST' : 'GET';
     let action: string;
-    try { action = new URL(attr(f[1], 'action') ?? base, base).toString(); } catch { continue; }
-    const hidden = inputs.filter((i) => (attr(i, 'type') ?? '').toLowerCase() === 'hidden' && attr(i, 'name')).map((i): [string, string] => [attr(i, 'name')!, attr(i, 'value') ?? '']);
+    try {
+      action = new URL(attr(f[1], 'action') ?? base, base).toString();
+    } catch {
+      continue;
+    }
+    const hidden = inputs
+      .filter((i) => (attr(i, 'type') ?? '').toLowerCase() === 'hidden' && attr(i, 'name'))
+      .map((i): [string, string] => [attr(i, 'name')!, attr(i, 'value') ?? '']);
     return {
-      method, action, field,
+      method,
+      action,
+      field,
       submit(provider: string) {
         const fields = new URLSearchParams([...hidden, [field, provider]]);
         if (method === 'POST') return { url: action, body: fields.toString() };
@@ -200,7 +316,15 @@ export function chooserForm(html: string, base: string): ChooserForm | undefined
 
 /** Text of an HTML page without tags and entities, for assertions on what a person would read. */
 export function pageText(html: string): string {
-  return html.replace(/<style[\s\S]*?<\/style>/gi, ' ').replace(/<[^>]+>/g, ' ')
-    .replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&#39;/g, "'").replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
+  return html
+    .replace(/<style[\s\S]*?<\/style>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -4,10 +4,13 @@
 
 export const debugEnabled = () => process.env.IAP_AUTH0_DEBUG === '1';
 
+const SECRET_NAMES = 'client_?secret|clientSecret|plainText|access_token|id_token|refresh_token|password';
+
 const PATTERNS: [RegExp, string][] = [
   [/(authorization:\s*)(bearer|basic)\s+[^\s"',]+/gi, '$1$2 [redacted]'],
   [/\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]'],
-  [/("?(?:client_?secret|clientSecret|plainText|access_token|id_token|refresh_token|password)"?\s*[:=]\s*"?)[^"&\s,}]+/gi, '$1[redacted]'],
+  // A secret's name (JSON key or name=value), then its value.
+  [new RegExp(String.raw`("?(?:${SECRET_NAMES})"?\s*[:=]\s*"?)[^"&\s,}]+`, 'gi'), '$1[redacted]'],
   [/([?&](?:code|state|nonce|redirect_token_v2|client_secret|access_token)=)[^&#\s]+/gi, '$1[redacted]'],
   [/\bGOCSPX-[A-Za-z0-9_-]+/g, 'GOCSPX-[redacted]'],
   [/\bya29\.[A-Za-z0-9._-]+/g, 'ya29.[redacted]'],

@@ -12,8 +12,11 @@ export const IAP_ISSUER = 'https://cloud.google.com/iap';
 export const IAP_JWT_LIFETIME_S = 600;
 
 export interface WorkforceAssertion {
-  aud: string; email?: string; sub: string;
-  iamPrincipal: string; poolName: string;
+  aud: string;
+  email?: string;
+  sub: string;
+  iamPrincipal: string;
+  poolName: string;
   /** Issue time in seconds (sandbox clock). */
   iat: number;
 }
@@ -21,7 +24,11 @@ export interface WorkforceAssertion {
 const newKid = () => randomBytes(4).toString('base64url').slice(0, 6);
 
 export class IapSigner {
-  private constructor(private key: CryptoKey, public kid: string, private readonly publicJwks: JWK[]) {}
+  private constructor(
+    private key: CryptoKey,
+    public kid: string,
+    private readonly publicJwks: JWK[],
+  ) {}
 
   /** Key rotation as Google does it: a new key joins the set and signs from now on. */
   async rotate(): Promise<void> {
@@ -43,20 +50,27 @@ export class IapSigner {
       const jwk = await exportJWK(publicKey);
       const id = kid();
       jwks.push({ alg: 'ES256', crv: jwk.crv, kid: id, kty: 'EC', use: 'sig', x: jwk.x, y: jwk.y });
-      if (i === 0) { signing = privateKey; signingKid = id; }
+      if (i === 0) {
+        signing = privateKey;
+        signingKid = id;
+      }
     }
     return new IapSigner(signing!, signingKid, jwks);
   }
 
   /** The JWK Set document, as served at /iap/verify/public_key-jwk. */
-  jwks(): { keys: JWK[] } { return { keys: structuredClone(this.publicJwks) }; }
+  jwks(): { keys: JWK[] } {
+    return { keys: structuredClone(this.publicJwks) };
+  }
 
   /** Signs the Workforce Identity Federation form of the assertion. */
   sign(a: WorkforceAssertion): Promise<string> {
     const payload: Record<string, unknown> = {
-      aud: a.aud, azp: a.aud,
+      aud: a.aud,
+      azp: a.aud,
       ...(a.email !== undefined ? { email: a.email } : {}),
-      exp: a.iat + IAP_JWT_LIFETIME_S, iat: a.iat,
+      exp: a.iat + IAP_JWT_LIFETIME_S,
+      iat: a.iat,
       identity_source: 'WORKFORCE_IDENTITY',
       iss: IAP_ISSUER,
       sub: a.sub,

@@ -34,7 +34,9 @@ function describeRun(run: string): string {
   const names = [...run].map(nameOf);
   const distinct = [...new Set(names)];
   if (distinct.length === 1 && names.length > 1) return `${names.length} × ${distinct[0].replace(/^an? /, '')}`;
-  return names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more invisible characters` : names.join(' and ');
+  return names.length > 3
+    ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more invisible characters`
+    : names.join(' and ');
 }
 
 /**
@@ -55,6 +57,7 @@ export function invisibleProblem(value: string): string | undefined {
   if (at >= 0) parts.push(`contains ${nameOf(inner[at])} at position ${[...lead].length + at + 1}`);
   if (parts.length) return parts.join(' and ');
   const q = value[0];
-  if ((q === '"' || q === '\'') && value.length >= 2 && value.endsWith(q)) return `is wrapped in ${q === '"' ? 'double' : 'single'} quotes (a .env loader kept them)`;
+  if ((q === '"' || q === "'") && value.length >= 2 && value.endsWith(q))
+    return `is wrapped in ${q === '"' ? 'double' : 'single'} quotes (a .env loader kept them)`;
   return undefined;
 }

@@ -15,30 +15,57 @@ const MAX_REFUSED = 3;
 export function requestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   const v = env.IAP_AUTH0_REQUEST_TIMEOUT?.trim();
   if (!v) return DEFAULT_TIMEOUT_MS;
-  try { return Math.max(100, parseDuration(v)); } catch { return DEFAULT_TIMEOUT_MS; }
+  try {
+    return Math.max(100, parseDuration(v));
+  } catch {
+    return DEFAULT_TIMEOUT_MS;
+  }
 }
 
 /** The reason a run's signal aborts when its own deadline (verify --wait) passes, not Ctrl-C. */
 export class Deadline extends Error {
-  constructor(message: string) { super(message); this.name = 'Deadline'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'Deadline';
+  }
 }
 
 export type NetFailure = 'timeout' | 'refused' | 'reset' | 'dns' | 'other';
 
 /** An origin given up on for this run. Not retryable: retrying it is what the breaker prevents. */
 export class Unreachable extends Error {
-  constructor(readonly origin: string, readonly failure: NetFailure, readonly tries: number, readonly timeoutMs: number) {
-    super(failure === 'timeout' ? `no answer from ${origin} within ${Math.round(timeoutMs / 1000)} s (${tries} tries)`
-      : failure === 'refused' ? `nothing listens at ${origin} (connection refused, ${tries} tries)`
-        : `cannot reach ${origin} (${failure})`);
+  constructor(
+    readonly origin: string,
+    readonly failure: NetFailure,
+    readonly tries: number,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      failure === 'timeout'
+        ? `no answer from ${origin} within ${Math.round(timeoutMs / 1000)} s (${tries} tries)`
+        : failure === 'refused'
+          ? `nothing listens at ${origin} (connection refused, ${tries} tries)`
+          : `cannot reach ${origin} (${failure})`,
+    );
     this.name = 'Unreachable';
   }
 }
 
 const NET_CODES: Record<string, NetFailure> = {
-  ECONNRESET: 'reset', EPIPE: 'reset', UND_ERR_SOCKET: 'reset', ERR_STREAM_PREMATURE_CLOSE: 'reset', ECONNABORTED: 'reset',
-  ECONNREFUSED: 'refused', ENOTFOUND: 'dns', EAI_AGAIN: 'dns', ETIMEDOUT: 'timeout', UND_ERR_CONNECT_TIMEOUT: 'timeout',
-  UND_ERR_HEADERS_TIMEOUT: 'timeout', UND_ERR_BODY_TIMEOUT: 'timeout', ENETUNREACH: 'other', EHOSTUNREACH: 'other',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  UND_ERR_SOCKET: 'reset',
+  ERR_STREAM_PREMATURE_CLOSE: 'reset',
+  ECONNABORTED: 'reset',
+  ECONNREFUSED: 'refused',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  ETIMEDOUT: 'timeout',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  ENETUNREACH: 'other',
+  EHOSTUNREACH: 'other',
 };
 
 /**
@@ -48,12 +75,23 @@ const NET_CODES: Record<string, NetFailure> = {
  */
 export function netFailure(err: unknown, signal?: AbortSignal): NetFailure | undefined {
   if (err instanceof Unreachable) return err.failure;
-  const e = err as { code?: unknown; name?: string; message?: string; cause?: { code?: unknown; name?: string }; response?: { status?: number }; status?: unknown };
+  const e = err as {
+    code?: unknown;
+    name?: string;
+    message?: string;
+    cause?: { code?: unknown; name?: string };
+    response?: { status?: number };
+    status?: unknown;
+  };
   if (!e || typeof e !== 'object') return undefined;
   if (typeof e.response?.status === 'number' || typeof e.status === 'number') return undefined;
   for (const code of [e.code, e.cause?.code]) if (typeof code === 'string' && NET_CODES[code]) return NET_CODES[code];
-  const aborted = e.name === 'AbortError' || e.name === 'TimeoutError' || e.cause?.name === 'AbortError' || e.cause?.name === 'TimeoutError'
-    || /operation was aborted|aborted due to timeout/i.test(String(e.message));
+  const aborted =
+    e.name === 'AbortError' ||
+    e.name === 'TimeoutError' ||
+    e.cause?.name === 'AbortError' ||
+    e.cause?.name === 'TimeoutError' ||
+    /operation was aborted|aborted due to timeout/i.test(String(e.message));
   if (aborted) return signal?.aborted ? undefined : 'timeout';
   if (e.name === 'TypeError' && /fetch failed/.test(String(e.message))) return 'other';
   return undefined;
@@ -64,23 +102,41 @@ export function failedOrigin(err: unknown): string | undefined {
   if (err instanceof Unreachable) return err.origin;
   const e = err as { config?: { url?: unknown }; url?: unknown };
   const raw = e?.config?.url ?? e?.url;
-  try { return raw ? new URL(String(raw)).origin : undefined; } catch { return undefined; }
+  try {
+    return raw ? new URL(String(raw)).origin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-interface Breaker { timeouts: number; refused: number; controller: AbortController; open?: Unreachable }
+interface Breaker {
+  timeouts: number;
+  refused: number;
+  controller: AbortController;
+  open?: Unreachable;
+}
 
 /** Per-origin circuit breakers for this process (origins are unique per sandbox, per real API). */
 class Breakers {
   private readonly map = new Map<string, Breaker>();
   private get(origin: string): Breaker {
     let b = this.map.get(origin);
-    if (!b) this.map.set(origin, (b = { timeouts: 0, refused: 0, controller: new AbortController() }));
+    if (!b) {
+      b = { timeouts: 0, refused: 0, controller: new AbortController() };
+      this.map.set(origin, b);
+    }
     return b;
   }
-  reset(): void { this.map.clear(); }
+  reset(): void {
+    this.map.clear();
+  }
   /** Aborted once `origin` is given up: requests carrying it fail at once. */
-  signal(origin: string): AbortSignal { return this.get(new URL(origin).origin).controller.signal; }
-  open(origin: string): Unreachable | undefined { return this.map.get(origin)?.open; }
+  signal(origin: string): AbortSignal {
+    return this.get(new URL(origin).origin).controller.signal;
+  }
+  open(origin: string): Unreachable | undefined {
+    return this.map.get(origin)?.open;
+  }
   /** Counts a failure against its origin; returns the Unreachable error once the breaker opens. */
   note(origin: string, failure: NetFailure, timeoutMs: number): Unreachable | undefined {
     const b = this.get(origin);
@@ -88,7 +144,10 @@ class Breakers {
     if (failure === 'timeout') b.timeouts++;
     else if (failure === 'refused' || failure === 'dns') b.refused++;
     const tries = failure === 'timeout' ? b.timeouts : b.refused;
-    if ((failure === 'timeout' && b.timeouts >= MAX_TIMEOUTS) || ((failure === 'refused' || failure === 'dns') && b.refused >= MAX_REFUSED)) {
+    if (
+      (failure === 'timeout' && b.timeouts >= MAX_TIMEOUTS) ||
+      ((failure === 'refused' || failure === 'dns') && b.refused >= MAX_REFUSED)
+    ) {
       b.open = new Unreachable(origin, failure, tries, timeoutMs);
       b.controller.abort(b.open);
     }
@@ -98,7 +157,9 @@ class Breakers {
 export const breakers = new Breakers();
 
 /** Forgets every breaker (tests that black-hole an endpoint, then bring it back, in one process). */
-export function resetBreakers(): void { breakers.reset(); }
+export function resetBreakers(): void {
+  breakers.reset();
+}
 
 /**
  * Reads a failed request for the breaker: the Unreachable error when its origin is (now) given
@@ -126,7 +187,12 @@ export function netFetch(opts: { signal?: AbortSignal; timeoutMs?: number; fetch
     const origin = new URL(url).origin;
     const open = breakers.open(origin);
     if (open) throw open;
-    const signals = [AbortSignal.timeout(timeoutMs), breakers.signal(origin), ...(opts.signal ? [opts.signal] : []), ...(init?.signal ? [init.signal] : [])];
+    const signals = [
+      AbortSignal.timeout(timeoutMs),
+      breakers.signal(origin),
+      ...(opts.signal ? [opts.signal] : []),
+      ...(init?.signal ? [init.signal] : []),
+    ];
     try {
       return await base(input, { ...init, signal: AbortSignal.any(signals) });
     } catch (e) {
@@ -134,9 +200,14 @@ export function netFetch(opts: { signal?: AbortSignal; timeoutMs?: number; fetch
       // A timeout becomes a plain ETIMEDOUT error: SDKs turn an AbortError into an HTTP-looking 408
       // that no longer says it was the network.
       // A caller's own timeout signal (the Auth0 SDK gives its token request 10 s) counts as a timeout too.
-      const callerAborted = !!init?.signal?.aborted && (init.signal.reason as Error | undefined)?.name !== 'TimeoutError';
+      const callerAborted =
+        !!init?.signal?.aborted && (init.signal.reason as Error | undefined)?.name !== 'TimeoutError';
       const timedOut = !opts.signal?.aborted && !callerAborted && netFailure(e) === 'timeout';
-      const err = timedOut ? Object.assign(new Error(`no answer from ${origin} within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT', url })
+      const err = timedOut
+        ? Object.assign(new Error(`no answer from ${origin} within ${Math.round(timeoutMs / 1000)} s`), {
+            code: 'ETIMEDOUT',
+            url,
+          })
         : Object.assign(e instanceof Error ? e : new Error(String(e)), { url });
       throw settleNetworkError(err, opts.signal ?? undefined, timeoutMs);
     }

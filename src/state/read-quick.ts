@@ -15,18 +15,30 @@ const mapEntries = (x: Record<string, unknown>) => Object.entries(x).filter(([k]
 /** `x` as the rule reads it (filled fields filled), or undefined when it breaks the rule. */
 function read(rule: Rule, x: unknown): unknown {
   switch (rule.kind) {
-    case 'string': return isString(x) && (!rule.pattern || rule.pattern.test(x)) ? x : undefined;
-    case 'boolean': return typeof x === 'boolean' ? x : undefined;
-    case 'literal': return x === rule.value ? x : undefined;
-    case 'oneOf': return isString(x) && rule.values.includes(x) ? x : undefined;
-    case 'strings': return Array.isArray(x) && x.every(isString) ? x : undefined;
-    case 'stringMap': return isObject(x) && mapEntries(x).every(([, value]) => isString(value)) ? Object.fromEntries(mapEntries(x)) : undefined;
-    case 'object': return readObject(rule.fields, x);
+    case 'string':
+      return isString(x) && (!rule.pattern || rule.pattern.test(x)) ? x : undefined;
+    case 'boolean':
+      return typeof x === 'boolean' ? x : undefined;
+    case 'literal':
+      return x === rule.value ? x : undefined;
+    case 'oneOf':
+      return isString(x) && rule.values.includes(x) ? x : undefined;
+    case 'strings':
+      return Array.isArray(x) && x.every(isString) ? x : undefined;
+    case 'stringMap':
+      return isObject(x) && mapEntries(x).every(([, value]) => isString(value))
+        ? Object.fromEntries(mapEntries(x))
+        : undefined;
+    case 'object':
+      return readObject(rule.fields, x);
     case 'objectsBy': {
       if (!isObject(x)) return undefined;
       const out: Record<string, unknown> = {};
       for (const [k, value] of mapEntries(x)) {
-        if (!rule.keys.includes(k) || (out[k] = readObject(rule.fields, value)) === undefined) return undefined;
+        if (!rule.keys.includes(k)) return undefined;
+        const read = readObject(rule.fields, value);
+        if (read === undefined) return undefined;
+        out[k] = read;
       }
       return out;
     }
@@ -42,7 +54,9 @@ function readObject(fields: Fields, x: unknown): Record<string, unknown> | undef
       else if (!f.optional) return undefined;
       continue;
     }
-    if ((out[k] = read(f, x[k])) === undefined) return undefined;
+    const value = read(f, x[k]);
+    if (value === undefined) return undefined;
+    out[k] = value;
   }
   return out;
 }
@@ -55,13 +69,17 @@ export function quickState(json: unknown): State | undefined {
 /** The state, undefined when there is none; anything unusual goes through the full reader. */
 export async function readStateQuick(file: string): Promise<State | undefined> {
   let raw: string;
-  try { raw = await readFile(file, 'utf8'); } catch (e) {
+  try {
+    raw = await readFile(file, 'utf8');
+  } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     return (await import('./store.js')).readState(file);
   }
   try {
     const state = quickState(JSON.parse(raw));
     if (state) return state;
-  } catch { /* the full reader says what is wrong */ }
+  } catch {
+    /* the full reader says what is wrong */
+  }
   return (await import('./store.js')).readState(file);
 }

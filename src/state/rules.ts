@@ -59,7 +59,9 @@ const INPUT_FIELDS = {
   service: string,
   image: string,
   auth0Domain: string,
-  /** The domain users sign in on when chosen by --auth0-issuer-domain / IAP_AUTH0_ISSUER_DOMAIN (else found each run). */
+  /**
+   * The domain users sign in on when chosen by --auth0-issuer-domain / IAP_AUTH0_ISSUER_DOMAIN (else found each run).
+   */
   auth0IssuerDomain: optional(string),
   pool: string,
   provider: string,
@@ -82,18 +84,29 @@ export const STATE_FIELDS = {
 } as const satisfies Fields;
 
 // The types the table describes, so the code reading a state and the rules cannot differ either.
-type ValueOf<R> = R extends { kind: 'string' } ? string
-  : R extends { kind: 'boolean' } ? boolean
-    : R extends { kind: 'literal'; value: infer V } ? V
-      : R extends { kind: 'oneOf'; values: readonly (infer V)[] } ? V
-        : R extends { kind: 'strings' } ? string[]
-          : R extends { kind: 'stringMap' } ? Record<string, string>
-            : R extends { kind: 'object'; fields: infer F } ? ObjectOf<F>
-              : R extends { kind: 'objectsBy'; keys: readonly (infer K extends string)[]; fields: infer F } ? { [k in K]?: ObjectOf<F> }
+type ValueOf<R> = R extends { kind: 'string' }
+  ? string
+  : R extends { kind: 'boolean' }
+    ? boolean
+    : R extends { kind: 'literal'; value: infer V }
+      ? V
+      : R extends { kind: 'oneOf'; values: readonly (infer V)[] }
+        ? V
+        : R extends { kind: 'strings' }
+          ? string[]
+          : R extends { kind: 'stringMap' }
+            ? Record<string, string>
+            : R extends { kind: 'object'; fields: infer F }
+              ? ObjectOf<F>
+              : R extends { kind: 'objectsBy'; keys: readonly (infer K extends string)[]; fields: infer F }
+                ? { [k in K]?: ObjectOf<F> }
                 : never;
 type Flat<T> = { [K in keyof T]: T[K] };
-type ObjectOf<F> = Flat<{ -readonly [K in keyof F as F[K] extends { optional: true } ? never : K]: ValueOf<F[K]> }
-  & { -readonly [K in keyof F as F[K] extends { optional: true } ? K : never]?: ValueOf<F[K]> }>;
+type ObjectOf<F> = Flat<
+  { -readonly [K in keyof F as F[K] extends { optional: true } ? never : K]: ValueOf<F[K]> } & {
+    -readonly [K in keyof F as F[K] extends { optional: true } ? K : never]?: ValueOf<F[K]>;
+  }
+>;
 
 export type State = ObjectOf<typeof STATE_FIELDS>;
 export type StageState = ObjectOf<typeof STAGE_FIELDS>;

@@ -10,19 +10,29 @@ export { STATE_VERSION, type State, type StageState, type StateInputs } from './
 
 function schemaOf(rule: Rule): v.GenericSchema {
   switch (rule.kind) {
-    case 'string': return rule.pattern ? v.pipe(v.string(), v.regex(rule.pattern)) : v.string();
-    case 'boolean': return v.boolean();
-    case 'literal': return v.literal(rule.value);
-    case 'oneOf': return v.picklist(rule.values);
-    case 'strings': return v.array(v.string());
-    case 'stringMap': return v.record(v.string(), v.string());
-    case 'object': return objectOf(rule.fields);
-    case 'objectsBy': return v.record(v.picklist(rule.keys), objectOf(rule.fields));
+    case 'string':
+      return rule.pattern ? v.pipe(v.string(), v.regex(rule.pattern)) : v.string();
+    case 'boolean':
+      return v.boolean();
+    case 'literal':
+      return v.literal(rule.value);
+    case 'oneOf':
+      return v.picklist(rule.values);
+    case 'strings':
+      return v.array(v.string());
+    case 'stringMap':
+      return v.record(v.string(), v.string());
+    case 'object':
+      return objectOf(rule.fields);
+    case 'objectsBy':
+      return v.record(v.picklist(rule.keys), objectOf(rule.fields));
   }
 }
 
-const fieldOf = (f: Field): v.GenericSchema => (f.filled ? v.optional(schemaOf(f), () => ({})) : f.optional ? v.optional(schemaOf(f)) : schemaOf(f));
-const objectOf = (fields: Fields): v.GenericSchema<Record<string, unknown>, Record<string, unknown>> => v.strictObject(Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, fieldOf(f)])));
+const fieldOf = (f: Field): v.GenericSchema =>
+  f.filled ? v.optional(schemaOf(f), () => ({})) : f.optional ? v.optional(schemaOf(f)) : schemaOf(f);
+const objectOf = (fields: Fields): v.GenericSchema<Record<string, unknown>, Record<string, unknown>> =>
+  v.strictObject(Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, fieldOf(f)])));
 
 /**
  * The whole file. Its output type is the one rules.ts derives from the same table (valibot cannot

@@ -4,14 +4,33 @@
 // carries its own .gitignore; a folder that already existed (a git repository, a symlink) is used
 // as it is, because it is not ours to restrict or to hide from git.
 import { randomBytes } from 'node:crypto';
-import { access, chmod, constants, lstat, mkdir, open, readFile, readdir, readlink, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  access,
+  chmod,
+  constants,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  readlink,
+  rename,
+  rmdir,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as v from 'valibot';
 import { STATE_VERSION, StateSchema, type State } from './schema.js';
 
 export class StateError extends Error {
-  constructor(message: string, readonly hint: string, readonly code: 'corrupt' | 'newer' | 'foreign' | 'unreadable' | 'unwritable' | 'symlink' | 'locked') {
+  constructor(
+    message: string,
+    readonly hint: string,
+    readonly code: 'corrupt' | 'newer' | 'foreign' | 'unreadable' | 'unwritable' | 'symlink' | 'locked',
+  ) {
     super(message);
   }
 }
@@ -21,29 +40,52 @@ export { DEFAULT_STATE_PATH } from './names.js';
 /** Reads and validates the state file; undefined when there is none yet. */
 export async function readState(file: string): Promise<State | undefined> {
   let raw: string;
-  try { raw = await readFile(file, 'utf8'); } catch (e) {
+  try {
+    raw = await readFile(file, 'utf8');
+  } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    throw new StateError(`cannot read the state file ${file} (${code}).`, 'check its permissions, or pass --state with another path', 'unreadable');
+    throw new StateError(
+      `cannot read the state file ${file} (${code}).`,
+      'check its permissions, or pass --state with another path',
+      'unreadable',
+    );
   }
   let json: unknown;
-  try { json = JSON.parse(raw); } catch {
-    throw new StateError(`the state file ${file} is not valid JSON (corrupt or truncated); it was left untouched.`,
-      'restore it from a backup, or move it away to start over (resources already created are adopted by their ids)', 'corrupt');
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new StateError(
+      `the state file ${file} is not valid JSON (corrupt or truncated); it was left untouched.`,
+      'restore it from a backup, or move it away to start over (resources already created are adopted by their ids)',
+      'corrupt',
+    );
   }
   const obj = json as Record<string, unknown>;
   if (obj?.tool !== 'iap-auth0') {
-    throw new StateError(`${file} is not an iap-auth0 state file; it was left untouched.`, 'pass --state with the path of an iap-auth0 state file', 'foreign');
+    throw new StateError(
+      `${file} is not an iap-auth0 state file; it was left untouched.`,
+      'pass --state with the path of an iap-auth0 state file',
+      'foreign',
+    );
   }
   if (typeof obj.version === 'number' && obj.version > STATE_VERSION) {
-    throw new StateError(`the state file ${file} was written by a newer iap-auth0 (state version ${obj.version}, this one knows ${STATE_VERSION}); it was left untouched.`,
-      'upgrade iap-auth0 (npx iap-auth0@latest)', 'newer');
+    throw new StateError(
+      `the state file ${file} was written by a newer iap-auth0 (state version ${obj.version}, this one knows ` +
+        `${STATE_VERSION}); it was left untouched.`,
+      'upgrade iap-auth0 (npx iap-auth0@latest)',
+      'newer',
+    );
   }
   const parsed = v.safeParse(StateSchema, json);
   if (!parsed.success) {
     const first = parsed.issues[0];
-    throw new StateError(`the state file ${file} is damaged: ${v.getDotPath(first) || '(top level)'}: ${first.message}; it was left untouched.`,
-      'restore it from a backup, or move it away to start over', 'corrupt');
+    throw new StateError(
+      `the state file ${file} is damaged: ${v.getDotPath(first) || '(top level)'}: ${first.message}; it was ` +
+        'left untouched.',
+      'restore it from a backup, or move it away to start over',
+      'corrupt',
+    );
   }
   return parsed.output;
 }
@@ -63,8 +105,14 @@ export async function assertWritable(file: string): Promise<void> {
     if (existing) await access(file, constants.W_OK);
     await access(dir, constants.W_OK);
   } catch (e) {
-    throw new StateError(`the state file ${file} cannot be updated (${(e as NodeJS.ErrnoException).code} on ${existing ? file : dir}); nothing was changed.`,
-      existing ? `make it writable (chmod u+w ${file}) or pass --state with a writable path` : 'pass --state with a path in a writable folder', 'unwritable');
+    throw new StateError(
+      `the state file ${file} cannot be updated (${(e as NodeJS.ErrnoException).code} on ` +
+        `${existing ? file : dir}); nothing was changed.`,
+      existing
+        ? `make it writable (chmod u+w ${file}) or pass --state with a writable path`
+        : 'pass --state with a path in a writable folder',
+      'unwritable',
+    );
   }
 }
 
@@ -74,8 +122,13 @@ async function refuseSymlink(file: string): Promise<void> {
   if (!st?.isSymbolicLink()) return;
   const target = await readlink(file).catch(() => '?');
   const real = path.resolve(path.dirname(path.resolve(file)), target);
-  throw new StateError(`the state file ${file} is a symbolic link to ${target}; iap-auth0 replaces its state file atomically, which would replace the link `
-    + 'instead of writing through it, so nothing was changed.', `pass --state with the real path (--state ${real})`, 'symlink');
+  throw new StateError(
+    `the state file ${file} is a symbolic link to ${target}; iap-auth0 replaces its state file atomically, ` +
+      'which would replace the link ' +
+      'instead of writing through it, so nothing was changed.',
+    `pass --state with the real path (--state ${real})`,
+    'symlink',
+  );
 }
 
 /**
@@ -85,9 +138,11 @@ async function refuseSymlink(file: string): Promise<void> {
  */
 async function ensureFolder(dir: string): Promise<void> {
   // mkdir returns the first folder it created, or undefined when `dir` already existed.
-  if (await mkdir(dir, { recursive: true, mode: 0o700 }) === undefined) return;
+  if ((await mkdir(dir, { recursive: true, mode: 0o700 })) === undefined) return;
   await chmod(dir, 0o700).catch(() => undefined);
-  await writeFile(path.join(dir, '.gitignore'), '*\n', { flag: 'wx', mode: 0o600 }).catch((e) => { if (e.code !== 'EEXIST') throw e; });
+  await writeFile(path.join(dir, '.gitignore'), '*\n', { flag: 'wx', mode: 0o600 }).catch((e) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
 }
 
 /** Atomic write: a crash leaves either the old file or the new one, never half of one. */
@@ -97,20 +152,34 @@ export async function writeState(file: string, state: State): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   try {
     await ensureFolder(dir);
-    // In the folder the path names, which for a symlinked folder is inside its target: the rename stays on one file system.
+    // In the folder the path names, which for a symlinked folder is inside its target: the rename stays on one file
+    // system.
     const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
     const text = JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2) + '\n';
     const fh = await open(tmp, 'w', 0o600);
-    try { await fh.writeFile(text); await fh.sync(); } finally { await fh.close(); }
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, file);
   } catch (e) {
     if (e instanceof StateError) throw e;
-    throw new StateError(`cannot write the state file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`,
-      'make its folder writable, or pass --state with a writable path', 'unwritable');
+    throw new StateError(
+      `cannot write the state file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`,
+      'make its folder writable, or pass --state with a writable path',
+      'unwritable',
+    );
   }
 }
 
-export interface LockInfo { pid: number; host: string; startedAt: string; command: string }
+export interface LockInfo {
+  pid: number;
+  host: string;
+  startedAt: string;
+  command: string;
+}
 
 // The lock is the folder `${file}.lock/` holding one entry per contender, `${pid}-${nonce}.json`
 // (a LockInfo). Taking it needs no atomic compare-and-swap:
@@ -133,7 +202,10 @@ const CONTENTION_MS = 2000;
 const pause = () => new Promise((r) => setTimeout(r, 10 + Math.random() * 50));
 const HOST = os.hostname();
 
-interface Entry { name: string; info?: LockInfo }
+interface Entry {
+  name: string;
+  info?: LockInfo;
+}
 
 /**
  * Takes the lock beside the state file. A second run stops within a few hundred milliseconds,
@@ -147,8 +219,12 @@ export async function acquireLock(file: string, command: string): Promise<() => 
     return await contend(lock, command);
   } catch (e) {
     if (e instanceof StateError) throw e;
-    throw new StateError(`cannot take the lock ${lock} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was changed.`,
-      'make the state folder writable, or pass --state with a writable path', 'unwritable');
+    throw new StateError(
+      `cannot take the lock ${lock} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing ` +
+        'was changed.',
+      'make the state folder writable, or pass --state with a writable path',
+      'unwritable',
+    );
   }
 }
 
@@ -171,7 +247,10 @@ async function contend(lock: string, command: string): Promise<() => Promise<voi
     others = await liveEntries(lock, me.name);
     if (!others.length) return () => releaseLock(lock, me.name);
     if (others.some(settled)) break;
-    if (others.some((o) => older(o, me))) { await removeEntry(lock, me.name); placed = false; }
+    if (others.some((o) => older(o, me))) {
+      await removeEntry(lock, me.name);
+      placed = false;
+    }
   }
   if (placed) await releaseLock(lock, me.name);
   const holder = others.filter((o) => o.info).sort((a, b) => (older(a, b) ? -1 : 1))[0]?.info;
@@ -189,8 +268,12 @@ function older(a: Entry, b: Entry): boolean {
 
 function lockedError(lock: string, holder: LockInfo | undefined, kind: 'folder' | 'file'): StateError {
   return new StateError(
-    `another iap-auth0 run holds the lock ${lock}` + (holder ? ` (${holder.command}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}).` : '.'),
-    `wait for it to finish; if that process is gone, delete ${kind === 'folder' ? `the folder ${lock} (rm -r ${lock})` : lock}`, 'locked');
+    `another iap-auth0 run holds the lock ${lock}` +
+      (holder ? ` (${holder.command}, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}).` : '.'),
+    'wait for it to finish; if that process is gone, delete ' +
+      `${kind === 'folder' ? `the folder ${lock} (rm -r ${lock})` : lock}`,
+    'locked',
+  );
 }
 
 /**
@@ -213,13 +296,19 @@ async function takeOverOldLock(lock: string): Promise<void> {
 
 /** The other live entries, removing stale ones on the way; none when the folder does not exist. */
 async function liveEntries(lock: string, mine: string): Promise<Entry[]> {
-  const names = await readdir(lock).catch((e) => { if (['ENOENT', 'ENOTDIR'].includes(e.code)) return [] as string[]; throw e; });
+  const names = await readdir(lock).catch((e) => {
+    if (['ENOENT', 'ENOTDIR'].includes(e.code)) return [] as string[];
+    throw e;
+  });
   const live: Entry[] = [];
   for (const name of names) {
     if (name.startsWith('.') || name === mine) continue;
     const info = await readEntry(path.join(lock, name));
     if (info === null) continue;
-    if (info && info.host === HOST && !alive(info.pid)) { await removeEntry(lock, name); continue; }
+    if (info && info.host === HOST && !alive(info.pid)) {
+      await removeEntry(lock, name);
+      continue;
+    }
     live.push({ name, info });
   }
   return live;
@@ -231,7 +320,9 @@ async function liveEntries(lock: string, mine: string): Promise<Entry[]> {
  * write the state folder can take part and read who holds the lock.
  */
 async function placeEntry(lock: string, me: Entry): Promise<boolean> {
-  await mkdir(lock).catch((e) => { if (e.code !== 'EEXIST') throw e; });
+  await mkdir(lock).catch((e) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
   const tmp = path.join(lock, `.${me.name}.tmp`);
   try {
     await writeFile(tmp, JSON.stringify(me.info), { flag: 'wx' });
@@ -246,27 +337,44 @@ async function placeEntry(lock: string, me: Entry): Promise<boolean> {
 }
 
 async function removeEntry(lock: string, name: string): Promise<void> {
-  await unlink(path.join(lock, name)).catch((e) => { if (e.code !== 'ENOENT') throw e; });
+  await unlink(path.join(lock, name)).catch((e) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
 }
 
 /** Our entry goes, then the folder if nobody else is in it, so a finished run leaves no lock path behind. */
 async function releaseLock(lock: string, mine: string): Promise<void> {
   await removeEntry(lock, mine);
-  await rmdir(lock).catch((e) => { if (!['ENOTEMPTY', 'EEXIST', 'ENOENT'].includes(e.code)) throw e; });
+  await rmdir(lock).catch((e) => {
+    if (!['ENOTEMPTY', 'EEXIST', 'ENOENT'].includes(e.code)) throw e;
+  });
 }
 
 /** An entry's holder: null when the entry is gone, undefined when it cannot be read or parsed (counted as alive). */
 async function readEntry(file: string): Promise<LockInfo | null | undefined> {
   let text: string;
-  try { text = await readFile(file, 'utf8'); } catch (e) { return (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : undefined; }
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : undefined;
+  }
   try {
     const info = JSON.parse(text) as LockInfo;
     return Number.isInteger(info?.pid) && info.pid > 0 && typeof info.host === 'string' ? info : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
-export async function fileMode(file: string): Promise<number> { return (await stat(file)).mode & 0o777; }
+export async function fileMode(file: string): Promise<number> {
+  return (await stat(file)).mode & 0o777;
+}

@@ -4,10 +4,15 @@ import assert from 'node:assert/strict';
 import { clientsFor, waitOperation } from './sandbox.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
-/** What the hint tells the user to run, done through the sandbox's APIs: enable the API, set the policy from the hint's YAML. */
+/**
+ * What the hint tells the user to run, done through the sandbox's APIs: enable the API, set the policy from the hint's
+ * YAML.
+ */
 export async function applyHintedFix(sb: Sandbox, hint: string): Promise<void> {
   const project = /--project=(\S+)/.exec(hint)![1];
-  const { data: op } = await clientsFor(sb).serviceusage.services.enable({ name: `projects/${project}/services/orgpolicy.googleapis.com` });
+  const { data: op } = await clientsFor(sb).serviceusage.services.enable({
+    name: `projects/${project}/services/orgpolicy.googleapis.com`,
+  });
   await waitOperation(() => clientsFor(sb).serviceusage.operations.get({ name: op.name! }));
   // The printf '…' of the hint, read as YAML of one name and one allowAll rule.
   const yaml = /printf '([^']+)'/.exec(hint)![1].replace(/\\n/g, '\n');
@@ -25,6 +30,10 @@ export async function applyHintedFix(sb: Sandbox, hint: string): Promise<void> {
     status = (await fetch(url + name, { headers })).status;
   }
   assert.equal(status, 404);
-  const r = await fetch(`${url}${parent}/policies`, { method: 'POST', headers, body: JSON.stringify({ name, spec: { rules: [{ allowAll: true }] } }) });
+  const r = await fetch(`${url}${parent}/policies`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name, spec: { rules: [{ allowAll: true }] } }),
+  });
   assert.equal(r.status, 200, await r.text());
 }

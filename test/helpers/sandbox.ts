@@ -20,7 +20,11 @@ export async function requestLog(sb: Sandbox, since = 0): Promise<any[]> {
   return ((await (await fetch(`${sb.controlUrl}/requests?since=${since}`)).json()) as any).requests;
 }
 export async function control(sb: Sandbox, path: string, body: unknown): Promise<any> {
-  const r = await fetch(`${sb.controlUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(`${sb.controlUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return r.json();
 }
 
@@ -33,8 +37,13 @@ export async function moveClock(sb: Sandbox, ms: number): Promise<void> {
   await control(sb, '/clock', { advance: `${ms}ms` });
 }
 
-/** Polls a Google operation through the client's own operations.get until done (a generous deadline: only a hang fails). */
-export async function waitOperation<T extends { done?: boolean | null }>(get: () => Promise<{ data: T }>, timeoutMs = 60_000): Promise<T> {
+/**
+ * Polls a Google operation through the client's own operations.get until done (a generous deadline: only a hang fails).
+ */
+export async function waitOperation<T extends { done?: boolean | null }>(
+  get: () => Promise<{ data: T }>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
     const { data } = await get();
@@ -46,7 +55,9 @@ export async function waitOperation<T extends { done?: boolean | null }>(get: ()
 
 /** The HTTP status and Google error status of a rejected client call. */
 export async function googleError(p: Promise<unknown>): Promise<{ code: number; status: string; message: string }> {
-  try { await p; } catch (e: any) {
+  try {
+    await p;
+  } catch (e: any) {
     const err = e?.response?.data?.error;
     return { code: e?.response?.status ?? e?.status, status: err?.status, message: err?.message ?? e.message };
   }

@@ -11,15 +11,22 @@ async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...await filesUnder(p)); else out.push(p);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push(p);
   }
   return out;
 }
 
 /** Outputs: every stdout/stderr text of the scenario; dirs: every folder the tool wrote into. */
-export async function assertNoSecretLeaked(sb: Sandbox, outputs: string[], dirs: string[]): Promise<{ secrets: number; bytes: number }> {
+export async function assertNoSecretLeaked(
+  sb: Sandbox,
+  outputs: string[],
+  dirs: string[],
+): Promise<{ secrets: number; bytes: number }> {
   const secrets = [...sb.world.issuedSecrets].filter((s) => s.length >= 16);
-  const written = await Promise.all(dirs.flatMap(async (d) => Promise.all((await filesUnder(d)).map((f) => readFile(f, 'utf8')))));
+  const written = await Promise.all(
+    dirs.flatMap(async (d) => Promise.all((await filesUnder(d)).map((f) => readFile(f, 'utf8')))),
+  );
   const haystack = [...outputs, ...written.flat()].join('\n');
   for (const s of secrets) {
     assert.ok(!haystack.includes(s), `a secret (${s.slice(0, 6)}…) appears in the output or a written file`);

@@ -9,12 +9,20 @@ import type { ManagementClient } from 'auth0';
 import type { GoogleClients } from '../../src/google/clients.js';
 import { parseDescription, parseLabels, parseMetadata, type Marker } from '../../src/core/ownership.js';
 
-export interface LiveScope { project: string; region: string; organization?: string; setupId: string }
+export interface LiveScope {
+  project: string;
+  region: string;
+  organization?: string;
+  setupId: string;
+}
 
 const names = (m: Marker | undefined, id: string) => !!m && (m.owner === id || m.shared.includes(id));
 
 /** Every page of a Google list call. */
-async function all<T>(first: (pageToken?: string) => Promise<{ data: { nextPageToken?: string | null } & Record<string, unknown> }>, key: string): Promise<T[]> {
+async function all<T>(
+  first: (pageToken?: string) => Promise<{ data: { nextPageToken?: string | null } & Record<string, unknown> }>,
+  key: string,
+): Promise<T[]> {
   const out: T[] = [];
   let token: string | undefined;
   do {
@@ -28,26 +36,52 @@ async function all<T>(first: (pageToken?: string) => Promise<{ data: { nextPageT
 export async function liveLeftovers(g: GoogleClients, mgmt: ManagementClient, s: LiveScope): Promise<string[]> {
   const found: string[] = [];
   const services = await all<{ name?: string | null; labels?: Record<string, string> | null }>(
-    (pageToken) => g.run.projects.locations.services.list({ parent: `projects/${s.project}/locations/${s.region}`, pageToken }) as never, 'services');
-  for (const svc of services) if (names(parseLabels(svc.labels), s.setupId)) found.push(`Cloud Run service ${svc.name}`);
+    (pageToken) =>
+      g.run.projects.locations.services.list({
+        parent: `projects/${s.project}/locations/${s.region}`,
+        pageToken,
+      }) as never,
+    'services',
+  );
+  for (const svc of services)
+    if (names(parseLabels(svc.labels), s.setupId)) found.push(`Cloud Run service ${svc.name}`);
 
   const accounts = await all<{ email?: string | null; description?: string | null }>(
-    (pageToken) => g.iam.projects.serviceAccounts.list({ name: `projects/${s.project}`, pageToken }) as never, 'accounts');
-  for (const a of accounts) if (names(parseDescription(a.description), s.setupId)) found.push(`service account ${a.email}`);
+    (pageToken) => g.iam.projects.serviceAccounts.list({ name: `projects/${s.project}`, pageToken }) as never,
+    'accounts',
+  );
+  for (const a of accounts)
+    if (names(parseDescription(a.description), s.setupId)) found.push(`service account ${a.email}`);
 
   if (s.organization) {
     const pools = await all<{ name?: string | null; description?: string | null }>(
-      (pageToken) => g.iam.locations.workforcePools.list({ location: 'locations/global', parent: `organizations/${s.organization}`, pageToken }) as never, 'workforcePools');
+      (pageToken) =>
+        g.iam.locations.workforcePools.list({
+          location: 'locations/global',
+          parent: `organizations/${s.organization}`,
+          pageToken,
+        }) as never,
+      'workforcePools',
+    );
     for (const p of pools) {
       if (names(parseDescription(p.description), s.setupId)) found.push(`workforce pool ${p.name}`);
       const providers = await all<{ name?: string | null; description?: string | null }>(
-        (pageToken) => g.iam.locations.workforcePools.providers.list({ parent: p.name!, pageToken }) as never, 'workforcePoolProviders');
-      for (const pr of providers) if (names(parseDescription(pr.description), s.setupId)) found.push(`workforce provider ${pr.name}`);
+        (pageToken) => g.iam.locations.workforcePools.providers.list({ parent: p.name!, pageToken }) as never,
+        'workforcePoolProviders',
+      );
+      for (const pr of providers)
+        if (names(parseDescription(pr.description), s.setupId)) found.push(`workforce provider ${pr.name}`);
     }
   }
 
   const clients = await all<{ name?: string | null; description?: string | null }>(
-    (pageToken) => g.iam.projects.locations.oauthClients.list({ parent: `projects/${s.project}/locations/global`, pageToken }) as never, 'oauthClients');
+    (pageToken) =>
+      g.iam.projects.locations.oauthClients.list({
+        parent: `projects/${s.project}/locations/global`,
+        pageToken,
+      }) as never,
+    'oauthClients',
+  );
   for (const c of clients) if (names(parseDescription(c.description), s.setupId)) found.push(`OAuth client ${c.name}`);
 
   let page = await mgmt.clients.list({ per_page: 100, fields: 'client_id,name,client_metadata', include_fields: true });

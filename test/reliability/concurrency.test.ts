@@ -24,7 +24,10 @@ test('concurrent IAM edits during init: every member survives', async (t) => {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-race-'));
   const theirs: [string, string, string][] = [];
   // Edits that land right between init's read and its write of the two policies it changes.
-  for (const [res, role] of [[RUN, 'roles/run.invoker'], [IAP, 'roles/iap.httpsResourceAccessor']]) {
+  for (const [res, role] of [
+    [RUN, 'roles/run.invoker'],
+    [IAP, 'roles/iap.httpsResourceAccessor'],
+  ]) {
     for (const n of [1, 2]) {
       const member = `user:racer-${n}-${res.slice(0, 3)}@example.com`;
       await control(sb, '/race', { resource: res, role, member });
@@ -62,13 +65,26 @@ test('concurrent IAM edits during init: every member survives', async (t) => {
   stop = true;
   await edits;
   assert.equal(r.code, 0, r.stderr);
-  const has = (res: string, role: string, member: string) => (sb.world.policies.get(res).bindings ?? []).some((b) => b.role === role && b.members.includes(member));
+  const has = (res: string, role: string, member: string) =>
+    (sb.world.policies.get(res).bindings ?? []).some((b) => b.role === role && b.members.includes(member));
   for (const [res, role, member] of theirs) assert.ok(has(res, role, member), `${member} (${role}) on ${res} survived`);
-  assert.ok(has(RUN, 'roles/run.invoker', 'serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com'), 'ours is there too');
-  assert.ok(has(IAP, 'roles/iap.httpsResourceAccessor', 'principalSet://iam.googleapis.com/locations/global/workforcePools/iap-hello-us-central1-sandbox-project/*'));
+  assert.ok(
+    has(RUN, 'roles/run.invoker', 'serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com'),
+    'ours is there too',
+  );
+  assert.ok(
+    has(
+      IAP,
+      'roles/iap.httpsResourceAccessor',
+      'principalSet://iam.googleapis.com/locations/global/workforcePools/iap-hello-us-central1-sandbox-project/*',
+    ),
+  );
   const aborted = sb.world.requests.filter((x) => x.path.endsWith(':setIamPolicy') && x.status === 409).length;
   assert.ok(aborted >= 4, `init met the raced edits as 409 ABORTED and retried (${aborted})`);
-  t.diagnostic(`${theirs.length} members added by another admin during init, ${aborted} of init's writes refused with 409 ABORTED and redone; all survived`);
+  t.diagnostic(
+    `${theirs.length} members added by another admin during init, ${aborted} of init's writes refused with ` +
+      '409 ABORTED and redone; all survived',
+  );
   await assertNoSecretLeaked(sb, [r.stdout, r.stderr], [cwd]);
 });
 
@@ -84,14 +100,22 @@ test('two runs on one state file: the second stops at once naming the lock and t
   const lock = path.join(cwd, '.iap-auth0', 'state.json.lock');
   // Once the first run holds the lock and its state file records a resource, it is mid-way (and a
   // destroy would have something to do).
-  const recordsSomething = async () => existsSync(lock) && Object.values(JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8').catch(() => '{}')).stages ?? {})
-    .some((st: any) => Object.keys(st.resources ?? {}).length > 0);
+  const recordsSomething = async () =>
+    existsSync(lock) &&
+    Object.values(
+      JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8').catch(() => '{}')).stages ?? {},
+    ).some((st: any) => Object.keys(st.resources ?? {}).length > 0);
   await until(recordsSomething, 'the first run to hold the lock and record a resource', 120_000);
   const started = Date.now();
   const second = await runCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
   const took = Date.now() - started;
   assert.equal(second.code, 2, second.stderr);
-  assert.match(second.stderr, new RegExp(`another iap-auth0 run holds the lock \\.iap-auth0/state\\.json\\.lock \\(init, pid ${first.child.pid} on `));
+  assert.match(
+    second.stderr,
+    new RegExp(
+      `another iap-auth0 run holds the lock \\.iap-auth0/state\\.json\\.lock \\(init, pid ${first.child.pid} on `,
+    ),
+  );
   assert.match(second.stderr, /hint: wait for it to finish/);
   const destroy = await runCli(['destroy', '--force'], sb.env, cwd);
   assert.equal(destroy.code, 2, 'destroy waits its turn too');
@@ -109,7 +133,10 @@ test('a stale lock left by a dead process is recognised and taken over', async (
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-stale-'));
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
   await mkdir(path.join(cwd, '.iap-auth0'), { recursive: true, mode: 0o700 });
-  await writeFile(path.join(cwd, '.iap-auth0', 'state.json.lock'), JSON.stringify({ pid: Number(dead), host: os.hostname(), startedAt: new Date().toISOString(), command: 'init' }));
+  await writeFile(
+    path.join(cwd, '.iap-auth0', 'state.json.lock'),
+    JSON.stringify({ pid: Number(dead), host: os.hostname(), startedAt: new Date().toISOString(), command: 'init' }),
+  );
   const r = await runCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(existsSync(path.join(cwd, '.iap-auth0', 'state.json.lock')), false);

@@ -31,15 +31,26 @@ async function run(sb: Sandbox, cwd: string, args: string[], killAfter?: number)
 function stageOf(r: RequestRecord): string {
   if (r.api === 'auth0') return 'auth0-app';
   if (r.api === 'iap') return r.path.endsWith(':iapSettings') ? 'iap-settings' : 'access';
-  if (r.api === 'iam') return r.path.includes('workforcePools') ? 'workforce-pool' : r.path.includes('oauthClients') ? 'oauth-client' : 'deploy';
+  if (r.api === 'iam')
+    return r.path.includes('workforcePools')
+      ? 'workforce-pool'
+      : r.path.includes('oauthClients')
+        ? 'oauth-client'
+        : 'deploy';
   return 'deploy';
 }
-const changesOf = (sb: Sandbox, since = 0) => sb.world.requests.filter((r) => r.seq > since && r.mutating && r.status < 400);
+const changesOf = (sb: Sandbox, since = 0) =>
+  sb.world.requests.filter((r) => r.seq > since && r.mutating && r.status < 400);
 
 /** Kill points: all of them, or the first and last change of each stage. */
 function killPoints(changes: RequestRecord[]): Map<number, string> {
   const points = new Map<number, string>();
-  if (FULL) { changes.forEach((r, i) => points.set(i + 1, `${stageOf(r)}: ${r.method} ${r.path.replace(/^\/v\d+\//, '')}`)); return points; }
+  if (FULL) {
+    for (const [i, r] of changes.entries()) {
+      points.set(i + 1, `${stageOf(r)}: ${r.method} ${r.path.replace(/^\/v\d+\//, '')}`);
+    }
+    return points;
+  }
   for (const stage of ['deploy', 'auth0-app', 'workforce-pool', 'oauth-client', 'iap-settings', 'access']) {
     const idx = changes.map((r, i) => (stageOf(r) === stage ? i + 1 : 0)).filter(Boolean);
     if (!idx.length) continue;
@@ -55,16 +66,27 @@ function summary(sb: Sandbox) {
   const res = 'projects/415104041262/iap_web/cloud_run-europe-west1/services/hello';
   const settings = w.iapSettings.get(res)?.settings as any;
   const client = [...w.oauthClients.values()][0];
-  const members = (key: string, role: string) => (w.policies.get(key).bindings ?? []).filter((b) => b.role === role).flatMap((b) => b.members).sort();
+  const members = (key: string, role: string) =>
+    (w.policies.get(key).bindings ?? [])
+      .filter((b) => b.role === role)
+      .flatMap((b) => b.members)
+      .sort();
   return {
     services: [...w.runServices.values()].map((s) => `${s.serviceId} iap=${(s.resource as any).iapEnabled}`),
     taggedApps: [...w.auth0Clients.values()].filter((c) => c.client_metadata?.managed_by === 'iap-auth0').length,
     pools: [...w.pools.values()].map((p) => `${p.poolId} ${p.state}`),
-    providers: [...w.providers.values()].map((p) => `${p.providerId} ${p.state} issuer-is-discovery=${p.oidc.issuerUri === `https://${sb.env.AUTH0_DOMAIN}/`}`),
-    oauthClients: [...w.oauthClients.values()].map((c) => `${c.oauthClientId} ${c.state} ${c.allowedRedirectUris.length === 1 && c.allowedRedirectUris[0].includes(c.clientId)}`),
+    providers: [...w.providers.values()].map(
+      (p) => `${p.providerId} ${p.state} issuer-is-discovery=${p.oidc.issuerUri === `https://${sb.env.AUTH0_DOMAIN}/`}`,
+    ),
+    oauthClients: [...w.oauthClients.values()].map(
+      (c) =>
+        `${c.oauthClientId} ${c.state} ` +
+        `${c.allowedRedirectUris.length === 1 && c.allowedRedirectUris[0].includes(c.clientId)}`,
+    ),
     credentials: [...w.credentials.values()].map((k) => `${k.credentialId} disabled=${k.disabled}`),
-    settingsPointAtOurs: settings?.accessSettings?.workforceIdentitySettings?.oauth2?.clientId === client?.clientId
-      && w.iapSettings.get(res)?.oauth2SecretPlain === [...w.credentials.values()][0]?.clientSecret,
+    settingsPointAtOurs:
+      settings?.accessSettings?.workforceIdentitySettings?.oauth2?.clientId === client?.clientId &&
+      w.iapSettings.get(res)?.oauth2SecretPlain === [...w.credentials.values()][0]?.clientSecret,
     access: members(`iap:${res}`, 'roles/iap.httpsResourceAccessor'),
     invokers: members('run:projects/415104041262/locations/europe-west1/services/hello', 'roles/run.invoker'),
     serviceAccounts: [...w.serviceAccounts.keys()],
@@ -89,8 +111,18 @@ test('crash at every step: init and destroy killed after a change, then run agai
   assert.equal(reference.settingsPointAtOurs, true);
 
   const initPoints = killPoints(initChanges);
-  const destroyPoints = FULL ? killPoints(destroyChanges) : new Map([1, Math.ceil(destroyChanges.length / 2), destroyChanges.length].map((k) => [k, `${stageOf(destroyChanges[k - 1])} (change ${k} of ${destroyChanges.length})`]));
-  t.diagnostic(`clean init: ${initChanges.length} changes, clean destroy: ${destroyChanges.length} changes; kill points tried: init ${initPoints.size}, destroy ${destroyPoints.size} (${FULL ? 'all' : 'sampled'})`);
+  const destroyPoints = FULL
+    ? killPoints(destroyChanges)
+    : new Map(
+        [1, Math.ceil(destroyChanges.length / 2), destroyChanges.length].map((k) => [
+          k,
+          `${stageOf(destroyChanges[k - 1])} (change ${k} of ${destroyChanges.length})`,
+        ]),
+      );
+  t.diagnostic(
+    `clean init: ${initChanges.length} changes, clean destroy: ${destroyChanges.length} changes; kill points ` +
+      `tried: init ${initPoints.size}, destroy ${destroyPoints.size} (${FULL ? 'all' : 'sampled'})`,
+  );
 
   for (const [k, label] of [...initPoints].sort((a, b) => a[0] - b[0])) {
     await t.test(`init killed after change ${k} (${label})`, async () => {
@@ -98,7 +130,11 @@ test('crash at every step: init and destroy killed after a change, then run agai
       try {
         const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-crash-'));
         const killed = await run(sb, dir, INIT, k);
-        assert.equal(killed.signal, 'SIGKILL', `the run was killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`);
+        assert.equal(
+          killed.signal,
+          'SIGKILL',
+          `the run was killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`,
+        );
         const resumed = await run(sb, dir, INIT);
         assert.equal(resumed.code, 0, resumed.stderr);
         assert.deepEqual(summary(sb), reference);
@@ -117,7 +153,11 @@ test('crash at every step: init and destroy killed after a change, then run agai
         const set = await run(sb, dir, INIT);
         assert.equal(set.code, 0, set.stderr);
         const killed = await run(sb, dir, DESTROY, k);
-        assert.equal(killed.signal, 'SIGKILL', `the destroy was killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`);
+        assert.equal(
+          killed.signal,
+          'SIGKILL',
+          `the destroy was killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`,
+        );
         const resumed = await run(sb, dir, DESTROY);
         assert.equal(resumed.code, 0, resumed.stderr);
         assert.deepEqual(leftovers(sb.world.snapshot()), []);

@@ -40,7 +40,12 @@ function pane(name: string, command: string) {
 async function envFile(sb: Sandbox, dir: string): Promise<string> {
   const file = path.join(dir, 'sandbox.env');
   const env = { ...sb.env, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS!, TERM: 'xterm-256color' };
-  await writeFile(file, Object.entries(env).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n');
+  await writeFile(
+    file,
+    Object.entries(env)
+      .map(([k, v]) => `${k}='${v}'`)
+      .join('\n') + '\n',
+  );
   return file;
 }
 
@@ -49,13 +54,19 @@ async function envFile(sb: Sandbox, dir: string): Promise<string> {
 // moving the sandbox clock.
 const LONG_MS = 600_000;
 
-test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy --force stop and exit 130', { skip: hasTmux ? false : 'tmux is not installed (npm run test:setup installs it)', timeout: 180_000 }, async (t) => {
+test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy --force stop and exit 130', {
+  skip: hasTmux ? false : 'tmux is not installed (npm run test:setup installs it)',
+  timeout: 180_000,
+}, async (t) => {
   const sb = await useSandbox({ profile: 'realistic' });
   const realistic = sb.world.profile;
-  const slowRun = (kind: 'runCreate' | 'runDelete') => { sb.world.profile = { ...realistic, operationMs: { ...realistic.operationMs, [kind]: LONG_MS } }; };
+  const slowRun = (kind: 'runCreate' | 'runDelete') => {
+    sb.world.profile = { ...realistic, operationMs: { ...realistic.operationMs, [kind]: LONG_MS } };
+  };
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-cc-'));
   const env = await envFile(sb, cwd);
-  const run = (name: string, args: string) => pane(name, `cd ${cwd} && set -a && . ${env} && set +a && ${process.execPath} -- ${BIN} ${args}; echo "EXIT=$?"`);
+  const run = (name: string, args: string) =>
+    pane(name, `cd ${cwd} && set -a && . ${env} && set +a && ${process.execPath} -- ${BIN} ${args}; echo "EXIT=$?"`);
 
   await t.test('init --yes: Ctrl-C during the deploy stops it; the re-run finishes', async () => {
     slowRun('runCreate');
@@ -63,7 +74,10 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
     try {
       // The spinner is on screen and Cloud Run is deploying (an operation that lasts until the clock moves).
       await p.until(/Cloud Run service: (deploying hello|Cloud Run is deploying)/, 'the spinner');
-      await until(() => sb.world.operations.list().some((o) => o.api === 'run' && !o.done), 'the Cloud Run deployment to be under way');
+      await until(
+        () => sb.world.operations.list().some((o) => o.api === 'run' && !o.done),
+        'the Cloud Run deployment to be under way',
+      );
       p.ctrlC();
       const sent = Date.now();
       const out = await p.until(/EXIT=\d+/, 'init to exit');
@@ -72,8 +86,14 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
       assert.match(out, /Done before the interruption: .*\. Not finished: .*Cloud Run service/);
       assert.match(out, /Interrupted\. Run iap-auth0 init again to resume where it stopped\./);
       assert.doesNotMatch(out, /did not run because/, 'stages that were waiting are reported as interrupted');
-      assert.equal(sb.world.operations.list().filter((o) => o.api === 'run' && !o.done).length, 1, 'it stopped while the deploy was still running');
-    } finally { p.kill(); }
+      assert.equal(
+        sb.world.operations.list().filter((o) => o.api === 'run' && !o.done).length,
+        1,
+        'it stopped while the deploy was still running',
+      );
+    } finally {
+      p.kill();
+    }
     sb.world.profile = realistic;
     sb.world.clock.advance(LONG_MS); // the deployment the first run started finishes
     const again = await runCli(['init', '--yes'], sb.env, cwd);
@@ -86,7 +106,10 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
     try {
       await p.until(/Cloud Run service: (deleting|Cloud Run is deleting)/, 'the deletion');
       // The spinner may say "deleting" before the request reached Cloud Run: wait for the operation.
-      await until(() => sb.world.operations.list().some((o) => o.api === 'run' && !o.done), 'the Cloud Run deletion to be under way');
+      await until(
+        () => sb.world.operations.list().some((o) => o.api === 'run' && !o.done),
+        'the Cloud Run deletion to be under way',
+      );
       p.ctrlC();
       const sent = Date.now();
       const out = await p.until(/EXIT=\d+/, 'destroy to exit');
@@ -94,8 +117,14 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
       assert.match(out, /EXIT=130/);
       assert.match(out, /Removed before the interruption: .*\. Not finished: .*Cloud Run service/);
       assert.match(out, /Interrupted\. Run iap-auth0 destroy again to resume where it stopped\./);
-      assert.equal(sb.world.operations.list().filter((o) => o.api === 'run' && !o.done).length, 1, 'it stopped while the deletion was still running');
-    } finally { p.kill(); }
+      assert.equal(
+        sb.world.operations.list().filter((o) => o.api === 'run' && !o.done).length,
+        1,
+        'it stopped while the deletion was still running',
+      );
+    } finally {
+      p.kill();
+    }
     sb.world.profile = realistic;
     sb.world.clock.advance(LONG_MS); // the deletion the first run started finishes
     const again = await runCli(['destroy', '--force'], sb.env, cwd);

@@ -19,22 +19,37 @@ function counts(sb: Sandbox) {
   const w = sb.world;
   return {
     taggedApps: [...w.auth0Clients.values()].filter((c) => c.client_metadata?.managed_by === 'iap-auth0').length,
-    services: w.runServices.size, pools: w.pools.size, providers: w.providers.size, oauthClients: w.oauthClients.size, credentials: w.credentials.size,
-    accessMembers: (w.policies.get('iap:projects/415104041262/iap_web/cloud_run-us-central1/services/hello').bindings ?? []).flatMap((b) => b.members).length,
+    services: w.runServices.size,
+    pools: w.pools.size,
+    providers: w.providers.size,
+    oauthClients: w.oauthClients.size,
+    credentials: w.credentials.size,
+    accessMembers: (
+      w.policies.get('iap:projects/415104041262/iap_web/cloud_run-us-central1/services/hello').bindings ?? []
+    ).flatMap((b) => b.members).length,
   };
 }
 const ONE = { taggedApps: 1, services: 1, pools: 1, providers: 1, oauthClients: 1, credentials: 1, accessMembers: 1 };
 
 // npm test: one seed per kind; test:reliability: six seeds each (other fault sequences).
 const SEEDS = process.env.IAP_AUTH0_RELIABILITY === 'full' ? [1, 2, 3, 4, 5, 6] : [0];
-const KINDS = [['30 % 429/503 on every API', 'all=0.3', 11], ['25 % of changes made but their answers lost', 'all=0.25:lost', 5],
-  ['30 % of connections reset (a change half the time made first)', 'all=0.3:reset', 23]] as const;
+const KINDS = [
+  ['30 % 429/503 on every API', 'all=0.3', 11],
+  ['25 % of changes made but their answers lost', 'all=0.25:lost', 5],
+  ['30 % of connections reset (a change half the time made first)', 'all=0.3:reset', 23],
+] as const;
 for (const [name, faults, seed] of KINDS.flatMap(([n, f, s]) => SEEDS.map((k) => [n, f, s + k] as const))) {
-  test(`flaky APIs: ${name} (seed ${seed}): init, verify and destroy succeed, nothing duplicated`, { timeout: 300_000 }, async (t) => {
+  test(`flaky APIs: ${name} (seed ${seed}): init, verify and destroy succeed, nothing duplicated`, {
+    timeout: 300_000,
+  }, async (t) => {
     const sb = await useSandbox({ faults, seed });
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-flaky-'));
     const outputs: string[] = [];
-    const cli = async (args: string[]) => { const r = await runCli(args, sb.env, cwd); outputs.push(r.stdout, r.stderr); return r; };
+    const cli = async (args: string[]) => {
+      const r = await runCli(args, sb.env, cwd);
+      outputs.push(r.stdout, r.stderr);
+      return r;
+    };
 
     const init = await cli(['init', '--yes', '--service', 'hello']);
     assert.equal(init.code, 0, init.stderr);
@@ -49,8 +64,14 @@ for (const [name, faults, seed] of KINDS.flatMap(([n, f, s]) => SEEDS.map((k) =>
     const refused = log.filter((r) => r.status === 429 || r.status === 503).length;
     const lost = log.filter((r) => r.lost).length;
     const resets = log.filter((r) => r.fault === 'reset').length;
-    assert.ok(faults.includes('lost') ? lost >= 1 : faults.includes('reset') ? resets >= 10 && lost >= 1 : refused >= 10, `faults were injected (refused ${refused}, lost ${lost}, reset ${resets})`);
-    t.diagnostic(`${log.filter((r) => r.api !== 'frontdoor' && r.api !== 'signin').length} API requests, ${refused} answered 429/503, ${resets} connections reset, ${lost} changes made with their answer lost`);
+    assert.ok(
+      faults.includes('lost') ? lost >= 1 : faults.includes('reset') ? resets >= 10 && lost >= 1 : refused >= 10,
+      `faults were injected (refused ${refused}, lost ${lost}, reset ${resets})`,
+    );
+    t.diagnostic(
+      `${log.filter((r) => r.api !== 'frontdoor' && r.api !== 'signin').length} API requests, ${refused} ` +
+        `answered 429/503, ${resets} connections reset, ${lost} changes made with their answer lost`,
+    );
     await assertNoSecretLeaked(sb, outputs, [cwd]);
   });
 }

@@ -14,7 +14,11 @@ import { leftovers } from '../../src/sandbox/leftovers.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
 /** Sends SIGINT once `when` matches a logged request; resolves with the stop latency. */
-async function interruptWhen(sb: Sandbox, child: import('node:child_process').ChildProcess, when: (r: { api: string; method: string; path: string; status: number }) => boolean) {
+async function interruptWhen(
+  sb: Sandbox,
+  child: import('node:child_process').ChildProcess,
+  when: (r: { api: string; method: string; path: string; status: number }) => boolean,
+) {
   const since = sb.world.requests.at(-1)?.seq ?? 0;
   while (!sb.world.requests.some((r) => r.seq > since && when(r))) await new Promise((r) => setTimeout(r, 10));
   const sent = Date.now();
@@ -25,7 +29,8 @@ async function interruptWhen(sb: Sandbox, child: import('node:child_process').Ch
 // Long enough that no loaded machine reaches the end before the interruption lands; the re-runs end
 // the operations by moving the sandbox clock past them.
 const LONG_MS = 600_000;
-const pendingOps = (sb: Sandbox, api: string) => sb.world.operations.list().filter((o) => o.api === api && !o.done).length;
+const pendingOps = (sb: Sandbox, api: string) =>
+  sb.world.operations.list().filter((o) => o.api === api && !o.done).length;
 
 test('Ctrl-C while init polls a Cloud Run deploy, and while destroy waits for a deletion', async (t) => {
   const sb = await useSandbox();
@@ -33,47 +38,67 @@ test('Ctrl-C while init polls a Cloud Run deploy, and while destroy waits for a 
   const outputs: string[] = [];
   const fast = sb.world.profile;
 
-  await t.test('init: stops at once, exit 130, says what was done and to run init again; the re-run finishes', async () => {
-    sb.world.profile = { ...fast, operationMs: { ...fast.operationMs, runCreate: LONG_MS } };
-    const run = startCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
-    const latency = await interruptWhen(sb, run.child, (r) => r.api === 'run' && r.method === 'POST' && /\/services$/.test(r.path) && r.status === 200);
-    const r = await run.done;
-    outputs.push(r.stdout, r.stderr);
-    assert.equal(r.code, 130, r.stderr);
-    assert.equal(pendingOps(sb, 'run'), 1, 'it stopped while the deploy operation was still running, not after');
-    assert.match(r.stderr, /Done before the interruption: .*\. Not finished: .*Cloud Run service/);
-    assert.match(r.stderr, /Interrupted\. Run iap-auth0 init again to resume where it stopped\./);
-    const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
-    assert.ok(state.stages.deploy.operations.service, 'the deploy operation is recorded for the re-run to poll');
-    t.diagnostic(`init stopped ${latency} ms after SIGINT`);
-    sb.world.profile = fast;
-    sb.world.clock.advance(LONG_MS); // let the deployment the first run started finish
-    const again = await runCli(['init', '--yes'], sb.env, cwd);
-    outputs.push(again.stdout, again.stderr);
-    assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stderr, /waiting for the deployment a previous run started/);
-    assert.equal(sb.world.runServices.size, 1);
-  });
+  await t.test(
+    'init: stops at once, exit 130, says what was done and to run init again; the re-run finishes',
+    async () => {
+      sb.world.profile = { ...fast, operationMs: { ...fast.operationMs, runCreate: LONG_MS } };
+      const run = startCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
+      const latency = await interruptWhen(
+        sb,
+        run.child,
+        (r) => r.api === 'run' && r.method === 'POST' && /\/services$/.test(r.path) && r.status === 200,
+      );
+      const r = await run.done;
+      outputs.push(r.stdout, r.stderr);
+      assert.equal(r.code, 130, r.stderr);
+      assert.equal(pendingOps(sb, 'run'), 1, 'it stopped while the deploy operation was still running, not after');
+      assert.match(r.stderr, /Done before the interruption: .*\. Not finished: .*Cloud Run service/);
+      assert.match(r.stderr, /Interrupted\. Run iap-auth0 init again to resume where it stopped\./);
+      const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
+      assert.ok(state.stages.deploy.operations.service, 'the deploy operation is recorded for the re-run to poll');
+      t.diagnostic(`init stopped ${latency} ms after SIGINT`);
+      sb.world.profile = fast;
+      sb.world.clock.advance(LONG_MS); // let the deployment the first run started finish
+      const again = await runCli(['init', '--yes'], sb.env, cwd);
+      outputs.push(again.stdout, again.stderr);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /waiting for the deployment a previous run started/);
+      assert.equal(sb.world.runServices.size, 1);
+    },
+  );
 
-  await t.test('destroy: stops at once, exit 130, says what was removed and to run destroy again; the re-run finishes', async () => {
-    sb.world.profile = { ...fast, operationMs: { ...fast.operationMs, runDelete: LONG_MS } };
-    const run = startCli(['destroy', '--force'], sb.env, cwd);
-    const latency = await interruptWhen(sb, run.child, (r) => r.api === 'run' && r.method === 'DELETE' && r.status === 200);
-    const r = await run.done;
-    outputs.push(r.stdout, r.stderr);
-    assert.equal(r.code, 130, r.stderr);
-    assert.equal(pendingOps(sb, 'run'), 1, 'it stopped while the deletion was still running');
-    assert.match(r.stderr, /Removed before the interruption: Access, IAP settings, IAP OAuth client, Workforce pool and provider, Auth0 application\. Not finished: Cloud Run service\./);
-    assert.match(r.stderr, /Interrupted\. Run iap-auth0 destroy again to resume where it stopped\./);
-    const status = JSON.parse((await runCli(['status', '--json'], {}, cwd)).stdout);
-    assert.equal(status.next, 'iap-auth0 destroy (resumes where it stopped)');
-    t.diagnostic(`destroy stopped ${latency} ms after SIGINT`);
-    sb.world.profile = fast;
-    sb.world.clock.advance(LONG_MS); // let the deletion the first run started finish
-    const again = await runCli(['destroy', '--force'], sb.env, cwd);
-    outputs.push(again.stdout, again.stderr);
-    assert.equal(again.code, 0, again.stderr);
-    assert.deepEqual(leftovers(sb.world.snapshot()), []);
-  });
+  await t.test(
+    'destroy: stops at once, exit 130, says what was removed and to run destroy again; the re-run finishes',
+    async () => {
+      sb.world.profile = { ...fast, operationMs: { ...fast.operationMs, runDelete: LONG_MS } };
+      const run = startCli(['destroy', '--force'], sb.env, cwd);
+      const latency = await interruptWhen(
+        sb,
+        run.child,
+        (r) => r.api === 'run' && r.method === 'DELETE' && r.status === 200,
+      );
+      const r = await run.done;
+      outputs.push(r.stdout, r.stderr);
+      assert.equal(r.code, 130, r.stderr);
+      assert.equal(pendingOps(sb, 'run'), 1, 'it stopped while the deletion was still running');
+      assert.match(
+        r.stderr,
+        new RegExp(
+          /Removed before the interruption: Access, IAP settings, IAP OAuth client, Workforce pool and /.source +
+            /provider, Auth0 application\. Not finished: Cloud Run service\./.source,
+        ),
+      );
+      assert.match(r.stderr, /Interrupted\. Run iap-auth0 destroy again to resume where it stopped\./);
+      const status = JSON.parse((await runCli(['status', '--json'], {}, cwd)).stdout);
+      assert.equal(status.next, 'iap-auth0 destroy (resumes where it stopped)');
+      t.diagnostic(`destroy stopped ${latency} ms after SIGINT`);
+      sb.world.profile = fast;
+      sb.world.clock.advance(LONG_MS); // let the deletion the first run started finish
+      const again = await runCli(['destroy', '--force'], sb.env, cwd);
+      outputs.push(again.stdout, again.stderr);
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(leftovers(sb.world.snapshot()), []);
+    },
+  );
   await assertNoSecretLeaked(sb, outputs, [cwd]);
 });

@@ -5,11 +5,19 @@ import { createRenderer } from '../render.js';
 import { onInterrupt } from '../interrupt.js';
 import type { DestroyPlanItem, DestroyResult } from '../../core/destroy.js';
 
-export interface DestroyCommandOptions { force?: boolean; keep?: string; json?: boolean; state?: string }
+export interface DestroyCommandOptions {
+  force?: boolean;
+  keep?: string;
+  json?: boolean;
+  state?: string;
+}
 
 export function destroyPlanLines(plan: DestroyPlanItem[]): string[] {
-  return ['iap-auth0 will delete, in this order:', ...plan.flatMap((p) => p.items.map((i) => `  ${p.kept ? 'keep    ' : 'delete  '}${i}`)),
-    'APIs and the IAP service agent stay enabled.'];
+  return [
+    'iap-auth0 will delete, in this order:',
+    ...plan.flatMap((p) => p.items.map((i) => `  ${p.kept ? 'keep    ' : 'delete  '}${i}`)),
+    'APIs and the IAP service agent stay enabled.',
+  ];
 }
 
 export async function destroyCommand(opts: DestroyCommandOptions): Promise<void> {
@@ -21,19 +29,34 @@ export async function destroyCommand(opts: DestroyCommandOptions): Promise<void>
   let result: DestroyResult;
   try {
     result = await runDestroy({
-      env: process.env, statePath: opts.state, keep, emit: (e) => ui.event(e), signal: ctrlC.signal,
+      env: process.env,
+      statePath: opts.state,
+      keep,
+      emit: (e) => ui.event(e),
+      signal: ctrlC.signal,
       confirm: async (plan) => {
         for (const l of destroyPlanLines(plan)) ui.line(l);
         if (opts.force) return true;
-        if (!interactive) throw new UserError('destroy deletes cloud resources and needs confirmation: nothing was deleted', EXIT.USAGE, 'run it in a terminal to confirm, or pass --force');
+        if (!interactive)
+          throw new UserError(
+            'destroy deletes cloud resources and needs confirmation: nothing was deleted',
+            EXIT.USAGE,
+            'run it in a terminal to confirm, or pass --force',
+          );
         const { default: confirm } = await import('@inquirer/confirm');
         try {
-          return await confirm({ message: 'Delete all of this?', default: false }, { output: process.stderr, signal: ctrlC.signal });
+          return await confirm(
+            { message: 'Delete all of this?', default: false },
+            { output: process.stderr, signal: ctrlC.signal },
+          );
         } catch (e) {
           // Ctrl-C at the question, as init's prompts: nothing was touched, exit 130.
           if ((e as Error).name === 'ExitPromptError' || (e as Error).name === 'AbortPromptError') {
             ctrlC.interrupt();
-            throw new UserError('interrupted; nothing was deleted. Run iap-auth0 destroy again when ready.', EXIT.INTERRUPTED);
+            throw new UserError(
+              'interrupted; nothing was deleted. Run iap-auth0 destroy again when ready.',
+              EXIT.INTERRUPTED,
+            );
           }
           throw e;
         }
@@ -41,7 +64,8 @@ export async function destroyCommand(opts: DestroyCommandOptions): Promise<void>
     });
   } catch (e) {
     ui.stop();
-    if (opts.json && e instanceof UserError) process.stdout.write(JSON.stringify({ ok: false, error: { message: e.message, hint: e.hint } }, null, 2) + '\n');
+    if (opts.json && e instanceof UserError)
+      process.stdout.write(JSON.stringify({ ok: false, error: { message: e.message, hint: e.hint } }, null, 2) + '\n');
     throw e;
   } finally {
     ctrlC.dispose();
@@ -53,18 +77,34 @@ export async function destroyCommand(opts: DestroyCommandOptions): Promise<void>
     const poolDeleted = result.deleted.some((d) => d.startsWith('locations/global/workforcePools/'));
     if (!result.kept.length) ui.line(ui.color.bold('Done.') + ' Everything iap-auth0 created is gone.');
     else {
-      ui.line(ui.color.bold('Done.') + ` Deleted ${result.deleted.length ? 'what this setup created' : 'nothing'}; kept:`);
+      ui.line(
+        ui.color.bold('Done.') + ` Deleted ${result.deleted.length ? 'what this setup created' : 'nothing'}; kept:`,
+      );
       for (const k of result.kept) ui.line(`  ${k}`);
     }
-    if (poolDeleted) ui.line('Google keeps deleted workforce pool and provider ids for 30 days; running init again with the same ids undeletes them.');
+    if (poolDeleted)
+      ui.line(
+        'Google keeps deleted workforce pool and provider ids for 30 days; running init again with the same ' +
+          'ids undeletes them.',
+      );
   } else {
     if (ctrlC.interrupted) {
       const done = result.stages.filter((x) => x.ok && !x.kept).map((x) => x.title);
-      ui.line(`Removed before the interruption: ${done.length ? done.join(', ') : 'nothing yet'}. Not finished: ${result.plan.filter((p) => !p.kept && !done.includes(p.title)).map((p) => p.title).join(', ')}.`);
+      ui.line(
+        `Removed before the interruption: ${done.length ? done.join(', ') : 'nothing yet'}. Not finished: ${result.plan
+          .filter((p) => !p.kept && !done.includes(p.title))
+          .map((p) => p.title)
+          .join(', ')}.`,
+      );
     } else {
-      for (const s of result.stages.filter((x) => !x.ok)) ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
+      for (const s of result.stages.filter((x) => !x.ok))
+        ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
     }
-    ui.line(ctrlC.interrupted ? 'Interrupted. Run iap-auth0 destroy again to resume where it stopped.' : 'Destroy stopped. Fix the cause above and run iap-auth0 destroy again: it resumes where it stopped.');
+    ui.line(
+      ctrlC.interrupted
+        ? 'Interrupted. Run iap-auth0 destroy again to resume where it stopped.'
+        : 'Destroy stopped. Fix the cause above and run iap-auth0 destroy again: it resumes where it stopped.',
+    );
   }
   process.exitCode = ctrlC.interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.FAILURE;
 }

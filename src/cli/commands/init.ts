@@ -7,33 +7,80 @@ import type { InitResult } from '../../core/init.js';
 import type { Prompt } from '../../inputs/resolve.js';
 
 export interface InitCommandOptions {
-  project?: string; region?: string; service?: string; image?: string; organization?: string; auth0Domain?: string; auth0IssuerDomain?: string;
-  pool?: string; provider?: string; oauthClient?: string; allow?: string[]; scope?: string; state?: string;
-  yes?: boolean; json?: boolean; dryRun?: boolean; adopt?: boolean; verify?: number | true; audienceEnv?: boolean; setup?: string;
+  project?: string;
+  region?: string;
+  service?: string;
+  image?: string;
+  organization?: string;
+  auth0Domain?: string;
+  auth0IssuerDomain?: string;
+  pool?: string;
+  provider?: string;
+  oauthClient?: string;
+  allow?: string[];
+  scope?: string;
+  state?: string;
+  yes?: boolean;
+  json?: boolean;
+  dryRun?: boolean;
+  adopt?: boolean;
+  verify?: number | true;
+  audienceEnv?: boolean;
+  setup?: string;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function initCommand(opts: InitCommandOptions): Promise<void> {
   const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY && !process.env.CI && !opts.yes && !opts.json;
   const ui = await createRenderer({ quiet: !!opts.json });
   const ctrlC = onInterrupt();
-  const prompt: Prompt | undefined = interactive ? async (q) => {
-    const { default: input } = await import('@inquirer/input');
-    try {
-      return await input({ message: q.message, default: q.default, validate: q.validate }, { output: process.stderr, signal: ctrlC.signal });
-    } catch (e) {
-      if ((e as Error).name === 'ExitPromptError' || (e as Error).name === 'AbortPromptError') { ctrlC.interrupt(); throw new UserError('interrupted; nothing was changed. Run iap-auth0 init again when ready.', EXIT.INTERRUPTED); }
-      throw e;
-    }
-  } : undefined;
+  const prompt: Prompt | undefined = interactive
+    ? async (q) => {
+        const { default: input } = await import('@inquirer/input');
+        try {
+          return await input(
+            { message: q.message, default: q.default, validate: q.validate },
+            { output: process.stderr, signal: ctrlC.signal },
+          );
+        } catch (e) {
+          if ((e as Error).name === 'ExitPromptError' || (e as Error).name === 'AbortPromptError') {
+            ctrlC.interrupt();
+            throw new UserError(
+              'interrupted; nothing was changed. Run iap-auth0 init again when ready.',
+              EXIT.INTERRUPTED,
+            );
+          }
+          throw e;
+        }
+      }
+    : undefined;
 
   const { runInit } = await import('../../core/init.js');
   let result: InitResult;
   try {
-    result = await runInit({ env: process.env, flags: opts, statePath: opts.state, interactive, dryRun: !!opts.dryRun, emit: (e) => ui.event(e), signal: ctrlC.signal, prompt });
+    result = await runInit({
+      env: process.env,
+      flags: opts,
+      statePath: opts.state,
+      interactive,
+      dryRun: !!opts.dryRun,
+      emit: (e) => ui.event(e),
+      signal: ctrlC.signal,
+      prompt,
+    });
   } catch (e) {
     ui.stop();
     if (opts.json && e instanceof UserError) {
-      process.stdout.write(JSON.stringify({ ok: false, error: { code: e.exitCode === EXIT.USAGE ? 'usage' : 'failure', message: e.message, hint: e.hint } }, null, 2) + '\n');
+      process.stdout.write(
+        JSON.stringify(
+          {
+            ok: false,
+            error: { code: e.exitCode === EXIT.USAGE ? 'usage' : 'failure', message: e.message, hint: e.hint },
+          },
+          null,
+          2,
+        ) + '\n',
+      );
     }
     throw e;
   } finally {
@@ -50,13 +97,26 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
     const c = ui.color;
     ui.line('');
     ui.line(c.bold('Done.') + ` Your app: ${result.serviceUrl ?? '(URL not known yet)'}`);
-    ui.line(`Who can sign in: ${result.signIn.map((a) => (a === 'pool' ? 'everyone in your Auth0 tenant' : a)).join(', ')}`);
-    if (result.auth0.via !== 'tenant') ui.line(`They sign in on ${result.auth0.signInDomain} (${result.auth0.via === 'custom-domain' ? 'your Auth0 custom domain' : '--auth0-issuer-domain'}); the Management API is called on ${result.auth0.domain}`);
+    ui.line(
+      `Who can sign in: ${result.signIn.map((a) => (a === 'pool' ? 'everyone in your Auth0 tenant' : a)).join(', ')}`,
+    );
+    if (result.auth0.via !== 'tenant')
+      ui.line(
+        `They sign in on ${result.auth0.signInDomain} ` +
+          `(${result.auth0.via === 'custom-domain' ? 'your Auth0 custom domain' : '--auth0-issuer-domain'}); ` +
+          `the Management API is called on ${result.auth0.domain}`,
+      );
     ui.line(`Audience your app should expect in x-goog-iap-jwt-assertion: ${result.audience}`);
     let check = opts.verify;
     if (check === undefined && interactive) {
       const { default: confirm } = await import('@inquirer/confirm');
-      const yes = await confirm({ message: 'IAM changes take 2 to 7 minutes to reach IAP. Verify now, waiting for them (up to 10 minutes)?', default: true }, { output: process.stderr }).catch(() => false);
+      const yes = await confirm(
+        {
+          message: 'IAM changes take 2 to 7 minutes to reach IAP. Verify now, waiting for them (up to 10 minutes)?',
+          default: true,
+        },
+        { output: process.stderr },
+      ).catch(() => false);
       if (yes) check = true;
     }
     if (check !== undefined) {
@@ -69,11 +129,21 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
   } else {
     if (ctrlC.interrupted) {
       const done = result.stages.filter((x) => x.ok).map((x) => x.title);
-      ui.line(`Done before the interruption: ${done.length ? done.join(', ') : 'nothing'}. Not finished: ${result.stages.filter((x) => !x.ok).map((x) => x.title).join(', ')}.`);
+      ui.line(
+        `Done before the interruption: ${done.length ? done.join(', ') : 'nothing'}. Not finished: ${result.stages
+          .filter((x) => !x.ok)
+          .map((x) => x.title)
+          .join(', ')}.`,
+      );
     } else {
-      for (const s of result.stages.filter((x) => !x.ok)) ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
+      for (const s of result.stages.filter((x) => !x.ok))
+        ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
     }
-    ui.line(ctrlC.interrupted ? 'Interrupted. Run iap-auth0 init again to resume where it stopped.' : 'Some stages failed. Fix the cause above and run iap-auth0 init again: it resumes where it stopped.');
+    ui.line(
+      ctrlC.interrupted
+        ? 'Interrupted. Run iap-auth0 init again to resume where it stopped.'
+        : 'Some stages failed. Fix the cause above and run iap-auth0 init again: it resumes where it stopped.',
+    );
   }
   process.exitCode = ctrlC.interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.FAILURE;
 }

@@ -6,29 +6,52 @@ import { colorsFor } from '../ansi.js';
 // Not from state/store.js: it loads the schema library, and status must start at once.
 import { DEFAULT_STATE_PATH } from '../../state/names.js';
 
-export interface StatusCommandOptions { json?: boolean; state?: string }
+export interface StatusCommandOptions {
+  json?: boolean;
+  state?: string;
+}
 
 export async function statusCommand(opts: StatusCommandOptions): Promise<void> {
   const file = opts.state ?? DEFAULT_STATE_PATH;
-  let state;
-  try { state = await readStateQuick(file); } catch (e) {
+  let state: Awaited<ReturnType<typeof readStateQuick>>;
+  try {
+    state = await readStateQuick(file);
+  } catch (e) {
     const { StateError } = await import('../../state/store.js');
     if (e instanceof StateError) throw new UserError(e.message, EXIT.USAGE, e.hint);
     throw e;
   }
   const r = statusReport(file, state);
-  if (opts.json) { process.stdout.write(JSON.stringify(r, null, 2) + '\n'); process.exitCode = EXIT.OK; return; }
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    process.exitCode = EXIT.OK;
+    return;
+  }
   const c = colorsFor(process.stdout);
   const ui = { line: (t: string) => process.stdout.write(t + '\n') };
   if (!r.exists) {
     ui.line(`No state file at ${file}: nothing set up yet.`);
   } else {
-    ui.line(`${c.bold(r.service ?? '')} in ${r.project} (${r.region}): ${r.summary}. State file: ${file}${r.setupId ? ` (setup ${r.setupId})` : ''}`);
-    const mark: Record<string, string> = { done: c.green('✓'), destroyed: c.dim('-'), failed: c.red('✗'), 'in-progress': c.yellow('…'), destroying: c.yellow('…'), pending: ' ' };
+    ui.line(
+      `${c.bold(r.service ?? '')} in ${r.project} (${r.region}): ${r.summary}. State file: ` +
+        `${file}${r.setupId ? ` (setup ${r.setupId})` : ''}`,
+    );
+    const mark: Record<string, string> = {
+      done: c.green('✓'),
+      destroyed: c.dim('-'),
+      failed: c.red('✗'),
+      'in-progress': c.yellow('…'),
+      destroying: c.yellow('…'),
+      pending: ' ',
+    };
     const width = Math.max(...r.stages.map((s) => s.title.length));
     for (const s of r.stages) {
       ui.line(`${mark[s.status] ?? ' '} ${s.title.padEnd(width)}  ${s.status}`);
-      for (const [k, v] of Object.entries(s.resources)) ui.line(`    ${c.dim(k.padEnd(18))}${v}${s.adopted?.includes(k) ? c.dim(' (adopted: never deleted by this setup)') : ''}`);
+      for (const [k, v] of Object.entries(s.resources))
+        ui.line(
+          `    ${c.dim(k.padEnd(18))}${v}` +
+            (s.adopted?.includes(k) ? c.dim(' (adopted: never deleted by this setup)') : ''),
+        );
       if (s.added?.length) ui.line(`    ${c.dim('added'.padEnd(18))}${s.added.join(', ')}`);
       if (s.error) ui.line(`    ${c.red('error'.padEnd(18))}${s.error}`);
     }

@@ -6,32 +6,53 @@ import { onInterrupt } from '../interrupt.js';
 import { formatDuration } from '../../lib/duration.js';
 import type { VerifyResult } from '../../core/verify.js';
 
-export interface VerifyCommandOptions { wait?: number | true; json?: boolean; state?: string; report?: string }
+export interface VerifyCommandOptions {
+  wait?: number | true;
+  json?: boolean;
+  state?: string;
+  report?: string;
+}
 export const DEFAULT_WAIT_MS = 10 * 60_000;
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
   const ui = await createRenderer({ quiet: !!opts.json });
-  const waitMs = opts.wait === true ? DEFAULT_WAIT_MS : opts.wait ?? 0;
+  const waitMs = opts.wait === true ? DEFAULT_WAIT_MS : (opts.wait ?? 0);
   // --report: judged before any request, so a path that cannot take it costs nothing.
   let reportPath: string | undefined;
   if (opts.report !== undefined) {
     const { checkReportPath } = await import('../../core/verify/report.js');
     const { DEFAULT_STATE_PATH } = await import('../../state/store.js');
-    try { reportPath = await checkReportPath(opts.report, opts.state ?? DEFAULT_STATE_PATH); } catch (e) { throw new UserError(`--report: ${(e as Error).message}`); }
+    try {
+      reportPath = await checkReportPath(opts.report, opts.state ?? DEFAULT_STATE_PATH);
+    } catch (e) {
+      throw new UserError(`--report: ${(e as Error).message}`);
+    }
   }
   const ctrlC = onInterrupt();
   const { runVerify } = await import('../../core/verify.js');
   let result: VerifyResult;
   try {
     result = await runVerify({
-      env: process.env, statePath: opts.state, waitMs, signal: ctrlC.signal,
+      env: process.env,
+      statePath: opts.state,
+      waitMs,
+      signal: ctrlC.signal,
       emit: (e) => {
-        if (e.type === 'waiting') ui.line(ui.color.yellow(`… still propagating after ${formatDuration(e.elapsedMs)}: ${e.pending.map((c) => c.title).join(', ')}; checking again in ${formatDuration(e.nextInMs)}`));
+        if (e.type === 'waiting')
+          ui.line(
+            ui.color.yellow(
+              `… still propagating after ${formatDuration(e.elapsedMs)}: ` +
+                `${e.pending.map((c) => c.title).join(', ')}; checking again in ${formatDuration(e.nextInMs)}`,
+            ),
+          );
       },
     });
   } catch (e) {
-    if (ctrlC.interrupted) throw new UserError('interrupted; nothing was changed (verify only reads).', EXIT.INTERRUPTED);
-    if (opts.json && e instanceof UserError) process.stdout.write(JSON.stringify({ ok: false, error: { message: e.message, hint: e.hint } }, null, 2) + '\n');
+    if (ctrlC.interrupted)
+      throw new UserError('interrupted; nothing was changed (verify only reads).', EXIT.INTERRUPTED);
+    if (opts.json && e instanceof UserError)
+      process.stdout.write(JSON.stringify({ ok: false, error: { message: e.message, hint: e.hint } }, null, 2) + '\n');
     throw e;
   } finally {
     ctrlC.dispose();
@@ -41,37 +62,96 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
   if (reportPath) {
     const { buildReport, writeReport, checkReportPath } = await import('../../core/verify/report.js');
     const { apiRoots, signinOrigin } = await import('../../google/endpoints.js');
-    const hosts = (() => { try { return Object.fromEntries(Object.entries(apiRoots(process.env)).map(([k, v]) => [k, new URL(v).host])); } catch { return undefined; } })();
-    const report = buildReport(result, { waitMs, finishedAt: new Date().toISOString(), apiHosts: hosts, signinOrigin: signinOrigin(process.env) });
+    const hosts = (() => {
+      try {
+        return Object.fromEntries(Object.entries(apiRoots(process.env)).map(([k, v]) => [k, new URL(v).host]));
+      } catch {
+        return undefined;
+      }
+    })();
+    const report = buildReport(result, {
+      waitMs,
+      finishedAt: new Date().toISOString(),
+      apiHosts: hosts,
+      signinOrigin: signinOrigin(process.env),
+    });
     try {
       await checkReportPath(reportPath, result.stateFile); // again: the file may have changed while the checks ran
       await writeReport(reportPath, report);
     } catch (e) {
-      reportError = `--report: cannot write ${reportPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      reportError = `--report: cannot write ${reportPath}: ${why}`;
       reportPath = undefined;
     }
   }
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ ok: result.ok, serviceUrl: result.serviceUrl, elapsedMs: result.elapsedMs, waitedMs: result.waitedMs,
-      checks: result.checks.map(({ id, stage, ok, status, detail, hint }) => ({ id, stage, ok, status, detail, ...(hint ? { hint } : {}) })),
-      ...(result.access ? { access: result.access } : {}), ...(reportPath ? { report: reportPath } : {}) }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        {
+          ok: result.ok,
+          serviceUrl: result.serviceUrl,
+          elapsedMs: result.elapsedMs,
+          waitedMs: result.waitedMs,
+          checks: result.checks.map(({ id, stage, ok, status, detail, hint }) => ({
+            id,
+            stage,
+            ok,
+            status,
+            detail,
+            ...(hint ? { hint } : {}),
+          })),
+          ...(result.access ? { access: result.access } : {}),
+          ...(reportPath ? { report: reportPath } : {}),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     for (const l of checkLines(result.checks, ui.color)) ui.line(l);
     if (result.access) {
       ui.line(`Who may pass IAP to this service (${result.access.length}):`);
-      for (const a of result.access) ui.line(`  ${a.member}  ${ui.color.dim(`on ${a.on}${a.ours ? ', granted by iap-auth0' : ', granted by someone else'}`)}`);
+      for (const a of result.access)
+        ui.line(
+          `  ${a.member}  ` +
+            `${ui.color.dim(`on ${a.on}${a.ours ? ', granted by iap-auth0' : ', granted by someone else'}`)}`,
+        );
     }
     const failed = result.checks.filter((c) => c.status === 'failed').length;
     const pending = result.checks.filter((c) => c.status === 'propagating').length;
     const waited = result.waitedMs > 0 ? ` (waited ${formatDuration(result.waitedMs)} for propagation)` : '';
-    if (result.ok) ui.line(ui.color.green(`All ${result.checks.length} checks passed${waited}.`) + (result.serviceUrl ? ` Open ${result.serviceUrl} and sign in.` : ''));
+    if (result.ok)
+      ui.line(
+        ui.color.green(`All ${result.checks.length} checks passed${waited}.`) +
+          (result.serviceUrl ? ` Open ${result.serviceUrl} and sign in.` : ''),
+      );
     else {
-      ui.line([failed && `${failed} of ${result.checks.length} checks failed`, pending && `${pending} of ${result.checks.length} still propagating`].filter(Boolean).join(', ') + `${waited}.`);
-      if (pending && !failed) ui.line(waitMs > 0 ? `Still not applied after ${formatDuration(waitMs)}: wait a few more minutes and run iap-auth0 verify --wait again.` : 'Changes take 2 to 7 minutes to apply: run iap-auth0 verify --wait to keep checking.');
+      ui.line(
+        [
+          failed && `${failed} of ${result.checks.length} checks failed`,
+          pending && `${pending} of ${result.checks.length} still propagating`,
+        ]
+          .filter(Boolean)
+          .join(', ') + `${waited}.`,
+      );
+      if (pending && !failed)
+        ui.line(
+          waitMs > 0
+            ? `Still not applied after ${formatDuration(waitMs)}: wait a few more minutes and run iap-auth0 ` +
+                'verify --wait again.'
+            : 'Changes take 2 to 7 minutes to apply: run iap-auth0 verify --wait to keep checking.',
+        );
     }
-    if (reportPath) ui.line(ui.color.dim(`Report written to ${reportPath} (checks and sign-in hops; parameter and cookie names only, no values or secrets).`));
+    if (reportPath)
+      ui.line(
+        ui.color.dim(
+          `Report written to ${reportPath} (checks and sign-in hops; parameter and cookie names only, no ` +
+            'values or secrets).',
+        ),
+      );
   }
-  if (reportError) throw new UserError(reportError, EXIT.FAILURE, 'choose a writable path; the checks above ran and changed nothing');
+  if (reportError)
+    throw new UserError(reportError, EXIT.FAILURE, 'choose a writable path; the checks above ran and changed nothing');
   // Interrupted while checking: what was checked is printed above, and the run did not finish.
   process.exitCode = ctrlC.interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.VERIFY_FAILED;
 }

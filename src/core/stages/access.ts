@@ -22,17 +22,26 @@ export const ACCESSOR_ROLE = 'roles/iap.httpsResourceAccessor';
 
 export function accessResource(ctx: Pick<CoreContext, 'inputs'>): string {
   const i = ctx.inputs;
-  return i.scope === 'project' ? `projects/${i.projectNumber}/iap_web` : IAP_RUN_RESOURCE(i.projectNumber, i.region, i.service);
+  return i.scope === 'project'
+    ? `projects/${i.projectNumber}/iap_web`
+    : IAP_RUN_RESOURCE(i.projectNumber, i.region, i.service);
 }
 
-export const wantedMembers = (ctx: Pick<CoreContext, 'inputs'>) => (ctx.inputs.allow.length ? ctx.inputs.allow : ['pool']).map((a) => allowMember(a, ctx.inputs.pool));
+export const wantedMembers = (ctx: Pick<CoreContext, 'inputs'>) =>
+  (ctx.inputs.allow.length ? ctx.inputs.allow : ['pool']).map((a) => allowMember(a, ctx.inputs.pool));
 
 /** A member that names workforce pool `pool` (principal://…/workforcePools/POOL/… or principalSet://…). */
-export const namesPool = (member: string, pool: string) => member.includes(`iam.googleapis.com/${POOL_RESOURCE(pool)}/`);
+export const namesPool = (member: string, pool: string) =>
+  member.includes(`iam.googleapis.com/${POOL_RESOURCE(pool)}/`);
 
 export function accessPolicy(ctx: Pick<CoreContext, 'google' | 'signal' | 'emit'>, resource: string): PolicyAccess {
   return {
-    get: () => gdata(ctx, () => ctx.google.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } }), 'access'),
+    get: () =>
+      gdata(
+        ctx,
+        () => ctx.google.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } }),
+        'access',
+      ),
     // One attempt: addMembers/removeMembers retry the whole read-modify-write.
     set: (policy) => gonce(() => ctx.google.iap.setIamPolicy({ resource, requestBody: { policy } }), ctx.signal),
   };
@@ -49,19 +58,50 @@ function ownMembers(ctx: Pick<CoreContext, 'inputs' | 'state'>, have: string[], 
   return [...new Set([...(st.added ?? []), ...refound])];
 }
 
-/** Who gets the accessor role and who loses it (those iap-auth0 granted that --allow no longer lists), and the members this setup owns after. */
-export interface AccessDecision { changes: Change[]; resource: string; grant: string[]; revoke: string[]; own: string[] }
+/**
+ * Who gets the accessor role and who loses it (those iap-auth0 granted that --allow no longer lists), and the members
+ * this setup owns after.
+ */
+export interface AccessDecision {
+  changes: Change[];
+  resource: string;
+  grant: string[];
+  revoke: string[];
+  own: string[];
+}
 
 /** Pure: the access decision, from the policy as read and whether the pool is this setup's. */
-export function decideAccess(ctx: Pick<CoreContext, 'inputs' | 'state'>, resource: string, have: string[], poolIsOurs: boolean): AccessDecision {
+export function decideAccess(
+  ctx: Pick<CoreContext, 'inputs' | 'state'>,
+  resource: string,
+  have: string[],
+  poolIsOurs: boolean,
+): AccessDecision {
   const wanted = wantedMembers(ctx);
   const grant = wanted.filter((m) => !have.includes(m));
   const own = ownMembers(ctx, have, poolIsOurs);
   const revoke = own.filter((m) => !wanted.includes(m) && have.includes(m));
   const changes: Change[] = [
-    grant.length ? { stage, action: 'grant', resource, members: grant, reason: `${ACCESSOR_ROLE}: --allow lists ${grant.length === 1 ? 'it' : 'them'}` }
+    grant.length
+      ? {
+          stage,
+          action: 'grant',
+          resource,
+          members: grant,
+          reason: `${ACCESSOR_ROLE}: --allow lists ${grant.length === 1 ? 'it' : 'them'}`,
+        }
       : { stage, action: 'none', resource, reason: `${wanted.join(', ')} already may pass` },
-    ...(revoke.length ? [{ stage, action: 'revoke' as const, resource, members: revoke, reason: `${ACCESSOR_ROLE}: iap-auth0 granted it and --allow no longer lists it` }] : []),
+    ...(revoke.length
+      ? [
+          {
+            stage,
+            action: 'revoke' as const,
+            resource,
+            members: revoke,
+            reason: `${ACCESSOR_ROLE}: iap-auth0 granted it and --allow no longer lists it`,
+          },
+        ]
+      : []),
   ];
   return { changes, resource, grant, revoke, own };
 }
@@ -73,14 +113,20 @@ export const accessStage: Stage = {
     const st = rec.stage('access');
     if (!st.resources.iapResource) return [];
     // Even with nothing granted by this setup, members naming a pool it deletes must go.
-    return [st.added?.length ? `${ACCESSOR_ROLE} for ${st.added.join(', ')} on ${st.resources.iapResource} (other members kept)`
-      : `${ACCESSOR_ROLE} on ${st.resources.iapResource} for members naming this setup's pool, if destroy deletes the pool (other members kept)`];
+    return [
+      st.added?.length
+        ? `${ACCESSOR_ROLE} for ${st.added.join(', ')} on ${st.resources.iapResource} (other members kept)`
+        : `${ACCESSOR_ROLE} on ${st.resources.iapResource} for members naming this setup's pool, if destroy ` +
+          'deletes the pool (other members kept)',
+    ];
   },
   destroy: destroyAccess,
 
   async read(ctx) {
     const resource = accessResource(ctx);
-    const policy = await planRead(ctx, () => ctx.google.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } }));
+    const policy = await planRead(ctx, () =>
+      ctx.google.iap.getIamPolicy({ resource, requestBody: { options: { requestedPolicyVersion: 3 } } }),
+    );
     const have = policy ? membersOf(policy, ACCESSOR_ROLE) : [];
     return (ahead) => {
       const d = decideAccess(ctx, resource, have, ahead.pool?.ours ?? recorded(ctx, 'pool')!.ours);
@@ -89,7 +135,9 @@ export const accessStage: Stage = {
   },
 };
 
-/** Executes the access decision: grants first, revokes second, so narrowing never leaves a moment where nobody may pass. */
+/**
+ * Executes the access decision: grants first, revokes second, so narrowing never leaves a moment where nobody may pass.
+ */
 async function applyAccess(ctx: StageContext, d: AccessDecision): Promise<string> {
   await Promise.all([ctx.need('service'), ctx.need('pool')]);
   await ctx.apisReady();
@@ -98,8 +146,11 @@ async function applyAccess(ctx: StageContext, d: AccessDecision): Promise<string
   const step = (text: string) => ctx.emit({ type: 'step', stage, text });
   // The read-modify-write re-reads only for the etag: a member already there is not written again.
   // Domain-restricted sharing may refuse workforce pool members too (not on record): same fix.
-  const added = d.grant.length ? await addMembers(access, ACCESSOR_ROLE, d.grant, ctx.signal)
-    .catch((e) => { throw domainRestricted(googleFailure(e), ctx.inputs.project, d.grant, `${ACCESSOR_ROLE} on ${d.resource}`) ?? e; }) : [];
+  const added = d.grant.length
+    ? await addMembers(access, ACCESSOR_ROLE, d.grant, ctx.signal).catch((e) => {
+        throw domainRestricted(googleFailure(e), ctx.inputs.project, d.grant, `${ACCESSOR_ROLE} on ${d.resource}`) ?? e;
+      })
+    : [];
   if (added.length) step(`granted ${ACCESSOR_ROLE} to ${added.join(', ')}`);
   const stale = d.own.filter((m) => !members.includes(m));
   const removed = d.revoke.length ? await removeMembers(access, ACCESSOR_ROLE, d.revoke, ctx.signal) : [];
@@ -113,7 +164,11 @@ async function applyAccess(ctx: StageContext, d: AccessDecision): Promise<string
 }
 
 /** One member that may reach the app through IAP, where the grant is, and whether iap-auth0 made it. */
-export interface AccessEntry { member: string; on: string; ours: boolean }
+export interface AccessEntry {
+  member: string;
+  on: string;
+  ours: boolean;
+}
 
 /**
  * Everyone who may pass IAP to this service: the accessor role on the service's IAP resource, on
@@ -122,10 +177,24 @@ export interface AccessEntry { member: string; on: string; ours: boolean }
 export async function whoHasAccess(ctx: CoreContext): Promise<AccessEntry[]> {
   const ours = new Set([...(ctx.state.stage('access').added ?? []), ...wantedMembers(ctx)]);
   const where = [...new Set([accessResource(ctx), `projects/${ctx.inputs.projectNumber}/iap_web`])];
-  const read = async (on: string, get: () => Promise<Policy | undefined>) => (membersOf((await get()) ?? {}, ACCESSOR_ROLE)).map((member) => ({ member, on, ours: ours.has(member) && on === accessResource(ctx) }));
+  const read = async (on: string, get: () => Promise<Policy | undefined>) =>
+    membersOf((await get()) ?? {}, ACCESSOR_ROLE).map((member) => ({
+      member,
+      on,
+      ours: ours.has(member) && on === accessResource(ctx),
+    }));
   const lists = await Promise.all([
     ...where.map((on) => read(on, () => unlessNotFound(() => accessPolicy(ctx, on).get()))),
-    read(`projects/${ctx.inputs.project}`, () => gdata(ctx, () => ctx.google.crmV1.projects.getIamPolicy({ resource: ctx.inputs.project, requestBody: { options: { requestedPolicyVersion: 3 } } })) as Promise<Policy>),
+    read(
+      `projects/${ctx.inputs.project}`,
+      () =>
+        gdata(ctx, () =>
+          ctx.google.crmV1.projects.getIamPolicy({
+            resource: ctx.inputs.project,
+            requestBody: { options: { requestedPolicyVersion: 3 } },
+          }),
+        ) as Promise<Policy>,
+    ),
   ]);
   return lists.flat();
 }
@@ -133,12 +202,26 @@ export async function whoHasAccess(ctx: CoreContext): Promise<AccessEntry[]> {
 /** Every member iap-auth0 was asked to admit still holds the accessor role; everyone else who may pass is listed. */
 async function verifyAccess(ctx: CoreContext): Promise<CheckResult[]> {
   const resource = accessResource(ctx);
-  return [await runCheck('access', 'access-binding', 'Access binding', async () => {
-    const have = new Set(membersOf(await accessPolicy(ctx, resource).get(), ACCESSOR_ROLE));
-    const missing = wantedMembers(ctx).filter((m) => !have.has(m));
-    return missing.length ? failed(`${missing.join(', ')} no longer ${missing.length > 1 ? 'hold' : 'holds'} ${ACCESSOR_ROLE} on ${resource}: IAP shows "You don't have access"`, 'run iap-auth0 init (grants it again)')
-      : ok(`${wantedMembers(ctx).join(', ')} may pass IAP`);
-  }, ctx.inputs.project, ctx.signal)];
+  return [
+    await runCheck(
+      'access',
+      'access-binding',
+      'Access binding',
+      async () => {
+        const have = new Set(membersOf(await accessPolicy(ctx, resource).get(), ACCESSOR_ROLE));
+        const missing = wantedMembers(ctx).filter((m) => !have.has(m));
+        return missing.length
+          ? failed(
+              `${missing.join(', ')} no longer ${missing.length > 1 ? 'hold' : 'holds'} ${ACCESSOR_ROLE} on ` +
+                `${resource}: IAP shows "You don't have access"`,
+              'run iap-auth0 init (grants it again)',
+            )
+          : ok(`${wantedMembers(ctx).join(', ')} may pass IAP`);
+      },
+      ctx.inputs.project,
+      ctx.signal,
+    ),
+  ];
 }
 
 /**
@@ -152,19 +235,36 @@ async function destroyAccess(ctx: CoreContext): Promise<string> {
   const resource = st.resources.iapResource;
   if (!resource) return 'nothing to remove';
   const pool = ctx.inputs.pool;
-  const [fates, service] = await Promise.all([poolFates(ctx), ctx.inputs.scope === 'service' ? serviceFate(ctx) : undefined]);
+  const [fates, service] = await Promise.all([
+    poolFates(ctx),
+    ctx.inputs.scope === 'service' ? serviceFate(ctx) : undefined,
+  ]);
   const poolDeleted = fates.pool?.fate === 'delete';
-  const poolContinues = fates.pool?.fate === 'hand-over' || fates.pool?.fate === 'unshare' || fates.pool?.fate === 'not-ours' || fates.pool?.fate === 'release';
-  const resourceShared = ctx.inputs.scope === 'project' || service?.fate.fate === 'hand-over' || service?.fate.fate === 'unshare';
+  const poolContinues =
+    fates.pool?.fate === 'hand-over' ||
+    fates.pool?.fate === 'unshare' ||
+    fates.pool?.fate === 'not-ours' ||
+    fates.pool?.fate === 'release';
+  const resourceShared =
+    ctx.inputs.scope === 'project' || service?.fate.fate === 'hand-over' || service?.fate.fate === 'unshare';
   const access = accessPolicy(ctx, resource);
   // A resource that is gone took its policy with it.
   const have = membersOf((await unlessNotFound(() => access.get())) ?? {}, ACCESSOR_ROLE);
-  const candidates = [...new Set([...(st.added ?? []), ...(poolDeleted ? have.filter((m) => namesPool(m, pool)) : [])])];
+  const candidates = [
+    ...new Set([...(st.added ?? []), ...(poolDeleted ? have.filter((m) => namesPool(m, pool)) : [])]),
+  ];
   const keep = candidates.filter((m) => poolContinues && resourceShared && namesPool(m, pool));
   const drop = candidates.filter((m) => !keep.includes(m));
-  if (!drop.length) return keep.length ? `kept ${keep.join(', ')}: the pool they name is still used by another setup` : 'nothing to remove';
+  if (!drop.length)
+    return keep.length
+      ? `kept ${keep.join(', ')}: the pool they name is still used by another setup`
+      : 'nothing to remove';
   ctx.emit({ type: 'step', stage: 'access', text: `removing ${drop.join(', ')} from ${ACCESSOR_ROLE}` });
   const removed = await unlessNotFound(() => removeMembers(access, ACCESSOR_ROLE, drop, ctx.signal));
   const kept = keep.length ? `; kept ${keep.join(', ')}: the pool they name is still used by another setup` : '';
-  return (removed?.length ? `removed ${removed.join(', ')} from ${ACCESSOR_ROLE} on ${resource}` : 'the members iap-auth0 added were already gone') + kept;
+  return (
+    (removed?.length
+      ? `removed ${removed.join(', ')} from ${ACCESSOR_ROLE} on ${resource}`
+      : 'the members iap-auth0 added were already gone') + kept
+  );
 }

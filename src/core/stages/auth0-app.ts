@@ -12,7 +12,18 @@ import { PROVIDER_RESOURCE, SIGNIN_CALLBACK_PATH } from '../../lib/ids.js';
 import { withRetry } from '../retry.js';
 import { describeAuth0Error } from '../auth0-errors.js';
 import { refusal, type CodedError } from '../coded-error.js';
-import { adoptedNote, decideUse, markedDescription, markerMetadata, parseDescription, parseMetadata, sameMarker, TOOL, type Marker, type Recorded as RecordedUse } from '../ownership.js';
+import {
+  adoptedNote,
+  decideUse,
+  markedDescription,
+  markerMetadata,
+  parseDescription,
+  parseMetadata,
+  sameMarker,
+  TOOL,
+  type Marker,
+  type Recorded as RecordedUse,
+} from '../ownership.js';
 import { fieldOf, recordedAs, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
 import { appMarker, auth0AppFate, auth0Retry, auth0Status, isTransientAuth0, type Auth0App } from '../fates.js';
@@ -25,18 +36,25 @@ type Client = Auth0App;
 export { auth0ClientSecret };
 
 export const TAG = TOOL;
-export const callbackUrl = (ctx: Pick<CoreContext, 'inputs' | 'signinOrigin'>) => `${ctx.signinOrigin}${SIGNIN_CALLBACK_PATH(ctx.inputs.pool, ctx.inputs.provider)}`;
+export const callbackUrl = (ctx: Pick<CoreContext, 'inputs' | 'signinOrigin'>) =>
+  `${ctx.signinOrigin}${SIGNIN_CALLBACK_PATH(ctx.inputs.pool, ctx.inputs.provider)}`;
 const purpose = (ctx: Pick<CoreContext, 'inputs'>) => `workforce sign-in for Cloud Run service ${ctx.inputs.service}`;
 // Auth0 descriptions hold 140 characters: the owner only; the shared list lives in the metadata.
-const describeApp = (ctx: Pick<CoreContext, 'inputs'>, m: Marker) => markedDescription({ owner: m.owner, shared: [] }, purpose(ctx), 140);
+const describeApp = (ctx: Pick<CoreContext, 'inputs'>, m: Marker) =>
+  markedDescription({ owner: m.owner, shared: [] }, purpose(ctx), 140);
 const stage = 'auth0-app' as const;
 
 /** Every app tagged by iap-auth0 for this provider, whichever setup made it (all pages). */
 async function findTagged(mgmt: ManagementClient, provider: string): Promise<Client[]> {
   const found: Client[] = [];
-  let page = await mgmt.clients.list({ per_page: 100, fields: 'client_id,name,description,client_metadata,callbacks,app_type', include_fields: true });
+  let page = await mgmt.clients.list({
+    per_page: 100,
+    fields: 'client_id,name,description,client_metadata,callbacks,app_type',
+    include_fields: true,
+  });
   for (;;) {
-    for (const c of page.data as Client[]) if (c.client_metadata?.managed_by === TAG && c.client_metadata?.iap_auth0_provider === provider) found.push(c);
+    for (const c of page.data as Client[])
+      if (c.client_metadata?.managed_by === TAG && c.client_metadata?.iap_auth0_provider === provider) found.push(c);
     if (!page.hasNextPage()) break;
     page = await page.getNextPage();
   }
@@ -44,7 +62,11 @@ async function findTagged(mgmt: ManagementClient, provider: string): Promise<Cli
 }
 
 /** The app this setup would use, as read: how the state recorded it, and duplicates of this setup's to delete. */
-interface Found { app: Client; recorded: RecordedUse; extras: Client[] }
+interface Found {
+  app: Client;
+  recorded: RecordedUse;
+  extras: Client[];
+}
 
 /**
  * The app this setup uses, read only: the recorded one (its marker checked: an edited state must
@@ -56,10 +78,15 @@ async function findApp(ctx: CoreContext, mgmt: ManagementClient): Promise<Found 
   const st = ctx.state.stage('auth0-app');
   const recorded = st.resources.clientId;
   if (recorded) {
-    const app = await withRetry(() => mgmt.clients.get(recorded), auth0Retry(ctx)).catch((e) => { if (auth0Status(e) === 404) return undefined; throw e; }) as Client | undefined;
+    const app = (await withRetry(() => mgmt.clients.get(recorded), auth0Retry(ctx)).catch((e) => {
+      if (auth0Status(e) === 404) return undefined;
+      throw e;
+    })) as Client | undefined;
     if (app) return { app, recorded: recordedAs(st, 'clientId', recorded), extras: [] };
   }
-  const tagged = (await findTagged(mgmt, PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider))).sort((a, b) => a.client_id!.localeCompare(b.client_id!));
+  const tagged = (await findTagged(mgmt, PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider))).sort((a, b) =>
+    a.client_id!.localeCompare(b.client_id!),
+  );
   const mine = tagged.filter((c) => parseMetadata(c.client_metadata)?.owner === me);
   const pick = mine[0] ?? tagged.find((c) => parseMetadata(c.client_metadata)?.shared.includes(me)) ?? tagged[0];
   if (!pick) return undefined;
@@ -75,56 +102,131 @@ export function loginUriFor(url: string | undefined): string | undefined {
 }
 
 /** The app: created, or used with a patch of what it lacks (callback, grant, RS256, markers). */
-export type AppPlan = { change: Change } & ({ do: 'create' } | { do: 'refuse'; error: CodedError }
-  | { do: 'use'; use: 'created' | 'adopted'; app: Client; patch: Record<string, unknown> });
+export type AppPlan = { change: Change } & (
+  | { do: 'create' }
+  | { do: 'refuse'; error: CodedError }
+  | { do: 'use'; use: 'created' | 'adopted'; app: Client; patch: Record<string, unknown> }
+);
 
-/** The service URL as Application Login URI and web origin: known now, known once deployed, or not this setup's to set. */
-export type UrlsPlan = { change?: Change } & ({ do: 'skip' } | { do: 'patch'; patch: Record<string, unknown> } | { do: 'when-deployed' });
+/**
+ * The service URL as Application Login URI and web origin: known now, known once deployed, or not this setup's to set.
+ */
+export type UrlsPlan = { change?: Change } & (
+  | { do: 'skip' }
+  | { do: 'patch'; patch: Record<string, unknown> }
+  | { do: 'when-deployed' }
+);
 
-export interface Auth0Decision { changes: Change[]; app: AppPlan; extras: Client[]; urls: UrlsPlan }
+export interface Auth0Decision {
+  changes: Change[];
+  app: AppPlan;
+  extras: Client[];
+  urls: UrlsPlan;
+}
 
 /** Pure: the app's decision, from what was found (undefined: none). */
-export function decideApp(ctx: Pick<CoreContext, 'inputs' | 'state' | 'signinOrigin'>, found: Found | undefined): AppPlan {
+export function decideApp(
+  ctx: Pick<CoreContext, 'inputs' | 'state' | 'signinOrigin'>,
+  found: Found | undefined,
+): AppPlan {
   const cb = callbackUrl(ctx);
   const me = ctx.inputs.setupId;
-  if (!found) return { do: 'create', change: { stage, action: 'create', resource: `Auth0 app "IAP ${ctx.inputs.service} (iap-auth0)"`, reason: `callback ${cb}` } };
+  if (!found)
+    return {
+      do: 'create',
+      change: {
+        stage,
+        action: 'create',
+        resource: `Auth0 app "IAP ${ctx.inputs.service} (iap-auth0)"`,
+        reason: `callback ${cb}`,
+      },
+    };
   const { app } = found;
   const resource = `Auth0 app ${app.client_id}`;
   const d = decideUse(appMarker(app), me, found.recorded, ctx.inputs.adopt, false);
   if ('refuse' in d) {
-    const error = refusal(d, `the Auth0 app ${app.client_id} ("${app.name}")`,
-      { flag: '--provider', stateFile: ctx.state.file, field: fieldOf('auth0-app', 'clientId'), me, adoptable: d.refuse === 'other-setup' });
+    const error = refusal(d, `the Auth0 app ${app.client_id} ("${app.name}")`, {
+      flag: '--provider',
+      stateFile: ctx.state.file,
+      field: fieldOf('auth0-app', 'clientId'),
+      me,
+      adoptable: d.refuse === 'other-setup',
+    });
     return { do: 'refuse', error, change: refused(stage, resource, error) };
   }
   const patch: Record<string, unknown> = {};
   if (!app.callbacks?.includes(cb)) patch.callbacks = [...(app.callbacks ?? []), cb];
-  if (!app.grant_types?.includes('authorization_code')) patch.grant_types = [...(app.grant_types ?? []), 'authorization_code'];
+  if (!app.grant_types?.includes('authorization_code'))
+    patch.grant_types = [...(app.grant_types ?? []), 'authorization_code'];
   if (app.jwt_configuration?.alg !== 'RS256') patch.jwt_configuration = { alg: 'RS256' };
   // The markers: both put back for this setup's app (one may have been edited away), this
   // setup added to the "shared" list of another setup's.
   if (d.marker && !sameMarker(parseMetadata(app.client_metadata), d.marker)) {
-    patch.client_metadata = { ...markerMetadata(d.marker), iap_auth0_provider: PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider) };
+    patch.client_metadata = {
+      ...markerMetadata(d.marker),
+      iap_auth0_provider: PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider),
+    };
   }
-  if (d.use === 'created' && parseDescription(app.description)?.owner !== me) patch.description = describeApp(ctx, d.marker!);
+  if (d.use === 'created' && parseDescription(app.description)?.owner !== me)
+    patch.description = describeApp(ctx, d.marker!);
   const fields = Object.keys(patch);
   const adopting = d.use === 'adopted' && !ctx.state.stage('auth0-app').adopted?.includes('clientId');
   const action = adopting ? 'adopt' : fields.length ? 'update' : 'none';
-  const reason = d.use === 'adopted' ? adoptedNote(d.marker) : fields.length ? `this setup's app lacks ${fields.join(', ')}` : 'this setup\'s app, with the workforce callback';
-  return { do: 'use', use: d.use, app, patch, change: { stage, action, resource, reason, ...(fields.length ? { fields } : {}) } };
+  const reason =
+    d.use === 'adopted'
+      ? adoptedNote(d.marker)
+      : fields.length
+        ? `this setup's app lacks ${fields.join(', ')}`
+        : "this setup's app, with the workforce callback";
+  return {
+    do: 'use',
+    use: d.use,
+    app,
+    patch,
+    change: { stage, action, resource, reason, ...(fields.length ? { fields } : {}) },
+  };
 }
 
-/** Pure: the login URI and web origin to set, given the service's URL when it is known (an app this setup shares: none). */
-export function decideUrls(app: Client | undefined, use: 'created' | 'adopted', uri: string | undefined, known: boolean): UrlsPlan {
+/**
+ * Pure: the login URI and web origin to set, given the service's URL when it is known (an app this setup shares: none).
+ */
+export function decideUrls(
+  app: Client | undefined,
+  use: 'created' | 'adopted',
+  uri: string | undefined,
+  known: boolean,
+): UrlsPlan {
   if (use === 'adopted') return { do: 'skip' };
   const resource = `Auth0 app ${app?.client_id ?? '(new)'}: Application Login URI and web origin`;
   if (!known) {
-    return { do: 'when-deployed', change: { stage, action: 'update', resource, fields: ['initiate_login_uri', 'web_origins'], awaits: 'the service URL (deploy)', conditional: true,
-      reason: 'the service URL, once it is deployed, if it is a public https URL (the only kind Auth0 accepts)' } };
+    return {
+      do: 'when-deployed',
+      change: {
+        stage,
+        action: 'update',
+        resource,
+        fields: ['initiate_login_uri', 'web_origins'],
+        awaits: 'the service URL (deploy)',
+        conditional: true,
+        reason: 'the service URL, once it is deployed, if it is a public https URL (the only kind Auth0 accepts)',
+      },
+    };
   }
   const patch = urlPatch(app, loginUriFor(uri));
   const fields = Object.keys(patch);
-  return { do: 'patch', patch, change: fields.length ? { stage, action: 'update', resource, fields, reason: `the service URL ${uri}` }
-    : { stage, action: 'none', resource, reason: uri && !loginUriFor(uri) ? 'Auth0 accepts only public https URLs: not set' : 'already the service URL' } };
+  return {
+    do: 'patch',
+    patch,
+    change: fields.length
+      ? { stage, action: 'update', resource, fields, reason: `the service URL ${uri}` }
+      : {
+          stage,
+          action: 'none',
+          resource,
+          reason:
+            uri && !loginUriFor(uri) ? 'Auth0 accepts only public https URLs: not set' : 'already the service URL',
+        },
+  };
 }
 
 function urlPatch(app: Client | undefined, origin: string | undefined): Record<string, unknown> {
@@ -135,13 +237,34 @@ function urlPatch(app: Client | undefined, origin: string | undefined): Record<s
 }
 
 /** Pure: everything the Auth0 stage will do. */
-export function decideAuth0(ctx: Pick<CoreContext, 'inputs' | 'state' | 'signinOrigin'>, found: Found | undefined, service: Prospects['service'] | undefined): Auth0Decision {
+export function decideAuth0(
+  ctx: Pick<CoreContext, 'inputs' | 'state' | 'signinOrigin'>,
+  found: Found | undefined,
+  service: Prospects['service'] | undefined,
+): Auth0Decision {
   const app = decideApp(ctx, found);
-  const extras = app.do === 'refuse' ? [] : found?.extras ?? [];
-  const urls = app.do === 'refuse' ? { do: 'skip' as const } : decideUrls(app.do === 'use' ? app.app : undefined, app.do === 'use' ? app.use : 'created', service?.uri, service?.uri !== undefined);
-  const changes = [app.change,
-    ...extras.map((x): Change => ({ stage, action: 'delete', resource: `Auth0 app ${x.client_id}`, reason: 'a duplicate of this setup\'s app (a create whose answer was lost, or a race): exactly one remains' })),
-    ...(urls.change ? [urls.change] : [])];
+  const extras = app.do === 'refuse' ? [] : (found?.extras ?? []);
+  const urls =
+    app.do === 'refuse'
+      ? { do: 'skip' as const }
+      : decideUrls(
+          app.do === 'use' ? app.app : undefined,
+          app.do === 'use' ? app.use : 'created',
+          service?.uri,
+          service?.uri !== undefined,
+        );
+  const changes = [
+    app.change,
+    ...extras.map(
+      (x): Change => ({
+        stage,
+        action: 'delete',
+        resource: `Auth0 app ${x.client_id}`,
+        reason: "a duplicate of this setup's app (a create whose answer was lost, or a race): exactly one remains",
+      }),
+    ),
+    ...(urls.change ? [urls.change] : []),
+  ];
   return { changes, app, extras, urls };
 }
 
@@ -151,21 +274,38 @@ export const auth0AppStage: Stage = {
   owned: (recorded) => {
     const st = recorded.stage('auth0-app');
     const id = st.resources.clientId;
-    return id ? [`Auth0 application ${id} (${st.adopted?.includes('clientId') ? 'shared with another setup: kept' : 'only if it still carries this setup\'s tag'})`] : [];
+    return id
+      ? [
+          `Auth0 application ${id} ` +
+            '(' +
+            (st.adopted?.includes('clientId')
+              ? 'shared with another setup: kept'
+              : "only if it still carries this setup's tag") +
+            ')',
+        ]
+      : [];
   },
   destroy: destroyAuth0App,
 
   async read(ctx) {
     const mgmt = await ctx.auth0();
-    const found = await withRetry(() => findApp(ctx, mgmt), auth0Retry(ctx)).catch((e) => { throw describeAuth0Error(e); });
+    const found = await withRetry(() => findApp(ctx, mgmt), auth0Retry(ctx)).catch((e) => {
+      throw describeAuth0Error(e);
+    });
     return (ahead) => {
       const d = decideAuth0(ctx, found, ahead.service);
-      return { stage, changes: d.changes, prospects: { auth0Client: { clientId: d.app.do === 'use' ? d.app.app.client_id : undefined } }, apply: (c) => applyAuth0(c, d) };
+      return {
+        stage,
+        changes: d.changes,
+        prospects: { auth0Client: { clientId: d.app.do === 'use' ? d.app.app.client_id : undefined } },
+        apply: (c) => applyAuth0(c, d),
+      };
     };
   },
 };
 
 /** Executes the Auth0 decision: the app created or patched, duplicates deleted, the service URL set. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function applyAuth0(ctx: StageContext, d: Auth0Decision): Promise<string> {
   const mgmt = await ctx.auth0();
   const step = (text: string) => ctx.emit({ type: 'step', stage, text });
@@ -181,23 +321,45 @@ async function applyAuth0(ctx: StageContext, d: Auth0Decision): Promise<string> 
       // and creates only when there is none, so a lost answer is found, never duplicated; the
       // create itself runs without the SDK's retries.
       let first = true;
-      const found = await withRetry(async () => {
-        if (!first) { const existing = await findApp(ctx, mgmt); if (existing) return existing; }
-        first = false;
-        await ctx.claim().catch((e) => { throw new DependencyFailed('auth0-app', 'workforce-pool', e); });
-        step('creating the Auth0 application');
-        const marker = { owner: me, shared: [] };
-        const app = (await mgmt.clients.create({
-          name: `IAP ${ctx.inputs.service} (iap-auth0)`, description: describeApp(ctx, marker),
-          app_type: 'regular_web', is_first_party: true, oidc_conformant: true, token_endpoint_auth_method: 'client_secret_basic',
-          grant_types: ['authorization_code'], jwt_configuration: { alg: 'RS256' }, callbacks: [cb],
-          client_metadata: { managed_by: TAG, iap_auth0_setup: me, iap_auth0_provider: provider, iap_auth0_project: ctx.inputs.project },
-        }, { maxRetries: 0 })) as Client;
-        // Another run of this setup may have created one at the same moment (or a lost answer made
-        // this a second): look again, keep the first by id, delete the rest.
-        const again = await findApp(ctx, mgmt);
-        return again ?? { app, recorded: undefined, extras: [] };
-      }, { ...retry, retryable: (e) => !(e instanceof DependencyFailed) && isTransientAuth0(e) });
+      const found = await withRetry(
+        async () => {
+          if (!first) {
+            const existing = await findApp(ctx, mgmt);
+            if (existing) return existing;
+          }
+          first = false;
+          await ctx.claim().catch((e) => {
+            throw new DependencyFailed('auth0-app', 'workforce-pool', e);
+          });
+          step('creating the Auth0 application');
+          const marker = { owner: me, shared: [] };
+          const app = (await mgmt.clients.create(
+            {
+              name: `IAP ${ctx.inputs.service} (iap-auth0)`,
+              description: describeApp(ctx, marker),
+              app_type: 'regular_web',
+              is_first_party: true,
+              oidc_conformant: true,
+              token_endpoint_auth_method: 'client_secret_basic',
+              grant_types: ['authorization_code'],
+              jwt_configuration: { alg: 'RS256' },
+              callbacks: [cb],
+              client_metadata: {
+                managed_by: TAG,
+                iap_auth0_setup: me,
+                iap_auth0_provider: provider,
+                iap_auth0_project: ctx.inputs.project,
+              },
+            },
+            { maxRetries: 0 },
+          )) as Client;
+          // Another run of this setup may have created one at the same moment (or a lost answer made
+          // this a second): look again, keep the first by id, delete the rest.
+          const again = await findApp(ctx, mgmt);
+          return again ?? { app, recorded: undefined, extras: [] };
+        },
+        { ...retry, retryable: (e) => !(e instanceof DependencyFailed) && isTransientAuth0(e) },
+      );
       // What is there now (ours, unless a race): the one decision taken on it.
       plan = decideApp(ctx, found);
       extras = found.extras;
@@ -206,7 +368,9 @@ async function applyAuth0(ctx: StageContext, d: Auth0Decision): Promise<string> 
     if (plan.do === 'create') throw new Error('the Auth0 app was created but cannot be found');
     for (const extra of extras) {
       step(`deleting the duplicate Auth0 app ${extra.client_id} of this setup`);
-      await withRetry(() => mgmt.clients.delete(extra.client_id!), retry).catch((e) => { if (auth0Status(e) !== 404) throw e; });
+      await withRetry(() => mgmt.clients.delete(extra.client_id!), retry).catch((e) => {
+        if (auth0Status(e) !== 404) throw e;
+      });
     }
     let app = plan.app;
     const use = plan.use;
@@ -214,20 +378,29 @@ async function applyAuth0(ctx: StageContext, d: Auth0Decision): Promise<string> 
     // The issuer users sign in with (the tenant's domain or its custom domain), so verify's
     // sign-in probe knows where Google should send them without waiting for Auth0.
     const signInIssuer = await ctx.auth0Issuer();
-    if (ctx.state.stage('auth0-app').resources.signInIssuer !== signInIssuer) await ctx.state.recordResource('auth0-app', 'signInIssuer', signInIssuer);
+    if (ctx.state.stage('auth0-app').resources.signInIssuer !== signInIssuer)
+      await ctx.state.recordResource('auth0-app', 'signInIssuer', signInIssuer);
     if (app.client_secret) ctx.secrets.set('auth0ClientSecret', app.client_secret);
     const patch = plan.patch;
     if (Object.keys(patch).length) {
       if (patch.callbacks) step('adding the workforce sign-in callback');
       else if (patch.client_metadata && use === 'created') step('restoring the iap-auth0 tag of the Auth0 app');
       const id = app.client_id!;
-      app = { ...app, ...(await withRetry(() => mgmt.clients.update(id, patch), retry)) as Client };
+      app = { ...app, ...((await withRetry(() => mgmt.clients.update(id, patch), retry)) as Client) };
     }
     // The provider needs only this much: the app, its callback and grant. The login URI below
     // waits for the deploy; the pool stage need not wait with it.
     const clientId = app.client_id!;
     ctx.provide('auth0Client', { clientId, secret: () => auth0ClientSecret(ctx) });
-    if (use === 'adopted') return `Auth0 app ${app.client_id} of ${parseMetadata(app.client_metadata)?.owner ? `setup ${parseMetadata(app.client_metadata)?.owner}` : 'another setup'} (shared, never deleted by this one)`;
+    if (use === 'adopted')
+      return (
+        `Auth0 app ${app.client_id} of ` +
+        (parseMetadata(app.client_metadata)?.owner
+          ? `setup ${parseMetadata(app.client_metadata)?.owner}`
+          : 'another setup') +
+        ' ' +
+        '(shared, never deleted by this one)'
+      );
 
     // The service URL as Application Login URI and web origin, once the deploy knows it (the
     // plan's, or, for a service this run deploys, the URL it provides).
@@ -242,47 +415,136 @@ async function applyAuth0(ctx: StageContext, d: Auth0Decision): Promise<string> 
 }
 
 /** Discovery answers; the app is ours, a regular web app with the code grant and our callback, and has a connection. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
   const st = ctx.state.stage('auth0-app');
   const id = st.resources.clientId;
   const cb = callbackUrl(ctx);
-  const discovery = runCheck('auth0-app', 'auth0-discovery', 'Auth0 discovery', async () => {
-    // The discovery of the domain users sign in on: the tenant's, or its custom domain.
-    const signIn = await ctx.auth0SignIn();
-    const d = signIn.discovery;
-    const has = (list: unknown, v: string) => !Array.isArray(list) || list.includes(v);
-    return firstFailure([
-      [!has(d.response_types_supported, 'code'), failed('the tenant does not offer the code response type', 'Google signs in with the authorization code flow; check the tenant\'s settings')],
-      [!has(d.id_token_signing_alg_values_supported, 'RS256'), failed('the tenant does not sign ID tokens with RS256', 'Google verifies RS256 ID tokens')],
-    ], `issuer ${d.issuer}${signIn.via === 'tenant' ? '' : ` (sign-in on ${signIn.via === 'custom-domain' ? 'the tenant\'s custom domain' : '--auth0-issuer-domain'} ${signIn.domain}; Management API on ${ctx.inputs.auth0Domain})`}`);
-  }, undefined, ctx.signal);
+  const discovery = runCheck(
+    'auth0-app',
+    'auth0-discovery',
+    'Auth0 discovery',
+    async () => {
+      // The discovery of the domain users sign in on: the tenant's, or its custom domain.
+      const signIn = await ctx.auth0SignIn();
+      const d = signIn.discovery;
+      const has = (list: unknown, v: string) => !Array.isArray(list) || list.includes(v);
+      return firstFailure(
+        [
+          [
+            !has(d.response_types_supported, 'code'),
+            failed(
+              'the tenant does not offer the code response type',
+              "Google signs in with the authorization code flow; check the tenant's settings",
+            ),
+          ],
+          [
+            !has(d.id_token_signing_alg_values_supported, 'RS256'),
+            failed('the tenant does not sign ID tokens with RS256', 'Google verifies RS256 ID tokens'),
+          ],
+        ],
+        `issuer ${d.issuer}` +
+          (signIn.via === 'tenant'
+            ? ''
+            : ' (sign-in on ' +
+              (signIn.via === 'custom-domain' ? "the tenant's custom domain" : '--auth0-issuer-domain') +
+              ` ${signIn.domain}; Management API on ${ctx.inputs.auth0Domain})`),
+      );
+    },
+    undefined,
+    ctx.signal,
+  );
   const mgmt = ctx.auth0();
   mgmt.catch(() => undefined);
   const retry = auth0Retry(ctx);
-  const app = (async () => (id ? (await withRetry(async () => (await mgmt).clients.get(id), retry)) as Client : undefined))();
+  const app = (async () =>
+    id ? ((await withRetry(async () => (await mgmt).clients.get(id), retry)) as Client) : undefined)();
   app.catch(() => undefined);
-  const appCheck = runCheck('auth0-app', 'auth0-app', 'Auth0 application', async () => {
-    if (!id) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
-    const a = await app.catch((e) => { if (auth0Status(e) === 404) return undefined; throw e; });
-    if (!a) return failed(`the Auth0 app ${id} no longer exists`, 'run iap-auth0 init: it creates a new one and points the provider at it');
-    const tag = decideUse(appMarker(a), ctx.inputs.setupId, recordedAs(st, 'clientId', id), false, false);
-    const tagComplete = !('use' in tag && tag.use === 'created') || (parseMetadata(a.client_metadata)?.owner === ctx.inputs.setupId && parseDescription(a.description)?.owner === ctx.inputs.setupId);
-    return firstFailure([
-      [a.app_type !== 'regular_web', failed(`the app is a ${a.app_type ?? 'typeless'} app, not a regular web app`, 'set Application Type to Regular Web Application in the Auth0 dashboard')],
-      [!a.grant_types?.includes('authorization_code'), failed('the app may not use the authorization code grant', 'run iap-auth0 init (adds it), or tick Authorization Code under Advanced Settings > Grant Types')],
-      [!a.callbacks?.includes(cb), failed(`the callback ${cb} is not in the app's Allowed Callback URLs: Auth0 stops sign-in with "Callback URL mismatch"`, 'run iap-auth0 init (adds it back), or paste it into Allowed Callback URLs')],
-      ['refuse' in tag, failed('the app carries no iap-auth0 tag of this setup (client_metadata and description)', 'the state file may have been edited: restore it; iap-auth0 init will not use an app it cannot prove is this setup\'s')],
-      [!tagComplete, failed('the app no longer carries this setup\'s iap-auth0 tag in its metadata or description', 'run iap-auth0 init to tag it again')],
-    ], `${id}: regular web app, code flow, callback registered`);
-  }, undefined, ctx.signal);
-  const connections = runCheck('auth0-app', 'auth0-connections', 'Auth0 connections', async () => {
-    if (!id) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
-    if (!(await app.catch(() => undefined))) return failed('the app does not exist', 'run iap-auth0 init');
-    const page = await withRetry(async () => (await mgmt).clients.connections.get(id), retry);
-    const names = (page.data as { name?: string }[]).map((c) => c.name).filter(Boolean);
-    return names.length ? ok(`enabled: ${names.join(', ')}`)
-      : failed('no connection is enabled for the app: nobody can sign in at Auth0', 'enable a connection (e.g. Username-Password-Authentication) under the app\'s Connections tab');
-  }, undefined, ctx.signal);
+  const appCheck = runCheck(
+    'auth0-app',
+    'auth0-app',
+    'Auth0 application',
+    async () => {
+      if (!id) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
+      const a = await app.catch((e) => {
+        if (auth0Status(e) === 404) return undefined;
+        throw e;
+      });
+      if (!a)
+        return failed(
+          `the Auth0 app ${id} no longer exists`,
+          'run iap-auth0 init: it creates a new one and points the provider at it',
+        );
+      const tag = decideUse(appMarker(a), ctx.inputs.setupId, recordedAs(st, 'clientId', id), false, false);
+      const tagComplete =
+        !('use' in tag && tag.use === 'created') ||
+        (parseMetadata(a.client_metadata)?.owner === ctx.inputs.setupId &&
+          parseDescription(a.description)?.owner === ctx.inputs.setupId);
+      return firstFailure(
+        [
+          [
+            a.app_type !== 'regular_web',
+            failed(
+              `the app is a ${a.app_type ?? 'typeless'} app, not a regular web app`,
+              'set Application Type to Regular Web Application in the Auth0 dashboard',
+            ),
+          ],
+          [
+            !a.grant_types?.includes('authorization_code'),
+            failed(
+              'the app may not use the authorization code grant',
+              'run iap-auth0 init (adds it), or tick Authorization Code under Advanced Settings > Grant Types',
+            ),
+          ],
+          [
+            !a.callbacks?.includes(cb),
+            failed(
+              `the callback ${cb} is not in the app's Allowed Callback URLs: Auth0 stops sign-in with ` +
+                '"Callback URL mismatch"',
+              'run iap-auth0 init (adds it back), or paste it into Allowed Callback URLs',
+            ),
+          ],
+          [
+            'refuse' in tag,
+            failed(
+              'the app carries no iap-auth0 tag of this setup (client_metadata and description)',
+              'the state file may have been edited: restore it; iap-auth0 init will not use an app it cannot ' +
+                "prove is this setup's",
+            ),
+          ],
+          [
+            !tagComplete,
+            failed(
+              "the app no longer carries this setup's iap-auth0 tag in its metadata or description",
+              'run iap-auth0 init to tag it again',
+            ),
+          ],
+        ],
+        `${id}: regular web app, code flow, callback registered`,
+      );
+    },
+    undefined,
+    ctx.signal,
+  );
+  const connections = runCheck(
+    'auth0-app',
+    'auth0-connections',
+    'Auth0 connections',
+    async () => {
+      if (!id) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
+      if (!(await app.catch(() => undefined))) return failed('the app does not exist', 'run iap-auth0 init');
+      const page = await withRetry(async () => (await mgmt).clients.connections.get(id), retry);
+      const names = (page.data as { name?: string }[]).map((c) => c.name).filter(Boolean);
+      return names.length
+        ? ok(`enabled: ${names.join(', ')}`)
+        : failed(
+            'no connection is enabled for the app: nobody can sign in at Auth0',
+            "enable a connection (e.g. Username-Password-Authentication) under the app's Connections tab",
+          );
+    },
+    undefined,
+    ctx.signal,
+  );
   return Promise.all([discovery, appCheck, connections]);
 }
 
@@ -300,13 +562,27 @@ async function destroyAuth0App(ctx: CoreContext): Promise<string> {
     switch (fate.fate) {
       case 'delete':
         ctx.emit({ type: 'step', stage: 'auth0-app', text: `deleting Auth0 app ${id}` });
-        await withRetry(() => mgmt.clients.delete(id), retry).catch((e) => { if (auth0Status(e) !== 404) throw e; });
+        await withRetry(() => mgmt.clients.delete(id), retry).catch((e) => {
+          if (auth0Status(e) !== 404) throw e;
+        });
         return `deleted ${label}`;
       case 'hand-over':
       case 'unshare': {
-        const md = { ...markerMetadata(fate.marker), iap_auth0_provider: app.client_metadata?.iap_auth0_provider as string ?? null };
-        await withRetry(() => mgmt.clients.update(id, { client_metadata: md, ...(fate.fate === 'hand-over' ? { description: describeApp(ctx, fate.marker) } : {}) }), retry);
-        return fate.fate === 'hand-over' ? `kept ${label}: handed over to iap-auth0 setup ${fate.to}, which still uses it` : `kept ${label}: another setup's, no longer shared with this one`;
+        const md = {
+          ...markerMetadata(fate.marker),
+          iap_auth0_provider: (app.client_metadata?.iap_auth0_provider as string) ?? null,
+        };
+        await withRetry(
+          () =>
+            mgmt.clients.update(id, {
+              client_metadata: md,
+              ...(fate.fate === 'hand-over' ? { description: describeApp(ctx, fate.marker) } : {}),
+            }),
+          retry,
+        );
+        return fate.fate === 'hand-over'
+          ? `kept ${label}: handed over to iap-auth0 setup ${fate.to}, which still uses it`
+          : `kept ${label}: another setup's, no longer shared with this one`;
       }
       case 'mismatch':
       case 'not-ours':

@@ -11,8 +11,12 @@ import type { Stage } from '../stage.js';
 import type { StageId } from '../../state/schema.js';
 
 export const STAGE_IMPLEMENTATIONS: Record<StageId, Stage> = {
-  deploy: deployStage, 'auth0-app': auth0AppStage, 'workforce-pool': workforcePoolStage,
-  'oauth-client': oauthClientStage, 'iap-settings': iapSettingsStage, access: accessStage,
+  deploy: deployStage,
+  'auth0-app': auth0AppStage,
+  'workforce-pool': workforcePoolStage,
+  'oauth-client': oauthClientStage,
+  'iap-settings': iapSettingsStage,
+  access: accessStage,
 };
 
 /** Every stage, dependencies first (stage-graph.ts). */

@@ -13,7 +13,15 @@ import { gdata, planRead } from '../google-call.js';
 import { isConflict, unlessNotFound } from '../google-errors.js';
 import { notFoundYet, readAfterConflict, untilSettled } from '../settle.js';
 import { CodedError, refusal } from '../coded-error.js';
-import { adoptedNote, decideUse, markedDescription, parseDescription, purposeOf, sameMarker, type UseDecision } from '../ownership.js';
+import {
+  adoptedNote,
+  decideUse,
+  markedDescription,
+  parseDescription,
+  purposeOf,
+  sameMarker,
+  type UseDecision,
+} from '../ownership.js';
 import { fieldOf, recordedAs, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
 import { oauthClientFate } from '../fates.js';
@@ -37,35 +45,71 @@ type Credential = iam_v1.Schema$OauthClientCredential;
 
 const names = (ctx: Pick<CoreContext, 'inputs'>) => {
   const client = `projects/${ctx.inputs.project}/locations/global/oauthClients/${ctx.inputs.oauthClient}`;
-  return { parent: `projects/${ctx.inputs.project}/locations/global`, client, credential: `${client}/credentials/${CREDENTIAL_ID}` };
+  return {
+    parent: `projects/${ctx.inputs.project}/locations/global`,
+    client,
+    credential: `${client}/credentials/${CREDENTIAL_ID}`,
+  };
 };
 const purpose = (ctx: Ctx) => `IAP sign-in client for Cloud Run service ${ctx.inputs.service} in ${ctx.inputs.region}`;
 const st = (ctx: Ctx) => ctx.state.stage('oauth-client');
 const stage = 'oauth-client' as const;
 
 const clientDecision = (ctx: Ctx, c: OauthClient): UseDecision =>
-  decideUse(parseDescription(c.description), ctx.inputs.setupId, recordedAs(st(ctx), 'oauthClient', names(ctx).client), ctx.inputs.adopt);
+  decideUse(
+    parseDescription(c.description),
+    ctx.inputs.setupId,
+    recordedAs(st(ctx), 'oauthClient', names(ctx).client),
+    ctx.inputs.adopt,
+  );
 
 /** The client: created (then its redirect URI patched), or used (undeleted first) with what differs patched. */
-export type ClientPlan = { changes: Change[] } & ({ do: 'create' } | { do: 'refuse'; error: CodedError }
-  | { do: 'use'; use: 'created' | 'adopted'; client: OauthClient; undelete: boolean; mask: string[]; body: OauthClient });
+export type ClientPlan = { changes: Change[] } & (
+  | { do: 'create' }
+  | { do: 'refuse'; error: CodedError }
+  | { do: 'use'; use: 'created' | 'adopted'; client: OauthClient; undelete: boolean; mask: string[]; body: OauthClient }
+);
 
 /** Pure: the client's decision, from the client as read (undefined: absent). */
 export function decideClient(ctx: Ctx, c: OauthClient | undefined): ClientPlan {
   const n = names(ctx);
   if (!c) {
-    return { do: 'create', changes: [
-      { stage, action: 'create', resource: n.client, reason: `no OAuth client with this id yet; created with a placeholder redirect URI (${PLACEHOLDER})` },
-      { stage, action: 'update', resource: n.client, fields: ['allowedRedirectUris'], awaits: 'the client id Google generates at create', reason: 'IAP\'s redirect URI contains the generated client id' },
-    ] };
+    return {
+      do: 'create',
+      changes: [
+        {
+          stage,
+          action: 'create',
+          resource: n.client,
+          reason: `no OAuth client with this id yet; created with a placeholder redirect URI (${PLACEHOLDER})`,
+        },
+        {
+          stage,
+          action: 'update',
+          resource: n.client,
+          fields: ['allowedRedirectUris'],
+          awaits: 'the client id Google generates at create',
+          reason: "IAP's redirect URI contains the generated client id",
+        },
+      ],
+    };
   }
   const d = clientDecision(ctx, c);
   if ('refuse' in d) {
-    const error = refusal(d, `the OAuth client ${n.client}`, { flag: '--oauth-client', stateFile: ctx.state.file, field: fieldOf('oauth-client', 'oauthClient'), me: ctx.inputs.setupId });
+    const error = refusal(d, `the OAuth client ${n.client}`, {
+      flag: '--oauth-client',
+      stateFile: ctx.state.file,
+      field: fieldOf('oauth-client', 'oauthClient'),
+      me: ctx.inputs.setupId,
+    });
     return { do: 'refuse', error, changes: [refused(stage, n.client, error)] };
   }
   if (c.state === 'DELETED' && d.use === 'adopted') {
-    const error = new CodedError('OAUTH_CLIENT_DELETED_BY_OWNER', `the OAuth client ${n.client} this setup uses was deleted by its owner`, 'choose another --oauth-client');
+    const error = new CodedError(
+      'OAUTH_CLIENT_DELETED_BY_OWNER',
+      `the OAuth client ${n.client} this setup uses was deleted by its owner`,
+      'choose another --oauth-client',
+    );
     return { do: 'refuse', error, changes: [refused(stage, n.client, error)] };
   }
   const mask: string[] = [];
@@ -74,7 +118,10 @@ export function decideClient(ctx: Ctx, c: OauthClient | undefined): ClientPlan {
   const uris = c.allowedRedirectUris ?? [];
   if (!uris.includes(redirect) || uris.includes(PLACEHOLDER) || uris.includes(OLD_PLACEHOLDER)) {
     mask.push('allowedRedirectUris');
-    body.allowedRedirectUris = [...uris.filter((u) => u !== PLACEHOLDER && u !== OLD_PLACEHOLDER && u !== redirect), redirect];
+    body.allowedRedirectUris = [
+      ...uris.filter((u) => u !== PLACEHOLDER && u !== OLD_PLACEHOLDER && u !== redirect),
+      redirect,
+    ];
   }
   // The marker: an earlier version's upgraded to this setup's, this setup added to another's "shared with".
   const current = parseDescription(c.description);
@@ -84,12 +131,36 @@ export function decideClient(ctx: Ctx, c: OauthClient | undefined): ClientPlan {
   }
   const undelete = c.state === 'DELETED';
   const changes: Change[] = [];
-  if (undelete) changes.push({ stage, action: 'undelete', resource: n.client, reason: 'this setup\'s client was deleted; deleted ids stay reserved for 30 days' });
-  const why = [mask.includes('allowedRedirectUris') && 'IAP\'s redirect URI for its client id', mask.includes('description') && 'its iap-auth0 marker'].filter(Boolean).join(' and ');
+  if (undelete)
+    changes.push({
+      stage,
+      action: 'undelete',
+      resource: n.client,
+      reason: "this setup's client was deleted; deleted ids stay reserved for 30 days",
+    });
+  const why = [
+    mask.includes('allowedRedirectUris') && "IAP's redirect URI for its client id",
+    mask.includes('description') && 'its iap-auth0 marker',
+  ]
+    .filter(Boolean)
+    .join(' and ');
   if (d.use === 'adopted' && !recordedAs(st(ctx), 'oauthClient', n.client)) {
-    changes.push({ stage, action: 'adopt', resource: n.client, reason: `${adoptedNote(d.marker)}${mask.includes('allowedRedirectUris') ? '; IAP\'s redirect URI added' : ''}`, fields: mask });
-  } else if (mask.length) changes.push({ stage, action: 'update', resource: n.client, fields: mask, reason: `sets ${why}` });
-  else if (!undelete) changes.push({ stage, action: 'none', resource: n.client, reason: d.use === 'adopted' ? adoptedNote(d.marker) : `client id ${c.clientId}, IAP's redirect URI set` });
+    changes.push({
+      stage,
+      action: 'adopt',
+      resource: n.client,
+      reason: `${adoptedNote(d.marker)}${mask.includes('allowedRedirectUris') ? "; IAP's redirect URI added" : ''}`,
+      fields: mask,
+    });
+  } else if (mask.length)
+    changes.push({ stage, action: 'update', resource: n.client, fields: mask, reason: `sets ${why}` });
+  else if (!undelete)
+    changes.push({
+      stage,
+      action: 'none',
+      resource: n.client,
+      reason: d.use === 'adopted' ? adoptedNote(d.marker) : `client id ${c.clientId}, IAP's redirect URI set`,
+    });
   return { do: 'use', use: d.use, client: c, undelete, mask, body, changes };
 }
 
@@ -98,12 +169,31 @@ export type CredentialPlan = { change: Change; do: 'create' | 'enable' | 'use'; 
 
 export function decideCredential(ctx: Ctx, k: Credential | undefined): CredentialPlan {
   const resource = names(ctx).credential;
-  if (!k) return { do: 'create', change: { stage, action: 'create', resource, reason: 'IAP redeems sign-in codes with its secret' } };
-  if (k.disabled) return { do: 'enable', credential: k, change: { stage, action: 'update', resource, fields: ['disabled'], reason: 'it is disabled: IAP could not redeem sign-in codes' } };
+  if (!k)
+    return {
+      do: 'create',
+      change: { stage, action: 'create', resource, reason: 'IAP redeems sign-in codes with its secret' },
+    };
+  if (k.disabled)
+    return {
+      do: 'enable',
+      credential: k,
+      change: {
+        stage,
+        action: 'update',
+        resource,
+        fields: ['disabled'],
+        reason: 'it is disabled: IAP could not redeem sign-in codes',
+      },
+    };
   return { do: 'use', credential: k, change: { stage, action: 'none', resource, reason: 'enabled' } };
 }
 
-export interface OauthDecision { changes: Change[]; client: ClientPlan; credential: CredentialPlan }
+export interface OauthDecision {
+  changes: Change[];
+  client: ClientPlan;
+  credential: CredentialPlan;
+}
 
 export const oauthClientStage: Stage = {
   id: 'oauth-client',
@@ -112,8 +202,14 @@ export const oauthClientStage: Stage = {
     const s = rec.stage('oauth-client');
     const r = s.resources;
     const adopted = s.adopted?.includes('oauthClient');
-    return [r.credential && !s.adopted?.includes('credential') && `OAuth client credential ${r.credential} (disabled, then deleted)`,
-      r.oauthClient && `OAuth client ${r.oauthClient}${adopted ? ' (adopted: kept, IAP\'s redirect URI taken back if iap-auth0 added it)' : ''}`].filter((x): x is string => !!x);
+    return [
+      r.credential &&
+        !s.adopted?.includes('credential') &&
+        `OAuth client credential ${r.credential} (disabled, then deleted)`,
+      r.oauthClient &&
+        'OAuth client ' +
+          `${r.oauthClient}${adopted ? " (adopted: kept, IAP's redirect URI taken back if iap-auth0 added it)" : ''}`,
+    ].filter((x): x is string => !!x);
   },
   destroy: destroyOauthClient,
 
@@ -125,17 +221,24 @@ export const oauthClientStage: Stage = {
     return () => {
       const client = decideClient(ctx, c);
       const credential = decideCredential(ctx, client.do === 'create' ? undefined : k);
-      const d: OauthDecision = { changes: [...client.changes, ...(client.do === 'refuse' ? [] : [credential.change])], client, credential };
+      const d: OauthDecision = {
+        changes: [...client.changes, ...(client.do === 'refuse' ? [] : [credential.change])],
+        client,
+        credential,
+      };
       // What the IAP settings will be given: known when neither the client nor the credential is new.
       const secret = credential.credential?.clientSecret;
-      const prospect = { clientId: client.do === 'use' ? client.client.clientId ?? undefined : undefined,
-        secretSha256: secret ? createHash('sha256').update(secret).digest('hex') : undefined };
+      const prospect = {
+        clientId: client.do === 'use' ? (client.client.clientId ?? undefined) : undefined,
+        secretSha256: secret ? createHash('sha256').update(secret).digest('hex') : undefined,
+      };
       return { stage, changes: d.changes, prospects: { oauthClient: prospect }, apply: (x) => applyOauthClient(x, d) };
     };
   },
 };
 
 /** Executes the OAuth client decision: the client (created, undeleted, patched) and its credential. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function applyOauthClient(ctx: StageContext, d: OauthDecision): Promise<string> {
   if (d.client.do === 'refuse') throw d.client.error;
   await ctx.apisReady();
@@ -146,25 +249,49 @@ async function applyOauthClient(ctx: StageContext, d: OauthDecision): Promise<st
 
   // When this run created the client: Google answers 404 for it for a few seconds after.
   let clientSince: number | undefined;
-  const newClient = (since: number | undefined) => ({ stage, what: 'the new OAuth client', since, unsettled: notFoundYet });
+  const newClient = (since: number | undefined) => ({
+    stage,
+    what: 'the new OAuth client',
+    since,
+    unsettled: notFoundYet,
+  });
   let plan: ClientPlan = d.client;
   if (plan.do === 'create') {
-    await ctx.claim().catch((e) => { throw new DependencyFailed('oauth-client', 'workforce-pool', e); });
+    await ctx.claim().catch((e) => {
+      throw new DependencyFailed('oauth-client', 'workforce-pool', e);
+    });
     step(`creating OAuth client ${ctx.inputs.oauthClient}`);
     let client: OauthClient;
     try {
-      client = await gdata(ctx, () => oc.create({ parent: n.parent, oauthClientId: ctx.inputs.oauthClient, requestBody: {
-        clientType: 'CONFIDENTIAL_CLIENT', allowedGrantTypes: ['AUTHORIZATION_CODE_GRANT'],
-        allowedScopes: ['https://www.googleapis.com/auth/cloud-platform'], allowedRedirectUris: [PLACEHOLDER],
-        displayName: 'iap-auth0', description: markedDescription({ owner: me, shared: [] }, purpose(ctx), 256),
-      } }), 'oauth-client');
+      client = await gdata(
+        ctx,
+        () =>
+          oc.create({
+            parent: n.parent,
+            oauthClientId: ctx.inputs.oauthClient,
+            requestBody: {
+              clientType: 'CONFIDENTIAL_CLIENT',
+              allowedGrantTypes: ['AUTHORIZATION_CODE_GRANT'],
+              allowedScopes: ['https://www.googleapis.com/auth/cloud-platform'],
+              allowedRedirectUris: [PLACEHOLDER],
+              displayName: 'iap-auth0',
+              description: markedDescription({ owner: me, shared: [] }, purpose(ctx), 256),
+            },
+          }),
+        'oauth-client',
+      );
       clientSince = Date.now();
       await recordUse(ctx, 'oauth-client', 'oauthClient', n.client, 'created');
     } catch (e) {
       // A retried create that had already succeeded, or another run's: read it by its id.
       if (!isConflict(e)) throw e;
       const read = () => gdata(ctx, () => oc.get({ name: n.client }), 'oauth-client');
-      ({ value: client, since: clientSince } = await readAfterConflict(ctx, 'oauth-client', 'the new OAuth client', read));
+      ({ value: client, since: clientSince } = await readAfterConflict(
+        ctx,
+        'oauth-client',
+        'the new OAuth client',
+        read,
+      ));
     }
     // The planned redirect-URI patch, with the generated id filled in (for a client met by a race:
     // the one decision taken on what is there).
@@ -183,22 +310,39 @@ async function applyOauthClient(ctx: StageContext, d: OauthDecision): Promise<st
   await recordUse(ctx, 'oauth-client', 'oauthClient', n.client, use);
   await ctx.state.recordResource('oauth-client', 'clientId', clientId);
   if (plan.mask.length) {
-    const mask = plan.mask, body = plan.body;
+    const mask = plan.mask,
+      body = plan.body;
     if (mask.includes('allowedRedirectUris')) {
-      step('setting the redirect URI to IAP\'s handler for the generated client id');
-      if (use === 'adopted') await ctx.state.updateStage('oauth-client', (s) => { s.added = [...new Set([...(s.added ?? []), `allowedRedirectUris:${IAP_REDIRECT_URI(clientId)}`])]; });
+      step("setting the redirect URI to IAP's handler for the generated client id");
+      if (use === 'adopted')
+        await ctx.state.updateStage('oauth-client', (s) => {
+          s.added = [...new Set([...(s.added ?? []), `allowedRedirectUris:${IAP_REDIRECT_URI(clientId)}`])];
+        });
     }
-    await untilSettled(ctx, newClient(clientSince), () => gdata(ctx, () => oc.patch({ name: n.client, updateMask: mask.join(','), requestBody: body }), 'oauth-client'));
+    await untilSettled(ctx, newClient(clientSince), () =>
+      gdata(ctx, () => oc.patch({ name: n.client, updateMask: mask.join(','), requestBody: body }), 'oauth-client'),
+    );
   }
 
   const cp = d.client.do === 'create' ? decideCredential(ctx, undefined) : d.credential;
   let cred = cp.credential;
-  let credUse: 'created' | 'adopted' = use === 'created' || recordedAs(st(ctx), 'credential', n.credential) === 'created' ? 'created' : 'adopted';
+  let credUse: 'created' | 'adopted' =
+    use === 'created' || recordedAs(st(ctx), 'credential', n.credential) === 'created' ? 'created' : 'adopted';
   if (cp.do === 'create') {
     step('creating the client credential');
     try {
-      cred = await untilSettled(ctx, newClient(clientSince),
-        () => gdata(ctx, () => oc.credentials.create({ parent: n.client, oauthClientCredentialId: CREDENTIAL_ID, requestBody: { displayName: `iap-auth0 ${me}`.trim() } }), 'oauth-client'));
+      cred = await untilSettled(ctx, newClient(clientSince), () =>
+        gdata(
+          ctx,
+          () =>
+            oc.credentials.create({
+              parent: n.client,
+              oauthClientCredentialId: CREDENTIAL_ID,
+              requestBody: { displayName: `iap-auth0 ${me}`.trim() },
+            }),
+          'oauth-client',
+        ),
+      );
       credUse = 'created';
     } catch (e) {
       if (!isConflict(e)) throw e;
@@ -207,13 +351,24 @@ async function applyOauthClient(ctx: StageContext, d: OauthDecision): Promise<st
     }
   } else if (cp.do === 'enable') {
     step('re-enabling the client credential');
-    cred = await gdata(ctx, () => oc.credentials.patch({ name: n.credential, updateMask: 'disabled', requestBody: { disabled: false } }), 'oauth-client');
+    cred = await gdata(
+      ctx,
+      () => oc.credentials.patch({ name: n.credential, updateMask: 'disabled', requestBody: { disabled: false } }),
+      'oauth-client',
+    );
   }
   await recordUse(ctx, 'oauth-client', 'credential', n.credential, credUse);
-  if (!cred?.clientSecret) throw new Error(`the credential ${n.credential} returned no secret; check that you may read OAuth client credentials (roles/iam.oauthClientAdmin)`);
+  if (!cred?.clientSecret)
+    throw new Error(
+      `the credential ${n.credential} returned no secret; check that you may read OAuth client credentials ` +
+        '(roles/iam.oauthClientAdmin)',
+    );
   ctx.secrets.set('oauthCredentialSecret', cred.clientSecret);
   ctx.provide('oauthClient', { clientId, secret: () => oauthCredentialSecret(ctx) });
-  return `OAuth client ${ctx.inputs.oauthClient} (client id ${clientId}) with its credential${use === 'adopted' ? '; the client is someone else\'s, never deleted by this setup' : ''}`;
+  return (
+    `OAuth client ${ctx.inputs.oauthClient} (client id ${clientId}) with its ` +
+    `credential${use === 'adopted' ? "; the client is someone else's, never deleted by this setup" : ''}`
+  );
 }
 
 /** The client is active with the recorded generated id and IAP's redirect URI; its credential is enabled. */
@@ -221,24 +376,80 @@ async function verifyOauthClient(ctx: CoreContext): Promise<CheckResult[]> {
   const n = names(ctx);
   const oc = ctx.google.iam.projects.locations.oauthClients;
   const recordedId = ctx.state.stage('oauth-client').resources.clientId;
-  const client = runCheck('oauth-client', 'oauth-client', 'IAP OAuth client', async () => {
-    const c = await unlessNotFound(() => gdata(ctx, () => oc.get({ name: n.client })));
-    if (!c) return failed(`${n.client} no longer exists`, 'run iap-auth0 init to create it again');
-    const redirect = IAP_REDIRECT_URI(c.clientId ?? '');
-    const marker = decideUse(parseDescription(c.description), ctx.inputs.setupId, recordedAs(st(ctx), 'oauthClient', n.client), false);
-    return firstFailure([
-      [c.state === 'DELETED', failed(`${n.client} was deleted`, 'run iap-auth0 init: it undeletes the client')],
-      [c.disabled === true, failed(`${n.client} is disabled: IAP cannot sign anyone in`, 'run iap-auth0 init, or enable it with gcloud iam oauth-clients update --no-disabled')],
-      [!!recordedId && c.clientId !== recordedId, failed(`its generated client id is ${c.clientId}, not the recorded ${recordedId}`, 'run iap-auth0 init to point IAP at the current client')],
-      [!c.allowedRedirectUris?.includes(redirect), failed(`its allowed redirect URIs (${(c.allowedRedirectUris ?? []).join(', ') || 'none'}) lack IAP's handler ${redirect}: Google answers "redirect_uri_mismatch"`, 'run iap-auth0 init (puts it back)')],
-      ['refuse' in marker, failed(`${n.client} no longer carries this setup's iap-auth0 marker in its description`, `put it back: its description must start with "Managed by iap-auth0 (setup ${ctx.inputs.setupId})"`)],
-    ], `client id ${c.clientId}, redirect URI set`);
-  }, ctx.inputs.project, ctx.signal);
-  const credential = runCheck('oauth-client', 'oauth-credential', 'OAuth client credential', async () => {
-    const k = await unlessNotFound(() => gdata(ctx, () => oc.credentials.get({ name: n.credential })));
-    if (!k) return failed(`${n.credential} no longer exists: IAP cannot redeem sign-in codes`, 'run iap-auth0 init (creates a new credential and updates the IAP settings)');
-    return k.disabled ? failed(`${n.credential} is disabled: IAP cannot redeem sign-in codes ("invalid_client")`, 'run iap-auth0 init (enables it again)') : ok(`${CREDENTIAL_ID}, enabled`);
-  }, ctx.inputs.project, ctx.signal);
+  const client = runCheck(
+    'oauth-client',
+    'oauth-client',
+    'IAP OAuth client',
+    async () => {
+      const c = await unlessNotFound(() => gdata(ctx, () => oc.get({ name: n.client })));
+      if (!c) return failed(`${n.client} no longer exists`, 'run iap-auth0 init to create it again');
+      const redirect = IAP_REDIRECT_URI(c.clientId ?? '');
+      const marker = decideUse(
+        parseDescription(c.description),
+        ctx.inputs.setupId,
+        recordedAs(st(ctx), 'oauthClient', n.client),
+        false,
+      );
+      return firstFailure(
+        [
+          [c.state === 'DELETED', failed(`${n.client} was deleted`, 'run iap-auth0 init: it undeletes the client')],
+          [
+            c.disabled === true,
+            failed(
+              `${n.client} is disabled: IAP cannot sign anyone in`,
+              'run iap-auth0 init, or enable it with gcloud iam oauth-clients update --no-disabled',
+            ),
+          ],
+          [
+            !!recordedId && c.clientId !== recordedId,
+            failed(
+              `its generated client id is ${c.clientId}, not the recorded ${recordedId}`,
+              'run iap-auth0 init to point IAP at the current client',
+            ),
+          ],
+          [
+            !c.allowedRedirectUris?.includes(redirect),
+            failed(
+              `its allowed redirect URIs (${(c.allowedRedirectUris ?? []).join(', ') || 'none'}) lack IAP's ` +
+                `handler ${redirect}: Google answers "redirect_uri_mismatch"`,
+              'run iap-auth0 init (puts it back)',
+            ),
+          ],
+          [
+            'refuse' in marker,
+            failed(
+              `${n.client} no longer carries this setup's iap-auth0 marker in its description`,
+              `put it back: its description must start with "Managed by iap-auth0 (setup ${ctx.inputs.setupId})"`,
+            ),
+          ],
+        ],
+        `client id ${c.clientId}, redirect URI set`,
+      );
+    },
+    ctx.inputs.project,
+    ctx.signal,
+  );
+  const credential = runCheck(
+    'oauth-client',
+    'oauth-credential',
+    'OAuth client credential',
+    async () => {
+      const k = await unlessNotFound(() => gdata(ctx, () => oc.credentials.get({ name: n.credential })));
+      if (!k)
+        return failed(
+          `${n.credential} no longer exists: IAP cannot redeem sign-in codes`,
+          'run iap-auth0 init (creates a new credential and updates the IAP settings)',
+        );
+      return k.disabled
+        ? failed(
+            `${n.credential} is disabled: IAP cannot redeem sign-in codes ("invalid_client")`,
+            'run iap-auth0 init (enables it again)',
+          )
+        : ok(`${CREDENTIAL_ID}, enabled`);
+    },
+    ctx.inputs.project,
+    ctx.signal,
+  );
   return Promise.all([client, credential]);
 }
 
@@ -257,7 +468,16 @@ async function destroyOauthClient(ctx: CoreContext): Promise<string> {
   const deleteCredential = async () => {
     const k = await unlessNotFound(() => gdata(ctx, () => oc.credentials.get({ name: r.credential }), 'oauth-client'));
     if (!k) return;
-    if (!k.disabled) { step('disabling the client credential'); await unlessNotFound(() => gdata(ctx, () => oc.credentials.patch({ name: r.credential, updateMask: 'disabled', requestBody: { disabled: true } }), 'oauth-client')); }
+    if (!k.disabled) {
+      step('disabling the client credential');
+      await unlessNotFound(() =>
+        gdata(
+          ctx,
+          () => oc.credentials.patch({ name: r.credential, updateMask: 'disabled', requestBody: { disabled: true } }),
+          'oauth-client',
+        ),
+      );
+    }
     step('deleting the client credential');
     await unlessNotFound(() => gdata(ctx, () => oc.credentials.delete({ name: r.credential }), 'oauth-client'));
     done.push(`deleted credential ${r.credential}`);
@@ -270,16 +490,40 @@ async function destroyOauthClient(ctx: CoreContext): Promise<string> {
     done.push(`deleted OAuth client ${r.oauthClient}`);
   } else if (fate.fate === 'hand-over' || fate.fate === 'unshare') {
     const c = await gdata(ctx, () => oc.get({ name: r.oauthClient }), 'oauth-client');
-    await gdata(ctx, () => oc.patch({ name: r.oauthClient, updateMask: 'description', requestBody: { description: markedDescription(fate.marker, purposeOf(c.description) || purpose(ctx), 256) } }), 'oauth-client');
-    done.push(fate.fate === 'hand-over' ? `kept OAuth client ${r.oauthClient}: handed over to iap-auth0 setup ${fate.to}, which still uses it` : `kept OAuth client ${r.oauthClient}: another setup's, no longer shared with this one`);
+    await gdata(
+      ctx,
+      () =>
+        oc.patch({
+          name: r.oauthClient,
+          updateMask: 'description',
+          requestBody: { description: markedDescription(fate.marker, purposeOf(c.description) || purpose(ctx), 256) },
+        }),
+      'oauth-client',
+    );
+    done.push(
+      fate.fate === 'hand-over'
+        ? `kept OAuth client ${r.oauthClient}: handed over to iap-auth0 setup ${fate.to}, which still uses it`
+        : `kept OAuth client ${r.oauthClient}: another setup's, no longer shared with this one`,
+    );
   } else if (fate.fate === 'release' || fate.fate === 'not-ours') {
     if (r.credential && recordedAs(s, 'credential', r.credential) === 'created') await deleteCredential();
-    const added = (s.added ?? []).filter((a) => a.startsWith('allowedRedirectUris:')).map((a) => a.slice('allowedRedirectUris:'.length));
+    const added = (s.added ?? [])
+      .filter((a) => a.startsWith('allowedRedirectUris:'))
+      .map((a) => a.slice('allowedRedirectUris:'.length));
     const c = added.length ? await gdata(ctx, () => oc.get({ name: r.oauthClient }), 'oauth-client') : undefined;
     const left = (c?.allowedRedirectUris ?? []).filter((u) => !added.includes(u));
     if (c && left.length !== (c.allowedRedirectUris ?? []).length && left.length) {
-      step('taking back IAP\'s redirect URI');
-      await gdata(ctx, () => oc.patch({ name: r.oauthClient, updateMask: 'allowedRedirectUris', requestBody: { allowedRedirectUris: left } }), 'oauth-client');
+      step("taking back IAP's redirect URI");
+      await gdata(
+        ctx,
+        () =>
+          oc.patch({
+            name: r.oauthClient,
+            updateMask: 'allowedRedirectUris',
+            requestBody: { allowedRedirectUris: left },
+          }),
+        'oauth-client',
+      );
     }
     done.push(`kept OAuth client ${r.oauthClient}: not created by this setup`);
   } else {

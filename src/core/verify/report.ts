@@ -15,8 +15,23 @@ import type { VerifyResult } from '../verify.js';
 export const REPORT_KIND = 'iap-auth0-verify-report';
 export const REPORT_VERSION = 1;
 
-/** Parameters whose values sign someone in or tie a browser to a sign-in: never written, even by name=value accident. */
-const SIGNIN_VALUES = /\b(code|state|nonce|redirect_token_v2|id_token|access_token|refresh_token|client_secret|session_state|continueUrl|password)=[^&\s"'\\<>]+/gi;
+/**
+ * Parameters whose values sign someone in or tie a browser to a sign-in: never written, even by name=value accident.
+ */
+const SIGNIN_PARAMS = [
+  'code',
+  'state',
+  'nonce',
+  'redirect_token_v2',
+  'id_token',
+  'access_token',
+  'refresh_token',
+  'client_secret',
+  'session_state',
+  'continueUrl',
+  'password',
+];
+const SIGNIN_VALUES = new RegExp(String.raw`\b(${SIGNIN_PARAMS.join('|')})=[^&\s"'\\<>]+`, 'gi');
 
 export function scrub(text: string): string {
   return redact(text).replace(SIGNIN_VALUES, '$1=[redacted]');
@@ -24,20 +39,29 @@ export function scrub(text: string): string {
 
 function toolVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }
+    ).version;
   } catch {
     return 'unknown';
   }
 }
 
-export interface ReportMeta { waitMs: number; finishedAt: string; apiHosts?: Record<string, string>; signinOrigin?: string }
+export interface ReportMeta {
+  waitMs: number;
+  finishedAt: string;
+  apiHosts?: Record<string, string>;
+  signinOrigin?: string;
+}
 
 /** The report document (a plain object; nothing in it is secret by construction). */
 export function buildReport(r: VerifyResult, meta: ReportMeta): Record<string, unknown> {
   return {
     kind: REPORT_KIND,
     reportVersion: REPORT_VERSION,
-    note: 'Query parameter values, cookie values, page bodies, tokens and secrets are never recorded: only their names.',
+    note:
+      'Query parameter values, cookie values, page bodies, tokens and secrets are never recorded: only their ' +
+      'names.',
     tool: { name: 'iap-auth0', version: toolVersion() },
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
@@ -52,7 +76,13 @@ export function buildReport(r: VerifyResult, meta: ReportMeta): Record<string, u
     serviceHost: hostOf(r.serviceUrl),
     ...(meta.signinOrigin ? { signinHost: hostOf(meta.signinOrigin) } : {}),
     ...(meta.apiHosts ? { apiHosts: meta.apiHosts } : {}),
-    checks: r.checks.map(({ id, stage, status, detail, hint }) => ({ id, stage, status, detail, ...(hint ? { hint } : {}) })),
+    checks: r.checks.map(({ id, stage, status, detail, hint }) => ({
+      id,
+      stage,
+      status,
+      detail,
+      ...(hint ? { hint } : {}),
+    })),
     signinProbe: { rounds: r.probe.rounds, hops: r.probe.hops.map((h, i) => ({ n: i + 1, ...h })) },
     timingsMs: r.timings,
   };
@@ -60,7 +90,11 @@ export function buildReport(r: VerifyResult, meta: ReportMeta): Record<string, u
 
 function hostOf(url: string | undefined): string | undefined {
   if (!url) return undefined;
-  try { return new URL(url).host; } catch { return undefined; }
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -71,13 +105,21 @@ export async function checkReportPath(file: string, statePath: string): Promise<
   const abs = path.resolve(file);
   if (abs === path.resolve(statePath)) throw new Error(`${file} is the state file; choose another file for the report`);
   const dir = await lstat(path.dirname(abs)).catch(() => undefined);
-  if (!dir?.isDirectory()) throw new Error(`the folder ${path.dirname(abs)} does not exist; create it or choose another path`);
+  if (!dir?.isDirectory())
+    throw new Error(`the folder ${path.dirname(abs)} does not exist; create it or choose another path`);
   const st = await lstat(abs).catch(() => undefined);
   if (!st) return abs;
   if (!st.isFile()) throw new Error(`${file} exists and is not a regular file; choose another path`);
   let previous: { kind?: unknown } | undefined;
-  try { previous = JSON.parse(await readFile(abs, 'utf8')); } catch { /* not JSON: not a report */ }
-  if (previous?.kind !== REPORT_KIND) throw new Error(`${file} exists and is not an iap-auth0 report, so it is not overwritten; choose another path or remove it`);
+  try {
+    previous = JSON.parse(await readFile(abs, 'utf8'));
+  } catch {
+    /* not JSON: not a report */
+  }
+  if (previous?.kind !== REPORT_KIND)
+    throw new Error(
+      `${file} exists and is not an iap-auth0 report, so it is not overwritten; choose another path or remove it`,
+    );
   return abs;
 }
 

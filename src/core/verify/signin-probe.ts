@@ -10,20 +10,39 @@
 import { Browserless, type FetchLike } from '../../lib/browserless.js';
 import { IAP_REDIRECT_URI } from '../../lib/ids.js';
 import { runCheck, failed, type CheckResult, type Outcome } from '../check.js';
-import { entryVerdict, signinVerdict, auth0Verdict, loginPageVerdict, loginPageKind, type EntryExpect, type HopAnswer, type Verdict } from './probe-pages.js';
+import {
+  entryVerdict,
+  signinVerdict,
+  auth0Verdict,
+  loginPageVerdict,
+  loginPageKind,
+  type EntryExpect,
+  type HopAnswer,
+  type Verdict,
+} from './probe-pages.js';
 
 export interface ProbeTarget {
-  serviceUrl: string; signinOrigin: string; oauthClientId: string;
-  auth0Domain: string; auth0ClientId: string; callback: string;
+  serviceUrl: string;
+  signinOrigin: string;
+  oauthClientId: string;
+  auth0Domain: string;
+  auth0ClientId: string;
+  callback: string;
   /** This setup's provider, locations/global/workforcePools/P/providers/X. */
   provider?: string;
   /** For the Google-sign-in-after-the-window diagnosis (see probe-pages.ts). */
-  settingsAgeMs?: number; scope?: EntryExpect['scope']; settingsResource?: string; projectScopeCommand?: string;
+  settingsAgeMs?: number;
+  scope?: EntryExpect['scope'];
+  settingsResource?: string;
+  projectScopeCommand?: string;
 }
 
 /** One hop as verify --report shows it: names only, never values. */
 export interface ProbeHop {
-  method: string; host: string; path: string; status: number;
+  method: string;
+  host: string;
+  path: string;
+  status: number;
   /** Names of the query parameters sent (values left out). */
   query: string[];
   /** Names of the cookies the answer set (values left out). */
@@ -32,48 +51,96 @@ export interface ProbeHop {
   location?: { host: string; path: string; query: string[] };
   /** What the probe recognised the answer as. */
   kind: string;
-  at: string; ms: number;
+  at: string;
+  ms: number;
 }
 
 /** Hops that stay on the sign-in origin are followed up to this many (loop-safe). */
 export const MAX_SIGNIN_HOPS = 5;
 
-export function probeSignin(t: ProbeTarget, opts: { signal?: AbortSignal; fetch?: FetchLike; trace?: ProbeHop[] } = {}): Promise<CheckResult> {
+export function probeSignin(
+  t: ProbeTarget,
+  opts: { signal?: AbortSignal; fetch?: FetchLike; trace?: ProbeHop[] } = {},
+): Promise<CheckResult> {
   return runCheck('signin', 'signin-probe', 'Sign-in probe', () => probe(t, opts), undefined, opts.signal);
 }
 
 const names = (u: URL) => [...new Set(u.searchParams.keys())];
 const cookieName = (line: string) => line.slice(0, Math.max(0, line.indexOf('='))).trim();
 
-async function probe(t: ProbeTarget, opts: { signal?: AbortSignal; fetch?: FetchLike; trace?: ProbeHop[] }): Promise<Outcome> {
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
+async function probe(
+  t: ProbeTarget,
+  opts: { signal?: AbortSignal; fetch?: FetchLike; trace?: ProbeHop[] },
+): Promise<Outcome> {
   const signal = AbortSignal.any([AbortSignal.timeout(30_000), ...(opts.signal ? [opts.signal] : [])]);
   const b = new Browserless({ fetch: opts.fetch, signal });
   const trace = opts.trace ?? [];
-  const hop = async (url: string, init: { method?: 'GET' | 'POST'; body?: string } = {}): Promise<{ answer: HopAnswer; record: ProbeHop }> => {
+  const hop = async (
+    url: string,
+    init: { method?: 'GET' | 'POST'; body?: string } = {},
+  ): Promise<{ answer: HopAnswer; record: ProbeHop }> => {
     const u = new URL(url);
     const t0 = Date.now();
     const at = new Date(t0).toISOString();
-    const res = await b.request(url, init.body !== undefined ? { method: init.method, body: init.body, headers: { 'content-type': 'application/x-www-form-urlencoded' } } : { method: init.method });
+    const res = await b.request(
+      url,
+      init.body !== undefined
+        ? { method: init.method, body: init.body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }
+        : { method: init.method },
+    );
     const location = res.headers.get('location') ?? undefined;
-    const answer: HopAnswer = { status: res.status, location, iapGenerated: res.headers.get('x-goog-iap-generated-response') === 'true', text: await res.text() };
+    const answer: HopAnswer = {
+      status: res.status,
+      location,
+      iapGenerated: res.headers.get('x-goog-iap-generated-response') === 'true',
+      text: await res.text(),
+    };
     let to: ProbeHop['location'];
-    try { if (location) { const l = new URL(location, url); to = { host: l.host, path: l.pathname, query: names(l) }; } } catch { /* an unparsable Location is judged below */ }
+    try {
+      if (location) {
+        const l = new URL(location, url);
+        to = { host: l.host, path: l.pathname, query: names(l) };
+      }
+    } catch {
+      /* an unparsable Location is judged below */
+    }
     const record: ProbeHop = {
-      method: init.method ?? 'GET', host: u.host, path: u.pathname, status: res.status, query: names(u),
-      setCookies: res.headers.getSetCookie().map(cookieName).filter(Boolean), ...(to ? { location: to } : {}), kind: 'unjudged', at, ms: Date.now() - t0,
+      method: init.method ?? 'GET',
+      host: u.host,
+      path: u.pathname,
+      status: res.status,
+      query: names(u),
+      setCookies: res.headers.getSetCookie().map(cookieName).filter(Boolean),
+      ...(to ? { location: to } : {}),
+      kind: 'unjudged',
+      at,
+      ms: Date.now() - t0,
     };
     trace.push(record);
     return { answer, record };
   };
-  const judged = (record: ProbeHop, v: Verdict) => { record.kind = v.kind; return v; };
+  const judged = (record: ProbeHop, v: Verdict) => {
+    record.kind = v.kind;
+    return v;
+  };
 
   // 1. The service URL.
   let url = `${t.serviceUrl.replace(/\/+$/, '')}/`;
   const first = await hop(url);
-  const entry = judged(first.record, entryVerdict(first.answer, url, {
-    signinOrigin: t.signinOrigin, oauthClientId: t.oauthClientId, redirectUri: IAP_REDIRECT_URI(t.oauthClientId), provider: t.provider,
-    settingsAgeMs: t.settingsAgeMs, scope: t.scope, settingsResource: t.settingsResource, projectScopeCommand: t.projectScopeCommand,
-  }));
+  const entry = judged(
+    first.record,
+    entryVerdict(first.answer, url, {
+      signinOrigin: t.signinOrigin,
+      oauthClientId: t.oauthClientId,
+      redirectUri: IAP_REDIRECT_URI(t.oauthClientId),
+      provider: t.provider,
+      settingsAgeMs: t.settingsAgeMs,
+      scope: t.scope,
+      settingsResource: t.settingsResource,
+      projectScopeCommand: t.projectScopeCommand,
+    }),
+  );
   if ('end' in entry) return entry.end;
   const providerNamed = entry.next.searchParams.get('provider_name');
 
@@ -84,15 +151,34 @@ async function probe(t: ProbeTarget, opts: { signal?: AbortSignal; fetch?: Fetch
   for (let i = 0; ; i++) {
     url = next.url.toString();
     if (i >= MAX_SIGNIN_HOPS) {
-      return failed(`Google's workforce sign-in took more than ${MAX_SIGNIN_HOPS} steps without sending the browser to Auth0: ${seen.map(shortPath).join(' → ')}`, 'open the service URL in a browser to see where it stops, and attach iap-auth0 verify --report FILE to a bug report');
+      return failed(
+        `Google's workforce sign-in took more than ${MAX_SIGNIN_HOPS} steps without sending the browser to ` +
+          `Auth0: ${seen.map(shortPath).join(' → ')}`,
+        'open the service URL in a browser to see where it stops, and attach iap-auth0 verify --report FILE ' +
+          'to a bug report',
+      );
     }
     const key = `${next.method ?? 'GET'} ${url}`;
     if (seen.includes(key)) {
-      return failed(`Google's workforce sign-in goes round in a loop: ${[...seen, key].map(shortPath).join(' → ')}`, 'a stale sign-in cookie or a misconfigured provider; open the service URL in a private browser window, and attach iap-auth0 verify --report FILE to a bug report');
+      return failed(
+        `Google's workforce sign-in goes round in a loop: ${[...seen, key].map(shortPath).join(' → ')}`,
+        'a stale sign-in cookie or a misconfigured provider; open the service URL in a private browser ' +
+          'window, and attach iap-auth0 verify --report FILE to a bug report',
+      );
     }
     seen.push(key);
     const { answer, record } = await hop(url, { method: next.method, body: next.body });
-    const v = judged(record, signinVerdict(answer, url, { auth0Domain: t.auth0Domain, auth0ClientId: t.auth0ClientId, callback: t.callback, signinOrigin: t.signinOrigin, provider: t.provider, providerNamed }));
+    const v = judged(
+      record,
+      signinVerdict(answer, url, {
+        auth0Domain: t.auth0Domain,
+        auth0ClientId: t.auth0ClientId,
+        callback: t.callback,
+        signinOrigin: t.signinOrigin,
+        provider: t.provider,
+        providerNamed,
+      }),
+    );
     const path = shortPath(key).replace(/^GET /, '');
     via.push(v.kind === 'provider-chooser' ? `${path}: provider chooser` : path);
     if ('end' in v) return v.end;
@@ -103,15 +189,25 @@ async function probe(t: ProbeTarget, opts: { signal?: AbortSignal; fetch?: Fetch
   // 3. Auth0's /authorize, then its login page.
   url = next.url.toString();
   const a0 = await hop(url);
-  const auth0 = judged(a0.record, auth0Verdict(a0.answer, url, { callback: t.callback, auth0ClientId: t.auth0ClientId }));
+  const auth0 = judged(
+    a0.record,
+    auth0Verdict(a0.answer, url, { callback: t.callback, auth0ClientId: t.auth0ClientId }),
+  );
   if ('end' in auth0) return auth0.end;
   const login = await hop(auth0.next.toString());
   login.record.kind = loginPageKind(login.answer);
   return loginPageVerdict(login.answer, via.length > 1 ? via : []);
 }
 
-/** "GET https://host/signin/locations/…/providers/x?…" → "GET /signin/locations/…/providers/x" (no query: values stay out of messages). */
+/**
+ * "GET https://host/signin/locations/…/providers/x?…" → "GET /signin/locations/…/providers/x" (no query: values stay
+ * out of messages).
+ */
 function shortPath(key: string): string {
   const [method, url] = key.split(' ');
-  try { return `${method} ${new URL(url).pathname}`; } catch { return method; }
+  try {
+    return `${method} ${new URL(url).pathname}`;
+  } catch {
+    return method;
+  }
 }

@@ -3,14 +3,20 @@
 export class Clock {
   private offsetMs = 0;
   private readonly advanced: (() => void)[] = [];
-  now(): number { return Date.now() + this.offsetMs; }
-  iso(at = this.now()): string { return new Date(at).toISOString(); }
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  iso(at = this.now()): string {
+    return new Date(at).toISOString();
+  }
   advance(ms: number): void {
     this.offsetMs += ms;
     for (const f of this.advanced) f();
   }
   /** Runs `f` after each move, for what ends on a timer (operations) and must also end when time jumps past it. */
-  onAdvance(f: () => void): void { this.advanced.push(f); }
+  onAdvance(f: () => void): void {
+    this.advanced.push(f);
+  }
 }
 
 export { parseDuration } from '../../lib/duration.js';

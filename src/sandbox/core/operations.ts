@@ -64,7 +64,10 @@ export class Operations {
     if (opts.durationMs <= 0) finish();
     else {
       this.pending.set(op.name, finish);
-      const t = setTimeout(() => { this.timers.delete(t); finish(); }, opts.durationMs);
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        finish();
+      }, opts.durationMs);
       t.unref();
       this.timers.add(t);
     }
@@ -109,5 +112,9 @@ export class Operations {
     return out;
   }
 
-  stop(): void { for (const t of this.timers) clearTimeout(t); this.timers.clear(); this.pending.clear(); }
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.pending.clear();
+  }
 }

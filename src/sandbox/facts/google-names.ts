@@ -16,13 +16,15 @@ export const PROVIDER_RESOURCE = (pool: string, provider: string) => `${POOL_RES
  * URLs: `/signin-callback/locations/global/workforcePools/{POOL_ID}/providers/{PROVIDER_ID}`
  * (gcp-api.md 7.5; the sandbox serves it on its own sign-in origin).
  */
-export const SIGNIN_CALLBACK_PATH = (pool: string, provider: string) => `/signin-callback/${PROVIDER_RESOURCE(pool, provider)}`;
+export const SIGNIN_CALLBACK_PATH = (pool: string, provider: string) =>
+  `/signin-callback/${PROVIDER_RESOURCE(pool, provider)}`;
 
 /**
  * IAP's OAuth redirect handler for a client: the one allowed redirect URI of IAP's OAuth client,
  * keyed by the generated `clientId`, not the resource id (gcp-api.md 8.2, 10.1, 10.2 step 1).
  */
-export const IAP_REDIRECT_URI = (clientId: string) => `https://iap.googleapis.com/v1/oauth/clientIds/${clientId}:handleRedirect`;
+export const IAP_REDIRECT_URI = (clientId: string) =>
+  `https://iap.googleapis.com/v1/oauth/clientIds/${clientId}:handleRedirect`;
 
 /** The IAP service agent: `service-{PROJECT_NUMBER}@gcp-sa-iap.iam.gserviceaccount.com` (gcp-api.md 2.7). */
 export const IAP_AGENT_EMAIL = (projectNumber: string) => `service-${projectNumber}@gcp-sa-iap.iam.gserviceaccount.com`;

@@ -10,8 +10,11 @@ import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { IAP_ISSUER, IAP_JWT_LIFETIME_S, WORKFORCE_IDENTITY_SOURCE } from '../facts/iap-jwt.js';
 
 export interface WorkforceAssertion {
-  aud: string; email?: string; sub: string;
-  iamPrincipal: string; poolName: string;
+  aud: string;
+  email?: string;
+  sub: string;
+  iamPrincipal: string;
+  poolName: string;
   /** Issue time in seconds (sandbox clock). */
   iat: number;
 }
@@ -27,7 +30,11 @@ async function newKey(): Promise<{ kid: string; privateKey: CryptoKey; jwk: JWK 
 }
 
 export class IapSigner {
-  private constructor(private key: CryptoKey, public kid: string, private readonly publicJwks: JWK[]) {}
+  private constructor(
+    private key: CryptoKey,
+    public kid: string,
+    private readonly publicJwks: JWK[],
+  ) {}
 
   static async create(): Promise<IapSigner> {
     const [signing, spare] = [await newKey(), await newKey()];
@@ -43,14 +50,18 @@ export class IapSigner {
   }
 
   /** The JWK Set document, as served at /iap/verify/public_key-jwk. */
-  jwks(): { keys: JWK[] } { return { keys: structuredClone(this.publicJwks) }; }
+  jwks(): { keys: JWK[] } {
+    return { keys: structuredClone(this.publicJwks) };
+  }
 
   /** Signs the Workforce Identity Federation form of the assertion (gcp-api.md 10.3, the captured payload). */
   sign(a: WorkforceAssertion): Promise<string> {
     const payload: Record<string, unknown> = {
-      aud: a.aud, azp: a.aud,
+      aud: a.aud,
+      azp: a.aud,
       ...(a.email !== undefined ? { email: a.email } : {}),
-      exp: a.iat + IAP_JWT_LIFETIME_S, iat: a.iat,
+      exp: a.iat + IAP_JWT_LIFETIME_S,
+      iat: a.iat,
       identity_source: WORKFORCE_IDENTITY_SOURCE,
       iss: IAP_ISSUER,
       sub: a.sub,
