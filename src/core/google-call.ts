@@ -108,7 +108,10 @@ export async function planRead<T>(
   fn: () => Promise<{ data: T }>,
 ): Promise<T | undefined> {
   try {
-    return (await withRetry(settled(traced(fn), ctx.signal), { signal: ctx.signal, attempts: 5, baseMs: 250 })).data;
+    // 10 tries like a stage's reads (a plan now reads everything apply acts on): at 30 % resets, 5
+    // tries failed one read in ~400, often enough to stop an init; a black hole is cut short by
+    // the circuit breaker, not by this bound.
+    return (await withRetry(settled(traced(fn), ctx.signal), { signal: ctx.signal, attempts: 10, baseMs: 250 })).data;
   } catch (e) {
     if (googleFailure(e)?.httpStatus === 404 || isServiceDisabled(e)) return undefined;
     throw e;
