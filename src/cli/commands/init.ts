@@ -4,28 +4,15 @@ import { EXIT, UserError } from '../exit-codes.js';
 import { createRenderer, planLines } from '../render.js';
 import { onInterrupt } from '../interrupt.js';
 import type { InitResult } from '../../core/init.js';
-import type { Prompt } from '../../inputs/resolve.js';
+import type { InitFlags, Prompt } from '../../inputs/resolve.js';
 
-export interface InitCommandOptions {
-  project?: string;
-  region?: string;
-  service?: string;
-  image?: string;
-  organization?: string;
-  auth0Domain?: string;
-  auth0IssuerDomain?: string;
-  pool?: string;
-  provider?: string;
-  oauthClient?: string;
-  allow?: string[];
-  scope?: string;
+/** init's flags: the inputs (resolve.ts owns their list) and how this run behaves. */
+export interface InitCommandOptions extends InitFlags {
   state?: string;
   yes?: boolean;
   json?: boolean;
   dryRun?: boolean;
-  adopt?: boolean;
   verify?: number | true;
-  audienceEnv?: boolean;
   setup?: string;
 }
 
