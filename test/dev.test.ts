@@ -13,8 +13,7 @@ import { startCli } from './helpers/cli.js';
 import { verifyIapAssertion } from '../src/identity/index.js';
 import { parseRoute, routeTable, pickRoute } from '../src/dev/routes.js';
 import { allowed } from '../src/dev/access.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM, launchChromium } from './helpers/chromium.js';
 
 async function serve(handler: http.RequestListener): Promise<{ url: string; server: http.Server; close(): void }> {
   const s = http.createServer(handler);
@@ -102,19 +101,7 @@ test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifia
   const origin = devEnv.IAP_AUTH0_DEV_URL;
   assert.match(origin, /^http:\/\/localhost:\d+$/);
   assert.equal(devEnv.IAP_AUTH0_DEV_JWKS_URL, `${origin}/__iap-auth0/jwks`);
-
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     // Unauthenticated: the API answers 401 to fetch (no redirect a script could not follow).
     const anon = await fetch(`${origin}/api/items`);

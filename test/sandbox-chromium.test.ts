@@ -8,8 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useSandbox, control } from './helpers/sandbox.js';
 import { SigninWorld, POOL, PROVIDER } from './helpers/signin-world.js';
+import { CHROMIUM, launchChromium } from './helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const MISSING =
   `Chromium is missing: ${CHROMIUM} does not exist. .ci/run installs it (npm run test:setup, i.e. ` +
   'scripts/install-test-tools.sh); ' +
@@ -18,7 +18,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // dist/test/… → the repository root.
 const resultsDir = path.resolve(here, '..', '..', 'test-results');
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 test('chromium: open the service, sign in at Auth0, land on the app page', async (t) => {
   if (!existsSync(CHROMIUM)) {
     if (process.env.IAP_AUTH0_SKIP_BROWSER === '1') {
@@ -27,22 +26,11 @@ test('chromium: open the service, sign in at Auth0, land on the app page', async
     }
     assert.fail(`\n\n*** ${MISSING} ***\n`);
   }
-  const { chromium } = await import('playwright-core');
   const sb = await useSandbox();
   const w = new SigninWorld(sb);
   await w.all('hello');
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();

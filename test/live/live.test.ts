@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.js';
 import { liveLeftovers } from './leftovers.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
 /**
  * What a live run needs; Google credentials come from ADC, GOOGLE_APPLICATION_CREDENTIALS or
@@ -39,7 +40,6 @@ const SANDBOX_VARIABLES = [
   'IAP_AUTH0_IAP_JWKS_URL',
   'IAP_AUTH0_SANDBOX_URL',
 ];
-const CHROMIUM = '/usr/bin/chromium';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.resolve(here, '..', '..', '..', 'test-results');
 
@@ -204,18 +204,7 @@ async function browserSignIn(
   password: string,
   auth0Domain: string,
 ): Promise<void> {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   const page = await (await browser.newContext()).newPage();
   const shot = async (name: string) => {
     mkdirSync(resultsDir, { recursive: true });
