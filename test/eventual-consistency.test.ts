@@ -9,7 +9,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { useSandbox, control, requestLog, clientsFor, waitOperation } from './helpers/sandbox.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, startCli } from './helpers/cli.js';
 import { makeContext, runOk } from './helpers/core-context.js';
 import { assertNoSecretLeaked } from './helpers/secrets.js';
 import { deployStage } from '../src/core/stages/deploy.js';
@@ -83,20 +83,24 @@ test('the deploy stage waits for the service account and the IAP agent it just c
 });
 
 test('init with the delays on completes and says what it waited for', async () => {
-  // The fast profile with every window at 1.5 s (what `iap-auth0 sandbox --consistency-delay 1.5s` does).
-  const sb = await useSandbox({ consistencyMs: 1500 });
+  // Every window at an hour of the sandbox clock: init waits until the test moves the clock, so what
+  // it prints does not depend on how fast this machine runs it.
+  const sb = await useSandbox({ consistencyMs: 3_600_000 });
   const cwd = await tmp();
-  const r = await runCli(['init', '--yes', '--service', 'settle'], sb.env, cwd);
+  const run = startCli(['init', '--yes', '--service', 'settle'], sb.env, cwd);
+  await run.stderrHas(/Cloud Run service: waiting for the new service account to be usable/);
+  await run.stderrHas(/IAP OAuth client: waiting for the new OAuth client to be usable/);
+  // The IAP agent was generated before the account was created, so this one move ends its window too.
+  await control(sb, '/clock', { advance: '61m' });
+  const r = await run.done;
   assert.equal(r.code, 0, `${r.signal} ${r.stderr}`);
-  assert.match(r.stderr, /Cloud Run service: waiting for the new service account to be usable/);
-  assert.match(r.stderr, /IAP OAuth client: waiting for the new OAuth client to be usable/);
   assert.match(r.stderr, /the new service account is usable \(waited \d+ s\)/);
   // Each answer it waited out was one of the settling answers, never a failure it hid.
   const log = await requestLog(sb);
   const creates = log.filter((q) => q.method === 'POST' && /\/services$/.test(q.path.split('?')[0]) && q.api === 'run');
   assert.ok(creates.length > 1 && creates.slice(0, -1).every((q) => q.status === 403) && creates.at(-1).status === 200);
   // The credential is unreadable for its own window: verify runs once it has settled.
-  await control(sb, '/clock', { advance: '1m' });
+  await control(sb, '/clock', { advance: '61m' });
   const v = await runCli(['verify', '--wait', '1m'], sb.env, cwd);
   assert.equal(v.code, 0, v.stdout + v.stderr);
   await assertNoSecretLeaked(sb, [r.stdout, r.stderr, v.stdout, v.stderr], [cwd]);

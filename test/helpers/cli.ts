@@ -18,7 +18,7 @@ export function startCli(
   args: string[],
   env: Record<string, string>,
   cwd: string,
-): { child: ChildProcess; done: Promise<CliResult> } {
+): { child: ChildProcess; done: Promise<CliResult>; stderrHas: (re: RegExp) => Promise<void> } {
   const child = spawn(process.execPath, ['--', BIN, ...args], {
     cwd,
     env: { ...env, PATH: process.env.PATH!, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS! },
@@ -28,7 +28,21 @@ export function startCli(
     stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
-  return { child, done: new Promise((r) => child.on('close', (code, signal) => r({ code, signal, stdout, stderr }))) };
+  const done = new Promise<CliResult>((r) => child.on('close', (code, signal) => r({ code, signal, stdout, stderr })));
+  // Resolves when stderr matches, checked as output arrives (never on a timer); rejects if the CLI
+  // ends first, with what it printed, so a test waiting for a line fails instead of hanging.
+  const stderrHas = (re: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      if (re.test(stderr)) return resolve();
+      const check = () => {
+        if (!re.test(stderr)) return;
+        child.stderr!.off('data', check);
+        resolve();
+      };
+      child.stderr!.on('data', check);
+      void done.then((r) => reject(new Error(`the CLI ended (${r.code}) before printing ${re}:\n${r.stderr}`)));
+    });
+  return { child, done, stderrHas };
 }
 
 export function runCli(args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> {
