@@ -36,8 +36,7 @@ import {
 } from '../ownership.js';
 import { fieldOf, recordedAs, recordPrevious, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
-import { sleep } from '../retry.js';
-import { delays } from '../backoff.js';
+import { pollUntil, type Backoff } from '../backoff.js';
 import { accountUnsettled, agentUnsettled, readAfterConflict, untilSettled } from '../settle.js';
 import { domainRestricted } from '../org-policy.js';
 import { missingApis, enableApis, REQUIRED_APIS } from '../apis.js';
@@ -157,6 +156,9 @@ function serviceChanges(
   }
   return { mask, body, previous };
 }
+
+/** How often a Cloud Run service is read while it becomes ready or gone: 0.1 s, doubling to 2 s. */
+const SERVICE_BACKOFF: Backoff = { firstMs: 100, factor: 2, maxMs: 2000 };
 
 const isReady = (s: Service) =>
   !s.reconciling && s.terminalCondition?.type === 'Ready' && s.terminalCondition?.state === 'CONDITION_SUCCEEDED';
@@ -538,17 +540,16 @@ async function applyDeploy(ctx: StageContext, d: DeployDecision): Promise<string
     }
   }
   // Ready means the operation finished and the service reconciled (gcp-api.md 5.3).
-  let s: Service;
-  for (const pauses = delays({ firstMs: 100, factor: 2, maxMs: 2000 }); ; ) {
-    s = await gdata(ctx, () => services.get({ name: n.service }), 'deploy');
-    if (isReady(s)) break;
-    if (s.terminalCondition?.state === 'CONDITION_FAILED')
-      throw new Error(
-        `Cloud Run could not deploy ${ctx.inputs.service}: ` +
-          `${s.terminalCondition.message ?? s.terminalCondition.reason}`,
-      );
-    await sleep(pauses.next().value, ctx.signal);
-  }
+  const { value: s } = await pollUntil(
+    () => gdata(ctx, () => services.get({ name: n.service }), 'deploy'),
+    (x) => isReady(x) || x.terminalCondition?.state === 'CONDITION_FAILED',
+    { backoff: SERVICE_BACKOFF, signal: ctx.signal },
+  );
+  if (!isReady(s))
+    throw new Error(
+      `Cloud Run could not deploy ${ctx.inputs.service}: ` +
+        `${s.terminalCondition?.message ?? s.terminalCondition?.reason}`,
+    );
   if (s.uri) await ctx.state.recordResource('deploy', 'uri', s.uri);
 
   // Who may invoke: the IAP agent yes, the public no, as planned (the read-modify-write re-reads
@@ -976,18 +977,20 @@ async function patchAndWait(ctx: CoreContext, name: string, mask: string[], body
     });
 }
 
+/** Until the service is gone: Cloud Run deletes it in the background. */
 async function waitGone(ctx: CoreContext, name: string): Promise<void> {
   const services = ctx.google.run.projects.locations.services;
-  let s = await unlessNotFound(() => gdata(ctx, () => services.get({ name }), 'deploy'));
-  for (const pauses = delays({ firstMs: 100, factor: 2, maxMs: 2000 }), start = Date.now(); s; ) {
-    await sleep(pauses.next().value, ctx.signal);
-    s = await unlessNotFound(() => gdata(ctx, () => services.get({ name }), 'deploy'));
-    if (s)
-      ctx.emit({
-        type: 'waiting',
-        stage: 'deploy',
-        text: 'Cloud Run is deleting the service',
-        elapsedMs: Date.now() - start,
-      });
-  }
+  const read = () => unlessNotFound(() => gdata(ctx, () => services.get({ name }), 'deploy'));
+  // Progress is reported after each answer that still finds the service; the first pause, right after the
+  // delete, goes unreported.
+  let pauses = 0;
+  await pollUntil(read, (s) => !s, {
+    backoff: SERVICE_BACKOFF,
+    signal: ctx.signal,
+    first: { value: await read() },
+    onWait: (_s, elapsedMs) => {
+      if (pauses++)
+        ctx.emit({ type: 'waiting', stage: 'deploy', text: 'Cloud Run is deleting the service', elapsedMs });
+    },
+  });
 }
