@@ -407,10 +407,8 @@ export const deployStage: Stage = {
 };
 
 /** Executes the deploy decision: the account and service (created or patched), the agent, the invoker grants. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function applyDeploy(ctx: StageContext, d: DeployDecision): Promise<string> {
   const n = names(ctx);
-  const step = (text: string) => ctx.emit({ type: 'step', stage, text });
   if (d.service.do === 'refuse') throw d.service.error;
   if (d.account?.do === 'refuse') throw d.account.error;
   await ctx.apisReady();
@@ -423,164 +421,15 @@ async function applyDeploy(ctx: StageContext, d: DeployDecision): Promise<string
     },
   );
   claimed.catch(() => undefined); // awaited before each create
-
-  // The IAP service agent: idempotent, no read endpoint; the email may be absent in the answer.
-  // Nothing but the invoker grant needs it, so it is generated while the service deploys (once
-  // the setup's claim holds: a run that loses it changes nothing in the project).
-  let agentGeneratedAt: number | undefined; // set when this run generates the agent: its grant may wait for it
-  const agentReady = !d.agent
-    ? Promise.resolve()
-    : (async () => {
-        await claimed;
-        step('generating the IAP service agent');
-        const su = ctx.google.serviceusageBeta;
-        const op = await gdata(
-          ctx,
-          () =>
-            su.services.generateServiceIdentity({
-              parent: `projects/${ctx.inputs.projectNumber}/services/iap.googleapis.com`,
-            }),
-          'deploy',
-        );
-        const done = await pollOperation((name) => su.operations.get({ name }), op, { signal: ctx.signal });
-        agentGeneratedAt = Date.now();
-        await ctx.state.recordResource(
-          'deploy',
-          'iapAgent',
-          (done.response as { email?: string } | undefined)?.email ?? n.agent,
-        );
-      })();
+  // Nothing but the invoker grant needs the IAP service agent, so it is generated while the service deploys.
+  const agentReady = d.agent ? generateAgent(ctx, claimed) : Promise.resolve(undefined);
   agentReady.catch(() => undefined); // awaited below; a failure surfaces there
 
-  const services = ctx.google.run.projects.locations.services;
-  const ops = ctx.google.run.projects.locations.operations;
-  // Cloud Run operations have a long-poll :wait, so the deploy is seen done the moment it is,
-  // without polling; each wait is capped at 10 s to report progress, and aborts on Ctrl-C.
-  const pollRun = async (opName: string) => {
-    const start = Date.now();
-    for (;;) {
-      const op = await gdata(
-        ctx,
-        () => ops.wait({ name: opName, requestBody: { timeout: '10s' } }, { signal: ctx.signal }),
-        'deploy',
-      );
-      if (op.done) {
-        if (op.error)
-          throw new OperationError(
-            opName,
-            op.error.code ?? undefined,
-            op.error.message ?? 'Cloud Run operation failed',
-          );
-        break;
-      }
-      ctx.emit({ type: 'waiting', stage, text: 'Cloud Run is deploying', elapsedMs: Date.now() - start });
-    }
-    await ctx.state.recordOperation('deploy', 'service', undefined);
-  };
-  const recorded = st(ctx).operations.service;
-  if (recorded) {
-    step('waiting for the deployment a previous run started');
-    await unlessNotFound(() => pollRun(recorded)); // an operation that is gone finished long ago
-  }
-  let plan: ServicePlan = d.service;
-  if (plan.do === 'create') {
-    const accountSince = await ensureServiceAccount(ctx, d.account!, claimed);
-    await claimed;
-    step(`deploying ${ctx.inputs.service} (${ctx.inputs.deployImage ?? ctx.inputs.image}) with IAP on`);
-    try {
-      // A service account this run just created cannot be run as for a while (actAs 403).
-      const op = await untilSettled(
-        ctx,
-        { stage, what: 'the new service account', since: accountSince, unsettled: accountUnsettled(n.saEmail) },
-        () =>
-          gdata(
-            ctx,
-            () =>
-              services.create({
-                parent: n.parent,
-                serviceId: ctx.inputs.service,
-                requestBody: newService(ctx, n.saEmail),
-              }),
-            'deploy',
-          ),
-      );
-      // Created with IAP's fields and this setup's marker: nothing to check or patch.
-      await recordUse(ctx, 'deploy', 'service', n.service, 'created');
-      if (op.name) {
-        await ctx.state.recordOperation('deploy', 'service', op.name);
-        await pollRun(op.name);
-      }
-    } catch (e) {
-      if (!isConflict(e)) throw e;
-      // Created by a retried request, or by another run (a race): the one decision taken again on
-      // what is there now.
-      plan = decideService(ctx, await gdata(ctx, () => services.get({ name: n.service }), 'deploy'));
-      if (plan.do === 'refuse') throw plan.error;
-    }
-  }
-  if (plan.do === 'use') {
-    if (plan.use === 'adopted') await recordPrevious(ctx, 'deploy', { ...plan.previous, of: n.service });
-    await recordUse(ctx, 'deploy', 'service', n.service, plan.use);
-    if (plan.mask.length) {
-      step(
-        `updating ${ctx.inputs.service}: ` +
-          `${plan.mask.join(', ')}${plan.imageFrom ? ` (image ${plan.imageFrom} → ${ctx.inputs.deployImage})` : ''}`,
-      );
-      const body = plan.body,
-        mask = plan.mask;
-      const op = await gdata(
-        ctx,
-        () => services.patch({ name: n.service, updateMask: mask.join(','), requestBody: body }),
-        'deploy',
-      );
-      if (op.name) {
-        await ctx.state.recordOperation('deploy', 'service', op.name);
-        await pollRun(op.name);
-      }
-    }
-  }
-  // Ready means the operation finished and the service reconciled (gcp-api.md 5.3).
-  const { value: s } = await pollUntil(
-    () => gdata(ctx, () => services.get({ name: n.service }), 'deploy'),
-    (x) => isReady(x) || x.terminalCondition?.state === 'CONDITION_FAILED',
-    { backoff: SERVICE_BACKOFF, signal: ctx.signal },
-  );
-  if (!isReady(s))
-    throw new Error(
-      `Cloud Run could not deploy ${ctx.inputs.service}: ` +
-        `${s.terminalCondition?.message ?? s.terminalCondition?.reason}`,
-    );
+  await resumeDeployment(ctx);
+  const plan = await deployService(ctx, d, claimed);
+  const s = await waitReady(ctx);
   if (s.uri) await ctx.state.recordResource('deploy', 'uri', s.uri);
-
-  // Who may invoke: the IAP agent yes, the public no, as planned (the read-modify-write re-reads
-  // only for the etag, and writes nothing for a member already there or already gone).
-  await agentReady;
-  const policy: PolicyAccess = {
-    get: () =>
-      gdata(ctx, () => services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 }), 'deploy'),
-    // One attempt: addMembers/removeMembers retry the whole read-modify-write.
-    set: (p) => gonce(() => services.setIamPolicy({ resource: n.service, requestBody: { policy: p } }), ctx.signal),
-  };
-  let added: string[] = [];
-  if (d.grant.length) {
-    // The agent as generated (its email from the operation), which the plan could only name.
-    const agentEmail = st(ctx).resources.iapAgent ?? n.agent;
-    const agent = `serviceAccount:${agentEmail}`;
-    // An agent this run just generated cannot be named in a policy for a while ("does not exist");
-    // domain-restricted sharing refuses it outright (a coded error with Google's documented fix).
-    added = await untilSettled(
-      ctx,
-      { stage, what: 'the new IAP service agent', since: agentGeneratedAt, unsettled: agentUnsettled(agentEmail) },
-      () => addMembers(policy, INVOKER, [agent], ctx.signal),
-    ).catch((e) => {
-      throw domainRestricted(googleFailure(e), ctx.inputs.project, [agent], `${INVOKER} on ${n.service}`) ?? e;
-    });
-    if (added.length) step(`granted ${INVOKER} to the IAP service agent`);
-  }
-  if (d.revoke.length) {
-    const removed = await removeMembers(policy, INVOKER, d.revoke, ctx.signal);
-    if (removed.length) step(`removed ${removed.join(', ')} from ${INVOKER}: it would let anyone bypass IAP`);
-  }
+  const added = await setInvokers(ctx, d, await agentReady);
   await ctx.state.updateStage('deploy', (x) => {
     x.added = [...new Set([...(x.added ?? []), ...added])];
   });
@@ -590,6 +439,206 @@ async function applyDeploy(ctx: StageContext, d: DeployDecision): Promise<string
       ? `; kept its image ${s.template?.containers?.[0]?.image} and service account ${s.template?.serviceAccount}`
       : '';
   return `${ctx.inputs.service} on Cloud Run with IAP on: ${s.uri ?? '(no URL)'}${kept}`;
+}
+
+/**
+ * The IAP service agent: idempotent, no read endpoint; the email may be absent in the answer. Generated once
+ * the setup's claim holds (a run that loses it changes nothing in the project). Returns when it was generated:
+ * the invoker grant may have to wait for it.
+ */
+async function generateAgent(ctx: StageContext, claimed: Promise<void>): Promise<number> {
+  await claimed;
+  ctx.emit({ type: 'step', stage, text: 'generating the IAP service agent' });
+  const su = ctx.google.serviceusageBeta;
+  const op = await gdata(
+    ctx,
+    () =>
+      su.services.generateServiceIdentity({
+        parent: `projects/${ctx.inputs.projectNumber}/services/iap.googleapis.com`,
+      }),
+    'deploy',
+  );
+  const done = await pollOperation((name) => su.operations.get({ name }), op, { signal: ctx.signal });
+  const generatedAt = Date.now();
+  await ctx.state.recordResource(
+    'deploy',
+    'iapAgent',
+    (done.response as { email?: string } | undefined)?.email ?? names(ctx).agent,
+  );
+  return generatedAt;
+}
+
+/**
+ * Waits for a Cloud Run operation, then forgets it. Cloud Run operations have a long-poll :wait, so the deploy is
+ * seen done the moment it is, without polling; each wait is capped at 10 s to report progress, and aborts on Ctrl-C.
+ */
+async function waitRunOperation(ctx: StageContext, opName: string): Promise<void> {
+  const ops = ctx.google.run.projects.locations.operations;
+  const start = Date.now();
+  for (;;) {
+    const op = await gdata(
+      ctx,
+      () => ops.wait({ name: opName, requestBody: { timeout: '10s' } }, { signal: ctx.signal }),
+      'deploy',
+    );
+    if (op.done) {
+      if (op.error)
+        throw new OperationError(opName, op.error.code ?? undefined, op.error.message ?? 'Cloud Run operation failed');
+      break;
+    }
+    ctx.emit({ type: 'waiting', stage, text: 'Cloud Run is deploying', elapsedMs: Date.now() - start });
+  }
+  await ctx.state.recordOperation('deploy', 'service', undefined);
+}
+
+/** A deployment an earlier run started and recorded (it was killed while waiting): waited for, not started again. */
+async function resumeDeployment(ctx: StageContext): Promise<void> {
+  const recorded = st(ctx).operations.service;
+  if (!recorded) return;
+  ctx.emit({ type: 'step', stage, text: 'waiting for the deployment a previous run started' });
+  await unlessNotFound(() => waitRunOperation(ctx, recorded)); // an operation that is gone finished long ago
+}
+
+/** The service as planned: created, or patched with what IAP needs. Returns the plan that was carried out. */
+async function deployService(ctx: StageContext, d: DeployDecision, claimed: Promise<void>): Promise<ServicePlan> {
+  const plan = d.service.do === 'create' ? await createService(ctx, d, claimed) : d.service;
+  if (plan.do === 'use') await useService(ctx, plan);
+  return plan;
+}
+
+/**
+ * Creates the service (and its runtime account first). A create that meets 409 (a retried request, or another
+ * run: a race) returns the one decision taken again on what is there now, for `useService` to carry out.
+ */
+async function createService(ctx: StageContext, d: DeployDecision, claimed: Promise<void>): Promise<ServicePlan> {
+  const n = names(ctx);
+  const services = ctx.google.run.projects.locations.services;
+  const accountSince = await ensureServiceAccount(ctx, d.account!, claimed);
+  await claimed;
+  ctx.emit({
+    type: 'step',
+    stage,
+    text: `deploying ${ctx.inputs.service} (${ctx.inputs.deployImage ?? ctx.inputs.image}) with IAP on`,
+  });
+  try {
+    // A service account this run just created cannot be run as for a while (actAs 403).
+    const op = await untilSettled(
+      ctx,
+      { stage, what: 'the new service account', since: accountSince, unsettled: accountUnsettled(n.saEmail) },
+      () =>
+        gdata(
+          ctx,
+          () =>
+            services.create({
+              parent: n.parent,
+              serviceId: ctx.inputs.service,
+              requestBody: newService(ctx, n.saEmail),
+            }),
+          'deploy',
+        ),
+    );
+    // Created with IAP's fields and this setup's marker: nothing to check or patch.
+    await recordUse(ctx, 'deploy', 'service', n.service, 'created');
+    if (op.name) {
+      await ctx.state.recordOperation('deploy', 'service', op.name);
+      await waitRunOperation(ctx, op.name);
+    }
+    return d.service;
+  } catch (e) {
+    if (!isConflict(e)) throw e;
+    const plan = decideService(ctx, await gdata(ctx, () => services.get({ name: n.service }), 'deploy'));
+    if (plan.do === 'refuse') throw plan.error;
+    return plan;
+  }
+}
+
+/** A service that exists, used as planned: recorded (with what an adopted one was before), IAP's fields patched. */
+async function useService(ctx: StageContext, plan: Extract<ServicePlan, { do: 'use' }>): Promise<void> {
+  const n = names(ctx);
+  if (plan.use === 'adopted') await recordPrevious(ctx, 'deploy', { ...plan.previous, of: n.service });
+  await recordUse(ctx, 'deploy', 'service', n.service, plan.use);
+  if (!plan.mask.length) return;
+  ctx.emit({
+    type: 'step',
+    stage,
+    text:
+      `updating ${ctx.inputs.service}: ` +
+      `${plan.mask.join(', ')}${plan.imageFrom ? ` (image ${plan.imageFrom} → ${ctx.inputs.deployImage})` : ''}`,
+  });
+  const op = await gdata(
+    ctx,
+    () =>
+      ctx.google.run.projects.locations.services.patch({
+        name: n.service,
+        updateMask: plan.mask.join(','),
+        requestBody: plan.body,
+      }),
+    'deploy',
+  );
+  if (op.name) {
+    await ctx.state.recordOperation('deploy', 'service', op.name);
+    await waitRunOperation(ctx, op.name);
+  }
+}
+
+/** The service once Ready: the operation finished and the service reconciled (gcp-api.md 5.3); a failed one throws. */
+async function waitReady(ctx: StageContext): Promise<Service> {
+  const name = names(ctx).service;
+  const { value: s } = await pollUntil(
+    () => gdata(ctx, () => ctx.google.run.projects.locations.services.get({ name }), 'deploy'),
+    (x) => isReady(x) || x.terminalCondition?.state === 'CONDITION_FAILED',
+    { backoff: SERVICE_BACKOFF, signal: ctx.signal },
+  );
+  if (!isReady(s))
+    throw new Error(
+      `Cloud Run could not deploy ${ctx.inputs.service}: ` +
+        `${s.terminalCondition?.message ?? s.terminalCondition?.reason}`,
+    );
+  return s;
+}
+
+/** roles/run.invoker on a service, read and written; one attempt per write: callers retry the read-modify-write. */
+function invokerPolicy(ctx: CoreContext, resource: string): PolicyAccess {
+  const services = ctx.google.run.projects.locations.services;
+  return {
+    get: () => gdata(ctx, () => services.getIamPolicy({ resource, 'options.requestedPolicyVersion': 3 }), 'deploy'),
+    set: (p) => gonce(() => services.setIamPolicy({ resource, requestBody: { policy: p } }), ctx.signal),
+  };
+}
+
+/**
+ * Who may invoke: the IAP agent yes, the public no, as planned (the read-modify-write re-reads only for the etag,
+ * and writes nothing for a member already there or already gone). Returns the members this run added.
+ */
+async function setInvokers(ctx: StageContext, d: DeployDecision, agentSince: number | undefined): Promise<string[]> {
+  const n = names(ctx);
+  const policy = invokerPolicy(ctx, n.service);
+  let added: string[] = [];
+  if (d.grant.length) {
+    // The agent as generated (its email from the operation), which the plan could only name.
+    const agentEmail = st(ctx).resources.iapAgent ?? n.agent;
+    const agent = `serviceAccount:${agentEmail}`;
+    // An agent this run just generated cannot be named in a policy for a while ("does not exist");
+    // domain-restricted sharing refuses it outright (a coded error with Google's documented fix).
+    added = await untilSettled(
+      ctx,
+      { stage, what: 'the new IAP service agent', since: agentSince, unsettled: agentUnsettled(agentEmail) },
+      () => addMembers(policy, INVOKER, [agent], ctx.signal),
+    ).catch((e) => {
+      throw domainRestricted(googleFailure(e), ctx.inputs.project, [agent], `${INVOKER} on ${n.service}`) ?? e;
+    });
+    if (added.length) ctx.emit({ type: 'step', stage, text: `granted ${INVOKER} to the IAP service agent` });
+  }
+  if (d.revoke.length) {
+    const removed = await removeMembers(policy, INVOKER, d.revoke, ctx.signal);
+    if (removed.length)
+      ctx.emit({
+        type: 'step',
+        stage,
+        text: `removed ${removed.join(', ')} from ${INVOKER}: it would let anyone bypass IAP`,
+      });
+  }
+  return added;
 }
 
 /**
@@ -940,17 +989,7 @@ async function releaseService(ctx: CoreContext, s: Service): Promise<string> {
   }
   const agentGrants = (st(ctx).added ?? []).filter((m) => m.startsWith('serviceAccount:'));
   if (agentGrants.length && body.iapEnabled === false) {
-    const services = ctx.google.run.projects.locations.services;
-    await removeMembers(
-      {
-        get: () =>
-          gdata(ctx, () => services.getIamPolicy({ resource: name, 'options.requestedPolicyVersion': 3 }), 'deploy'),
-        set: (p) => gonce(() => services.setIamPolicy({ resource: name, requestBody: { policy: p } }), ctx.signal),
-      },
-      INVOKER,
-      agentGrants,
-      ctx.signal,
-    );
+    await removeMembers(invokerPolicy(ctx, name), INVOKER, agentGrants, ctx.signal);
   }
   const publicBefore = prev.invokerIamDisabled === 'true';
   return (
