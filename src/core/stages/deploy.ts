@@ -35,7 +35,7 @@ import {
   type UseDecision,
 } from '../ownership.js';
 import { fieldOf, recordedAs, recordPrevious, recordUse } from '../records.js';
-import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
+import { runCheck, ok, failed, firstFailure, type CheckResult, type Outcome } from '../check.js';
 import { pollUntil, type Backoff } from '../backoff.js';
 import { accountUnsettled, agentUnsettled, readAfterConflict, untilSettled } from '../settle.js';
 import { domainRestricted } from '../org-policy.js';
@@ -708,113 +708,142 @@ async function ensureServiceAccount(
  * The service is there, Ready, with IAP on, at the recorded URL, and this setup's; the IAP agent may invoke it; the
  * public may not.
  */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function verifyDeploy(ctx: CoreContext): Promise<CheckResult[]> {
   const n = names(ctx);
-  const r = st(ctx).resources;
-  const services = ctx.google.run.projects.locations.services;
-  const service = runCheck(
+  const service = checkService(ctx);
+  const account = st(ctx).resources.serviceAccount ? checkAccount(ctx) : undefined;
+  // One read of the service's policy for the two checks on who may invoke.
+  const policy = unlessNotFound(() =>
+    gdata(ctx, () =>
+      ctx.google.run.projects.locations.services.getIamPolicy({
+        resource: n.service,
+        'options.requestedPolicyVersion': 3,
+      }),
+    ),
+  );
+  policy.catch(() => undefined);
+  return Promise.all([
+    service,
+    ...(account ? [account] : []),
+    checkAgentInvoker(ctx, policy),
+    checkNotPublic(ctx, policy),
+  ]);
+}
+
+/** The service as it is now: there, Ready, with IAP on, at the recorded URL, and this setup's. */
+function checkService(ctx: CoreContext): Promise<CheckResult> {
+  const n = names(ctx);
+  return runCheck(
     'deploy',
     'run-service',
     'Cloud Run service',
     async () => {
-      const s = await unlessNotFound(() => gdata(ctx, () => services.get({ name: n.service })));
-      if (!s) return failed(`${n.service} no longer exists`, 'run iap-auth0 init to deploy it again');
-      const d = serviceDecision(ctx, s);
-      const labelled =
-        'use' in d &&
-        (d.use === 'adopted'
-          ? parseLabels(s.labels)?.shared.includes(ctx.inputs.setupId)
-          : parseLabels(s.labels)?.owner === ctx.inputs.setupId);
-      return firstFailure(
-        [
-          [
-            s.iapEnabled !== true,
-            failed(
-              `IAP is switched off on ${ctx.inputs.service} (iapEnabled is false)`,
-              'run iap-auth0 init: it switches IAP back on',
-            ),
-          ],
-          [
-            (s.ingress ?? 'INGRESS_TRAFFIC_ALL') !== 'INGRESS_TRAFFIC_ALL',
-            failed(
-              `ingress is ${s.ingress}: browsers on the internet cannot reach it`,
-              'run iap-auth0 init (sets ingress back to all)',
-            ),
-          ],
-          [
-            s.invokerIamDisabled === true,
-            failed(
-              'the invoker check is disabled (invokerIamDisabled): requests need no IAM permission',
-              'run iap-auth0 init (turns the invoker check back on)',
-            ),
-          ],
-          [
-            s.terminalCondition?.state === 'CONDITION_FAILED',
-            failed(
-              'the service is not ready: ' +
-                `${s.terminalCondition?.message ?? s.terminalCondition?.reason ?? 'revision failed'}`,
-              'check the revision logs in the Cloud console; a bad image or a crash at start-up is the usual cause',
-            ),
-          ],
-          [
-            !!r.uri && !!s.uri && s.uri !== r.uri,
-            failed(`its URL is now ${s.uri}, not the recorded ${r.uri}`, 'run iap-auth0 init to record the new URL'),
-          ],
-          [
-            'refuse' in d,
-            failed(
-              'the service carries no iap-auth0 marker of this setup (labels or description): ' +
-                ('refuse' in d && d.owner
-                  ? `it belongs to ${setupName(d.owner)}`
-                  : 'it is not recorded as adopted either'),
-              'the state file may have been edited: restore it',
-            ),
-          ],
-          [
-            !labelled,
-            failed(
-              `the service no longer carries this setup's iap-auth0 labels ` +
-                `(${d && 'use' in d && d.use === 'adopted' ? 'iap-auth0-shared' : 'managed-by, iap-auth0-setup'}` +
-                ')',
-              'run iap-auth0 init to put them back',
-            ),
-          ],
-        ],
-        `${s.uri ?? n.service}, IAP on`,
+      const s = await unlessNotFound(() =>
+        gdata(ctx, () => ctx.google.run.projects.locations.services.get({ name: n.service })),
       );
+      if (!s) return failed(`${n.service} no longer exists`, 'run iap-auth0 init to deploy it again');
+      return judgeService(ctx, s);
     },
     ctx.inputs.project,
     ctx.signal,
   );
-  const account = !r.serviceAccount
-    ? undefined
-    : runCheck(
-        'deploy',
-        'service-account',
-        'Runtime service account',
-        async () => {
-          const sa = await unlessNotFound(() =>
-            gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: n.saName })),
-          );
-          if (!sa)
-            return failed(
-              `${n.saEmail} no longer exists: new revisions cannot deploy`,
-              'run iap-auth0 init to create it again',
-            );
-          return sa.disabled
-            ? failed(`${n.saEmail} is disabled`, `enable it: gcloud iam service-accounts enable ${n.saEmail}`)
-            : ok(n.saEmail);
-        },
-        ctx.inputs.project,
-        ctx.signal,
-      );
-  const policy = unlessNotFound(() =>
-    gdata(ctx, () => services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 })),
+}
+
+/** What verify says of the service as read: the first thing wrong with it, else its URL. */
+function judgeService(ctx: Ctx, s: Service): Outcome {
+  const recordedUri = st(ctx).resources.uri;
+  const d = serviceDecision(ctx, s);
+  const labelled =
+    'use' in d &&
+    (d.use === 'adopted'
+      ? parseLabels(s.labels)?.shared.includes(ctx.inputs.setupId)
+      : parseLabels(s.labels)?.owner === ctx.inputs.setupId);
+  return firstFailure(
+    [
+      [
+        s.iapEnabled !== true,
+        failed(
+          `IAP is switched off on ${ctx.inputs.service} (iapEnabled is false)`,
+          'run iap-auth0 init: it switches IAP back on',
+        ),
+      ],
+      [
+        (s.ingress ?? 'INGRESS_TRAFFIC_ALL') !== 'INGRESS_TRAFFIC_ALL',
+        failed(
+          `ingress is ${s.ingress}: browsers on the internet cannot reach it`,
+          'run iap-auth0 init (sets ingress back to all)',
+        ),
+      ],
+      [
+        s.invokerIamDisabled === true,
+        failed(
+          'the invoker check is disabled (invokerIamDisabled): requests need no IAM permission',
+          'run iap-auth0 init (turns the invoker check back on)',
+        ),
+      ],
+      [
+        s.terminalCondition?.state === 'CONDITION_FAILED',
+        failed(
+          'the service is not ready: ' +
+            `${s.terminalCondition?.message ?? s.terminalCondition?.reason ?? 'revision failed'}`,
+          'check the revision logs in the Cloud console; a bad image or a crash at start-up is the usual cause',
+        ),
+      ],
+      [
+        !!recordedUri && !!s.uri && s.uri !== recordedUri,
+        failed(`its URL is now ${s.uri}, not the recorded ${recordedUri}`, 'run iap-auth0 init to record the new URL'),
+      ],
+      [
+        'refuse' in d,
+        failed(
+          'the service carries no iap-auth0 marker of this setup (labels or description): ' +
+            ('refuse' in d && d.owner ? `it belongs to ${setupName(d.owner)}` : 'it is not recorded as adopted either'),
+          'the state file may have been edited: restore it',
+        ),
+      ],
+      [
+        !labelled,
+        failed(
+          `the service no longer carries this setup's iap-auth0 labels ` +
+            `(${d && 'use' in d && d.use === 'adopted' ? 'iap-auth0-shared' : 'managed-by, iap-auth0-setup'}` +
+            ')',
+          'run iap-auth0 init to put them back',
+        ),
+      ],
+    ],
+    `${s.uri ?? names(ctx).service}, IAP on`,
   );
-  policy.catch(() => undefined);
-  const agent = r.iapAgent ?? n.agent;
-  const invoker = runCheck(
+}
+
+/** The runtime account a new service was given: still there, and enabled. */
+function checkAccount(ctx: CoreContext): Promise<CheckResult> {
+  const n = names(ctx);
+  return runCheck(
+    'deploy',
+    'service-account',
+    'Runtime service account',
+    async () => {
+      const sa = await unlessNotFound(() =>
+        gdata(ctx, () => ctx.google.iam.projects.serviceAccounts.get({ name: n.saName })),
+      );
+      if (!sa)
+        return failed(
+          `${n.saEmail} no longer exists: new revisions cannot deploy`,
+          'run iap-auth0 init to create it again',
+        );
+      return sa.disabled
+        ? failed(`${n.saEmail} is disabled`, `enable it: gcloud iam service-accounts enable ${n.saEmail}`)
+        : ok(n.saEmail);
+    },
+    ctx.inputs.project,
+    ctx.signal,
+  );
+}
+
+/** The IAP service agent still holds roles/run.invoker: without it signed-in users get Cloud Run's 403. */
+function checkAgentInvoker(ctx: CoreContext, policy: Promise<Policy | undefined>): Promise<CheckResult> {
+  const agent = st(ctx).resources.iapAgent ?? names(ctx).agent;
+  return runCheck(
     'deploy',
     'iap-agent-invoker',
     'IAP service agent may invoke',
@@ -831,7 +860,11 @@ async function verifyDeploy(ctx: CoreContext): Promise<CheckResult[]> {
     ctx.inputs.project,
     ctx.signal,
   );
-  const notPublic = runCheck(
+}
+
+/** Neither allUsers nor allAuthenticatedUsers may invoke: either would reach the run.app URL around IAP. */
+function checkNotPublic(ctx: CoreContext, policy: Promise<Policy | undefined>): Promise<CheckResult> {
+  return runCheck(
     'deploy',
     'no-public-invoker',
     'No public invoker',
@@ -848,7 +881,6 @@ async function verifyDeploy(ctx: CoreContext): Promise<CheckResult[]> {
     ctx.inputs.project,
     ctx.signal,
   );
-  return Promise.all([service, ...(account ? [account] : []), invoker, notPublic]);
 }
 
 /**
