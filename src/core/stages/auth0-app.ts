@@ -305,113 +305,135 @@ export const auth0AppStage: Stage = {
 };
 
 /** Executes the Auth0 decision: the app created or patched, duplicates deleted, the service URL set. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function applyAuth0(ctx: StageContext, d: Auth0Decision): Promise<string> {
   const mgmt = await ctx.auth0();
-  const step = (text: string) => ctx.emit({ type: 'step', stage, text });
-  const cb = callbackUrl(ctx);
-  const provider = PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider);
-  const me = ctx.inputs.setupId;
-  const retry = auth0Retry(ctx);
   try {
     let plan = d.app;
     let extras = d.extras;
     if (plan.do === 'create') {
-      // A retry (the create may have failed after Auth0 stored the app) looks for the app first
-      // and creates only when there is none, so a lost answer is found, never duplicated; the
-      // create itself runs without the SDK's retries.
-      let first = true;
-      const found = await withRetry(
-        async () => {
-          if (!first) {
-            const existing = await findApp(ctx, mgmt);
-            if (existing) return existing;
-          }
-          first = false;
-          await ctx.claim().catch((e) => {
-            throw new DependencyFailed('auth0-app', 'workforce-pool', e);
-          });
-          step('creating the Auth0 application');
-          const marker = { owner: me, shared: [] };
-          const app = (await mgmt.clients.create(
-            {
-              name: `IAP ${ctx.inputs.service} (iap-auth0)`,
-              description: describeApp(ctx, marker),
-              app_type: 'regular_web',
-              is_first_party: true,
-              oidc_conformant: true,
-              token_endpoint_auth_method: 'client_secret_basic',
-              grant_types: ['authorization_code'],
-              jwt_configuration: { alg: 'RS256' },
-              callbacks: [cb],
-              client_metadata: {
-                managed_by: TAG,
-                iap_auth0_setup: me,
-                iap_auth0_provider: provider,
-                iap_auth0_project: ctx.inputs.project,
-              },
-            },
-            { maxRetries: 0 },
-          )) as Client;
-          // Another run of this setup may have created one at the same moment (or a lost answer made
-          // this a second): look again, keep the first by id, delete the rest.
-          const again = await findApp(ctx, mgmt);
-          return again ?? { app, recorded: undefined, extras: [] };
-        },
-        { ...retry, retryable: (e) => !(e instanceof DependencyFailed) && isTransientAuth0(e) },
-      );
+      const found = await createApp(ctx, mgmt);
       // What is there now (ours, unless a race): the one decision taken on it.
       plan = decideApp(ctx, found);
       extras = found.extras;
     }
     if (plan.do === 'refuse') throw plan.error;
     if (plan.do === 'create') throw new Error('the Auth0 app was created but cannot be found');
-    for (const extra of extras) {
-      step(`deleting the duplicate Auth0 app ${extra.client_id} of this setup`);
-      await withRetry(() => mgmt.clients.delete(extra.client_id!), retry).catch((e) => {
-        if (auth0Status(e) !== 404) throw e;
-      });
-    }
-    let app = plan.app;
-    const use = plan.use;
-    await recordUse(ctx, 'auth0-app', 'clientId', app.client_id!, use);
-    // The issuer users sign in with (the tenant's domain or its custom domain), so verify's
-    // sign-in probe knows where Google should send them without waiting for Auth0.
-    const signInIssuer = await ctx.auth0Issuer();
-    if (ctx.state.stage('auth0-app').resources.signInIssuer !== signInIssuer)
-      await ctx.state.recordResource('auth0-app', 'signInIssuer', signInIssuer);
-    if (app.client_secret) ctx.secrets.set('auth0ClientSecret', app.client_secret);
-    const patch = plan.patch;
-    if (Object.keys(patch).length) {
-      if (patch.callbacks) step('adding the workforce sign-in callback');
-      else if (patch.client_metadata && use === 'created') step('restoring the iap-auth0 tag of the Auth0 app');
-      const id = app.client_id!;
-      app = { ...app, ...((await withRetry(() => mgmt.clients.update(id, patch), retry)) as Client) };
-    }
+    await deleteExtras(ctx, mgmt, extras);
+    const app = await useApp(ctx, mgmt, plan);
     // The provider needs only this much: the app, its callback and grant. The login URI below
     // waits for the deploy; the pool stage need not wait with it.
-    const clientId = app.client_id!;
-    ctx.provide('auth0Client', { clientId, secret: () => auth0ClientSecret(ctx) });
-    if (use === 'adopted')
-      return (
-        `Auth0 app ${app.client_id} of ` +
-        (parseMetadata(app.client_metadata)?.owner
-          ? `setup ${parseMetadata(app.client_metadata)?.owner}`
-          : 'another setup') +
-        ' ' +
-        '(shared, never deleted by this one)'
-      );
-
-    // The service URL as Application Login URI and web origin, once the deploy knows it (the
-    // plan's, or, for a service this run deploys, the URL it provides).
-    const { uri } = await ctx.need('service');
-    const urls = d.urls.do === 'patch' && d.app.do !== 'create' ? d.urls.patch : urlPatch(app, loginUriFor(uri));
-    if (!loginUriFor(uri) && uri) step('not setting the Application Login URI: Auth0 accepts only public https URLs');
-    if (Object.keys(urls).length) await withRetry(() => mgmt.clients.update(clientId, urls), retry);
+    ctx.provide('auth0Client', { clientId: app.client_id!, secret: () => auth0ClientSecret(ctx) });
+    if (plan.use === 'adopted') {
+      const owner = parseMetadata(app.client_metadata)?.owner;
+      const of = owner ? `setup ${owner}` : 'another setup';
+      return `Auth0 app ${app.client_id} of ${of} (shared, never deleted by this one)`;
+    }
+    await setServiceUrls(ctx, mgmt, d, app);
     return `Auth0 app ${app.client_id} (regular web, code flow)`;
   } catch (e) {
     throw describeAuth0Error(e);
   }
+}
+
+/** The app iap-auth0 creates: a confidential regular web app, code flow only, RS256, this setup's markers. */
+function newApp(
+  ctx: Pick<CoreContext, 'inputs' | 'signinOrigin'>,
+): Parameters<ManagementClient['clients']['create']>[0] {
+  const me = ctx.inputs.setupId;
+  return {
+    name: `IAP ${ctx.inputs.service} (iap-auth0)`,
+    description: describeApp(ctx, { owner: me, shared: [] }),
+    app_type: 'regular_web',
+    is_first_party: true,
+    oidc_conformant: true,
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code'],
+    jwt_configuration: { alg: 'RS256' },
+    callbacks: [callbackUrl(ctx)],
+    client_metadata: {
+      managed_by: TAG,
+      iap_auth0_setup: me,
+      iap_auth0_provider: PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider),
+      iap_auth0_project: ctx.inputs.project,
+    },
+  };
+}
+
+/**
+ * Creates the app once the setup's claim holds, and returns what is there then. A retry (the create may have failed
+ * after Auth0 stored the app) looks for the app first and creates only when there is none, so a lost answer is
+ * found, never duplicated; the create itself runs without the SDK's retries.
+ */
+async function createApp(ctx: StageContext, mgmt: ManagementClient): Promise<Found> {
+  let first = true;
+  return withRetry(
+    async () => {
+      if (!first) {
+        const existing = await findApp(ctx, mgmt);
+        if (existing) return existing;
+      }
+      first = false;
+      await ctx.claim().catch((e) => {
+        throw new DependencyFailed('auth0-app', 'workforce-pool', e);
+      });
+      ctx.emit({ type: 'step', stage, text: 'creating the Auth0 application' });
+      const app = (await mgmt.clients.create(newApp(ctx), { maxRetries: 0 })) as Client;
+      // Another run of this setup may have created one at the same moment (or a lost answer made
+      // this a second): look again, keep the first by id, delete the rest.
+      const again = await findApp(ctx, mgmt);
+      return again ?? { app, recorded: undefined, extras: [] };
+    },
+    { ...auth0Retry(ctx), retryable: (e) => !(e instanceof DependencyFailed) && isTransientAuth0(e) },
+  );
+}
+
+/** Duplicates of this setup's app (a create whose answer was lost, or a race): deleted, so exactly one remains. */
+async function deleteExtras(ctx: StageContext, mgmt: ManagementClient, extras: Client[]): Promise<void> {
+  for (const extra of extras) {
+    ctx.emit({ type: 'step', stage, text: `deleting the duplicate Auth0 app ${extra.client_id} of this setup` });
+    await withRetry(() => mgmt.clients.delete(extra.client_id!), auth0Retry(ctx)).catch((e) => {
+      if (auth0Status(e) !== 404) throw e;
+    });
+  }
+}
+
+/** The app, recorded with the issuer users sign in on and its secret kept for this run, patched as planned. */
+async function useApp(
+  ctx: StageContext,
+  mgmt: ManagementClient,
+  plan: Extract<AppPlan, { do: 'use' }>,
+): Promise<Client> {
+  const app = plan.app;
+  await recordUse(ctx, 'auth0-app', 'clientId', app.client_id!, plan.use);
+  // The issuer users sign in with (the tenant's domain or its custom domain), so verify's
+  // sign-in probe knows where Google should send them without waiting for Auth0.
+  const signInIssuer = await ctx.auth0Issuer();
+  if (ctx.state.stage('auth0-app').resources.signInIssuer !== signInIssuer)
+    await ctx.state.recordResource('auth0-app', 'signInIssuer', signInIssuer);
+  if (app.client_secret) ctx.secrets.set('auth0ClientSecret', app.client_secret);
+  const patch = plan.patch;
+  if (!Object.keys(patch).length) return app;
+  if (patch.callbacks) ctx.emit({ type: 'step', stage, text: 'adding the workforce sign-in callback' });
+  else if (patch.client_metadata && plan.use === 'created')
+    ctx.emit({ type: 'step', stage, text: 'restoring the iap-auth0 tag of the Auth0 app' });
+  const id = app.client_id!;
+  return { ...app, ...((await withRetry(() => mgmt.clients.update(id, patch), auth0Retry(ctx))) as Client) };
+}
+
+/**
+ * The service URL as Application Login URI and web origin, once the deploy knows it (the plan's, or, for a service
+ * this run deploys, the URL it provides).
+ */
+async function setServiceUrls(ctx: StageContext, mgmt: ManagementClient, d: Auth0Decision, app: Client): Promise<void> {
+  const { uri } = await ctx.need('service');
+  const urls = d.urls.do === 'patch' && d.app.do !== 'create' ? d.urls.patch : urlPatch(app, loginUriFor(uri));
+  if (!loginUriFor(uri) && uri)
+    ctx.emit({
+      type: 'step',
+      stage,
+      text: 'not setting the Application Login URI: Auth0 accepts only public https URLs',
+    });
+  if (Object.keys(urls).length) await withRetry(() => mgmt.clients.update(app.client_id!, urls), auth0Retry(ctx));
 }
 
 /** Discovery answers; the app is ours, a regular web app with the code grant and our callback, and has a connection. */
