@@ -25,7 +25,7 @@ import {
   type Recorded as RecordedUse,
 } from '../ownership.js';
 import { fieldOf, recordedAs, recordUse } from '../records.js';
-import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
+import { runCheck, ok, failed, firstFailure, type CheckResult, type Outcome } from '../check.js';
 import { appMarker, auth0AppFate, auth0Retry, auth0Status, isTransientAuth0, type Auth0App } from '../fates.js';
 import { auth0ClientSecret } from '../outputs.js';
 import { DependencyFailed, refused, type Change, type Stage, type StageContext } from '../stage.js';
@@ -437,12 +437,21 @@ async function setServiceUrls(ctx: StageContext, mgmt: ManagementClient, d: Auth
 }
 
 /** Discovery answers; the app is ours, a regular web app with the code grant and our callback, and has a connection. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
-  const st = ctx.state.stage('auth0-app');
-  const id = st.resources.clientId;
-  const cb = callbackUrl(ctx);
-  const discovery = runCheck(
+  const id = ctx.state.stage('auth0-app').resources.clientId;
+  const discovery = checkDiscovery(ctx);
+  const mgmt = ctx.auth0();
+  mgmt.catch(() => undefined);
+  // One read of the app for the two checks on it.
+  const app = (async () =>
+    id ? ((await withRetry(async () => (await mgmt).clients.get(id), auth0Retry(ctx))) as Client) : undefined)();
+  app.catch(() => undefined);
+  return Promise.all([discovery, checkApp(ctx, app), checkConnections(ctx, mgmt, app)]);
+}
+
+/** The tenant users sign in on offers the code flow and RS256 ID tokens, as Google's workforce provider needs. */
+function checkDiscovery(ctx: CoreContext): Promise<CheckResult> {
+  return runCheck(
     'auth0-app',
     'auth0-discovery',
     'Auth0 discovery',
@@ -476,13 +485,12 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
     undefined,
     ctx.signal,
   );
-  const mgmt = ctx.auth0();
-  mgmt.catch(() => undefined);
-  const retry = auth0Retry(ctx);
-  const app = (async () =>
-    id ? ((await withRetry(async () => (await mgmt).clients.get(id), retry)) as Client) : undefined)();
-  app.catch(() => undefined);
-  const appCheck = runCheck(
+}
+
+/** The recorded app is there, fit for Google's sign-in, and this setup's. */
+function checkApp(ctx: CoreContext, app: Promise<Client | undefined>): Promise<CheckResult> {
+  const id = ctx.state.stage('auth0-app').resources.clientId;
+  return runCheck(
     'auth0-app',
     'auth0-app',
     'Auth0 application',
@@ -497,65 +505,86 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
           `the Auth0 app ${id} no longer exists`,
           'run iap-auth0 init: it creates a new one and points the provider at it',
         );
-      const tag = decideUse(appMarker(a), ctx.inputs.setupId, recordedAs(st, 'clientId', id), false, false);
-      const tagComplete =
-        !('use' in tag && tag.use === 'created') ||
-        (parseMetadata(a.client_metadata)?.owner === ctx.inputs.setupId &&
-          parseDescription(a.description)?.owner === ctx.inputs.setupId);
-      return firstFailure(
-        [
-          [
-            a.app_type !== 'regular_web',
-            failed(
-              `the app is a ${a.app_type ?? 'typeless'} app, not a regular web app`,
-              'set Application Type to Regular Web Application in the Auth0 dashboard',
-            ),
-          ],
-          [
-            !a.grant_types?.includes('authorization_code'),
-            failed(
-              'the app may not use the authorization code grant',
-              'run iap-auth0 init (adds it), or tick Authorization Code under Advanced Settings > Grant Types',
-            ),
-          ],
-          [
-            !a.callbacks?.includes(cb),
-            failed(
-              `the callback ${cb} is not in the app's Allowed Callback URLs: Auth0 stops sign-in with ` +
-                '"Callback URL mismatch"',
-              'run iap-auth0 init (adds it back), or paste it into Allowed Callback URLs',
-            ),
-          ],
-          [
-            'refuse' in tag,
-            failed(
-              'the app carries no iap-auth0 tag of this setup (client_metadata and description)',
-              'the state file may have been edited: restore it; iap-auth0 init will not use an app it cannot ' +
-                "prove is this setup's",
-            ),
-          ],
-          [
-            !tagComplete,
-            failed(
-              "the app no longer carries this setup's iap-auth0 tag in its metadata or description",
-              'run iap-auth0 init to tag it again',
-            ),
-          ],
-        ],
-        `${id}: regular web app, code flow, callback registered`,
-      );
+      return judgeApp(ctx, id, a);
     },
     undefined,
     ctx.signal,
   );
-  const connections = runCheck(
+}
+
+/** What verify says of the recorded app as read: the first thing wrong with it, else that it is fit for sign-in. */
+function judgeApp(ctx: Pick<CoreContext, 'inputs' | 'state' | 'signinOrigin'>, id: string, a: Client): Outcome {
+  const cb = callbackUrl(ctx);
+  const tag = decideUse(
+    appMarker(a),
+    ctx.inputs.setupId,
+    recordedAs(ctx.state.stage('auth0-app'), 'clientId', id),
+    false,
+    false,
+  );
+  const tagComplete =
+    !('use' in tag && tag.use === 'created') ||
+    (parseMetadata(a.client_metadata)?.owner === ctx.inputs.setupId &&
+      parseDescription(a.description)?.owner === ctx.inputs.setupId);
+  return firstFailure(
+    [
+      [
+        a.app_type !== 'regular_web',
+        failed(
+          `the app is a ${a.app_type ?? 'typeless'} app, not a regular web app`,
+          'set Application Type to Regular Web Application in the Auth0 dashboard',
+        ),
+      ],
+      [
+        !a.grant_types?.includes('authorization_code'),
+        failed(
+          'the app may not use the authorization code grant',
+          'run iap-auth0 init (adds it), or tick Authorization Code under Advanced Settings > Grant Types',
+        ),
+      ],
+      [
+        !a.callbacks?.includes(cb),
+        failed(
+          `the callback ${cb} is not in the app's Allowed Callback URLs: Auth0 stops sign-in with ` +
+            '"Callback URL mismatch"',
+          'run iap-auth0 init (adds it back), or paste it into Allowed Callback URLs',
+        ),
+      ],
+      [
+        'refuse' in tag,
+        failed(
+          'the app carries no iap-auth0 tag of this setup (client_metadata and description)',
+          'the state file may have been edited: restore it; iap-auth0 init will not use an app it cannot ' +
+            "prove is this setup's",
+        ),
+      ],
+      [
+        !tagComplete,
+        failed(
+          "the app no longer carries this setup's iap-auth0 tag in its metadata or description",
+          'run iap-auth0 init to tag it again',
+        ),
+      ],
+    ],
+    `${id}: regular web app, code flow, callback registered`,
+  );
+}
+
+/** At least one connection is enabled for the app: without one, nobody can sign in at Auth0. */
+function checkConnections(
+  ctx: CoreContext,
+  mgmt: Promise<ManagementClient>,
+  app: Promise<Client | undefined>,
+): Promise<CheckResult> {
+  const id = ctx.state.stage('auth0-app').resources.clientId;
+  return runCheck(
     'auth0-app',
     'auth0-connections',
     'Auth0 connections',
     async () => {
       if (!id) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
       if (!(await app.catch(() => undefined))) return failed('the app does not exist', 'run iap-auth0 init');
-      const page = await withRetry(async () => (await mgmt).clients.connections.get(id), retry);
+      const page = await withRetry(async () => (await mgmt).clients.connections.get(id), auth0Retry(ctx));
       const names = (page.data as { name?: string }[]).map((c) => c.name).filter(Boolean);
       return names.length
         ? ok(`enabled: ${names.join(', ')}`)
@@ -567,7 +596,6 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
     undefined,
     ctx.signal,
   );
-  return Promise.all([discovery, appCheck, connections]);
 }
 
 /** Deletes the recorded app while it carries this setup's tag; hands it over or unshares it when others use it. */
