@@ -25,7 +25,7 @@ import {
   type Recorded as RecordedUse,
 } from '../ownership.js';
 import { fieldOf, recordedAs, recordUse } from '../records.js';
-import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
+import { runCheck, ok, failed, firstFailure, type CheckResult, type Outcome } from '../check.js';
 import { appMarker, auth0AppFate, auth0Retry, auth0Status, isTransientAuth0, type Auth0App } from '../fates.js';
 import { auth0ClientSecret } from '../outputs.js';
 import { DependencyFailed, refused, type Change, type Stage, type StageContext } from '../stage.js';
@@ -305,122 +305,153 @@ export const auth0AppStage: Stage = {
 };
 
 /** Executes the Auth0 decision: the app created or patched, duplicates deleted, the service URL set. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function applyAuth0(ctx: StageContext, d: Auth0Decision): Promise<string> {
   const mgmt = await ctx.auth0();
-  const step = (text: string) => ctx.emit({ type: 'step', stage, text });
-  const cb = callbackUrl(ctx);
-  const provider = PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider);
-  const me = ctx.inputs.setupId;
-  const retry = auth0Retry(ctx);
   try {
     let plan = d.app;
     let extras = d.extras;
     if (plan.do === 'create') {
-      // A retry (the create may have failed after Auth0 stored the app) looks for the app first
-      // and creates only when there is none, so a lost answer is found, never duplicated; the
-      // create itself runs without the SDK's retries.
-      let first = true;
-      const found = await withRetry(
-        async () => {
-          if (!first) {
-            const existing = await findApp(ctx, mgmt);
-            if (existing) return existing;
-          }
-          first = false;
-          await ctx.claim().catch((e) => {
-            throw new DependencyFailed('auth0-app', 'workforce-pool', e);
-          });
-          step('creating the Auth0 application');
-          const marker = { owner: me, shared: [] };
-          const app = (await mgmt.clients.create(
-            {
-              name: `IAP ${ctx.inputs.service} (iap-auth0)`,
-              description: describeApp(ctx, marker),
-              app_type: 'regular_web',
-              is_first_party: true,
-              oidc_conformant: true,
-              token_endpoint_auth_method: 'client_secret_basic',
-              grant_types: ['authorization_code'],
-              jwt_configuration: { alg: 'RS256' },
-              callbacks: [cb],
-              client_metadata: {
-                managed_by: TAG,
-                iap_auth0_setup: me,
-                iap_auth0_provider: provider,
-                iap_auth0_project: ctx.inputs.project,
-              },
-            },
-            { maxRetries: 0 },
-          )) as Client;
-          // Another run of this setup may have created one at the same moment (or a lost answer made
-          // this a second): look again, keep the first by id, delete the rest.
-          const again = await findApp(ctx, mgmt);
-          return again ?? { app, recorded: undefined, extras: [] };
-        },
-        { ...retry, retryable: (e) => !(e instanceof DependencyFailed) && isTransientAuth0(e) },
-      );
+      const found = await createApp(ctx, mgmt);
       // What is there now (ours, unless a race): the one decision taken on it.
       plan = decideApp(ctx, found);
       extras = found.extras;
     }
     if (plan.do === 'refuse') throw plan.error;
     if (plan.do === 'create') throw new Error('the Auth0 app was created but cannot be found');
-    for (const extra of extras) {
-      step(`deleting the duplicate Auth0 app ${extra.client_id} of this setup`);
-      await withRetry(() => mgmt.clients.delete(extra.client_id!), retry).catch((e) => {
-        if (auth0Status(e) !== 404) throw e;
-      });
-    }
-    let app = plan.app;
-    const use = plan.use;
-    await recordUse(ctx, 'auth0-app', 'clientId', app.client_id!, use);
-    // The issuer users sign in with (the tenant's domain or its custom domain), so verify's
-    // sign-in probe knows where Google should send them without waiting for Auth0.
-    const signInIssuer = await ctx.auth0Issuer();
-    if (ctx.state.stage('auth0-app').resources.signInIssuer !== signInIssuer)
-      await ctx.state.recordResource('auth0-app', 'signInIssuer', signInIssuer);
-    if (app.client_secret) ctx.secrets.set('auth0ClientSecret', app.client_secret);
-    const patch = plan.patch;
-    if (Object.keys(patch).length) {
-      if (patch.callbacks) step('adding the workforce sign-in callback');
-      else if (patch.client_metadata && use === 'created') step('restoring the iap-auth0 tag of the Auth0 app');
-      const id = app.client_id!;
-      app = { ...app, ...((await withRetry(() => mgmt.clients.update(id, patch), retry)) as Client) };
-    }
+    await deleteExtras(ctx, mgmt, extras);
+    const app = await useApp(ctx, mgmt, plan);
     // The provider needs only this much: the app, its callback and grant. The login URI below
     // waits for the deploy; the pool stage need not wait with it.
-    const clientId = app.client_id!;
-    ctx.provide('auth0Client', { clientId, secret: () => auth0ClientSecret(ctx) });
-    if (use === 'adopted')
-      return (
-        `Auth0 app ${app.client_id} of ` +
-        (parseMetadata(app.client_metadata)?.owner
-          ? `setup ${parseMetadata(app.client_metadata)?.owner}`
-          : 'another setup') +
-        ' ' +
-        '(shared, never deleted by this one)'
-      );
-
-    // The service URL as Application Login URI and web origin, once the deploy knows it (the
-    // plan's, or, for a service this run deploys, the URL it provides).
-    const { uri } = await ctx.need('service');
-    const urls = d.urls.do === 'patch' && d.app.do !== 'create' ? d.urls.patch : urlPatch(app, loginUriFor(uri));
-    if (!loginUriFor(uri) && uri) step('not setting the Application Login URI: Auth0 accepts only public https URLs');
-    if (Object.keys(urls).length) await withRetry(() => mgmt.clients.update(clientId, urls), retry);
+    ctx.provide('auth0Client', { clientId: app.client_id!, secret: () => auth0ClientSecret(ctx) });
+    if (plan.use === 'adopted') {
+      const owner = parseMetadata(app.client_metadata)?.owner;
+      const of = owner ? `setup ${owner}` : 'another setup';
+      return `Auth0 app ${app.client_id} of ${of} (shared, never deleted by this one)`;
+    }
+    await setServiceUrls(ctx, mgmt, d, app);
     return `Auth0 app ${app.client_id} (regular web, code flow)`;
   } catch (e) {
     throw describeAuth0Error(e);
   }
 }
 
+/** The app iap-auth0 creates: a confidential regular web app, code flow only, RS256, this setup's markers. */
+function newApp(
+  ctx: Pick<CoreContext, 'inputs' | 'signinOrigin'>,
+): Parameters<ManagementClient['clients']['create']>[0] {
+  const me = ctx.inputs.setupId;
+  return {
+    name: `IAP ${ctx.inputs.service} (iap-auth0)`,
+    description: describeApp(ctx, { owner: me, shared: [] }),
+    app_type: 'regular_web',
+    is_first_party: true,
+    oidc_conformant: true,
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code'],
+    jwt_configuration: { alg: 'RS256' },
+    callbacks: [callbackUrl(ctx)],
+    client_metadata: {
+      managed_by: TAG,
+      iap_auth0_setup: me,
+      iap_auth0_provider: PROVIDER_RESOURCE(ctx.inputs.pool, ctx.inputs.provider),
+      iap_auth0_project: ctx.inputs.project,
+    },
+  };
+}
+
+/**
+ * Creates the app once the setup's claim holds, and returns what is there then. A retry (the create may have failed
+ * after Auth0 stored the app) looks for the app first and creates only when there is none, so a lost answer is
+ * found, never duplicated; the create itself runs without the SDK's retries.
+ */
+async function createApp(ctx: StageContext, mgmt: ManagementClient): Promise<Found> {
+  let first = true;
+  return withRetry(
+    async () => {
+      if (!first) {
+        const existing = await findApp(ctx, mgmt);
+        if (existing) return existing;
+      }
+      first = false;
+      await ctx.claim().catch((e) => {
+        throw new DependencyFailed('auth0-app', 'workforce-pool', e);
+      });
+      ctx.emit({ type: 'step', stage, text: 'creating the Auth0 application' });
+      const app = (await mgmt.clients.create(newApp(ctx), { maxRetries: 0 })) as Client;
+      // Another run of this setup may have created one at the same moment (or a lost answer made
+      // this a second): look again, keep the first by id, delete the rest.
+      const again = await findApp(ctx, mgmt);
+      return again ?? { app, recorded: undefined, extras: [] };
+    },
+    { ...auth0Retry(ctx), retryable: (e) => !(e instanceof DependencyFailed) && isTransientAuth0(e) },
+  );
+}
+
+/** Duplicates of this setup's app (a create whose answer was lost, or a race): deleted, so exactly one remains. */
+async function deleteExtras(ctx: StageContext, mgmt: ManagementClient, extras: Client[]): Promise<void> {
+  for (const extra of extras) {
+    ctx.emit({ type: 'step', stage, text: `deleting the duplicate Auth0 app ${extra.client_id} of this setup` });
+    await withRetry(() => mgmt.clients.delete(extra.client_id!), auth0Retry(ctx)).catch((e) => {
+      if (auth0Status(e) !== 404) throw e;
+    });
+  }
+}
+
+/** The app, recorded with the issuer users sign in on and its secret kept for this run, patched as planned. */
+async function useApp(
+  ctx: StageContext,
+  mgmt: ManagementClient,
+  plan: Extract<AppPlan, { do: 'use' }>,
+): Promise<Client> {
+  const app = plan.app;
+  await recordUse(ctx, 'auth0-app', 'clientId', app.client_id!, plan.use);
+  // The issuer users sign in with (the tenant's domain or its custom domain), so verify's
+  // sign-in probe knows where Google should send them without waiting for Auth0.
+  const signInIssuer = await ctx.auth0Issuer();
+  if (ctx.state.stage('auth0-app').resources.signInIssuer !== signInIssuer)
+    await ctx.state.recordResource('auth0-app', 'signInIssuer', signInIssuer);
+  if (app.client_secret) ctx.secrets.set('auth0ClientSecret', app.client_secret);
+  const patch = plan.patch;
+  if (!Object.keys(patch).length) return app;
+  if (patch.callbacks) ctx.emit({ type: 'step', stage, text: 'adding the workforce sign-in callback' });
+  else if (patch.client_metadata && plan.use === 'created')
+    ctx.emit({ type: 'step', stage, text: 'restoring the iap-auth0 tag of the Auth0 app' });
+  const id = app.client_id!;
+  return { ...app, ...((await withRetry(() => mgmt.clients.update(id, patch), auth0Retry(ctx))) as Client) };
+}
+
+/**
+ * The service URL as Application Login URI and web origin, once the deploy knows it (the plan's, or, for a service
+ * this run deploys, the URL it provides).
+ */
+async function setServiceUrls(ctx: StageContext, mgmt: ManagementClient, d: Auth0Decision, app: Client): Promise<void> {
+  const { uri } = await ctx.need('service');
+  const urls = d.urls.do === 'patch' && d.app.do !== 'create' ? d.urls.patch : urlPatch(app, loginUriFor(uri));
+  if (!loginUriFor(uri) && uri)
+    ctx.emit({
+      type: 'step',
+      stage,
+      text: 'not setting the Application Login URI: Auth0 accepts only public https URLs',
+    });
+  if (Object.keys(urls).length) await withRetry(() => mgmt.clients.update(app.client_id!, urls), auth0Retry(ctx));
+}
+
 /** Discovery answers; the app is ours, a regular web app with the code grant and our callback, and has a connection. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
-  const st = ctx.state.stage('auth0-app');
-  const id = st.resources.clientId;
-  const cb = callbackUrl(ctx);
-  const discovery = runCheck(
+  const id = ctx.state.stage('auth0-app').resources.clientId;
+  const discovery = checkDiscovery(ctx);
+  const mgmt = ctx.auth0();
+  mgmt.catch(() => undefined);
+  // One read of the app for the two checks on it.
+  const app = (async () =>
+    id ? ((await withRetry(async () => (await mgmt).clients.get(id), auth0Retry(ctx))) as Client) : undefined)();
+  app.catch(() => undefined);
+  return Promise.all([discovery, checkApp(ctx, app), checkConnections(ctx, mgmt, app)]);
+}
+
+/** The tenant users sign in on offers the code flow and RS256 ID tokens, as Google's workforce provider needs. */
+function checkDiscovery(ctx: CoreContext): Promise<CheckResult> {
+  return runCheck(
     'auth0-app',
     'auth0-discovery',
     'Auth0 discovery',
@@ -454,13 +485,12 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
     undefined,
     ctx.signal,
   );
-  const mgmt = ctx.auth0();
-  mgmt.catch(() => undefined);
-  const retry = auth0Retry(ctx);
-  const app = (async () =>
-    id ? ((await withRetry(async () => (await mgmt).clients.get(id), retry)) as Client) : undefined)();
-  app.catch(() => undefined);
-  const appCheck = runCheck(
+}
+
+/** The recorded app is there, fit for Google's sign-in, and this setup's. */
+function checkApp(ctx: CoreContext, app: Promise<Client | undefined>): Promise<CheckResult> {
+  const id = ctx.state.stage('auth0-app').resources.clientId;
+  return runCheck(
     'auth0-app',
     'auth0-app',
     'Auth0 application',
@@ -475,65 +505,86 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
           `the Auth0 app ${id} no longer exists`,
           'run iap-auth0 init: it creates a new one and points the provider at it',
         );
-      const tag = decideUse(appMarker(a), ctx.inputs.setupId, recordedAs(st, 'clientId', id), false, false);
-      const tagComplete =
-        !('use' in tag && tag.use === 'created') ||
-        (parseMetadata(a.client_metadata)?.owner === ctx.inputs.setupId &&
-          parseDescription(a.description)?.owner === ctx.inputs.setupId);
-      return firstFailure(
-        [
-          [
-            a.app_type !== 'regular_web',
-            failed(
-              `the app is a ${a.app_type ?? 'typeless'} app, not a regular web app`,
-              'set Application Type to Regular Web Application in the Auth0 dashboard',
-            ),
-          ],
-          [
-            !a.grant_types?.includes('authorization_code'),
-            failed(
-              'the app may not use the authorization code grant',
-              'run iap-auth0 init (adds it), or tick Authorization Code under Advanced Settings > Grant Types',
-            ),
-          ],
-          [
-            !a.callbacks?.includes(cb),
-            failed(
-              `the callback ${cb} is not in the app's Allowed Callback URLs: Auth0 stops sign-in with ` +
-                '"Callback URL mismatch"',
-              'run iap-auth0 init (adds it back), or paste it into Allowed Callback URLs',
-            ),
-          ],
-          [
-            'refuse' in tag,
-            failed(
-              'the app carries no iap-auth0 tag of this setup (client_metadata and description)',
-              'the state file may have been edited: restore it; iap-auth0 init will not use an app it cannot ' +
-                "prove is this setup's",
-            ),
-          ],
-          [
-            !tagComplete,
-            failed(
-              "the app no longer carries this setup's iap-auth0 tag in its metadata or description",
-              'run iap-auth0 init to tag it again',
-            ),
-          ],
-        ],
-        `${id}: regular web app, code flow, callback registered`,
-      );
+      return judgeApp(ctx, id, a);
     },
     undefined,
     ctx.signal,
   );
-  const connections = runCheck(
+}
+
+/** What verify says of the recorded app as read: the first thing wrong with it, else that it is fit for sign-in. */
+function judgeApp(ctx: Pick<CoreContext, 'inputs' | 'state' | 'signinOrigin'>, id: string, a: Client): Outcome {
+  const cb = callbackUrl(ctx);
+  const tag = decideUse(
+    appMarker(a),
+    ctx.inputs.setupId,
+    recordedAs(ctx.state.stage('auth0-app'), 'clientId', id),
+    false,
+    false,
+  );
+  const tagComplete =
+    !('use' in tag && tag.use === 'created') ||
+    (parseMetadata(a.client_metadata)?.owner === ctx.inputs.setupId &&
+      parseDescription(a.description)?.owner === ctx.inputs.setupId);
+  return firstFailure(
+    [
+      [
+        a.app_type !== 'regular_web',
+        failed(
+          `the app is a ${a.app_type ?? 'typeless'} app, not a regular web app`,
+          'set Application Type to Regular Web Application in the Auth0 dashboard',
+        ),
+      ],
+      [
+        !a.grant_types?.includes('authorization_code'),
+        failed(
+          'the app may not use the authorization code grant',
+          'run iap-auth0 init (adds it), or tick Authorization Code under Advanced Settings > Grant Types',
+        ),
+      ],
+      [
+        !a.callbacks?.includes(cb),
+        failed(
+          `the callback ${cb} is not in the app's Allowed Callback URLs: Auth0 stops sign-in with ` +
+            '"Callback URL mismatch"',
+          'run iap-auth0 init (adds it back), or paste it into Allowed Callback URLs',
+        ),
+      ],
+      [
+        'refuse' in tag,
+        failed(
+          'the app carries no iap-auth0 tag of this setup (client_metadata and description)',
+          'the state file may have been edited: restore it; iap-auth0 init will not use an app it cannot ' +
+            "prove is this setup's",
+        ),
+      ],
+      [
+        !tagComplete,
+        failed(
+          "the app no longer carries this setup's iap-auth0 tag in its metadata or description",
+          'run iap-auth0 init to tag it again',
+        ),
+      ],
+    ],
+    `${id}: regular web app, code flow, callback registered`,
+  );
+}
+
+/** At least one connection is enabled for the app: without one, nobody can sign in at Auth0. */
+function checkConnections(
+  ctx: CoreContext,
+  mgmt: Promise<ManagementClient>,
+  app: Promise<Client | undefined>,
+): Promise<CheckResult> {
+  const id = ctx.state.stage('auth0-app').resources.clientId;
+  return runCheck(
     'auth0-app',
     'auth0-connections',
     'Auth0 connections',
     async () => {
       if (!id) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
       if (!(await app.catch(() => undefined))) return failed('the app does not exist', 'run iap-auth0 init');
-      const page = await withRetry(async () => (await mgmt).clients.connections.get(id), retry);
+      const page = await withRetry(async () => (await mgmt).clients.connections.get(id), auth0Retry(ctx));
       const names = (page.data as { name?: string }[]).map((c) => c.name).filter(Boolean);
       return names.length
         ? ok(`enabled: ${names.join(', ')}`)
@@ -545,7 +596,6 @@ async function verifyAuth0App(ctx: CoreContext): Promise<CheckResult[]> {
     undefined,
     ctx.signal,
   );
-  return Promise.all([discovery, appCheck, connections]);
 }
 
 /** Deletes the recorded app while it carries this setup's tag; hands it over or unshares it when others use it. */
