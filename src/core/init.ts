@@ -188,7 +188,7 @@ async function readProjectFacts(
   o: InitOptions,
   project: string,
 ): Promise<{ projectNumber: string; organization?: string }> {
-  const bare = { signal: o.signal, emit: o.emit, google: googleClients(o.env, { signal: o.signal }) };
+  const bare = { env: o.env, signal: o.signal, emit: o.emit, google: googleClients(o.env, { signal: o.signal }) };
   try {
     return await projectFacts(bare, project);
   } catch (e) {

@@ -14,7 +14,7 @@ import { readRecorded, contextFromState } from './recorded-setup.js';
 import { checkCredentials, checkGoogleCredentials } from './local-checks.js';
 import { auth0Preflight } from './auth0-preflight.js';
 import { pollUntil, type Backoff } from './backoff.js';
-import { Deadline } from '../lib/net.js';
+import { Deadline, requestTimeoutMs } from '../lib/net.js';
 import { formatDuration } from '../lib/duration.js';
 import type { CheckResult } from './check.js';
 import type { CoreContext } from './context.js';
@@ -164,7 +164,7 @@ function groups(
           settingsResource: ctx.inputs.projectNumber ? iapSettingsResource(ctx) : undefined,
           projectScopeCommand: projectScopeCommand(statePath),
         },
-        { signal: ctx.signal, fetch, trace },
+        { signal: ctx.signal, fetch, trace, timeoutMs: requestTimeoutMs(ctx.env) },
       );
       probeLog.hops = trace;
       probeLog.rounds++;

@@ -214,13 +214,14 @@ interface AppIdentity {
 async function signIn(sb: { env: Record<string, string> }, dir: string, signal: AbortSignal): Promise<AppIdentity> {
   const { Browserless } = await import('../../lib/browserless.js');
   const { caFetch } = await import('../../lib/ca-fetch.js');
+  const { requestTimeoutMs } = await import('../../lib/net.js');
   const state = JSON.parse(await readFile(path.join(dir, '.iap-auth0', 'state.json'), 'utf8'));
   const uri: string = state.stages.deploy.resources.uri;
   const fetch = caFetch(await readFile(sb.env.NODE_EXTRA_CA_CERTS, 'utf8'));
   // The access binding propagates like the settings did; give it the same grace.
   for (let attempt = 0; ; attempt++) {
     signal.throwIfAborted();
-    const page = await new Browserless({ fetch, signal }).signIn(
+    const page = await new Browserless({ fetch, signal, timeoutMs: requestTimeoutMs(process.env) }).signIn(
       `${uri}/__app/whoami`,
       sb.env.IAP_AUTH0_TEST_USER_EMAIL,
       sb.env.IAP_AUTH0_TEST_USER_PASSWORD,

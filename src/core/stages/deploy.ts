@@ -558,7 +558,7 @@ async function applyDeploy(ctx: StageContext, d: DeployDecision): Promise<string
     get: () =>
       gdata(ctx, () => services.getIamPolicy({ resource: n.service, 'options.requestedPolicyVersion': 3 }), 'deploy'),
     // One attempt: addMembers/removeMembers retry the whole read-modify-write.
-    set: (p) => gonce(() => services.setIamPolicy({ resource: n.service, requestBody: { policy: p } }), ctx.signal),
+    set: (p) => gonce(() => services.setIamPolicy({ resource: n.service, requestBody: { policy: p } }), ctx),
   };
   let added: string[] = [];
   if (d.grant.length) {
@@ -944,7 +944,7 @@ async function releaseService(ctx: CoreContext, s: Service): Promise<string> {
       {
         get: () =>
           gdata(ctx, () => services.getIamPolicy({ resource: name, 'options.requestedPolicyVersion': 3 }), 'deploy'),
-        set: (p) => gonce(() => services.setIamPolicy({ resource: name, requestBody: { policy: p } }), ctx.signal),
+        set: (p) => gonce(() => services.setIamPolicy({ resource: name, requestBody: { policy: p } }), ctx),
       },
       INVOKER,
       agentGrants,

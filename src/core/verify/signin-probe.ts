@@ -58,9 +58,10 @@ export interface ProbeHop {
 /** Hops that stay on the sign-in origin are followed up to this many (loop-safe). */
 export const MAX_SIGNIN_HOPS = 5;
 
+/** `timeoutMs`: each request's, the run's requestTimeoutMs (Browserless's default when not given). */
 export function probeSignin(
   t: ProbeTarget,
-  opts: { signal?: AbortSignal; fetch?: FetchLike; trace?: ProbeHop[] } = {},
+  opts: { signal?: AbortSignal; fetch?: FetchLike; trace?: ProbeHop[]; timeoutMs?: number } = {},
 ): Promise<CheckResult> {
   return runCheck('signin', 'signin-probe', 'Sign-in probe', () => probe(t, opts), undefined, opts.signal);
 }
@@ -70,10 +71,10 @@ const cookieName = (line: string) => line.slice(0, Math.max(0, line.indexOf('=')
 
 async function probe(
   t: ProbeTarget,
-  opts: { signal?: AbortSignal; fetch?: FetchLike; trace?: ProbeHop[] },
+  opts: { signal?: AbortSignal; fetch?: FetchLike; trace?: ProbeHop[]; timeoutMs?: number },
 ): Promise<Outcome> {
   const signal = AbortSignal.any([AbortSignal.timeout(30_000), ...(opts.signal ? [opts.signal] : [])]);
-  const hop = hopper(new Browserless({ fetch: opts.fetch, signal }), opts.trace ?? []);
+  const hop = hopper(new Browserless({ fetch: opts.fetch, signal, timeoutMs: opts.timeoutMs }), opts.trace ?? []);
   const entry = await entryHop(t, hop);
   if ('end' in entry) return entry.end;
   const signin = await signinHops(t, hop, entry.next);
