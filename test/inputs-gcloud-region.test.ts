@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gcloudConfig } from '../src/inputs/gcloud-config.js';
 import { nearestRegion, unknownRegion } from '../src/inputs/regions.js';
+import { resolveInputs } from '../src/inputs/resolve.js';
 import { useSandbox, clientsFor, googleError, requestLog } from './helpers/sandbox.js';
 import { runCli } from './helpers/cli.js';
 
@@ -71,6 +72,24 @@ test(
     assert.equal(unknownRegion('us-west9', { IAP_AUTH0_ALLOW_REGION: 'europe-west15, us-west9' }), undefined);
   },
 );
+
+test('the region check reads IAP_AUTH0_ALLOW_REGION from the environment the core is given', async () => {
+  // The core takes its environment as an option (tests and the sandbox supply one); this process's own must not
+  // decide. It does not name us-west9 here, so only the given environment can let it through.
+  assert.equal(process.env.IAP_AUTH0_ALLOW_REGION, undefined);
+  const gcloud = path.join(os.tmpdir(), 'iap-auth0-no-gcloud-config');
+  const flags = { project: 'p-one-two', service: 'hello', region: 'us-west9', auth0Domain: 'dev-abc123.us.auth0.com' };
+  const allowed = await resolveInputs({
+    flags,
+    env: { CLOUDSDK_CONFIG: gcloud, IAP_AUTH0_ALLOW_REGION: 'europe-west15, us-west9' },
+    interactive: false,
+  });
+  assert.equal(allowed.region, 'us-west9');
+  await assert.rejects(
+    resolveInputs({ flags, env: { CLOUDSDK_CONFIG: gcloud }, interactive: false }),
+    /--region: region "us-west9" is not one Cloud Run serves: did you mean us-west[1-4]\?/,
+  );
+});
 
 test("init takes the project and region from gcloud's configuration after flags and variables", async (t) => {
   const sb = await useSandbox();

@@ -12,7 +12,7 @@ export const REQUIRED_APIS = [
   'cloudresourcemanager.googleapis.com',
 ];
 
-type Ctx = Pick<CoreContext, 'google' | 'inputs' | 'signal' | 'emit'>;
+type Ctx = Pick<CoreContext, 'google' | 'inputs' | 'signal' | 'emit' | 'env'>;
 
 /** The required APIs not enabled yet (a read; a finished project has none). */
 export async function missingApis(ctx: Ctx, read: typeof planRead = planRead): Promise<string[]> {

@@ -1,7 +1,8 @@
 // The Auth0 side: the official SDK's ManagementClient (loaded only when needed: ~300 ms to import)
 // and the tenant's discovery document, whose issuer is copied verbatim into the workforce provider.
-// Every request to Auth0 goes through `auth0Fetch`, so --debug traces each one (method, URL
-// without query values, status, time) as it traces Google's.
+// Every request to Auth0 goes through `auth0FetchFor`, so --debug traces each one (method, URL
+// without query values, status, time) as it traces Google's. Each function takes the run's `env`
+// for its request timeout (IAP_AUTH0_REQUEST_TIMEOUT), never this process's own.
 import type { ManagementClient } from 'auth0';
 import { debug, debugEnabled } from '../lib/debug.js';
 import { netFailure, netFetch, requestTimeoutMs, Unreachable } from '../lib/net.js';
@@ -25,12 +26,12 @@ export function traceUrl(u: string): string {
 }
 
 /**
- * fetch for Auth0: each request with a timeout and its domain's breaker (lib/net.ts), aborted with
- * `signal` (the run's Ctrl-C), and traced under --debug: one line per request. Bodies and headers
- * (the secret, the bearer token) are never looked at.
+ * fetch for Auth0: each request with `env`'s timeout and its domain's breaker (lib/net.ts), aborted
+ * with `signal` (the run's Ctrl-C), and traced under --debug: one line per request. Bodies and
+ * headers (the secret, the bearer token) are never looked at.
  */
-export function auth0FetchFor(signal?: AbortSignal): typeof fetch {
-  const guarded = netFetch({ signal });
+export function auth0FetchFor(env: NodeJS.ProcessEnv, signal?: AbortSignal): typeof fetch {
+  const guarded = netFetch({ signal, timeoutMs: requestTimeoutMs(env) });
   return async (input, init) => {
     if (!debugEnabled()) return guarded(input, init);
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -47,22 +48,24 @@ export function auth0FetchFor(signal?: AbortSignal): typeof fetch {
     }
   };
 }
-/** The same, for requests that carry their own signal. */
-export const auth0Fetch: typeof fetch = (input, init) => auth0FetchFor()(input, init);
 
 // The SDK's own timeout is set past ours, so ours fires first and says which endpoint.
-const sdkTimeout = () => Math.ceil(requestTimeoutMs() / 1000) + 5;
+const sdkTimeout = (env: NodeJS.ProcessEnv) => Math.ceil(requestTimeoutMs(env) / 1000) + 5;
 
 /** A client that authenticates with the M2M credentials itself (the SDK's own token provider). */
-export async function auth0Management(a: Auth0Env, signal?: AbortSignal): Promise<ManagementClient> {
+export async function auth0Management(
+  a: Auth0Env,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<ManagementClient> {
   const { ManagementClient } = await import('auth0');
   return new ManagementClient({
     domain: a.domain,
     clientId: a.clientId,
     clientSecret: a.clientSecret,
     telemetry: false,
-    fetch: auth0FetchFor(signal),
-    timeoutInSeconds: sdkTimeout(),
+    fetch: auth0FetchFor(env, signal),
+    timeoutInSeconds: sdkTimeout(env),
   });
 }
 
@@ -70,6 +73,7 @@ export async function auth0Management(a: Auth0Env, signal?: AbortSignal): Promis
 export async function auth0ManagementWithToken(
   domain: string,
   token: () => Promise<string>,
+  env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
 ): Promise<ManagementClient> {
   const { ManagementClient } = await import('auth0');
@@ -77,8 +81,8 @@ export async function auth0ManagementWithToken(
     domain,
     token,
     telemetry: false,
-    fetch: auth0FetchFor(signal),
-    timeoutInSeconds: sdkTimeout(),
+    fetch: auth0FetchFor(env, signal),
+    timeoutInSeconds: sdkTimeout(env),
   });
 }
 
@@ -102,11 +106,11 @@ export class DiscoveryError extends Error {
   }
 }
 
-export async function auth0Discovery(domain: string, signal?: AbortSignal): Promise<Discovery> {
+export async function auth0Discovery(domain: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<Discovery> {
   const url = `https://${domain}/.well-known/openid-configuration`;
   let res: Response;
   try {
-    res = await auth0FetchFor(signal)(url, { redirect: 'error' });
+    res = await auth0FetchFor(env, signal)(url, { redirect: 'error' });
   } catch (e) {
     if (signal?.aborted) throw e;
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
@@ -114,7 +118,7 @@ export async function auth0Discovery(domain: string, signal?: AbortSignal): Prom
       e instanceof Unreachable
         ? e.message
         : netFailure(e) === 'timeout'
-          ? `no answer within ${Math.round(requestTimeoutMs() / 1000)} s`
+          ? `no answer within ${Math.round(requestTimeoutMs(env) / 1000)} s`
           : (cause?.code ?? cause?.message ?? (e as Error).message);
     throw new DiscoveryError(
       `cannot reach Auth0 at ${url} (${why}); check AUTH0_DOMAIN / --auth0-domain`,

@@ -111,6 +111,7 @@ async function requestToken(
   domain: string,
   clientId: string,
   clientSecret: string,
+  env: NodeJS.ProcessEnv,
   signal: AbortSignal,
 ): Promise<Token> {
   const body = new URLSearchParams({
@@ -121,7 +122,7 @@ async function requestToken(
   });
   return withRetry(
     async () => {
-      const res = await auth0FetchFor(signal)(`https://${domain}/oauth/token`, {
+      const res = await auth0FetchFor(env, signal)(`https://${domain}/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: body.toString(),
@@ -212,8 +213,8 @@ export async function openAuth0Session(o: SessionOptions): Promise<Auth0Session>
   const domain = o.domain;
   const creds = { domain, clientId, clientSecret };
 
-  const tokenP = requestToken(domain, clientId, clientSecret, o.signal);
-  const discoveryP = o.discover ? auth0Discovery(domain, o.signal) : undefined;
+  const tokenP = requestToken(domain, clientId, clientSecret, o.env, o.signal);
+  const discoveryP = o.discover ? auth0Discovery(domain, o.env, o.signal) : undefined;
   tokenP.catch(() => undefined);
   discoveryP?.catch(() => undefined);
   const [tokenR, discR] = await Promise.allSettled([tokenP, discoveryP ?? Promise.resolve(undefined)]);
@@ -266,7 +267,7 @@ export async function openAuth0Session(o: SessionOptions): Promise<Auth0Session>
   let refreshing: Promise<Token> | undefined;
   const current = async () => {
     if (Date.now() < token.expiresAt - 10_000) return token.value;
-    refreshing ??= requestToken(domain, clientId, clientSecret, o.signal).finally(() => {
+    refreshing ??= requestToken(domain, clientId, clientSecret, o.env, o.signal).finally(() => {
       refreshing = undefined;
     });
     try {
@@ -277,7 +278,7 @@ export async function openAuth0Session(o: SessionOptions): Promise<Auth0Session>
     return token.value;
   };
   let mgmt: Promise<ManagementClient> | undefined;
-  const management = () => (mgmt ??= auth0ManagementWithToken(domain, current, o.signal));
+  const management = () => (mgmt ??= auth0ManagementWithToken(domain, current, o.env, o.signal));
   let signIn: Promise<SignIn> | undefined;
   const session: Auth0Session & { token(): Promise<string> } = {
     domain,
@@ -304,6 +305,7 @@ interface ReadyDomain {
  */
 async function readyCustomDomains(
   s: Auth0Session & { token(): Promise<string> },
+  env: NodeJS.ProcessEnv,
   signal: AbortSignal,
 ): Promise<ReadyDomain[] | undefined> {
   if (s.scopes && !s.scopes.has(CUSTOM_DOMAINS_SCOPE)) return undefined;
@@ -318,7 +320,7 @@ async function readyCustomDomains(
   }
   const list = await withRetry(
     async () => {
-      const res = await auth0FetchFor(signal)(url, {
+      const res = await auth0FetchFor(env, signal)(url, {
         headers: { authorization: `Bearer ${await s.token()}`, accept: 'application/json' },
         redirect: 'error',
       });
@@ -369,7 +371,7 @@ async function resolveSignIn(
   tenantDiscovery?: Discovery,
 ): Promise<SignIn> {
   const canonical = s.domain;
-  const ready = await readyCustomDomains(s, o.signal);
+  const ready = await readyCustomDomains(s, o.env, o.signal);
   const names = (ds: ReadyDomain[]) => ds.map((d) => d.domain).join(', ');
   let chosen: string;
   let via: SignIn['via'];
@@ -421,7 +423,8 @@ async function resolveSignIn(
 
   let discovery: Discovery;
   try {
-    discovery = chosen === canonical && tenantDiscovery ? tenantDiscovery : await auth0Discovery(chosen, o.signal);
+    discovery =
+      chosen === canonical && tenantDiscovery ? tenantDiscovery : await auth0Discovery(chosen, o.env, o.signal);
   } catch (e) {
     if (!(e instanceof DiscoveryError)) throw e;
     throw discoveryRefusal(

@@ -89,7 +89,6 @@ export function parseKeep(text: string | undefined): StageId[] {
   return ids as StageId[];
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
   const statePath = o.statePath ?? DEFAULT_STATE_PATH;
   const state = await readRecorded(statePath, 'destroy');
@@ -108,89 +107,123 @@ export async function runDestroy(o: DestroyOptions): Promise<DestroyResult> {
     throw asUsageError(e);
   });
   try {
-    // The Auth0 credential check, after the confirmation and before the first request, when the
-    // Auth0 app is to be removed (its token is the one destroy then uses).
-    const auth0 = plan.some((p) => p.stage === 'auth0-app' && !p.kept)
-      ? await openAuth0Session({ env: o.env, domain: state.inputs.auth0Domain, signal: o.signal, command: 'destroy' })
-      : undefined;
-    const ctx = contextFromState({
-      env: o.env,
-      state,
-      statePath,
-      emit: o.emit,
-      signal: o.signal,
-      persist: true,
-      ...(auth0 ? { auth0 } : {}),
-    });
+    const ctx = await destroyContext(o, state, statePath, plan);
     await checkMarkers(
       ctx,
       plan.filter((p) => !p.kept).map((p) => p.stage),
     );
-    const results: DestroyResult['stages'] = [];
-    for (const p of plan) {
-      const stage = STAGE_IMPLEMENTATIONS[p.stage];
-      if (p.kept) {
-        results.push({
-          id: p.stage,
-          title: p.title,
-          ok: true,
-          kept: true,
-          summary: `kept ${p.items.join(', ')} (--keep)`,
-        });
-        continue;
-      }
-      o.emit({ type: 'stage-start', stage: p.stage });
-      await ctx.state.updateStage(p.stage, (st) => {
-        st.status = 'destroying';
-        delete st.error;
-      });
-      try {
-        const summary = await stage.destroy(ctx);
-        await ctx.state.updateStage(p.stage, (st) => {
-          st.status = 'destroyed';
-          st.finishedAt = new Date().toISOString();
-          st.resources = {};
-          st.operations = {};
-          delete st.added;
-          delete st.error;
-        });
-        o.emit({ type: 'stage-done', stage: p.stage, summary });
-        results.push({ id: p.stage, title: p.title, ok: true, summary });
-      } catch (e) {
-        const x = explain(e, state.inputs.project, o.signal);
-        await ctx.state
-          .updateStage(p.stage, (st) => {
-            st.error = x.error;
-          })
-          .catch(() => undefined);
-        o.emit({ type: 'stage-failed', stage: p.stage, error: x.error });
-        results.push({ id: p.stage, title: p.title, ok: false, ...x });
-        // Later stages depend on this one being gone (reverse dependency order): stop here.
-        break;
-      }
-    }
+    const results = await destroyStages(o, ctx, plan, state.inputs.project);
     const ok = results.every((r) => r.ok) && results.length === plan.length;
-    // Stages that had nothing of their own to remove (e.g. every member was already there) are over too.
-    if (ok) {
-      await ctx.state.update((s) => {
-        for (const id of STAGES) {
-          const st = s.stages[id];
-          if (st && !o.keep.includes(id) && st.status !== 'destroyed')
-            Object.assign(st, {
-              status: 'destroyed',
-              resources: {},
-              operations: {},
-              added: undefined,
-              error: undefined,
-            });
-        }
-      });
-    }
+    if (ok) await markRestDestroyed(ctx, o.keep);
     await ctx.state.flush();
     return { ok, nothingToDo: false, stages: results, ...summarize(results.map((r) => r.summary)), ...base };
   } finally {
     await release();
   }
+}
+
+/** The context destroy runs in, read from the state file; with an Auth0 session when the Auth0 app goes. */
+async function destroyContext(
+  o: DestroyOptions,
+  state: State,
+  statePath: string,
+  plan: DestroyPlanItem[],
+): Promise<CoreContext> {
+  // The Auth0 credential check, after the confirmation and before the first request, when the
+  // Auth0 app is to be removed (its token is the one destroy then uses).
+  const auth0 = plan.some((p) => p.stage === 'auth0-app' && !p.kept)
+    ? await openAuth0Session({ env: o.env, domain: state.inputs.auth0Domain, signal: o.signal, command: 'destroy' })
+    : undefined;
+  return contextFromState({
+    env: o.env,
+    state,
+    statePath,
+    emit: o.emit,
+    signal: o.signal,
+    persist: true,
+    ...(auth0 ? { auth0 } : {}),
+  });
+}
+
+/** Each planned stage in turn (kept ones only reported); stops at the first that fails. */
+async function destroyStages(
+  o: DestroyOptions,
+  ctx: CoreContext,
+  plan: DestroyPlanItem[],
+  project: string,
+): Promise<DestroyResult['stages']> {
+  const results: DestroyResult['stages'] = [];
+  for (const p of plan) {
+    if (p.kept) {
+      results.push({
+        id: p.stage,
+        title: p.title,
+        ok: true,
+        kept: true,
+        summary: `kept ${p.items.join(', ')} (--keep)`,
+      });
+      continue;
+    }
+    const result = await destroyOne(o, ctx, p, project);
+    results.push(result);
+    // Later stages depend on this one being gone (reverse dependency order): stop here.
+    if (!result.ok) break;
+  }
+  return results;
+}
+
+/** One stage: marked `destroying`, destroyed, then marked `destroyed` with its records cleared. */
+async function destroyOne(
+  o: DestroyOptions,
+  ctx: CoreContext,
+  p: DestroyPlanItem,
+  project: string,
+): Promise<DestroyResult['stages'][number]> {
+  const stage = STAGE_IMPLEMENTATIONS[p.stage];
+  o.emit({ type: 'stage-start', stage: p.stage });
+  await ctx.state.updateStage(p.stage, (st) => {
+    st.status = 'destroying';
+    delete st.error;
+  });
+  try {
+    const summary = await stage.destroy(ctx);
+    await ctx.state.updateStage(p.stage, (st) => {
+      st.status = 'destroyed';
+      st.finishedAt = new Date().toISOString();
+      st.resources = {};
+      st.operations = {};
+      delete st.added;
+      delete st.error;
+    });
+    o.emit({ type: 'stage-done', stage: p.stage, summary });
+    return { id: p.stage, title: p.title, ok: true, summary };
+  } catch (e) {
+    const x = explain(e, project, o.signal);
+    await ctx.state
+      .updateStage(p.stage, (st) => {
+        st.error = x.error;
+      })
+      .catch(() => undefined);
+    o.emit({ type: 'stage-failed', stage: p.stage, error: x.error });
+    return { id: p.stage, title: p.title, ok: false, ...x };
+  }
+}
+
+/** Stages that had nothing of their own to remove (e.g. every member was already there) are over too. */
+async function markRestDestroyed(ctx: CoreContext, keep: StageId[]): Promise<void> {
+  await ctx.state.update((s) => {
+    for (const id of STAGES) {
+      const st = s.stages[id];
+      if (st && !keep.includes(id) && st.status !== 'destroyed')
+        Object.assign(st, {
+          status: 'destroyed',
+          resources: {},
+          operations: {},
+          added: undefined,
+          error: undefined,
+        });
+    }
+  });
 }
 
 /**

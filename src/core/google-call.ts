@@ -33,26 +33,29 @@ function traced<T>(fn: () => Promise<T>): () => Promise<T> {
   };
 }
 
-/** The call, its failures read against the network breakers (a given-up endpoint fails at once). */
-function settled<T>(fn: () => Promise<T>, signal: AbortSignal): () => Promise<T> {
+/**
+ * The call, its failures read against the network breakers (a given-up endpoint fails at once). The
+ * timeout is the one the run's env gave the clients (googleClients), for the breaker's message.
+ */
+function settled<T>(fn: () => Promise<T>, ctx: Pick<CoreContext, 'signal' | 'env'>): () => Promise<T> {
   return async () => {
     try {
       return await fn();
     } catch (e) {
-      throw settleNetworkError(e, signal, requestTimeoutMs());
+      throw settleNetworkError(e, ctx.signal, requestTimeoutMs(ctx.env));
     }
   };
 }
 
 export async function gcall<T>(
-  ctx: Pick<CoreContext, 'signal' | 'emit'>,
+  ctx: Pick<CoreContext, 'signal' | 'emit' | 'env'>,
   fn: () => Promise<T>,
   stage?: StageId,
 ): Promise<T> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await withRetry(settled(traced(fn), ctx.signal), {
+      return await withRetry(settled(traced(fn), ctx), {
         signal: ctx.signal,
         attempts: 14,
         baseMs: 250,
@@ -83,7 +86,7 @@ export async function gcall<T>(
 
 /** The data of a generated-client call (they answer {data}). */
 export async function gdata<T>(
-  ctx: Pick<CoreContext, 'signal' | 'emit'>,
+  ctx: Pick<CoreContext, 'signal' | 'emit' | 'env'>,
   fn: () => Promise<{ data: T }>,
   stage?: StageId,
 ): Promise<T> {
@@ -94,8 +97,8 @@ export async function gdata<T>(
  * One attempt, no retry: for writes whose caller retries a larger unit itself (an IAM
  * read-modify-write must re-read after a failed write, never resend a policy with a stale etag).
  */
-export async function gonce<T>(fn: () => Promise<{ data: T }>, signal?: AbortSignal): Promise<T> {
-  return (await settled(traced(fn), signal ?? new AbortController().signal)()).data;
+export async function gonce<T>(fn: () => Promise<{ data: T }>, ctx: Pick<CoreContext, 'signal' | 'env'>): Promise<T> {
+  return (await settled(traced(fn), ctx)()).data;
 }
 
 /**
@@ -104,14 +107,14 @@ export async function gonce<T>(fn: () => Promise<{ data: T }>, signal?: AbortSig
  * dry run never waits out an enablement window.
  */
 export async function planRead<T>(
-  ctx: Pick<CoreContext, 'signal' | 'emit'>,
+  ctx: Pick<CoreContext, 'signal' | 'emit' | 'env'>,
   fn: () => Promise<{ data: T }>,
 ): Promise<T | undefined> {
   try {
     // 10 tries like a stage's reads (a plan now reads everything apply acts on): at 30 % resets, 5
     // tries failed one read in ~400, often enough to stop an init; a black hole is cut short by
     // the circuit breaker, not by this bound.
-    return (await withRetry(settled(traced(fn), ctx.signal), { signal: ctx.signal, attempts: 10, baseMs: 250 })).data;
+    return (await withRetry(settled(traced(fn), ctx), { signal: ctx.signal, attempts: 10, baseMs: 250 })).data;
   } catch (e) {
     if (googleFailure(e)?.httpStatus === 404 || isServiceDisabled(e)) return undefined;
     throw e;

@@ -3,7 +3,7 @@
 // them concurrently. Everything the user sees comes back as events and the result; nothing here
 // prints. Nothing is written before the inputs are valid and the plan was made.
 import { readState, acquireLock, assertWritable, DEFAULT_STATE_PATH } from '../state/store.js';
-import { STATE_VERSION, type State } from '../state/schema.js';
+import { STATE_VERSION, type State, type StageId } from '../state/schema.js';
 import { judge, promptCheck, resolveInputs, type InitFlags, type Prompt } from '../inputs/resolve.js';
 import { organizationSchema } from '../inputs/schema.js';
 import { googleClients } from '../google/clients.js';
@@ -16,13 +16,13 @@ import { auth0Preflight } from './auth0-preflight.js';
 import { googleFailure, describeGoogleFailure } from './google-errors.js';
 import { explain } from './explain.js';
 import { checkCredentials, checkGoogleCredentials, asUsageError } from './local-checks.js';
-import { planStages, runStages, titleOf, type PlanItem } from './stage.js';
+import { planStages, runStages, titleOf, type PlanItem, type Stage, type StagePlan } from './stage.js';
 import { newSetupId, SETUP_ID } from './ownership.js';
 import { netFailure } from '../lib/net.js';
 import { refusalHint } from './coded-error.js';
 import { stagesInOrder } from './stages/index.js';
 import type { EventSink } from './events.js';
-import type { ResolvedInputs } from './context.js';
+import type { CoreContext, ResolvedInputs } from './context.js';
 
 export interface InitOptions {
   env: NodeJS.ProcessEnv;
@@ -53,10 +53,30 @@ export interface InitResult {
   warnings: string[];
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function runInit(o: InitOptions): Promise<InitResult> {
   const statePath = o.statePath ?? DEFAULT_STATE_PATH;
-  // Local checks first: none of these needs the network.
+  const local = await checkLocally(o, statePath);
+  const release = await lockUnlessDryRun(o.dryRun, statePath);
+  try {
+    return await initLocked(o, statePath, local);
+  } finally {
+    await release();
+  }
+}
+
+/** What the local checks settled, before any request. */
+interface LocalInputs {
+  recorded: State | undefined;
+  inputs: Awaited<ReturnType<typeof resolveInputs>>;
+  organizationFlag: string | undefined;
+  setupId: string;
+}
+
+/** The result's fields that a dry run and a real run share. */
+type InitBase = Omit<InitResult, 'ok' | 'dryRun' | 'stages' | 'serviceUrl'>;
+
+/** Local checks first: none of these needs the network. */
+async function checkLocally(o: InitOptions, statePath: string): Promise<LocalInputs> {
   checkCredentials(o.env, {
     purpose:
       'the credentials of an Auth0 machine-to-machine app allowed read/create/update/delete:clients (and ' +
@@ -89,162 +109,204 @@ export async function runInit(o: InitOptions): Promise<InitResult> {
   const setupId = chooseSetupId(o.flags.setup, recorded, statePath);
   // Google credentials before any request (and in --dry-run too): none at all is a first-timer's usage error.
   await checkGoogleCredentials(o.env);
+  return { recorded, inputs, organizationFlag, setupId };
+}
 
-  if (!o.dryRun)
+/** Checks the state file can be written and takes its lock; a dry run writes nothing and takes no lock. */
+async function lockUnlessDryRun(dryRun: boolean, statePath: string): Promise<() => Promise<void>> {
+  if (!dryRun)
     await assertWritable(statePath).catch((e) => {
       throw asUsageError(e);
     });
-  const release = o.dryRun
+  return dryRun
     ? async () => undefined
     : await acquireLock(statePath, 'init').catch((e) => {
         throw asUsageError(e);
       });
+}
+
+/** Everything after the lock: the project's facts, the Auth0 preflight, the plan, and (unless --dry-run) apply. */
+async function initLocked(o: InitOptions, statePath: string, local: LocalInputs): Promise<InitResult> {
+  const { recorded, inputs, setupId } = local;
+  const facts = await readProjectFacts(o, inputs.project);
+  const organization = await chooseOrganization(o, local, facts.organization);
+  // ---- Auth0 preflight (auth0-preflight.ts): the M2M credentials and their scopes before anything
+  // is planned, the domain users sign in on (one more request with read:custom_domains) while the
+  // stages plan, both before anything is changed; a refusal names the variable, the cause and the
+  // fix (exit 2). Its token is the one every later Auth0 call of this run uses.
+  const { session, signIn: signInP } = await auth0Preflight({
+    env: o.env,
+    inputs,
+    flags: o.flags,
+    recorded: recorded?.inputs,
+    signal: o.signal,
+    command: 'init',
+  });
+  // ----
+
+  const resolved: ResolvedInputs = {
+    ...inputs,
+    projectNumber: facts.projectNumber,
+    organization,
+    adopt: !!o.flags.adopt,
+    setupId,
+  };
+  const handle = new StateHandle(statePath, stateToWrite(recorded, resolved), !o.dryRun);
+  const ctx = createContext({
+    env: o.env,
+    inputs: resolved,
+    state: handle,
+    emit: o.emit,
+    signal: o.signal,
+    auth0: session,
+  });
+  const stages = stagesInOrder();
+  // The plan is what apply will do: each stage's changes, decided once over one read.
+  const plans = await planStages(stages, ctx, ({ stage, error }) => unreadable(stage, error, inputs.project, o.signal));
+  const plan = [...plans.values()].flatMap((p) => p.changes);
+  unreachable(plan);
+  badRegion(plan);
+  const signIn = await signInP; // Auth0 preflight, continued: a refusal here still precedes any change
+  for (const text of session.warnings) o.emit({ type: 'warning', text });
+  refuseForeign(plan);
+  const base: InitBase = {
+    stateFile: statePath,
+    plan,
+    audience: IAP_AUDIENCE(facts.projectNumber, inputs.region, inputs.service),
+    signIn: inputs.allow,
+    next: 'iap-auth0 verify',
+    setupId,
+    auth0: { domain: session.domain, signInDomain: signIn.domain, issuer: signIn.issuer, via: signIn.via },
+    warnings: session.warnings,
+  };
+  if (o.dryRun) return { ok: true, dryRun: true, stages: [], ...base };
+  return applyPlan(o, { handle, ctx, stages, plans, base, project: inputs.project });
+}
+
+/** The project's number (IAP names and the audience use it) and organization (pools live there). */
+async function readProjectFacts(
+  o: InitOptions,
+  project: string,
+): Promise<{ projectNumber: string; organization?: string }> {
+  const bare = { env: o.env, signal: o.signal, emit: o.emit, google: googleClients(o.env, { signal: o.signal }) };
   try {
-    // The project's number (IAP names and the audience use it) and organization (pools live there).
-    const bare = { signal: o.signal, emit: o.emit, google: googleClients(o.env, { signal: o.signal }) };
-    let facts: { projectNumber: string; organization?: string };
-    try {
-      facts = await projectFacts(bare, inputs.project);
-    } catch (e) {
-      const f = googleFailure(e);
-      if (f?.httpStatus === 403 || f?.httpStatus === 404)
-        throw new UserError(
-          `project ${inputs.project} was not found or you may not read it`,
-          EXIT.USAGE,
-          'check --project / GOOGLE_CLOUD_PROJECT, and that you are signed in as an account with access ' +
-            '(gcloud auth application-default login)',
-        );
-      if (f) {
-        const d = describeGoogleFailure(f, inputs.project);
-        throw new UserError(d.message, f.httpStatus === 401 ? EXIT.USAGE : EXIT.FAILURE, d.hint);
-      }
-      throw e;
-    }
-    let organization = facts.organization ?? organizationFlag ?? inputs.organization;
-    if (!organization && o.interactive && o.prompt) {
-      // Asked only when Resource Manager cannot tell (a project outside any organization).
-      organization = judge(
-        organizationSchema,
-        await o.prompt({
-          name: 'organization',
-          message: `Project ${inputs.project} has no organization. Organization id for the workforce pool`,
-          validate: promptCheck(organizationSchema),
-        }),
-        'organization',
-      );
-    }
-    if (!organization) {
+    return await projectFacts(bare, project);
+  } catch (e) {
+    const f = googleFailure(e);
+    if (f?.httpStatus === 403 || f?.httpStatus === 404)
       throw new UserError(
-        `project ${inputs.project} is not in an organization, and workforce pools live in one`,
+        `project ${project} was not found or you may not read it`,
         EXIT.USAGE,
-        'move the project into your organization, or pass --organization ORG_ID if you can create workforce ' +
-          'pools there (gcloud organizations list)',
+        'check --project / GOOGLE_CLOUD_PROJECT, and that you are signed in as an account with access ' +
+          '(gcloud auth application-default login)',
       );
+    if (f) {
+      const d = describeGoogleFailure(f, project);
+      throw new UserError(d.message, f.httpStatus === 401 ? EXIT.USAGE : EXIT.FAILURE, d.hint);
     }
-    if (facts.organization && organizationFlag && facts.organization !== organizationFlag) {
-      throw new UserError(
-        `--organization ${organizationFlag} differs from the project's organization ${facts.organization}; ` +
-          `the pool must be in the project's organization`,
-      );
-    }
-    // ---- Auth0 preflight (auth0-preflight.ts): the M2M credentials and their scopes before anything
-    // is planned, the domain users sign in on (one more request with read:custom_domains) while the
-    // stages plan, both before anything is changed; a refusal names the variable, the cause and the
-    // fix (exit 2). Its token is the one every later Auth0 call of this run uses.
-    const { session, signIn: signInP } = await auth0Preflight({
-      env: o.env,
-      inputs,
-      flags: o.flags,
-      recorded: recorded?.inputs,
-      signal: o.signal,
-      command: 'init',
-    });
-    // ----
-
-    const resolved: ResolvedInputs = {
-      ...inputs,
-      projectNumber: facts.projectNumber,
-      organization,
-      adopt: !!o.flags.adopt,
-      setupId,
-    };
-    const now = new Date().toISOString();
-    const { adopt: _a, setupId: _s, deployImage: _d, ...toRecord } = resolved;
-    const state: State = recorded
-      ? { ...recorded, setupId, inputs: { ...recorded.inputs, ...toRecord } }
-      : {
-          version: STATE_VERSION,
-          tool: 'iap-auth0',
-          createdAt: now,
-          updatedAt: now,
-          setupId,
-          inputs: toRecord,
-          stages: {},
-        };
-    const handle = new StateHandle(statePath, state, !o.dryRun);
-    const ctx = createContext({
-      env: o.env,
-      inputs: resolved,
-      state: handle,
-      emit: o.emit,
-      signal: o.signal,
-      auth0: session,
-    });
-    const stages = stagesInOrder();
-    // The plan is what apply will do: each stage's changes, decided once over one read.
-    const plans = await planStages(stages, ctx, ({ stage, error }) => {
-      const why = explain(error, inputs.project, o.signal);
-      const code = netFailure(error, o.signal)
-        ? 'UNREACHABLE'
-        : why.code === 'GOOGLE_INVALID_REGION'
-          ? why.code
-          : undefined;
-      return {
-        stage,
-        action: 'create',
-        resource: titleOf(stage),
-        reason: `cannot read yet: ${why.error}`,
-        ...(code ? { code, ...(why.hint ? { hint: why.hint } : {}) } : {}),
-      };
-    });
-    const plan = [...plans.values()].flatMap((p) => p.changes);
-    unreachable(plan);
-    badRegion(plan);
-    const signIn = await signInP; // Auth0 preflight, continued: a refusal here still precedes any change
-    for (const text of session.warnings) o.emit({ type: 'warning', text });
-    refuseForeign(plan);
-    const base = {
-      stateFile: statePath,
-      plan,
-      audience: IAP_AUDIENCE(facts.projectNumber, inputs.region, inputs.service),
-      signIn: inputs.allow,
-      next: 'iap-auth0 verify',
-      setupId,
-      auth0: { domain: session.domain, signInDomain: signIn.domain, issuer: signIn.issuer, via: signIn.via },
-      warnings: session.warnings,
-    };
-    if (o.dryRun) return { ok: true, dryRun: true, stages: [], ...base };
-
-    o.emit({ type: 'plan', items: plan });
-    await handle.update(() => undefined); // the inputs are on disk before the first change
-    const results = await runStages(stages, ctx, plans);
-    await handle.flush();
-    return {
-      ok: results.every((r) => r.ok),
-      dryRun: false,
-      ...base,
-      serviceUrl: handle.stage('deploy').resources.uri,
-      stages: results.map((r) => ({
-        id: r.id,
-        title: titleOf(r.id),
-        ok: r.ok,
-        summary: r.summary,
-        ...(r.ok ? {} : explain(r.error, inputs.project, o.signal)),
-      })),
-    };
-  } finally {
-    await release();
+    throw e;
   }
+}
+
+/**
+ * The organization the pool goes in: the project's own, else --organization, else the recorded one, else
+ * (on a terminal) asked; a project's organization that differs from --organization is refused.
+ */
+async function chooseOrganization(
+  o: InitOptions,
+  { inputs, organizationFlag }: LocalInputs,
+  projectOrganization: string | undefined,
+): Promise<string> {
+  let organization = projectOrganization ?? organizationFlag ?? inputs.organization;
+  if (!organization && o.interactive && o.prompt) {
+    // Asked only when Resource Manager cannot tell (a project outside any organization).
+    organization = judge(
+      organizationSchema,
+      await o.prompt({
+        name: 'organization',
+        message: `Project ${inputs.project} has no organization. Organization id for the workforce pool`,
+        validate: promptCheck(organizationSchema),
+      }),
+      'organization',
+    );
+  }
+  if (!organization) {
+    throw new UserError(
+      `project ${inputs.project} is not in an organization, and workforce pools live in one`,
+      EXIT.USAGE,
+      'move the project into your organization, or pass --organization ORG_ID if you can create workforce ' +
+        'pools there (gcloud organizations list)',
+    );
+  }
+  if (projectOrganization && organizationFlag && projectOrganization !== organizationFlag) {
+    throw new UserError(
+      `--organization ${organizationFlag} differs from the project's organization ${projectOrganization}; ` +
+        `the pool must be in the project's organization`,
+    );
+  }
+  return organization;
+}
+
+/** The state this run writes: the recorded one with these inputs, or a new one. */
+function stateToWrite(recorded: State | undefined, resolved: ResolvedInputs): State {
+  const now = new Date().toISOString();
+  const { adopt: _a, setupId, deployImage: _d, ...toRecord } = resolved;
+  return recorded
+    ? { ...recorded, setupId, inputs: { ...recorded.inputs, ...toRecord } }
+    : {
+        version: STATE_VERSION,
+        tool: 'iap-auth0',
+        createdAt: now,
+        updatedAt: now,
+        setupId,
+        inputs: toRecord,
+        stages: {},
+      };
+}
+
+/** A stage whose read failed, as one plan line; unreachable endpoints and a refused region carry a code. */
+function unreadable(stage: StageId, error: unknown, project: string, signal: AbortSignal): PlanItem {
+  const why = explain(error, project, signal);
+  const code = netFailure(error, signal) ? 'UNREACHABLE' : why.code === 'GOOGLE_INVALID_REGION' ? why.code : undefined;
+  return {
+    stage,
+    action: 'create',
+    resource: titleOf(stage),
+    reason: `cannot read yet: ${why.error}`,
+    ...(code ? { code, ...(why.hint ? { hint: why.hint } : {}) } : {}),
+  };
+}
+
+/** Shows the plan, writes the inputs, applies every stage's plan, and reports each stage. */
+async function applyPlan(
+  o: InitOptions,
+  run: {
+    handle: StateHandle;
+    ctx: CoreContext;
+    stages: Stage[];
+    plans: Map<StageId, StagePlan>;
+    base: InitBase;
+    project: string;
+  },
+): Promise<InitResult> {
+  const { handle, base } = run;
+  o.emit({ type: 'plan', items: base.plan });
+  await handle.update(() => undefined); // the inputs are on disk before the first change
+  const results = await runStages(run.stages, run.ctx, run.plans);
+  await handle.flush();
+  return {
+    ok: results.every((r) => r.ok),
+    dryRun: false,
+    ...base,
+    serviceUrl: handle.stage('deploy').resources.uri,
+    stages: results.map((r) => ({
+      id: r.id,
+      title: titleOf(r.id),
+      ok: r.ok,
+      summary: r.summary,
+      ...(r.ok ? {} : explain(r.error, run.project, o.signal)),
+    })),
+  };
 }
 
 /**
@@ -301,10 +363,6 @@ function refuseForeign(plan: PlanItem[]): void {
 }
 
 /**
- * A plan read that failed on the network (after its retries): nothing can be done there; stop now, having changed
- * nothing.
- */
-/**
  * Cloud Run refused the region while the plan was read (one let through by IAP_AUTH0_ALLOW_REGION): a usage error,
  * before any change.
  */
@@ -318,6 +376,10 @@ function badRegion(plan: PlanItem[]): void {
     );
 }
 
+/**
+ * A plan read that failed on the network (after its retries): nothing can be done there; stop now, having changed
+ * nothing.
+ */
 function unreachable(plan: PlanItem[]): void {
   const dead = plan.filter((p) => p.code === 'UNREACHABLE');
   if (dead.length) {

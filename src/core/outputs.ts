@@ -34,7 +34,7 @@ export interface Prospects {
   oauthClient: { clientId?: string; secretSha256?: string };
 }
 
-type Ctx = Pick<CoreContext, 'inputs' | 'state' | 'google' | 'signal' | 'emit' | 'auth0' | 'secrets'>;
+type Ctx = Pick<CoreContext, 'inputs' | 'state' | 'google' | 'signal' | 'emit' | 'env' | 'auth0' | 'secrets'>;
 
 /** An output as the state file recorded it (undefined when the providing stage recorded nothing). */
 export function recorded<K extends OutputName>(ctx: Ctx, name: K): Outputs[K] | undefined {

@@ -24,7 +24,7 @@ import type { CoreContext } from './context.js';
 import type { iam_v1 } from '@googleapis/iam';
 
 export type Pool = iam_v1.Schema$WorkforcePool;
-type Ctx = Pick<CoreContext, 'inputs' | 'state' | 'google' | 'signal' | 'emit'>;
+type Ctx = Pick<CoreContext, 'inputs' | 'state' | 'google' | 'signal' | 'emit' | 'env'>;
 
 export const poolNames = (ctx: Pick<CoreContext, 'inputs'>) => ({
   pool: POOL_RESOURCE(ctx.inputs.pool),

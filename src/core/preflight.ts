@@ -7,7 +7,7 @@ import type { CoreContext } from './context.js';
 export class NoOrganizationError extends Error {}
 
 export async function projectFacts(
-  ctx: Pick<CoreContext, 'google' | 'signal' | 'emit'>,
+  ctx: Pick<CoreContext, 'google' | 'signal' | 'emit' | 'env'>,
   project: string,
 ): Promise<{ projectNumber: string; organization?: string }> {
   const p = await gdata(ctx, () => ctx.google.crmV3.projects.get({ name: `projects/${project}` }));

@@ -206,7 +206,6 @@ export interface StageResult {
  * allow; never rejects, reports per stage. IAP_AUTH0_SEQUENTIAL=1 runs them one after the other
  * in dependency order (the benchmark's contrast run).
  */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function runStages(
   stages: Stage[],
   ctx: CoreContext,
@@ -214,10 +213,32 @@ export async function runStages(
 ): Promise<StageResult[]> {
   const planned = plans ?? (await planStages(stages, ctx));
   const inRun = new Set(stages.map((s) => s.id));
-  const outputs = new Map<
-    OutputName,
-    { promise: Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void; settled: boolean }
-  >();
+  const outputs = outputSlots(inRun);
+  const base = withSharedFacts(ctx, planned);
+  const one = (id: StageId) =>
+    applyOne(id, stageContext(id, base, outputs), planned.get(id)!, (error?: unknown) =>
+      settleOutputs(id, base, outputs, error),
+    );
+  const ids = STAGES.filter((id) => inRun.has(id));
+  if (ctx.env?.IAP_AUTH0_SEQUENTIAL === '1') {
+    const out: StageResult[] = [];
+    for (const id of ids) out.push(await one(id));
+    return out;
+  }
+  return Promise.all(ids.map(one));
+}
+
+/** One output of a stage in this run: what `need` waits on, settled once. */
+interface OutputSlot {
+  promise: Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  settled: boolean;
+}
+
+/** A slot for each output the stages in this run provide. */
+function outputSlots(inRun: Set<StageId>): Map<OutputName, OutputSlot> {
+  const outputs = new Map<OutputName, OutputSlot>();
   for (const id of inRun) {
     for (const name of STAGE_GRAPH[id].provides) {
       let resolve!: (v: unknown) => void, reject!: (e: unknown) => void;
@@ -229,7 +250,11 @@ export async function runStages(
       outputs.set(name, { promise, resolve, reject, settled: false });
     }
   }
-  // The project-wide facts, each run once, by the plan that carries them when there is one.
+  return outputs;
+}
+
+/** The project-wide facts, each run once, by the plan that carries them when there is one. */
+function withSharedFacts(ctx: CoreContext, planned: Map<StageId, StagePlan>): CoreContext {
   const once = <T>(f: () => Promise<T>) => {
     let p: Promise<T> | undefined;
     return () => (p ??= f());
@@ -241,8 +266,12 @@ export async function runStages(
   const base: CoreContext = { ...ctx };
   if (apis) base.apisReady = once(() => apis(base));
   if (claim) base.claim = once(() => claim(base));
+  return base;
+}
 
-  const contextFor = (id: StageId): StageContext => ({
+/** Stage `id`'s context: `need` and `provide`, limited to what it declared. */
+function stageContext(id: StageId, base: CoreContext, outputs: Map<OutputName, OutputSlot>): StageContext {
+  return {
     ...base,
     need: async <K extends OutputName>(name: K) => {
       if (!STAGE_GRAPH[id].needs.includes(name))
@@ -268,59 +297,63 @@ export async function runStages(
       o.settled = true;
       o.resolve(value);
     },
-  });
-  const settleOutputs = (id: StageId, error?: unknown) => {
-    for (const name of STAGE_GRAPH[id].provides) {
-      const o = outputs.get(name)!;
-      if (o.settled) continue;
-      o.settled = true;
-      const value = error === undefined ? recorded(base, name) : undefined;
-      if (value) o.resolve(value);
-      else o.reject(error ?? new Error(`${id} finished without providing ${name}`));
-    }
   };
-  const one = async (id: StageId): Promise<StageResult> => {
-    const c = contextFor(id);
-    try {
-      if (c.state.stage(id).status !== 'done') {
-        await c.state.updateStage(id, (st) => {
-          st.status = 'in-progress';
-          st.startedAt ??= new Date().toISOString();
-          delete st.error;
-        });
-      }
-      c.emit({ type: 'stage-start', stage: id });
-      const summary = await planned.get(id)!.apply(c);
-      await c.state.updateStage(id, (st) => {
-        st.status = 'done';
-        st.finishedAt = new Date().toISOString();
-      });
-      c.emit({ type: 'stage-done', stage: id, summary });
-      settleOutputs(id);
-      return { id, ok: true, summary };
-    } catch (error) {
-      settleOutputs(id, error);
-      const aborted = c.signal.aborted;
-      if (!(error instanceof DependencyFailed)) {
-        await c.state
-          .updateStage(id, (st) => {
-            st.status = aborted ? 'in-progress' : 'failed';
-            st.error = aborted ? 'interrupted' : describe(error);
-          })
-          .catch(() => undefined);
-      }
-      // After Ctrl-C every unfinished stage was interrupted, whatever it was waiting for.
-      c.emit({ type: 'stage-failed', stage: id, error: aborted ? 'interrupted' : describe(error) });
-      return { id, ok: false, error };
-    }
-  };
-  const ids = STAGES.filter((id) => inRun.has(id));
-  if (ctx.env?.IAP_AUTH0_SEQUENTIAL === '1') {
-    const out: StageResult[] = [];
-    for (const id of ids) out.push(await one(id));
-    return out;
+}
+
+/**
+ * Once stage `id` ended: each output it did not provide resolves with the recorded value (it was
+ * done earlier) or, failing that, rejects with its error.
+ */
+function settleOutputs(id: StageId, base: CoreContext, outputs: Map<OutputName, OutputSlot>, error?: unknown): void {
+  for (const name of STAGE_GRAPH[id].provides) {
+    const o = outputs.get(name)!;
+    if (o.settled) continue;
+    o.settled = true;
+    const value = error === undefined ? recorded(base, name) : undefined;
+    if (value) o.resolve(value);
+    else o.reject(error ?? new Error(`${id} finished without providing ${name}`));
   }
-  return Promise.all(ids.map(one));
+}
+
+/** Applies one stage's plan, recording its status and reporting it; never rejects. */
+async function applyOne(
+  id: StageId,
+  c: StageContext,
+  plan: StagePlan,
+  settle: (error?: unknown) => void,
+): Promise<StageResult> {
+  try {
+    if (c.state.stage(id).status !== 'done') {
+      await c.state.updateStage(id, (st) => {
+        st.status = 'in-progress';
+        st.startedAt ??= new Date().toISOString();
+        delete st.error;
+      });
+    }
+    c.emit({ type: 'stage-start', stage: id });
+    const summary = await plan.apply(c);
+    await c.state.updateStage(id, (st) => {
+      st.status = 'done';
+      st.finishedAt = new Date().toISOString();
+    });
+    c.emit({ type: 'stage-done', stage: id, summary });
+    settle();
+    return { id, ok: true, summary };
+  } catch (error) {
+    settle(error);
+    const aborted = c.signal.aborted;
+    if (!(error instanceof DependencyFailed)) {
+      await c.state
+        .updateStage(id, (st) => {
+          st.status = aborted ? 'in-progress' : 'failed';
+          st.error = aborted ? 'interrupted' : describe(error);
+        })
+        .catch(() => undefined);
+    }
+    // After Ctrl-C every unfinished stage was interrupted, whatever it was waiting for.
+    c.emit({ type: 'stage-failed', stage: id, error: aborted ? 'interrupted' : describe(error) });
+    return { id, ok: false, error };
+  }
 }
 
 const describe = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300);

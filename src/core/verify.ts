@@ -2,7 +2,7 @@
 // read-only (no lock: it changes nothing). With a wait budget, checks that may still be
 // propagating are re-run with backoff until they pass or the budget is spent.
 import { DEFAULT_STATE_PATH } from '../state/store.js';
-import { STAGES, type StageId } from '../state/schema.js';
+import { STAGES, type StageId, type State } from '../state/schema.js';
 import { stagesInOrder } from './stages/index.js';
 import { titleOf } from './stage.js';
 import { callbackUrl } from './stages/auth0-app.js';
@@ -14,7 +14,7 @@ import { readRecorded, contextFromState } from './recorded-setup.js';
 import { checkCredentials, checkGoogleCredentials } from './local-checks.js';
 import { auth0Preflight } from './auth0-preflight.js';
 import { pollUntil, type Backoff } from './backoff.js';
-import { Deadline } from '../lib/net.js';
+import { Deadline, requestTimeoutMs } from '../lib/net.js';
 import { formatDuration } from '../lib/duration.js';
 import type { CheckResult } from './check.js';
 import type { CoreContext } from './context.js';
@@ -164,7 +164,7 @@ function groups(
           settingsResource: ctx.inputs.projectNumber ? iapSettingsResource(ctx) : undefined,
           projectScopeCommand: projectScopeCommand(statePath),
         },
-        { signal: ctx.signal, fetch, trace },
+        { signal: ctx.signal, fetch, trace, timeoutMs: requestTimeoutMs(ctx.env) },
       );
       probeLog.hops = trace;
       probeLog.rounds++;
@@ -195,7 +195,6 @@ export function settle(results: CheckResult[]): CheckResult[] {
   );
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
@@ -203,18 +202,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   const state = await readRecorded(statePath, 'verify');
   checkCredentials(o.env);
   await checkGoogleCredentials(o.env);
-  // --wait is a deadline: requests still in flight when it passes are abandoned (a black-holed
-  // endpoint must not keep verify past it), their checks saying so.
-  const deadline = new AbortController();
-  const timer =
-    o.waitMs > 0
-      ? setTimeout(
-          () => deadline.abort(new Deadline(`no answer before the --wait deadline (${formatDuration(o.waitMs)})`)),
-          o.waitMs + 1000,
-        )
-      : undefined;
-  timer?.unref();
-  const signal = AbortSignal.any([o.signal, deadline.signal]);
+  const { signal, timer } = waitDeadline(o.waitMs, o.signal);
   // The Auth0 credential check (and the sign-in domain) before any Auth0 request; the Google
   // checks start alongside it, and a refusal ends verify with its message (exit 2), not a report.
   const auth0 = auth0Preflight({ env: o.env, inputs: state.inputs, recorded: state.inputs, signal, command: 'verify' });
@@ -232,7 +220,57 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   // Who may pass IAP: read alongside the checks, reported once at the end.
   const access = whoHasAccess(ctx).catch(() => undefined);
   const probe = { hops: [] as ProbeHop[], rounds: 0 };
-  const all = groups(ctx, statePath, probe, o.fetch);
+  const rounds = await firstRound(groups(ctx, statePath, probe, o.fetch), auth0);
+  o.emit({ type: 'checked', results: rounds.current() });
+  const { waitedMs } = await untilPropagated(o, rounds);
+  const checks = inStageOrder(rounds.current());
+  if (timer) clearTimeout(timer);
+  const setup = setupOf(state);
+  return {
+    ok: checks.every((c) => c.ok),
+    stateFile: statePath,
+    serviceUrl: ctx.state.stage('deploy').resources.uri,
+    elapsedMs: Date.now() - started,
+    waitedMs,
+    timings: rounds.timings,
+    checks,
+    access: await access,
+    startedAt,
+    probe,
+    setup,
+  };
+}
+
+/**
+ * --wait is a deadline: requests still in flight when it passes are abandoned (a black-holed
+ * endpoint must not keep verify past it), their checks saying so.
+ */
+function waitDeadline(waitMs: number, outer: AbortSignal): { signal: AbortSignal; timer?: NodeJS.Timeout } {
+  const deadline = new AbortController();
+  const timer =
+    waitMs > 0
+      ? setTimeout(
+          () => deadline.abort(new Deadline(`no answer before the --wait deadline (${formatDuration(waitMs)})`)),
+          waitMs + 1000,
+        )
+      : undefined;
+  timer?.unref();
+  return { signal: AbortSignal.any([outer, deadline.signal]), timer };
+}
+
+/** The check groups, each one's latest results, and how long each took in its last round. */
+interface Rounds {
+  all: Group[];
+  byGroup: Map<string, CheckResult[]>;
+  timings: Record<string, number>;
+  /** Runs one group, timing it. */
+  timed(g: Group): Promise<CheckResult[]>;
+  /** Every group's latest results, settled. */
+  current(): CheckResult[];
+}
+
+/** Every group at once; the results count once the Auth0 preflight (and its sign-in domain) passed. */
+async function firstRound(all: Group[], auth0: ReturnType<typeof auth0Preflight>): Promise<Rounds> {
   const timings: Record<string, number> = {};
   const timed = async (g: Group) => {
     const t0 = Date.now();
@@ -245,17 +283,22 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   await (await auth0).signIn;
   const byGroup = new Map<string, CheckResult[]>(await first);
   const current = () => settle(all.flatMap((g) => byGroup.get(g.id)!));
-  o.emit({ type: 'checked', results: current() });
+  return { all, byGroup, timings, timed, current };
+}
 
-  // Propagation: re-check every 0.5 s growing to 2 s until it passes or time is up, so a change
-  // that has just propagated is noticed within about 2 s (these are a few reads per round).
+/**
+ * Propagation: re-check every 0.5 s growing to 2 s until it passes or time is up, so a change
+ * that has just propagated is noticed within about 2 s (these are a few reads per round).
+ */
+function untilPropagated(o: VerifyOptions, rounds: Rounds): Promise<{ waitedMs: number }> {
+  const { all, byGroup, timed, current } = rounds;
   const propagating = (results: CheckResult[]) => results.filter((c) => c.status === 'propagating');
   const recheck = async () => {
     const again = all.filter((g) => byGroup.get(g.id)!.some((c) => c.status === 'propagating'));
     await Promise.all(again.map(async (g) => byGroup.set(g.id, await timed(g))));
     return current();
   };
-  const { waitedMs } = await pollUntil(recheck, (results) => !propagating(results).length, {
+  return pollUntil(recheck, (results) => !propagating(results).length, {
     backoff: PROPAGATION_BACKOFF,
     signal: o.signal,
     budgetMs: o.waitMs,
@@ -263,11 +306,19 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
     onWait: (results, elapsedMs, nextInMs) =>
       o.emit({ type: 'waiting', pending: propagating(results), elapsedMs, nextInMs }),
   });
-  const checks = current().map((c) => ({ ...c, ok: c.status === 'ok' }));
+}
+
+/** The checks as reported: each with `ok`, in stage order, the sign-in probe last. */
+function inStageOrder(results: CheckResult[]): VerifyResult['checks'] {
+  const checks = results.map((c) => ({ ...c, ok: c.status === 'ok' }));
   const order = (s: CheckResult['stage']) => (s === 'signin' ? STAGES.length : STAGES.indexOf(s));
   checks.sort((a, b) => order(a.stage) - order(b.stage));
-  if (timer) clearTimeout(timer);
-  const setup = {
+  return checks;
+}
+
+/** What the state file records, for verify --report. */
+function setupOf(state: State): VerifyResult['setup'] {
+  return {
     setupId: state.setupId,
     inputs: { ...state.inputs },
     stages: Object.fromEntries(
@@ -276,18 +327,5 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
         { status: st!.status, ...(st!.finishedAt ? { finishedAt: st!.finishedAt } : {}) },
       ]),
     ),
-  };
-  return {
-    ok: checks.every((c) => c.ok),
-    stateFile: statePath,
-    serviceUrl: ctx.state.stage('deploy').resources.uri,
-    elapsedMs: Date.now() - started,
-    waitedMs,
-    timings,
-    checks,
-    access: await access,
-    startedAt,
-    probe,
-    setup,
   };
 }

@@ -9,9 +9,14 @@ import type { Auth0App } from './login.js';
 
 type Client = { client_id?: string; client_secret?: string; callbacks?: string[] };
 
-/** An app's credentials with the tenant's endpoints from its discovery document. */
-async function withEndpoints(domain: string, clientId: string, clientSecret: string): Promise<Auth0App> {
-  const d = await auth0Discovery(domain);
+/** An app's credentials with the tenant's endpoints from its discovery document (`env`: its request timeout). */
+async function withEndpoints(
+  domain: string,
+  clientId: string,
+  clientSecret: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Auth0App> {
+  const d = await auth0Discovery(domain, env);
   return {
     domain,
     clientId,
@@ -23,11 +28,16 @@ async function withEndpoints(domain: string, clientId: string, clientSecret: str
   };
 }
 
-export async function appFor(mgmt: ManagementClient, domain: string, clientId: string): Promise<Auth0App> {
+export async function appFor(
+  mgmt: ManagementClient,
+  domain: string,
+  clientId: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Auth0App> {
   const app = (await mgmt.clients.get(clientId)) as Client;
   if (!app.client_secret)
     throw new Error("Auth0 did not return the app's client secret: give the M2M app the read:client_keys scope");
-  return withEndpoints(domain, clientId, app.client_secret);
+  return withEndpoints(domain, clientId, app.client_secret, env);
 }
 
 export async function addCallback(mgmt: ManagementClient, clientId: string, url: string): Promise<boolean> {
@@ -43,7 +53,12 @@ export async function removeCallback(mgmt: ManagementClient, clientId: string, u
   await mgmt.clients.update(clientId, { callbacks: app.callbacks.filter((c) => c !== url) });
 }
 
-export async function sandboxApp(mgmt: ManagementClient, domain: string, callback: string): Promise<Auth0App> {
+export async function sandboxApp(
+  mgmt: ManagementClient,
+  domain: string,
+  callback: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Auth0App> {
   const app = (await mgmt.clients.create({
     name: 'iap-auth0 dev (sandbox)',
     app_type: 'regular_web',
@@ -52,5 +67,5 @@ export async function sandboxApp(mgmt: ManagementClient, domain: string, callbac
     token_endpoint_auth_method: 'client_secret_basic',
     oidc_conformant: true,
   })) as Client;
-  return withEndpoints(domain, app.client_id!, app.client_secret!);
+  return withEndpoints(domain, app.client_id!, app.client_secret!, env);
 }

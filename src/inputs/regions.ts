@@ -75,7 +75,7 @@ export function nearestRegion(name: string): string {
 }
 
 /** Why `name` is not a Cloud Run region (undefined when it is one, or is allowed by IAP_AUTH0_ALLOW_REGION). */
-export function unknownRegion(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function unknownRegion(name: string, env: NodeJS.ProcessEnv): string | undefined {
   if ((CLOUD_RUN_REGIONS as readonly string[]).includes(name)) return undefined;
   if (
     (env.IAP_AUTH0_ALLOW_REGION ?? '')

@@ -41,7 +41,8 @@ interface Spec {
   key: keyof StateInputs & keyof InitFlags;
   flag: string;
   env?: string[];
-  schema: s.InputSchema;
+  /** A function of the run's environment when the rule reads it (the region: IAP_AUTH0_ALLOW_REGION). */
+  schema: s.InputSchema | ((env: NodeJS.ProcessEnv) => s.InputSchema);
   message: string;
   /**
    * The default (Enter at the prompt; the value without a terminal), from what is known so far and gcloud's own
@@ -182,15 +183,16 @@ export async function resolveInputs(opts: {
   const out: Partial<StateInputs> = {};
   const gcloud = gcloudConfig(env);
   for (const spec of SPECS) {
+    const schema = typeof spec.schema === 'function' ? spec.schema(env) : spec.schema;
     const fromFlag = flags[spec.key] as string | undefined;
     const envName = spec.env?.find((n) => env[n]?.trim());
     let value: string | undefined;
     let from = '';
     if (fromFlag !== undefined) {
-      value = judge(spec.schema, fromFlag, spec.flag);
+      value = judge(schema, fromFlag, spec.flag);
       from = spec.flag;
     } else if (envName && !(recorded && spec.key === 'project')) {
-      value = judge(spec.schema, env[envName]!.trim(), envName);
+      value = judge(schema, env[envName]!.trim(), envName);
       from = envName;
     }
     const rec = recorded?.[spec.key] as string | undefined;
@@ -207,12 +209,12 @@ export async function resolveInputs(opts: {
       const fallback = spec.fallback?.(out, gcloud);
       if (opts.interactive && opts.prompt && spec.ask) {
         value = judge(
-          spec.schema,
+          schema,
           await opts.prompt({
             name: spec.key,
             message: spec.message,
             default: fallback,
-            validate: promptCheck(spec.schema),
+            validate: promptCheck(schema),
           }),
           spec.flag,
         );
@@ -221,7 +223,7 @@ export async function resolveInputs(opts: {
       const gcloudKey = spec.key === 'project' ? 'project' : spec.key === 'region' ? 'region' : undefined;
       if (value !== undefined && gcloudKey && value === gcloud[gcloudKey]) {
         value = judge(
-          spec.schema,
+          schema,
           value,
           `gcloud's configuration "${gcloud.configuration}" ` +
             `(${gcloudKey === 'project' ? 'core/project' : 'run/region'})`,

@@ -42,14 +42,18 @@ const idSchema = (rule: IdRule) =>
   );
 
 export const projectSchema: InputSchema = idSchema(PROJECT_ID);
-/** A region of the right shape that Cloud Run serves (regions.ts; IAP_AUTH0_ALLOW_REGION admits a newer one). */
-export const regionSchema: InputSchema = v.pipe(
-  idSchema(REGION),
-  v.check(
-    (x) => !unknownRegion(x),
-    (issue) => unknownRegion(String(issue.input)) ?? 'invalid',
-  ),
-);
+/**
+ * A region of the right shape that Cloud Run serves (regions.ts); IAP_AUTH0_ALLOW_REGION in `env`, the run's
+ * environment, admits a newer one.
+ */
+export const regionSchema = (env: NodeJS.ProcessEnv): InputSchema =>
+  v.pipe(
+    idSchema(REGION),
+    v.check(
+      (x) => !unknownRegion(x, env),
+      (issue) => unknownRegion(String(issue.input), env) ?? 'invalid',
+    ),
+  );
 export const serviceSchema: InputSchema = idSchema(RUN_SERVICE_ID);
 export const poolSchema: InputSchema = idSchema(WORKFORCE_POOL_ID);
 export const providerSchema: InputSchema = idSchema(WORKFORCE_PROVIDER_ID);

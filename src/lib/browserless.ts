@@ -5,7 +5,7 @@
 // sign-in and the tests use it. Global fetch by default; `caFetch` when the CA is only known after
 // start-up (Node reads NODE_EXTRA_CA_CERTS once).
 
-import { netFetch } from './net.js';
+import { DEFAULT_TIMEOUT_MS, netFetch } from './net.js';
 
 export interface Hop {
   method: string;
@@ -96,7 +96,13 @@ import type { FetchLike } from './ca-fetch.js';
 export class Browserless {
   readonly jar = new CookieJar();
   constructor(
-    private readonly opts: { fetch?: FetchLike; signal?: AbortSignal; local?: (host: string) => boolean } = {},
+    /** `timeoutMs`: per request (default DEFAULT_TIMEOUT_MS; the product passes its run's requestTimeoutMs). */
+    private readonly opts: {
+      fetch?: FetchLike;
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      local?: (host: string) => boolean;
+    } = {},
   ) {}
 
   /** One request, no redirect following; cookies sent and stored. */
@@ -116,6 +122,7 @@ export class Browserless {
     const f = netFetch({
       fetch: (this.opts.fetch as typeof fetch | undefined) ?? fetch,
       signal: this.opts.signal,
+      timeoutMs: this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     }) as unknown as FetchLike;
     const res = await f(u, { method: init.method ?? 'GET', headers, body: init.body, redirect: 'manual' });
     this.jar.store(u, res.headers.getSetCookie());

@@ -12,7 +12,8 @@ export const DEFAULT_TIMEOUT_MS = 20_000;
 const MAX_TIMEOUTS = 2;
 const MAX_REFUSED = 3;
 
-export function requestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+/** The request timeout `env` asks for (IAP_AUTH0_REQUEST_TIMEOUT): the run's environment, never this process's own. */
+export function requestTimeoutMs(env: NodeJS.ProcessEnv): number {
   const v = env.IAP_AUTH0_REQUEST_TIMEOUT?.trim();
   if (!v) return DEFAULT_TIMEOUT_MS;
   try {
@@ -179,9 +180,9 @@ export function settleNetworkError(err: unknown, signal: AbortSignal | undefined
  * fetch with a timeout, the caller's signal (Ctrl-C) and the origin's breaker; failures are
  * settled against the breaker, and carry the URL so messages can name the endpoint.
  */
-export function netFetch(opts: { signal?: AbortSignal; timeoutMs?: number; fetch?: typeof fetch } = {}): typeof fetch {
+export function netFetch(opts: { signal?: AbortSignal; timeoutMs: number; fetch?: typeof fetch }): typeof fetch {
   const base = opts.fetch ?? globalThis.fetch;
-  const timeoutMs = opts.timeoutMs ?? requestTimeoutMs();
+  const { timeoutMs } = opts;
   return async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     const origin = new URL(url).origin;

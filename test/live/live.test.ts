@@ -178,11 +178,14 @@ test('live: init, verify --wait, a real Chromium sign-in, destroy, no leftovers'
     const { googleClients } = await import('../../src/google/clients.js');
     const { auth0Management } = await import('../../src/core/auth0-client.js');
     const g = googleClients(env, { quotaProject: project });
-    const mgmt = await auth0Management({
-      domain: env.AUTH0_DOMAIN!,
-      clientId: env.AUTH0_CLIENT_ID!,
-      clientSecret: env.AUTH0_CLIENT_SECRET!,
-    });
+    const mgmt = await auth0Management(
+      {
+        domain: env.AUTH0_DOMAIN!,
+        clientId: env.AUTH0_CLIENT_ID!,
+        clientSecret: env.AUTH0_CLIENT_SECRET!,
+      },
+      env,
+    );
     const left = await liveLeftovers(g, mgmt, { project, region, organization, setupId });
     if (left.length)
       failure ??= new Error(`setup ${setupId} left these behind (delete them by hand):\n  ${left.join('\n  ')}`);

@@ -162,11 +162,14 @@ async function stateSetup(
     purpose: 'the credentials of the Auth0 machine-to-machine app init used',
     hint: 'set them as for init, or run iap-auth0 dev --sandbox',
   });
-  const mgmt = await auth0Management({
-    domain: i.auth0Domain,
-    clientId: env.AUTH0_CLIENT_ID!,
-    clientSecret: env.AUTH0_CLIENT_SECRET!,
-  });
+  const mgmt = await auth0Management(
+    {
+      domain: i.auth0Domain,
+      clientId: env.AUTH0_CLIENT_ID!,
+      clientSecret: env.AUTH0_CLIENT_SECRET!,
+    },
+    env,
+  );
   if (await addCallback(mgmt, clientId, callback)) {
     log(`added ${callback} to the Auth0 app's callbacks (removed when dev stops)`);
     cleanups.push(async () => {
@@ -175,7 +178,7 @@ async function stateSetup(
     });
   }
   return {
-    app: await appFor(mgmt, i.auth0Domain, clientId),
+    app: await appFor(mgmt, i.auth0Domain, clientId, env),
     audience: IAP_AUDIENCE(i.projectNumber, i.region, i.service),
     pool: i.pool,
     allow: i.allow,
@@ -190,12 +193,16 @@ async function sandboxSetup(callback: string, cleanups: (() => Promise<void>)[])
   const { sandboxApp } = await import('../../dev/auth0-side.js');
   const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_DEV_CA_DIR });
   cleanups.push(() => sb.stop());
-  const mgmt = await auth0Management({
-    domain: sb.env.AUTH0_DOMAIN,
-    clientId: sb.env.AUTH0_CLIENT_ID,
-    clientSecret: sb.env.AUTH0_CLIENT_SECRET,
-  });
-  const app = await sandboxApp(mgmt, sb.env.AUTH0_DOMAIN, callback);
+  // The sandbox's tenant, with this process's request timeout (IAP_AUTH0_REQUEST_TIMEOUT).
+  const mgmt = await auth0Management(
+    {
+      domain: sb.env.AUTH0_DOMAIN,
+      clientId: sb.env.AUTH0_CLIENT_ID,
+      clientSecret: sb.env.AUTH0_CLIENT_SECRET,
+    },
+    process.env,
+  );
+  const app = await sandboxApp(mgmt, sb.env.AUTH0_DOMAIN, callback, process.env);
   return {
     app,
     audience: PLACEHOLDER_AUDIENCE,

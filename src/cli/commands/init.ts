@@ -1,8 +1,8 @@
 // `iap-auth0 init`: thin over core/init.ts. Decides interactivity, wires prompts (stderr), Ctrl-C,
 // rendering and the --json document.
 import { EXIT, UserError } from '../exit-codes.js';
-import { createRenderer, planLines } from '../render.js';
-import { onInterrupt } from '../interrupt.js';
+import { createRenderer, planLines, type Renderer } from '../render.js';
+import { onInterrupt, type Interrupt } from '../interrupt.js';
 import type { InitResult } from '../../core/init.js';
 import type { InitFlags, Prompt } from '../../inputs/resolve.js';
 
@@ -16,44 +16,71 @@ export interface InitCommandOptions extends InitFlags {
   setup?: string;
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function initCommand(opts: InitCommandOptions): Promise<void> {
   const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY && !process.env.CI && !opts.yes && !opts.json;
   const ui = await createRenderer({ quiet: !!opts.json });
   const ctrlC = onInterrupt();
-  const prompt: Prompt | undefined = interactive
-    ? async (q) => {
-        const { default: input } = await import('@inquirer/input');
-        try {
-          return await input(
-            { message: q.message, default: q.default, validate: q.validate },
-            { output: process.stderr, signal: ctrlC.signal },
-          );
-        } catch (e) {
-          if ((e as Error).name === 'ExitPromptError' || (e as Error).name === 'AbortPromptError') {
-            ctrlC.interrupt();
-            throw new UserError(
-              'interrupted; nothing was changed. Run iap-auth0 init again when ready.',
-              EXIT.INTERRUPTED,
-            );
-          }
-          throw e;
-        }
-      }
-    : undefined;
+  const prompt: Prompt | undefined = interactive ? promptOn(ctrlC) : undefined;
+  const result = await runInitCore(opts, ui, { interactive, prompt, ctrlC });
+  ui.stop();
 
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  } else if (result.dryRun) {
+    for (const l of planLines(result.plan)) ui.line(l);
+    ui.line('Nothing was changed (--dry-run).');
+  } else if (result.ok) {
+    printDone(ui, result);
+    const check = await verifyNow(opts, interactive);
+    if (check !== undefined) {
+      ui.line('');
+      const { verifyCommand } = await import('./verify.js');
+      await verifyCommand({ wait: check, state: opts.state });
+      return;
+    }
+    ui.line('IAM changes take 2 to 7 minutes to reach IAP. Next: iap-auth0 verify --wait');
+  } else {
+    printNotFinished(ui, result, ctrlC.interrupted);
+  }
+  process.exitCode = ctrlC.interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.FAILURE;
+}
+
+/** Questions on stderr; Ctrl-C at a question interrupts the run, with nothing changed. */
+function promptOn(ctrlC: Interrupt): Prompt {
+  return async (q) => {
+    const { default: input } = await import('@inquirer/input');
+    try {
+      return await input(
+        { message: q.message, default: q.default, validate: q.validate },
+        { output: process.stderr, signal: ctrlC.signal },
+      );
+    } catch (e) {
+      if ((e as Error).name === 'ExitPromptError' || (e as Error).name === 'AbortPromptError') {
+        ctrlC.interrupt();
+        throw new UserError('interrupted; nothing was changed. Run iap-auth0 init again when ready.', EXIT.INTERRUPTED);
+      }
+      throw e;
+    }
+  };
+}
+
+/** Runs the core with progress drawn on stderr; with --json, a refusal is also a document on stdout. */
+async function runInitCore(
+  opts: InitCommandOptions,
+  ui: Renderer,
+  run: { interactive: boolean; prompt: Prompt | undefined; ctrlC: Interrupt },
+): Promise<InitResult> {
   const { runInit } = await import('../../core/init.js');
-  let result: InitResult;
   try {
-    result = await runInit({
+    return await runInit({
       env: process.env,
       flags: opts,
       statePath: opts.state,
-      interactive,
+      interactive: run.interactive,
       dryRun: !!opts.dryRun,
       emit: (e) => ui.event(e),
-      signal: ctrlC.signal,
-      prompt,
+      signal: run.ctrlC.signal,
+      prompt: run.prompt,
     });
   } catch (e) {
     ui.stop();
@@ -71,66 +98,61 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
     }
     throw e;
   } finally {
-    ctrlC.dispose();
+    run.ctrlC.dispose();
   }
-  ui.stop();
+}
 
-  if (opts.json) {
-    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  } else if (result.dryRun) {
-    for (const l of planLines(result.plan)) ui.line(l);
-    ui.line('Nothing was changed (--dry-run).');
-  } else if (result.ok) {
-    const c = ui.color;
-    ui.line('');
-    ui.line(c.bold('Done.') + ` Your app: ${result.serviceUrl ?? '(URL not known yet)'}`);
+/** A finished setup: the app's URL, who may sign in and where, and the audience the app should expect. */
+function printDone(ui: Renderer, result: InitResult): void {
+  const c = ui.color;
+  ui.line('');
+  ui.line(c.bold('Done.') + ` Your app: ${result.serviceUrl ?? '(URL not known yet)'}`);
+  ui.line(
+    `Who can sign in: ${result.signIn.map((a) => (a === 'pool' ? 'everyone in your Auth0 tenant' : a)).join(', ')}`,
+  );
+  if (result.auth0.via !== 'tenant')
     ui.line(
-      `Who can sign in: ${result.signIn.map((a) => (a === 'pool' ? 'everyone in your Auth0 tenant' : a)).join(', ')}`,
+      `They sign in on ${result.auth0.signInDomain} ` +
+        `(${result.auth0.via === 'custom-domain' ? 'your Auth0 custom domain' : '--auth0-issuer-domain'}); ` +
+        `the Management API is called on ${result.auth0.domain}`,
     );
-    if (result.auth0.via !== 'tenant')
-      ui.line(
-        `They sign in on ${result.auth0.signInDomain} ` +
-          `(${result.auth0.via === 'custom-domain' ? 'your Auth0 custom domain' : '--auth0-issuer-domain'}); ` +
-          `the Management API is called on ${result.auth0.domain}`,
-      );
-    ui.line(`Audience your app should expect in x-goog-iap-jwt-assertion: ${result.audience}`);
-    let check = opts.verify;
-    if (check === undefined && interactive) {
-      const { default: confirm } = await import('@inquirer/confirm');
-      const yes = await confirm(
-        {
-          message: 'IAM changes take 2 to 7 minutes to reach IAP. Verify now, waiting for them (up to 10 minutes)?',
-          default: true,
-        },
-        { output: process.stderr },
-      ).catch(() => false);
-      if (yes) check = true;
-    }
-    if (check !== undefined) {
-      ui.line('');
-      const { verifyCommand } = await import('./verify.js');
-      await verifyCommand({ wait: check, state: opts.state });
-      return;
-    }
-    ui.line('IAM changes take 2 to 7 minutes to reach IAP. Next: iap-auth0 verify --wait');
-  } else {
-    if (ctrlC.interrupted) {
-      const done = result.stages.filter((x) => x.ok).map((x) => x.title);
-      ui.line(
-        `Done before the interruption: ${done.length ? done.join(', ') : 'nothing'}. Not finished: ${result.stages
-          .filter((x) => !x.ok)
-          .map((x) => x.title)
-          .join(', ')}.`,
-      );
-    } else {
-      for (const s of result.stages.filter((x) => !x.ok))
-        ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
-    }
-    ui.line(
-      ctrlC.interrupted
-        ? 'Interrupted. Run iap-auth0 init again to resume where it stopped.'
-        : 'Some stages failed. Fix the cause above and run iap-auth0 init again: it resumes where it stopped.',
-    );
+  ui.line(`Audience your app should expect in x-goog-iap-jwt-assertion: ${result.audience}`);
+}
+
+/** The --verify wait, else (on a terminal) asked; undefined = do not verify now. */
+async function verifyNow(opts: InitCommandOptions, interactive: boolean): Promise<number | true | undefined> {
+  let check = opts.verify;
+  if (check === undefined && interactive) {
+    const { default: confirm } = await import('@inquirer/confirm');
+    const yes = await confirm(
+      {
+        message: 'IAM changes take 2 to 7 minutes to reach IAP. Verify now, waiting for them (up to 10 minutes)?',
+        default: true,
+      },
+      { output: process.stderr },
+    ).catch(() => false);
+    if (yes) check = true;
   }
-  process.exitCode = ctrlC.interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.FAILURE;
+  return check;
+}
+
+/** What was done before an interruption, or each failed stage with its hint; then how to resume. */
+function printNotFinished(ui: Renderer, result: InitResult, interrupted: boolean): void {
+  if (interrupted) {
+    const done = result.stages.filter((x) => x.ok).map((x) => x.title);
+    ui.line(
+      `Done before the interruption: ${done.length ? done.join(', ') : 'nothing'}. Not finished: ${result.stages
+        .filter((x) => !x.ok)
+        .map((x) => x.title)
+        .join(', ')}.`,
+    );
+  } else {
+    for (const s of result.stages.filter((x) => !x.ok))
+      ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
+  }
+  ui.line(
+    interrupted
+      ? 'Interrupted. Run iap-auth0 init again to resume where it stopped.'
+      : 'Some stages failed. Fix the cause above and run iap-auth0 init again: it resumes where it stopped.',
+  );
 }

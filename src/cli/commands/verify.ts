@@ -1,8 +1,8 @@
 // `iap-auth0 verify`: thin over core/verify.ts. One line per check, a hint under each failure,
 // progress while waiting for propagation; --json prints only the document.
 import { EXIT, UserError } from '../exit-codes.js';
-import { createRenderer, checkLines } from '../render.js';
-import { onInterrupt } from '../interrupt.js';
+import { createRenderer, checkLines, type Renderer } from '../render.js';
+import { onInterrupt, type Interrupt } from '../interrupt.js';
 import { formatDuration } from '../../lib/duration.js';
 import type { VerifyResult } from '../../core/verify.js';
 
@@ -14,26 +14,46 @@ export interface VerifyCommandOptions {
 }
 export const DEFAULT_WAIT_MS = 10 * 60_000;
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
   const ui = await createRenderer({ quiet: !!opts.json });
   const waitMs = opts.wait === true ? DEFAULT_WAIT_MS : (opts.wait ?? 0);
-  // --report: judged before any request, so a path that cannot take it costs nothing.
-  let reportPath: string | undefined;
-  if (opts.report !== undefined) {
-    const { checkReportPath } = await import('../../core/verify/report.js');
-    const { DEFAULT_STATE_PATH } = await import('../../state/store.js');
-    try {
-      reportPath = await checkReportPath(opts.report, opts.state ?? DEFAULT_STATE_PATH);
-    } catch (e) {
-      throw new UserError(`--report: ${(e as Error).message}`);
-    }
-  }
+  const checkedPath = await reportPathFor(opts);
   const ctrlC = onInterrupt();
-  const { runVerify } = await import('../../core/verify.js');
-  let result: VerifyResult;
+  const result = await runChecks(opts, ui, waitMs, ctrlC);
+  // The report is written before the results are printed; if that fails, the results are still printed, then the error.
+  const { reportPath, reportError } = checkedPath
+    ? await writeReportFile(result, checkedPath, waitMs)
+    : { reportPath: undefined, reportError: undefined };
+  if (opts.json) printJson(result, reportPath);
+  else printChecks(ui, result, waitMs, reportPath);
+  if (reportError)
+    throw new UserError(reportError, EXIT.FAILURE, 'choose a writable path; the checks above ran and changed nothing');
+  // Interrupted while checking: what was checked is printed above, and the run did not finish.
+  process.exitCode = ctrlC.interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.VERIFY_FAILED;
+}
+
+/** --report: judged before any request, so a path that cannot take it costs nothing. */
+async function reportPathFor(opts: VerifyCommandOptions): Promise<string | undefined> {
+  if (opts.report === undefined) return undefined;
+  const { checkReportPath } = await import('../../core/verify/report.js');
+  const { DEFAULT_STATE_PATH } = await import('../../state/store.js');
   try {
-    result = await runVerify({
+    return await checkReportPath(opts.report, opts.state ?? DEFAULT_STATE_PATH);
+  } catch (e) {
+    throw new UserError(`--report: ${(e as Error).message}`);
+  }
+}
+
+/** Runs the checks, showing progress while waiting for propagation; Ctrl-C and refusals become UserErrors. */
+async function runChecks(
+  opts: VerifyCommandOptions,
+  ui: Renderer,
+  waitMs: number,
+  ctrlC: Interrupt,
+): Promise<VerifyResult> {
+  const { runVerify } = await import('../../core/verify.js');
+  try {
+    return await runVerify({
       env: process.env,
       statePath: opts.state,
       waitMs,
@@ -57,101 +77,111 @@ export async function verifyCommand(opts: VerifyCommandOptions): Promise<void> {
   } finally {
     ctrlC.dispose();
   }
-  // The report is written before the results are printed; if that fails, the results are still printed, then the error.
-  let reportError: string | undefined;
-  if (reportPath) {
-    const { buildReport, writeReport, checkReportPath } = await import('../../core/verify/report.js');
-    const { apiRoots, signinOrigin } = await import('../../google/endpoints.js');
-    const hosts = (() => {
-      try {
-        return Object.fromEntries(Object.entries(apiRoots(process.env)).map(([k, v]) => [k, new URL(v).host]));
-      } catch {
-        return undefined;
-      }
-    })();
-    const report = buildReport(result, {
-      waitMs,
-      finishedAt: new Date().toISOString(),
-      apiHosts: hosts,
-      signinOrigin: signinOrigin(process.env),
-    });
+}
+
+/** Writes the report; says where it went, or (reportError) why it could not be written. */
+async function writeReportFile(
+  result: VerifyResult,
+  reportPath: string,
+  waitMs: number,
+): Promise<{ reportPath?: string; reportError?: string }> {
+  const { buildReport, writeReport, checkReportPath } = await import('../../core/verify/report.js');
+  const { apiRoots, signinOrigin } = await import('../../google/endpoints.js');
+  const hosts = (() => {
     try {
-      await checkReportPath(reportPath, result.stateFile); // again: the file may have changed while the checks ran
-      await writeReport(reportPath, report);
-    } catch (e) {
-      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-      reportError = `--report: cannot write ${reportPath}: ${why}`;
-      reportPath = undefined;
+      return Object.fromEntries(Object.entries(apiRoots(process.env)).map(([k, v]) => [k, new URL(v).host]));
+    } catch {
+      return undefined;
     }
+  })();
+  const report = buildReport(result, {
+    waitMs,
+    finishedAt: new Date().toISOString(),
+    apiHosts: hosts,
+    signinOrigin: signinOrigin(process.env),
+  });
+  try {
+    await checkReportPath(reportPath, result.stateFile); // again: the file may have changed while the checks ran
+    await writeReport(reportPath, report);
+    return { reportPath };
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    return { reportError: `--report: cannot write ${reportPath}: ${why}` };
   }
-  if (opts.json) {
-    process.stdout.write(
-      JSON.stringify(
-        {
-          ok: result.ok,
-          serviceUrl: result.serviceUrl,
-          elapsedMs: result.elapsedMs,
-          waitedMs: result.waitedMs,
-          checks: result.checks.map(({ id, stage, ok, status, detail, hint }) => ({
-            id,
-            stage,
-            ok,
-            status,
-            detail,
-            ...(hint ? { hint } : {}),
-          })),
-          ...(result.access ? { access: result.access } : {}),
-          ...(reportPath ? { report: reportPath } : {}),
-        },
-        null,
-        2,
-      ) + '\n',
+}
+
+/** --json: the document alone on stdout. */
+function printJson(result: VerifyResult, reportPath: string | undefined): void {
+  process.stdout.write(
+    JSON.stringify(
+      {
+        ok: result.ok,
+        serviceUrl: result.serviceUrl,
+        elapsedMs: result.elapsedMs,
+        waitedMs: result.waitedMs,
+        checks: result.checks.map(({ id, stage, ok, status, detail, hint }) => ({
+          id,
+          stage,
+          ok,
+          status,
+          detail,
+          ...(hint ? { hint } : {}),
+        })),
+        ...(result.access ? { access: result.access } : {}),
+        ...(reportPath ? { report: reportPath } : {}),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+}
+
+/** One line per check, who may pass IAP, the summary, and where the report went. */
+function printChecks(ui: Renderer, result: VerifyResult, waitMs: number, reportPath: string | undefined): void {
+  for (const l of checkLines(result.checks, ui.color)) ui.line(l);
+  if (result.access) {
+    ui.line(`Who may pass IAP to this service (${result.access.length}):`);
+    for (const a of result.access)
+      ui.line(
+        `  ${a.member}  ` +
+          `${ui.color.dim(`on ${a.on}${a.ours ? ', granted by iap-auth0' : ', granted by someone else'}`)}`,
+      );
+  }
+  printSummary(ui, result, waitMs);
+  if (reportPath)
+    ui.line(
+      ui.color.dim(
+        `Report written to ${reportPath} (checks and sign-in hops; parameter and cookie names only, no ` +
+          'values or secrets).',
+      ),
     );
-  } else {
-    for (const l of checkLines(result.checks, ui.color)) ui.line(l);
-    if (result.access) {
-      ui.line(`Who may pass IAP to this service (${result.access.length}):`);
-      for (const a of result.access)
-        ui.line(
-          `  ${a.member}  ` +
-            `${ui.color.dim(`on ${a.on}${a.ours ? ', granted by iap-auth0' : ', granted by someone else'}`)}`,
-        );
-    }
-    const failed = result.checks.filter((c) => c.status === 'failed').length;
-    const pending = result.checks.filter((c) => c.status === 'propagating').length;
-    const waited = result.waitedMs > 0 ? ` (waited ${formatDuration(result.waitedMs)} for propagation)` : '';
-    if (result.ok)
-      ui.line(
-        ui.color.green(`All ${result.checks.length} checks passed${waited}.`) +
-          (result.serviceUrl ? ` Open ${result.serviceUrl} and sign in.` : ''),
-      );
-    else {
-      ui.line(
-        [
-          failed && `${failed} of ${result.checks.length} checks failed`,
-          pending && `${pending} of ${result.checks.length} still propagating`,
-        ]
-          .filter(Boolean)
-          .join(', ') + `${waited}.`,
-      );
-      if (pending && !failed)
-        ui.line(
-          waitMs > 0
-            ? `Still not applied after ${formatDuration(waitMs)}: wait a few more minutes and run iap-auth0 ` +
-                'verify --wait again.'
-            : 'Changes take 2 to 7 minutes to apply: run iap-auth0 verify --wait to keep checking.',
-        );
-    }
-    if (reportPath)
-      ui.line(
-        ui.color.dim(
-          `Report written to ${reportPath} (checks and sign-in hops; parameter and cookie names only, no ` +
-            'values or secrets).',
-        ),
-      );
+}
+
+/** All passed, or how many failed and how many are still propagating, with what to do next. */
+function printSummary(ui: Renderer, result: VerifyResult, waitMs: number): void {
+  const failed = result.checks.filter((c) => c.status === 'failed').length;
+  const pending = result.checks.filter((c) => c.status === 'propagating').length;
+  const waited = result.waitedMs > 0 ? ` (waited ${formatDuration(result.waitedMs)} for propagation)` : '';
+  if (result.ok) {
+    ui.line(
+      ui.color.green(`All ${result.checks.length} checks passed${waited}.`) +
+        (result.serviceUrl ? ` Open ${result.serviceUrl} and sign in.` : ''),
+    );
+    return;
   }
-  if (reportError)
-    throw new UserError(reportError, EXIT.FAILURE, 'choose a writable path; the checks above ran and changed nothing');
-  // Interrupted while checking: what was checked is printed above, and the run did not finish.
-  process.exitCode = ctrlC.interrupted ? EXIT.INTERRUPTED : result.ok ? EXIT.OK : EXIT.VERIFY_FAILED;
+  ui.line(
+    [
+      failed && `${failed} of ${result.checks.length} checks failed`,
+      pending && `${pending} of ${result.checks.length} still propagating`,
+    ]
+      .filter(Boolean)
+      .join(', ') + `${waited}.`,
+  );
+  if (pending && !failed)
+    ui.line(
+      waitMs > 0
+        ? `Still not applied after ${formatDuration(waitMs)}: wait a few more minutes and run iap-auth0 ` +
+            'verify --wait again.'
+        : 'Changes take 2 to 7 minutes to apply: run iap-auth0 verify --wait to keep checking.',
+    );
 }

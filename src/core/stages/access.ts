@@ -34,7 +34,10 @@ export const wantedMembers = (ctx: Pick<CoreContext, 'inputs'>) =>
 export const namesPool = (member: string, pool: string) =>
   member.includes(`iam.googleapis.com/${POOL_RESOURCE(pool)}/`);
 
-export function accessPolicy(ctx: Pick<CoreContext, 'google' | 'signal' | 'emit'>, resource: string): PolicyAccess {
+export function accessPolicy(
+  ctx: Pick<CoreContext, 'google' | 'signal' | 'emit' | 'env'>,
+  resource: string,
+): PolicyAccess {
   return {
     get: () =>
       gdata(
@@ -43,7 +46,7 @@ export function accessPolicy(ctx: Pick<CoreContext, 'google' | 'signal' | 'emit'
         'access',
       ),
     // One attempt: addMembers/removeMembers retry the whole read-modify-write.
-    set: (policy) => gonce(() => ctx.google.iap.setIamPolicy({ resource, requestBody: { policy } }), ctx.signal),
+    set: (policy) => gonce(() => ctx.google.iap.setIamPolicy({ resource, requestBody: { policy } }), ctx),
   };
 }
 

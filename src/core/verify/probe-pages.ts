@@ -193,110 +193,15 @@ const namedOther = (e: SigninExpect) =>
 const SIGNIN_PROVIDER_PATH = /^\/signin\/(locations\/global\/workforcePools\/[^/]+\/providers\/[^/]+)$/;
 
 /** Hops 2…: Google's workforce sign-in (/authorize, then any hop that stays on its origin). */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export function signinVerdict(a: HopAnswer, base: string, expect: SigninExpect): Verdict {
   const text = pageText(a.text);
   if (redirected(a)) {
     const to = new URL(a.location!, base);
-    if (expect.signinOrigin && to.origin === expect.signinOrigin) {
-      // A hop on the sign-in origin (e.g. /signin/{provider}, as Google's SSO links and IAP Desktop use): followed.
-      let path = to.pathname;
-      try {
-        path = decodeURIComponent(path);
-      } catch {
-        /* keep it encoded */
-      }
-      const p = SIGNIN_PROVIDER_PATH.exec(path);
-      if (p && expect.provider && p[1] !== expect.provider) {
-        return {
-          kind: 'workforce-redirect',
-          end: failed(
-            `Google's workforce sign-in hands off to provider ${p[1]}, not ${expect.provider}`,
-            'the pool has another provider that IAP picks first: disable or delete it, or run iap-auth0 init',
-          ),
-        };
-      }
-      return { kind: 'workforce-redirect', next: to };
-    }
-    const kind = 'workforce-redirect-to-idp';
-    if (to.host !== expect.auth0Domain) {
-      if (to.hostname === 'accounts.google.com')
-        return {
-          kind,
-          end: failed(
-            `Google's workforce sign-in sends people on to Google's own sign-in (${to.origin}), not to Auth0 ` +
-              `at ${expect.auth0Domain}${namedOther(expect)}`,
-            'the provider is not an OIDC provider for your tenant; run iap-auth0 init',
-          ),
-        };
-      return {
-        kind,
-        end: failed(
-          `Google sends sign-in to ${to.origin}, not to Auth0 at ${expect.auth0Domain}${namedOther(expect)}`,
-          namedOther(expect)
-            ? 'the pool has another provider that IAP picks first: disable or delete it, or run iap-auth0 init'
-            : "the provider's issuer points elsewhere; run iap-auth0 init",
-        ),
-      };
-    }
-    const client = to.searchParams.get('client_id');
-    if (client !== expect.auth0ClientId)
-      return {
-        kind,
-        end: failed(
-          `Google signs in with Auth0 client ${client}, not the recorded app ` +
-            `${expect.auth0ClientId}${namedOther(expect)}`,
-          namedOther(expect)
-            ? 'the pool has another provider that IAP picks first: disable or delete it, or run iap-auth0 init'
-            : 'run iap-auth0 init (points the provider back at the app)',
-        ),
-      };
-    if (to.searchParams.get('redirect_uri') !== expect.callback)
-      return {
-        kind,
-        end: failed(
-          `Google's callback is ${to.searchParams.get('redirect_uri')}, not ${expect.callback}`,
-          'run iap-auth0 init',
-        ),
-      };
-    return { kind, next: to };
+    if (expect.signinOrigin && to.origin === expect.signinOrigin) return signinOriginHop(to, expect);
+    return idpRedirectVerdict(to, expect);
   }
-  const oauth = /Error\s+(\d{3}):\s*([a-z_]+)/.exec(text);
-  if (oauth) {
-    const [, , code] = oauth;
-    const why: Record<string, [string, string]> = {
-      redirect_uri_mismatch: [
-        "Google refused IAP's sign-in request: redirect_uri_mismatch (the OAuth client's allowed redirect " +
-          "URIs lack IAP's handler)",
-        'run iap-auth0 init (puts the redirect URI back)',
-      ],
-      invalid_client: [
-        "Google refused IAP's sign-in request: invalid_client (the OAuth client was deleted, disabled or " +
-          'never existed)',
-        'run iap-auth0 init',
-      ],
-      unauthorized_client: [
-        "Google refused IAP's sign-in request: the OAuth client may not use the authorization code grant",
-        'run iap-auth0 init',
-      ],
-    };
-    const [detail, hint] = why[code] ?? [`Google refused IAP's sign-in request: ${code}`, 'run iap-auth0 init'];
-    return { kind: 'oauth-error-page', end: failed(detail, hint) };
-  }
-  const sts = /Unable to sign in.*?\b([a-z_]+): (.+?)(?: Sign-in|$)/.exec(text);
-  if (sts) {
-    const desc = sts[2].trim();
-    const hint = /issuer/i.test(desc)
-      ? "the provider's issuer must equal Auth0's discovery issuer byte for byte (trailing slash included); run " +
-        'iap-auth0 init'
-      : /disabled/i.test(desc)
-        ? 'enable the pool and provider again (gcloud iam workforce-pools update … --no-disabled), or run ' +
-          'iap-auth0 init'
-        : /organization/i.test(desc)
-          ? 'the pool must be in the same organization as the project; choose another --pool'
-          : 'run iap-auth0 init';
-    return { kind: 'workforce-error-page', end: failed(`Google's workforce sign-in stops: ${sts[1]}: ${desc}`, hint) };
-  }
+  const errorPage = oauthErrorPage(text) ?? workforceErrorPage(text);
+  if (errorPage) return errorPage;
   if (a.status === 200) {
     const chooser = chooserVerdict(a, base, expect);
     if (chooser) return chooser;
@@ -309,6 +214,115 @@ export function signinVerdict(a: HopAnswer, base: string, expect: SigninExpect):
     kind: 'error-page',
     end: failed(`Google's workforce sign-in answered ${a.status}: ${text.slice(0, 160)}`, 'run iap-auth0 init'),
   };
+}
+
+/** A hop on the sign-in origin (e.g. /signin/{provider}, as Google's SSO links and IAP Desktop use): followed. */
+function signinOriginHop(to: URL, expect: SigninExpect): Verdict {
+  let path = to.pathname;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    /* keep it encoded */
+  }
+  const p = SIGNIN_PROVIDER_PATH.exec(path);
+  if (p && expect.provider && p[1] !== expect.provider) {
+    return {
+      kind: 'workforce-redirect',
+      end: failed(
+        `Google's workforce sign-in hands off to provider ${p[1]}, not ${expect.provider}`,
+        'the pool has another provider that IAP picks first: disable or delete it, or run iap-auth0 init',
+      ),
+    };
+  }
+  return { kind: 'workforce-redirect', next: to };
+}
+
+/** Google's workforce sign-in sending people on to the identity provider: Auth0, with this setup's app. */
+function idpRedirectVerdict(to: URL, expect: SigninExpect): Verdict {
+  const kind = 'workforce-redirect-to-idp';
+  if (to.host !== expect.auth0Domain) {
+    if (to.hostname === 'accounts.google.com')
+      return {
+        kind,
+        end: failed(
+          `Google's workforce sign-in sends people on to Google's own sign-in (${to.origin}), not to Auth0 ` +
+            `at ${expect.auth0Domain}${namedOther(expect)}`,
+          'the provider is not an OIDC provider for your tenant; run iap-auth0 init',
+        ),
+      };
+    return {
+      kind,
+      end: failed(
+        `Google sends sign-in to ${to.origin}, not to Auth0 at ${expect.auth0Domain}${namedOther(expect)}`,
+        namedOther(expect)
+          ? 'the pool has another provider that IAP picks first: disable or delete it, or run iap-auth0 init'
+          : "the provider's issuer points elsewhere; run iap-auth0 init",
+      ),
+    };
+  }
+  const client = to.searchParams.get('client_id');
+  if (client !== expect.auth0ClientId)
+    return {
+      kind,
+      end: failed(
+        `Google signs in with Auth0 client ${client}, not the recorded app ` +
+          `${expect.auth0ClientId}${namedOther(expect)}`,
+        namedOther(expect)
+          ? 'the pool has another provider that IAP picks first: disable or delete it, or run iap-auth0 init'
+          : 'run iap-auth0 init (points the provider back at the app)',
+      ),
+    };
+  if (to.searchParams.get('redirect_uri') !== expect.callback)
+    return {
+      kind,
+      end: failed(
+        `Google's callback is ${to.searchParams.get('redirect_uri')}, not ${expect.callback}`,
+        'run iap-auth0 init',
+      ),
+    };
+  return { kind, next: to };
+}
+
+/** Google's OAuth error page ("Error 400: redirect_uri_mismatch"), in words and with its fix. */
+function oauthErrorPage(text: string): Verdict | undefined {
+  const oauth = /Error\s+(\d{3}):\s*([a-z_]+)/.exec(text);
+  if (!oauth) return undefined;
+  const [, , code] = oauth;
+  const why: Record<string, [string, string]> = {
+    redirect_uri_mismatch: [
+      "Google refused IAP's sign-in request: redirect_uri_mismatch (the OAuth client's allowed redirect " +
+        "URIs lack IAP's handler)",
+      'run iap-auth0 init (puts the redirect URI back)',
+    ],
+    invalid_client: [
+      "Google refused IAP's sign-in request: invalid_client (the OAuth client was deleted, disabled or " +
+        'never existed)',
+      'run iap-auth0 init',
+    ],
+    unauthorized_client: [
+      "Google refused IAP's sign-in request: the OAuth client may not use the authorization code grant",
+      'run iap-auth0 init',
+    ],
+  };
+  const [detail, hint] = why[code] ?? [`Google refused IAP's sign-in request: ${code}`, 'run iap-auth0 init'];
+  return { kind: 'oauth-error-page', end: failed(detail, hint) };
+}
+
+/** The workforce sign-in's own error page ("Unable to sign in … code: description"), with the likely fix. */
+function workforceErrorPage(text: string): Verdict | undefined {
+  const sts = /Unable to sign in.*?\b([a-z_]+): (.+?)(?: Sign-in|$)/.exec(text);
+  if (!sts) return undefined;
+  const desc = sts[2].trim();
+  const hint = /issuer/i.test(desc)
+    ? "the provider's issuer must equal Auth0's discovery issuer byte for byte (trailing slash included); run " +
+      'iap-auth0 init'
+    : /disabled/i.test(desc)
+      ? 'enable the pool and provider again (gcloud iam workforce-pools update … --no-disabled), or run ' +
+        'iap-auth0 init'
+      : /organization/i.test(desc)
+        ? 'the pool must be in the same organization as the project; choose another --pool'
+        : 'run iap-auth0 init';
+  return { kind: 'workforce-error-page', end: failed(`Google's workforce sign-in stops: ${sts[1]}: ${desc}`, hint) };
 }
 
 /**

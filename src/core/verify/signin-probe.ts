@@ -58,9 +58,10 @@ export interface ProbeHop {
 /** Hops that stay on the sign-in origin are followed up to this many (loop-safe). */
 export const MAX_SIGNIN_HOPS = 5;
 
+/** `timeoutMs`: each request's, the run's requestTimeoutMs (Browserless's default when not given). */
 export function probeSignin(
   t: ProbeTarget,
-  opts: { signal?: AbortSignal; fetch?: FetchLike; trace?: ProbeHop[] } = {},
+  opts: { signal?: AbortSignal; fetch?: FetchLike; trace?: ProbeHop[]; timeoutMs?: number } = {},
 ): Promise<CheckResult> {
   return runCheck('signin', 'signin-probe', 'Sign-in probe', () => probe(t, opts), undefined, opts.signal);
 }
@@ -68,18 +69,28 @@ export function probeSignin(
 const names = (u: URL) => [...new Set(u.searchParams.keys())];
 const cookieName = (line: string) => line.slice(0, Math.max(0, line.indexOf('='))).trim();
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function probe(
   t: ProbeTarget,
-  opts: { signal?: AbortSignal; fetch?: FetchLike; trace?: ProbeHop[] },
+  opts: { signal?: AbortSignal; fetch?: FetchLike; trace?: ProbeHop[]; timeoutMs?: number },
 ): Promise<Outcome> {
   const signal = AbortSignal.any([AbortSignal.timeout(30_000), ...(opts.signal ? [opts.signal] : [])]);
-  const b = new Browserless({ fetch: opts.fetch, signal });
-  const trace = opts.trace ?? [];
-  const hop = async (
-    url: string,
-    init: { method?: 'GET' | 'POST'; body?: string } = {},
-  ): Promise<{ answer: HopAnswer; record: ProbeHop }> => {
+  const hop = hopper(new Browserless({ fetch: opts.fetch, signal, timeoutMs: opts.timeoutMs }), opts.trace ?? []);
+  const entry = await entryHop(t, hop);
+  if ('end' in entry) return entry.end;
+  const signin = await signinHops(t, hop, entry.next);
+  if ('end' in signin) return signin.end;
+  return auth0Hops(t, hop, signin.next, signin.via);
+}
+
+/** One request of the walk, answered and recorded in the trace (names only). */
+type Hop = (
+  url: string,
+  init?: { method?: 'GET' | 'POST'; body?: string },
+) => Promise<{ answer: HopAnswer; record: ProbeHop }>;
+
+/** Makes each request through `b` (its cookie jar), and writes each hop to `trace`. */
+function hopper(b: Browserless, trace: ProbeHop[]): Hop {
+  return async (url, init = {}) => {
     const u = new URL(url);
     const t0 = Date.now();
     const at = new Date(t0).toISOString();
@@ -96,15 +107,7 @@ async function probe(
       iapGenerated: res.headers.get('x-goog-iap-generated-response') === 'true',
       text: await res.text(),
     };
-    let to: ProbeHop['location'];
-    try {
-      if (location) {
-        const l = new URL(location, url);
-        to = { host: l.host, path: l.pathname, query: names(l) };
-      }
-    } catch {
-      /* an unparsable Location is judged below */
-    }
+    const to = locationRecord(location, url);
     const record: ProbeHop = {
       method: init.method ?? 'GET',
       host: u.host,
@@ -120,15 +123,32 @@ async function probe(
     trace.push(record);
     return { answer, record };
   };
-  const judged = (record: ProbeHop, v: Verdict) => {
-    record.kind = v.kind;
-    return v;
-  };
+}
 
-  // 1. The service URL.
-  let url = `${t.serviceUrl.replace(/\/+$/, '')}/`;
+/** Where a redirect pointed, for the trace: host, path and parameter names. */
+function locationRecord(location: string | undefined, url: string): ProbeHop['location'] {
+  try {
+    if (location) {
+      const l = new URL(location, url);
+      return { host: l.host, path: l.pathname, query: names(l) };
+    }
+  } catch {
+    /* an unparsable Location is judged below */
+  }
+  return undefined;
+}
+
+/** Writes the verdict's kind into the hop's trace record. */
+function judged<V extends Verdict>(record: ProbeHop, v: V): V {
+  record.kind = v.kind;
+  return v;
+}
+
+/** 1. The service URL. */
+async function entryHop(t: ProbeTarget, hop: Hop): Promise<Verdict> {
+  const url = `${t.serviceUrl.replace(/\/+$/, '')}/`;
   const first = await hop(url);
-  const entry = judged(
+  return judged(
     first.record,
     entryVerdict(first.answer, url, {
       signinOrigin: t.signinOrigin,
@@ -141,31 +161,26 @@ async function probe(
       projectScopeCommand: t.projectScopeCommand,
     }),
   );
-  if ('end' in entry) return entry.end;
-  const providerNamed = entry.next.searchParams.get('provider_name');
+}
 
-  // 2. Google's workforce sign-in: follow hops on its origin, bounded and loop-safe, until it sends the browser on.
-  let next: { url: URL; method?: 'GET' | 'POST'; body?: string } = { url: entry.next };
+/**
+ * 2. Google's workforce sign-in: follow hops on its origin, bounded and loop-safe, until it sends the browser on.
+ * Ends with where it sent the browser and the paths it went through, or with the outcome.
+ */
+async function signinHops(
+  t: ProbeTarget,
+  hop: Hop,
+  authorize: URL,
+): Promise<{ end: Outcome } | { next: URL; via: string[] }> {
+  const providerNamed = authorize.searchParams.get('provider_name');
+  let next: { url: URL; method?: 'GET' | 'POST'; body?: string } = { url: authorize };
   const seen: string[] = [];
   const via: string[] = [];
   for (let i = 0; ; i++) {
-    url = next.url.toString();
-    if (i >= MAX_SIGNIN_HOPS) {
-      return failed(
-        `Google's workforce sign-in took more than ${MAX_SIGNIN_HOPS} steps without sending the browser to ` +
-          `Auth0: ${seen.map(shortPath).join(' → ')}`,
-        'open the service URL in a browser to see where it stops, and attach iap-auth0 verify --report FILE ' +
-          'to a bug report',
-      );
-    }
+    const url = next.url.toString();
     const key = `${next.method ?? 'GET'} ${url}`;
-    if (seen.includes(key)) {
-      return failed(
-        `Google's workforce sign-in goes round in a loop: ${[...seen, key].map(shortPath).join(' → ')}`,
-        'a stale sign-in cookie or a misconfigured provider; open the service URL in a private browser ' +
-          'window, and attach iap-auth0 verify --report FILE to a bug report',
-      );
-    }
+    const stuck = stuckWalk(i, key, seen);
+    if (stuck) return { end: stuck };
     seen.push(key);
     const { answer, record } = await hop(url, { method: next.method, body: next.body });
     const v = judged(
@@ -181,13 +196,36 @@ async function probe(
     );
     const path = shortPath(key).replace(/^GET /, '');
     via.push(v.kind === 'provider-chooser' ? `${path}: provider chooser` : path);
-    if ('end' in v) return v.end;
+    if ('end' in v) return { end: v.end };
     next = { url: v.next, method: v.method, body: v.body };
     if (v.next.origin !== t.signinOrigin) break;
   }
+  return { next: next.url, via };
+}
 
-  // 3. Auth0's /authorize, then its login page.
-  url = next.url.toString();
+/** The sign-in walk's bounds: more than MAX_SIGNIN_HOPS hops, or a request it already made. */
+function stuckWalk(i: number, key: string, seen: string[]): Outcome | undefined {
+  if (i >= MAX_SIGNIN_HOPS) {
+    return failed(
+      `Google's workforce sign-in took more than ${MAX_SIGNIN_HOPS} steps without sending the browser to ` +
+        `Auth0: ${seen.map(shortPath).join(' → ')}`,
+      'open the service URL in a browser to see where it stops, and attach iap-auth0 verify --report FILE ' +
+        'to a bug report',
+    );
+  }
+  if (seen.includes(key)) {
+    return failed(
+      `Google's workforce sign-in goes round in a loop: ${[...seen, key].map(shortPath).join(' → ')}`,
+      'a stale sign-in cookie or a misconfigured provider; open the service URL in a private browser ' +
+        'window, and attach iap-auth0 verify --report FILE to a bug report',
+    );
+  }
+  return undefined;
+}
+
+/** 3. Auth0's /authorize, then its login page. */
+async function auth0Hops(t: ProbeTarget, hop: Hop, authorize: URL, via: string[]): Promise<Outcome> {
+  const url = authorize.toString();
   const a0 = await hop(url);
   const auth0 = judged(
     a0.record,

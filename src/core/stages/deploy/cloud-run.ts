@@ -71,6 +71,6 @@ export function invokerPolicy(ctx: CoreContext, resource: string): PolicyAccess 
   const services = ctx.google.run.projects.locations.services;
   return {
     get: () => gdata(ctx, () => services.getIamPolicy({ resource, 'options.requestedPolicyVersion': 3 }), 'deploy'),
-    set: (p) => gonce(() => services.setIamPolicy({ resource, requestBody: { policy: p } }), ctx.signal),
+    set: (p) => gonce(() => services.setIamPolicy({ resource, requestBody: { policy: p } }), ctx),
   };
 }
