@@ -2,18 +2,19 @@
 // the plan, then `init` runs, and the writes the sandbox saw (its request log) must be exactly the
 // plan's changes: each change kind maps to the write(s) it makes, and a plan of only `none` makes
 // none. Scenarios: a fresh project; a resume after a sample of kill points (every one with
-// IAP_AUTH0_RELIABILITY=full); each drift verify knows, made behind iap-auth0's back with Google's
-// clients and the Auth0 SDK; a service someone else made (refused without --adopt, adopted with
-// it); someone else's IAP settings (refused).
+// IAP_AUTH0_RELIABILITY=full); each drift verify knows (the table in test/helpers/drifts.ts, which
+// verify.test.ts uses too), made behind iap-auth0's back with Google's clients and the Auth0 SDK;
+// a service someone else made (refused without --adopt, adopted with it); someone else's IAP
+// settings (refused).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ManagementClient } from 'auth0';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { clientsFor, control, requestLog, waitOperation } from './helpers/sandbox.js';
 import { runCli, startCli } from './helpers/cli.js';
+import { DRIFTS, driftTools } from './helpers/drifts.js';
 
 const FULL = process.env.IAP_AUTH0_RELIABILITY === 'full';
 const SERVICE = ['--service', 'hello', '--region', 'europe-west1'];
@@ -239,146 +240,18 @@ test('resume after a kill: the resumed run writes exactly what it plans', { time
   }
 });
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('each drift verify knows: init plans the repair and writes exactly it', async (t) => {
   const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
   try {
     const cwd = await fresh();
     await planThenApply(sb, cwd, SERVICE, 'setup');
-    const g = clientsFor(sb);
-    const mgmt = new ManagementClient({
-      domain: sb.env.AUTH0_DOMAIN,
-      clientId: sb.env.AUTH0_CLIENT_ID,
-      clientSecret: sb.env.AUTH0_CLIENT_SECRET,
-    });
-    const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
-    const res = (stage: string, key: string): string => state.stages[stage].resources[key];
-    const run = g.run.projects.locations.services;
-    const oc = g.iam.projects.locations.oauthClients;
-    const drifts: { name: string; expect: string[]; drift: () => Promise<unknown> }[] = [
-      {
-        name: 'a changed redirect URI',
-        expect: ['client update'],
-        drift: () =>
-          oc.patch({
-            name: res('oauth-client', 'oauthClient'),
-            updateMask: 'allowedRedirectUris',
-            requestBody: {
-              allowedRedirectUris: ['https://iap.googleapis.com/v1/oauth/clientIds/someone-else:handleRedirect'],
-            },
-          }),
-      },
-      {
-        name: 'a disabled credential',
-        expect: ['credential update'],
-        drift: () =>
-          oc.credentials.patch({
-            name: res('oauth-client', 'credential'),
-            updateMask: 'disabled',
-            requestBody: { disabled: true },
-          }),
-      },
-      {
-        name: 'a deleted credential (a new one, and its secret in the IAP settings)',
-        expect: ['credential create', 'settings update'],
-        drift: async () => {
-          await oc.credentials.patch({
-            name: res('oauth-client', 'credential'),
-            updateMask: 'disabled',
-            requestBody: { disabled: true },
-          });
-          await oc.credentials.delete({ name: res('oauth-client', 'credential') });
-        },
-      },
-      {
-        name: 'IAP switched off',
-        expect: ['service update'],
-        drift: async () => {
-          const op = (
-            await run.patch({
-              name: res('deploy', 'service'),
-              updateMask: 'iapEnabled',
-              requestBody: { iapEnabled: false },
-            })
-          ).data;
-          await waitOperation(() => g.run.projects.locations.operations.get({ name: op.name! }));
-        },
-      },
-      {
-        name: 'a removed access binding',
-        expect: ['access setIamPolicy'],
-        drift: async () => {
-          const resource = res('access', 'iapResource');
-          const p = (await g.iap.getIamPolicy({ resource })).data;
-          await g.iap.setIamPolicy({
-            resource,
-            requestBody: {
-              policy: {
-                ...p,
-                bindings: (p.bindings ?? []).filter((b) => b.role !== 'roles/iap.httpsResourceAccessor'),
-              },
-            },
-          });
-        },
-      },
-      {
-        name: 'an Auth0 callback edited away',
-        expect: ['app update'],
-        drift: () => mgmt.clients.update(res('auth0-app', 'clientId'), { callbacks: ['https://example.com/callback'] }),
-      },
-      {
-        name: 'a provider pointing at another issuer',
-        expect: ['provider update'],
-        drift: () =>
-          g.iam.locations.workforcePools.providers.patch({
-            name: res('workforce-pool', 'provider'),
-            updateMask: 'oidc.issuerUri',
-            requestBody: { oidc: { issuerUri: 'https://other-tenant.example.com/' } },
-          }),
-      },
-      {
-        name: 'a public invoker',
-        expect: ['invoker setIamPolicy'],
-        drift: async () => {
-          const p = (await run.getIamPolicy({ resource: res('deploy', 'service') })).data;
-          await run.setIamPolicy({
-            resource: res('deploy', 'service'),
-            requestBody: {
-              policy: { ...p, bindings: [...(p.bindings ?? []), { role: 'roles/run.invoker', members: ['allUsers'] }] },
-            },
-          });
-        },
-      },
-      {
-        name: 'the IAP agent losing run.invoker',
-        expect: ['invoker setIamPolicy'],
-        drift: async () => {
-          const p = (await run.getIamPolicy({ resource: res('deploy', 'service') })).data;
-          await run.setIamPolicy({
-            resource: res('deploy', 'service'),
-            requestBody: {
-              policy: { ...p, bindings: (p.bindings ?? []).filter((b) => b.role !== 'roles/run.invoker') },
-            },
-          });
-        },
-      },
-      {
-        name: 'IAP settings no longer on workforce identity',
-        expect: ['settings update'],
-        drift: () =>
-          g.iap.updateIapSettings({
-            name: res('iap-settings', 'iapResource'),
-            updateMask: 'iapSettings.accessSettings.identitySources',
-            requestBody: { name: res('iap-settings', 'iapResource'), accessSettings: { identitySources: [] } },
-          }),
-      },
-    ];
-    for (const d of drifts) {
+    const tools = await driftTools(sb, cwd);
+    for (const d of DRIFTS) {
       await t.test(`drift: ${d.name}`, async () => {
-        await d.drift();
+        await d.cause(tools);
         const plan = await planThenApply(sb, cwd, [], d.name);
         // The repair is what the plan says and nothing else: the writes a person would expect.
-        assert.deepEqual(plan.map(writeOf).filter(Boolean).sort(), [...d.expect].sort());
+        assert.deepEqual(plan.map(writeOf).filter(Boolean).sort(), [...d.repair].sort());
         const again = await planThenApply(sb, cwd, [], `${d.name}, repaired`);
         assert.deepEqual(
           again.filter((c) => c.action !== 'none'),

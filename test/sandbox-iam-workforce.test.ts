@@ -19,6 +19,28 @@ async function details(p: Promise<unknown>): Promise<any[]> {
   throw new Error('expected the call to fail, but it succeeded');
 }
 
+/** A valid OIDC provider, with `over` replacing whole fields. */
+const providerBody = (over: Record<string, unknown> = {}) => ({
+  displayName: 'Auth0',
+  attributeMapping: {
+    'google.subject': 'assertion.sub',
+    'google.email': 'assertion.email',
+    'attribute.tenant': '"acme"',
+  },
+  attributeCondition: "assertion.email.endsWith('@sandbox.example')",
+  oidc: {
+    issuerUri: 'https://tenant.example/',
+    clientId: 'abc',
+    clientSecret: { value: { plainText: 's3cret-value' } },
+    webSsoConfig: {
+      responseType: 'CODE',
+      assertionClaimsBehavior: 'MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS',
+      additionalScopes: ['email', 'profile'],
+    },
+  },
+  ...over,
+});
+
 // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('IAM workforce pools and providers', async (t) => {
   const sb = await useSandbox();
@@ -32,6 +54,8 @@ test('IAM workforce pools and providers', async (t) => {
     });
   const waitPoolOp = (name: string) => waitOperation(() => pools.operations.get({ name }));
   const waitProvOp = (name: string) => waitOperation(() => pools.providers.operations.get({ name }));
+  const createProvider = (id: string, over?: Record<string, unknown>) =>
+    pools.providers.create({ parent: POOL, workforcePoolProviderId: id, requestBody: providerBody(over) });
 
   await t.test('no token is 401 UNAUTHENTICATED', async () => {
     const res = await fetch(`${sb.env.CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM}v1/${POOL}`);
@@ -192,75 +216,56 @@ test('IAM workforce pools and providers', async (t) => {
     assert.equal(pool.description, 'Auth0 users', 'fields outside the mask are kept');
   });
 
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
-  await t.test('providers: CEL-checked mapping, required fields, secret thumbprint only', async () => {
-    const body = (over: Record<string, unknown> = {}) => ({
-      displayName: 'Auth0',
-      attributeMapping: {
-        'google.subject': 'assertion.sub',
-        'google.email': 'assertion.email',
-        'attribute.tenant': '"acme"',
-      },
-      attributeCondition: "assertion.email.endsWith('@sandbox.example')",
-      oidc: {
-        issuerUri: 'https://tenant.example/',
-        clientId: 'abc',
-        clientSecret: { value: { plainText: 's3cret-value' } },
-        webSsoConfig: {
-          responseType: 'CODE',
-          assertionClaimsBehavior: 'MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS',
-          additionalScopes: ['email', 'profile'],
-        },
-      },
-      ...over,
-    });
-    const oidc = body().oidc;
-    const create = (id: string, over?: Record<string, unknown>) =>
-      pools.providers.create({ parent: POOL, workforcePoolProviderId: id, requestBody: body(over) });
-
-    const badCel = await googleError(create('bad-cel', { attributeMapping: { 'google.subject': 'assertion.sub +' } }));
+  await t.test('providers: the attribute mapping and condition are CEL-checked, required fields refused', async () => {
+    const oidc = providerBody().oidc;
+    const badCel = await googleError(
+      createProvider('bad-cel', { attributeMapping: { 'google.subject': 'assertion.sub +' } }),
+    );
     assert.equal(badCel.status, 'INVALID_ARGUMENT');
     assert.match(badCel.message, /attributeMapping\["google\.subject"\] is not a valid CEL expression/);
     assert.match(
-      (await googleError(create('bad-cond', { attributeCondition: 'assertion.email ==' }))).message,
+      (await googleError(createProvider('bad-cond', { attributeCondition: 'assertion.email ==' }))).message,
       /attributeCondition is not a valid CEL expression/,
     );
     const noSubject = await googleError(
-      create('no-subject', { attributeMapping: { 'google.email': 'assertion.email' } }),
+      createProvider('no-subject', { attributeMapping: { 'google.email': 'assertion.email' } }),
     );
     assert.equal(noSubject.code, 400);
     assert.match(noSubject.message, /google\.subject/);
     assert.equal(
       (
         await googleError(
-          create('bad-key', { attributeMapping: { 'google.subject': 'assertion.sub', 'Attribute.X': 'assertion.x' } }),
+          createProvider('bad-key', {
+            attributeMapping: { 'google.subject': 'assertion.sub', 'Attribute.X': 'assertion.x' },
+          }),
         )
       ).status,
       'INVALID_ARGUMENT',
     );
     for (const bad of ['gcp-auth0', 'abc', 'Auth0', 'x'.repeat(33)])
-      assert.equal((await googleError(create(bad))).status, 'INVALID_ARGUMENT', bad);
+      assert.equal((await googleError(createProvider(bad))).status, 'INVALID_ARGUMENT', bad);
     assert.match(
-      (await googleError(create('http-issuer', { oidc: { ...oidc, issuerUri: 'http://tenant.example/' } }))).message,
+      (await googleError(createProvider('http-issuer', { oidc: { ...oidc, issuerUri: 'http://tenant.example/' } })))
+        .message,
       /https/,
     );
     assert.match(
-      (await googleError(create('no-client', { oidc: { ...oidc, clientId: '' } }))).message,
+      (await googleError(createProvider('no-client', { oidc: { ...oidc, clientId: '' } }))).message,
       /clientId is required/,
     );
     assert.match(
-      (await googleError(create('no-secret', { oidc: { ...oidc, clientSecret: undefined } }))).message,
+      (await googleError(createProvider('no-secret', { oidc: { ...oidc, clientSecret: undefined } }))).message,
       /clientSecret is required/,
     );
     assert.match(
-      (await googleError(create('no-sso', { oidc: { ...oidc, webSsoConfig: undefined } }))).message,
+      (await googleError(createProvider('no-sso', { oidc: { ...oidc, webSsoConfig: undefined } }))).message,
       /webSsoConfig is required/,
     );
     const scopes = Array.from({ length: 11 }, (_, i) => `s${i}`);
     assert.match(
       (
         await googleError(
-          create('many-scopes', {
+          createProvider('many-scopes', {
             oidc: { ...oidc, webSsoConfig: { ...oidc.webSsoConfig, additionalScopes: scopes } },
           }),
         )
@@ -268,7 +273,7 @@ test('IAM workforce pools and providers', async (t) => {
       /At most 10/,
     );
     assert.match(
-      (await googleError(create('both-kinds', { saml: { idpMetadataXml: '<xml/>' } }))).message,
+      (await googleError(createProvider('both-kinds', { saml: { idpMetadataXml: '<xml/>' } }))).message,
       /Exactly one of oidc or saml/,
     );
     assert.equal(
@@ -277,24 +282,27 @@ test('IAM workforce pools and providers', async (t) => {
           pools.providers.create({
             parent: 'locations/global/workforcePools/never-made',
             workforcePoolProviderId: 'auth0',
-            requestBody: body(),
+            requestBody: providerBody(),
           }),
         )
       ).code,
       404,
     );
     assert.equal(sb.world.providers.size, 0, 'nothing was recorded by the refused creates');
+  });
 
-    const { data: op } = await create('auth0');
+  await t.test('providers: created by an operation, the secret kept as a thumbprint only', async () => {
+    const oidc = providerBody().oidc;
+    const { data: op } = await createProvider('auth0');
     assert.match(op.name!, /^locations\/global\/workforcePools\/iap-hello-pool\/providers\/auth0\/operations\//);
     assert.ok(!op.done);
-    assert.equal((await googleError(create('auth0'))).code, 409);
+    assert.equal((await googleError(createProvider('auth0'))).code, 409);
     const done = await waitProvOp(op.name!);
     assert.equal(done.response, undefined);
     const prov = (await pools.providers.get({ name: `${POOL}/providers/auth0` })).data;
     assert.equal(prov.state, 'ACTIVE');
-    assert.deepEqual(prov.attributeMapping, body().attributeMapping);
-    assert.equal(prov.attributeCondition, body().attributeCondition);
+    assert.deepEqual(prov.attributeMapping, providerBody().attributeMapping);
+    assert.equal(prov.attributeCondition, providerBody().attributeCondition);
     assert.equal(prov.oidc!.issuerUri, 'https://tenant.example/');
     assert.deepEqual(prov.oidc!.webSsoConfig, oidc.webSsoConfig);
     const thumb = prov.oidc!.clientSecret!.value!.thumbprint!;
@@ -310,10 +318,12 @@ test('IAM workforce pools and providers', async (t) => {
       (await pools.providers.list({ parent: POOL })).data.workforcePoolProviders!.map((p) => p.name),
       [`${POOL}/providers/auth0`],
     );
+  });
 
-    // SAML providers are stored and returned as sent.
+  await t.test('providers: SAML providers are stored and returned as sent', async () => {
     await waitProvOp(
-      (await create('saml-idp', { oidc: undefined, saml: { idpMetadataXml: '<EntityDescriptor/>' } })).data.name!,
+      (await createProvider('saml-idp', { oidc: undefined, saml: { idpMetadataXml: '<EntityDescriptor/>' } })).data
+        .name!,
     );
     const saml = (await pools.providers.get({ name: `${POOL}/providers/saml-idp` })).data;
     assert.deepEqual(saml.saml, { idpMetadataXml: '<EntityDescriptor/>' });

@@ -12,6 +12,7 @@ import {
   pollDelay,
   readAfterConflict,
   untilSettled,
+  type Settling,
 } from '../src/core/settle.js';
 import type { CoreEvent } from '../src/core/events.js';
 
@@ -42,159 +43,110 @@ function harness(start = 1_000_000) {
   };
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
-test('settle: waits while the new resource answers "not settled", and only then', async (t) => {
-  await t.test('retries until usable, says what it waits for, and says when it is done', async () => {
-    const h = harness();
-    let calls = 0;
-    const usableAt = h.now() + 3_200;
-    const r = await untilSettled(
-      h.ctx,
-      {
-        stage: 'deploy',
-        what: 'the new service account',
-        since: h.now(),
-        unsettled: accountUnsettled(SA),
-        now: h.now,
-        sleep: h.sleep,
-      },
-      async () => {
-        calls++;
-        if (h.now() < usableAt) throw ACT_AS(SA);
-        return 'created';
-      },
-    );
-    assert.equal(r, 'created');
-    assert.ok(calls > 1);
-    // Noticed within one poll of becoming usable: the last pause ended at most 250 ms after.
-    assert.ok(h.now() - usableAt < 250 + 1, `noticed ${h.now() - usableAt} ms late`);
-    const steps = h.events.filter((e) => e.type === 'step').map((e) => (e as { text: string }).text);
-    assert.match(steps[0], /^waiting for the new service account to be usable/);
-    assert.match(steps[1], /^the new service account is usable \(waited 3 s\)/);
-    const waits = h.events.filter((e) => e.type === 'waiting') as Extract<CoreEvent, { type: 'waiting' }>[];
-    assert.equal(waits.length, calls - 1);
-    assert.ok(
-      waits.every((w) => w.stage === 'deploy' && w.text === 'waiting for the new service account to be usable'),
-    );
-    assert.ok(waits[waits.length - 1].elapsedMs >= 3_000);
-  });
+/** The settling of a resource created at `since`, on the harness's clock. */
+const settling = (h: ReturnType<typeof harness>, over: Partial<Settling> & Pick<Settling, 'since' | 'unsettled'>) => ({
+  stage: 'deploy' as const,
+  what: 'the new service account',
+  now: h.now,
+  sleep: h.sleep,
+  ...over,
+});
 
-  await t.test('not created by this run: one attempt, the failure is real', async () => {
-    const h = harness();
-    let calls = 0;
-    await assert.rejects(
-      untilSettled(
-        h.ctx,
-        {
-          stage: 'deploy',
-          what: 'the new service account',
-          since: undefined,
-          unsettled: accountUnsettled(SA),
-          now: h.now,
-          sleep: h.sleep,
-        },
-        async () => {
-          calls++;
-          throw ACT_AS(SA);
-        },
-      ),
-      /actAs/,
-    );
-    assert.equal(calls, 1);
-    assert.deepEqual(h.sleeps, []);
-    assert.deepEqual(h.events, []);
+// Each case has its own clock: they share nothing, so each is a test of its own.
+test('settle: retries until usable, says what it waits for, and says when it is done', async () => {
+  const h = harness();
+  let calls = 0;
+  const usableAt = h.now() + 3_200;
+  const r = await untilSettled(h.ctx, settling(h, { since: h.now(), unsettled: accountUnsettled(SA) }), async () => {
+    calls++;
+    if (h.now() < usableAt) throw ACT_AS(SA);
+    return 'created';
   });
+  assert.equal(r, 'created');
+  assert.ok(calls > 1);
+  // Noticed within one poll of becoming usable: the last pause ended at most 250 ms after.
+  assert.ok(h.now() - usableAt < 250 + 1, `noticed ${h.now() - usableAt} ms late`);
+  const steps = h.events.filter((e) => e.type === 'step').map((e) => (e as { text: string }).text);
+  assert.match(steps[0], /^waiting for the new service account to be usable/);
+  assert.match(steps[1], /^the new service account is usable \(waited 3 s\)/);
+  const waits = h.events.filter((e) => e.type === 'waiting') as Extract<CoreEvent, { type: 'waiting' }>[];
+  assert.equal(waits.length, calls - 1);
+  assert.ok(waits.every((w) => w.stage === 'deploy' && w.text === 'waiting for the new service account to be usable'));
+  assert.ok(waits[waits.length - 1].elapsedMs >= 3_000);
+});
 
-  await t.test('any other answer is not waited for', async () => {
-    const h = harness();
-    let calls = 0;
-    await assert.rejects(
-      untilSettled(
-        h.ctx,
-        {
-          stage: 'deploy',
-          what: 'the new service account',
-          since: h.now(),
-          unsettled: accountUnsettled(SA),
-          now: h.now,
-          sleep: h.sleep,
-        },
-        async () => {
-          calls++;
-          throw gerr(400, 'Invalid image reference', 'INVALID_ARGUMENT');
-        },
-      ),
-      /Invalid image/,
-    );
-    assert.equal(calls, 1);
-  });
+test('settle: not created by this run: one attempt, the failure is real', async () => {
+  const h = harness();
+  let calls = 0;
+  await assert.rejects(
+    untilSettled(h.ctx, settling(h, { since: undefined, unsettled: accountUnsettled(SA) }), async () => {
+      calls++;
+      throw ACT_AS(SA);
+    }),
+    /actAs/,
+  );
+  assert.equal(calls, 1);
+  assert.deepEqual(h.sleeps, []);
+  assert.deepEqual(h.events, []);
+});
 
-  await t.test('bounded: after the limit the last answer is the failure, and no pause runs past it', async () => {
-    const h = harness();
-    const since = h.now();
-    let calls = 0;
-    await assert.rejects(
-      untilSettled(
-        h.ctx,
-        {
-          stage: 'oauth-client',
-          what: 'the new OAuth client',
-          since,
-          unsettled: notFoundYet,
-          now: h.now,
-          sleep: h.sleep,
-        },
-        async () => {
-          calls++;
-          throw gerr(404, 'Requested entity was not found.', 'NOT_FOUND');
-        },
-      ),
-      /not found/,
-    );
-    assert.equal(h.now() - since, SETTLE_LIMIT_MS, 'gave up exactly at the bound');
-    assert.equal(SETTLE_LIMIT_MS, 120_000);
-    assert.ok(
-      h.sleeps.every((ms) => ms > 0 && ms <= 1_000),
-      'polls at most a second apart',
-    );
-    // 20 polls in the first 5 s, 30 in the next 15 s, then one a second: a bounded number of calls.
-    assert.equal(calls, 20 + 30 + 100 + 1);
-  });
+test('settle: any other answer is not waited for', async () => {
+  const h = harness();
+  let calls = 0;
+  await assert.rejects(
+    untilSettled(h.ctx, settling(h, { since: h.now(), unsettled: accountUnsettled(SA) }), async () => {
+      calls++;
+      throw gerr(400, 'Invalid image reference', 'INVALID_ARGUMENT');
+    }),
+    /Invalid image/,
+  );
+  assert.equal(calls, 1);
+});
 
-  await t.test('the window counts from the create, not from the first failure', async () => {
-    const h = harness();
-    const since = h.now() - (SETTLE_LIMIT_MS - 500); // created almost two minutes ago
-    let calls = 0;
-    await assert.rejects(
-      untilSettled(
-        h.ctx,
-        {
-          stage: 'deploy',
-          what: 'the new IAP service agent',
-          since,
-          unsettled: () => true,
-          now: h.now,
-          sleep: h.sleep,
-        },
-        async () => {
-          calls++;
-          throw new Error('nope');
-        },
-      ),
-    );
-    assert.equal(calls, 2);
-    assert.deepEqual(h.sleeps, [500]);
-  });
+test('settle: bounded: after the limit the last answer is the failure, and no pause runs past it', async () => {
+  const h = harness();
+  const since = h.now();
+  let calls = 0;
+  const oauth = settling(h, { stage: 'oauth-client', what: 'the new OAuth client', since, unsettled: notFoundYet });
+  await assert.rejects(
+    untilSettled(h.ctx, oauth, async () => {
+      calls++;
+      throw gerr(404, 'Requested entity was not found.', 'NOT_FOUND');
+    }),
+    /not found/,
+  );
+  assert.equal(h.now() - since, SETTLE_LIMIT_MS, 'gave up exactly at the bound');
+  assert.equal(SETTLE_LIMIT_MS, 120_000);
+  assert.ok(
+    h.sleeps.every((ms) => ms > 0 && ms <= 1_000),
+    'polls at most a second apart',
+  );
+  // 20 polls in the first 5 s, 30 in the next 15 s, then one a second: a bounded number of calls.
+  assert.equal(calls, 20 + 30 + 100 + 1);
+});
 
-  await t.test('an abort during the pause stops the wait', async () => {
-    const ac = new AbortController();
-    const ctx = { emit: () => undefined, signal: ac.signal };
-    const p = untilSettled(ctx, { stage: 'deploy', what: 'x', since: Date.now(), unsettled: () => true }, async () => {
-      throw new Error('not yet');
-    });
-    setImmediate(() => ac.abort(new Error('interrupted')));
-    await assert.rejects(p, /interrupted/);
+test('settle: the window counts from the create, not from the first failure', async () => {
+  const h = harness();
+  const since = h.now() - (SETTLE_LIMIT_MS - 500); // created almost two minutes ago
+  let calls = 0;
+  await assert.rejects(
+    untilSettled(h.ctx, settling(h, { what: 'the new IAP service agent', since, unsettled: () => true }), async () => {
+      calls++;
+      throw new Error('nope');
+    }),
+  );
+  assert.equal(calls, 2);
+  assert.deepEqual(h.sleeps, [500]);
+});
+
+test('settle: an abort during the pause stops the wait', async () => {
+  const ac = new AbortController();
+  const ctx = { emit: () => undefined, signal: ac.signal };
+  const p = untilSettled(ctx, { stage: 'deploy', what: 'x', since: Date.now(), unsettled: () => true }, async () => {
+    throw new Error('not yet');
   });
+  setImmediate(() => ac.abort(new Error('interrupted')));
+  await assert.rejects(p, /interrupted/);
 });
 
 test('settle: poll schedule and classifiers', () => {

@@ -13,12 +13,12 @@ import { useSandbox, clientsFor, control, requestLog, inspect, waitOperation, mo
 import { runCli } from './helpers/cli.js';
 import { Browserless } from './helpers/browserless.js';
 import { leftovers } from '../src/sandbox/leftovers.js';
+import type { Sandbox } from '../src/sandbox/index.js';
 
 const ACCESSOR = 'roles/iap.httpsResourceAccessor';
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
-test('your app stays your app', { timeout: 240_000 }, async (t) => {
-  const sb = await useSandbox();
+/** The clients and shorthands every scenario here uses, on one sandbox. */
+function appKit(sb: Sandbox) {
   const g = clientsFor(sb);
   const mgmt = new ManagementClient({
     domain: sb.env.AUTH0_DOMAIN,
@@ -41,6 +41,148 @@ test('your app stays your app', { timeout: 240_000 }, async (t) => {
     return JSON.parse(r.stdout);
   };
   const lastSeq = async () => (await requestLog(sb)).at(-1)?.seq ?? 0;
+  return { sb, g, mgmt, services, svcName, get, invokers, folder, cli, stateOf, verified, lastSeq };
+}
+type Kit = ReturnType<typeof appKit>;
+
+/** Someone's app, already running as its own account with a sidecar, an env and an internal ingress, public. */
+async function seedRunningApp({ g, services, svcName }: Kit) {
+  const sa = (
+    await g.iam.projects.serviceAccounts.create({
+      name: 'projects/sandbox-project',
+      requestBody: { accountId: 'budget-runtime', serviceAccount: { displayName: 'budget' } },
+    })
+  ).data;
+  const app = {
+    image: 'europe-west1-docker.pkg.dev/sandbox-project/apps/budget:v7',
+    env: [{ name: 'DB_URL', value: 'postgres://db/budget' }],
+  };
+  const sidecar = { image: 'europe-west1-docker.pkg.dev/sandbox-project/apps/log-shipper:2' };
+  const op = (
+    await services.create({
+      parent: 'projects/sandbox-project/locations/us-central1',
+      serviceId: 'myapp',
+      requestBody: {
+        labels: { team: 'finance' },
+        ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
+        template: { serviceAccount: sa.email!, containers: [app, sidecar] },
+      },
+    })
+  ).data;
+  await waitOperation(() => g.run.projects.locations.operations.get({ name: op.name! }));
+  const p0 = (await services.getIamPolicy({ resource: svcName('myapp') })).data;
+  await services.setIamPolicy({
+    resource: svcName('myapp'),
+    requestBody: { policy: { ...p0, bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] } },
+  });
+  return { sa, app, sidecar };
+}
+type Seeded = Awaited<ReturnType<typeof seedRunningApp>>;
+
+/** Without --adopt: refused, naming the service and the flag, and nothing written. */
+async function assertRefusedWithoutAdopt({ sb, cli, lastSeq }: Kit, cwd: string) {
+  const since = await lastSeq();
+  const refused = await cli(cwd, 'init', '--yes', '--service', 'myapp');
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      /nothing was changed: a resource this setup would use is not its own\n\s+- the Cloud Run /.source +
+        /service projects\/sandbox-project\/locations\/us-central1\/services\/myapp exists but was not /.source +
+        /created by iap-auth0/.source,
+    ),
+  );
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      /hint: pass --adopt to use it \(iap-auth0 changes only what IAP needs, records what it /.source +
+        /changed, and never deletes it\)/.source,
+    ),
+  );
+  assert.deepEqual(
+    (await requestLog(sb, since)).filter((r) => r.mutating),
+    [],
+    'nothing was changed',
+  );
+}
+
+/** With --adopt: IAP on, the public invoker swapped for the IAP agent, and nothing else of the app changed. */
+async function assertAdopted(
+  { cli, get, invokers, stateOf, verified }: Kit,
+  cwd: string,
+  { sa, app, sidecar }: Seeded,
+) {
+  const r = await cli(cwd, 'init', '--yes', '--service', 'myapp', '--adopt');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      /adopt\s+projects\/sandbox-project\/locations\/us-central1\/services\/myapp \(keeps image /.source +
+        /.*budget:v7; keeps service account budget-runtime@/.source,
+    ),
+    'the plan says what it keeps',
+  );
+  const s = await get('myapp');
+  assert.deepEqual(
+    s.template?.containers?.map((c) => ({ image: c.image, ...(c.env ? { env: c.env } : {}) })),
+    [app, sidecar],
+    "image, env and the other container are the app's",
+  );
+  assert.equal(s.template?.serviceAccount, sa.email, 'it runs as its own account');
+  assert.equal(s.iapEnabled, true);
+  assert.equal(s.ingress, 'INGRESS_TRAFFIC_ALL');
+  assert.deepEqual(s.labels, { team: 'finance', 'iap-auth0-shared': (await stateOf(cwd)).setupId });
+  assert.deepEqual(
+    await invokers('myapp'),
+    ['serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com'],
+    'public invoker removed, IAP agent added',
+  );
+  assert.equal(
+    (await stateOf(cwd)).stages.deploy.resources.serviceAccount,
+    undefined,
+    "no runtime account of iap-auth0's for it",
+  );
+  const v = await verified(cwd);
+  assert.ok(!v.checks.some((c: any) => c.id === 'service-account'), 'no runtime account to check');
+}
+
+/** destroy puts IAP and ingress back, keeps the app and its account, and never makes it public again. */
+async function assertDestroyPutsBack({ sb, g, cli, get, invokers }: Kit, cwd: string, { sa, app, sidecar }: Seeded) {
+  const d = await cli(cwd, 'destroy', '--force');
+  assert.equal(d.code, 0, d.stderr);
+  assert.match(
+    d.stderr,
+    new RegExp(
+      /kept Cloud Run service projects\/sandbox-project\/locations\/us-central1\/services\/myapp /.source +
+        /\(adopted, not created by iap-auth0\): put back iapEnabled and ingress; it stays private: /.source +
+        /iap-auth0 never makes a service public again/.source,
+    ),
+  );
+  assert.doesNotMatch(d.stderr, /Everything iap-auth0 created is gone/);
+  const after = await get('myapp');
+  assert.deepEqual(
+    after.template?.containers?.map((c) => c.image),
+    [app.image, sidecar.image],
+  );
+  assert.equal(after.template?.serviceAccount, sa.email);
+  assert.equal(after.iapEnabled, false, 'IAP off again, as it was');
+  assert.equal(after.ingress, 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER', 'ingress as it was');
+  assert.deepEqual(after.labels, { team: 'finance' }, 'the adoption label is gone, its own label stays');
+  assert.deepEqual(await invokers('myapp'), [], "not public again, and the IAP agent's grant taken back");
+  assert.equal(
+    (await g.iam.projects.serviceAccounts.get({ name: `projects/sandbox-project/serviceAccounts/${sa.email}` })).data
+      .email,
+    sa.email,
+    'its account stays',
+  );
+  assert.deepEqual(leftovers(await inspect(sb)), []);
+}
+
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
+test('your app stays your app', { timeout: 240_000 }, async (t) => {
+  const sb = await useSandbox();
+  const k = appKit(sb);
+  const { g, mgmt, services, svcName, get, folder, cli, stateOf, verified } = k;
   // Someone's running app is deployed with the APIs on, before iap-auth0 ever ran.
   const su = (
     await g.serviceusage.services.batchEnable({
@@ -54,123 +196,12 @@ test('your app stays your app', { timeout: 240_000 }, async (t) => {
   await t.test(
     'an app that already runs: refused without --adopt; with it, IAP on and nothing else changed; destroy ' +
       'puts IAP back, keeps the app, never public',
-    // biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
     async () => {
-      const sa = (
-        await g.iam.projects.serviceAccounts.create({
-          name: 'projects/sandbox-project',
-          requestBody: { accountId: 'budget-runtime', serviceAccount: { displayName: 'budget' } },
-        })
-      ).data;
-      const app = {
-        image: 'europe-west1-docker.pkg.dev/sandbox-project/apps/budget:v7',
-        env: [{ name: 'DB_URL', value: 'postgres://db/budget' }],
-      };
-      const sidecar = { image: 'europe-west1-docker.pkg.dev/sandbox-project/apps/log-shipper:2' };
-      const op = (
-        await services.create({
-          parent: 'projects/sandbox-project/locations/us-central1',
-          serviceId: 'myapp',
-          requestBody: {
-            labels: { team: 'finance' },
-            ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
-            template: { serviceAccount: sa.email!, containers: [app, sidecar] },
-          },
-        })
-      ).data;
-      await waitOperation(() => g.run.projects.locations.operations.get({ name: op.name! }));
-      const p0 = (await services.getIamPolicy({ resource: svcName('myapp') })).data;
-      await services.setIamPolicy({
-        resource: svcName('myapp'),
-        requestBody: { policy: { ...p0, bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] } },
-      });
+      const seeded = await seedRunningApp(k);
       const cwd = await folder();
-
-      const since = await lastSeq();
-      const refused = await cli(cwd, 'init', '--yes', '--service', 'myapp');
-      assert.equal(refused.code, 2, refused.stderr);
-      assert.match(
-        refused.stderr,
-        new RegExp(
-          /nothing was changed: a resource this setup would use is not its own\n\s+- the Cloud Run /.source +
-            /service projects\/sandbox-project\/locations\/us-central1\/services\/myapp exists but was not /.source +
-            /created by iap-auth0/.source,
-        ),
-      );
-      assert.match(
-        refused.stderr,
-        new RegExp(
-          /hint: pass --adopt to use it \(iap-auth0 changes only what IAP needs, records what it /.source +
-            /changed, and never deletes it\)/.source,
-        ),
-      );
-      assert.deepEqual(
-        (await requestLog(sb, since)).filter((r) => r.mutating),
-        [],
-        'nothing was changed',
-      );
-
-      const r = await cli(cwd, 'init', '--yes', '--service', 'myapp', '--adopt');
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(
-        r.stderr,
-        new RegExp(
-          /adopt\s+projects\/sandbox-project\/locations\/us-central1\/services\/myapp \(keeps image /.source +
-            /.*budget:v7; keeps service account budget-runtime@/.source,
-        ),
-        'the plan says what it keeps',
-      );
-      const s = await get('myapp');
-      assert.deepEqual(
-        s.template?.containers?.map((c) => ({ image: c.image, ...(c.env ? { env: c.env } : {}) })),
-        [app, sidecar],
-        "image, env and the other container are the app's",
-      );
-      assert.equal(s.template?.serviceAccount, sa.email, 'it runs as its own account');
-      assert.equal(s.iapEnabled, true);
-      assert.equal(s.ingress, 'INGRESS_TRAFFIC_ALL');
-      assert.deepEqual(s.labels, { team: 'finance', 'iap-auth0-shared': (await stateOf(cwd)).setupId });
-      assert.deepEqual(
-        await invokers('myapp'),
-        ['serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com'],
-        'public invoker removed, IAP agent added',
-      );
-      assert.equal(
-        (await stateOf(cwd)).stages.deploy.resources.serviceAccount,
-        undefined,
-        "no runtime account of iap-auth0's for it",
-      );
-      const v = await verified(cwd);
-      assert.ok(!v.checks.some((c: any) => c.id === 'service-account'), 'no runtime account to check');
-
-      const d = await cli(cwd, 'destroy', '--force');
-      assert.equal(d.code, 0, d.stderr);
-      assert.match(
-        d.stderr,
-        new RegExp(
-          /kept Cloud Run service projects\/sandbox-project\/locations\/us-central1\/services\/myapp /.source +
-            /\(adopted, not created by iap-auth0\): put back iapEnabled and ingress; it stays private: /.source +
-            /iap-auth0 never makes a service public again/.source,
-        ),
-      );
-      assert.doesNotMatch(d.stderr, /Everything iap-auth0 created is gone/);
-      const after = await get('myapp');
-      assert.deepEqual(
-        after.template?.containers?.map((c) => c.image),
-        [app.image, sidecar.image],
-      );
-      assert.equal(after.template?.serviceAccount, sa.email);
-      assert.equal(after.iapEnabled, false, 'IAP off again, as it was');
-      assert.equal(after.ingress, 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER', 'ingress as it was');
-      assert.deepEqual(after.labels, { team: 'finance' }, 'the adoption label is gone, its own label stays');
-      assert.deepEqual(await invokers('myapp'), [], "not public again, and the IAP agent's grant taken back");
-      assert.equal(
-        (await g.iam.projects.serviceAccounts.get({ name: `projects/sandbox-project/serviceAccounts/${sa.email}` }))
-          .data.email,
-        sa.email,
-        'its account stays',
-      );
-      assert.deepEqual(leftovers(await inspect(sb)), []);
+      await assertRefusedWithoutAdopt(k, cwd);
+      await assertAdopted(k, cwd, seeded);
+      await assertDestroyPutsBack(k, cwd, seeded);
     },
   );
 

@@ -143,121 +143,126 @@ test(
   },
 );
 
-test(
-  'a chooser without our provider, a loop, too many hops, ' + 'another provider: each fails saying what was seen',
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
-  async () => {
-    const none = await run(
-      base({
-        [`GET ${SIGNIN}/authorize`]: {
-          status: 200,
-          html:
-            '<p>Choose how to sign in:</p><a ' +
-            `href="${signinLink('locations/global/workforcePools/p/providers/okta')}">Okta</a>`,
-        },
-      }),
-    );
-    assert.equal(none.status, 'failed');
-    assert.match(
-      none.detail,
-      new RegExp(
-        /showed a provider chooser offering locations\/global\/workforcePools\/p\/providers\/okta, not /.source +
-          /locations\/global\/workforcePools\/p\/providers\/auth0/.source,
-      ),
-    );
-    assert.match(none.hint!, /workforce-provider check/);
-    assert.match(none.hint!, /verify --report FILE/);
-    assert.equal(none.trace.at(-1)!.kind, 'provider-chooser');
-
-    const loop = await run(
-      base({
-        [`GET ${SIGNIN}/authorize`]: { status: 302, location: `${SIGNIN}/signin/x` },
-        [`GET ${SIGNIN}/signin/x`]: { status: 302, location: IAP_AUTHORIZE },
-      }),
-    );
-    assert.equal(loop.status, 'failed');
-    assert.match(loop.detail, /goes round in a loop: GET \/authorize → GET \/signin\/x → GET \/authorize/);
-    assert.doesNotMatch(loop.detail, /IAPSTATE123/, 'no query values in messages');
-
-    let n = 0;
-    const long = await run(
-      base({ [`GET ${SIGNIN}/authorize`]: () => ({ status: 302, location: `${SIGNIN}/authorize?step=${++n}` }) }),
-    );
-    assert.equal(long.status, 'failed');
-    assert.match(long.detail, /more than 5 steps/);
-    assert.equal(long.trace.length, 1 + 5, 'bounded');
-
-    const elsewhere = await run(
-      base({
-        [`GET ${SIGNIN}/authorize`]: {
-          status: 302,
-          location: signinLink('locations/global/workforcePools/p/providers/okta'),
-        },
-      }),
-    );
-    assert.equal(elsewhere.status, 'failed');
-    assert.match(
-      elsewhere.detail,
-      /hands off to provider locations\/global\/workforcePools\/p\/providers\/okta, not .*auth0/,
-    );
-
-    // provider_name is optional; when present it must be ours.
-    const noName = IAP_AUTHORIZE.replace(/&provider_name=[^&]*/, '');
-    const optional = await run({
-      ...base({ [`GET ${SIGNIN}/authorize`]: { status: 302, location: AUTH0_AUTHORIZE } }),
-      [`GET ${SVC}/`]: { status: 302, location: noName, iap: true },
-    });
-    assert.equal(optional.status, 'ok', optional.detail);
-    // Another provider of our pool named: judged where the chain ends.
-    const okta = {
-      [`GET ${SVC}/`]: {
-        status: 302,
-        location: IAP_AUTHORIZE.replace(/providers%2Fauth0/, 'providers%2Fokta'),
-        iap: true,
+// Each way the walk fails, saying what was seen, is a test of its own: they share nothing but the script.
+test('a chooser without our provider fails naming what it offered', async () => {
+  const none = await run(
+    base({
+      [`GET ${SIGNIN}/authorize`]: {
+        status: 200,
+        html:
+          '<p>Choose how to sign in:</p><a ' +
+          `href="${signinLink('locations/global/workforcePools/p/providers/okta')}">Okta</a>`,
       },
-    };
-    const named = await run({
-      ...base({
-        [`GET ${SIGNIN}/authorize`]: {
-          status: 302,
-          location: 'https://okta.example.com/oauth2/v1/authorize?client_id=o',
-        },
-      }),
-      ...okta,
-    });
-    assert.equal(named.status, 'failed');
-    assert.match(
-      named.detail,
-      new RegExp(
-        /Google sends sign-in to https:\/\/okta\.example\.com, not to Auth0 at tenant\.eu\.auth0\.com /.source +
-          /\(IAP named provider locations\/global\/workforcePools\/p\/providers\/okta\)/.source,
-      ),
-    );
-    assert.match(named.hint!, /another provider that IAP picks first/);
-    const picked = await run({
-      ...base({
-        [`GET ${SIGNIN}/authorize`]: {
-          status: 200,
-          html:
-            `<a href="${signinLink('locations/global/workforcePools/p/providers/okta')}">Okta</a> <a ` +
-            `href="${signinLink(PROVIDER)}">Auth0</a>`,
-        },
-        [`GET ${SIGNIN}/signin/${PROVIDER}`]: { status: 302, location: AUTH0_AUTHORIZE },
-      }),
-      ...okta,
-    });
-    assert.equal(picked.status, 'ok', 'a chooser still offering ours is fine');
-    const otherPool = await run({
-      ...base({}),
-      [`GET ${SVC}/`]: {
+    }),
+  );
+  assert.equal(none.status, 'failed');
+  assert.match(
+    none.detail,
+    new RegExp(
+      /showed a provider chooser offering locations\/global\/workforcePools\/p\/providers\/okta, not /.source +
+        /locations\/global\/workforcePools\/p\/providers\/auth0/.source,
+    ),
+  );
+  assert.match(none.hint!, /workforce-provider check/);
+  assert.match(none.hint!, /verify --report FILE/);
+  assert.equal(none.trace.at(-1)!.kind, 'provider-chooser');
+});
+
+test('a loop fails naming its hops, without query values', async () => {
+  const loop = await run(
+    base({
+      [`GET ${SIGNIN}/authorize`]: { status: 302, location: `${SIGNIN}/signin/x` },
+      [`GET ${SIGNIN}/signin/x`]: { status: 302, location: IAP_AUTHORIZE },
+    }),
+  );
+  assert.equal(loop.status, 'failed');
+  assert.match(loop.detail, /goes round in a loop: GET \/authorize → GET \/signin\/x → GET \/authorize/);
+  assert.doesNotMatch(loop.detail, /IAPSTATE123/, 'no query values in messages');
+});
+
+test('too many hops fail, the walk bounded', async () => {
+  let n = 0;
+  const long = await run(
+    base({ [`GET ${SIGNIN}/authorize`]: () => ({ status: 302, location: `${SIGNIN}/authorize?step=${++n}` }) }),
+  );
+  assert.equal(long.status, 'failed');
+  assert.match(long.detail, /more than 5 steps/);
+  assert.equal(long.trace.length, 1 + 5, 'bounded');
+});
+
+test('a hand-off to another provider fails naming it', async () => {
+  const elsewhere = await run(
+    base({
+      [`GET ${SIGNIN}/authorize`]: {
         status: 302,
-        location: IAP_AUTHORIZE.replace(/workforcePools%2Fp%2F/, 'workforcePools%2Fold%2F'),
-        iap: true,
+        location: signinLink('locations/global/workforcePools/p/providers/okta'),
       },
-    });
-    assert.equal(otherPool.status, 'propagating');
-  },
-);
+    }),
+  );
+  assert.equal(elsewhere.status, 'failed');
+  assert.match(
+    elsewhere.detail,
+    /hands off to provider locations\/global\/workforcePools\/p\/providers\/okta, not .*auth0/,
+  );
+});
+
+test('provider_name is optional; another provider named by IAP fails where the chain ends', async () => {
+  // provider_name is optional; when present it must be ours.
+  const noName = IAP_AUTHORIZE.replace(/&provider_name=[^&]*/, '');
+  const optional = await run({
+    ...base({ [`GET ${SIGNIN}/authorize`]: { status: 302, location: AUTH0_AUTHORIZE } }),
+    [`GET ${SVC}/`]: { status: 302, location: noName, iap: true },
+  });
+  assert.equal(optional.status, 'ok', optional.detail);
+  // Another provider of our pool named: judged where the chain ends.
+  const okta = {
+    [`GET ${SVC}/`]: {
+      status: 302,
+      location: IAP_AUTHORIZE.replace(/providers%2Fauth0/, 'providers%2Fokta'),
+      iap: true,
+    },
+  };
+  const named = await run({
+    ...base({
+      [`GET ${SIGNIN}/authorize`]: {
+        status: 302,
+        location: 'https://okta.example.com/oauth2/v1/authorize?client_id=o',
+      },
+    }),
+    ...okta,
+  });
+  assert.equal(named.status, 'failed');
+  assert.match(
+    named.detail,
+    new RegExp(
+      /Google sends sign-in to https:\/\/okta\.example\.com, not to Auth0 at tenant\.eu\.auth0\.com /.source +
+        /\(IAP named provider locations\/global\/workforcePools\/p\/providers\/okta\)/.source,
+    ),
+  );
+  assert.match(named.hint!, /another provider that IAP picks first/);
+  const picked = await run({
+    ...base({
+      [`GET ${SIGNIN}/authorize`]: {
+        status: 200,
+        html:
+          `<a href="${signinLink('locations/global/workforcePools/p/providers/okta')}">Okta</a> <a ` +
+          `href="${signinLink(PROVIDER)}">Auth0</a>`,
+      },
+      [`GET ${SIGNIN}/signin/${PROVIDER}`]: { status: 302, location: AUTH0_AUTHORIZE },
+    }),
+    ...okta,
+  });
+  assert.equal(picked.status, 'ok', 'a chooser still offering ours is fine');
+  const otherPool = await run({
+    ...base({}),
+    [`GET ${SVC}/`]: {
+      status: 302,
+      location: IAP_AUTHORIZE.replace(/workforcePools%2Fp%2F/, 'workforcePools%2Fold%2F'),
+      iap: true,
+    },
+  });
+  assert.equal(otherPool.status, 'propagating');
+});
 
 test(
   'Google sign-in: propagating inside the window, a ' + 'diagnosis naming the --scope project fallback after it',

@@ -80,9 +80,9 @@ function edit(path: string[], change: (parent: any, key: string) => void): Json 
 
 const WRONG_VALUES: Json[] = [null, 0, 7.5, -1, '', 'x', true, false, [], ['x'], [1], {}, { a: 'b' }, { a: 1 }];
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
-function mutations(): Mutation[] {
-  const out: Mutation[] = [
+/** The valid extremes: the full file, and one with every optional field absent. */
+function validFiles(): Mutation[] {
+  return [
     { name: 'unchanged', json: full() },
     {
       name: 'minimal (optional fields absent)',
@@ -106,6 +106,11 @@ function mutations(): Mutation[] {
       },
     },
   ];
+}
+
+/** Every value of the full file removed, and replaced by each wrong value. */
+function removedOrWrong(): Mutation[] {
+  const out: Mutation[] = [];
   for (const p of paths(full())) {
     const at = p.join('.');
     out.push({
@@ -123,6 +128,12 @@ function mutations(): Mutation[] {
         }),
       });
   }
+  return out;
+}
+
+/** Every object of the full file (and the top) given an unknown key, prototype names included. */
+function unknownKeys(): Mutation[] {
+  const out: Mutation[] = [];
   for (const p of [[], ...paths(full()).filter((p) => isObj(p.reduce((o: any, k) => o[k], full())))]) {
     for (const key of ['unknown', 'Status', '__proto__', 'constructor', 'prototype', 'toString']) {
       const json = structuredClone(full()) as any;
@@ -131,6 +142,12 @@ function mutations(): Mutation[] {
       out.push({ name: `${p.join('.') || '(top)'} + key ${key}`, json });
     }
   }
+  return out;
+}
+
+/** Values that look right but are not: stage and status names, ids, scopes, versions, tools, shapes. */
+function nearMisses(): Mutation[] {
+  const out: Mutation[] = [];
   const at = (f: (s: any) => void, name: string) => {
     const s = structuredClone(full()) as any;
     f(s);
@@ -188,8 +205,16 @@ function mutations(): Mutation[] {
   at((s) => {
     s.stages = { deploy: { status: 'done' } };
   }, 'one stage, maps absent');
-  for (const top of [null, [], 'state', 1, true]) out.push({ name: `whole file ${JSON.stringify(top)}`, json: top });
   return out;
+}
+
+/** Every mutation, always in the same order (the file test samples every 7th). */
+function mutations(): Mutation[] {
+  const wholeFiles = [null, [], 'state', 1, true].map((top) => ({
+    name: `whole file ${JSON.stringify(top)}`,
+    json: top,
+  }));
+  return [...validFiles(), ...removedOrWrong(), ...unknownKeys(), ...nearMisses(), ...wholeFiles];
 }
 
 test('status and the schema give one verdict on every mutated state file, and the same state when valid', () => {

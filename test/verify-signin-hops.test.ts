@@ -15,6 +15,7 @@ import { useSandbox, clientsFor, control, inspect, requestLog } from './helpers/
 import { runCli } from './helpers/cli.js';
 import { assertNoSecretLeaked } from './helpers/secrets.js';
 import { Browserless } from '../src/lib/browserless.js';
+import type { Sandbox } from '../src/sandbox/index.js';
 
 type Check = { id: string; stage: string; ok: boolean; status: string; detail: string; hint?: string };
 type Doc = { ok: boolean; checks: Check[]; report?: string };
@@ -211,24 +212,10 @@ test('Google sign-in long after init: verify names the --scope project fallback,
   await assertNoSecretLeaked(sb, outputs, [cwd]);
 });
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
-test('verify --report: every hop, names only, no secret; replaces its own report, refuses any other file', async () => {
-  const sb = await useSandbox({ signinHops: 'signin-path' });
-  const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-report-'));
-  const outputs: string[] = [];
-  const run = cli(sb.env, cwd, outputs);
-  assert.equal((await run('init', '--yes', '--service', 'hello')).code, 0);
-  assert.equal((await run('verify', '--wait', '30s')).code, 0);
-  const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
+type Run = ReturnType<typeof cli>;
 
-  const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
-  const r = await run('verify', '--json', '--report', 'report.json');
-  assert.equal(r.code, 0, r.stderr);
-  const file = path.join(cwd, 'report.json');
-  assert.equal(r.doc!.report, file);
-  assert.equal((await stat(file)).mode & 0o777, 0o600);
-  const text = await readFile(file, 'utf8');
-  const report = JSON.parse(text);
+/** The report's header: what ran, on which setup, with the same checks as --json. */
+function assertReportHeader(report: any, doc: Doc, state: any) {
   assert.equal(report.kind, 'iap-auth0-verify-report');
   assert.deepEqual(report.tool, { name: 'iap-auth0', version });
   assert.equal(report.node, process.version);
@@ -239,11 +226,13 @@ test('verify --report: every hop, names only, no secret; replaces its own report
   assert.equal(report.setup.stages['iap-settings'].status, 'done');
   assert.deepEqual(
     report.checks.map((c: any) => [c.id, c.status]),
-    r.doc!.checks.map((c) => [c.id, c.status]),
+    doc.checks.map((c) => [c.id, c.status]),
   );
   assert.ok(report.checks.every((c: any) => typeof c.detail === 'string' && c.detail.length > 0));
+}
 
-  // Every hop the probe made, in order, as the sandbox saw them.
+/** Every hop the probe made, in order, as the sandbox saw them; names only, never a value. */
+async function assertReportHops(sb: Sandbox, since: number, report: any, text: string, state: any) {
   const seen = (await requestLog(sb, since)).filter(
     (q) =>
       q.api === 'frontdoor' || q.api === 'signin' || (q.api === 'auth0' && /^\/(authorize|u\/login)$/.test(q.path)),
@@ -292,14 +281,10 @@ test('verify --report: every hop, names only, no secret; replaces its own report
   // nonces, codes, sessions, client secrets, access tokens), no cookie value.
   assert.doesNotMatch(text, /\b(code|state|nonce|redirect_token_v2|continueUrl)=/);
   assert.doesNotMatch(text, /__Host-[\w-]+=|_interaction=/);
-  const leak = await assertNoSecretLeaked(sb, outputs, [cwd]);
-  assert.ok(leak.secrets > 10, `the search covered the chain's issued values too (${leak.secrets})`);
+}
 
-  // Run again: the report is replaced (it is a report of the latest run).
-  assert.equal((await run('verify', '--report', 'report.json')).code, 0);
-  assert.notEqual(JSON.parse(await readFile(file, 'utf8')).startedAt, report.startedAt);
-
-  // Never another file, never into a missing folder: exit 2 before any request.
+/** Never another file, never into a missing folder: exit 2 before any request. */
+async function assertRefusesOtherFiles(sb: Sandbox, run: Run, cwd: string) {
   await writeFile(path.join(cwd, 'notes.txt'), 'my notes\n');
   const before = (await requestLog(sb)).at(-1)?.seq ?? 0;
   const cases: [string, RegExp][] = [
@@ -317,4 +302,32 @@ test('verify --report: every hop, names only, no secret; replaces its own report
   assert.deepEqual(await requestLog(sb, before), []);
   await mkdir(path.join(cwd, 'missing'));
   assert.equal((await run('verify', '--report', 'missing/report.json')).code, 0);
+}
+
+test('verify --report: every hop, names only, no secret; replaces its own report, refuses any other file', async () => {
+  const sb = await useSandbox({ signinHops: 'signin-path' });
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-report-'));
+  const outputs: string[] = [];
+  const run = cli(sb.env, cwd, outputs);
+  assert.equal((await run('init', '--yes', '--service', 'hello')).code, 0);
+  assert.equal((await run('verify', '--wait', '30s')).code, 0);
+  const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
+
+  const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
+  const r = await run('verify', '--json', '--report', 'report.json');
+  assert.equal(r.code, 0, r.stderr);
+  const file = path.join(cwd, 'report.json');
+  assert.equal(r.doc!.report, file);
+  assert.equal((await stat(file)).mode & 0o777, 0o600);
+  const text = await readFile(file, 'utf8');
+  const report = JSON.parse(text);
+  assertReportHeader(report, r.doc!, state);
+  await assertReportHops(sb, since, report, text, state);
+  const leak = await assertNoSecretLeaked(sb, outputs, [cwd]);
+  assert.ok(leak.secrets > 10, `the search covered the chain's issued values too (${leak.secrets})`);
+
+  // Run again: the report is replaced (it is a report of the latest run).
+  assert.equal((await run('verify', '--report', 'report.json')).code, 0);
+  assert.notEqual(JSON.parse(await readFile(file, 'utf8')).startedAt, report.startedAt);
+  await assertRefusesOtherFiles(sb, run, cwd);
 });

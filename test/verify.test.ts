@@ -1,27 +1,22 @@
 // `iap-auth0 verify` against the sandbox, as a user runs it. The sandbox's IAP/IAM propagation is
 // set to a minute and completed by moving its clock, so "still propagating" and --wait are
-// deterministic. Each drift is made behind iap-auth0's back with Google's clients and the Auth0
-// SDK (as another admin would), must fail its own check with exit 3, and init must repair it.
+// deterministic. Each drift verify knows (test/helpers/drifts.ts, shared with plan-equals-writes)
+// is made behind iap-auth0's back with Google's clients and the Auth0 SDK (as another admin
+// would), must fail its own check with exit 3, and init must repair it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ManagementClient } from 'auth0';
-import { useSandbox, clientsFor, control, requestLog, waitOperation } from './helpers/sandbox.js';
+import { useSandbox, control, requestLog } from './helpers/sandbox.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { DURATION } from './helpers/wait.js';
+import { DRIFTS, driftTools } from './helpers/drifts.js';
 
 // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('verify', async (t) => {
   const sb = await useSandbox({ propagationMs: 60_000 });
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-verify-'));
-  const g = clientsFor(sb);
-  const mgmt = new ManagementClient({
-    domain: sb.env.AUTH0_DOMAIN,
-    clientId: sb.env.AUTH0_CLIENT_ID,
-    clientSecret: sb.env.AUTH0_CLIENT_SECRET,
-  });
   const verify = async (...args: string[]) => {
     const r = await runCli(['verify', '--json', ...args], sb.env, cwd);
     return {
@@ -35,8 +30,6 @@ test('verify', async (t) => {
   };
   const init = await runCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
   assert.equal(init.code, 0, init.stderr);
-  const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
-  const res = (stage: string, key: string): string => state.stages[stage].resources[key];
 
   await t.test('usage: no state file, a bad --wait, missing Auth0 credentials: exit 2, no request', async () => {
     const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
@@ -102,127 +95,25 @@ test('verify', async (t) => {
     },
   );
 
-  const run = g.run.projects.locations.services;
-  const oc = g.iam.projects.locations.oauthClients;
-  const drifts: { name: string; drift: () => Promise<unknown>; check: string; detail: RegExp; probe?: RegExp }[] = [
-    {
-      name: 'a changed redirect URI',
-      check: 'oauth-client',
-      detail: /lack IAP's handler/,
-      probe: /redirect_uri_mismatch/,
-      drift: () =>
-        oc.patch({
-          name: res('oauth-client', 'oauthClient'),
-          updateMask: 'allowedRedirectUris',
-          requestBody: {
-            allowedRedirectUris: ['https://iap.googleapis.com/v1/oauth/clientIds/someone-else:handleRedirect'],
-          },
-        }),
-    },
-    {
-      name: 'a disabled credential',
-      check: 'oauth-credential',
-      detail: /is disabled/,
-      drift: () =>
-        oc.credentials.patch({
-          name: res('oauth-client', 'credential'),
-          updateMask: 'disabled',
-          requestBody: { disabled: true },
-        }),
-    },
-    {
-      name: 'IAP switched off',
-      check: 'run-service',
-      detail: /IAP is switched off/,
-      probe: /Cloud Run answered 403 Forbidden before any sign-in/,
-      drift: async () => {
-        const op = (
-          await run.patch({
-            name: res('deploy', 'service'),
-            updateMask: 'iapEnabled',
-            requestBody: { iapEnabled: false },
-          })
-        ).data;
-        await waitOperation(() => g.run.projects.locations.operations.get({ name: op.name! }));
-      },
-    },
-    {
-      name: 'a removed access binding',
-      check: 'access-binding',
-      detail: /no longer holds roles\/iap\.httpsResourceAccessor/,
-      drift: async () => {
-        const resource = res('access', 'iapResource');
-        const p = (await g.iap.getIamPolicy({ resource })).data;
-        await g.iap.setIamPolicy({
-          resource,
-          requestBody: {
-            policy: { ...p, bindings: (p.bindings ?? []).filter((b) => b.role !== 'roles/iap.httpsResourceAccessor') },
-          },
-        });
-      },
-    },
-    {
-      name: 'an Auth0 callback edited away',
-      check: 'auth0-app',
-      detail: /is not in the app's Allowed Callback URLs/,
-      probe: /Auth0 answers "Callback URL mismatch"/,
-      drift: () => mgmt.clients.update(res('auth0-app', 'clientId'), { callbacks: ['https://example.com/callback'] }),
-    },
-    {
-      name: 'a provider pointing at another issuer',
-      check: 'workforce-provider',
-      detail: /must match byte for byte/,
-      drift: () =>
-        g.iam.locations.workforcePools.providers.patch({
-          name: res('workforce-pool', 'provider'),
-          updateMask: 'oidc.issuerUri',
-          requestBody: { oidc: { issuerUri: 'https://other-tenant.example.com/' } },
-        }),
-    },
-    {
-      name: 'a public invoker',
-      check: 'no-public-invoker',
-      detail: /allUsers may invoke the service/,
-      drift: async () => {
-        const p = (await run.getIamPolicy({ resource: res('deploy', 'service') })).data;
-        await run.setIamPolicy({
-          resource: res('deploy', 'service'),
-          requestBody: {
-            policy: { ...p, bindings: [...(p.bindings ?? []), { role: 'roles/run.invoker', members: ['allUsers'] }] },
-          },
-        });
-      },
-    },
-    {
-      name: 'the IAP agent losing run.invoker',
-      check: 'iap-agent-invoker',
-      detail: /lost roles\/run\.invoker/,
-      drift: async () => {
-        const p = (await run.getIamPolicy({ resource: res('deploy', 'service') })).data;
-        await run.setIamPolicy({
-          resource: res('deploy', 'service'),
-          requestBody: { policy: { ...p, bindings: (p.bindings ?? []).filter((b) => b.role !== 'roles/run.invoker') } },
-        });
-      },
-    },
-  ];
-  for (const d of drifts) {
-    await t.test(`drift: ${d.name} fails check ${d.check} with exit 3; init repairs it`, async () => {
-      await d.drift();
+  const tools = await driftTools(sb, cwd);
+  for (const d of DRIFTS) {
+    const v = d.verify;
+    await t.test(`drift: ${d.name} fails check ${v.check} with exit 3; init repairs it`, async () => {
+      await d.cause(tools);
       const r = await verify();
       assert.equal(r.code, 3, r.stderr);
-      const c = r.doc.checks.find((x) => x.id === d.check)!;
+      const c = r.doc.checks.find((x) => x.id === v.check)!;
       assert.equal(c.status, 'failed', JSON.stringify(c));
-      assert.match(c.detail, d.detail);
+      assert.match(c.detail, v.detail);
       assert.ok(c.hint && c.hint.length > 10, 'a hint says what to do');
-      if (d.probe) {
+      if (v.probe) {
         const p = r.doc.checks.find((x) => x.id === 'signin-probe')!;
         assert.equal(p.status, 'failed');
-        assert.match(p.detail, d.probe);
+        assert.match(p.detail, v.probe);
       }
       const human = await runCli(['verify'], sb.env, cwd);
       assert.equal(human.code, 3);
-      assert.match(human.stderr, new RegExp(`✗ .*${d.detail.source}`));
+      assert.match(human.stderr, new RegExp(`✗ .*${v.detail.source}`));
       assert.match(human.stderr, /hint: /);
       const repair = await runCli(['init', '--yes'], sb.env, cwd);
       assert.equal(repair.code, 0, repair.stderr);

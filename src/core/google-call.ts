@@ -2,7 +2,8 @@
 // hiccups, and on SERVICE_DISABLED for about two minutes after an API was enabled (propagation).
 // Creates are safe to retry because every id is deterministic: a create that did succeed answers
 // 409 on the retry, and the stage then reads the resource by id.
-import { withRetry, sleep } from './retry.js';
+import { withRetry } from './retry.js';
+import { retryWhile, type Cadence } from './backoff.js';
 import { googleFailure, isServiceDisabled, isTransient } from './google-errors.js';
 import type { CoreContext } from './context.js';
 import type { StageId } from '../state/schema.js';
@@ -47,41 +48,54 @@ function settled<T>(fn: () => Promise<T>, ctx: Pick<CoreContext, 'signal' | 'env
   };
 }
 
+/**
+ * An API just enabled answers SERVICE_DISABLED until the enablement has propagated (about a minute
+ * at most): the call is asked again on a fixed, short cadence rather than backing off
+ * exponentially, so it goes through soon after the API is ready; often enough to notice within a
+ * fraction of a second at first, gently after that, with up to 100 ms of jitter.
+ */
+export const ENABLING_CADENCE: Cadence = {
+  steps: [
+    { beforeMs: 5_000, pauseMs: 150 },
+    { beforeMs: 30_000, pauseMs: 1_000 },
+  ],
+  thenMs: 2_000,
+  jitterMs: 100,
+};
+/** SERVICE_DISABLED is retried while this much has passed since the call began, at most. */
+export const ENABLING_LIMIT_MS = 120_000;
+
 export async function gcall<T>(
   ctx: Pick<CoreContext, 'signal' | 'emit' | 'env'>,
   fn: () => Promise<T>,
   stage?: StageId,
 ): Promise<T> {
-  const started = Date.now();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await withRetry(settled(traced(fn), ctx), {
-        signal: ctx.signal,
-        attempts: 14,
-        baseMs: 250,
-        maxMs: 10_000,
-        retryable: isTransient,
-        onRetry: (e, n, delay) => {
-          const f = googleFailure(e);
-          ctx.emit({
-            type: 'retry',
-            stage,
-            text: `${`${f?.httpStatus ?? 'network'} ${f?.status ?? ''}`.trim()}; retry ${n} in ${delay} ms`,
-          });
-        },
-      });
-    } catch (e) {
-      // An API just enabled answers SERVICE_DISABLED until the enablement has propagated (about a
-      // minute at most): ask again on a fixed, short cadence for up to two minutes rather than
-      // backing off exponentially, so the call goes through soon after the API is ready.
-      const waited = Date.now() - started;
-      if (!isServiceDisabled(e) || waited > 120_000) throw e;
-      // Often enough to notice within a fraction of a second at first, gently after that.
-      const delay = (waited < 5_000 ? 150 : waited < 30_000 ? 1_000 : 2_000) + Math.round(Math.random() * 100);
-      ctx.emit({ type: 'retry', stage, text: `API still being enabled; retry ${attempt} in ${delay} ms` });
-      await sleep(delay, ctx.signal);
-    }
-  }
+  let retries = 0;
+  const attempt = () =>
+    withRetry(settled(traced(fn), ctx), {
+      signal: ctx.signal,
+      attempts: 14,
+      baseMs: 250,
+      maxMs: 10_000,
+      retryable: isTransient,
+      onRetry: (e, n, delay) => {
+        const f = googleFailure(e);
+        ctx.emit({
+          type: 'retry',
+          stage,
+          text: `${`${f?.httpStatus ?? 'network'} ${f?.status ?? ''}`.trim()}; retry ${n} in ${delay} ms`,
+        });
+      },
+    });
+  // No budget: a SERVICE_DISABLED that comes within the limit is waited out with a whole pause, even
+  // one that ends past the limit; the first one after it is the failure.
+  return retryWhile(attempt, {
+    backoff: ENABLING_CADENCE,
+    signal: ctx.signal,
+    retryable: (e, waited) => isServiceDisabled(e) && waited <= ENABLING_LIMIT_MS,
+    onRetry: (_e, _waited, delay) =>
+      ctx.emit({ type: 'retry', stage, text: `API still being enabled; retry ${++retries} in ${delay} ms` }),
+  });
 }
 
 /** The data of a generated-client call (they answer {data}). */

@@ -8,9 +8,10 @@
 // Only the answers that mean "not settled yet", only for a resource this very run created (the
 // caller passes when; undefined means "not ours, not now": the call runs once and its failure is
 // real), and only for a bounded time: after SETTLE_LIMIT_MS the last answer is the failure.
-// Polled often enough to go on within about a second of the resource becoming usable.
+// Polled often enough to go on within about a second of the resource becoming usable, by the one
+// poll helper (backoff.ts retryWhile) with the cadence SETTLE_CADENCE.
 import { googleFailure } from './google-errors.js';
-import { sleep as realSleep } from './retry.js';
+import { cadencePause, retryWhile, type Cadence } from './backoff.js';
 import type { CoreContext } from './context.js';
 import type { StageId } from '../state/schema.js';
 
@@ -32,13 +33,23 @@ export interface Settling {
 }
 
 /** The pause before the next try: every 250 ms at first, 500 ms after 5 s, 1 s after 20 s. */
+export const SETTLE_CADENCE: Cadence = {
+  steps: [
+    { beforeMs: 5_000, pauseMs: 250 },
+    { beforeMs: 20_000, pauseMs: 500 },
+  ],
+  thenMs: 1_000,
+};
+
+/** The pause of SETTLE_CADENCE after `elapsedMs` since the create. */
 export function pollDelay(elapsedMs: number): number {
-  return elapsedMs < 5_000 ? 250 : elapsedMs < 20_000 ? 500 : 1_000;
+  return cadencePause(SETTLE_CADENCE, elapsedMs);
 }
 
 /**
  * Runs `attempt`; while it fails with the "not settled yet" answer within the window after this
- * run's own create, tells the user what it waits for and tries again.
+ * run's own create, tells the user what it waits for and tries again (the last pause is cut to the
+ * window, and the last answer in it is the failure).
  */
 export async function untilSettled<T>(
   ctx: Pick<CoreContext, 'emit' | 'signal'>,
@@ -47,18 +58,17 @@ export async function untilSettled<T>(
 ): Promise<T> {
   if (s.since === undefined) return attempt();
   const now = s.now ?? Date.now;
-  const pause = s.sleep ?? realSleep;
   const limit = s.limitMs ?? SETTLE_LIMIT_MS;
   let waitedFrom: number | undefined;
-  for (;;) {
-    try {
-      const result = await attempt();
-      if (waitedFrom !== undefined)
-        ctx.emit({ type: 'step', stage: s.stage, text: `${s.what} is usable (waited ${seconds(now() - waitedFrom)})` });
-      return result;
-    } catch (e) {
-      const elapsed = now() - s.since;
-      if (!s.unsettled(e) || elapsed >= limit) throw e;
+  const result = await retryWhile(attempt, {
+    backoff: SETTLE_CADENCE,
+    since: s.since,
+    budgetMs: limit,
+    retryable: (e) => s.unsettled(e),
+    signal: ctx.signal,
+    now,
+    sleep: s.sleep,
+    onRetry: () => {
       if (waitedFrom === undefined) {
         waitedFrom = now();
         const text =
@@ -72,9 +82,11 @@ export async function untilSettled<T>(
         text: `waiting for ${s.what} to be usable`,
         elapsedMs: now() - waitedFrom,
       });
-      await pause(Math.min(pollDelay(elapsed), Math.max(0, limit - elapsed)), ctx.signal);
-    }
-  }
+    },
+  });
+  if (waitedFrom !== undefined)
+    ctx.emit({ type: 'step', stage: s.stage, text: `${s.what} is usable (waited ${seconds(now() - waitedFrom)})` });
+  return result;
 }
 
 const seconds = (ms: number) =>
