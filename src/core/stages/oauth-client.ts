@@ -13,15 +13,8 @@ import { gdata, planRead } from '../google-call.js';
 import { isConflict, unlessNotFound } from '../google-errors.js';
 import { notFoundYet, readAfterConflict, untilSettled } from '../settle.js';
 import { CodedError, refusal } from '../coded-error.js';
-import {
-  adoptedNote,
-  decideUse,
-  markedDescription,
-  parseDescription,
-  purposeOf,
-  sameMarker,
-  type UseDecision,
-} from '../ownership.js';
+import { decideUse, markedDescription, parseDescription, purposeOf, type UseDecision } from '../ownership.js';
+import { existingChanges, markerToWrite } from '../decide-resource.js';
 import { fieldOf, recordedAs, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
 import { oauthClientFate } from '../fates.js';
@@ -124,44 +117,36 @@ export function decideClient(ctx: Ctx, c: OauthClient | undefined): ClientPlan {
     ];
   }
   // The marker: an earlier version's upgraded to this setup's, this setup added to another's "shared with".
-  const current = parseDescription(c.description);
-  if (d.marker && current && !sameMarker(d.marker, current)) {
+  const marker = markerToWrite(d.marker, parseDescription(c.description));
+  if (marker) {
     mask.push('description');
-    body.description = markedDescription(d.marker, purposeOf(c.description) || purpose(ctx), 256);
+    body.description = markedDescription(marker, purposeOf(c.description) || purpose(ctx), 256);
   }
-  const undelete = c.state === 'DELETED';
-  const changes: Change[] = [];
-  if (undelete)
-    changes.push({
-      stage,
-      action: 'undelete',
-      resource: n.client,
-      reason: "this setup's client was deleted; deleted ids stay reserved for 30 days",
-    });
   const why = [
     mask.includes('allowedRedirectUris') && "IAP's redirect URI for its client id",
     mask.includes('description') && 'its iap-auth0 marker',
   ]
     .filter(Boolean)
     .join(' and ');
-  if (d.use === 'adopted' && !recordedAs(st(ctx), 'oauthClient', n.client)) {
-    changes.push({
+  const deleted = c.state === 'DELETED';
+  const changes = existingChanges(
+    {
       stage,
-      action: 'adopt',
       resource: n.client,
-      reason: `${adoptedNote(d.marker)}${mask.includes('allowedRedirectUris') ? "; IAP's redirect URI added" : ''}`,
+      use: d.use,
+      marker: d.marker,
+      deleted,
+      adopting: d.use === 'adopted' && !recordedAs(st(ctx), 'oauthClient', n.client),
       fields: mask,
-    });
-  } else if (mask.length)
-    changes.push({ stage, action: 'update', resource: n.client, fields: mask, reason: `sets ${why}` });
-  else if (!undelete)
-    changes.push({
-      stage,
-      action: 'none',
-      resource: n.client,
-      reason: d.use === 'adopted' ? adoptedNote(d.marker) : `client id ${c.clientId}, IAP's redirect URI set`,
-    });
-  return { do: 'use', use: d.use, client: c, undelete, mask, body, changes };
+    },
+    {
+      undelete: "this setup's client was deleted; deleted ids stay reserved for 30 days",
+      adopted: mask.includes('allowedRedirectUris') ? "; IAP's redirect URI added" : '',
+      update: `sets ${why}`,
+      asIs: `client id ${c.clientId}, IAP's redirect URI set`,
+    },
+  );
+  return { do: 'use', use: d.use, client: c, undelete: deleted, mask, body, changes };
 }
 
 /** The credential: created, re-enabled, or used as it is. */

@@ -12,16 +12,16 @@ import { isConflict, unlessNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
 import { CodedError, refusal } from '../coded-error.js';
 import {
-  adoptedNote,
   decideUse,
   markedDescription,
   parseDescription,
   purposeOf,
-  sameMarker,
   type Fate,
   type Marker,
+  type UseAllowed,
   type UseDecision,
 } from '../ownership.js';
+import { existingChanges, markerToWrite } from '../decide-resource.js';
 import { recordedAs, recordUse } from '../records.js';
 import { runCheck, failed, firstFailure, type CheckResult } from '../check.js';
 import {
@@ -101,7 +101,6 @@ export type ProviderPlan = { changes: Change[] } & (
  * Pure: the provider's decision, from the provider as read (undefined: absent), the issuer, and the
  * Auth0 app's id (undefined: the app is created by this run, its id known only then).
  */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export function decideProvider(
   ctx: Pick<CoreContext, 'inputs' | 'state'>,
   prov: Provider | undefined,
@@ -109,12 +108,18 @@ export function decideProvider(
   clientId: string | undefined,
 ): ProviderPlan {
   const n = names(ctx);
-  const awaits = clientId ? {} : { awaits: "the Auth0 app's client id and secret (auth0-app)" };
+  const awaits = clientId ? undefined : "the Auth0 app's client id and secret (auth0-app)";
   if (!prov)
     return {
       do: 'create',
       changes: [
-        { stage, action: 'create', resource: n.provider, reason: `OIDC, Auth0 code flow, issuer ${issuer}`, ...awaits },
+        {
+          stage,
+          action: 'create',
+          resource: n.provider,
+          reason: `OIDC, Auth0 code flow, issuer ${issuer}`,
+          ...(awaits ? { awaits } : {}),
+        },
       ],
     };
   const d = providerDecision(ctx, prov);
@@ -124,98 +129,102 @@ export function decideProvider(
     changes: [refused(stage, n.provider, error)],
   });
   if ('refuse' in d) return stop(refusal(d, `the workforce provider ${n.provider}`, ownerOpts(ctx, 'provider')));
-  if (prov.state === 'DELETED' && d.use === 'adopted')
-    return stop(
-      new CodedError(
-        'PROVIDER_DELETED_BY_OWNER',
-        `the workforce provider ${n.provider} this setup shares was deleted by its owner`,
-        'choose another --pool',
-      ),
+  const error = providerRefusal(ctx, prov, d.use, issuer, clientId);
+  if (error) return stop(error);
+  const { mask, missing } = providerMask(ctx, prov, d, issuer, clientId);
+  const why = mask.map((f) => FIELD_WHY[f](clientId, missing)).join('; ');
+  const deleted = prov.state === 'DELETED';
+  const changes = existingChanges(
+    {
+      stage,
+      resource: n.provider,
+      use: d.use,
+      marker: d.marker,
+      deleted,
+      adopting: d.use === 'adopted' && recordedAs(st(ctx), 'provider', n.provider) !== 'adopted',
+      fields: mask,
+    },
+    {
+      undelete: "this setup's provider was deleted; its id stays reserved, so it is undeleted",
+      adopted: why ? `; ${why}` : '',
+      update: why,
+      asIs: `signs in with the Auth0 app ${clientId} at ${issuer}`,
+      awaits: mask.includes('oidc') ? awaits : undefined,
+    },
+  );
+  return { do: 'use', use: d.use, provider: prov, undelete: deleted, mask, missing, marker: d.marker, changes };
+}
+
+/**
+ * Why this setup may not use a provider decideUse allowed: a shared one its owner deleted, or one
+ * that signs in with another tenant or app (iap-auth0 does not repoint another setup's provider).
+ */
+function providerRefusal(
+  ctx: Pick<CoreContext, 'inputs'>,
+  prov: Provider,
+  use: 'created' | 'adopted',
+  issuer: string,
+  clientId: string | undefined,
+): CodedError | undefined {
+  if (use !== 'adopted') return undefined;
+  const n = names(ctx);
+  if (prov.state === 'DELETED')
+    return new CodedError(
+      'PROVIDER_DELETED_BY_OWNER',
+      `the workforce provider ${n.provider} this setup shares was deleted by its owner`,
+      'choose another --pool',
     );
-  // Patch only what differs; the secret cannot be read back (thumbprint only), so it is re-sent
-  // only when the provider was given another Auth0 app's secret. A shared provider is another
-  // setup's: iap-auth0 only adds the attribute mappings this setup needs, and stops if it signs
-  // in with another tenant or app.
+  const o = prov.oidc ?? {};
+  if (o.issuerUri !== issuer || !clientId || o.clientId !== clientId)
+    return new CodedError(
+      'PROVIDER_SIGNS_IN_ELSEWHERE',
+      `the shared workforce provider ${n.provider} signs in with ${o.issuerUri} client ${o.clientId}, not ` +
+        `this setup's Auth0 app ${clientId ?? '(created by this run)'} at ${issuer}`,
+      'use another --provider',
+    );
+  return undefined;
+}
+
+/**
+ * The fields to patch, and the attribute mappings missing. Only what differs is patched; the secret
+ * cannot be read back (thumbprint only), so it is re-sent only when the provider was given another
+ * Auth0 app's secret. A shared provider is another setup's: iap-auth0 only adds the attribute
+ * mappings this setup needs (providerRefusal stopped one that signs in elsewhere).
+ */
+function providerMask(
+  ctx: Pick<CoreContext, 'inputs' | 'state'>,
+  prov: Provider,
+  d: UseAllowed,
+  issuer: string,
+  clientId: string | undefined,
+): { mask: string[]; missing: string[] } {
   const mask: string[] = [];
   const o = prov.oidc ?? {};
-  if (d.use === 'adopted') {
-    if (o.issuerUri !== issuer || !clientId || o.clientId !== clientId) {
-      return stop(
-        new CodedError(
-          'PROVIDER_SIGNS_IN_ELSEWHERE',
-          `the shared workforce provider ${n.provider} signs in with ${o.issuerUri} client ${o.clientId}, not ` +
-            `this setup's Auth0 app ${clientId ?? '(created by this run)'} at ${issuer}`,
-          'use another --provider',
-        ),
-      );
-    }
-  } else if (
-    o.issuerUri !== issuer ||
-    o.clientId !== clientId ||
-    st(ctx).resources.providerSecretFor !== clientId ||
-    o.webSsoConfig?.responseType !== 'CODE'
-  ) {
+  if (
+    d.use === 'created' &&
+    (o.issuerUri !== issuer ||
+      o.clientId !== clientId ||
+      st(ctx).resources.providerSecretFor !== clientId ||
+      o.webSsoConfig?.responseType !== 'CODE')
+  )
     mask.push('oidc');
-  }
   const mapping = desiredMapping(ctx.inputs.allow);
   const missing = Object.keys(mapping).filter(
     (k) =>
       prov.attributeMapping?.[k] !== mapping[k] && (d.use === 'created' || prov.attributeMapping?.[k] === undefined),
   );
   if (missing.length) mask.push('attributeMapping');
-  if (
-    d.marker &&
-    !sameMarker(d.marker, parseDescription(prov.description)) &&
-    (d.use === 'created' || parseDescription(prov.description))
-  )
-    mask.push('description');
-  const undelete = prov.state === 'DELETED';
-  const changes: Change[] = [];
-  if (undelete)
-    changes.push({
-      stage,
-      action: 'undelete',
-      resource: n.provider,
-      reason: "this setup's provider was deleted; its id stays reserved, so it is undeleted",
-    });
-  const adopting = d.use === 'adopted' && recordedAs(st(ctx), 'provider', n.provider) !== 'adopted';
-  const why = mask
-    .map((f) =>
-      f === 'oidc'
-        ? clientId
-          ? 'the issuer, Auth0 app or its secret differ'
-          : 'the Auth0 app is created by this run'
-        : f === 'attributeMapping'
-          ? `mappings ${missing.join(', ')} missing`
-          : 'its marker is put right',
-    )
-    .join('; ');
-  if (adopting)
-    changes.push({
-      stage,
-      action: 'adopt',
-      resource: n.provider,
-      reason: `${adoptedNote(d.marker)}${why ? `; ${why}` : ''}`,
-      fields: mask,
-    });
-  else if (mask.length)
-    changes.push({
-      stage,
-      action: 'update',
-      resource: n.provider,
-      reason: why,
-      fields: mask,
-      ...(mask.includes('oidc') ? awaits : {}),
-    });
-  else if (!undelete)
-    changes.push({
-      stage,
-      action: 'none',
-      resource: n.provider,
-      reason: d.use === 'adopted' ? adoptedNote(d.marker) : `signs in with the Auth0 app ${clientId} at ${issuer}`,
-    });
-  return { do: 'use', use: d.use, provider: prov, undelete, mask, missing, marker: d.marker, changes };
+  if (markerToWrite(d.marker, parseDescription(prov.description))) mask.push('description');
+  return { mask, missing };
 }
+
+/** Why each field is patched, for the plan. */
+const FIELD_WHY: Record<string, (clientId: string | undefined, missing: string[]) => string> = {
+  oidc: (clientId) =>
+    clientId ? 'the issuer, Auth0 app or its secret differ' : 'the Auth0 app is created by this run',
+  attributeMapping: (_, missing) => `mappings ${missing.join(', ')} missing`,
+  description: () => 'its marker is put right',
+};
 
 export interface PoolStageDecision {
   changes: Change[];
