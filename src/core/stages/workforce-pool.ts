@@ -12,7 +12,7 @@ import { unlessNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
 import { decideUse, markedDescription, parseDescription, type Fate } from '../ownership.js';
 import { recordedAs } from '../records.js';
-import { runCheck, failed, firstFailure, type CheckResult } from '../check.js';
+import { runCheck, failed, firstFailure, type CheckResult, type Outcome } from '../check.js';
 import {
   claimPool,
   decidePool,
@@ -23,7 +23,13 @@ import {
   writeMarker,
   type PoolDecision,
 } from '../pool-claim.js';
-import { applyProvider, decideProvider, providerPurpose, type ProviderPlan } from './workforce-provider.js';
+import {
+  applyProvider,
+  decideProvider,
+  providerPurpose,
+  type Provider,
+  type ProviderPlan,
+} from './workforce-provider.js';
 import { poolFates } from '../fates.js';
 import { recorded } from '../outputs.js';
 import type { Change, Stage, StageContext } from '../stage.js';
@@ -124,28 +130,40 @@ async function undeletePool(ctx: StageContext): Promise<void> {
  * The pool is active in our organization; the provider is active, points at Auth0's issuer byte for byte, with our app
  * and the code flow.
  */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
+  return Promise.all([checkPool(ctx), checkProvider(ctx)]);
+}
+
+/** A failed check when the resource's description lost this setup's marker. */
+function markerProblem(
+  ctx: CoreContext,
+  what: string,
+  description: string | null | undefined,
+  key: 'pool' | 'provider',
+): Outcome | undefined {
+  const n = names(ctx);
+  const d = decideUse(parseDescription(description), ctx.inputs.setupId, recordedAs(st(ctx), key, n[key]), false);
+  return 'refuse' in d
+    ? failed(
+        `${what} no longer carries this setup's iap-auth0 marker in its description`,
+        'put it back: its description must start with ' +
+          `"${markedDescription({ owner: ctx.inputs.setupId, shared: [] }, '', 256).replace(/: $/, ':')}"`,
+      )
+    : undefined;
+}
+
+/** The pool: there, not deleted or disabled, in the project's organization, with this setup's marker. */
+function checkPool(ctx: CoreContext): Promise<CheckResult> {
   const pools = ctx.google.iam.locations.workforcePools;
   const n = names(ctx);
-  const markerProblem = (what: string, description: string | null | undefined, key: 'pool' | 'provider') => {
-    const d = decideUse(parseDescription(description), ctx.inputs.setupId, recordedAs(st(ctx), key, n[key]), false);
-    return 'refuse' in d
-      ? failed(
-          `${what} no longer carries this setup's iap-auth0 marker in its description`,
-          'put it back: its description must start with ' +
-            `"${markedDescription({ owner: ctx.inputs.setupId, shared: [] }, '', 256).replace(/: $/, ':')}"`,
-        )
-      : undefined;
-  };
-  const pool = runCheck(
+  return runCheck(
     'workforce-pool',
     'workforce-pool',
     'Workforce pool',
     async () => {
       const p = await unlessNotFound(() => gdata(ctx, () => pools.get({ name: n.pool })));
       if (!p) return failed(`${n.pool} no longer exists`, 'run iap-auth0 init to create it again');
-      const marker = markerProblem(n.pool, p.description, 'pool');
+      const marker = markerProblem(ctx, n.pool, p.description, 'pool');
       return firstFailure(
         [
           [p.state === 'DELETED', failed(`${n.pool} was deleted`, 'run iap-auth0 init: it undeletes the pool')],
@@ -171,7 +189,13 @@ async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
     ctx.inputs.project,
     ctx.signal,
   );
-  const provider = runCheck(
+}
+
+/** The provider: read, then judged by providerFailures against the issuer and the recorded Auth0 app. */
+function checkProvider(ctx: CoreContext): Promise<CheckResult> {
+  const pools = ctx.google.iam.locations.workforcePools;
+  const n = names(ctx);
+  return runCheck(
     'workforce-pool',
     'workforce-provider',
     'Workforce provider',
@@ -179,59 +203,69 @@ async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
       const p = await unlessNotFound(() => gdata(ctx, () => pools.providers.get({ name: n.provider })));
       if (!p) return failed(`${n.provider} no longer exists`, 'run iap-auth0 init to create it again');
       const issuer = await ctx.auth0Issuer();
-      const clientId = recorded(ctx, 'auth0Client')?.clientId;
       const o = p.oidc ?? {};
-      const marker = markerProblem(n.provider, p.description, 'provider');
       return firstFailure(
-        [
-          [p.state === 'DELETED', failed(`${n.provider} was deleted`, 'run iap-auth0 init: it undeletes the provider')],
-          [
-            p.disabled === true,
-            failed(
-              `${n.provider} is disabled`,
-              `enable it: gcloud iam workforce-pools providers update-oidc ${ctx.inputs.provider} ` +
-                `--workforce-pool=${ctx.inputs.pool} --location=global --no-disabled`,
-            ),
-          ],
-          [
-            o.issuerUri !== issuer,
-            failed(
-              `the provider's issuer is ${o.issuerUri ?? '(none)'} but Auth0's discovery says ${issuer}; they ` +
-                'must match byte for byte (trailing slash included) or Google answers "Error connecting to the ' +
-                `given credential's issuer"`,
-              'run iap-auth0 init (sets the issuer from discovery)',
-            ),
-          ],
-          [
-            !!clientId && o.clientId !== clientId,
-            failed(
-              `the provider signs in with Auth0 client ${o.clientId}, not the recorded app ${clientId}`,
-              'run iap-auth0 init (points it back at the app and re-sends its secret)',
-            ),
-          ],
-          [
-            o.webSsoConfig?.responseType !== 'CODE',
-            failed(
-              `the provider uses the ${o.webSsoConfig?.responseType ?? 'unset'} response type, not CODE`,
-              'run iap-auth0 init (sets the code flow)',
-            ),
-          ],
-          [
-            !p.attributeMapping?.['google.email'],
-            failed(
-              "google.email is not mapped: IAP's JWT would carry no email",
-              'run iap-auth0 init (adds google.email = assertion.email)',
-            ),
-          ],
-          [!!marker, marker!],
-        ],
+        providerFailures(ctx, p, issuer, recorded(ctx, 'auth0Client')?.clientId),
         `issuer ${issuer}, Auth0 client ${o.clientId}`,
       );
     },
     ctx.inputs.project,
     ctx.signal,
   );
-  return Promise.all([pool, provider]);
+}
+
+/** What can be wrong with the provider, in the order verify reports the first. */
+function providerFailures(
+  ctx: CoreContext,
+  p: Provider,
+  issuer: string,
+  clientId: string | undefined,
+): [boolean, Outcome][] {
+  const n = names(ctx);
+  const o = p.oidc ?? {};
+  const marker = markerProblem(ctx, n.provider, p.description, 'provider');
+  return [
+    [p.state === 'DELETED', failed(`${n.provider} was deleted`, 'run iap-auth0 init: it undeletes the provider')],
+    [
+      p.disabled === true,
+      failed(
+        `${n.provider} is disabled`,
+        `enable it: gcloud iam workforce-pools providers update-oidc ${ctx.inputs.provider} ` +
+          `--workforce-pool=${ctx.inputs.pool} --location=global --no-disabled`,
+      ),
+    ],
+    [
+      o.issuerUri !== issuer,
+      failed(
+        `the provider's issuer is ${o.issuerUri ?? '(none)'} but Auth0's discovery says ${issuer}; they ` +
+          'must match byte for byte (trailing slash included) or Google answers "Error connecting to the ' +
+          `given credential's issuer"`,
+        'run iap-auth0 init (sets the issuer from discovery)',
+      ),
+    ],
+    [
+      !!clientId && o.clientId !== clientId,
+      failed(
+        `the provider signs in with Auth0 client ${o.clientId}, not the recorded app ${clientId}`,
+        'run iap-auth0 init (points it back at the app and re-sends its secret)',
+      ),
+    ],
+    [
+      o.webSsoConfig?.responseType !== 'CODE',
+      failed(
+        `the provider uses the ${o.webSsoConfig?.responseType ?? 'unset'} response type, not CODE`,
+        'run iap-auth0 init (sets the code flow)',
+      ),
+    ],
+    [
+      !p.attributeMapping?.['google.email'],
+      failed(
+        "google.email is not mapped: IAP's JWT would carry no email",
+        'run iap-auth0 init (adds google.email = assertion.email)',
+      ),
+    ],
+    [!!marker, marker!],
+  ];
 }
 
 /** Deletes the provider then the pool when they are this setup's; hands over or unshares what others use. */
