@@ -146,6 +146,8 @@ export type UseDecision =
   | { use: 'created'; marker: Marker }
   | { use: 'adopted'; marker?: Marker }
   | { refuse: 'other-setup' | 'not-ours' | 'mismatch'; owner?: string };
+/** A decision that lets this setup use the resource. */
+export type UseAllowed = Extract<UseDecision, { use: unknown }>;
 
 /**
  * Whether init may use an existing resource, and as what. `adopt` is the user's consent (--adopt);

@@ -9,15 +9,8 @@ import { gdata, planRead } from './google-call.js';
 import { googleFailure, isConflict, unlessNotFound } from './google-errors.js';
 import { pollOperation } from './poll.js';
 import { CodedError, refusal } from './coded-error.js';
-import {
-  adoptedNote,
-  decideUse,
-  markedDescription,
-  parseDescription,
-  purposeOf,
-  sameMarker,
-  type Marker,
-} from './ownership.js';
+import { decideUse, markedDescription, parseDescription, purposeOf, type Marker } from './ownership.js';
+import { existingChanges, markerToWrite } from './decide-resource.js';
 import { fieldOf, recordedAs, recordUse } from './records.js';
 import { refused, type Change } from './stage.js';
 import type { CoreContext } from './context.js';
@@ -25,6 +18,7 @@ import type { iam_v1 } from '@googleapis/iam';
 
 export type Pool = iam_v1.Schema$WorkforcePool;
 type Ctx = Pick<CoreContext, 'inputs' | 'state' | 'google' | 'signal' | 'emit' | 'env'>;
+const stage = 'workforce-pool' as const;
 
 export const poolNames = (ctx: Pick<CoreContext, 'inputs'>) => ({
   pool: POOL_RESOURCE(ctx.inputs.pool),
@@ -68,10 +62,8 @@ export type PoolDecision =
     };
 
 /** Pure: the pool's decision from the pool as read (undefined: absent). */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 export function decidePool(ctx: Pick<CoreContext, 'inputs' | 'state'>, pool: Pool | undefined): PoolDecision {
   const n = poolNames(ctx);
-  const stage = 'workforce-pool' as const;
   if (!pool)
     return {
       do: 'create',
@@ -82,95 +74,57 @@ export function decidePool(ctx: Pick<CoreContext, 'inputs' | 'state'>, pool: Poo
         reason: `no pool with this id yet; in organizations/${ctx.inputs.organization}`,
       },
     };
-  const st = ctx.state.stage('workforce-pool');
-  const d = decideUse(
-    parseDescription(pool.description),
-    ctx.inputs.setupId,
-    recordedAs(st, 'pool', n.pool),
-    ctx.inputs.adopt,
-  );
+  const recorded = recordedAs(ctx.state.stage('workforce-pool'), 'pool', n.pool);
+  const d = decideUse(parseDescription(pool.description), ctx.inputs.setupId, recorded, ctx.inputs.adopt);
   const stop = (error: CodedError): PoolDecision => ({ do: 'refuse', error, change: refused(stage, n.pool, error) });
   if ('refuse' in d) return stop(refusal(d, `the workforce pool ${ctx.inputs.pool}`, ownerOpts(ctx, 'pool')));
-  if (pool.state === 'DELETED' && d.use === 'adopted') {
-    return stop(
-      new CodedError(
-        'POOL_DELETED_BY_OWNER',
-        `the workforce pool ${ctx.inputs.pool} this setup shares was deleted by its owner`,
-        `choose another --pool, or undelete it: gcloud iam workforce-pools undelete ${ctx.inputs.pool} ` +
-          '--location=global',
-      ),
-    );
-  }
-  if (pool.parent !== `organizations/${ctx.inputs.organization}`) {
-    return stop(
-      new CodedError(
-        'POOL_IN_ANOTHER_ORGANIZATION',
-        `the workforce pool ${ctx.inputs.pool} belongs to ${pool.parent}, not to the project's organization ` +
-          `${ctx.inputs.organization}`,
-        'choose another --pool',
-      ),
-    );
-  }
-  const current = parseDescription(pool.description);
-  // A pool without any iap-auth0 marker keeps its description: adopting it writes nothing there.
-  const writeMarker = !!d.marker && !sameMarker(d.marker, current) && pool.state !== 'DELETED' && !!current;
-  const base = {
-    do: 'use' as const,
-    use: d.use,
-    pool,
-    undelete: pool.state === 'DELETED',
-    marker: d.marker,
-    writeMarker,
-  };
-  const fields = writeMarker ? ['description'] : [];
-  if (pool.state === 'DELETED')
-    return {
-      ...base,
-      change: {
-        stage,
-        action: 'undelete',
-        resource: n.pool,
-        reason:
-          "this setup's pool was deleted; its id stays reserved for 30 days, so it is undeleted rather than fought",
-      },
-    };
-  if (d.use === 'adopted' && recordedAs(st, 'pool', n.pool) !== 'adopted') {
-    return {
-      ...base,
-      change: {
-        stage,
-        action: 'adopt',
-        resource: n.pool,
-        reason:
-          `${adoptedNote(d.marker)} ` +
-          `(--adopt)${writeMarker ? '; this setup added to its "shared with" marker' : ''}`,
-        fields,
-      },
-    };
-  }
-  if (writeMarker)
-    return {
-      ...base,
-      change: {
-        stage,
-        action: 'update',
-        resource: n.pool,
-        reason:
-          d.use === 'created'
-            ? "its iap-auth0 marker is not this setup's as it should be: restored"
-            : 'this setup added to its "shared with" marker',
-        fields,
-      },
-    };
-  return {
-    ...base,
-    change: {
+  const error = poolRefusal(ctx, pool, d.use);
+  if (error) return stop(error);
+  const deleted = pool.state === 'DELETED';
+  // A deleted pool's marker is left as it is: the claim, which writes markers, runs before the stage undeletes it.
+  const writeMarker = !!markerToWrite(d.marker, parseDescription(pool.description)) && !deleted;
+  // One change: a deleted pool is this setup's (a shared one is refused above), and so neither adopted nor patched.
+  const [change] = existingChanges(
+    {
       stage,
-      action: 'none',
       resource: n.pool,
-      reason: d.use === 'adopted' ? adoptedNote(d.marker) : "this setup's pool, as it should be",
+      use: d.use,
+      marker: d.marker,
+      deleted,
+      adopting: d.use === 'adopted' && recorded !== 'adopted',
+      fields: writeMarker ? ['description'] : [],
     },
-  };
+    {
+      undelete:
+        "this setup's pool was deleted; its id stays reserved for 30 days, so it is undeleted rather than fought",
+      adopted: ` (--adopt)${writeMarker ? '; this setup added to its "shared with" marker' : ''}`,
+      update:
+        d.use === 'created'
+          ? "its iap-auth0 marker is not this setup's as it should be: restored"
+          : 'this setup added to its "shared with" marker',
+      asIs: "this setup's pool, as it should be",
+    },
+  );
+  return { do: 'use', use: d.use, pool, undelete: deleted, marker: d.marker, writeMarker, change };
+}
+
+/** Why this setup may not use a pool decideUse allowed: its owner deleted it, or it is in another organization. */
+function poolRefusal(ctx: Pick<CoreContext, 'inputs'>, pool: Pool, use: 'created' | 'adopted'): CodedError | undefined {
+  if (pool.state === 'DELETED' && use === 'adopted')
+    return new CodedError(
+      'POOL_DELETED_BY_OWNER',
+      `the workforce pool ${ctx.inputs.pool} this setup shares was deleted by its owner`,
+      `choose another --pool, or undelete it: gcloud iam workforce-pools undelete ${ctx.inputs.pool} ` +
+        '--location=global',
+    );
+  if (pool.parent !== `organizations/${ctx.inputs.organization}`)
+    return new CodedError(
+      'POOL_IN_ANOTHER_ORGANIZATION',
+      `the workforce pool ${ctx.inputs.pool} belongs to ${pool.parent}, not to the project's organization ` +
+        `${ctx.inputs.organization}`,
+      'choose another --pool',
+    );
+  return undefined;
 }
 
 /** Patches a description to carry `marker` (an update operation, waited for). */

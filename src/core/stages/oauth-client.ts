@@ -13,15 +13,8 @@ import { gdata, planRead } from '../google-call.js';
 import { isConflict, unlessNotFound } from '../google-errors.js';
 import { notFoundYet, readAfterConflict, untilSettled } from '../settle.js';
 import { CodedError, refusal } from '../coded-error.js';
-import {
-  adoptedNote,
-  decideUse,
-  markedDescription,
-  parseDescription,
-  purposeOf,
-  sameMarker,
-  type UseDecision,
-} from '../ownership.js';
+import { decideUse, markedDescription, parseDescription, purposeOf, type UseDecision } from '../ownership.js';
+import { existingChanges, markerToWrite } from '../decide-resource.js';
 import { fieldOf, recordedAs, recordUse } from '../records.js';
 import { runCheck, ok, failed, firstFailure, type CheckResult } from '../check.js';
 import { oauthClientFate } from '../fates.js';
@@ -124,44 +117,36 @@ export function decideClient(ctx: Ctx, c: OauthClient | undefined): ClientPlan {
     ];
   }
   // The marker: an earlier version's upgraded to this setup's, this setup added to another's "shared with".
-  const current = parseDescription(c.description);
-  if (d.marker && current && !sameMarker(d.marker, current)) {
+  const marker = markerToWrite(d.marker, parseDescription(c.description));
+  if (marker) {
     mask.push('description');
-    body.description = markedDescription(d.marker, purposeOf(c.description) || purpose(ctx), 256);
+    body.description = markedDescription(marker, purposeOf(c.description) || purpose(ctx), 256);
   }
-  const undelete = c.state === 'DELETED';
-  const changes: Change[] = [];
-  if (undelete)
-    changes.push({
-      stage,
-      action: 'undelete',
-      resource: n.client,
-      reason: "this setup's client was deleted; deleted ids stay reserved for 30 days",
-    });
   const why = [
     mask.includes('allowedRedirectUris') && "IAP's redirect URI for its client id",
     mask.includes('description') && 'its iap-auth0 marker',
   ]
     .filter(Boolean)
     .join(' and ');
-  if (d.use === 'adopted' && !recordedAs(st(ctx), 'oauthClient', n.client)) {
-    changes.push({
+  const deleted = c.state === 'DELETED';
+  const changes = existingChanges(
+    {
       stage,
-      action: 'adopt',
       resource: n.client,
-      reason: `${adoptedNote(d.marker)}${mask.includes('allowedRedirectUris') ? "; IAP's redirect URI added" : ''}`,
+      use: d.use,
+      marker: d.marker,
+      deleted,
+      adopting: d.use === 'adopted' && !recordedAs(st(ctx), 'oauthClient', n.client),
       fields: mask,
-    });
-  } else if (mask.length)
-    changes.push({ stage, action: 'update', resource: n.client, fields: mask, reason: `sets ${why}` });
-  else if (!undelete)
-    changes.push({
-      stage,
-      action: 'none',
-      resource: n.client,
-      reason: d.use === 'adopted' ? adoptedNote(d.marker) : `client id ${c.clientId}, IAP's redirect URI set`,
-    });
-  return { do: 'use', use: d.use, client: c, undelete, mask, body, changes };
+    },
+    {
+      undelete: "this setup's client was deleted; deleted ids stay reserved for 30 days",
+      adopted: mask.includes('allowedRedirectUris') ? "; IAP's redirect URI added" : '',
+      update: `sets ${why}`,
+      asIs: `client id ${c.clientId}, IAP's redirect URI set`,
+    },
+  );
+  return { do: 'use', use: d.use, client: c, undelete: deleted, mask, body, changes };
 }
 
 /** The credential: created, re-enabled, or used as it is. */
@@ -238,107 +223,145 @@ export const oauthClientStage: Stage = {
 };
 
 /** Executes the OAuth client decision: the client (created, undeleted, patched) and its credential. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function applyOauthClient(ctx: StageContext, d: OauthDecision): Promise<string> {
   if (d.client.do === 'refuse') throw d.client.error;
   await ctx.apisReady();
+  const created = d.client.do === 'create' ? await createClient(ctx) : undefined;
+  const plan = created ? created.plan : d.client;
+  if (plan.do !== 'use') throw new Error(`the OAuth client ${names(ctx).client} was created but cannot be read`);
+  const since = created?.since;
+  const clientId = await useClient(ctx, plan, since);
+  // A client the plan creates gets its credential created too (one a race met already has it: the 409 reads it).
+  const secret = await applyCredential(
+    ctx,
+    d.client.do === 'create' ? decideCredential(ctx, undefined) : d.credential,
+    plan.use,
+    since,
+  );
+  ctx.secrets.set('oauthCredentialSecret', secret);
+  ctx.provide('oauthClient', { clientId, secret: () => oauthCredentialSecret(ctx) });
+  return (
+    `OAuth client ${ctx.inputs.oauthClient} (client id ${clientId}) with its ` +
+    `credential${plan.use === 'adopted' ? "; the client is someone else's, never deleted by this setup" : ''}`
+  );
+}
+
+/** Google answers 404 for a client this run created for a few seconds after (`since`: when it was created). */
+const newClient = (since: number | undefined) => ({
+  stage,
+  what: 'the new OAuth client',
+  since,
+  unsettled: notFoundYet,
+});
+const step = (ctx: StageContext, text: string) => ctx.emit({ type: 'step', stage, text });
+
+/**
+ * Creates the client (after the pool claim) with the placeholder redirect URI. Returns the planned
+ * redirect-URI patch, with the generated id filled in (for a client met by a race: the one decision
+ * taken on what is there), and when the client was created.
+ */
+async function createClient(ctx: StageContext): Promise<{ plan: ClientPlan; since: number | undefined }> {
   const n = names(ctx);
   const oc = ctx.google.iam.projects.locations.oauthClients;
-  const step = (text: string) => ctx.emit({ type: 'step', stage, text });
-  const me = ctx.inputs.setupId;
-
-  // When this run created the client: Google answers 404 for it for a few seconds after.
-  let clientSince: number | undefined;
-  const newClient = (since: number | undefined) => ({
-    stage,
-    what: 'the new OAuth client',
-    since,
-    unsettled: notFoundYet,
+  await ctx.claim().catch((e) => {
+    throw new DependencyFailed('oauth-client', 'workforce-pool', e);
   });
-  let plan: ClientPlan = d.client;
-  if (plan.do === 'create') {
-    await ctx.claim().catch((e) => {
-      throw new DependencyFailed('oauth-client', 'workforce-pool', e);
-    });
-    step(`creating OAuth client ${ctx.inputs.oauthClient}`);
-    let client: OauthClient;
-    try {
-      client = await gdata(
-        ctx,
-        () =>
-          oc.create({
-            parent: n.parent,
-            oauthClientId: ctx.inputs.oauthClient,
-            requestBody: {
-              clientType: 'CONFIDENTIAL_CLIENT',
-              allowedGrantTypes: ['AUTHORIZATION_CODE_GRANT'],
-              allowedScopes: ['https://www.googleapis.com/auth/cloud-platform'],
-              allowedRedirectUris: [PLACEHOLDER],
-              displayName: 'iap-auth0',
-              description: markedDescription({ owner: me, shared: [] }, purpose(ctx), 256),
-            },
-          }),
-        'oauth-client',
-      );
-      clientSince = Date.now();
-      await recordUse(ctx, 'oauth-client', 'oauthClient', n.client, 'created');
-    } catch (e) {
-      // A retried create that had already succeeded, or another run's: read it by its id.
-      if (!isConflict(e)) throw e;
-      const read = () => gdata(ctx, () => oc.get({ name: n.client }), 'oauth-client');
-      ({ value: client, since: clientSince } = await readAfterConflict(
-        ctx,
-        'oauth-client',
-        'the new OAuth client',
-        read,
-      ));
-    }
-    // The planned redirect-URI patch, with the generated id filled in (for a client met by a race:
-    // the one decision taken on what is there).
-    plan = decideClient(ctx, client);
-    if (plan.do === 'refuse') throw plan.error;
+  step(ctx, `creating OAuth client ${ctx.inputs.oauthClient}`);
+  let client: OauthClient;
+  let since: number | undefined;
+  try {
+    client = await gdata(
+      ctx,
+      () =>
+        oc.create({
+          parent: n.parent,
+          oauthClientId: ctx.inputs.oauthClient,
+          requestBody: {
+            clientType: 'CONFIDENTIAL_CLIENT',
+            allowedGrantTypes: ['AUTHORIZATION_CODE_GRANT'],
+            allowedScopes: ['https://www.googleapis.com/auth/cloud-platform'],
+            allowedRedirectUris: [PLACEHOLDER],
+            displayName: 'iap-auth0',
+            description: markedDescription({ owner: ctx.inputs.setupId, shared: [] }, purpose(ctx), 256),
+          },
+        }),
+      'oauth-client',
+    );
+    since = Date.now();
+    await recordUse(ctx, 'oauth-client', 'oauthClient', n.client, 'created');
+  } catch (e) {
+    // A retried create that had already succeeded, or another run's: read it by its id.
+    if (!isConflict(e)) throw e;
+    const read = () => gdata(ctx, () => oc.get({ name: n.client }), 'oauth-client');
+    ({ value: client, since } = await readAfterConflict(ctx, 'oauth-client', 'the new OAuth client', read));
   }
-  if (plan.do !== 'use') throw new Error(`the OAuth client ${n.client} was created but cannot be read`);
-  const use = plan.use;
+  const plan = decideClient(ctx, client);
+  if (plan.do === 'refuse') throw plan.error;
+  return { plan, since };
+}
+
+/**
+ * Uses the client as planned: undeletes it, records it and its generated id, then patches what the
+ * plan names. Returns the generated client id.
+ */
+async function useClient(
+  ctx: StageContext,
+  plan: Extract<ClientPlan, { do: 'use' }>,
+  since: number | undefined,
+): Promise<string> {
+  const n = names(ctx);
+  const oc = ctx.google.iam.projects.locations.oauthClients;
   let client = plan.client;
   if (plan.undelete) {
-    step(`undeleting OAuth client ${ctx.inputs.oauthClient} (deleted ids stay reserved for 30 days)`);
+    step(ctx, `undeleting OAuth client ${ctx.inputs.oauthClient} (deleted ids stay reserved for 30 days)`);
     client = await gdata(ctx, () => oc.undelete({ name: n.client, requestBody: {} }), 'oauth-client');
   }
   const clientId = client.clientId!;
   // Write-ahead: the generated id is on disk before the patch that depends on it.
-  await recordUse(ctx, 'oauth-client', 'oauthClient', n.client, use);
+  await recordUse(ctx, 'oauth-client', 'oauthClient', n.client, plan.use);
   await ctx.state.recordResource('oauth-client', 'clientId', clientId);
-  if (plan.mask.length) {
-    const mask = plan.mask,
-      body = plan.body;
-    if (mask.includes('allowedRedirectUris')) {
-      step("setting the redirect URI to IAP's handler for the generated client id");
-      if (use === 'adopted')
-        await ctx.state.updateStage('oauth-client', (s) => {
-          s.added = [...new Set([...(s.added ?? []), `allowedRedirectUris:${IAP_REDIRECT_URI(clientId)}`])];
-        });
-    }
-    await untilSettled(ctx, newClient(clientSince), () =>
-      gdata(ctx, () => oc.patch({ name: n.client, updateMask: mask.join(','), requestBody: body }), 'oauth-client'),
-    );
+  if (!plan.mask.length) return clientId;
+  const mask = plan.mask,
+    body = plan.body;
+  if (mask.includes('allowedRedirectUris')) {
+    step(ctx, "setting the redirect URI to IAP's handler for the generated client id");
+    if (plan.use === 'adopted')
+      await ctx.state.updateStage('oauth-client', (s) => {
+        s.added = [...new Set([...(s.added ?? []), `allowedRedirectUris:${IAP_REDIRECT_URI(clientId)}`])];
+      });
   }
+  await untilSettled(ctx, newClient(since), () =>
+    gdata(ctx, () => oc.patch({ name: n.client, updateMask: mask.join(','), requestBody: body }), 'oauth-client'),
+  );
+  return clientId;
+}
 
-  const cp = d.client.do === 'create' ? decideCredential(ctx, undefined) : d.credential;
+/**
+ * Carries out the credential's plan (created, re-enabled, or used as it is) and records it.
+ * Returns its secret, read from the API into memory only.
+ */
+async function applyCredential(
+  ctx: StageContext,
+  cp: CredentialPlan,
+  use: 'created' | 'adopted',
+  since: number | undefined,
+): Promise<string> {
+  const n = names(ctx);
+  const oc = ctx.google.iam.projects.locations.oauthClients;
   let cred = cp.credential;
   let credUse: 'created' | 'adopted' =
     use === 'created' || recordedAs(st(ctx), 'credential', n.credential) === 'created' ? 'created' : 'adopted';
   if (cp.do === 'create') {
-    step('creating the client credential');
+    step(ctx, 'creating the client credential');
     try {
-      cred = await untilSettled(ctx, newClient(clientSince), () =>
+      cred = await untilSettled(ctx, newClient(since), () =>
         gdata(
           ctx,
           () =>
             oc.credentials.create({
               parent: n.client,
               oauthClientCredentialId: CREDENTIAL_ID,
-              requestBody: { displayName: `iap-auth0 ${me}`.trim() },
+              requestBody: { displayName: `iap-auth0 ${ctx.inputs.setupId}`.trim() },
             }),
           'oauth-client',
         ),
@@ -350,7 +373,7 @@ async function applyOauthClient(ctx: StageContext, d: OauthDecision): Promise<st
       ({ value: cred } = await readAfterConflict(ctx, 'oauth-client', 'the new OAuth client credential', read));
     }
   } else if (cp.do === 'enable') {
-    step('re-enabling the client credential');
+    step(ctx, 're-enabling the client credential');
     cred = await gdata(
       ctx,
       () => oc.credentials.patch({ name: n.credential, updateMask: 'disabled', requestBody: { disabled: false } }),
@@ -363,12 +386,7 @@ async function applyOauthClient(ctx: StageContext, d: OauthDecision): Promise<st
       `the credential ${n.credential} returned no secret; check that you may read OAuth client credentials ` +
         '(roles/iam.oauthClientAdmin)',
     );
-  ctx.secrets.set('oauthCredentialSecret', cred.clientSecret);
-  ctx.provide('oauthClient', { clientId, secret: () => oauthCredentialSecret(ctx) });
-  return (
-    `OAuth client ${ctx.inputs.oauthClient} (client id ${clientId}) with its ` +
-    `credential${use === 'adopted' ? "; the client is someone else's, never deleted by this setup" : ''}`
-  );
+  return cred.clientSecret;
 }
 
 /** The client is active with the recorded generated id and IAP's redirect URI; its credential is enabled. */

@@ -5,217 +5,40 @@
 // recorded before they are polled, so a resumed run polls instead of creating again.
 //
 // The pool is the setup's anchor (pool-claim.ts): the claim runs first in every run, as this
-// stage planned it, and the other stages create nothing before it succeeded.
-import { GROUPS_CLAIM } from '../../lib/ids.js';
+// stage planned it, and the other stages create nothing before it succeeded. The provider's
+// decision and the steps that carry it out are in workforce-provider.ts.
 import { gdata, planRead } from '../google-call.js';
-import { isConflict, unlessNotFound } from '../google-errors.js';
+import { unlessNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
-import { CodedError, refusal } from '../coded-error.js';
-import {
-  adoptedNote,
-  decideUse,
-  markedDescription,
-  parseDescription,
-  purposeOf,
-  sameMarker,
-  type Fate,
-  type Marker,
-  type UseDecision,
-} from '../ownership.js';
-import { recordedAs, recordUse } from '../records.js';
-import { runCheck, failed, firstFailure, type CheckResult } from '../check.js';
+import { decideUse, markedDescription, parseDescription, type Fate } from '../ownership.js';
+import { recordedAs } from '../records.js';
+import { runCheck, failed, firstFailure, type CheckResult, type Outcome } from '../check.js';
 import {
   claimPool,
   decidePool,
-  ownerOpts,
   poolNames as names,
+  poolPurpose,
   readPool,
   waitOp,
   writeMarker,
   type PoolDecision,
 } from '../pool-claim.js';
+import {
+  applyProvider,
+  decideProvider,
+  providerPurpose,
+  type Provider,
+  type ProviderPlan,
+} from './workforce-provider.js';
 import { poolFates } from '../fates.js';
 import { recorded } from '../outputs.js';
-import { refused, type Change, type Stage, type StageContext } from '../stage.js';
+import type { Change, Stage, StageContext } from '../stage.js';
 import type { Prospects } from '../outputs.js';
 import type { CoreContext } from '../context.js';
 import type { iam_v1 } from '@googleapis/iam';
 
-type Provider = iam_v1.Schema$WorkforcePoolProvider;
-
-export function desiredMapping(allow: string[]): Record<string, string> {
-  const m: Record<string, string> = {
-    'google.subject': 'assertion.sub',
-    'google.email': 'assertion.email',
-    'google.display_name': 'assertion.name',
-  };
-  if (allow.some((a) => a.startsWith('group:'))) m['google.groups'] = `assertion['${GROUPS_CLAIM}']`;
-  return m;
-}
-const WEB_SSO = {
-  responseType: 'CODE',
-  assertionClaimsBehavior: 'MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS',
-  additionalScopes: ['email', 'profile'],
-};
-
-const poolPurpose = (ctx: Pick<CoreContext, 'inputs'>) =>
-  `workforce pool for Cloud Run service ${ctx.inputs.service} in ${ctx.inputs.project} (${ctx.inputs.region})`;
-const providerPurpose = (ctx: Pick<CoreContext, 'inputs'>) =>
-  `Auth0 ${ctx.inputs.auth0Domain} sign-in for Cloud Run service ${ctx.inputs.service}`;
 const st = (ctx: Pick<CoreContext, 'state'>) => ctx.state.stage('workforce-pool');
 const stage = 'workforce-pool' as const;
-
-/**
- * May this setup use the provider. One that no iap-auth0 setup made is never adopted: using it
- * would mean pointing it at iap-auth0's Auth0 app, changing how its owner's users sign in.
- */
-const providerDecision = (ctx: Pick<CoreContext, 'inputs' | 'state'>, p: Provider): UseDecision =>
-  decideUse(
-    parseDescription(p.description),
-    ctx.inputs.setupId,
-    recordedAs(st(ctx), 'provider', names(ctx).provider),
-    ctx.inputs.adopt,
-    false,
-  );
-
-/**
- * The provider: created, or used (undeleted first if it was deleted) with the fields that differ
- * patched. `mask` may hold `oidc` for an Auth0 app this run creates: its id and secret are filled in
- * when the Auth0 stage provides them. `missing` are the mappings added to a provider this setup shares.
- */
-export type ProviderPlan = { changes: Change[] } & (
-  | { do: 'create' }
-  | { do: 'refuse'; error: CodedError }
-  | {
-      do: 'use';
-      use: 'created' | 'adopted';
-      provider: Provider;
-      undelete: boolean;
-      mask: string[];
-      missing: string[];
-      marker?: Marker;
-    }
-);
-
-/**
- * Pure: the provider's decision, from the provider as read (undefined: absent), the issuer, and the
- * Auth0 app's id (undefined: the app is created by this run, its id known only then).
- */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
-export function decideProvider(
-  ctx: Pick<CoreContext, 'inputs' | 'state'>,
-  prov: Provider | undefined,
-  issuer: string,
-  clientId: string | undefined,
-): ProviderPlan {
-  const n = names(ctx);
-  const awaits = clientId ? {} : { awaits: "the Auth0 app's client id and secret (auth0-app)" };
-  if (!prov)
-    return {
-      do: 'create',
-      changes: [
-        { stage, action: 'create', resource: n.provider, reason: `OIDC, Auth0 code flow, issuer ${issuer}`, ...awaits },
-      ],
-    };
-  const d = providerDecision(ctx, prov);
-  const stop = (error: CodedError): ProviderPlan => ({
-    do: 'refuse',
-    error,
-    changes: [refused(stage, n.provider, error)],
-  });
-  if ('refuse' in d) return stop(refusal(d, `the workforce provider ${n.provider}`, ownerOpts(ctx, 'provider')));
-  if (prov.state === 'DELETED' && d.use === 'adopted')
-    return stop(
-      new CodedError(
-        'PROVIDER_DELETED_BY_OWNER',
-        `the workforce provider ${n.provider} this setup shares was deleted by its owner`,
-        'choose another --pool',
-      ),
-    );
-  // Patch only what differs; the secret cannot be read back (thumbprint only), so it is re-sent
-  // only when the provider was given another Auth0 app's secret. A shared provider is another
-  // setup's: iap-auth0 only adds the attribute mappings this setup needs, and stops if it signs
-  // in with another tenant or app.
-  const mask: string[] = [];
-  const o = prov.oidc ?? {};
-  if (d.use === 'adopted') {
-    if (o.issuerUri !== issuer || !clientId || o.clientId !== clientId) {
-      return stop(
-        new CodedError(
-          'PROVIDER_SIGNS_IN_ELSEWHERE',
-          `the shared workforce provider ${n.provider} signs in with ${o.issuerUri} client ${o.clientId}, not ` +
-            `this setup's Auth0 app ${clientId ?? '(created by this run)'} at ${issuer}`,
-          'use another --provider',
-        ),
-      );
-    }
-  } else if (
-    o.issuerUri !== issuer ||
-    o.clientId !== clientId ||
-    st(ctx).resources.providerSecretFor !== clientId ||
-    o.webSsoConfig?.responseType !== 'CODE'
-  ) {
-    mask.push('oidc');
-  }
-  const mapping = desiredMapping(ctx.inputs.allow);
-  const missing = Object.keys(mapping).filter(
-    (k) =>
-      prov.attributeMapping?.[k] !== mapping[k] && (d.use === 'created' || prov.attributeMapping?.[k] === undefined),
-  );
-  if (missing.length) mask.push('attributeMapping');
-  if (
-    d.marker &&
-    !sameMarker(d.marker, parseDescription(prov.description)) &&
-    (d.use === 'created' || parseDescription(prov.description))
-  )
-    mask.push('description');
-  const undelete = prov.state === 'DELETED';
-  const changes: Change[] = [];
-  if (undelete)
-    changes.push({
-      stage,
-      action: 'undelete',
-      resource: n.provider,
-      reason: "this setup's provider was deleted; its id stays reserved, so it is undeleted",
-    });
-  const adopting = d.use === 'adopted' && recordedAs(st(ctx), 'provider', n.provider) !== 'adopted';
-  const why = mask
-    .map((f) =>
-      f === 'oidc'
-        ? clientId
-          ? 'the issuer, Auth0 app or its secret differ'
-          : 'the Auth0 app is created by this run'
-        : f === 'attributeMapping'
-          ? `mappings ${missing.join(', ')} missing`
-          : 'its marker is put right',
-    )
-    .join('; ');
-  if (adopting)
-    changes.push({
-      stage,
-      action: 'adopt',
-      resource: n.provider,
-      reason: `${adoptedNote(d.marker)}${why ? `; ${why}` : ''}`,
-      fields: mask,
-    });
-  else if (mask.length)
-    changes.push({
-      stage,
-      action: 'update',
-      resource: n.provider,
-      reason: why,
-      fields: mask,
-      ...(mask.includes('oidc') ? awaits : {}),
-    });
-  else if (!undelete)
-    changes.push({
-      stage,
-      action: 'none',
-      resource: n.provider,
-      reason: d.use === 'adopted' ? adoptedNote(d.marker) : `signs in with the Auth0 app ${clientId} at ${issuer}`,
-    });
-  return { do: 'use', use: d.use, provider: prov, undelete, mask, missing, marker: d.marker, changes };
-}
 
 export interface PoolStageDecision {
   changes: Change[];
@@ -260,126 +83,14 @@ export const workforcePoolStage: Stage = {
 };
 
 /** Executes the workforce-pool decision: the pool (claimed, undeleted) and the provider (created or patched). */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function applyPool(ctx: StageContext, d: PoolStageDecision, issuer: string): Promise<string> {
-  const pools = ctx.google.iam.locations.workforcePools;
-  const step = (text: string) => ctx.emit({ type: 'step', stage, text });
-  const n = names(ctx);
   if (d.pool.do === 'refuse') throw d.pool.error;
   if (d.provider.do === 'refuse') throw d.provider.error;
-  const poolOp = (name: string) => pools.operations.get({ name });
-  const provOp = (name: string) => pools.providers.operations.get({ name });
-
   const use = await ctx.claim();
-  // Operations still running: the claim's create, or what a killed run started.
-  for (const [key, op] of Object.entries(st(ctx).operations)) {
-    await unlessNotFound(() =>
-      pollOperation(key.startsWith('provider') ? provOp : poolOp, { name: op }, { signal: ctx.signal }),
-    );
-    await ctx.state.recordOperation('workforce-pool', key, undefined);
-  }
-  if (d.pool.do === 'use' && d.pool.undelete) {
-    step(`undeleting workforce pool ${ctx.inputs.pool} (a deleted pool id stays reserved for 30 days)`);
-    await waitOp(
-      ctx,
-      'pool',
-      await gdata(ctx, () => pools.undelete({ name: n.pool, requestBody: {} }), 'workforce-pool'),
-    );
-  }
-
+  await finishOperations(ctx);
+  if (d.pool.do === 'use' && d.pool.undelete) await undeletePool(ctx);
   // The provider needs the Auth0 app (client id and secret), as the Auth0 stage provides it.
-  const auth0 = await ctx.need('auth0Client');
-  const clientId = auth0.clientId;
-  const mapping = desiredMapping(ctx.inputs.allow);
-  let plan: ProviderPlan = d.provider;
-  if (plan.do === 'create') {
-    step(`creating provider ${ctx.inputs.provider} for ${issuer}`);
-    const secret = await auth0.secret();
-    try {
-      const op = await gdata(
-        ctx,
-        () =>
-          pools.providers.create({
-            parent: n.pool,
-            workforcePoolProviderId: ctx.inputs.provider,
-            requestBody: {
-              displayName: 'Auth0',
-              description: markedDescription({ owner: ctx.inputs.setupId, shared: [] }, providerPurpose(ctx), 256),
-              attributeMapping: mapping,
-              oidc: {
-                issuerUri: issuer,
-                clientId,
-                clientSecret: { value: { plainText: secret } },
-                webSsoConfig: WEB_SSO,
-              },
-            },
-          }),
-        'workforce-pool',
-      );
-      await recordUse(ctx, 'workforce-pool', 'provider', n.provider, 'created');
-      await waitOp(ctx, 'provider', op);
-      await ctx.state.recordResource('workforce-pool', 'providerSecretFor', clientId);
-    } catch (e) {
-      if (!isConflict(e)) throw e;
-      // Created by a retried request or another run (a race): the one decision taken again on what is there.
-      plan = decideProvider(
-        ctx,
-        await gdata(ctx, () => pools.providers.get({ name: n.provider }), 'workforce-pool'),
-        issuer,
-        clientId,
-      );
-      if (plan.do === 'refuse') throw plan.error;
-    }
-  }
-  let provUse: 'created' | 'adopted' = 'created';
-  if (plan.do === 'use') {
-    provUse = plan.use;
-    if (plan.undelete) {
-      step(`undeleting provider ${ctx.inputs.provider}`);
-      await waitOp(
-        ctx,
-        'provider',
-        await gdata(ctx, () => pools.providers.undelete({ name: n.provider, requestBody: {} }), 'workforce-pool'),
-      );
-    }
-    const prov = plan.provider;
-    const body: Provider = {};
-    if (plan.mask.includes('oidc'))
-      body.oidc = {
-        issuerUri: issuer,
-        clientId,
-        clientSecret: { value: { plainText: await auth0.secret() } },
-        webSsoConfig: WEB_SSO,
-      };
-    if (plan.mask.includes('attributeMapping'))
-      body.attributeMapping = {
-        ...(prov.attributeMapping ?? {}),
-        ...Object.fromEntries(plan.missing.map((k) => [k, mapping[k]])),
-      };
-    if (plan.mask.includes('description'))
-      body.description = markedDescription(plan.marker!, purposeOf(prov.description) || providerPurpose(ctx), 256);
-    if (plan.mask.length) {
-      const mask = plan.mask;
-      step(`updating provider ${ctx.inputs.provider}: ${mask.join(', ')}`);
-      await waitOp(
-        ctx,
-        'provider',
-        await gdata(
-          ctx,
-          () => pools.providers.patch({ name: n.provider, updateMask: mask.join(','), requestBody: body }),
-          'workforce-pool',
-        ),
-      );
-      if (mask.includes('oidc')) await ctx.state.recordResource('workforce-pool', 'providerSecretFor', clientId);
-      if (provUse === 'adopted' && plan.missing.length) {
-        const missing = plan.missing;
-        await ctx.state.updateStage('workforce-pool', (s) => {
-          s.added = [...new Set([...(s.added ?? []), ...missing.map((k) => `attributeMapping.${k}`)])];
-        });
-      }
-    }
-    await recordUse(ctx, 'workforce-pool', 'provider', n.provider, provUse);
-  }
+  const provUse = await applyProvider(ctx, d.provider, issuer, await ctx.need('auth0Client'));
   ctx.provide('pool', recorded(ctx, 'pool')!);
   const shared = [use === 'adopted' && 'pool', provUse === 'adopted' && 'provider'].filter(Boolean);
   return (
@@ -388,32 +99,71 @@ async function applyPool(ctx: StageContext, d: PoolStageDecision, issuer: string
   );
 }
 
+/** Waits for the operations still running: the claim's create, or what a killed run started. */
+async function finishOperations(ctx: StageContext): Promise<void> {
+  const pools = ctx.google.iam.locations.workforcePools;
+  const poolOp = (name: string) => pools.operations.get({ name });
+  const provOp = (name: string) => pools.providers.operations.get({ name });
+  for (const [key, op] of Object.entries(st(ctx).operations)) {
+    await unlessNotFound(() =>
+      pollOperation(key.startsWith('provider') ? provOp : poolOp, { name: op }, { signal: ctx.signal }),
+    );
+    await ctx.state.recordOperation('workforce-pool', key, undefined);
+  }
+}
+
+async function undeletePool(ctx: StageContext): Promise<void> {
+  const pools = ctx.google.iam.locations.workforcePools;
+  ctx.emit({
+    type: 'step',
+    stage,
+    text: `undeleting workforce pool ${ctx.inputs.pool} (a deleted pool id stays reserved for 30 days)`,
+  });
+  await waitOp(
+    ctx,
+    'pool',
+    await gdata(ctx, () => pools.undelete({ name: names(ctx).pool, requestBody: {} }), 'workforce-pool'),
+  );
+}
+
 /**
  * The pool is active in our organization; the provider is active, points at Auth0's issuer byte for byte, with our app
  * and the code flow.
  */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: not yet split into named steps (issue 13, item 4)
 async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
+  return Promise.all([checkPool(ctx), checkProvider(ctx)]);
+}
+
+/** A failed check when the resource's description lost this setup's marker. */
+function markerProblem(
+  ctx: CoreContext,
+  what: string,
+  description: string | null | undefined,
+  key: 'pool' | 'provider',
+): Outcome | undefined {
+  const n = names(ctx);
+  const d = decideUse(parseDescription(description), ctx.inputs.setupId, recordedAs(st(ctx), key, n[key]), false);
+  return 'refuse' in d
+    ? failed(
+        `${what} no longer carries this setup's iap-auth0 marker in its description`,
+        'put it back: its description must start with ' +
+          `"${markedDescription({ owner: ctx.inputs.setupId, shared: [] }, '', 256).replace(/: $/, ':')}"`,
+      )
+    : undefined;
+}
+
+/** The pool: there, not deleted or disabled, in the project's organization, with this setup's marker. */
+function checkPool(ctx: CoreContext): Promise<CheckResult> {
   const pools = ctx.google.iam.locations.workforcePools;
   const n = names(ctx);
-  const markerProblem = (what: string, description: string | null | undefined, key: 'pool' | 'provider') => {
-    const d = decideUse(parseDescription(description), ctx.inputs.setupId, recordedAs(st(ctx), key, n[key]), false);
-    return 'refuse' in d
-      ? failed(
-          `${what} no longer carries this setup's iap-auth0 marker in its description`,
-          'put it back: its description must start with ' +
-            `"${markedDescription({ owner: ctx.inputs.setupId, shared: [] }, '', 256).replace(/: $/, ':')}"`,
-        )
-      : undefined;
-  };
-  const pool = runCheck(
+  return runCheck(
     'workforce-pool',
     'workforce-pool',
     'Workforce pool',
     async () => {
       const p = await unlessNotFound(() => gdata(ctx, () => pools.get({ name: n.pool })));
       if (!p) return failed(`${n.pool} no longer exists`, 'run iap-auth0 init to create it again');
-      const marker = markerProblem(n.pool, p.description, 'pool');
+      const marker = markerProblem(ctx, n.pool, p.description, 'pool');
       return firstFailure(
         [
           [p.state === 'DELETED', failed(`${n.pool} was deleted`, 'run iap-auth0 init: it undeletes the pool')],
@@ -439,7 +189,13 @@ async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
     ctx.inputs.project,
     ctx.signal,
   );
-  const provider = runCheck(
+}
+
+/** The provider: read, then judged by providerFailures against the issuer and the recorded Auth0 app. */
+function checkProvider(ctx: CoreContext): Promise<CheckResult> {
+  const pools = ctx.google.iam.locations.workforcePools;
+  const n = names(ctx);
+  return runCheck(
     'workforce-pool',
     'workforce-provider',
     'Workforce provider',
@@ -447,59 +203,69 @@ async function verifyPool(ctx: CoreContext): Promise<CheckResult[]> {
       const p = await unlessNotFound(() => gdata(ctx, () => pools.providers.get({ name: n.provider })));
       if (!p) return failed(`${n.provider} no longer exists`, 'run iap-auth0 init to create it again');
       const issuer = await ctx.auth0Issuer();
-      const clientId = recorded(ctx, 'auth0Client')?.clientId;
       const o = p.oidc ?? {};
-      const marker = markerProblem(n.provider, p.description, 'provider');
       return firstFailure(
-        [
-          [p.state === 'DELETED', failed(`${n.provider} was deleted`, 'run iap-auth0 init: it undeletes the provider')],
-          [
-            p.disabled === true,
-            failed(
-              `${n.provider} is disabled`,
-              `enable it: gcloud iam workforce-pools providers update-oidc ${ctx.inputs.provider} ` +
-                `--workforce-pool=${ctx.inputs.pool} --location=global --no-disabled`,
-            ),
-          ],
-          [
-            o.issuerUri !== issuer,
-            failed(
-              `the provider's issuer is ${o.issuerUri ?? '(none)'} but Auth0's discovery says ${issuer}; they ` +
-                'must match byte for byte (trailing slash included) or Google answers "Error connecting to the ' +
-                `given credential's issuer"`,
-              'run iap-auth0 init (sets the issuer from discovery)',
-            ),
-          ],
-          [
-            !!clientId && o.clientId !== clientId,
-            failed(
-              `the provider signs in with Auth0 client ${o.clientId}, not the recorded app ${clientId}`,
-              'run iap-auth0 init (points it back at the app and re-sends its secret)',
-            ),
-          ],
-          [
-            o.webSsoConfig?.responseType !== 'CODE',
-            failed(
-              `the provider uses the ${o.webSsoConfig?.responseType ?? 'unset'} response type, not CODE`,
-              'run iap-auth0 init (sets the code flow)',
-            ),
-          ],
-          [
-            !p.attributeMapping?.['google.email'],
-            failed(
-              "google.email is not mapped: IAP's JWT would carry no email",
-              'run iap-auth0 init (adds google.email = assertion.email)',
-            ),
-          ],
-          [!!marker, marker!],
-        ],
+        providerFailures(ctx, p, issuer, recorded(ctx, 'auth0Client')?.clientId),
         `issuer ${issuer}, Auth0 client ${o.clientId}`,
       );
     },
     ctx.inputs.project,
     ctx.signal,
   );
-  return Promise.all([pool, provider]);
+}
+
+/** What can be wrong with the provider, in the order verify reports the first. */
+function providerFailures(
+  ctx: CoreContext,
+  p: Provider,
+  issuer: string,
+  clientId: string | undefined,
+): [boolean, Outcome][] {
+  const n = names(ctx);
+  const o = p.oidc ?? {};
+  const marker = markerProblem(ctx, n.provider, p.description, 'provider');
+  return [
+    [p.state === 'DELETED', failed(`${n.provider} was deleted`, 'run iap-auth0 init: it undeletes the provider')],
+    [
+      p.disabled === true,
+      failed(
+        `${n.provider} is disabled`,
+        `enable it: gcloud iam workforce-pools providers update-oidc ${ctx.inputs.provider} ` +
+          `--workforce-pool=${ctx.inputs.pool} --location=global --no-disabled`,
+      ),
+    ],
+    [
+      o.issuerUri !== issuer,
+      failed(
+        `the provider's issuer is ${o.issuerUri ?? '(none)'} but Auth0's discovery says ${issuer}; they ` +
+          'must match byte for byte (trailing slash included) or Google answers "Error connecting to the ' +
+          `given credential's issuer"`,
+        'run iap-auth0 init (sets the issuer from discovery)',
+      ),
+    ],
+    [
+      !!clientId && o.clientId !== clientId,
+      failed(
+        `the provider signs in with Auth0 client ${o.clientId}, not the recorded app ${clientId}`,
+        'run iap-auth0 init (points it back at the app and re-sends its secret)',
+      ),
+    ],
+    [
+      o.webSsoConfig?.responseType !== 'CODE',
+      failed(
+        `the provider uses the ${o.webSsoConfig?.responseType ?? 'unset'} response type, not CODE`,
+        'run iap-auth0 init (sets the code flow)',
+      ),
+    ],
+    [
+      !p.attributeMapping?.['google.email'],
+      failed(
+        "google.email is not mapped: IAP's JWT would carry no email",
+        'run iap-auth0 init (adds google.email = assertion.email)',
+      ),
+    ],
+    [!!marker, marker!],
+  ];
 }
 
 /** Deletes the provider then the pool when they are this setup's; hands over or unshares what others use. */
