@@ -129,42 +129,45 @@ async function signInWithChromium(browser: Browser, vars: Record<string, string>
   assert.equal(await page.evaluate(async () => (await fetch('/api/items')).status), 401);
 }
 
-test('dev --sandbox: Chromium signs in, the UI is served, the API gets a verifiable assertion; unauthenticated ' +
-  'fetch is 401', { timeout: 300_000 }, async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.IAP_AUTH0_SKIP_BROWSER === '1') {
-      t.skip('Chromium is missing');
-      return;
+test(
+  'dev --sandbox: Chromium signs in, the UI is served, the API gets a verifiable assertion; unauthenticated ' +
+    'fetch is 401',
+  async (t) => {
+    if (!existsSync(CHROMIUM)) {
+      if (process.env.IAP_AUTH0_SKIP_BROWSER === '1') {
+        t.skip('Chromium is missing');
+        return;
+      }
+      assert.fail('Chromium is missing: run npm run test:setup');
     }
-    assert.fail('Chromium is missing: run npm run test:setup');
-  }
-  let vars: Record<string, string> = {};
-  const seen: Seen[] = [];
-  const api = await verifyingApi(() => vars, seen);
-  const ui = await serve((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(`<!DOCTYPE html><title>UI</title><h1 id="ui">Hello UI at ${req.url}</h1>`);
-  });
-  const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-dev-'));
-  const routes = ['--route', `/api/=${api.url}`, '--route', `/=${ui.url}`];
-  const started = await startDev(['--sandbox', '--port', '0', ...routes], {}, cwd, /IAP_AUTH0_SANDBOX_URL=/);
-  const dev = started.dev;
-  vars = started.vars;
-  const origin = vars.IAP_AUTH0_DEV_URL;
-  assert.match(origin, /^http:\/\/localhost:\d+$/);
-  assert.equal(vars.IAP_AUTH0_DEV_JWKS_URL, `${origin}/__iap-auth0/jwks`);
-  const browser = await launchChromium();
-  try {
-    await signInWithChromium(browser, vars, seen);
-  } finally {
-    await browser.close();
-    dev.child.kill('SIGTERM');
-    const r = await dev.done;
-    api.close();
-    ui.close();
-    assert.equal(r.code, 0, r.stderr);
-  }
-});
+    let vars: Record<string, string> = {};
+    const seen: Seen[] = [];
+    const api = await verifyingApi(() => vars, seen);
+    const ui = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!DOCTYPE html><title>UI</title><h1 id="ui">Hello UI at ${req.url}</h1>`);
+    });
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-dev-'));
+    const routes = ['--route', `/api/=${api.url}`, '--route', `/=${ui.url}`];
+    const started = await startDev(['--sandbox', '--port', '0', ...routes], {}, cwd, /IAP_AUTH0_SANDBOX_URL=/);
+    const dev = started.dev;
+    vars = started.vars;
+    const origin = vars.IAP_AUTH0_DEV_URL;
+    assert.match(origin, /^http:\/\/localhost:\d+$/);
+    assert.equal(vars.IAP_AUTH0_DEV_JWKS_URL, `${origin}/__iap-auth0/jwks`);
+    const browser = await launchChromium();
+    try {
+      await signInWithChromium(browser, vars, seen);
+    } finally {
+      await browser.close();
+      dev.child.kill('SIGTERM');
+      const r = await dev.done;
+      api.close();
+      ui.close();
+      assert.equal(r.code, 0, r.stderr);
+    }
+  },
+);
 
 /** Where the running dev is, as the upstream app checks it: its origin (for the key set) and its audience. */
 type DevAt = { origin: string; audience: string };
@@ -254,56 +257,59 @@ async function appCallbacks(sb: Sandbox, cwd: string) {
   return async () => ((await mgmt.clients.get(appId)) as { callbacks: string[] }).callbacks;
 }
 
-test('dev with the state file: the real Auth0 app gets a localhost callback while dev runs (merged, then removed); ' +
-  'the production audience; access binding enforced', { timeout: 300_000 }, async () => {
-  const { useSandbox } = await import('./helpers/sandbox.js');
-  const { runCli } = await import('./helpers/cli.js');
-  const { Browserless } = await import('./helpers/browserless.js');
-  const sb = await useSandbox();
-  const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-dev-state-'));
-  const init = await runCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
-  assert.equal(init.code, 0, init.stderr);
-  const callbacks = await appCallbacks(sb, cwd);
-  const before = await callbacks();
-  const at: DevAt = { origin: '', audience: '' };
-  const app = await verifyingApp(at);
-  const start = async (extra: string[] = []) => {
-    const { dev, vars } = await startDev(
-      ['--port', '0', '--route', `/=${app.url}`, ...extra],
-      sb.env,
-      cwd,
-      /IAP_AUTH0_DEV_JWKS_URL=/,
+test(
+  'dev with the state file: the real Auth0 app gets a localhost callback while dev runs (merged, then removed); ' +
+    'the production audience; access binding enforced',
+  async () => {
+    const { useSandbox } = await import('./helpers/sandbox.js');
+    const { runCli } = await import('./helpers/cli.js');
+    const { Browserless } = await import('./helpers/browserless.js');
+    const sb = await useSandbox();
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-dev-state-'));
+    const init = await runCli(['init', '--yes', '--service', 'hello'], sb.env, cwd);
+    assert.equal(init.code, 0, init.stderr);
+    const callbacks = await appCallbacks(sb, cwd);
+    const before = await callbacks();
+    const at: DevAt = { origin: '', audience: '' };
+    const app = await verifyingApp(at);
+    const start = async (extra: string[] = []) => {
+      const { dev, vars } = await startDev(
+        ['--port', '0', '--route', `/=${app.url}`, ...extra],
+        sb.env,
+        cwd,
+        /IAP_AUTH0_DEV_JWKS_URL=/,
+      );
+      at.origin = vars.IAP_AUTH0_DEV_URL;
+      at.audience = vars.IAP_AUDIENCE;
+      return dev;
+    };
+    const dev = await start();
+    assert.equal(at.audience, '/projects/415104041262/locations/us-central1/services/hello', 'the production audience');
+    const added = `${at.origin}/__iap-auth0/callback`;
+    assert.deepEqual(await callbacks(), [...before, added], 'merged into the existing callbacks');
+    const page = await new Browserless().signIn(
+      `${at.origin}/whoami`,
+      sb.env.IAP_AUTH0_TEST_USER_EMAIL,
+      sb.env.IAP_AUTH0_TEST_USER_PASSWORD,
     );
-    at.origin = vars.IAP_AUTH0_DEV_URL;
-    at.audience = vars.IAP_AUDIENCE;
-    return dev;
-  };
-  const dev = await start();
-  assert.equal(at.audience, '/projects/415104041262/locations/us-central1/services/hello', 'the production audience');
-  const added = `${at.origin}/__iap-auth0/callback`;
-  assert.deepEqual(await callbacks(), [...before, added], 'merged into the existing callbacks');
-  const page = await new Browserless().signIn(
-    `${at.origin}/whoami`,
-    sb.env.IAP_AUTH0_TEST_USER_EMAIL,
-    sb.env.IAP_AUTH0_TEST_USER_PASSWORD,
-  );
-  assert.equal(page.status, 200, page.text);
-  assert.deepEqual(JSON.parse(page.text), { email: sb.env.IAP_AUTH0_TEST_USER_EMAIL });
-  await assertWebSocket(sb, at.origin);
-  dev.child.kill('SIGTERM');
-  assert.equal((await dev.done).code, 0);
-  assert.deepEqual(await callbacks(), before, 'removed on exit, the others kept');
+    assert.equal(page.status, 200, page.text);
+    assert.deepEqual(JSON.parse(page.text), { email: sb.env.IAP_AUTH0_TEST_USER_EMAIL });
+    await assertWebSocket(sb, at.origin);
+    dev.child.kill('SIGTERM');
+    assert.equal((await dev.done).code, 0);
+    assert.deepEqual(await callbacks(), before, 'removed on exit, the others kept');
 
-  // Someone not in the access binding meets IAP's "You don't have access".
-  const strict = await start(['--allow', 'user:auth0|somebody-else']);
-  const denied = await new Browserless().signIn(
-    `${at.origin}/whoami`,
-    sb.env.IAP_AUTH0_TEST_USER_EMAIL,
-    sb.env.IAP_AUTH0_TEST_USER_PASSWORD,
-  );
-  assert.equal(denied.status, 403);
-  assert.match(denied.text, /You don't have access/);
-  strict.child.kill('SIGTERM');
-  await strict.done;
-  app.close();
-});
+    // Someone not in the access binding meets IAP's "You don't have access".
+    const strict = await start(['--allow', 'user:auth0|somebody-else']);
+    const denied = await new Browserless().signIn(
+      `${at.origin}/whoami`,
+      sb.env.IAP_AUTH0_TEST_USER_EMAIL,
+      sb.env.IAP_AUTH0_TEST_USER_PASSWORD,
+    );
+    assert.equal(denied.status, 403);
+    assert.match(denied.text, /You don't have access/);
+    strict.child.kill('SIGTERM');
+    await strict.done;
+    app.close();
+  },
+);

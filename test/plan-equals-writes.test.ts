@@ -204,7 +204,7 @@ test("fresh project, then a re-run: the writes are the plan's; a plan of only no
   }
 });
 
-test('resume after a kill: the resumed run writes exactly what it plans', { timeout: 600_000 }, async (t) => {
+test('resume after a kill: the resumed run writes exactly what it plans', async (t) => {
   // The kill points of a clean run: the k-th successful write.
   const clean = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
   let total: number;

@@ -31,9 +31,7 @@ test('realistic profile: init, verify --wait and destroy are green with the cons
 // Auth0 tenant signing users in on a custom domain, and 15 % of connections reset. init stops once
 // at the organization policy with the fix; after the fix (made as the hint says), init, verify
 // --wait and destroy are green, with exactly one of each resource and nothing left after.
-test('every real-world behaviour at once: one stop at the org policy, then green with one of each', {
-  timeout: 600_000,
-}, async (t) => {
+test('every real-world behaviour at once: one stop at the org policy, then green with one of each', async (t) => {
   const sb = await useSandbox({
     profile: 'realistic',
     orgPolicies: ['iam.allowedPolicyMemberDomains'],

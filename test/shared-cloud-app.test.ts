@@ -179,7 +179,7 @@ async function assertDestroyPutsBack({ sb, g, cli, get, invokers }: Kit, cwd: st
 }
 
 // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
-test('your app stays your app', { timeout: 240_000 }, async (t) => {
+test('your app stays your app', async (t) => {
   const sb = await useSandbox();
   const k = appKit(sb);
   const { g, mgmt, services, svcName, get, folder, cli, stateOf, verified } = k;

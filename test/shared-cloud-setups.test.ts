@@ -15,7 +15,7 @@ import { runCli } from './helpers/cli.js';
 import { leftovers } from '../src/sandbox/leftovers.js';
 
 // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
-test('setups side by side, and the state file as a cache', { timeout: 400_000 }, async (t) => {
+test('setups side by side, and the state file as a cache', async (t) => {
   const sb = await useSandbox();
   const g = clientsFor(sb);
   const mgmt = new ManagementClient({

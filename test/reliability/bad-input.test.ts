@@ -547,9 +547,7 @@ async function makeWritable(f: string) {
   else await chmod(f, 0o600);
 }
 
-test(`bad input: ${CASES.length} cases, each exit 2 naming the input and the fix, state file unchanged`, {
-  timeout: 300_000,
-}, async (t) => {
+test(`bad input: ${CASES.length} cases, each exit 2 naming the input and the fix, state file unchanged`, async (t) => {
   const sb = await useSandbox();
   // A real state file from a finished init, copied for each case that needs one.
   const base = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-bad-base-'));

@@ -56,7 +56,6 @@ const LONG_MS = 600_000;
 
 test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy --force stop and exit 130', {
   skip: hasTmux ? false : 'tmux is not installed (npm run test:setup installs it)',
-  timeout: 180_000,
 }, async (t) => {
   const sb = await useSandbox({ profile: 'realistic' });
   const realistic = sb.world.profile;

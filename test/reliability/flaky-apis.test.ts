@@ -39,9 +39,7 @@ const KINDS = [
   ['30 % of connections reset (a change half the time made first)', 'all=0.3:reset', 23],
 ] as const;
 for (const [name, faults, seed] of KINDS.flatMap(([n, f, s]) => SEEDS.map((k) => [n, f, s + k] as const))) {
-  test(`flaky APIs: ${name} (seed ${seed}): init, verify and destroy succeed, nothing duplicated`, {
-    timeout: 300_000,
-  }, async (t) => {
+  test(`flaky APIs: ${name} (seed ${seed}): init, verify and destroy succeed, nothing duplicated`, async (t) => {
     const sb = await useSandbox({ faults, seed });
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-flaky-'));
     const outputs: string[] = [];

@@ -17,7 +17,6 @@ import { assertNoSecretLeaked } from '../helpers/secrets.js';
 const folder = () => mkdtemp(path.join(os.tmpdir(), 'iap-auth0-net-'));
 
 test('broken networks: black holes and refused connections end with the endpoint named, nothing changed', {
-  timeout: 180_000,
   // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 }, async (t) => {
   const sb = await useSandbox();

@@ -31,9 +31,9 @@ function markerSetups(w: any, service: string): string[] {
   return [...new Set(ids.filter(Boolean))] as string[];
 }
 
-test('two inits of one service in two folders at the same moment: one setup, one Auth0 app, no debris of the other', {
-  timeout: 180_000,
-}, async (t) => {
+const TWO =
+  'two inits of one service in two folders at the same moment: one setup, one Auth0 app, no debris of the other';
+test(TWO, async (t) => {
   const sb = await useSandbox({ profile: 'realistic' });
   for (const n of [1, 2, 3]) {
     const service = `race-${n}`;
@@ -76,9 +76,9 @@ test('two inits of one service in two folders at the same moment: one setup, one
   }
 });
 
-test('six inits racing on one stale lock: one runs, the others stop naming it; one Auth0 app; destroy leaves nothing', {
-  timeout: 120_000,
-}, async () => {
+const SIX =
+  'six inits racing on one stale lock: one runs, the others stop naming it; one Auth0 app; destroy leaves nothing';
+test(SIX, async () => {
   const sb = await useSandbox();
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-six-'));
   const dead = Number(
