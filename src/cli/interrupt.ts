@@ -8,7 +8,7 @@
 // reaches the child once, passed on by us, instead of twice (the terminal signals its whole
 // foreground group, and a second Ctrl-C means "leave now" to the child).
 import type { ChildProcess } from 'node:child_process';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../lib/exit-codes.js';
 
 export interface Interrupt {
   /** Aborted by the first Ctrl-C (or another of the signals asked for), with the reason "interrupted". */

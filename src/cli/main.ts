@@ -3,7 +3,7 @@
 // --help, status) skip even commander: --version reads package.json, --help prints the text the
 // build generated from the same program (dist/src/cli/help.txt), status parses its two flags itself.
 import { readFileSync } from 'node:fs';
-import { EXIT, UserError } from './exit-codes.js';
+import { EXIT, UserError } from '../lib/exit-codes.js';
 
 function fastPath(args: string[]): (() => Promise<void>) | undefined {
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {

@@ -4,7 +4,7 @@
 // distinguishes gets its own message naming the variable and the dashboard path of the fix. No
 // message ever carries a secret, a token or a request body.
 import { CodedError } from './coded-error.js';
-import { UserError, EXIT } from '../cli/exit-codes.js';
+import { UserError, EXIT } from '../lib/exit-codes.js';
 import { DASHBOARD_GRANT, DASHBOARD_SETTINGS } from './auth0-values.js';
 
 // Recognised by shape (statusCode + body), so this module does not load the ~300 ms SDK.

@@ -15,7 +15,7 @@
 //    custom domains exist); sign-in uses the tenant's ready custom domain when it has one
 //    (GET /api/v2/custom-domains, read:custom_domains), or --auth0-issuer-domain.
 import type { ManagementClient } from 'auth0';
-import { UserError, EXIT } from '../cli/exit-codes.js';
+import { UserError, EXIT } from '../lib/exit-codes.js';
 import { checkAuth0Values } from './auth0-values.js';
 import {
   auth0Discovery,

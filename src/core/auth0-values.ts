@@ -3,7 +3,7 @@
 // zero-width character or kept quotes is refused with its exact cause (named, the value never
 // printed), not trimmed: the same value fails in every other tool, and a silent trim would hide
 // which copy of the secret is wrong. Kept small: every command loads it.
-import { UserError, EXIT } from '../cli/exit-codes.js';
+import { UserError, EXIT } from '../lib/exit-codes.js';
 import { invisibleProblem } from '../lib/invisible.js';
 
 /** Where the M2M app's settings and its Management API grant live in the dashboard. */

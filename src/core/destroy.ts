@@ -7,7 +7,7 @@ import { DEFAULT_STATE_PATH, acquireLock, assertWritable } from '../state/store.
 import { STAGES, type StageId, type State } from '../state/schema.js';
 import { REVERSE_STAGES } from './stage-graph.js';
 import { titleOf } from './stage.js';
-import { UserError, EXIT } from '../cli/exit-codes.js';
+import { UserError, EXIT } from '../lib/exit-codes.js';
 import { STAGE_IMPLEMENTATIONS } from './stages/index.js';
 import { readRecorded, contextFromState } from './recorded-setup.js';
 import { checkCredentials, checkGoogleCredentials, asUsageError } from './local-checks.js';

@@ -8,7 +8,7 @@ import { judge, promptCheck, resolveInputs, type InitFlags, type Prompt } from '
 import { organizationSchema } from '../inputs/schema.js';
 import { googleClients } from '../google/clients.js';
 import { IAP_AUDIENCE } from '../lib/ids.js';
-import { UserError, EXIT } from '../cli/exit-codes.js';
+import { UserError, EXIT } from '../lib/exit-codes.js';
 import { StateHandle } from './state-handle.js';
 import { createContext } from './create-context.js';
 import { projectFacts } from './preflight.js';

@@ -2,7 +2,7 @@
 // the Auth0 M2M credentials, and state-file problems, all usage errors (exit 2) naming the fix.
 import { StateError } from '../state/store.js';
 import { apiRoots, EndpointError } from '../google/endpoints.js';
-import { UserError, EXIT } from '../cli/exit-codes.js';
+import { UserError, EXIT } from '../lib/exit-codes.js';
 import { checkAuth0Values } from './auth0-values.js';
 
 /** A state-file problem is the user's to fix: a usage error with the store's own hint. */

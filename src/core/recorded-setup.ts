@@ -2,7 +2,7 @@
 // the ids and every resource, so they never prompt and never need the flags init took.
 import { readState, DEFAULT_STATE_PATH } from '../state/store.js';
 import type { State } from '../state/schema.js';
-import { UserError, EXIT } from '../cli/exit-codes.js';
+import { UserError, EXIT } from '../lib/exit-codes.js';
 import { asUsageError } from './local-checks.js';
 import { StateHandle } from './state-handle.js';
 import { createContext } from './create-context.js';

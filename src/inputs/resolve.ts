@@ -4,7 +4,7 @@
 // naming the flag, raised before any API call.
 import * as v from 'valibot';
 import * as s from './schema.js';
-import { UserError } from '../cli/exit-codes.js';
+import { UserError } from '../lib/exit-codes.js';
 import type { StateInputs } from '../state/schema.js';
 import { gcloudConfig, type GcloudConfig } from './gcloud-config.js';
 

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT, UserError } from '../exit-codes.js';
+import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { colorsFor, type Paint } from '../ansi.js';
 import { onInterrupt } from '../interrupt.js';
 import { formatDuration } from '../../lib/duration.js';

@@ -1,6 +1,6 @@
 // `iap-auth0 destroy`: thin over core/destroy.ts. Shows what will be removed, asks on a terminal,
 // refuses without --force elsewhere (exit 2, nothing touched), renders progress like init.
-import { EXIT, UserError } from '../exit-codes.js';
+import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { createRenderer } from '../render.js';
 import { onInterrupt } from '../interrupt.js';
 import type { DestroyPlanItem, DestroyResult } from '../../core/destroy.js';

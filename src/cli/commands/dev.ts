@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT, UserError } from '../exit-codes.js';
+import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { onInterrupt } from '../interrupt.js';
 import { routeTable, type Route } from '../../dev/routes.js';
 import { allowSchema, problem } from '../../inputs/schema.js';

@@ -1,6 +1,6 @@
 // `iap-auth0 init`: thin over core/init.ts. Decides interactivity, wires prompts (stderr), Ctrl-C,
 // rendering and the --json document.
-import { EXIT, UserError } from '../exit-codes.js';
+import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { createRenderer, planLines, type Renderer } from '../render.js';
 import { onInterrupt, type Interrupt } from '../interrupt.js';
 import type { InitResult } from '../../core/init.js';

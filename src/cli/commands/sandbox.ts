@@ -3,7 +3,7 @@
 import { writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { parseFaultSpec } from '../../sandbox/core/faults.js';
-import { EXIT, UserError } from '../exit-codes.js';
+import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { onInterrupt } from '../interrupt.js';
 
 export interface SandboxCommandOptions {

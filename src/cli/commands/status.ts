@@ -1,5 +1,5 @@
 // `iap-auth0 status`: what the state file says, and what to run next. Reads one local file.
-import { EXIT, UserError } from '../exit-codes.js';
+import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { readStateQuick } from '../../state/read-quick.js';
 import { statusReport } from '../../core/status.js';
 import { colorsFor } from '../ansi.js';

@@ -1,6 +1,6 @@
 // `iap-auth0 verify`: thin over core/verify.ts. One line per check, a hint under each failure,
 // progress while waiting for propagation; --json prints only the document.
-import { EXIT, UserError } from '../exit-codes.js';
+import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { createRenderer, checkLines, type Renderer } from '../render.js';
 import { onInterrupt, type Interrupt } from '../interrupt.js';
 import { formatDuration } from '../../lib/duration.js';

@@ -1,4 +1,5 @@
-// Exit codes, documented in the README. Stable: scripts depend on them.
+// Exit codes, documented in the README. Stable: scripts depend on them. Here in lib/, not in cli/, because
+// the core and inputs/ raise UserError too: every layer may import it, and it imports nothing.
 export const EXIT = {
   OK: 0,
   /** Something unexpected (a bug, an API answering in a way we do not understand). */
