@@ -98,7 +98,8 @@ function handBack(x: ExportInput, imports: ImportSpec[]): string[] {
     'then run `iap-auth0 init` with the same state file: it finds every resource by its marker (descriptions, ' +
       "labels, the Auth0 app's metadata) and changes only what differs. Without the state file, `iap-auth0 init " +
       `--setup ${x.state.setupId ?? 'ID'} --service ${i.service} --region ${i.region} --project ${i.project}\` ` +
-      'takes the setup back.',
+      'takes the setup back. init grants exactly the `--allow` it is given (by default the whole pool) and keeps ' +
+      'the image deployed: if you changed who may sign in with Terraform, pass the same members with `--allow`.',
     '',
   ];
 }
