@@ -150,6 +150,9 @@ test('export builders: what cannot be written is named, a secret-looking env val
     'mine@p1.iam.gserviceaccount.com',
   );
   assert.equal(p.resources.google_service_account, undefined);
+  assert.equal(p.resources.google_cloud_run_v2_service.app[0].lifecycle[0].prevent_destroy, true, 'adopted: kept');
+  assert.equal(p.resources.google_iam_workforce_pool.pool[0].lifecycle, undefined, 'created: may be destroyed');
+  assert.match(p.files['README.md'], /Adopted by this setup.*services\/app`.*prevent_destroy/);
   for (const note of [
     /Cloud Run service: `binaryAuthorization`/,
     /Cloud Run template: `volumes`/,

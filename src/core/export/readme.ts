@@ -37,6 +37,19 @@ function resourcesTable(imports: ImportSpec[]): string[] {
   return ['| resource | import id |', '|---|---|', ...imports.map((i) => `| \`${i.to}\` | \`${i.id}\` |`)];
 }
 
+/** The resources the setup adopted: they carry prevent_destroy, as iap-auth0 never deletes them either. */
+function adoptedLines(x: ExportInput): string[] {
+  const adopted = Object.values(x.state.stages).flatMap((st) =>
+    (st?.adopted ?? []).map((k) => st?.resources[k]).filter((r): r is string => !!r),
+  );
+  if (!adopted.length) return [];
+  return [
+    `Adopted by this setup, not created by it: ${adopted.map((a) => `\`${a}\``).join(', ')}. Their resources ` +
+      'carry `lifecycle { prevent_destroy = true }`, so `terraform destroy` refuses rather than delete them.',
+    '',
+  ];
+}
+
 function takeOver(x: ExportInput, count: number): string[] {
   return [
     '## Take over',
@@ -117,6 +130,7 @@ export function readme(x: ExportInput, o: { files: string[]; imports: ImportSpec
     '',
     ...resourcesTable(o.imports),
     '',
+    ...adoptedLines(x),
     ...takeOver(x, o.imports.length),
     ...secrets(),
     ...handBack(x, o.imports),

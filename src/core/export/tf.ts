@@ -2,6 +2,8 @@
 // Section every builder returns (its file's items, its imports, its variables and what it could
 // not write). Addresses are named once here so builders can refer to each other's resources.
 import { attr, block, expr, type Item, type Value } from './hcl.js';
+import type { ExportInput } from './live.js';
+import type { StageId } from '../../state/schema.js';
 
 export interface ImportSpec {
   /** The resource address, e.g. `google_iam_workforce_pool.pool` or `x.y["key"]`. */
@@ -58,11 +60,22 @@ export const ref = (address: string, attribute: string) => expr(`${address}.${at
 export const v = (name: string) => expr(`var.${name}`);
 
 /**
- * `lifecycle { ignore_changes = [...] }`, for the input-only secrets the APIs never return: after an
- * import Terraform does not know them, and without this every plan would propose to send them again.
+ * A `lifecycle` block, or nothing. `ignore`: the input-only secrets the APIs never return (after an import Terraform
+ * does not know them, and without this every plan would propose to send them again). `adopted`: a resource this
+ * setup did not create (someone's own service, another setup's pool): `prevent_destroy`, as iap-auth0 never deletes
+ * one either.
  */
-export const ignoreChanges = (paths: string[]): Item =>
-  block('lifecycle', [], [attr('ignore_changes', paths.map(expr))]);
+export function lifecycle(o: { ignore?: string[]; adopted?: boolean }): Item[] {
+  const body = [
+    ...(o.adopted ? [attr('prevent_destroy', true)] : []),
+    ...(o.ignore?.length ? [attr('ignore_changes', o.ignore.map(expr))] : []),
+  ];
+  return body.length ? [block('lifecycle', [], body)] : [];
+}
+
+/** Whether the state records `key` of `stage` as adopted rather than created. */
+export const adopted = (state: ExportInput['state'], stage: StageId, key: string) =>
+  !!state.stages[stage]?.adopted?.includes(key);
 
 export function importBlock(i: ImportSpec): Item {
   return block('import', [], [attr('to', expr(i.to)), attr('id', i.id)]);

@@ -4,7 +4,7 @@
 // Every optional field the app holds is repeated as it is (an optional list or map left out would
 // be emptied by the next apply); the fields the provider computes itself are left to it.
 import { attr, block, obj, type Item, type Value } from '../hcl.js';
-import { ADDR, present, ref, resource, type Section } from '../tf.js';
+import { ADDR, adopted, lifecycle, present, ref, resource, type Section } from '../tf.js';
 import type { Auth0Client, ExportInput } from '../live.js';
 
 /** Terraform attribute ← Management API field, for the plain values auth0_client takes as they are. */
@@ -88,7 +88,10 @@ export function auth0Section(x: ExportInput): Section {
   return {
     file: 'auth0.tf',
     items: [
-      resource(ADDR.auth0App, clientResource(app)),
+      resource(ADDR.auth0App, [
+        ...clientResource(app),
+        ...lifecycle({ adopted: adopted(x.state, 'auth0-app', 'clientId') }),
+      ]),
       resource(ADDR.auth0Credentials, [
         attr('client_id', ref(ADDR.auth0App, 'id')),
         ...(method ? [attr('authentication_method', method)] : []),

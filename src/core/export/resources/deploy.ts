@@ -3,7 +3,18 @@
 // provider's google_project_service_identity is google-beta only and "does not support import"
 // (its docs), and Google keeps the agent once generated; the README says so.
 import { attr, expr, template } from '../hcl.js';
-import { ADDR, keyed, ref, resource, v, type ImportSpec, type Section, type VariableSpec } from '../tf.js';
+import {
+  ADDR,
+  adopted,
+  keyed,
+  lifecycle,
+  ref,
+  resource,
+  v,
+  type ImportSpec,
+  type Section,
+  type VariableSpec,
+} from '../tf.js';
 import { serviceResource } from './run-service.js';
 import type { ExportInput } from '../live.js';
 
@@ -47,7 +58,12 @@ export function deploySection(x: ExportInput): Section {
   }
 
   imports.push({ to: ADDR.service, id: r.service });
-  items.push(resource(ADDR.service, serviceResource(live.service, !!sa?.email, variables, notes)));
+  items.push(
+    resource(ADDR.service, [
+      ...serviceResource(live.service, !!sa?.email, variables, notes),
+      ...lifecycle({ adopted: adopted(state, 'deploy', 'service') }),
+    ]),
+  );
 
   // The grant the IAP agent needs; its id names the member exactly as the policy holds it.
   const agent = agentMember(i.projectNumber ?? '');

@@ -5,13 +5,13 @@
 // credential's secret flows into the IAP settings inside Terraform, never as a literal; IAP never
 // returns it (only its SHA-256), hence `ignore_changes`, as for the workforce provider.
 import { attr, block, comment, expr, template, type Item } from '../hcl.js';
-import { ADDR, ignoreChanges, keyed, ref, resource, unwritten, v, type ImportSpec, type Section } from '../tf.js';
+import { ADDR, adopted, keyed, lifecycle, ref, resource, unwritten, v, type ImportSpec, type Section } from '../tf.js';
 import type { ExportInput, OauthClient, OauthCredential } from '../live.js';
 
 export const ACCESSOR_ROLE = 'roles/iap.httpsResourceAccessor';
 const SECRET_PATH = 'access_settings[0].workforce_identity_settings[0].oauth2[0].client_secret';
 
-function oauthClientResource(c: OauthClient, id: string): Item[] {
+function oauthClientResource(c: OauthClient, id: string, isAdopted: boolean): Item[] {
   return [
     attr('oauth_client_id', id),
     attr('location', 'global'),
@@ -24,10 +24,11 @@ function oauthClientResource(c: OauthClient, id: string): Item[] {
     ...(c.displayName ? [attr('display_name', c.displayName)] : []),
     ...(c.description ? [attr('description', c.description)] : []),
     ...(c.disabled ? [attr('disabled', true)] : []),
+    ...lifecycle({ adopted: isAdopted }),
   ];
 }
 
-function credentialResource(c: OauthCredential, id: string): Item[] {
+function credentialResource(c: OauthCredential, id: string, isAdopted: boolean): Item[] {
   return [
     attr('oauthclient', ref(ADDR.oauthClient, 'oauth_client_id')),
     attr('location', ref(ADDR.oauthClient, 'location')),
@@ -35,6 +36,7 @@ function credentialResource(c: OauthCredential, id: string): Item[] {
     attr('project', v('project')),
     ...(c.displayName ? [attr('display_name', c.displayName)] : []),
     ...(c.disabled ? [attr('disabled', true)] : []),
+    ...lifecycle({ adopted: isAdopted }),
   ];
 }
 
@@ -67,7 +69,7 @@ function settingsResource(project: boolean): Item[] {
         ),
       ],
     ),
-    ignoreChanges([SECRET_PATH]),
+    ...lifecycle({ ignore: [SECRET_PATH] }),
   ];
 }
 
@@ -115,8 +117,18 @@ export function iapSection(x: ExportInput): Section {
   return {
     file: 'iap.tf',
     items: [
-      resource(ADDR.oauthClient, oauthClientResource(live.oauthClient, state.inputs.oauthClient)),
-      resource(ADDR.credential, credentialResource(live.credential, oc.credential.split('/').pop() ?? '')),
+      resource(
+        ADDR.oauthClient,
+        oauthClientResource(live.oauthClient, state.inputs.oauthClient, adopted(state, 'oauth-client', 'oauthClient')),
+      ),
+      resource(
+        ADDR.credential,
+        credentialResource(
+          live.credential,
+          oc.credential.split('/').pop() ?? '',
+          adopted(state, 'oauth-client', 'credential'),
+        ),
+      ),
       resource(ADDR.settings, settingsResource(project)),
       resource(a.address, a.body),
     ],

@@ -4,7 +4,7 @@
 // so after an import Terraform does not know it: `ignore_changes` keeps plan from proposing to
 // send it again; the README says how to push a rotated secret.
 import { attr, block, obj, type Item } from '../hcl.js';
-import { ADDR, ignoreChanges, ref, resource, unwritten, type ImportSpec, type Section } from '../tf.js';
+import { ADDR, adopted, lifecycle, ref, resource, unwritten, type ImportSpec, type Section } from '../tf.js';
 import type { ExportInput, Pool, Provider } from '../live.js';
 
 const POOL_WRITTEN = ['name', 'parent', 'displayName', 'description', 'disabled', 'sessionDuration', 'state'];
@@ -20,7 +20,7 @@ const PROVIDER_WRITTEN = [
   'detailedAuditLogging',
 ];
 
-function poolResource(p: Pool, id: string): Item[] {
+function poolResource(p: Pool, id: string, isAdopted: boolean): Item[] {
   return [
     attr('workforce_pool_id', id),
     attr('location', 'global'),
@@ -30,6 +30,7 @@ function poolResource(p: Pool, id: string): Item[] {
     ...(p.disabled ? [attr('disabled', true)] : []),
     // Terraform's default is 3600s: written so a pool with another duration is not changed.
     ...(p.sessionDuration ? [attr('session_duration', p.sessionDuration)] : []),
+    ...lifecycle({ adopted: isAdopted }),
   ];
 }
 
@@ -63,7 +64,7 @@ function oidcBlock(p: Provider): Item {
   );
 }
 
-function providerResource(p: Provider, providerId: string): Item[] {
+function providerResource(p: Provider, providerId: string, isAdopted: boolean): Item[] {
   return [
     attr('workforce_pool_id', ref(ADDR.pool, 'workforce_pool_id')),
     attr('location', ref(ADDR.pool, 'location')),
@@ -76,7 +77,7 @@ function providerResource(p: Provider, providerId: string): Item[] {
     attr('attribute_mapping', obj(p.attributeMapping ?? {})),
     ...(p.attributeCondition ? [attr('attribute_condition', p.attributeCondition)] : []),
     oidcBlock(p),
-    ignoreChanges(['oidc[0].client_secret[0].value[0].plain_text']),
+    ...lifecycle({ adopted: isAdopted, ignore: ['oidc[0].client_secret[0].value[0].plain_text'] }),
   ];
 }
 
@@ -96,8 +97,11 @@ export function workforceSection(x: ExportInput): Section {
   return {
     file: 'workforce.tf',
     items: [
-      resource(ADDR.pool, poolResource(x.live.pool, poolId)),
-      resource(ADDR.provider, providerResource(x.live.provider, providerId)),
+      resource(ADDR.pool, poolResource(x.live.pool, poolId, adopted(x.state, 'workforce-pool', 'pool'))),
+      resource(
+        ADDR.provider,
+        providerResource(x.live.provider, providerId, adopted(x.state, 'workforce-pool', 'provider')),
+      ),
     ],
     imports,
     notes,
