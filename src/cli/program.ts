@@ -22,6 +22,7 @@ export function buildProgram(): Command {
 
   addInitCommand(program);
   addCheckCommands(program);
+  addExportCommand(program);
   addDevCommand(program);
   addSandboxCommand(program);
   return program;
@@ -136,6 +137,26 @@ function addCheckCommands(program: Command): void {
     .option('--json', 'print one JSON document on stdout')
     .option('--state <path>', 'state file (default .iap-auth0/state.json)')
     .action(async (opts) => (await import('./commands/status.js')).statusCommand(opts));
+}
+
+/** `export terraform`: the finished setup as a Terraform configuration that imports every resource. */
+function addExportCommand(program: Command): void {
+  const exp = program
+    .command('export')
+    .description('describe a finished setup in another tool (export terraform)')
+    .exitOverride();
+  exp
+    .command('terraform')
+    .description(
+      'write a Terraform configuration of this setup with an import block for every resource, so that ' +
+        'terraform plan imports it all and proposes no change',
+    )
+    .option('--dir <path>', 'folder to write (default iap-auth0-terraform); an existing, non-empty one needs --force')
+    .option('--state <path>', 'state file (default .iap-auth0/state.json)')
+    .option('--dry-run', 'print the files instead of writing them')
+    .option('--force', 'write into a folder that already has files (the files the export writes are replaced)')
+    .option('--json', 'print one JSON document on stdout listing the files (with their content under --dry-run)')
+    .action(async (opts) => (await import('./commands/export.js')).exportTerraformCommand(opts));
 }
 
 /** `dev`: a local front door that signs in and adds the IAP header before your app. */

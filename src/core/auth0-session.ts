@@ -36,6 +36,8 @@ export const NEEDS = {
   init: ['read:clients', 'create:clients', 'update:clients', 'delete:clients', 'read:client_keys'],
   verify: ['read:clients'],
   destroy: ['read:clients', 'update:clients', 'delete:clients'],
+  /** `export terraform` reads the application; the secret stays in Auth0 (Terraform's provider reads it). */
+  'export terraform': ['read:clients'],
 } as const;
 export type Auth0Command = keyof typeof NEEDS;
 /** Only verify uses it (the app's enabled connections): a warning in init, a failed check in verify. */

@@ -1,0 +1,292 @@
+// `iap-auth0 export terraform` as a user runs it, after `init` on the sandbox: with the default
+// access, with --allow user:/group:, and with --scope project. No Terraform can run here, so the
+// folder is held to evidence (test/helpers/terraform.ts, test/fixtures/terraform/schema.json): it
+// parses and is formatted, uses only documented resource types and attributes, imports every
+// resource the state records under a documented id format that names the sandbox's actual
+// resource (read back through Google's clients and the Auth0 SDK), and holds no secret the
+// sandbox ever issued. Bad input exits 2 and writes nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ManagementClient } from 'auth0';
+import { useSandbox, clientsFor, requestLog } from './helpers/sandbox.js';
+import { runCli } from './helpers/cli.js';
+import { assertNoSecretLeaked } from './helpers/secrets.js';
+import { checkAgainstFixture, importFields, parseFolder, type ParsedFolder } from './helpers/terraform.js';
+import type { Sandbox } from '../src/sandbox/index.js';
+
+// The APIs init enables (gcp-api.md 2.1; serviceusage is on in every project).
+/** How hcl2json writes an expression: `${…}`. */
+const interpolated = (e: string) => `\${${e}}`;
+
+const APIS = ['iam.googleapis.com', 'run.googleapis.com', 'iap.googleapis.com', 'cloudresourcemanager.googleapis.com'];
+
+/** Each import id's fields name a live resource: read back with the real clients. */
+async function assertImportsAreLive(sb: Sandbox, p: ParsedFolder): Promise<void> {
+  const g = clientsFor(sb);
+  const mgmt = new ManagementClient({
+    domain: sb.env.AUTH0_DOMAIN,
+    clientId: sb.env.AUTH0_CLIENT_ID,
+    clientSecret: sb.env.AUTH0_CLIENT_SECRET,
+  });
+  const holds = (policy: any, role: string, member: string) =>
+    (policy.bindings ?? []).some((b: any) => b.role === role && b.members.includes(member));
+  for (const i of p.imports) {
+    const type = i.to.split('.')[0];
+    const f = importFields(type, i.id);
+    const live: Record<string, () => Promise<boolean>> = {
+      google_project_service: async () =>
+        (await g.serviceusage.services.get({ name: `projects/${f.project_id}/services/${f.service}` })).data.state ===
+        'ENABLED',
+      google_service_account: async () =>
+        (await g.iam.projects.serviceAccounts.get({ name: `projects/${f.project}/serviceAccounts/${f.email}` })).data
+          .email === f.email,
+      google_cloud_run_v2_service: async () =>
+        !!(await g.run.projects.locations.services.get({ name: i.id })).data.iapEnabled,
+      google_cloud_run_v2_service_iam_member: async () =>
+        holds(
+          (await g.run.projects.locations.services.getIamPolicy({ resource: i.id.split(' ')[0] })).data,
+          f.role,
+          f.member,
+        ),
+      google_iam_workforce_pool: async () =>
+        (await g.iam.locations.workforcePools.get({ name: i.id })).data.state === 'ACTIVE',
+      google_iam_workforce_pool_provider: async () =>
+        (await g.iam.locations.workforcePools.providers.get({ name: i.id })).data.state === 'ACTIVE',
+      google_iam_oauth_client: async () =>
+        (await g.iam.projects.locations.oauthClients.get({ name: i.id })).data.state === 'ACTIVE',
+      google_iam_oauth_client_credential: async () =>
+        (await g.iam.projects.locations.oauthClients.credentials.get({ name: i.id })).data.disabled !== true,
+      google_iap_settings: async () =>
+        !!(await g.iap.getIapSettings({ name: i.id })).data.accessSettings?.workforceIdentitySettings,
+      google_iap_web_cloud_run_service_iam_member: async () =>
+        holds((await g.iap.getIamPolicy({ resource: i.id.split(' ')[0] })).data, f.role, f.member),
+      google_iap_web_iam_member: async () =>
+        holds((await g.iap.getIamPolicy({ resource: i.id.split(' ')[0] })).data, f.role, f.member),
+      auth0_client: async () => ((await mgmt.clients.get(f.client_id)) as any).client_id === f.client_id,
+      auth0_client_credentials: async () => ((await mgmt.clients.get(f.client_id)) as any).client_id === f.client_id,
+    };
+    assert.ok(live[type], `${type}: the test does not know how to read it`);
+    assert.ok(await live[type](), `import ${i.to} (${i.id}) names no live resource`);
+  }
+}
+
+/** Every resource the state file records has its import block, and every API init enables. */
+function assertStateCovered(state: any, p: ParsedFolder): void {
+  const r = (stage: string) => state.stages[stage].resources;
+  const has = (type: string, pred: (id: string) => boolean, what: string) =>
+    assert.ok(
+      p.imports.some((i) => i.to.startsWith(`${type}.`) && pred(i.id)),
+      `no ${type} import for ${what}`,
+    );
+  has('google_cloud_run_v2_service', (id) => id === r('deploy').service, r('deploy').service);
+  has('google_service_account', (id) => id.endsWith(`/${r('deploy').serviceAccount}`), r('deploy').serviceAccount);
+  for (const m of state.stages.deploy.added ?? [])
+    has('google_cloud_run_v2_service_iam_member', (id) => id.endsWith(` roles/run.invoker ${m}`), m);
+  has('auth0_client', (id) => id === r('auth0-app').clientId, 'the Auth0 app');
+  has('auth0_client_credentials', (id) => id === r('auth0-app').clientId, "the Auth0 app's credentials");
+  has('google_iam_workforce_pool', (id) => id === r('workforce-pool').pool, 'the pool');
+  has('google_iam_workforce_pool_provider', (id) => id === r('workforce-pool').provider, 'the provider');
+  has('google_iam_oauth_client', (id) => id === r('oauth-client').oauthClient, 'the OAuth client');
+  has('google_iam_oauth_client_credential', (id) => id === r('oauth-client').credential, 'the credential');
+  has('google_iap_settings', (id) => id === r('iap-settings').iapResource, 'the IAP settings');
+  for (const m of state.stages.access.added)
+    has(
+      state.inputs.scope === 'project' ? 'google_iap_web_iam_member' : 'google_iap_web_cloud_run_service_iam_member',
+      (id) => id === `${r('access').iapResource} roles/iap.httpsResourceAccessor ${m}`,
+      m,
+    );
+  for (const api of APIS) has('google_project_service', (id) => id === `${state.inputs.project}/${api}`, api);
+}
+
+/** init with `args`, then export; the folder checked against the fixture, the state and the sandbox. */
+async function initAndExport(sb: Sandbox, cwd: string, name: string, args: string[]) {
+  const statePath = path.join(cwd, name, 'state.json');
+  const init = await runCli(['init', '--yes', '--state', statePath, ...args], sb.env, cwd);
+  assert.equal(init.code, 0, init.stderr);
+  const dir = path.join(cwd, `${name}-tf`);
+  const r = await runCli(['export', 'terraform', '--state', statePath, '--dir', dir, '--json'], sb.env, cwd);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assert.deepEqual(doc.files.map((f: any) => f.path).sort(), (await readdir(dir)).sort(), '--json lists the files');
+  const state = JSON.parse(await readFile(statePath, 'utf8'));
+  const p = await parseFolder(dir);
+  checkAgainstFixture(p);
+  assertStateCovered(state, p);
+  await assertImportsAreLive(sb, p);
+  await assertNoSecretLeaked(sb, [init.stdout, init.stderr, r.stdout, r.stderr], [dir]);
+  return { state, p, dir, statePath };
+}
+
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
+test('export terraform', async (t) => {
+  const sb = await useSandbox();
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-export-'));
+  const lastSeq = async () => (await requestLog(sb)).at(-1)?.seq ?? 0;
+  let first!: Awaited<ReturnType<typeof initAndExport>>;
+
+  await t.test('default access: the folder imports every resource the state records, and no secret', async () => {
+    first = await initAndExport(sb, cwd, 'hello', ['--service', 'hello', '--region', 'europe-west1']);
+    const p = first.p;
+    assert.equal(p.variables.image[0].default, 'us-docker.pkg.dev/cloudrun/container/hello');
+    assert.deepEqual(p.variables.allowed_members[0].default, first.state.stages.access.added);
+    const svc = p.resources.google_cloud_run_v2_service.app[0];
+    assert.equal(svc.iap_enabled, true);
+    assert.equal(svc.template[0].containers[0].image, interpolated('var.image'));
+    // The secrets flow between resources, never as literals.
+    const provider = p.resources.google_iam_workforce_pool_provider.auth0[0];
+    assert.equal(
+      provider.oidc[0].client_secret[0].value[0].plain_text,
+      interpolated('auth0_client_credentials.app.client_secret'),
+    );
+    const settings = p.resources.google_iap_settings.iap[0];
+    assert.equal(
+      settings.access_settings[0].workforce_identity_settings[0].oauth2[0].client_secret,
+      interpolated('google_iam_oauth_client_credential.iap.client_secret'),
+    );
+    assert.match(p.files['README.md'], /terraform init/);
+    assert.match(p.files['README.md'], /Stop using `iap-auth0 init`/);
+    assert.match(p.files['README.md'], /## Not covered/);
+  });
+
+  await t.test('--allow user: and group: each member imported, the mapping as the provider has it', async () => {
+    const { p, state } = await initAndExport(sb, cwd, 'people', [
+      '--service',
+      'people',
+      '--allow',
+      'user:auth0|alice',
+      '--allow',
+      'group:admins',
+    ]);
+    assert.equal(state.stages.access.added.length, 2);
+    const mapping = p.resources.google_iam_workforce_pool_provider.auth0[0].attribute_mapping;
+    assert.ok(mapping['google.groups'], 'the groups mapping a group: member needs');
+  });
+
+  await t.test('--scope project: IAP settings on the project and access on its iap_web', async () => {
+    const { p } = await initAndExport(sb, cwd, 'whole', ['--service', 'whole', '--scope', 'project']);
+    assert.ok(p.resources.google_iap_web_iam_member, 'project-level access members');
+    assert.equal(p.resources.google_iap_web_cloud_run_service_iam_member, undefined);
+    assert.match(p.resources.google_iap_settings.iap[0].name, /^projects\/\$\{data\.google_project\.this\.number\}$/);
+  });
+
+  await t.test('the checks catch what they are for: unknown, computed or missing attributes, a bad import id', () => {
+    const mutated = (f: (p: ParsedFolder) => void) => {
+      const p: ParsedFolder = structuredClone(first.p);
+      f(p);
+      return () => checkAgainstFixture(p);
+    };
+    const svc = (p: ParsedFolder) => p.resources.google_cloud_run_v2_service.app[0];
+    assert.throws(
+      mutated((p) => Object.assign(svc(p), { made_up: 1 })),
+      /made_up.* is not an attribute/,
+    );
+    assert.throws(
+      mutated((p) => Object.assign(svc(p), { uri: 'x' })),
+      /uri.* is computed only/,
+    );
+    assert.throws(
+      mutated((p) => delete svc(p).location),
+      /required `location` is missing/,
+    );
+    assert.throws(
+      mutated((p) => Object.assign(svc(p).template[0], { containers: [{}] })),
+      /required `image`/,
+    );
+    assert.throws(
+      mutated((p) => (p.resources.made_up_type = { x: [{}] })),
+      /made_up_type is not a resource type/,
+    );
+    assert.throws(
+      mutated((p) => (p.imports.find((i) => i.to === 'google_iam_workforce_pool.pool')!.id = 'workforcePools/x/y')),
+      /matches none of the provider's import patterns/,
+    );
+    assert.throws(
+      mutated((p) => (p.imports.find((i) => i.to.startsWith('google_iap_web'))!.id = 'projects/1/iap_web/x y')),
+      /matches no documented format/,
+    );
+    assert.throws(() => importFields('google_cloud_run_v2_service', 'hello'), /matches none/);
+  });
+
+  await t.test('an existing folder needs --force; --dry-run prints and writes nothing', async () => {
+    const before = await readFile(path.join(first.dir, 'cloud-run.tf'), 'utf8');
+    await writeFile(path.join(first.dir, 'cloud-run.tf'), '# edited\n');
+    const args = ['export', 'terraform', '--state', first.statePath, '--dir', first.dir];
+    const refused = await runCli(args, sb.env, cwd);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /--dir: the folder .* exists and is not empty; nothing was written[\s\S]*--force/);
+    assert.equal(await readFile(path.join(first.dir, 'cloud-run.tf'), 'utf8'), '# edited\n');
+    const forced = await runCli([...args, '--force'], sb.env, cwd);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(await readFile(path.join(first.dir, 'cloud-run.tf'), 'utf8'), before);
+    const empty = path.join(cwd, 'dry');
+    const dry = await runCli(
+      ['export', 'terraform', '--state', first.statePath, '--dir', empty, '--dry-run'],
+      sb.env,
+      cwd,
+    );
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /# ---- .*\/cloud-run\.tf ----\nresource "google_project_service" "apis"/);
+    assert.match(dry.stdout, /nothing was written/);
+    assert.equal(await readdir(empty).catch(() => 'absent'), 'absent');
+    await assertNoSecretLeaked(sb, [dry.stdout, dry.stderr, forced.stdout], [first.dir]);
+  });
+
+  await t.test('bad input: exit 2, a message naming the fix, nothing written', async () => {
+    const out = path.join(cwd, 'never');
+    const since = await lastSeq();
+    const noState = await runCli(
+      ['export', 'terraform', '--state', path.join(cwd, 'none.json'), '--dir', out],
+      sb.env,
+      cwd,
+    );
+    assert.equal(noState.code, 2);
+    assert.match(noState.stderr, /no state file at .*none\.json[\s\S]*iap-auth0 init first/);
+    const unfinished = JSON.parse(await readFile(first.statePath, 'utf8'));
+    unfinished.stages.access.status = 'failed';
+    await mkdir(path.join(cwd, 'unfinished'));
+    const unfinishedPath = path.join(cwd, 'unfinished', 'state.json');
+    await writeFile(unfinishedPath, JSON.stringify(unfinished));
+    const r = await runCli(['export', 'terraform', '--state', unfinishedPath, '--dir', out], sb.env, cwd);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /is not finished \(access: failed\); nothing was written[\s\S]*iap-auth0 init/);
+    const file = path.join(cwd, 'a-file');
+    await writeFile(file, 'x');
+    const notDir = await runCli(['export', 'terraform', '--state', first.statePath, '--dir', file], sb.env, cwd);
+    assert.equal(notDir.code, 2);
+    assert.match(notDir.stderr, /--dir: .* is not a folder/);
+    const noCreds = await runCli(
+      ['export', 'terraform', '--state', first.statePath, '--dir', out],
+      { ...sb.env, AUTH0_CLIENT_SECRET: '' },
+      cwd,
+    );
+    assert.equal(noCreds.code, 2);
+    assert.match(noCreds.stderr, /AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET must be set/);
+    assert.deepEqual(await requestLog(sb, since), [], 'judged before any request');
+    assert.equal(await readdir(out).catch(() => 'absent'), 'absent');
+  });
+
+  await t.test('a grant removed behind its back: exit 2 naming it, nothing written; init repairs', async () => {
+    const g = clientsFor(sb);
+    const resource = first.state.stages.access.resources.iapResource;
+    const { data: policy } = await g.iap.getIamPolicy({ resource });
+    const member = first.state.stages.access.added[0];
+    policy.bindings = (policy.bindings ?? []).map((b) => ({
+      ...b,
+      members: (b.members ?? []).filter((m) => m !== member),
+    }));
+    await g.iap.setIamPolicy({ resource, requestBody: { policy } });
+    const out = path.join(cwd, 'drifted');
+    const r = await runCli(['export', 'terraform', '--state', first.statePath, '--dir', out], sb.env, cwd);
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(r.stderr.includes(`${member} no longer holds roles/iap.httpsResourceAccessor`), r.stderr);
+    assert.match(r.stderr, /run iap-auth0 init/);
+    assert.equal(await readdir(out).catch(() => 'absent'), 'absent');
+    const init = await runCli(['init', '--yes', '--state', first.statePath], sb.env, cwd);
+    assert.equal(init.code, 0, init.stderr);
+    const again = await runCli(['export', 'terraform', '--state', first.statePath, '--dir', out], sb.env, cwd);
+    assert.equal(again.code, 0, again.stderr);
+  });
+});
