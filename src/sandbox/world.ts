@@ -10,6 +10,7 @@ import { PolicyStore, type Policy } from './core/policies.js';
 import { FaultInjector, type ApiName, type FaultSpec } from './core/faults.js';
 import type { Profile } from './core/profile.js';
 import { seedDirectory } from './auth0/directory.js';
+import { ActionStore, type ActionExecution } from './auth0/actions-model.js';
 
 export interface Project {
   projectId: string;
@@ -323,6 +324,10 @@ export class World {
   readonly auth0Users: Auth0User[] = [];
   readonly auth0Connections: Auth0Connection[] = [];
   readonly auth0Roles: Auth0Role[] = [];
+  /** Actions, their versions and the triggers' bindings (auth0/actions-model.ts). */
+  readonly auth0Actions: ActionStore;
+  /** What the post-login Actions did at each sign-in, newest last (auth0/post-login.ts). */
+  readonly auth0ActionExecutions: ActionExecution[] = [];
   /** The tenant's custom domains (one, ready, with startSandbox({ auth0CustomDomain: true })). */
   readonly auth0CustomDomains: Auth0CustomDomain[] = [];
   /** The machine-to-machine app the CLI uses; its grants decide which Management API calls pass. */
@@ -337,7 +342,7 @@ export class World {
       'read:client_keys',
       'read:connections',
       'read:custom_domains',
-      // Users and roles (the scopes Auth0's reference lists for each route: auth0/users-roles.ts).
+      // Users, roles and Actions (the scopes Auth0's reference lists for each route: auth0/users-roles.ts, actions.ts).
       'read:users',
       'create:users',
       'read:roles',
@@ -347,6 +352,10 @@ export class World {
       'read:role_members',
       'create:role_members',
       'delete:role_members',
+      'read:actions',
+      'create:actions',
+      'update:actions',
+      'delete:actions',
     ]),
   };
 
@@ -368,6 +377,7 @@ export class World {
     this.operations = new Operations(this.clock);
     this.policies = new PolicyStore(this.clock);
     this.faults = new FaultInjector(opts.faults, opts.seed);
+    this.auth0Actions = new ActionStore(this.clock, () => this.profile.actions);
     this.issuedSecrets.add(this.accessToken).add(this.auth0M2M.client_secret);
     this.seed();
   }
@@ -556,6 +566,8 @@ export class World {
       auth0Connections: this.auth0Connections,
       auth0Users: this.auth0Users.map((u) => strip(u, ['password'])),
       auth0Roles: this.auth0Roles,
+      ...this.auth0Actions.snapshot(),
+      auth0ActionExecutions: this.auth0ActionExecutions,
       auth0CustomDomains: this.auth0CustomDomains,
       operations: this.operations.list().map((o) => ({ name: o.name, api: o.api, done: o.done, error: o.error })),
     };

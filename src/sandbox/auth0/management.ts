@@ -1,6 +1,7 @@
 // The Management API v2 routes iap-auth0 uses: /api/v2/clients (list, get, create, update,
 // delete, rotate-secret, enabled connections), the connection↔client enablement endpoints and
-// the custom domains (list, get) here; users and roles in users-roles.ts.
+// the custom domains (list, get) here; Actions and their trigger bindings in actions.ts; users
+// and roles in users-roles.ts.
 // State: world.auth0Clients and world.auth0Connections. Scopes come from the bearer token
 // (token.ts). Error bodies are Auth0's {statusCode, error, message, errorCode}.
 import type { Auth0Client, Auth0Connection } from '../world.js';
@@ -19,6 +20,7 @@ import {
   type MgmtResult,
   type Route,
 } from './mgmt-route.js';
+import { ACTION_ROUTES } from './actions.js';
 import { USER_ROLE_ROUTES } from './users-roles.js';
 
 export type { MgmtRequest, MgmtResult } from './mgmt-route.js';
@@ -36,6 +38,7 @@ const ROUTES: Route[] = [
   { method: 'PATCH', re: /^\/api\/v2\/connections\/(?<id>[^/]+)\/clients$/, handler: updateConnectionClients },
   { method: 'GET', re: /^\/api\/v2\/custom-domains$/, handler: listCustomDomains },
   { method: 'GET', re: /^\/api\/v2\/custom-domains\/(?<id>[^/]+)$/, handler: getCustomDomain },
+  ...ACTION_ROUTES,
   ...USER_ROLE_ROUTES,
 ];
 
