@@ -2,7 +2,7 @@
 // real auth0 SDK (v7): actions.create / get / list / update / delete / deploy, actions.versions,
 // actions.triggers.list, actions.triggers.bindings.list / updateMany. Expected values are Auth0's
 // answers as a real tenant gave them (go-auth0 recordings, terraform-provider and deploy-cli issues;
-// docs/SANDBOX.md "Auth0 Actions").
+// docs/SANDBOX.md "Auth0 Actions through the Management API").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { moveClock, useSandbox } from './helpers/sandbox.js';

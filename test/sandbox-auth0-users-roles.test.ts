@@ -1,7 +1,7 @@
 // The tenant's users and RBAC roles through the Management API, driven by the real auth0 SDK (v7)
 // the way the product will call it: users.list / create / get / listUsersByEmail, roles.list /
 // create / get / update / delete, roles.users.list / assign, users.roles.list / assign / delete.
-// Literal values are those of the seeded tenant (docs/SANDBOX.md "Test users") and of Auth0's
+// Literal values are those of the seeded tenant (docs/SANDBOX.md "Auth0 test users") and of Auth0's
 // answers (go-auth0 recordings, Auth0's reference).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

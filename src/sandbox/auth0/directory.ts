@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Auth0Connection, Auth0Role, Auth0User, World } from '../world.js';
 
-/** The seeded connections (docs/SANDBOX.md, "Test users"). */
+/** The seeded connections (docs/SANDBOX.md, "Auth0 test users"). */
 export const DATABASE = 'Username-Password-Authentication';
 /** A second database connection, where someone signed up with Alice's address and never verified it. */
 export const SIGNUPS = 'sandbox-signups';
@@ -100,7 +100,7 @@ function seedUser(
 }
 
 /**
- * The seeded tenant (docs/SANDBOX.md "Test users"; README's sandbox section):
+ * The seeded tenant (docs/SANDBOX.md "Auth0 test users"; README's sandbox section):
  *  - alice@ (database, verified; roles admin and iap-users): the test user of IAP_AUTH0_TEST_USER_*;
  *  - bob@ (database, verified, no role): someone who should be refused;
  *  - carol@ (database, email not verified);

@@ -41,9 +41,10 @@ export interface Profile {
    */
   consistencyMs: Record<ConsistencyKind, number>;
   /**
-   * Auth0 Actions (docs/SANDBOX.md "Auth0 Actions"): how long a created or updated Action stays
-   * `pending`/`building` before it is `built`, how long a deployed version takes to become the
-   * deployed one, and how long one Action may run at sign-in before it is cut off (Auth0: 20 s).
+   * Auth0 Actions (docs/SANDBOX.md "Auth0 Actions through the Management API"): how long a
+   * created or updated Action stays `pending`/`building` before it is `built`, how long a deployed
+   * version takes to become the deployed one, and how long the post-login Actions may run at
+   * sign-in before they are cut off (Auth0: 20 s).
    */
   actions: { buildMs: number; deployMs: number; timeoutMs: number };
 }
