@@ -209,6 +209,22 @@ test("the event: user, roles, connection, client, secrets; an enterprise user's 
   await mgmt.actions.delete(id);
 });
 
+test("text in the event is only data: a user named like the runner's placeholders", async () => {
+  const name = '__CODE__ __EVENT__ $' + '{x} `tick` \\ "quote" \u2028';
+  await mgmt.users.create({
+    connection: 'Username-Password-Authentication',
+    email: 'odd@sandbox.example',
+    password: 'an odd password',
+    name,
+  });
+  const id = await install('echo', "api.idToken.setCustomClaim('https://example.com/name', event.user.name);");
+  await bind(id);
+  const t = await tokens(app, await signIn(app, 'odd@sandbox.example', 'an odd password'));
+  assert.equal(t.id['https://example.com/name'], name);
+  await bind();
+  await mgmt.actions.delete(id);
+});
+
 test('the runtime is isolated: no process, no require, nothing of the host through constructors', async () => {
   const id = await install(
     'probe',

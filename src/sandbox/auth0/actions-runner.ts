@@ -16,6 +16,8 @@ import { Worker } from 'node:worker_threads';
 
 export interface ActionRun {
   state: 'ok' | 'error' | 'timeout';
+  /** How long the Action ran (from its thread being ready to its end), in ms. */
+  ranMs: number;
   /** The thrown error's message (state 'error'). */
   message?: string;
   /** The reason given to api.access.deny, if it was called. */
@@ -70,7 +72,7 @@ const pairs = (v: unknown): [string, string | null][] =>
     : [];
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
 
-function outcome(state: ActionRun['state'], json: unknown, message?: string): ActionRun {
+function outcome(state: ActionRun['state'], ranMs: number, json: unknown, message?: string): ActionRun {
   let r: any;
   try {
     r = typeof json === 'string' && json ? JSON.parse(json) : undefined;
@@ -79,6 +81,7 @@ function outcome(state: ActionRun['state'], json: unknown, message?: string): Ac
   }
   return {
     state,
+    ranMs,
     ...(message !== undefined ? { message } : {}),
     ...(typeof r?.denied === 'string' ? { denied: r.denied } : {}),
     idTokenClaims: pairs(r?.id),
@@ -95,9 +98,12 @@ const START_GUARD_MS = 60_000;
  * the moment the thread is ready to run it.
  */
 export function runPostLoginAction(code: string, event: unknown, timeoutMs: number): Promise<ActionRun> {
-  const source = DRIVER.replace('__EVENT__', () => JSON.stringify(JSON.stringify(event))).replace('__CODE__', () =>
-    JSON.stringify(code),
-  );
+  // One pass, so that text in the event or the code is never taken for the other placeholder.
+  const literals: Record<string, string> = {
+    __EVENT__: JSON.stringify(JSON.stringify(event)),
+    __CODE__: JSON.stringify(code),
+  };
+  const source = DRIVER.replace(/__EVENT__|__CODE__/g, (k) => literals[k]);
   const worker = new Worker(new URL('./actions-worker.js', import.meta.url), {
     workerData: { source },
     env: {},
@@ -105,24 +111,26 @@ export function runPostLoginAction(code: string, event: unknown, timeoutMs: numb
   });
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (run: ActionRun) => {
+    let startedAt: number | undefined;
+    const finish = (state: ActionRun['state'], json?: unknown, message?: string) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       void worker.terminate();
-      resolve(run);
+      resolve(outcome(state, startedAt === undefined ? 0 : Date.now() - startedAt, json, message));
     };
-    let timer = setTimeout(() => finish(outcome('timeout', undefined)), START_GUARD_MS);
+    let timer = setTimeout(() => finish('timeout'), START_GUARD_MS);
     worker.on('message', (m: { type: string; state?: string; json?: unknown; message?: unknown }) => {
       if (m.type === 'start') {
+        startedAt = Date.now();
         clearTimeout(timer);
-        timer = setTimeout(() => finish(outcome('timeout', undefined)), Math.max(1, timeoutMs));
+        timer = setTimeout(() => finish('timeout'), Math.max(1, timeoutMs));
       } else if (m.state === 'ok' || m.state === 'error') {
-        finish(outcome(m.state, m.json, m.state === 'error' && typeof m.message === 'string' ? m.message : undefined));
+        finish(m.state, m.json, m.state === 'error' && typeof m.message === 'string' ? m.message : undefined);
       }
     });
     // Out of memory, or the thread died: the Action failed.
-    worker.on('error', (e) => finish(outcome('error', undefined, e.message)));
-    worker.on('exit', () => finish(outcome('error', undefined, 'The Action stopped unexpectedly.')));
+    worker.on('error', (e) => finish('error', undefined, e.message));
+    worker.on('exit', () => finish('error', undefined, 'The Action stopped unexpectedly.'));
   });
 }

@@ -53,7 +53,8 @@ const TIMEOUT_REASON = 'The post-login Actions did not finish in time.';
 /** Runs the post-login trigger for one sign-in and records what it did (world.auth0ActionExecutions). */
 export async function runPostLogin(world: World, i: PostLoginInput): Promise<PostLoginOutcome> {
   const store = world.auth0Actions;
-  const deadline = Date.now() + world.profile.actions.timeoutMs;
+  // The trigger's time is what its Actions ran, not how long their threads took to start.
+  let left = world.profile.actions.timeoutMs;
   const exec: ActionExecution = {
     at: world.clock.iso(),
     trigger_id: 'post-login',
@@ -70,7 +71,8 @@ export async function runPostLogin(world: World, i: PostLoginInput): Promise<Pos
     const version = action && store.deployedVersion(action);
     if (!action || !version) continue;
     const secrets = Object.fromEntries(version.draft.secrets.map((s) => [s.name, s.value]));
-    const run = await runPostLoginAction(version.draft.code, postLoginEvent(world, i, secrets), deadline - Date.now());
+    const run = await runPostLoginAction(version.draft.code, postLoginEvent(world, i, secrets), left);
+    left -= run.ranMs;
     exec.logs.push(...run.logs);
     const fail =
       run.state === 'timeout' ? TIMEOUT_REASON : run.state === 'error' ? (run.message ?? 'Error') : undefined;
