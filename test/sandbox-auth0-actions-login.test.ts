@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { useSandbox } from './helpers/sandbox.js';
 import { mgmtFor } from './helpers/auth0-mgmt.js';
 import { Jar, createApp, signIn, tokens } from './helpers/auth0-login.js';
+import { installGroupsAction } from './helpers/groups-action.js';
 
 const sb = await useSandbox();
 const mgmt = mgmtFor(sb);
@@ -40,11 +41,24 @@ const error = (cb: URL) => [
   cb.searchParams.get('state'),
 ];
 
-test('no Action bound: the ID token has the profile and no custom claim', async () => {
+test('no Action bound: the ID token has the profile and no custom claim, groups claim included', async () => {
   await bind();
-  const { id } = await tokens(app, await signIn(app, ALICE.email, ALICE.password));
+  const { id, userinfo } = await tokens(app, await signIn(app, ALICE.email, ALICE.password));
   assert.equal(id.email, 'alice@sandbox.example');
-  assert.equal(id['https://example.com/roles'], undefined);
+  for (const claims of [id, userinfo]) assert.equal(claims['https://iap-auth0.dev/groups'], undefined);
+});
+
+test("the tests' groups Action: roles of database users, groups of enterprise users, in one claim", async () => {
+  const id = await installGroupsAction(mgmt);
+  const groupsOf = async (email: string, connection: string) => {
+    const a = account(email, connection);
+    return (await tokens(app, await signIn(app, a.email, a.password))).id['https://iap-auth0.dev/groups'];
+  };
+  assert.deepEqual(await groupsOf('alice@sandbox.example', 'Username-Password-Authentication'), ['admin', 'iap-users']);
+  assert.deepEqual(await groupsOf('erin@sandbox.example', 'sandbox-entra'), ['engineering', 'iap-users']);
+  assert.deepEqual(await groupsOf('alice@sandbox.example', 'sandbox-signups'), []);
+  await bind();
+  await mgmt.actions.delete(id);
 });
 
 test("an Action's custom claims reach the ID token and /userinfo, under Auth0's naming rules", async () => {

@@ -120,13 +120,7 @@ export function seedDirectory(world: World): void {
   const db = conn(DATABASE, 'auth0');
   const signups = conn(SIGNUPS, 'auth0');
   const entra = conn(ENTRA, 'waad');
-  const alice = seedUser(world, db, {
-    email: 'alice@sandbox.example',
-    name: 'Alice Example',
-    email_verified: true,
-    // Read by the tenant's own groups claim (oidc.ts userClaims) until Actions take that over.
-    groups: ['iap-users'],
-  });
+  const alice = seedUser(world, db, { email: 'alice@sandbox.example', name: 'Alice Example', email_verified: true });
   seedUser(world, db, { email: 'bob@sandbox.example', name: 'Bob Example', email_verified: true });
   seedUser(world, db, { email: 'carol@sandbox.example', name: 'Carol Example', email_verified: false });
   seedUser(world, signups, { email: 'alice@sandbox.example', name: 'alice@sandbox.example', email_verified: false });

@@ -19,13 +19,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Provider, errors, interactionPolicy, type KoaContext, type Next } from './oidc-provider-quiet.js';
 import type { Auth0Client, Auth0User, World } from '../world.js';
 import { errorPage } from './pages.js';
-import { GROUPS_CLAIM } from '../facts/auth0-claims.js';
 import type { Tenant } from './token.js';
 import { runPostLogin } from './post-login.js';
 
-// GROUPS_CLAIM: the sandbox's stand-in for a post-login Action adds the user's groups as this
-// namespaced custom claim (auth0.md section 5). It is released with the `openid` scope, so it is in
-// every ID token and /userinfo answer, for every app.
+// The tenant adds no claim of its own: custom claims come only from post-login Actions.
 
 /** Per-request facts the client adapter needs (oidc-provider looks clients up without the request). */
 export const oidcRequest = new AsyncLocalStorage<{ secretPresented: boolean }>();
@@ -52,7 +49,7 @@ const CLAIMS: Record<string, string[] | null> = {
   auth_time: null,
   iss: null,
   sid: null,
-  openid: ['sub', GROUPS_CLAIM],
+  openid: ['sub'],
   profile: ['name', 'given_name', 'family_name', 'nickname', 'picture', 'updated_at', 'locale'],
   email: ['email', 'email_verified'],
   name: ['name'],
@@ -227,7 +224,6 @@ export function userClaims(user: Auth0User): Record<string, unknown> {
     updated_at: new Date().toISOString(),
     email: user.email,
     email_verified: user.email_verified,
-    [GROUPS_CLAIM]: user.groups ?? [],
   };
 }
 

@@ -4,14 +4,6 @@
 // custom claim won't be added to your tokens" (Auth0 docs, Create Custom Claims:
 // auth0/docs-v2 main/docs/secure/tokens/json-web-tokens/create-custom-claims.mdx).
 
-/**
- * The namespaced custom claim carrying a user's groups. On a real tenant a post-login Action adds
- * it with `api.idToken.setCustomClaim('https://…/groups', …)`: Auth0 silently drops a bare
- * `groups` claim, so the name must be namespaced (auth0.md section 5). The sandbox's tenant stands
- * in for that Action with the namespace iap-auth0 documents (docs/SANDBOX.md, "Auth0").
- */
-export const GROUPS_CLAIM = 'https://iap-auth0.dev/groups';
-
 /** "The following claims are subject to Auth0's restrictions" (the page's list, in its order). */
 export const RESTRICTED_CLAIMS = [
   'acr',
