@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as sandbox from '../src/sandbox/facts/google-names.js';
 import * as sandboxRules from '../src/sandbox/facts/id-rules.js';
-import { GROUPS_CLAIM as SANDBOX_GROUPS_CLAIM } from '../src/sandbox/facts/auth0-claims.js';
+import { customClaimKept } from '../src/sandbox/facts/auth0-claims.js';
 import {
   IAP_ISSUER as SANDBOX_ISSUER,
   IAP_JWT_LIFETIME_S,
@@ -48,10 +48,14 @@ for (const [side, f] of Object.entries(sides)) {
   });
 }
 
-test('the groups claim is namespaced, as Auth0 requires of custom claims (auth0.md 5), on both sides', () => {
-  // A bare `groups` claim is silently dropped by Auth0; the name must be a URL.
-  assert.equal(SANDBOX_GROUPS_CLAIM, 'https://iap-auth0.dev/groups');
+test("the groups claim is namespaced (auth0.md 5), and the sandbox's copy of Auth0's claim rules keeps it", () => {
+  // A bare `groups` claim is silently dropped by Auth0; the name must be a URL off Auth0's domains.
   assert.equal(cli.GROUPS_CLAIM, 'https://iap-auth0.dev/groups');
+  assert.equal(customClaimKept('https://iap-auth0.dev/groups'), true);
+  assert.equal(customClaimKept('groups'), false);
+  assert.equal(customClaimKept('roles'), false);
+  assert.equal(customClaimKept('https://example.auth0.com/groups'), false);
+  assert.equal(customClaimKept('favorite_color'), true, 'non-namespaced names are allowed since 2022-07-28');
 });
 
 test("IAP's signed header: issuer, lifetime and identity source (gcp-api.md 10.3)", () => {

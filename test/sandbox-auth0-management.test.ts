@@ -133,10 +133,13 @@ test('create applies Auth0 defaults, returns the secret, and enables the app on 
 
   const conns = await mgmt.clients.connections.get(created.client_id!);
   assert.deepEqual(
-    conns.data.map((c) => c.name),
-    ['Username-Password-Authentication'],
+    conns.data.map((c) => [c.name, c.strategy]),
+    [
+      ['Username-Password-Authentication', 'auth0'],
+      ['sandbox-signups', 'auth0'],
+      ['sandbox-entra', 'waad'],
+    ],
   );
-  assert.equal(conns.data[0].strategy, 'auth0');
   const log = await requestLog(sb);
   const post = log.find((r) => r.api === 'auth0' && r.method === 'POST' && r.path === '/api/v2/clients');
   assert.equal(post?.status, 201);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { ManagementClient } from 'auth0';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { useSandbox, requestLog } from './helpers/sandbox.js';
+import { GROUPS_CLAIM as GROUPS, installGroupsAction } from './helpers/groups-action.js';
 
 const sb = await useSandbox();
 const domain = sb.env.AUTH0_DOMAIN;
@@ -16,7 +17,6 @@ const mgmt = new ManagementClient({
   clientSecret: sb.env.AUTH0_CLIENT_SECRET,
 });
 const CALLBACK = 'https://auth.cloud.google/signin-callback/locations/global/workforcePools/iap-pool-1/providers/auth0';
-const GROUPS = 'https://iap-auth0.dev/groups';
 
 const app = await mgmt.clients.create({
   name: 'IAP (iap-auth0) iap-pool-1/auth0',
@@ -31,6 +31,8 @@ const app = await mgmt.clients.create({
 });
 const clientId = app.client_id!;
 const clientSecret = app.client_secret!;
+// The tenant adds no claim by itself: the groups claim comes from a post-login Action.
+await installGroupsAction(mgmt);
 
 /** A hand-carried cookie jar: what a browser would send back to the tenant. */
 class Jar {
@@ -186,14 +188,14 @@ test(
     assert.equal(payload.email, user.email);
     assert.equal(payload.email_verified, true);
     assert.equal(payload.nonce, 'n-456');
-    assert.deepEqual(payload[GROUPS], ['iap-users']);
+    assert.deepEqual(payload[GROUPS], ['admin', 'iap-users'], "the Action's claim: Alice's roles");
 
     const info = await fetch(`${origin}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     assert.equal(info.status, 200);
     const claims = (await info.json()) as any;
     assert.equal(claims.email, user.email);
     assert.equal(claims.sub, user.user_id);
-    assert.deepEqual(claims[GROUPS], ['iap-users']);
+    assert.deepEqual(claims[GROUPS], ['admin', 'iap-users']);
 
     // The code is single-use: a replay is refused.
     const replay = await fetch(`${origin}/oauth/token`, {

@@ -9,12 +9,15 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { useSandbox, control, requestLog } from './helpers/sandbox.js';
 import { Browserless, pageText, type Page } from './helpers/browserless.js';
 import { SigninWorld, PLACEHOLDER_REDIRECT, POOL, PROVIDER } from './helpers/signin-world.js';
+import { installGroupsAction } from './helpers/groups-action.js';
 import { checkCondition, mapAttributes } from '../src/sandbox/frontdoor/attribute-mapping.js';
 
 // Propagation of a minute, ended by moving the sandbox clock (w.settle()): "not visible before
 // propagation" then holds however slowly a loaded machine runs the test.
 const sb = await useSandbox({ propagationMs: 60_000 });
 const w = new SigninWorld(sb);
+// Group grants need the groups claim, which only a post-login Action adds (Alice holds the role iap-users).
+await installGroupsAction(w.mgmt);
 const user = sb.env.IAP_AUTH0_TEST_USER_EMAIL;
 const password = sb.env.IAP_AUTH0_TEST_USER_PASSWORD;
 const signinOrigin = sb.env.IAP_AUTH0_SIGNIN_ORIGIN;
@@ -243,7 +246,7 @@ test('browser sign-in chain', async (t) => {
       assert.equal(denied.headers.get('x-goog-iap-generated-response'), 'true');
       assert.match(text(denied), /You don't have access/);
       assert.match(text(denied), new RegExp(user.replace('.', '\\.')));
-      // The test user's Auth0 groups claim is mapped to google.groups: bind the group only.
+      // The groups claim (the Action's, from Alice's roles) is mapped to google.groups: bind the group only.
       await w.iapAccess('hello', `principalSet://iam.googleapis.com/${w.poolName}/group/iap-users`, true);
       const stillDenied = await alice.go(`${w.uri('hello')}/`);
       assert.equal(stillDenied.status, 403, 'a binding just written must not be visible before propagation');

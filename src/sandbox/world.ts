@@ -9,6 +9,8 @@ import { Operations } from './core/operations.js';
 import { PolicyStore, type Policy } from './core/policies.js';
 import { FaultInjector, type ApiName, type FaultSpec } from './core/faults.js';
 import type { Profile } from './core/profile.js';
+import { seedDirectory } from './auth0/directory.js';
+import { ActionStore, type ActionExecution } from './auth0/actions-model.js';
 
 export interface Project {
   projectId: string;
@@ -174,16 +176,40 @@ export interface Auth0CustomDomain {
 export interface Auth0User {
   user_id: string;
   email: string;
+  /** Kept so the login page can check it; never in snapshot(). */
   password: string;
   name: string;
   email_verified: boolean;
+  /** The name of the connection the user belongs to (auth0/directory.ts). */
+  connection: string;
+  /**
+   * Groups the user's enterprise connection sends (Entra ID's "Get user groups"), which post-login
+   * Actions read as `event.user.groups`. Database users have none.
+   */
   groups?: string[];
+  nickname?: string;
+  picture?: string;
+  username?: string;
+  given_name?: string;
+  family_name?: string;
+  app_metadata?: Record<string, unknown>;
+  user_metadata?: Record<string, unknown>;
+  blocked?: boolean;
+  created_at: string;
+  updated_at: string;
 }
 export interface Auth0Connection {
   id: string;
   name: string;
   strategy: string;
   enabled_clients: string[];
+}
+/** An Auth0 RBAC role and the users who hold it directly (in assignment order). */
+export interface Auth0Role {
+  id: string;
+  name: string;
+  description?: string;
+  users: string[];
 }
 
 export interface RequestRecord {
@@ -297,6 +323,11 @@ export class World {
   readonly auth0Clients = new Map<string, Auth0Client>();
   readonly auth0Users: Auth0User[] = [];
   readonly auth0Connections: Auth0Connection[] = [];
+  readonly auth0Roles: Auth0Role[] = [];
+  /** Actions, their versions and the triggers' bindings (auth0/actions-model.ts). */
+  readonly auth0Actions: ActionStore;
+  /** What the post-login Actions did at each sign-in, newest last (auth0/post-login.ts). */
+  readonly auth0ActionExecutions: ActionExecution[] = [];
   /** The tenant's custom domains (one, ready, with startSandbox({ auth0CustomDomain: true })). */
   readonly auth0CustomDomains: Auth0CustomDomain[] = [];
   /** The machine-to-machine app the CLI uses; its grants decide which Management API calls pass. */
@@ -311,6 +342,20 @@ export class World {
       'read:client_keys',
       'read:connections',
       'read:custom_domains',
+      // Users, roles and Actions (the scopes Auth0's reference lists for each route: auth0/users-roles.ts, actions.ts).
+      'read:users',
+      'create:users',
+      'read:roles',
+      'create:roles',
+      'update:roles',
+      'delete:roles',
+      'read:role_members',
+      'create:role_members',
+      'delete:role_members',
+      'read:actions',
+      'create:actions',
+      'update:actions',
+      'delete:actions',
     ]),
   };
 
@@ -332,6 +377,7 @@ export class World {
     this.operations = new Operations(this.clock);
     this.policies = new PolicyStore(this.clock);
     this.faults = new FaultInjector(opts.faults, opts.seed);
+    this.auth0Actions = new ActionStore(this.clock, () => this.profile.actions);
     this.issuedSecrets.add(this.accessToken).add(this.auth0M2M.client_secret);
     this.seed();
   }
@@ -381,31 +427,8 @@ export class World {
         bindings: [{ role: 'roles/owner', members: ['user:developer@sandbox.example'] }],
       });
     }
-    // Auth0: one database connection and the test users.
-    this.auth0Connections.push({
-      id: 'con_' + randomBytes(8).toString('hex'),
-      name: 'Username-Password-Authentication',
-      strategy: 'auth0',
-      enabled_clients: [],
-    });
-    this.auth0Users.push(
-      {
-        user_id: 'auth0|' + randomBytes(12).toString('hex'),
-        email: 'alice@sandbox.example',
-        password: 'Sandbox-' + randomBytes(6).toString('base64url'),
-        name: 'Alice Example',
-        email_verified: true,
-        groups: ['iap-users'],
-      },
-      {
-        user_id: 'auth0|' + randomBytes(12).toString('hex'),
-        email: 'bob@sandbox.example',
-        password: 'Sandbox-' + randomBytes(6).toString('base64url'),
-        name: 'Bob Example',
-        email_verified: true,
-        groups: [],
-      },
-    );
+    // Auth0: the connections, test users and roles (auth0/directory.ts).
+    seedDirectory(this);
   }
 
   get testUser(): Auth0User {
@@ -541,6 +564,10 @@ export class World {
       iamPolicies: Object.fromEntries(this.policies.resources().map((r) => [r, this.policies.get(r)])),
       auth0Clients: [...this.auth0Clients.values()].map((c) => strip(c, ['client_secret'])),
       auth0Connections: this.auth0Connections,
+      auth0Users: this.auth0Users.map((u) => strip(u, ['password'])),
+      auth0Roles: this.auth0Roles,
+      ...this.auth0Actions.snapshot(),
+      auth0ActionExecutions: this.auth0ActionExecutions,
       auth0CustomDomains: this.auth0CustomDomains,
       operations: this.operations.list().map((o) => ({ name: o.name, api: o.api, done: o.done, error: o.error })),
     };

@@ -23,6 +23,23 @@ const badState = (send: Send) =>
     }),
   );
 
+/**
+ * The account that signs in. The same address may have accounts in several connections (a
+ * database sign-up and an enterprise account, say), each with its own password; the form stands
+ * for every connection enabled for the app (or the one `connection=` named at /authorize), so the
+ * password picks the account. Assumption: the sandbox plays each connection's own login (an
+ * enterprise IdP's page, a second database's form) with this one page.
+ */
+function accountFor(t: Tenant, app: Auth0Client | undefined, connection: string, email: string, password: string) {
+  const usable = (name: string) =>
+    !!app &&
+    (!connection || name === connection) &&
+    t.world.auth0Connections.some((c) => c.name === name && c.enabled_clients.includes(app.client_id));
+  return t.world.auth0Users.find(
+    (u) => u.email.toLowerCase() === email.toLowerCase() && u.password === password && usable(u.connection),
+  );
+}
+
 /** The database connection must be enabled for the app (auth0.md 2.4). */
 function databaseConnectionFor(t: Tenant, app: Auth0Client | undefined) {
   return t.world.auth0Connections.find(
@@ -88,8 +105,8 @@ export async function handleUniversalLogin(
     if (method === 'GET') return send(200, loginPage({ state: interaction.uid, appName, tenant: TENANT_NAME }));
     const username = (form.get('username') ?? '').trim();
     const password = form.get('password') ?? '';
-    const user = t.world.auth0Users.find((u) => u.email.toLowerCase() === username.toLowerCase());
-    if (!user || user.password !== password) {
+    const user = accountFor(t, app, String(interaction.params.connection ?? ''), username, password);
+    if (!user) {
       return send(
         200,
         loginPage({ state: interaction.uid, appName, tenant: TENANT_NAME, error: WRONG_CREDENTIALS, username }),

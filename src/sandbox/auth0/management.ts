@@ -1,40 +1,29 @@
 // The Management API v2 routes iap-auth0 uses: /api/v2/clients (list, get, create, update,
-// delete, rotate-secret, enabled connections), the connection↔client enablement endpoints, and
-// the custom domains (list, get).
+// delete, rotate-secret, enabled connections), the connection↔client enablement endpoints and
+// the custom domains (list, get) here; Actions and their trigger bindings in actions.ts; users
+// and roles in users-roles.ts.
 // State: world.auth0Clients and world.auth0Connections. Scopes come from the bearer token
 // (token.ts). Error bodies are Auth0's {statusCode, error, message, errorCode}.
 import type { Auth0Client, Auth0Connection } from '../world.js';
-import {
-  ManagementError,
-  clientNotFound,
-  insufficientScope,
-  invalidJson,
-  payloadError,
-  queryError,
-  routeNotFound,
-} from './errors.js';
+import { ManagementError, clientNotFound, payloadError, routeNotFound } from './errors.js';
 import { applyPatch, createClient, newClientSecret, validateClientBody, viewClient } from './clients.js';
 import { verifyManagementToken, type Tenant } from './token.js';
+import {
+  body,
+  boolParam,
+  checkpoint,
+  intParam,
+  need,
+  projection,
+  type Ctx,
+  type MgmtRequest,
+  type MgmtResult,
+  type Route,
+} from './mgmt-route.js';
+import { ACTION_ROUTES } from './actions.js';
+import { USER_ROLE_ROUTES } from './users-roles.js';
 
-export interface MgmtRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: Record<string, string | string[] | undefined>;
-  rawBody: string;
-}
-export interface MgmtResult {
-  status: number;
-  json?: unknown;
-}
-
-interface Ctx {
-  t: Tenant;
-  req: MgmtRequest;
-  scopes: Set<string>;
-  params: Record<string, string>;
-}
-type Route = { method: string; re: RegExp; handler: (c: Ctx) => Promise<MgmtResult> | MgmtResult };
+export type { MgmtRequest, MgmtResult } from './mgmt-route.js';
 
 const ROUTES: Route[] = [
   { method: 'GET', re: /^\/api\/v2\/clients$/, handler: listClients },
@@ -49,6 +38,8 @@ const ROUTES: Route[] = [
   { method: 'PATCH', re: /^\/api\/v2\/connections\/(?<id>[^/]+)\/clients$/, handler: updateConnectionClients },
   { method: 'GET', re: /^\/api\/v2\/custom-domains$/, handler: listCustomDomains },
   { method: 'GET', re: /^\/api\/v2\/custom-domains\/(?<id>[^/]+)$/, handler: getCustomDomain },
+  ...ACTION_ROUTES,
+  ...USER_ROLE_ROUTES,
 ];
 
 export async function handleManagement(t: Tenant, req: MgmtRequest): Promise<MgmtResult> {
@@ -64,57 +55,10 @@ export async function handleManagement(t: Tenant, req: MgmtRequest): Promise<Mgm
 
 // --- helpers -------------------------------------------------------------------------------------
 
-function need(c: Ctx, anyOf: string[]): void {
-  if (!anyOf.some((s) => c.scopes.has(s))) throw insufficientScope(anyOf);
-}
-
-function body(c: Ctx): unknown {
-  if (!c.req.rawBody.trim()) return {};
-  try {
-    return JSON.parse(c.req.rawBody);
-  } catch {
-    throw invalidJson();
-  }
-}
-
 function findClient(c: Ctx): Auth0Client {
   const client = c.t.world.auth0Clients.get(c.params.id);
   if (!client) throw clientNotFound();
   return client;
-}
-
-function boolParam(q: URLSearchParams, name: string, dflt?: boolean): boolean | undefined {
-  const v = q.get(name);
-  if (v === null || v === '') return dflt;
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  throw queryError(`Expected type boolean but found type string`, name);
-}
-
-function intParam(
-  q: URLSearchParams,
-  name: string,
-  dflt: number,
-  min: number,
-  max: number,
-  description: string,
-): number {
-  const v = q.get(name);
-  if (v === null || v === '') return dflt;
-  if (!/^-?\d+$/.test(v)) throw queryError('Expected type integer but found type string', name, description);
-  const n = Number(v);
-  if (n < min) throw queryError(`Value ${n} is less than minimum ${min}`, name, description);
-  if (n > max) throw queryError(`Value ${n} is greater than maximum ${max}`, name, description);
-  return n;
-}
-
-function projection(q: URLSearchParams): { fields?: string[]; include: boolean } {
-  const fields = q
-    .get('fields')
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return { fields, include: boolParam(q, 'include_fields', true)! };
 }
 
 /** The secret is shown to callers that may read keys; a create response always carries it. */
@@ -227,20 +171,6 @@ function connectionView(conn: Auth0Connection): Record<string, unknown> {
     is_domain_connection: false,
     options: {},
   };
-}
-
-/** Checkpoint pagination (take/from) as /clients/{id}/connections and /connections/{id}/clients use. */
-function checkpoint<T>(items: T[], q: URLSearchParams): { page: T[]; next?: string } {
-  const take = intParam(q, 'take', 50, 1, 100, 'Number of results per page. Defaults to 50.');
-  const from = q.get('from');
-  let start = 0;
-  if (from) {
-    start = Number(Buffer.from(from, 'base64url').toString('utf8'));
-    if (!Number.isInteger(start) || start < 0) throw queryError('Invalid checkpoint', 'from');
-  }
-  const page = items.slice(start, start + take);
-  const next = start + take < items.length ? Buffer.from(String(start + take)).toString('base64url') : undefined;
-  return { page, ...(next ? { next } : {}) };
 }
 
 function clientConnections(c: Ctx): MgmtResult {

@@ -15,4 +15,5 @@ const mod = await import('oidc-provider').finally(() => {
 export const Provider: typeof ProviderType = mod.default;
 export type Provider = ProviderType;
 export const errors = mod.errors;
+export const interactionPolicy = mod.interactionPolicy;
 export type { KoaContext, Next } from 'oidc-provider';

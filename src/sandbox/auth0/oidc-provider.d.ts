@@ -30,7 +30,14 @@ declare module 'oidc-provider' {
     readonly Grant: any;
     readonly Client: any;
     readonly Session: any;
+    /** The claims filter behind ID tokens and /userinfo (its prototype's `result` is wrapped in oidc.ts). */
+    readonly Claims: any;
   }
+  export const interactionPolicy: {
+    base(): any[] & { add(prompt: any, index?: number): void };
+    Prompt: new (options: { name: string; requestable?: boolean }, ...checks: any[]) => any;
+    Check: new (reason: string, description: string, check: (ctx: KoaContext) => Promise<boolean> | boolean) => any;
+  };
   export const errors: Record<
     string,
     new (

@@ -10,17 +10,19 @@
 //    skip consent.
 //  - Auth0's error behaviour: the generic error page for an unknown client or a callback
 //    mismatch, and unauthorized_client at the callback when the app lacks the grant type.
+//  - The Login flow: once the user is authenticated, before the code is issued, the post-login
+//    Actions run (post-login.ts) as a last interaction check; a denial or an error ends the
+//    sign-in at the callback with access_denied, and the claims they set are added to the ID token
+//    and /userinfo of that authorization (postLoginFlow below).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomBytes } from 'node:crypto';
-import { Provider, errors, type KoaContext, type Next } from './oidc-provider-quiet.js';
+import { Provider, errors, interactionPolicy, type KoaContext, type Next } from './oidc-provider-quiet.js';
 import type { Auth0Client, Auth0User, World } from '../world.js';
 import { errorPage } from './pages.js';
-import { GROUPS_CLAIM } from '../facts/auth0-claims.js';
 import type { Tenant } from './token.js';
+import { runPostLogin } from './post-login.js';
 
-// GROUPS_CLAIM: the sandbox's stand-in for a post-login Action adds the user's groups as this
-// namespaced custom claim (auth0.md section 5). It is released with the `openid` scope, so it is in
-// every ID token and /userinfo answer, for every app.
+// The tenant adds no claim of its own: custom claims come only from post-login Actions.
 
 /** Per-request facts the client adapter needs (oidc-provider looks clients up without the request). */
 export const oidcRequest = new AsyncLocalStorage<{ secretPresented: boolean }>();
@@ -47,7 +49,7 @@ const CLAIMS: Record<string, string[] | null> = {
   auth_time: null,
   iss: null,
   sid: null,
-  openid: ['sub', GROUPS_CLAIM],
+  openid: ['sub'],
   profile: ['name', 'given_name', 'family_name', 'nickname', 'picture', 'updated_at', 'locale'],
   email: ['email', 'email_verified'],
   name: ['name'],
@@ -222,7 +224,58 @@ export function userClaims(user: Auth0User): Record<string, unknown> {
     updated_at: new Date().toISOString(),
     email: user.email,
     email_verified: user.email_verified,
-    [GROUPS_CLAIM]: user.groups ?? [],
+  };
+}
+
+// --- the Login flow (post-login Actions) ------------------------------------------------------------
+
+/** Where an account's claims object carries the custom claims of its authorization (not a claim). */
+const ACTION_CLAIMS = Symbol('post-login custom claims');
+
+/**
+ * The post-login trigger as oidc-provider sees it: a last prompt whose only check runs the bound
+ * Actions (never asking the user anything). oidc-provider evaluates it after login and consent are
+ * satisfied, on /authorize with a live session as on the resume after the login page, so the
+ * Actions run on every authorization, as Auth0's do. A denial or failure is thrown as
+ * access_denied, which oidc-provider sends to the validated redirect_uri with the state. The
+ * claims are kept per grant (an authorization's code, tokens and /userinfo share its grant).
+ */
+function postLoginFlow(t: Tenant, claimsByGrant: Map<string, Record<string, unknown>>) {
+  const policy = interactionPolicy.base();
+  const check = new interactionPolicy.Check(
+    'post_login_actions',
+    'the post-login Actions ran',
+    async (ctx: KoaContext) => {
+      const user = t.world.auth0Users.find((u) => u.user_id === ctx.oidc.session.accountId);
+      const app = t.world.auth0Clients.get(ctx.oidc.client.clientId);
+      if (!user || !app) return false;
+      const result = await runPostLogin(t.world, {
+        user,
+        app,
+        request: { hostname: t.domain, ip: ctx.ip, method: ctx.method, query: ctx.oidc.params.toPlainObject?.() ?? {} },
+      });
+      if (result.outcome !== 'allowed') throw new errors.AccessDenied(result.reason);
+      const grantId = ctx.oidc.session.grantIdFor(app.client_id);
+      if (grantId) claimsByGrant.set(grantId, result.idTokenClaims);
+      return false;
+    },
+  );
+  policy.add(new interactionPolicy.Prompt({ name: 'post-login', requestable: false }, check));
+  return policy;
+}
+
+/**
+ * Adds the custom claims to what ID tokens and /userinfo release: oidc-provider filters an
+ * account's claims by scope (CLAIMS), which would drop names it does not know, so the filter's
+ * result gets the claims the account object carries under ACTION_CLAIMS (one provider's class).
+ */
+function releaseActionClaims(provider: Provider): void {
+  const proto = provider.Claims.prototype;
+  const result = proto.result;
+  proto.result = async function (this: { available: Record<symbol, unknown> }) {
+    const out = await result.call(this);
+    const extra = this.available[ACTION_CLAIMS] as Record<string, unknown> | undefined;
+    return extra ? { ...out, ...extra } : out;
   };
 }
 
@@ -361,6 +414,7 @@ function auth0Ttl(appOf: (clientId: string) => Auth0Client | undefined) {
 export function createOidcProvider(t: Tenant): Provider {
   const world = t.world;
   const appOf = (clientId: string) => world.auth0Clients.get(clientId);
+  const claimsByGrant = new Map<string, Record<string, unknown>>();
   const provider = new Provider(t.issuer, {
     adapter: adapterFactory(world),
     jwks: { keys: [t.key.privateJwk] },
@@ -404,10 +458,15 @@ export function createOidcProvider(t: Tenant): Provider {
       const allowed = [...(app?.allowed_origins ?? []), ...(app?.web_origins ?? []), ...(app?.callbacks ?? [])];
       return allowed.some((u) => URL.parse(u)?.origin === origin);
     },
-    findAccount: async (_ctx: KoaContext, sub: string) => {
+    findAccount: async (ctx: KoaContext, sub: string, token?: { grantId?: string }) => {
       const user = world.auth0Users.find((u) => u.user_id === sub);
       if (!user) return undefined;
-      return { accountId: sub, claims: async () => userClaims(user) };
+      // Looked up when the claims are read: for an implicit ID token that is after the Actions ran.
+      const grantOf = () => token?.grantId ?? ctx?.oidc?.session?.grantIdFor?.(ctx.oidc.client?.clientId);
+      return {
+        accountId: sub,
+        claims: async () => ({ ...userClaims(user), [ACTION_CLAIMS]: claimsByGrant.get(grantOf()) }),
+      };
     },
     // First-party apps never see a consent screen: grant what they ask for (auth0.md 2.2).
     loadExistingGrant: async (ctx: KoaContext) => {
@@ -421,12 +480,14 @@ export function createOidcProvider(t: Tenant): Provider {
       return grant;
     },
     interactions: {
+      policy: postLoginFlow(t, claimsByGrant),
       url: (_ctx: KoaContext, interaction: any) =>
         `/u/${interaction.prompt.name === 'consent' ? 'consent' : 'login'}?state=${interaction.uid}`,
     },
     renderError,
   });
 
+  releaseActionClaims(provider);
   // Post-processing that makes oidc-provider's answers look like Auth0's.
   provider.use(async (ctx: KoaContext, next: Next) => {
     await next();

@@ -40,6 +40,13 @@ export interface Profile {
    * generated service agent cannot be named in a policy. 0 = usable at once.
    */
   consistencyMs: Record<ConsistencyKind, number>;
+  /**
+   * Auth0 Actions (docs/SANDBOX.md "Auth0 Actions through the Management API"): how long a
+   * created or updated Action stays `pending`/`building` before it is `built`, how long a deployed
+   * version takes to become the deployed one, and how long the post-login Actions may run at
+   * sign-in before they are cut off (Auth0: 20 s).
+   */
+  actions: { buildMs: number; deployMs: number; timeoutMs: number };
 }
 
 export const PROFILES: Record<Profile['name'], Profile> = {
@@ -65,6 +72,8 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     enablePropagationMs: 0,
     // Off: tests turn the windows on with startSandbox({ consistencyMs }) or --consistency-delay.
     consistencyMs: { serviceAccount: 0, oauthClient: 0, serviceAgent: 0 },
+    // Builds and deploys are over at once; 1 s to run is Auth0's 20 s scaled down 20x, as in realistic.
+    actions: { buildMs: 0, deployMs: 0, timeoutMs: 1000 },
   },
   realistic: {
     name: 'realistic',
@@ -89,6 +98,9 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     // Google's "wait 60 s" for a new service account, Terraform's 5 s sleep after an OAuth client or
     // credential create, and (assumption) 60 s for a new service agent, each scaled down 20x.
     consistencyMs: { serviceAccount: 3000, oauthClient: 250, serviceAgent: 3000 },
+    // A real create took about 2.3 s to reach `built` (auth0/go-auth0 recordings), scaled down 20x
+    // and rounded up; deploying a built draft, assumption: half that.
+    actions: { buildMs: 120, deployMs: 60, timeoutMs: 1000 },
   },
 };
 
