@@ -2,8 +2,8 @@
 // request economy, verify against its slowest check, how soon a resolved wait is noticed, the
 // demo. Medians of repeated runs, ratios to a baseline measured in the same run. Prints a table
 // and writes bench/results.json.
-// `node dist/bench/run.js startup init` runs only the named parts.
-import { writeFile } from 'node:fs/promises';
+// `node dist/bench/run.js startup init` runs only the named parts; results.json keeps the other parts' last figures.
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { footprint } from './footprint.js';
@@ -38,6 +38,14 @@ if (want('footprint')) {
     '',
     '≤ 80 MB',
     f.installedMb <= 80,
+  );
+  row(
+    'identity package install size (iap-auth0-identity)',
+    `${f.identity.installedKb} KB, ${f.identity.packages} packages`,
+    `tarball: ${f.identity.tarballKb} KB`,
+    '',
+    '< 1 MB, jose only',
+    f.identity.installedKb < 1024 && f.identity.names.join() === 'iap-auth0-identity,jose',
   );
 }
 if (want('startup')) {
@@ -159,5 +167,13 @@ if (results.footprint) {
   );
 }
 const file = path.join(ROOT, 'bench', 'results.json');
-await writeFile(file, JSON.stringify(results, null, 2) + '\n');
+// A run of some parts keeps the other parts' last figures, and says which parts it measured when.
+const written = only.length
+  ? {
+      ...JSON.parse(await readFile(file, 'utf8').catch(() => '{}')),
+      ...Object.fromEntries(Object.entries(results).filter(([k]) => k !== 'date' && k !== 'machine')),
+      partialRun: { parts: only, date: results.date, machine: results.machine },
+    }
+  : results;
+await writeFile(file, JSON.stringify(written, null, 2) + '\n');
 process.stdout.write(`\nwritten: ${path.relative(process.cwd(), file)}\n`);

@@ -1,6 +1,6 @@
 // `iap-auth0 dev --sandbox` in front of two tiny local servers (an API and a UI): headless
 // Chromium signs in as the sandbox's test user, the UI is served, the API receives an assertion
-// that iap-auth0/identity verifies (opted in to the dev key set) with the test user's email, and an
+// that iap-auth0-identity verifies (opted in to the dev key set) with the test user's email, and an
 // unauthenticated fetch to the API gets 401 rather than a redirect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startCli } from './helpers/cli.js';
-import { verifyIapAssertion } from '../src/identity/index.js';
+import { verifyIapAssertion } from 'iap-auth0-identity';
 import { parseRoute, routeTable, pickRoute } from '../src/dev/routes.js';
 import { allowed } from '../src/dev/access.js';
 import { CHROMIUM, launchChromium } from './helpers/chromium.js';

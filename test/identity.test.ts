@@ -1,4 +1,4 @@
-// iap-auth0/identity, the library apps import: a real assertion from the sandbox's IAP verifies;
+// iap-auth0-identity, the library apps import: a real assertion from the sandbox's IAP verifies;
 // every way an assertion can be wrong is refused with its own code; IAP key rotation is picked
 // up (an unknown kid refetches the key set, with a cool-down); the middleware works in plain http
 // and Express and never trusts the unsigned x-goog-authenticated-user-* headers.
@@ -18,7 +18,7 @@ import {
   iapFastifyHook,
   IapAssertionError,
   type IapAssertionErrorCode,
-} from '../src/identity/index.js';
+} from 'iap-auth0-identity';
 // The sandbox IAP's signer (its own copy of the reference's claims shape), so the library is checked
 // against IAP as the reference describes it, not against the CLI's `dev` signer.
 import { IapSigner } from '../src/sandbox/frontdoor/iap-signer.js';

@@ -13,7 +13,7 @@ import {
   WORKFORCE_IDENTITY_SOURCE,
 } from '../src/sandbox/facts/iap-jwt.js';
 import * as cli from '../src/lib/ids.js';
-import { IAP_ISSUER as IDENTITY_ISSUER } from '../src/identity/index.js';
+import { IAP_ISSUER as IDENTITY_ISSUER } from 'iap-auth0-identity';
 
 const sides = { sandbox, cli } as const;
 

@@ -1,14 +1,3 @@
-// iap-auth0/identity: what your app imports to trust who is calling through IAP. Depends on jose
-// and Node only: none of the CLI's dependencies come along.
-export {
-  verifyIapAssertion,
-  devJwksUrl,
-  IAP_ISSUER,
-  IAP_JWKS_URL,
-  DEV_JWKS_ENV,
-  type IapIdentity,
-  type VerifyOptions,
-} from './verify.js';
-export { iapAudience, type CloudRunService } from './audience.js';
-export { iapMiddleware, iapFastifyHook, identify, ASSERTION_HEADER, type RequestWithIdentity } from './middleware.js';
-export { IapAssertionError, type IapAssertionErrorCode } from './errors.js';
+// `iap-auth0/identity`, kept for apps that imported it from the CLI's package: the library itself is the
+// iap-auth0-identity package (packages/identity/), which an app can install alone (jose only, under 1 MB).
+export * from 'iap-auth0-identity';

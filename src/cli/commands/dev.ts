@@ -97,7 +97,7 @@ export async function devCommand(opts: DevCommandOptions): Promise<void> {
         `iap-auth0 dev is ready at ${origin} ` +
           `(${opts.sandbox ? "the sandbox's Auth0 tenant" : `Auth0 ${setup.app.domain}`}):`,
         ...routes.map((r) => `  ${r.prefix.padEnd(12)} → ${r.target.origin}`),
-        'Give your app IAP_AUDIENCE and IAP_AUTH0_DEV_JWKS_URL (above) so iap-auth0/identity accepts the ' +
+        'Give your app IAP_AUDIENCE and IAP_AUTH0_DEV_JWKS_URL (above) so iap-auth0-identity accepts the ' +
           'local key. Ctrl-C stops.',
         '',
       ].join('\n'),

@@ -1,5 +1,5 @@
 // The fixed parts of IAP's signed header, x-goog-iap-jwt-assertion (gcp-api.md 10.3), as the
-// sandbox's own copy: the CLI's `dev` command and the iap-auth0/identity library have theirs, and a
+// sandbox's own copy: the CLI's `dev` command and the iap-auth0-identity library have theirs, and a
 // mistake in either must show up as a failing test, not be shared by both sides.
 
 /** `iss`: "https://cloud.google.com/iap (always)" (gcp-api.md 10.3). */
