@@ -1,6 +1,6 @@
 // `iap-auth0 export terraform`: thin over core/export/run.ts. Writes (or, with --dry-run, prints)
 // the Terraform folder; --json prints one document listing the files.
-import { EXIT, UserError } from '../exit-codes.js';
+import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { onInterrupt } from '../interrupt.js';
 import { colorsFor } from '../ansi.js';
 import type { ExportResult } from '../../core/export/run.js';

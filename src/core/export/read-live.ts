@@ -8,7 +8,7 @@ import { REQUIRED_APIS } from '../apis.js';
 import { auth0Retry, auth0Status } from '../fates.js';
 import { describeAuth0Error } from '../auth0-errors.js';
 import { withRetry } from '../retry.js';
-import { UserError, EXIT } from '../../cli/exit-codes.js';
+import { UserError, EXIT } from '../../lib/exit-codes.js';
 import type { CoreContext } from '../context.js';
 import type { Auth0Client, Live } from './live.js';
 

@@ -10,7 +10,7 @@ import { STAGES } from '../../state/schema.js';
 import { readRecorded, contextFromState } from '../recorded-setup.js';
 import { checkCredentials, checkGoogleCredentials } from '../local-checks.js';
 import { auth0Preflight } from '../auth0-preflight.js';
-import { UserError, EXIT } from '../../cli/exit-codes.js';
+import { UserError, EXIT } from '../../lib/exit-codes.js';
 import { readLive } from './read-live.js';
 import { driftProblems } from './drift.js';
 import { buildFiles, type ExportFile } from './files.js';
