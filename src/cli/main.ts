@@ -37,7 +37,23 @@ function fastPath(args: string[]): (() => Promise<void>) | undefined {
   return undefined;
 }
 
+/**
+ * node-fetch (under Google's clients) reports an abort twice: it rejects the request, which the
+ * core handles, and it destroys a response body nobody reads any more with the same AbortError,
+ * emitted as an 'error' event without a listener. When a deadline or Ctrl-C aborts a request
+ * between its headers and its body, that second copy would crash the process: it is dropped.
+ */
+function ignoreAbandonedBodies(): void {
+  process.on('uncaughtException', (err) => {
+    const e = err as Error & { type?: string };
+    if (e?.name === 'AbortError' && e.type === 'aborted') return;
+    process.stderr.write(`iap-auth0: unexpected error: ${e?.stack ?? e}\n`);
+    process.exit(EXIT.FAILURE);
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  ignoreAbandonedBodies();
   try {
     await run(argv);
   } finally {

@@ -1,6 +1,7 @@
 // `verify` without a terminal: every check of every stage plus the sign-in probe, concurrently,
 // read-only (no lock: it changes nothing). With a wait budget, checks that may still be
 // propagating are re-run with backoff until they pass or the budget is spent.
+import { EXIT, UserError } from '../lib/exit-codes.js';
 import { DEFAULT_STATE_PATH } from '../state/store.js';
 import { STAGES, type StageId, type State } from '../state/schema.js';
 import { stagesInOrder } from './stages/index.js';
@@ -220,7 +221,16 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
   // Who may pass IAP: read alongside the checks, reported once at the end.
   const access = whoHasAccess(ctx).catch(() => undefined);
   const probe = { hops: [] as ProbeHop[], rounds: 0 };
-  const rounds = await firstRound(groups(ctx, statePath, probe, o.fetch), auth0);
+  const rounds = await firstRound(groups(ctx, statePath, probe, o.fetch), auth0).catch((e: unknown) => {
+    // On a slow machine or network the --wait deadline can pass before the Auth0 preflight has
+    // answered: that is verify running out of time (exit 3), said plainly, never an unexpected error.
+    if (!(signal.reason instanceof Deadline)) throw e;
+    throw new UserError(
+      `${signal.reason.message}: the Auth0 credential check had not answered yet`,
+      EXIT.VERIFY_FAILED,
+      'run iap-auth0 verify again with a longer --wait (such as --wait 5m)',
+    );
+  });
   o.emit({ type: 'checked', results: rounds.current() });
   const { waitedMs } = await untilPropagated(o, rounds);
   const checks = inStageOrder(rounds.current());

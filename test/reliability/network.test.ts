@@ -112,5 +112,20 @@ test('broken networks: black holes and refused connections end with the endpoint
     }
     assert.equal((await cli(cwd, ['destroy', '--force'], sb.env)).code, 0);
   });
+  await t.test('verify --wait whose deadline passes before Auth0 answers at all: exit 3, said plainly', async () => {
+    const cwd = await folder();
+    assert.equal((await cli(cwd, ['init', '--yes', '--service', 'preflight'], sb.env)).code, 0);
+    await control(sb, '/faults', { spec: 'auth0=1:hang' });
+    try {
+      const r = await cli(cwd, ['verify', '--wait', '2s'], sb.env);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /no answer before the --wait deadline \(2\.0 s\)/);
+      assert.match(r.stderr, /hint: run iap-auth0 verify again with a longer --wait/);
+      assert.doesNotMatch(r.stderr, /unexpected error|\n\s+at /, 'no stack trace');
+    } finally {
+      await control(sb, '/faults', { spec: '' });
+    }
+    assert.equal((await cli(cwd, ['destroy', '--force'], sb.env)).code, 0);
+  });
   await assertNoSecretLeaked(sb, outputs, []);
 });
