@@ -41,9 +41,12 @@ async function sizes(nm: string): Promise<{ name: string; mb: number }[]> {
   return top.sort((a, b) => b.mb - a.mb);
 }
 
-/** `npm pack` of the package in `dir` into `dest`; the tarball's path. */
+/**
+ * `npm pack` of the package in `dir` into `dest`; the tarball's path. Without lifecycle scripts: `npm run bench`
+ * has just built, and the root's `prepare` (a build, which starts by emptying dist/) would delete the running bench.
+ */
 function pack(dir: string, dest: string): string {
-  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', dest], { cwd: dir })
+  const name = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dest], { cwd: dir })
     .toString()
     .trim()
     .split('\n')
