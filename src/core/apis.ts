@@ -1,7 +1,7 @@
 // The APIs init needs, enabled in one batch (atomic; already-enabled answers a no-op that must not
 // be polled). Which are missing is read once, when the deploy stage plans (the plan says so), and
 // the enable sends exactly those.
-import { gdata, planRead } from './google-call.js';
+import { gdata, opReader, planRead } from './google-call.js';
 import { pollOperation } from './poll.js';
 import type { CoreContext } from './context.js';
 
@@ -35,5 +35,9 @@ export async function enableApis(ctx: Ctx, missing?: string[]): Promise<void> {
   ctx.emit({ type: 'step', stage: 'deploy', text: `enabling ${todo.join(', ')}` });
   const op = await gdata(ctx, () => su.services.batchEnable({ parent, requestBody: { serviceIds: todo } }));
   if (op.done) return; // includes operations/noop.DONE_OPERATION, which cannot be polled
-  await pollOperation((name) => su.operations.get({ name }), op, { signal: ctx.signal });
+  await pollOperation(
+    opReader(ctx, (name) => su.operations.get({ name })),
+    op,
+    { signal: ctx.signal },
+  );
 }

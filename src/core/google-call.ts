@@ -98,6 +98,19 @@ export async function gcall<T>(
   });
 }
 
+/**
+ * An operations.get for pollOperation, retried as every call here is: transient errors, and SERVICE_DISABLED
+ * while an enablement propagates (seen mid-poll under load when a racing setup enabled the same API; the poll
+ * used to fail the stage at once).
+ */
+export function opReader<T>(
+  ctx: Pick<CoreContext, 'signal' | 'emit' | 'env'>,
+  get: (name: string) => Promise<{ data: T }>,
+  stage?: StageId,
+): (name: string) => Promise<{ data: T }> {
+  return (name) => gcall(ctx, () => get(name), stage);
+}
+
 /** The data of a generated-client call (they answer {data}). */
 export async function gdata<T>(
   ctx: Pick<CoreContext, 'signal' | 'emit' | 'env'>,

@@ -1,8 +1,10 @@
 // Polls a long-running operation through its API's own operations.get, with the backoff of
 // backoff.ts: 100 ms first so fast operations are seen promptly, growing x1.5 to 1 s so slow ones
-// are not busy-waited yet are seen done within a second. Transient errors while polling are
-// retried. A finished operation with an error throws it as an OperationError carrying google.rpc.Code.
-import { withRetry } from './retry.js';
+// are not busy-waited yet are seen done within a second. `get` is the caller's read, retried as
+// every Google call is (opReader in google-call.ts): transient errors, and SERVICE_DISABLED, which a
+// poll meets when the API's enablement is still propagating (two setups enabling the same API at once
+// in the sandbox's realistic profile: the second enablement restarts the window). A finished operation
+// with an error throws it as an OperationError carrying google.rpc.Code.
 import { pollUntil } from './backoff.js';
 
 export interface OperationLike {
@@ -35,7 +37,7 @@ export async function pollOperation<T extends OperationLike>(
 ): Promise<T> {
   const start = Date.now();
   const read = async () => {
-    const current = (await withRetry(() => get(op.name!), { signal: opts.signal })).data;
+    const current = (await get(op.name!)).data;
     opts.onPoll?.(Date.now() - start);
     return current;
   };

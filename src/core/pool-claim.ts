@@ -5,7 +5,7 @@
 // finds the pool owned by another setup stops there, having created nothing. Here rather than in
 // the stage because the context runs it for whichever stage needs it first.
 import { POOL_RESOURCE, PROVIDER_RESOURCE } from '../lib/ids.js';
-import { gdata, planRead } from './google-call.js';
+import { gdata, opReader, planRead } from './google-call.js';
 import { googleFailure, isConflict, unlessNotFound } from './google-errors.js';
 import { pollOperation } from './poll.js';
 import { CodedError, refusal } from './coded-error.js';
@@ -157,10 +157,13 @@ export async function writeMarker(
 export async function waitOp(ctx: Ctx, kind: 'pool' | 'provider', op: iam_v1.Schema$Operation): Promise<void> {
   if (!op.name || op.done) return;
   const pools = ctx.google.iam.locations.workforcePools;
-  const get =
+  const get = opReader(
+    ctx,
     kind === 'pool'
       ? (name: string) => pools.operations.get({ name })
-      : (name: string) => pools.providers.operations.get({ name });
+      : (name: string) => pools.providers.operations.get({ name }),
+    'workforce-pool',
+  );
   await ctx.state.recordOperation('workforce-pool', kind, op.name);
   await unlessNotFound(() => pollOperation(get, op, { signal: ctx.signal }));
   await ctx.state.recordOperation('workforce-pool', kind, undefined);

@@ -7,7 +7,7 @@
 // The pool is the setup's anchor (pool-claim.ts): the claim runs first in every run, as this
 // stage planned it, and the other stages create nothing before it succeeded. The provider's
 // decision and the steps that carry it out are in workforce-provider.ts.
-import { gdata, planRead } from '../google-call.js';
+import { gdata, opReader, planRead } from '../google-call.js';
 import { unlessNotFound } from '../google-errors.js';
 import { pollOperation } from '../poll.js';
 import { decideUse, markedDescription, parseDescription, type Fate } from '../ownership.js';
@@ -102,8 +102,8 @@ async function applyPool(ctx: StageContext, d: PoolStageDecision, issuer: string
 /** Waits for the operations still running: the claim's create, or what a killed run started. */
 async function finishOperations(ctx: StageContext): Promise<void> {
   const pools = ctx.google.iam.locations.workforcePools;
-  const poolOp = (name: string) => pools.operations.get({ name });
-  const provOp = (name: string) => pools.providers.operations.get({ name });
+  const poolOp = opReader(ctx, (name) => pools.operations.get({ name }), 'workforce-pool');
+  const provOp = opReader(ctx, (name) => pools.providers.operations.get({ name }), 'workforce-pool');
   for (const [key, op] of Object.entries(st(ctx).operations)) {
     await unlessNotFound(() =>
       pollOperation(key.startsWith('provider') ? provOp : poolOp, { name: op }, { signal: ctx.signal }),

@@ -2,7 +2,7 @@
 // a race (a create that met 409, an IAM etag) or to wait.
 import { IAP_AUDIENCE, serviceAccountId } from '../../../lib/ids.js';
 import { DEFAULT_IMAGE } from '../../../inputs/resolve.js';
-import { gdata } from '../../google-call.js';
+import { gdata, opReader } from '../../google-call.js';
 import { googleFailure, isConflict, unlessNotFound } from '../../google-errors.js';
 import { pollOperation } from '../../poll.js';
 import { addMembers, removeMembers } from '../../iam-policy.js';
@@ -69,7 +69,13 @@ async function generateAgent(ctx: StageContext, claimed: Promise<void>): Promise
       }),
     'deploy',
   );
-  const done = await pollOperation((name) => su.operations.get({ name }), op, { signal: ctx.signal });
+  const done = await pollOperation(
+    opReader(ctx, (name) => su.operations.get({ name }), 'deploy'),
+    op,
+    {
+      signal: ctx.signal,
+    },
+  );
   const generatedAt = Date.now();
   await ctx.state.recordResource(
     'deploy',

@@ -1,6 +1,6 @@
 // The Cloud Run calls the deploy stage's apply and destroy share: waiting for an operation, for a service to
 // be gone, a patch and its wait, and read-modify-write access to who may invoke a service.
-import { gdata, gonce } from '../../google-call.js';
+import { gdata, gonce, opReader } from '../../google-call.js';
 import { unlessNotFound } from '../../google-errors.js';
 import { pollOperation, OperationError } from '../../poll.js';
 import type { PolicyAccess } from '../../iam-policy.js';
@@ -43,9 +43,13 @@ export async function patchAndWait(ctx: CoreContext, name: string, mask: string[
     'deploy',
   );
   if (op.name && !op.done)
-    await pollOperation((n) => ctx.google.run.projects.locations.operations.get({ name: n }), op, {
-      signal: ctx.signal,
-    });
+    await pollOperation(
+      opReader(ctx, (n) => ctx.google.run.projects.locations.operations.get({ name: n }), 'deploy'),
+      op,
+      {
+        signal: ctx.signal,
+      },
+    );
 }
 
 /** Until the service is gone: Cloud Run deletes it in the background. */
