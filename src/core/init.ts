@@ -21,6 +21,7 @@ import { newSetupId, SETUP_ID } from './ownership.js';
 import { netFailure } from '../lib/net.js';
 import { refusalHint } from './coded-error.js';
 import { stagesInOrder } from './stages/index.js';
+import { labelledResources } from './resource-labels.js';
 import type { EventSink } from './events.js';
 import type { CoreContext, ResolvedInputs } from './context.js';
 
@@ -35,12 +36,28 @@ export interface InitOptions {
   prompt?: Prompt;
 }
 
+/** One stage's end in a run. */
+export interface InitStageResult {
+  id: string;
+  title: string;
+  ok: boolean;
+  summary?: string;
+  code?: string;
+  error?: string;
+  hint?: string;
+  /** Stopped by Ctrl-C, not failed; `during` is what it was doing then. */
+  interrupted?: boolean;
+  during?: string;
+  /** A stage that did not finish: what it has made so far, in words ("service account: …"). */
+  made?: string[];
+}
+
 export interface InitResult {
   ok: boolean;
   dryRun: boolean;
   stateFile: string;
   plan: PlanItem[];
-  stages: { id: string; title: string; ok: boolean; summary?: string; code?: string; error?: string; hint?: string }[];
+  stages: InitStageResult[];
   serviceUrl?: string;
   audience?: string;
   signIn: string[];
@@ -305,8 +322,16 @@ async function applyPlan(
       ok: r.ok,
       summary: r.summary,
       ...(r.ok ? {} : explain(r.error, run.project, o.signal)),
+      ...(r.interrupted ? { interrupted: true, ...(r.during ? { during: r.during } : {}) } : {}),
+      ...(r.ok ? {} : madeSoFar(r.id, handle)),
     })),
   };
+}
+
+/** What an unfinished stage has recorded (made or found and kept), in words; nothing when it has nothing. */
+function madeSoFar(id: StageId, handle: StateHandle): { made?: string[] } {
+  const made = labelledResources(id, handle.stage(id)).map((r) => `${r.label}: ${r.value}`);
+  return made.length ? { made } : {};
 }
 
 /**

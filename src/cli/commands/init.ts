@@ -3,7 +3,8 @@
 import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { createRenderer, planLines, type Renderer } from '../render.js';
 import { onInterrupt, type Interrupt } from '../interrupt.js';
-import type { InitResult } from '../../core/init.js';
+import type { InitResult, InitStageResult } from '../../core/init.js';
+import { interruptedText } from '../progress.js';
 import type { InitFlags, Prompt } from '../../inputs/resolve.js';
 
 /** init's flags: the inputs (resolve.ts owns their list) and how this run behaves. */
@@ -138,21 +139,32 @@ async function verifyNow(opts: InitCommandOptions, interactive: boolean): Promis
 
 /** What was done before an interruption, or each failed stage with its hint; then how to resume. */
 function printNotFinished(ui: Renderer, result: InitResult, interrupted: boolean): void {
+  for (const l of notFinishedLines(result, interrupted)) ui.line(l);
+}
+
+/**
+ * The words after a run that did not finish. An interrupted stage was not failed: it says what it
+ * was doing (or waiting for) when Ctrl-C came, and a stage that did part of its work says what it made.
+ */
+export function notFinishedLines(result: InitResult, interrupted: boolean): string[] {
+  const unfinished = result.stages.filter((x) => !x.ok);
+  const made = (s: InitStageResult) => (s.made?.length ? [`    made so far: ${s.made.join('; ')}`] : []);
+  const lines: string[] = [];
   if (interrupted) {
     const done = result.stages.filter((x) => x.ok).map((x) => x.title);
-    ui.line(
-      `Done before the interruption: ${done.length ? done.join(', ') : 'nothing'}. Not finished: ${result.stages
-        .filter((x) => !x.ok)
-        .map((x) => x.title)
-        .join(', ')}.`,
+    lines.push(
+      `Done before the interruption: ${done.length ? done.join(', ') : 'nothing'}. ` +
+        `Not finished: ${unfinished.map((x) => x.title).join(', ')}.`,
     );
+    for (const s of unfinished)
+      lines.push(`  ${s.title}: ${interruptedText(s.interrupted ? s.during : undefined)}`, ...made(s));
   } else {
-    for (const s of result.stages.filter((x) => !x.ok))
-      ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
+    for (const s of unfinished) lines.push(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`, ...made(s));
   }
-  ui.line(
+  lines.push(
     interrupted
       ? 'Interrupted. Run iap-auth0 init again to resume where it stopped.'
       : 'Some stages failed. Fix the cause above and run iap-auth0 init again: it resumes where it stopped.',
   );
+  return lines;
 }
