@@ -7,10 +7,13 @@ import type { PlanItem } from '../core/stage.js';
 import type { CheckResult } from '../core/check.js';
 import type { StageId } from '../state/names.js';
 import { advance, progressLines, stageLine, type Progress } from './progress.js';
+import { wrap } from './wrap.js';
 
 export interface Renderer {
   event(e: CoreEvent): void;
   line(text: string): void;
+  /** A line of prose: on a terminal, wrapped at word boundaries (`indent` on the lines after the first). */
+  para(text: string, indent?: string): void;
   stop(): void;
   color: Paint;
 }
@@ -54,7 +57,8 @@ export async function createRenderer(opts: {
   // some CI runners) reports 0 columns, and redrawing there never ends.
   const tty = !!stream.isTTY && !env.CI && (stream.columns ?? 0) > 0;
   const color = paint(tty && !env.NO_COLOR);
-  if (opts.quiet) return { event: () => undefined, line: () => undefined, stop: () => undefined, color };
+  if (opts.quiet)
+    return { event: () => undefined, line: () => undefined, para: () => undefined, stop: () => undefined, color };
   const write = (s: string) => stream.write(s + '\n');
   const showPlan = (e: CoreEvent) => {
     if (e.type === 'plan' && !opts.planShown?.()) planLines(e.items).forEach(write);
@@ -74,6 +78,7 @@ function plainLines(color: Paint, write: (s: string) => void, showPlan: (e: Core
     color,
     stop: () => undefined,
     line: write,
+    para: write,
     event: (e) => {
       showPlan(e);
       if (e.type === 'retry') return write(`  ${color.dim(`retrying: ${e.text}`)}`);
@@ -114,7 +119,9 @@ function inPlace(
   const draw = (full = false) => {
     clear();
     const lines = progressLines(progress, Date.now(), full ? undefined : stream.columns);
-    for (const l of lines) write(`${paintMark(color, l.mark)} ${l.text}`);
+    // The last picture is whole, wrapped at word boundaries: nothing is redrawn over it.
+    if (full) for (const l of lines) wrap(l.text, stream.columns, `${paintMark(color, l.mark)} `).forEach(write);
+    else for (const l of lines) write(`${paintMark(color, l.mark)} ${l.text}`);
     drawn = full ? 0 : lines.length;
   };
   let stopped = false;
@@ -127,6 +134,9 @@ function inPlace(
   return {
     color,
     line: above,
+    para: (text, indent = '  ') => {
+      for (const l of wrap(text, stream.columns, '', indent)) above(l);
+    },
     stop: () => {
       if (stopped) return;
       stopped = true;

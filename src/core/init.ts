@@ -34,6 +34,13 @@ export interface InitOptions {
   emit: EventSink;
   signal: AbortSignal;
   prompt?: Prompt;
+  /**
+   * Asked once the plan is made and nothing refused it, before anything is written: false stops
+   * the run there with nothing changed (the guided init's "Apply?").
+   */
+  confirm?: (plan: PlanItem[]) => Promise<boolean>;
+  /** The guided init asked its questions before: the inputs ask nothing more (only a missing organization is). */
+  guided?: boolean;
 }
 
 /** One stage's end in a run. */
@@ -55,6 +62,8 @@ export interface InitStageResult {
 export interface InitResult {
   ok: boolean;
   dryRun: boolean;
+  /** The plan was shown and the answer to "Apply?" was no: nothing was changed. */
+  declined?: boolean;
   stateFile: string;
   plan: PlanItem[];
   stages: InitStageResult[];
@@ -116,7 +125,7 @@ async function checkLocally(o: InitOptions, statePath: string): Promise<LocalInp
     flags: o.flags,
     env: o.env,
     recorded: recorded?.inputs,
-    interactive: o.interactive,
+    interactive: o.interactive && !o.guided,
     prompt: o.prompt,
     scopeFree,
   });
@@ -197,12 +206,13 @@ async function initLocked(o: InitOptions, statePath: string, local: LocalInputs)
     warnings: session.warnings,
   };
   if (o.dryRun) return { ok: true, dryRun: true, stages: [], ...base };
+  if (o.confirm && !(await o.confirm(plan))) return { ok: true, dryRun: false, declined: true, stages: [], ...base };
   return applyPlan(o, { handle, ctx, stages, plans, base, project: inputs.project });
 }
 
 /** The project's number (IAP names and the audience use it) and organization (pools live there). */
-async function readProjectFacts(
-  o: InitOptions,
+export async function readProjectFacts(
+  o: Pick<InitOptions, 'env' | 'signal' | 'emit'>,
   project: string,
 ): Promise<{ projectNumber: string; organization?: string }> {
   const bare = { env: o.env, signal: o.signal, emit: o.emit, google: googleClients(o.env, { signal: o.signal }) };

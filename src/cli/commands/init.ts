@@ -5,6 +5,8 @@ import { createRenderer, planLines, type Renderer } from '../render.js';
 import { onInterrupt, type Interrupt } from '../interrupt.js';
 import type { InitResult, InitStageResult } from '../../core/init.js';
 import { interruptedText } from '../progress.js';
+import type { Guided } from '../wizard/wizard.js';
+import type { PlanItem } from '../../core/stage.js';
 import type { InitFlags, Prompt } from '../../inputs/resolve.js';
 
 /** init's flags: the inputs (resolve.ts owns their list) and how this run behaves. */
@@ -19,14 +21,39 @@ export interface InitCommandOptions extends InitFlags {
 
 export async function initCommand(opts: InitCommandOptions): Promise<void> {
   const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY && !process.env.CI && !opts.yes && !opts.json;
-  const ui = await createRenderer({ quiet: !!opts.json });
+  let guided: Guided | undefined;
+  const ui = await createRenderer({ quiet: !!opts.json, planShown: () => !!guided?.planShown() });
   const ctrlC = onInterrupt();
   const prompt: Prompt | undefined = interactive ? promptOn(ctrlC) : undefined;
-  const result = await runInitCore(opts, ui, { interactive, prompt, ctrlC });
+  if (interactive) {
+    // The guided init: the questions come first, then the core runs as with those flags.
+    const { guide } = await import('../wizard/wizard.js');
+    try {
+      guided = await guide(opts, {
+        ui,
+        ctrlC,
+        env: process.env,
+        statePath: opts.state,
+        columns: () => process.stderr.columns || 80,
+      });
+    } catch (e) {
+      ctrlC.dispose();
+      throw e;
+    }
+  }
+  const result = await runInitCore({ ...opts, ...guided?.flags }, ui, {
+    interactive,
+    prompt,
+    ctrlC,
+    confirm: opts.dryRun ? undefined : guided?.confirm,
+    guided: !!guided,
+  });
   ui.stop();
 
   if (opts.json) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  } else if (result.declined) {
+    ui.line('Nothing was changed. Run iap-auth0 init again when ready.');
   } else if (result.dryRun) {
     for (const l of planLines(result.plan)) ui.line(l);
     ui.line('Nothing was changed (--dry-run).');
@@ -39,7 +66,7 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
       await verifyCommand({ wait: check, state: opts.state });
       return;
     }
-    ui.line('IAM changes take 2 to 7 minutes to reach IAP. Next: iap-auth0 verify --wait');
+    ui.para('IAM changes take 2 to 7 minutes to reach IAP. Next: iap-auth0 verify --wait');
   } else {
     printNotFinished(ui, result, ctrlC.interrupted);
   }
@@ -69,7 +96,13 @@ function promptOn(ctrlC: Interrupt): Prompt {
 async function runInitCore(
   opts: InitCommandOptions,
   ui: Renderer,
-  run: { interactive: boolean; prompt: Prompt | undefined; ctrlC: Interrupt },
+  run: {
+    interactive: boolean;
+    prompt: Prompt | undefined;
+    ctrlC: Interrupt;
+    confirm?: (plan: PlanItem[]) => Promise<boolean>;
+    guided?: boolean;
+  },
 ): Promise<InitResult> {
   const { runInit } = await import('../../core/init.js');
   try {
@@ -82,6 +115,8 @@ async function runInitCore(
       emit: (e) => ui.event(e),
       signal: run.ctrlC.signal,
       prompt: run.prompt,
+      ...(run.confirm ? { confirm: run.confirm } : {}),
+      guided: run.guided,
     });
   } catch (e) {
     ui.stop();
@@ -107,17 +142,19 @@ async function runInitCore(
 function printDone(ui: Renderer, result: InitResult): void {
   const c = ui.color;
   ui.line('');
-  ui.line(c.bold('Done.') + ` Your app: ${result.serviceUrl ?? '(URL not known yet)'}`);
-  ui.line(
-    `Who can sign in: ${result.signIn.map((a) => (a === 'pool' ? 'everyone in your Auth0 tenant' : a)).join(', ')}`,
+  ui.para(c.bold('Done.') + ` Your app: ${result.serviceUrl ?? '(URL not known yet)'}`);
+  ui.para(
+    `Who can sign in: ${result.signIn
+      .map((a) => (a === 'pool' ? 'everyone in your Auth0 tenant' : a.replace(/^(email|role):/, '$1 ')))
+      .join(', ')}`,
   );
   if (result.auth0.via !== 'tenant')
-    ui.line(
+    ui.para(
       `They sign in on ${result.auth0.signInDomain} ` +
         `(${result.auth0.via === 'custom-domain' ? 'your Auth0 custom domain' : '--auth0-issuer-domain'}); ` +
         `the Management API is called on ${result.auth0.domain}`,
     );
-  ui.line(`Audience your app should expect in x-goog-iap-jwt-assertion: ${result.audience}`);
+  ui.para(`Audience your app should expect in x-goog-iap-jwt-assertion: ${result.audience}`);
 }
 
 /** The --verify wait, else (on a terminal) asked; undefined = do not verify now. */
