@@ -8,7 +8,7 @@ import { googleClients } from '../google/clients.js';
 import { checkCredentials, checkGoogleCredentials } from './local-checks.js';
 import { auth0Preflight } from './auth0-preflight.js';
 import { readProjectFacts } from './init.js';
-import { gdata } from './google-call.js';
+import { planRead } from './google-call.js';
 import { googleFailure } from './google-errors.js';
 import type { EventSink } from './events.js';
 
@@ -74,10 +74,11 @@ export async function existingServiceImage(o: {
   const google = googleClients(o.env, { signal: o.signal });
   const name = `projects/${o.project}/locations/${o.region}/services/${o.service}`;
   try {
-    const s = await gdata(o, () => google.run.projects.locations.services.get({ name }));
-    return s.template?.containers?.[0]?.image ?? '(unknown image)';
+    // planRead: a service that is absent, or a Run API not enabled yet (a fresh project), is no service.
+    const s = await planRead(o, () => google.run.projects.locations.services.get({ name }));
+    return s ? (s.template?.containers?.[0]?.image ?? '(unknown image)') : undefined;
   } catch (e) {
-    // Absent, or not readable yet (the Run API not enabled): asked as for a new service.
+    // Not readable (no permission yet, say): asked as for a new service; init's plan reports it.
     if (googleFailure(e) || o.signal.aborted) return undefined;
     throw e;
   }
