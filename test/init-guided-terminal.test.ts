@@ -110,7 +110,9 @@ test('init on a real terminal, 80 columns: the screens a person sees, then "n" t
       // Four questions, each asked once: the image, who may sign in, the ids, Apply.
       assert.equal(questions.length, 4, questions.join('\n'));
       [/^✔ Container image to deploy /, /^✔ Who may sign in\? /, /^✔ Customise ids\? No$/, /^✔ Apply\? Yes$/].forEach(
-        (re, i) => assert.match(questions[i], re),
+        (re, i) => {
+          assert.match(questions[i], re);
+        },
       );
       // One line per stage, each with its own final state, then the summary and verify's result.
       for (const title of TITLES) assert.match(end, new RegExp(`^✓ ${title}:( |$)`, 'm'), title);
