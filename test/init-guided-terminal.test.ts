@@ -75,7 +75,8 @@ test('init on a real terminal, 80 columns: the screens a person sees, then "n" t
     const env = await envFile(sb, cwd);
     const p = pane(
       `${name}-${process.pid}`,
-      `cd ${cwd} && set -a && . ${env} && set +a && clear && ${process.execPath} -- ${BIN} init ${args}; echo "EXIT=$?"`,
+      `cd ${cwd} && set -a && . ${env} && set +a && clear && ` +
+        `${process.execPath} -- ${BIN} init ${args}; echo "EXIT=$?"`,
     );
     return { cwd, p };
   };
