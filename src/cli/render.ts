@@ -12,10 +12,12 @@ import { wrap } from './wrap.js';
 export interface Renderer {
   event(e: CoreEvent): void;
   line(text: string): void;
-  /** A line of prose: on a terminal, wrapped at word boundaries (`indent` on the lines after the first). */
-  para(text: string, indent?: string): void;
+  /** A line of prose: on a terminal, wrapped at word boundaries (`first` before it, `indent` on the lines after). */
+  para(text: string, indent?: string, first?: string): void;
   stop(): void;
   color: Paint;
+  /** The terminal's width when lines are drawn on one (in place); undefined for plain lines. */
+  columns?: number;
 }
 
 /** The plan as lines: one per change apply will make (or not), with why, and the fields or members it touches. */
@@ -34,13 +36,21 @@ export function planLines(items: PlanItem[]): string[] {
   ];
 }
 
-/** verify's results: one line per check, its hint under each one that did not pass. */
-export function checkLines(checks: CheckResult[], color: Paint): string[] {
+/**
+ * verify's results: one line per check, its hint under each one that did not pass. With `columns`
+ * (a terminal), long details wrap at word boundaries under the detail column instead of at the edge.
+ */
+export function checkLines(checks: CheckResult[], color: Paint, columns?: number): string[] {
   const mark = { ok: color.green('✓'), failed: color.red('✗'), propagating: color.yellow('…') };
   const width = Math.max(...checks.map((c) => c.title.length));
+  const under = ' '.repeat(width + 4);
+  const lines = (text: string, first: string) => (columns ? wrap(text, columns, first, under) : [first + text]);
   return checks.flatMap((c) => [
-    `${mark[c.status]} ${c.title.padEnd(width)}  ${c.status === 'propagating' ? 'still propagating: ' : ''}${c.detail}`,
-    ...(c.status !== 'ok' && c.hint ? [`  ${' '.repeat(width)}  ${color.dim(`hint: ${c.hint}`)}`] : []),
+    ...lines(
+      `${c.status === 'propagating' ? 'still propagating: ' : ''}${c.detail}`,
+      `${mark[c.status]} ${c.title.padEnd(width)}  `,
+    ),
+    ...(c.status !== 'ok' && c.hint ? lines(`hint: ${c.hint}`, under).map((l) => color.dim(l)) : []),
   ]);
 }
 
@@ -78,7 +88,7 @@ function plainLines(color: Paint, write: (s: string) => void, showPlan: (e: Core
     color,
     stop: () => undefined,
     line: write,
-    para: write,
+    para: (text, _indent, first = '') => write(first + text),
     event: (e) => {
       showPlan(e);
       if (e.type === 'retry') return write(`  ${color.dim(`retrying: ${e.text}`)}`);
@@ -133,9 +143,12 @@ function inPlace(
   };
   return {
     color,
+    get columns() {
+      return stream.columns;
+    },
     line: above,
-    para: (text, indent = '  ') => {
-      for (const l of wrap(text, stream.columns, '', indent)) above(l);
+    para: (text, indent = '  ', first = '') => {
+      for (const l of wrap(text, stream.columns, first, indent)) above(l);
     },
     stop: () => {
       if (stopped) return;

@@ -1,7 +1,7 @@
 // Text cut into lines for a terminal of a given width, at word boundaries only. A token longer
-// than a line (a URL, a resource path) is cut after a "/" (or else after "." or "-"), never inside
-// a run of letters and digits, so no word is ever broken; only a run longer than the whole line is
-// cut where it must be.
+// than a line (a URL, a resource path, an account) is cut after a "/" (or else after "@", "." or
+// "-"), never inside a run of letters and digits, so no word is ever broken; only a run longer than
+// the whole line is cut where it must be.
 
 /** Pieces of an overlong token, each ending at a "/", "." or "-" where possible, none wider than `width`. */
 function splitToken(token: string, width: number): string[] {
@@ -9,7 +9,8 @@ function splitToken(token: string, width: number): string[] {
   let rest = token;
   while (rest.length > width) {
     const head = rest.slice(0, width);
-    const cut = Math.max(head.lastIndexOf('/'), head.lastIndexOf('.'), head.lastIndexOf('-'));
+    // The strongest boundary that fits: a path's "/", then an address's "@", then "." and "-".
+    const cut = ['/', '@', '.', '-'].map((c) => head.lastIndexOf(c)).find((i) => i > 0) ?? -1;
     const at = cut > 0 ? cut + 1 : width;
     pieces.push(rest.slice(0, at));
     rest = rest.slice(at);
