@@ -83,7 +83,7 @@ test('init on a real terminal, 80 columns: the screens a person sees, then "n" t
 
   await t.test('the README scenario, from an empty folder to a finished setup', async () => {
     // The README's command: the service and region given; project and tenant from the environment.
-    const { p } = await run('guided', '--service hello --region us-central1 --verify');
+    const { p } = await run('guided', '--service hello --region europe-west1 --verify');
     try {
       const first = await p.until(/Container image to deploy/, 'the first question');
       // Checked before the first question: whose credentials, which project, which tenant.
@@ -96,14 +96,14 @@ test('init on a real terminal, 80 columns: the screens a person sees, then "n" t
       await p.until(/Customise ids\?/, 'the ids');
       p.keys('Enter'); // no
       const plan = await p.until(/Apply\? \(Y\/n\)/, 'the Apply question');
-      assert.match(plan, /Ids derived from your answers: workforce pool\n {2}iap-hello-us-central1-sandbox-project/);
+      assert.match(plan, /Ids derived from your answers: workforce pool\n {2}iap-hello-europe-west1-sandbox-project/);
       assert.match(plan, /^The plan:$/m);
       for (const title of TITLES) assert.match(plan, new RegExp(`^ {2}${title}$`, 'm'), title);
       // At 80 columns nothing reached the terminal's edge: every row is a line init wrapped itself, at
       // a space or after a "/", so no word is broken (the rows tmux joins back are the rows it shows).
       assert.deepEqual(p.text(true).split('\n'), plan.split('\n'));
       assert.ok(plan.split('\n').every((l) => l.length <= WIDTH));
-      assert.match(plan, / iap-hello-us-central1-sandbox-project[: ]/, 'the pool id is whole on one row');
+      assert.match(plan, / iap-hello-europe-west1-sandbox-project[: ]/, 'the pool id is whole on one row');
       p.keys('Enter'); // Apply: yes (the default)
       const end = await p.until(/EXIT=\d+/, 'init to end');
       assert.match(end, /EXIT=0/);

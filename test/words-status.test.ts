@@ -133,3 +133,37 @@ test('a reader that goes away ends the output quietly: no EPIPE stack, exit 0', 
   assert.equal(stderr, '');
   assert.equal(code, 0);
 });
+
+test("init's words after Ctrl-C: interrupted, with what each stage was doing and had made; never failed", async () => {
+  const { notFinishedLines } = await import('../src/cli/commands/init.js');
+  const result = {
+    stages: [
+      {
+        id: 'deploy',
+        title: 'Cloud Run service',
+        ok: false,
+        code: 'INTERRUPTED',
+        error: 'interrupted',
+        interrupted: true,
+        during: 'deploying hello',
+        made: ['service account: sa@p.iam.gserviceaccount.com'],
+      },
+      { id: 'oauth-client', title: 'IAP OAuth client', ok: true, summary: 'x' },
+      {
+        id: 'access',
+        title: 'Access',
+        ok: false,
+        error: 'interrupted',
+        interrupted: true,
+        during: 'waiting for Cloud Run service',
+      },
+    ],
+  } as unknown as import('../src/core/init.js').InitResult;
+  assert.deepEqual(notFinishedLines(result, true), [
+    'Done before the interruption: IAP OAuth client. Not finished: Cloud Run service, Access.',
+    '  Cloud Run service: interrupted while deploying hello',
+    '    made so far: service account: sa@p.iam.gserviceaccount.com',
+    '  Access: interrupted while waiting for Cloud Run service',
+    'Interrupted. Run iap-auth0 init again to resume where it stopped.',
+  ]);
+});
