@@ -38,6 +38,9 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
       });
     } catch (e) {
       ctrlC.dispose();
+      // Ctrl-C while the account, project and tenant were being checked: only reads were sent.
+      if (ctrlC.interrupted && !(e instanceof UserError))
+        throw new UserError('interrupted; nothing was changed. Run iap-auth0 init again when ready.', EXIT.INTERRUPTED);
       throw e;
     }
   }
@@ -55,7 +58,10 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
   } else if (result.declined) {
     ui.line('Nothing was changed. Run iap-auth0 init again when ready.');
   } else if (result.dryRun) {
-    for (const l of planLines(result.plan)) ui.line(l);
+    // After the guided questions, the plan in the same plain words "Apply?" would show.
+    const { planWords } = await import('../wizard/plan-words.js');
+    const lines = guided ? planWords(result.plan, process.stderr.columns || 80) : planLines(result.plan);
+    for (const l of lines) ui.line(l);
     ui.line('Nothing was changed (--dry-run).');
   } else if (result.ok) {
     printDone(ui, result);
