@@ -378,8 +378,10 @@ async function applyOne(
     const during = interrupted ? doingWords(doing) : undefined;
     await c.state
       .updateStage(id, (st) => {
+        const blocked = !interrupted && error instanceof DependencyFailed;
+        if (blocked && st.status === 'done') return; // done in an earlier run: still is, as before
         // A stage that stopped because another failed is not finished, and did not fail itself.
-        st.status = interrupted || error instanceof DependencyFailed ? 'in-progress' : 'failed';
+        st.status = interrupted || blocked ? 'in-progress' : 'failed';
         st.error = interrupted ? 'interrupted' : describe(error);
       })
       .catch(() => undefined);
