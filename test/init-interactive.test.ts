@@ -88,6 +88,20 @@ test('init on a terminal', {
     },
   );
 
+  await t.test('a project typo is reported before the first question, with nothing written', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-'));
+    const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
+    const r = await pty('--project sandbox-projetc', sb.env, cwd, []);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /project sandbox-projetc was not found or you may not read it/);
+    assert.doesNotMatch(r.out, /Cloud Run service name|\?/, 'no question was asked');
+    assert.deepEqual(
+      (await requestLog(sb, since)).filter((x) => x.mutating),
+      [],
+    );
+    assert.deepEqual(await readdir(cwd), []);
+  });
+
   await t.test('Ctrl-C at a prompt: exit 130, nothing changed, nothing written', async () => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-'));
     const since = (await requestLog(sb)).at(-1)?.seq ?? 0;

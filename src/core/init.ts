@@ -15,7 +15,7 @@ import { projectFacts } from './preflight.js';
 import { auth0Preflight } from './auth0-preflight.js';
 import { googleFailure, describeGoogleFailure } from './google-errors.js';
 import { explain } from './explain.js';
-import { checkCredentials, checkGoogleCredentials, asUsageError } from './local-checks.js';
+import { checkCredentials, checkGoogleCredentials, asUsageError, INIT_CREDENTIALS } from './local-checks.js';
 import { planStages, runStages, titleOf, type PlanItem, type Stage, type StagePlan } from './stage.js';
 import { newSetupId, SETUP_ID } from './ownership.js';
 import { netFailure } from '../lib/net.js';
@@ -103,14 +103,7 @@ type InitBase = Omit<InitResult, 'ok' | 'dryRun' | 'stages' | 'serviceUrl'>;
 
 /** Local checks first: none of these needs the network. */
 async function checkLocally(o: InitOptions, statePath: string): Promise<LocalInputs> {
-  checkCredentials(o.env, {
-    purpose:
-      'the credentials of an Auth0 machine-to-machine app allowed read/create/update/delete:clients (and ' +
-      'read:client_keys) on the Management API',
-    hint:
-      'Auth0 dashboard > Applications > Create Application > Machine to Machine > authorize "Auth0 Management ' +
-      'API" with those scopes',
-  });
+  checkCredentials(o.env, INIT_CREDENTIALS);
   let recorded: State | undefined;
   try {
     recorded = await readState(statePath);

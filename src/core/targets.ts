@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { googleAuth } from '../google/auth.js';
 import { googleClients } from '../google/clients.js';
-import { checkCredentials, checkGoogleCredentials } from './local-checks.js';
+import { checkCredentials, checkGoogleCredentials, INIT_CREDENTIALS } from './local-checks.js';
 import { auth0Preflight } from './auth0-preflight.js';
 import { readProjectFacts } from './init.js';
 import { planRead } from './google-call.js';
@@ -47,7 +47,7 @@ export async function checkTargets(o: {
   signal: AbortSignal;
   emit: EventSink;
 }): Promise<Targets> {
-  checkCredentials(o.env);
+  checkCredentials(o.env, INIT_CREDENTIALS);
   await checkGoogleCredentials(o.env);
   const facts = await readProjectFacts(o, o.project);
   await auth0Preflight({ env: o.env, inputs: { auth0Domain: o.auth0Domain }, signal: o.signal, command: 'init' });
