@@ -126,6 +126,34 @@ test('init on a real terminal, 80 columns: the screens a person sees, then "n" t
     }
   });
 
+  await t.test(
+    'the region from the searchable list; --dry-run shows the plain-words plan and asks no Apply',
+    async () => {
+      const { p } = await run('region', '--service searched --dry-run');
+      try {
+        await p.until(/Cloud Run region \(type to search\)/, 'the region question');
+        p.keys('-l', 'europe-west');
+        await p.until(/europe-west4/, 'the regions matching what was typed');
+        p.keys('Enter'); // the first match
+        await p.until(/Container image to deploy/, 'the image question');
+        p.keys('Enter');
+        await p.until(/Who may sign in\?/, 'who may sign in');
+        p.keys('Enter');
+        await p.until(/Customise ids\?/, 'the ids');
+        p.keys('Enter');
+        const end = await p.until(/EXIT=\d+/, 'init to end');
+        assert.match(end, /EXIT=0/);
+        assert.match(end, /^✔ Cloud Run region \(type to search\) europe-west1$/m);
+        assert.match(end, /Your answers as flags: --region europe-west1 --image\s/);
+        assert.match(end, /^The plan:$/m);
+        assert.match(end, /^Nothing was changed \(--dry-run\)\.$/m);
+        assert.doesNotMatch(end, /Apply\?/);
+      } finally {
+        p.kill();
+      }
+    },
+  );
+
   await t.test('"n" to Apply: nothing is written, in the cloud or in the folder; exit 0', async () => {
     const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
     const { cwd, p } = await run('declined', '--service other --region us-central1');
