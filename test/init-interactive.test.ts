@@ -1,6 +1,8 @@
-// The interactive path through a real pseudo-terminal (util-linux `script`): prompts appear on the
-// terminal, an invalid answer is refused inline by the same schema as the flag, Enter takes the
-// default, and Ctrl-C at a prompt stops cleanly with nothing written.
+// The interactive path through a real pseudo-terminal (util-linux `script`): the guided init shows
+// the project and tenant it checked, asks what is missing, refuses an invalid answer inline by the
+// same schema as the flag, Enter takes the default, the derived ids are shown (not asked), the plan
+// is confirmed with "Apply?", and Ctrl-C at a prompt stops cleanly with nothing changed or written.
+// The full screens at 80 columns, in tmux, are in init-guided-terminal.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -70,17 +72,15 @@ test('init on a terminal', {
         [/Cloud Run service name/, 'Bad_Name\r'],
         [/service name "Bad_Name" is invalid/, '\x15hello\r'], // Ctrl-U clears the line, then a good name
         [/Container image/, '\r'],
-        [/Workforce pool id/, '\r'], // derived defaults: Enter accepts each
-        [/Workforce provider id/, '\r'],
-        [/IAM OAuth client id/, '\r'],
+        [/Who may sign in\?/, '\r'], // everyone in the tenant
+        [/Customise ids\?/, '\r'], // no: the derived ids
+        [/Apply\?/, '\r'],
         [/Verify now, waiting for them/, 'y\r'], // init offers verify --wait at the end
       ]);
-      assert.match(
-        r.out,
-        /Workforce pool id \(iap-hello-europe-west1-sandbox-project\)/,
-        'the derived default is offered',
-      );
-      assert.match(r.out, /^Plan:$/m);
+      assert.match(r.out, /Project +sandbox-project \(number 415104041262, organization 123456789012\)/);
+      assert.match(r.out, /workforce pool\s+iap-hello-europe-west1-sandbox-project/, 'the derived ids are shown');
+      assert.doesNotMatch(r.out, /Workforce pool id/, 'ids are not asked one by one');
+      assert.match(r.out, /^The plan:$/m);
       assert.equal(r.code, 0, r.out);
       assert.match(r.out, /Done\. Your app: https:\/\/127\.0\.0\.1:\d+/);
       assert.match(r.out, /All \d+ checks passed/, 'verify ran after init and passed');
@@ -88,13 +88,33 @@ test('init on a terminal', {
     },
   );
 
-  await t.test('Ctrl-C at a prompt: exit 130, nothing sent, nothing written', async () => {
+  await t.test('a project typo is reported before the first question, with nothing written', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-'));
+    const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
+    const r = await pty('--project sandbox-projetc', sb.env, cwd, []);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /project sandbox-projetc was not found or you may not read it/);
+    assert.doesNotMatch(r.out, /Cloud Run service name|\?/, 'no question was asked');
+    assert.deepEqual(
+      (await requestLog(sb, since)).filter((x) => x.mutating),
+      [],
+    );
+    assert.deepEqual(await readdir(cwd), []);
+  });
+
+  await t.test('Ctrl-C at a prompt: exit 130, nothing changed, nothing written', async () => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-'));
     const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
     const r = await pty('', sb.env, cwd, [[/Cloud Run service name/, '\x03']]);
     assert.equal(r.code, 130, r.out);
     assert.match(r.out, /interrupted; nothing was changed/);
-    assert.deepEqual(await requestLog(sb, since), []);
+    // The project and the tenant were checked (reads) before the first question; nothing was written.
+    const log = await requestLog(sb, since);
+    assert.ok(log.length > 0, 'the project and tenant were read');
+    assert.deepEqual(
+      log.filter((x) => x.mutating),
+      [],
+    );
     assert.deepEqual(await readdir(cwd), []);
   });
 });

@@ -67,7 +67,7 @@ test('auth0-app and workforce-pool stages', async (t) => {
     assert.equal(sb.world.providers.size, 0, 'no provider was added to it');
     assert.match(
       String((results.find((r) => r.id === 'auth0-app')!.error as Error).message),
-      /auth0-app did not run because workforce-pool failed/,
+      /waiting for Workforce pool and provider, which failed/,
     );
     assert.equal(
       [...sb.world.auth0Clients.values()].filter((a) =>

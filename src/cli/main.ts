@@ -52,8 +52,23 @@ function ignoreAbandonedBodies(): void {
   });
 }
 
+/**
+ * A reader that went away (`iap-auth0 status | head -1`) closes the pipe: the rest of the output
+ * has nobody to go to. Like other command-line tools, end quietly then, with the exit code the
+ * command had, instead of a stack trace about EPIPE.
+ */
+function endQuietlyOnBrokenPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.OK);
+      throw err; // any other failure to write is unexpected: reported as such
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   ignoreAbandonedBodies();
+  endQuietlyOnBrokenPipe();
   try {
     await run(argv);
   } finally {

@@ -1,16 +1,23 @@
-// Rendering core events for people: a spinner on a terminal, plain lines otherwise (CI logs,
-// pipes). Always on stderr, so stdout stays free for --json. Colours from ansi.ts.
+// Rendering core events for people: one line per stage, redrawn in place on a terminal, plain
+// lines otherwise (CI logs, pipes). Always on stderr, so stdout stays free for --json. Colours from
+// ansi.ts; the lines themselves from progress.ts.
 import { paint, type Paint } from './ansi.js';
 import type { CoreEvent } from '../core/events.js';
 import type { PlanItem } from '../core/stage.js';
 import type { CheckResult } from '../core/check.js';
-import { STAGE_TITLES, type StageId } from '../state/names.js';
+import type { StageId } from '../state/names.js';
+import { advance, progressLines, stageLine, type Progress } from './progress.js';
+import { wrap } from './wrap.js';
 
 export interface Renderer {
   event(e: CoreEvent): void;
   line(text: string): void;
+  /** A line of prose: on a terminal, wrapped at word boundaries (`first` before it, `indent` on the lines after). */
+  para(text: string, indent?: string, first?: string): void;
   stop(): void;
   color: Paint;
+  /** The terminal's width when lines are drawn on one (in place); undefined for plain lines. */
+  columns?: number;
 }
 
 /** The plan as lines: one per change apply will make (or not), with why, and the fields or members it touches. */
@@ -29,13 +36,21 @@ export function planLines(items: PlanItem[]): string[] {
   ];
 }
 
-/** verify's results: one line per check, its hint under each one that did not pass. */
-export function checkLines(checks: CheckResult[], color: Paint): string[] {
+/**
+ * verify's results: one line per check, its hint under each one that did not pass. With `columns`
+ * (a terminal), long details wrap at word boundaries under the detail column instead of at the edge.
+ */
+export function checkLines(checks: CheckResult[], color: Paint, columns?: number): string[] {
   const mark = { ok: color.green('✓'), failed: color.red('✗'), propagating: color.yellow('…') };
   const width = Math.max(...checks.map((c) => c.title.length));
+  const under = ' '.repeat(width + 4);
+  const lines = (text: string, first: string) => (columns ? wrap(text, columns, first, under) : [first + text]);
   return checks.flatMap((c) => [
-    `${mark[c.status]} ${c.title.padEnd(width)}  ${c.status === 'propagating' ? 'still propagating: ' : ''}${c.detail}`,
-    ...(c.status !== 'ok' && c.hint ? [`  ${' '.repeat(width)}  ${color.dim(`hint: ${c.hint}`)}`] : []),
+    ...lines(
+      `${c.status === 'propagating' ? 'still propagating: ' : ''}${c.detail}`,
+      `${mark[c.status]} ${c.title.padEnd(width)}  `,
+    ),
+    ...(c.status !== 'ok' && c.hint ? lines(`hint: ${c.hint}`, under).map((l) => color.dim(l)) : []),
   ]);
 }
 
@@ -43,75 +58,114 @@ export async function createRenderer(opts: {
   quiet: boolean;
   stream?: NodeJS.WriteStream;
   env?: NodeJS.ProcessEnv;
+  /** The plan was already shown (init asked "Apply?" under it): the core's plan event is not printed again. */
+  planShown?: () => boolean;
 }): Promise<Renderer> {
   const stream = opts.stream ?? process.stderr;
   const env = opts.env ?? process.env;
-  // A spinner needs a real terminal with a width: a pty without a size (script(1), some CI
-  // runners) reports 0 columns, and redrawing there never ends.
+  // Lines redrawn in place need a real terminal with a width: a pty without a size (script(1),
+  // some CI runners) reports 0 columns, and redrawing there never ends.
   const tty = !!stream.isTTY && !env.CI && (stream.columns ?? 0) > 0;
   const color = paint(tty && !env.NO_COLOR);
-  if (opts.quiet) return { event: () => undefined, line: () => undefined, stop: () => undefined, color };
+  if (opts.quiet)
+    return { event: () => undefined, line: () => undefined, para: () => undefined, stop: () => undefined, color };
   const write = (s: string) => stream.write(s + '\n');
-  const ok = color.green('✓'),
-    bad = color.red('✗');
-  if (!tty) {
-    return {
-      color,
-      stop: () => undefined,
-      line: write,
-      event: (e) => {
-        if (e.type === 'plan') planLines(e.items).forEach(write);
-        else if (e.type === 'step') write(`  ${STAGE_TITLES[e.stage]}: ${e.text}`);
-        else if (e.type === 'stage-done') write(`${ok} ${STAGE_TITLES[e.stage]}: ${e.summary}`);
-        else if (e.type === 'stage-failed') write(`${bad} ${STAGE_TITLES[e.stage]}: ${e.error}`);
-        else if (e.type === 'retry') write(`  ${color.dim(`retrying: ${e.text}`)}`);
-        else if (e.type === 'warning') write(`${color.yellow('!')} ${e.text}`);
-      },
-    };
-  }
-  const { default: ora } = await import('ora');
-  // Started at the first event, after any prompts: a spinner repainting over a prompt garbles both.
-  // discardStdin off: ora's default puts the terminal in raw mode to swallow keystrokes, and
-  // Ctrl-C then never becomes SIGINT: init and destroy could not be stopped while they ran.
-  const spinner = ora({ stream, text: 'starting', discardStdin: false });
-  const start = () => {
-    if (!spinner.isSpinning) spinner.start();
+  const showPlan = (e: CoreEvent) => {
+    if (e.type === 'plan' && !opts.planShown?.()) planLines(e.items).forEach(write);
   };
-  const running = new Map<StageId, string>();
-  const refresh = () => {
-    spinner.text = [...running].map(([s, t]) => `${STAGE_TITLES[s]}: ${t}`).join('  |  ') || 'finishing';
+  return tty ? inPlace(stream, color, write, showPlan) : plainLines(color, write, showPlan);
+}
+
+const paintMark = (color: Paint, mark: string) =>
+  mark === '✓' ? color.green(mark) : mark === '✗' ? color.red(mark) : mark === '-' ? color.yellow(mark) : mark;
+
+/** Elsewhere (CI logs, pipes): each change of a stage's state as a line of its own, never redrawn. */
+function plainLines(color: Paint, write: (s: string) => void, showPlan: (e: CoreEvent) => void): Renderer {
+  const progress: Progress = new Map();
+  // A long wait is said when it starts and then every 30 s, not at every poll.
+  const waitTold = new Map<StageId, number>();
+  return {
+    color,
+    stop: () => undefined,
+    line: write,
+    para: (text, _indent, first = '') => write(first + text),
+    event: (e) => {
+      showPlan(e);
+      if (e.type === 'retry') return write(`  ${color.dim(`retrying: ${e.text}`)}`);
+      if (e.type === 'warning') return write(`${color.yellow('!')} ${e.text}`);
+      if (e.type === 'stage-start' || !advance(progress, e, Date.now())) return;
+      if (e.type === 'waiting') {
+        const bucket = Math.floor(e.elapsedMs / 30_000);
+        if (waitTold.get(e.stage) === bucket) return;
+        waitTold.set(e.stage, bucket);
+      }
+      const id = (e as { stage: StageId }).stage; // advance() took it: a stage's event
+      const l = stageLine(id, progress.get(id)!, Date.now());
+      write(`${paintMark(color, l.mark === '…' || l.mark === '·' ? ' ' : l.mark)} ${l.text}`);
+    },
   };
-  const persist = (text: string) => {
-    if (!spinner.isSpinning) return write(text);
-    spinner.clear();
+}
+
+/**
+ * On a terminal: a block of one line per stage, redrawn in place (cursor up, clear to the end),
+ * each line cut to the terminal's width so that it never wraps and the block's height is known.
+ * Lines that stay (warnings, retries) are written above the block. Only writes: stdin is never
+ * touched, so Ctrl-C stays a signal (a spinner library that swallows keystrokes in raw mode once
+ * made init and destroy impossible to stop).
+ */
+function inPlace(
+  stream: NodeJS.WriteStream,
+  color: Paint,
+  write: (s: string) => void,
+  showPlan: (e: CoreEvent) => void,
+): Renderer {
+  const progress: Progress = new Map();
+  let drawn = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const clear = () => {
+    if (drawn) stream.write(`\x1b[${drawn}A\r\x1b[J`);
+    drawn = 0;
+  };
+  const draw = (full = false) => {
+    clear();
+    const lines = progressLines(progress, Date.now(), full ? undefined : stream.columns);
+    // The last picture is whole, wrapped at word boundaries: nothing is redrawn over it.
+    if (full) for (const l of lines) wrap(l.text, stream.columns, `${paintMark(color, l.mark)} `).forEach(write);
+    else for (const l of lines) write(`${paintMark(color, l.mark)} ${l.text}`);
+    drawn = full ? 0 : lines.length;
+  };
+  let stopped = false;
+  const above = (text: string) => {
+    if (stopped) return write(text); // the block is final: lines after it (the summary) just follow
+    clear();
     write(text);
-    spinner.render();
+    draw();
   };
   return {
     color,
-    line: persist,
-    stop: () => spinner.stop(),
+    get columns() {
+      return stream.columns;
+    },
+    line: above,
+    para: (text, indent = '  ', first = '') => {
+      for (const l of wrap(text, stream.columns, first, indent)) above(l);
+    },
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      // The last picture in full: nothing is redrawn after it, so a long summary may wrap now.
+      if (drawn) draw(true);
+    },
     event: (e) => {
-      if (e.type === 'plan') {
-        planLines(e.items).forEach(write);
-        return;
-      }
-      if (e.type === 'warning') {
-        persist(`${color.yellow('!')} ${e.text}`);
-        return;
-      }
-      start();
-      if (e.type === 'stage-start') running.set(e.stage, 'checking');
-      else if (e.type === 'step') running.set(e.stage, e.text);
-      else if (e.type === 'waiting') running.set(e.stage, `${e.text} (${Math.round(e.elapsedMs / 1000)} s)`);
-      else if (e.type === 'stage-done') {
-        running.delete(e.stage);
-        persist(`${ok} ${STAGE_TITLES[e.stage]}: ${e.summary}`);
-      } else if (e.type === 'stage-failed') {
-        running.delete(e.stage);
-        persist(`${bad} ${STAGE_TITLES[e.stage]}: ${e.error}`);
-      }
-      refresh();
+      showPlan(e);
+      if (e.type === 'warning') return above(`${color.yellow('!')} ${e.text}`);
+      if (e.type === 'retry') return above(`  ${color.dim(`retrying: ${e.text}`)}`);
+      if (stopped || !advance(progress, e, Date.now())) return;
+      // Once a second, so that a long wait's time moves; unref'd: it never keeps the process alive.
+      timer ??= setInterval(() => draw(), 1000).unref();
+      draw();
     },
   };
 }

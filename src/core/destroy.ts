@@ -204,7 +204,12 @@ async function destroyOne(
         st.error = x.error;
       })
       .catch(() => undefined);
-    o.emit({ type: 'stage-failed', stage: p.stage, error: x.error });
+    o.emit({
+      type: 'stage-failed',
+      stage: p.stage,
+      error: x.error,
+      ...(x.code === 'INTERRUPTED' ? { interrupted: true, during: 'removing it' } : {}),
+    });
     return { id: p.stage, title: p.title, ok: false, ...x };
   }
 }

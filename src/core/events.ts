@@ -8,7 +8,10 @@ export type CoreEvent =
   | { type: 'stage-start'; stage: StageId }
   | { type: 'step'; stage: StageId; text: string }
   | { type: 'stage-done'; stage: StageId; summary: string }
-  | { type: 'stage-failed'; stage: StageId; error: string }
+  /** A stage waits for another's output (the run goes on: this is its state until that stage provides it). */
+  | { type: 'stage-waiting'; stage: StageId; for: StageId }
+  /** Failed, or (`interrupted`) stopped by Ctrl-C: `during` says what it was doing then. */
+  | { type: 'stage-failed'; stage: StageId; error: string; interrupted?: boolean; during?: string }
   | { type: 'retry'; stage?: StageId; text: string }
   | { type: 'waiting'; stage: StageId; text: string; elapsedMs: number }
   /** Something the user should know that stops nothing (e.g. a scope only verify needs is missing). */

@@ -20,7 +20,7 @@ export function explain(
     return signal.reason instanceof Deadline
       ? { code: 'DEADLINE', error: signal.reason.message }
       : { code: 'INTERRUPTED', error: 'interrupted' };
-  if (err instanceof DependencyFailed) return { code: 'DEPENDENCY_FAILED', error: `not run: ${err.dependency} failed` };
+  if (err instanceof DependencyFailed) return { code: 'DEPENDENCY_FAILED', error: err.message };
   const net = describeNetworkFailure(err);
   if (net) return { code: net.code, error: net.message, hint: net.hint };
   const f = googleFailure(err);

@@ -15,12 +15,13 @@ import { projectFacts } from './preflight.js';
 import { auth0Preflight } from './auth0-preflight.js';
 import { googleFailure, describeGoogleFailure } from './google-errors.js';
 import { explain } from './explain.js';
-import { checkCredentials, checkGoogleCredentials, asUsageError } from './local-checks.js';
+import { checkCredentials, checkGoogleCredentials, asUsageError, INIT_CREDENTIALS } from './local-checks.js';
 import { planStages, runStages, titleOf, type PlanItem, type Stage, type StagePlan } from './stage.js';
 import { newSetupId, SETUP_ID } from './ownership.js';
 import { netFailure } from '../lib/net.js';
 import { refusalHint } from './coded-error.js';
 import { stagesInOrder } from './stages/index.js';
+import { labelledResources } from './resource-labels.js';
 import type { EventSink } from './events.js';
 import type { CoreContext, ResolvedInputs } from './context.js';
 
@@ -33,14 +34,39 @@ export interface InitOptions {
   emit: EventSink;
   signal: AbortSignal;
   prompt?: Prompt;
+  /**
+   * Asked once the plan is made and nothing refused it, before anything is written: false stops
+   * the run there with nothing changed (the guided init's "Apply?").
+   */
+  confirm?: (plan: PlanItem[]) => Promise<boolean>;
+  /** The guided init asked its questions before: the inputs ask nothing more (only a missing organization is). */
+  guided?: boolean;
+}
+
+/** One stage's end in a run. */
+export interface InitStageResult {
+  id: string;
+  title: string;
+  ok: boolean;
+  summary?: string;
+  code?: string;
+  error?: string;
+  hint?: string;
+  /** Stopped by Ctrl-C, not failed; `during` is what it was doing then. */
+  interrupted?: boolean;
+  during?: string;
+  /** A stage that did not finish: what it has made so far, in words ("service account: …"). */
+  made?: string[];
 }
 
 export interface InitResult {
   ok: boolean;
   dryRun: boolean;
+  /** The plan was shown and the answer to "Apply?" was no: nothing was changed. */
+  declined?: boolean;
   stateFile: string;
   plan: PlanItem[];
-  stages: { id: string; title: string; ok: boolean; summary?: string; code?: string; error?: string; hint?: string }[];
+  stages: InitStageResult[];
   serviceUrl?: string;
   audience?: string;
   signIn: string[];
@@ -77,14 +103,7 @@ type InitBase = Omit<InitResult, 'ok' | 'dryRun' | 'stages' | 'serviceUrl'>;
 
 /** Local checks first: none of these needs the network. */
 async function checkLocally(o: InitOptions, statePath: string): Promise<LocalInputs> {
-  checkCredentials(o.env, {
-    purpose:
-      'the credentials of an Auth0 machine-to-machine app allowed read/create/update/delete:clients (and ' +
-      'read:client_keys) on the Management API',
-    hint:
-      'Auth0 dashboard > Applications > Create Application > Machine to Machine > authorize "Auth0 Management ' +
-      'API" with those scopes',
-  });
+  checkCredentials(o.env, INIT_CREDENTIALS);
   let recorded: State | undefined;
   try {
     recorded = await readState(statePath);
@@ -99,7 +118,7 @@ async function checkLocally(o: InitOptions, statePath: string): Promise<LocalInp
     flags: o.flags,
     env: o.env,
     recorded: recorded?.inputs,
-    interactive: o.interactive,
+    interactive: o.interactive && !o.guided,
     prompt: o.prompt,
     scopeFree,
   });
@@ -180,12 +199,13 @@ async function initLocked(o: InitOptions, statePath: string, local: LocalInputs)
     warnings: session.warnings,
   };
   if (o.dryRun) return { ok: true, dryRun: true, stages: [], ...base };
+  if (o.confirm && !(await o.confirm(plan))) return { ok: true, dryRun: false, declined: true, stages: [], ...base };
   return applyPlan(o, { handle, ctx, stages, plans, base, project: inputs.project });
 }
 
 /** The project's number (IAP names and the audience use it) and organization (pools live there). */
-async function readProjectFacts(
-  o: InitOptions,
+export async function readProjectFacts(
+  o: Pick<InitOptions, 'env' | 'signal' | 'emit'>,
   project: string,
 ): Promise<{ projectNumber: string; organization?: string }> {
   const bare = { env: o.env, signal: o.signal, emit: o.emit, google: googleClients(o.env, { signal: o.signal }) };
@@ -305,8 +325,16 @@ async function applyPlan(
       ok: r.ok,
       summary: r.summary,
       ...(r.ok ? {} : explain(r.error, run.project, o.signal)),
+      ...(r.interrupted ? { interrupted: true, ...(r.during ? { during: r.during } : {}) } : {}),
+      ...(r.ok ? {} : madeSoFar(r.id, handle)),
     })),
   };
+}
+
+/** What an unfinished stage has recorded (made or found and kept), in words; nothing when it has nothing. */
+function madeSoFar(id: StageId, handle: StateHandle): { made?: string[] } {
+  const made = labelledResources(id, handle.stage(id)).map((r) => `${r.label}: ${r.value}`);
+  return made.length ? { made } : {};
 }
 
 /**

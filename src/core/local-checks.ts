@@ -14,6 +14,16 @@ const RECORDED = {
   hint: 'set them as for init (Auth0 dashboard > Applications > your M2M app > Settings)',
 };
 
+/** What init needs of the Auth0 credentials, and where to make them. */
+export const INIT_CREDENTIALS = {
+  purpose:
+    'the credentials of an Auth0 machine-to-machine app allowed read/create/update/delete:clients (and ' +
+    'read:client_keys) on the Management API',
+  hint:
+    'Auth0 dashboard > Applications > Create Application > Machine to Machine > authorize "Auth0 Management ' +
+    'API" with those scopes',
+};
+
 /** The endpoint overrides are usable and the Auth0 M2M credentials are set. */
 export function checkCredentials(env: NodeJS.ProcessEnv, why: { purpose: string; hint: string } = RECORDED): void {
   try {

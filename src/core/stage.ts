@@ -108,7 +108,8 @@ export class DependencyFailed extends Error {
     readonly dependency: StageId,
     override readonly cause?: unknown,
   ) {
-    super(`${stage} did not run because ${dependency} failed`);
+    // Said from the waiting stage's side: it may have done part of its work before it needed the output.
+    super(`waiting for ${titleOf(dependency)}, which failed`);
   }
 }
 
@@ -199,7 +200,20 @@ export interface StageResult {
   ok: boolean;
   summary?: string;
   error?: unknown;
+  /** Stopped by Ctrl-C (or the run's deadline), not failed. */
+  interrupted?: boolean;
+  /** For an interrupted stage: what it was doing then (its last step, or the stage it was waiting for). */
+  during?: string;
 }
+
+/** What a stage is doing as the runner sees it: its last step, or the stage whose output it awaits. */
+interface Doing {
+  step?: string;
+  waitingFor?: StageId;
+}
+
+/** "waiting for Cloud Run service", or the stage's last step, or nothing when it had not begun. */
+const doingWords = (d: Doing) => (d.waitingFor ? `waiting for ${titleOf(d.waitingFor)}` : d.step);
 
 /**
  * Applies the plans of `stages` (planned now when none is given), concurrently as their needs
@@ -215,10 +229,12 @@ export async function runStages(
   const inRun = new Set(stages.map((s) => s.id));
   const outputs = outputSlots(inRun);
   const base = withSharedFacts(ctx, planned);
-  const one = (id: StageId) =>
-    applyOne(id, stageContext(id, base, outputs), planned.get(id)!, (error?: unknown) =>
+  const one = (id: StageId) => {
+    const doing: Doing = {};
+    return applyOne(id, stageContext(id, base, outputs, doing), planned.get(id)!, doing, (error?: unknown) =>
       settleOutputs(id, base, outputs, error),
     );
+  };
   const ids = STAGES.filter((id) => inRun.has(id));
   if (ctx.env?.IAP_AUTH0_SEQUENTIAL === '1') {
     const out: StageResult[] = [];
@@ -269,10 +285,19 @@ function withSharedFacts(ctx: CoreContext, planned: Map<StageId, StagePlan>): Co
   return base;
 }
 
-/** Stage `id`'s context: `need` and `provide`, limited to what it declared. */
-function stageContext(id: StageId, base: CoreContext, outputs: Map<OutputName, OutputSlot>): StageContext {
+/** Stage `id`'s context: `need` and `provide`, limited to what it declared; `doing` follows its steps and waits. */
+function stageContext(
+  id: StageId,
+  base: CoreContext,
+  outputs: Map<OutputName, OutputSlot>,
+  doing: Doing,
+): StageContext {
   return {
     ...base,
+    emit: (e) => {
+      if (e.type === 'step' && e.stage === id) doing.step = e.text;
+      base.emit(e);
+    },
     need: async <K extends OutputName>(name: K) => {
       if (!STAGE_GRAPH[id].needs.includes(name))
         throw new Error(`stage ${id} needs ${name} but does not declare it (stage-graph.ts)`);
@@ -283,8 +308,13 @@ function stageContext(id: StageId, base: CoreContext, outputs: Map<OutputName, O
         if (!value) throw new Error(`${titleOf(PROVIDER[name])} is not recorded yet; run iap-auth0 init again`);
         return value;
       }
+      if (!o.settled) base.emit({ type: 'stage-waiting', stage: id, for: PROVIDER[name] });
+      doing.waitingFor = PROVIDER[name];
       return o.promise.then(
-        (v) => v as Outputs[K],
+        (v) => {
+          doing.waitingFor = undefined;
+          return v as Outputs[K];
+        },
         (e) => {
           throw new DependencyFailed(id, PROVIDER[name], e);
         },
@@ -320,6 +350,7 @@ async function applyOne(
   id: StageId,
   c: StageContext,
   plan: StagePlan,
+  doing: Doing,
   settle: (error?: unknown) => void,
 ): Promise<StageResult> {
   try {
@@ -341,18 +372,26 @@ async function applyOne(
     return { id, ok: true, summary };
   } catch (error) {
     settle(error);
-    const aborted = c.signal.aborted;
-    if (!(error instanceof DependencyFailed)) {
-      await c.state
-        .updateStage(id, (st) => {
-          st.status = aborted ? 'in-progress' : 'failed';
-          st.error = aborted ? 'interrupted' : describe(error);
-        })
-        .catch(() => undefined);
-    }
-    // After Ctrl-C every unfinished stage was interrupted, whatever it was waiting for.
-    c.emit({ type: 'stage-failed', stage: id, error: aborted ? 'interrupted' : describe(error) });
-    return { id, ok: false, error };
+    // After Ctrl-C every unfinished stage was interrupted, whatever it was doing or waiting for:
+    // not failed, and not "waiting for a stage that failed" either.
+    const interrupted = c.signal.aborted;
+    const during = interrupted ? doingWords(doing) : undefined;
+    await c.state
+      .updateStage(id, (st) => {
+        const blocked = !interrupted && error instanceof DependencyFailed;
+        if (blocked && st.status === 'done') return; // done in an earlier run: still is, as before
+        // A stage that stopped because another failed is not finished, and did not fail itself.
+        st.status = interrupted || blocked ? 'in-progress' : 'failed';
+        st.error = interrupted ? 'interrupted' : describe(error);
+      })
+      .catch(() => undefined);
+    c.emit({
+      type: 'stage-failed',
+      stage: id,
+      error: interrupted ? 'interrupted' : describe(error),
+      ...(interrupted ? { interrupted, ...(during ? { during } : {}) } : {}),
+    });
+    return { id, ok: false, error, ...(interrupted ? { interrupted, ...(during ? { during } : {}) } : {}) };
   }
 }
 

@@ -13,7 +13,10 @@ export interface StatusReport {
   stages: {
     id: StageId;
     title: string;
+    /** The state file's status (pending, in-progress, done, failed, destroying, destroyed). */
     status: string;
+    /** The status in words for people (an interrupted stage is "interrupted", not "in-progress"). */
+    state: string;
     resources: Record<string, string>;
     added?: string[];
     adopted?: string[];
@@ -25,6 +28,19 @@ export interface StatusReport {
   summary: string;
 }
 
+/**
+ * A stage's status as people read it. The file says "in-progress" for a stage a run started and
+ * did not finish: interrupted (Ctrl-C), stopped because a stage it needs failed, or cut off (a crash,
+ * or a run going on now); status cannot tell the last two apart, so it says "started, not finished".
+ */
+export function stateWords(status: string, error?: string): string {
+  if (status === 'in-progress')
+    return error === 'interrupted' ? 'interrupted' : error ? `not finished: ${error}` : 'started, not finished';
+  if (status === 'destroying') return error === 'interrupted' ? 'destroy interrupted' : 'destroy not finished';
+  if (status === 'pending') return 'not started';
+  return status; // done, failed, destroyed
+}
+
 export function statusReport(stateFile: string, state: State | undefined): StatusReport {
   if (!state) return { stateFile, exists: false, stages: [], summary: 'nothing set up yet', next: 'iap-auth0 init' };
   const stages = STAGES.map((id) => {
@@ -33,6 +49,7 @@ export function statusReport(stateFile: string, state: State | undefined): Statu
       id,
       title: STAGE_TITLES[id],
       status: st?.status ?? 'pending',
+      state: stateWords(st?.status ?? 'pending', st?.error),
       resources: st?.resources ?? {},
       ...(st?.added?.length ? { added: st.added } : {}),
       ...(st?.adopted?.length ? { adopted: st.adopted } : {}),

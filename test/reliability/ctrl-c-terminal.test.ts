@@ -85,6 +85,10 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
       assert.match(out, /Done before the interruption: .*\. Not finished: .*Cloud Run service/);
       assert.match(out, /Interrupted\. Run iap-auth0 init again to resume where it stopped\./);
       assert.doesNotMatch(out, /did not run because/, 'stages that were waiting are reported as interrupted');
+      // Its progress line and the summary say what the deploy was doing; nothing is marked failed.
+      assert.match(out, /^- Cloud Run service: interrupted while /m);
+      assert.match(out, /^ {2}Cloud Run service: interrupted while /m);
+      assert.doesNotMatch(out, /^✗ /m);
       assert.equal(
         sb.world.operations.list().filter((o) => o.api === 'run' && !o.done).length,
         1,
@@ -115,6 +119,7 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
       t.diagnostic(`destroy exited ${Date.now() - sent} ms after Ctrl-C`);
       assert.match(out, /EXIT=130/);
       assert.match(out, /Removed before the interruption: .*\. Not finished: .*Cloud Run service/);
+      assert.match(out, /^- Cloud Run service: interrupted while removing it$/m);
       assert.match(out, /Interrupted\. Run iap-auth0 destroy again to resume where it stopped\./);
       assert.equal(
         sb.world.operations.list().filter((o) => o.api === 'run' && !o.done).length,

@@ -54,8 +54,15 @@ test('Ctrl-C while init polls a Cloud Run deploy, and while destroy waits for a 
       assert.equal(pendingOps(sb, 'run'), 1, 'it stopped while the deploy operation was still running, not after');
       assert.match(r.stderr, /Done before the interruption: .*\. Not finished: .*Cloud Run service/);
       assert.match(r.stderr, /Interrupted\. Run iap-auth0 init again to resume where it stopped\./);
+      // Interrupted is not failed: each unfinished stage says what it was doing, and what it made so far.
+      assert.match(r.stderr, /^ {2}Cloud Run service: interrupted while (deploying hello|waiting)/m);
+      assert.match(r.stderr, /^ {4}made so far: .*service account: iap-hello-us-central1@/m);
+      assert.doesNotMatch(r.stderr, /✗|Some stages failed/, 'nothing failed: the run was interrupted');
       const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
       assert.ok(state.stages.deploy.operations.service, 'the deploy operation is recorded for the re-run to poll');
+      assert.equal(state.stages.deploy.error, 'interrupted');
+      const status = await runCli(['status'], {}, cwd);
+      assert.match(status.stdout, /^- Cloud Run service +interrupted$/m);
       t.diagnostic(`init stopped ${latency} ms after SIGINT`);
       sb.world.profile = fast;
       sb.world.clock.advance(LONG_MS); // let the deployment the first run started finish

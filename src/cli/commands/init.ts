@@ -3,7 +3,10 @@
 import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { createRenderer, planLines, type Renderer } from '../render.js';
 import { onInterrupt, type Interrupt } from '../interrupt.js';
-import type { InitResult } from '../../core/init.js';
+import type { InitResult, InitStageResult } from '../../core/init.js';
+import { interruptedText } from '../progress.js';
+import type { Guided } from '../wizard/wizard.js';
+import type { PlanItem } from '../../core/stage.js';
 import type { InitFlags, Prompt } from '../../inputs/resolve.js';
 
 /** init's flags: the inputs (resolve.ts owns their list) and how this run behaves. */
@@ -18,16 +21,47 @@ export interface InitCommandOptions extends InitFlags {
 
 export async function initCommand(opts: InitCommandOptions): Promise<void> {
   const interactive = !!process.stdin.isTTY && !!process.stderr.isTTY && !process.env.CI && !opts.yes && !opts.json;
-  const ui = await createRenderer({ quiet: !!opts.json });
+  let guided: Guided | undefined;
+  const ui = await createRenderer({ quiet: !!opts.json, planShown: () => !!guided?.planShown() });
   const ctrlC = onInterrupt();
   const prompt: Prompt | undefined = interactive ? promptOn(ctrlC) : undefined;
-  const result = await runInitCore(opts, ui, { interactive, prompt, ctrlC });
+  if (interactive) {
+    // The guided init: the questions come first, then the core runs as with those flags.
+    const { guide } = await import('../wizard/wizard.js');
+    try {
+      guided = await guide(opts, {
+        ui,
+        ctrlC,
+        env: process.env,
+        statePath: opts.state,
+        columns: () => process.stderr.columns || 80,
+      });
+    } catch (e) {
+      ctrlC.dispose();
+      // Ctrl-C while the account, project and tenant were being checked: only reads were sent.
+      if (ctrlC.interrupted && !(e instanceof UserError))
+        throw new UserError('interrupted; nothing was changed. Run iap-auth0 init again when ready.', EXIT.INTERRUPTED);
+      throw e;
+    }
+  }
+  const result = await runInitCore({ ...opts, ...guided?.flags }, ui, {
+    interactive,
+    prompt,
+    ctrlC,
+    confirm: opts.dryRun ? undefined : guided?.confirm,
+    guided: !!guided,
+  });
   ui.stop();
 
   if (opts.json) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  } else if (result.declined) {
+    ui.line('Nothing was changed. Run iap-auth0 init again when ready.');
   } else if (result.dryRun) {
-    for (const l of planLines(result.plan)) ui.line(l);
+    // After the guided questions, the plan in the same plain words "Apply?" would show.
+    const { planWords } = await import('../wizard/plan-words.js');
+    const lines = guided ? planWords(result.plan, process.stderr.columns || 80) : planLines(result.plan);
+    for (const l of lines) ui.line(l);
     ui.line('Nothing was changed (--dry-run).');
   } else if (result.ok) {
     printDone(ui, result);
@@ -38,7 +72,7 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
       await verifyCommand({ wait: check, state: opts.state });
       return;
     }
-    ui.line('IAM changes take 2 to 7 minutes to reach IAP. Next: iap-auth0 verify --wait');
+    ui.para('IAM changes take 2 to 7 minutes to reach IAP. Next: iap-auth0 verify --wait');
   } else {
     printNotFinished(ui, result, ctrlC.interrupted);
   }
@@ -68,7 +102,13 @@ function promptOn(ctrlC: Interrupt): Prompt {
 async function runInitCore(
   opts: InitCommandOptions,
   ui: Renderer,
-  run: { interactive: boolean; prompt: Prompt | undefined; ctrlC: Interrupt },
+  run: {
+    interactive: boolean;
+    prompt: Prompt | undefined;
+    ctrlC: Interrupt;
+    confirm?: (plan: PlanItem[]) => Promise<boolean>;
+    guided?: boolean;
+  },
 ): Promise<InitResult> {
   const { runInit } = await import('../../core/init.js');
   try {
@@ -81,6 +121,8 @@ async function runInitCore(
       emit: (e) => ui.event(e),
       signal: run.ctrlC.signal,
       prompt: run.prompt,
+      ...(run.confirm ? { confirm: run.confirm } : {}),
+      guided: run.guided,
     });
   } catch (e) {
     ui.stop();
@@ -106,17 +148,19 @@ async function runInitCore(
 function printDone(ui: Renderer, result: InitResult): void {
   const c = ui.color;
   ui.line('');
-  ui.line(c.bold('Done.') + ` Your app: ${result.serviceUrl ?? '(URL not known yet)'}`);
-  ui.line(
-    `Who can sign in: ${result.signIn.map((a) => (a === 'pool' ? 'everyone in your Auth0 tenant' : a)).join(', ')}`,
+  ui.para(c.bold('Done.') + ` Your app: ${result.serviceUrl ?? '(URL not known yet)'}`);
+  ui.para(
+    `Who can sign in: ${result.signIn
+      .map((a) => (a === 'pool' ? 'everyone in your Auth0 tenant' : a.replace(/^(email|role):/, '$1 ')))
+      .join(', ')}`,
   );
   if (result.auth0.via !== 'tenant')
-    ui.line(
+    ui.para(
       `They sign in on ${result.auth0.signInDomain} ` +
         `(${result.auth0.via === 'custom-domain' ? 'your Auth0 custom domain' : '--auth0-issuer-domain'}); ` +
         `the Management API is called on ${result.auth0.domain}`,
     );
-  ui.line(`Audience your app should expect in x-goog-iap-jwt-assertion: ${result.audience}`);
+  ui.para(`Audience your app should expect in x-goog-iap-jwt-assertion: ${result.audience}`);
 }
 
 /** The --verify wait, else (on a terminal) asked; undefined = do not verify now. */
@@ -138,21 +182,32 @@ async function verifyNow(opts: InitCommandOptions, interactive: boolean): Promis
 
 /** What was done before an interruption, or each failed stage with its hint; then how to resume. */
 function printNotFinished(ui: Renderer, result: InitResult, interrupted: boolean): void {
+  for (const l of notFinishedLines(result, interrupted)) ui.line(l);
+}
+
+/**
+ * The words after a run that did not finish. An interrupted stage was not failed: it says what it
+ * was doing (or waiting for) when Ctrl-C came, and a stage that did part of its work says what it made.
+ */
+export function notFinishedLines(result: InitResult, interrupted: boolean): string[] {
+  const unfinished = result.stages.filter((x) => !x.ok);
+  const made = (s: InitStageResult) => (s.made?.length ? [`    made so far: ${s.made.join('; ')}`] : []);
+  const lines: string[] = [];
   if (interrupted) {
     const done = result.stages.filter((x) => x.ok).map((x) => x.title);
-    ui.line(
-      `Done before the interruption: ${done.length ? done.join(', ') : 'nothing'}. Not finished: ${result.stages
-        .filter((x) => !x.ok)
-        .map((x) => x.title)
-        .join(', ')}.`,
+    lines.push(
+      `Done before the interruption: ${done.length ? done.join(', ') : 'nothing'}. ` +
+        `Not finished: ${unfinished.map((x) => x.title).join(', ')}.`,
     );
+    for (const s of unfinished)
+      lines.push(`  ${s.title}: ${interruptedText(s.interrupted ? s.during : undefined)}`, ...made(s));
   } else {
-    for (const s of result.stages.filter((x) => !x.ok))
-      ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
+    for (const s of unfinished) lines.push(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`, ...made(s));
   }
-  ui.line(
+  lines.push(
     interrupted
       ? 'Interrupted. Run iap-auth0 init again to resume where it stopped.'
       : 'Some stages failed. Fix the cause above and run iap-auth0 init again: it resumes where it stopped.',
   );
+  return lines;
 }

@@ -3,6 +3,7 @@ import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { readStateQuick } from '../../state/read-quick.js';
 import { statusReport } from '../../core/status.js';
 import { colorsFor } from '../ansi.js';
+import { labelledResources } from '../../core/resource-labels.js';
 // Not from state/store.js: it loads the schema library, and status must start at once.
 import { DEFAULT_STATE_PATH } from '../../state/names.js';
 
@@ -46,14 +47,15 @@ export async function statusCommand(opts: StatusCommandOptions): Promise<void> {
     };
     const width = Math.max(...r.stages.map((s) => s.title.length));
     for (const s of r.stages) {
-      ui.line(`${mark[s.status] ?? ' '} ${s.title.padEnd(width)}  ${s.status}`);
-      for (const [k, v] of Object.entries(s.resources))
+      const m = s.state === 'interrupted' || s.state === 'destroy interrupted' ? c.yellow('-') : mark[s.status];
+      ui.line(`${m ?? ' '} ${s.title.padEnd(width)}  ${s.state}`);
+      for (const row of labelledResources(s.id, s))
         ui.line(
-          `    ${c.dim(k.padEnd(18))}${v}` +
-            (s.adopted?.includes(k) ? c.dim(' (adopted: never deleted by this setup)') : ''),
+          `    ${c.dim(row.label.padEnd(19))}${row.value}` +
+            (s.adopted?.includes(row.key) ? c.dim(' (adopted: never deleted by this setup)') : ''),
         );
-      if (s.added?.length) ui.line(`    ${c.dim('added'.padEnd(18))}${s.added.join(', ')}`);
-      if (s.error) ui.line(`    ${c.red('error'.padEnd(18))}${s.error}`);
+      // The state words already carry an in-progress stage's reason; a failed stage's error is its own line.
+      if (s.error && s.status !== 'in-progress') ui.line(`    ${c.red('error'.padEnd(19))}${s.error}`);
     }
     if (r.serviceUrl) ui.line(`Service URL: ${r.serviceUrl}`);
   }

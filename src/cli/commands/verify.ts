@@ -60,7 +60,7 @@ async function runChecks(
       signal: ctrlC.signal,
       emit: (e) => {
         if (e.type === 'waiting')
-          ui.line(
+          ui.para(
             ui.color.yellow(
               `… still propagating after ${formatDuration(e.elapsedMs)}: ` +
                 `${e.pending.map((c) => c.title).join(', ')}; checking again in ${formatDuration(e.nextInMs)}`,
@@ -138,13 +138,14 @@ function printJson(result: VerifyResult, reportPath: string | undefined): void {
 
 /** One line per check, who may pass IAP, the summary, and where the report went. */
 function printChecks(ui: Renderer, result: VerifyResult, waitMs: number, reportPath: string | undefined): void {
-  for (const l of checkLines(result.checks, ui.color)) ui.line(l);
+  for (const l of checkLines(result.checks, ui.color, ui.columns)) ui.line(l);
   if (result.access) {
     ui.line(`Who may pass IAP to this service (${result.access.length}):`);
     for (const a of result.access)
-      ui.line(
-        `  ${a.member}  ` +
-          `${ui.color.dim(`on ${a.on}${a.ours ? ', granted by iap-auth0' : ', granted by someone else'}`)}`,
+      ui.para(
+        `${a.member}  ${ui.color.dim(`on ${a.on}${a.ours ? ', granted by iap-auth0' : ', granted by someone else'}`)}`,
+        '    ',
+        '  ',
       );
   }
   printSummary(ui, result, waitMs);
@@ -163,7 +164,7 @@ function printSummary(ui: Renderer, result: VerifyResult, waitMs: number): void 
   const pending = result.checks.filter((c) => c.status === 'propagating').length;
   const waited = result.waitedMs > 0 ? ` (waited ${formatDuration(result.waitedMs)} for propagation)` : '';
   if (result.ok) {
-    ui.line(
+    ui.para(
       ui.color.green(`All ${result.checks.length} checks passed${waited}.`) +
         (result.serviceUrl ? ` Open ${result.serviceUrl} and sign in.` : ''),
     );

@@ -1,0 +1,75 @@
+// Progress as people read it: one line per stage, each with its own state (waiting for another
+// stage, working on a step, done, failed, interrupted). Pure: the renderer (render.ts) feeds it
+// events and draws its lines, in place on a terminal; tests read the lines directly.
+import type { CoreEvent } from '../core/events.js';
+import { STAGES, STAGE_TITLES, type StageId } from '../state/names.js';
+import { formatDuration } from '../lib/duration.js';
+
+export type StageProgressState = 'waiting' | 'working' | 'done' | 'failed' | 'interrupted';
+
+export interface StageProgress {
+  state: StageProgressState;
+  /** What the line says after the title: the step, the wait, the summary or the error. */
+  text: string;
+  /** A long wait's start (the event's clock): the line shows how long it has lasted. */
+  waitStartedAt?: number;
+}
+
+/** Every stage seen so far, by id. */
+export type Progress = Map<StageId, StageProgress>;
+
+/** Applies one event; returns whether a stage's line changed. `now` is when it arrived (ms). */
+export function advance(p: Progress, e: CoreEvent, now: number): boolean {
+  if (!('stage' in e) || !e.stage) return false;
+  const s = e.stage;
+  if (e.type === 'stage-start') p.set(s, { state: 'working', text: 'checking' });
+  else if (e.type === 'stage-waiting') p.set(s, { state: 'waiting', text: `waiting for ${STAGE_TITLES[e.for]}` });
+  else if (e.type === 'step') p.set(s, { state: 'working', text: e.text });
+  else if (e.type === 'waiting') p.set(s, { state: 'working', text: e.text, waitStartedAt: now - e.elapsedMs });
+  else if (e.type === 'stage-done') p.set(s, { state: 'done', text: e.summary });
+  else if (e.type === 'stage-failed')
+    p.set(
+      s,
+      e.interrupted ? { state: 'interrupted', text: interruptedText(e.during) } : { state: 'failed', text: e.error },
+    );
+  else return false;
+  return true;
+}
+
+export const interruptedText = (during?: string) => (during ? `interrupted while ${during}` : 'interrupted');
+
+const MARK: Record<StageProgressState, string> = {
+  waiting: '·',
+  working: '…',
+  done: '✓',
+  failed: '✗',
+  interrupted: '-',
+};
+
+/** Whole seconds under a minute (a line redrawn every second must not flicker tenths). */
+const waited = (ms: number) => (ms < 60_000 ? `${Math.floor(ms / 1000)} s` : formatDuration(ms));
+
+/** One stage's line: its mark, title and text, with how long a long wait has lasted. */
+export function stageLine(id: StageId, s: StageProgress, now: number): { mark: string; text: string } {
+  const elapsed = s.waitStartedAt !== undefined && s.state === 'working' ? now - s.waitStartedAt : undefined;
+  const since = elapsed !== undefined && elapsed >= 1000 ? ` (${waited(elapsed)} so far)` : '';
+  return { mark: MARK[s.state], text: `${STAGE_TITLES[id]}: ${s.text}${since}` };
+}
+
+/** Cuts `text` to `width` columns, marking the cut with "…"; never wraps on a terminal that wide. */
+export function truncate(text: string, width: number): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  return width <= 1 ? chars.slice(0, width).join('') : chars.slice(0, width - 1).join('') + '…';
+}
+
+/**
+ * The block a terminal shows: one line per stage seen, in stage order, each cut to `width` (the
+ * mark and a space included), so a redraw knows exactly how many lines it covers.
+ */
+export function progressLines(p: Progress, now: number, width?: number): { mark: string; text: string }[] {
+  return STAGES.filter((id) => p.has(id)).map((id) => {
+    const l = stageLine(id, p.get(id)!, now);
+    return width === undefined ? l : { mark: l.mark, text: truncate(l.text, Math.max(1, width - 2)) };
+  });
+}

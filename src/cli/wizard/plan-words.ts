@@ -1,0 +1,76 @@
+// The plan in plain words, for a person deciding whether to apply it: grouped by stage (one title
+// per stage, as everywhere), each change a verb people use ("keep" where the data says `none`),
+// resources by their kind and short id rather than full API paths, and every line wrapped at the
+// terminal's width at word boundaries (wrap.ts). Pure.
+import type { PlanItem } from '../../core/stage.js';
+import { STAGES, STAGE_TITLES } from '../../state/names.js';
+import { wrap } from '../wrap.js';
+
+const VERB: Record<PlanItem['action'], string> = {
+  create: 'create',
+  update: 'update',
+  adopt: 'use (adopt)',
+  undelete: 'restore',
+  grant: 'grant',
+  revoke: 'revoke',
+  delete: 'delete',
+  none: 'keep',
+  refuse: 'leave alone',
+};
+
+const KINDS: Record<string, string> = {
+  services: 'service',
+  workforcePools: 'workforce pool',
+  providers: 'provider',
+  oauthClients: 'OAuth client',
+  credentials: 'credential',
+  serviceAccounts: 'service account',
+};
+
+/** A resource path by its kind and id: `projects/p/locations/r/services/hello` → `service hello`. */
+export function shortResource(resource: string): string {
+  if (!/^(projects|locations)\/\S+$/.test(resource)) return resource;
+  const parts = resource.split('/');
+  const [kind, id] = parts.slice(-2);
+  const words = `${KINDS[kind] ?? kind} ${id}`;
+  return resource.includes('/iap_web/') ? `IAP on ${words}` : words;
+}
+
+/** An IAM member in words: the whole pool, a group, a user; others as they are. */
+export function shortMember(member: string): string {
+  const pool = /workforcePools\/([^/]+)\/\*$/.exec(member);
+  if (pool) return `everyone in pool ${pool[1]}`;
+  const group = /workforcePools\/[^/]+\/group\/(.+)$/.exec(member);
+  if (group) return `group ${group[1]}`;
+  const subject = /workforcePools\/[^/]+\/subject\/(.+)$/.exec(member);
+  if (subject) return `user ${subject[1]}`;
+  const attr = /workforcePools\/[^/]+\/attribute\.([^/]+)\/(.+)$/.exec(member);
+  if (attr) return `${attr[1]} ${attr[2]}`;
+  return member.replace(/^serviceAccount:/, '');
+}
+
+/** One change as a sentence. */
+export function changeWords(p: PlanItem): string {
+  const fields = p.fields?.length ? ` (${p.fields.join(', ')})` : '';
+  const members = p.members?.length ? ` to ${p.members.map(shortMember).join(', ')}` : '';
+  const when = p.awaits ? `, once ${p.awaits} is known${p.conditional ? ', if it allows' : ''}` : '';
+  return titled(`${VERB[p.action]} ${shortResource(p.resource)}${fields}${members}: ${p.reason}${when}`);
+}
+
+/** "(auth0-app)" → "(Auth0 application)": stages are named by their one title, never by their id. */
+const titled = (text: string) =>
+  text.replace(/\(([a-z0-9-]+)\)/g, (whole, id: string) =>
+    id in STAGE_TITLES ? `(${STAGE_TITLES[id as keyof typeof STAGE_TITLES]})` : whole,
+  );
+
+/** The whole plan as lines no wider than `width`: a title per stage, its changes under it. */
+export function planWords(items: PlanItem[], width: number): string[] {
+  const lines = ['The plan:'];
+  for (const stage of STAGES) {
+    const mine = items.filter((p) => p.stage === stage);
+    if (!mine.length) continue;
+    lines.push(...wrap(STAGE_TITLES[stage], width, '  '));
+    for (const p of mine) lines.push(...wrap(changeWords(p), width, '    - ', '      '));
+  }
+  return lines;
+}

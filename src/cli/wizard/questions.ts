@@ -1,0 +1,92 @@
+// The guided init's questions, as data: which ones a run asks (none that a flag, a variable or the
+// state file already answers), the values it already knows, and how the "who may sign in" answer
+// becomes --allow values. Pure: the prompts live in wizard.ts.
+import type { InitFlags } from '../../inputs/resolve.js';
+import type { StateInputs } from '../../state/schema.js';
+import type { GcloudConfig } from '../../inputs/gcloud-config.js';
+import { CLOUD_RUN_REGIONS } from '../../inputs/regions.js';
+
+export type Question = 'project' | 'auth0Domain' | 'service' | 'region' | 'image' | 'allow' | 'ids';
+
+/** What is known before anything is asked. */
+export interface Known {
+  flags: InitFlags;
+  env: NodeJS.ProcessEnv;
+  recorded?: StateInputs;
+  gcloud: GcloudConfig;
+}
+
+const set = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
+
+/** The project init would use without asking (resolve.ts's order: flag, state, variables, gcloud). */
+export const knownProject = (k: Known) =>
+  set(k.flags.project) ??
+  k.recorded?.project ??
+  set(k.env.GOOGLE_CLOUD_PROJECT) ??
+  set(k.env.CLOUDSDK_CORE_PROJECT) ??
+  k.gcloud.project;
+
+/** The Auth0 tenant's domain init would use without asking. */
+export const knownAuth0Domain = (k: Known) =>
+  set(k.flags.auth0Domain) ?? k.recorded?.auth0Domain ?? set(k.env.AUTH0_DOMAIN);
+
+/**
+ * The questions this run asks, in order. project and auth0Domain come first (only when nothing
+ * names them): the wizard checks both before the others. The region is asked unless a flag, a
+ * variable or the state names it (gcloud's run/region is offered first). "Customise ids?" is asked
+ * unless an id flag or the state file already settled them.
+ */
+export function questionsFor(k: Known): Question[] {
+  const { flags, env, recorded } = k;
+  const asked: Question[] = [];
+  if (!knownProject(k)) asked.push('project');
+  if (!knownAuth0Domain(k)) asked.push('auth0Domain');
+  if (flags.service === undefined && !recorded?.service) asked.push('service');
+  if (flags.region === undefined && !set(env.CLOUDSDK_RUN_REGION) && !recorded?.region) asked.push('region');
+  if (flags.image === undefined && !recorded?.image) asked.push('image');
+  if (!flags.allow?.length && !recorded?.allow?.length) asked.push('allow');
+  if (flags.pool === undefined && flags.provider === undefined && flags.oauthClient === undefined && !recorded?.pool)
+    asked.push('ids');
+  return asked;
+}
+
+/** Who may sign in, as asked: everyone in the tenant, or a list of emails or of Auth0 role names. */
+export type Who = { kind: 'everyone' } | { kind: 'emails'; list: string } | { kind: 'roles'; list: string };
+
+/**
+ * The --allow values an answer stands for: `pool` (everyone), `email:ADDRESS` per email (commas or
+ * spaces between them), `role:NAME` per Auth0 role (commas between them: a role name may hold spaces).
+ */
+export function allowFlags(who: Who): string[] {
+  if (who.kind === 'everyone') return ['pool'];
+  const items = who.list
+    .split(who.kind === 'emails' ? /[\s,;]+/ : /[,;]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+  return [...new Set(items)].map((x) => `${who.kind === 'emails' ? 'email' : 'role'}:${x}`);
+}
+
+/** The regions matching what was typed (a substring, any case), `first` (gcloud's or the default) on top. */
+export function regionChoices(typed: string | undefined, first: string): string[] {
+  const q = (typed ?? '').trim().toLowerCase();
+  const all = [first, ...CLOUD_RUN_REGIONS.filter((r) => r !== first)];
+  return q ? all.filter((r) => r.includes(q)) : all;
+}
+
+/** The answers as the flags that give them without a question ("" when nothing was asked). */
+export function flagLine(flags: InitFlags, given: InitFlags): string {
+  const parts: string[] = [];
+  const add = (flag: string, value: string | undefined, before: string | undefined) => {
+    if (value !== undefined && value !== before) parts.push(`${flag} ${/[\s|'"]/.test(value) ? `'${value}'` : value}`);
+  };
+  add('--project', flags.project, given.project);
+  add('--auth0-domain', flags.auth0Domain, given.auth0Domain);
+  add('--service', flags.service, given.service);
+  add('--region', flags.region, given.region);
+  add('--image', flags.image, given.image);
+  if (flags.allow !== given.allow) for (const a of flags.allow ?? []) add('--allow', a, undefined);
+  add('--pool', flags.pool, given.pool);
+  add('--provider', flags.provider, given.provider);
+  add('--oauth-client', flags.oauthClient, given.oauthClient);
+  return parts.join(' ');
+}

@@ -1,0 +1,59 @@
+// Text cut into lines for a terminal of a given width, at word boundaries only. A token longer
+// than a line (a URL, a resource path, an account) is cut after a "/" (or else after "@", "." or
+// "-"), never inside a run of letters and digits, so no word is ever broken; only a run longer than
+// the whole line is cut where it must be.
+
+/** Pieces of an overlong token, each ending at a "/", "." or "-" where possible, none wider than `width`. */
+function splitToken(token: string, width: number): string[] {
+  const pieces: string[] = [];
+  let rest = token;
+  while (rest.length > width) {
+    const head = rest.slice(0, width);
+    // The strongest boundary that fits: a path's "/", then an address's "@", then "." and "-".
+    const cut = ['/', '@', '.', '-'].map((c) => head.lastIndexOf(c)).find((i) => i > 0) ?? -1;
+    const at = cut > 0 ? cut + 1 : width;
+    pieces.push(rest.slice(0, at));
+    rest = rest.slice(at);
+  }
+  return rest ? [...pieces, rest] : pieces;
+}
+
+/** A colour code (ESC [ … m, as ansi.ts writes them): it takes no column. */
+const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+/** Columns `s` takes on a terminal. */
+const visible = (s: string) => s.replace(COLOUR, '').length;
+
+/**
+ * `text` in lines of at most `width` columns: the first starts with `first`, the others with
+ * `indent` (a hanging indent). Spaces between words are where lines break.
+ */
+export function wrap(text: string, width: number, first = '', indent = ' '.repeat(visible(first))): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true; // nothing but the prefix on the line yet
+  const room = () => width - visible(line);
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const gap = empty ? '' : ' ';
+    if (word.length + gap.length <= room()) {
+      line += gap + word;
+      empty = false;
+      continue;
+    }
+    if (!empty) {
+      lines.push(line);
+      line = indent;
+    }
+    const pieces = splitToken(word, Math.max(1, width - visible(indent)));
+    // Pieces of one token continue on the next line with no space: the reader sees one path.
+    for (const [i, piece] of pieces.entries()) {
+      if (i > 0) {
+        lines.push(line);
+        line = indent;
+      }
+      line += piece;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}

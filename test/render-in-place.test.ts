@@ -1,0 +1,75 @@
+// The progress renderer on a terminal (issue 15, item 2): one line per stage, redrawn in place
+// (cursor up over exactly the lines it drew, then clear), each cut to the terminal's width so a
+// redraw never wraps; lines that stay (warnings) go above the block; after stop() the last
+// picture is whole, wrapped at word boundaries, and nothing is redrawn over what follows. Off a
+// terminal: plain lines, one per change of a stage's state, and a long wait said every 30 s only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRenderer } from '../src/cli/render.js';
+
+/** A stream that says it is a terminal `columns` wide and keeps what is written to it. */
+function terminal(columns: number) {
+  const out: string[] = [];
+  const stream = { isTTY: true, columns, write: (s: string) => out.push(s) > 0 } as unknown as NodeJS.WriteStream;
+  return { stream, out, text: () => out.join('') };
+}
+
+test('on a terminal: redrawn in place, one line per stage, cut to the width', async () => {
+  const t = terminal(40);
+  const ui = await createRenderer({ quiet: false, stream: t.stream, env: { NO_COLOR: '1' } });
+  ui.event({ type: 'stage-start', stage: 'deploy' });
+  ui.event({ type: 'stage-start', stage: 'access' });
+  ui.event({ type: 'stage-waiting', stage: 'access', for: 'deploy' });
+  t.out.length = 0;
+  ui.event({ type: 'step', stage: 'deploy', text: 'deploying hello (us-docker.pkg.dev/cloudrun/container/hello)' });
+  // Up over the two lines drawn, clear, then the two lines again: no more lines than stages.
+  assert.equal(t.out[0], '\x1b[2A\r\x1b[J');
+  const lines = t.out.slice(1).join('').split('\n').filter(Boolean);
+  assert.equal(lines.length, 2);
+  assert.ok(
+    lines.every((l) => [...l].length <= 40),
+    lines.join('\n'),
+  );
+  assert.equal(lines[0], '… Cloud Run service: deploying hello (u…');
+  assert.equal(lines[1], '· Access: waiting for Cloud Run service');
+  t.out.length = 0;
+  ui.event({ type: 'warning', text: 'a scope is missing' });
+  assert.equal(t.out[0], '\x1b[2A\r\x1b[J', 'the block is cleared');
+  assert.match(t.out[1], /a scope is missing\n$/, 'the warning stays above the block');
+  ui.event({ type: 'stage-done', stage: 'deploy', summary: 'hello on Cloud Run with IAP on: https://hello.example' });
+  t.out.length = 0;
+  ui.stop();
+  const last = t.text();
+  assert.equal(t.out[0], '\x1b[2A\r\x1b[J');
+  // The last picture whole: the summary wraps at a space, not at the edge.
+  assert.match(last, /✓ Cloud Run service: hello on Cloud Run\n {2}with IAP on: https:\/\/hello\.example\n/);
+  t.out.length = 0;
+  ui.line('Done.');
+  assert.deepEqual(t.out, ['Done.\n'], 'nothing is redrawn after stop()');
+});
+
+test('off a terminal: plain lines, one per change; a long wait every 30 s, not at every poll', async () => {
+  const out: string[] = [];
+  const stream = { isTTY: false, write: (s: string) => out.push(s) > 0 } as unknown as NodeJS.WriteStream;
+  const ui = await createRenderer({ quiet: false, stream, env: {} });
+  ui.event({ type: 'stage-start', stage: 'deploy' });
+  ui.event({ type: 'step', stage: 'deploy', text: 'deploying hello' });
+  for (const ms of [1_000, 2_000, 29_000, 31_000, 45_000])
+    ui.event({ type: 'waiting', stage: 'deploy', text: 'Cloud Run is deploying', elapsedMs: ms });
+  ui.event({
+    type: 'stage-failed',
+    stage: 'deploy',
+    error: 'interrupted',
+    interrupted: true,
+    during: 'deploying hello',
+  });
+  assert.deepEqual(
+    out.map((l) => l.replace(/ \(\d+ s so far\)/, ' (N s so far)')),
+    [
+      '  Cloud Run service: deploying hello\n',
+      '  Cloud Run service: Cloud Run is deploying (N s so far)\n',
+      '  Cloud Run service: Cloud Run is deploying (N s so far)\n',
+      '- Cloud Run service: interrupted while deploying hello\n',
+    ],
+  );
+});

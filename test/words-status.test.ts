@@ -1,0 +1,169 @@
+// Words that are true (issue 15, item 3): status names stages and records as people know them (no
+// state-file keys such as providerSecretFor or added; an interrupted stage is "interrupted", not
+// "in-progress"), and a reader that goes away (`status | head -1`) ends the output quietly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli, BIN } from './helpers/cli.js';
+import { stateWords } from '../src/core/status.js';
+import { labelledResources } from '../src/core/resource-labels.js';
+
+/** A state file as a run interrupted during the deploy leaves it (written by hand: status reads files alone). */
+const interruptedState = {
+  version: 1,
+  tool: 'iap-auth0',
+  createdAt: '2026-11-22T00:00:00.000Z',
+  updatedAt: '2026-11-22T00:05:00.000Z',
+  setupId: 'abcd2345',
+  inputs: {
+    project: 'sandbox-project',
+    region: 'us-central1',
+    service: 'hello',
+    image: 'us-docker.pkg.dev/cloudrun/container/hello',
+    auth0Domain: 'tenant.eu.auth0.com',
+    pool: 'iap-hello-us-central1-sandbox-project',
+    provider: 'auth0',
+    oauthClient: 'iap-auth0-hello-us-central1',
+    allow: ['pool'],
+    scope: 'service',
+    audienceEnv: true,
+  },
+  stages: {
+    deploy: {
+      status: 'in-progress',
+      error: 'interrupted',
+      resources: { serviceAccount: 'iap-hello@sandbox-project.iam.gserviceaccount.com' },
+      added: ['serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com'],
+    },
+    'auth0-app': { status: 'done', resources: { clientId: 'abc', signInIssuer: 'https://tenant.eu.auth0.com/' } },
+    'workforce-pool': {
+      status: 'in-progress',
+      error: 'waiting for Auth0 application, which failed',
+      resources: { pool: 'locations/global/workforcePools/p', providerSecretFor: 'abc' },
+    },
+    'oauth-client': { status: 'failed', error: 'quota exceeded' },
+    'iap-settings': {
+      status: 'done',
+      resources: { iapResource: 'projects/1/iap_web/cloud_run-us-central1/services/hello' },
+      added: ['iapSettings.accessSettings.identitySources'],
+    },
+  },
+};
+
+test('status words: each stored status said as people read it', () => {
+  assert.equal(stateWords('in-progress', 'interrupted'), 'interrupted');
+  assert.equal(stateWords('in-progress'), 'started, not finished');
+  assert.equal(
+    stateWords('in-progress', 'waiting for Cloud Run service, which failed'),
+    'not finished: waiting for Cloud Run service, which failed',
+  );
+  assert.equal(stateWords('pending'), 'not started');
+  assert.equal(stateWords('destroying', 'interrupted'), 'destroy interrupted');
+  assert.equal(stateWords('done'), 'done');
+  assert.equal(stateWords('failed', 'x'), 'failed');
+});
+
+test('records in words: bookkeeping keys hidden, added lists named for what they hold', () => {
+  const rows = labelledResources('workforce-pool', interruptedState.stages['workforce-pool']);
+  assert.deepEqual(
+    rows.map((r) => r.label),
+    ['pool'],
+  );
+  assert.deepEqual(
+    labelledResources('deploy', interruptedState.stages.deploy).map((r) => [r.label, r.value]),
+    [
+      ['service account', 'iap-hello@sandbox-project.iam.gserviceaccount.com'],
+      ['invoker granted to', 'serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com'],
+    ],
+  );
+  assert.deepEqual(
+    labelledResources('iap-settings', interruptedState.stages['iap-settings']).map((r) => [r.label, r.value]),
+    [
+      ['IAP resource', 'projects/1/iap_web/cloud_run-us-central1/services/hello'],
+      ['settings set', 'identitySources'],
+    ],
+  );
+});
+
+async function folderWithState(): Promise<string> {
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-words-'));
+  await mkdir(path.join(cwd, '.iap-auth0'));
+  await writeFile(path.join(cwd, '.iap-auth0', 'state.json'), JSON.stringify(interruptedState, null, 2));
+  return cwd;
+}
+
+test('status after an interruption: user-facing names only, interrupted is not in progress', async () => {
+  const cwd = await folderWithState();
+  const r = await runCli(['status'], {}, cwd);
+  assert.equal(r.code, 0, r.stderr);
+  for (const internal of ['providerSecretFor', 'added', 'in-progress', 'serviceAccount', 'iapResource', 'signInIssuer'])
+    assert.doesNotMatch(
+      r.stdout,
+      new RegExp(`^ *(${internal}\\b|.* ${internal}$)`, 'm'),
+      `"${internal}":\n${r.stdout}`,
+    );
+  assert.match(r.stdout, /^- Cloud Run service +interrupted$/m);
+  assert.match(r.stdout, /^ {4}service account +iap-hello@sandbox-project\.iam\.gserviceaccount\.com$/m);
+  assert.match(r.stdout, /^ {4}invoker granted to +serviceAccount:service-415104041262@/m);
+  assert.match(r.stdout, /Workforce pool and provider +not finished: waiting for Auth0 application, which failed/);
+  assert.match(r.stdout, /^✗ IAP OAuth client +failed\n {4}error +quota exceeded$/m);
+  assert.match(r.stdout, /^ {4}settings set +identitySources$/m);
+  assert.match(r.stdout, /^ {2}Access +not started$/m);
+  // --json keeps the file's own statuses (for scripts) and adds the words.
+  const doc = JSON.parse((await runCli(['status', '--json'], {}, cwd)).stdout);
+  assert.equal(doc.stages[0].status, 'in-progress');
+  assert.equal(doc.stages[0].state, 'interrupted');
+});
+
+test('a reader that goes away ends the output quietly: no EPIPE stack, exit 0', async () => {
+  const cwd = await folderWithState();
+  // `status | head -1`, made certain: the reading end is closed before the CLI writes its first line.
+  const child = spawn(process.execPath, ['--', BIN, 'status'], {
+    cwd,
+    env: { PATH: process.env.PATH! },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise((r) => child.on('close', r));
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
+});
+
+test("init's words after Ctrl-C: interrupted, with what each stage was doing and had made; never failed", async () => {
+  const { notFinishedLines } = await import('../src/cli/commands/init.js');
+  const result = {
+    stages: [
+      {
+        id: 'deploy',
+        title: 'Cloud Run service',
+        ok: false,
+        code: 'INTERRUPTED',
+        error: 'interrupted',
+        interrupted: true,
+        during: 'deploying hello',
+        made: ['service account: sa@p.iam.gserviceaccount.com'],
+      },
+      { id: 'oauth-client', title: 'IAP OAuth client', ok: true, summary: 'x' },
+      {
+        id: 'access',
+        title: 'Access',
+        ok: false,
+        error: 'interrupted',
+        interrupted: true,
+        during: 'waiting for Cloud Run service',
+      },
+    ],
+  } as unknown as import('../src/core/init.js').InitResult;
+  assert.deepEqual(notFinishedLines(result, true), [
+    'Done before the interruption: IAP OAuth client. Not finished: Cloud Run service, Access.',
+    '  Cloud Run service: interrupted while deploying hello',
+    '    made so far: service account: sa@p.iam.gserviceaccount.com',
+    '  Access: interrupted while waiting for Cloud Run service',
+    'Interrupted. Run iap-auth0 init again to resume where it stopped.',
+  ]);
+});
