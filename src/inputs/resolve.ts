@@ -164,6 +164,12 @@ export const promptCheck =
   (value: string): true | string =>
     s.problem(schema, value) ?? true;
 
+/** --allow: the flags, else the recorded list, else everyone in the pool; each judged, duplicates dropped. */
+function resolveAllow(flags: string[] | undefined, recorded: string[] | undefined): string[] {
+  const given = flags?.length ? flags : (recorded ?? ['pool']);
+  return [...new Set(given.map((a) => judge(s.allowSchema, a, '--allow')))];
+}
+
 /**
  * Resolves every input. `recorded` is the state's inputs from an earlier run: a flag or variable
  * that disagrees with it is refused (the state describes resources that already exist).
@@ -243,8 +249,7 @@ export async function resolveInputs(opts: {
     }
     (out as Record<string, string>)[spec.key] = value!;
   }
-  const allow = flags.allow?.length ? flags.allow : (recorded?.allow ?? ['pool']);
-  for (const a of allow) judge(s.allowSchema, a, '--allow');
+  const allow = resolveAllow(flags.allow, recorded?.allow);
   // A different --allow on a re-run is legitimate: the access stage adds the new members.
   const scope = flags.scope ?? recorded?.scope ?? 'service';
   const sc = judge(s.scopeSchema, scope, '--scope');

@@ -3,6 +3,7 @@
 // slash included (peers P6); the mapping includes google.email so IAP's JWT carries the email
 // (P8). A provider with our id that was deleted is undeleted rather than fought (P5).
 import { GROUPS_CLAIM } from '../../lib/ids.js';
+import { EMAIL_ATTRIBUTE, needsGroupsClaim } from '../../inputs/schema.js';
 import { gdata } from '../google-call.js';
 import { isConflict } from '../google-errors.js';
 import { CodedError, refusal } from '../coded-error.js';
@@ -25,13 +26,23 @@ import type { iam_v1 } from '@googleapis/iam';
 
 export type Provider = iam_v1.Schema$WorkforcePoolProvider;
 
+/**
+ * The verified email, lower-cased, else '' (which no member names): Auth0 sends email_verified with
+ * every profile, and an unverified sign-up with someone else's address must never match their
+ * grant. has() keeps a profile without those claims from failing the expression.
+ */
+export const VERIFIED_EMAIL =
+  'has(assertion.email_verified) && assertion.email_verified == true && has(assertion.email) ? ' +
+  "assertion.email.lowerAscii() : ''";
+
 export function desiredMapping(allow: string[]): Record<string, string> {
   const m: Record<string, string> = {
     'google.subject': 'assertion.sub',
     'google.email': 'assertion.email',
     'google.display_name': 'assertion.name',
   };
-  if (allow.some((a) => a.startsWith('group:'))) m['google.groups'] = `assertion['${GROUPS_CLAIM}']`;
+  if (needsGroupsClaim(allow)) m['google.groups'] = `assertion['${GROUPS_CLAIM}']`;
+  if (allow.some((a) => a.startsWith('email:'))) m[`attribute.${EMAIL_ATTRIBUTE}`] = VERIFIED_EMAIL;
   return m;
 }
 const WEB_SSO = {
