@@ -8,7 +8,8 @@ import { allowMember, allowSchema } from '../src/inputs/schema.js';
 import { desiredMapping } from '../src/core/stages/workforce-provider.js';
 import { actionCode, actionName, actionOwner } from '../src/core/stages/auth0-action/code.js';
 import { decideAction, type ActionRead } from '../src/core/stages/auth0-action/decide.js';
-import { mapAttributes } from '../src/sandbox/frontdoor/attribute-mapping.js';
+import { checkCondition, mapAttributes } from '../src/sandbox/frontdoor/attribute-mapping.js';
+import { derivedCondition } from '../src/core/stages/workforce-condition.js';
 import { allowScopes } from '../src/core/auth0-preflight.js';
 
 const P = 'principalSet://iam.googleapis.com/locations/global/workforcePools/p-123456';
@@ -147,4 +148,30 @@ test('the Auth0 scopes --allow adds to init', () => {
     'read:roles',
   ]);
   assert.deepEqual(allowScopes(['pool'], true), ['read:actions', 'create:actions', 'update:actions', 'delete:actions']);
+});
+
+test('the derived attribute condition admits exactly the listed people; nothing to derive with pool', () => {
+  assert.equal(derivedCondition(['pool']), '');
+  assert.equal(derivedCondition(['pool', 'role:admin']), '');
+  assert.equal(derivedCondition([`${P}/*`]), '');
+  assert.equal(
+    derivedCondition(['user:auth0|a1', 'email:alice@example.com', 'role:admin', 'group:eng', 'group:admin']),
+    'assertion.sub in ["auth0|a1"] || (has(attribute.email) && attribute.email in ["alice@example.com"]) || ' +
+      '(has(google.groups) && google.groups.exists(g, g in ["admin", "eng"]))',
+  );
+  assert.equal(derivedCondition(Array.from({ length: 400 }, (_, i) => `role:role-number-${i}`)), '', 'past 4096');
+  // Evaluated by the sandbox's CEL engine over what the mapping gives, as STS evaluates it.
+  const condition = derivedCondition(['email:alice@example.com', 'role:admin']);
+  const mapping = desiredMapping(['email:alice@example.com', 'role:admin']);
+  const admits = (claims: Record<string, unknown>) => {
+    const m = mapAttributes(mapping, { sub: 'auth0|x', ...claims });
+    assert.ok(m.ok);
+    return checkCondition(condition, { sub: 'auth0|x', ...claims }, m.identity).ok;
+  };
+  const G = 'https://iap-auth0.dev/groups';
+  assert.equal(admits({ email: 'Alice@example.com', email_verified: true }), true);
+  assert.equal(admits({ email: 'alice@example.com', email_verified: false }), false);
+  assert.equal(admits({ email: 'bob@example.com', email_verified: true, [G]: ['viewer'] }), false);
+  assert.equal(admits({ email: 'bob@example.com', email_verified: true, [G]: ['viewer', 'admin'] }), true);
+  assert.equal(admits({}), false);
 });

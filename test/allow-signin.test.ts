@@ -2,7 +2,8 @@
 // then people sign in with Debian's Chromium through the sandbox's IAP, Google sign-in and Auth0.
 // email: admits the verified owner of the address and nobody else (not another user, not an
 // unverified sign-up with the same address); role: admits a role holder through the post-login
-// Action iap-auth0 installs, and nobody without the role; each re-run with another list changes
+// Action iap-auth0 installs, and nobody without the role; people not listed are refused at sign-in
+// by the attribute condition init derives from the list; each re-run with another list changes
 // who gets in once IAM has propagated (the sandbox's clock), leaving no member of the old list;
 // destroy removes the Action and its binding and leaves a foreign Action bound. The tests share one
 // sandbox and one setup and run in order.
@@ -46,8 +47,12 @@ async function init(...allow: string[]): Promise<void> {
   await moveClock(sb, sb.world.profile.iamPropagationMs + 20); // IAM and the provider's mapping have propagated
 }
 
-/** Signs in with Chromium (a fresh profile each time): 'app' when the app answered, 'denied' for IAP's page. */
-async function signIn(who: { email: string; password: string }): Promise<'app' | 'denied'> {
+/**
+ * Signs in with Chromium (a fresh profile each time): 'app' when the app answered, 'refused' when
+ * Google's sign-in rejected the credential by the provider's attribute condition, 'denied' for IAP's
+ * "You don't have access".
+ */
+async function signIn(who: { email: string; password: string }): Promise<'app' | 'denied' | 'refused'> {
   browser ??= await launchChromium();
   const uri = (await state()).stages.deploy.resources.uri as string;
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
@@ -57,9 +62,18 @@ async function signIn(who: { email: string; password: string }): Promise<'app' |
     await page.waitForSelector('input[name="username"]', { timeout: 60_000 });
     await page.fill('input[name="username"]', who.email);
     await page.fill('input[name="password"]', who.password);
-    await Promise.all([page.waitForURL(`${uri}/`, { timeout: 60_000 }), page.click('button[type="submit"]')]);
+    await page.click('button[type="submit"]');
+    await page.waitForFunction(
+      () =>
+        !!document.querySelector('#verified-email') ||
+        /You don't have access|rejected by the attribute condition/.test(document.body?.textContent ?? ''),
+      undefined,
+      { timeout: 60_000 },
+    );
     const text = (await page.textContent('body')) ?? '';
+    if (/rejected by the attribute condition/.test(text)) return 'refused';
     if (/You don't have access/.test(text)) return 'denied';
+    assert.ok(page.url().startsWith(uri), page.url());
     assert.equal(await page.textContent('#verified-email'), who.email, text.slice(0, 300));
     return 'app';
   } finally {
@@ -82,8 +96,24 @@ test('--allow email: admits the verified owner only: not another user, not an un
   const pool = (await state()).inputs.pool;
   assert.deepEqual(await accessMembers(), [`principalSet://${POOL_BASE}${pool}/attribute.email/alice@sandbox.example`]);
   assert.equal(await signIn(ALICE), 'app');
-  assert.equal(await signIn(BOB), 'denied');
-  assert.equal(await signIn(ALICE_TWIN), 'denied', 'an unverified account with the same address');
+  // The derived attribute condition refuses them at sign-in, before IAM is asked.
+  assert.equal(await signIn(BOB), 'refused');
+  assert.equal(await signIn(ALICE_TWIN), 'refused', 'an unverified account with the same address');
+});
+
+test('the condition follows the list: with pool it is removed, and IAM alone decides', async (t) => {
+  if (noBrowser) return t.skip('Chromium is missing (IAP_AUTH0_SKIP_BROWSER=1)');
+  const st = await state();
+  const provider = sb.world.providers.get(`${st.inputs.pool}/${st.inputs.provider}`)!;
+  assert.equal(
+    provider.attributeCondition,
+    '(has(attribute.email) && attribute.email in ["alice@sandbox.example"])',
+    'the condition admits exactly the listed address',
+  );
+  await init('pool');
+  assert.equal(provider.attributeCondition ?? '', '');
+  assert.equal((await state()).stages['workforce-pool'].resources.providerCondition, undefined);
+  assert.equal(await signIn(BOB), 'app', 'everyone in the pool');
 });
 
 /** A post-login Action someone else installed and bound before iap-auth0's. */
@@ -110,8 +140,8 @@ test('--allow role:admin: the Action is bound after a foreign one; a role holder
   const pool = (await state()).inputs.pool;
   assert.deepEqual(await accessMembers(), [`principalSet://${POOL_BASE}${pool}/group/admin`], 'no email member left');
   assert.equal(await signIn(ALICE), 'app', 'Alice holds admin');
-  assert.equal(await signIn(BOB), 'denied', 'Bob holds no role');
-  assert.equal(await signIn(ERIN), 'denied', "Erin's groups are not the admin role");
+  assert.equal(await signIn(BOB), 'refused', 'Bob holds no role');
+  assert.equal(await signIn(ERIN), 'refused', "Erin's groups are not the admin role");
 });
 
 test('a re-run with group:engineering: the Entra user gets in, the admin no longer does', async (t) => {
@@ -120,7 +150,7 @@ test('a re-run with group:engineering: the Entra user gets in, the admin no long
   const pool = (await state()).inputs.pool;
   assert.deepEqual(await accessMembers(), [`principalSet://${POOL_BASE}${pool}/group/engineering`]);
   assert.equal(await signIn(ERIN), 'app');
-  assert.equal(await signIn(ALICE), 'denied');
+  assert.equal(await signIn(ALICE), 'refused');
 });
 
 test('destroy removes the Action and its binding; the foreign Action stays bound', async (t) => {

@@ -418,7 +418,11 @@ test('--allow changed on re-runs and the Action drifts: the writes are the plan'
     }
     await t.test('group: added, then email: only, then pool', async () => {
       const both = await planThenApply(sb, cwd, allow('role:admin', 'group:engineering'), 'role: and group:');
-      assert.deepEqual(both.map(writeOf).filter(Boolean), ['access setIamPolicy'], 'the mapping is there already');
+      assert.deepEqual(
+        both.map(writeOf).filter(Boolean).sort(),
+        ['access setIamPolicy', 'provider update'],
+        'the new member, and the attribute condition now naming the group too (the mapping is there already)',
+      );
       const email = await planThenApply(sb, cwd, allow('email:alice@sandbox.example'), 'email: only');
       assert.deepEqual(
         email.filter((c) => c.stage === 'auth0-action').map(writeOf),

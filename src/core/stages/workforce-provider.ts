@@ -4,6 +4,7 @@
 // (P8). A provider with our id that was deleted is undeleted rather than fought (P5).
 import { GROUPS_CLAIM } from '../../lib/ids.js';
 import { EMAIL_ATTRIBUTE, needsGroupsClaim } from '../../inputs/schema.js';
+import { derivedCondition } from './workforce-condition.js';
 import { gdata } from '../google-call.js';
 import { isConflict } from '../google-errors.js';
 import { CodedError, refusal } from '../coded-error.js';
@@ -100,6 +101,7 @@ export function decideProvider(
 ): ProviderPlan {
   const n = names(ctx);
   const awaits = clientId ? undefined : "the Auth0 app's client id and secret (auth0-app)";
+  const condition = derivedCondition(ctx.inputs.allow);
   if (!prov)
     return {
       do: 'create',
@@ -108,7 +110,7 @@ export function decideProvider(
           stage,
           action: 'create',
           resource: n.provider,
-          reason: `OIDC, Auth0 code flow, issuer ${issuer}`,
+          reason: `OIDC, Auth0 code flow, issuer ${issuer}${condition ? `; attribute condition ${condition}` : ''}`,
           ...(awaits ? { awaits } : {}),
         },
       ],
@@ -120,10 +122,10 @@ export function decideProvider(
     changes: [refused(stage, n.provider, error)],
   });
   if ('refuse' in d) return stop(refusal(d, `the workforce provider ${n.provider}`, ownerOpts(ctx, 'provider')));
-  const error = providerRefusal(ctx, prov, d.use, issuer, clientId);
+  const error = providerRefusal(ctx, prov, d.use, issuer, clientId) ?? conditionRefusal(ctx, prov, d.use);
   if (error) return stop(error);
   const { mask, missing } = providerMask(ctx, prov, d, issuer, clientId);
-  const why = mask.map((f) => FIELD_WHY[f](clientId, missing)).join('; ');
+  const why = mask.map((f) => FIELD_WHY[f](clientId, missing, condition)).join('; ');
   const deleted = prov.state === 'DELETED';
   const changes = existingChanges(
     {
@@ -176,6 +178,40 @@ function providerRefusal(
   return undefined;
 }
 
+/** The condition this setup wrote on its provider (recorded), '' when none. */
+const ourCondition = (ctx: Pick<CoreContext, 'state'>) => st(ctx).resources.providerCondition ?? '';
+
+/**
+ * Whether the attribute condition is this setup's to change: on the provider it created, when the
+ * condition there is empty or the one it wrote. A shared provider's condition is never touched.
+ */
+function conditionToWrite(ctx: Pick<CoreContext, 'inputs' | 'state'>, prov: Provider, use: 'created' | 'adopted') {
+  const want = derivedCondition(ctx.inputs.allow);
+  const live = prov.attributeCondition ?? '';
+  return use === 'created' && want !== live && (live === '' || live === ourCondition(ctx));
+}
+
+/**
+ * A condition someone else wrote on this setup's provider, where --allow needs another: refused
+ * rather than overwritten (it may be what keeps others out). With `pool` it is left alone.
+ */
+function conditionRefusal(
+  ctx: Pick<CoreContext, 'inputs' | 'state'>,
+  prov: Provider,
+  use: 'created' | 'adopted',
+): CodedError | undefined {
+  const want = derivedCondition(ctx.inputs.allow);
+  const live = prov.attributeCondition ?? '';
+  if (use !== 'created' || !want || live === '' || live === want || live === ourCondition(ctx)) return undefined;
+  return new CodedError(
+    'PROVIDER_CONDITION_FOREIGN',
+    `the workforce provider ${names(ctx).provider} has an attribute condition iap-auth0 did not write (${live}); ` +
+      `--allow needs ${want}`,
+    'remove that condition (gcloud iam workforce-pools providers update-oidc … --attribute-condition=""), or ' +
+      'run init with --allow pool to leave it as it is',
+  );
+}
+
 /**
  * The fields to patch, and the attribute mappings missing. Only what differs is patched; the secret
  * cannot be read back (thumbprint only), so it is re-sent only when the provider was given another
@@ -205,15 +241,18 @@ function providerMask(
       prov.attributeMapping?.[k] !== mapping[k] && (d.use === 'created' || prov.attributeMapping?.[k] === undefined),
   );
   if (missing.length) mask.push('attributeMapping');
+  if (conditionToWrite(ctx, prov, d.use)) mask.push('attributeCondition');
   if (markerToWrite(d.marker, parseDescription(prov.description))) mask.push('description');
   return { mask, missing };
 }
 
 /** Why each field is patched, for the plan. */
-const FIELD_WHY: Record<string, (clientId: string | undefined, missing: string[]) => string> = {
+const FIELD_WHY: Record<string, (clientId: string | undefined, missing: string[], condition: string) => string> = {
   oidc: (clientId) =>
     clientId ? 'the issuer, Auth0 app or its secret differ' : 'the Auth0 app is created by this run',
   attributeMapping: (_, missing) => `mappings ${missing.join(', ')} missing`,
+  attributeCondition: (_, __, condition) =>
+    condition ? `attribute condition ${condition}` : 'the attribute condition iap-auth0 set is removed (--allow pool)',
   description: () => 'its marker is put right',
 };
 
@@ -258,6 +297,7 @@ async function createProvider(ctx: StageContext, issuer: string, auth0: Auth0App
             displayName: 'Auth0',
             description: markedDescription({ owner: ctx.inputs.setupId, shared: [] }, providerPurpose(ctx), 256),
             attributeMapping: desiredMapping(ctx.inputs.allow),
+            ...(derivedCondition(ctx.inputs.allow) ? { attributeCondition: derivedCondition(ctx.inputs.allow) } : {}),
             oidc: {
               issuerUri: issuer,
               clientId,
@@ -271,6 +311,7 @@ async function createProvider(ctx: StageContext, issuer: string, auth0: Auth0App
     await recordUse(ctx, 'workforce-pool', 'provider', n.provider, 'created');
     await waitOp(ctx, 'provider', op);
     await ctx.state.recordResource('workforce-pool', 'providerSecretFor', clientId);
+    await recordCondition(ctx, derivedCondition(ctx.inputs.allow));
     return undefined;
   } catch (e) {
     if (!isConflict(e)) throw e;
@@ -316,6 +357,7 @@ async function useProvider(
       ),
     );
     if (mask.includes('oidc')) await ctx.state.recordResource('workforce-pool', 'providerSecretFor', auth0.clientId);
+    if (mask.includes('attributeCondition')) await recordCondition(ctx, derivedCondition(ctx.inputs.allow));
     if (plan.use === 'adopted' && plan.missing.length) {
       const missing = plan.missing;
       await ctx.state.updateStage('workforce-pool', (s) => {
@@ -348,7 +390,15 @@ async function patchBody(
       ...(prov.attributeMapping ?? {}),
       ...Object.fromEntries(plan.missing.map((k) => [k, mapping[k]])),
     };
+  if (plan.mask.includes('attributeCondition')) body.attributeCondition = derivedCondition(ctx.inputs.allow);
   if (plan.mask.includes('description'))
     body.description = markedDescription(plan.marker!, purposeOf(prov.description) || providerPurpose(ctx), 256);
   return body;
 }
+
+/** Records the condition this setup wrote ('' removes the record), so a later run knows it may change it. */
+const recordCondition = (ctx: StageContext, condition: string) =>
+  ctx.state.updateStage('workforce-pool', (s) => {
+    if (condition) s.resources.providerCondition = condition;
+    else delete s.resources.providerCondition;
+  });

@@ -1,0 +1,95 @@
+// verify knows who can get in (issue 14): with --allow role: and email:, a check per value (the
+// role exists and has members, the address belongs to a verified user) and one for the post-login
+// Action (deployed and bound); the access policy's members are listed. The Action unbound or
+// deleted by hand fails its check (exit 3, with the fix) and init repairs it; grants that can
+// never match (a role with no members, an address nobody verified) are failed checks, not passes.
+// The tests share one sandbox and one setup and run in order.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { useSandbox, moveClock } from './helpers/sandbox.js';
+import { runCli } from './helpers/cli.js';
+import { mgmtFor } from './helpers/auth0-mgmt.js';
+
+const sb = await useSandbox();
+const mgmt = mgmtFor(sb);
+const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-allow-verify-'));
+const SERVICE = ['--service', 'hello', '--region', 'europe-west1'];
+
+interface Check {
+  id: string;
+  status: string;
+  detail: string;
+  hint?: string;
+}
+async function verify(): Promise<{ code: number | null; checks: Record<string, Check>; access: any[] }> {
+  const r = await runCli(['verify', '--json', '--wait', '30s'], sb.env, cwd);
+  const doc = JSON.parse(r.stdout);
+  return { code: r.code, checks: Object.fromEntries(doc.checks.map((c: Check) => [c.id, c])), access: doc.access };
+}
+async function init(...allow: string[]): Promise<void> {
+  const r = await runCli(['init', '--yes', ...SERVICE, ...allow.flatMap((a) => ['--allow', a])], sb.env, cwd);
+  assert.equal(r.code, 0, r.stderr);
+  await moveClock(sb, sb.world.profile.iamPropagationMs + 20);
+}
+const actionId = async () =>
+  JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8')).stages['auth0-action'].resources
+    .actionId as string;
+
+test('role:admin and a verified email: every check passes, one per value, and the members are listed', async () => {
+  await init('role:admin', 'email:alice@sandbox.example');
+  const v = await verify();
+  assert.equal(v.code, 0, JSON.stringify(Object.values(v.checks).filter((c) => c.status !== 'ok')));
+  assert.match(v.checks['allow-role:admin'].detail, /^role admin \(rol_\w+\) has members$/);
+  assert.match(v.checks['allow-email:alice@sandbox.example'].detail, /^alice@sandbox\.example belongs to auth0\|/);
+  assert.match(v.checks['auth0-action'].detail, /deployed and bound to post-login/);
+  assert.deepEqual(
+    v.access
+      .filter((a) => a.ours)
+      .map((a) => a.member.replace(/^.*workforcePools\/[^/]+\//, ''))
+      .sort(),
+    ['attribute.email/alice@sandbox.example', 'group/admin'],
+  );
+});
+
+test('the Action unbound by hand: verify fails that check with the fix; init binds it again', async () => {
+  const ours = await actionId();
+  const bound = (await mgmt.actions.triggers.bindings.list('post-login')).data;
+  assert.ok(bound.some((b) => b.action?.id === ours));
+  await mgmt.actions.triggers.bindings.updateMany('post-login', {
+    bindings: bound
+      .filter((b) => b.action?.id !== ours)
+      .map((b) => ({ ref: { type: 'binding_id' as const, value: b.id! } })),
+  });
+  const broken = await verify();
+  assert.equal(broken.code, 3);
+  assert.equal(broken.checks['auth0-action'].status, 'failed');
+  assert.match(broken.checks['auth0-action'].detail, /is not bound to the post-login trigger: it never runs/);
+  assert.match(broken.checks['auth0-action'].hint ?? '', /run iap-auth0 init/);
+  await init();
+  assert.equal((await verify()).code, 0);
+});
+
+test('the Action deleted by hand: verify fails that check; init creates, deploys and binds it again', async () => {
+  const gone = await actionId();
+  await mgmt.actions.delete(gone, { force: true });
+  const broken = await verify();
+  assert.equal(broken.code, 3);
+  assert.match(broken.checks['auth0-action'].detail, new RegExp(`the Auth0 Action ${gone} no longer exists`));
+  await init();
+  assert.notEqual(await actionId(), gone);
+  assert.equal((await verify()).code, 0);
+});
+
+test('grants that can never match fail: a role nobody holds, an address nobody verified', async () => {
+  await init('role:viewer', 'email:carol@sandbox.example');
+  const v = await verify();
+  assert.equal(v.code, 3);
+  assert.equal(v.checks['allow-role:viewer'].status, 'failed');
+  assert.match(v.checks['allow-role:viewer'].detail, /the Auth0 role "viewer" has no members: this grant admits/);
+  assert.match(v.checks['allow-email:carol@sandbox.example'].detail, /1 Auth0 account, none verified/);
+  assert.match(v.checks['allow-email:carol@sandbox.example'].hint ?? '', /verify their address/);
+  assert.equal(v.checks['auth0-action'].status, 'ok');
+});
