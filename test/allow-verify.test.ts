@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { useSandbox, moveClock } from './helpers/sandbox.js';
+import { useSandbox, moveClock, requestLog } from './helpers/sandbox.js';
 import { runCli } from './helpers/cli.js';
 import { mgmtFor } from './helpers/auth0-mgmt.js';
 
@@ -92,4 +92,25 @@ test('grants that can never match fail: a role nobody holds, an address nobody v
   assert.match(v.checks['allow-email:carol@sandbox.example'].detail, /1 Auth0 account, none verified/);
   assert.match(v.checks['allow-email:carol@sandbox.example'].hint ?? '', /verify their address/);
   assert.equal(v.checks['auth0-action'].status, 'ok');
+});
+
+test('a M2M app without the Action scopes: init --allow group: stops before any change, naming them', async () => {
+  const scopes = sb.world.auth0M2M.scopes;
+  const removed = ['create:actions', 'delete:actions'];
+  for (const s of removed) scopes.delete(s);
+  try {
+    const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
+    const r = await runCli(['init', '--yes', ...SERVICE, '--allow', 'group:engineering'], sb.env, cwd);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /lacks Management API scopes iap-auth0 init needs: create:actions, delete:actions .*nothing was changed/,
+    );
+    assert.deepEqual(
+      (await requestLog(sb, since)).filter((x) => x.mutating),
+      [],
+    );
+  } finally {
+    for (const s of removed) scopes.add(s);
+  }
 });
