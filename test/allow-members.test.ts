@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as v from 'valibot';
-import { allowMember, allowSchema } from '../src/inputs/schema.js';
+import { allowMember, allowSchema, requireSchema } from '../src/inputs/schema.js';
 import { desiredMapping } from '../src/core/stages/workforce-provider.js';
 import { actionCode, actionName, actionOwner } from '../src/core/stages/auth0-action/code.js';
 import { decideAction, type ActionRead } from '../src/core/stages/auth0-action/decide.js';
 import { checkCondition, mapAttributes } from '../src/sandbox/frontdoor/attribute-mapping.js';
-import { derivedCondition } from '../src/core/stages/workforce-condition.js';
+import { conditionFor, derivedCondition } from '../src/core/stages/workforce-condition.js';
 import { allowScopes } from '../src/core/auth0-preflight.js';
 
 const P = 'principalSet://iam.googleapis.com/locations/global/workforcePools/p-123456';
@@ -174,4 +174,23 @@ test('the derived attribute condition admits exactly the listed people; nothing 
   assert.equal(admits({ email: 'bob@example.com', email_verified: true, [G]: ['viewer'] }), false);
   assert.equal(admits({ email: 'bob@example.com', email_verified: true, [G]: ['viewer', 'admin'] }), true);
   assert.equal(admits({}), false);
+});
+
+test('--require: a CEL condition replaces the derived one; bad CEL and an over-long one are refused', () => {
+  assert.equal(
+    conditionFor({ allow: ['role:admin'], require: 'assertion.email_verified == true' }),
+    'assertion.email_verified == true',
+  );
+  assert.equal(
+    conditionFor({ allow: ['role:admin'] }),
+    '(has(google.groups) && google.groups.exists(g, g in ["admin"]))',
+  );
+  assert.equal(v.parse(requireSchema, "  'admins' in google.groups "), "'admins' in google.groups");
+  assert.equal(v.parse(requireSchema, ''), '');
+  const bad = v.safeParse(requireSchema, 'assertion.sub ==');
+  assert.ok(!bad.success);
+  assert.match(bad.issues[0].message, /^"assertion\.sub ==" is not a CEL expression \(.+\): write a condition such as/);
+  const long = v.safeParse(requireSchema, `assertion.sub == "${'a'.repeat(4100)}"`);
+  assert.ok(!long.success);
+  assert.equal(long.issues[0].message, 'the attribute condition is longer than the 4096 characters Google allows');
 });

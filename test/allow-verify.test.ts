@@ -114,3 +114,30 @@ test('a M2M app without the Action scopes: init --allow group: stops before any 
     for (const s of removed) scopes.add(s);
   }
 });
+
+test('--require replaces the derived condition, stays recorded on re-runs; "" goes back to the derived one', async () => {
+  const provider = async () => {
+    const st = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
+    return sb.world.providers.get(`${st.inputs.pool}/${st.inputs.provider}`)!;
+  };
+  await init('email:alice@sandbox.example');
+  assert.equal(
+    (await provider()).attributeCondition,
+    '(has(attribute.email) && attribute.email in ["alice@sandbox.example"])',
+  );
+  const r = await runCli(['init', '--yes', '--require', 'assertion.email_verified == true'], sb.env, cwd);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await provider()).attributeCondition, 'assertion.email_verified == true');
+  const again = await runCli(['init', '--yes', '--dry-run', '--json'], sb.env, cwd);
+  assert.deepEqual(
+    JSON.parse(again.stdout).plan.filter((c: any) => c.action !== 'none'),
+    [],
+    'the recorded --require is kept',
+  );
+  const cleared = await runCli(['init', '--yes', '--require', ''], sb.env, cwd);
+  assert.equal(cleared.code, 0, cleared.stderr);
+  assert.equal(
+    (await provider()).attributeCondition ?? '',
+    '(has(attribute.email) && attribute.email in ["alice@sandbox.example"])',
+  );
+});

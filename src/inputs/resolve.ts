@@ -21,6 +21,8 @@ export interface InitFlags {
   provider?: string;
   oauthClient?: string;
   allow?: string[];
+  /** The provider's attribute condition (CEL) instead of the derived one; '' goes back to the derived one. */
+  require?: string;
   scope?: string;
   adopt?: boolean;
   /** false: do not set IAP_AUDIENCE on the service (--no-audience-env). */
@@ -170,6 +172,12 @@ function resolveAllow(flags: string[] | undefined, recorded: string[] | undefine
   return [...new Set(given.map((a) => judge(s.allowSchema, a, '--allow')))];
 }
 
+/** --require: the flag ('' drops a recorded one: the derived condition again), else the recorded condition. */
+function resolveRequire(flag: string | undefined, recorded: string | undefined): string | undefined {
+  if (flag === undefined) return recorded;
+  return judge(s.requireSchema, flag, '--require') || undefined;
+}
+
 /**
  * Resolves every input. `recorded` is the state's inputs from an earlier run: a flag or variable
  * that disagrees with it is refused (the state describes resources that already exist).
@@ -250,6 +258,7 @@ export async function resolveInputs(opts: {
     (out as Record<string, string>)[spec.key] = value!;
   }
   const allow = resolveAllow(flags.allow, recorded?.allow);
+  const require = resolveRequire(flags.require, recorded?.require);
   // A different --allow on a re-run is legitimate: the access stage adds the new members.
   const scope = flags.scope ?? recorded?.scope ?? 'service';
   const sc = judge(s.scopeSchema, scope, '--scope');
@@ -266,6 +275,7 @@ export async function resolveInputs(opts: {
   return {
     ...(out as StateInputs),
     allow,
+    ...(require ? { require } : {}),
     scope: sc,
     audienceEnv,
     ...(deployImage ? { deployImage } : {}),

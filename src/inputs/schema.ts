@@ -4,6 +4,7 @@
 // `problem` gives the first message, as flags and prompts show it.
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
+import { parse as parseCel } from '@marcbachmann/cel-js';
 import {
   idMessage,
   OAUTH_CLIENT_ID,
@@ -171,6 +172,33 @@ export const allowSchema: InputSchema = v.pipe(
 );
 
 export const scopeSchema = v.picklist(['service', 'project']);
+
+/** The CEL syntax error of `x`, or undefined when it parses (Google checks the rest when it is written). */
+function celProblem(x: string): string | undefined {
+  try {
+    parseCel(x);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0];
+  }
+}
+
+/**
+ * --require: the workforce provider's attribute condition (CEL over assertion, google and attribute,
+ * at most 4096 characters, gcp-api.md 7.1), written instead of the one derived from --allow; '' goes back to it.
+ */
+export const requireSchema: InputSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.maxLength(4096, 'the attribute condition is longer than the 4096 characters Google allows'),
+  v.check(
+    (x) => x === '' || !celProblem(x),
+    (issue) =>
+      `"${String(issue.input)}" is not a CEL expression (${celProblem(String(issue.input).trim())}): write a ` +
+      "condition such as \"'admins' in google.groups\" or assertion.email_verified == true, or '' for the one " +
+      'derived from --allow',
+  ),
+);
 
 /** The custom attribute that carries a verified email (workforce-provider.ts maps it). */
 export const EMAIL_ATTRIBUTE = 'email';

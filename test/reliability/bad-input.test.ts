@@ -297,6 +297,11 @@ const CASES: Case[] = [
     ),
     requests: 'reads',
   },
+  {
+    name: '--require that is not CEL',
+    args: init(...svc, '--require', "'admins' in"),
+    message: /--require: "'admins' in" is not a CEL expression \(.+\): write a condition such as/,
+  },
   // Other flags
   {
     name: '--scope with an unknown value',

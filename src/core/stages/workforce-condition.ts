@@ -4,7 +4,8 @@
 // exactly what the access members admit: the listed Auth0 user ids, verified emails (the mapped
 // attribute.email, empty unless verified), and roles and groups (google.groups, from the Action's
 // claim). With `pool` or a raw principal:// member in --allow there is nothing to derive: empty.
-// Only a condition iap-auth0 wrote (recorded as providerCondition) is ever replaced or removed.
+// --require CEL replaces the derived condition. Only a condition iap-auth0 wrote (recorded as
+// providerCondition) is ever replaced or removed.
 
 /** A CEL list of string literals (JSON's string syntax is CEL's for these characters). */
 const list = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
@@ -28,3 +29,7 @@ export function derivedCondition(allow: readonly string[]): string {
   // Past the limit Google would refuse the provider: access is then left to IAM alone.
   return condition.length > CONDITION_MAX ? '' : condition;
 }
+
+/** The condition init writes: --require when given (recorded), else the one derived from --allow. */
+export const conditionFor = (inputs: { allow: readonly string[]; require?: string }): string =>
+  inputs.require ?? derivedCondition(inputs.allow);

@@ -4,7 +4,7 @@
 // (P8). A provider with our id that was deleted is undeleted rather than fought (P5).
 import { GROUPS_CLAIM } from '../../lib/ids.js';
 import { EMAIL_ATTRIBUTE, needsGroupsClaim } from '../../inputs/schema.js';
-import { derivedCondition } from './workforce-condition.js';
+import { conditionFor } from './workforce-condition.js';
 import { gdata } from '../google-call.js';
 import { isConflict } from '../google-errors.js';
 import { CodedError, refusal } from '../coded-error.js';
@@ -101,7 +101,7 @@ export function decideProvider(
 ): ProviderPlan {
   const n = names(ctx);
   const awaits = clientId ? undefined : "the Auth0 app's client id and secret (auth0-app)";
-  const condition = derivedCondition(ctx.inputs.allow);
+  const condition = conditionFor(ctx.inputs);
   if (!prov)
     return {
       do: 'create',
@@ -122,10 +122,10 @@ export function decideProvider(
     changes: [refused(stage, n.provider, error)],
   });
   if ('refuse' in d) return stop(refusal(d, `the workforce provider ${n.provider}`, ownerOpts(ctx, 'provider')));
-  const error = providerRefusal(ctx, prov, d.use, issuer, clientId) ?? conditionRefusal(ctx, prov, d.use);
+  const error = providerRefusal(ctx, prov, d.use, issuer, clientId) ?? conditionRefusal(ctx, prov, d);
   if (error) return stop(error);
   const { mask, missing } = providerMask(ctx, prov, d, issuer, clientId);
-  const why = mask.map((f) => FIELD_WHY[f](clientId, missing, condition)).join('; ');
+  const why = mask.map((f) => FIELD_WHY[f](clientId, missing, wantedCondition(ctx, d.marker))).join('; ');
   const deleted = prov.state === 'DELETED';
   const changes = existingChanges(
     {
@@ -182,13 +182,20 @@ function providerRefusal(
 const ourCondition = (ctx: Pick<CoreContext, 'state'>) => st(ctx).resources.providerCondition ?? '';
 
 /**
+ * The condition this setup wants on a provider it created: derived from --allow, or none while other
+ * setups sign in through the provider too (one setup's list must not lock out another's people).
+ */
+const wantedCondition = (ctx: Pick<CoreContext, 'inputs'>, marker: Marker | undefined) =>
+  marker?.shared.length ? '' : conditionFor(ctx.inputs);
+
+/**
  * Whether the attribute condition is this setup's to change: on the provider it created, when the
  * condition there is empty or the one it wrote. A shared provider's condition is never touched.
  */
-function conditionToWrite(ctx: Pick<CoreContext, 'inputs' | 'state'>, prov: Provider, use: 'created' | 'adopted') {
-  const want = derivedCondition(ctx.inputs.allow);
+function conditionToWrite(ctx: Pick<CoreContext, 'inputs' | 'state'>, prov: Provider, d: UseAllowed) {
+  const want = wantedCondition(ctx, d.marker);
   const live = prov.attributeCondition ?? '';
-  return use === 'created' && want !== live && (live === '' || live === ourCondition(ctx));
+  return d.use === 'created' && want !== live && (live === '' || live === ourCondition(ctx));
 }
 
 /**
@@ -198,11 +205,11 @@ function conditionToWrite(ctx: Pick<CoreContext, 'inputs' | 'state'>, prov: Prov
 function conditionRefusal(
   ctx: Pick<CoreContext, 'inputs' | 'state'>,
   prov: Provider,
-  use: 'created' | 'adopted',
+  d: UseAllowed,
 ): CodedError | undefined {
-  const want = derivedCondition(ctx.inputs.allow);
+  const want = wantedCondition(ctx, d.marker);
   const live = prov.attributeCondition ?? '';
-  if (use !== 'created' || !want || live === '' || live === want || live === ourCondition(ctx)) return undefined;
+  if (d.use !== 'created' || !want || live === '' || live === want || live === ourCondition(ctx)) return undefined;
   return new CodedError(
     'PROVIDER_CONDITION_FOREIGN',
     `the workforce provider ${names(ctx).provider} has an attribute condition iap-auth0 did not write (${live}); ` +
@@ -241,7 +248,7 @@ function providerMask(
       prov.attributeMapping?.[k] !== mapping[k] && (d.use === 'created' || prov.attributeMapping?.[k] === undefined),
   );
   if (missing.length) mask.push('attributeMapping');
-  if (conditionToWrite(ctx, prov, d.use)) mask.push('attributeCondition');
+  if (conditionToWrite(ctx, prov, d)) mask.push('attributeCondition');
   if (markerToWrite(d.marker, parseDescription(prov.description))) mask.push('description');
   return { mask, missing };
 }
@@ -252,7 +259,9 @@ const FIELD_WHY: Record<string, (clientId: string | undefined, missing: string[]
     clientId ? 'the issuer, Auth0 app or its secret differ' : 'the Auth0 app is created by this run',
   attributeMapping: (_, missing) => `mappings ${missing.join(', ')} missing`,
   attributeCondition: (_, __, condition) =>
-    condition ? `attribute condition ${condition}` : 'the attribute condition iap-auth0 set is removed (--allow pool)',
+    condition
+      ? `attribute condition ${condition}`
+      : 'the attribute condition iap-auth0 set is removed (--allow pool, or other setups share the provider)',
   description: () => 'its marker is put right',
 };
 
@@ -297,7 +306,7 @@ async function createProvider(ctx: StageContext, issuer: string, auth0: Auth0App
             displayName: 'Auth0',
             description: markedDescription({ owner: ctx.inputs.setupId, shared: [] }, providerPurpose(ctx), 256),
             attributeMapping: desiredMapping(ctx.inputs.allow),
-            ...(derivedCondition(ctx.inputs.allow) ? { attributeCondition: derivedCondition(ctx.inputs.allow) } : {}),
+            ...(conditionFor(ctx.inputs) ? { attributeCondition: conditionFor(ctx.inputs) } : {}),
             oidc: {
               issuerUri: issuer,
               clientId,
@@ -311,7 +320,7 @@ async function createProvider(ctx: StageContext, issuer: string, auth0: Auth0App
     await recordUse(ctx, 'workforce-pool', 'provider', n.provider, 'created');
     await waitOp(ctx, 'provider', op);
     await ctx.state.recordResource('workforce-pool', 'providerSecretFor', clientId);
-    await recordCondition(ctx, derivedCondition(ctx.inputs.allow));
+    await recordCondition(ctx, conditionFor(ctx.inputs));
     return undefined;
   } catch (e) {
     if (!isConflict(e)) throw e;
@@ -357,7 +366,7 @@ async function useProvider(
       ),
     );
     if (mask.includes('oidc')) await ctx.state.recordResource('workforce-pool', 'providerSecretFor', auth0.clientId);
-    if (mask.includes('attributeCondition')) await recordCondition(ctx, derivedCondition(ctx.inputs.allow));
+    if (mask.includes('attributeCondition')) await recordCondition(ctx, wantedCondition(ctx, plan.marker));
     if (plan.use === 'adopted' && plan.missing.length) {
       const missing = plan.missing;
       await ctx.state.updateStage('workforce-pool', (s) => {
@@ -390,7 +399,7 @@ async function patchBody(
       ...(prov.attributeMapping ?? {}),
       ...Object.fromEntries(plan.missing.map((k) => [k, mapping[k]])),
     };
-  if (plan.mask.includes('attributeCondition')) body.attributeCondition = derivedCondition(ctx.inputs.allow);
+  if (plan.mask.includes('attributeCondition')) body.attributeCondition = wantedCondition(ctx, plan.marker);
   if (plan.mask.includes('description'))
     body.description = markedDescription(plan.marker!, purposeOf(prov.description) || providerPurpose(ctx), 256);
   return body;
