@@ -115,7 +115,7 @@ test('a M2M app without the Action scopes: init --allow group: stops before any 
   }
 });
 
-test('--require replaces the derived condition, stays recorded on re-runs; "" goes back to the derived one', async () => {
+test('--require replaces the derived condition, is kept on re-runs; "" goes back to the derived one', async () => {
   const provider = async () => {
     const st = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
     return sb.world.providers.get(`${st.inputs.pool}/${st.inputs.provider}`)!;
