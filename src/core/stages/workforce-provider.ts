@@ -213,9 +213,9 @@ function conditionRefusal(
   return new CodedError(
     'PROVIDER_CONDITION_FOREIGN',
     `the workforce provider ${names(ctx).provider} has an attribute condition iap-auth0 did not write (${live}); ` +
-      `--allow needs ${want}`,
-    'remove that condition (gcloud iam workforce-pools providers update-oidc … --attribute-condition=""), or ' +
-      'run init with --allow pool to leave it as it is',
+      `this setup's would be ${want}`,
+    'remove that condition (gcloud iam workforce-pools providers update-oidc … --attribute-condition=""), make ' +
+      "it this setup's by passing it as --require, or run init with --allow pool to leave it as it is",
   );
 }
 
@@ -374,6 +374,10 @@ async function useProvider(
       });
     }
   }
+  // A condition already as wanted (given as --require) becomes this setup's to change later.
+  const want = wantedCondition(ctx, plan.marker);
+  if (plan.use === 'created' && want && plan.provider.attributeCondition === want && ourCondition(ctx) !== want)
+    await recordCondition(ctx, want);
   await recordUse(ctx, 'workforce-pool', 'provider', n.provider, plan.use);
 }
 
