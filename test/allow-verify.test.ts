@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { useSandbox, moveClock, requestLog } from './helpers/sandbox.js';
+import { useSandbox, moveClock, requestLog, clientsFor, waitOperation } from './helpers/sandbox.js';
 import { runCli } from './helpers/cli.js';
 import { mgmtFor } from './helpers/auth0-mgmt.js';
 
@@ -136,8 +136,39 @@ test('--require replaces the derived condition, is kept on re-runs; "" goes back
   );
   const cleared = await runCli(['init', '--yes', '--require', ''], sb.env, cwd);
   assert.equal(cleared.code, 0, cleared.stderr);
+  const recorded = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8')).inputs;
+  assert.equal(recorded.require, undefined, 'the state file no longer records it');
   assert.equal(
     (await provider()).attributeCondition ?? '',
+    '(has(attribute.email) && attribute.email in ["alice@sandbox.example"])',
+  );
+});
+
+test('the email mapping or the condition changed by hand: verify fails the provider check; init repairs', async () => {
+  const st = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
+  const name = st.stages['workforce-pool'].resources.provider;
+  const providers = clientsFor(sb).iam.locations.workforcePools.providers;
+  const edit = async (updateMask: string, requestBody: object) => {
+    const op = (await providers.patch({ name, updateMask, requestBody })).data;
+    await waitOperation(() => clientsFor(sb).iam.locations.workforcePools.operations.get({ name: op.name! }));
+  };
+  const mapping = (await providers.get({ name })).data.attributeMapping!;
+  const { 'attribute.email': _email, ...rest } = mapping;
+  await edit('attributeMapping', { attributeMapping: rest });
+  let v = await verify();
+  assert.equal(v.code, 3);
+  assert.match(v.checks['workforce-provider'].detail, /^attribute\.email is not mapped as --allow needs/);
+  await init();
+  assert.equal((await verify()).code, 0);
+
+  await edit('attributeCondition', { attributeCondition: '' });
+  v = await verify();
+  assert.equal(v.code, 3);
+  assert.match(v.checks['workforce-provider'].detail, /the attribute condition iap-auth0 wrote was removed/);
+  await init();
+  assert.equal((await verify()).code, 0);
+  assert.equal(
+    (await providers.get({ name })).data.attributeCondition,
     '(has(attribute.email) && attribute.email in ["alice@sandbox.example"])',
   );
 });

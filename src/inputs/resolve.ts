@@ -275,7 +275,8 @@ export async function resolveInputs(opts: {
   return {
     ...(out as StateInputs),
     allow,
-    ...(require ? { require } : {}),
+    // Present even when undefined, so --require '' also drops the recorded condition from the state file.
+    require,
     scope: sc,
     audienceEnv,
     ...(deployImage ? { deployImage } : {}),
