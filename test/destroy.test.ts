@@ -65,7 +65,7 @@ test('destroy and status', async (t) => {
     const doc = JSON.parse(r.stdout);
     assert.deepEqual(
       doc.stages.map((s: any) => s.status),
-      ['done', 'done', 'done', 'done', 'done', 'done'],
+      ['done', 'done', 'done', 'done', 'done', 'done', 'done'],
     );
     assert.equal(doc.serviceUrl, a.state.stages.deploy.resources.uri);
     assert.equal(doc.next, 'iap-auth0 verify');
@@ -119,7 +119,7 @@ test('destroy and status', async (t) => {
     const doc = JSON.parse((await runCli(['status', '--json'], {}, a.cwd)).stdout);
     assert.deepEqual(
       doc.stages.map((s: any) => s.status),
-      Array(6).fill('destroyed'),
+      Array(7).fill('destroyed'),
     );
     assert.equal(doc.next, 'iap-auth0 init (to set up again)');
   });

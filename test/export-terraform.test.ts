@@ -67,6 +67,11 @@ async function assertImportsAreLive(sb: Sandbox, p: ParsedFolder): Promise<void>
         holds((await g.iap.getIamPolicy({ resource: i.id.split(' ')[0] })).data, f.role, f.member),
       auth0_client: async () => ((await mgmt.clients.get(f.client_id)) as any).client_id === f.client_id,
       auth0_client_credentials: async () => ((await mgmt.clients.get(f.client_id)) as any).client_id === f.client_id,
+      auth0_action: async () => (await mgmt.actions.get(f.action_id)).id === f.action_id,
+      auth0_trigger_action: async () =>
+        (await mgmt.actions.triggers.bindings.list(f.trigger as 'post-login')).data.some(
+          (b) => b.action?.id === f.action_id,
+        ),
     };
     assert.ok(live[type], `${type}: the test does not know how to read it`);
     assert.ok(await live[type](), `import ${i.to} (${i.id}) names no live resource`);
@@ -99,6 +104,11 @@ function assertStateCovered(state: any, p: ParsedFolder): void {
       m,
     );
   for (const api of APIS) has('google_project_service', (id) => id === `${state.inputs.project}/${api}`, api);
+  const action = state.stages['auth0-action']?.resources.actionId;
+  if (action) {
+    has('auth0_action', (id) => id === action, 'the post-login Action');
+    has('auth0_trigger_action', (id) => id === `post-login::${action}`, "the Action's binding");
+  }
 }
 
 /** init with `args`, then export; the folder checked against the fixture, the state and the sandbox. */
@@ -163,6 +173,29 @@ test('export terraform', async (t) => {
     assert.equal(state.stages.access.added.length, 2);
     const mapping = p.resources.google_iam_workforce_pool_provider.auth0[0].attribute_mapping;
     assert.ok(mapping['google.groups'], 'the groups mapping a group: member needs');
+  });
+
+  await t.test('--allow role:admin and email:: the Action and its binding imported, its code as deployed', async () => {
+    const { p, state } = await initAndExport(sb, cwd, 'roles', [
+      '--service',
+      'roles',
+      '--allow',
+      'role:admin',
+      '--allow',
+      'email:alice@sandbox.example',
+    ]);
+    const actionId = state.stages['auth0-action'].resources.actionId;
+    const action = p.resources.auth0_action.groups_claim[0];
+    assert.equal(action.name, `iap-auth0 groups claim (setup ${state.setupId})`);
+    assert.equal(action.code, sb.world.auth0Actions.actions.get(actionId)!.code);
+    assert.equal(action.deploy, true);
+    assert.deepEqual(action.supported_triggers, [{ id: 'post-login', version: 'v3' }]);
+    const binding = p.resources.auth0_trigger_action.groups_claim[0];
+    assert.equal(binding.trigger, 'post-login');
+    assert.equal(binding.action_id, interpolated('auth0_action.groups_claim.id'));
+    const provider = p.resources.google_iam_workforce_pool_provider.auth0[0];
+    assert.ok(provider.attribute_mapping['attribute.email'], 'the verified-email mapping');
+    assert.match(provider.attribute_condition, /attribute\.email in \["alice@sandbox\.example"\]/);
   });
 
   await t.test('--scope project: IAP settings on the project and access on its iap_web', async () => {

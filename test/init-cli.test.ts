@@ -114,6 +114,7 @@ test('init CLI', async (t) => {
         ['oauth-client', true],
         ['iap-settings', true],
         ['access', true],
+        ['auth0-action', true],
       ],
     );
     assert.equal(doc.audience, '/projects/415104041262/locations/europe-west1/services/hello');

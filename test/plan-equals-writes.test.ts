@@ -58,6 +58,12 @@ function subjectOf(c: Change): string {
       return c.resource.includes('/credentials/') ? 'credential' : 'client';
     case 'iap-settings':
       return 'settings';
+    case 'auth0-action':
+      return c.resource.endsWith(': deployed version')
+        ? 'deploy'
+        : c.resource.endsWith('trigger bindings')
+          ? 'binding'
+          : 'action';
     default:
       return 'access';
   }
@@ -102,7 +108,16 @@ function writeIn(r: Req): string {
       : p.endsWith(':generateServiceIdentity')
         ? 'agent create'
         : `serviceusage ${r.method} ${p}`;
-  if (r.api === 'auth0') return p.startsWith('/api/v2/clients') ? `app ${verb}` : `auth0 ${r.method} ${p}`;
+  if (r.api === 'auth0')
+    return p.startsWith('/api/v2/clients')
+      ? `app ${verb}`
+      : /^\/api\/v2\/actions\/actions\/[^/]+\/deploy$/.test(p)
+        ? 'deploy create'
+        : p.startsWith('/api/v2/actions/actions')
+          ? `action ${verb}`
+          : p.startsWith('/api/v2/actions/triggers/')
+            ? `binding ${verb}`
+            : `auth0 ${r.method} ${p}`;
   if (r.api === 'run') return verb === 'setIamPolicy' ? 'invoker setIamPolicy' : `service ${verb}`;
   if (r.api === 'iap')
     return p.endsWith(':iapSettings')
@@ -368,3 +383,60 @@ test(
     }
   },
 );
+
+test('--allow changed on re-runs and the Action drifts: the writes are the plan', async (t) => {
+  const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
+  try {
+    const cwd = await fresh();
+    const allow = (...a: string[]) => [...SERVICE, ...a.flatMap((x) => ['--allow', x])];
+    const first = await planThenApply(sb, cwd, allow('role:admin'), 'role:admin');
+    assert.deepEqual(first.filter((c) => c.stage === 'auth0-action').map(writeOf), [
+      'action create',
+      'deploy create',
+      'binding update',
+    ]);
+    const tools = await driftTools(sb, cwd);
+    const actionId = () => tools.res('auth0-action', 'actionId');
+    const drifts: [string, () => Promise<unknown>, string[]][] = [
+      [
+        'the Action unbound by hand',
+        () => tools.mgmt.actions.triggers.bindings.updateMany('post-login', { bindings: [] }),
+        ['binding update'],
+      ],
+      [
+        'the Action deleted by hand',
+        () => tools.mgmt.actions.delete(actionId(), { force: true }),
+        ['action create', 'deploy create', 'binding update'],
+      ],
+    ];
+    for (const [name, cause, repair] of drifts) {
+      await t.test(name, async () => {
+        await cause();
+        const plan = await planThenApply(sb, cwd, [], name);
+        assert.deepEqual(plan.map(writeOf).filter(Boolean).sort(), [...repair].sort());
+      });
+    }
+    await t.test('group: added, then email: only, then pool', async () => {
+      const both = await planThenApply(sb, cwd, allow('role:admin', 'group:engineering'), 'role: and group:');
+      assert.deepEqual(
+        both.map(writeOf).filter(Boolean).sort(),
+        ['access setIamPolicy', 'provider update'],
+        'the new member, and the attribute condition now naming the group too (the mapping is there already)',
+      );
+      const email = await planThenApply(sb, cwd, allow('email:alice@sandbox.example'), 'email: only');
+      assert.deepEqual(
+        email.filter((c) => c.stage === 'auth0-action').map(writeOf),
+        ['binding update', 'action delete'],
+        'the Action is unbound and deleted once no role: or group: needs it',
+      );
+      await planThenApply(sb, cwd, allow('pool'), 'pool');
+      const again = await planThenApply(sb, cwd, [], 'pool, re-run');
+      assert.deepEqual(
+        again.filter((c) => c.action !== 'none'),
+        [],
+      );
+    });
+  } finally {
+    await sb.stop();
+  }
+});

@@ -265,7 +265,7 @@ test('your app stays your app', async (t) => {
 
       const email = await cli(cwd, 'init', '--yes', '--allow', 'user:alice@example.com');
       assert.equal(email.code, 2);
-      assert.match(email.stderr, /--allow: user:alice@example\.com is not an Auth0 user id/);
+      assert.match(email.stderr, /--allow: user:alice@example\.com is an email address, not an Auth0 user id: use /);
 
       const r = await cli(cwd, 'init', '--yes', '--allow', 'user:auth0|alice-only');
       assert.equal(r.code, 0, r.stderr);
@@ -278,7 +278,14 @@ test('your app stays your app', async (t) => {
         .flatMap((b) => b.members);
       assert.deepEqual(members, [alice], 'exactly the list given');
       assert.deepEqual((await stateOf(cwd)).stages.access.added, [alice]);
-      const v = await verified(cwd);
+      // No Auth0 user has that id: verify says the grant admits nobody (exit 3), and still lists who may pass.
+      const checked = await cli(cwd, 'verify', '--wait', '30s', '--json');
+      assert.equal(checked.code, 3, checked.stderr);
+      const v = JSON.parse(checked.stdout);
+      assert.deepEqual(
+        v.checks.filter((c: any) => c.status !== 'ok').map((c: any) => [c.id, c.detail]),
+        [['allow-user:auth0|alice-only', 'no Auth0 user has the id auth0|alice-only: this grant admits nobody']],
+      );
       assert.deepEqual(
         v.access.map((a: any) => [a.member, a.on, a.ours]).sort(),
         [
@@ -296,14 +303,15 @@ test('your app stays your app', async (t) => {
             /someone else/.source,
         ),
       );
-      // The test user is not auth0|alice-only: IAP now turns her away.
+      // The test user is not auth0|alice-only: the provider's attribute condition (derived from --allow)
+      // now refuses her at Google's sign-in, before IAP is asked.
       await control(sb, '/clock', { advance: '1s' });
       const page = await new Browserless().signIn(
         `${st.stages.deploy.resources.uri}/`,
         sb.env.IAP_AUTH0_TEST_USER_EMAIL,
         sb.env.IAP_AUTH0_TEST_USER_PASSWORD,
       );
-      assert.match(page.text, /You don.t have access/);
+      assert.match(page.text, /rejected by the attribute condition/);
       assert.equal((await cli(cwd, 'destroy', '--force')).code, 0);
       const left = (await inspect(sb)).iamPolicies['iap:projects/415104041262/iap_web'].bindings.flatMap(
         (b: any) => b.members,

@@ -59,9 +59,14 @@ function addInitCommand(program: Command): void {
     .option('--oauth-client <id>', 'IAM OAuth client id (default iap-auth0-SERVICE-REGION)')
     .option(
       '--allow <member>',
-      'who may sign in (exactly these; others iap-auth0 granted are revoked): pool (default), user:<auth0 ' +
-        'user id>, group:<name>; repeatable',
+      'who may sign in (exactly these; others iap-auth0 granted are revoked): pool (default), ' +
+        'email:<verified address>, role:<auth0 role>, group:<name>, user:<auth0 user id>; repeatable',
       (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '--require <cel>',
+      "the workforce provider's attribute condition (CEL) instead of the one derived from --allow; " +
+        "'' goes back to that one",
     )
     .option(
       '--scope <scope>',

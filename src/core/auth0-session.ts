@@ -79,6 +79,8 @@ export interface SessionOptions {
   signal: AbortSignal;
   /** The command whose needs are checked; without it nothing is refused in advance (stage tests). */
   command?: Auth0Command;
+  /** Scopes this run needs beyond the command's (what --allow asks for: auth0-preflight.ts `allowScopes`). */
+  extra?: readonly string[];
   /** Fetch AUTH0_DOMAIN's discovery alongside the token (init, verify: it usually is the sign-in issuer). */
   discover?: boolean;
 }
@@ -246,7 +248,7 @@ export async function openAuth0Session(o: SessionOptions): Promise<Auth0Session>
   const scopes = token.scopes;
   const has = (s: string) => !scopes || scopes.has(s);
   if (o.command) {
-    const missing = NEEDS[o.command].filter((s) => !has(s));
+    const missing = [...new Set([...NEEDS[o.command], ...(o.extra ?? [])])].filter((s) => !has(s));
     if (missing.length) {
       throw new UserError(
         'the Auth0 Machine to Machine app AUTH0_CLIENT_ID names lacks Management API ' +

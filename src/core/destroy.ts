@@ -12,6 +12,7 @@ import { STAGE_IMPLEMENTATIONS } from './stages/index.js';
 import { readRecorded, contextFromState } from './recorded-setup.js';
 import { checkCredentials, checkGoogleCredentials, asUsageError } from './local-checks.js';
 import { openAuth0Session } from './auth0-session.js';
+import { ACTION_REMOVAL_SCOPES } from './auth0-preflight.js';
 import { explain } from './explain.js';
 import { auth0AppFate, oauthClientFate, poolFates, serviceFate } from './fates.js';
 import { fieldOf } from './records.js';
@@ -130,10 +131,18 @@ async function destroyContext(
   plan: DestroyPlanItem[],
 ): Promise<CoreContext> {
   // The Auth0 credential check, after the confirmation and before the first request, when the
-  // Auth0 app is to be removed (its token is the one destroy then uses).
-  const auth0 = plan.some((p) => p.stage === 'auth0-app' && !p.kept)
-    ? await openAuth0Session({ env: o.env, domain: state.inputs.auth0Domain, signal: o.signal, command: 'destroy' })
-    : undefined;
+  // Auth0 app or the post-login Action is to be removed (its token is the one destroy then uses).
+  const removes = (id: StageId) => plan.some((p) => p.stage === id && !p.kept);
+  const auth0 =
+    removes('auth0-app') || removes('auth0-action')
+      ? await openAuth0Session({
+          env: o.env,
+          domain: state.inputs.auth0Domain,
+          signal: o.signal,
+          command: 'destroy',
+          extra: removes('auth0-action') ? ACTION_REMOVAL_SCOPES : [],
+        })
+      : undefined;
   return contextFromState({
     env: o.env,
     state,

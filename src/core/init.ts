@@ -12,7 +12,8 @@ import { UserError, EXIT } from '../lib/exit-codes.js';
 import { StateHandle } from './state-handle.js';
 import { createContext } from './create-context.js';
 import { projectFacts } from './preflight.js';
-import { auth0Preflight } from './auth0-preflight.js';
+import { auth0Preflight, allowScopes } from './auth0-preflight.js';
+import { checkAllowTargets } from './allow-check.js';
 import { googleFailure, describeGoogleFailure } from './google-errors.js';
 import { explain } from './explain.js';
 import { checkCredentials, checkGoogleCredentials, asUsageError, INIT_CREDENTIALS } from './local-checks.js';
@@ -160,6 +161,7 @@ async function initLocked(o: InitOptions, statePath: string, local: LocalInputs)
     recorded: recorded?.inputs,
     signal: o.signal,
     command: 'init',
+    extra: allowScopes(inputs.allow, !!recorded?.stages['auth0-action']?.resources?.actionId),
   });
   // ----
 
@@ -179,6 +181,9 @@ async function initLocked(o: InitOptions, statePath: string, local: LocalInputs)
     signal: o.signal,
     auth0: session,
   });
+  // --allow against the tenant (allow-check.ts): an unknown role: is refused before any change.
+  const allowChecked = checkAllowTargets(session, inputs.allow, o);
+  allowChecked.catch(() => undefined);
   const stages = stagesInOrder();
   // The plan is what apply will do: each stage's changes, decided once over one read.
   const plans = await planStages(stages, ctx, ({ stage, error }) => unreadable(stage, error, inputs.project, o.signal));
@@ -186,6 +191,7 @@ async function initLocked(o: InitOptions, statePath: string, local: LocalInputs)
   unreachable(plan);
   badRegion(plan);
   const signIn = await signInP; // Auth0 preflight, continued: a refusal here still precedes any change
+  await allowChecked;
   for (const text of session.warnings) o.emit({ type: 'warning', text });
   refuseForeign(plan);
   const base: InitBase = {

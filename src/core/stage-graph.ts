@@ -29,6 +29,9 @@ const DECLARED = {
   'oauth-client': { title: 'IAP OAuth client', needs: [], provides: ['oauthClient'] },
   'iap-settings': { title: 'IAP settings', needs: ['service', 'pool', 'oauthClient'], provides: [] },
   access: { title: 'Access', needs: ['service', 'pool'], provides: [] },
+  // Only with --allow role: or group: (else it plans nothing and reads nothing). Its code names the
+  // Auth0 app, so that only this setup's sign-ins get the claim. Declared last: destroy removes it first.
+  'auth0-action': { title: 'Auth0 post-login Action', needs: ['auth0Client'], provides: [] },
 } as const satisfies Record<string, Declaration>;
 
 export type StageId = keyof typeof DECLARED;

@@ -77,6 +77,7 @@ export async function redeem(app: Auth0App, code: string, redirectUri: string, n
   return {
     sub: String(merged.sub),
     email: typeof merged.email === 'string' ? merged.email : undefined,
+    emailVerified: merged.email_verified === true,
     name: typeof merged.name === 'string' ? merged.name : undefined,
     groups: Array.isArray(groups) ? groups.map(String) : [],
   };

@@ -21,6 +21,8 @@ export interface InitFlags {
   provider?: string;
   oauthClient?: string;
   allow?: string[];
+  /** The provider's attribute condition (CEL) instead of the derived one; '' goes back to the derived one. */
+  require?: string;
   scope?: string;
   adopt?: boolean;
   /** false: do not set IAP_AUDIENCE on the service (--no-audience-env). */
@@ -164,6 +166,18 @@ export const promptCheck =
   (value: string): true | string =>
     s.problem(schema, value) ?? true;
 
+/** --allow: the flags, else the recorded list, else everyone in the pool; each judged, duplicates dropped. */
+function resolveAllow(flags: string[] | undefined, recorded: string[] | undefined): string[] {
+  const given = flags?.length ? flags : (recorded ?? ['pool']);
+  return [...new Set(given.map((a) => judge(s.allowSchema, a, '--allow')))];
+}
+
+/** --require: the flag ('' drops a recorded one: the derived condition again), else the recorded condition. */
+function resolveRequire(flag: string | undefined, recorded: string | undefined): string | undefined {
+  if (flag === undefined) return recorded;
+  return judge(s.requireSchema, flag, '--require') || undefined;
+}
+
 /**
  * Resolves every input. `recorded` is the state's inputs from an earlier run: a flag or variable
  * that disagrees with it is refused (the state describes resources that already exist).
@@ -243,8 +257,8 @@ export async function resolveInputs(opts: {
     }
     (out as Record<string, string>)[spec.key] = value!;
   }
-  const allow = flags.allow?.length ? flags.allow : (recorded?.allow ?? ['pool']);
-  for (const a of allow) judge(s.allowSchema, a, '--allow');
+  const allow = resolveAllow(flags.allow, recorded?.allow);
+  const require = resolveRequire(flags.require, recorded?.require);
   // A different --allow on a re-run is legitimate: the access stage adds the new members.
   const scope = flags.scope ?? recorded?.scope ?? 'service';
   const sc = judge(s.scopeSchema, scope, '--scope');
@@ -261,6 +275,8 @@ export async function resolveInputs(opts: {
   return {
     ...(out as StateInputs),
     allow,
+    // Present even when undefined, so --require '' also drops the recorded condition from the state file.
+    require,
     scope: sc,
     audienceEnv,
     ...(deployImage ? { deployImage } : {}),

@@ -4,6 +4,7 @@
 // `problem` gives the first message, as flags and prompts show it.
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
+import { parse as parseCel } from '@marcbachmann/cel-js';
 import {
   idMessage,
   OAUTH_CLIENT_ID,
@@ -113,42 +114,113 @@ export const imageSchema: InputSchema = v.pipe(
 
 /**
  * --allow members: `pool` (everyone in the pool, the default), `user:<auth0 user id>`,
- * `group:<name>` (needs a google.groups mapping), or a full principal:// / principalSet:// member.
- * An Auth0 user id is `provider|id` (auth0|64f…, google-oauth2|1046…, samlp|okta|alice@…); the
- * subject Google sees is that id, so an email address given to user: would admit nobody.
+ * `email:<address>` (a person whose Auth0 email is verified), `role:<auth0 role>` and
+ * `group:<name>` (both through the post-login Action iap-auth0 installs), or a full principal:// /
+ * principalSet:// member. An Auth0 user id is `provider|id` (auth0|64f…, google-oauth2|1046…,
+ * samlp|okta|alice@…); the subject Google sees is that id, so an email address given to user:
+ * would admit nobody: it is refused, naming email:.
  */
 const AUTH0_USER_ID = /^user:[a-z0-9-]+\|\S+$/i;
+/** An address as people type it: one @, a dot in the domain, no spaces or brackets. */
+const EMAIL = /^[^\s@<>()[\]",;:]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
+/**
+ * A role or group name as it can appear in a principalSet://…/group/NAME member: no spaces and no
+ * slash (Auth0 role names may have spaces; such a role cannot be named in an IAM member).
+ */
+const GROUP_NAME = /^[^\s/]+$/;
+const KINDS =
+  'use pool, user:<auth0 user id such as auth0|64f…>, email:<address>, role:<auth0 role>, group:<group name> ' +
+  'or a principal:// member';
+
+/** What is wrong with an --allow value, or undefined. */
+function allowProblem(x: string): string | undefined {
+  const [kind, ...rest] = x.split(':');
+  const value = rest.join(':');
+  if (kind === 'user' && !AUTH0_USER_ID.test(x))
+    return EMAIL.test(value)
+      ? `${x} is an email address, not an Auth0 user id: use --allow email:${value} (admits that person once ` +
+          'Auth0 says the address is verified); user: takes the Auth0 user id (such as auth0|64f1c0ffee), which ' +
+          'Google sees as the subject'
+      : `${x} is not an Auth0 user id: user: takes provider|id (such as auth0|64f1c0ffee), not an email ` +
+          'address or a name, because Google sees the Auth0 user id as the subject. Find it in the Auth0 ' +
+          'dashboard under User Management > Users (user_id)';
+  if (kind === 'email' && !EMAIL.test(value))
+    return `${x}: "${value}" is not an email address: use email:alice@example.com`;
+  if ((kind === 'role' || kind === 'group') && !GROUP_NAME.test(value))
+    return value
+      ? `${x}: a ${kind} name has no spaces and no slash (it becomes principalSet://…/group/NAME)`
+      : `${x}: the ${kind} name is empty: use ${kind}:NAME, e.g. ` +
+          (kind === 'role' ? 'role:admin' : 'group:engineering');
+  if (
+    x === 'pool' ||
+    ['user', 'email', 'role', 'group'].includes(kind) ||
+    /^principal(Set)?:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/\S+$/.test(x)
+  )
+    return undefined;
+  return `--allow member is invalid: ${KINDS}${EMAIL.test(x) ? ` (for this address: email:${x})` : ''}`;
+}
+
 export const allowSchema: InputSchema = v.pipe(
   v.string(),
   v.trim(),
   v.check(
-    (x) => !/^user:/.test(x) || AUTH0_USER_ID.test(x),
-    (issue) =>
-      `${String(issue.input)} is not an Auth0 user id: user: takes provider|id (such as auth0|64f1c0ffee), ` +
-      'not an email address or a name, because Google sees the Auth0 user id as the subject. Find it in the ' +
-      'Auth0 dashboard under User Management > Users (user_id)',
+    (x) => !allowProblem(x),
+    (issue) => allowProblem(String(issue.input))!,
   ),
-  v.check(
-    (x) =>
-      x === 'pool' ||
-      AUTH0_USER_ID.test(x) ||
-      /^group:\S+$/.test(x) ||
-      /^principal(Set)?:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/\S+$/.test(x),
-    '--allow member is invalid: use pool, user:<auth0 user id such as auth0|64f…>, group:<group name> or a ' +
-      'principal:// member',
-  ),
+  // Emails are compared case-insensitively: recorded and granted in lower case, as the mapping lowers them.
+  v.transform((x) => (x.startsWith('email:') ? x.toLowerCase() : x)),
 );
 
 export const scopeSchema = v.picklist(['service', 'project']);
 
-/** The IAM member an --allow value grants, given the pool. */
+/** The CEL syntax error of `x`, or undefined when it parses (Google checks the rest when it is written). */
+function celProblem(x: string): string | undefined {
+  try {
+    parseCel(x);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0];
+  }
+}
+
+/**
+ * --require: the workforce provider's attribute condition (CEL over assertion, google and attribute,
+ * at most 4096 characters, gcp-api.md 7.1), written instead of the one derived from --allow; '' goes back to it.
+ */
+export const requireSchema: InputSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.maxLength(4096, 'the attribute condition is longer than the 4096 characters Google allows'),
+  v.check(
+    (x) => x === '' || !celProblem(x),
+    (issue) =>
+      `"${String(issue.input)}" is not a CEL expression (${celProblem(String(issue.input).trim())}): write a ` +
+      "condition such as \"'admins' in google.groups\" or assertion.email_verified == true, or '' for the one " +
+      'derived from --allow',
+  ),
+);
+
+/** The custom attribute that carries a verified email (workforce-provider.ts maps it). */
+export const EMAIL_ATTRIBUTE = 'email';
+
+/**
+ * The IAM member an --allow value grants, given the pool. Roles and groups share one namespace: the
+ * Action puts both in the claim mapped to google.groups, so role:admin and group:admin are one member.
+ */
 export function allowMember(value: string, pool: string): string {
   const base = `iam.googleapis.com/locations/global/workforcePools/${pool}`;
   if (value === 'pool') return `principalSet://${base}/*`;
   if (value.startsWith('user:')) return `principal://${base}/subject/${value.slice(5)}`;
+  if (value.startsWith('email:'))
+    return `principalSet://${base}/attribute.${EMAIL_ATTRIBUTE}/${value.slice(6).toLowerCase()}`;
   if (value.startsWith('group:')) return `principalSet://${base}/group/${value.slice(6)}`;
+  if (value.startsWith('role:')) return `principalSet://${base}/group/${value.slice(5)}`;
   return value;
 }
+
+/** Does this --allow list need the post-login Action (roles and groups reach Google only through it)? */
+export const needsGroupsClaim = (allow: readonly string[]) =>
+  allow.some((a) => a.startsWith('role:') || a.startsWith('group:'));
 
 /**
  * Deterministic ids derived from project, region and service, so a run that died between "create"

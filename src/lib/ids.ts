@@ -112,8 +112,9 @@ export const oauthCredentialId = checkOf(OAUTH_CREDENTIAL_ID);
 export const region = checkOf(REGION);
 
 /**
- * The namespaced claim carrying a user's groups: added by a post-login Action on a real tenant
- * (the sandbox's tenant adds it itself), mapped to google.groups for group:NAME access.
+ * The namespaced claim carrying a user's Auth0 roles and connection groups: set by the post-login
+ * Action iap-auth0 installs (stages/auth0-action/code.ts), mapped to google.groups for role:NAME
+ * and group:NAME access.
  */
 export const GROUPS_CLAIM = 'https://iap-auth0.dev/groups';
 

@@ -68,6 +68,8 @@ const INPUT_FIELDS = {
   oauthClient: string,
   allow: strings,
   scope: { kind: 'oneOf', values: ['service', 'project'] },
+  /** --require: the provider's attribute condition, instead of the one derived from --allow. */
+  require: optional(string),
   /** Set IAP_AUDIENCE on the service's container (default true). */
   audienceEnv: optional({ kind: 'boolean' }),
 } as const;

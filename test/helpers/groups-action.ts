@@ -2,7 +2,8 @@
 // Management API with the real SDK (create, deploy, bind after the Actions already bound): it puts
 // the user's Auth0 roles and the groups its enterprise connection sends into one namespaced claim,
 // which the workforce provider maps to google.groups. The sandbox's tenant adds no claim by
-// itself, so every test that grants a group installs this first (the product will install its own).
+// itself, so every sandbox test that needs the claim installs this first (the product installs its own
+// for --allow role:/group:: src/core/stages/auth0-action/).
 import type { ManagementClient } from 'auth0';
 
 /** The claim, written out as iap-auth0 documents it (not taken from the product's code). */

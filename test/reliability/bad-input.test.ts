@@ -263,7 +263,17 @@ const CASES: Case[] = [
   {
     name: '--allow group: with no name',
     args: init(...svc, '--allow', 'group:'),
-    message: /--allow: --allow member is invalid/,
+    message: /--allow: group:: the group name is empty: use group:NAME, e\.g\. group:engineering/,
+  },
+  {
+    name: '--allow role: with no name',
+    args: init(...svc, '--allow', 'role:'),
+    message: /--allow: role:: the role name is empty: use role:NAME, e\.g\. role:admin/,
+  },
+  {
+    name: '--allow email: with a malformed address',
+    args: init(...svc, '--allow', 'email:alice@'),
+    message: /--allow: email:alice@: "alice@" is not an email address: use email:alice@example\.com/,
   },
   {
     name: '--allow user: with no id',
@@ -273,8 +283,24 @@ const CASES: Case[] = [
   {
     name: '--allow user: with an email address',
     args: init(...svc, '--allow', 'user:alice@example.com'),
-    message:
-      /--allow: user:alice@example\.com is not an Auth0 user id: user: takes provider\|id .*User Management > Users/,
+    message: new RegExp(
+      /--allow: user:alice@example\.com is an email address, not an Auth0 user id: /.source +
+        /use --allow email:alice@example\.com/.source,
+    ),
+  },
+  {
+    name: '--allow role: naming a role the tenant does not have',
+    args: init(...svc, '--allow', 'role:admins'),
+    message: new RegExp(
+      /--allow role:admins: the Auth0 tenant \S+ has no role named "admins"; nothing was changed\n/.source +
+        /\s+hint: its roles: admin, iap-users, viewer/.source,
+    ),
+    requests: 'reads',
+  },
+  {
+    name: '--require that is not CEL',
+    args: init(...svc, '--require', "'admins' in"),
+    message: /--require: "'admins' in" is not a CEL expression \(.+\): write a condition such as/,
   },
   // Other flags
   {

@@ -8,20 +8,18 @@ import { deploySection } from './resources/deploy.js';
 import { auth0Section } from './resources/auth0.js';
 import { workforceSection } from './resources/workforce.js';
 import { iapSection } from './resources/iap.js';
+import { actionSection } from './resources/action.js';
 import { readme } from './readme.js';
 import type { ExportInput } from './live.js';
 
 /**
- * The sections, in the order of the files. Extension point: a setup that records an Auth0 Action
- * (--allow role:/group: with an Action iap-auth0 manages) adds a builder here returning
- * `auth0_action` (import id: the action id) and `auth0_trigger_action` (import id
- * `post-login::ACTION_ID`; it binds this one Action and leaves the flow's other Actions alone,
- * unlike `auth0_trigger_actions`, which owns the whole flow). Both types, their attributes and
- * import formats are in test/fixtures/terraform/schema.json already.
+ * The sections, in the order of the files; a builder answering undefined writes no file (the
+ * Action's, when the setup records no Action: --allow without role:/group:).
  */
 const SECTIONS: ((x: ExportInput) => Section | undefined)[] = [
   deploySection,
   auth0Section,
+  actionSection,
   workforceSection,
   iapSection,
 ];

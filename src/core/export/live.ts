@@ -34,6 +34,17 @@ export interface Live {
   /** The IAP access policy (on the service, or on projects/N/iap_web with --scope project). */
   accessPolicy: IamPolicy;
   auth0Client: Auth0Client;
+  /** The post-login Action iap-auth0 manages (--allow role:/group:), when the state records one. */
+  action?: Auth0Action;
+}
+
+/** An Auth0 Action as the Management API returns it (it holds no secret of iap-auth0's). */
+export interface Auth0Action {
+  id: string;
+  name: string;
+  code: string;
+  runtime?: string;
+  supported_triggers: { id: string; version: string }[];
 }
 
 /** The state file and the live values: everything a builder reads. */

@@ -10,7 +10,7 @@ import { describeAuth0Error } from '../auth0-errors.js';
 import { withRetry } from '../retry.js';
 import { UserError, EXIT } from '../../lib/exit-codes.js';
 import type { CoreContext } from '../context.js';
-import type { Auth0Client, Live } from './live.js';
+import type { Auth0Action, Auth0Client, Live } from './live.js';
 
 const POLICY_V3 = { requestedPolicyVersion: 3 };
 
@@ -29,6 +29,19 @@ async function auth0App(ctx: CoreContext, id: string): Promise<Auth0Client | und
   if (!app) return undefined;
   const { client_secret: _secret, signing_keys: _keys, ...rest } = app;
   return rest;
+}
+
+/** The recorded post-login Action (undefined: none recorded, or gone). */
+async function auth0Action(ctx: CoreContext, id: string | undefined): Promise<Auth0Action | undefined> {
+  if (!id) return undefined;
+  const mgmt = await ctx.auth0();
+  const a = await withRetry(() => mgmt.actions.get(id), auth0Retry(ctx)).catch((e) => {
+    if (auth0Status(e) === 404) return undefined;
+    throw describeAuth0Error(e);
+  });
+  if (!a?.id || !a.name || a.code === undefined) return undefined;
+  const triggers = (a.supported_triggers ?? []).map((t) => ({ id: String(t.id), version: String(t.version) }));
+  return { id: a.id, name: a.name, code: a.code, runtime: a.runtime, supported_triggers: triggers };
 }
 
 /** The Google resources of the deploy stage: the service, its account, its invokers and the APIs. */
@@ -82,6 +95,7 @@ function readIdentity(ctx: CoreContext) {
       ctx.google.iap.getIamPolicy({ resource: st('access').iapResource, requestBody: { options: POLICY_V3 } }),
     ),
     auth0Client: auth0App(ctx, st('auth0-app').clientId),
+    action: auth0Action(ctx, st('auth0-action').actionId),
   };
 }
 
@@ -101,6 +115,7 @@ export async function readLive(ctx: CoreContext): Promise<Live> {
     !got.oauthClient && `the OAuth client ${r('oauth-client').oauthClient}`,
     !got.credential && `the OAuth credential ${r('oauth-client').credential}`,
     !got.auth0Client && `the Auth0 application ${r('auth0-app').clientId}`,
+    r('auth0-action').actionId && !got.action ? `the Auth0 post-login Action ${r('auth0-action').actionId}` : '',
   ].filter((x): x is string => !!x);
   if (gone.length)
     throw new UserError(

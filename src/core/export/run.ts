@@ -106,6 +106,8 @@ export async function runExport(o: ExportOptions): Promise<ExportResult> {
     recorded: state.inputs,
     signal: o.signal,
     command: 'export terraform',
+    // The recorded post-login Action is read too.
+    ...(state.stages['auth0-action']?.resources.actionId ? { extra: ['read:actions'] } : {}),
   });
   const ctx = contextFromState({
     env: o.env,

@@ -45,6 +45,8 @@ export const ADDR = {
   settings: 'google_iap_settings.iap',
   auth0App: 'auth0_client.app',
   auth0Credentials: 'auth0_client_credentials.app',
+  action: 'auth0_action.groups_claim',
+  triggerAction: 'auth0_trigger_action.groups_claim',
 } as const;
 
 /** `resource "TYPE" "NAME" { … }` for an address `TYPE.NAME`. */

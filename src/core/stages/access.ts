@@ -13,6 +13,7 @@ import { domainRestricted } from '../org-policy.js';
 import { poolFates, serviceFate } from '../fates.js';
 import { recorded } from '../outputs.js';
 import { runCheck, ok, failed, type CheckResult } from '../check.js';
+import { allowChecks } from './access-checks.js';
 import type { CoreContext } from '../context.js';
 import type { Change, Stage, StageContext } from '../stage.js';
 
@@ -202,9 +203,13 @@ export async function whoHasAccess(ctx: CoreContext): Promise<AccessEntry[]> {
   return lists.flat();
 }
 
-/** Every member iap-auth0 was asked to admit still holds the accessor role; everyone else who may pass is listed. */
+/**
+ * Every member iap-auth0 was asked to admit still holds the accessor role, and each --allow value can
+ * match someone (access-checks.ts); everyone else who may pass is listed by verify (whoHasAccess).
+ */
 async function verifyAccess(ctx: CoreContext): Promise<CheckResult[]> {
   const resource = accessResource(ctx);
+  const perValue = allowChecks(ctx);
   return [
     await runCheck(
       'access',
@@ -224,6 +229,7 @@ async function verifyAccess(ctx: CoreContext): Promise<CheckResult[]> {
       ctx.inputs.project,
       ctx.signal,
     ),
+    ...(await Promise.all(perValue)),
   ];
 }
 

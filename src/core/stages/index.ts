@@ -6,6 +6,7 @@ import { workforcePoolStage } from './workforce-pool.js';
 import { oauthClientStage } from './oauth-client.js';
 import { iapSettingsStage } from './iap-settings.js';
 import { accessStage } from './access.js';
+import { auth0ActionStage } from './auth0-action.js';
 import { STAGES } from '../stage-graph.js';
 import type { Stage } from '../stage.js';
 import type { StageId } from '../../state/schema.js';
@@ -17,6 +18,7 @@ export const STAGE_IMPLEMENTATIONS: Record<StageId, Stage> = {
   'oauth-client': oauthClientStage,
   'iap-settings': iapSettingsStage,
   access: accessStage,
+  'auth0-action': auth0ActionStage,
 };
 
 /** Every stage, dependencies first (stage-graph.ts). */

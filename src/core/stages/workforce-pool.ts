@@ -26,6 +26,7 @@ import {
 import {
   applyProvider,
   decideProvider,
+  desiredMapping,
   providerPurpose,
   type Provider,
   type ProviderPlan,
@@ -264,7 +265,42 @@ function providerFailures(
         'run iap-auth0 init (adds google.email = assertion.email)',
       ),
     ],
+    ...allowFailures(ctx, p),
     [!!marker, marker!],
+  ];
+}
+
+/**
+ * What --allow needs of the provider: the mappings its members match on (the verified email, the
+ * groups claim), and the attribute condition iap-auth0 wrote, unchanged.
+ */
+function allowFailures(ctx: CoreContext, p: Provider): [boolean, Outcome][] {
+  const want = desiredMapping(ctx.inputs.allow);
+  const lost = ['attribute.email', 'google.groups'].filter((k) => want[k] && p.attributeMapping?.[k] !== want[k]);
+  const ours = st(ctx).resources.providerCondition;
+  const live = p.attributeCondition ?? '';
+  return [
+    [
+      lost.length > 0,
+      failed(
+        `${lost.join(' and ')} ${lost.length > 1 ? 'are' : 'is'} not mapped as --allow needs: the email:, role: ` +
+          'or group: grants match nobody',
+        'run iap-auth0 init (puts the mapping back)',
+      ),
+    ],
+    [
+      !!ours && live !== ours,
+      live
+        ? failed(
+            `the provider's attribute condition is not the one iap-auth0 wrote: ${live}`,
+            "if that is wanted, make it this setup's with iap-auth0 init --require '<it>'; else clear it and run " +
+              'iap-auth0 init',
+          )
+        : failed(
+            `the attribute condition iap-auth0 wrote was removed: anyone in the tenant reaches IAP`,
+            'run iap-auth0 init (writes it back)',
+          ),
+    ],
   ];
 }
 

@@ -3,6 +3,8 @@
 // slash included (peers P6); the mapping includes google.email so IAP's JWT carries the email
 // (P8). A provider with our id that was deleted is undeleted rather than fought (P5).
 import { GROUPS_CLAIM } from '../../lib/ids.js';
+import { EMAIL_ATTRIBUTE, needsGroupsClaim } from '../../inputs/schema.js';
+import { conditionFor } from './workforce-condition.js';
 import { gdata } from '../google-call.js';
 import { isConflict } from '../google-errors.js';
 import { CodedError, refusal } from '../coded-error.js';
@@ -25,13 +27,23 @@ import type { iam_v1 } from '@googleapis/iam';
 
 export type Provider = iam_v1.Schema$WorkforcePoolProvider;
 
+/**
+ * The verified email, lower-cased, else '' (which no member names): Auth0 sends email_verified with
+ * every profile, and an unverified sign-up with someone else's address must never match their
+ * grant. has() keeps a profile without those claims from failing the expression.
+ */
+export const VERIFIED_EMAIL =
+  'has(assertion.email_verified) && assertion.email_verified == true && has(assertion.email) ? ' +
+  "assertion.email.lowerAscii() : ''";
+
 export function desiredMapping(allow: string[]): Record<string, string> {
   const m: Record<string, string> = {
     'google.subject': 'assertion.sub',
     'google.email': 'assertion.email',
     'google.display_name': 'assertion.name',
   };
-  if (allow.some((a) => a.startsWith('group:'))) m['google.groups'] = `assertion['${GROUPS_CLAIM}']`;
+  if (needsGroupsClaim(allow)) m['google.groups'] = `assertion['${GROUPS_CLAIM}']`;
+  if (allow.some((a) => a.startsWith('email:'))) m[`attribute.${EMAIL_ATTRIBUTE}`] = VERIFIED_EMAIL;
   return m;
 }
 const WEB_SSO = {
@@ -89,6 +101,7 @@ export function decideProvider(
 ): ProviderPlan {
   const n = names(ctx);
   const awaits = clientId ? undefined : "the Auth0 app's client id and secret (auth0-app)";
+  const condition = conditionFor(ctx.inputs);
   if (!prov)
     return {
       do: 'create',
@@ -97,7 +110,7 @@ export function decideProvider(
           stage,
           action: 'create',
           resource: n.provider,
-          reason: `OIDC, Auth0 code flow, issuer ${issuer}`,
+          reason: `OIDC, Auth0 code flow, issuer ${issuer}${condition ? `; attribute condition ${condition}` : ''}`,
           ...(awaits ? { awaits } : {}),
         },
       ],
@@ -109,10 +122,10 @@ export function decideProvider(
     changes: [refused(stage, n.provider, error)],
   });
   if ('refuse' in d) return stop(refusal(d, `the workforce provider ${n.provider}`, ownerOpts(ctx, 'provider')));
-  const error = providerRefusal(ctx, prov, d.use, issuer, clientId);
+  const error = providerRefusal(ctx, prov, d.use, issuer, clientId) ?? conditionRefusal(ctx, prov, d);
   if (error) return stop(error);
   const { mask, missing } = providerMask(ctx, prov, d, issuer, clientId);
-  const why = mask.map((f) => FIELD_WHY[f](clientId, missing)).join('; ');
+  const why = mask.map((f) => FIELD_WHY[f](clientId, missing, wantedCondition(ctx, d.marker))).join('; ');
   const deleted = prov.state === 'DELETED';
   const changes = existingChanges(
     {
@@ -165,6 +178,47 @@ function providerRefusal(
   return undefined;
 }
 
+/** The condition this setup wrote on its provider (recorded), '' when none. */
+const ourCondition = (ctx: Pick<CoreContext, 'state'>) => st(ctx).resources.providerCondition ?? '';
+
+/**
+ * The condition this setup wants on a provider it created: derived from --allow, or none while other
+ * setups sign in through the provider too (one setup's list must not lock out another's people).
+ */
+const wantedCondition = (ctx: Pick<CoreContext, 'inputs'>, marker: Marker | undefined) =>
+  marker?.shared.length ? '' : conditionFor(ctx.inputs);
+
+/**
+ * Whether the attribute condition is this setup's to change: on the provider it created, when the
+ * condition there is empty or the one it wrote. A shared provider's condition is never touched.
+ */
+function conditionToWrite(ctx: Pick<CoreContext, 'inputs' | 'state'>, prov: Provider, d: UseAllowed) {
+  const want = wantedCondition(ctx, d.marker);
+  const live = prov.attributeCondition ?? '';
+  return d.use === 'created' && want !== live && (live === '' || live === ourCondition(ctx));
+}
+
+/**
+ * A condition someone else wrote on this setup's provider, where --allow needs another: refused
+ * rather than overwritten (it may be what keeps others out). With `pool` it is left alone.
+ */
+function conditionRefusal(
+  ctx: Pick<CoreContext, 'inputs' | 'state'>,
+  prov: Provider,
+  d: UseAllowed,
+): CodedError | undefined {
+  const want = wantedCondition(ctx, d.marker);
+  const live = prov.attributeCondition ?? '';
+  if (d.use !== 'created' || !want || live === '' || live === want || live === ourCondition(ctx)) return undefined;
+  return new CodedError(
+    'PROVIDER_CONDITION_FOREIGN',
+    `the workforce provider ${names(ctx).provider} has an attribute condition iap-auth0 did not write (${live}); ` +
+      `this setup's would be ${want}`,
+    'remove that condition (gcloud iam workforce-pools providers update-oidc … --attribute-condition=""), make ' +
+      "it this setup's by passing it as --require, or run init with --allow pool to leave it as it is",
+  );
+}
+
 /**
  * The fields to patch, and the attribute mappings missing. Only what differs is patched; the secret
  * cannot be read back (thumbprint only), so it is re-sent only when the provider was given another
@@ -194,15 +248,20 @@ function providerMask(
       prov.attributeMapping?.[k] !== mapping[k] && (d.use === 'created' || prov.attributeMapping?.[k] === undefined),
   );
   if (missing.length) mask.push('attributeMapping');
+  if (conditionToWrite(ctx, prov, d)) mask.push('attributeCondition');
   if (markerToWrite(d.marker, parseDescription(prov.description))) mask.push('description');
   return { mask, missing };
 }
 
 /** Why each field is patched, for the plan. */
-const FIELD_WHY: Record<string, (clientId: string | undefined, missing: string[]) => string> = {
+const FIELD_WHY: Record<string, (clientId: string | undefined, missing: string[], condition: string) => string> = {
   oidc: (clientId) =>
     clientId ? 'the issuer, Auth0 app or its secret differ' : 'the Auth0 app is created by this run',
   attributeMapping: (_, missing) => `mappings ${missing.join(', ')} missing`,
+  attributeCondition: (_, __, condition) =>
+    condition
+      ? `attribute condition ${condition}`
+      : 'the attribute condition iap-auth0 set is removed (--allow pool, or other setups share the provider)',
   description: () => 'its marker is put right',
 };
 
@@ -247,6 +306,7 @@ async function createProvider(ctx: StageContext, issuer: string, auth0: Auth0App
             displayName: 'Auth0',
             description: markedDescription({ owner: ctx.inputs.setupId, shared: [] }, providerPurpose(ctx), 256),
             attributeMapping: desiredMapping(ctx.inputs.allow),
+            ...(conditionFor(ctx.inputs) ? { attributeCondition: conditionFor(ctx.inputs) } : {}),
             oidc: {
               issuerUri: issuer,
               clientId,
@@ -260,6 +320,7 @@ async function createProvider(ctx: StageContext, issuer: string, auth0: Auth0App
     await recordUse(ctx, 'workforce-pool', 'provider', n.provider, 'created');
     await waitOp(ctx, 'provider', op);
     await ctx.state.recordResource('workforce-pool', 'providerSecretFor', clientId);
+    await recordCondition(ctx, conditionFor(ctx.inputs));
     return undefined;
   } catch (e) {
     if (!isConflict(e)) throw e;
@@ -305,6 +366,7 @@ async function useProvider(
       ),
     );
     if (mask.includes('oidc')) await ctx.state.recordResource('workforce-pool', 'providerSecretFor', auth0.clientId);
+    if (mask.includes('attributeCondition')) await recordCondition(ctx, wantedCondition(ctx, plan.marker));
     if (plan.use === 'adopted' && plan.missing.length) {
       const missing = plan.missing;
       await ctx.state.updateStage('workforce-pool', (s) => {
@@ -312,6 +374,10 @@ async function useProvider(
       });
     }
   }
+  // A condition already as wanted (given as --require) becomes this setup's to change later.
+  const want = wantedCondition(ctx, plan.marker);
+  if (plan.use === 'created' && want && plan.provider.attributeCondition === want && ourCondition(ctx) !== want)
+    await recordCondition(ctx, want);
   await recordUse(ctx, 'workforce-pool', 'provider', n.provider, plan.use);
 }
 
@@ -337,7 +403,15 @@ async function patchBody(
       ...(prov.attributeMapping ?? {}),
       ...Object.fromEntries(plan.missing.map((k) => [k, mapping[k]])),
     };
+  if (plan.mask.includes('attributeCondition')) body.attributeCondition = wantedCondition(ctx, plan.marker);
   if (plan.mask.includes('description'))
     body.description = markedDescription(plan.marker!, purposeOf(prov.description) || providerPurpose(ctx), 256);
   return body;
 }
+
+/** Records the condition this setup wrote ('' removes the record), so a later run knows it may change it. */
+const recordCondition = (ctx: StageContext, condition: string) =>
+  ctx.state.updateStage('workforce-pool', (s) => {
+    if (condition) s.resources.providerCondition = condition;
+    else delete s.resources.providerCondition;
+  });
