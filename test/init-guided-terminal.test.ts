@@ -139,6 +139,31 @@ async function regionAndDryRun(run: Run): Promise<void> {
   }
 }
 
+/** "Only some Auth0 roles": the answer becomes --allow role:NAME, and the plan shows the Action and the grant. */
+async function someRoles(run: Run): Promise<void> {
+  const { p } = await run('roles', '--service staff --region us-central1 --dry-run');
+  try {
+    await p.until(/Container image to deploy/, 'the first question');
+    p.keys('Enter');
+    await p.until(/Only some Auth0 roles/, 'the choices');
+    p.keys('Down', 'Down', 'Enter');
+    await p.until(/Auth0 role names/, 'the roles question');
+    p.keys('-l', 'admin');
+    p.keys('Enter');
+    await p.until(/Customise ids\?/, 'the ids');
+    p.keys('Enter');
+    const end = await p.until(/EXIT=\d+/, 'init to end');
+    assert.match(end, /EXIT=0/);
+    assert.match(end, /^✔ Who may sign in\? Only some Auth0 roles$/m);
+    assert.match(end, /Your answers as flags: --image \S+\n {2}--allow role:admin$/m);
+    assert.match(end, /^ {2}Auth0 post-login Action$/m, 'the Action stage is in the plan');
+    assert.match(end, /^ {4}- grant IAP on service staff to group admin:$/m, 'the grant, in plain words');
+    assert.match(end, /^Nothing was changed \(--dry-run\)\.$/m);
+  } finally {
+    p.kill();
+  }
+}
+
 /** The plan declined at Apply: nothing is written, in the cloud or in the folder. */
 async function declined(sb: Sandbox, run: Run): Promise<void> {
   const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
@@ -187,6 +212,9 @@ test('init on a real terminal, 80 columns: the screens a person sees, then "n" t
   await t.test('the README scenario, from an empty folder to a finished setup', () => readmeScenario(run));
   await t.test('the region from the searchable list; --dry-run shows the plain-words plan and asks no Apply', () =>
     regionAndDryRun(run),
+  );
+  await t.test('who may sign in: some Auth0 roles, as --allow role:admin, with the Action in the plan', () =>
+    someRoles(run),
   );
   await t.test('"n" to Apply: nothing is written, in the cloud or in the folder; exit 0', () => declined(sb, run));
 });

@@ -179,16 +179,14 @@ async function image(io: Io, project: string, where: string, service: string): P
 /** Who may sign in: everyone in the tenant, some emails or some roles (as --allow values). */
 async function whoMaySignIn(io: Io): Promise<string[]> {
   const { default: select } = await import('@inquirer/select');
-  // email: and role: members are offered once this build's --allow accepts them.
-  const unsupported = (example: string) => (s.problem(s.allowSchema, example) ? 'not in this version' : false);
   const kind = await ask(io, (ctx) =>
     select<Who['kind']>(
       {
         message: 'Who may sign in?',
         choices: [
           { value: 'everyone', name: 'Everyone in the Auth0 tenant' },
-          { value: 'emails', name: 'Only some email addresses', disabled: unsupported('email:a@example.com') },
-          { value: 'roles', name: 'Only some Auth0 roles', disabled: unsupported('role:admin') },
+          { value: 'emails', name: 'Only some email addresses (verified in Auth0)' },
+          { value: 'roles', name: 'Only some Auth0 roles' },
         ],
       },
       ctx,
