@@ -74,7 +74,7 @@ async function readmeScenario(run: Run): Promise<void> {
   try {
     const first = await p.until(/Container image to deploy/, 'the first question');
     // Checked before the first question: whose credentials, which project, which tenant.
-    assert.match(first, /^✓ Google +the access token in CLOUDSDK_AUTH_ACCESS_TOKEN$/m);
+    assert.match(first, /^✓ Google +developer@sandbox\.example \(CLOUDSDK_AUTH_ACCESS_TOKEN\)$/m);
     assert.match(first, /^✓ Project +sandbox-project \(number 415104041262, organization 123456789012\)$/m);
     assert.match(first, /^✓ Auth0 +tenant 127\.0\.0\.1:\d+ \(its credentials are accepted\)$/m);
     p.keys('Enter'); // Google's sample image

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { googleAuth } from '../google/auth.js';
 import { googleClients } from '../google/clients.js';
+import { googleAccountEmail } from '../google/account.js';
 import { checkCredentials, checkGoogleCredentials, INIT_CREDENTIALS } from './local-checks.js';
 import { auth0Preflight } from './auth0-preflight.js';
 import { readProjectFacts } from './init.js';
@@ -39,6 +40,17 @@ export function googleCredentialsWords(env: NodeJS.ProcessEnv): string {
   return 'application default credentials (gcloud auth application-default login)';
 }
 
+/** The account by its email (where the credentials come from, in brackets) when Google named it, else the source. */
+export function accountWords(email: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (!email) return googleCredentialsWords(env);
+  const { source } = googleAuth(env);
+  const from =
+    source === 'application default credentials' && env.GOOGLE_APPLICATION_CREDENTIALS?.trim()
+      ? 'GOOGLE_APPLICATION_CREDENTIALS'
+      : source;
+  return `${email} (${from})`;
+}
+
 /** Checks the credentials, the project and the Auth0 tenant; a problem is a UserError naming its fix. */
 export async function checkTargets(o: {
   env: NodeJS.ProcessEnv;
@@ -51,8 +63,9 @@ export async function checkTargets(o: {
   await checkGoogleCredentials(o.env);
   const facts = await readProjectFacts(o, o.project);
   await auth0Preflight({ env: o.env, inputs: { auth0Domain: o.auth0Domain }, signal: o.signal, command: 'init' });
+  const email = await googleAccountEmail(o.env, { signal: o.signal });
   return {
-    google: googleCredentialsWords(o.env),
+    google: accountWords(email, o.env),
     project: {
       id: o.project,
       number: facts.projectNumber,

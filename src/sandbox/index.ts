@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { World, emulationFrom, type Emulation } from './world.js';
 import { googleApiHandler, listen, type Listener } from './core/http.js';
+import { tokenInfoHandler } from './google/tokeninfo.js';
 import { parseFaultSpec } from './core/faults.js';
 import { profileByName, withConsistency, type ConsistencyKind } from './core/profile.js';
 import { createTls } from './core/tls.js';
@@ -84,6 +85,7 @@ export const ENV_KEYS = [
   'IAP_AUTH0_TEST_USER_PASSWORD',
   'IAP_AUTH0_IAP_JWKS_URL',
   'IAP_AUTH0_SANDBOX_URL',
+  'IAP_AUTH0_GOOGLE_TOKENINFO_URL',
 ] as const;
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
@@ -126,6 +128,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (auth0.customDomain) world.origins.auth0CustomDomain = auth0.customDomain.origin;
     const chain = await startBrowserChain(world, tls);
     closers.push(chain.close);
+    const tokenInfo = await listen(tokenInfoHandler(world));
+    listeners.push(tokenInfo);
+    world.origins.tokeninfo = tokenInfo.origin;
     const control = await listen(controlHandler(world));
     listeners.push(control);
     world.origins.control = control.origin;
@@ -147,6 +152,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       IAP_AUTH0_TEST_USER_PASSWORD: world.testUser.password,
       IAP_AUTH0_IAP_JWKS_URL: chain.jwksUrl,
       IAP_AUTH0_SANDBOX_URL: control.origin,
+      IAP_AUTH0_GOOGLE_TOKENINFO_URL: `${tokenInfo.origin}/tokeninfo`,
     };
     let stopped = false;
     return {

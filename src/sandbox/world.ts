@@ -215,7 +215,7 @@ export interface Auth0Role {
 export interface RequestRecord {
   seq: number;
   at: number;
-  api: ApiName | 'signin' | 'frontdoor';
+  api: ApiName | 'signin' | 'frontdoor' | 'tokeninfo';
   method: string;
   path: string;
   status: number;
