@@ -8,15 +8,14 @@
 // IAP_AUTH0_TRANSCRIPT=FILE writes the first run's screens there (the README's transcript is one).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { useSandbox, requestLog } from './helpers/sandbox.js';
 import { BIN } from './helpers/cli.js';
+import { envFile, hasTmux, NO_TMUX, pane } from './helpers/tmux.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const WIDTH = 80;
 const TITLES = [
   'Cloud Run service',
@@ -26,42 +25,6 @@ const TITLES = [
   'IAP settings',
   'Access',
 ];
-
-/** A tmux pane WIDTH columns wide running `command`; its screen (and scrollback) on demand. */
-function pane(name: string, command: string) {
-  execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', String(WIDTH), '-y', '50', 'bash', '--norc']);
-  execFileSync('tmux', ['send-keys', '-t', name, command, 'Enter']);
-  /** The rows as the terminal shows them; joined: rows the terminal wrapped put back together. */
-  const text = (joined = false) =>
-    execFileSync('tmux', ['capture-pane', '-p', ...(joined ? ['-J'] : []), '-S', '-500', '-t', name])
-      .toString()
-      .replace(/\n+$/, '');
-  return {
-    text,
-    async until(re: RegExp, what: string): Promise<string> {
-      for (let i = 0; i < 2400; i++) {
-        const t = text();
-        if (re.test(t)) return t;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`timed out waiting for ${what}; the pane shows:\n${text()}`);
-    },
-    keys: (...keys: string[]) => execFileSync('tmux', ['send-keys', '-t', name, ...keys]),
-    kill: () => spawnSync('tmux', ['kill-session', '-t', name]),
-  };
-}
-
-async function envFile(sb: Sandbox, dir: string): Promise<string> {
-  const file = path.join(dir, '..', `${path.basename(dir)}.env`);
-  const env = { ...sb.env, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS!, TERM: 'xterm-256color' };
-  await writeFile(
-    file,
-    `${Object.entries(env)
-      .map(([k, v]) => `${k}='${v}'`)
-      .join('\n')}\n`,
-  );
-  return file;
-}
 
 /** Questions answered so far: @inquirer marks each answered question with ✔ at the start of its row. */
 const answered = (screen: string) => screen.split('\n').filter((l) => l.startsWith('✔ '));
@@ -196,16 +159,17 @@ async function declined(sb: Sandbox, run: Run): Promise<void> {
 }
 
 test('init on a real terminal, 80 columns: the screens a person sees, then "n" to Apply changes nothing', {
-  skip: hasTmux ? false : 'tmux is not installed (npm run test:setup installs it)',
+  skip: hasTmux ? false : NO_TMUX,
 }, async (t) => {
   const sb = await useSandbox();
   const run: Run = async (name, args) => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-guided-'));
-    const env = await envFile(sb, cwd);
+    const env = await envFile(sb, path.join(cwd, '..', `${path.basename(cwd)}.env`));
     const p = pane(
       `${name}-${process.pid}`,
       `cd ${cwd} && set -a && . ${env} && set +a && clear && ` +
         `${process.execPath} -- ${BIN} init ${args}; echo "EXIT=$?"`,
+      { width: WIDTH, joined: false },
     );
     return { cwd, p };
   };

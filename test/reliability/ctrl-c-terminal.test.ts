@@ -5,49 +5,14 @@
 // is on screen, and the command must stop, say what was done and how to resume, and exit 130.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { useSandbox } from '../helpers/sandbox.js';
 import { until } from '../helpers/wait.js';
 import { runCli, BIN } from '../helpers/cli.js';
+import { envFile, hasTmux, NO_TMUX, pane } from '../helpers/tmux.js';
 import { leftovers } from '../../src/sandbox/leftovers.js';
-import type { Sandbox } from '../../src/sandbox/index.js';
-
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-
-/** A tmux session running `command` in a shell; the pane's text on demand. */
-function pane(name: string, command: string) {
-  execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', '200', '-y', '50', 'bash', '--norc', '--noprofile']);
-  execFileSync('tmux', ['send-keys', '-t', name, command, 'Enter']);
-  const text = () => execFileSync('tmux', ['capture-pane', '-p', '-J', '-S', '-200', '-t', name]).toString();
-  return {
-    text,
-    async until(re: RegExp, what: string): Promise<string> {
-      for (let i = 0; i < 1200; i++) {
-        const t = text();
-        if (re.test(t)) return t;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`timed out waiting for ${what}; the pane shows:\n${text()}`);
-    },
-    ctrlC: () => execFileSync('tmux', ['send-keys', '-t', name, 'C-c']),
-    kill: () => spawnSync('tmux', ['kill-session', '-t', name]),
-  };
-}
-
-async function envFile(sb: Sandbox, dir: string): Promise<string> {
-  const file = path.join(dir, 'sandbox.env');
-  const env = { ...sb.env, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS!, TERM: 'xterm-256color' };
-  await writeFile(
-    file,
-    Object.entries(env)
-      .map(([k, v]) => `${k}='${v}'`)
-      .join('\n') + '\n',
-  );
-  return file;
-}
 
 // Cloud Run's create and delete last this long here (the realistic profile's 3 s and 1 s could end
 // before a loaded machine has drawn the spinner and delivered Ctrl-C); the re-runs end them by
@@ -55,7 +20,7 @@ async function envFile(sb: Sandbox, dir: string): Promise<string> {
 const LONG_MS = 600_000;
 
 test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy --force stop and exit 130', {
-  skip: hasTmux ? false : 'tmux is not installed (npm run test:setup installs it)',
+  skip: hasTmux ? false : NO_TMUX,
 }, async (t) => {
   const sb = await useSandbox({ profile: 'realistic' });
   const realistic = sb.world.profile;
@@ -63,9 +28,12 @@ test('Ctrl-C in a real terminal while the spinner runs: init --yes and destroy -
     sb.world.profile = { ...realistic, operationMs: { ...realistic.operationMs, [kind]: LONG_MS } };
   };
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-tty-cc-'));
-  const env = await envFile(sb, cwd);
+  const env = await envFile(sb, path.join(cwd, 'sandbox.env'));
   const run = (name: string, args: string) =>
-    pane(name, `cd ${cwd} && set -a && . ${env} && set +a && ${process.execPath} -- ${BIN} ${args}; echo "EXIT=$?"`);
+    pane(name, `cd ${cwd} && set -a && . ${env} && set +a && ${process.execPath} -- ${BIN} ${args}; echo "EXIT=$?"`, {
+      width: 200,
+      joined: true,
+    });
 
   await t.test('init --yes: Ctrl-C during the deploy stops it; the re-run finishes', async () => {
     slowRun('runCreate');
