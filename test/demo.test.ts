@@ -1,6 +1,7 @@
 // `iap-auth0 demo`, the README's first command: the whole story on its own in-process sandbox.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEMO_STEPS, demoSteps } from './helpers/demo.js';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,16 +14,7 @@ test(
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-demo-cwd-'));
     const r = await runCli(['demo'], {}, cwd);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const steps = [...r.stdout.matchAll(/^▶ (.+)$/gm)].map((m) => m[1]);
-    assert.deepEqual(steps, [
-      'Starting the sandbox',
-      '1. iap-auth0 init',
-      '2. iap-auth0 verify --wait 2m',
-      '3. A real sign-in',
-      '4. iap-auth0 status',
-      '5. iap-auth0 destroy --force',
-      '6. Nothing left',
-    ]);
+    assert.deepEqual(demoSteps(r.stdout), DEMO_STEPS);
     // Any length the demo may take on a loaded machine (3.2 s, 42 s, 1 min 05 s).
     assert.match(r.stdout, new RegExp(`│ … still propagating after ${DURATION}: Sign-in probe`));
     assert.match(r.stdout, /│ All \d+ checks passed \(waited/);

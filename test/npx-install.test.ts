@@ -4,6 +4,7 @@
 // shell is a clean one: none of the tests' variables (test CA, sandbox endpoints), no dev dependency installed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEMO_STEPS, demoSteps } from './helpers/demo.js';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -70,16 +71,7 @@ test('npx iap-auth0 demo runs the whole story from the installed package, offlin
   await mkdir(cwd);
   const r = await npx(['demo'], cwd);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  const steps = [...r.stdout.matchAll(/^▶ (.+)$/gm)].map((m) => m[1]);
-  assert.deepEqual(steps, [
-    'Starting the sandbox',
-    '1. iap-auth0 init',
-    '2. iap-auth0 verify --wait 2m',
-    '3. A real sign-in',
-    '4. iap-auth0 status',
-    '5. iap-auth0 destroy --force',
-    '6. Nothing left',
-  ]);
+  assert.deepEqual(demoSteps(r.stdout), DEMO_STEPS);
   assert.match(r.stdout, /signed in as alice@sandbox\.example; the app verified IAP's assertion/);
   assert.match(r.stdout, /│ Done\. Everything iap-auth0 created is gone\./);
   assert.deepEqual(await readdir(cwd), [], 'the demo leaves nothing in the folder it ran from');
