@@ -8,12 +8,18 @@ import type { Sandbox } from '../../src/sandbox/index.js';
 export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 export const NO_TMUX = 'tmux is not installed (npm run test:setup installs it)';
 
+/** Variables a CI runner sets that tell a CLI nobody is at the keyboard; a person's terminal has none of them. */
+const PIPELINE_VARS = ['CI', 'CONTINUOUS_INTEGRATION', 'GITHUB_ACTIONS', 'BUILD_NUMBER', 'RUN_ID'];
+
 /**
  * A tmux pane `width` columns wide running `command`. `text()` is the screen with its scrollback; with `joined`
  * (the default given here) rows the terminal wrapped are put back together, without it the rows as shown.
  */
 export function pane(name: string, command: string, o: { width: number; joined: boolean }) {
-  execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', String(o.width), '-y', '50', 'bash', '--norc']);
+  // The shell drops CI (and the like) from what the runner passed down: CI systems set CI=true, which the CLI
+  // rightly reads as "no person here" and answers without asking, so the pane would not be a person's terminal.
+  const shell = ['env', ...PIPELINE_VARS.flatMap((v) => ['-u', v]), 'bash', '--norc'];
+  execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', String(o.width), '-y', '50', ...shell]);
   execFileSync('tmux', ['send-keys', '-t', name, command, 'Enter']);
   const text = (joined = o.joined) =>
     execFileSync('tmux', ['capture-pane', '-p', ...(joined ? ['-J'] : []), '-S', '-500', '-t', name])
