@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli, BIN } from './helpers/cli.js';
-import { stateWords } from '../src/core/status.js';
+import { stateWords, statusReport } from '../src/core/status.js';
 import { labelledResources } from '../src/core/resource-labels.js';
 
 /** A state file as a run interrupted during the deploy leaves it (written by hand: status reads files alone). */
@@ -64,6 +64,21 @@ test('status words: each stored status said as people read it', () => {
   assert.equal(stateWords('destroying', 'interrupted'), 'destroy interrupted');
   assert.equal(stateWords('done'), 'done');
   assert.equal(stateWords('failed', 'x'), 'failed');
+});
+
+test('the Action stage without role: or group: is "not needed", never "done" as if an Action existed', () => {
+  const finished = (allow: string[], action: Record<string, string>) =>
+    statusReport('state.json', {
+      ...interruptedState,
+      inputs: { ...interruptedState.inputs, allow },
+      stages: { 'auth0-action': { status: 'done', resources: action } },
+    } as unknown as Parameters<typeof statusReport>[1]).stages.find((x) => x.id === 'auth0-action')!;
+  assert.equal(finished(['pool'], {}).state, 'not needed (no role: or group: in --allow)');
+  assert.equal(finished(['email:alice@example.com'], {}).status, 'done'); // --json keeps the file's status
+  assert.equal(finished(['role:admin'], { actionId: 'act_1' }).state, 'done');
+  assert.equal(finished(['group:eng'], { actionId: 'act_1' }).state, 'done');
+  // Recorded but no longer needed (a re-run is about to remove it): said as the file says.
+  assert.equal(finished(['pool'], { actionId: 'act_1' }).state, 'done');
 });
 
 test('records in words: bookkeeping keys hidden, added lists named for what they hold', () => {

@@ -1,5 +1,6 @@
 // `status` from the state file alone: no network, no heavy imports (no API clients), so it answers
 // at once. Pure over the State; the command reads the file and prints.
+import { needsGroupsClaim } from '../inputs/allow-kinds.js';
 import { STAGES, STAGE_TITLES, type StageId } from '../state/names.js';
 import type { State } from '../state/schema.js';
 
@@ -41,6 +42,18 @@ export function stateWords(status: string, error?: string): string {
   return status; // done, failed, destroyed
 }
 
+/**
+ * The Action stage "finishes" without doing anything when --allow names no role or group; saying
+ * "done" there would suggest an Action exists. Only when nothing is recorded: a recorded Action
+ * (one a re-run is about to remove) is reported as the file says.
+ */
+function notNeeded(id: StageId, state: State): boolean {
+  const st = state.stages[id];
+  return (
+    id === 'auth0-action' && st?.status === 'done' && !st.resources.actionId && !needsGroupsClaim(state.inputs.allow)
+  );
+}
+
 export function statusReport(stateFile: string, state: State | undefined): StatusReport {
   if (!state) return { stateFile, exists: false, stages: [], summary: 'nothing set up yet', next: 'iap-auth0 init' };
   const stages = STAGES.map((id) => {
@@ -49,7 +62,9 @@ export function statusReport(stateFile: string, state: State | undefined): Statu
       id,
       title: STAGE_TITLES[id],
       status: st?.status ?? 'pending',
-      state: stateWords(st?.status ?? 'pending', st?.error),
+      state: notNeeded(id, state)
+        ? 'not needed (no role: or group: in --allow)'
+        : stateWords(st?.status ?? 'pending', st?.error),
       resources: st?.resources ?? {},
       ...(st?.added?.length ? { added: st.added } : {}),
       ...(st?.adopted?.length ? { adopted: st.adopted } : {}),

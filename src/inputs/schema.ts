@@ -218,9 +218,7 @@ export function allowMember(value: string, pool: string): string {
   return value;
 }
 
-/** Does this --allow list need the post-login Action (roles and groups reach Google only through it)? */
-export const needsGroupsClaim = (allow: readonly string[]) =>
-  allow.some((a) => a.startsWith('role:') || a.startsWith('group:'));
+export { needsGroupsClaim } from './allow-kinds.js';
 
 /**
  * Deterministic ids derived from project, region and service, so a run that died between "create"
