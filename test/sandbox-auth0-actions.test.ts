@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { moveClock, useSandbox } from './helpers/sandbox.js';
 import { mgmtError, mgmtFor, withoutScopes } from './helpers/auth0-mgmt.js';
+import { leftovers } from '../src/sandbox/leftovers.js';
 
 const sb = await useSandbox();
 const mgmt = mgmtFor(sb);
@@ -253,4 +254,22 @@ test('each route wants the scope Auth0 lists for it: 403 insufficient_scope nami
     });
   }
   await mgmt.actions.delete(a.id!);
+});
+
+test("leftovers name iap-auth0's Actions (marked on their code's first line) and their bindings, no other", async () => {
+  const marked = await create('marked', {
+    code: `// Managed by iap-auth0 (setup abcd2345): iap-auth0 init rewrites this code.\n${CODE}`,
+  });
+  const other = await create('someone else: audit');
+  for (const a of [marked, other]) await mgmt.actions.deploy(a.id!);
+  await mgmt.actions.triggers.bindings.updateMany('post-login', {
+    bindings: [other, marked].map((a) => ({ ref: { type: 'action_id' as const, value: a.id! } })),
+  });
+  assert.deepEqual(leftovers(sb.world.snapshot()), [
+    `Auth0 Action ${marked.id}`,
+    `post-login binding of Auth0 Action ${marked.id}`,
+  ]);
+  await mgmt.actions.delete(marked.id!, { force: true });
+  assert.deepEqual(leftovers(sb.world.snapshot()), []);
+  await mgmt.actions.delete(other.id!, { force: true });
 });

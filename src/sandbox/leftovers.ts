@@ -1,8 +1,8 @@
 // What of iap-auth0's is still alive in a sandbox world, read from its inspection snapshot
-// (GET /world): anything carrying iap-auth0's marks (label, description, Auth0 tag) that is not
-// deleted (an adopted service's iap-auth0-shared label included), and any IAP setting or IAM
-// binding that names one of its pools. Empty after a complete
-// destroy: the demo's last check and the destroy tests use it.
+// (GET /world): anything carrying iap-auth0's marks (label, description, Auth0 tag, the first line
+// of an Action's code) that is not deleted (an adopted service's iap-auth0-shared label included),
+// a trigger binding of such an Action, and any IAP setting or IAM binding that names one of its
+// pools. Empty after a complete destroy: the demo's last check and the destroy tests use it.
 const MARK = 'Managed by iap-auth0';
 
 type Snapshot = Record<string, any>;
@@ -29,6 +29,16 @@ export function leftovers(w: Snapshot): string[] {
     if (ourClients.has(k.clientKey)) out.push(`OAuth client credential ${k.oauthClientId}/${k.credentialId}`);
   for (const a of w.auth0Clients ?? [])
     if (a.client_metadata?.managed_by === 'iap-auth0') out.push(`Auth0 app ${a.client_id}`);
+  // An Action has no metadata: iap-auth0's carries its mark as the first line of its code.
+  const ourActions = new Set<string>();
+  for (const a of w.auth0Actions ?? [])
+    if (typeof a.code === 'string' && a.code.startsWith(`// ${MARK}`)) {
+      ourActions.add(a.id);
+      out.push(`Auth0 Action ${a.id}`);
+    }
+  for (const [trigger, bindings] of Object.entries<any[]>(w.auth0Bindings ?? {}))
+    for (const b of bindings)
+      if (ourActions.has(b.action_id)) out.push(`${trigger} binding of Auth0 Action ${b.action_id}`);
   const namesOurPool = (text: string) => [...ourPools].some((p) => text.includes(`workforcePools/${p}`));
   for (const s of w.iapSettings ?? [])
     if (namesOurPool(JSON.stringify(s.accessSettings ?? {})))

@@ -5,7 +5,8 @@
 // tagged Auth0 app, pool, provider, OAuth client and credential, IAP settings naming them, exactly
 // our members. After destroy nothing of iap-auth0's may be left.
 // `npm test` samples kill points (the first and last change of every stage); `npm run
-// test:reliability` (IAP_AUTH0_RELIABILITY=full) tries every one.
+// test:reliability` (IAP_AUTH0_RELIABILITY=full) tries every one. The Action stage, which acts only
+// for --allow role: or group:, has its own test below, killed after each of its changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -29,7 +30,7 @@ async function run(sb: Sandbox, cwd: string, args: string[], killAfter?: number)
 
 /** Which stage a change belongs to. */
 function stageOf(r: RequestRecord): string {
-  if (r.api === 'auth0') return 'auth0-app';
+  if (r.api === 'auth0') return r.path.includes('/actions/') ? 'auth0-action' : 'auth0-app';
   if (r.api === 'iap') return r.path.endsWith(':iapSettings') ? 'iap-settings' : 'access';
   if (r.api === 'iam')
     return r.path.includes('workforcePools')
@@ -51,7 +52,15 @@ function killPoints(changes: RequestRecord[]): Map<number, string> {
     }
     return points;
   }
-  for (const stage of ['deploy', 'auth0-app', 'workforce-pool', 'oauth-client', 'iap-settings', 'access']) {
+  for (const stage of [
+    'deploy',
+    'auth0-app',
+    'auth0-action',
+    'workforce-pool',
+    'oauth-client',
+    'iap-settings',
+    'access',
+  ]) {
     const idx = changes.map((r, i) => (stageOf(r) === stage ? i + 1 : 0)).filter(Boolean);
     if (!idx.length) continue;
     points.set(idx[0], `${stage}, first change`);
@@ -90,6 +99,17 @@ function summary(sb: Sandbox) {
     access: members(`iap:${res}`, 'roles/iap.httpsResourceAccessor'),
     invokers: members('run:projects/415104041262/locations/europe-west1/services/hello', 'roles/run.invoker'),
     serviceAccounts: [...w.serviceAccounts.keys()],
+    ...actionSummary(sb),
+  };
+}
+
+/** iap-auth0's post-login Actions (marked on their code's first line): built, deployed as written, bound once. */
+function actionSummary(sb: Sandbox) {
+  const store = sb.world.auth0Actions;
+  const ours = [...store.actions.values()].filter((a) => a.code.startsWith('// Managed by iap-auth0 (setup '));
+  return {
+    actions: ours.map((a) => `${store.status(a)} deployed-as-written=${a.versions.at(-1)?.draft.code === a.code}`),
+    boundTimes: ours.map((a) => store.bindingsOf('post-login').filter((b) => b.action_id === a.id).length),
   };
 }
 
@@ -169,4 +189,60 @@ test('crash at every step: init and destroy killed after a change, then run agai
       }
     });
   }
+});
+
+// The Action stage makes changes only with --allow role: or group:, so the matrix above never kills
+// it: here every one of its changes (create, deploy, bind; unbind, delete) is a kill point.
+test('crash at every change of the Action stage (--allow role:admin): init and destroy run again', async (t) => {
+  const initRole = [...INIT, '--allow', 'role:admin'];
+  const clean = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
+  const cleanDir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-crash-'));
+  const r0 = await run(clean, cleanDir, initRole);
+  assert.equal(r0.code, 0, r0.stderr);
+  const reference = summary(clean);
+  const pointsOf = (changes: RequestRecord[]) =>
+    changes.flatMap((r, i) =>
+      stageOf(r) === 'auth0-action' ? [[i + 1, `${r.method} ${r.path.replace(/[0-9a-f-]{36}/, '{id}')}`] as const] : [],
+    );
+  const initPoints = pointsOf(changesOf(clean));
+  const mark = clean.world.requests.at(-1)!.seq;
+  const d0 = await run(clean, cleanDir, DESTROY);
+  assert.equal(d0.code, 0, d0.stderr);
+  const destroyPoints = pointsOf(changesOf(clean, mark));
+  await clean.stop();
+  assert.deepEqual(reference.actions, ['built deployed-as-written=true']);
+  assert.deepEqual(reference.boundTimes, [1]);
+  assert.ok(initPoints.length >= 3 && destroyPoints.length >= 2, `${initPoints.length}, ${destroyPoints.length}`);
+
+  for (const [k, label] of initPoints)
+    await t.test(`init killed after change ${k} (${label})`, async () => {
+      const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
+      try {
+        const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-crash-'));
+        const killed = await run(sb, dir, initRole, k);
+        assert.equal(killed.signal, 'SIGKILL', `not killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`);
+        const resumed = await run(sb, dir, initRole);
+        assert.equal(resumed.code, 0, resumed.stderr);
+        assert.deepEqual(summary(sb), reference);
+      } finally {
+        await sb.stop();
+      }
+    });
+
+  for (const [k, label] of destroyPoints)
+    await t.test(`destroy killed after change ${k} (${label})`, async () => {
+      const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
+      try {
+        const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-crash-'));
+        const set = await run(sb, dir, initRole);
+        assert.equal(set.code, 0, set.stderr);
+        const killed = await run(sb, dir, DESTROY, k);
+        assert.equal(killed.signal, 'SIGKILL', `not killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`);
+        const resumed = await run(sb, dir, DESTROY);
+        assert.equal(resumed.code, 0, resumed.stderr);
+        assert.deepEqual(leftovers(sb.world.snapshot()), []);
+      } finally {
+        await sb.stop();
+      }
+    });
 });
