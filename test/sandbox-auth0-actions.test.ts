@@ -256,7 +256,7 @@ test('each route wants the scope Auth0 lists for it: 403 insufficient_scope nami
   await mgmt.actions.delete(a.id!);
 });
 
-test("leftovers name iap-auth0's Actions (marked on their code's first line) and their bindings, no other", async () => {
+test("leftovers name iap-auth0's Actions (marked on the code's first line) and their bindings, no other", async () => {
   const marked = await create('marked', {
     code: `// Managed by iap-auth0 (setup abcd2345): iap-auth0 init rewrites this code.\n${CODE}`,
   });
