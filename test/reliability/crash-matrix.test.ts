@@ -113,6 +113,46 @@ function actionSummary(sb: Sandbox) {
   };
 }
 
+/** A fresh sandbox: `init` killed after its k-th change, then run again; the world must equal the clean run's. */
+async function initKilledAt(init: string[], k: number, reference: ReturnType<typeof summary>) {
+  const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
+  try {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-crash-'));
+    const killed = await run(sb, dir, init, k);
+    assert.equal(killed.signal, 'SIGKILL', `the run was killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`);
+    const resumed = await run(sb, dir, init);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(summary(sb), reference);
+    await assertNoSecretLeaked(sb, [killed.stdout, killed.stderr, resumed.stdout, resumed.stderr], [dir]);
+  } finally {
+    await sb.stop();
+  }
+}
+
+/** A fresh sandbox set up by `init`: `destroy` killed after its k-th change, then run again: nothing left. */
+async function destroyKilledAt(init: string[], k: number) {
+  const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
+  try {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-crash-'));
+    const set = await run(sb, dir, init);
+    assert.equal(set.code, 0, set.stderr);
+    const killed = await run(sb, dir, DESTROY, k);
+    assert.equal(
+      killed.signal,
+      'SIGKILL',
+      `the destroy was killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`,
+    );
+    const resumed = await run(sb, dir, DESTROY);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(leftovers(sb.world.snapshot()), []);
+    const again = await run(sb, dir, DESTROY);
+    assert.match(again.stderr, /Nothing to destroy/);
+    await assertNoSecretLeaked(sb, [set.stderr, killed.stderr, resumed.stderr, again.stderr], [dir]);
+  } finally {
+    await sb.stop();
+  }
+}
+
 test('crash at every step: init and destroy killed after a change, then run again', async (t) => {
   // Clean runs: the reference world and the sequences of changes.
   const clean = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
@@ -144,51 +184,11 @@ test('crash at every step: init and destroy killed after a change, then run agai
       `tried: init ${initPoints.size}, destroy ${destroyPoints.size} (${FULL ? 'all' : 'sampled'})`,
   );
 
-  for (const [k, label] of [...initPoints].sort((a, b) => a[0] - b[0])) {
-    await t.test(`init killed after change ${k} (${label})`, async () => {
-      const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
-      try {
-        const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-crash-'));
-        const killed = await run(sb, dir, INIT, k);
-        assert.equal(
-          killed.signal,
-          'SIGKILL',
-          `the run was killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`,
-        );
-        const resumed = await run(sb, dir, INIT);
-        assert.equal(resumed.code, 0, resumed.stderr);
-        assert.deepEqual(summary(sb), reference);
-        await assertNoSecretLeaked(sb, [killed.stdout, killed.stderr, resumed.stdout, resumed.stderr], [dir]);
-      } finally {
-        await sb.stop();
-      }
-    });
-  }
+  for (const [k, label] of [...initPoints].sort((a, b) => a[0] - b[0]))
+    await t.test(`init killed after change ${k} (${label})`, () => initKilledAt(INIT, k, reference));
 
-  for (const [k, label] of [...destroyPoints].sort((a, b) => a[0] - b[0])) {
-    await t.test(`destroy killed after change ${k} (${label})`, async () => {
-      const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
-      try {
-        const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-crash-'));
-        const set = await run(sb, dir, INIT);
-        assert.equal(set.code, 0, set.stderr);
-        const killed = await run(sb, dir, DESTROY, k);
-        assert.equal(
-          killed.signal,
-          'SIGKILL',
-          `the destroy was killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`,
-        );
-        const resumed = await run(sb, dir, DESTROY);
-        assert.equal(resumed.code, 0, resumed.stderr);
-        assert.deepEqual(leftovers(sb.world.snapshot()), []);
-        const again = await run(sb, dir, DESTROY);
-        assert.match(again.stderr, /Nothing to destroy/);
-        await assertNoSecretLeaked(sb, [set.stderr, killed.stderr, resumed.stderr, again.stderr], [dir]);
-      } finally {
-        await sb.stop();
-      }
-    });
-  }
+  for (const [k, label] of [...destroyPoints].sort((a, b) => a[0] - b[0]))
+    await t.test(`destroy killed after change ${k} (${label})`, () => destroyKilledAt(INIT, k));
 });
 
 // The Action stage makes changes only with --allow role: or group:, so the matrix above never kills
@@ -215,34 +215,7 @@ test('crash at every change of the Action stage (--allow role:admin): init and d
   assert.ok(initPoints.length >= 3 && destroyPoints.length >= 2, `${initPoints.length}, ${destroyPoints.length}`);
 
   for (const [k, label] of initPoints)
-    await t.test(`init killed after change ${k} (${label})`, async () => {
-      const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
-      try {
-        const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-crash-'));
-        const killed = await run(sb, dir, initRole, k);
-        assert.equal(killed.signal, 'SIGKILL', `not killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`);
-        const resumed = await run(sb, dir, initRole);
-        assert.equal(resumed.code, 0, resumed.stderr);
-        assert.deepEqual(summary(sb), reference);
-      } finally {
-        await sb.stop();
-      }
-    });
-
+    await t.test(`init killed after change ${k} (${label})`, () => initKilledAt(initRole, k, reference));
   for (const [k, label] of destroyPoints)
-    await t.test(`destroy killed after change ${k} (${label})`, async () => {
-      const sb = await startSandbox({ caDir: process.env.IAP_AUTH0_TEST_CA_DIR });
-      try {
-        const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-crash-'));
-        const set = await run(sb, dir, initRole);
-        assert.equal(set.code, 0, set.stderr);
-        const killed = await run(sb, dir, DESTROY, k);
-        assert.equal(killed.signal, 'SIGKILL', `not killed (exit ${killed.code}: ${killed.stderr.slice(-300)})`);
-        const resumed = await run(sb, dir, DESTROY);
-        assert.equal(resumed.code, 0, resumed.stderr);
-        assert.deepEqual(leftovers(sb.world.snapshot()), []);
-      } finally {
-        await sb.stop();
-      }
-    });
+    await t.test(`destroy killed after change ${k} (${label})`, () => destroyKilledAt(initRole, k));
 });
