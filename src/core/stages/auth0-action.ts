@@ -11,11 +11,11 @@ import { describeAuth0Error } from '../auth0-errors.js';
 import { withRetry } from '../retry.js';
 import { auth0Retry, auth0Status } from '../fates.js';
 import { recorded } from '../outputs.js';
-import { runCheck, ok, failed, type CheckResult } from '../check.js';
+import { runCheck, ok, failed, type CheckResult, type Outcome } from '../check.js';
 import type { CoreContext } from '../context.js';
 import type { Stage, StageContext } from '../stage.js';
 import { actionCode, actionName, actionOwner, RUNTIME, TRIGGER, TRIGGER_VERSION } from './auth0-action/code.js';
-import { decideAction, type ActionDecision, type ActionRead } from './auth0-action/decide.js';
+import { decideAction, NOT_OURS_HINT, type ActionDecision, type ActionRead } from './auth0-action/decide.js';
 import { bind, deploy, findAction, getAction, readBindings, unbind } from './auth0-action/api.js';
 
 const stage = 'auth0-action' as const;
@@ -130,35 +130,38 @@ const forget = (ctx: CoreContext) =>
 async function verifyAction(ctx: CoreContext): Promise<CheckResult[]> {
   if (!needsGroupsClaim(ctx.inputs.allow)) return [];
   return [
-    await runCheck(
-      stage,
-      'auth0-action',
-      'Auth0 post-login Action',
-      async () => {
-        const fix = 'run iap-auth0 init (it creates, deploys and binds the Action again)';
-        const id = recordedId(ctx);
-        if (!id) return failed('no post-login Action is recorded: roles and groups never reach Google', fix);
-        const mgmt = await ctx.auth0();
-        const a = await getAction(ctx, mgmt, id);
-        if (!a) return failed(`the Auth0 Action ${id} no longer exists: nobody matches a role: or group: grant`, fix);
-        if (actionOwner(a.code) !== ctx.inputs.setupId)
-          return failed(`the Auth0 Action ${id} no longer carries this setup's marker`, fix);
-        const clientId = ctx.state.stage('auth0-app').resources.clientId ?? '';
-        if (a.deployedCode !== actionCode(ctx.inputs.setupId, clientId))
-          return failed(`the deployed version of the Auth0 Action ${id} is not the code iap-auth0 wrote`, fix);
-        const bound = (await readBindings(ctx, mgmt)).refs.some((r) => r.actionId === id);
-        if (!bound)
-          return failed(
-            `the Auth0 Action ${id} is not bound to the ${TRIGGER} trigger: it never runs, so no roles or groups ` +
-              'reach Google',
-            fix,
-          );
-        return ok(`${id}: deployed and bound to ${TRIGGER}; roles and groups reach Google`);
-      },
-      undefined,
-      ctx.signal,
-    ),
+    await runCheck(stage, 'auth0-action', 'Auth0 post-login Action', () => actionInPlace(ctx), undefined, ctx.signal),
   ];
+}
+
+/**
+ * Whether the recorded Action is this setup's, deployed with the code iap-auth0 writes and bound:
+ * the auth0-action check, and what a group: check needs first (groups reach Google only through it).
+ */
+export async function actionInPlace(ctx: CoreContext): Promise<Outcome> {
+  const fix = 'run iap-auth0 init (it creates, deploys and binds the Action again)';
+  const id = recordedId(ctx);
+  if (!id) return failed('no post-login Action is recorded: roles and groups never reach Google', fix);
+  const mgmt = await ctx.auth0();
+  const a = await getAction(ctx, mgmt, id);
+  if (!a) return failed(`the Auth0 Action ${id} no longer exists: nobody matches a role: or group: grant`, fix);
+  // init refuses an Action that lost the marker (ACTION_NOT_OURS): the fix is the one its refusal names.
+  if (actionOwner(a.code) !== ctx.inputs.setupId)
+    return failed(
+      `the Auth0 Action ${id} no longer carries this setup's marker: iap-auth0 init will not touch it`,
+      NOT_OURS_HINT,
+    );
+  const clientId = ctx.state.stage('auth0-app').resources.clientId ?? '';
+  if (a.deployedCode !== actionCode(ctx.inputs.setupId, clientId))
+    return failed(`the deployed version of the Auth0 Action ${id} is not the code iap-auth0 wrote`, fix);
+  const bound = (await readBindings(ctx, mgmt)).refs.some((r) => r.actionId === id);
+  if (!bound)
+    return failed(
+      `the Auth0 Action ${id} is not bound to the ${TRIGGER} trigger: it never runs, so no roles or groups ` +
+        'reach Google',
+      fix,
+    );
+  return ok(`${id}: deployed and bound to ${TRIGGER}; roles and groups reach Google`);
 }
 
 /** Unbinds and deletes the recorded Action while its code carries this setup's marker. */

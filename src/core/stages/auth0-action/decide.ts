@@ -38,6 +38,10 @@ export interface ActionDecision {
   error?: CodedError;
 }
 
+/** The fix for an Action with this setup's name or id whose code lost the marker (init's refusal, verify's fix). */
+export const NOT_OURS_HINT =
+  'rename or delete that Action in the Auth0 dashboard (Actions > Library), or restore the state file';
+
 const label = (ctx: Pick<CoreContext, 'inputs'>) => `Auth0 Action "${actionName(ctx.inputs.setupId)}"`;
 export const BINDINGS_RESOURCE = `Auth0 ${TRIGGER} trigger bindings`;
 
@@ -101,7 +105,7 @@ export function decideAction(
     const error = new CodedError(
       'ACTION_NOT_OURS',
       `the Auth0 Action ${a.id} ("${a.name}") does not carry this setup's iap-auth0 marker in its code`,
-      `rename or delete that Action in the Auth0 dashboard (Actions > Library), or restore the state file`,
+      NOT_OURS_HINT,
     );
     return { ...nothing([refused(stage, resource, error)]), do: 'refuse', error };
   }
