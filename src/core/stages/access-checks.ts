@@ -1,15 +1,19 @@
 // verify, for each --allow value: can it match someone? A grant that can never match admits nobody
 // and says nothing: the user id must exist, the email must belong to a user whose address Auth0
-// verified (an unverified one is never mapped), the role must exist and have members. group:
-// names come from enterprise connections at sign-in and cannot be listed; the Action that carries
-// roles and groups to Google has its own check (auth0-action). pool and raw principals match by
-// construction.
+// verified (an unverified one is never mapped), the role must exist and have members. A group:
+// name comes only from an enterprise connection at sign-in, through the Action: it can match only
+// while the Action is in place and a connection enabled for the app can send groups (its members
+// cannot be listed in advance); the Action also has its own check (auth0-action). pool and raw
+// principals match by construction.
 import type { ManagementClient } from 'auth0';
 import { withRetry } from '../retry.js';
 import { auth0Retry, auth0Status } from '../fates.js';
 import { roleNames, usersByEmail } from '../allow-check.js';
 import { runCheck, ok, failed, type CheckResult, type Outcome } from '../check.js';
+import { CONNECTIONS_SCOPE } from '../auth0-session.js';
+import { DASHBOARD_GRANT } from '../auth0-values.js';
 import type { CoreContext } from '../context.js';
+import { actionInPlace } from './auth0-action.js';
 
 const USERS = 'User Management > Users in the Auth0 dashboard';
 
@@ -59,6 +63,71 @@ async function roleCheck(ctx: CoreContext, mgmt: ManagementClient, name: string)
       );
 }
 
+/**
+ * Connection strategies whose users can arrive with groups (Auth0 keeps what the IdP sent in the
+ * profile's `groups`): Microsoft Entra ID (waad), SAML, Okta, ADFS, OpenID Connect, Google
+ * Workspace, PingFederate, and AD/LDAP. Database and social connections send none.
+ */
+export const GROUP_STRATEGIES: readonly string[] = [
+  'waad',
+  'samlp',
+  'okta',
+  'adfs',
+  'oidc',
+  'google-apps',
+  'pingfederate',
+  'ad',
+];
+
+/** The connections enabled for the app (all pages): name and strategy. */
+async function enabledConnections(ctx: CoreContext, mgmt: ManagementClient, clientId: string) {
+  return withRetry(async () => {
+    const out: { name: string; strategy: string }[] = [];
+    let page = await mgmt.clients.connections.get(clientId);
+    for (;;) {
+      for (const c of page.data) if (c.name) out.push({ name: c.name, strategy: c.strategy ?? '' });
+      if (!page.hasNextPage()) break;
+      page = await page.getNextPage();
+    }
+    return out;
+  }, auth0Retry(ctx));
+}
+
+/**
+ * group:NAME can match only when the Action carries groups to Google and a connection enabled for
+ * the app can send them; without read:connections that cannot be known, which is said, not passed.
+ */
+async function groupCheck(ctx: CoreContext, mgmt: ManagementClient, name: string): Promise<Outcome> {
+  const action = await actionInPlace(ctx);
+  if (action.status !== 'ok')
+    return failed(`groups reach Google only through the post-login Action: ${action.detail}`, action.hint ?? '');
+  const clientId = ctx.state.stage('auth0-app').resources.clientId;
+  if (!clientId) return failed('no Auth0 app is recorded in the state file', 'run iap-auth0 init');
+  const conns = await enabledConnections(ctx, mgmt, clientId).catch((e) => {
+    if (auth0Status(e) === 403) return undefined;
+    throw e;
+  });
+  if (!conns)
+    return failed(
+      `cannot check that a connection enabled for the app can send the group ${name}: the Auth0 M2M app lacks ` +
+        CONNECTIONS_SCOPE,
+      `add ${CONNECTIONS_SCOPE}: ${DASHBOARD_GRANT}, then run iap-auth0 verify again`,
+    );
+  const senders = conns.filter((c) => GROUP_STRATEGIES.includes(c.strategy));
+  const list = (cs: typeof conns) => cs.map((c) => `${c.name} (${c.strategy})`).join(', ') || 'none';
+  return senders.length
+    ? ok(
+        `${name}: sent at sign-in by ${list(senders)}, carried to Google by the Action (members cannot be ` +
+          'listed in advance)',
+      )
+    : failed(
+        `no connection enabled for the app can send groups (enabled: ${list(conns)}): this grant admits nobody`,
+        'groups come only from enterprise connections (Entra ID, SAML, Okta, ADFS, OIDC, Google Workspace); none ' +
+          "is enabled for the app: enable one that sends groups under the app's Connections tab, or use " +
+          '--allow role: instead (Auth0 roles work with every connection)',
+      );
+}
+
 /** One check per --allow value that names someone in Auth0. */
 export function allowChecks(ctx: CoreContext): Promise<CheckResult>[] {
   return ctx.inputs.allow.flatMap((value) => {
@@ -72,8 +141,7 @@ export function allowChecks(ctx: CoreContext): Promise<CheckResult>[] {
           : kind === 'role'
             ? roleCheck
             : kind === 'group'
-              ? async (): Promise<Outcome> =>
-                  ok(`${arg}: sent by an enterprise connection at sign-in (its members cannot be listed in advance)`)
+              ? groupCheck
               : undefined;
     if (!judge) return [];
     return [
