@@ -23,9 +23,22 @@ export interface PolicyAccess {
   set(policy: Policy): Promise<Policy>;
 }
 
-/** Members of `role` (unconditional bindings only). */
+/** Members of `role` (unconditional bindings only: the only ones iap-auth0 writes or removes). */
 export const membersOf = (p: Policy, role: string) =>
   (p.bindings ?? []).filter((b) => b.role === role && !b.condition).flatMap((b) => b.members ?? []);
+
+/**
+ * Members of `role` through conditional bindings (IAM conditions), each with its condition as a
+ * reader knows it: the title, else the expression. They hold the role only while it is true.
+ */
+export const conditionalMembersOf = (p: Policy, role: string): { member: string; condition: string }[] =>
+  (p.bindings ?? [])
+    .filter((b) => b.role === role && b.condition)
+    .flatMap((b) => {
+      const c = b.condition!;
+      const condition = c.title ? `${c.title}${c.expression ? ` (${c.expression})` : ''}` : (c.expression ?? '');
+      return (b.members ?? []).map((member) => ({ member, condition }));
+    });
 
 /**
  * Adds `members` to `role`; returns the members this call added (empty = no write made). A write

@@ -18,6 +18,7 @@ import { pollUntil, type Backoff } from './backoff.js';
 import { Deadline, requestTimeoutMs } from '../lib/net.js';
 import { formatDuration } from '../lib/duration.js';
 import type { CheckResult } from './check.js';
+import { explain } from './explain.js';
 import type { CoreContext } from './context.js';
 import type { FetchLike } from '../lib/browserless.js';
 
@@ -51,6 +52,8 @@ export interface VerifyResult {
    * read.
    */
   access?: AccessEntry[];
+  /** Why the list of who may pass could not be read ("could not read who may sign in: …"), when it could not. */
+  accessError?: string;
   /** When the run started (ISO 8601). */
   startedAt: string;
   /** The sign-in probe's hops in its last round (names only, never values), and how many rounds ran. */
@@ -218,8 +221,14 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
     persist: false,
     auth0: session,
   });
-  // Who may pass IAP: read alongside the checks, reported once at the end.
-  const access = whoHasAccess(ctx).catch(() => undefined);
+  // Who may pass IAP: read alongside the checks, reported once at the end; a failed read is said, not dropped.
+  const access: Promise<{ access?: AccessEntry[]; accessError?: string }> = whoHasAccess(ctx).then(
+    (list) => ({ access: list }),
+    (e: unknown) => {
+      const x = explain(e, ctx.inputs.project, signal);
+      return { accessError: `could not read who may sign in: ${x.error}${x.hint ? ` (${x.hint})` : ''}` };
+    },
+  );
   const probe = { hops: [] as ProbeHop[], rounds: 0 };
   const rounds = await firstRound(groups(ctx, statePath, probe, o.fetch), auth0).catch((e: unknown) => {
     // On a slow machine or network the --wait deadline can pass before the Auth0 preflight has
@@ -244,7 +253,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyResult> {
     waitedMs,
     timings: rounds.timings,
     checks,
-    access: await access,
+    ...(await access),
     startedAt,
     probe,
     setup,

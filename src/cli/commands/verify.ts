@@ -128,6 +128,7 @@ function printJson(result: VerifyResult, reportPath: string | undefined): void {
           ...(hint ? { hint } : {}),
         })),
         ...(result.access ? { access: result.access } : {}),
+        ...(result.accessError ? { accessError: result.accessError } : {}),
         ...(reportPath ? { report: reportPath } : {}),
       },
       null,
@@ -143,11 +144,15 @@ function printChecks(ui: Renderer, result: VerifyResult, waitMs: number, reportP
     ui.line(`Who may pass IAP to this service (${result.access.length}):`);
     for (const a of result.access)
       ui.para(
-        `${a.member}  ${ui.color.dim(`on ${a.on}${a.ours ? ', granted by iap-auth0' : ', granted by someone else'}`)}`,
+        `${a.member}  ${ui.color.dim(
+          `on ${a.on}${a.ours ? ', granted by iap-auth0' : ', granted by someone else'}` +
+            (a.condition ? `, conditional: only while ${a.condition}` : ''),
+        )}`,
         '    ',
         '  ',
       );
   }
+  if (result.accessError) ui.para(ui.color.yellow(result.accessError));
   printSummary(ui, result, waitMs);
   if (reportPath)
     ui.line(

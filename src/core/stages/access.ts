@@ -7,7 +7,14 @@
 import { IAP_RUN_RESOURCE, POOL_RESOURCE } from '../../lib/ids.js';
 import { allowMember } from '../../inputs/schema.js';
 import { gdata, gonce, planRead } from '../google-call.js';
-import { addMembers, removeMembers, membersOf, type Policy, type PolicyAccess } from '../iam-policy.js';
+import {
+  addMembers,
+  removeMembers,
+  membersOf,
+  conditionalMembersOf,
+  type Policy,
+  type PolicyAccess,
+} from '../iam-policy.js';
 import { googleFailure, unlessNotFound } from '../google-errors.js';
 import { domainRestricted } from '../org-policy.js';
 import { poolFates, serviceFate } from '../fates.js';
@@ -28,8 +35,10 @@ export function accessResource(ctx: Pick<CoreContext, 'inputs'>): string {
     : IAP_RUN_RESOURCE(i.projectNumber, i.region, i.service);
 }
 
-export const wantedMembers = (ctx: Pick<CoreContext, 'inputs'>) =>
-  (ctx.inputs.allow.length ? ctx.inputs.allow : ['pool']).map((a) => allowMember(a, ctx.inputs.pool));
+/** The members --allow asks for, each once (role:X and group:X name the same group member). */
+export const wantedMembers = (ctx: Pick<CoreContext, 'inputs'>) => [
+  ...new Set((ctx.inputs.allow.length ? ctx.inputs.allow : ['pool']).map((a) => allowMember(a, ctx.inputs.pool))),
+];
 
 /** A member that names workforce pool `pool` (principal://…/workforcePools/POOL/… or principalSet://…). */
 export const namesPool = (member: string, pool: string) =>
@@ -172,6 +181,8 @@ export interface AccessEntry {
   member: string;
   on: string;
   ours: boolean;
+  /** Set when the grant carries an IAM condition (its title, else its expression): it holds only while that is true. */
+  condition?: string;
 }
 
 /**
@@ -181,12 +192,23 @@ export interface AccessEntry {
 export async function whoHasAccess(ctx: CoreContext): Promise<AccessEntry[]> {
   const ours = new Set([...(ctx.state.stage('access').added ?? []), ...wantedMembers(ctx)]);
   const where = [...new Set([accessResource(ctx), `projects/${ctx.inputs.projectNumber}/iap_web`])];
-  const read = async (on: string, get: () => Promise<Policy | undefined>) =>
-    membersOf((await get()) ?? {}, ACCESSOR_ROLE).map((member) => ({
-      member,
-      on,
-      ours: ours.has(member) && on === accessResource(ctx),
-    }));
+  const read = async (on: string, get: () => Promise<Policy | undefined>): Promise<AccessEntry[]> => {
+    const policy = (await get()) ?? {};
+    return [
+      ...membersOf(policy, ACCESSOR_ROLE).map((member) => ({
+        member,
+        on,
+        ours: ours.has(member) && on === accessResource(ctx),
+      })),
+      // iap-auth0 writes no conditional binding: these are always someone else's.
+      ...conditionalMembersOf(policy, ACCESSOR_ROLE).map(({ member, condition }) => ({
+        member,
+        on,
+        ours: false,
+        condition,
+      })),
+    ];
+  };
   const lists = await Promise.all([
     ...where.map((on) => read(on, () => unlessNotFound(() => accessPolicy(ctx, on).get()))),
     read(
