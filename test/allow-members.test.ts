@@ -11,6 +11,8 @@ import { decideAction, type ActionRead } from '../src/core/stages/auth0-action/d
 import { checkCondition, mapAttributes } from '../src/sandbox/frontdoor/attribute-mapping.js';
 import { conditionFor, derivedCondition } from '../src/core/stages/workforce-condition.js';
 import { allowScopes } from '../src/core/auth0-preflight.js';
+import { decideAccess, wantedMembers } from '../src/core/stages/access.js';
+import { conditionalMembersOf, membersOf } from '../src/core/iam-policy.js';
 
 const P = 'principalSet://iam.googleapis.com/locations/global/workforcePools/p-123456';
 const parse = (x: string) => v.safeParse(allowSchema, x);
@@ -44,6 +46,32 @@ test('the member each value grants; role: and group: share the groups namespace'
   assert.equal(allowMember('email:alice@example.com', 'p-123456'), `${P}/attribute.email/alice@example.com`);
   assert.equal(allowMember('role:admin', 'p-123456'), `${P}/group/admin`);
   assert.equal(allowMember('group:admin', 'p-123456'), `${P}/group/admin`);
+});
+
+test('role:X and group:X name one member: wanted and granted once', () => {
+  const inputs: any = { allow: ['role:admin', 'group:admin', 'email:a@b.c', 'role:admin'], pool: 'p-123456' };
+  assert.deepEqual(wantedMembers({ inputs }), [`${P}/group/admin`, `${P}/attribute.email/a@b.c`]);
+  const state: any = { stage: () => ({ resources: {}, added: [] }) };
+  const d = decideAccess({ inputs, state }, 'projects/1/iap_web', [], true);
+  assert.deepEqual(d.grant, [`${P}/group/admin`, `${P}/attribute.email/a@b.c`]);
+  assert.deepEqual(d.changes[0].members, d.grant);
+});
+
+test('conditional bindings: membersOf leaves them out, conditionalMembersOf lists them', () => {
+  const role = 'roles/iap.httpsResourceAccessor';
+  const policy = {
+    bindings: [
+      { role, members: ['user:a@x.com'] },
+      { role, members: ['user:b@x.com'], condition: { title: 'weekdays', expression: 'request.time < x' } },
+      { role, members: ['user:c@x.com'], condition: { expression: 'request.host == "h"' } },
+      { role: 'roles/other', members: ['user:d@x.com'], condition: { title: 't', expression: 'e' } },
+    ],
+  };
+  assert.deepEqual(membersOf(policy, role), ['user:a@x.com']);
+  assert.deepEqual(conditionalMembersOf(policy, role), [
+    { member: 'user:b@x.com', condition: 'weekdays (request.time < x)' },
+    { member: 'user:c@x.com', condition: 'request.host == "h"' },
+  ]);
 });
 
 test('the mapping: google.groups for role:/group:, the verified email for email:', () => {
