@@ -65,8 +65,10 @@ async function roleCheck(ctx: CoreContext, mgmt: ManagementClient, name: string)
 
 /**
  * Connection strategies whose users can arrive with groups (Auth0 keeps what the IdP sent in the
- * profile's `groups`): Microsoft Entra ID (waad), SAML, Okta, ADFS, OpenID Connect, Google
- * Workspace, PingFederate, and AD/LDAP. Database and social connections send none.
+ * profile's `groups`): the enterprise strategies (node-auth0 7.1.0 lists exactly these seven as
+ * ClientMyOrganizationConfigurationAllowedStrategiesEnum: Entra ID `waad`, SAML, Okta, ADFS,
+ * OpenID Connect, Google Workspace, PingFederate) and AD/LDAP (`ad`). Database, passwordless and
+ * social connections send none.
  */
 export const GROUP_STRATEGIES: readonly string[] = [
   'waad',

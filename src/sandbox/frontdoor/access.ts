@@ -134,7 +134,16 @@ export const usablePool = (p: WorkforcePool | undefined): p is WorkforcePool =>
 export const usableProvider = (p: WorkforceProvider | undefined): p is WorkforceProvider =>
   !!p && p.state === 'ACTIVE' && !p.disabled;
 
-/** Every IAM member string that designates this workforce identity (gcp-api.md 6, 9.4). */
+/**
+ * Every IAM member string that designates this workforce identity (gcp-api.md 6, 9.4): the forms
+ * of Google's "Principal identifiers" page, table "Principal identifiers for allow policies"
+ * (https://cloud.google.com/iam/docs/principal-identifiers): a single identity
+ * `principal://…/workforcePools/POOL_ID/subject/SUBJECT_ATTRIBUTE_VALUE`, all identities in a group
+ * `principalSet://…/group/GROUP_ID`, all identities with a specific attribute value
+ * `principalSet://…/attribute.ATTRIBUTE_NAME/ATTRIBUTE_VALUE` (what --allow email: grants, with
+ * attribute.email), and the whole pool `principalSet://…/*`. The IAM v1 reference's Binding.members
+ * lists the same four.
+ */
 export function memberForms(pool: string, id: Pick<MappedIdentity, 'subject' | 'groups' | 'attributes'>): string[] {
   const base = `iam.googleapis.com/${POOL_RESOURCE(pool)}`;
   const out = [`principal://${base}/subject/${id.subject}`, `principalSet://${base}/*`];
