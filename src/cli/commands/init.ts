@@ -3,6 +3,7 @@
 import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { createRenderer, type Renderer } from '../render.js';
 import { widthOf } from '../wrap.js';
+import { planWords } from '../plan-words.js';
 import { onInterrupt, type Interrupt } from '../interrupt.js';
 import type { InitResult, InitStageResult } from '../../core/init.js';
 import { interruptedText } from '../progress.js';
@@ -60,7 +61,6 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
     ui.line('Nothing was changed. Run iap-auth0 init again when ready.');
   } else if (result.dryRun) {
     // The plan in the same plain words "Apply?" would show, guided or not.
-    const { planWords } = await import('../plan-words.js');
     for (const l of planWords(result.plan, ui.width)) ui.line(l);
     ui.line('Nothing was changed (--dry-run).');
   } else if (result.ok) {
