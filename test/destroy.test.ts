@@ -8,7 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ManagementClient } from 'auth0';
 import { useSandbox, clientsFor, control, inspect, requestLog } from './helpers/sandbox.js';
-import { runCli, startCli } from './helpers/cli.js';
+import { runCli, startCli, unwrapped } from './helpers/cli.js';
+import { destroyPlan } from '../src/core/destroy.js';
+import { destroyPlanWords } from '../src/cli/plan-words.js';
+import { STAGE_TITLES } from '../src/state/names.js';
 import { leftovers } from '../src/sandbox/leftovers.js';
 
 const FOREIGN_MEMBER = 'user:bob@sandbox.example';
@@ -81,9 +84,27 @@ test('destroy and status', async (t) => {
       const since = await lastSeq();
       const r = await runCli(['destroy'], sb.env, a.cwd);
       assert.equal(r.code, 2, r.stderr);
+      // Each stage by its title, what it deletes under it, wrapped at 100 columns in a pipe.
       assert.match(
         r.stderr,
-        /delete\s+Cloud Run service projects\/sandbox-project\/locations\/us-central1\/services\/hello/,
+        new RegExp(
+          /^ {2}Cloud Run service\n {4}- delete Cloud Run service /.source +
+            /projects\/sandbox-project\/locations\/us-central1\/services\/hello$/.source,
+          'm',
+        ),
+      );
+      assert.ok(
+        r.stderr.split('\n').every((l) => l.length <= 100),
+        r.stderr,
+      );
+      // On a terminal 80 columns wide: no line wider, no word broken, each stage once by its title.
+      const plan = destroyPlan(a.state, []);
+      const at80 = destroyPlanWords(plan, 80);
+      assert.ok(at80.length > plan.length + 2 && at80.every((l) => l.length <= 80), at80.join('\n'));
+      assert.equal(unwrapped(at80.join('\n')), destroyPlanWords(plan, Number.POSITIVE_INFINITY).join('\n'));
+      assert.deepEqual(
+        at80.filter((l) => /^ {2}\S/.test(l)),
+        plan.map((x) => `  ${STAGE_TITLES[x.stage]}`),
       );
       assert.match(r.stderr, /needs confirmation: nothing was deleted\n\s+hint: .*--force/);
       assert.deepEqual(await requestLog(sb, since), []);

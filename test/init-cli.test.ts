@@ -9,7 +9,11 @@ import path from 'node:path';
 import { ManagementClient } from 'auth0';
 import { useSandbox, clientsFor, requestLog, moveClock } from './helpers/sandbox.js';
 import { Browserless } from './helpers/browserless.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, unwrapped } from './helpers/cli.js';
+import { createRenderer } from '../src/cli/render.js';
+import { planWords } from '../src/cli/plan-words.js';
+import { STAGES, STAGE_TITLES } from '../src/state/names.js';
+import type { PlanItem } from '../src/core/stage.js';
 
 // The child gets only the sandbox's variables (plus PATH and the test CA), as a user's shell would.
 const cli = (args: string[], env: Record<string, string>, cwd: string) => runCli(['init', ...args], env, cwd);
@@ -80,15 +84,60 @@ test('init CLI', async (t) => {
     const since = await lastSeq();
     const r = await cli(['--yes', '--dry-run', '--service', 'hello', '--region', 'europe-west1'], sb.env, cwd);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^Plan:$/m);
+    assert.match(r.stderr, /^The plan:$/m);
     assert.match(r.stderr, /Nothing was changed \(--dry-run\)/);
-    assert.match(r.stderr, /create\s+projects\/sandbox-project\/locations\/europe-west1\/services\/hello/);
+    assert.match(r.stderr, /^ {2}Cloud Run service\n(?: {4}- .*\n| {6}.*\n)* {4}- create service hello: image /m);
+    // In a pipe the plan is wrapped at 100 columns (PIPE_WIDTH), not left in lines of 200 and more.
+    assert.ok(
+      r.stderr.split('\n').every((l) => l.length <= 100),
+      r.stderr,
+    );
     assert.deepEqual(
       (await requestLog(sb, since)).filter((x) => x.mutating),
       [],
     );
     assert.deepEqual(await readdir(cwd), [], 'no state file');
   });
+
+  await t.test(
+    'the plan a person reads: plain words, a title per stage, wrapped at 80 columns without a broken word',
+    async () => {
+      const args = ['--json', '--dry-run', '--service', 'hello', '--region', 'europe-west1'];
+      const r = await cli(args, sb.env, cwd);
+      assert.equal(r.code, 0, r.stderr);
+      const { plan } = JSON.parse(r.stdout) as { plan: PlanItem[] };
+      // --json keeps the plan's data: the verbs (`none` for the Action this --allow does not need) and stage ids.
+      assert.ok(plan.some((p) => p.action === 'none'));
+      assert.ok(plan.some((p) => p.stage === 'auth0-app'));
+      // The same plan on a terminal 80 columns wide (no guided init: --yes, or a pipe on stdin).
+      const out: string[] = [];
+      const stream = {
+        isTTY: true,
+        columns: 80,
+        write: (s: string) => out.push(s) > 0,
+      } as unknown as NodeJS.WriteStream;
+      const ui = await createRenderer({ quiet: false, stream, env: { NO_COLOR: '1' } });
+      ui.event({ type: 'plan', items: plan });
+      const text = out.join('');
+      const lines = text.trimEnd().split('\n');
+      assert.equal(lines[0], 'The plan:');
+      assert.ok(
+        lines.every((l) => l.length <= 80),
+        text,
+      );
+      // Joined back, the lines are the plan's sentences whole: every cut was between words (or after a "/").
+      assert.equal(unwrapped(text.trimEnd()), planWords(plan, Number.POSITIVE_INFINITY).join('\n'));
+      assert.doesNotMatch(text, /- none\b/, 'no internal verb');
+      assert.doesNotMatch(text, new RegExp(`\\((${STAGES.join('|')})\\)`), 'no stage id');
+      const titles = lines.filter((l) => /^ {2}\S/.test(l));
+      assert.deepEqual(
+        titles,
+        STAGES.filter((id) => plan.some((p) => p.stage === id)).map((id) => `  ${STAGE_TITLES[id]}`),
+        'each stage once, by its title',
+      );
+      assert.equal(titles.length, 7);
+    },
+  );
 
   await t.test('a corrupt state file is refused and left byte for byte', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-corrupt-'));

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ManagementClient } from 'auth0';
 import { useSandbox, clientsFor, control, requestLog, inspect, waitOperation, moveClock } from './helpers/sandbox.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, unwrapped } from './helpers/cli.js';
 import { Browserless } from './helpers/browserless.js';
 import { leftovers } from '../src/sandbox/leftovers.js';
 import type { Sandbox } from '../src/sandbox/index.js';
@@ -115,11 +115,8 @@ async function assertAdopted(
   const r = await cli(cwd, 'init', '--yes', '--service', 'myapp', '--adopt');
   assert.equal(r.code, 0, r.stderr);
   assert.match(
-    r.stderr,
-    new RegExp(
-      /adopt\s+projects\/sandbox-project\/locations\/us-central1\/services\/myapp \(keeps image /.source +
-        /.*budget:v7; keeps service account budget-runtime@/.source,
-    ),
+    unwrapped(r.stderr),
+    /^ {4}- use \(adopt\) service myapp \([^)]*\): keeps image .*budget:v7; keeps service account budget-runtime@/m,
     'the plan says what it keeps',
   );
   const s = await get('myapp');
@@ -222,14 +219,14 @@ test('your app stays your app', async (t) => {
 
     const rerun = await cli(cwd, 'init', '--yes', '--allow', 'group:ops');
     assert.equal(rerun.code, 0, rerun.stderr);
-    assert.match(rerun.stderr, /keeps image europe-west1-docker\.pkg\.dev\/sandbox-project\/apps\/app:v8/);
+    assert.match(unwrapped(rerun.stderr), /keeps image europe-west1-docker\.pkg\.dev\/sandbox-project\/apps\/app:v8/);
     assert.equal((await get('app2')).template?.containers?.[0].image, v8, 'the re-run kept v8');
 
     const v9 = 'europe-west1-docker.pkg.dev/sandbox-project/apps/app:v9';
     const deploy = await cli(cwd, 'init', '--yes', '--image', v9);
     assert.equal(deploy.code, 0, deploy.stderr);
     assert.match(
-      deploy.stderr,
+      unwrapped(deploy.stderr),
       new RegExp(
         /image europe-west1-docker\.pkg\.dev\/sandbox-project\/apps\/app:v8 → /.source +
           /europe-west1-docker\.pkg\.dev\/sandbox-project\/apps\/app:v9 \(--image\)/.source,

@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allowFlags, flagLine, questionsFor, regionChoices, type Known } from '../src/cli/wizard/questions.js';
-import { changeWords, planWords, shortMember, shortResource } from '../src/cli/wizard/plan-words.js';
-import { wrap } from '../src/cli/wrap.js';
+import { changeWords, planWords, shortMember, shortResource } from '../src/cli/plan-words.js';
+import { PIPE_WIDTH, widthOf, wrap } from '../src/cli/wrap.js';
 import type { PlanItem } from '../src/core/stage.js';
 
 const known = (k: Partial<Known>): Known => ({ flags: {}, env: {}, gcloud: {}, ...k });
@@ -159,4 +159,11 @@ test('the plan in plain words: a title per stage, verbs people use, short names,
   assert.ok(lines.includes('    - grant IAP on service hello to everyone in pool'), lines.join('\n'));
   assert.ok(lines.every((l) => l.length <= 80));
   assert.ok(planWords(PLAN, 40).every((l) => l.length <= 40));
+});
+
+test("the width a plan is wrapped at: the terminal's, 80 for a terminal that gives none, 100 off a terminal", () => {
+  assert.equal(widthOf({ isTTY: true, columns: 132 }), 132);
+  assert.equal(widthOf({ isTTY: true, columns: 0 }), 80);
+  assert.equal(widthOf({ isTTY: false }), PIPE_WIDTH);
+  assert.equal(PIPE_WIDTH, 100);
 });

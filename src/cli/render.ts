@@ -3,11 +3,11 @@
 // ansi.ts; the lines themselves from progress.ts.
 import { paint, type Paint } from './ansi.js';
 import type { CoreEvent } from '../core/events.js';
-import type { PlanItem } from '../core/stage.js';
 import type { CheckResult } from '../core/check.js';
 import type { StageId } from '../state/names.js';
 import { advance, progressLines, stageLine, type Progress } from './progress.js';
-import { wrap } from './wrap.js';
+import { widthOf, wrap } from './wrap.js';
+import { planWords } from './plan-words.js';
 
 export interface Renderer {
   event(e: CoreEvent): void;
@@ -18,22 +18,8 @@ export interface Renderer {
   color: Paint;
   /** The terminal's width when lines are drawn on one (in place); undefined for plain lines. */
   columns?: number;
-}
-
-/** The plan as lines: one per change apply will make (or not), with why, and the fields or members it touches. */
-export function planLines(items: PlanItem[]): string[] {
-  return [
-    'Plan:',
-    ...items.map((p) => {
-      const what = p.fields?.length
-        ? ` [${p.fields.join(', ')}]`
-        : p.members?.length
-          ? ` [${p.members.join(', ')}]`
-          : '';
-      const when = p.awaits ? ` (with ${p.awaits}${p.conditional ? ', if it allows' : ''})` : '';
-      return `  ${p.action.padEnd(8)} ${p.resource} (${p.reason})${what}${when}`;
-    }),
-  ];
+  /** The width a plan is wrapped at: the terminal's, or PIPE_WIDTH off a terminal (wrap.ts). */
+  readonly width: number;
 }
 
 /**
@@ -67,25 +53,32 @@ export async function createRenderer(opts: {
   // some CI runners) reports 0 columns, and redrawing there never ends.
   const tty = !!stream.isTTY && !env.CI && (stream.columns ?? 0) > 0;
   const color = paint(tty && !env.NO_COLOR);
-  if (opts.quiet)
-    return { event: () => undefined, line: () => undefined, para: () => undefined, stop: () => undefined, color };
+  const nothing = () => undefined;
+  if (opts.quiet) return { event: nothing, line: nothing, para: nothing, stop: nothing, color, width: widthOf(stream) };
   const write = (s: string) => stream.write(s + '\n');
+  // The plan before apply, in the words the guided init shows (plan-words.ts), unless it showed it.
   const showPlan = (e: CoreEvent) => {
-    if (e.type === 'plan' && !opts.planShown?.()) planLines(e.items).forEach(write);
+    if (e.type === 'plan' && !opts.planShown?.()) planWords(e.items, widthOf(stream)).forEach(write);
   };
-  return tty ? inPlace(stream, color, write, showPlan) : plainLines(color, write, showPlan);
+  return tty ? inPlace(stream, color, write, showPlan) : plainLines(color, write, showPlan, widthOf(stream));
 }
 
 const paintMark = (color: Paint, mark: string) =>
   mark === '✓' ? color.green(mark) : mark === '✗' ? color.red(mark) : mark === '-' ? color.yellow(mark) : mark;
 
 /** Elsewhere (CI logs, pipes): each change of a stage's state as a line of its own, never redrawn. */
-function plainLines(color: Paint, write: (s: string) => void, showPlan: (e: CoreEvent) => void): Renderer {
+function plainLines(
+  color: Paint,
+  write: (s: string) => void,
+  showPlan: (e: CoreEvent) => void,
+  width: number,
+): Renderer {
   const progress: Progress = new Map();
   // A long wait is said when it starts and then every 30 s, not at every poll.
   const waitTold = new Map<StageId, number>();
   return {
     color,
+    width,
     stop: () => undefined,
     line: write,
     para: (text, _indent, first = '') => write(first + text),
@@ -145,6 +138,9 @@ function inPlace(
     color,
     get columns() {
       return stream.columns;
+    },
+    get width() {
+      return widthOf(stream);
     },
     line: above,
     para: (text, indent = '  ', first = '') => {

@@ -18,6 +18,17 @@ function splitToken(token: string, width: number): string[] {
   return rest ? [...pieces, rest] : pieces;
 }
 
+/**
+ * Off a terminal (a pipe, a file, a CI log), text a person reads is wrapped at 100 columns: most
+ * plan lines then fit on one or two lines, a CI log pane or a split terminal shows them without
+ * its own wrapping, and prose much wider than that is hard to read anyway.
+ */
+export const PIPE_WIDTH = 100;
+
+/** The width to wrap text written to `stream` at: the terminal's (80 if it gives none), else PIPE_WIDTH. */
+export const widthOf = (stream: { isTTY?: boolean; columns?: number }): number =>
+  stream.isTTY ? stream.columns || 80 : PIPE_WIDTH;
+
 /** A colour code (ESC [ … m, as ansi.ts writes them): it takes no column. */
 const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 /** Columns `s` takes on a terminal. */

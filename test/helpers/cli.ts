@@ -48,3 +48,11 @@ export function startCli(
 export function runCli(args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> {
   return startCli(args, env, cwd).done;
 }
+
+/**
+ * A plan as printed (src/cli/plan-words.ts) with each wrapped change joined back onto one line: a
+ * line indented six spaces continues the one above it, after a space, or directly after a "/"
+ * (where an overlong path was cut).
+ */
+export const unwrapped = (text: string): string =>
+  text.replace(/(.)\n {6}(?=\S)/g, (_, c) => (c === '/' ? c : `${c} `));

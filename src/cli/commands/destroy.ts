@@ -3,21 +3,14 @@
 import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { createRenderer } from '../render.js';
 import { onInterrupt } from '../interrupt.js';
-import type { DestroyPlanItem, DestroyResult } from '../../core/destroy.js';
+import type { DestroyResult } from '../../core/destroy.js';
+import { destroyPlanWords } from '../plan-words.js';
 
 export interface DestroyCommandOptions {
   force?: boolean;
   keep?: string;
   json?: boolean;
   state?: string;
-}
-
-export function destroyPlanLines(plan: DestroyPlanItem[]): string[] {
-  return [
-    'iap-auth0 will delete, in this order:',
-    ...plan.flatMap((p) => p.items.map((i) => `  ${p.kept ? 'keep    ' : 'delete  '}${i}`)),
-    'APIs and the IAP service agent stay enabled.',
-  ];
 }
 
 export async function destroyCommand(opts: DestroyCommandOptions): Promise<void> {
@@ -35,7 +28,7 @@ export async function destroyCommand(opts: DestroyCommandOptions): Promise<void>
       emit: (e) => ui.event(e),
       signal: ctrlC.signal,
       confirm: async (plan) => {
-        for (const l of destroyPlanLines(plan)) ui.line(l);
+        for (const l of destroyPlanWords(plan, ui.width)) ui.line(l);
         if (opts.force) return true;
         if (!interactive)
           throw new UserError(

@@ -1,7 +1,9 @@
 // `iap-auth0 init`: thin over core/init.ts. Decides interactivity, wires prompts (stderr), Ctrl-C,
 // rendering and the --json document.
 import { EXIT, UserError } from '../../lib/exit-codes.js';
-import { createRenderer, planLines, type Renderer } from '../render.js';
+import { createRenderer, type Renderer } from '../render.js';
+import { widthOf } from '../wrap.js';
+import { planWords } from '../plan-words.js';
 import { onInterrupt, type Interrupt } from '../interrupt.js';
 import type { InitResult, InitStageResult } from '../../core/init.js';
 import { interruptedText } from '../progress.js';
@@ -34,7 +36,7 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
         ctrlC,
         env: process.env,
         statePath: opts.state,
-        columns: () => process.stderr.columns || 80,
+        columns: () => widthOf(process.stderr),
       });
     } catch (e) {
       ctrlC.dispose();
@@ -58,10 +60,8 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
   } else if (result.declined) {
     ui.line('Nothing was changed. Run iap-auth0 init again when ready.');
   } else if (result.dryRun) {
-    // After the guided questions, the plan in the same plain words "Apply?" would show.
-    const { planWords } = await import('../wizard/plan-words.js');
-    const lines = guided ? planWords(result.plan, process.stderr.columns || 80) : planLines(result.plan);
-    for (const l of lines) ui.line(l);
+    // The plan in the same plain words "Apply?" would show, guided or not.
+    for (const l of planWords(result.plan, ui.width)) ui.line(l);
     ui.line('Nothing was changed (--dry-run).');
   } else if (result.ok) {
     printDone(ui, result);

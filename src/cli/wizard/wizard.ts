@@ -22,7 +22,7 @@ import {
   type Known,
   type Who,
 } from './questions.js';
-import { planWords } from './plan-words.js';
+import { planWords } from '../plan-words.js';
 import { wrap } from '../wrap.js';
 
 export interface Guided {

@@ -1,10 +1,13 @@
 // The plan in plain words, for a person deciding whether to apply it: grouped by stage (one title
 // per stage, as everywhere), each change a verb people use ("keep" where the data says `none`),
-// resources by their kind and short id rather than full API paths, and every line wrapped at the
-// terminal's width at word boundaries (wrap.ts). Pure.
-import type { PlanItem } from '../../core/stage.js';
-import { STAGES, STAGE_TITLES } from '../../state/names.js';
-import { wrap } from '../wrap.js';
+// resources by their kind and short id rather than full API paths, and every line wrapped at word
+// boundaries (wrap.ts) at the terminal's width, or at PIPE_WIDTH off a terminal. Every plan a person
+// reads says it this way: the guided init's before "Apply?", init --yes and --dry-run's, destroy's
+// confirmation. --json keeps the plan's data (verbs, stage ids, full resource paths). Pure.
+import type { PlanItem } from '../core/stage.js';
+import type { DestroyPlanItem } from '../core/destroy.js';
+import { STAGES, STAGE_TITLES } from '../state/names.js';
+import { wrap } from './wrap.js';
 
 const VERB: Record<PlanItem['action'], string> = {
   create: 'create',
@@ -63,14 +66,33 @@ const titled = (text: string) =>
     id in STAGE_TITLES ? `(${STAGE_TITLES[id as keyof typeof STAGE_TITLES]})` : whole,
   );
 
+/** A stage's block: its title, then each sentence as an item under it, wrapped at `width`. */
+const stageBlock = (title: string, sentences: string[], width: number): string[] => [
+  ...wrap(title, width, '  '),
+  ...sentences.flatMap((text) => wrap(text, width, '    - ', '      ')),
+];
+
 /** The whole plan as lines no wider than `width`: a title per stage, its changes under it. */
 export function planWords(items: PlanItem[], width: number): string[] {
   const lines = ['The plan:'];
   for (const stage of STAGES) {
     const mine = items.filter((p) => p.stage === stage);
-    if (!mine.length) continue;
-    lines.push(...wrap(STAGE_TITLES[stage], width, '  '));
-    for (const p of mine) lines.push(...wrap(changeWords(p), width, '    - ', '      '));
+    if (mine.length) lines.push(...stageBlock(STAGE_TITLES[stage], mine.map(changeWords), width));
   }
   return lines;
+}
+
+/** destroy's plan, in the order it runs: a title per stage, what it deletes (or keeps, --keep) under it. */
+export function destroyPlanWords(plan: DestroyPlanItem[], width: number): string[] {
+  return [
+    'iap-auth0 will delete, in this order:',
+    ...plan.flatMap((p) =>
+      stageBlock(
+        p.title,
+        p.items.map((i) => `${p.kept ? 'keep' : 'delete'} ${i}`),
+        width,
+      ),
+    ),
+    ...wrap('APIs and the IAP service agent stay enabled.', width),
+  ];
 }
