@@ -1,10 +1,11 @@
 // `iap-auth0 export terraform` as a user runs it, after `init` on the sandbox: with the default
-// access, with --allow user:/group:, and with --scope project. No Terraform can run here, so the
-// folder is held to evidence (test/helpers/terraform.ts, test/fixtures/terraform/schema.json): it
-// parses and is formatted, uses only documented resource types and attributes, imports every
-// resource the state records under a documented id format that names the sandbox's actual
-// resource (read back through Google's clients and the Auth0 SDK), and holds no secret the
-// sandbox ever issued. Bad input exits 2 and writes nothing.
+// access, with --allow email:/role:, with --scope project (the issue's three), and with --allow
+// user:/group:. No Terraform can run here, so the folder is held to evidence
+// (test/helpers/terraform.ts, test/fixtures/terraform/schema.json): it parses and is formatted, uses
+// only documented resource types and attributes, imports every resource the state records under a
+// documented id format that names the sandbox's actual resource (read back through Google's
+// clients and the Auth0 SDK), and holds no secret the sandbox ever issued. Bad input exits 2 and
+// writes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -111,6 +112,21 @@ function assertStateCovered(state: any, p: ParsedFolder): void {
   }
 }
 
+/**
+ * With --allow naming people, the provider's attribute condition is var.attribute_condition (the one the state
+ * records), and both its description and the README say it changes together with var.allowed_members.
+ */
+function assertConditionVariable(p: ParsedFolder, state: any): void {
+  const recorded = state.stages['workforce-pool'].resources.providerCondition;
+  assert.ok(recorded, 'init recorded the condition it derived');
+  const provider = p.resources.google_iam_workforce_pool_provider.auth0[0];
+  assert.equal(provider.attribute_condition, interpolated('var.attribute_condition'), 'a variable, not a literal');
+  const variable = p.variables.attribute_condition[0];
+  assert.equal(variable.default, recorded);
+  assert.match(variable.description, /Change it together with allowed_members/);
+  assert.match(p.files['README.md'], /## Who may sign in[\s\S]*Change the two together/);
+}
+
 /** init with `args`, then export; the folder checked against the fixture, the state and the sandbox. */
 async function initAndExport(sb: Sandbox, cwd: string, name: string, args: string[]) {
   const statePath = path.join(cwd, name, 'state.json');
@@ -136,6 +152,7 @@ test('export terraform', async (t) => {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-export-'));
   const lastSeq = async () => (await requestLog(sb)).at(-1)?.seq ?? 0;
   let first!: Awaited<ReturnType<typeof initAndExport>>;
+  let roles!: Awaited<ReturnType<typeof initAndExport>>;
 
   await t.test('default access: the folder imports every resource the state records, and no secret', async () => {
     first = await initAndExport(sb, cwd, 'hello', ['--service', 'hello', '--region', 'europe-west1']);
@@ -159,6 +176,10 @@ test('export terraform', async (t) => {
     assert.match(p.files['README.md'], /terraform init/);
     assert.match(p.files['README.md'], /Stop using `iap-auth0 init`/);
     assert.match(p.files['README.md'], /## Not covered/);
+    // --allow pool: the setup records no condition, and none is written.
+    assert.equal(provider.attribute_condition, undefined);
+    assert.equal(p.variables.attribute_condition, undefined);
+    assert.match(p.files['README.md'], /no attribute condition, so `allowed_members` alone decides/);
   });
 
   await t.test('--allow user: and group: each member imported, the mapping as the provider has it', async () => {
@@ -173,10 +194,11 @@ test('export terraform', async (t) => {
     assert.equal(state.stages.access.added.length, 2);
     const mapping = p.resources.google_iam_workforce_pool_provider.auth0[0].attribute_mapping;
     assert.ok(mapping['google.groups'], 'the groups mapping a group: member needs');
+    assertConditionVariable(p, state);
   });
 
   await t.test('--allow role:admin and email:: the Action and its binding imported, its code as deployed', async () => {
-    const { p, state } = await initAndExport(sb, cwd, 'roles', [
+    roles = await initAndExport(sb, cwd, 'roles', [
       '--service',
       'roles',
       '--allow',
@@ -184,6 +206,7 @@ test('export terraform', async (t) => {
       '--allow',
       'email:alice@sandbox.example',
     ]);
+    const { p, state } = roles;
     const actionId = state.stages['auth0-action'].resources.actionId;
     const action = p.resources.auth0_action.groups_claim[0];
     assert.equal(action.name, `iap-auth0 groups claim (setup ${state.setupId})`);
@@ -195,7 +218,8 @@ test('export terraform', async (t) => {
     assert.equal(binding.action_id, interpolated('auth0_action.groups_claim.id'));
     const provider = p.resources.google_iam_workforce_pool_provider.auth0[0];
     assert.ok(provider.attribute_mapping['attribute.email'], 'the verified-email mapping');
-    assert.match(provider.attribute_condition, /attribute\.email in \["alice@sandbox\.example"\]/);
+    assertConditionVariable(p, state);
+    assert.match(p.variables.attribute_condition[0].default, /attribute\.email in \["alice@sandbox\.example"\]/);
   });
 
   await t.test('--scope project: IAP settings on the project and access on its iap_web', async () => {
@@ -241,6 +265,22 @@ test('export terraform', async (t) => {
       /matches no documented format/,
     );
     assert.throws(() => importFields('google_cloud_run_v2_service', 'hello'), /matches none/);
+    const condition = (f: (p: ParsedFolder) => void) => () => {
+      const p: ParsedFolder = structuredClone(roles.p);
+      f(p);
+      assertConditionVariable(p, roles.state);
+    };
+    const provider = (p: ParsedFolder) => p.resources.google_iam_workforce_pool_provider.auth0[0];
+    assert.throws(
+      condition(
+        (p) => (provider(p).attribute_condition = roles.state.stages['workforce-pool'].resources.providerCondition),
+      ),
+      /a variable, not a literal/,
+    );
+    assert.throws(
+      condition((p) => (p.variables.attribute_condition[0].description = 'The condition.')),
+      /together with allowed_members/,
+    );
   });
 
   await t.test('an existing folder needs --force; --dry-run prints and writes nothing', async () => {

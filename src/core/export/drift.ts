@@ -33,6 +33,11 @@ export function driftProblems(x: ExportInput): string[] {
   problems.push(
     ...mismatch('the OAuth client id', state.stages['oauth-client']?.resources.clientId, live.oauthClient.clientId),
     ...mismatch(
+      "the workforce provider's attribute condition",
+      state.stages['workforce-pool']?.resources.providerCondition,
+      live.provider.attributeCondition ?? '(none)',
+    ),
+    ...mismatch(
       "the workforce provider's client id",
       state.stages['auth0-app']?.resources.clientId,
       live.provider.oidc?.clientId,
