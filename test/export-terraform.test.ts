@@ -15,7 +15,7 @@ import { ManagementClient } from 'auth0';
 import { useSandbox, clientsFor, requestLog } from './helpers/sandbox.js';
 import { runCli } from './helpers/cli.js';
 import { assertNoSecretLeaked } from './helpers/secrets.js';
-import { checkAgainstFixture, importFields, parseFolder, type ParsedFolder } from './helpers/terraform.js';
+import { checkAgainstFixture, evaluate, importFields, parseFolder, type ParsedFolder } from './helpers/terraform.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 
 // The APIs init enables (gcp-api.md 2.1; serviceusage is on in every project).
@@ -77,6 +77,19 @@ async function assertImportsAreLive(sb: Sandbox, p: ParsedFolder): Promise<void>
     assert.ok(live[type], `${type}: the test does not know how to read it`);
     assert.ok(await live[type](), `import ${i.to} (${i.id}) names no live resource`);
   }
+}
+
+/**
+ * The IAP settings' `name`, evaluated with the folder's variables and the project's number, is the name the import
+ * id gives (and the state records): `name` forces a replacement, so the first plan would otherwise destroy them.
+ */
+function assertSettingsNamed(state: any, p: ParsedFolder): void {
+  const id = p.imports.find((i) => i.to === 'google_iap_settings.iap')?.id ?? '';
+  const configured = evaluate(p, p.resources.google_iap_settings.iap[0].name, {
+    'data.google_project.this.number': state.inputs.projectNumber,
+  });
+  assert.equal(configured, importFields('google_iap_settings', id).name, 'the IAP settings configured are imported');
+  assert.equal(configured, state.stages['iap-settings'].resources.iapResource);
 }
 
 /** Every resource the state file records has its import block, and every API init enables. */
@@ -141,6 +154,7 @@ async function initAndExport(sb: Sandbox, cwd: string, name: string, args: strin
   const p = await parseFolder(dir);
   checkAgainstFixture(p);
   assertStateCovered(state, p);
+  assertSettingsNamed(state, p);
   await assertImportsAreLive(sb, p);
   await assertNoSecretLeaked(sb, [init.stdout, init.stderr, r.stdout, r.stderr], [dir]);
   return { state, p, dir, statePath };
@@ -265,6 +279,29 @@ test('export terraform', async (t) => {
       /matches no documented format/,
     );
     assert.throws(() => importFields('google_cloud_run_v2_service', 'hello'), /matches none/);
+    // The IAP settings' name: a documented form, in the import id and in the resource, and the same one in both.
+    assert.throws(
+      () => importFields('google_iap_settings', 'projects/415104041262/iap_web/cloud-run-us-central1/services/x'),
+      /its name .* matches no documented name form/,
+    );
+    assert.throws(() => importFields('google_iap_settings', 'hello'), /matches no documented name form/);
+    assert.deepEqual(importFields('google_iap_settings', 'projects/1/iap_web/compute/services/s/iapSettings'), {
+      name: 'projects/1/iap_web/compute/services/s',
+    });
+    const settings = (p: ParsedFolder) => p.resources.google_iap_settings.iap[0];
+    assert.throws(
+      mutated((p) => (settings(p).name = `projects/\${data.google_project.this.number}/cloud_run-\${var.region}`)),
+      /google_iap_settings\.iap\.name .* matches no documented name form/,
+    );
+    assert.throws(
+      mutated((p) => (settings(p).name = interpolated('var.region'))),
+      /matches no documented name form/,
+    );
+    assert.throws(() => {
+      const p: ParsedFolder = structuredClone(first.p);
+      settings(p).name = settings(p).name.replace(interpolated('var.region'), 'us-east1');
+      assertSettingsNamed(first.state, p);
+    }, /the IAP settings configured are imported/);
     const condition = (f: (p: ParsedFolder) => void) => () => {
       const p: ParsedFolder = structuredClone(roles.p);
       f(p);

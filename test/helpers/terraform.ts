@@ -18,7 +18,13 @@ interface Fixture {
   dataSources: Record<string, { attributes: Record<string, Attr> }>;
   resources: Record<
     string,
-    { provider: string; import: { formats: string[][]; patterns?: string[][] }; attributes: Record<string, Attr> }
+    {
+      provider: string;
+      import: { formats: string[][]; patterns?: string[][] };
+      /** The documented forms of a `name` the importer takes whole (google_iap_settings). */
+      names?: { documented: string[]; cloudRun?: string[] };
+      attributes: Record<string, Attr>;
+    }
   >;
 }
 
@@ -140,7 +146,41 @@ export function importFields(type: string, id: string): Record<string, string> {
   }
   const fields = patterns.length ? first(patterns, id) : documented;
   assert.ok(fields, `${type}: import id ${id} matches none of the provider's import patterns or documented formats`);
+  if (fixture.resources[type].names) assertNamed(type, fields.name, `import id ${id}: its name`);
   return { ...fields };
+}
+
+/** A documented name form (`projects/{project_id}/iap_web`) as a pattern: each {placeholder} within one segment. */
+export function namePattern(form: string): RegExp {
+  const parts = form.split(/(\{[a-z_]+\})/).map((p) => {
+    const name = /^\{([a-z_]+)\}$/.exec(p)?.[1];
+    return name ? `(?<${name}>[^/ ]+)` : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  });
+  return new RegExp(`^${parts.join('')}$`);
+}
+
+/** `name` is one of the fixture's name forms for `type` (documented, or Cloud Run's with its own source). */
+function assertNamed(type: string, name: string | undefined, what: string): void {
+  const n = fixture.resources[type].names!;
+  const forms = [...n.documented, ...(n.cloudRun ?? [])];
+  assert.ok(
+    name !== undefined && forms.some((f) => namePattern(f).test(name)),
+    `${type}: ${what} ${name} matches no documented name form`,
+  );
+}
+
+/**
+ * A resource's `name` attribute against the name forms, each interpolation standing for one value (`${var.region}`
+ * in `cloud_run-${var.region}`): the configuration names the same kind of resource its import id does.
+ */
+function checkNameAttribute(type: string, where: string, body: Record<string, any>): void {
+  if (!fixture.resources[type].names) return;
+  const value = String(body.name ?? '');
+  assertNamed(
+    type,
+    value.replace(/\$\{[^}]*\}/g, 'VALUE'),
+    `${where}.name (${value}), interpolations read as one value:`,
+  );
 }
 
 /** The whole folder against the fixture. */
@@ -148,7 +188,10 @@ export function checkAgainstFixture(p: ParsedFolder): void {
   for (const [type, byName] of Object.entries(p.resources)) {
     const r = fixture.resources[type];
     assert.ok(r, `${type} is not a resource type the fixture documents`);
-    for (const [name, bodies] of Object.entries(byName)) checkBody(bodies[0], r.attributes, `${type}.${name}`, true);
+    for (const [name, bodies] of Object.entries(byName)) {
+      checkBody(bodies[0], r.attributes, `${type}.${name}`, true);
+      checkNameAttribute(type, `${type}.${name}`, bodies[0]);
+    }
   }
   for (const [type, byName] of Object.entries(p.data))
     for (const [name, bodies] of Object.entries(byName))
@@ -167,6 +210,28 @@ export function checkAgainstFixture(p: ParsedFolder): void {
     importFields(type, i.id);
     if (key !== undefined) assert.ok(forEachKeys(p, p.resources[type][name][0]).includes(key), `${i.to}: no such key`);
   }
+}
+
+/**
+ * A string attribute as Terraform would evaluate it: each `${var.X}` its default, each `${TYPE.NAME.ATTR}` that
+ * resource's (literal or further interpolated) attribute, anything else from `known` (values only the providers
+ * compute, such as `data.google_project.this.number`). Fails on a reference it cannot resolve.
+ */
+export function evaluate(p: ParsedFolder, value: string, known: Record<string, string>, depth = 0): string {
+  assert.ok(depth < 5, `${value}: references too deep to evaluate`);
+  return value.replace(/\$\{([^}]*)\}/g, (_, ref: string) => {
+    if (ref in known) return known[ref];
+    const variable = /^var\.([a-z0-9_]+)$/.exec(ref)?.[1];
+    if (variable) {
+      const d = p.variables[variable]?.[0]?.default;
+      assert.equal(typeof d, 'string', `${ref}: no string default to evaluate`);
+      return d;
+    }
+    const [type, name, attribute] = ref.split('.');
+    const v = p.resources[type]?.[name]?.[0]?.[attribute];
+    assert.equal(typeof v, 'string', `${ref}: nothing to evaluate it to`);
+    return evaluate(p, v, known, depth + 1);
+  });
 }
 
 /** The keys of a for_each: a literal toset([...]) or toset(var.X) with X's default. */
