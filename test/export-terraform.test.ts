@@ -140,6 +140,13 @@ function assertConditionVariable(p: ParsedFolder, state: any): void {
   assert.match(p.files['README.md'], /## Who may sign in[\s\S]*Change the two together/);
 }
 
+/** A check of the folder `base` changed by `f`, to show it failing. */
+function mutation(base: ParsedFolder, f: (p: ParsedFolder) => void): () => void {
+  const p: ParsedFolder = structuredClone(base);
+  f(p);
+  return () => checkAgainstFixture(p);
+}
+
 /** init with `args`, then export; the folder checked against the fixture, the state and the sandbox. */
 async function initAndExport(sb: Sandbox, cwd: string, name: string, args: string[]) {
   const statePath = path.join(cwd, name, 'state.json');
@@ -244,11 +251,7 @@ test('export terraform', async (t) => {
   });
 
   await t.test('the checks catch what they are for: unknown, computed or missing attributes, a bad import id', () => {
-    const mutated = (f: (p: ParsedFolder) => void) => {
-      const p: ParsedFolder = structuredClone(first.p);
-      f(p);
-      return () => checkAgainstFixture(p);
-    };
+    const mutated = (f: (p: ParsedFolder) => void) => mutation(first.p, f);
     const svc = (p: ParsedFolder) => p.resources.google_cloud_run_v2_service.app[0];
     assert.throws(
       mutated((p) => Object.assign(svc(p), { made_up: 1 })),
@@ -279,46 +282,70 @@ test('export terraform', async (t) => {
       /matches no documented format/,
     );
     assert.throws(() => importFields('google_cloud_run_v2_service', 'hello'), /matches none/);
-    // The IAP settings' name: a documented form, in the import id and in the resource, and the same one in both.
-    assert.throws(
-      () => importFields('google_iap_settings', 'projects/415104041262/iap_web/cloud-run-us-central1/services/x'),
-      /its name .* matches no documented name form/,
-    );
-    assert.throws(() => importFields('google_iap_settings', 'hello'), /matches no documented name form/);
-    assert.deepEqual(importFields('google_iap_settings', 'projects/1/iap_web/compute/services/s/iapSettings'), {
-      name: 'projects/1/iap_web/compute/services/s',
-    });
-    const settings = (p: ParsedFolder) => p.resources.google_iap_settings.iap[0];
-    assert.throws(
-      mutated((p) => (settings(p).name = `projects/\${data.google_project.this.number}/cloud_run-\${var.region}`)),
-      /google_iap_settings\.iap\.name .* matches no documented name form/,
-    );
-    assert.throws(
-      mutated((p) => (settings(p).name = interpolated('var.region'))),
-      /matches no documented name form/,
-    );
-    assert.throws(() => {
-      const p: ParsedFolder = structuredClone(first.p);
-      settings(p).name = settings(p).name.replace(interpolated('var.region'), 'us-east1');
-      assertSettingsNamed(first.state, p);
-    }, /the IAP settings configured are imported/);
-    const condition = (f: (p: ParsedFolder) => void) => () => {
-      const p: ParsedFolder = structuredClone(roles.p);
-      f(p);
-      assertConditionVariable(p, roles.state);
-    };
-    const provider = (p: ParsedFolder) => p.resources.google_iam_workforce_pool_provider.auth0[0];
-    assert.throws(
-      condition(
-        (p) => (provider(p).attribute_condition = roles.state.stages['workforce-pool'].resources.providerCondition),
-      ),
-      /a variable, not a literal/,
-    );
-    assert.throws(
-      condition((p) => (p.variables.attribute_condition[0].description = 'The condition.')),
-      /together with allowed_members/,
-    );
   });
+
+  await t.test(
+    'the checks catch undeclared variables, bad ignore_changes, IAP settings names, a literal condition',
+    () => {
+      const mutated = (f: (p: ParsedFolder) => void) => mutation(first.p, f);
+      // Variables used must be declared; ignore_changes paths must name attributes of the schema.
+      assert.throws(
+        mutated((p) => (p.files['iap.tf'] = p.files['iap.tf'].replace('var.region', 'var.regoin'))),
+        /var\.regoin: no variable "regoin" is declared/,
+      );
+      assert.throws(
+        mutated((p) => delete p.variables.image),
+        /var\.image: no variable "image" is declared/,
+      );
+      const ignore = (path: string) =>
+        mutated((p) => {
+          p.resources.google_iam_workforce_pool_provider.auth0[0].lifecycle[0].ignore_changes = [interpolated(path)];
+        });
+      assert.throws(ignore('oidc[0].client_secret[0].value[0].plaintext'), /plaintext is not an attribute/);
+      assert.throws(ignore('oidc[0].issuer_uri.x'), /issuer_uri is not a nested block/);
+      assert.throws(ignore('oidc[1].client_secret'), /oidc\[1\] past max_items/);
+      assert.throws(ignore('client_secret'), /client_secret is not an attribute/);
+      // The IAP settings' name: a documented form, in the import id and in the resource, and the same one in both.
+      assert.throws(
+        () => importFields('google_iap_settings', 'projects/415104041262/iap_web/cloud-run-us-central1/services/x'),
+        /its name .* matches no documented name form/,
+      );
+      assert.throws(() => importFields('google_iap_settings', 'hello'), /matches no documented name form/);
+      assert.deepEqual(importFields('google_iap_settings', 'projects/1/iap_web/compute/services/s/iapSettings'), {
+        name: 'projects/1/iap_web/compute/services/s',
+      });
+      const settings = (p: ParsedFolder) => p.resources.google_iap_settings.iap[0];
+      assert.throws(
+        mutated((p) => (settings(p).name = `projects/\${data.google_project.this.number}/cloud_run-\${var.region}`)),
+        /google_iap_settings\.iap\.name .* matches no documented name form/,
+      );
+      assert.throws(
+        mutated((p) => (settings(p).name = interpolated('var.region'))),
+        /matches no documented name form/,
+      );
+      assert.throws(() => {
+        const p: ParsedFolder = structuredClone(first.p);
+        settings(p).name = settings(p).name.replace(interpolated('var.region'), 'us-east1');
+        assertSettingsNamed(first.state, p);
+      }, /the IAP settings configured are imported/);
+      const condition = (f: (p: ParsedFolder) => void) => () => {
+        const p: ParsedFolder = structuredClone(roles.p);
+        f(p);
+        assertConditionVariable(p, roles.state);
+      };
+      const provider = (p: ParsedFolder) => p.resources.google_iam_workforce_pool_provider.auth0[0];
+      assert.throws(
+        condition(
+          (p) => (provider(p).attribute_condition = roles.state.stages['workforce-pool'].resources.providerCondition),
+        ),
+        /a variable, not a literal/,
+      );
+      assert.throws(
+        condition((p) => (p.variables.attribute_condition[0].description = 'The condition.')),
+        /together with allowed_members/,
+      );
+    },
+  );
 
   await t.test('an existing folder needs --force; --dry-run prints and writes nothing', async () => {
     const before = await readFile(path.join(first.dir, 'cloud-run.tf'), 'utf8');

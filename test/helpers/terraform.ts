@@ -3,7 +3,9 @@
 // every file parses with HashiCorp's HCL parser and is left unchanged by its formatter (both
 // compiled to WebAssembly, dev dependencies only), every resource type and attribute is known,
 // required ones are present, computed-only ones are never set, references name attributes that
-// exist, and every import id matches a documented format of its resource type.
+// exist and variables that are declared, `ignore_changes` paths name attributes of the schema, every
+// import id matches a documented format of its resource type, and a `name` the importer takes whole
+// (google_iap_settings) matches the documented name forms.
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -80,8 +82,12 @@ function checkBody(body: Record<string, any>, schema: Record<string, Attr>, wher
     if (top && fixture.terraform.metaArguments.includes(key)) {
       if (key === 'lifecycle')
         for (const l of value as any[])
-          for (const k of Object.keys(l))
+          for (const [k, v] of Object.entries<any>(l)) {
             assert.ok(fixture.terraform.lifecycle.includes(k), `${where}: lifecycle.${k}`);
+            // `ignore_changes = all` is no list.
+            if (k === 'ignore_changes' && Array.isArray(v))
+              for (const path of v as string[]) checkIgnorePath(path.replace(/^\$\{(.*)\}$/, '$1'), schema, where);
+          }
       continue;
     }
     const a = schema[key];
@@ -98,7 +104,29 @@ function checkBody(body: Record<string, any>, schema: Record<string, Attr>, wher
     if (a.mode === 'required') assert.ok(key in body, `${where}: the required \`${key}\` is missing`);
 }
 
-/** Every reference `[data.]TYPE.NAME.ATTR` in a .tf file names a block of the folder and an attribute of its type. */
+/**
+ * An `ignore_changes` path (`oidc[0].client_secret[0].value[0].plain_text`) names an attribute of the schema: each
+ * step an attribute, every step but the last a nested block (indexed within its max_items).
+ */
+function checkIgnorePath(path: string, schema: Record<string, Attr>, where: string): void {
+  const steps = path.split('.');
+  let at: Record<string, Attr> | undefined = schema;
+  for (const [n, step] of steps.entries()) {
+    const [, name, index] = /^([a-z0-9_]+)(?:\[(\d+)\])?$/.exec(step) ?? [];
+    const a: Attr | undefined = name ? at?.[name] : undefined;
+    assert.ok(a, `${where}: lifecycle.ignore_changes ${path}: ${step} is not an attribute of the provider's schema`);
+    if (index !== undefined && a.maxItems)
+      assert.ok(Number(index) < a.maxItems, `${where}: lifecycle.ignore_changes ${path}: ${step} past max_items`);
+    if (n < steps.length - 1)
+      assert.ok(a.block, `${where}: lifecycle.ignore_changes ${path}: ${step} is not a nested block`);
+    at = a.block;
+  }
+}
+
+/**
+ * Every reference `[data.]TYPE.NAME.ATTR` in a .tf file names a block of the folder and an attribute of its type,
+ * and every `var.X` a declared variable.
+ */
 function checkReferences(p: ParsedFolder): void {
   const text = Object.entries(p.files)
     .filter(([f]) => f.endsWith('.tf'))
@@ -111,6 +139,8 @@ function checkReferences(p: ParsedFolder): void {
     assert.ok(blocks[type]?.[name], `${ref}: no ${data ?? ''}${type}.${name} in the folder`);
     assert.ok(schema?.[attribute] || attribute === 'id', `${ref}: ${type} has no ${attribute}`);
   }
+  for (const [ref, name] of text.matchAll(/(?<![\w.])var\.([A-Za-z0-9_-]+)/g))
+    assert.ok(p.variables[name], `${ref}: no variable "${name}" is declared in the folder`);
 }
 
 /** A documented format as a pattern: each {{placeholder}} one path segment (a role or member: up to a space). */
