@@ -92,37 +92,104 @@ function assertSettingsNamed(state: any, p: ParsedFolder): void {
   assert.equal(configured, state.stages['iap-settings'].resources.iapResource);
 }
 
-/** Every resource the state file records has its import block, and every API init enables. */
-function assertStateCovered(state: any, p: ParsedFolder): void {
+/** An import the folder must hold: its resource type and id. */
+type Expected = { type: string; id: string };
+
+/** Keys the state records under stages[*].resources that are not resources of their own, and why. */
+const NOT_RESOURCES: Record<string, string> = {
+  'deploy.uri': "the service's URL, which Cloud Run computes (an attribute of google_cloud_run_v2_service.app)",
+  'deploy.iapAgent':
+    'the IAP service agent: google_project_service_identity is google-beta only and cannot be imported (README)',
+  'auth0-app.signInIssuer': 'the issuer URL users sign in with (the tenant or its custom domain), for verify',
+  'workforce-pool.providerSecretFor': "which Auth0 app's secret the provider was given: init's bookkeeping",
+  'workforce-pool.providerCondition': "the provider's attribute condition: var.attribute_condition, not a resource",
+  'oauth-client.clientId': 'the client id Google generated: an attribute of google_iam_oauth_client.iap',
+  'access.iapResource': "the IAP resource the members are on: part of each access member's import id",
+};
+
+/** Prefixes of `added` entries that are fields set on a resource imported under another key, and why. */
+const ADDED_FIELDS: Record<string, string> = {
+  'iap-settings:iapSettings.': 'the IAP settings fields init set: attributes of google_iap_settings.iap',
+  'workforce-pool:attributeMapping.': "mappings added to an adopted provider: in the provider's attribute_mapping",
+  'oauth-client:allowedRedirectUris:': 'a redirect URI added to an adopted client: in its allowed_redirect_uris',
+};
+
+/** The imports the keys of stages[*].resources call for; a key the test does not know fails it. */
+function expectedFromResources(state: any): Expected[] {
+  const project = state.inputs.project;
+  const adopted = (stage: string, key: string) => !!state.stages[stage].adopted?.includes(key);
+  const map: Record<string, (v: string) => Expected[]> = {
+    'deploy.service': (id) => [{ type: 'google_cloud_run_v2_service', id }],
+    // An adopted service's account is not this setup's: not written, not imported.
+    'deploy.serviceAccount': (email) =>
+      adopted('deploy', 'serviceAccount')
+        ? []
+        : [{ type: 'google_service_account', id: `projects/${project}/serviceAccounts/${email}` }],
+    'auth0-app.clientId': (id) => [
+      { type: 'auth0_client', id },
+      { type: 'auth0_client_credentials', id },
+    ],
+    'workforce-pool.pool': (id) => [{ type: 'google_iam_workforce_pool', id }],
+    'workforce-pool.provider': (id) => [{ type: 'google_iam_workforce_pool_provider', id }],
+    'oauth-client.oauthClient': (id) => [{ type: 'google_iam_oauth_client', id }],
+    'oauth-client.credential': (id) => [{ type: 'google_iam_oauth_client_credential', id }],
+    'iap-settings.iapResource': (id) => [{ type: 'google_iap_settings', id }],
+    'auth0-action.actionId': (id) => [
+      { type: 'auth0_action', id },
+      { type: 'auth0_trigger_action', id: `post-login::${id}` },
+    ],
+  };
+  return Object.entries<any>(state.stages).flatMap(([stage, st]) =>
+    Object.entries<string>(st.resources ?? {}).flatMap(([key, value]) => {
+      const k = `${stage}.${key}`;
+      if (k in NOT_RESOURCES) return [];
+      assert.ok(map[k], `${k}: the state records a resource the test does not know how to map to an import`);
+      return map[k](value);
+    }),
+  );
+}
+
+/** The imports the `added` lists call for: the invoker and access grants (which must be there), fields none. */
+function expectedFromAdded(state: any): Expected[] {
   const r = (stage: string) => state.stages[stage].resources;
-  const has = (type: string, pred: (id: string) => boolean, what: string) =>
-    assert.ok(
-      p.imports.some((i) => i.to.startsWith(`${type}.`) && pred(i.id)),
-      `no ${type} import for ${what}`,
-    );
-  has('google_cloud_run_v2_service', (id) => id === r('deploy').service, r('deploy').service);
-  has('google_service_account', (id) => id.endsWith(`/${r('deploy').serviceAccount}`), r('deploy').serviceAccount);
-  for (const m of state.stages.deploy.added ?? [])
-    has('google_cloud_run_v2_service_iam_member', (id) => id.endsWith(` roles/run.invoker ${m}`), m);
-  has('auth0_client', (id) => id === r('auth0-app').clientId, 'the Auth0 app');
-  has('auth0_client_credentials', (id) => id === r('auth0-app').clientId, "the Auth0 app's credentials");
-  has('google_iam_workforce_pool', (id) => id === r('workforce-pool').pool, 'the pool');
-  has('google_iam_workforce_pool_provider', (id) => id === r('workforce-pool').provider, 'the provider');
-  has('google_iam_oauth_client', (id) => id === r('oauth-client').oauthClient, 'the OAuth client');
-  has('google_iam_oauth_client_credential', (id) => id === r('oauth-client').credential, 'the credential');
-  has('google_iap_settings', (id) => id === r('iap-settings').iapResource, 'the IAP settings');
-  for (const m of state.stages.access.added)
-    has(
-      state.inputs.scope === 'project' ? 'google_iap_web_iam_member' : 'google_iap_web_cloud_run_service_iam_member',
-      (id) => id === `${r('access').iapResource} roles/iap.httpsResourceAccessor ${m}`,
-      m,
-    );
-  for (const api of APIS) has('google_project_service', (id) => id === `${state.inputs.project}/${api}`, api);
-  const action = state.stages['auth0-action']?.resources.actionId;
-  if (action) {
-    has('auth0_action', (id) => id === action, 'the post-login Action');
-    has('auth0_trigger_action', (id) => id === `post-login::${action}`, "the Action's binding");
-  }
+  const grants: Record<string, (m: string) => Expected> = {
+    deploy: (m) => ({
+      type: 'google_cloud_run_v2_service_iam_member',
+      id: `${r('deploy').service} roles/run.invoker ${m}`,
+    }),
+    access: (m) => ({
+      type:
+        state.inputs.scope === 'project' ? 'google_iap_web_iam_member' : 'google_iap_web_cloud_run_service_iam_member',
+      id: `${r('access').iapResource} roles/iap.httpsResourceAccessor ${m}`,
+    }),
+  };
+  // Every scenario has the IAP agent's invoker grant and at least one access member.
+  for (const stage of Object.keys(grants))
+    assert.ok(state.stages[stage].added?.length, `${stage}.added is empty: the scenario must record its grants`);
+  return Object.entries<any>(state.stages).flatMap(([stage, st]) =>
+    (st.added ?? []).flatMap((entry: string): Expected[] => {
+      if (grants[stage]) return [grants[stage](entry)];
+      const field = Object.keys(ADDED_FIELDS).some((f) => `${stage}:${entry}`.startsWith(f));
+      assert.ok(field, `${stage}.added ${entry}: the test does not know how to map it`);
+      return [];
+    }),
+  );
+}
+
+/**
+ * The folder imports exactly what the state file records (every key of stages[*].resources and every entry of
+ * the `added` lists, mapped to its import or listed above as no resource) and the APIs init enables: no more.
+ */
+function assertStateCovered(state: any, p: ParsedFolder): void {
+  const expected = [
+    ...expectedFromResources(state),
+    ...expectedFromAdded(state),
+    ...APIS.map((api) => ({ type: 'google_project_service', id: `${state.inputs.project}/${api}` })),
+  ];
+  const line = (e: Expected) => `${e.type} ${e.id}`;
+  const actual = p.imports.map((i) => line({ type: i.to.split('.')[0], id: i.id }));
+  assert.equal(p.imports.length, expected.length, 'one import block for each resource the state records');
+  assert.deepEqual(actual.sort(), expected.map(line).sort(), 'the import blocks are those the state calls for');
 }
 
 /**
@@ -213,6 +280,7 @@ test('export terraform', async (t) => {
       'group:admins',
     ]);
     assert.equal(state.stages.access.added.length, 2);
+    assert.ok(state.stages['auth0-action'].resources.actionId, 'group: needs the Action, and its imports');
     const mapping = p.resources.google_iam_workforce_pool_provider.auth0[0].attribute_mapping;
     assert.ok(mapping['google.groups'], 'the groups mapping a group: member needs');
     assertConditionVariable(p, state);
@@ -346,6 +414,44 @@ test('export terraform', async (t) => {
       );
     },
   );
+
+  await t.test('the coverage check catches an unmapped state key, missing grants, a missing or extra import', () => {
+    const covered = (f: (state: any, p: ParsedFolder) => void) => () => {
+      const state = structuredClone(roles.state);
+      const p: ParsedFolder = structuredClone(roles.p);
+      f(state, p);
+      assertStateCovered(state, p);
+    };
+    assert.doesNotThrow(covered(() => {}));
+    assert.throws(
+      covered((s) => (s.stages.deploy.resources.newThing = 'x')),
+      /deploy\.newThing: the state records a resource the test does not know/,
+    );
+    assert.throws(
+      covered((s) => (s.stages['oauth-client'].added = ['secret:x'])),
+      /oauth-client\.added secret:x: the test does not know how to map it/,
+    );
+    assert.throws(
+      covered((s) => (s.stages.access.added = [])),
+      /access\.added is empty/,
+    );
+    assert.throws(
+      covered((s) => delete s.stages.deploy.added),
+      /deploy\.added is empty/,
+    );
+    assert.throws(
+      covered((_, p) => p.imports.pop()),
+      /one import block for each resource/,
+    );
+    assert.throws(
+      covered((_, p) => p.imports.push({ to: 'auth0_client.other', id: 'x' })),
+      /one import block for each resource/,
+    );
+    assert.throws(
+      covered((_, p) => (p.imports.find((i) => i.to === 'auth0_action.groups_claim')!.id = 'other')),
+      /the import blocks are those the state calls for/,
+    );
+  });
 
   await t.test('an existing folder needs --force; --dry-run prints and writes nothing', async () => {
     const before = await readFile(path.join(first.dir, 'cloud-run.tf'), 'utf8');
