@@ -197,6 +197,21 @@ test('export builders: drift the export must not paper over', () => {
   assert.match(problems.join('\n'), /do not name this setup's pool/);
 });
 
+test('export builders: the recorded Action no longer bound to post-login is drift', () => {
+  const x = input();
+  x.state.stages['auth0-action'] = { status: 'done', operations: {}, resources: { actionId: 'act-1' } };
+  x.live.action = {
+    id: 'act-1',
+    name: 'iap-auth0 groups claim (setup abcdefgh)',
+    code: 'exports.onExecutePostLogin = async () => {};',
+    supported_triggers: [{ id: 'post-login', version: 'v3' }],
+  };
+  x.live.actionBound = true;
+  assert.deepEqual(driftProblems(x), []);
+  x.live.actionBound = false;
+  assert.deepEqual(driftProblems(x), ["the post-login Action act-1 is no longer bound to Auth0's post-login trigger"]);
+});
+
 test('export builders: a condition other than the one recorded is drift', () => {
   const x = input();
   x.state.stages['workforce-pool']!.resources.providerCondition = 'assertion.sub in ["auth0|alice"]';

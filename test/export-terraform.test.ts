@@ -532,4 +532,39 @@ test('export terraform', async (t) => {
     const again = await runCli(['export', 'terraform', '--state', first.statePath, '--dir', out], sb.env, cwd);
     assert.equal(again.code, 0, again.stderr);
   });
+
+  await t.test(
+    'the Action unbound behind its back: exit 2 naming it, nothing written; init binds it again',
+    async () => {
+      const mgmt = new ManagementClient({
+        domain: sb.env.AUTH0_DOMAIN,
+        clientId: sb.env.AUTH0_CLIENT_ID,
+        clientSecret: sb.env.AUTH0_CLIENT_SECRET,
+      });
+      const actionId = roles.state.stages['auth0-action'].resources.actionId;
+      const bindings = async () => (await mgmt.actions.triggers.bindings.list('post-login')).data;
+      const others = (await bindings()).filter((b) => b.action?.id !== actionId);
+      assert.ok(
+        (await bindings()).some((b) => b.action?.id === actionId),
+        'bound after init',
+      );
+      await mgmt.actions.triggers.bindings.updateMany('post-login', {
+        bindings: others.map((b) => ({ ref: { type: 'binding_id' as const, value: b.id! } })),
+      });
+      const out = path.join(cwd, 'unbound');
+      const r = await runCli(['export', 'terraform', '--state', roles.statePath, '--dir', out], sb.env, cwd);
+      assert.equal(r.code, 2, r.stderr);
+      assert.ok(r.stderr.includes(`the post-login Action ${actionId} is no longer bound`), r.stderr);
+      assert.match(r.stderr, /run iap-auth0 init/);
+      assert.equal(await readdir(out).catch(() => 'absent'), 'absent');
+      const init = await runCli(['init', '--yes', '--state', roles.statePath], sb.env, cwd);
+      assert.equal(init.code, 0, init.stderr);
+      assert.ok(
+        (await bindings()).some((b) => b.action?.id === actionId),
+        'init bound it again',
+      );
+      const again = await runCli(['export', 'terraform', '--state', roles.statePath, '--dir', out], sb.env, cwd);
+      assert.equal(again.code, 0, again.stderr);
+    },
+  );
 });
