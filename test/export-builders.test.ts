@@ -218,6 +218,8 @@ test('export builders: a condition other than the one recorded is drift', () => 
   assert.deepEqual(driftProblems(x), [
     'the workforce provider\'s attribute condition is true, the state file records assertion.sub in ["auth0|alice"]',
   ]);
+  x.live.provider.attributeCondition = '';
+  assert.match(driftProblems(x).join('\n'), /attribute condition is \(none\), the state file records/);
   delete x.live.provider.attributeCondition;
   assert.match(driftProblems(x).join('\n'), /attribute condition is \(none\), the state file records/);
 });

@@ -41,7 +41,7 @@ export function driftProblems(x: ExportInput): string[] {
     ...mismatch(
       "the workforce provider's attribute condition",
       state.stages['workforce-pool']?.resources.providerCondition,
-      live.provider.attributeCondition ?? '(none)',
+      live.provider.attributeCondition || '(none)',
     ),
     ...mismatch(
       "the workforce provider's client id",
