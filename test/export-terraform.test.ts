@@ -205,6 +205,10 @@ function assertConditionVariable(p: ParsedFolder, state: any): void {
   assert.equal(variable.default, recorded);
   assert.match(variable.description, /Change it together with allowed_members/);
   assert.match(p.files['README.md'], /## Who may sign in[\s\S]*Change the two together/);
+  assert.match(
+    p.files['README.md'],
+    /## Hand back[\s\S]*changed `attribute_condition`, pass the new one with `--require`/,
+  );
 }
 
 /** A check of the folder `base` changed by `f`, to show it failing. */

@@ -131,7 +131,9 @@ function handBack(x: ExportInput, imports: ImportSpec[]): string[] {
       "labels, the Auth0 app's metadata) and changes only what differs. Without the state file, `iap-auth0 init " +
       `--setup ${x.state.setupId ?? 'ID'} --service ${i.service} --region ${i.region} --project ${i.project}\` ` +
       'takes the setup back. init grants exactly the `--allow` it is given (by default the whole pool) and keeps ' +
-      'the image deployed: if you changed who may sign in with Terraform, pass the same members with `--allow`.',
+      'the image deployed: if you changed who may sign in with Terraform, pass the same members with `--allow`. ' +
+      'init never overwrites an attribute condition it did not write: if you changed `attribute_condition`, pass ' +
+      'the new one with `--require`, or init stops and says so.',
     '',
   ];
 }
