@@ -165,6 +165,24 @@ test('export builders: what cannot be written is named, a secret-looking env val
   assert.ok(!plan.notes.some((n) => /labels/.test(n)), 'labels are not managed, so not a gap');
 });
 
+test('export builders: the attribute condition is a variable; one iap-auth0 did not write says so', () => {
+  const x = input();
+  const conditionOf = (files: ReturnType<typeof buildFiles>['files']) => ({
+    workforce: files.find((f) => f.path === 'workforce.tf')!.content,
+    variables: files.find((f) => f.path === 'variables.tf')!.content,
+  });
+  const foreign = conditionOf(buildFiles(x).files);
+  assert.match(foreign.workforce, /attribute_condition += var\.attribute_condition/);
+  assert.match(foreign.variables, /variable "attribute_condition" [\s\S]*iap-auth0 did not write it[\s\S]*"true"/);
+  x.state.stages['workforce-pool']!.resources.providerCondition = 'true';
+  assert.match(conditionOf(buildFiles(x).files).variables, /Change it together with allowed_members/);
+  delete x.live.provider.attributeCondition;
+  delete x.state.stages['workforce-pool']!.resources.providerCondition;
+  const none = conditionOf(buildFiles(x).files);
+  assert.doesNotMatch(none.workforce, /attribute_condition/);
+  assert.doesNotMatch(none.variables, /attribute_condition/);
+});
+
 test('export builders: drift the export must not paper over', () => {
   const x = input();
   x.live.accessPolicy = { bindings: [] };
@@ -177,4 +195,31 @@ test('export builders: drift the export must not paper over', () => {
   assert.match(problems.join('\n'), /service-123@gcp-sa-iap.* no longer holds roles\/run\.invoker/);
   assert.match(problems.join('\n'), /principalSet:.* no longer holds roles\/iap\.httpsResourceAccessor/);
   assert.match(problems.join('\n'), /do not name this setup's pool/);
+});
+
+test('export builders: the recorded Action no longer bound to post-login is drift', () => {
+  const x = input();
+  x.state.stages['auth0-action'] = { status: 'done', operations: {}, resources: { actionId: 'act-1' } };
+  x.live.action = {
+    id: 'act-1',
+    name: 'iap-auth0 groups claim (setup abcdefgh)',
+    code: 'exports.onExecutePostLogin = async () => {};',
+    supported_triggers: [{ id: 'post-login', version: 'v3' }],
+  };
+  x.live.actionBound = true;
+  assert.deepEqual(driftProblems(x), []);
+  x.live.actionBound = false;
+  assert.deepEqual(driftProblems(x), ["the post-login Action act-1 is no longer bound to Auth0's post-login trigger"]);
+});
+
+test('export builders: a condition other than the one recorded is drift', () => {
+  const x = input();
+  x.state.stages['workforce-pool']!.resources.providerCondition = 'assertion.sub in ["auth0|alice"]';
+  assert.deepEqual(driftProblems(x), [
+    'the workforce provider\'s attribute condition is true, the state file records assertion.sub in ["auth0|alice"]',
+  ]);
+  x.live.provider.attributeCondition = '';
+  assert.match(driftProblems(x).join('\n'), /attribute condition is \(none\), the state file records/);
+  delete x.live.provider.attributeCondition;
+  assert.match(driftProblems(x).join('\n'), /attribute condition is \(none\), the state file records/);
 });

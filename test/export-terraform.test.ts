@@ -1,10 +1,11 @@
 // `iap-auth0 export terraform` as a user runs it, after `init` on the sandbox: with the default
-// access, with --allow user:/group:, and with --scope project. No Terraform can run here, so the
-// folder is held to evidence (test/helpers/terraform.ts, test/fixtures/terraform/schema.json): it
-// parses and is formatted, uses only documented resource types and attributes, imports every
-// resource the state records under a documented id format that names the sandbox's actual
-// resource (read back through Google's clients and the Auth0 SDK), and holds no secret the
-// sandbox ever issued. Bad input exits 2 and writes nothing.
+// access, with --allow email:/role:, with --scope project (the issue's three), and with --allow
+// user:/group:. No Terraform can run here, so the folder is held to evidence
+// (test/helpers/terraform.ts, test/fixtures/terraform/schema.json): it parses and is formatted, uses
+// only documented resource types and attributes, imports every resource the state records under a
+// documented id format that names the sandbox's actual resource (read back through Google's
+// clients and the Auth0 SDK), and holds no secret the sandbox ever issued. Bad input exits 2 and
+// writes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { ManagementClient } from 'auth0';
 import { useSandbox, clientsFor, requestLog } from './helpers/sandbox.js';
 import { runCli } from './helpers/cli.js';
 import { assertNoSecretLeaked } from './helpers/secrets.js';
-import { checkAgainstFixture, importFields, parseFolder, type ParsedFolder } from './helpers/terraform.js';
+import { checkAgainstFixture, evaluate, importFields, parseFolder, type ParsedFolder } from './helpers/terraform.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 
 // The APIs init enables (gcp-api.md 2.1; serviceusage is on in every project).
@@ -78,37 +79,143 @@ async function assertImportsAreLive(sb: Sandbox, p: ParsedFolder): Promise<void>
   }
 }
 
-/** Every resource the state file records has its import block, and every API init enables. */
-function assertStateCovered(state: any, p: ParsedFolder): void {
+/**
+ * The IAP settings' `name`, evaluated with the folder's variables and the project's number, is the name the import
+ * id gives (and the state records): `name` forces a replacement, so the first plan would otherwise destroy them.
+ */
+function assertSettingsNamed(state: any, p: ParsedFolder): void {
+  const id = p.imports.find((i) => i.to === 'google_iap_settings.iap')?.id ?? '';
+  const configured = evaluate(p, p.resources.google_iap_settings.iap[0].name, {
+    'data.google_project.this.number': state.inputs.projectNumber,
+  });
+  assert.equal(configured, importFields('google_iap_settings', id).name, 'the IAP settings configured are imported');
+  assert.equal(configured, state.stages['iap-settings'].resources.iapResource);
+}
+
+/** An import the folder must hold: its resource type and id. */
+type Expected = { type: string; id: string };
+
+/** Keys the state records under stages[*].resources that are not resources of their own, and why. */
+const NOT_RESOURCES: Record<string, string> = {
+  'deploy.uri': "the service's URL, which Cloud Run computes (an attribute of google_cloud_run_v2_service.app)",
+  'deploy.iapAgent':
+    'the IAP service agent: google_project_service_identity is google-beta only and cannot be imported (README)',
+  'auth0-app.signInIssuer': 'the issuer URL users sign in with (the tenant or its custom domain), for verify',
+  'workforce-pool.providerSecretFor': "which Auth0 app's secret the provider was given: init's bookkeeping",
+  'workforce-pool.providerCondition': "the provider's attribute condition: var.attribute_condition, not a resource",
+  'oauth-client.clientId': 'the client id Google generated: an attribute of google_iam_oauth_client.iap',
+  'access.iapResource': "the IAP resource the members are on: part of each access member's import id",
+};
+
+/** Prefixes of `added` entries that are fields set on a resource imported under another key, and why. */
+const ADDED_FIELDS: Record<string, string> = {
+  'iap-settings:iapSettings.': 'the IAP settings fields init set: attributes of google_iap_settings.iap',
+  'workforce-pool:attributeMapping.': "mappings added to an adopted provider: in the provider's attribute_mapping",
+  'oauth-client:allowedRedirectUris:': 'a redirect URI added to an adopted client: in its allowed_redirect_uris',
+};
+
+/** The imports the keys of stages[*].resources call for; a key the test does not know fails it. */
+function expectedFromResources(state: any): Expected[] {
+  const project = state.inputs.project;
+  const adopted = (stage: string, key: string) => !!state.stages[stage].adopted?.includes(key);
+  const map: Record<string, (v: string) => Expected[]> = {
+    'deploy.service': (id) => [{ type: 'google_cloud_run_v2_service', id }],
+    // An adopted service's account is not this setup's: not written, not imported.
+    'deploy.serviceAccount': (email) =>
+      adopted('deploy', 'serviceAccount')
+        ? []
+        : [{ type: 'google_service_account', id: `projects/${project}/serviceAccounts/${email}` }],
+    'auth0-app.clientId': (id) => [
+      { type: 'auth0_client', id },
+      { type: 'auth0_client_credentials', id },
+    ],
+    'workforce-pool.pool': (id) => [{ type: 'google_iam_workforce_pool', id }],
+    'workforce-pool.provider': (id) => [{ type: 'google_iam_workforce_pool_provider', id }],
+    'oauth-client.oauthClient': (id) => [{ type: 'google_iam_oauth_client', id }],
+    'oauth-client.credential': (id) => [{ type: 'google_iam_oauth_client_credential', id }],
+    'iap-settings.iapResource': (id) => [{ type: 'google_iap_settings', id }],
+    'auth0-action.actionId': (id) => [
+      { type: 'auth0_action', id },
+      { type: 'auth0_trigger_action', id: `post-login::${id}` },
+    ],
+  };
+  return Object.entries<any>(state.stages).flatMap(([stage, st]) =>
+    Object.entries<string>(st.resources ?? {}).flatMap(([key, value]) => {
+      const k = `${stage}.${key}`;
+      if (k in NOT_RESOURCES) return [];
+      assert.ok(map[k], `${k}: the state records a resource the test does not know how to map to an import`);
+      return map[k](value);
+    }),
+  );
+}
+
+/** The imports the `added` lists call for: the invoker and access grants (which must be there), fields none. */
+function expectedFromAdded(state: any): Expected[] {
   const r = (stage: string) => state.stages[stage].resources;
-  const has = (type: string, pred: (id: string) => boolean, what: string) =>
-    assert.ok(
-      p.imports.some((i) => i.to.startsWith(`${type}.`) && pred(i.id)),
-      `no ${type} import for ${what}`,
-    );
-  has('google_cloud_run_v2_service', (id) => id === r('deploy').service, r('deploy').service);
-  has('google_service_account', (id) => id.endsWith(`/${r('deploy').serviceAccount}`), r('deploy').serviceAccount);
-  for (const m of state.stages.deploy.added ?? [])
-    has('google_cloud_run_v2_service_iam_member', (id) => id.endsWith(` roles/run.invoker ${m}`), m);
-  has('auth0_client', (id) => id === r('auth0-app').clientId, 'the Auth0 app');
-  has('auth0_client_credentials', (id) => id === r('auth0-app').clientId, "the Auth0 app's credentials");
-  has('google_iam_workforce_pool', (id) => id === r('workforce-pool').pool, 'the pool');
-  has('google_iam_workforce_pool_provider', (id) => id === r('workforce-pool').provider, 'the provider');
-  has('google_iam_oauth_client', (id) => id === r('oauth-client').oauthClient, 'the OAuth client');
-  has('google_iam_oauth_client_credential', (id) => id === r('oauth-client').credential, 'the credential');
-  has('google_iap_settings', (id) => id === r('iap-settings').iapResource, 'the IAP settings');
-  for (const m of state.stages.access.added)
-    has(
-      state.inputs.scope === 'project' ? 'google_iap_web_iam_member' : 'google_iap_web_cloud_run_service_iam_member',
-      (id) => id === `${r('access').iapResource} roles/iap.httpsResourceAccessor ${m}`,
-      m,
-    );
-  for (const api of APIS) has('google_project_service', (id) => id === `${state.inputs.project}/${api}`, api);
-  const action = state.stages['auth0-action']?.resources.actionId;
-  if (action) {
-    has('auth0_action', (id) => id === action, 'the post-login Action');
-    has('auth0_trigger_action', (id) => id === `post-login::${action}`, "the Action's binding");
-  }
+  const grants: Record<string, (m: string) => Expected> = {
+    deploy: (m) => ({
+      type: 'google_cloud_run_v2_service_iam_member',
+      id: `${r('deploy').service} roles/run.invoker ${m}`,
+    }),
+    access: (m) => ({
+      type:
+        state.inputs.scope === 'project' ? 'google_iap_web_iam_member' : 'google_iap_web_cloud_run_service_iam_member',
+      id: `${r('access').iapResource} roles/iap.httpsResourceAccessor ${m}`,
+    }),
+  };
+  // Every scenario has the IAP agent's invoker grant and at least one access member.
+  for (const stage of Object.keys(grants))
+    assert.ok(state.stages[stage].added?.length, `${stage}.added is empty: the scenario must record its grants`);
+  return Object.entries<any>(state.stages).flatMap(([stage, st]) =>
+    (st.added ?? []).flatMap((entry: string): Expected[] => {
+      if (grants[stage]) return [grants[stage](entry)];
+      const field = Object.keys(ADDED_FIELDS).some((f) => `${stage}:${entry}`.startsWith(f));
+      assert.ok(field, `${stage}.added ${entry}: the test does not know how to map it`);
+      return [];
+    }),
+  );
+}
+
+/**
+ * The folder imports exactly what the state file records (every key of stages[*].resources and every entry of
+ * the `added` lists, mapped to its import or listed above as no resource) and the APIs init enables: no more.
+ */
+function assertStateCovered(state: any, p: ParsedFolder): void {
+  const expected = [
+    ...expectedFromResources(state),
+    ...expectedFromAdded(state),
+    ...APIS.map((api) => ({ type: 'google_project_service', id: `${state.inputs.project}/${api}` })),
+  ];
+  const line = (e: Expected) => `${e.type} ${e.id}`;
+  const actual = p.imports.map((i) => line({ type: i.to.split('.')[0], id: i.id }));
+  assert.equal(p.imports.length, expected.length, 'one import block for each resource the state records');
+  assert.deepEqual(actual.sort(), expected.map(line).sort(), 'the import blocks are those the state calls for');
+}
+
+/**
+ * With --allow naming people, the provider's attribute condition is var.attribute_condition (the one the state
+ * records), and both its description and the README say it changes together with var.allowed_members.
+ */
+function assertConditionVariable(p: ParsedFolder, state: any): void {
+  const recorded = state.stages['workforce-pool'].resources.providerCondition;
+  assert.ok(recorded, 'init recorded the condition it derived');
+  const provider = p.resources.google_iam_workforce_pool_provider.auth0[0];
+  assert.equal(provider.attribute_condition, interpolated('var.attribute_condition'), 'a variable, not a literal');
+  const variable = p.variables.attribute_condition[0];
+  assert.equal(variable.default, recorded);
+  assert.match(variable.description, /Change it together with allowed_members/);
+  assert.match(p.files['README.md'], /## Who may sign in[\s\S]*Change the two together/);
+  assert.match(
+    p.files['README.md'],
+    /## Hand back[\s\S]*changed `attribute_condition`, pass the new one with `--require`/,
+  );
+}
+
+/** A check of the folder `base` changed by `f`, to show it failing. */
+function mutation(base: ParsedFolder, f: (p: ParsedFolder) => void): () => void {
+  const p: ParsedFolder = structuredClone(base);
+  f(p);
+  return () => checkAgainstFixture(p);
 }
 
 /** init with `args`, then export; the folder checked against the fixture, the state and the sandbox. */
@@ -125,6 +232,7 @@ async function initAndExport(sb: Sandbox, cwd: string, name: string, args: strin
   const p = await parseFolder(dir);
   checkAgainstFixture(p);
   assertStateCovered(state, p);
+  assertSettingsNamed(state, p);
   await assertImportsAreLive(sb, p);
   await assertNoSecretLeaked(sb, [init.stdout, init.stderr, r.stdout, r.stderr], [dir]);
   return { state, p, dir, statePath };
@@ -136,6 +244,7 @@ test('export terraform', async (t) => {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-export-'));
   const lastSeq = async () => (await requestLog(sb)).at(-1)?.seq ?? 0;
   let first!: Awaited<ReturnType<typeof initAndExport>>;
+  let roles!: Awaited<ReturnType<typeof initAndExport>>;
 
   await t.test('default access: the folder imports every resource the state records, and no secret', async () => {
     first = await initAndExport(sb, cwd, 'hello', ['--service', 'hello', '--region', 'europe-west1']);
@@ -159,6 +268,10 @@ test('export terraform', async (t) => {
     assert.match(p.files['README.md'], /terraform init/);
     assert.match(p.files['README.md'], /Stop using `iap-auth0 init`/);
     assert.match(p.files['README.md'], /## Not covered/);
+    // --allow pool: the setup records no condition, and none is written.
+    assert.equal(provider.attribute_condition, undefined);
+    assert.equal(p.variables.attribute_condition, undefined);
+    assert.match(p.files['README.md'], /no attribute condition, so `allowed_members` alone decides/);
   });
 
   await t.test('--allow user: and group: each member imported, the mapping as the provider has it', async () => {
@@ -171,12 +284,14 @@ test('export terraform', async (t) => {
       'group:admins',
     ]);
     assert.equal(state.stages.access.added.length, 2);
+    assert.ok(state.stages['auth0-action'].resources.actionId, 'group: needs the Action, and its imports');
     const mapping = p.resources.google_iam_workforce_pool_provider.auth0[0].attribute_mapping;
     assert.ok(mapping['google.groups'], 'the groups mapping a group: member needs');
+    assertConditionVariable(p, state);
   });
 
   await t.test('--allow role:admin and email:: the Action and its binding imported, its code as deployed', async () => {
-    const { p, state } = await initAndExport(sb, cwd, 'roles', [
+    roles = await initAndExport(sb, cwd, 'roles', [
       '--service',
       'roles',
       '--allow',
@@ -184,6 +299,7 @@ test('export terraform', async (t) => {
       '--allow',
       'email:alice@sandbox.example',
     ]);
+    const { p, state } = roles;
     const actionId = state.stages['auth0-action'].resources.actionId;
     const action = p.resources.auth0_action.groups_claim[0];
     assert.equal(action.name, `iap-auth0 groups claim (setup ${state.setupId})`);
@@ -195,7 +311,8 @@ test('export terraform', async (t) => {
     assert.equal(binding.action_id, interpolated('auth0_action.groups_claim.id'));
     const provider = p.resources.google_iam_workforce_pool_provider.auth0[0];
     assert.ok(provider.attribute_mapping['attribute.email'], 'the verified-email mapping');
-    assert.match(provider.attribute_condition, /attribute\.email in \["alice@sandbox\.example"\]/);
+    assertConditionVariable(p, state);
+    assert.match(p.variables.attribute_condition[0].default, /attribute\.email in \["alice@sandbox\.example"\]/);
   });
 
   await t.test('--scope project: IAP settings on the project and access on its iap_web', async () => {
@@ -206,11 +323,7 @@ test('export terraform', async (t) => {
   });
 
   await t.test('the checks catch what they are for: unknown, computed or missing attributes, a bad import id', () => {
-    const mutated = (f: (p: ParsedFolder) => void) => {
-      const p: ParsedFolder = structuredClone(first.p);
-      f(p);
-      return () => checkAgainstFixture(p);
-    };
+    const mutated = (f: (p: ParsedFolder) => void) => mutation(first.p, f);
     const svc = (p: ParsedFolder) => p.resources.google_cloud_run_v2_service.app[0];
     assert.throws(
       mutated((p) => Object.assign(svc(p), { made_up: 1 })),
@@ -241,6 +354,107 @@ test('export terraform', async (t) => {
       /matches no documented format/,
     );
     assert.throws(() => importFields('google_cloud_run_v2_service', 'hello'), /matches none/);
+  });
+
+  await t.test(
+    'the checks catch undeclared variables, bad ignore_changes, IAP settings names, a literal condition',
+    () => {
+      const mutated = (f: (p: ParsedFolder) => void) => mutation(first.p, f);
+      // Variables used must be declared; ignore_changes paths must name attributes of the schema.
+      assert.throws(
+        mutated((p) => (p.files['iap.tf'] = p.files['iap.tf'].replace('var.region', 'var.regoin'))),
+        /var\.regoin: no variable "regoin" is declared/,
+      );
+      assert.throws(
+        mutated((p) => delete p.variables.image),
+        /var\.image: no variable "image" is declared/,
+      );
+      const ignore = (path: string) =>
+        mutated((p) => {
+          p.resources.google_iam_workforce_pool_provider.auth0[0].lifecycle[0].ignore_changes = [interpolated(path)];
+        });
+      assert.throws(ignore('oidc[0].client_secret[0].value[0].plaintext'), /plaintext is not an attribute/);
+      assert.throws(ignore('oidc[0].issuer_uri.x'), /issuer_uri is not a nested block/);
+      assert.throws(ignore('oidc[1].client_secret'), /oidc\[1\] past max_items/);
+      assert.throws(ignore('client_secret'), /client_secret is not an attribute/);
+      // The IAP settings' name: a documented form, in the import id and in the resource, and the same one in both.
+      assert.throws(
+        () => importFields('google_iap_settings', 'projects/415104041262/iap_web/cloud-run-us-central1/services/x'),
+        /its name .* matches no documented name form/,
+      );
+      assert.throws(() => importFields('google_iap_settings', 'hello'), /matches no documented name form/);
+      assert.deepEqual(importFields('google_iap_settings', 'projects/1/iap_web/compute/services/s/iapSettings'), {
+        name: 'projects/1/iap_web/compute/services/s',
+      });
+      const settings = (p: ParsedFolder) => p.resources.google_iap_settings.iap[0];
+      assert.throws(
+        mutated((p) => (settings(p).name = `projects/\${data.google_project.this.number}/cloud_run-\${var.region}`)),
+        /google_iap_settings\.iap\.name .* matches no documented name form/,
+      );
+      assert.throws(
+        mutated((p) => (settings(p).name = interpolated('var.region'))),
+        /matches no documented name form/,
+      );
+      assert.throws(() => {
+        const p: ParsedFolder = structuredClone(first.p);
+        settings(p).name = settings(p).name.replace(interpolated('var.region'), 'us-east1');
+        assertSettingsNamed(first.state, p);
+      }, /the IAP settings configured are imported/);
+      const condition = (f: (p: ParsedFolder) => void) => () => {
+        const p: ParsedFolder = structuredClone(roles.p);
+        f(p);
+        assertConditionVariable(p, roles.state);
+      };
+      const provider = (p: ParsedFolder) => p.resources.google_iam_workforce_pool_provider.auth0[0];
+      assert.throws(
+        condition(
+          (p) => (provider(p).attribute_condition = roles.state.stages['workforce-pool'].resources.providerCondition),
+        ),
+        /a variable, not a literal/,
+      );
+      assert.throws(
+        condition((p) => (p.variables.attribute_condition[0].description = 'The condition.')),
+        /together with allowed_members/,
+      );
+    },
+  );
+
+  await t.test('the coverage check catches an unmapped state key, missing grants, a missing or extra import', () => {
+    const covered = (f: (state: any, p: ParsedFolder) => void) => () => {
+      const state = structuredClone(roles.state);
+      const p: ParsedFolder = structuredClone(roles.p);
+      f(state, p);
+      assertStateCovered(state, p);
+    };
+    assert.doesNotThrow(covered(() => {}));
+    assert.throws(
+      covered((s) => (s.stages.deploy.resources.newThing = 'x')),
+      /deploy\.newThing: the state records a resource the test does not know/,
+    );
+    assert.throws(
+      covered((s) => (s.stages['oauth-client'].added = ['secret:x'])),
+      /oauth-client\.added secret:x: the test does not know how to map it/,
+    );
+    assert.throws(
+      covered((s) => (s.stages.access.added = [])),
+      /access\.added is empty/,
+    );
+    assert.throws(
+      covered((s) => delete s.stages.deploy.added),
+      /deploy\.added is empty/,
+    );
+    assert.throws(
+      covered((_, p) => p.imports.pop()),
+      /one import block for each resource/,
+    );
+    assert.throws(
+      covered((_, p) => p.imports.push({ to: 'auth0_client.other', id: 'x' })),
+      /one import block for each resource/,
+    );
+    assert.throws(
+      covered((_, p) => (p.imports.find((i) => i.to === 'auth0_action.groups_claim')!.id = 'other')),
+      /the import blocks are those the state calls for/,
+    );
   });
 
   await t.test('an existing folder needs --force; --dry-run prints and writes nothing', async () => {
@@ -322,4 +536,39 @@ test('export terraform', async (t) => {
     const again = await runCli(['export', 'terraform', '--state', first.statePath, '--dir', out], sb.env, cwd);
     assert.equal(again.code, 0, again.stderr);
   });
+
+  await t.test(
+    'the Action unbound behind its back: exit 2 naming it, nothing written; init binds it again',
+    async () => {
+      const mgmt = new ManagementClient({
+        domain: sb.env.AUTH0_DOMAIN,
+        clientId: sb.env.AUTH0_CLIENT_ID,
+        clientSecret: sb.env.AUTH0_CLIENT_SECRET,
+      });
+      const actionId = roles.state.stages['auth0-action'].resources.actionId;
+      const bindings = async () => (await mgmt.actions.triggers.bindings.list('post-login')).data;
+      const others = (await bindings()).filter((b) => b.action?.id !== actionId);
+      assert.ok(
+        (await bindings()).some((b) => b.action?.id === actionId),
+        'bound after init',
+      );
+      await mgmt.actions.triggers.bindings.updateMany('post-login', {
+        bindings: others.map((b) => ({ ref: { type: 'binding_id' as const, value: b.id! } })),
+      });
+      const out = path.join(cwd, 'unbound');
+      const r = await runCli(['export', 'terraform', '--state', roles.statePath, '--dir', out], sb.env, cwd);
+      assert.equal(r.code, 2, r.stderr);
+      assert.ok(r.stderr.includes(`the post-login Action ${actionId} is no longer bound`), r.stderr);
+      assert.match(r.stderr, /run iap-auth0 init/);
+      assert.equal(await readdir(out).catch(() => 'absent'), 'absent');
+      const init = await runCli(['init', '--yes', '--state', roles.statePath], sb.env, cwd);
+      assert.equal(init.code, 0, init.stderr);
+      assert.ok(
+        (await bindings()).some((b) => b.action?.id === actionId),
+        'init bound it again',
+      );
+      const again = await runCli(['export', 'terraform', '--state', roles.statePath, '--dir', out], sb.env, cwd);
+      assert.equal(again.code, 0, again.stderr);
+    },
+  );
 });

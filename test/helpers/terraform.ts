@@ -3,7 +3,9 @@
 // every file parses with HashiCorp's HCL parser and is left unchanged by its formatter (both
 // compiled to WebAssembly, dev dependencies only), every resource type and attribute is known,
 // required ones are present, computed-only ones are never set, references name attributes that
-// exist, and every import id matches a documented format of its resource type.
+// exist and variables that are declared, `ignore_changes` paths name attributes of the schema, every
+// import id matches a documented format of its resource type, and a `name` the importer takes whole
+// (google_iap_settings) matches the documented name forms.
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,7 +20,13 @@ interface Fixture {
   dataSources: Record<string, { attributes: Record<string, Attr> }>;
   resources: Record<
     string,
-    { provider: string; import: { formats: string[][]; patterns?: string[][] }; attributes: Record<string, Attr> }
+    {
+      provider: string;
+      import: { formats: string[][]; patterns?: string[][] };
+      /** The documented forms of a `name` the importer takes whole (google_iap_settings). */
+      names?: { documented: string[]; cloudRun?: string[] };
+      attributes: Record<string, Attr>;
+    }
   >;
 }
 
@@ -74,8 +82,12 @@ function checkBody(body: Record<string, any>, schema: Record<string, Attr>, wher
     if (top && fixture.terraform.metaArguments.includes(key)) {
       if (key === 'lifecycle')
         for (const l of value as any[])
-          for (const k of Object.keys(l))
+          for (const [k, v] of Object.entries<any>(l)) {
             assert.ok(fixture.terraform.lifecycle.includes(k), `${where}: lifecycle.${k}`);
+            // `ignore_changes = all` is no list.
+            if (k === 'ignore_changes' && Array.isArray(v))
+              for (const path of v as string[]) checkIgnorePath(path.replace(/^\$\{(.*)\}$/, '$1'), schema, where);
+          }
       continue;
     }
     const a = schema[key];
@@ -92,7 +104,29 @@ function checkBody(body: Record<string, any>, schema: Record<string, Attr>, wher
     if (a.mode === 'required') assert.ok(key in body, `${where}: the required \`${key}\` is missing`);
 }
 
-/** Every reference `[data.]TYPE.NAME.ATTR` in a .tf file names a block of the folder and an attribute of its type. */
+/**
+ * An `ignore_changes` path (`oidc[0].client_secret[0].value[0].plain_text`) names an attribute of the schema: each
+ * step an attribute, every step but the last a nested block (indexed within its max_items).
+ */
+function checkIgnorePath(path: string, schema: Record<string, Attr>, where: string): void {
+  const steps = path.split('.');
+  let at: Record<string, Attr> | undefined = schema;
+  for (const [n, step] of steps.entries()) {
+    const [, name, index] = /^([a-z0-9_]+)(?:\[(\d+)\])?$/.exec(step) ?? [];
+    const a: Attr | undefined = name ? at?.[name] : undefined;
+    assert.ok(a, `${where}: lifecycle.ignore_changes ${path}: ${step} is not an attribute of the provider's schema`);
+    if (index !== undefined && a.maxItems)
+      assert.ok(Number(index) < a.maxItems, `${where}: lifecycle.ignore_changes ${path}: ${step} past max_items`);
+    if (n < steps.length - 1)
+      assert.ok(a.block, `${where}: lifecycle.ignore_changes ${path}: ${step} is not a nested block`);
+    at = a.block;
+  }
+}
+
+/**
+ * Every reference `[data.]TYPE.NAME.ATTR` in a .tf file names a block of the folder and an attribute of its type,
+ * and every `var.X` a declared variable.
+ */
 function checkReferences(p: ParsedFolder): void {
   const text = Object.entries(p.files)
     .filter(([f]) => f.endsWith('.tf'))
@@ -105,6 +139,8 @@ function checkReferences(p: ParsedFolder): void {
     assert.ok(blocks[type]?.[name], `${ref}: no ${data ?? ''}${type}.${name} in the folder`);
     assert.ok(schema?.[attribute] || attribute === 'id', `${ref}: ${type} has no ${attribute}`);
   }
+  for (const [ref, name] of text.matchAll(/(?<![\w.])var\.([A-Za-z0-9_-]+)/g))
+    assert.ok(p.variables[name], `${ref}: no variable "${name}" is declared in the folder`);
 }
 
 /** A documented format as a pattern: each {{placeholder}} one path segment (a role or member: up to a space). */
@@ -140,7 +176,41 @@ export function importFields(type: string, id: string): Record<string, string> {
   }
   const fields = patterns.length ? first(patterns, id) : documented;
   assert.ok(fields, `${type}: import id ${id} matches none of the provider's import patterns or documented formats`);
+  if (fixture.resources[type].names) assertNamed(type, fields.name, `import id ${id}: its name`);
   return { ...fields };
+}
+
+/** A documented name form (`projects/{project_id}/iap_web`) as a pattern: each {placeholder} within one segment. */
+export function namePattern(form: string): RegExp {
+  const parts = form.split(/(\{[a-z_]+\})/).map((p) => {
+    const name = /^\{([a-z_]+)\}$/.exec(p)?.[1];
+    return name ? `(?<${name}>[^/ ]+)` : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  });
+  return new RegExp(`^${parts.join('')}$`);
+}
+
+/** `name` is one of the fixture's name forms for `type` (documented, or Cloud Run's with its own source). */
+function assertNamed(type: string, name: string | undefined, what: string): void {
+  const n = fixture.resources[type].names!;
+  const forms = [...n.documented, ...(n.cloudRun ?? [])];
+  assert.ok(
+    name !== undefined && forms.some((f) => namePattern(f).test(name)),
+    `${type}: ${what} ${name} matches no documented name form`,
+  );
+}
+
+/**
+ * A resource's `name` attribute against the name forms, each interpolation standing for one value (`${var.region}`
+ * in `cloud_run-${var.region}`): the configuration names the same kind of resource its import id does.
+ */
+function checkNameAttribute(type: string, where: string, body: Record<string, any>): void {
+  if (!fixture.resources[type].names) return;
+  const value = String(body.name ?? '');
+  assertNamed(
+    type,
+    value.replace(/\$\{[^}]*\}/g, 'VALUE'),
+    `${where}.name (${value}), interpolations read as one value:`,
+  );
 }
 
 /** The whole folder against the fixture. */
@@ -148,7 +218,10 @@ export function checkAgainstFixture(p: ParsedFolder): void {
   for (const [type, byName] of Object.entries(p.resources)) {
     const r = fixture.resources[type];
     assert.ok(r, `${type} is not a resource type the fixture documents`);
-    for (const [name, bodies] of Object.entries(byName)) checkBody(bodies[0], r.attributes, `${type}.${name}`, true);
+    for (const [name, bodies] of Object.entries(byName)) {
+      checkBody(bodies[0], r.attributes, `${type}.${name}`, true);
+      checkNameAttribute(type, `${type}.${name}`, bodies[0]);
+    }
   }
   for (const [type, byName] of Object.entries(p.data))
     for (const [name, bodies] of Object.entries(byName))
@@ -167,6 +240,28 @@ export function checkAgainstFixture(p: ParsedFolder): void {
     importFields(type, i.id);
     if (key !== undefined) assert.ok(forEachKeys(p, p.resources[type][name][0]).includes(key), `${i.to}: no such key`);
   }
+}
+
+/**
+ * A string attribute as Terraform would evaluate it: each `${var.X}` its default, each `${TYPE.NAME.ATTR}` that
+ * resource's (literal or further interpolated) attribute, anything else from `known` (values only the providers
+ * compute, such as `data.google_project.this.number`). Fails on a reference it cannot resolve.
+ */
+export function evaluate(p: ParsedFolder, value: string, known: Record<string, string>, depth = 0): string {
+  assert.ok(depth < 5, `${value}: references too deep to evaluate`);
+  return value.replace(/\$\{([^}]*)\}/g, (_, ref: string) => {
+    if (ref in known) return known[ref];
+    const variable = /^var\.([a-z0-9_]+)$/.exec(ref)?.[1];
+    if (variable) {
+      const d = p.variables[variable]?.[0]?.default;
+      assert.equal(typeof d, 'string', `${ref}: no string default to evaluate`);
+      return d;
+    }
+    const [type, name, attribute] = ref.split('.');
+    const v = p.resources[type]?.[name]?.[0]?.[attribute];
+    assert.equal(typeof v, 'string', `${ref}: nothing to evaluate it to`);
+    return evaluate(p, v, known, depth + 1);
+  });
 }
 
 /** The keys of a for_each: a literal toset([...]) or toset(var.X) with X's default. */

@@ -28,10 +28,21 @@ export function driftProblems(x: ExportInput): string[] {
       `the IAP settings of ${state.stages['iap-settings']?.resources.iapResource} do not name this setup's pool ` +
         'and OAuth client',
     );
+  // An unbound Action is worse: the auth0 provider's readTriggerAction (resource_trigger_action.go)
+  // keeps the id whether or not it finds the binding, so the import would succeed, Terraform would
+  // believe the Action bound, and no plan would ever bind it (sign-ins then lack the groups claim).
+  const actionId = state.stages['auth0-action']?.resources.actionId;
+  if (actionId && live.action && live.actionBound === false)
+    problems.push(`the post-login Action ${actionId} is no longer bound to Auth0's post-login trigger`);
   const mismatch = (what: string, recorded: string | undefined, now: string | null | undefined) =>
     recorded && now && recorded !== now ? [`${what} is ${now}, the state file records ${recorded}`] : [];
   problems.push(
     ...mismatch('the OAuth client id', state.stages['oauth-client']?.resources.clientId, live.oauthClient.clientId),
+    ...mismatch(
+      "the workforce provider's attribute condition",
+      state.stages['workforce-pool']?.resources.providerCondition,
+      live.provider.attributeCondition || '(none)',
+    ),
     ...mismatch(
       "the workforce provider's client id",
       state.stages['auth0-app']?.resources.clientId,

@@ -6,7 +6,7 @@ import { importBlock, v, variableBlock, type ImportSpec, type Section, type Vari
 import { PROVIDERS, TERRAFORM_VERSION } from './versions.js';
 import { deploySection } from './resources/deploy.js';
 import { auth0Section } from './resources/auth0.js';
-import { workforceSection } from './resources/workforce.js';
+import { conditionVariable, workforceSection } from './resources/workforce.js';
 import { iapSection } from './resources/iap.js';
 import { actionSection } from './resources/action.js';
 import { readme } from './readme.js';
@@ -92,6 +92,7 @@ function baseVariables(x: ExportInput): VariableSpec[] {
         'principalSet://iam.googleapis.com/locations/global/workforcePools/POOL/*).',
       default: x.state.stages.access?.added ?? [],
     },
+    ...conditionVariable(x),
     {
       name: 'auth0_domain',
       type: 'string',

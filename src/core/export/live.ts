@@ -36,6 +36,8 @@ export interface Live {
   auth0Client: Auth0Client;
   /** The post-login Action iap-auth0 manages (--allow role:/group:), when the state records one. */
   action?: Auth0Action;
+  /** Whether the post-login trigger binds that Action (undefined when the state records none). */
+  actionBound?: boolean;
 }
 
 /** An Auth0 Action as the Management API returns it (it holds no secret of iap-auth0's). */

@@ -1,13 +1,15 @@
 // The export's reads: every resource the state file records, through the clients init, verify and
 // destroy use, all at once. Secrets are dropped here, as each answer arrives (the OAuth credential's
 // clientSecret, the Auth0 app's client_secret and signing keys). A recorded resource that is gone
-// stops the export: a configuration that imports it would fail at `terraform plan`.
+// stops the export: a configuration that imports it would fail at `terraform plan`. The post-login
+// trigger's bindings are read too, so that an Action no longer bound is caught as drift (drift.ts).
 import { gdata } from '../google-call.js';
 import { unlessNotFound } from '../google-errors.js';
 import { REQUIRED_APIS } from '../apis.js';
 import { auth0Retry, auth0Status } from '../fates.js';
 import { describeAuth0Error } from '../auth0-errors.js';
 import { withRetry } from '../retry.js';
+import { readBindings } from '../stages/auth0-action/api.js';
 import { UserError, EXIT } from '../../lib/exit-codes.js';
 import type { CoreContext } from '../context.js';
 import type { Auth0Action, Auth0Client, Live } from './live.js';
@@ -42,6 +44,16 @@ async function auth0Action(ctx: CoreContext, id: string | undefined): Promise<Au
   if (!a?.id || !a.name || a.code === undefined) return undefined;
   const triggers = (a.supported_triggers ?? []).map((t) => ({ id: String(t.id), version: String(t.version) }));
   return { id: a.id, name: a.name, code: a.code, runtime: a.runtime, supported_triggers: triggers };
+}
+
+/** Whether the post-login trigger binds the recorded Action (undefined: none recorded). */
+async function actionBound(ctx: CoreContext, id: string | undefined): Promise<boolean | undefined> {
+  if (!id) return undefined;
+  const mgmt = await ctx.auth0();
+  const bound = await readBindings(ctx, mgmt).catch((e) => {
+    throw describeAuth0Error(e);
+  });
+  return bound.refs.some((r) => r.actionId === id);
 }
 
 /** The Google resources of the deploy stage: the service, its account, its invokers and the APIs. */
@@ -96,6 +108,7 @@ function readIdentity(ctx: CoreContext) {
     ),
     auth0Client: auth0App(ctx, st('auth0-app').clientId),
     action: auth0Action(ctx, st('auth0-action').actionId),
+    actionBound: actionBound(ctx, st('auth0-action').actionId),
   };
 }
 

@@ -97,6 +97,25 @@ function secrets(): string[] {
   ];
 }
 
+/** How var.allowed_members and var.attribute_condition decide together who gets in. */
+function whoMaySignIn(x: ExportInput): string[] {
+  const condition = !!x.live.provider.attributeCondition;
+  return [
+    '## Who may sign in',
+    '',
+    '`var.allowed_members` lists the IAM members granted `roles/iap.httpsResourceAccessor`' +
+      (condition
+        ? '. The workforce provider also has an attribute condition, `var.attribute_condition`: whoever it refuses ' +
+          'cannot sign in at all ("rejected by the attribute condition"), whatever `allowed_members` says. **Change ' +
+          'the two together**: to let a new person in, add their member to `allowed_members` and their Auth0 user ' +
+          'id, email, role or group to the matching list in `attribute_condition` (to admit everyone the pool ' +
+          'maps, delete the `attribute_condition` line in `workforce.tf`). Removing someone from either keeps ' +
+          'them out.'
+        : '. The workforce provider has no attribute condition, so `allowed_members` alone decides.'),
+    '',
+  ];
+}
+
 function handBack(x: ExportInput, imports: ImportSpec[]): string[] {
   const i = x.state.inputs;
   return [
@@ -112,7 +131,9 @@ function handBack(x: ExportInput, imports: ImportSpec[]): string[] {
       "labels, the Auth0 app's metadata) and changes only what differs. Without the state file, `iap-auth0 init " +
       `--setup ${x.state.setupId ?? 'ID'} --service ${i.service} --region ${i.region} --project ${i.project}\` ` +
       'takes the setup back. init grants exactly the `--allow` it is given (by default the whole pool) and keeps ' +
-      'the image deployed: if you changed who may sign in with Terraform, pass the same members with `--allow`.',
+      'the image deployed: if you changed who may sign in with Terraform, pass the same members with `--allow`. ' +
+      'init never overwrites an attribute condition it did not write: if you changed `attribute_condition`, pass ' +
+      'the new one with `--require`, or init stops and says so.',
     '',
   ];
 }
@@ -132,6 +153,7 @@ export function readme(x: ExportInput, o: { files: string[]; imports: ImportSpec
     '',
     ...adoptedLines(x),
     ...takeOver(x, o.imports.length),
+    ...whoMaySignIn(x),
     ...secrets(),
     ...handBack(x, o.imports),
     '## Not covered',

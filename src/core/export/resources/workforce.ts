@@ -2,9 +2,22 @@
 // literal: it flows from auth0_client_credentials.client_secret inside Terraform (the Auth0
 // provider reads it with read:client_keys). The API never returns the secret (only a thumbprint),
 // so after an import Terraform does not know it: `ignore_changes` keeps plan from proposing to
-// send it again; the README says how to push a rotated secret.
+// send it again; the README says how to push a rotated secret. The attribute condition is a
+// variable beside var.allowed_members: with --allow user:/email:/role:/group: it is the second half
+// of who may sign in, and a member added to one and not the other is refused at sign-in.
 import { attr, block, obj, type Item } from '../hcl.js';
-import { ADDR, adopted, lifecycle, ref, resource, unwritten, type ImportSpec, type Section } from '../tf.js';
+import {
+  ADDR,
+  adopted,
+  lifecycle,
+  ref,
+  resource,
+  unwritten,
+  v,
+  type ImportSpec,
+  type Section,
+  type VariableSpec,
+} from '../tf.js';
 import type { ExportInput, Pool, Provider } from '../live.js';
 
 const POOL_WRITTEN = ['name', 'parent', 'displayName', 'description', 'disabled', 'sessionDuration', 'state'];
@@ -75,10 +88,30 @@ function providerResource(p: Provider, providerId: string, isAdopted: boolean): 
     ...(p.detailedAuditLogging ? [attr('detailed_audit_logging', true)] : []),
     // Who becomes whom in Google: as the provider maps it now (google.subject, google.email, …).
     attr('attribute_mapping', obj(p.attributeMapping ?? {})),
-    ...(p.attributeCondition ? [attr('attribute_condition', p.attributeCondition)] : []),
+    ...(p.attributeCondition ? [attr('attribute_condition', v(CONDITION_VAR))] : []),
     oidcBlock(p),
     ...lifecycle({ adopted: isAdopted, ignore: ['oidc[0].client_secret[0].value[0].plain_text'] }),
   ];
+}
+
+const CONDITION_VAR = 'attribute_condition';
+
+/**
+ * var.attribute_condition (in variables.tf next to allowed_members), defaulting to the provider's condition as it
+ * is: the one iap-auth0 derived from --allow and recorded (the drift check holds the live one to it), or one
+ * someone else wrote. None without a condition.
+ */
+export function conditionVariable(x: ExportInput): VariableSpec[] {
+  const condition = x.live.provider.attributeCondition;
+  if (!condition) return [];
+  const ours = x.state.stages['workforce-pool']?.resources.providerCondition === condition;
+  const description = ours
+    ? 'Who the workforce provider lets sign in (a CEL attribute condition), derived by iap-auth0 from --allow. ' +
+      'Change it together with allowed_members: a member added there and not here is refused at sign-in ' +
+      '("rejected by the attribute condition") before IAM is asked.'
+    : "The workforce provider's attribute condition (CEL) as it is; iap-auth0 did not write it. Whoever it " +
+      'refuses cannot sign in, whatever allowed_members says.';
+  return [{ name: CONDITION_VAR, type: 'string', description, default: condition }];
 }
 
 export function workforceSection(x: ExportInput): Section {
