@@ -3,7 +3,7 @@
 // stage says what it was doing, not that it failed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { advance, progressLines, truncate, type Progress } from '../src/cli/progress.js';
+import { advance, progressLines, truncate, waitLine, type Progress } from '../src/cli/progress.js';
 
 test('each stage keeps its own state, in stage order', () => {
   const p: Progress = new Map();
@@ -42,4 +42,27 @@ test('lines are cut to the width (mark and space included) and never wrap; a min
   assert.equal(cut, 'Cloud Run service: Cloud Ru…');
   assert.equal([...cut].length + 2, 30);
   assert.equal(truncate('short', 80), 'short');
+});
+
+test("a wait that is no stage's (verify --wait): what, how long so far (of how long), the next check", () => {
+  const w = { label: 'propagating', pending: ['Sign-in probe'], startedAt: 1_000, nextAt: 14_000 };
+  assert.equal(
+    waitLine({ ...w, budgetMs: 600_000 }, 12_400),
+    'propagating: Sign-in probe (waited 11 s of 10 min; next check in 2 s)',
+  );
+  // Past a minute in minutes; a check due now says so; no budget, no "of".
+  assert.equal(
+    waitLine({ ...w, pending: ['IAP settings', 'Sign-in probe'], nextAt: 421_500 }, 421_000),
+    'propagating: IAP settings, Sign-in probe (waited 7 min 00 s; checking again now)',
+  );
+  assert.equal(
+    waitLine({ ...w, budgetMs: 90_000 }, 1_000),
+    'propagating: Sign-in probe (waited 0 s of 1 min 30 s; next check in 13 s)',
+  );
+  // Cut to a width, the list gives way and the times stay; too narrow for both, the line is cut.
+  const long = { ...w, pending: ['IAP settings', 'Access binding', 'Sign-in probe'], budgetMs: 600_000 };
+  const cut = waitLine(long, 66_000, 78);
+  assert.equal([...cut].length, 78);
+  assert.match(cut, /^propagating: IAP settings, .*… \(waited 1 min 05 s of 10 min; checking again now\)$/);
+  assert.equal(waitLine(long, 66_000, 20), 'propagating: IAP se…');
 });

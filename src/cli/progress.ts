@@ -73,3 +73,37 @@ export function progressLines(p: Progress, now: number, width?: number): { mark:
     return width === undefined ? l : { mark: l.mark, text: truncate(l.text, Math.max(1, width - 2)) };
   });
 }
+
+/**
+ * A wait that belongs to no stage (verify --wait for propagation): what is awaited, since when,
+ * when the next check is, and (optionally) how long it may last. Times are the renderer's clock (ms).
+ */
+export interface WaitState {
+  /** What the awaited items are doing, said before them: "propagating". */
+  label: string;
+  /** The items still awaited (the checks not yet passing). */
+  pending: string[];
+  startedAt: number;
+  nextAt: number;
+  budgetMs?: number;
+}
+
+/** Whole minutes as "10 min", anything else as waited() says it. */
+const span = (ms: number) => (ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : waited(ms));
+
+/**
+ * The wait's line: what is awaited, how long it has waited (of how long at most), when it checks
+ * again. Cut to `width`, the list of what is awaited gives way first, so the times always show.
+ */
+export function waitLine(w: WaitState, now: number, width?: number): string {
+  const left = w.nextAt - now;
+  const next = left >= 1000 ? `next check in ${Math.ceil(left / 1000)} s` : 'checking again now';
+  const of = w.budgetMs ? ` of ${span(w.budgetMs)}` : '';
+  const head = `${w.label}: `;
+  const list = w.pending.join(', ');
+  const times = ` (waited ${waited(Math.max(0, now - w.startedAt))}${of}; ${next})`;
+  const whole = head + list + times;
+  if (width === undefined || [...whole].length <= width) return whole;
+  const room = width - [...head].length - [...times].length;
+  return room >= 2 ? head + truncate(list, room) + times : truncate(whole, width);
+}
