@@ -103,7 +103,10 @@ function plainLines(color: Paint, write: (s: string) => void, showPlan: (e: Core
     stop: () => undefined,
     // The same rule as a stage's long wait: said when it starts, then once in each 30 s.
     wait: (w) => {
-      if (!w) return void (told = undefined);
+      if (!w) {
+        told = undefined;
+        return;
+      }
       const now = Date.now();
       const bucket = Math.floor((now - w.startedAt) / 30_000);
       if (told === bucket) return;
