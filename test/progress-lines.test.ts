@@ -66,3 +66,44 @@ test("a wait that is no stage's (verify --wait): what, how long so far (of how l
   assert.match(cut, /^propagating: IAP settings, .*… \(waited 1 min 05 s of 10 min; checking again now\)$/);
   assert.equal(waitLine(long, 66_000, 20), 'propagating: IAP se…');
 });
+
+test("a stage stopped by another's failure is not drawn as failed: its own mark, and what it waited for", () => {
+  const p: Progress = new Map();
+  advance(p, { type: 'stage-start', stage: 'deploy' }, 0);
+  advance(p, { type: 'stage-failed', stage: 'deploy', error: 'quota exceeded' }, 0);
+  // Never started its own work: waited for the Auth0 app from the start.
+  advance(p, { type: 'stage-start', stage: 'workforce-pool' }, 0);
+  advance(p, { type: 'stage-waiting', stage: 'workforce-pool', for: 'auth0-app' }, 0);
+  // Did part of its work (a step), then waited for the service.
+  advance(p, { type: 'stage-start', stage: 'auth0-app' }, 0);
+  advance(p, { type: 'step', stage: 'auth0-app', text: 'creating the Auth0 application' }, 0);
+  advance(p, { type: 'stage-waiting', stage: 'auth0-app', for: 'deploy' }, 0);
+  const blocked = (stage: 'auth0-app' | 'workforce-pool', by: 'deploy' | 'auth0-app', title: string) =>
+    advance(p, { type: 'stage-failed', stage, error: `waiting for ${title}, which failed`, blockedBy: by }, 0);
+  blocked('auth0-app', 'deploy', 'Cloud Run service');
+  blocked('workforce-pool', 'auth0-app', 'Auth0 application');
+  assert.deepEqual(progressLines(p, 0), [
+    { mark: '✗', text: 'Cloud Run service: quota exceeded' },
+    { mark: '○', text: 'Auth0 application: not finished: waiting for Cloud Run service, which failed' },
+    { mark: '○', text: 'Workforce pool and provider: not started: waiting for Auth0 application, which failed' },
+  ]);
+});
+
+test("init's run: a stage blocked by another's failure is said as blocked, on a terminal and off it", async () => {
+  const { createRenderer } = await import('../src/cli/render.js');
+  const out: string[] = [];
+  const stream = { isTTY: false, write: (s: string) => out.push(s) > 0 } as unknown as NodeJS.WriteStream;
+  const ui = await createRenderer({ quiet: false, stream, env: {} });
+  ui.event({ type: 'stage-start', stage: 'access' });
+  ui.event({ type: 'stage-waiting', stage: 'access', for: 'deploy' });
+  ui.event({
+    type: 'stage-failed',
+    stage: 'access',
+    error: 'waiting for Cloud Run service, which failed',
+    blockedBy: 'deploy',
+  });
+  assert.deepEqual(out, [
+    '  Access: waiting for Cloud Run service\n',
+    '○ Access: not started: waiting for Cloud Run service, which failed\n',
+  ]);
+});

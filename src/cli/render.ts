@@ -89,8 +89,8 @@ export async function createRenderer(opts: {
   return tty ? inPlace(stream, color, write, showPlan) : plainLines(color, write, showPlan);
 }
 
-const paintMark = (color: Paint, mark: string) =>
-  mark === '✓' ? color.green(mark) : mark === '✗' ? color.red(mark) : mark === '-' ? color.yellow(mark) : mark;
+const MARK_COLOR: Record<string, keyof Paint> = { '✓': 'green', '✗': 'red', '-': 'yellow', '○': 'yellow' };
+const paintMark = (color: Paint, mark: string) => (MARK_COLOR[mark] ? color[MARK_COLOR[mark]](mark) : mark);
 
 /** Elsewhere (CI logs, pipes): each change of a stage's state as a line of its own, never redrawn. */
 function plainLines(color: Paint, write: (s: string) => void, showPlan: (e: CoreEvent) => void): Renderer {
