@@ -1,6 +1,7 @@
 // Progress as people read it: one line per stage, each with its own state (waiting for another
-// stage, working on a step, done, failed, interrupted, blocked by another stage's failure). Pure: the renderer (render.ts) feeds it
-// events and draws its lines, in place on a terminal; tests read the lines directly.
+// stage, working on a step, done, failed, interrupted, blocked by another stage's failure). Pure:
+// the renderer (render.ts) feeds it events and draws its lines, in place on a terminal; tests read
+// the lines directly.
 import type { CoreEvent } from '../core/events.js';
 import { STAGES, STAGE_TITLES, type StageId } from '../state/names.js';
 import { formatDuration } from '../lib/duration.js';
