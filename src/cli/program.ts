@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseDuration } from '../lib/duration.js';
+import { STAGES } from '../core/stage-graph.js';
 
 export const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -129,8 +130,8 @@ function addCheckCommands(program: Command): void {
     .option('--force', 'do not ask for confirmation (required when not in a terminal)')
     .option(
       '--keep <stages>',
-      "leave these stages' resources alone, comma-separated: deploy, auth0-app, workforce-pool, oauth-client, " +
-        'iap-settings, access',
+      // From the stage graph, as --keep's check (core/destroy.ts parseKeep) takes them: a new stage cannot be left out.
+      `leave these stages' resources alone, comma-separated: ${STAGES.join(', ')}`,
     )
     .option('--json', 'print one JSON document on stdout (needs --force)')
     .option('--state <path>', 'state file (default .iap-auth0/state.json)')
