@@ -41,3 +41,13 @@ test('fast paths match commander', async () => {
   const statusHelp = await runCli(['status', '--help'], {}, cwd);
   assert.match(statusHelp.stdout, /Usage: iap-auth0 status \[options\]/);
 });
+
+test('destroy --help names every stage --keep takes, from the stage graph (auth0-action included)', async () => {
+  const { STAGES } = await import('../src/core/stage-graph.js');
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-fast-'));
+  const r = await runCli(['destroy', '--help'], {}, cwd);
+  assert.equal(r.code, 0, r.stderr);
+  const keep = r.stdout.slice(r.stdout.indexOf('--keep'), r.stdout.indexOf('--json')).replace(/\s+/g, ' ');
+  assert.match(keep, new RegExp(`comma-separated: ${STAGES.join(', ')} $`));
+  assert.ok(STAGES.includes('auth0-action'));
+});

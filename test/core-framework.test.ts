@@ -112,7 +112,8 @@ test('runStages: independent stages overlap; a failed dependency stops only its 
     owned: () => [],
     destroy: async () => '',
   });
-  const ctx: any = { state: memoryState(), emit: () => undefined, signal: new AbortController().signal };
+  const events: any[] = [];
+  const ctx: any = { state: memoryState(), emit: (e: any) => events.push(e), signal: new AbortController().signal };
   const results = await runStages(
     [
       stage('deploy', async (c) => {
@@ -146,6 +147,15 @@ test('runStages: independent stages overlap; a failed dependency stops only its 
   assert.equal(by.deploy.ok, true);
   assert.equal(by['auth0-app'].ok, false);
   assert.ok(by['workforce-pool'].error instanceof DependencyFailed);
+  // The failed stage and the one it stopped are told apart: the latter names the stage it waited for.
+  const stopped = events.filter((e) => e.type === 'stage-failed');
+  assert.deepEqual(
+    stopped.map((e) => [e.stage, e.blockedBy]),
+    [
+      ['auth0-app', undefined],
+      ['workforce-pool', 'auth0-app'],
+    ],
+  );
   assert.equal(by.access.ok, true);
   assert.equal(ctx.state.stage('auth0-app').status, 'failed');
   assert.equal(ctx.state.stage('deploy').status, 'done');

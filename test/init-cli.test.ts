@@ -36,6 +36,10 @@ test('init CLI', async (t) => {
         /--auth0-domain: .*no path/,
       ],
       [['--yes', '--service', 'hello', '--allow', 'alice@example.com'], sb.env, /--allow/],
+      // The same from a variable: the message names the variable.
+      [['--yes'], { ...sb.env, IAP_AUTH0_SERVICE: 'Bad_Name' }, /IAP_AUTH0_SERVICE: service name "Bad_Name"/],
+      [['--yes', '--service', 'hello'], { ...sb.env, IAP_AUTH0_ALLOW: 'pool, alice@example.com' }, /IAP_AUTH0_ALLOW: /],
+      [['--yes', '--service', 'hello'], { ...sb.env, IAP_AUTH0_POOL: 'gcp-reserved' }, /IAP_AUTH0_POOL: .*reserved/],
       [
         ['--yes', '--service', 'hello'],
         { ...sb.env, AUTH0_CLIENT_SECRET: '' },

@@ -73,3 +73,46 @@ test('off a terminal: plain lines, one per change; a long wait every 30 s, not a
     ],
   );
 });
+
+test('a wait on a terminal (verify --wait): one line redrawn in place, gone when it ends', async () => {
+  const t = terminal(70);
+  const ui = await createRenderer({ quiet: false, stream: t.stream, env: { NO_COLOR: '1' } });
+  const now = Date.now();
+  const w = { label: 'propagating', pending: ['IAP settings', 'Sign-in probe'], budgetMs: 600_000 };
+  ui.wait({ ...w, startedAt: now - 3_000, nextAt: now + 1_500 });
+  for (let i = 0; i < 12; i++) ui.wait({ ...w, startedAt: now - 3_000, nextAt: now + 1_500 });
+  // Thirteen checks: each redraw goes up over the one line drawn; the screen keeps one line.
+  const redraws = t.out.filter((s) => s === '\x1b[1A\r\x1b[J').length;
+  assert.equal(redraws, 12);
+  const lines = t.out.filter((s) => s.endsWith('\n'));
+  assert.equal(lines.length, 13);
+  assert.ok(
+    lines.every((l) => [...l].length <= 71), // 70 columns and the newline: cut, never wrapped
+    lines.join(''),
+  );
+  assert.equal(lines[12], '… propagating: IAP settings… (waited 3 s of 10 min; next check in 2 s)\n');
+  t.out.length = 0;
+  ui.wait(undefined);
+  assert.deepEqual(t.out, ['\x1b[1A\r\x1b[J'], 'the line is cleared; the results take its place');
+  t.out.length = 0;
+  ui.line('✓ Sign-in probe  ok');
+  ui.stop();
+  assert.deepEqual(t.out, ['✓ Sign-in probe  ok\n']);
+});
+
+test('a wait off a terminal: a line when it starts, then at most one every 30 s, whatever the checks', async () => {
+  const out: string[] = [];
+  const stream = { isTTY: false, write: (s: string) => out.push(s) > 0 } as unknown as NodeJS.WriteStream;
+  const ui = await createRenderer({ quiet: false, stream, env: {} });
+  const now = Date.now();
+  const w = { label: 'propagating', pending: ['Sign-in probe'] };
+  // 200 checks over 7 minutes (as a 7-minute propagation polled every 2 s): one line per 30 s, 15 in all.
+  for (let s = 0; s < 420; s += 2.1) ui.wait({ ...w, startedAt: now - s * 1000, nextAt: now + 2_000 });
+  assert.equal(out.length, 14, out.join(''));
+  assert.equal(out[0], '… propagating: Sign-in probe (waited 0 s; next check in 2 s)\n');
+  assert.match(out[1], /\(waited 3\d s;/);
+  assert.match(out[13], /\(waited 6 min 3\d s;/);
+  ui.wait(undefined);
+  ui.stop();
+  assert.equal(out.length, 14, 'ending the wait prints nothing of its own: the results follow');
+});

@@ -10,8 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { useSandbox, control, requestLog } from './helpers/sandbox.js';
 import { runCli, startCli } from './helpers/cli.js';
-import { DURATION } from './helpers/wait.js';
+import { DURATION, until } from './helpers/wait.js';
 import { DRIFTS, driftTools } from './helpers/drifts.js';
+
+/** A request of the sign-in probe (verify's check that waits for propagation). */
+const probeRequest = (r: { api: string }) => r.api === 'frontdoor';
 
 // biome-ignore lint/complexity/noExcessiveLinesPerFunction: the subtests share one sandbox and run in order
 test('verify', async (t) => {
@@ -72,18 +75,29 @@ test('verify', async (t) => {
     '--wait keeps checking until propagation completes, then passes and reports the time it waited',
     async () => {
       const run = startCli(['verify', '--wait', '60s'], sb.env, cwd);
-      // Once verify says it is waiting (not after a guessed sleep), propagation completes.
+      // Once verify says it is waiting (not after a guessed sleep), and has checked again a few
+      // times, propagation completes.
       let seen = '';
-      await new Promise<void>((resolve) =>
-        run.child.stderr!.on('data', (d) => {
-          seen += d;
-          if (/still propagating after/.test(seen)) resolve();
-        }),
+      run.child.stderr!.on('data', (d) => (seen += d));
+      await until(() => /propagating: .*\(waited /.test(seen), 'verify to say it waits');
+      const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
+      await until(
+        async () => (await requestLog(sb, since)).filter(probeRequest).length >= 4,
+        'verify to check again four times',
       );
       await control(sb, '/clock', { advance: '61s' });
       const r = await run.done;
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, new RegExp(`… still propagating after ${DURATION}: Sign-in probe; checking again in`));
+      // Through a pipe: the wait is said once (then once every 30 s), not once per check.
+      const waits = r.stderr.split('\n').filter((l) => /propagating: .*\(waited /.test(l));
+      assert.equal(waits.length, 1, r.stderr);
+      assert.match(
+        waits[0],
+        new RegExp(
+          `^… propagating: Sign-in probe \\(waited ${DURATION} of 1 min; ` +
+            '(next check in \\d s|checking again now)\\)$',
+        ),
+      );
       assert.match(
         r.stderr,
         /✓ Sign-in probe\s+unauthenticated GET → Google workforce sign-in → Auth0 \/authorize → Auth0 login page/,

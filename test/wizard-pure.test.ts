@@ -33,6 +33,27 @@ test('questions: a flag, a variable or the state file answers a question, and it
     ),
     [],
   );
+  // Every answer has its variable: set, its question is not asked.
+  assert.deepEqual(
+    questionsFor(
+      known({
+        env: {
+          ...ENV,
+          CLOUDSDK_RUN_REGION: 'europe-west1',
+          IAP_AUTH0_SERVICE: 's',
+          IAP_AUTH0_IMAGE: 'i',
+          IAP_AUTH0_ALLOW: 'role:admin email:a@example.com',
+        },
+      }),
+    ),
+    ['ids'],
+  );
+  for (const id of ['IAP_AUTH0_POOL', 'IAP_AUTH0_PROVIDER', 'IAP_AUTH0_OAUTH_CLIENT'])
+    assert.deepEqual(questionsFor(known({ env: { ...ENV, [id]: 'x' }, flags: { service: 's' } })), [
+      'region',
+      'image',
+      'allow',
+    ]);
   // A re-run: the state file answers everything it recorded.
   const recorded = {
     project: 'p',

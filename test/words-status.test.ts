@@ -4,12 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli, BIN } from './helpers/cli.js';
 import { stateWords, statusReport } from '../src/core/status.js';
-import { labelledResources } from '../src/core/resource-labels.js';
+import { ADDED_FALLBACK, addedRow, labelledResources } from '../src/core/resource-labels.js';
+import { STAGES, type StageId } from '../src/core/stage-graph.js';
 
 /** A state file as a run interrupted during the deploy leaves it (written by hand: status reads files alone). */
 const interruptedState = {
@@ -101,6 +102,121 @@ test('records in words: bookkeeping keys hidden, added lists named for what they
       ['settings set', 'identitySources'],
     ],
   );
+});
+
+/**
+ * Every kind of `added` entry a stage records, as the stage writes it (each file under
+ * src/core/stages that assigns a stage's `added`; the test below finds them all), with the row
+ * people must see for it.
+ */
+const ADDED_ENTRIES: Record<StageId, [entry: string, label: string, value: string][]> = {
+  // deploy/apply.ts: members granted the invoker role (the IAP service agent).
+  deploy: [
+    [
+      'serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com',
+      'invoker granted to',
+      'serviceAccount:service-415104041262@gcp-sa-iap.iam.gserviceaccount.com',
+    ],
+  ],
+  'auth0-app': [],
+  // workforce-provider.ts: the mappings added to a provider shared or adopted (desiredMapping's keys).
+  'workforce-pool': ['google.subject', 'google.email', 'google.display_name', 'google.groups', 'attribute.email'].map(
+    (k) => [`attributeMapping.${k}`, 'mapping added to a shared provider', k],
+  ),
+  // oauth-client.ts: IAP's redirect URI added to a client shared or adopted.
+  'oauth-client': [
+    [
+      'allowedRedirectUris:https://iap.googleapis.com/v1/oauth/clientIds/abc.apps.googleusercontent.com:handleRedirect',
+      'redirect URI added to a shared OAuth client',
+      'https://iap.googleapis.com/v1/oauth/clientIds/abc.apps.googleusercontent.com:handleRedirect',
+    ],
+  ],
+  // iap-settings.ts: the settings' field paths (IAP_SETTINGS_MASK).
+  'iap-settings': [
+    ['iapSettings.accessSettings.identitySources', 'settings set', 'identitySources'],
+    ['iapSettings.accessSettings.workforceIdentitySettings', 'settings set', 'workforceIdentitySettings'],
+  ],
+  // access.ts: members granted access.
+  access: [
+    [
+      'principalSet://iam.googleapis.com/locations/global/workforcePools/p/*',
+      'access granted to',
+      'principalSet://iam.googleapis.com/locations/global/workforcePools/p/*',
+    ],
+  ],
+  'auth0-action': [],
+};
+
+/** The files under src/core/stages that assign a stage's `added` list. */
+async function filesRecordingAdded(dir = 'src/core/stages'): Promise<string[]> {
+  const found: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) found.push(...(await filesRecordingAdded(p)));
+    else if (e.name.endsWith('.ts') && /\.added = /.test(await readFile(p, 'utf8'))) found.push(p);
+  }
+  return found.sort();
+}
+
+test('every kind of added entry a stage records has a label people read, never a state-file key', async () => {
+  // A new place that records `added` must add its kind to ADDED_KINDS and to ADDED_ENTRIES above.
+  assert.deepEqual(await filesRecordingAdded(), [
+    'src/core/stages/access.ts',
+    'src/core/stages/deploy/apply.ts',
+    'src/core/stages/iap-settings.ts',
+    'src/core/stages/oauth-client.ts',
+    'src/core/stages/workforce-provider.ts',
+  ]);
+  for (const stage of STAGES)
+    for (const [entry, label, value] of ADDED_ENTRIES[stage]) {
+      const row = addedRow(stage, entry);
+      assert.deepEqual(row, { label, value }, `${stage}: ${entry}`);
+      assert.notEqual(row.label, ADDED_FALLBACK, `${stage}: ${entry}`);
+      assert.doesNotMatch(row.label, /^added$|[a-z][A-Z]|\.|:/, `${stage}: ${entry}`);
+      assert.doesNotMatch(row.value, /^(allowedRedirectUris|attributeMapping|iapSettings)\b/, `${stage}: ${entry}`);
+    }
+  // Two kinds in one list are two rows; an entry of a kind no table knows still gets words as its label.
+  assert.deepEqual(
+    labelledResources('workforce-pool', {
+      added: ['attributeMapping.google.groups', 'attributeMapping.attribute.email'],
+    }),
+    [{ key: 'added', label: 'mapping added to a shared provider', value: 'google.groups, attribute.email' }],
+  );
+  assert.equal(addedRow('auth0-app', 'somethingNew').label, ADDED_FALLBACK);
+});
+
+test('status of a setup sharing an OAuth client and a provider: the added rows in words', async () => {
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'iap-auth0-words-'));
+  await mkdir(path.join(cwd, '.iap-auth0'));
+  const shared = {
+    ...interruptedState,
+    stages: {
+      'workforce-pool': {
+        status: 'done',
+        resources: {
+          pool: 'locations/global/workforcePools/p',
+          provider: 'locations/global/workforcePools/p/providers/a',
+        },
+        adopted: ['pool', 'provider'],
+        added: ['attributeMapping.google.groups'],
+      },
+      'oauth-client': {
+        status: 'done',
+        resources: { oauthClient: 'projects/p/locations/global/oauthClients/c', clientId: 'abc' },
+        adopted: ['oauthClient'],
+        added: ['allowedRedirectUris:https://iap.googleapis.com/v1/oauth/clientIds/abc:handleRedirect'],
+      },
+    },
+  };
+  await writeFile(path.join(cwd, '.iap-auth0', 'state.json'), JSON.stringify(shared, null, 2));
+  const r = await runCli(['status'], {}, cwd);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ {4}mapping added to a shared provider {2}google\.groups$/m);
+  assert.match(
+    r.stdout,
+    /^ {4}redirect URI added to a shared OAuth client {2}https:\/\/iap\.googleapis\.com\/v1\/oauth\/c/m,
+  );
+  assert.doesNotMatch(r.stdout, /allowedRedirectUris|attributeMapping|^ +added /m, r.stdout);
 });
 
 async function folderWithState(): Promise<string> {

@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parseDuration } from '../lib/duration.js';
+import { STAGES } from '../core/stage-graph.js';
 
 export const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -35,11 +36,11 @@ function addInitCommand(program: Command): void {
     .description('set up (or resume setting up) a Cloud Run service behind IAP with Auth0 sign-in')
     .option('--project <id>', 'Google Cloud project id (env GOOGLE_CLOUD_PROJECT, CLOUDSDK_CORE_PROJECT)')
     .option('--region <region>', 'Cloud Run region (env CLOUDSDK_RUN_REGION; default us-central1)')
-    .option('--service <name>', 'Cloud Run service name')
+    .option('--service <name>', 'Cloud Run service name (env IAP_AUTH0_SERVICE)')
     .option(
       '--image <ref>',
-      "container image to deploy on this run; without it a new service gets Google's hello sample and an " +
-        'existing one keeps its image',
+      'container image to deploy on this run (env IAP_AUTH0_IMAGE, for a new setup only); without it a new ' +
+        "service gets Google's hello sample and an existing one keeps its image",
     )
     .option('--organization <id>', 'organization for the workforce pool, only when the project has none')
     .option(
@@ -53,14 +54,16 @@ function addInitCommand(program: Command): void {
     )
     .option(
       '--pool <id>',
-      'workforce pool id (default iap-SERVICE-REGION-PROJECT, shortened with a hash when too long)',
+      'workforce pool id (env IAP_AUTH0_POOL; default iap-SERVICE-REGION-PROJECT, shortened with a hash when too ' +
+        'long)',
     )
-    .option('--provider <id>', 'workforce provider id (default auth0)')
-    .option('--oauth-client <id>', 'IAM OAuth client id (default iap-auth0-SERVICE-REGION)')
+    .option('--provider <id>', 'workforce provider id (env IAP_AUTH0_PROVIDER; default auth0)')
+    .option('--oauth-client <id>', 'IAM OAuth client id (env IAP_AUTH0_OAUTH_CLIENT; default iap-auth0-SERVICE-REGION)')
     .option(
       '--allow <member>',
       'who may sign in (exactly these; others iap-auth0 granted are revoked): pool (default), ' +
-        'email:<verified address>, role:<auth0 role>, group:<name>, user:<auth0 user id>; repeatable',
+        'email:<verified address>, role:<auth0 role>, group:<name>, user:<auth0 user id>; repeatable (env ' +
+        'IAP_AUTH0_ALLOW: members separated by commas or spaces)',
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option(
@@ -129,8 +132,8 @@ function addCheckCommands(program: Command): void {
     .option('--force', 'do not ask for confirmation (required when not in a terminal)')
     .option(
       '--keep <stages>',
-      "leave these stages' resources alone, comma-separated: deploy, auth0-app, workforce-pool, oauth-client, " +
-        'iap-settings, access',
+      // From the stage graph, as --keep's check (core/destroy.ts parseKeep) takes them: a new stage cannot be left out.
+      `leave these stages' resources alone, comma-separated: ${STAGES.join(', ')}`,
     )
     .option('--json', 'print one JSON document on stdout (needs --force)')
     .option('--state <path>', 'state file (default .iap-auth0/state.json)')

@@ -5,7 +5,7 @@ import { paint, type Paint } from './ansi.js';
 import type { CoreEvent } from '../core/events.js';
 import type { CheckResult } from '../core/check.js';
 import type { StageId } from '../state/names.js';
-import { advance, progressLines, stageLine, type Progress } from './progress.js';
+import { advance, progressLines, stageLine, waitLine, type Progress, type WaitState } from './progress.js';
 import { widthOf, wrap } from './wrap.js';
 import { planWords } from './plan-words.js';
 
@@ -15,6 +15,12 @@ export interface Renderer {
   /** A line of prose: on a terminal, wrapped at word boundaries (`first` before it, `indent` on the lines after). */
   para(text: string, indent?: string, first?: string): void;
   stop(): void;
+  /**
+   * A wait that is no stage's (verify --wait): on a terminal one line under the stages, redrawn in
+   * place with its time moving; elsewhere a line when it starts, then at most one every 30 s.
+   * Called again at each check (new pending list, next check); undefined ends it (its line goes).
+   */
+  wait(w: WaitState | undefined): void;
   color: Paint;
   /** The terminal's width when lines are drawn on one (in place); undefined for plain lines. */
   columns?: number;
@@ -54,7 +60,16 @@ export async function createRenderer(opts: {
   const tty = !!stream.isTTY && !env.CI && (stream.columns ?? 0) > 0;
   const color = paint(tty && !env.NO_COLOR);
   const nothing = () => undefined;
-  if (opts.quiet) return { event: nothing, line: nothing, para: nothing, stop: nothing, color, width: widthOf(stream) };
+  if (opts.quiet)
+    return {
+      event: nothing,
+      line: nothing,
+      para: nothing,
+      stop: nothing,
+      wait: nothing,
+      color,
+      width: widthOf(stream),
+    };
   const write = (s: string) => stream.write(s + '\n');
   // The plan before apply, in the words the guided init shows (plan-words.ts), unless it showed it.
   const showPlan = (e: CoreEvent) => {
@@ -63,8 +78,8 @@ export async function createRenderer(opts: {
   return tty ? inPlace(stream, color, write, showPlan) : plainLines(color, write, showPlan, widthOf(stream));
 }
 
-const paintMark = (color: Paint, mark: string) =>
-  mark === '✓' ? color.green(mark) : mark === '✗' ? color.red(mark) : mark === '-' ? color.yellow(mark) : mark;
+const MARK_COLOR: Record<string, keyof Paint> = { '✓': 'green', '✗': 'red', '-': 'yellow', '○': 'yellow' };
+const paintMark = (color: Paint, mark: string) => (MARK_COLOR[mark] ? color[MARK_COLOR[mark]](mark) : mark);
 
 /** Elsewhere (CI logs, pipes): each change of a stage's state as a line of its own, never redrawn. */
 function plainLines(
@@ -76,10 +91,23 @@ function plainLines(
   const progress: Progress = new Map();
   // A long wait is said when it starts and then every 30 s, not at every poll.
   const waitTold = new Map<StageId, number>();
+  let told: number | undefined; // the 30 s the wait was last said in
   return {
     color,
     width,
     stop: () => undefined,
+    // The same rule as a stage's long wait: said when it starts, then once in each 30 s.
+    wait: (w) => {
+      if (!w) {
+        told = undefined;
+        return;
+      }
+      const now = Date.now();
+      const bucket = Math.floor((now - w.startedAt) / 30_000);
+      if (told === bucket) return;
+      told = bucket;
+      write(`${color.yellow('…')} ${waitLine(w, now)}`);
+    },
     line: write,
     para: (text, _indent, first = '') => write(first + text),
     event: (e) => {
@@ -113,6 +141,7 @@ function inPlace(
   showPlan: (e: CoreEvent) => void,
 ): Renderer {
   const progress: Progress = new Map();
+  let waiting: WaitState | undefined;
   let drawn = 0;
   let timer: NodeJS.Timeout | undefined;
   const clear = () => {
@@ -125,7 +154,10 @@ function inPlace(
     // The last picture is whole, wrapped at word boundaries: nothing is redrawn over it.
     if (full) for (const l of lines) wrap(l.text, stream.columns, `${paintMark(color, l.mark)} `).forEach(write);
     else for (const l of lines) write(`${paintMark(color, l.mark)} ${l.text}`);
-    drawn = full ? 0 : lines.length;
+    // The wait's line is never final: stop() leaves it out, and it is cut to the width like the others.
+    const w = waiting && !full ? [waitLine(waiting, Date.now(), Math.max(1, stream.columns - 2))] : [];
+    for (const l of w) write(`${color.yellow('…')} ${l}`);
+    drawn = full ? 0 : lines.length + w.length;
   };
   let stopped = false;
   const above = (text: string) => {
@@ -146,9 +178,16 @@ function inPlace(
     para: (text, indent = '  ', first = '') => {
       for (const l of wrap(text, stream.columns, first, indent)) above(l);
     },
+    wait: (w) => {
+      if (stopped) return;
+      waiting = w;
+      if (w) timer ??= setInterval(() => draw(), 1000).unref();
+      draw();
+    },
     stop: () => {
       if (stopped) return;
       stopped = true;
+      waiting = undefined; // the last picture (below) is the stages' alone: a wait's line is gone
       if (timer) clearInterval(timer);
       timer = undefined;
       // The last picture in full: nothing is redrawn after it, so a long summary may wrap now.

@@ -2,7 +2,7 @@
 // be polled). Which are missing is read once, when the deploy stage plans (the plan says so), and
 // the enable sends exactly those.
 import { gdata, opReader, planRead } from './google-call.js';
-import { pollOperation } from './poll.js';
+import { pollOperation, waitingFor } from './poll.js';
 import type { CoreContext } from './context.js';
 
 export const REQUIRED_APIS = [
@@ -38,6 +38,7 @@ export async function enableApis(ctx: Ctx, missing?: string[]): Promise<void> {
   await pollOperation(
     opReader(ctx, (name) => su.operations.get({ name })),
     op,
-    { signal: ctx.signal },
+    // Enabling takes from seconds to a few minutes: the line says for how long so far.
+    { signal: ctx.signal, onPoll: waitingFor(ctx.emit, 'deploy', `Google is enabling ${todo.join(', ')}`) },
   );
 }

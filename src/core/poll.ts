@@ -6,6 +6,18 @@
 // in the sandbox's realistic profile: the second enablement restarts the window). A finished operation
 // with an error throws it as an OperationError carrying google.rpc.Code.
 import { pollUntil } from './backoff.js';
+import type { EventSink } from './events.js';
+import type { StageId } from '../state/names.js';
+
+/**
+ * A long wait said as the deploy's is: `text` on the stage's line, with how long so far (the
+ * progress renderer adds it, and says it every 30 s off a terminal). For pollOperation's onPoll
+ * and pollUntil's onWait, which pass the time since the wait began.
+ */
+export const waitingFor =
+  (emit: EventSink, stage: StageId, text: string) =>
+  (elapsedMs: number): void =>
+    emit({ type: 'waiting', stage, text, elapsedMs });
 
 export interface OperationLike {
   name?: string | null;

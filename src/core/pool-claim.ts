@@ -7,7 +7,7 @@
 import { POOL_RESOURCE, PROVIDER_RESOURCE } from '../lib/ids.js';
 import { gdata, opReader, planRead } from './google-call.js';
 import { googleFailure, isConflict, unlessNotFound } from './google-errors.js';
-import { pollOperation } from './poll.js';
+import { pollOperation, waitingFor } from './poll.js';
 import { CodedError, refusal } from './coded-error.js';
 import { decideUse, markedDescription, parseDescription, purposeOf, type Marker } from './ownership.js';
 import { existingChanges, markerToWrite } from './decide-resource.js';
@@ -165,7 +165,8 @@ export async function waitOp(ctx: Ctx, kind: 'pool' | 'provider', op: iam_v1.Sch
     'workforce-pool',
   );
   await ctx.state.recordOperation('workforce-pool', kind, op.name);
-  await unlessNotFound(() => pollOperation(get, op, { signal: ctx.signal }));
+  const text = `Google is finishing the change to workforce ${kind} ${ctx.inputs[kind]}`;
+  await unlessNotFound(() => pollOperation(get, op, { signal: ctx.signal, onPoll: waitingFor(ctx.emit, stage, text) }));
   await ctx.state.recordOperation('workforce-pool', kind, undefined);
 }
 

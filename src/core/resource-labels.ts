@@ -19,12 +19,41 @@ const LABELS: Partial<Record<StageId, Record<string, string | null>>> = {
   access: { iapResource: 'IAP resource' },
 };
 
-/** What a stage's `added` list holds, in words. */
-const ADDED: Partial<Record<StageId, string>> = {
-  deploy: 'invoker granted to',
-  'iap-settings': 'settings set',
-  access: 'access granted to',
+/**
+ * What a stage's `added` list holds, in words: each kind of entry a stage records, told apart by
+ * its prefix (checked in order; '' matches anything), with its label and how its value reads.
+ * Every stage is listed, so a new stage must say what its entries are; an entry of no listed kind
+ * still prints under ADDED_FALLBACK, never under a state-file key.
+ *  - deploy: members this setup granted the invoker role (the IAP service agent).
+ *  - workforce-pool: `attributeMapping.<attribute>`, mappings added to a provider shared or adopted.
+ *  - oauth-client: `allowedRedirectUris:<uri>`, IAP's redirect URI added to a client shared or adopted.
+ *  - iap-settings: the IAP settings' field paths this setup set (`iapSettings.accessSettings.…`).
+ *  - access: members this setup granted access to the service.
+ */
+interface AddedKind {
+  prefix: string;
+  label: string;
+  /** The value as people read it; the entry without its prefix when not given. */
+  value?: (rest: string) => string;
+}
+export const ADDED_KINDS: Record<StageId, readonly AddedKind[]> = {
+  deploy: [{ prefix: '', label: 'invoker granted to' }],
+  'auth0-app': [],
+  'workforce-pool': [{ prefix: 'attributeMapping.', label: 'mapping added to a shared provider' }],
+  'oauth-client': [{ prefix: 'allowedRedirectUris:', label: 'redirect URI added to a shared OAuth client' }],
+  'iap-settings': [{ prefix: '', label: 'settings set', value: (path) => path.split('.').pop() ?? path }],
+  access: [{ prefix: '', label: 'access granted to' }],
+  'auth0-action': [],
 };
+export const ADDED_FALLBACK = 'also added by this setup';
+
+/** An `added` entry in words: its label and its value. */
+export function addedRow(stage: StageId, entry: string): { label: string; value: string } {
+  const kind = ADDED_KINDS[stage]?.find((k) => entry.startsWith(k.prefix));
+  if (!kind) return { label: ADDED_FALLBACK, value: entry };
+  const rest = entry.slice(kind.prefix.length);
+  return { label: kind.label, value: kind.value ? kind.value(rest) : rest };
+}
 
 /** "signInIssuer" → "sign in issuer": a key no table names yet still reads as words. */
 const words = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
@@ -36,13 +65,6 @@ export function resourceLabel(stage: StageId, key: string): string | undefined {
   return words(key);
 }
 
-/** The label of a stage's `added` list. */
-export const addedLabel = (stage: StageId): string => ADDED[stage] ?? 'added';
-
-/** An `added` entry in words: IAP settings' field paths by their last part. */
-export const addedValue = (stage: StageId, value: string): string =>
-  stage === 'iap-settings' ? (value.split('.').pop() ?? value) : value;
-
 /** A stage's records as rows (the state file's key, its label, its value), bookkeeping left out. */
 export function labelledResources(
   stage: StageId,
@@ -53,11 +75,12 @@ export function labelledResources(
     const label = resourceLabel(stage, key);
     if (label) rows.push({ key, label, value });
   }
-  if (records.added?.length)
-    rows.push({
-      key: 'added',
-      label: addedLabel(stage),
-      value: records.added.map((a) => addedValue(stage, a)).join(', '),
-    });
+  // One row per kind of entry, in the order first recorded: "redirect URI added …  https://…".
+  const byLabel = new Map<string, string[]>();
+  for (const entry of records.added ?? []) {
+    const { label, value } = addedRow(stage, entry);
+    byLabel.set(label, [...(byLabel.get(label) ?? []), value]);
+  }
+  for (const [label, values] of byLabel) rows.push({ key: 'added', label, value: values.join(', ') });
   return rows;
 }

@@ -376,9 +376,9 @@ async function applyOne(
     // not failed, and not "waiting for a stage that failed" either.
     const interrupted = c.signal.aborted;
     const during = interrupted ? doingWords(doing) : undefined;
+    const blocked = !interrupted && error instanceof DependencyFailed;
     await c.state
       .updateStage(id, (st) => {
-        const blocked = !interrupted && error instanceof DependencyFailed;
         if (blocked && st.status === 'done') return; // done in an earlier run: still is, as before
         // A stage that stopped because another failed is not finished, and did not fail itself.
         st.status = interrupted || blocked ? 'in-progress' : 'failed';
@@ -390,6 +390,7 @@ async function applyOne(
       stage: id,
       error: interrupted ? 'interrupted' : describe(error),
       ...(interrupted ? { interrupted, ...(during ? { during } : {}) } : {}),
+      ...(blocked ? { blockedBy: error.dependency } : {}),
     });
     return { id, ok: false, error, ...(interrupted ? { interrupted, ...(during ? { during } : {}) } : {}) };
   }

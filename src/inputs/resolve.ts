@@ -1,5 +1,6 @@
-// Resolving init's inputs: flag, then environment (gcloud's and Auth0's own variables), then the
-// recorded state, then a prompt (interactive only), then a default. Every value goes through the
+// Resolving init's inputs: flag, then the recorded state, then environment (gcloud's and Auth0's
+// own variables, and an IAP_AUTH0_ variable for each answer of the guided init), then a prompt
+// (interactive only), then a default. Every value goes through the
 // same schema wherever it came from. Non-interactive, a missing required input is an error
 // naming the flag, raised before any API call.
 import * as v from 'valibot';
@@ -76,6 +77,7 @@ const SPECS: Spec[] = [
   {
     key: 'service',
     flag: '--service',
+    env: ['IAP_AUTH0_SERVICE'],
     schema: s.serviceSchema,
     message: 'Cloud Run service name',
     required: true,
@@ -96,6 +98,9 @@ const SPECS: Spec[] = [
   {
     key: 'image',
     flag: '--image',
+    // Like every variable, it never overrides the state file: an exported IAP_AUTH0_IMAGE must not
+    // redeploy each setup init is re-run for. --image changes a recorded image.
+    env: ['IAP_AUTH0_IMAGE'],
     schema: s.imageSchema,
     message: 'Container image for a new service (an existing one keeps its image)',
     fallback: () => DEFAULT_IMAGE,
@@ -127,6 +132,7 @@ const SPECS: Spec[] = [
   {
     key: 'pool',
     flag: '--pool',
+    env: ['IAP_AUTH0_POOL'],
     schema: s.poolSchema,
     message: 'Workforce pool id',
     fallback: (r) => derived(r)?.pool,
@@ -136,6 +142,7 @@ const SPECS: Spec[] = [
   {
     key: 'provider',
     flag: '--provider',
+    env: ['IAP_AUTH0_PROVIDER'],
     schema: s.providerSchema,
     message: 'Workforce provider id',
     fallback: (r) => derived(r)?.provider,
@@ -145,6 +152,7 @@ const SPECS: Spec[] = [
   {
     key: 'oauthClient',
     flag: '--oauth-client',
+    env: ['IAP_AUTH0_OAUTH_CLIENT'],
     schema: s.oauthClientSchema,
     message: 'IAM OAuth client id',
     fallback: (r) => derived(r)?.oauthClient,
@@ -166,10 +174,26 @@ export const promptCheck =
   (value: string): true | string =>
     s.problem(schema, value) ?? true;
 
-/** --allow: the flags, else the recorded list, else everyone in the pool; each judged, duplicates dropped. */
-function resolveAllow(flags: string[] | undefined, recorded: string[] | undefined): string[] {
-  const given = flags?.length ? flags : (recorded ?? ['pool']);
-  return [...new Set(given.map((a) => judge(s.allowSchema, a, '--allow')))];
+/** The variable that gives --allow's members: separated by commas or spaces (a member has neither). */
+export const ALLOW_ENV = 'IAP_AUTH0_ALLOW';
+
+/** IAP_AUTH0_ALLOW's members ("role:admin, email:a@example.com" or "role:admin email:a@example.com"). */
+export const allowListOf = (text: string | undefined): string[] => (text ?? '').split(/[\s,]+/).filter(Boolean);
+
+/**
+ * --allow: the flags, else the recorded list, else IAP_AUTH0_ALLOW, else everyone in the pool;
+ * each judged (naming where it came from), duplicates dropped.
+ */
+function resolveAllow(flags: string[] | undefined, recorded: string[] | undefined, env: NodeJS.ProcessEnv): string[] {
+  const fromEnv = allowListOf(env[ALLOW_ENV]);
+  const [given, from] = flags?.length
+    ? [flags, '--allow']
+    : recorded
+      ? [recorded, '--allow']
+      : fromEnv.length
+        ? [fromEnv, ALLOW_ENV]
+        : [['pool'], '--allow'];
+  return [...new Set(given.map((a) => judge(s.allowSchema, a, from)))];
 }
 
 /** --require: the flag ('' drops a recorded one: the derived condition again), else the recorded condition. */
@@ -257,7 +281,7 @@ export async function resolveInputs(opts: {
     }
     (out as Record<string, string>)[spec.key] = value!;
   }
-  const allow = resolveAllow(flags.allow, recorded?.allow);
+  const allow = resolveAllow(flags.allow, recorded?.allow, env);
   const require = resolveRequire(flags.require, recorded?.require);
   // A different --allow on a re-run is legitimate: the access stage adds the new members.
   const scope = flags.scope ?? recorded?.scope ?? 'service';

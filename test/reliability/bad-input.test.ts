@@ -254,6 +254,35 @@ const CASES: Case[] = [
     args: init(...svc, '--image', 'gcr.io/p/app:'),
     message: /--image: image reference is invalid/,
   },
+  // The guided init's answers from their variables (a fresh folder: a state file's values win over variables)
+  {
+    fresh: true,
+    name: 'service name from IAP_AUTH0_SERVICE',
+    args: init(),
+    env: { IAP_AUTH0_SERVICE: 'Bad_Name' },
+    message: /IAP_AUTH0_SERVICE: service name "Bad_Name" is invalid/,
+  },
+  {
+    fresh: true,
+    name: 'image from IAP_AUTH0_IMAGE',
+    args: init(...svc),
+    env: { IAP_AUTH0_IMAGE: 'not an image' },
+    message: /IAP_AUTH0_IMAGE: image reference is invalid/,
+  },
+  {
+    fresh: true,
+    name: 'a bare email among the members of IAP_AUTH0_ALLOW',
+    args: init(...svc),
+    env: { IAP_AUTH0_ALLOW: 'role:admin, alice@example.com' },
+    message: /IAP_AUTH0_ALLOW: --allow member is invalid: .*\(for this address: email:alice@example\.com\)/,
+  },
+  {
+    fresh: true,
+    name: 'OAuth client id from IAP_AUTH0_OAUTH_CLIENT',
+    args: init(...svc),
+    env: { IAP_AUTH0_OAUTH_CLIENT: 'x' },
+    message: /IAP_AUTH0_OAUTH_CLIENT: OAuth client id "x" is invalid: use 6-63 lowercase letters/,
+  },
   // --allow members
   {
     name: '--allow with a bare email',

@@ -153,7 +153,7 @@ async function initAndVerify({ say, step, sb }: Demo): Promise<void> {
   );
   let moved = false;
   await step(['verify', '--wait', '2m'], (text) => {
-    if (!moved && /still propagating/.test(text)) {
+    if (!moved && /propagating: .*\(waited /.test(text)) {
       moved = true;
       sb.world.clock.advance(PROPAGATION_MS);
     }

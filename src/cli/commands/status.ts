@@ -51,7 +51,7 @@ export async function statusCommand(opts: StatusCommandOptions): Promise<void> {
       ui.line(`${m ?? ' '} ${s.title.padEnd(width)}  ${s.state}`);
       for (const row of labelledResources(s.id, s))
         ui.line(
-          `    ${c.dim(row.label.padEnd(19))}${row.value}` +
+          `    ${c.dim(row.label.padEnd(Math.max(19, row.label.length + 2)))}${row.value}` +
             (s.adopted?.includes(row.key) ? c.dim(' (adopted: never deleted by this setup)') : ''),
         );
       // The state words already carry an in-progress stage's reason; a failed stage's error is its own line.

@@ -52,6 +52,7 @@ async function runChecks(
   ctrlC: Interrupt,
 ): Promise<VerifyResult> {
   const { runVerify } = await import('../../core/verify.js');
+  let startedAt: number | undefined;
   try {
     return await runVerify({
       env: process.env,
@@ -59,13 +60,17 @@ async function runChecks(
       waitMs,
       signal: ctrlC.signal,
       emit: (e) => {
-        if (e.type === 'waiting')
-          ui.para(
-            ui.color.yellow(
-              `… still propagating after ${formatDuration(e.elapsedMs)}: ` +
-                `${e.pending.map((c) => c.title).join(', ')}; checking again in ${formatDuration(e.nextInMs)}`,
-            ),
-          );
+        if (e.type !== 'waiting') return;
+        // One line that moves (a terminal) or a line every 30 s (elsewhere), not a line per check.
+        const now = Date.now();
+        startedAt ??= now - e.elapsedMs;
+        ui.wait({
+          label: 'propagating',
+          pending: e.pending.map((c) => c.title),
+          startedAt,
+          nextAt: now + e.nextInMs,
+          budgetMs: waitMs,
+        });
       },
     });
   } catch (e) {
@@ -75,6 +80,7 @@ async function runChecks(
       process.stdout.write(JSON.stringify({ ok: false, error: { message: e.message, hint: e.hint } }, null, 2) + '\n');
     throw e;
   } finally {
+    ui.wait(undefined); // the results follow, where the wait's line was
     ctrlC.dispose();
   }
 }

@@ -17,6 +17,7 @@ import {
   flagLine,
   knownAuth0Domain,
   knownProject,
+  knownService,
   questionsFor,
   regionChoices,
   type Known,
@@ -90,7 +91,7 @@ export async function guide(opts: InitFlags, io: Io): Promise<Guided> {
 
   if (questions.includes('service')) flags.service = await text(io, 'Cloud Run service name', s.serviceSchema);
   if (questions.includes('region')) flags.region = await region(io, known.gcloud.region ?? DEFAULT_REGION);
-  const service = flags.service ?? recorded?.inputs.service ?? '';
+  const service = knownService({ ...known, flags }) ?? '';
   const where = flags.region || io.env.CLOUDSDK_RUN_REGION?.trim() || recorded?.inputs.region || DEFAULT_REGION;
   if (questions.includes('image')) flags.image = await image(io, project ?? '', where, service);
   if (questions.includes('allow')) flags.allow = await whoMaySignIn(io);

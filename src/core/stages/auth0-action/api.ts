@@ -5,12 +5,13 @@
 import type { ManagementClient } from 'auth0';
 import { withRetry } from '../../retry.js';
 import { pollUntil } from '../../backoff.js';
+import { waitingFor } from '../../poll.js';
 import { auth0Retry, auth0Status } from '../../fates.js';
 import type { CoreContext } from '../../context.js';
 import { actionName, TRIGGER } from './code.js';
 import type { LiveAction } from './decide.js';
 
-type Ctx = Pick<CoreContext, 'signal' | 'inputs' | 'state'>;
+type Ctx = Pick<CoreContext, 'signal' | 'inputs' | 'state' | 'emit'>;
 
 interface RawAction {
   id?: string;
@@ -105,10 +106,11 @@ const BACKOFF = { firstMs: 100, factor: 1.5, maxMs: 2000 };
 
 /** Waits until the draft is built (deploy refuses a draft that is not); a failed build is an error. */
 export async function waitBuilt(ctx: Ctx, mgmt: ManagementClient, id: string): Promise<void> {
+  const building = waitingFor(ctx.emit, 'auth0-action', `Auth0 is building the Action ${id}`);
   const polled = await pollUntil(
     async () => (await getAction(ctx, mgmt, id))?.status,
     (s) => s === 'built' || s === 'failed' || s === undefined,
-    { backoff: BACKOFF, signal: ctx.signal, budgetMs: WAIT_MS },
+    { backoff: BACKOFF, signal: ctx.signal, budgetMs: WAIT_MS, onWait: (_, ms) => building(ms) },
   );
   if (polled.value === 'built') return;
   throw new Error(
@@ -124,10 +126,11 @@ export async function waitBuilt(ctx: Ctx, mgmt: ManagementClient, id: string): P
 export async function deploy(ctx: Ctx, mgmt: ManagementClient, id: string, code: string): Promise<void> {
   await waitBuilt(ctx, mgmt, id);
   await withRetry(() => mgmt.actions.deploy(id), auth0Retry(ctx));
+  const goingLive = waitingFor(ctx.emit, 'auth0-action', `Auth0 is deploying the Action ${id}`);
   const polled = await pollUntil(
     async () => (await getAction(ctx, mgmt, id))?.deployedCode,
     (c) => c === code,
-    { backoff: BACKOFF, signal: ctx.signal, budgetMs: WAIT_MS },
+    { backoff: BACKOFF, signal: ctx.signal, budgetMs: WAIT_MS, onWait: (_, ms) => goingLive(ms) },
   );
   if (!polled.done)
     throw new Error(`the Auth0 Action ${id} was deployed but did not go live within ${WAIT_MS / 1000} s`);
