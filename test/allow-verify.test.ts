@@ -79,6 +79,26 @@ test('role:admin and a verified email: every check passes, one per value, and th
   );
 });
 
+test('a M2M app without read:roles or read:users: those checks fail naming the scope, never pass', async () => {
+  const scopes = sb.world.auth0M2M.scopes;
+  const removed = ['read:roles', 'read:users'];
+  for (const s of removed) scopes.delete(s);
+  try {
+    const v = await verify();
+    assert.equal(v.code, 3, 'a check that cannot run is a failed check');
+    const role = v.checks['allow-role:admin'];
+    const email = v.checks['allow-email:alice@sandbox.example'];
+    assert.equal(role.status, 'failed');
+    assert.match(role.detail, /lacks a Management API scope: read:roles/);
+    assert.equal(email.status, 'failed');
+    assert.match(email.detail, /lacks a Management API scope: read:users/);
+    assert.match(email.hint ?? '', /Auth0 Management API > your M2M app/);
+  } finally {
+    for (const s of removed) scopes.add(s);
+  }
+  assert.equal((await verify()).code, 0, 'with the scopes back, every check passes again');
+});
+
 test('the Action unbound by hand: verify fails that check with the fix; init binds it again', async () => {
   const ours = await actionId();
   const bound = (await mgmt.actions.triggers.bindings.list('post-login')).data;
