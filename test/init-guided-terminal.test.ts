@@ -3,16 +3,17 @@
 // asserting the screens: the checked account/project/tenant lines, at most four questions for the
 // README's scenario, the plan at 80 columns with no word broken, "Apply? (Y/n)", one progress line
 // per stage and the final summary. A second run answers "n" to Apply: nothing is written, in the
-// cloud (the sandbox's request log) or in its folder.
+// cloud (the sandbox's request log) or in its folder. Two more paths: an existing service (someone's
+// app, with --adopt) whose image is kept, and "only some email addresses", a malformed one first.
 //
 // IAP_AUTH0_TRANSCRIPT=FILE writes the first run's screens there (the README's transcript is one).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { useSandbox, requestLog } from './helpers/sandbox.js';
-import { BIN } from './helpers/cli.js';
+import { useSandbox, requestLog, clientsFor, moveClock, waitOperation } from './helpers/sandbox.js';
+import { BIN, unwrapped } from './helpers/cli.js';
 import { envFile, hasTmux, NO_TMUX, pane } from './helpers/tmux.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 
@@ -158,6 +159,129 @@ async function declined(sb: Sandbox, run: Run): Promise<void> {
   assert.ok(!stateDir.includes('state.json'), 'no state file');
 }
 
+/** Someone's app already on Cloud Run (not iap-auth0's), created through the Run API as another client would. */
+async function seedForeignService(sb: Sandbox, id: string, image: string): Promise<void> {
+  const g = clientsFor(sb);
+  const su = (
+    await g.serviceusage.services.batchEnable({
+      parent: 'projects/415104041262',
+      requestBody: { serviceIds: ['iam.googleapis.com', 'run.googleapis.com'] },
+    })
+  ).data;
+  if (!su.done) await waitOperation(() => g.serviceusage.operations.get({ name: su.name! }));
+  await moveClock(sb, sb.world.profile.enablePropagationMs + 10); // the APIs are usable
+  const op = (
+    await g.run.projects.locations.services.create({
+      parent: 'projects/sandbox-project/locations/us-central1',
+      serviceId: id,
+      requestBody: { labels: { team: 'finance' }, template: { containers: [{ image }] } },
+    })
+  ).data;
+  await waitOperation(() => g.run.projects.locations.operations.get({ name: op.name! }));
+}
+
+/** An existing service (--adopt): "Keep the existing service's image" deploys nothing; its image stays as it was. */
+async function keepExistingImage(sb: Sandbox, run: Run): Promise<void> {
+  const image = 'europe-west1-docker.pkg.dev/sandbox-project/apps/budget:v7';
+  const img = image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); // as a pattern
+  await seedForeignService(sb, 'budget', image);
+  const { p } = await run('kept', '--service budget --region us-central1 --adopt');
+  try {
+    const q = await p.until(/Service budget exists\. Its image/, 'the existing-service question');
+    assert.match(q, /^\? Service budget exists\. Its image$/m);
+    // The choice names the image it keeps (inquirer wraps it at 80 columns, at the space before it).
+    assert.match(q, new RegExp(`^❯ Keep the existing service's image\\s+\\(${img}\\)$`, 'm'));
+    assert.match(q, /^ {2}Deploy another image$/m);
+    assert.doesNotMatch(q, /Container image to deploy/, 'no image asked before the choice');
+    p.keys('Enter'); // keep (the first choice)
+    await p.until(/Who may sign in\?/, 'who may sign in');
+    p.keys('Enter');
+    await p.until(/Customise ids\?/, 'the ids');
+    p.keys('Enter');
+    const plan = await p.until(/Apply\? \(Y\/n\)/, 'the Apply question');
+    assert.doesNotMatch(plan, /Container image to deploy/, 'keeping the image asks for none');
+    assert.match(plan, /^Your answers as flags: --allow pool$/m, 'no --image among the answers');
+    const words = unwrapped(plan);
+    assert.match(
+      words,
+      new RegExp(`^ {4}- use \\(adopt\\) service budget \\([^)]*\\): keeps image ${img}; `, 'm'),
+      'the plan keeps the image',
+    );
+    assert.doesNotMatch(words, /→/, 'no image change in the plan');
+    p.keys('Enter'); // Apply: yes
+    await p.until(/Verify now, waiting for them/, 'the verify question');
+    p.keys('n', 'Enter');
+    const end = await p.until(/EXIT=\d+/, 'init to end');
+    assert.match(end, /EXIT=0/);
+    assert.match(end, new RegExp(`^ {2}kept its image ${img} and$`, 'm'), 'the deploy line');
+    assert.match(end, /^Done\. Your app: https:\/\/127\.0\.0\.1:\d+$/m);
+    assert.match(end, /^Who can sign in: everyone in your Auth0 tenant$/m);
+    assert.match(end, /^IAM changes take 2 to 7 minutes to reach IAP\. Next: iap-auth0 verify --wait$/m);
+  } finally {
+    p.kill();
+  }
+  const name = 'projects/sandbox-project/locations/us-central1/services/budget';
+  const after = (await clientsFor(sb).run.projects.locations.services.get({ name })).data;
+  assert.deepEqual(
+    after.template?.containers?.map((c) => c.image),
+    [image],
+    'the image in the cloud is the original one',
+  );
+  assert.equal(after.iapEnabled, true);
+}
+
+/** "Only some email addresses": a malformed one is refused in place; a verified one becomes --allow email:. */
+async function someEmails(run: Run): Promise<void> {
+  const { cwd, p } = await run('emails', '--service mailed --region us-central1');
+  try {
+    await p.until(/Container image to deploy/, 'the first question');
+    p.keys('Enter');
+    await p.until(/Only some email addresses \(verified in Auth0\)/, 'the choices');
+    p.keys('Down', 'Enter');
+    await p.until(/Email addresses \(separated by commas\)/, 'the emails question');
+    p.keys('-l', 'alice-at-example');
+    p.keys('Enter');
+    const bad = await p.until(/is not an email address/, 'the validation message');
+    assert.match(bad, /^\? Email addresses \(separated by commas\) alice-at-example$/m, 'the answer stays');
+    assert.match(bad, /^> email:alice-at-example: "alice-at-example" is not an email address/m);
+    assert.doesNotMatch(bad, /EXIT=|Customise ids/, 'still at the question');
+    p.keys('C-u'); // clear the line, then a verified sandbox user
+    p.keys('-l', 'alice@sandbox.example');
+    p.keys('Enter');
+    await p.until(/Customise ids\?/, 'the ids');
+    p.keys('Enter');
+    const plan = await p.until(/Apply\? \(Y\/n\)/, 'the Apply question');
+    assert.match(plan, /^✔ Email addresses \(separated by commas\) alice@sandbox\.example$/m);
+    assert.match(plan, /Your answers as flags: --image \S+\n {2}--allow email:alice@sandbox\.example$/m);
+    const words = unwrapped(plan);
+    assert.match(words, /^ {4}- grant IAP on service mailed to email alice@sandbox\.example: /m, 'the grant');
+    assert.match(
+      words,
+      /attribute condition \(has\(attribute\.email\) && attribute\.email in \["alice@sandbox\.example"\]\)/,
+      'the provider admits only that address',
+    );
+    p.keys('Enter'); // Apply: yes
+    await p.until(/Verify now, waiting for them/, 'the verify question');
+    p.keys('n', 'Enter');
+    const end = await p.until(/EXIT=\d+/, 'init to end');
+    assert.match(end, /EXIT=0/);
+    // The Access line names the member granted: the pool's principal set for that address.
+    assert.match(
+      end.replace(/\/\n {2}/g, '/'),
+      new RegExp(
+        /^✓ Access:\n {2}principalSet:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\//.source +
+          /iap-mailed-us-central1-sandbox-project\/attribute\.email\/alice@sandbox\.example\n {2}may sign in$/.source,
+        'm',
+      ),
+    );
+    assert.match(end, /^Who can sign in: email alice@sandbox\.example$/m);
+  } finally {
+    p.kill();
+  }
+  const state = JSON.parse(await readFile(path.join(cwd, '.iap-auth0', 'state.json'), 'utf8'));
+  assert.deepEqual(state.inputs.allow, ['email:alice@sandbox.example']);
+}
+
 test('init on a real terminal, 80 columns: the screens a person sees, then "n" to Apply changes nothing', {
   skip: hasTmux ? false : NO_TMUX,
 }, async (t) => {
@@ -180,5 +304,9 @@ test('init on a real terminal, 80 columns: the screens a person sees, then "n" t
   await t.test('who may sign in: some Auth0 roles, as --allow role:admin, with the Action in the plan', () =>
     someRoles(run),
   );
+  await t.test('an existing service: "Keep the existing service\'s image" leaves its image as it was', () =>
+    keepExistingImage(sb, run),
+  );
+  await t.test('who may sign in: some email addresses; a malformed one is refused in place', () => someEmails(run));
   await t.test('"n" to Apply: nothing is written, in the cloud or in the folder; exit 0', () => declined(sb, run));
 });
