@@ -3,8 +3,10 @@
 // asserting the screens: the checked account/project/tenant lines, at most four questions for the
 // README's scenario, the plan at 80 columns with no word broken, "Apply? (Y/n)", one progress line
 // per stage and the final summary. A second run answers "n" to Apply: nothing is written, in the
-// cloud (the sandbox's request log) or in its folder. Two more paths: an existing service (someone's
-// app, with --adopt) whose image is kept, and "only some email addresses", a malformed one first.
+// cloud (the sandbox's request log) or in its folder. More paths: an existing service iap-auth0 did
+// not create (someone's app): "Use it?" answered "n" ends the run with nothing written, answered
+// yes (standing for --adopt) uses it and keeps its image; and "only some email addresses", a
+// malformed one first. No row of a question is wider than the terminal's 80 columns.
 //
 // IAP_AUTH0_TRANSCRIPT=FILE writes the first run's screens there (the README's transcript is one).
 import { test } from 'node:test';
@@ -180,14 +182,55 @@ async function seedForeignService(sb: Sandbox, id: string, image: string): Promi
   await waitOperation(() => g.run.projects.locations.operations.get({ name: op.name! }));
 }
 
-/** An existing service (--adopt): "Keep the existing service's image" deploys nothing; its image stays as it was. */
+/** The rows of the screen wider than the terminal (none, when every question fits its 80 columns). */
+const tooWide = (screen: string) => screen.split('\n').filter((l) => l.length > WIDTH);
+
+/** The question before using a service iap-auth0 did not create, for the service `name`. */
+async function adoptQuestion(p: ReturnType<typeof pane>, name: string): Promise<string> {
+  const q = await p.until(/Use it\? .*\(Y\/n\)/, 'the question before using the service');
+  assert.match(q, new RegExp(`^Service ${name} exists and iap-auth0 did not create it\\.$`, 'm'));
+  assert.match(q, /^\? Use it\? iap-auth0 changes only what IAP needs and never deletes it \(Y\/n\)$/m);
+  assert.doesNotMatch(q, /Container image to deploy|Its image|Who may sign in/, 'asked before the image');
+  assert.deepEqual(tooWide(p.text(true)), [], 'no row reaches past 80 columns');
+  return q;
+}
+
+/** Someone's service, without --adopt: "n" to "Use it?" ends the run (exit 2), nothing written anywhere. */
+async function foreignDeclined(sb: Sandbox, run: Run): Promise<void> {
+  await seedForeignService(sb, 'ledger', 'europe-west1-docker.pkg.dev/sandbox-project/apps/ledger:v2');
+  const since = (await requestLog(sb)).at(-1)?.seq ?? 0;
+  const { cwd, p } = await run('foreign-no', '--service ledger --region us-central1');
+  try {
+    await adoptQuestion(p, 'ledger');
+    p.keys('n', 'Enter');
+    const end = await p.until(/EXIT=\d+/, 'init to end');
+    assert.match(end, /^✔ Use it\? iap-auth0 changes only what IAP needs and never deletes it No$/m);
+    assert.match(end, /^iap-auth0: nothing was changed; choose another service name, or pass --adopt$/m);
+    assert.doesNotMatch(end, /Container image|Who may sign in|Apply\?/, 'no further question');
+    assert.match(end, /EXIT=2/);
+  } finally {
+    p.kill();
+  }
+  assert.deepEqual(
+    (await requestLog(sb, since)).filter((r) => r.mutating),
+    [],
+    'no write',
+  );
+  const stateDir = await readdir(path.join(cwd, '.iap-auth0')).catch(() => [] as string[]);
+  assert.ok(!stateDir.includes('state.json'), 'no state file');
+}
+
+/** An existing service, "Use it?" yes: "Keep the existing service's image" deploys nothing; its image stays. */
 async function keepExistingImage(sb: Sandbox, run: Run): Promise<void> {
   const image = 'europe-west1-docker.pkg.dev/sandbox-project/apps/budget:v7';
   const img = image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); // as a pattern
   await seedForeignService(sb, 'budget', image);
-  const { p } = await run('kept', '--service budget --region us-central1 --adopt');
+  const { p } = await run('kept', '--service budget --region us-central1');
   try {
+    await adoptQuestion(p, 'budget');
+    p.keys('Enter'); // yes (the default): as --adopt
     const q = await p.until(/Service budget exists\. Its image/, 'the existing-service question');
+    assert.match(q, /^✔ Use it\? iap-auth0 changes only what IAP needs and never deletes it Yes$/m);
     assert.match(q, /^\? Service budget exists\. Its image$/m);
     // The choice names the image it keeps (inquirer wraps it at 80 columns, at the space before it).
     assert.match(q, new RegExp(`^❯ Keep the existing service's image\\s+\\(${img}\\)$`, 'm'));
@@ -200,7 +243,7 @@ async function keepExistingImage(sb: Sandbox, run: Run): Promise<void> {
     p.keys('Enter');
     const plan = await p.until(/Apply\? \(Y\/n\)/, 'the Apply question');
     assert.doesNotMatch(plan, /Container image to deploy/, 'keeping the image asks for none');
-    assert.match(plan, /^Your answers as flags: --allow pool$/m, 'no --image among the answers');
+    assert.match(plan, /^Your answers as flags: --adopt --allow pool$/m, 'yes to "Use it?" is --adopt; no --image');
     const words = unwrapped(plan);
     assert.match(
       words,
@@ -209,14 +252,18 @@ async function keepExistingImage(sb: Sandbox, run: Run): Promise<void> {
     );
     assert.doesNotMatch(words, /→/, 'no image change in the plan');
     p.keys('Enter'); // Apply: yes
-    await p.until(/Verify now, waiting for them/, 'the verify question');
+    // Why to wait is a row of its own: the question fits 80 columns, no row wrapped.
+    const verify = await p.until(/Verify now, waiting for them/, 'the verify question');
+    assert.match(verify, /^IAM changes take 2 to 7 minutes to reach IAP\.\n\? Verify now, waiting for them /m);
+    assert.match(verify, /^\? Verify now, waiting for them \(up to 10 minutes\)\? \(Y\/n\)$/m);
+    assert.deepEqual(tooWide(p.text(true)), [], 'no row reaches past 80 columns');
     p.keys('n', 'Enter');
     const end = await p.until(/EXIT=\d+/, 'init to end');
     assert.match(end, /EXIT=0/);
     assert.match(end, new RegExp(`^ {2}kept its image ${img} and$`, 'm'), 'the deploy line');
     assert.match(end, /^Done\. Your app: https:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(end, /^Who can sign in: everyone in your Auth0 tenant$/m);
-    assert.match(end, /^IAM changes take 2 to 7 minutes to reach IAP\. Next: iap-auth0 verify --wait$/m);
+    assert.match(end, /^Next: iap-auth0 verify --wait$/m);
   } finally {
     p.kill();
   }
@@ -243,15 +290,21 @@ async function someEmails(run: Run): Promise<void> {
     p.keys('Enter');
     const bad = await p.until(/is not an email address/, 'the validation message');
     assert.match(bad, /^\? Email addresses \(separated by commas\) alice-at-example$/m, 'the answer stays');
-    assert.match(bad, /^> email:alice-at-example: "alice-at-example" is not an email address/m);
+    // It speaks of what is typed here, not of --allow's email: values (typing those doubled the prefix).
+    assert.match(
+      bad.replace(/\s*\n\s*/g, ' '), // inquirer wraps it at a space
+      /> "alice-at-example" is not an email address: type addresses such as alice@example\.com, separated by commas/,
+    );
+    assert.doesNotMatch(bad, /email:|--allow/, 'no --allow advice');
+    assert.deepEqual(tooWide(p.text(true)), [], 'no row reaches past 80 columns');
     assert.doesNotMatch(bad, /EXIT=|Customise ids/, 'still at the question');
-    p.keys('C-u'); // clear the line, then a verified sandbox user
-    p.keys('-l', 'alice@sandbox.example');
+    p.keys('C-u'); // clear the line, then a verified sandbox user, as --allow spells it: the prefix is not doubled
+    p.keys('-l', 'email:alice@sandbox.example');
     p.keys('Enter');
     await p.until(/Customise ids\?/, 'the ids');
     p.keys('Enter');
     const plan = await p.until(/Apply\? \(Y\/n\)/, 'the Apply question');
-    assert.match(plan, /^✔ Email addresses \(separated by commas\) alice@sandbox\.example$/m);
+    assert.match(plan, /^✔ Email addresses \(separated by commas\) email:alice@sandbox\.example$/m);
     assert.match(plan, /Your answers as flags: --image \S+\n {2}--allow email:alice@sandbox\.example$/m);
     const words = unwrapped(plan);
     assert.match(words, /^ {4}- grant IAP on service mailed to email alice@sandbox\.example: /m, 'the grant');
@@ -304,7 +357,10 @@ test('init on a real terminal, 80 columns: the screens a person sees, then "n" t
   await t.test('who may sign in: some Auth0 roles, as --allow role:admin, with the Action in the plan', () =>
     someRoles(run),
   );
-  await t.test('an existing service: "Keep the existing service\'s image" leaves its image as it was', () =>
+  await t.test('someone\'s service: "n" to "Use it?" ends the run, exit 2, nothing written', () =>
+    foreignDeclined(sb, run),
+  );
+  await t.test('someone\'s service: "Use it?" yes, then "Keep the existing service\'s image" leaves it as it was', () =>
     keepExistingImage(sb, run),
   );
   await t.test('who may sign in: some email addresses; a malformed one is refused in place', () => someEmails(run));

@@ -3,7 +3,16 @@
 // plan in plain words wrapped at the terminal's width without breaking a word.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allowFlags, flagLine, questionsFor, regionChoices, type Known } from '../src/cli/wizard/questions.js';
+import {
+  allowFlags,
+  flagLine,
+  listProblem,
+  questionsFor,
+  regionChoices,
+  serviceConsent,
+  type Known,
+} from '../src/cli/wizard/questions.js';
+import { decideUse } from '../src/core/ownership.js';
 import { changeWords, planWords, shortMember, shortResource } from '../src/cli/plan-words.js';
 import { PIPE_WIDTH, widthOf, wrap } from '../src/cli/wrap.js';
 import type { PlanItem } from '../src/core/stage.js';
@@ -81,6 +90,60 @@ test('who may sign in → --allow values, through one function', () => {
   // Role names may hold spaces: only commas separate them.
   assert.deepEqual(allowFlags({ kind: 'roles', list: 'admin, Support Team,' }), ['role:admin', 'role:Support Team']);
   assert.deepEqual(allowFlags({ kind: 'emails', list: ' , ' }), []);
+  // A prefix typed as --allow spells it is taken off, never doubled (email:email:… looped at the question).
+  assert.deepEqual(allowFlags({ kind: 'emails', list: 'email:a@example.com, EMAIL: b@example.com' }), [
+    'email:a@example.com',
+    'email:b@example.com',
+  ]);
+  assert.deepEqual(allowFlags({ kind: 'roles', list: 'role:admin' }), ['role:admin']);
+});
+
+test('a bad list at the emails or roles question: words about what is typed there, never --allow advice', () => {
+  assert.equal(listProblem({ kind: 'emails', list: 'a@example.com, b@example.com' }), undefined);
+  assert.equal(
+    listProblem({ kind: 'emails', list: 'a@example.com, alice-at-example' }),
+    '"alice-at-example" is not an email address: type addresses such as alice@example.com, separated by commas',
+  );
+  assert.equal(
+    listProblem({ kind: 'emails', list: ' , ' }),
+    'none given: type addresses such as alice@example.com, separated by commas',
+  );
+  assert.equal(listProblem({ kind: 'roles', list: 'admin, support' }), undefined);
+  assert.equal(
+    listProblem({ kind: 'roles', list: 'admin, Support Team' }),
+    '"Support Team" cannot be granted: a role name IAP can name has no spaces and no slash; type role names such ' +
+      'as admin, separated by commas',
+  );
+  for (const list of ['alice-at-example', 'x@', 'a b']) {
+    const m = listProblem({ kind: 'emails', list }) ?? '';
+    assert.doesNotMatch(m, /email:|--allow/, m);
+  }
+  assert.doesNotMatch(listProblem({ kind: 'roles', list: 'a/b' }) ?? '', /role:|--allow/);
+});
+
+test('an existing service: asked before using it only when init would refuse it without --adopt', () => {
+  const me = 'abcd2345';
+  const ask = (m: Parameters<typeof decideUse>[0], recorded?: 'created' | 'adopted') =>
+    serviceConsent(decideUse(m, me, recorded, false), 'budget');
+  // Someone's service (no marker), not recorded by this state file.
+  assert.equal(ask(undefined), 'Service budget exists and iap-auth0 did not create it.');
+  // Another setup's, or one made by an iap-auth0 without setup ids.
+  assert.equal(
+    ask({ owner: 'efgh6789', shared: [] }),
+    'Service budget exists and iap-auth0 setup efgh6789 created it (not this setup).',
+  );
+  assert.match(
+    ask({ owner: '', shared: [] }) ?? '',
+    /^Service budget exists and an iap-auth0 setup without a setup id/,
+  );
+  // This setup's, created or adopted earlier: nothing asked.
+  assert.equal(ask({ owner: me, shared: [] }), undefined);
+  assert.equal(ask({ owner: 'efgh6789', shared: [me] }), undefined);
+  assert.equal(ask(undefined, 'adopted'), undefined);
+  // Recorded as created but its marker gone: --adopt would not help; the core reports it.
+  assert.equal(ask(undefined, 'created'), undefined);
+  // A new setup's id ('-' until init chooses one) matches no marker, a legacy one's '' included.
+  assert.match(serviceConsent(decideUse({ owner: '', shared: [] }, '-', undefined, false), 'b') ?? '', /created it/);
 });
 
 test('region search: what was typed filters the list, the offered region first', () => {
@@ -104,6 +167,9 @@ test('the answers as flags: only what was asked, quoted when it holds a space', 
     "--image img --allow 'role:Support Team'",
   );
   assert.equal(flagLine({ service: 'hello' }, { service: 'hello' }), '');
+  // Yes to "Use it?" for an existing service is --adopt; --adopt given is not repeated.
+  assert.equal(flagLine({ adopt: true, allow: ['pool'] }, {}), '--adopt --allow pool');
+  assert.equal(flagLine({ adopt: true }, { adopt: true }), '');
 });
 
 test('wrap: lines never wider than the width, words never broken, long paths cut after a slash', () => {

@@ -1,7 +1,8 @@
 // What a guided init shows before its first question: the Google credentials, the project (its
 // number and organization) and the Auth0 tenant it will change, each checked, so a project typo or
 // a wrong Auth0 secret is reported right there and not after every question. Also whether the
-// service already exists (then its image can be kept). Reads only; never prints or prompts.
+// service already exists (then its image can be kept) and whose it is (using someone else's needs
+// consent). Reads only; never prints or prompts.
 import { readFileSync } from 'node:fs';
 import { googleAuth } from '../google/auth.js';
 import { googleClients } from '../google/clients.js';
@@ -12,6 +13,8 @@ import { readProjectFacts } from './init.js';
 import { planRead } from './google-call.js';
 import { googleFailure } from './google-errors.js';
 import type { EventSink } from './events.js';
+import { serviceMarker } from './fates.js';
+import type { Marker } from './ownership.js';
 
 export interface Targets {
   /** Whose Google credentials: an account when it can be known locally, else where the credentials come from. */
@@ -75,21 +78,30 @@ export async function checkTargets(o: {
   };
 }
 
-/** The image of the Cloud Run service, or undefined when there is no such service (or it cannot be read). */
-export async function existingServiceImage(o: {
+/** An existing Cloud Run service as the guided init needs it: its image, and the iap-auth0 marker it carries. */
+export interface ExistingService {
+  image: string;
+  /** Whose it is (ownership.ts), read from its labels and description; undefined when no iap-auth0 marks it. */
+  marker?: Marker;
+}
+
+/** The Cloud Run service, or undefined when there is no such service (or it cannot be read). */
+export async function existingService(o: {
   env: NodeJS.ProcessEnv;
   project: string;
   region: string;
   service: string;
   signal: AbortSignal;
   emit: EventSink;
-}): Promise<string | undefined> {
+}): Promise<ExistingService | undefined> {
   const google = googleClients(o.env, { signal: o.signal });
   const name = `projects/${o.project}/locations/${o.region}/services/${o.service}`;
   try {
     // planRead: a service that is absent, or a Run API not enabled yet (a fresh project), is no service.
     const s = await planRead(o, () => google.run.projects.locations.services.get({ name }));
-    return s ? (s.template?.containers?.[0]?.image ?? '(unknown image)') : undefined;
+    if (!s) return undefined;
+    const marker = serviceMarker(s);
+    return { image: s.template?.containers?.[0]?.image ?? '(unknown image)', ...(marker ? { marker } : {}) };
   } catch (e) {
     // Not readable (no permission yet, say): asked as for a new service; init's plan reports it.
     if (googleFailure(e) || o.signal.aborted) return undefined;

@@ -65,14 +65,19 @@ export async function initCommand(opts: InitCommandOptions): Promise<void> {
     ui.line('Nothing was changed (--dry-run).');
   } else if (result.ok) {
     printDone(ui, result);
-    const check = await verifyNow(opts, interactive);
+    const { check, asked } = await verifyNow(opts, interactive, ui);
     if (check !== undefined) {
       ui.line('');
       const { verifyCommand } = await import('./verify.js');
       await verifyCommand({ wait: check, state: opts.state });
       return;
     }
-    ui.para('IAM changes take 2 to 7 minutes to reach IAP. Next: iap-auth0 verify --wait');
+    // Declined at the question, which said how long IAM takes: only what is next.
+    ui.para(
+      asked
+        ? 'Next: iap-auth0 verify --wait'
+        : 'IAM changes take 2 to 7 minutes to reach IAP. Next: iap-auth0 verify --wait',
+    );
   } else {
     printNotFinished(ui, result, ctrlC.interrupted);
   }
@@ -163,21 +168,23 @@ function printDone(ui: Renderer, result: InitResult): void {
   ui.para(`Audience your app should expect in x-goog-iap-jwt-assertion: ${result.audience}`);
 }
 
-/** The --verify wait, else (on a terminal) asked; undefined = do not verify now. */
-async function verifyNow(opts: InitCommandOptions, interactive: boolean): Promise<number | true | undefined> {
-  let check = opts.verify;
-  if (check === undefined && interactive) {
-    const { default: confirm } = await import('@inquirer/confirm');
-    const yes = await confirm(
-      {
-        message: 'IAM changes take 2 to 7 minutes to reach IAP. Verify now, waiting for them (up to 10 minutes)?',
-        default: true,
-      },
-      { output: process.stderr },
-    ).catch(() => false);
-    if (yes) check = true;
-  }
-  return check;
+/**
+ * The --verify wait, else (on a terminal) asked; `check` undefined = do not verify now. Why to wait is a
+ * line of its own, so the question fits 80 columns with its "? " and " (Y/n)".
+ */
+async function verifyNow(
+  opts: InitCommandOptions,
+  interactive: boolean,
+  ui: Renderer,
+): Promise<{ check: number | true | undefined; asked: boolean }> {
+  if (opts.verify !== undefined || !interactive) return { check: opts.verify, asked: false };
+  const { default: confirm } = await import('@inquirer/confirm');
+  ui.line('IAM changes take 2 to 7 minutes to reach IAP.');
+  const yes = await confirm(
+    { message: 'Verify now, waiting for them (up to 10 minutes)?', default: true },
+    { output: process.stderr },
+  ).catch(() => false);
+  return { check: yes ? true : undefined, asked: true };
 }
 
 /** What was done before an interruption, or each failed stage with its hint; then how to resume. */

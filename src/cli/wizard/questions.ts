@@ -5,6 +5,8 @@ import { ALLOW_ENV, allowListOf, type InitFlags } from '../../inputs/resolve.js'
 import type { StateInputs } from '../../state/schema.js';
 import type { GcloudConfig } from '../../inputs/gcloud-config.js';
 import { CLOUD_RUN_REGIONS } from '../../inputs/regions.js';
+import { allowSchema, problem } from '../../inputs/schema.js';
+import { setupName, type UseDecision } from '../../core/ownership.js';
 
 export type Question = 'project' | 'auth0Domain' | 'service' | 'region' | 'image' | 'allow' | 'ids';
 
@@ -61,14 +63,46 @@ export type Who = { kind: 'everyone' } | { kind: 'emails'; list: string } | { ki
 /**
  * The --allow values an answer stands for: `pool` (everyone), `email:ADDRESS` per email (commas or
  * spaces between them), `role:NAME` per Auth0 role (commas between them: a role name may hold spaces).
+ * A prefix typed as --allow spells it (`email:`, `role:`) is taken off, never doubled.
  */
 export function allowFlags(who: Who): string[] {
   if (who.kind === 'everyone') return ['pool'];
+  const prefix = who.kind === 'emails' ? 'email' : 'role';
   const items = who.list
     .split(who.kind === 'emails' ? /[\s,;]+/ : /[,;]+/)
-    .map((x) => x.trim())
+    .map((x) => x.trim().replace(new RegExp(`^${prefix}:\\s*`, 'i'), ''))
     .filter(Boolean);
-  return [...new Set(items)].map((x) => `${who.kind === 'emails' ? 'email' : 'role'}:${x}`);
+  return [...new Set(items)].map((x) => `${prefix}:${x}`);
+}
+
+/**
+ * What is wrong with a list typed at the emails or roles question, in words about what to type there
+ * (--allow's own messages speak of email:/role: values, which are not typed here); undefined when all is well.
+ */
+export function listProblem(who: Exclude<Who, { kind: 'everyone' }>): string | undefined {
+  const emails = who.kind === 'emails';
+  const how = emails
+    ? 'type addresses such as alice@example.com, separated by commas'
+    : 'type role names such as admin, separated by commas';
+  const values = allowFlags(who);
+  if (!values.length) return `none given: ${how}`;
+  const bad = values.find((x) => problem(allowSchema, x));
+  if (!bad) return undefined;
+  const typed = bad.slice(bad.indexOf(':') + 1);
+  return emails
+    ? `"${typed}" is not an email address: ${how}`
+    : `"${typed}" cannot be granted: a role name IAP can name has no spaces and no slash; ${how}`;
+}
+
+/**
+ * Why the guided init asks before it uses an existing service, in words, when init would refuse it
+ * without --adopt (`d`: decideUse without consent); undefined when nothing needs asking (the
+ * service is this setup's, or --adopt would not help: the core reports that).
+ */
+export function serviceConsent(d: UseDecision, service: string): string | undefined {
+  if (!('refuse' in d) || d.refuse === 'mismatch') return undefined;
+  if (d.refuse === 'not-ours') return `Service ${service} exists and iap-auth0 did not create it.`;
+  return `Service ${service} exists and ${setupName(d.owner)} created it (not this setup).`;
 }
 
 /** The regions matching what was typed (a substring, any case), `first` (gcloud's or the default) on top. */
@@ -89,6 +123,7 @@ export function flagLine(flags: InitFlags, given: InitFlags): string {
   add('--service', flags.service, given.service);
   add('--region', flags.region, given.region);
   add('--image', flags.image, given.image);
+  if (flags.adopt && !given.adopt) parts.push('--adopt');
   if (flags.allow !== given.allow) for (const a of flags.allow ?? []) add('--allow', a, undefined);
   add('--pool', flags.pool, given.pool);
   add('--provider', flags.provider, given.provider);

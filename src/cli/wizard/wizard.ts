@@ -1,6 +1,7 @@
 // The guided init on a terminal: first the Google credentials, project and Auth0 tenant it will
 // change (checked, so a typo stops it at once), then only the questions a person can answer and
-// no flag, variable or state file answered (questions.ts), the derived ids with "Customise ids?",
+// no flag, variable or state file answered (questions.ts), "Use it?" before using an existing
+// service iap-auth0 did not create (yes is --adopt), the derived ids with "Customise ids?",
 // and, once the core has made the plan, the plan in plain words and "Apply?". Every answer becomes
 // the flag it stands for: the core runs exactly as with those flags.
 import { EXIT, UserError } from '../../lib/exit-codes.js';
@@ -9,6 +10,9 @@ import { DEFAULT_IMAGE, DEFAULT_REGION, type InitFlags } from '../../inputs/reso
 import { gcloudConfig } from '../../inputs/gcloud-config.js';
 import { readState } from '../../state/store.js';
 import { asUsageError } from '../../core/local-checks.js';
+import { decideUse, type Recorded as RecordedUse } from '../../core/ownership.js';
+import { recordedAs } from '../../core/records.js';
+import type { ExistingService } from '../../core/targets.js';
 import type { PlanItem } from '../../core/stage.js';
 import type { Interrupt } from '../interrupt.js';
 import type { Renderer } from '../render.js';
@@ -20,6 +24,8 @@ import {
   knownService,
   questionsFor,
   regionChoices,
+  listProblem,
+  serviceConsent,
   type Known,
   type Who,
 } from './questions.js';
@@ -73,8 +79,8 @@ async function yesNo(io: Io, message: string, dflt: boolean): Promise<boolean> {
 }
 
 /** Asks what the flags, variables and state file leave open; returns the flags with the answers. */
-export async function guide(opts: InitFlags, io: Io): Promise<Guided> {
-  let recorded: Awaited<ReturnType<typeof readState>>;
+export async function guide(opts: InitFlags & { setup?: string }, io: Io): Promise<Guided> {
+  let recorded: Recorded;
   try {
     recorded = await readState(io.statePath ?? '.iap-auth0/state.json');
   } catch (e) {
@@ -93,7 +99,16 @@ export async function guide(opts: InitFlags, io: Io): Promise<Guided> {
   if (questions.includes('region')) flags.region = await region(io, known.gcloud.region ?? DEFAULT_REGION);
   const service = knownService({ ...known, flags }) ?? '';
   const where = flags.region || io.env.CLOUDSDK_RUN_REGION?.trim() || recorded?.inputs.region || DEFAULT_REGION;
-  if (questions.includes('image')) flags.image = await image(io, project ?? '', where, service);
+  const target = { project: project ?? '', region: where, service };
+  const rec = recordedService(target, recorded);
+  const existing = await existingOne(io, target, {
+    needImage: questions.includes('image'),
+    ownerKnown: !!flags.adopt || !!rec,
+  });
+  // This setup's id as init will choose it: the state file's, else --setup; a new one matches no marker ('-').
+  const me = recorded?.setupId ?? opts.setup ?? '-';
+  if (existing && !flags.adopt && (await adoptService(io, existing, service, me, rec))) flags.adopt = true;
+  if (questions.includes('image')) flags.image = await image(io, service, existing?.image);
   if (questions.includes('allow')) flags.allow = await whoMaySignIn(io);
   if (questions.includes('ids')) Object.assign(flags, await ids(io, project ?? '', where, service));
   const asFlags = flagLine(flags, opts);
@@ -147,17 +162,40 @@ async function region(io: Io, first: string): Promise<string> {
   );
 }
 
+type Recorded = Awaited<ReturnType<typeof readState>>;
+type Target = { project: string; region: string; service: string };
+
+/** How the state file recorded the service (created, adopted, or not at all: another name, or no state). */
+function recordedService(t: Target, recorded: Recorded) {
+  const st = recorded?.stages.deploy;
+  return st && recordedAs(st, 'service', `projects/${t.project}/locations/${t.region}/services/${t.service}`);
+}
+
+/**
+ * The existing service, read when the image question needs it or whose it is may need consent (no
+ * --adopt, and the state file does not record it: a recorded one's marker is the core's to check).
+ */
+async function existingOne(io: Io, t: Target, o: { needImage: boolean; ownerKnown: boolean }) {
+  if (!o.needImage && o.ownerKnown) return undefined;
+  const { existingService } = await import('../../core/targets.js');
+  return existingService({ env: io.env, ...t, signal: io.ctrlC.signal, emit: io.ui.event });
+}
+
+/**
+ * For a service init would refuse without --adopt (someone else's, or another setup's): asks before
+ * anything else about it. Yes stands for --adopt; no ends the run with nothing written.
+ */
+async function adoptService(io: Io, existing: ExistingService, service: string, me: string, rec: RecordedUse) {
+  const why = serviceConsent(decideUse(existing.marker, me, rec, false), service);
+  if (!why) return false;
+  for (const l of wrap(why, io.columns(), '')) io.ui.line(l);
+  if (await yesNo(io, 'Use it? iap-auth0 changes only what IAP needs and never deletes it', true)) return true;
+  // The line above named the service: the message fits 80 columns with its "iap-auth0: ".
+  throw new UserError('nothing was changed; choose another service name, or pass --adopt', EXIT.USAGE);
+}
+
 /** The image: for an existing service, keep its image or name another; for a new one, an image or the sample. */
-async function image(io: Io, project: string, where: string, service: string): Promise<string | undefined> {
-  const { existingServiceImage } = await import('../../core/targets.js');
-  const current = await existingServiceImage({
-    env: io.env,
-    project,
-    region: where,
-    service,
-    signal: io.ctrlC.signal,
-    emit: io.ui.event,
-  });
+async function image(io: Io, service: string, current: string | undefined): Promise<string | undefined> {
   if (current !== undefined) {
     const { default: select } = await import('@inquirer/select');
     const keep = await ask(io, (ctx) =>
@@ -199,11 +237,8 @@ async function whoMaySignIn(io: Io): Promise<string[]> {
     input(
       {
         message: kind === 'emails' ? 'Email addresses (separated by commas)' : 'Auth0 role names (separated by commas)',
-        validate: (v) => {
-          const values = allowFlags({ kind, list: v });
-          if (!values.length) return 'name at least one';
-          return values.map((x) => s.problem(s.allowSchema, x)).find(Boolean) ?? true;
-        },
+        // Spoken of as what is typed here, never as --allow values (email:…): that prefix is not typed.
+        validate: (v) => listProblem({ kind, list: v }) ?? true,
       },
       ctx,
     ),
