@@ -98,7 +98,9 @@ test('iap-settings and access stages', async (t) => {
         policy: { bindings: [{ role: 'roles/iap.httpsResourceAccessor', members: ['user:someone@sandbox.example'] }] },
       });
       assert.equal((await planOf(accessStage, base.ctx))[0].action, 'grant');
-      await runOk(base, [accessStage]);
+      const [granted] = await runOk(base, [accessStage]);
+      // In the plan's words (issue 15): never the raw principalSet://… member.
+      assert.equal(granted.summary, 'everyone in the pool may sign in');
       const pool = `principalSet://iam.googleapis.com/locations/global/workforcePools/${base.ctx.inputs.pool}/*`;
       const members = (await c.iap.getIamPolicy({ resource, requestBody: {} })).data
         .bindings!.find((b) => b.role === 'roles/iap.httpsResourceAccessor')!
@@ -114,7 +116,12 @@ test('iap-settings and access stages', async (t) => {
       );
 
       const users = await makeContext(sb, { allow: ['user:auth0|abc123'] });
-      await runOk(users, [accessStage]);
+      const [user] = await runOk(users, [accessStage]);
+      assert.equal(user.summary, 'user auth0|abc123 may sign in');
+      assert.deepEqual(
+        users.events.filter((e) => e.type === 'step').map((e) => (e as { text: string }).text),
+        ['granted roles/iap.httpsResourceAccessor to user auth0|abc123'],
+      );
       const after = (await c.iap.getIamPolicy({ resource, requestBody: {} })).data.bindings!.find(
         (b) => b.role === 'roles/iap.httpsResourceAccessor',
       )!.members!;

@@ -4,6 +4,7 @@
 // build generated from the same program (dist/src/cli/help.txt), status parses its two flags itself.
 import { readFileSync } from 'node:fs';
 import { EXIT, UserError } from '../lib/exit-codes.js';
+import { errorLines, proseWidth } from './wrap.js';
 
 function fastPath(args: string[]): (() => Promise<void>) | undefined {
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
@@ -79,6 +80,10 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** A refusal or failure with its hint, wrapped at word boundaries on a terminal (wrap.ts). */
+const printError = (message: string, hint?: string) =>
+  process.stderr.write(errorLines(message, hint, proseWidth(process.stderr)).join('\n') + '\n');
+
 async function run(argv: string[]): Promise<void> {
   try {
     const fast = fastPath(argv.slice(2));
@@ -98,7 +103,7 @@ async function run(argv: string[]): Promise<void> {
       return;
     }
     if (err instanceof UserError) {
-      process.stderr.write(`iap-auth0: ${err.message}\n${err.hint ? `  hint: ${err.hint}\n` : ''}`);
+      printError(err.message, err.hint);
       process.exitCode = err.exitCode;
       return;
     }
@@ -107,7 +112,7 @@ async function run(argv: string[]): Promise<void> {
     const { describeNetworkFailure } = await import('../core/net-errors.js');
     const net = describeNetworkFailure(err);
     if (net) {
-      process.stderr.write(`iap-auth0: ${net.message}\n  hint: ${net.hint}\n`);
+      printError(net.message, net.hint);
       process.exitCode = EXIT.FAILURE;
       return;
     }

@@ -8,6 +8,7 @@ import type { PlanItem } from '../core/stage.js';
 import type { DestroyPlanItem } from '../core/destroy.js';
 import { STAGES, STAGE_TITLES } from '../state/names.js';
 import { wrap } from './wrap.js';
+import { memberWords } from '../lib/member-words.js';
 
 const VERB: Record<PlanItem['action'], string> = {
   create: 'create',
@@ -39,18 +40,8 @@ export function shortResource(resource: string): string {
   return resource.includes('/iap_web/') ? `IAP on ${words}` : words;
 }
 
-/** An IAM member in words: the whole pool, a group, a user; others as they are. */
-export function shortMember(member: string): string {
-  const pool = /workforcePools\/([^/]+)\/\*$/.exec(member);
-  if (pool) return `everyone in pool ${pool[1]}`;
-  const group = /workforcePools\/[^/]+\/group\/(.+)$/.exec(member);
-  if (group) return `group ${group[1]}`;
-  const subject = /workforcePools\/[^/]+\/subject\/(.+)$/.exec(member);
-  if (subject) return `user ${subject[1]}`;
-  const attr = /workforcePools\/[^/]+\/attribute\.([^/]+)\/(.+)$/.exec(member);
-  if (attr) return `${attr[1]} ${attr[2]}`;
-  return member.replace(/^serviceAccount:/, '');
-}
+/** An IAM member in words (lib/member-words.ts): the whole pool, an email, a group, a user; others as they are. */
+export const shortMember = (member: string): string => memberWords(member);
 
 /** One change as a sentence. */
 export function changeWords(p: PlanItem): string {

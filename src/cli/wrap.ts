@@ -68,3 +68,32 @@ export function wrap(text: string, width: number, first = '', indent = ' '.repea
   lines.push(line);
   return lines;
 }
+
+/** Where a line's text starts: after its indent and a bullet or label its continuation lines sit under. */
+const LEAD = /^(\s*)(iap-auth0: |hint: |made so far: |- )?/;
+
+/**
+ * Prose of one or more lines (a message, the resources it lists, its hints), each line wrapped at
+ * `width` with its continuation under its text: after a bullet or a label ("- ", "hint: ",
+ * "iap-auth0: "), else two columns further in than the line. Without a width (off a terminal, where
+ * a log keeps one line per message for grep), the lines as they are.
+ */
+export function proseLines(text: string, width?: number): string[] {
+  const lines = text.split('\n');
+  if (!width) return lines;
+  return lines.flatMap((line) => {
+    const [lead, indent, label] = LEAD.exec(line) ?? ['', ''];
+    return wrap(line.slice(lead.length), width, lead, label ? ' '.repeat(lead.length) : `${indent}  `);
+  });
+}
+
+/**
+ * A refusal or failure as the CLI prints it: `iap-auth0: MESSAGE`, its hint (or hints) under it,
+ * wrapped at word boundaries at `width` on a terminal, as they are elsewhere (see proseLines).
+ */
+export const errorLines = (message: string, hint: string | undefined, width?: number): string[] =>
+  proseLines(`iap-auth0: ${message}${hint ? `\n  hint: ${hint}` : ''}`, width);
+
+/** The width to wrap prose written to `stream` at: the terminal's (widthOf), none off a terminal. */
+export const proseWidth = (stream: { isTTY?: boolean; columns?: number }): number | undefined =>
+  stream.isTTY ? widthOf(stream) : undefined;

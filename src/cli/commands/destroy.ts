@@ -5,6 +5,7 @@ import { createRenderer } from '../render.js';
 import { onInterrupt } from '../interrupt.js';
 import type { DestroyResult } from '../../core/destroy.js';
 import { destroyPlanWords } from '../plan-words.js';
+import { proseLines } from '../wrap.js';
 
 export interface DestroyCommandOptions {
   force?: boolean;
@@ -90,8 +91,10 @@ export async function destroyCommand(opts: DestroyCommandOptions): Promise<void>
           .join(', ')}.`,
       );
     } else {
+      // Each failure and its hint at word boundaries on a terminal, continuation under the text (wrap.ts).
       for (const s of result.stages.filter((x) => !x.ok))
-        ui.line(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`);
+        for (const l of proseLines(`${s.title}: ${s.error}${s.hint ? `\n  hint: ${s.hint}` : ''}`, ui.columns))
+          ui.line(l);
     }
     ui.line(
       ctrlC.interrupted

@@ -2,7 +2,8 @@
 // rendering and the --json document.
 import { EXIT, UserError } from '../../lib/exit-codes.js';
 import { createRenderer, type Renderer } from '../render.js';
-import { widthOf } from '../wrap.js';
+import { proseLines, widthOf } from '../wrap.js';
+import { allowWords } from '../../lib/member-words.js';
 import { planWords } from '../plan-words.js';
 import { onInterrupt, type Interrupt } from '../interrupt.js';
 import type { InitResult, InitStageResult } from '../../core/init.js';
@@ -154,11 +155,9 @@ function printDone(ui: Renderer, result: InitResult): void {
   const c = ui.color;
   ui.line('');
   ui.para(c.bold('Done.') + ` Your app: ${result.serviceUrl ?? '(URL not known yet)'}`);
-  ui.para(
-    `Who can sign in: ${result.signIn
-      .map((a) => (a === 'pool' ? 'everyone in your Auth0 tenant' : a.replace(/^(email|role):/, '$1 ')))
-      .join(', ')}`,
-  );
+  // The --allow values in the plan's words (lib/member-words.ts); the pool is everyone in the tenant.
+  const who = result.signIn.map((a) => (a === 'pool' ? 'everyone in your Auth0 tenant' : allowWords(a)));
+  ui.para(`Who can sign in: ${who.join(', ')}`);
   if (result.auth0.via !== 'tenant')
     ui.para(
       `They sign in on ${result.auth0.signInDomain} ` +
@@ -189,14 +188,15 @@ async function verifyNow(
 
 /** What was done before an interruption, or each failed stage with its hint; then how to resume. */
 function printNotFinished(ui: Renderer, result: InitResult, interrupted: boolean): void {
-  for (const l of notFinishedLines(result, interrupted)) ui.line(l);
+  for (const l of notFinishedLines(result, interrupted, ui.columns)) ui.line(l);
 }
 
 /**
  * The words after a run that did not finish. An interrupted stage was not failed: it says what it
  * was doing (or waiting for) when Ctrl-C came, and a stage that did part of its work says what it made.
+ * Each line of prose is a line of its own, wrapped at `width` when given (a terminal's).
  */
-export function notFinishedLines(result: InitResult, interrupted: boolean): string[] {
+export function notFinishedLines(result: InitResult, interrupted: boolean, width?: number): string[] {
   const unfinished = result.stages.filter((x) => !x.ok);
   const made = (s: InitStageResult) => (s.made?.length ? [`    made so far: ${s.made.join('; ')}`] : []);
   const lines: string[] = [];
@@ -216,5 +216,6 @@ export function notFinishedLines(result: InitResult, interrupted: boolean): stri
       ? 'Interrupted. Run iap-auth0 init again to resume where it stopped.'
       : 'Some stages failed. Fix the cause above and run iap-auth0 init again: it resumes where it stopped.',
   );
-  return lines;
+  // On a terminal (`width`), each at word boundaries, its continuation under its text (wrap.ts).
+  return proseLines(lines.join('\n'), width);
 }

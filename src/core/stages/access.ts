@@ -6,6 +6,7 @@
 // narrowing --allow narrows access; members others added stay.
 import { IAP_RUN_RESOURCE, POOL_RESOURCE } from '../../lib/ids.js';
 import { allowMember } from '../../inputs/schema.js';
+import { memberWords, membersInWords } from '../../lib/member-words.js';
 import { gdata, gonce, planRead } from '../google-call.js';
 import {
   addMembers,
@@ -39,6 +40,18 @@ export function accessResource(ctx: Pick<CoreContext, 'inputs'>): string {
 export const wantedMembers = (ctx: Pick<CoreContext, 'inputs'>) => [
   ...new Set((ctx.inputs.allow.length ? ctx.inputs.allow : ['pool']).map((a) => allowMember(a, ctx.inputs.pool))),
 ];
+
+/**
+ * Members in the plan's words (lib/member-words.ts), for progress and summaries: `email alice@…`,
+ * `role admin`, `everyone in the pool`; a raw principal only for a raw --allow value.
+ */
+export const inWords = (ctx: Pick<CoreContext, 'inputs'>, members: readonly string[]) =>
+  membersInWords(
+    members,
+    ctx.inputs.allow.length ? ctx.inputs.allow : ['pool'],
+    (a) => allowMember(a, ctx.inputs.pool),
+    ctx.inputs.pool,
+  );
 
 /** A member that names workforce pool `pool` (principal://…/workforcePools/POOL/… or principalSet://…). */
 export const namesPool = (member: string, pool: string) =>
@@ -103,7 +116,7 @@ export function decideAccess(
           members: grant,
           reason: `${ACCESSOR_ROLE}: --allow lists ${grant.length === 1 ? 'it' : 'them'}`,
         }
-      : { stage, action: 'none', resource, reason: `${wanted.join(', ')} already may pass` },
+      : { stage, action: 'none', resource, reason: `${inWords(ctx, wanted)} already may pass` },
     ...(revoke.length
       ? [
           {
@@ -128,7 +141,8 @@ export const accessStage: Stage = {
     // Even with nothing granted by this setup, members naming a pool it deletes must go.
     return [
       st.added?.length
-        ? `${ACCESSOR_ROLE} for ${st.added.join(', ')} on ${st.resources.iapResource} (other members kept)`
+        ? `${ACCESSOR_ROLE} for ${st.added.map((m) => memberWords(m)).join(', ')} on ${st.resources.iapResource} ` +
+          '(other members kept)'
         : `${ACCESSOR_ROLE} on ${st.resources.iapResource} for members naming this setup's pool, if destroy ` +
           'deletes the pool (other members kept)',
     ];
@@ -164,16 +178,15 @@ async function applyAccess(ctx: StageContext, d: AccessDecision): Promise<string
         throw domainRestricted(googleFailure(e), ctx.inputs.project, d.grant, `${ACCESSOR_ROLE} on ${d.resource}`) ?? e;
       })
     : [];
-  if (added.length) step(`granted ${ACCESSOR_ROLE} to ${added.join(', ')}`);
+  if (added.length) step(`granted ${ACCESSOR_ROLE} to ${inWords(ctx, added)}`);
   const stale = d.own.filter((m) => !members.includes(m));
   const removed = d.revoke.length ? await removeMembers(access, ACCESSOR_ROLE, d.revoke, ctx.signal) : [];
-  if (removed.length) step(`revoked ${ACCESSOR_ROLE} from ${removed.join(', ')}: no longer in --allow`);
+  if (removed.length) step(`revoked ${ACCESSOR_ROLE} from ${inWords(ctx, removed)}: no longer in --allow`);
   await ctx.state.updateStage('access', (st) => {
     st.resources.iapResource = d.resource;
     st.added = [...new Set([...d.own, ...added])].filter((m) => !stale.includes(m));
   });
-  const who = members.length === 1 && members[0].endsWith('/*') ? 'everyone in the pool' : members.join(', ');
-  return `${who} may sign in${removed.length ? ` (revoked ${removed.length} no longer listed)` : ''}`;
+  return `${inWords(ctx, members)} may sign in${removed.length ? ` (revoked ${removed.length} no longer listed)` : ''}`;
 }
 
 /** One member that may reach the app through IAP, where the grant is, and whether iap-auth0 made it. */
@@ -288,14 +301,14 @@ async function destroyAccess(ctx: CoreContext): Promise<string> {
   const drop = candidates.filter((m) => !keep.includes(m));
   if (!drop.length)
     return keep.length
-      ? `kept ${keep.join(', ')}: the pool they name is still used by another setup`
+      ? `kept ${inWords(ctx, keep)}: the pool they name is still used by another setup`
       : 'nothing to remove';
-  ctx.emit({ type: 'step', stage: 'access', text: `removing ${drop.join(', ')} from ${ACCESSOR_ROLE}` });
+  ctx.emit({ type: 'step', stage: 'access', text: `removing ${inWords(ctx, drop)} from ${ACCESSOR_ROLE}` });
   const removed = await unlessNotFound(() => removeMembers(access, ACCESSOR_ROLE, drop, ctx.signal));
-  const kept = keep.length ? `; kept ${keep.join(', ')}: the pool they name is still used by another setup` : '';
+  const kept = keep.length ? `; kept ${inWords(ctx, keep)}: the pool they name is still used by another setup` : '';
   return (
     (removed?.length
-      ? `removed ${removed.join(', ')} from ${ACCESSOR_ROLE} on ${resource}`
+      ? `removed ${inWords(ctx, removed)} from ${ACCESSOR_ROLE} on ${resource}`
       : 'the members iap-auth0 added were already gone') + kept
   );
 }
