@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { useSandbox, requestLog, clientsFor, moveClock, waitOperation } from './helpers/sandbox.js';
+import { useSandbox, requestLog, clientsFor, waitOperation, enableRunApis } from './helpers/sandbox.js';
 import { BIN, unwrapped } from './helpers/cli.js';
 import { envFile, hasTmux, NO_TMUX, pane } from './helpers/tmux.js';
 import type { Sandbox } from '../src/sandbox/index.js';
@@ -164,14 +164,7 @@ async function declined(sb: Sandbox, run: Run): Promise<void> {
 /** Someone's app already on Cloud Run (not iap-auth0's), created through the Run API as another client would. */
 async function seedForeignService(sb: Sandbox, id: string, image: string): Promise<void> {
   const g = clientsFor(sb);
-  const su = (
-    await g.serviceusage.services.batchEnable({
-      parent: 'projects/415104041262',
-      requestBody: { serviceIds: ['iam.googleapis.com', 'run.googleapis.com'] },
-    })
-  ).data;
-  if (!su.done) await waitOperation(() => g.serviceusage.operations.get({ name: su.name! }));
-  await moveClock(sb, sb.world.profile.enablePropagationMs + 10); // the APIs are usable
+  await enableRunApis(sb);
   const op = (
     await g.run.projects.locations.services.create({
       parent: 'projects/sandbox-project/locations/us-central1',

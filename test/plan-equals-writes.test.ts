@@ -12,7 +12,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { clientsFor, control, requestLog, waitOperation } from './helpers/sandbox.js';
+import { clientsFor, requestLog, waitOperation, enableRunApis } from './helpers/sandbox.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { DRIFTS, driftTools } from './helpers/drifts.js';
 
@@ -288,14 +288,7 @@ test(
     try {
       const g = clientsFor(sb);
       const services = g.run.projects.locations.services;
-      const su = (
-        await g.serviceusage.services.batchEnable({
-          parent: 'projects/415104041262',
-          requestBody: { serviceIds: ['iam.googleapis.com', 'run.googleapis.com'] },
-        })
-      ).data;
-      if (!su.done) await waitOperation(() => g.serviceusage.operations.get({ name: su.name! }));
-      await control(sb, '/clock', { advance: '10m' }); // the enablement has propagated
+      await enableRunApis(sb);
       const op = (
         await services.create({
           parent: 'projects/sandbox-project/locations/europe-west1',

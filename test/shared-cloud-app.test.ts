@@ -9,7 +9,15 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ManagementClient } from 'auth0';
-import { useSandbox, clientsFor, control, requestLog, inspect, waitOperation, moveClock } from './helpers/sandbox.js';
+import {
+  useSandbox,
+  clientsFor,
+  control,
+  requestLog,
+  inspect,
+  waitOperation,
+  enableRunApis,
+} from './helpers/sandbox.js';
 import { runCli, unwrapped } from './helpers/cli.js';
 import { Browserless } from './helpers/browserless.js';
 import { leftovers } from '../src/sandbox/leftovers.js';
@@ -181,14 +189,7 @@ test('your app stays your app', async (t) => {
   const k = appKit(sb);
   const { g, mgmt, services, svcName, get, folder, cli, stateOf, verified } = k;
   // Someone's running app is deployed with the APIs on, before iap-auth0 ever ran.
-  const su = (
-    await g.serviceusage.services.batchEnable({
-      parent: 'projects/415104041262',
-      requestBody: { serviceIds: ['iam.googleapis.com', 'run.googleapis.com'] },
-    })
-  ).data;
-  if (!su.done) await waitOperation(() => g.serviceusage.operations.get({ name: su.name! }));
-  await moveClock(sb, sb.world.profile.enablePropagationMs + 10); // the APIs are usable
+  await enableRunApis(sb);
 
   await t.test(
     'an app that already runs: refused without --adopt; with it, IAP on and nothing else changed; destroy ' +

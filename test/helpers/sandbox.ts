@@ -63,3 +63,19 @@ export async function googleError(p: Promise<unknown>): Promise<{ code: number; 
   }
   throw new Error('expected the call to fail, but it succeeded');
 }
+
+/**
+ * Someone enables IAM and Cloud Run through the Service Usage API before iap-auth0 ever runs (to deploy
+ * their own app), and waits out the enablement's propagation on the sandbox clock.
+ */
+export async function enableRunApis(sb: Sandbox): Promise<void> {
+  const g = clientsFor(sb);
+  const su = (
+    await g.serviceusage.services.batchEnable({
+      parent: 'projects/415104041262',
+      requestBody: { serviceIds: ['iam.googleapis.com', 'run.googleapis.com'] },
+    })
+  ).data;
+  if (!su.done) await waitOperation(() => g.serviceusage.operations.get({ name: su.name! }));
+  await moveClock(sb, sb.world.profile.enablePropagationMs + 10); // the APIs are usable
+}
