@@ -7,6 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRenderer } from '../src/cli/render.js';
 
+/** What clearing a block of n drawn lines writes: each line erased on its own, bottom up, then the line start. */
+const erased = (n: number) => `${'\x1b[1A\x1b[2K'.repeat(n)}\r`;
+
 /** A stream that says it is a terminal `columns` wide and keeps what is written to it. */
 function terminal(columns: number) {
   const out: string[] = [];
@@ -23,7 +26,7 @@ test('on a terminal: redrawn in place, one line per stage, cut to the width', as
   t.out.length = 0;
   ui.event({ type: 'step', stage: 'deploy', text: 'deploying hello (us-docker.pkg.dev/cloudrun/container/hello)' });
   // Up over the two lines drawn, clear, then the two lines again: no more lines than stages.
-  assert.equal(t.out[0], '\x1b[2A\r\x1b[J');
+  assert.equal(t.out[0], erased(2));
   const lines = t.out.slice(1).join('').split('\n').filter(Boolean);
   assert.equal(lines.length, 2);
   assert.ok(
@@ -34,13 +37,13 @@ test('on a terminal: redrawn in place, one line per stage, cut to the width', as
   assert.equal(lines[1], '· Access: waiting for Cloud Run service');
   t.out.length = 0;
   ui.event({ type: 'warning', text: 'a scope is missing' });
-  assert.equal(t.out[0], '\x1b[2A\r\x1b[J', 'the block is cleared');
+  assert.equal(t.out[0], erased(2), 'the block is cleared');
   assert.match(t.out[1], /a scope is missing\n$/, 'the warning stays above the block');
   ui.event({ type: 'stage-done', stage: 'deploy', summary: 'hello on Cloud Run with IAP on: https://hello.example' });
   t.out.length = 0;
   ui.stop();
   const last = t.text();
-  assert.equal(t.out[0], '\x1b[2A\r\x1b[J');
+  assert.equal(t.out[0], erased(2));
   // The last picture whole: the summary wraps at a space, not at the edge.
   assert.match(last, /✓ Cloud Run service: hello on Cloud Run\n {2}with IAP on: https:\/\/hello\.example\n/);
   t.out.length = 0;
@@ -82,7 +85,7 @@ test('a wait on a terminal (verify --wait): one line redrawn in place, gone when
   ui.wait({ ...w, startedAt: now - 3_000, nextAt: now + 1_500 });
   for (let i = 0; i < 12; i++) ui.wait({ ...w, startedAt: now - 3_000, nextAt: now + 1_500 });
   // Thirteen checks: each redraw goes up over the one line drawn; the screen keeps one line.
-  const redraws = t.out.filter((s) => s === '\x1b[1A\r\x1b[J').length;
+  const redraws = t.out.filter((s) => s === erased(1)).length;
   assert.equal(redraws, 12);
   const lines = t.out.filter((s) => s.endsWith('\n'));
   assert.equal(lines.length, 13);
@@ -93,7 +96,7 @@ test('a wait on a terminal (verify --wait): one line redrawn in place, gone when
   assert.equal(lines[12], '… propagating: IAP settings… (waited 3 s of 10 min; next check in 2 s)\n');
   t.out.length = 0;
   ui.wait(undefined);
-  assert.deepEqual(t.out, ['\x1b[1A\r\x1b[J'], 'the line is cleared; the results take its place');
+  assert.deepEqual(t.out, [erased(1)], 'the line is cleared; the results take its place');
   t.out.length = 0;
   ui.line('✓ Sign-in probe  ok');
   ui.stop();

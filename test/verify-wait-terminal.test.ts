@@ -51,12 +51,12 @@ test('verify --wait on a real terminal, 80 columns: one "propagating:" line redr
   const init = await runCli(['init', '--yes', '--service', 'hello', '--region', 'europe-west1'], sb.env, cwd);
   assert.equal(init.code, 0, init.stderr);
   const env = await envFile(sb, path.join(cwd, 'sandbox.env'));
-  // After `clear`, the command is echoed as a person's terminal shows it, above the output. (Without a row above
-  // it, the wait's line sits at the screen's top-left, where tmux turns the redraw's "erase below" into a clear
-  // screen that pushes each picture into its scrollback: tmux's behaviour, which the scrollback read here shows.)
+  // After `clear` the wait's line is the screen's first row. Redrawing it with "erase to the end of the screen"
+  // from the top-left corner is a whole-screen clear to tmux, which copied every picture into its scrollback (read
+  // here too); the renderer erases line by line, so exactly one row says propagating in screen and scrollback.
   const p = pane(
     `verify-wait-${process.pid}`,
-    `cd ${cwd} && set -a && . ${env} && set +a && clear && echo '$ iap-auth0 verify --wait 5m' && ` +
+    `cd ${cwd} && set -a && . ${env} && set +a && clear && ` +
       `${process.execPath} -- ${BIN} verify --wait 5m; echo "EXIT=$?"`,
     { width: WIDTH, joined: false },
   );

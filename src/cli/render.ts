@@ -78,6 +78,9 @@ export async function createRenderer(opts: {
   return tty ? inPlace(stream, color, write, showPlan) : plainLines(color, write, showPlan, widthOf(stream));
 }
 
+/** Cursor up one line, then erase that whole line. */
+export const ERASE_LINE_ABOVE = '\x1b[1A\x1b[2K';
+
 const MARK_COLOR: Record<string, keyof Paint> = { '✓': 'green', '✗': 'red', '-': 'yellow', '○': 'yellow' };
 const paintMark = (color: Paint, mark: string) => (MARK_COLOR[mark] ? color[MARK_COLOR[mark]](mark) : mark);
 
@@ -144,8 +147,11 @@ function inPlace(
   let waiting: WaitState | undefined;
   let drawn = 0;
   let timer: NodeJS.Timeout | undefined;
+  // Each drawn line is erased on its own (up one, erase the line), as log-update does, never "erase to the end
+  // of the screen": from the screen's top-left corner that is a whole-screen clear, which tmux (and terminals
+  // like it) first copies into the scrollback, one copy per redraw.
   const clear = () => {
-    if (drawn) stream.write(`\x1b[${drawn}A\r\x1b[J`);
+    if (drawn) stream.write(`${ERASE_LINE_ABOVE.repeat(drawn)}\r`);
     drawn = 0;
   };
   const draw = (full = false) => {
