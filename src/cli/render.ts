@@ -84,6 +84,17 @@ export const ERASE_LINE_ABOVE = '\x1b[1A\x1b[2K';
 const MARK_COLOR: Record<string, keyof Paint> = { '✓': 'green', '✗': 'red', '-': 'yellow', '○': 'yellow' };
 const paintMark = (color: Paint, mark: string) => (MARK_COLOR[mark] ? color[MARK_COLOR[mark]](mark) : mark);
 
+/**
+ * Off a terminal a long wait is said when it starts, then once in each 30 s, not at every poll: whether
+ * `elapsedMs` into the wait `key` (a stage's, or verify's) opens a 30 s not said yet (and marks it said).
+ */
+function newPeriod<K>(told: Map<K, number>, key: K, elapsedMs: number): boolean {
+  const period = Math.floor(elapsedMs / 30_000);
+  if (told.get(key) === period) return false;
+  told.set(key, period);
+  return true;
+}
+
 /** Elsewhere (CI logs, pipes): each change of a stage's state as a line of its own, never redrawn. */
 function plainLines(
   color: Paint,
@@ -92,24 +103,17 @@ function plainLines(
   width: number,
 ): Renderer {
   const progress: Progress = new Map();
-  // A long wait is said when it starts and then every 30 s, not at every poll.
-  const waitTold = new Map<StageId, number>();
-  let told: number | undefined; // the 30 s the wait was last said in
+  // Which 30 s of each long wait was said last (newPeriod): a stage's, or verify's ('verify').
+  const told = new Map<StageId | 'verify', number>();
   return {
     color,
     width,
     stop: () => undefined,
     // The same rule as a stage's long wait: said when it starts, then once in each 30 s.
     wait: (w) => {
-      if (!w) {
-        told = undefined;
-        return;
-      }
       const now = Date.now();
-      const bucket = Math.floor((now - w.startedAt) / 30_000);
-      if (told === bucket) return;
-      told = bucket;
-      write(`${color.yellow('…')} ${waitLine(w, now)}`);
+      if (!w) told.delete('verify');
+      else if (newPeriod(told, 'verify', now - w.startedAt)) write(`${color.yellow('…')} ${waitLine(w, now)}`);
     },
     line: write,
     para: (text, _indent, first = '') => write(first + text),
@@ -118,11 +122,7 @@ function plainLines(
       if (e.type === 'retry') return write(`  ${color.dim(`retrying: ${e.text}`)}`);
       if (e.type === 'warning') return write(`${color.yellow('!')} ${e.text}`);
       if (e.type === 'stage-start' || !advance(progress, e, Date.now())) return;
-      if (e.type === 'waiting') {
-        const bucket = Math.floor(e.elapsedMs / 30_000);
-        if (waitTold.get(e.stage) === bucket) return;
-        waitTold.set(e.stage, bucket);
-      }
+      if (e.type === 'waiting' && !newPeriod(told, e.stage, e.elapsedMs)) return;
       const id = (e as { stage: StageId }).stage; // advance() took it: a stage's event
       const l = stageLine(id, progress.get(id)!, Date.now());
       write(`${paintMark(color, l.mark === '…' || l.mark === '·' ? ' ' : l.mark)} ${l.text}`);
@@ -131,7 +131,7 @@ function plainLines(
 }
 
 /**
- * On a terminal: a block of one line per stage, redrawn in place (cursor up, clear to the end),
+ * On a terminal: a block of one line per stage, redrawn in place (each line erased, then written again),
  * each line cut to the terminal's width so that it never wraps and the block's height is known.
  * Lines that stay (warnings, retries) are written above the block. Only writes: stdin is never
  * touched, so Ctrl-C stays a signal (a spinner library that swallows keystrokes in raw mode once

@@ -153,6 +153,10 @@ export async function writeMarker(
   await waitOp(ctx, kind, op);
 }
 
+/** A pool or provider operation's wait as its progress line says it, with how long so far (poll.ts). */
+export const operationWait = (ctx: Pick<Ctx, 'emit' | 'inputs'>, kind: 'pool' | 'provider') =>
+  waitingFor(ctx.emit, stage, `Google is finishing the change to workforce ${kind} ${ctx.inputs[kind]}`);
+
 /** Waits for a pool or provider operation, recorded first so a killed run polls it instead of acting again. */
 export async function waitOp(ctx: Ctx, kind: 'pool' | 'provider', op: iam_v1.Schema$Operation): Promise<void> {
   if (!op.name || op.done) return;
@@ -165,8 +169,7 @@ export async function waitOp(ctx: Ctx, kind: 'pool' | 'provider', op: iam_v1.Sch
     'workforce-pool',
   );
   await ctx.state.recordOperation('workforce-pool', kind, op.name);
-  const text = `Google is finishing the change to workforce ${kind} ${ctx.inputs[kind]}`;
-  await unlessNotFound(() => pollOperation(get, op, { signal: ctx.signal, onPoll: waitingFor(ctx.emit, stage, text) }));
+  await unlessNotFound(() => pollOperation(get, op, { signal: ctx.signal, onPoll: operationWait(ctx, kind) }));
   await ctx.state.recordOperation('workforce-pool', kind, undefined);
 }
 

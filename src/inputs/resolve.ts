@@ -161,6 +161,15 @@ const SPECS: Spec[] = [
   },
 ];
 
+/**
+ * The value an input's variables give (the first set, trimmed), as resolveInputs reads them; the guided init
+ * asks no question a variable answers.
+ */
+export const fromEnv = (key: Spec['key'], env: NodeJS.ProcessEnv): string | undefined =>
+  SPECS.find((spec) => spec.key === key)
+    ?.env?.map((name) => env[name]?.trim())
+    .find(Boolean);
+
 /** `value` as `schema` makes it; a usage error naming where the value came from when it is invalid. */
 export function judge<T>(schema: v.GenericSchema<string, T>, value: string, from: string): T {
   const r = v.safeParse(schema, value);

@@ -1,7 +1,7 @@
 // The guided init's questions, as data: which ones a run asks (none that a flag, a variable or the
 // state file already answers), the values it already knows, and how the "who may sign in" answer
 // becomes --allow values. Pure: the prompts live in wizard.ts.
-import { ALLOW_ENV, allowListOf, type InitFlags } from '../../inputs/resolve.js';
+import { ALLOW_ENV, allowListOf, fromEnv, type InitFlags } from '../../inputs/resolve.js';
 import type { StateInputs } from '../../state/schema.js';
 import type { GcloudConfig } from '../../inputs/gcloud-config.js';
 import { CLOUD_RUN_REGIONS } from '../../inputs/regions.js';
@@ -33,7 +33,7 @@ export const knownAuth0Domain = (k: Known) =>
   set(k.flags.auth0Domain) ?? k.recorded?.auth0Domain ?? set(k.env.AUTH0_DOMAIN);
 
 /** The service init would use without asking (resolve.ts's order: flag, state, IAP_AUTH0_SERVICE). */
-export const knownService = (k: Known) => set(k.flags.service) ?? k.recorded?.service ?? set(k.env.IAP_AUTH0_SERVICE);
+export const knownService = (k: Known) => set(k.flags.service) ?? k.recorded?.service ?? fromEnv('service', k.env);
 
 /**
  * The questions this run asks, in order. project and auth0Domain come first (only when nothing
@@ -49,10 +49,10 @@ export function questionsFor(k: Known): Question[] {
   if (!knownAuth0Domain(k)) asked.push('auth0Domain');
   if (flags.service === undefined && !knownService(k)) asked.push('service');
   if (flags.region === undefined && !set(env.CLOUDSDK_RUN_REGION) && !recorded?.region) asked.push('region');
-  if (flags.image === undefined && !recorded?.image && !set(env.IAP_AUTH0_IMAGE)) asked.push('image');
+  if (flags.image === undefined && !recorded?.image && !fromEnv('image', env)) asked.push('image');
   if (!flags.allow?.length && !recorded?.allow?.length && !allowListOf(env[ALLOW_ENV]).length) asked.push('allow');
   const idGiven = [flags.pool, flags.provider, flags.oauthClient].some((x) => x !== undefined);
-  const idVariable = ['IAP_AUTH0_POOL', 'IAP_AUTH0_PROVIDER', 'IAP_AUTH0_OAUTH_CLIENT'].some((n) => set(env[n]));
+  const idVariable = (['pool', 'provider', 'oauthClient'] as const).some((key) => fromEnv(key, env));
   if (!idGiven && !idVariable && !recorded?.pool) asked.push('ids');
   return asked;
 }

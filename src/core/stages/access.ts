@@ -36,9 +36,12 @@ export function accessResource(ctx: Pick<CoreContext, 'inputs'>): string {
     : IAP_RUN_RESOURCE(i.projectNumber, i.region, i.service);
 }
 
+/** The --allow values, everyone in the pool when none is given. */
+const allowValues = (ctx: Pick<CoreContext, 'inputs'>) => (ctx.inputs.allow.length ? ctx.inputs.allow : ['pool']);
+
 /** The members --allow asks for, each once (role:X and group:X name the same group member). */
 export const wantedMembers = (ctx: Pick<CoreContext, 'inputs'>) => [
-  ...new Set((ctx.inputs.allow.length ? ctx.inputs.allow : ['pool']).map((a) => allowMember(a, ctx.inputs.pool))),
+  ...new Set(allowValues(ctx).map((a) => allowMember(a, ctx.inputs.pool))),
 ];
 
 /**
@@ -46,12 +49,7 @@ export const wantedMembers = (ctx: Pick<CoreContext, 'inputs'>) => [
  * `role admin`, `everyone in the pool`; a raw principal only for a raw --allow value.
  */
 export const inWords = (ctx: Pick<CoreContext, 'inputs'>, members: readonly string[]) =>
-  membersInWords(
-    members,
-    ctx.inputs.allow.length ? ctx.inputs.allow : ['pool'],
-    (a) => allowMember(a, ctx.inputs.pool),
-    ctx.inputs.pool,
-  );
+  membersInWords(members, allowValues(ctx), (a) => allowMember(a, ctx.inputs.pool), ctx.inputs.pool);
 
 /** A member that names workforce pool `pool` (principal://…/workforcePools/POOL/… or principalSet://…). */
 export const namesPool = (member: string, pool: string) =>

@@ -9,7 +9,7 @@
 // decision and the steps that carry it out are in workforce-provider.ts.
 import { gdata, opReader, planRead } from '../google-call.js';
 import { unlessNotFound } from '../google-errors.js';
-import { pollOperation, waitingFor } from '../poll.js';
+import { pollOperation } from '../poll.js';
 import { decideUse, markedDescription, parseDescription, type Fate } from '../ownership.js';
 import { recordedAs } from '../records.js';
 import { runCheck, failed, firstFailure, type CheckResult, type Outcome } from '../check.js';
@@ -20,6 +20,7 @@ import {
   poolPurpose,
   readPool,
   waitOp,
+  operationWait,
   writeMarker,
   type PoolDecision,
 } from '../pool-claim.js';
@@ -107,13 +108,12 @@ async function finishOperations(ctx: StageContext): Promise<void> {
   const provOp = opReader(ctx, (name) => pools.providers.operations.get({ name }), 'workforce-pool');
   for (const [key, op] of Object.entries(st(ctx).operations)) {
     const kind = key.startsWith('provider') ? 'provider' : 'pool';
-    const onPoll = waitingFor(
-      ctx.emit,
-      stage,
-      `Google is finishing the change to workforce ${kind} ${ctx.inputs[kind]}`,
-    );
     await unlessNotFound(() =>
-      pollOperation(kind === 'provider' ? provOp : poolOp, { name: op }, { signal: ctx.signal, onPoll }),
+      pollOperation(
+        kind === 'provider' ? provOp : poolOp,
+        { name: op },
+        { signal: ctx.signal, onPoll: operationWait(ctx, kind) },
+      ),
     );
     await ctx.state.recordOperation('workforce-pool', key, undefined);
   }
